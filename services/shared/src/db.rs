@@ -1,0 +1,85 @@
+//! PostgreSQL: one database, one schema per subgraph. Every connection of a subgraph's pool
+//! has its `search_path` set to that schema, so its SQL and its migrations name tables
+//! without a schema and never see another subgraph's tables.
+
+use std::str::FromStr;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use sqlx::postgres::{PgConnectOptions, PgPoolOptions};
+use sqlx::{ConnectOptions, Executor, PgPool};
+
+/// How long to keep retrying an unreachable database at start before giving up.
+const CONNECT_PATIENCE: Duration = Duration::from_secs(30);
+
+/// Connects to `database_url` with the given schema as the search path, creating the
+/// database and the schema if they do not exist. An unreachable server is retried with
+/// backoff for a while, then reported.
+pub async fn connect(database_url: &str, schema: &str) -> anyhow::Result<PgPool> {
+    let options = PgConnectOptions::from_str(database_url)
+        .with_context(|| format!("DATABASE_URL is not a valid PostgreSQL URL: {}", crate::config::redact(database_url)))?
+        .options([("search_path", schema)])
+        .log_statements(tracing::log::LevelFilter::Trace)
+        .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
+    ensure_database(&options).await?;
+    let pool = PgPoolOptions::new()
+        .max_connections(16)
+        .acquire_timeout(Duration::from_secs(10))
+        .connect_with(options)
+        .await
+        .with_context(|| format!("Failed to connect to {}", crate::config::redact(database_url)))?;
+    pool.execute(format!("create schema if not exists {schema}").as_str())
+        .await
+        .with_context(|| format!("Failed to create schema {schema}"))?;
+    Ok(pool)
+}
+
+/// Creates the database named in `options` when the server is reachable but the database is
+/// not there yet, retrying an unreachable server with exponential backoff.
+async fn ensure_database(options: &PgConnectOptions) -> anyhow::Result<()> {
+    let database = options.get_database().unwrap_or("postgres").to_string();
+    let maintenance = options.clone().database("postgres").options([("search_path", "public")]);
+    let started = std::time::Instant::now();
+    let mut delay = Duration::from_millis(200);
+    loop {
+        match maintenance.connect().await {
+            Ok(mut conn) => {
+                let exists: bool = sqlx::query_scalar(
+                    "select exists(select 1 from pg_database where datname = $1)",
+                )
+                .bind(&database)
+                .fetch_one(&mut conn)
+                .await
+                .context("Failed to look up the database")?;
+                if !exists {
+                    let create = format!("create database \"{}\"", database.replace('"', "\"\""));
+                    match conn.execute(create.as_str()).await {
+                        Ok(_) => tracing::info!(database, "created database"),
+                        // Another process created it at the same moment.
+                        Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("42P04") => {}
+                        Err(err) => return Err(err).context("Failed to create the database"),
+                    }
+                }
+                return Ok(());
+            }
+            Err(err) if started.elapsed() < CONNECT_PATIENCE && is_unreachable(&err) => {
+                tracing::warn!(error = %err, retry_in_ms = delay.as_millis() as u64, "PostgreSQL is not reachable yet");
+                tokio::time::sleep(delay).await;
+                delay = (delay * 2).min(Duration::from_secs(5));
+            }
+            Err(err) => {
+                return Err(err).with_context(|| {
+                    format!(
+                        "PostgreSQL at {}:{} could not be reached (DATABASE_URL)",
+                        options.get_host(),
+                        options.get_port()
+                    )
+                })
+            }
+        }
+    }
+}
+
+fn is_unreachable(err: &sqlx::Error) -> bool {
+    matches!(err, sqlx::Error::Io(_) | sqlx::Error::PoolTimedOut)
+}

@@ -1,0 +1,21 @@
+//! What the four subgraphs share: one error type with stable codes, ID parsing, Relay
+//! pagination, the acting identity, database and Redis setup, the HTTP surface of a
+//! subgraph, the replicated unit tree, and the test kit.
+
+pub mod actor;
+pub mod config;
+pub mod db;
+pub mod demo;
+pub mod error;
+pub mod history;
+pub mod id;
+pub mod idempotency;
+pub mod page;
+pub mod server;
+pub mod telemetry;
+pub mod testing;
+pub mod unit_tree;
+pub mod validate;
+
+pub use actor::Actor;
+pub use error::{ApiError, ApiResult};

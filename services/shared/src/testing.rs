@@ -1,0 +1,117 @@
+//! The test kit: a fresh PostgreSQL database per test, a Redis namespace per test, and a
+//! small GraphQL client. Tests talk to the real servers at their default addresses
+//! (`TEST_DATABASE_URL`, `REDIS_URL`).
+
+use serde_json::{json, Value};
+use uuid::Uuid;
+
+use crate::actor::ACTOR_HEADER;
+
+const DEFAULT_TEST_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
+
+/// A database created for one test and dropped when the test ends.
+pub struct TestDb {
+    /// The URL of the fresh database.
+    pub url: String,
+    name: String,
+    server_url: String,
+}
+
+impl TestDb {
+    pub async fn new() -> Self {
+        crate::telemetry::init_for_tests();
+        let server_url =
+            std::env::var("TEST_DATABASE_URL").unwrap_or_else(|_| DEFAULT_TEST_DATABASE_URL.to_string());
+        let name = format!("kexie_test_{}", Uuid::now_v7().simple());
+        let url = match server_url.rfind('/') {
+            Some(slash) => format!("{}/{}", &server_url[..slash], name),
+            None => panic!("TEST_DATABASE_URL has no database part: {server_url}"),
+        };
+        TestDb { url, name, server_url }
+    }
+
+    /// A Redis key namespace no other test uses.
+    pub fn redis_namespace(&self) -> String {
+        self.name.clone()
+    }
+}
+
+impl Drop for TestDb {
+    fn drop(&mut self) {
+        let server_url = self.server_url.clone();
+        let name = self.name.clone();
+        // Drop runs inside the test's runtime: clean up on a thread with a runtime of its own.
+        let cleanup = std::thread::spawn(move || {
+            let runtime = tokio::runtime::Builder::new_current_thread().enable_all().build()?;
+            runtime.block_on(async move {
+                use sqlx::Connection;
+                let mut conn = sqlx::PgConnection::connect(&server_url).await?;
+                sqlx::query(&format!("drop database if exists \"{name}\" with (force)"))
+                    .execute(&mut conn)
+                    .await?;
+                anyhow::Ok(())
+            })
+        });
+        let _ = cleanup.join();
+    }
+}
+
+/// The Redis URL tests use.
+pub fn redis_url() -> String {
+    std::env::var("REDIS_URL").unwrap_or_else(|_| crate::config::DEFAULT_REDIS_URL.to_string())
+}
+
+/// A GraphQL client for one endpoint, acting as one subject.
+#[derive(Clone)]
+pub struct GraphqlClient {
+    http: reqwest::Client,
+    pub endpoint: String,
+    pub actor: String,
+}
+
+impl GraphqlClient {
+    pub fn new(endpoint: impl Into<String>) -> Self {
+        GraphqlClient {
+            http: reqwest::Client::new(),
+            endpoint: endpoint.into(),
+            actor: "test-staff".to_string(),
+        }
+    }
+
+    /// The same endpoint, acting as someone else.
+    pub fn acting_as(&self, actor: &str) -> Self {
+        GraphqlClient {
+            actor: actor.to_string(),
+            ..self.clone()
+        }
+    }
+
+    /// Sends a query and returns the whole response body.
+    pub async fn post(&self, query: &str, variables: Value) -> Value {
+        let response = self
+            .http
+            .post(&self.endpoint)
+            .header(ACTOR_HEADER, &self.actor)
+            .json(&json!({ "query": query, "variables": variables }))
+            .send()
+            .await
+            .expect("the subgraph answers");
+        response.json().await.expect("the response is JSON")
+    }
+
+    /// Sends a query that must succeed and returns its `data`.
+    pub async fn data(&self, query: &str, variables: Value) -> Value {
+        let body = self.post(query, variables).await;
+        assert!(body.get("errors").is_none(), "unexpected errors: {body:#}");
+        body["data"].clone()
+    }
+
+    /// Sends a query that must fail and returns the `extensions.code` of its first error.
+    pub async fn error_code(&self, query: &str, variables: Value) -> String {
+        let body = self.post(query, variables).await;
+        body["errors"][0]["extensions"]["code"]
+            .as_str()
+            .unwrap_or_else(|| panic!("expected an error with a code: {body:#}"))
+            .to_string()
+    }
+}
