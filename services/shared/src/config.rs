@@ -32,7 +32,11 @@ impl SubgraphConfig {
             database_url: database_url_from_env()?,
             redis_url: redis_url_from_env()?,
             redis_namespace: env_or("REDIS_NAMESPACE", DEFAULT_REDIS_NAMESPACE)?,
-            listen: parse_env(&listen_var, default_listen, "a socket address such as 127.0.0.1:4001")?,
+            listen: parse_env(
+                &listen_var,
+                default_listen,
+                "a socket address such as 127.0.0.1:4001",
+            )?,
         })
     }
 }

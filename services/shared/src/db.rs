@@ -17,7 +17,12 @@ const CONNECT_PATIENCE: Duration = Duration::from_secs(30);
 /// backoff for a while, then reported.
 pub async fn connect(database_url: &str, schema: &str) -> anyhow::Result<PgPool> {
     let options = PgConnectOptions::from_str(database_url)
-        .with_context(|| format!("DATABASE_URL is not a valid PostgreSQL URL: {}", crate::config::redact(database_url)))?
+        .with_context(|| {
+            format!(
+                "DATABASE_URL is not a valid PostgreSQL URL: {}",
+                crate::config::redact(database_url)
+            )
+        })?
         .options([("search_path", schema)])
         .log_statements(tracing::log::LevelFilter::Trace)
         .log_slow_statements(tracing::log::LevelFilter::Warn, Duration::from_millis(500));
@@ -27,7 +32,12 @@ pub async fn connect(database_url: &str, schema: &str) -> anyhow::Result<PgPool>
         .acquire_timeout(Duration::from_secs(10))
         .connect_with(options)
         .await
-        .with_context(|| format!("Failed to connect to {}", crate::config::redact(database_url)))?;
+        .with_context(|| {
+            format!(
+                "Failed to connect to {}",
+                crate::config::redact(database_url)
+            )
+        })?;
     pool.execute(format!("create schema if not exists {schema}").as_str())
         .await
         .with_context(|| format!("Failed to create schema {schema}"))?;
@@ -38,7 +48,10 @@ pub async fn connect(database_url: &str, schema: &str) -> anyhow::Result<PgPool>
 /// not there yet, retrying an unreachable server with exponential backoff.
 async fn ensure_database(options: &PgConnectOptions) -> anyhow::Result<()> {
     let database = options.get_database().unwrap_or("postgres").to_string();
-    let maintenance = options.clone().database("postgres").options([("search_path", "public")]);
+    let maintenance = options
+        .clone()
+        .database("postgres")
+        .options([("search_path", "public")]);
     let started = std::time::Instant::now();
     let mut delay = Duration::from_millis(200);
     loop {
@@ -56,7 +69,8 @@ async fn ensure_database(options: &PgConnectOptions) -> anyhow::Result<()> {
                     match conn.execute(create.as_str()).await {
                         Ok(_) => tracing::info!(database, "created database"),
                         // Another process created it at the same moment.
-                        Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("42P04") => {}
+                        Err(sqlx::Error::Database(db)) if db.code().as_deref() == Some("42P04") => {
+                        }
                         Err(err) => return Err(err).context("Failed to create the database"),
                     }
                 }

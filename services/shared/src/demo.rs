@@ -73,7 +73,9 @@ impl DemoCity {
 
     /// Units of the given kinds.
     pub fn units_of<'a>(&'a self, kinds: &'a [&str]) -> impl Iterator<Item = &'a DemoUnit> + 'a {
-        self.units.iter().filter(move |unit| kinds.contains(&unit.kind))
+        self.units
+            .iter()
+            .filter(move |unit| kinds.contains(&unit.kind))
     }
 }
 

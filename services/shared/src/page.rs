@@ -30,9 +30,7 @@ impl PageArgs {
                 format!("must be between 0 and {MAX_PAGE_SIZE}"),
             ));
         }
-        let after = after
-            .map(|cursor| decode_cursor(&cursor))
-            .transpose()?;
+        let after = after.map(|cursor| decode_cursor(&cursor)).transpose()?;
         Ok(PageArgs {
             first: i64::from(first),
             after,
@@ -90,5 +88,71 @@ mod tests {
         assert!(PageArgs::parse(Some(-1), None).is_err());
         assert!(PageArgs::parse(Some(101), None).is_err());
         assert!(PageArgs::parse(None, Some("abc".into())).is_err());
+    }
+}
+
+/// A list on a unit (`Unit.workers`, `Unit.activities`, …) for many units at once: one
+/// query for a whole `_entities` batch instead of one per unit.
+pub trait PerUnitQuery: Send + Sync + 'static {
+    /// The list's filter arguments; units asked with equal filters share one query.
+    type Filter: Clone + Eq + std::hash::Hash + Send + Sync + 'static;
+    type Row: Clone + Send + Sync + 'static;
+
+    /// Fetches each unit's page: rows tagged with the unit they belong to, newest first,
+    /// at most `page.limit()` per unit (a lateral join does this in one statement).
+    fn fetch(
+        &self,
+        unit_ids: &[Uuid],
+        filter: &Self::Filter,
+        page: PageArgs,
+    ) -> impl std::future::Future<Output = ApiResult<Vec<(Uuid, Self::Row)>>> + Send;
+}
+
+/// The DataLoader key of a per-unit list.
+#[derive(Clone, Debug, PartialEq, Eq, Hash)]
+pub struct PerUnitKey<F> {
+    pub unit_id: Uuid,
+    pub filter: F,
+    pub page: PageArgs,
+}
+
+/// Batches per-unit list requests into one [`PerUnitQuery::fetch`] per distinct filter.
+pub struct PerUnitLoader<Q>(pub Q);
+
+impl<Q: PerUnitQuery> async_graphql::dataloader::Loader<PerUnitKey<Q::Filter>>
+    for PerUnitLoader<Q>
+{
+    type Value = Vec<Q::Row>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[PerUnitKey<Q::Filter>],
+    ) -> Result<std::collections::HashMap<PerUnitKey<Q::Filter>, Vec<Q::Row>>, Self::Error> {
+        use std::collections::HashMap;
+        let mut groups: HashMap<(Q::Filter, PageArgs), Vec<Uuid>> = HashMap::new();
+        for key in keys {
+            groups
+                .entry((key.filter.clone(), key.page))
+                .or_default()
+                .push(key.unit_id);
+        }
+        let mut lists = HashMap::with_capacity(keys.len());
+        for ((filter, page), unit_ids) in groups {
+            let rows = self.0.fetch(&unit_ids, &filter, page).await?;
+            let mut by_unit: HashMap<Uuid, Vec<Q::Row>> = HashMap::new();
+            for (unit_id, row) in rows {
+                by_unit.entry(unit_id).or_default().push(row);
+            }
+            for unit_id in unit_ids {
+                let key = PerUnitKey {
+                    unit_id,
+                    filter: filter.clone(),
+                    page,
+                };
+                lists.insert(key, by_unit.remove(&unit_id).unwrap_or_default());
+            }
+        }
+        Ok(lists)
     }
 }

@@ -106,3 +106,111 @@ async fn ready<E>(State(state): State<SubgraphState<E>>) -> Response {
         }
     }
 }
+
+/// A subgraph ready to serve: its bound listener, its router and the background tasks it
+/// runs (the unit-tree replica or publisher), which stop when it stops.
+pub struct SubgraphApp {
+    listener: TcpListener,
+    router: Router,
+    background: Vec<tokio::task::JoinHandle<()>>,
+}
+
+impl SubgraphApp {
+    /// Binds `listen` (port 0 picks a free port; tests read it back with [`Self::port`]).
+    pub async fn bind(
+        listen: std::net::SocketAddr,
+        router: Router,
+        background: Vec<tokio::task::JoinHandle<()>>,
+    ) -> anyhow::Result<Self> {
+        use anyhow::Context as _;
+        let listener = TcpListener::bind(listen)
+            .await
+            .with_context(|| format!("Failed to listen on {listen}"))?;
+        Ok(SubgraphApp {
+            listener,
+            router,
+            background,
+        })
+    }
+
+    pub fn port(&self) -> u16 {
+        self.listener
+            .local_addr()
+            .map(|addr| addr.port())
+            .unwrap_or(0)
+    }
+
+    /// Serves until `shutdown` completes, then stops the background tasks.
+    pub async fn run_until(
+        self,
+        shutdown: impl Future<Output = ()> + Send + 'static,
+    ) -> anyhow::Result<()> {
+        let served = serve(self.listener, self.router, shutdown).await;
+        for task in self.background {
+            task.abort();
+        }
+        Ok(served?)
+    }
+
+    /// Serves in the background; for tests and the all-in-one process. The returned
+    /// handle stops it when aborted or dropped with [`ServerHandle::stop`].
+    pub fn spawn(self) -> ServerHandle {
+        let port = self.port();
+        let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
+        let task = tokio::spawn(async move {
+            let _ = self
+                .run_until(async move {
+                    let _ = stopped.await;
+                })
+                .await;
+        });
+        ServerHandle {
+            port,
+            stop: Some(stop),
+            task,
+        }
+    }
+}
+
+/// A subgraph serving in the background.
+pub struct ServerHandle {
+    pub port: u16,
+    stop: Option<tokio::sync::oneshot::Sender<()>>,
+    task: tokio::task::JoinHandle<()>,
+}
+
+impl ServerHandle {
+    pub fn graphql_url(&self) -> String {
+        format!("http://127.0.0.1:{}/graphql", self.port)
+    }
+
+    /// Stops serving and waits until the server and its background tasks are gone.
+    pub async fn stop(mut self) {
+        if let Some(stop) = self.stop.take() {
+            let _ = stop.send(());
+        }
+        let _ = (&mut self.task).await;
+    }
+}
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}

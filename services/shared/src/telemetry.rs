@@ -6,7 +6,8 @@ use tracing_subscriber::EnvFilter;
 /// Installs the global subscriber; a second call is a no-op, so tests may call it freely.
 pub fn init() -> anyhow::Result<()> {
     let format = crate::config::env_or("LOG_FORMAT", "text")?;
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
+    let filter =
+        EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info,sqlx=warn"));
     let builder = tracing_subscriber::fmt().with_env_filter(filter);
     let installed = match format.as_str() {
         "text" => builder.try_init(),

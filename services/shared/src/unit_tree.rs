@@ -108,7 +108,9 @@ pub async fn publish_event(
         .arg(STREAM_LENGTH)
         .arg(payload);
     for unit in units {
-        invocation.arg(unit.id.to_string()).arg(serde_json::to_string(unit)?);
+        invocation
+            .arg(unit.id.to_string())
+            .arg(serde_json::to_string(unit)?);
     }
     let published: i64 = invocation
         .invoke_async(redis)
@@ -128,7 +130,9 @@ pub async fn publish_snapshot(
     let mut invocation = script.prepare_invoke();
     invocation.key(&keys.snapshot).key(&keys.seq).arg(seq);
     for unit in units {
-        invocation.arg(unit.id.to_string()).arg(serde_json::to_string(unit)?);
+        invocation
+            .arg(unit.id.to_string())
+            .arg(serde_json::to_string(unit)?);
     }
     let published: i64 = invocation
         .invoke_async(redis)
@@ -138,7 +142,10 @@ pub async fn publish_snapshot(
 }
 
 /// The sequence Redis holds, if any.
-pub async fn published_seq(redis: &mut ConnectionManager, keys: &TreeKeys) -> anyhow::Result<Option<i64>> {
+pub async fn published_seq(
+    redis: &mut ConnectionManager,
+    keys: &TreeKeys,
+) -> anyhow::Result<Option<i64>> {
     redis::cmd("GET")
         .arg(&keys.seq)
         .query_async(redis)
@@ -148,10 +155,12 @@ pub async fn published_seq(redis: &mut ConnectionManager, keys: &TreeKeys) -> an
 
 /// The sequence of the local copy (0 before the first sync).
 pub async fn local_seq(pool: &PgPool) -> sqlx::Result<i64> {
-    Ok(sqlx::query_scalar::<_, i64>("select seq from unit_replica_state")
-        .fetch_optional(pool)
-        .await?
-        .unwrap_or(0))
+    Ok(
+        sqlx::query_scalar::<_, i64>("select seq from unit_replica_state")
+            .fetch_optional(pool)
+            .await?
+            .unwrap_or(0),
+    )
 }
 
 /// Waits until the local copy has reached `seq`; false after `timeout`.
@@ -169,7 +178,10 @@ pub async fn wait_for_seq(pool: &PgPool, seq: i64, timeout: Duration) -> bool {
 }
 
 /// Looks units up in the local copy.
-pub async fn replicated_units(pool: &PgPool, ids: &[Uuid]) -> ApiResult<HashMap<Uuid, ReplicatedUnit>> {
+pub async fn replicated_units(
+    pool: &PgPool,
+    ids: &[Uuid],
+) -> ApiResult<HashMap<Uuid, ReplicatedUnit>> {
     let units = sqlx::query_as::<_, ReplicatedUnit>(
         "select unit_id, parent_id, path, kind, status, name, division_code
          from unit_replica where unit_id = any($1)",
@@ -182,7 +194,11 @@ pub async fn replicated_units(pool: &PgPool, ids: &[Uuid]) -> ApiResult<HashMap<
 
 /// Requires `unit_id` to name an active unit: records are only attached to units that
 /// exist and have not been merged away or dissolved.
-pub async fn require_active_unit(pool: &PgPool, field: &str, unit_id: Uuid) -> ApiResult<ReplicatedUnit> {
+pub async fn require_active_unit(
+    pool: &PgPool,
+    field: &str,
+    unit_id: Uuid,
+) -> ApiResult<ReplicatedUnit> {
     let unit = replicated_units(pool, &[unit_id])
         .await?
         .remove(&unit_id)
@@ -190,7 +206,10 @@ pub async fn require_active_unit(pool: &PgPool, field: &str, unit_id: Uuid) -> A
     if unit.status != "ACTIVE" {
         return Err(ApiError::validation(
             field,
-            format!("unit {} is {} and takes no new records", unit.name, unit.status),
+            format!(
+                "unit {} is {} and takes no new records",
+                unit.name, unit.status
+            ),
         ));
     }
     Ok(unit)
@@ -198,14 +217,18 @@ pub async fn require_active_unit(pool: &PgPool, field: &str, unit_id: Uuid) -> A
 
 /// Connects to Redis lazily: the process starts even when Redis is down, and every
 /// command is bounded by `response_timeout`.
-pub fn redis_connection(redis_url: &str, response_timeout: Duration) -> anyhow::Result<ConnectionManager> {
+pub fn redis_connection(
+    redis_url: &str,
+    response_timeout: Duration,
+) -> anyhow::Result<ConnectionManager> {
     let client = redis::Client::open(redis_url).context("REDIS_URL is not a valid Redis URL")?;
     let config = redis::aio::ConnectionManagerConfig::new()
         .set_response_timeout(Some(response_timeout))
         .set_connection_timeout(Some(Duration::from_secs(2)))
         .set_number_of_retries(1)
         .set_max_delay(Duration::from_millis(500));
-    ConnectionManager::new_lazy_with_config(client, config).context("Failed to set up the Redis connection")
+    ConnectionManager::new_lazy_with_config(client, config)
+        .context("Failed to set up the Redis connection")
 }
 
 /// Keeps a subgraph's `unit_replica` in step with organizations. Runs until aborted.
@@ -250,7 +273,11 @@ pub async fn run_replica(pool: PgPool, redis_url: String, keys: TreeKeys) {
 }
 
 /// Loads the whole snapshot; `Ok(false)` when there is nothing published yet.
-async fn resync(pool: &PgPool, redis: &mut ConnectionManager, keys: &TreeKeys) -> anyhow::Result<bool> {
+async fn resync(
+    pool: &PgPool,
+    redis: &mut ConnectionManager,
+    keys: &TreeKeys,
+) -> anyhow::Result<bool> {
     let (seq, rows): (Option<i64>, Vec<String>) = redis::Script::new(READ_SNAPSHOT)
         .key(&keys.snapshot)
         .key(&keys.seq)
@@ -266,7 +293,9 @@ async fn resync(pool: &PgPool, redis: &mut ConnectionManager, keys: &TreeKeys) -
         .collect::<Result<Vec<_>, _>>()
         .context("The unit-tree snapshot holds a malformed unit")?;
     let mut tx = pool.begin().await?;
-    sqlx::query("delete from unit_replica").execute(&mut *tx).await?;
+    sqlx::query("delete from unit_replica")
+        .execute(&mut *tx)
+        .await?;
     upsert(&mut tx, &units).await?;
     set_local_seq(&mut tx, seq).await?;
     tx.commit().await?;
@@ -276,7 +305,11 @@ async fn resync(pool: &PgPool, redis: &mut ConnectionManager, keys: &TreeKeys) -
 
 /// Applies what the stream has after the local sequence; `Ok(false)` when the replica has
 /// fallen out of step and must resync.
-async fn follow(pool: &PgPool, redis: &mut ConnectionManager, keys: &TreeKeys) -> anyhow::Result<bool> {
+async fn follow(
+    pool: &PgPool,
+    redis: &mut ConnectionManager,
+    keys: &TreeKeys,
+) -> anyhow::Result<bool> {
     let local = local_seq(pool).await?;
     let reply: Option<redis::streams::StreamReadReply> = redis::cmd("XREAD")
         .arg("COUNT")
@@ -290,7 +323,13 @@ async fn follow(pool: &PgPool, redis: &mut ConnectionManager, keys: &TreeKeys) -
         .await
         .context("Failed to read unit-tree events")?;
     let entries = reply
-        .map(|reply| reply.keys.into_iter().flat_map(|key| key.ids).collect::<Vec<_>>())
+        .map(|reply| {
+            reply
+                .keys
+                .into_iter()
+                .flat_map(|key| key.ids)
+                .collect::<Vec<_>>()
+        })
         .unwrap_or_default();
     if entries.is_empty() {
         // Nothing new on the stream. If the published sequence moved anyway, Redis lost its
@@ -335,7 +374,10 @@ async fn upsert(conn: &mut sqlx::PgConnection, units: &[ReplicatedUnit]) -> sqlx
     let kinds: Vec<&str> = units.iter().map(|unit| unit.kind.as_str()).collect();
     let statuses: Vec<&str> = units.iter().map(|unit| unit.status.as_str()).collect();
     let names: Vec<&str> = units.iter().map(|unit| unit.name.as_str()).collect();
-    let codes: Vec<Option<&str>> = units.iter().map(|unit| unit.division_code.as_deref()).collect();
+    let codes: Vec<Option<&str>> = units
+        .iter()
+        .map(|unit| unit.division_code.as_deref())
+        .collect();
     sqlx::query(
         "insert into unit_replica (unit_id, parent_id, path, kind, status, name, division_code)
          select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])

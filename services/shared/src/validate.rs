@@ -22,7 +22,11 @@ pub fn text(field: &str, value: &str, max_chars: usize) -> ApiResult<String> {
 }
 
 /// Like [`text`], for an optional field; an empty string clears it.
-pub fn optional_text(field: &str, value: Option<&str>, max_chars: usize) -> ApiResult<Option<String>> {
+pub fn optional_text(
+    field: &str,
+    value: Option<&str>,
+    max_chars: usize,
+) -> ApiResult<Option<String>> {
     match value.map(str::trim) {
         None | Some("") => Ok(None),
         Some(value) => text(field, value, max_chars).map(Some),
@@ -53,14 +57,22 @@ pub fn date_order(field: &str, start: Option<NaiveDate>, end: Option<NaiveDate>)
 /// Requires a plausible year (1900..=2100).
 pub fn year(field: &str, value: i32) -> ApiResult<i32> {
     if !(1900..=2100).contains(&value) {
-        return Err(ApiError::validation(field, "must be a year between 1900 and 2100"));
+        return Err(ApiError::validation(
+            field,
+            "must be a year between 1900 and 2100",
+        ));
     }
     Ok(value)
 }
 
 /// Checks that the version a client read is the one stored; updates use it for
 /// optimistic concurrency.
-pub fn expected_version(entity: &'static str, id: uuid::Uuid, expected: i32, actual: i32) -> ApiResult<()> {
+pub fn expected_version(
+    entity: &'static str,
+    id: uuid::Uuid,
+    expected: i32,
+    actual: i32,
+) -> ApiResult<()> {
     if expected != actual {
         return Err(ApiError::Conflict {
             entity,
@@ -81,7 +93,10 @@ mod tests {
         assert_eq!(text("name", "  科协 ", 10).unwrap(), "科协");
         assert!(text("name", "   ", 10).is_err());
         assert!(text("name", &"字".repeat(11), 10).is_err());
-        assert_eq!(text("name", &"字".repeat(10), 10).unwrap().chars().count(), 10);
+        assert_eq!(
+            text("name", &"字".repeat(10), 10).unwrap().chars().count(),
+            10
+        );
     }
 
     #[test]
