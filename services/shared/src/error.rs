@@ -8,7 +8,8 @@ pub type ApiResult<T> = Result<T, ApiError>;
 /// Deliberately not `Display`: async-graphql turns any `Display` error into a GraphQL error
 /// without a code, so the only way out of a resolver is the conversion below, which always
 /// sets `extensions.code`.
-#[derive(Debug)]
+/// `Clone` because async-graphql requires resolver errors to be; the internal cause is shared.
+#[derive(Debug, Clone)]
 pub enum ApiError {
     /// `NOT_FOUND`: the ID is well formed but names nothing.
     NotFound { entity: &'static str, id: String },
@@ -32,12 +33,12 @@ pub enum ApiError {
     /// `FORBIDDEN`: the acting identity may not do this.
     Forbidden(String),
     /// `INTERNAL`: anything else; the details are logged, never sent.
-    Internal(anyhow::Error),
+    Internal(std::sync::Arc<anyhow::Error>),
 }
 
 impl From<anyhow::Error> for ApiError {
     fn from(err: anyhow::Error) -> Self {
-        ApiError::Internal(err)
+        ApiError::Internal(std::sync::Arc::new(err))
     }
 }
 
@@ -47,6 +48,11 @@ impl ApiError {
             field: field.into(),
             message: message.into(),
         }
+    }
+
+    /// An internal error: logged with this message, answered as `INTERNAL`.
+    pub fn internal(message: impl std::fmt::Display) -> Self {
+        ApiError::from(anyhow::anyhow!("{message}"))
     }
 
     pub fn not_found(entity: &'static str, id: impl ToString) -> Self {
@@ -87,7 +93,9 @@ impl ApiError {
 
 impl From<sqlx::Error> for ApiError {
     fn from(err: sqlx::Error) -> Self {
-        ApiError::Internal(anyhow::Error::new(err).context("database query failed"))
+        ApiError::Internal(std::sync::Arc::new(
+            anyhow::Error::new(err).context("database query failed"),
+        ))
     }
 }
 

@@ -407,3 +407,15 @@ async fn set_local_seq(conn: &mut sqlx::PgConnection, seq: i64) -> sqlx::Result<
     .await?;
     Ok(())
 }
+
+/// Forgets everything Redis holds about the tree (a hub whose organizations data was reset
+/// starts its numbering again); replicas resync once the tree is published anew.
+pub async fn clear_published(redis: &mut ConnectionManager, keys: &TreeKeys) -> anyhow::Result<()> {
+    redis::cmd("DEL")
+        .arg(&keys.events)
+        .arg(&keys.snapshot)
+        .arg(&keys.seq)
+        .query_async::<()>(redis)
+        .await
+        .context("Failed to clear the published unit tree")
+}

@@ -108,3 +108,13 @@ mod tests {
         assert!(date_order("endsOn", start, None).is_ok());
     }
 }
+
+/// Applies an optional field of an update input: absent keeps `current`, null clears it,
+/// a value replaces it.
+pub fn patch<T>(change: async_graphql::MaybeUndefined<T>, current: Option<T>) -> Option<T> {
+    match change {
+        async_graphql::MaybeUndefined::Undefined => current,
+        async_graphql::MaybeUndefined::Null => None,
+        async_graphql::MaybeUndefined::Value(value) => Some(value),
+    }
+}

@@ -1,0 +1,7 @@
+//! SQL of the organizations subgraph, one function per statement.
+
+pub mod leaders;
+pub mod targets;
+pub mod terms;
+pub mod tree;
+pub mod units;

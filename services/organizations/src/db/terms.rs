@@ -1,0 +1,163 @@
+//! Terms of office (换届).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use kexie_shared::page::PageArgs;
+
+const COLUMNS: &str =
+    "term_id, unit_id, number, starts_on, ends_on, version, created_at, created_by,
+    updated_at, updated_by, archived_at";
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct TermRow {
+    pub term_id: Uuid,
+    pub unit_id: Uuid,
+    pub number: i32,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: String,
+    pub archived_at: Option<DateTime<Utc>>,
+}
+
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct TermFilter {
+    pub unit_id: Option<Uuid>,
+    pub include_subtree: bool,
+    /// Only each unit's latest term, and only when it ended before this day without renewal.
+    pub overdue_on: Option<NaiveDate>,
+    pub include_archived: bool,
+}
+
+const FILTER: &str = "($1::uuid is null
+        or (not $2 and t.unit_id = $1)
+        or ($2 and t.unit_id in (select unit_id from unit where path like (select path from unit where unit_id = $1) || '%')))
+    and ($3::date is null or (t.ends_on < $3 and not exists (
+        select 1 from term newer where newer.unit_id = t.unit_id and newer.archived_at is null and newer.number > t.number)
+        and exists (select 1 from unit u where u.unit_id = t.unit_id and u.status = 'ACTIVE')))
+    and ($4 or t.archived_at is null)";
+
+pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<TermRow>> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from term where term_id = any($1)"
+    ))
+    .bind(ids)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn list(
+    pool: &PgPool,
+    filter: &TermFilter,
+    page: PageArgs,
+) -> sqlx::Result<Vec<TermRow>> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from term t where {FILTER}
+           and ($5::uuid is null or t.term_id < $5)
+         order by t.term_id desc limit $6"
+    ))
+    .bind(filter.unit_id)
+    .bind(filter.include_subtree)
+    .bind(filter.overdue_on)
+    .bind(filter.include_archived)
+    .bind(page.after)
+    .bind(page.limit())
+    .fetch_all(pool)
+    .await
+}
+
+/// The latest live term of each unit.
+pub async fn current(pool: &PgPool, unit_ids: &[Uuid]) -> sqlx::Result<Vec<TermRow>> {
+    sqlx::query_as(&format!(
+        "select distinct on (unit_id) {COLUMNS} from term
+         where unit_id = any($1) and archived_at is null
+         order by unit_id, number desc"
+    ))
+    .bind(unit_ids)
+    .fetch_all(pool)
+    .await
+}
+
+/// All live terms of a unit, latest first.
+pub async fn of_unit(pool: &PgPool, unit_id: Uuid) -> sqlx::Result<Vec<TermRow>> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from term where unit_id = $1 and archived_at is null order by number desc"
+    ))
+    .bind(unit_id)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn get_for_update(
+    conn: &mut PgConnection,
+    term_id: Uuid,
+) -> sqlx::Result<Option<TermRow>> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from term where term_id = $1 for update"
+    ))
+    .bind(term_id)
+    .fetch_optional(conn)
+    .await
+}
+
+pub struct TermFields {
+    pub number: i32,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+}
+
+pub async fn insert(
+    conn: &mut PgConnection,
+    term_id: Uuid,
+    unit_id: Uuid,
+    fields: &TermFields,
+    actor: &str,
+) -> sqlx::Result<TermRow> {
+    sqlx::query_as(&format!(
+        "insert into term (term_id, unit_id, number, starts_on, ends_on, created_by, updated_by)
+         values ($1, $2, $3, $4, $5, $6, $6) returning {COLUMNS}"
+    ))
+    .bind(term_id)
+    .bind(unit_id)
+    .bind(fields.number)
+    .bind(fields.starts_on)
+    .bind(fields.ends_on)
+    .bind(actor)
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn update(
+    conn: &mut PgConnection,
+    term_id: Uuid,
+    fields: &TermFields,
+    actor: &str,
+) -> sqlx::Result<TermRow> {
+    sqlx::query_as(&format!(
+        "update term set number = $2, starts_on = $3, ends_on = $4, updated_by = $5, version = version + 1
+         where term_id = $1 returning {COLUMNS}"
+    ))
+    .bind(term_id)
+    .bind(fields.number)
+    .bind(fields.starts_on)
+    .bind(fields.ends_on)
+    .bind(actor)
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn archive(conn: &mut PgConnection, term_id: Uuid, actor: &str) -> sqlx::Result<TermRow> {
+    sqlx::query_as(&format!(
+        "update term set archived_at = now(), archived_by = $2, updated_by = $2, version = version + 1
+         where term_id = $1 returning {COLUMNS}"
+    ))
+    .bind(term_id)
+    .bind(actor)
+    .fetch_one(conn)
+    .await
+}

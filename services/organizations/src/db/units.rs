@@ -1,0 +1,356 @@
+//! Units.
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use kexie_shared::page::PageArgs;
+use kexie_shared::unit_tree::ReplicatedUnit;
+
+use crate::domain::{UnitKind, UnitStatus};
+
+const COLUMNS: &str = "unit_id, parent_id, path, name, short_name, kind, division_code, status,
+    merged_into_id, founded_on, exemplary_year, member_count, version, created_at, created_by,
+    updated_at, updated_by";
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct UnitRow {
+    pub unit_id: Uuid,
+    pub parent_id: Option<Uuid>,
+    pub path: String,
+    pub name: String,
+    pub short_name: Option<String>,
+    pub kind: UnitKind,
+    pub division_code: Option<String>,
+    pub status: UnitStatus,
+    pub merged_into_id: Option<Uuid>,
+    pub founded_on: Option<NaiveDate>,
+    pub exemplary_year: Option<i32>,
+    pub member_count: i32,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: String,
+}
+
+impl UnitRow {
+    /// The unit as the other subgraphs' copies of the tree hold it.
+    pub fn replicated(&self) -> ReplicatedUnit {
+        ReplicatedUnit {
+            id: self.unit_id,
+            parent_id: self.parent_id,
+            path: self.path.clone(),
+            kind: self.kind.as_str().to_string(),
+            status: self.status.as_str().to_string(),
+            name: self.name.clone(),
+            division_code: self.division_code.clone(),
+        }
+    }
+}
+
+/// Which units a list shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct UnitFilter {
+    pub parent_id: Option<Uuid>,
+    /// Units strictly below this one.
+    pub under_unit_id: Option<Uuid>,
+    pub kinds: Option<Vec<String>>,
+    /// Defaults to active units only.
+    pub statuses: Option<Vec<String>>,
+    pub division_code_prefix: Option<String>,
+    pub search: Option<String>,
+}
+
+const FILTER: &str = "($1::uuid is null or u.parent_id = $1)
+    and ($2::uuid is null or (u.path like (select path from unit where unit_id = $2) || '%' and u.unit_id <> $2))
+    and ($3::text[] is null or u.kind = any($3))
+    and u.status = any(coalesce($4::text[], array['ACTIVE']))
+    and ($5::text is null or u.division_code like $5 || '%')
+    and ($6::text is null or u.name ilike '%' || $6 || '%' or u.short_name ilike '%' || $6 || '%')";
+
+pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<UnitRow>> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from unit where unit_id = any($1)"
+    ))
+    .bind(ids)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn find_by_division_code(pool: &PgPool, code: &str) -> sqlx::Result<Option<UnitRow>> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from unit where division_code = $1 and status = 'ACTIVE'"
+    ))
+    .bind(code)
+    .fetch_optional(pool)
+    .await
+}
+
+/// The root: the city association.
+pub async fn root(pool: &PgPool) -> sqlx::Result<Option<UnitRow>> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from unit where parent_id is null"
+    ))
+    .fetch_optional(pool)
+    .await
+}
+
+pub async fn list(
+    pool: &PgPool,
+    filter: &UnitFilter,
+    page: PageArgs,
+) -> sqlx::Result<Vec<UnitRow>> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from unit u where {FILTER}
+           and ($7::uuid is null or u.unit_id < $7)
+         order by u.unit_id desc limit $8"
+    ))
+    .bind(filter.parent_id)
+    .bind(filter.under_unit_id)
+    .bind(&filter.kinds)
+    .bind(&filter.statuses)
+    .bind(&filter.division_code_prefix)
+    .bind(&filter.search)
+    .bind(page.after)
+    .bind(page.limit())
+    .fetch_all(pool)
+    .await
+}
+
+/// The children of each of `parent_ids` matching `filter`, one page each, in one statement.
+pub async fn children(
+    pool: &PgPool,
+    parent_ids: &[Uuid],
+    filter: &UnitFilter,
+    page: PageArgs,
+) -> sqlx::Result<Vec<(Uuid, UnitRow)>> {
+    #[derive(sqlx::FromRow)]
+    struct Child {
+        owner_id: Uuid,
+        #[sqlx(flatten)]
+        unit: UnitRow,
+    }
+    let rows: Vec<Child> = sqlx::query_as(&format!(
+        "select k.owner_id, c.* from unnest($9::uuid[]) as k(owner_id)
+         cross join lateral (
+             select {COLUMNS} from unit u
+             where u.parent_id = k.owner_id and {FILTER}
+               and ($7::uuid is null or u.unit_id < $7)
+             order by u.unit_id desc limit $8
+         ) c"
+    ))
+    .bind(filter.parent_id)
+    .bind(filter.under_unit_id)
+    .bind(&filter.kinds)
+    .bind(&filter.statuses)
+    .bind(&filter.division_code_prefix)
+    .bind(&filter.search)
+    .bind(page.after)
+    .bind(page.limit())
+    .bind(parent_ids)
+    .fetch_all(pool)
+    .await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.owner_id, row.unit))
+        .collect())
+}
+
+/// The unit's ancestors, root first.
+pub async fn ancestors(pool: &PgPool, unit_id: Uuid) -> sqlx::Result<Vec<UnitRow>> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from unit
+         where (select path from unit where unit_id = $1) like path || '%' and unit_id <> $1
+         order by length(path)"
+    ))
+    .bind(unit_id)
+    .fetch_all(pool)
+    .await
+}
+
+/// Reads a unit inside a tree-changing transaction (the tree lock is already held).
+pub async fn get(conn: &mut PgConnection, unit_id: Uuid) -> sqlx::Result<Option<UnitRow>> {
+    sqlx::query_as(&format!("select {COLUMNS} from unit where unit_id = $1"))
+        .bind(unit_id)
+        .fetch_optional(conn)
+        .await
+}
+
+/// The fields a client sets on a unit.
+pub struct UnitFields<'a> {
+    pub name: &'a str,
+    pub short_name: Option<&'a str>,
+    pub division_code: Option<&'a str>,
+    pub founded_on: Option<NaiveDate>,
+    pub exemplary_year: Option<i32>,
+    pub member_count: i32,
+}
+
+pub async fn insert(
+    conn: &mut PgConnection,
+    unit_id: Uuid,
+    parent: Option<&UnitRow>,
+    kind: UnitKind,
+    fields: &UnitFields<'_>,
+    actor: &str,
+) -> sqlx::Result<UnitRow> {
+    let path = format!(
+        "{}{}/",
+        parent.map_or("/", |parent| parent.path.as_str()),
+        unit_id
+    );
+    sqlx::query_as(&format!(
+        "insert into unit (unit_id, parent_id, path, name, short_name, kind, division_code,
+                           founded_on, exemplary_year, member_count, created_by, updated_by)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $11)
+         returning {COLUMNS}"
+    ))
+    .bind(unit_id)
+    .bind(parent.map(|parent| parent.unit_id))
+    .bind(path)
+    .bind(fields.name)
+    .bind(fields.short_name)
+    .bind(kind)
+    .bind(fields.division_code)
+    .bind(fields.founded_on)
+    .bind(fields.exemplary_year)
+    .bind(fields.member_count)
+    .bind(actor)
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn update(
+    conn: &mut PgConnection,
+    unit_id: Uuid,
+    fields: &UnitFields<'_>,
+    actor: &str,
+) -> sqlx::Result<UnitRow> {
+    sqlx::query_as(&format!(
+        "update unit set name = $2, short_name = $3, division_code = $4, founded_on = $5,
+                         exemplary_year = $6, member_count = $7, updated_by = $8, version = version + 1
+         where unit_id = $1 returning {COLUMNS}"
+    ))
+    .bind(unit_id)
+    .bind(fields.name)
+    .bind(fields.short_name)
+    .bind(fields.division_code)
+    .bind(fields.founded_on)
+    .bind(fields.exemplary_year)
+    .bind(fields.member_count)
+    .bind(actor)
+    .fetch_one(conn)
+    .await
+}
+
+/// Moves the subtree rooted at `unit` under `new_parent`, optionally giving the unit a new
+/// division code; returns every unit whose path changed.
+pub async fn move_subtree(
+    conn: &mut PgConnection,
+    unit: &UnitRow,
+    new_parent: &UnitRow,
+    division_code: Option<&str>,
+    actor: &str,
+) -> sqlx::Result<Vec<UnitRow>> {
+    let new_path = format!("{}{}/", new_parent.path, unit.unit_id);
+    sqlx::query(
+        "update unit set parent_id = $2, division_code = $3, version = version + 1, updated_by = $4
+         where unit_id = $1",
+    )
+    .bind(unit.unit_id)
+    .bind(new_parent.unit_id)
+    .bind(division_code)
+    .bind(actor)
+    .execute(&mut *conn)
+    .await?;
+    repath(conn, &unit.path, &new_path).await
+}
+
+/// Rewrites the paths of a subtree from `old_prefix` to `new_prefix`.
+async fn repath(
+    conn: &mut PgConnection,
+    old_prefix: &str,
+    new_prefix: &str,
+) -> sqlx::Result<Vec<UnitRow>> {
+    sqlx::query_as(&format!(
+        "update unit set path = $2 || substr(path, length($1) + 1)
+         where path like $1 || '%'
+         returning {COLUMNS}"
+    ))
+    .bind(old_prefix)
+    .bind(new_prefix)
+    .fetch_all(conn)
+    .await
+}
+
+/// Merges `unit` into `target`: its children move under the target, and it hangs under the
+/// target itself with status MERGED, so its records now roll up into the target's subtree.
+/// Returns every unit that changed.
+pub async fn merge(
+    conn: &mut PgConnection,
+    unit: &UnitRow,
+    target: &UnitRow,
+    actor: &str,
+) -> sqlx::Result<Vec<UnitRow>> {
+    let children: Vec<UnitRow> =
+        sqlx::query_as(&format!("select {COLUMNS} from unit where parent_id = $1"))
+            .bind(unit.unit_id)
+            .fetch_all(&mut *conn)
+            .await?;
+    let mut changed = Vec::new();
+    for child in &children {
+        changed.extend(
+            move_subtree(conn, child, target, child.division_code.as_deref(), actor).await?,
+        );
+    }
+    sqlx::query(
+        "update unit set status = 'MERGED', merged_into_id = $2, parent_id = $2,
+                         version = version + 1, updated_by = $3
+         where unit_id = $1",
+    )
+    .bind(unit.unit_id)
+    .bind(target.unit_id)
+    .bind(actor)
+    .execute(&mut *conn)
+    .await?;
+    changed.extend(
+        repath(
+            conn,
+            &unit.path,
+            &format!("{}{}/", target.path, unit.unit_id),
+        )
+        .await?,
+    );
+    Ok(changed)
+}
+
+pub async fn dissolve(
+    conn: &mut PgConnection,
+    unit_id: Uuid,
+    actor: &str,
+) -> sqlx::Result<UnitRow> {
+    sqlx::query_as(&format!(
+        "update unit set status = 'DISSOLVED', version = version + 1, updated_by = $2
+         where unit_id = $1 returning {COLUMNS}"
+    ))
+    .bind(unit_id)
+    .bind(actor)
+    .fetch_one(conn)
+    .await
+}
+
+/// How many active units hang directly under `unit_id`.
+pub async fn active_children(conn: &mut PgConnection, unit_id: Uuid) -> sqlx::Result<i64> {
+    sqlx::query_scalar("select count(*) from unit where parent_id = $1 and status = 'ACTIVE'")
+        .bind(unit_id)
+        .fetch_one(conn)
+        .await
+}
+
+/// Every unit, for a full publication of the tree.
+pub async fn all(conn: &mut PgConnection) -> sqlx::Result<Vec<UnitRow>> {
+    sqlx::query_as(&format!("select {COLUMNS} from unit order by path"))
+        .fetch_all(conn)
+        .await
+}

@@ -1,0 +1,262 @@
+//! The organization domain: kinds of units and where each may hang in the tree, division
+//! codes, leadership roles and target metrics.
+
+use async_graphql::Enum;
+use serde::{Deserialize, Serialize};
+
+use kexie_shared::{ApiError, ApiResult};
+
+/// What a unit is. The first three form the administrative line (市 → 区/县 → 乡镇/街道);
+/// the rest are base organizations hanging beside it.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq, Hash, sqlx::Type, Serialize, Deserialize)]
+#[sqlx(type_name = "text", rename_all = "SCREAMING_SNAKE_CASE")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum UnitKind {
+    /// 市科协
+    City,
+    /// 区/县科协
+    District,
+    /// 乡镇/街道科协
+    Township,
+    /// 企业科协
+    Enterprise,
+    /// 高校科协
+    University,
+    /// 学会/协会/研究会
+    Society,
+    /// 农技协: rural professional technical association
+    RuralTech,
+    /// 老科协: retired scientists' association
+    Senior,
+}
+
+impl UnitKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitKind::City => "CITY",
+            UnitKind::District => "DISTRICT",
+            UnitKind::Township => "TOWNSHIP",
+            UnitKind::Enterprise => "ENTERPRISE",
+            UnitKind::University => "UNIVERSITY",
+            UnitKind::Society => "SOCIETY",
+            UnitKind::RuralTech => "RURAL_TECH",
+            UnitKind::Senior => "SENIOR",
+        }
+    }
+
+    fn is_administrative(self) -> bool {
+        matches!(
+            self,
+            UnitKind::City | UnitKind::District | UnitKind::Township
+        )
+    }
+
+    /// Whether a unit of this kind may hang under a unit of kind `parent` (`None`: the root).
+    pub fn check_parent(self, parent: Option<UnitKind>) -> ApiResult<()> {
+        let allowed = match (self, parent) {
+            (UnitKind::City, None) => true,
+            (UnitKind::District, Some(UnitKind::City)) => true,
+            (UnitKind::Township, Some(UnitKind::District)) => true,
+            (kind, Some(parent)) if !kind.is_administrative() => parent.is_administrative(),
+            _ => false,
+        };
+        if allowed {
+            return Ok(());
+        }
+        let message = match (self, parent) {
+            (UnitKind::City, Some(_)) => {
+                "a city association is the root and has no parent".to_string()
+            }
+            (_, None) => format!("a {} unit needs a parent unit", self.as_str()),
+            (kind, Some(parent)) => format!(
+                "a {} unit cannot hang under a {} unit",
+                kind.as_str(),
+                parent.as_str()
+            ),
+        };
+        Err(ApiError::validation("parentId", message))
+    }
+
+    /// Checks a division code against this kind and the parent's code (GB/T 2260: a city
+    /// `5119 00`, its districts `5119 xx`, their townships `5119xx yyy`).
+    pub fn check_division_code(
+        self,
+        code: Option<&str>,
+        parent_code: Option<&str>,
+    ) -> ApiResult<()> {
+        let invalid = |message: String| Err(ApiError::validation("divisionCode", message));
+        let Some(code) = code else {
+            return if self.is_administrative() {
+                invalid(format!(
+                    "a {} unit needs an administrative division code",
+                    self.as_str()
+                ))
+            } else {
+                Ok(())
+            };
+        };
+        let digits = code.len();
+        if !code.bytes().all(|byte| byte.is_ascii_digit()) {
+            return invalid(format!("{code:?} is not made of digits"));
+        }
+        match self {
+            UnitKind::City if digits != 6 || !code.ends_with("00") => invalid(format!(
+                "a city code has six digits ending in 00, got {code:?}"
+            )),
+            UnitKind::District if digits != 6 || code.ends_with("00") => invalid(format!(
+                "a district or county code has six digits not ending in 00, got {code:?}"
+            )),
+            UnitKind::District if parent_code.is_some_and(|city| city[..4] != code[..4]) => {
+                invalid(format!(
+                    "district code {code:?} does not lie in the city's {:?}",
+                    parent_code.unwrap_or_default()
+                ))
+            }
+            UnitKind::Township if digits != 9 => {
+                invalid(format!("a township code has nine digits, got {code:?}"))
+            }
+            UnitKind::Township
+                if parent_code.is_some_and(|district| !code.starts_with(district)) =>
+            {
+                invalid(format!(
+                    "township code {code:?} does not lie in the district's {:?}",
+                    parent_code.unwrap_or_default()
+                ))
+            }
+            kind if !kind.is_administrative() => invalid(format!(
+                "a {} unit is not an administrative division and has no division code",
+                kind.as_str()
+            )),
+            _ => Ok(()),
+        }
+    }
+}
+
+/// A unit's state over time: units are merged (townships) or dissolved, never deleted.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq, Hash, sqlx::Type, Serialize, Deserialize)]
+#[sqlx(type_name = "text", rename_all = "SCREAMING_SNAKE_CASE")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum UnitStatus {
+    Active,
+    /// Merged into another unit, under which it and its records now hang.
+    Merged,
+    Dissolved,
+}
+
+impl UnitStatus {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitStatus::Active => "ACTIVE",
+            UnitStatus::Merged => "MERGED",
+            UnitStatus::Dissolved => "DISSOLVED",
+        }
+    }
+}
+
+/// A leadership post of a unit.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq, Hash, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum LeaderRole {
+    /// 主席
+    Chair,
+    /// 副主席
+    ViceChair,
+    /// 秘书长
+    SecretaryGeneral,
+}
+
+/// 三长: at township level, these heads serve as vice chairs.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq, Hash, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum ThreeHeadsPost {
+    /// 医院院长
+    HospitalDirector,
+    /// 学校校长
+    SchoolPrincipal,
+    /// 农技站站长
+    AgriculturalStationHead,
+}
+
+/// What a target counts. The actual figure is always computed from the records of the
+/// subgraph named on each variant, never typed in.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq, Hash, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum TargetMetric {
+    /// 新建企业科协 (organizations: enterprise associations founded in the year)
+    NewEnterpriseAssociations,
+    /// 示范基层科协 (organizations: units named exemplary in the year)
+    ExemplaryGrassrootsAssociations,
+    /// 县级科技馆 (popularization: science museums open)
+    CountyScienceMuseums,
+    /// 科技志愿者下基层 (popularization: volunteer services held)
+    VolunteerServices,
+    /// 院士报告会、高端论坛 (popularization: academician reports held)
+    AcademicianReports,
+    /// 全国科普日活动 (popularization: Science Day events held)
+    ScienceDayEvents,
+    /// 农村科普活动 (popularization: activities held for farmers)
+    RuralPopularizationEvents,
+    /// 老年人科普讲座 (popularization: lectures held for the elderly)
+    ElderlyLectures,
+    /// 省级认证专家工作站 (talent: provincially certified workstations)
+    CertifiedWorkstations,
+    /// 调研课题 (advice: research topics)
+    ResearchTopics,
+    /// 建议被采纳 (advice: submissions adopted)
+    AdoptedSubmissions,
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn townships_hang_under_districts_and_base_organizations_under_the_administrative_line() {
+        assert!(UnitKind::Township
+            .check_parent(Some(UnitKind::District))
+            .is_ok());
+        assert!(UnitKind::Township
+            .check_parent(Some(UnitKind::City))
+            .is_err());
+        assert!(UnitKind::Enterprise
+            .check_parent(Some(UnitKind::Township))
+            .is_ok());
+        assert!(UnitKind::Enterprise
+            .check_parent(Some(UnitKind::Society))
+            .is_err());
+        assert!(UnitKind::City.check_parent(None).is_ok());
+        assert!(UnitKind::District.check_parent(None).is_err());
+    }
+
+    #[test]
+    fn division_codes_follow_gb_t_2260_and_nest() {
+        assert!(UnitKind::City
+            .check_division_code(Some("511900"), None)
+            .is_ok());
+        assert!(UnitKind::District
+            .check_division_code(Some("511902"), Some("511900"))
+            .is_ok());
+        assert!(UnitKind::District
+            .check_division_code(Some("512002"), Some("511900"))
+            .is_err());
+        assert!(UnitKind::Township
+            .check_division_code(Some("511902101"), Some("511902"))
+            .is_ok());
+        assert!(UnitKind::Township
+            .check_division_code(Some("511903101"), Some("511902"))
+            .is_err());
+        assert!(UnitKind::Township
+            .check_division_code(Some("51190210"), Some("511902"))
+            .is_err());
+        assert!(UnitKind::District
+            .check_division_code(None, Some("511900"))
+            .is_err());
+        assert!(UnitKind::Society
+            .check_division_code(Some("511902"), None)
+            .is_err());
+        assert!(UnitKind::Society.check_division_code(None, None).is_ok());
+        assert!(UnitKind::City
+            .check_division_code(Some("51a900"), None)
+            .is_err());
+    }
+}

@@ -1,0 +1,290 @@
+//! 工作台账: per unit, year and metric, a target value, a responsible person and a deadline
+//! ("建立工作台账,明确责任人和时间节点").
+
+use async_graphql::connection::Connection;
+use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+
+use kexie_shared::id::{new_id, parse_id, parse_optional_id};
+use kexie_shared::idempotency::{self, Claim};
+use kexie_shared::page::{connection, PageArgs};
+use kexie_shared::{validate, Actor, ApiError, ApiResult};
+
+use super::units::unit_of;
+use super::{pool, require_unit};
+use crate::db;
+use crate::db::targets::{TargetFields, TargetFilter, TargetRow};
+use crate::db::units::UnitRow;
+use crate::domain::TargetMetric;
+
+#[Object(name = "Target")]
+impl TargetRow {
+    async fn id(&self) -> ID {
+        ID(self.target_id.to_string())
+    }
+    async fn unit(&self, ctx: &Context<'_>) -> ApiResult<UnitRow> {
+        unit_of(ctx, self.unit_id).await
+    }
+    async fn year(&self) -> i32 {
+        self.year
+    }
+    async fn metric(&self) -> TargetMetric {
+        self.metric
+    }
+    async fn target_value(&self) -> i32 {
+        self.target_value
+    }
+    /// 责任人
+    async fn responsible_person(&self) -> &str {
+        &self.responsible_person
+    }
+    /// 时间节点
+    async fn deadline(&self) -> NaiveDate {
+        self.deadline
+    }
+    async fn note(&self) -> Option<&str> {
+        self.note.as_deref()
+    }
+    async fn version(&self) -> i32 {
+        self.version
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+    async fn created_by(&self) -> &str {
+        &self.created_by
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.updated_at
+    }
+    async fn updated_by(&self) -> &str {
+        &self.updated_by
+    }
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.archived_at
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct TargetFilterInput {
+    pub unit_id: Option<ID>,
+    pub include_subtree: Option<bool>,
+    pub year: Option<i32>,
+    pub metric: Option<TargetMetric>,
+    pub include_archived: Option<bool>,
+}
+
+#[derive(Default)]
+pub struct TargetQuery;
+
+#[Object]
+impl TargetQuery {
+    async fn target(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<TargetRow>> {
+        Ok(db::targets::find(pool(ctx)?, &[parse_id("id", &id)?])
+            .await?
+            .pop())
+    }
+
+    /// Targets, newest first.
+    async fn targets(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<TargetFilterInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, TargetRow>> {
+        let page = PageArgs::parse(first, after)?;
+        let input = filter.unwrap_or_default();
+        let filter = TargetFilter {
+            unit_id: parse_optional_id("filter.unitId", input.unit_id.as_ref())?,
+            include_subtree: input.include_subtree.unwrap_or(false),
+            year: input.year,
+            metric: input.metric,
+            include_archived: input.include_archived.unwrap_or(false),
+        };
+        let rows = db::targets::list(pool(ctx)?, &filter, page).await?;
+        Ok(connection(rows, &page, |row| row.target_id))
+    }
+}
+
+#[derive(InputObject)]
+pub struct TargetInput {
+    pub unit_id: ID,
+    pub year: i32,
+    pub metric: TargetMetric,
+    pub target_value: i32,
+    pub responsible_person: String,
+    /// Within the target's year or later.
+    pub deadline: NaiveDate,
+    pub note: Option<String>,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateTargetInput {
+    pub year: Option<i32>,
+    pub metric: Option<TargetMetric>,
+    pub target_value: Option<i32>,
+    pub responsible_person: Option<String>,
+    pub deadline: Option<NaiveDate>,
+    pub note: MaybeUndefined<String>,
+}
+
+struct ValidTarget {
+    year: i32,
+    metric: TargetMetric,
+    target_value: i32,
+    responsible_person: String,
+    deadline: NaiveDate,
+    note: Option<String>,
+}
+
+impl ValidTarget {
+    fn new(
+        year: i32,
+        metric: TargetMetric,
+        target_value: i32,
+        responsible_person: &str,
+        deadline: NaiveDate,
+        note: Option<&str>,
+    ) -> ApiResult<Self> {
+        validate::year("year", year)?;
+        if deadline.year() < year {
+            return Err(ApiError::validation(
+                "deadline",
+                format!("{deadline} is before the target's year {year}"),
+            ));
+        }
+        Ok(ValidTarget {
+            year,
+            metric,
+            target_value: validate::non_negative("targetValue", target_value)?,
+            responsible_person: validate::text("responsiblePerson", responsible_person, 50)?,
+            deadline,
+            note: validate::optional_text("note", note, 500)?,
+        })
+    }
+
+    fn fields(&self) -> TargetFields<'_> {
+        TargetFields {
+            year: self.year,
+            metric: self.metric,
+            target_value: self.target_value,
+            responsible_person: &self.responsible_person,
+            deadline: self.deadline,
+            note: self.note.as_deref(),
+        }
+    }
+}
+
+fn target_write_error(err: sqlx::Error) -> ApiError {
+    match kexie_shared::error::violated_constraint(&err) {
+        Some("target_unit_year_metric_key") => ApiError::Duplicate(
+            "the unit already has a target for this metric and year".to_string(),
+        ),
+        _ => err.into(),
+    }
+}
+
+async fn target_for_change(
+    conn: &mut sqlx::PgConnection,
+    id: uuid::Uuid,
+    expected_version: i32,
+) -> ApiResult<TargetRow> {
+    let target = db::targets::get_for_update(conn, id)
+        .await?
+        .filter(|target| target.archived_at.is_none())
+        .ok_or_else(|| ApiError::not_found("Target", id))?;
+    validate::expected_version("Target", id, expected_version, target.version)?;
+    Ok(target)
+}
+
+#[derive(Default)]
+pub struct TargetMutation;
+
+#[Object]
+impl TargetMutation {
+    async fn create_target(&self, ctx: &Context<'_>, input: TargetInput) -> ApiResult<TargetRow> {
+        let pool = pool(ctx)?;
+        let actor = Actor::of(ctx);
+        let unit_id = parse_id("unitId", &input.unit_id)?;
+        let target = ValidTarget::new(
+            input.year,
+            input.metric,
+            input.target_value,
+            &input.responsible_person,
+            input.deadline,
+            input.note.as_deref(),
+        )?;
+        require_unit(pool, unit_id).await?;
+        let id = new_id();
+        let mut tx = pool.begin().await?;
+        if let Claim::Existing(existing) = idempotency::claim(
+            &mut tx,
+            "createTarget",
+            &actor,
+            input.idempotency_key.as_deref(),
+            id,
+        )
+        .await?
+        {
+            tx.rollback().await?;
+            return db::targets::find(pool, &[existing])
+                .await?
+                .pop()
+                .ok_or_else(|| ApiError::not_found("Target", existing));
+        }
+        let created = db::targets::insert(&mut tx, id, unit_id, &target.fields(), &actor.subject)
+            .await
+            .map_err(target_write_error)?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    async fn update_target(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: UpdateTargetInput,
+    ) -> ApiResult<TargetRow> {
+        let pool = pool(ctx)?;
+        let actor = Actor::of(ctx);
+        let target_id = parse_id("id", &id)?;
+        let mut tx = pool.begin().await?;
+        let current = target_for_change(&mut tx, target_id, expected_version).await?;
+        let note = validate::patch(input.note, current.note.clone());
+        let target = ValidTarget::new(
+            input.year.unwrap_or(current.year),
+            input.metric.unwrap_or(current.metric),
+            input.target_value.unwrap_or(current.target_value),
+            input
+                .responsible_person
+                .as_deref()
+                .unwrap_or(&current.responsible_person),
+            input.deadline.unwrap_or(current.deadline),
+            note.as_deref(),
+        )?;
+        let updated = db::targets::update(&mut tx, target_id, &target.fields(), &actor.subject)
+            .await
+            .map_err(target_write_error)?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    async fn archive_target(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+    ) -> ApiResult<TargetRow> {
+        let pool = pool(ctx)?;
+        let actor = Actor::of(ctx);
+        let target_id = parse_id("id", &id)?;
+        let mut tx = pool.begin().await?;
+        target_for_change(&mut tx, target_id, expected_version).await?;
+        let archived = db::targets::archive(&mut tx, target_id, &actor.subject).await?;
+        tx.commit().await?;
+        Ok(archived)
+    }
+}

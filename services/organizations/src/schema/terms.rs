@@ -1,0 +1,229 @@
+//! 换届: terms of office. A unit whose latest term ended without a newer one is overdue
+//! ("要及时完成换届工作").
+
+use async_graphql::connection::Connection;
+use async_graphql::{Context, InputObject, Object, ID};
+use chrono::{DateTime, NaiveDate, Utc};
+
+use kexie_shared::id::{new_id, parse_id, parse_optional_id};
+use kexie_shared::idempotency::{self, Claim};
+use kexie_shared::page::{connection, PageArgs};
+use kexie_shared::{validate, Actor, ApiError, ApiResult};
+
+use super::units::unit_of;
+use super::{pool, require_unit};
+use crate::db;
+use crate::db::terms::{TermFields, TermFilter, TermRow};
+use crate::db::units::UnitRow;
+
+#[Object(name = "Term")]
+impl TermRow {
+    async fn id(&self) -> ID {
+        ID(self.term_id.to_string())
+    }
+    async fn unit(&self, ctx: &Context<'_>) -> ApiResult<UnitRow> {
+        unit_of(ctx, self.unit_id).await
+    }
+    /// The term's number (第几届).
+    async fn number(&self) -> i32 {
+        self.number
+    }
+    async fn starts_on(&self) -> NaiveDate {
+        self.starts_on
+    }
+    async fn ends_on(&self) -> NaiveDate {
+        self.ends_on
+    }
+    /// Days past the end on `asOf` (default today); 0 while the term runs.
+    async fn days_overdue(&self, as_of: Option<NaiveDate>) -> i64 {
+        let as_of = as_of.unwrap_or_else(|| Utc::now().date_naive());
+        (as_of - self.ends_on).num_days().max(0)
+    }
+    async fn version(&self) -> i32 {
+        self.version
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+    async fn created_by(&self) -> &str {
+        &self.created_by
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.updated_at
+    }
+    async fn updated_by(&self) -> &str {
+        &self.updated_by
+    }
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.archived_at
+    }
+}
+
+#[derive(InputObject, Default)]
+pub struct TermFilterInput {
+    pub unit_id: Option<ID>,
+    /// With `unitId`: the terms of every unit in its subtree.
+    pub include_subtree: Option<bool>,
+    /// Only overdue terms: each active unit's latest term, when it ended before this day.
+    pub overdue_on: Option<NaiveDate>,
+    pub include_archived: Option<bool>,
+}
+
+#[derive(Default)]
+pub struct TermQuery;
+
+#[Object]
+impl TermQuery {
+    async fn term(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<TermRow>> {
+        Ok(db::terms::find(pool(ctx)?, &[parse_id("id", &id)?])
+            .await?
+            .pop())
+    }
+
+    /// Terms, newest first. Leadership's overdue list: `terms(filter: {unitId: …,
+    /// includeSubtree: true, overdueOn: "2026-11-23"})`.
+    async fn terms(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<TermFilterInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, TermRow>> {
+        let page = PageArgs::parse(first, after)?;
+        let input = filter.unwrap_or_default();
+        let filter = TermFilter {
+            unit_id: parse_optional_id("filter.unitId", input.unit_id.as_ref())?,
+            include_subtree: input.include_subtree.unwrap_or(false),
+            overdue_on: input.overdue_on,
+            include_archived: input.include_archived.unwrap_or(false),
+        };
+        let rows = db::terms::list(pool(ctx)?, &filter, page).await?;
+        Ok(connection(rows, &page, |row| row.term_id))
+    }
+}
+
+#[derive(InputObject)]
+pub struct TermInput {
+    pub unit_id: ID,
+    pub number: i32,
+    pub starts_on: NaiveDate,
+    pub ends_on: NaiveDate,
+    pub idempotency_key: Option<String>,
+}
+
+#[derive(InputObject)]
+pub struct UpdateTermInput {
+    pub number: Option<i32>,
+    pub starts_on: Option<NaiveDate>,
+    pub ends_on: Option<NaiveDate>,
+}
+
+fn valid_term(number: i32, starts_on: NaiveDate, ends_on: NaiveDate) -> ApiResult<TermFields> {
+    if number < 1 {
+        return Err(ApiError::validation("number", "must be 1 or more"));
+    }
+    validate::date_order("endsOn", Some(starts_on), Some(ends_on))?;
+    Ok(TermFields {
+        number,
+        starts_on,
+        ends_on,
+    })
+}
+
+fn term_write_error(err: sqlx::Error, number: i32) -> ApiError {
+    match kexie_shared::error::violated_constraint(&err) {
+        Some("term_unit_number_key") => {
+            ApiError::Duplicate(format!("the unit already has a term number {number}"))
+        }
+        _ => err.into(),
+    }
+}
+
+async fn term_for_change(
+    conn: &mut sqlx::PgConnection,
+    term_id: uuid::Uuid,
+    expected_version: i32,
+) -> ApiResult<TermRow> {
+    let term = db::terms::get_for_update(conn, term_id)
+        .await?
+        .filter(|term| term.archived_at.is_none())
+        .ok_or_else(|| ApiError::not_found("Term", term_id))?;
+    validate::expected_version("Term", term_id, expected_version, term.version)?;
+    Ok(term)
+}
+
+#[derive(Default)]
+pub struct TermMutation;
+
+#[Object]
+impl TermMutation {
+    async fn create_term(&self, ctx: &Context<'_>, input: TermInput) -> ApiResult<TermRow> {
+        let pool = pool(ctx)?;
+        let actor = Actor::of(ctx);
+        let unit_id = parse_id("unitId", &input.unit_id)?;
+        let fields = valid_term(input.number, input.starts_on, input.ends_on)?;
+        require_unit(pool, unit_id).await?;
+        let term_id = new_id();
+        let mut tx = pool.begin().await?;
+        if let Claim::Existing(existing) = idempotency::claim(
+            &mut tx,
+            "createTerm",
+            &actor,
+            input.idempotency_key.as_deref(),
+            term_id,
+        )
+        .await?
+        {
+            tx.rollback().await?;
+            return db::terms::find(pool, &[existing])
+                .await?
+                .pop()
+                .ok_or_else(|| ApiError::not_found("Term", existing));
+        }
+        let term = db::terms::insert(&mut tx, term_id, unit_id, &fields, &actor.subject)
+            .await
+            .map_err(|err| term_write_error(err, fields.number))?;
+        tx.commit().await?;
+        Ok(term)
+    }
+
+    async fn update_term(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: UpdateTermInput,
+    ) -> ApiResult<TermRow> {
+        let pool = pool(ctx)?;
+        let actor = Actor::of(ctx);
+        let term_id = parse_id("id", &id)?;
+        let mut tx = pool.begin().await?;
+        let term = term_for_change(&mut tx, term_id, expected_version).await?;
+        let fields = valid_term(
+            input.number.unwrap_or(term.number),
+            input.starts_on.unwrap_or(term.starts_on),
+            input.ends_on.unwrap_or(term.ends_on),
+        )?;
+        let term = db::terms::update(&mut tx, term_id, &fields, &actor.subject)
+            .await
+            .map_err(|err| term_write_error(err, fields.number))?;
+        tx.commit().await?;
+        Ok(term)
+    }
+
+    async fn archive_term(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+    ) -> ApiResult<TermRow> {
+        let pool = pool(ctx)?;
+        let actor = Actor::of(ctx);
+        let term_id = parse_id("id", &id)?;
+        let mut tx = pool.begin().await?;
+        term_for_change(&mut tx, term_id, expected_version).await?;
+        let term = db::terms::archive(&mut tx, term_id, &actor.subject).await?;
+        tx.commit().await?;
+        Ok(term)
+    }
+}

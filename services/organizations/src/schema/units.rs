@@ -1,0 +1,664 @@
+//! Units: the tree of associations, and its reorganizations (created, moved, merged,
+//! dissolved), each published to the other subgraphs.
+
+use async_graphql::connection::Connection;
+use async_graphql::dataloader::DataLoader;
+use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use kexie_shared::history::{self, StatusChange};
+use kexie_shared::id::{new_id, parse_id, parse_optional_id};
+use kexie_shared::idempotency::{self, Claim};
+use kexie_shared::page::{connection, PageArgs, PerUnitKey, PerUnitLoader, PerUnitQuery};
+use kexie_shared::{validate, Actor, ApiError, ApiResult};
+
+use super::{data, load_unit, pool, require_unit, CurrentTermLoader, TreeChanged};
+use crate::db;
+use crate::db::leaders::LeadershipRoleRow;
+use crate::db::targets::TargetRow;
+use crate::db::terms::TermRow;
+use crate::db::units::{UnitFields, UnitFilter, UnitRow};
+use crate::domain::{UnitKind, UnitStatus};
+
+const MAX_NAME: usize = 100;
+const MAX_SHORT_NAME: usize = 30;
+
+#[Object(name = "Unit")]
+impl UnitRow {
+    async fn id(&self) -> ID {
+        ID(self.unit_id.to_string())
+    }
+    async fn name(&self) -> &str {
+        &self.name
+    }
+    async fn short_name(&self) -> Option<&str> {
+        self.short_name.as_deref()
+    }
+    async fn kind(&self) -> UnitKind {
+        self.kind
+    }
+    /// GB/T 2260 administrative division code: six digits down to county level, nine for a
+    /// township; absent for base organizations.
+    async fn division_code(&self) -> Option<&str> {
+        self.division_code.as_deref()
+    }
+    async fn status(&self) -> UnitStatus {
+        self.status
+    }
+    async fn founded_on(&self) -> Option<NaiveDate> {
+        self.founded_on
+    }
+    /// The year the unit was named an exemplary grassroots association (示范基层科协).
+    async fn exemplary_year(&self) -> Option<i32> {
+        self.exemplary_year
+    }
+    async fn member_count(&self) -> i32 {
+        self.member_count
+    }
+    /// Increases with every change; send it back as `expectedVersion` when updating.
+    async fn version(&self) -> i32 {
+        self.version
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+    async fn created_by(&self) -> &str {
+        &self.created_by
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.updated_at
+    }
+    async fn updated_by(&self) -> &str {
+        &self.updated_by
+    }
+
+    async fn parent(&self, ctx: &Context<'_>) -> ApiResult<Option<UnitRow>> {
+        match self.parent_id {
+            Some(parent_id) => load_unit(ctx, parent_id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The unit this one was merged into.
+    async fn merged_into(&self, ctx: &Context<'_>) -> ApiResult<Option<UnitRow>> {
+        match self.merged_into_id {
+            Some(unit_id) => load_unit(ctx, unit_id).await,
+            None => Ok(None),
+        }
+    }
+
+    /// The units above this one, the city first.
+    async fn ancestors(&self, ctx: &Context<'_>) -> ApiResult<Vec<UnitRow>> {
+        Ok(db::units::ancestors(pool(ctx)?, self.unit_id).await?)
+    }
+
+    /// The units directly below this one (active ones unless `filter.statuses` says otherwise).
+    async fn children(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<UnitFilterInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, UnitRow>> {
+        let page = PageArgs::parse(first, after)?;
+        let filter = filter.unwrap_or_default().parse()?;
+        let rows = data::<DataLoader<PerUnitLoader<ChildrenQuery>>>(ctx)?
+            .load_one(PerUnitKey {
+                unit_id: self.unit_id,
+                filter,
+                page,
+            })
+            .await
+            .map_err(|err| ApiError::internal(err.message))?
+            .unwrap_or_default();
+        Ok(connection(rows, &page, |row| row.unit_id))
+    }
+
+    /// 换届: the unit's terms of office, latest first.
+    async fn terms(&self, ctx: &Context<'_>) -> ApiResult<Vec<TermRow>> {
+        Ok(db::terms::of_unit(pool(ctx)?, self.unit_id).await?)
+    }
+
+    /// The latest term of office.
+    async fn current_term(&self, ctx: &Context<'_>) -> ApiResult<Option<TermRow>> {
+        data::<DataLoader<CurrentTermLoader>>(ctx)?
+            .load_one(self.unit_id)
+            .await
+            .map_err(|err| ApiError::internal(err.message))
+    }
+
+    /// Chair, vice chairs (at township level the three heads, 三长) and secretary-general.
+    async fn leadership_roles(
+        &self,
+        ctx: &Context<'_>,
+        include_ended: Option<bool>,
+    ) -> ApiResult<Vec<LeadershipRoleRow>> {
+        Ok(db::leaders::of_unit(pool(ctx)?, self.unit_id, include_ended.unwrap_or(false)).await?)
+    }
+
+    /// 工作台账: the unit's own targets, for one year or all.
+    async fn targets(&self, ctx: &Context<'_>, year: Option<i32>) -> ApiResult<Vec<TargetRow>> {
+        let filter = db::targets::TargetFilter {
+            unit_id: Some(self.unit_id),
+            year,
+            ..Default::default()
+        };
+        let page = PageArgs {
+            first: 1000,
+            after: None,
+        };
+        Ok(db::targets::list(pool(ctx)?, &filter, page).await?)
+    }
+
+    /// Creation, merger and dissolution, with who, when and why.
+    async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<StatusChange>> {
+        history::of(pool(ctx)?, self.unit_id).await
+    }
+}
+
+/// Which units to list.
+#[derive(InputObject, Default)]
+pub struct UnitFilterInput {
+    pub parent_id: Option<ID>,
+    /// Units anywhere below this one (not the unit itself).
+    pub under_unit_id: Option<ID>,
+    pub kinds: Option<Vec<UnitKind>>,
+    /// Active units unless given.
+    pub statuses: Option<Vec<UnitStatus>>,
+    /// Administrative division codes starting with these digits.
+    pub division_code_prefix: Option<String>,
+    /// Part of the name or short name.
+    pub search: Option<String>,
+}
+
+impl UnitFilterInput {
+    fn parse(self) -> ApiResult<UnitFilter> {
+        Ok(UnitFilter {
+            parent_id: parse_optional_id("filter.parentId", self.parent_id.as_ref())?,
+            under_unit_id: parse_optional_id("filter.underUnitId", self.under_unit_id.as_ref())?,
+            kinds: self
+                .kinds
+                .map(|kinds| kinds.iter().map(|kind| kind.as_str().to_string()).collect()),
+            statuses: self.statuses.map(|statuses| {
+                statuses
+                    .iter()
+                    .map(|status| status.as_str().to_string())
+                    .collect()
+            }),
+            division_code_prefix: validate::optional_text(
+                "filter.divisionCodePrefix",
+                self.division_code_prefix.as_deref(),
+                9,
+            )?,
+            search: validate::optional_text("filter.search", self.search.as_deref(), MAX_NAME)?,
+        })
+    }
+}
+
+/// `Unit.children` for a batch of units.
+pub struct ChildrenQuery(pub PgPool);
+
+impl PerUnitQuery for ChildrenQuery {
+    type Filter = UnitFilter;
+    type Row = UnitRow;
+
+    async fn fetch(
+        &self,
+        unit_ids: &[Uuid],
+        filter: &UnitFilter,
+        page: PageArgs,
+    ) -> ApiResult<Vec<(Uuid, UnitRow)>> {
+        Ok(db::units::children(&self.0, unit_ids, filter, page).await?)
+    }
+}
+
+#[derive(Default)]
+pub struct UnitQuery;
+
+#[Object]
+impl UnitQuery {
+    /// A unit by ID; null when there is none.
+    async fn unit(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<UnitRow>> {
+        load_unit(ctx, parse_id("id", &id)?).await
+    }
+
+    /// The active unit with this administrative division code.
+    async fn unit_by_division_code(
+        &self,
+        ctx: &Context<'_>,
+        division_code: String,
+    ) -> ApiResult<Option<UnitRow>> {
+        Ok(db::units::find_by_division_code(pool(ctx)?, division_code.trim()).await?)
+    }
+
+    /// The city association, root of the tree.
+    async fn city(&self, ctx: &Context<'_>) -> ApiResult<Option<UnitRow>> {
+        Ok(db::units::root(pool(ctx)?).await?)
+    }
+
+    /// Units, newest first.
+    async fn units(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<UnitFilterInput>,
+        first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, UnitRow>> {
+        let page = PageArgs::parse(first, after)?;
+        let filter = filter.unwrap_or_default().parse()?;
+        let rows = db::units::list(pool(ctx)?, &filter, page).await?;
+        Ok(connection(rows, &page, |row| row.unit_id))
+    }
+
+    #[graphql(entity)]
+    async fn find_unit_by_id(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<UnitRow>> {
+        load_unit(ctx, parse_id("id", &id)?).await
+    }
+}
+
+/// A new unit.
+#[derive(InputObject)]
+pub struct UnitInput {
+    /// Required for every kind but CITY.
+    pub parent_id: Option<ID>,
+    pub kind: UnitKind,
+    pub name: String,
+    pub short_name: Option<String>,
+    pub division_code: Option<String>,
+    pub founded_on: Option<NaiveDate>,
+    pub exemplary_year: Option<i32>,
+    pub member_count: Option<i32>,
+    /// A retried create with the same key returns the first unit and writes nothing.
+    pub idempotency_key: Option<String>,
+}
+
+/// Changes to a unit; absent fields stay as they are, null clears an optional one.
+#[derive(InputObject, Default)]
+pub struct UpdateUnitInput {
+    pub name: Option<String>,
+    pub short_name: MaybeUndefined<String>,
+    pub division_code: MaybeUndefined<String>,
+    pub founded_on: MaybeUndefined<NaiveDate>,
+    pub exemplary_year: MaybeUndefined<i32>,
+    pub member_count: Option<i32>,
+}
+
+/// Validated unit fields.
+struct ValidUnit {
+    name: String,
+    short_name: Option<String>,
+    division_code: Option<String>,
+    founded_on: Option<NaiveDate>,
+    exemplary_year: Option<i32>,
+    member_count: i32,
+}
+
+impl ValidUnit {
+    fn fields(&self) -> UnitFields<'_> {
+        UnitFields {
+            name: &self.name,
+            short_name: self.short_name.as_deref(),
+            division_code: self.division_code.as_deref(),
+            founded_on: self.founded_on,
+            exemplary_year: self.exemplary_year,
+            member_count: self.member_count,
+        }
+    }
+
+    fn check(self, kind: UnitKind, parent: Option<&UnitRow>) -> ApiResult<Self> {
+        kind.check_division_code(
+            self.division_code.as_deref(),
+            parent.and_then(|parent| parent.division_code.as_deref()),
+        )?;
+        Ok(self)
+    }
+}
+
+fn valid_unit(
+    name: &str,
+    short_name: Option<&str>,
+    division_code: Option<&str>,
+    founded_on: Option<NaiveDate>,
+    exemplary_year: Option<i32>,
+    member_count: i32,
+) -> ApiResult<ValidUnit> {
+    if let Some(year) = exemplary_year {
+        validate::year("exemplaryYear", year)?;
+    }
+    Ok(ValidUnit {
+        name: validate::text("name", name, MAX_NAME)?,
+        short_name: validate::optional_text("shortName", short_name, MAX_SHORT_NAME)?,
+        division_code: division_code
+            .map(str::trim)
+            .filter(|code| !code.is_empty())
+            .map(str::to_string),
+        founded_on,
+        exemplary_year,
+        member_count: validate::non_negative("memberCount", member_count)?,
+    })
+}
+
+/// Turns a violated unique key of `unit` into a client error.
+fn unit_write_error(err: sqlx::Error, division_code: Option<&str>) -> ApiError {
+    match kexie_shared::error::violated_constraint(&err) {
+        Some("unit_division_code_key") => ApiError::Duplicate(format!(
+            "division code {} is already used by an active unit",
+            division_code.unwrap_or_default()
+        )),
+        Some("unit_single_root_key") => {
+            ApiError::Duplicate("there is already a city association at the root".to_string())
+        }
+        _ => err.into(),
+    }
+}
+
+/// Reads the unit a tree change acts on, checking the client's version.
+async fn unit_for_change(
+    conn: &mut sqlx::PgConnection,
+    unit_id: Uuid,
+    expected_version: i32,
+) -> ApiResult<UnitRow> {
+    let unit = db::units::get(conn, unit_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Unit", unit_id))?;
+    validate::expected_version("Unit", unit_id, expected_version, unit.version)?;
+    Ok(unit)
+}
+
+fn require_active(unit: &UnitRow, field: &str) -> ApiResult<()> {
+    if unit.status != UnitStatus::Active {
+        return Err(ApiError::validation(
+            field,
+            format!("unit {} is {}", unit.name, unit.status.as_str()),
+        ));
+    }
+    Ok(())
+}
+
+/// Numbers the change, commits, and wakes the publisher.
+async fn commit_tree_change(
+    ctx: &Context<'_>,
+    mut tx: sqlx::Transaction<'_, sqlx::Postgres>,
+    changed: &[UnitRow],
+) -> ApiResult<()> {
+    let units: Vec<_> = changed.iter().map(UnitRow::replicated).collect();
+    db::tree::append(&mut tx, &units).await?;
+    tx.commit().await?;
+    data::<TreeChanged>(ctx)?.0.notify_one();
+    Ok(())
+}
+
+#[derive(Default)]
+pub struct UnitMutation;
+
+#[Object]
+impl UnitMutation {
+    async fn create_unit(&self, ctx: &Context<'_>, input: UnitInput) -> ApiResult<UnitRow> {
+        let pool = pool(ctx)?;
+        let actor = Actor::of(ctx);
+        let parent_id = parse_optional_id("parentId", input.parent_id.as_ref())?;
+        let unit = valid_unit(
+            &input.name,
+            input.short_name.as_deref(),
+            input.division_code.as_deref(),
+            input.founded_on,
+            input.exemplary_year,
+            input.member_count.unwrap_or(0),
+        )?;
+        let unit_id = new_id();
+        let mut tx = pool.begin().await?;
+        db::tree::lock(&mut tx).await?;
+        if let Claim::Existing(existing) = idempotency::claim(
+            &mut tx,
+            "createUnit",
+            &actor,
+            input.idempotency_key.as_deref(),
+            unit_id,
+        )
+        .await?
+        {
+            tx.rollback().await?;
+            return require_unit(pool, existing).await;
+        }
+        let parent = match parent_id {
+            Some(parent_id) => {
+                let parent = db::units::get(&mut tx, parent_id)
+                    .await?
+                    .ok_or_else(|| ApiError::not_found("Unit", parent_id))?;
+                require_active(&parent, "parentId")?;
+                Some(parent)
+            }
+            None => None,
+        };
+        input
+            .kind
+            .check_parent(parent.as_ref().map(|parent| parent.kind))?;
+        let unit = unit.check(input.kind, parent.as_ref())?;
+        let created = db::units::insert(
+            &mut tx,
+            unit_id,
+            parent.as_ref(),
+            input.kind,
+            &unit.fields(),
+            &actor.subject,
+        )
+        .await
+        .map_err(|err| unit_write_error(err, unit.division_code.as_deref()))?;
+        history::record(
+            &mut tx,
+            unit_id,
+            None,
+            UnitStatus::Active.as_str(),
+            &actor,
+            None,
+        )
+        .await?;
+        commit_tree_change(ctx, tx, std::slice::from_ref(&created)).await?;
+        Ok(created)
+    }
+
+    async fn update_unit(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: UpdateUnitInput,
+    ) -> ApiResult<UnitRow> {
+        let pool = pool(ctx)?;
+        let actor = Actor::of(ctx);
+        let unit_id = parse_id("id", &id)?;
+        let mut tx = pool.begin().await?;
+        db::tree::lock(&mut tx).await?;
+        let current = unit_for_change(&mut tx, unit_id, expected_version).await?;
+        let short_name = validate::patch(input.short_name, current.short_name.clone());
+        let division_code = validate::patch(input.division_code, current.division_code.clone());
+        let unit = valid_unit(
+            input.name.as_deref().unwrap_or(&current.name),
+            short_name.as_deref(),
+            division_code.as_deref(),
+            validate::patch(input.founded_on, current.founded_on),
+            validate::patch(input.exemplary_year, current.exemplary_year),
+            input.member_count.unwrap_or(current.member_count),
+        )?;
+        let parent = match current.parent_id {
+            Some(parent_id) => db::units::get(&mut tx, parent_id).await?,
+            None => None,
+        };
+        let unit = unit.check(current.kind, parent.as_ref())?;
+        let updated = db::units::update(&mut tx, unit_id, &unit.fields(), &actor.subject)
+            .await
+            .map_err(|err| unit_write_error(err, unit.division_code.as_deref()))?;
+        commit_tree_change(ctx, tx, std::slice::from_ref(&updated)).await?;
+        Ok(updated)
+    }
+
+    /// Moves a unit, with everything below it, under another parent. A township moved to
+    /// another district needs its new `divisionCode`.
+    async fn move_unit(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        new_parent_id: ID,
+        division_code: Option<String>,
+    ) -> ApiResult<UnitRow> {
+        let pool = pool(ctx)?;
+        let actor = Actor::of(ctx);
+        let unit_id = parse_id("id", &id)?;
+        let new_parent_id = parse_id("newParentId", &new_parent_id)?;
+        let mut tx = pool.begin().await?;
+        db::tree::lock(&mut tx).await?;
+        let unit = unit_for_change(&mut tx, unit_id, expected_version).await?;
+        require_active(&unit, "id")?;
+        let new_parent = db::units::get(&mut tx, new_parent_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("Unit", new_parent_id))?;
+        require_active(&new_parent, "newParentId")?;
+        if new_parent.path.starts_with(&unit.path) {
+            return Err(ApiError::validation(
+                "newParentId",
+                "a unit cannot be moved under itself or one of its own descendants",
+            ));
+        }
+        unit.kind.check_parent(Some(new_parent.kind))?;
+        let division_code = match division_code.as_deref().map(str::trim) {
+            Some("") | None => unit.division_code.clone(),
+            Some(code) => Some(code.to_string()),
+        };
+        unit.kind.check_division_code(
+            division_code.as_deref(),
+            new_parent.division_code.as_deref(),
+        )?;
+        let changed = db::units::move_subtree(
+            &mut tx,
+            &unit,
+            &new_parent,
+            division_code.as_deref(),
+            &actor.subject,
+        )
+        .await
+        .map_err(|err| unit_write_error(err, division_code.as_deref()))?;
+        let moved = changed
+            .iter()
+            .find(|row| row.unit_id == unit_id)
+            .cloned()
+            .ok_or_else(|| ApiError::internal("the moved unit is missing from its subtree"))?;
+        commit_tree_change(ctx, tx, &changed).await?;
+        Ok(moved)
+    }
+
+    /// Merges a unit into another of the same kind (townships merging): its children move
+    /// under the other unit and it hangs there itself, MERGED, so its records roll up there.
+    async fn merge_unit(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        into_unit_id: ID,
+        note: Option<String>,
+    ) -> ApiResult<UnitRow> {
+        let pool = pool(ctx)?;
+        let actor = Actor::of(ctx);
+        let unit_id = parse_id("id", &id)?;
+        let into_unit_id = parse_id("intoUnitId", &into_unit_id)?;
+        let note = validate::optional_text("note", note.as_deref(), 500)?;
+        let mut tx = pool.begin().await?;
+        db::tree::lock(&mut tx).await?;
+        let unit = unit_for_change(&mut tx, unit_id, expected_version).await?;
+        if unit.status != UnitStatus::Active {
+            return Err(ApiError::IllegalTransition {
+                entity: "Unit",
+                from: unit.status.as_str().to_string(),
+                to: UnitStatus::Merged.as_str().to_string(),
+            });
+        }
+        let target = db::units::get(&mut tx, into_unit_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("Unit", into_unit_id))?;
+        require_active(&target, "intoUnitId")?;
+        if target.path.starts_with(&unit.path) {
+            return Err(ApiError::validation(
+                "intoUnitId",
+                "a unit cannot be merged into itself or one of its own descendants",
+            ));
+        }
+        if target.kind != unit.kind {
+            return Err(ApiError::validation(
+                "intoUnitId",
+                format!(
+                    "a {} unit can only merge into another {} unit",
+                    unit.kind.as_str(),
+                    unit.kind.as_str()
+                ),
+            ));
+        }
+        let changed = db::units::merge(&mut tx, &unit, &target, &actor.subject).await?;
+        history::record(
+            &mut tx,
+            unit_id,
+            Some("ACTIVE"),
+            "MERGED",
+            &actor,
+            note.as_deref(),
+        )
+        .await?;
+        let merged = changed
+            .iter()
+            .find(|row| row.unit_id == unit_id)
+            .cloned()
+            .ok_or_else(|| ApiError::internal("the merged unit is missing from the change"))?;
+        commit_tree_change(ctx, tx, &changed).await?;
+        Ok(merged)
+    }
+
+    /// Dissolves a unit that has no active units below it; its records stay where they are.
+    async fn dissolve_unit(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        note: Option<String>,
+    ) -> ApiResult<UnitRow> {
+        let pool = pool(ctx)?;
+        let actor = Actor::of(ctx);
+        let unit_id = parse_id("id", &id)?;
+        let note = validate::optional_text("note", note.as_deref(), 500)?;
+        let mut tx = pool.begin().await?;
+        db::tree::lock(&mut tx).await?;
+        let unit = unit_for_change(&mut tx, unit_id, expected_version).await?;
+        if unit.status != UnitStatus::Active {
+            return Err(ApiError::IllegalTransition {
+                entity: "Unit",
+                from: unit.status.as_str().to_string(),
+                to: UnitStatus::Dissolved.as_str().to_string(),
+            });
+        }
+        if db::units::active_children(&mut tx, unit_id).await? > 0 {
+            return Err(ApiError::validation(
+                "id",
+                "a unit with active units below it cannot be dissolved; move or merge them first",
+            ));
+        }
+        let dissolved = db::units::dissolve(&mut tx, unit_id, &actor.subject).await?;
+        history::record(
+            &mut tx,
+            unit_id,
+            Some("ACTIVE"),
+            "DISSOLVED",
+            &actor,
+            note.as_deref(),
+        )
+        .await?;
+        commit_tree_change(ctx, tx, std::slice::from_ref(&dissolved)).await?;
+        Ok(dissolved)
+    }
+}
+
+/// Resolves the unit a record belongs to, for the record's `unit` field.
+pub(super) async fn unit_of(ctx: &Context<'_>, unit_id: Uuid) -> ApiResult<UnitRow> {
+    load_unit(ctx, unit_id)
+        .await?
+        .ok_or_else(|| ApiError::not_found("Unit", unit_id))
+}
