@@ -84,6 +84,16 @@ pub fn expected_version(
     Ok(())
 }
 
+/// Applies an optional field of an update input: absent keeps `current`, null clears it,
+/// a value replaces it.
+pub fn patch<T>(change: async_graphql::MaybeUndefined<T>, current: Option<T>) -> Option<T> {
+    match change {
+        async_graphql::MaybeUndefined::Undefined => current,
+        async_graphql::MaybeUndefined::Null => None,
+        async_graphql::MaybeUndefined::Value(value) => Some(value),
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -106,15 +116,5 @@ mod tests {
         assert!(date_order("endsOn", start, end).is_err());
         assert!(date_order("endsOn", start, start).is_ok());
         assert!(date_order("endsOn", start, None).is_ok());
-    }
-}
-
-/// Applies an optional field of an update input: absent keeps `current`, null clears it,
-/// a value replaces it.
-pub fn patch<T>(change: async_graphql::MaybeUndefined<T>, current: Option<T>) -> Option<T> {
-    match change {
-        async_graphql::MaybeUndefined::Undefined => current,
-        async_graphql::MaybeUndefined::Null => None,
-        async_graphql::MaybeUndefined::Value(value) => Some(value),
     }
 }
