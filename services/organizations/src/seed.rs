@@ -215,12 +215,12 @@ fn generate_units(scale: u32, rng: &mut StdRng) -> Vec<DemoUnit> {
             date(1990, 1, 1),
         ));
     }
-    for index in 0..SOCIETIES.len() {
+    for society in SOCIETIES {
         units.push(demo_unit(
             rng,
             Some(&city),
             "SOCIETY",
-            format!("绵阳市{}", SOCIETIES[index]),
+            format!("绵阳市{society}"),
             None,
             date(1960, 1, 1),
         ));
