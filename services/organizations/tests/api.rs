@@ -37,9 +37,6 @@ async fn start() -> Hub {
     }
 }
 
-const UNIT_FIELDS: &str =
-    "id name shortName kind divisionCode status version memberCount createdBy updatedBy";
-
 const CREATE_UNIT: &str = "mutation($input: UnitInput!) { createUnit(input: $input) {
     id name shortName kind divisionCode status version memberCount createdBy updatedBy } }";
 
