@@ -1,1 +1,102 @@
-fn main() {}
+//! `kexie`: the whole hub in one binary. `kexie serve` runs everything in one process;
+//! the other commands run one component or one chore.
+
+mod schema_files;
+mod seed;
+mod serve;
+mod subgraphs;
+
+use std::path::PathBuf;
+
+use clap::{Parser, Subcommand};
+
+use kexie_shared::config;
+use subgraphs::Subgraph;
+
+/// Kexie Hub: one GraphQL endpoint over the organizations, talent, popularization and
+/// advice subgraphs of a city's science and technology associations.
+///
+/// Configuration comes from the environment; see README.md for every variable.
+#[derive(Parser)]
+#[command(name = "kexie", version)]
+struct Cli {
+    #[command(subcommand)]
+    command: Command,
+}
+
+#[derive(Subcommand)]
+enum Command {
+    /// Run the whole hub in one process: migrations, the four subgraphs and the gateway,
+    /// each on its own port, with demo data loaded into an empty database.
+    Serve(serve::ServeArgs),
+    /// Run one subgraph alone (it listens on <NAME>_LISTEN).
+    Subgraph {
+        #[arg(value_enum)]
+        name: Subgraph,
+    },
+    /// Apply every subgraph's migrations and exit.
+    Migrate,
+    /// Fill the database with one generated city.
+    Seed(seed::SeedArgs),
+    /// Export each subgraph's SDL to schema/<subgraph>.graphql and compose
+    /// schema/supergraph.graphql from them.
+    Schema {
+        /// Where the files live.
+        #[arg(long, default_value = "schema")]
+        dir: PathBuf,
+        /// Only check that the files are up to date; exit 1 if not.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    kexie_shared::telemetry::init()?;
+    match cli.command {
+        Command::Serve(args) => serve::run(args).await,
+        Command::Subgraph { name } => {
+            let config = name.config_from_env()?;
+            let app = name.build(&config).await?;
+            tracing::info!(subgraph = %name, port = app.port(), "serving");
+            app.run_until(kexie_shared::server::shutdown_signal()).await
+        }
+        Command::Migrate => {
+            let database_url = config::database_url_from_env()?;
+            for subgraph in Subgraph::ALL {
+                eprint!("migrating {subgraph} … ");
+                let pool = subgraph.connect(&database_url).await?;
+                subgraph.migrate(&pool).await?;
+                eprintln!("done");
+            }
+            Ok(())
+        }
+        Command::Seed(args) => {
+            seed::run(
+                &args,
+                &config::database_url_from_env()?,
+                &config::redis_url_from_env()?,
+                &config::env_or("REDIS_NAMESPACE", config::DEFAULT_REDIS_NAMESPACE)?,
+            )
+            .await
+        }
+        Command::Schema { dir, check } => {
+            if check {
+                let stale = schema_files::stale(&dir)?;
+                if !stale.is_empty() {
+                    for path in &stale {
+                        eprintln!("stale: {}", path.display());
+                    }
+                    anyhow::bail!("schema files are out of date; run `cargo run -- schema`");
+                }
+                eprintln!("schema files are up to date");
+            } else {
+                for path in schema_files::write(&dir)? {
+                    eprintln!("wrote {}", path.display());
+                }
+            }
+            Ok(())
+        }
+    }
+}

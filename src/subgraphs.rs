@@ -1,0 +1,127 @@
+//! The four subgraphs, so that every command treats them alike.
+
+use std::fmt;
+use std::str::FromStr;
+
+use kexie_shared::config::SubgraphConfig;
+use kexie_shared::demo::DemoCity;
+use kexie_shared::server::SubgraphApp;
+use sqlx::PgPool;
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
+pub enum Subgraph {
+    Organizations,
+    Talent,
+    Popularization,
+    Advice,
+}
+
+impl Subgraph {
+    /// In dependency order: the tree first, then workers, then what refers to both.
+    pub const ALL: [Subgraph; 4] = [
+        Subgraph::Organizations,
+        Subgraph::Talent,
+        Subgraph::Popularization,
+        Subgraph::Advice,
+    ];
+
+    /// Also its PostgreSQL schema and the stem of its SDL file.
+    pub fn name(self) -> &'static str {
+        match self {
+            Subgraph::Organizations => kexie_organizations::NAME,
+            Subgraph::Talent => kexie_talent::NAME,
+            Subgraph::Popularization => kexie_popularization::NAME,
+            Subgraph::Advice => kexie_advice::NAME,
+        }
+    }
+
+    pub fn default_listen(self) -> &'static str {
+        match self {
+            Subgraph::Organizations => kexie_organizations::DEFAULT_LISTEN,
+            Subgraph::Talent => kexie_talent::DEFAULT_LISTEN,
+            Subgraph::Popularization => kexie_popularization::DEFAULT_LISTEN,
+            Subgraph::Advice => kexie_advice::DEFAULT_LISTEN,
+        }
+    }
+
+    /// Its configuration from the environment (`<NAME>_LISTEN` and the shared variables).
+    pub fn config_from_env(self) -> anyhow::Result<SubgraphConfig> {
+        SubgraphConfig::from_env(self.name(), self.default_listen())
+    }
+
+    pub async fn build(self, config: &SubgraphConfig) -> anyhow::Result<SubgraphApp> {
+        match self {
+            Subgraph::Organizations => kexie_organizations::build(config).await,
+            Subgraph::Talent => kexie_talent::build(config).await,
+            Subgraph::Popularization => kexie_popularization::build(config).await,
+            Subgraph::Advice => kexie_advice::build(config).await,
+        }
+    }
+
+    pub async fn connect(self, database_url: &str) -> anyhow::Result<PgPool> {
+        kexie_shared::db::connect(database_url, self.name()).await
+    }
+
+    pub async fn migrate(self, pool: &PgPool) -> anyhow::Result<()> {
+        match self {
+            Subgraph::Organizations => kexie_organizations::migrate(pool).await,
+            Subgraph::Talent => kexie_talent::migrate(pool).await,
+            Subgraph::Popularization => kexie_popularization::migrate(pool).await,
+            Subgraph::Advice => kexie_advice::migrate(pool).await,
+        }
+    }
+
+    /// The Federation v2 SDL it serves.
+    pub fn sdl(self) -> String {
+        match self {
+            Subgraph::Organizations => kexie_organizations::sdl(),
+            Subgraph::Talent => kexie_talent::sdl(),
+            Subgraph::Popularization => kexie_popularization::sdl(),
+            Subgraph::Advice => kexie_advice::sdl(),
+        }
+    }
+
+    pub async fn seed(self, pool: &PgPool, city: &mut DemoCity) -> anyhow::Result<()> {
+        match self {
+            Subgraph::Organizations => kexie_organizations::seed::seed(pool, city).await,
+            Subgraph::Talent => kexie_talent::seed::seed(pool, city).await,
+            Subgraph::Popularization => kexie_popularization::seed::seed(pool, city).await,
+            Subgraph::Advice => kexie_advice::seed::seed(pool, city).await,
+        }
+    }
+
+    pub async fn reset(self, pool: &PgPool) -> anyhow::Result<()> {
+        match self {
+            Subgraph::Organizations => kexie_organizations::seed::reset(pool).await,
+            Subgraph::Talent => kexie_talent::seed::reset(pool).await,
+            Subgraph::Popularization => kexie_popularization::seed::reset(pool).await,
+            Subgraph::Advice => kexie_advice::seed::reset(pool).await,
+        }
+    }
+
+    pub async fn is_empty(self, pool: &PgPool) -> anyhow::Result<bool> {
+        match self {
+            Subgraph::Organizations => kexie_organizations::seed::is_empty(pool).await,
+            Subgraph::Talent => kexie_talent::seed::is_empty(pool).await,
+            Subgraph::Popularization => kexie_popularization::seed::is_empty(pool).await,
+            Subgraph::Advice => kexie_advice::seed::is_empty(pool).await,
+        }
+    }
+}
+
+impl fmt::Display for Subgraph {
+    fn fmt(&self, f: &mut fmt::Formatter<'_>) -> fmt::Result {
+        f.write_str(self.name())
+    }
+}
+
+impl FromStr for Subgraph {
+    type Err = anyhow::Error;
+
+    fn from_str(name: &str) -> anyhow::Result<Self> {
+        Subgraph::ALL
+            .into_iter()
+            .find(|subgraph| subgraph.name() == name)
+            .ok_or_else(|| anyhow::anyhow!("no subgraph is called {name:?}; there are organizations, talent, popularization and advice"))
+    }
+}
