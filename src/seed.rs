@@ -21,8 +21,12 @@ pub struct SeedArgs {
     pub seed: u64,
     /// Delete whatever the four subgraphs hold before generating (without it, seeding a
     /// database that already has data is refused).
-    #[arg(long)]
+    #[arg(long, conflicts_with = "if_empty")]
     pub reset: bool,
+    /// Generate only into an empty database; otherwise leave it as it is and succeed
+    /// (for deployment scripts that run on every start).
+    #[arg(long)]
+    pub if_empty: bool,
 }
 
 /// Migrates, checks the database is empty (or resets it), generates the city and
@@ -42,6 +46,10 @@ pub async fn run(args: &SeedArgs, database_url: &str, redis_url: &str, redis_nam
         }
     }
     if !holding.is_empty() {
+        if args.if_empty {
+            eprintln!("the database already holds data in {}; leaving it as it is", holding.join(", "));
+            return Ok(());
+        }
         if !args.reset {
             bail!(
                 "the database already holds data in {}; run `kexie seed --reset` to replace it with generated data",

@@ -28,6 +28,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             scale: args.demo_scale,
             seed: 2026,
             reset: false,
+            if_empty: true,
         };
         seed::run(&seed_args, &shared.database_url, &shared.redis_url, &shared.redis_namespace).await?;
     }
