@@ -1,17 +1,13 @@
 //! `kexie`: the whole hub in one binary. `kexie serve` runs everything in one process;
 //! the other commands run one component or one chore.
 
-mod schema_files;
-mod seed;
-mod serve;
-mod subgraphs;
-
 use std::path::PathBuf;
 
 use clap::{Parser, Subcommand};
 
+use kexie::subgraphs::Subgraph;
+use kexie::{schema_files, seed, serve};
 use kexie_shared::config;
-use subgraphs::Subgraph;
 
 /// Kexie Hub: one GraphQL endpoint over the organizations, talent, popularization and
 /// advice subgraphs of a city's science and technology associations.
