@@ -1,0 +1,316 @@
+//! 征集活动: campaigns collecting advice ("我为XX发展献一计"), research topics (the yearly
+//! call) or key technology bottlenecks (卡脖子问题).
+
+use async_graphql::connection::Connection;
+use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
+use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use kexie_shared::id::{new_id, parse_id, parse_optional_id};
+use kexie_shared::idempotency::{self, Claim};
+use kexie_shared::page::{connection, PageArgs, PerUnitQuery};
+use kexie_shared::unit_tree::require_active_unit;
+use kexie_shared::{validate, Actor, ApiError, ApiResult};
+
+use super::entities::Unit;
+use super::{for_change, pool, refuse_unit_filter, search_pattern};
+use crate::db;
+use crate::db::campaigns::{CampaignFields, CampaignFilter, CampaignRow};
+use crate::domain::{china_today, CampaignKind};
+
+const MAX_TITLE: usize = 200;
+const MAX_DESCRIPTION: usize = 5000;
+
+#[Object(name = "Campaign")]
+impl CampaignRow {
+    async fn id(&self) -> ID {
+        ID(self.campaign_id.to_string())
+    }
+    /// e.g. "我为涪城发展献一计".
+    async fn title(&self) -> &str {
+        &self.title
+    }
+    async fn kind(&self) -> CampaignKind {
+        self.kind
+    }
+    /// The unit that runs the campaign.
+    async fn organizer(&self) -> Unit {
+        Unit {
+            id: self.organizer_id,
+        }
+    }
+    async fn opens_on(&self) -> NaiveDate {
+        self.opens_on
+    }
+    async fn closes_on(&self) -> NaiveDate {
+        self.closes_on
+    }
+    async fn description(&self) -> Option<&str> {
+        self.description.as_deref()
+    }
+    /// Whether the campaign takes submissions on `on` (default: today in China).
+    async fn is_open(&self, on: Option<NaiveDate>) -> bool {
+        let on = on.unwrap_or_else(china_today);
+        self.opens_on <= on && on <= self.closes_on
+    }
+    /// Increases with every change; send it back as `expectedVersion`.
+    async fn version(&self) -> i32 {
+        self.version
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+    async fn created_by(&self) -> &str {
+        &self.created_by
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.updated_at
+    }
+    async fn updated_by(&self) -> &str {
+        &self.updated_by
+    }
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.archived_at
+    }
+}
+
+/// Which campaigns to list.
+#[derive(InputObject, Default)]
+#[graphql(name = "CampaignFilter")]
+pub struct CampaignFilterInput {
+    /// Campaigns organized by this unit.
+    pub unit_id: Option<ID>,
+    /// With `unitId`: by any unit of its subtree.
+    pub include_subtree: Option<bool>,
+    pub kinds: Option<Vec<CampaignKind>>,
+    /// Open on this day.
+    pub open_on: Option<NaiveDate>,
+    /// Part of the title.
+    pub search: Option<String>,
+    pub include_archived: Option<bool>,
+}
+
+impl CampaignFilterInput {
+    fn parse(self) -> ApiResult<CampaignFilter> {
+        Ok(CampaignFilter {
+            unit_id: parse_optional_id("filter.unitId", self.unit_id.as_ref())?,
+            include_subtree: self.include_subtree.unwrap_or(false),
+            kinds: self
+                .kinds
+                .map(|kinds| kinds.iter().map(|kind| kind.as_str().to_string()).collect()),
+            open_on: self.open_on,
+            search: search_pattern(self.search.as_deref())?,
+            include_archived: self.include_archived.unwrap_or(false),
+        })
+    }
+
+    /// The filter of `Unit.campaigns`, whose unit is the one it hangs on.
+    pub fn for_unit(self, include_subtree: bool) -> ApiResult<CampaignFilter> {
+        refuse_unit_filter(self.unit_id.as_ref())?;
+        let in_filter = self.include_subtree.unwrap_or(false);
+        let mut filter = self.parse()?;
+        filter.include_subtree = include_subtree || in_filter;
+        Ok(filter)
+    }
+}
+
+/// `Unit.campaigns` for a batch of units.
+pub struct CampaignsOfUnit(pub PgPool);
+
+impl PerUnitQuery for CampaignsOfUnit {
+    type Filter = CampaignFilter;
+    type Row = CampaignRow;
+
+    async fn fetch(
+        &self,
+        unit_ids: &[Uuid],
+        filter: &CampaignFilter,
+        page: PageArgs,
+    ) -> ApiResult<Vec<(Uuid, CampaignRow)>> {
+        Ok(db::campaigns::of_units(&self.0, unit_ids, filter, page).await?)
+    }
+}
+
+#[derive(Default)]
+pub struct CampaignQuery;
+
+#[Object]
+impl CampaignQuery {
+    /// A campaign by ID (archived ones too); null when there is none.
+    async fn campaign(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<CampaignRow>> {
+        Ok(db::campaigns::find(pool(ctx)?, &[parse_id("id", &id)?])
+            .await?
+            .pop())
+    }
+
+    /// Campaigns, newest first.
+    async fn campaigns(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<CampaignFilterInput>,
+        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, CampaignRow>> {
+        let page = PageArgs::parse(first, after)?;
+        let filter = filter.unwrap_or_default().parse()?;
+        let rows = db::campaigns::list(pool(ctx)?, &filter, page).await?;
+        Ok(connection(rows, &page, |row| row.campaign_id))
+    }
+}
+
+/// A new campaign.
+#[derive(InputObject)]
+pub struct CreateCampaignInput {
+    /// The organizing unit; an active unit.
+    pub organizer_id: ID,
+    pub title: String,
+    pub kind: CampaignKind,
+    pub opens_on: NaiveDate,
+    /// On or after `opensOn`.
+    pub closes_on: NaiveDate,
+    pub description: Option<String>,
+    /// A retried create with the same key returns the first campaign and writes nothing.
+    pub idempotency_key: Option<String>,
+}
+
+/// Changes to a campaign; absent fields stay as they are, a null description clears it.
+#[derive(InputObject, Default)]
+pub struct UpdateCampaignInput {
+    pub organizer_id: Option<ID>,
+    pub title: Option<String>,
+    pub kind: Option<CampaignKind>,
+    pub opens_on: Option<NaiveDate>,
+    pub closes_on: Option<NaiveDate>,
+    pub description: MaybeUndefined<String>,
+}
+
+/// Checks the fields that need no database.
+fn valid_campaign(
+    organizer_id: Uuid,
+    title: &str,
+    kind: CampaignKind,
+    opens_on: NaiveDate,
+    closes_on: NaiveDate,
+    description: Option<&str>,
+) -> ApiResult<CampaignFields> {
+    validate::year("opensOn", opens_on.year())?;
+    validate::year("closesOn", closes_on.year())?;
+    validate::date_order("closesOn", Some(opens_on), Some(closes_on))?;
+    Ok(CampaignFields {
+        organizer_id,
+        title: validate::text("title", title, MAX_TITLE)?,
+        kind,
+        opens_on,
+        closes_on,
+        description: validate::optional_text("description", description, MAX_DESCRIPTION)?,
+    })
+}
+
+async fn campaign_for_change(
+    conn: &mut sqlx::PgConnection,
+    campaign_id: Uuid,
+    expected_version: i32,
+) -> ApiResult<CampaignRow> {
+    let row = db::campaigns::get_for_update(conn, campaign_id).await?;
+    for_change(
+        "Campaign",
+        campaign_id,
+        row,
+        expected_version,
+        |row| row.archived_at.is_some(),
+        |row| row.version,
+    )
+}
+
+#[derive(Default)]
+pub struct CampaignMutation;
+
+#[Object]
+impl CampaignMutation {
+    async fn create_campaign(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateCampaignInput,
+    ) -> ApiResult<CampaignRow> {
+        let pool = pool(ctx)?;
+        let actor = Actor::of(ctx);
+        let organizer_id = parse_id("organizerId", &input.organizer_id)?;
+        let fields = valid_campaign(
+            organizer_id,
+            &input.title,
+            input.kind,
+            input.opens_on,
+            input.closes_on,
+            input.description.as_deref(),
+        )?;
+        require_active_unit(pool, "organizerId", organizer_id).await?;
+        let campaign_id = new_id();
+        let mut tx = pool.begin().await?;
+        if let Claim::Existing(existing) = idempotency::claim(
+            &mut tx,
+            "createCampaign",
+            &actor,
+            input.idempotency_key.as_deref(),
+            campaign_id,
+        )
+        .await?
+        {
+            tx.rollback().await?;
+            return db::campaigns::find(pool, &[existing])
+                .await?
+                .pop()
+                .ok_or_else(|| ApiError::not_found("Campaign", existing));
+        }
+        let campaign = db::campaigns::insert(&mut tx, campaign_id, &fields, &actor.subject).await?;
+        tx.commit().await?;
+        Ok(campaign)
+    }
+
+    async fn update_campaign(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: UpdateCampaignInput,
+    ) -> ApiResult<CampaignRow> {
+        let pool = pool(ctx)?;
+        let actor = Actor::of(ctx);
+        let campaign_id = parse_id("id", &id)?;
+        let new_organizer = parse_optional_id("organizerId", input.organizer_id.as_ref())?;
+        if let Some(organizer_id) = new_organizer {
+            require_active_unit(pool, "organizerId", organizer_id).await?;
+        }
+        let mut tx = pool.begin().await?;
+        let current = campaign_for_change(&mut tx, campaign_id, expected_version).await?;
+        let description = validate::patch(input.description, current.description.clone());
+        let fields = valid_campaign(
+            new_organizer.unwrap_or(current.organizer_id),
+            input.title.as_deref().unwrap_or(&current.title),
+            input.kind.unwrap_or(current.kind),
+            input.opens_on.unwrap_or(current.opens_on),
+            input.closes_on.unwrap_or(current.closes_on),
+            description.as_deref(),
+        )?;
+        let campaign = db::campaigns::update(&mut tx, campaign_id, &fields, &actor.subject).await?;
+        tx.commit().await?;
+        Ok(campaign)
+    }
+
+    /// Leaves the campaign out of lists; its submissions keep naming it.
+    async fn archive_campaign(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+    ) -> ApiResult<CampaignRow> {
+        let pool = pool(ctx)?;
+        let actor = Actor::of(ctx);
+        let campaign_id = parse_id("id", &id)?;
+        let mut tx = pool.begin().await?;
+        campaign_for_change(&mut tx, campaign_id, expected_version).await?;
+        let campaign = db::campaigns::archive(&mut tx, campaign_id, &actor.subject).await?;
+        tx.commit().await?;
+        Ok(campaign)
+    }
+}

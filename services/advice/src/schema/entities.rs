@@ -1,0 +1,154 @@
+//! The entities other subgraphs own, as this one extends them: `Unit` (organizations) with
+//! its campaigns, submissions and research topics, and `Worker` (talent) with the
+//! submissions they wrote.
+
+use async_graphql::connection::Connection;
+use async_graphql::{Context, Object, ID};
+use uuid::Uuid;
+
+use kexie_shared::id::parse_id;
+use kexie_shared::page::{connection, PageArgs, PerUnitKey};
+use kexie_shared::ApiResult;
+
+use super::campaigns::{CampaignFilterInput, CampaignsOfUnit};
+use super::load_page;
+use super::research_topics::{ResearchTopicFilterInput, ResearchTopicsOfUnit};
+use super::submissions::{SubmissionFilterInput, SubmissionsOfUnit, SubmissionsOfWorker};
+use crate::db::campaigns::CampaignRow;
+use crate::db::research_topics::ResearchTopicRow;
+use crate::db::submissions::SubmissionRow;
+
+/// A unit of the association tree (owned by organizations), with this subgraph's lists.
+#[derive(Clone, Copy, Debug)]
+pub struct Unit {
+    pub id: Uuid,
+}
+
+#[Object]
+impl Unit {
+    async fn id(&self) -> ID {
+        ID(self.id.to_string())
+    }
+
+    /// Campaigns the unit organizes (with `includeSubtree`, those of every unit below it
+    /// too), newest first.
+    async fn campaigns(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<CampaignFilterInput>,
+        #[graphql(default_with = "Some(false)")] include_subtree: Option<bool>,
+        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, CampaignRow>> {
+        let page = PageArgs::parse(first, after)?;
+        let filter = filter
+            .unwrap_or_default()
+            .for_unit(include_subtree.unwrap_or(false))?;
+        let key = PerUnitKey {
+            unit_id: self.id,
+            filter,
+            page,
+        };
+        let rows = load_page::<CampaignsOfUnit>(ctx, key).await?;
+        Ok(connection(rows, &page, |row| row.campaign_id))
+    }
+
+    /// Submissions the unit submitted (with `includeSubtree`, those of every unit below it
+    /// too), newest first.
+    async fn submissions(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<SubmissionFilterInput>,
+        #[graphql(default_with = "Some(false)")] include_subtree: Option<bool>,
+        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, SubmissionRow>> {
+        let page = PageArgs::parse(first, after)?;
+        let filter = filter
+            .unwrap_or_default()
+            .for_unit(include_subtree.unwrap_or(false))?;
+        let key = PerUnitKey {
+            unit_id: self.id,
+            filter,
+            page,
+        };
+        let rows = load_page::<SubmissionsOfUnit>(ctx, key).await?;
+        Ok(connection(rows, &page, |row| row.submission_id))
+    }
+
+    /// Research topics the unit leads (with `includeSubtree`, those of every unit below it
+    /// too), newest first.
+    async fn research_topics(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<ResearchTopicFilterInput>,
+        #[graphql(default_with = "Some(false)")] include_subtree: Option<bool>,
+        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, ResearchTopicRow>> {
+        let page = PageArgs::parse(first, after)?;
+        let filter = filter
+            .unwrap_or_default()
+            .for_unit(include_subtree.unwrap_or(false))?;
+        let key = PerUnitKey {
+            unit_id: self.id,
+            filter,
+            page,
+        };
+        let rows = load_page::<ResearchTopicsOfUnit>(ctx, key).await?;
+        Ok(connection(rows, &page, |row| row.research_topic_id))
+    }
+}
+
+/// An S&T worker (科技工作者, owned by talent), with the submissions they wrote.
+#[derive(Clone, Copy, Debug)]
+pub struct Worker {
+    pub id: Uuid,
+}
+
+#[Object]
+impl Worker {
+    async fn id(&self) -> ID {
+        ID(self.id.to_string())
+    }
+
+    /// Submissions the worker is an author of, newest first.
+    async fn submissions(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<SubmissionFilterInput>,
+        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, SubmissionRow>> {
+        let page = PageArgs::parse(first, after)?;
+        let filter = filter.unwrap_or_default().for_worker()?;
+        let key = PerUnitKey {
+            unit_id: self.id,
+            filter,
+            page,
+        };
+        let rows = load_page::<SubmissionsOfWorker>(ctx, key).await?;
+        Ok(connection(rows, &page, |row| row.submission_id))
+    }
+}
+
+/// The entity resolvers: no SQL, the lists resolve in batches when asked for.
+#[derive(Default)]
+pub struct EntityQuery;
+
+#[Object]
+impl EntityQuery {
+    #[graphql(entity)]
+    async fn find_unit_by_id(&self, id: ID) -> ApiResult<Unit> {
+        Ok(Unit {
+            id: parse_id("id", &id)?,
+        })
+    }
+
+    #[graphql(entity)]
+    async fn find_worker_by_id(&self, id: ID) -> ApiResult<Worker> {
+        Ok(Worker {
+            id: parse_id("id", &id)?,
+        })
+    }
+}

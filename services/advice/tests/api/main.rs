@@ -1,0 +1,10 @@
+//! The advice subgraph as front-end teams and partner bureaus use it, against real
+//! PostgreSQL and Redis: one test binary (one link), one module per part.
+
+mod campaigns;
+mod common;
+mod federation;
+mod research_topics;
+mod sdl;
+mod seed;
+mod submissions;
