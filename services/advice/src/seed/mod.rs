@@ -51,31 +51,35 @@ pub async fn seed(pool: &PgPool, city: &mut DemoCity) -> anyhow::Result<()> {
     let scale = city.scale.max(1) as usize;
     let world = World::new(city);
     let campaigns = plan_campaigns(&world, &mut rng);
-    let submissions = plan_submissions(&world, &campaigns, scale, &mut rng);
-    let topics = plan_research_topics(&world, scale, &mut rng);
 
     let mut tx = pool.begin().await?;
     insert_campaigns(&mut tx, &campaigns).await?;
-    let mut progress = Progress::new("advice: submissions", submissions.len());
-    for chunk in submissions.chunks(CHUNK) {
-        insert_submissions(&mut tx, chunk).await?;
+    let total = SUBMISSIONS_PER_SCALE * scale;
+    let generator = SubmissionGenerator::new(&world, &campaigns);
+    let mut progress = Progress::new("advice: submissions", total);
+    let mut done = 0;
+    while done < total {
+        let chunk: Vec<SubmissionPlan> = (0..CHUNK.min(total - done))
+            .map(|_| generator.next(&mut rng))
+            .collect();
+        insert_submissions(&mut tx, &chunk).await?;
+        let steps: Vec<&Step> = chunk.iter().flat_map(|plan| plan.steps.iter()).collect();
+        for steps in steps.chunks(CHUNK) {
+            insert_history(&mut tx, steps).await?;
+        }
+        done += chunk.len();
         progress.advance(chunk.len());
     }
     progress.finish();
+
+    let topics = plan_research_topics(&world, scale, &mut rng);
     let mut progress = Progress::new("advice: research topics", topics.len());
     for chunk in topics.chunks(CHUNK) {
         insert_research_topics(&mut tx, chunk).await?;
-        progress.advance(chunk.len());
-    }
-    progress.finish();
-    let history: Vec<&Step> = submissions
-        .iter()
-        .flat_map(|submission| submission.steps.iter())
-        .chain(topics.iter().flat_map(|topic| topic.steps.iter()))
-        .collect();
-    let mut progress = Progress::new("advice: workflow history", history.len());
-    for chunk in history.chunks(CHUNK) {
-        insert_history(&mut tx, chunk).await?;
+        let steps: Vec<&Step> = chunk.iter().flat_map(|topic| topic.steps.iter()).collect();
+        for steps in steps.chunks(CHUNK) {
+            insert_history(&mut tx, steps).await?;
+        }
         progress.advance(chunk.len());
     }
     progress.finish();
@@ -85,7 +89,7 @@ pub async fn seed(pool: &PgPool, city: &mut DemoCity) -> anyhow::Result<()> {
     eprintln!(
         "advice: {} campaigns, {} submissions, {} research topics",
         campaigns.len(),
-        submissions.len(),
+        total,
         topics.len()
     );
     Ok(())
@@ -367,7 +371,6 @@ fn plan_campaigns(world: &World<'_>, rng: &mut StdRng) -> Vec<CampaignPlan> {
             );
         }
     }
-    plans.sort_by_key(|plan| plan.id);
     plans
 }
 
@@ -541,23 +544,41 @@ const GENERAL_WEIGHTS: &[(SubmissionCategory, u32)] = &[
     (SubmissionCategory::KeyTechBottleneck, 3),
 ];
 
-fn plan_submissions(
-    world: &World<'_>,
-    campaigns: &[CampaignPlan],
-    scale: usize,
-    rng: &mut StdRng,
-) -> Vec<SubmissionPlan> {
-    let count = SUBMISSIONS_PER_SCALE * scale;
-    let end = history_end();
-    // City-wide campaigns draw more submissions than a district's.
-    let campaign_weights: Vec<(usize, u32)> = campaigns
-        .iter()
-        .enumerate()
-        .filter(|(_, campaign)| campaign.kind != CampaignKind::ResearchTopicCall)
-        .map(|(index, campaign)| (index, if campaign.district.is_none() { 3 } else { 1 }))
-        .collect();
-    let mut plans = Vec::with_capacity(count);
-    for _ in 0..count {
+/// Generates submissions one by one, so that any scale streams through bounded memory.
+struct SubmissionGenerator<'w> {
+    world: &'w World<'w>,
+    campaigns: &'w [CampaignPlan],
+    /// Campaigns that take submissions, with their weights: the city's "献一计" draws more
+    /// than a district's, the narrower 卡脖子 collections in between.
+    campaign_weights: Vec<(usize, u32)>,
+}
+
+impl<'w> SubmissionGenerator<'w> {
+    fn new(world: &'w World<'w>, campaigns: &'w [CampaignPlan]) -> Self {
+        let campaign_weights = campaigns
+            .iter()
+            .enumerate()
+            .filter(|(_, campaign)| campaign.kind != CampaignKind::ResearchTopicCall)
+            .map(|(index, campaign)| {
+                let weight = match (campaign.kind, campaign.district) {
+                    (CampaignKind::KeyTechBottleneck, _) => 2,
+                    (_, None) => 3,
+                    (_, Some(_)) => 1,
+                };
+                (index, weight)
+            })
+            .collect();
+        SubmissionGenerator {
+            world,
+            campaigns,
+            campaign_weights,
+        }
+    }
+
+    fn next(&self, rng: &mut StdRng) -> SubmissionPlan {
+        let (world, campaigns, campaign_weights) =
+            (self.world, self.campaigns, &self.campaign_weights);
+        let end = history_end();
         let last = *weighted(rng, FUNNEL);
         let path = workflow_path(rng, last);
         let span: i64 = path.iter().map(|(_, days)| days).sum();
@@ -665,7 +686,7 @@ fn plan_submissions(
             });
             from = Some(status.as_str());
         }
-        plans.push(SubmissionPlan {
+        SubmissionPlan {
             id,
             unit_id,
             campaign_id: campaign.map(|campaign| campaign.id),
@@ -681,10 +702,8 @@ fn plan_submissions(
             created_at,
             updated_at: at,
             steps,
-        });
+        }
     }
-    plans.sort_by_key(|plan| plan.id);
-    plans
 }
 
 struct TopicPlan {
@@ -813,7 +832,6 @@ fn plan_research_topics(world: &World<'_>, scale: usize, rng: &mut StdRng) -> Ve
             });
         }
     }
-    plans.sort_by_key(|plan| plan.id);
     plans
 }
 
