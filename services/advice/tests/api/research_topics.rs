@@ -45,6 +45,17 @@ async fn a_research_topic_is_proposed_approved_researched_concluded_with_its_rep
     );
     assert_eq!(topic["allowedTransitions"], json!(["APPROVED", "REJECTED"]));
     assert_eq!(topic["report"], Value::Null);
+    let looked_up = hub
+        .client
+        .data(
+            "query($id: ID!) { researchTopic(id: $id) { title year leadUnit { id } }
+               unknown: researchTopic(id: \"0190b6a0-0000-7000-8000-000000000000\") { id } }",
+            json!({ "id": topic["id"] }),
+        )
+        .await;
+    assert_eq!(looked_up["researchTopic"]["title"], topic["title"]);
+    assert_eq!(looked_up["researchTopic"]["leadUnit"]["id"], society);
+    assert_eq!(looked_up["unknown"], Value::Null);
 
     let transition = transition_topic_query();
     refused(

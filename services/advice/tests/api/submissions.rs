@@ -50,6 +50,27 @@ async fn a_submission_goes_from_draft_to_adoption_and_its_history_records_who_wh
         hub.tree.enterprise_a.id.to_string()
     );
     assert_eq!(submission["allowedTransitions"], json!(["SUBMITTED"]));
+    let looked_up = hub
+        .client
+        .data(
+            "query($id: ID!) { submission(id: $id) { title authors { id } history { toStatus actor } }
+               unknown: submission(id: \"0190b6a0-0000-7000-8000-000000000000\") { id } }",
+            json!({ "id": submission["id"] }),
+        )
+        .await;
+    assert_eq!(looked_up["submission"]["title"], submission["title"]);
+    assert_eq!(looked_up["submission"]["authors"], submission["authors"]);
+    assert_eq!(
+        looked_up["submission"]["history"],
+        json!([{ "toStatus": "DRAFT", "actor": "worker-liu" }])
+    );
+    assert_eq!(looked_up["unknown"], Value::Null);
+    assert_eq!(
+        hub.client
+            .error_code("{ submission(id: \"not-an-id\") { id } }", json!({}))
+            .await,
+        "VALIDATION"
+    );
 
     let submitted = step(&author, &submission, "SUBMITTED", Some("请审阅"), None).await;
     assert_eq!(submitted["submittedOn"], today().to_string());
