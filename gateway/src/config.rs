@@ -1,0 +1,208 @@
+//! The gateway's configuration: flags, each with an environment variable, and sane
+//! localhost defaults.
+
+use std::collections::HashMap;
+use std::net::SocketAddr;
+use std::path::PathBuf;
+use std::time::Duration;
+
+use clap::ArgAction;
+
+use crate::supergraph::override_key;
+
+/// The client headers passed on to subgraphs unless configured otherwise: the credentials,
+/// the acting subject the subgraphs record (`kexie-actor`), and the W3C trace context.
+pub const DEFAULT_FORWARD_HEADERS: &str = "authorization,kexie-actor,traceparent,tracestate";
+
+/// Everything the gateway needs to run.
+#[derive(Clone, Debug)]
+pub struct GatewayConfig {
+    /// The supergraph SDL file; it is watched and reloaded when it changes.
+    pub supergraph: PathBuf,
+    /// Where to serve HTTP (port 0 picks a free port).
+    pub listen: SocketAddr,
+    /// How long one subgraph request may take, connection included.
+    pub subgraph_timeout: Duration,
+    /// Subgraph URLs overriding the supergraph's `@join__graph(url:)`, keyed by subgraph name
+    /// (any case; `-` and other separators count as `_`). [`GatewayArgs::into_config`] fills it
+    /// from the `SUBGRAPH_<NAME>_URL` environment variables.
+    pub subgraph_urls: HashMap<String, String>,
+    /// Share one subgraph request between identical requests in flight (queries only).
+    pub dedup_subgraph_fetches: bool,
+    /// Share one execution between identical client queries in flight with the same
+    /// forwarded headers. Off by default: it is only correct when queries have no side
+    /// effects and their answers do not depend on anything but the request.
+    pub dedup_client_queries: bool,
+    /// The largest request body accepted (larger ones get 413).
+    pub max_body_bytes: usize,
+    /// How many prepared documents and how many plans are cached (each).
+    pub cache_capacity: usize,
+    /// How often the supergraph file is checked for changes.
+    pub supergraph_poll_interval: Duration,
+    /// Client headers forwarded to subgraphs (lower case).
+    pub forward_headers: Vec<String>,
+    /// Whether `__schema` and `__type` are answered.
+    pub introspection: bool,
+}
+
+impl GatewayConfig {
+    /// A configuration with the defaults for everything but the supergraph and the address.
+    pub fn new(supergraph: impl Into<PathBuf>, listen: SocketAddr) -> Self {
+        GatewayConfig {
+            supergraph: supergraph.into(),
+            listen,
+            subgraph_timeout: Duration::from_millis(5_000),
+            subgraph_urls: HashMap::new(),
+            dedup_subgraph_fetches: true,
+            dedup_client_queries: false,
+            max_body_bytes: 1024 * 1024,
+            cache_capacity: 1024,
+            supergraph_poll_interval: Duration::from_secs(1),
+            forward_headers: DEFAULT_FORWARD_HEADERS
+                .split(',')
+                .map(str::to_string)
+                .collect(),
+            introspection: true,
+        }
+    }
+
+    /// Overrides the URL of one subgraph.
+    pub fn with_subgraph_url(mut self, name: &str, url: impl Into<String>) -> Self {
+        self.subgraph_urls.insert(name.to_string(), url.into());
+        self
+    }
+
+    /// The overrides keyed as the supergraph loader looks them up.
+    pub(crate) fn url_overrides(&self) -> HashMap<String, String> {
+        self.subgraph_urls
+            .iter()
+            .map(|(name, url)| (override_key(name), url.clone()))
+            .collect()
+    }
+}
+
+/// The gateway's command-line flags (each also read from the environment variable named).
+///
+/// Subgraph URLs come from the supergraph's `join__Graph` enum (`@join__graph(url:)`); the
+/// environment variable `SUBGRAPH_<NAME>_URL` overrides the URL of the subgraph `<name>`
+/// (upper-cased, other characters than letters and digits as `_`), for example
+/// `SUBGRAPH_TALENT_URL=http://talent:4002/graphql`.
+#[derive(Clone, Debug, clap::Args)]
+pub struct GatewayArgs {
+    /// The supergraph SDL file.
+    #[arg(
+        long,
+        env = "SUPERGRAPH_PATH",
+        default_value = "schema/supergraph.graphql"
+    )]
+    pub supergraph: PathBuf,
+    /// Where the gateway listens.
+    #[arg(long, env = "GATEWAY_LISTEN", default_value = "127.0.0.1:4000")]
+    pub listen: SocketAddr,
+    /// Timeout of one subgraph request, in milliseconds.
+    #[arg(long, env = "GATEWAY_SUBGRAPH_TIMEOUT_MS", default_value_t = 5_000,
+          value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub subgraph_timeout_ms: u64,
+    /// Share identical subgraph requests in flight (queries only).
+    #[arg(long, env = "GATEWAY_DEDUP_SUBGRAPH_FETCHES", default_value_t = true, action = ArgAction::Set)]
+    pub dedup_subgraph_fetches: bool,
+    /// Share one execution between identical client queries in flight (same forwarded
+    /// headers). Only for side-effect-free queries.
+    #[arg(long, env = "GATEWAY_DEDUP_CLIENT_QUERIES", default_value_t = false, action = ArgAction::Set)]
+    pub dedup_client_queries: bool,
+    /// The largest request body accepted, in bytes.
+    #[arg(long, env = "GATEWAY_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Cached prepared documents, and cached plans.
+    #[arg(long, env = "GATEWAY_CACHE_CAPACITY", default_value_t = 1024)]
+    pub cache_capacity: usize,
+    /// How often the supergraph file is checked for changes, in milliseconds.
+    #[arg(long, env = "GATEWAY_SUPERGRAPH_POLL_MS", default_value_t = 1_000,
+          value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
+    pub supergraph_poll_ms: u64,
+    /// Client headers forwarded to the subgraphs, comma-separated.
+    #[arg(long, env = "GATEWAY_FORWARD_HEADERS", value_delimiter = ',', default_value = DEFAULT_FORWARD_HEADERS)]
+    pub forward_headers: Vec<String>,
+    /// Answer introspection queries.
+    #[arg(long, env = "GATEWAY_INTROSPECTION", default_value_t = true, action = ArgAction::Set)]
+    pub introspection: bool,
+}
+
+impl GatewayArgs {
+    /// The configuration these flags describe, with the subgraph URL overrides read from
+    /// the `SUBGRAPH_<NAME>_URL` environment variables.
+    pub fn into_config(self) -> GatewayConfig {
+        let subgraph_urls = std::env::vars_os()
+            .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)))
+            .filter_map(|(name, value)| {
+                let subgraph = name.strip_prefix("SUBGRAPH_")?.strip_suffix("_URL")?;
+                (!subgraph.is_empty()).then(|| (subgraph.to_string(), value))
+            })
+            .collect();
+        GatewayConfig {
+            supergraph: self.supergraph,
+            listen: self.listen,
+            subgraph_timeout: Duration::from_millis(self.subgraph_timeout_ms),
+            subgraph_urls,
+            dedup_subgraph_fetches: self.dedup_subgraph_fetches,
+            dedup_client_queries: self.dedup_client_queries,
+            max_body_bytes: self.max_body_bytes,
+            cache_capacity: self.cache_capacity,
+            supergraph_poll_interval: Duration::from_millis(self.supergraph_poll_ms),
+            forward_headers: self
+                .forward_headers
+                .into_iter()
+                .map(|header| header.trim().to_ascii_lowercase())
+                .filter(|header| !header.is_empty())
+                .collect(),
+            introspection: self.introspection,
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        gateway: GatewayArgs,
+    }
+
+    #[test]
+    fn flags_override_the_defaults() {
+        let cli = Cli::try_parse_from([
+            "gateway",
+            "--supergraph",
+            "s.graphql",
+            "--listen",
+            "0.0.0.0:4100",
+            "--subgraph-timeout-ms",
+            "250",
+            "--dedup-client-queries",
+            "true",
+            "--forward-headers",
+            "Authorization, X-Trace",
+        ])
+        .unwrap();
+        let config = cli.gateway.into_config();
+        assert_eq!(config.supergraph, PathBuf::from("s.graphql"));
+        assert_eq!(config.listen.port(), 4100);
+        assert_eq!(config.subgraph_timeout, Duration::from_millis(250));
+        assert!(config.dedup_client_queries);
+        assert!(config.dedup_subgraph_fetches);
+        assert_eq!(config.forward_headers, vec!["authorization", "x-trace"]);
+    }
+
+    #[test]
+    fn url_overrides_match_subgraph_names_in_any_case() {
+        let config = GatewayConfig::new("s.graphql", "127.0.0.1:0".parse().unwrap())
+            .with_subgraph_url("talent-v2", "http://t");
+        assert_eq!(
+            config.url_overrides().get("TALENT_V2").map(String::as_str),
+            Some("http://t")
+        );
+    }
+}

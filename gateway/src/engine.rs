@@ -1,0 +1,247 @@
+//! The request path without HTTP: prepare the operation (from the document cache, or
+//! parsed, validated and planned off the async threads), coerce the variables, run the plan,
+//! project the response. The HTTP layer and the fuzz target both call [`Engine::execute`].
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex, RwLock};
+use std::time::Instant;
+
+use bytes::Bytes;
+use futures::future::{BoxFuture, FutureExt, Shared};
+use serde_json::{Map, Value};
+
+use crate::error::{codes, GraphqlError, RequestFailure};
+use crate::executor::Executor;
+use crate::metrics::{bump, Metrics};
+use crate::operation::{OperationKind, PreparedOperation};
+use crate::plan::Plan;
+use crate::projection;
+use crate::supergraph::Supergraph;
+use crate::transport::{ForwardedHeaders, Transport};
+
+/// The parameters of a GraphQL-over-HTTP request, already checked for their JSON types.
+#[derive(Debug, Default)]
+pub(crate) struct GraphqlRequest {
+    pub query: String,
+    pub operation_name: Option<String>,
+    pub variables: Option<Map<String, Value>>,
+}
+
+/// How a request ended.
+pub(crate) enum Outcome {
+    /// The operation ran: the response body (`data`, maybe `errors`).
+    Executed(Bytes),
+    /// It was refused before running.
+    Refused(RequestFailure),
+    /// A mutation arrived over GET.
+    MutationOverGet,
+}
+
+/// Identical client queries in flight: same document, operation, variables and forwarded
+/// headers, against the same supergraph.
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct ClientQueryKey {
+    supergraph: usize,
+    query: Arc<str>,
+    operation_name: Option<String>,
+    variables: String,
+    headers: ForwardedHeaders,
+}
+
+type SharedResponse = Shared<BoxFuture<'static, Bytes>>;
+
+/// The gateway's request engine.
+pub(crate) struct Engine {
+    supergraph: RwLock<Arc<Supergraph>>,
+    transport: Transport,
+    pub metrics: Arc<Metrics>,
+    introspection: bool,
+    client_queries: Option<Arc<Mutex<HashMap<ClientQueryKey, SharedResponse>>>>,
+}
+
+impl Engine {
+    pub(crate) fn new(
+        supergraph: Supergraph,
+        transport: Transport,
+        metrics: Arc<Metrics>,
+        introspection: bool,
+        dedup_client_queries: bool,
+    ) -> Self {
+        Engine {
+            supergraph: RwLock::new(Arc::new(supergraph)),
+            transport,
+            metrics,
+            introspection,
+            client_queries: dedup_client_queries.then(Arc::default),
+        }
+    }
+
+    /// The supergraph serving new requests.
+    pub(crate) fn current(&self) -> Arc<Supergraph> {
+        self.supergraph
+            .read()
+            .unwrap_or_else(|err| err.into_inner())
+            .clone()
+    }
+
+    /// Serves new requests with `supergraph`; requests in flight finish on the old one.
+    pub(crate) fn replace(&self, supergraph: Supergraph) {
+        *self
+            .supergraph
+            .write()
+            .unwrap_or_else(|err| err.into_inner()) = Arc::new(supergraph);
+    }
+
+    /// Runs one request. `over_get` refuses mutations, as GraphQL over HTTP requires.
+    pub(crate) async fn execute(
+        self: &Arc<Self>,
+        request: GraphqlRequest,
+        headers: ForwardedHeaders,
+        over_get: bool,
+    ) -> Outcome {
+        let started = Instant::now();
+        bump(&self.metrics.graphql_requests);
+        let outcome = self.execute_inner(request, headers, over_get).await;
+        if !matches!(outcome, Outcome::Executed(_)) {
+            bump(&self.metrics.rejected_requests);
+        }
+        self.metrics.request_latency.observe(started.elapsed());
+        outcome
+    }
+
+    async fn execute_inner(
+        self: &Arc<Self>,
+        request: GraphqlRequest,
+        headers: ForwardedHeaders,
+        over_get: bool,
+    ) -> Outcome {
+        let supergraph = self.current();
+        let (prepared, fresh) =
+            match supergraph.cached_operation(&request.query, request.operation_name.as_deref()) {
+                Some(prepared) => {
+                    bump(&self.metrics.document_cache_hits);
+                    (prepared, false)
+                }
+                None => {
+                    bump(&self.metrics.document_cache_misses);
+                    let task_supergraph = supergraph.clone();
+                    let metrics = self.metrics.clone();
+                    let query = request.query.clone();
+                    let operation_name = request.operation_name.clone();
+                    let prepared = tokio::task::spawn_blocking(move || {
+                        task_supergraph.prepare(&query, operation_name.as_deref(), &metrics)
+                    })
+                    .await;
+                    match prepared {
+                        Ok(Ok(prepared)) => (prepared, true),
+                        Ok(Err(failure)) => return Outcome::Refused(failure),
+                        Err(err) => {
+                            tracing::error!(error = %err, "preparing an operation failed");
+                            return Outcome::Refused(RequestFailure::Http {
+                                status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                                error: GraphqlError::new(
+                                    "The operation could not be prepared.",
+                                    codes::INTERNAL,
+                                ),
+                            });
+                        }
+                    }
+                }
+            };
+        if over_get && prepared.kind == OperationKind::Mutation {
+            return Outcome::MutationOverGet;
+        }
+        let variables = match crate::variables::coerce(
+            prepared.variable_definitions(),
+            request.variables.as_ref(),
+            &supergraph.api,
+        ) {
+            Ok(variables) => variables,
+            Err(errors) => return Outcome::Refused(RequestFailure::Graphql(errors)),
+        };
+        let plan = match supergraph.plan_for(&prepared, fresh, &self.metrics) {
+            Ok(plan) => plan,
+            Err(failure) => return Outcome::Refused(failure),
+        };
+        let run = Run {
+            supergraph: supergraph.clone(),
+            prepared,
+            plan,
+            variables,
+            headers,
+        };
+        match (&self.client_queries, run.prepared.kind) {
+            (Some(in_flight), OperationKind::Query) => {
+                let key = ClientQueryKey {
+                    supergraph: Arc::as_ptr(&supergraph) as usize,
+                    query: Arc::from(request.query.as_str()),
+                    operation_name: request.operation_name.clone(),
+                    variables: Value::Object(run.variables.clone()).to_string(),
+                    headers: run.headers.clone(),
+                };
+                let shared = {
+                    let mut map = in_flight.lock().unwrap_or_else(|err| err.into_inner());
+                    if let Some(shared) = map.get(&key) {
+                        bump(&self.metrics.deduplicated_client_queries);
+                        shared.clone()
+                    } else {
+                        let engine = self.clone();
+                        let registry = in_flight.clone();
+                        let own_key = key.clone();
+                        let (sender, receiver) = tokio::sync::oneshot::channel();
+                        tokio::spawn(async move {
+                            let body = engine.run(run).await;
+                            registry
+                                .lock()
+                                .unwrap_or_else(|err| err.into_inner())
+                                .remove(&own_key);
+                            let _ = sender.send(body);
+                        });
+                        let shared = async move {
+                            receiver.await.unwrap_or_else(|_| {
+                                Bytes::from_static(
+                                    br#"{"data":null,"errors":[{"message":"The execution was abandoned.","extensions":{"code":"INTERNAL"}}]}"#,
+                                )
+                            })
+                        }
+                        .boxed()
+                        .shared();
+                        map.insert(key, shared.clone());
+                        shared
+                    }
+                };
+                Outcome::Executed(shared.await)
+            }
+            _ => Outcome::Executed(self.run(run).await),
+        }
+    }
+
+    async fn run(&self, run: Run) -> Bytes {
+        let execution = Executor::new(
+            &run.supergraph,
+            &self.transport,
+            &run.headers,
+            &run.variables,
+        )
+        .run(run.plan.root.as_ref())
+        .await;
+        Bytes::from(projection::respond(
+            &run.supergraph.api,
+            &run.prepared,
+            &run.variables,
+            &execution.data,
+            execution.errors,
+            self.introspection,
+            1024,
+        ))
+    }
+}
+
+/// One execution's inputs, owned so it can run in a task of its own.
+struct Run {
+    supergraph: Arc<Supergraph>,
+    prepared: Arc<PreparedOperation>,
+    plan: Arc<Plan>,
+    variables: Map<String, Value>,
+    headers: ForwardedHeaders,
+}

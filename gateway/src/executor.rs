@@ -1,0 +1,822 @@
+//! Runs a plan: sends its fetches, builds `_entities` representations from what earlier
+//! fetches returned, and merges every answer into one response tree. Shaping that tree into
+//! the client's response (aliases, fragments, null propagation) is `projection.rs`'s work.
+//!
+//! The tree is shared by the fetches of a `Parallel` node behind a mutex that is never held
+//! across an await: a fetch reads its representations under the lock, sends its request
+//! without it, and merges its answer under it again. Merging goes back to the recorded path
+//! of each representation, so siblings merging at the same time cannot disturb each other.
+//!
+//! Failures are contained: a subgraph that is down, slow or answers nonsense turns into an
+//! error at the response path of the fields it should have provided, and the rest of the
+//! plan runs on.
+
+use std::collections::HashMap;
+use std::sync::Mutex;
+
+use bytes::Bytes;
+use futures::future::{join_all, BoxFuture, FutureExt};
+use serde_json::{Map, Value};
+
+use crate::error::{codes, GraphqlError, PathSegment};
+use crate::plan::{BatchFetch, Fetch, PathStep, PlanNode, RequiredSelection, Rewrite, RewriteStep};
+use crate::supergraph::Supergraph;
+use crate::transport::{FetchError, ForwardedHeaders, Transport};
+
+/// What a plan produced: the merged tree and the errors, in plan order.
+pub(crate) struct Execution {
+    pub data: Value,
+    pub errors: Vec<GraphqlError>,
+}
+
+/// One run of one plan.
+pub(crate) struct Executor<'a> {
+    pub supergraph: &'a Supergraph,
+    pub transport: &'a Transport,
+    pub headers: &'a ForwardedHeaders,
+    pub variables: &'a Map<String, Value>,
+    data: Mutex<Value>,
+    /// (fetch id, error): sorted by fetch id at the end so that the order does not depend on
+    /// which parallel fetch finished first.
+    errors: Mutex<Vec<(usize, GraphqlError)>>,
+}
+
+/// A representation and the response paths of the objects it stands for.
+struct Representations {
+    unique: Vec<Value>,
+    origins: Vec<Vec<Vec<PathSegment>>>,
+}
+
+impl<'a> Executor<'a> {
+    pub(crate) fn new(
+        supergraph: &'a Supergraph,
+        transport: &'a Transport,
+        headers: &'a ForwardedHeaders,
+        variables: &'a Map<String, Value>,
+    ) -> Self {
+        Executor {
+            supergraph,
+            transport,
+            headers,
+            variables,
+            data: Mutex::new(Value::Object(Map::new())),
+            errors: Mutex::new(Vec::new()),
+        }
+    }
+
+    /// Runs `root` and returns what it gathered.
+    pub(crate) async fn run(self, root: Option<&PlanNode>) -> Execution {
+        if let Some(root) = root {
+            self.node(root).await;
+        }
+        let data = self
+            .data
+            .into_inner()
+            .unwrap_or_else(|err| err.into_inner());
+        let mut errors = self
+            .errors
+            .into_inner()
+            .unwrap_or_else(|err| err.into_inner());
+        errors.sort_by_key(|(id, _)| *id);
+        Execution {
+            data,
+            errors: errors.into_iter().map(|(_, error)| error).collect(),
+        }
+    }
+
+    fn node<'n>(&'n self, node: &'n PlanNode) -> BoxFuture<'n, ()> {
+        async move {
+            match node {
+                PlanNode::Fetch(fetch) => self.root_fetch(fetch).await,
+                PlanNode::Flatten { path, fetch } => self.entity_fetch(path, fetch).await,
+                PlanNode::Batch(batch) => self.batch_fetch(batch).await,
+                PlanNode::Sequence(nodes) => {
+                    for node in nodes {
+                        self.node(node).await;
+                    }
+                }
+                PlanNode::Parallel(nodes) => {
+                    join_all(nodes.iter().map(|node| self.node(node))).await;
+                }
+                PlanNode::Condition {
+                    variable,
+                    if_true,
+                    if_false,
+                } => {
+                    let branch = if self.variables.get(variable) == Some(&Value::Bool(true)) {
+                        if_true
+                    } else {
+                        if_false
+                    };
+                    if let Some(branch) = branch {
+                        self.node(branch).await;
+                    }
+                }
+            }
+        }
+        .boxed()
+    }
+
+    fn lock_data(&self) -> std::sync::MutexGuard<'_, Value> {
+        self.data.lock().unwrap_or_else(|err| err.into_inner())
+    }
+
+    fn push_error(&self, fetch_id: usize, error: GraphqlError) {
+        self.errors
+            .lock()
+            .unwrap_or_else(|err| err.into_inner())
+            .push((fetch_id, error));
+    }
+
+    /// The request body: the pre-escaped operation and the variables it uses.
+    fn body(
+        &self,
+        query_json: &str,
+        variables: &[String],
+        representations: &[(&str, &[Value])],
+    ) -> Bytes {
+        let mut body = Vec::with_capacity(query_json.len() + 64);
+        body.extend_from_slice(b"{\"query\":");
+        body.extend_from_slice(query_json.as_bytes());
+        body.extend_from_slice(b",\"variables\":{");
+        let mut first = true;
+        let mut separator = |body: &mut Vec<u8>| {
+            if !first {
+                body.push(b',');
+            }
+            first = false;
+        };
+        for (name, values) in representations {
+            separator(&mut body);
+            let _ = serde_json::to_writer(&mut body, name);
+            body.push(b':');
+            let _ = serde_json::to_writer(&mut body, values);
+        }
+        for name in variables {
+            if let Some(value) = self.variables.get(name) {
+                separator(&mut body);
+                let _ = serde_json::to_writer(&mut body, name);
+                body.push(b':');
+                let _ = serde_json::to_writer(&mut body, value);
+            }
+        }
+        body.extend_from_slice(b"}}");
+        Bytes::from(body)
+    }
+
+    /// Sends a request and reads the GraphQL response out of the answer.
+    async fn send(
+        &self,
+        subgraph: usize,
+        body: Bytes,
+        may_share: bool,
+    ) -> Result<Map<String, Value>, GraphqlError> {
+        let Some(target) = self.supergraph.subgraphs.get(subgraph) else {
+            return Err(GraphqlError::new(
+                "The plan names a subgraph the supergraph does not have.",
+                codes::INTERNAL,
+            ));
+        };
+        let failed = |message: String, code: &str| {
+            GraphqlError::new(
+                format!(
+                    "Could not fetch from subgraph \"{}\": {message}.",
+                    target.name
+                ),
+                code,
+            )
+            .with_extension("serviceName", Value::String(target.name.clone()))
+        };
+        let answer = self
+            .transport
+            .fetch(target, self.headers, body, may_share)
+            .await
+            .map_err(|err| {
+                let code = match err {
+                    FetchError::Timeout(_) => codes::SUBGRAPH_TIMEOUT,
+                    _ => codes::SUBGRAPH_REQUEST_FAILED,
+                };
+                tracing::warn!(subgraph = %target.name, error = %err, "subgraph fetch failed");
+                failed(err.to_string(), code)
+            })?;
+        match serde_json::from_slice::<Value>(&answer) {
+            Ok(Value::Object(response))
+                if response.contains_key("data") || response.contains_key("errors") =>
+            {
+                Ok(response)
+            }
+            _ => {
+                tracing::warn!(subgraph = %target.name, "subgraph answered with something that is not a GraphQL response");
+                target
+                    .metrics
+                    .errors
+                    .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
+                Err(failed(
+                    "the answer is not a GraphQL response".to_string(),
+                    codes::SUBGRAPH_RESPONSE_INVALID,
+                ))
+            }
+        }
+    }
+
+    async fn root_fetch(&self, fetch: &Fetch) {
+        let body = self.body(&fetch.query_json, &fetch.variables, &[]);
+        let root_paths: Vec<Vec<PathSegment>> = fetch
+            .response_keys
+            .iter()
+            .map(|key| vec![PathSegment::Key(key.clone())])
+            .collect();
+        let mut response = match self.send(fetch.subgraph, body, !fetch.is_mutation).await {
+            Ok(response) => response,
+            Err(error) => {
+                // One error per root field the fetch should have provided.
+                if root_paths.is_empty() {
+                    self.push_error(fetch.id, error);
+                } else {
+                    for path in root_paths {
+                        self.push_error(fetch.id, error.clone().at(path));
+                    }
+                }
+                return;
+            }
+        };
+        if let Some(errors) = response.remove("errors") {
+            let fallback = match root_paths.as_slice() {
+                [only] => Some(only.clone()),
+                _ => None,
+            };
+            for error in subgraph_errors(errors) {
+                let path = error.path.as_ref().map(|path| path_from_json(path));
+                self.push_error(
+                    fetch.id,
+                    error.into_graphql(path.or_else(|| fallback.clone())),
+                );
+            }
+        }
+        if let Some(mut data) = response.remove("data").filter(Value::is_object) {
+            self.apply_rewrites(&mut data, &fetch.output_rewrites);
+            merge(&mut self.lock_data(), data);
+        }
+    }
+
+    async fn entity_fetch(&self, path: &[PathStep], fetch: &Fetch) {
+        let Some(requires) = &fetch.requires else {
+            return;
+        };
+        let representations = {
+            let data = self.lock_data();
+            self.representations(&data, &[path], requires, &fetch.input_rewrites)
+        };
+        if representations.unique.is_empty() {
+            return;
+        }
+        let body = self.body(
+            &fetch.query_json,
+            &fetch.variables,
+            &[("representations", &representations.unique)],
+        );
+        let fetch_path = common_path(&representations.origins, &fetch.response_keys);
+        let response = match self.send(fetch.subgraph, body, !fetch.is_mutation).await {
+            Ok(response) => response,
+            Err(error) => {
+                self.push_error(fetch.id, with_path(error, fetch_path));
+                return;
+            }
+        };
+        self.merge_entities(
+            fetch.id,
+            response,
+            &[("_entities", &representations, &fetch.output_rewrites)],
+            fetch_path,
+        );
+    }
+
+    async fn batch_fetch(&self, batch: &BatchFetch) {
+        // Aliases that share a representations variable share its representations.
+        let mut by_variable: Vec<(&str, Representations)> = Vec::new();
+        {
+            let data = self.lock_data();
+            for alias in &batch.aliases {
+                if by_variable
+                    .iter()
+                    .any(|(name, _)| *name == alias.representations_variable)
+                {
+                    continue;
+                }
+                let paths: Vec<&[PathStep]> = alias.paths.iter().map(Vec::as_slice).collect();
+                let representations =
+                    self.representations(&data, &paths, &alias.requires, &alias.input_rewrites);
+                by_variable.push((alias.representations_variable.as_str(), representations));
+            }
+        }
+        if by_variable
+            .iter()
+            .all(|(_, representations)| representations.unique.is_empty())
+        {
+            return;
+        }
+        let variables: Vec<(&str, &[Value])> = by_variable
+            .iter()
+            .map(|(name, representations)| (*name, representations.unique.as_slice()))
+            .collect();
+        let body = self.body(&batch.query_json, &batch.variables, &variables);
+        let all_origins: Vec<Vec<Vec<PathSegment>>> = by_variable
+            .iter()
+            .flat_map(|(_, representations)| representations.origins.iter().cloned())
+            .collect();
+        let all_keys: Vec<String> = batch
+            .aliases
+            .iter()
+            .flat_map(|alias| alias.response_keys.iter().cloned())
+            .collect();
+        let fetch_path = common_path(&all_origins, &all_keys);
+        let response = match self.send(batch.subgraph, body, true).await {
+            Ok(response) => response,
+            Err(error) => {
+                self.push_error(batch.id, with_path(error, fetch_path));
+                return;
+            }
+        };
+        let mut targets = Vec::with_capacity(batch.aliases.len());
+        for alias in &batch.aliases {
+            if let Some((_, representations)) = by_variable
+                .iter()
+                .find(|(name, _)| *name == alias.representations_variable)
+            {
+                targets.push((
+                    alias.alias.as_str(),
+                    representations,
+                    &alias.output_rewrites,
+                ));
+            }
+        }
+        self.merge_entities(batch.id, response, &targets, fetch_path);
+    }
+
+    /// Merges the entity lists of a response (`_entities`, or one list per batch alias) into
+    /// the objects their representations came from, and passes the errors on.
+    fn merge_entities(
+        &self,
+        fetch_id: usize,
+        mut response: Map<String, Value>,
+        targets: &[(&str, &Representations, &Vec<Rewrite>)],
+        fetch_path: Option<Vec<PathSegment>>,
+    ) {
+        let mut data = response.remove("data");
+        let mut invalid = false;
+        for (key, representations, rewrites) in targets {
+            let entities = data
+                .as_mut()
+                .and_then(|data| data.get_mut(*key))
+                .map(Value::take);
+            match entities {
+                Some(Value::Array(entities)) if entities.len() == representations.unique.len() => {
+                    let mut tree = self.lock_data();
+                    for (mut entity, origins) in entities.into_iter().zip(&representations.origins)
+                    {
+                        if !entity.is_object() {
+                            continue;
+                        }
+                        self.apply_rewrites(&mut entity, rewrites);
+                        for origin in origins {
+                            if let Some(target) = navigate(&mut tree, origin) {
+                                merge(target, entity.clone());
+                            }
+                        }
+                    }
+                }
+                // No list: the whole field failed; its errors (if any) say why.
+                None | Some(Value::Null) => {}
+                Some(_) => invalid = true,
+            }
+        }
+        if let Some(errors) = response.remove("errors") {
+            for error in subgraph_errors(errors) {
+                let mapped = error.path.as_ref().and_then(|path| {
+                    let (first, rest) = path.split_first()?;
+                    let key = first.as_str()?;
+                    let index = usize::try_from(path.get(1)?.as_u64()?).ok()?;
+                    let (_, representations, _) =
+                        targets.iter().find(|(name, _, _)| *name == key)?;
+                    let origins = representations.origins.get(index)?;
+                    let tail = path_from_json(rest.get(1..).unwrap_or_default());
+                    Some(
+                        origins
+                            .iter()
+                            .map(|origin| {
+                                let mut full = origin.clone();
+                                full.extend(tail.iter().cloned());
+                                full
+                            })
+                            .collect::<Vec<_>>(),
+                    )
+                });
+                match mapped {
+                    Some(paths) if !paths.is_empty() => {
+                        for path in paths {
+                            self.push_error(fetch_id, error.clone().into_graphql(Some(path)));
+                        }
+                    }
+                    _ => self.push_error(fetch_id, error.into_graphql(fetch_path.clone())),
+                }
+            }
+        }
+        if invalid {
+            self.push_error(
+                fetch_id,
+                with_path(
+                    GraphqlError::new(
+                        "A subgraph returned a list of entities that does not match the representations sent.",
+                        codes::SUBGRAPH_RESPONSE_INVALID,
+                    ),
+                    fetch_path,
+                ),
+            );
+        }
+    }
+
+    /// Collects the representations of the objects at `paths`, deduplicated.
+    fn representations(
+        &self,
+        data: &Value,
+        paths: &[&[PathStep]],
+        requires: &[RequiredSelection],
+        rewrites: &[Rewrite],
+    ) -> Representations {
+        let mut found: Vec<(Vec<PathSegment>, Value)> = Vec::new();
+        for path in paths {
+            let mut current = Vec::new();
+            self.collect(data, path, &mut current, requires, &mut found);
+        }
+        let mut index: HashMap<String, usize> = HashMap::with_capacity(found.len());
+        let mut representations = Representations {
+            unique: Vec::with_capacity(found.len()),
+            origins: Vec::with_capacity(found.len()),
+        };
+        for (origin, mut representation) in found {
+            self.apply_rewrites(&mut representation, rewrites);
+            let key = representation.to_string();
+            match index.get(&key) {
+                Some(position) => representations.origins[*position].push(origin),
+                None => {
+                    index.insert(key, representations.unique.len());
+                    representations.unique.push(representation);
+                    representations.origins.push(vec![origin]);
+                }
+            }
+        }
+        representations
+    }
+
+    fn collect(
+        &self,
+        value: &Value,
+        path: &[PathStep],
+        current: &mut Vec<PathSegment>,
+        requires: &[RequiredSelection],
+        found: &mut Vec<(Vec<PathSegment>, Value)>,
+    ) {
+        if let Value::Array(items) = value {
+            // Lists not spelled out in the path are walked all the same.
+            let path = match path.first() {
+                Some(PathStep::List) => &path[1..],
+                _ => path,
+            };
+            for (index, item) in items.iter().enumerate() {
+                current.push(PathSegment::Index(index));
+                self.collect(item, path, current, requires, found);
+                current.pop();
+            }
+            return;
+        }
+        let Value::Object(object) = value else {
+            return;
+        };
+        match path.split_first() {
+            None => {
+                let mut representation = Map::new();
+                if self.represent(object, requires, &mut representation)
+                    && representation.contains_key("__typename")
+                {
+                    found.push((current.clone(), Value::Object(representation)));
+                }
+            }
+            Some((PathStep::Field(key), rest)) => {
+                if let Some(child) = object.get(key) {
+                    current.push(PathSegment::Key(key.clone()));
+                    self.collect(child, rest, current, requires, found);
+                    current.pop();
+                }
+            }
+            Some((PathStep::List, rest)) => self.collect(value, rest, current, requires, found),
+            Some((PathStep::TypeCondition(types), rest)) => {
+                if object
+                    .get("__typename")
+                    .and_then(Value::as_str)
+                    .is_some_and(|typename| self.supergraph.type_matches(typename, types))
+                {
+                    self.collect(value, rest, current, requires, found);
+                }
+            }
+        }
+    }
+
+    /// Builds a representation from `object`; false when a required field is missing.
+    fn represent(
+        &self,
+        object: &Map<String, Value>,
+        selections: &[RequiredSelection],
+        out: &mut Map<String, Value>,
+    ) -> bool {
+        for selection in selections {
+            match selection {
+                RequiredSelection::Field { name, selections } => {
+                    let Some(value) = object.get(name) else {
+                        return false;
+                    };
+                    if selections.is_empty() {
+                        out.insert(name.clone(), value.clone());
+                    } else {
+                        match self.represent_value(value, selections) {
+                            Some(value) => {
+                                out.insert(name.clone(), value);
+                            }
+                            None => return false,
+                        }
+                    }
+                }
+                RequiredSelection::InlineFragment {
+                    type_condition,
+                    selections,
+                } => {
+                    let applies = object
+                        .get("__typename")
+                        .and_then(Value::as_str)
+                        .is_some_and(|typename| {
+                            self.supergraph
+                                .type_matches(typename, std::slice::from_ref(type_condition))
+                        });
+                    if applies && !self.represent(object, selections, out) {
+                        return false;
+                    }
+                }
+            }
+        }
+        true
+    }
+
+    fn represent_value(&self, value: &Value, selections: &[RequiredSelection]) -> Option<Value> {
+        match value {
+            Value::Object(object) => {
+                let mut out = Map::new();
+                self.represent(object, selections, &mut out)
+                    .then_some(Value::Object(out))
+            }
+            Value::Array(items) => items
+                .iter()
+                .map(|item| self.represent_value(item, selections))
+                .collect::<Option<Vec<_>>>()
+                .map(Value::Array),
+            other => Some(other.clone()),
+        }
+    }
+
+    fn apply_rewrites(&self, value: &mut Value, rewrites: &[Rewrite]) {
+        for rewrite in rewrites {
+            let (path, action) = match rewrite {
+                Rewrite::SetValue { path, value } => (path, RewriteAction::Set(value)),
+                Rewrite::RenameKey { path, to } => (path, RewriteAction::Rename(to)),
+            };
+            self.rewrite(value, path, &action);
+        }
+    }
+
+    fn rewrite(&self, value: &mut Value, path: &[RewriteStep], action: &RewriteAction<'_>) {
+        match value {
+            Value::Array(items) => {
+                for item in items {
+                    self.rewrite(item, path, action);
+                }
+            }
+            Value::Object(object) => match path.split_first() {
+                None => {}
+                Some((RewriteStep::Key(key), [])) => match action {
+                    RewriteAction::Set(text) => {
+                        object.insert(key.clone(), Value::String((*text).to_string()));
+                    }
+                    RewriteAction::Rename(to) => {
+                        if let Some(moved) = object.remove(key) {
+                            match object.get_mut(*to) {
+                                Some(existing) => merge(existing, moved),
+                                None => {
+                                    object.insert((*to).to_string(), moved);
+                                }
+                            }
+                        }
+                    }
+                },
+                Some((RewriteStep::Key(key), rest)) => {
+                    if let Some(child) = object.get_mut(key) {
+                        self.rewrite(child, rest, action);
+                    }
+                }
+                Some((RewriteStep::TypenameIn(types), rest)) => {
+                    let matches = object
+                        .get("__typename")
+                        .and_then(Value::as_str)
+                        .is_some_and(|typename| self.supergraph.type_matches(typename, types));
+                    if matches {
+                        self.rewrite(value, rest, action);
+                    }
+                }
+            },
+            _ => {}
+        }
+    }
+}
+
+enum RewriteAction<'a> {
+    Set(&'a str),
+    Rename(&'a str),
+}
+
+/// An error as a subgraph reported it.
+struct SubgraphError {
+    message: String,
+    path: Option<Vec<Value>>,
+    extensions: Option<Map<String, Value>>,
+}
+
+impl SubgraphError {
+    fn into_graphql(self, path: Option<Vec<PathSegment>>) -> GraphqlError {
+        GraphqlError {
+            message: self.message,
+            locations: Vec::new(),
+            path,
+            extensions: self.extensions,
+        }
+    }
+}
+
+impl Clone for SubgraphError {
+    fn clone(&self) -> Self {
+        SubgraphError {
+            message: self.message.clone(),
+            path: self.path.clone(),
+            extensions: self.extensions.clone(),
+        }
+    }
+}
+
+/// The errors of a subgraph response; whatever is not an error object is skipped. Their
+/// locations are dropped: they point into the subgraph's operation, not the client's.
+fn subgraph_errors(errors: Value) -> Vec<SubgraphError> {
+    let Value::Array(errors) = errors else {
+        return Vec::new();
+    };
+    errors
+        .into_iter()
+        .filter_map(|error| {
+            let Value::Object(mut error) = error else {
+                return None;
+            };
+            let message = match error.remove("message") {
+                Some(Value::String(message)) => message,
+                _ => "A subgraph reported an error without a message.".to_string(),
+            };
+            let path = match error.remove("path") {
+                Some(Value::Array(path)) => Some(path),
+                _ => None,
+            };
+            let extensions = match error.remove("extensions") {
+                Some(Value::Object(extensions)) => Some(extensions),
+                _ => None,
+            };
+            Some(SubgraphError {
+                message,
+                path,
+                extensions,
+            })
+        })
+        .collect()
+}
+
+fn path_from_json(path: &[Value]) -> Vec<PathSegment> {
+    path.iter().filter_map(PathSegment::from_json).collect()
+}
+
+fn with_path(error: GraphqlError, path: Option<Vec<PathSegment>>) -> GraphqlError {
+    match path {
+        Some(path) => error.at(path),
+        None => error,
+    }
+}
+
+/// The deepest response path common to every field position a fetch fills: each origin
+/// object followed by each response key. `None` when they share nothing.
+fn common_path(origins: &[Vec<Vec<PathSegment>>], keys: &[String]) -> Option<Vec<PathSegment>> {
+    let mut positions = origins.iter().flatten().flat_map(|origin| {
+        let extended: Vec<Vec<PathSegment>> = if keys.is_empty() {
+            vec![origin.clone()]
+        } else {
+            keys.iter()
+                .map(|key| {
+                    let mut position = origin.clone();
+                    position.push(PathSegment::Key(key.clone()));
+                    position
+                })
+                .collect()
+        };
+        extended
+    });
+    let mut common = positions.next()?;
+    for position in positions {
+        let shared = common
+            .iter()
+            .zip(&position)
+            .take_while(|(a, b)| a == b)
+            .count();
+        common.truncate(shared);
+        if common.is_empty() {
+            return None;
+        }
+    }
+    Some(common)
+}
+
+/// The value at `path` in the tree.
+fn navigate<'v>(root: &'v mut Value, path: &[PathSegment]) -> Option<&'v mut Value> {
+    let mut current = root;
+    for segment in path {
+        current = match (current, segment) {
+            (Value::Object(object), PathSegment::Key(key)) => object.get_mut(key)?,
+            (Value::Array(items), PathSegment::Index(index)) => items.get_mut(*index)?,
+            _ => return None,
+        };
+    }
+    Some(current)
+}
+
+/// Deep-merges `source` into `target`. A null never erases a value already there: an entity
+/// that a subgraph could not resolve leaves the object it was asked about as it was.
+pub(crate) fn merge(target: &mut Value, source: Value) {
+    match (target, source) {
+        (Value::Object(target), Value::Object(source)) => {
+            for (key, value) in source {
+                match target.get_mut(&key) {
+                    Some(existing) => merge(existing, value),
+                    None => {
+                        target.insert(key, value);
+                    }
+                }
+            }
+        }
+        (Value::Array(target), Value::Array(source)) if target.len() == source.len() => {
+            for (existing, value) in target.iter_mut().zip(source) {
+                merge(existing, value);
+            }
+        }
+        (_, Value::Null) => {}
+        (target, source) => *target = source,
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use serde_json::json;
+
+    #[test]
+    fn merging_keeps_what_is_there_and_adds_the_rest() {
+        let mut tree = json!({"units": [{"id": "1", "name": "A"}, {"id": "2"}]});
+        merge(
+            &mut tree,
+            json!({"units": [{"workers": 3}, {"workers": null, "name": "B"}]}),
+        );
+        assert_eq!(
+            tree,
+            json!({"units": [{"id": "1", "name": "A", "workers": 3}, {"id": "2", "workers": null, "name": "B"}]})
+        );
+    }
+
+    #[test]
+    fn the_common_path_is_the_narrowest_subtree_holding_every_position() {
+        let key = |k: &str| PathSegment::Key(k.to_string());
+        let origins = vec![
+            vec![vec![key("units"), PathSegment::Index(0)]],
+            vec![vec![key("units"), PathSegment::Index(1)]],
+        ];
+        assert_eq!(
+            common_path(&origins, &["workers".to_string()]),
+            Some(vec![key("units")])
+        );
+        assert_eq!(
+            common_path(&origins[..1], &["workers".to_string()]),
+            Some(vec![key("units"), PathSegment::Index(0), key("workers")])
+        );
+        assert_eq!(
+            common_path(&[vec![vec![]]], &["a".into(), "b".into()]),
+            None
+        );
+    }
+}

@@ -1,0 +1,472 @@
+//! The HTTP surface: `POST /graphql`, `GET /graphql` (GraphiQL for a browser, queries for
+//! other clients), `GET /health`, `GET /ready` and `GET /metrics`.
+//!
+//! Status codes follow GraphQL over HTTP: a request that is not well-formed (bad JSON, no
+//! `query`, wrong parameter types) is a 400 whatever the client accepts; a body over the
+//! limit is a 413, a POST that is not `application/json` a 415, an `Accept` the gateway
+//! cannot satisfy a 406, a mutation over GET a 405. A well-formed request that fails before
+//! execution (syntax, validation, unknown operation, variables) is answered with 200 as
+//! `application/json` and with 400 as `application/graphql-response+json`; once execution
+//! starts the answer is 200, errors and partial data in the body.
+
+use std::sync::Arc;
+
+use axum::body::Body;
+use axum::extract::{Query, State};
+use axum::http::header::{ACCEPT, ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode};
+use axum::response::{Html, IntoResponse, Response};
+use axum::routing::get;
+use axum::Router;
+use http_body_util::{BodyExt, Limited};
+use serde::Deserialize;
+use serde_json::{Map, Value};
+
+use crate::engine::{Engine, GraphqlRequest, Outcome};
+use crate::error::{codes, GraphqlError, RequestFailure};
+use crate::transport::ForwardedHeaders;
+
+const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
+const JSON: &str = "application/json; charset=utf-8";
+
+/// The media type of the answer, chosen from the request's `Accept`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Media {
+    Json,
+    GraphqlResponseJson,
+}
+
+impl Media {
+    fn content_type(self) -> &'static str {
+        match self {
+            Media::Json => JSON,
+            Media::GraphqlResponseJson => GRAPHQL_RESPONSE_JSON,
+        }
+    }
+}
+
+#[derive(Clone)]
+pub(crate) struct HttpState {
+    pub engine: Arc<Engine>,
+    pub forward_headers: Arc<Vec<HeaderName>>,
+    pub max_body_bytes: usize,
+}
+
+pub(crate) fn router(state: HttpState) -> Router {
+    Router::new()
+        .route("/graphql", get(graphql_get).post(graphql_post))
+        .route("/health", get(|| async { "ok" }))
+        .route("/ready", get(ready))
+        .route("/metrics", get(metrics))
+        .with_state(state)
+}
+
+/// The first acceptable media type of `Accept`, in the client's order; none given means
+/// `application/json`. `None` when nothing the gateway produces is acceptable.
+fn negotiate(headers: &HeaderMap) -> Option<Media> {
+    let Some(accept) = headers.get(ACCEPT) else {
+        return Some(Media::Json);
+    };
+    let accept = accept.to_str().ok()?;
+    if accept.trim().is_empty() {
+        return Some(Media::Json);
+    }
+    for range in accept.split(',') {
+        let mut parts = range.split(';');
+        let media = parts.next().unwrap_or_default().trim().to_ascii_lowercase();
+        let refused = parts.any(|parameter| {
+            let parameter = parameter.trim().replace(' ', "");
+            parameter == "q=0"
+                || parameter == "q=0.0"
+                || parameter == "q=0.00"
+                || parameter == "q=0.000"
+        });
+        if refused {
+            continue;
+        }
+        match media.as_str() {
+            "application/graphql-response+json" => return Some(Media::GraphqlResponseJson),
+            "application/json" | "application/*" | "*/*" => return Some(Media::Json),
+            _ => {}
+        }
+    }
+    None
+}
+
+fn errors_body(errors: &[GraphqlError]) -> Vec<u8> {
+    let mut body = b"{\"errors\":".to_vec();
+    let _ = serde_json::to_writer(&mut body, errors);
+    body.push(b'}');
+    body
+}
+
+fn answer(status: StatusCode, media: Media, body: impl Into<Body>) -> Response {
+    let mut response = Response::new(body.into());
+    *response.status_mut() = status;
+    response
+        .headers_mut()
+        .insert(CONTENT_TYPE, HeaderValue::from_static(media.content_type()));
+    response
+}
+
+fn refused(failure: RequestFailure, media: Media) -> Response {
+    match failure {
+        RequestFailure::Http { status, error } => {
+            answer(status, media, errors_body(std::slice::from_ref(&error)))
+        }
+        RequestFailure::Graphql(errors) => {
+            let status = match media {
+                Media::Json => StatusCode::OK,
+                Media::GraphqlResponseJson => StatusCode::BAD_REQUEST,
+            };
+            answer(status, media, errors_body(&errors))
+        }
+    }
+}
+
+fn not_acceptable() -> Response {
+    answer(
+        StatusCode::NOT_ACCEPTABLE,
+        Media::Json,
+        errors_body(&[GraphqlError::new(
+            "The Accept header admits neither application/graphql-response+json nor application/json.",
+            codes::NOT_ACCEPTABLE,
+        )]),
+    )
+}
+
+fn forwarded(state: &HttpState, headers: &HeaderMap) -> ForwardedHeaders {
+    let mut forwarded = Vec::new();
+    for name in state.forward_headers.iter() {
+        for value in headers.get_all(name) {
+            forwarded.push((name.clone(), value.clone()));
+        }
+    }
+    ForwardedHeaders(forwarded)
+}
+
+async fn run(
+    state: &HttpState,
+    request: GraphqlRequest,
+    headers: &HeaderMap,
+    media: Media,
+    over_get: bool,
+) -> Response {
+    match state
+        .engine
+        .execute(request, forwarded(state, headers), over_get)
+        .await
+    {
+        Outcome::Executed(body) => answer(StatusCode::OK, media, body),
+        Outcome::Refused(failure) => refused(failure, media),
+        Outcome::MutationOverGet => {
+            let mut response = answer(
+                StatusCode::METHOD_NOT_ALLOWED,
+                media,
+                errors_body(&[GraphqlError::new(
+                    "Mutations must be sent with POST.",
+                    codes::METHOD_NOT_ALLOWED,
+                )]),
+            );
+            response
+                .headers_mut()
+                .insert(ALLOW, HeaderValue::from_static("POST"));
+            response
+        }
+    }
+}
+
+/// The request parameters, read leniently so that wrong types get a precise message.
+#[derive(Deserialize)]
+struct RawRequest {
+    query: Option<Value>,
+    #[serde(rename = "operationName")]
+    operation_name: Option<Value>,
+    variables: Option<Value>,
+    extensions: Option<Value>,
+}
+
+impl RawRequest {
+    fn into_request(self) -> Result<GraphqlRequest, RequestFailure> {
+        let query = match self.query {
+            Some(Value::String(query)) => query,
+            None | Some(Value::Null) => {
+                return Err(RequestFailure::bad_request(
+                    "The request has no query parameter.",
+                ))
+            }
+            Some(_) => {
+                return Err(RequestFailure::bad_request(
+                    "The query parameter must be a string.",
+                ))
+            }
+        };
+        let operation_name = match self.operation_name {
+            None | Some(Value::Null) => None,
+            Some(Value::String(name)) => Some(name),
+            Some(_) => {
+                return Err(RequestFailure::bad_request(
+                    "The operationName parameter must be a string.",
+                ))
+            }
+        };
+        let variables = match self.variables {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(variables)) => Some(variables),
+            Some(_) => {
+                return Err(RequestFailure::bad_request(
+                    "The variables parameter must be an object.",
+                ))
+            }
+        };
+        match self.extensions {
+            None | Some(Value::Null) | Some(Value::Object(_)) => {}
+            Some(_) => {
+                return Err(RequestFailure::bad_request(
+                    "The extensions parameter must be an object.",
+                ))
+            }
+        }
+        Ok(GraphqlRequest {
+            query,
+            operation_name,
+            variables,
+        })
+    }
+}
+
+/// Reads a POST body into a request: the checks of GraphQL over HTTP, in order.
+pub(crate) fn parse_post_body(body: &[u8]) -> Result<GraphqlRequest, RequestFailure> {
+    let raw: RawRequest = match serde_json::from_slice::<Value>(body) {
+        Ok(Value::Object(object)) => {
+            serde_json::from_value(Value::Object(object)).map_err(|err| {
+                RequestFailure::bad_request(format!("The body is not a GraphQL request: {err}"))
+            })?
+        }
+        Ok(_) => {
+            return Err(RequestFailure::bad_request(
+                "The body must be a JSON object with a query.",
+            ))
+        }
+        Err(err) => {
+            return Err(RequestFailure::bad_request(format!(
+                "The body is not valid JSON: {err}"
+            )))
+        }
+    };
+    raw.into_request()
+}
+
+fn payload_too_large(limit: usize, media: Media) -> Response {
+    answer(
+        StatusCode::PAYLOAD_TOO_LARGE,
+        media,
+        errors_body(&[GraphqlError::new(
+            format!("The request body is larger than {limit} bytes."),
+            codes::PAYLOAD_TOO_LARGE,
+        )]),
+    )
+}
+
+async fn graphql_post(State(state): State<HttpState>, request: Request<Body>) -> Response {
+    let headers = request.headers().clone();
+    let Some(media) = negotiate(&headers) else {
+        return not_acceptable();
+    };
+    let is_json = headers
+        .get(CONTENT_TYPE)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.split(';').next())
+        .is_some_and(|value| value.trim().eq_ignore_ascii_case("application/json"));
+    if !is_json {
+        return answer(
+            StatusCode::UNSUPPORTED_MEDIA_TYPE,
+            media,
+            errors_body(&[GraphqlError::new(
+                "A POST must have Content-Type: application/json.",
+                codes::UNSUPPORTED_MEDIA_TYPE,
+            )]),
+        );
+    }
+    let declared = headers
+        .get(CONTENT_LENGTH)
+        .and_then(|value| value.to_str().ok())
+        .and_then(|value| value.parse::<usize>().ok());
+    if declared.is_some_and(|length| length > state.max_body_bytes) {
+        return payload_too_large(state.max_body_bytes, media);
+    }
+    let body = match Limited::new(request.into_body(), state.max_body_bytes)
+        .collect()
+        .await
+    {
+        Ok(body) => body.to_bytes(),
+        Err(err) => {
+            if err
+                .downcast_ref::<http_body_util::LengthLimitError>()
+                .is_some()
+            {
+                return payload_too_large(state.max_body_bytes, media);
+            }
+            return refused(
+                RequestFailure::bad_request("The request body could not be read."),
+                media,
+            );
+        }
+    };
+    match parse_post_body(&body) {
+        Ok(request) => run(&state, request, &headers, media, false).await,
+        Err(failure) => refused(failure, media),
+    }
+}
+
+#[derive(Deserialize)]
+struct GetParameters {
+    query: Option<String>,
+    #[serde(rename = "operationName")]
+    operation_name: Option<String>,
+    variables: Option<String>,
+    extensions: Option<String>,
+}
+
+/// Reads GET parameters into a request.
+pub(crate) fn parse_get_parameters(
+    uri: &axum::http::Uri,
+) -> Result<GraphqlRequest, RequestFailure> {
+    let Query(parameters) = Query::<GetParameters>::try_from_uri(uri).map_err(|err| {
+        RequestFailure::bad_request(format!("The query string is malformed: {err}"))
+    })?;
+    let Some(query) = parameters.query else {
+        return Err(RequestFailure::bad_request(
+            "The request has no query parameter.",
+        ));
+    };
+    let variables = match parameters
+        .variables
+        .as_deref()
+        .map(serde_json::from_str::<Value>)
+    {
+        None => None,
+        Some(Ok(Value::Object(variables))) => Some(variables),
+        Some(Ok(Value::Null)) => None,
+        Some(_) => {
+            return Err(RequestFailure::bad_request(
+                "The variables parameter must be a JSON object.",
+            ))
+        }
+    };
+    match parameters
+        .extensions
+        .as_deref()
+        .map(serde_json::from_str::<Value>)
+    {
+        None | Some(Ok(Value::Object(_))) | Some(Ok(Value::Null)) => {}
+        Some(_) => {
+            return Err(RequestFailure::bad_request(
+                "The extensions parameter must be a JSON object.",
+            ))
+        }
+    }
+    Ok(GraphqlRequest {
+        query,
+        operation_name: parameters.operation_name.filter(|name| !name.is_empty()),
+        variables: variables.map(|variables: Map<String, Value>| variables),
+    })
+}
+
+async fn graphql_get(
+    State(state): State<HttpState>,
+    headers: HeaderMap,
+    uri: axum::http::Uri,
+) -> Response {
+    let wants_html = headers
+        .get(ACCEPT)
+        .and_then(|value| value.to_str().ok())
+        .is_some_and(|value| value.contains("text/html"));
+    let has_query = uri
+        .query()
+        .is_some_and(|query| query.split('&').any(|pair| pair.starts_with("query=")));
+    if wants_html && !has_query {
+        return Html(
+            async_graphql::http::GraphiQLSource::build()
+                .endpoint("/graphql")
+                .title("Kexie Hub")
+                .finish(),
+        )
+        .into_response();
+    }
+    let Some(media) = negotiate(&headers) else {
+        return not_acceptable();
+    };
+    match parse_get_parameters(&uri) {
+        Ok(request) => run(&state, request, &headers, media, true).await,
+        Err(failure) => refused(failure, media),
+    }
+}
+
+/// Ready once a supergraph is loaded, which `build` guarantees. Subgraphs being down does
+/// not make the gateway unready: it still answers, with partial data.
+async fn ready(State(state): State<HttpState>) -> Response {
+    let supergraph = state.engine.current();
+    format!("ready ({} subgraphs)", supergraph.subgraphs.len()).into_response()
+}
+
+async fn metrics(State(state): State<HttpState>) -> Response {
+    let entries = state.engine.current().plan_cache_entries();
+    (
+        [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
+        state.engine.metrics.render(entries),
+    )
+        .into_response()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn accept(value: &str) -> Option<Media> {
+        let mut headers = HeaderMap::new();
+        headers.insert(ACCEPT, HeaderValue::from_str(value).unwrap());
+        negotiate(&headers)
+    }
+
+    #[test]
+    fn accept_picks_the_first_media_type_the_gateway_produces() {
+        assert_eq!(negotiate(&HeaderMap::new()), Some(Media::Json));
+        assert_eq!(
+            accept("application/graphql-response+json, application/json"),
+            Some(Media::GraphqlResponseJson)
+        );
+        assert_eq!(accept("application/json;q=0.9, */*"), Some(Media::Json));
+        assert_eq!(accept("text/html, */*;q=0.8"), Some(Media::Json));
+        assert_eq!(accept("text/html"), None);
+        assert_eq!(accept("application/json;q=0"), None);
+    }
+
+    #[test]
+    fn post_bodies_must_be_objects_with_a_string_query() {
+        let message = |body: &str| match parse_post_body(body.as_bytes()) {
+            Ok(_) => "ok".to_string(),
+            Err(RequestFailure::Http { error, .. }) => error.message,
+            Err(RequestFailure::Graphql(_)) => "graphql".to_string(),
+        };
+        assert_eq!(message(r#"{"query":"{ a }"}"#), "ok");
+        assert_eq!(
+            message(r#"{"query":1}"#),
+            "The query parameter must be a string."
+        );
+        assert_eq!(message(r#"{}"#), "The request has no query parameter.");
+        assert_eq!(
+            message(r#"[]"#),
+            "The body must be a JSON object with a query."
+        );
+        assert_eq!(
+            message(r#"{"query":"{ a }","variables":[]}"#),
+            "The variables parameter must be an object."
+        );
+        assert_eq!(
+            message(r#"{"query":"{ a }","operationName":3}"#),
+            "The operationName parameter must be a string."
+        );
+        assert!(message("{").starts_with("The body is not valid JSON"));
+    }
+}

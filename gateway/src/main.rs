@@ -1,0 +1,21 @@
+//! `kexie-gateway`: the federation gateway alone. Flags and environment variables are those
+//! of [`kexie_gateway::GatewayArgs`].
+
+use clap::Parser;
+
+/// One GraphQL endpoint over the subgraphs of a Federation v2 supergraph.
+#[derive(Parser)]
+#[command(name = "kexie-gateway", version)]
+struct Cli {
+    #[command(flatten)]
+    gateway: kexie_gateway::GatewayArgs,
+}
+
+#[tokio::main]
+async fn main() -> anyhow::Result<()> {
+    let cli = Cli::parse();
+    kexie_shared::telemetry::init()?;
+    let app = kexie_gateway::build(cli.gateway.into_config()).await?;
+    tracing::info!(port = app.port(), "gateway serving");
+    app.run_until(kexie_shared::server::shutdown_signal()).await
+}

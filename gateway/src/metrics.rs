@@ -1,0 +1,293 @@
+//! Counters of the gateway, served on `GET /metrics` in the Prometheus text format.
+//!
+//! Plain atomics: recording is a relaxed increment on the request path, and rendering
+//! reads them when scraped.
+
+use std::collections::BTreeMap;
+use std::fmt::Write as _;
+use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
+use std::time::Duration;
+
+/// Upper bounds of the latency histograms, in seconds.
+const BUCKETS: [f64; 14] = [
+    0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
+];
+
+/// A latency histogram with fixed buckets.
+#[derive(Default)]
+pub(crate) struct Histogram {
+    buckets: [AtomicU64; BUCKETS.len()],
+    count: AtomicU64,
+    sum_micros: AtomicU64,
+}
+
+impl Histogram {
+    pub(crate) fn observe(&self, elapsed: Duration) {
+        let seconds = elapsed.as_secs_f64();
+        if let Some(index) = BUCKETS.iter().position(|bound| seconds <= *bound) {
+            self.buckets[index].fetch_add(1, Ordering::Relaxed);
+        }
+        self.count.fetch_add(1, Ordering::Relaxed);
+        self.sum_micros.fetch_add(
+            u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
+            Ordering::Relaxed,
+        );
+    }
+
+    fn render(&self, out: &mut String, name: &str, labels: &str) {
+        let mut cumulative = 0u64;
+        let separator = if labels.is_empty() { "" } else { "," };
+        for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
+            cumulative += bucket.load(Ordering::Relaxed);
+            let _ = writeln!(
+                out,
+                "{name}_bucket{{{labels}{separator}le=\"{bound}\"}} {cumulative}"
+            );
+        }
+        let count = self.count.load(Ordering::Relaxed);
+        let _ = writeln!(
+            out,
+            "{name}_bucket{{{labels}{separator}le=\"+Inf\"}} {count}"
+        );
+        let braces = if labels.is_empty() {
+            String::new()
+        } else {
+            format!("{{{labels}}}")
+        };
+        let sum = self.sum_micros.load(Ordering::Relaxed) as f64 / 1_000_000.0;
+        let _ = writeln!(out, "{name}_sum{braces} {sum}");
+        let _ = writeln!(out, "{name}_count{braces} {count}");
+    }
+}
+
+/// Picks one counter out of a subgraph's metrics.
+type CounterOf = fn(&SubgraphMetrics) -> &AtomicU64;
+
+/// What the gateway counts about one subgraph.
+#[derive(Default)]
+pub(crate) struct SubgraphMetrics {
+    /// Requests sent (deduplicated fetches count once).
+    pub fetches: AtomicU64,
+    /// Requests that failed: transport errors, HTTP errors, timeouts, unreadable answers.
+    pub errors: AtomicU64,
+    /// Of the errors, those that were timeouts.
+    pub timeouts: AtomicU64,
+    pub latency: Histogram,
+}
+
+/// Every counter of the gateway.
+#[derive(Default)]
+pub struct Metrics {
+    pub(crate) graphql_requests: AtomicU64,
+    /// Requests refused before execution (bad HTTP, syntax, validation, variables).
+    pub(crate) rejected_requests: AtomicU64,
+    pub(crate) request_latency: Histogram,
+    pub(crate) plan_cache_hits: AtomicU64,
+    pub(crate) plan_cache_misses: AtomicU64,
+    pub(crate) document_cache_hits: AtomicU64,
+    pub(crate) document_cache_misses: AtomicU64,
+    pub(crate) deduplicated_subgraph_fetches: AtomicU64,
+    pub(crate) deduplicated_client_queries: AtomicU64,
+    pub(crate) supergraph_loads: AtomicU64,
+    pub(crate) supergraph_load_failures: AtomicU64,
+    subgraphs: Mutex<BTreeMap<String, Arc<SubgraphMetrics>>>,
+}
+
+/// Adds one to a counter.
+pub(crate) fn bump(counter: &AtomicU64) {
+    counter.fetch_add(1, Ordering::Relaxed);
+}
+
+impl Metrics {
+    /// The counters of the subgraph `name`; they survive supergraph reloads.
+    pub(crate) fn subgraph(&self, name: &str) -> Arc<SubgraphMetrics> {
+        let mut subgraphs = self.subgraphs.lock().unwrap_or_else(|err| err.into_inner());
+        subgraphs.entry(name.to_string()).or_default().clone()
+    }
+
+    /// The plan cache hit rate so far (hits over lookups), 0 before any lookup.
+    pub fn plan_cache_hit_rate(&self) -> f64 {
+        let hits = self.plan_cache_hits.load(Ordering::Relaxed) as f64;
+        let misses = self.plan_cache_misses.load(Ordering::Relaxed) as f64;
+        if hits + misses == 0.0 {
+            0.0
+        } else {
+            hits / (hits + misses)
+        }
+    }
+
+    /// The Prometheus text exposition of every counter; `plan_cache_entries` is the current
+    /// size of the plan cache.
+    pub(crate) fn render(&self, plan_cache_entries: usize) -> String {
+        let mut out = String::with_capacity(4096);
+        let counters: [(&str, &str, &AtomicU64); 10] = [
+            (
+                "gateway_graphql_requests_total",
+                "GraphQL requests received.",
+                &self.graphql_requests,
+            ),
+            (
+                "gateway_rejected_requests_total",
+                "Requests refused before execution (malformed, invalid, bad variables).",
+                &self.rejected_requests,
+            ),
+            (
+                "gateway_plan_cache_hits_total",
+                "Operations whose query plan came from the cache.",
+                &self.plan_cache_hits,
+            ),
+            (
+                "gateway_plan_cache_misses_total",
+                "Operations that had to be planned.",
+                &self.plan_cache_misses,
+            ),
+            (
+                "gateway_document_cache_hits_total",
+                "Documents found already parsed and validated.",
+                &self.document_cache_hits,
+            ),
+            (
+                "gateway_document_cache_misses_total",
+                "Documents that had to be parsed and validated.",
+                &self.document_cache_misses,
+            ),
+            (
+                "gateway_deduplicated_subgraph_fetches_total",
+                "Subgraph fetches served by an identical fetch already in flight.",
+                &self.deduplicated_subgraph_fetches,
+            ),
+            (
+                "gateway_deduplicated_client_queries_total",
+                "Client queries served by an identical query already in flight.",
+                &self.deduplicated_client_queries,
+            ),
+            (
+                "gateway_supergraph_loads_total",
+                "Supergraphs loaded (the first one and every reload).",
+                &self.supergraph_loads,
+            ),
+            (
+                "gateway_supergraph_load_failures_total",
+                "Supergraph files that could not be loaded (the previous one kept serving).",
+                &self.supergraph_load_failures,
+            ),
+        ];
+        for (name, help, counter) in counters {
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} counter");
+            let _ = writeln!(out, "{name} {}", counter.load(Ordering::Relaxed));
+        }
+        let _ = writeln!(
+            out,
+            "# HELP gateway_plan_cache_hit_ratio Plan cache hits over lookups since start."
+        );
+        let _ = writeln!(out, "# TYPE gateway_plan_cache_hit_ratio gauge");
+        let _ = writeln!(
+            out,
+            "gateway_plan_cache_hit_ratio {}",
+            self.plan_cache_hit_rate()
+        );
+        let _ = writeln!(
+            out,
+            "# HELP gateway_plan_cache_entries Plans currently cached."
+        );
+        let _ = writeln!(out, "# TYPE gateway_plan_cache_entries gauge");
+        let _ = writeln!(out, "gateway_plan_cache_entries {plan_cache_entries}");
+        let _ = writeln!(
+            out,
+            "# HELP gateway_request_duration_seconds Time to answer a GraphQL request."
+        );
+        let _ = writeln!(out, "# TYPE gateway_request_duration_seconds histogram");
+        self.request_latency
+            .render(&mut out, "gateway_request_duration_seconds", "");
+
+        let subgraphs: Vec<(String, Arc<SubgraphMetrics>)> = self
+            .subgraphs
+            .lock()
+            .unwrap_or_else(|err| err.into_inner())
+            .iter()
+            .map(|(name, metrics)| (name.clone(), metrics.clone()))
+            .collect();
+        let per_subgraph: [(&str, &str, CounterOf); 3] = [
+            (
+                "gateway_subgraph_fetches_total",
+                "Requests sent to a subgraph.",
+                |metrics| &metrics.fetches,
+            ),
+            (
+                "gateway_subgraph_fetch_errors_total",
+                "Subgraph requests that failed (transport, HTTP status, timeout, bad answer).",
+                |metrics| &metrics.errors,
+            ),
+            (
+                "gateway_subgraph_fetch_timeouts_total",
+                "Subgraph requests that exceeded the subgraph timeout.",
+                |metrics| &metrics.timeouts,
+            ),
+        ];
+        for (name, help, counter) in per_subgraph {
+            let _ = writeln!(out, "# HELP {name} {help}");
+            let _ = writeln!(out, "# TYPE {name} counter");
+            for (subgraph, metrics) in &subgraphs {
+                let _ = writeln!(
+                    out,
+                    "{name}{{subgraph=\"{}\"}} {}",
+                    escape_label(subgraph),
+                    counter(metrics).load(Ordering::Relaxed)
+                );
+            }
+        }
+        let _ = writeln!(
+            out,
+            "# HELP gateway_subgraph_fetch_duration_seconds Time to fetch from a subgraph."
+        );
+        let _ = writeln!(
+            out,
+            "# TYPE gateway_subgraph_fetch_duration_seconds histogram"
+        );
+        for (subgraph, metrics) in &subgraphs {
+            metrics.latency.render(
+                &mut out,
+                "gateway_subgraph_fetch_duration_seconds",
+                &format!("subgraph=\"{}\"", escape_label(subgraph)),
+            );
+        }
+        out
+    }
+}
+
+fn escape_label(value: &str) -> String {
+    value
+        .replace('\\', "\\\\")
+        .replace('"', "\\\"")
+        .replace('\n', "\\n")
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn the_exposition_lists_counters_and_per_subgraph_histograms() {
+        let metrics = Metrics::default();
+        bump(&metrics.plan_cache_hits);
+        bump(&metrics.plan_cache_hits);
+        bump(&metrics.plan_cache_hits);
+        bump(&metrics.plan_cache_misses);
+        metrics
+            .subgraph("talent")
+            .latency
+            .observe(Duration::from_micros(300));
+        let text = metrics.render(7);
+        assert!(text.contains("gateway_plan_cache_hits_total 3\n"));
+        assert!(text.contains("gateway_plan_cache_hit_ratio 0.75\n"));
+        assert!(text.contains("gateway_plan_cache_entries 7\n"));
+        assert!(text.contains(
+            "gateway_subgraph_fetch_duration_seconds_bucket{subgraph=\"talent\",le=\"0.0005\"} 1\n"
+        ));
+        assert!(
+            text.contains("gateway_subgraph_fetch_duration_seconds_count{subgraph=\"talent\"} 1\n")
+        );
+    }
+}

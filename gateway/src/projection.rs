@@ -1,0 +1,462 @@
+//! Shapes the merged tree into the client's response, as the specification's
+//! ExecuteSelectionSet would have: fields collected per object type (fragments, type
+//! conditions, `@skip`/`@include`, aliases, duplicates merged), in the client's order,
+//! `__typename` answered from the object's run-time type, introspection answered from the
+//! API schema, and null propagation: a null in a non-null position raises a field error and
+//! nulls the nearest nullable ancestor.
+//!
+//! The response is written straight into a byte buffer. A nullable position remembers where
+//! its value starts; when a non-null child turns out null, the buffer is cut back to that
+//! point and `null` written instead, so no intermediate tree is built.
+
+use graphql_tools::static_graphql::query::{
+    Directive, Field, Selection, SelectionSet, Value as AstValue,
+};
+use serde_json::{Map, Value};
+
+use crate::error::{codes, GraphqlError, PathSegment};
+use crate::operation::PreparedOperation;
+use crate::schema::{ApiSchema, TypeKind, TypeRef};
+
+/// A non-null position resolved to null: the nearest nullable ancestor becomes null.
+pub(crate) struct Bubble;
+
+/// A step of the current response path, borrowed from the document.
+#[derive(Clone, Copy)]
+pub(crate) enum PathRef<'a> {
+    Key(&'a str),
+    Index(usize),
+}
+
+/// Fields collected for one object: (response key, the fields sharing it).
+pub(crate) type CollectedFields<'a> = Vec<(&'a str, Vec<&'a Field>)>;
+
+pub(crate) struct Projection<'a> {
+    pub schema: &'a ApiSchema,
+    pub operation: &'a PreparedOperation,
+    pub variables: &'a Map<String, Value>,
+    pub introspection: bool,
+    pub out: Vec<u8>,
+    pub errors: Vec<GraphqlError>,
+    pub path: Vec<PathRef<'a>>,
+}
+
+/// Writes `text` as a JSON string.
+pub(crate) fn write_str(out: &mut Vec<u8>, text: &str) {
+    let _ = serde_json::to_writer(&mut *out, text);
+}
+
+/// Builds the whole response body: `{"data": …, "errors": […]}`.
+pub(crate) fn respond(
+    schema: &ApiSchema,
+    operation: &PreparedOperation,
+    variables: &Map<String, Value>,
+    data: &Value,
+    errors: Vec<GraphqlError>,
+    introspection: bool,
+    capacity: usize,
+) -> Vec<u8> {
+    let mut projection = Projection {
+        schema,
+        operation,
+        variables,
+        introspection,
+        out: Vec::with_capacity(capacity),
+        errors,
+        path: Vec::new(),
+    };
+    projection.out.extend_from_slice(b"{\"data\":");
+    let root_type = match operation.kind {
+        crate::operation::OperationKind::Mutation => schema.mutation_type.as_deref(),
+        crate::operation::OperationKind::Subscription => schema.subscription_type.as_deref(),
+        crate::operation::OperationKind::Query => Some(schema.query_type.as_str()),
+    };
+    let start = projection.out.len();
+    let projected = match (root_type, operation.selection_set(), data) {
+        (Some(root_type), Some(selection_set), Value::Object(object)) => {
+            projection.object(object, root_type, &[selection_set])
+        }
+        _ => Err(Bubble),
+    };
+    if projected.is_err() {
+        projection.out.truncate(start);
+        projection.out.extend_from_slice(b"null");
+    }
+    if !projection.errors.is_empty() {
+        projection.out.extend_from_slice(b",\"errors\":");
+        let _ = serde_json::to_writer(&mut projection.out, &projection.errors);
+    }
+    projection.out.push(b'}');
+    projection.out
+}
+
+impl<'a> Projection<'a> {
+    /// The current path, owned, for an error.
+    pub(crate) fn owned_path(&self) -> Vec<PathSegment> {
+        self.path
+            .iter()
+            .map(|segment| match segment {
+                PathRef::Key(key) => PathSegment::Key((*key).to_string()),
+                PathRef::Index(index) => PathSegment::Index(*index),
+            })
+            .collect()
+    }
+
+    /// Whether an error already explains a null at the current path (an error at it, under
+    /// it, or over it).
+    fn explained(&self) -> bool {
+        self.errors.iter().any(|error| {
+            let Some(path) = &error.path else {
+                return false;
+            };
+            path.iter()
+                .zip(&self.path)
+                .all(|(known, current)| match (known, current) {
+                    (PathSegment::Key(a), PathRef::Key(b)) => a == b,
+                    (PathSegment::Index(a), PathRef::Index(b)) => a == b,
+                    _ => false,
+                })
+        })
+    }
+
+    fn field_error(&mut self, message: String, code: &str, field: &Field) {
+        let error = GraphqlError::new(message, code)
+            .at(self.owned_path())
+            .with_location(field.position.line, field.position.column);
+        self.errors.push(error);
+    }
+
+    /// Whether `@skip`/`@include` keep a selection.
+    pub(crate) fn included(&self, directives: &[Directive]) -> bool {
+        for directive in directives {
+            let wanted = match directive.name.as_str() {
+                "skip" => false,
+                "include" => true,
+                _ => continue,
+            };
+            let condition = directive
+                .arguments
+                .iter()
+                .find(|(name, _)| name == "if")
+                .map(|(_, value)| self.boolean(value))
+                .unwrap_or(false);
+            if condition != wanted {
+                return false;
+            }
+        }
+        true
+    }
+
+    /// A boolean argument, literal or variable; anything else counts as false.
+    pub(crate) fn boolean(&self, value: &AstValue) -> bool {
+        match value {
+            AstValue::Boolean(boolean) => *boolean,
+            AstValue::Variable(name) => {
+                self.variables.get(name.as_str()) == Some(&Value::Bool(true))
+            }
+            _ => false,
+        }
+    }
+
+    /// A string argument, literal or variable.
+    pub(crate) fn string(&self, value: &AstValue) -> Option<String> {
+        match value {
+            AstValue::String(text) => Some(text.clone()),
+            AstValue::Variable(name) => self
+                .variables
+                .get(name.as_str())
+                .and_then(Value::as_str)
+                .map(str::to_string),
+            _ => None,
+        }
+    }
+
+    /// CollectFields: the fields of `selection_sets` that apply to an object of `type_name`,
+    /// grouped by response key, in order.
+    pub(crate) fn collect_fields(
+        &self,
+        type_name: &str,
+        selection_sets: &[&'a SelectionSet],
+    ) -> CollectedFields<'a> {
+        let mut fields: CollectedFields<'a> = Vec::new();
+        let mut visited: Vec<&'a str> = Vec::new();
+        for selection_set in selection_sets {
+            self.collect_into(type_name, selection_set, &mut fields, &mut visited);
+        }
+        fields
+    }
+
+    fn collect_into(
+        &self,
+        type_name: &str,
+        selection_set: &'a SelectionSet,
+        fields: &mut CollectedFields<'a>,
+        visited: &mut Vec<&'a str>,
+    ) {
+        for selection in &selection_set.items {
+            match selection {
+                Selection::Field(field) => {
+                    if !self.included(&field.directives) {
+                        continue;
+                    }
+                    let key = field.alias.as_deref().unwrap_or(field.name.as_str());
+                    match fields.iter_mut().find(|(known, _)| *known == key) {
+                        Some((_, same)) => same.push(field),
+                        None => fields.push((key, vec![field])),
+                    }
+                }
+                Selection::FragmentSpread(spread) => {
+                    if !self.included(&spread.directives) {
+                        continue;
+                    }
+                    let name = spread.fragment_name.as_str();
+                    if visited.contains(&name) {
+                        continue;
+                    }
+                    visited.push(name);
+                    let Some(fragment) = self.operation.fragment(name) else {
+                        continue;
+                    };
+                    let graphql_tools::static_graphql::query::TypeCondition::On(condition) =
+                        &fragment.type_condition;
+                    if self.schema.type_condition_applies(condition, type_name) {
+                        self.collect_into(type_name, &fragment.selection_set, fields, visited);
+                    }
+                }
+                Selection::InlineFragment(fragment) => {
+                    if !self.included(&fragment.directives) {
+                        continue;
+                    }
+                    let applies = match &fragment.type_condition {
+                        Some(graphql_tools::static_graphql::query::TypeCondition::On(
+                            condition,
+                        )) => self.schema.type_condition_applies(condition, type_name),
+                        None => true,
+                    };
+                    if applies {
+                        self.collect_into(type_name, &fragment.selection_set, fields, visited);
+                    }
+                }
+            }
+        }
+    }
+
+    /// Writes the object `object` of run-time type `type_name`.
+    pub(crate) fn object(
+        &mut self,
+        object: &Map<String, Value>,
+        type_name: &str,
+        selection_sets: &[&'a SelectionSet],
+    ) -> Result<(), Bubble> {
+        let fields = self.collect_fields(type_name, selection_sets);
+        self.out.push(b'{');
+        for (index, (key, same)) in fields.iter().enumerate() {
+            if index > 0 {
+                self.out.push(b',');
+            }
+            write_str(&mut self.out, key);
+            self.out.push(b':');
+            self.path.push(PathRef::Key(key));
+            let result = self.field(object, type_name, key, same);
+            self.path.pop();
+            result?;
+        }
+        self.out.push(b'}');
+        Ok(())
+    }
+
+    fn field(
+        &mut self,
+        object: &Map<String, Value>,
+        type_name: &str,
+        key: &str,
+        fields: &[&'a Field],
+    ) -> Result<(), Bubble> {
+        let field = fields[0];
+        match field.name.as_str() {
+            "__typename" => {
+                write_str(&mut self.out, type_name);
+                return Ok(());
+            }
+            "__schema" | "__type" if type_name == self.schema.query_type => {
+                if self.introspection {
+                    return self.introspection_root(field, fields);
+                }
+                self.field_error(
+                    "Introspection is disabled on this gateway.".to_string(),
+                    codes::GRAPHQL_VALIDATION_FAILED,
+                    field,
+                );
+                self.out.extend_from_slice(b"null");
+                return Ok(());
+            }
+            _ => {}
+        }
+        let Some(definition) = self.schema.field(type_name, &field.name) else {
+            // Validation rules this out; an unknown field reads as null.
+            self.out.extend_from_slice(b"null");
+            return Ok(());
+        };
+        let schema = self.schema;
+        let ty: &TypeRef = &definition.ty;
+        let _ = schema;
+        self.value(object.get(key), ty, fields, type_name)
+    }
+
+    /// Writes a value of type `ty`; a null in a non-null position bubbles.
+    fn value(
+        &mut self,
+        value: Option<&Value>,
+        ty: &TypeRef,
+        fields: &[&'a Field],
+        parent_type: &str,
+    ) -> Result<(), Bubble> {
+        match ty {
+            TypeRef::NonNull(inner) => {
+                let present = value.filter(|value| !value.is_null());
+                if present.is_none() {
+                    if !self.explained() {
+                        let field = fields[0];
+                        self.field_error(
+                            format!(
+                                "Cannot return null for non-nullable field {parent_type}.{}.",
+                                field.name
+                            ),
+                            codes::NON_NULL_VIOLATION,
+                            field,
+                        );
+                    }
+                    return Err(Bubble);
+                }
+                self.nullable_value(present, inner, fields, parent_type)
+            }
+            _ => {
+                let start = self.out.len();
+                if self.nullable_value(value, ty, fields, parent_type).is_err() {
+                    self.out.truncate(start);
+                    self.out.extend_from_slice(b"null");
+                }
+                Ok(())
+            }
+        }
+    }
+
+    fn nullable_value(
+        &mut self,
+        value: Option<&Value>,
+        ty: &TypeRef,
+        fields: &[&'a Field],
+        parent_type: &str,
+    ) -> Result<(), Bubble> {
+        let Some(value) = value.filter(|value| !value.is_null()) else {
+            self.out.extend_from_slice(b"null");
+            return Ok(());
+        };
+        match ty {
+            TypeRef::NonNull(_) => self.value(Some(value), ty, fields, parent_type),
+            TypeRef::List(inner) => {
+                let Value::Array(items) = value else {
+                    return self.invalid(fields[0], parent_type, "a list");
+                };
+                self.out.push(b'[');
+                for (index, item) in items.iter().enumerate() {
+                    if index > 0 {
+                        self.out.push(b',');
+                    }
+                    self.path.push(PathRef::Index(index));
+                    let result = self.value(Some(item), inner, fields, parent_type);
+                    self.path.pop();
+                    result?;
+                }
+                self.out.push(b']');
+                Ok(())
+            }
+            TypeRef::Named(name) => {
+                let schema = self.schema;
+                let Some(definition) = schema.type_def(name) else {
+                    self.out.extend_from_slice(b"null");
+                    return Ok(());
+                };
+                match definition.kind {
+                    TypeKind::Scalar => {
+                        let _ = serde_json::to_writer(&mut self.out, value);
+                        Ok(())
+                    }
+                    TypeKind::Enum => match value {
+                        Value::String(text) if definition.has_enum_value(text) => {
+                            write_str(&mut self.out, text);
+                            Ok(())
+                        }
+                        _ => {
+                            self.invalid(fields[0], parent_type, &format!("a value of enum {name}"))
+                        }
+                    },
+                    TypeKind::Object | TypeKind::Interface | TypeKind::Union => {
+                        let Value::Object(object) = value else {
+                            return self.invalid(fields[0], parent_type, "an object");
+                        };
+                        let runtime = if definition.kind == TypeKind::Object {
+                            definition.name.as_str()
+                        } else {
+                            match self.runtime_type(object, name) {
+                                Some(runtime) => runtime,
+                                None => {
+                                    return self.invalid(
+                                        fields[0],
+                                        parent_type,
+                                        &format!(
+                                        "an object whose __typename is a possible type of {name}"
+                                    ),
+                                    )
+                                }
+                            }
+                        };
+                        let selection_sets: Vec<&'a SelectionSet> =
+                            fields.iter().map(|field| &field.selection_set).collect();
+                        self.object(object, runtime, &selection_sets)
+                    }
+                    TypeKind::InputObject => self.invalid(fields[0], parent_type, "an output type"),
+                }
+            }
+        }
+    }
+
+    /// The run-time object type of a value of the abstract type `abstract_type`.
+    fn runtime_type(&self, object: &Map<String, Value>, abstract_type: &str) -> Option<&'a str> {
+        let schema: &'a ApiSchema = self.schema;
+        let definition = schema.type_def(abstract_type)?;
+        match object.get("__typename").and_then(Value::as_str) {
+            Some(typename) => {
+                if let Some(known) = definition
+                    .possible_types
+                    .iter()
+                    .find(|possible| possible.as_str() == typename)
+                {
+                    Some(known.as_str())
+                } else if typename == abstract_type {
+                    // An @interfaceObject subgraph knows only the interface.
+                    Some(definition.name.as_str())
+                } else {
+                    None
+                }
+            }
+            None => match definition.possible_types.as_slice() {
+                [only] => Some(only.as_str()),
+                _ => Some(definition.name.as_str()),
+            },
+        }
+    }
+
+    /// Records that a subgraph returned a value of the wrong shape; the position becomes null.
+    fn invalid(&mut self, field: &Field, parent_type: &str, expected: &str) -> Result<(), Bubble> {
+        self.field_error(
+            format!(
+                "A subgraph returned an invalid value for {parent_type}.{}: expected {expected}.",
+                field.name
+            ),
+            codes::SUBGRAPH_RESPONSE_INVALID,
+            field,
+        );
+        Err(Bubble)
+    }
+}

@@ -1,0 +1,251 @@
+//! Requests to subgraphs: pooled keep-alive HTTP/1.1 connections (hyper's pooled client), a
+//! timeout per request covering connect, send and the whole answer, and optional sharing of
+//! identical requests in flight.
+//!
+//! Deduplication: two requests to the same subgraph with the same body and the same
+//! forwarded headers while the first is still in flight share its answer. Mutations are
+//! never shared. The request runs in its own task, so a client that goes away does not
+//! strand the requests that joined it.
+
+use std::collections::HashMap;
+use std::sync::{Arc, Mutex};
+use std::time::{Duration, Instant};
+
+use bytes::Bytes;
+use futures::future::{BoxFuture, FutureExt, Shared};
+use http_body_util::{BodyExt, Full, Limited};
+use hyper::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+
+use crate::metrics::{bump, Metrics, SubgraphMetrics};
+use crate::supergraph::Subgraph;
+
+/// The largest answer read from a subgraph.
+const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
+
+/// Why a subgraph request produced no GraphQL response.
+#[derive(Clone, Debug, PartialEq, Eq)]
+pub(crate) enum FetchError {
+    /// No answer within the subgraph timeout.
+    Timeout(Duration),
+    /// The connection failed or broke.
+    Transport(String),
+    /// An HTTP error status without a GraphQL response in the body.
+    Status(u16),
+}
+
+impl std::fmt::Display for FetchError {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        match self {
+            FetchError::Timeout(timeout) => {
+                write!(f, "no answer within {} ms", timeout.as_millis())
+            }
+            FetchError::Transport(message) => write!(f, "the request failed: {message}"),
+            FetchError::Status(status) => write!(f, "it answered with HTTP status {status}"),
+        }
+    }
+}
+
+/// The client headers passed on to subgraphs (an allow-list, see `GatewayConfig`).
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub(crate) struct ForwardedHeaders(pub Vec<(HeaderName, HeaderValue)>);
+
+/// A function answering subgraph requests without a network, for fuzzing and tests:
+/// (subgraph name, request body) → response body.
+pub(crate) type StaticResponder =
+    Arc<dyn Fn(&str, &[u8]) -> Result<Bytes, FetchError> + Send + Sync>;
+
+#[derive(Clone)]
+enum Backend {
+    Http(Client<HttpConnector, Full<Bytes>>),
+    Static(StaticResponder),
+}
+
+#[derive(Clone, PartialEq, Eq, Hash)]
+struct FetchKey {
+    url: hyper::Uri,
+    headers: ForwardedHeaders,
+    body: Bytes,
+}
+
+type SharedFetch = Shared<BoxFuture<'static, Result<Bytes, FetchError>>>;
+
+/// Sends subgraph requests.
+#[derive(Clone)]
+pub(crate) struct Transport {
+    backend: Backend,
+    timeout: Duration,
+    deduplicate: bool,
+    in_flight: Arc<Mutex<HashMap<FetchKey, SharedFetch>>>,
+    metrics: Arc<Metrics>,
+}
+
+impl Transport {
+    pub(crate) fn http(timeout: Duration, deduplicate: bool, metrics: Arc<Metrics>) -> Self {
+        let mut connector = HttpConnector::new();
+        connector.set_nodelay(true);
+        connector.set_keepalive(Some(Duration::from_secs(60)));
+        connector.set_connect_timeout(Some(timeout));
+        let client = Client::builder(TokioExecutor::new())
+            .pool_idle_timeout(Duration::from_secs(90))
+            .pool_max_idle_per_host(512)
+            .build(connector);
+        Transport {
+            backend: Backend::Http(client),
+            timeout,
+            deduplicate,
+            in_flight: Arc::default(),
+            metrics,
+        }
+    }
+
+    pub(crate) fn from_responder(responder: StaticResponder, metrics: Arc<Metrics>) -> Self {
+        Transport {
+            backend: Backend::Static(responder),
+            timeout: Duration::from_secs(30),
+            deduplicate: false,
+            in_flight: Arc::default(),
+            metrics,
+        }
+    }
+
+    /// Sends `body` to `subgraph` and returns the answer's body.
+    pub(crate) async fn fetch(
+        &self,
+        subgraph: &Subgraph,
+        headers: &ForwardedHeaders,
+        body: Bytes,
+        may_share: bool,
+    ) -> Result<Bytes, FetchError> {
+        let backend = match &self.backend {
+            Backend::Static(responder) => return responder(&subgraph.name, &body),
+            Backend::Http(client) => client,
+        };
+        if !(self.deduplicate && may_share) {
+            return send(
+                backend.clone(),
+                subgraph.url.clone(),
+                headers.clone(),
+                body,
+                self.timeout,
+                subgraph.metrics.clone(),
+            )
+            .await;
+        }
+        let key = FetchKey {
+            url: subgraph.url.clone(),
+            headers: headers.clone(),
+            body,
+        };
+        let shared = {
+            let mut in_flight = self.in_flight.lock().unwrap_or_else(|err| err.into_inner());
+            if let Some(shared) = in_flight.get(&key) {
+                bump(&self.metrics.deduplicated_subgraph_fetches);
+                shared.clone()
+            } else {
+                let (sender, receiver) = tokio::sync::oneshot::channel();
+                let leader = send(
+                    backend.clone(),
+                    key.url.clone(),
+                    key.headers.clone(),
+                    key.body.clone(),
+                    self.timeout,
+                    subgraph.metrics.clone(),
+                );
+                let registry = self.in_flight.clone();
+                let own_key = key.clone();
+                tokio::spawn(async move {
+                    let result = leader.await;
+                    registry
+                        .lock()
+                        .unwrap_or_else(|err| err.into_inner())
+                        .remove(&own_key);
+                    let _ = sender.send(result);
+                });
+                let shared = async move {
+                    receiver.await.unwrap_or_else(|_| {
+                        Err(FetchError::Transport(
+                            "the request was abandoned".to_string(),
+                        ))
+                    })
+                }
+                .boxed()
+                .shared();
+                in_flight.insert(key, shared.clone());
+                shared
+            }
+        };
+        shared.await
+    }
+}
+
+async fn send(
+    client: Client<HttpConnector, Full<Bytes>>,
+    url: hyper::Uri,
+    headers: ForwardedHeaders,
+    body: Bytes,
+    timeout: Duration,
+    metrics: Arc<SubgraphMetrics>,
+) -> Result<Bytes, FetchError> {
+    bump(&metrics.fetches);
+    let started = Instant::now();
+    let result = tokio::time::timeout(timeout, async {
+        let mut request = hyper::Request::post(url);
+        for (name, value) in &headers.0 {
+            request = request.header(name, value);
+        }
+        let request = request
+            .header(CONTENT_TYPE, "application/json")
+            .header(
+                ACCEPT,
+                "application/graphql-response+json, application/json",
+            )
+            .body(Full::new(body))
+            .map_err(|err| FetchError::Transport(err.to_string()))?;
+        let response = client
+            .request(request)
+            .await
+            .map_err(|err| FetchError::Transport(describe(&err)))?;
+        let status = response.status();
+        let is_json = response
+            .headers()
+            .get(CONTENT_TYPE)
+            .and_then(|value| value.to_str().ok())
+            .is_some_and(|value| value.contains("json"));
+        let collected = Limited::new(response.into_body(), MAX_RESPONSE_BYTES)
+            .collect()
+            .await
+            .map_err(|err| FetchError::Transport(format!("reading the answer failed: {err}")))?;
+        let bytes = collected.to_bytes();
+        // A GraphQL error answered with an error status (application/graphql-response+json
+        // does that) still carries a GraphQL response to pass on.
+        if status.is_success() || (is_json && bytes.first() == Some(&b'{')) {
+            Ok(bytes)
+        } else {
+            Err(FetchError::Status(status.as_u16()))
+        }
+    })
+    .await
+    .unwrap_or(Err(FetchError::Timeout(timeout)));
+    metrics.latency.observe(started.elapsed());
+    if let Err(err) = &result {
+        bump(&metrics.errors);
+        if matches!(err, FetchError::Timeout(_)) {
+            bump(&metrics.timeouts);
+        }
+    }
+    result
+}
+
+/// The innermost cause of a client error ("connection refused" rather than "client error").
+fn describe(err: &hyper_util::client::legacy::Error) -> String {
+    let mut source: Option<&(dyn std::error::Error + 'static)> = std::error::Error::source(err);
+    let mut message = err.to_string();
+    while let Some(cause) = source {
+        message = cause.to_string();
+        source = cause.source();
+    }
+    message
+}

@@ -1,0 +1,153 @@
+//! The test kit of the gateway: stub subgraphs on port 0 (hand-written JSON responders and
+//! small async-graphql federation subgraphs), a gateway started on port 0 over a fixture
+//! supergraph, and a client that returns whole responses.
+
+#![allow(dead_code)]
+
+pub mod hub;
+
+use std::path::PathBuf;
+use std::sync::{Arc, Mutex};
+
+use axum::extract::State;
+use axum::routing::post as post_route;
+use axum::{Json, Router};
+use kexie_gateway::{GatewayConfig, GatewayHandle};
+use serde_json::Value;
+use tokio::net::TcpListener;
+
+/// Serves `router` on a free port; returns its `/graphql` URL.
+pub async fn serve(router: Router) -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    tokio::spawn(async move {
+        let _ = axum::serve(listener, router).await;
+    });
+    format!("http://127.0.0.1:{port}/graphql")
+}
+
+/// The requests a stub subgraph received, in order.
+#[derive(Clone, Default)]
+pub struct Received(Arc<Mutex<Vec<Value>>>);
+
+impl Received {
+    pub fn all(&self) -> Vec<Value> {
+        self.0.lock().unwrap().clone()
+    }
+
+    pub fn count(&self) -> usize {
+        self.0.lock().unwrap().len()
+    }
+}
+
+type Responder = Arc<dyn Fn(&Value) -> Value + Send + Sync>;
+
+/// A subgraph answering each request body with `respond(body)`.
+pub async fn json_subgraph(
+    respond: impl Fn(&Value) -> Value + Send + Sync + 'static,
+) -> (String, Received) {
+    let received = Received::default();
+    let state: (Responder, Received) = (Arc::new(respond), received.clone());
+    let router = Router::new()
+        .route(
+            "/graphql",
+            post_route(
+                |State((respond, received)): State<(Responder, Received)>,
+                 Json(body): Json<Value>| async move {
+                    received.0.lock().unwrap().push(body.clone());
+                    Json(respond(&body))
+                },
+            ),
+        )
+        .with_state(state);
+    (serve(router).await, received)
+}
+
+/// The text of the subgraph operation in a request body.
+pub fn query_of(body: &Value) -> &str {
+    body["query"].as_str().unwrap_or_default()
+}
+
+/// The representations of an `_entities` request.
+pub fn representations(body: &Value) -> Vec<Value> {
+    body["variables"]["representations"]
+        .as_array()
+        .cloned()
+        .unwrap_or_default()
+}
+
+pub fn fixture(name: &str) -> PathBuf {
+    PathBuf::from(env!("CARGO_MANIFEST_DIR"))
+        .join("tests/fixtures")
+        .join(name)
+}
+
+/// A gateway over the fixture supergraph `name`, with the subgraph URLs given.
+pub async fn gateway(name: &str, subgraphs: &[(&str, &str)]) -> GatewayHandle {
+    gateway_with(name, subgraphs, |config| config).await
+}
+
+/// As [`gateway`], with the configuration adjusted by `adjust`.
+pub async fn gateway_with(
+    name: &str,
+    subgraphs: &[(&str, &str)],
+    adjust: impl FnOnce(GatewayConfig) -> GatewayConfig,
+) -> GatewayHandle {
+    kexie_shared::telemetry::init_for_tests();
+    let mut config = GatewayConfig::new(fixture(name), "127.0.0.1:0".parse().unwrap());
+    for (subgraph, url) in subgraphs {
+        config = config.with_subgraph_url(subgraph, *url);
+    }
+    kexie_gateway::build(adjust(config)).await.unwrap().spawn()
+}
+
+/// Posts a GraphQL request; returns the whole JSON response.
+pub async fn post(gateway: &GatewayHandle, query: &str, variables: Value) -> Value {
+    let response = reqwest::Client::new()
+        .post(gateway.graphql_url())
+        .json(&serde_json::json!({"query": query, "variables": variables}))
+        .send()
+        .await
+        .unwrap();
+    assert_eq!(response.status(), 200, "the gateway did not answer 200");
+    response.json().await.unwrap()
+}
+
+/// Posts a raw body with the given headers; returns (status, content type, body).
+pub async fn post_raw(
+    gateway: &GatewayHandle,
+    body: impl Into<reqwest::Body>,
+    headers: &[(&str, &str)],
+) -> (u16, String, String) {
+    let mut request = reqwest::Client::new()
+        .post(gateway.graphql_url())
+        .body(body);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let content_type = response
+        .headers()
+        .get("content-type")
+        .map(|value| value.to_str().unwrap().to_string())
+        .unwrap_or_default();
+    (status, content_type, response.text().await.unwrap())
+}
+
+/// Sends a GET; returns (status, headers, body).
+pub async fn get_raw(
+    gateway: &GatewayHandle,
+    path_and_query: &str,
+    headers: &[(&str, &str)],
+) -> (u16, reqwest::header::HeaderMap, String) {
+    let mut request =
+        reqwest::Client::new().get(format!("http://127.0.0.1:{}{path_and_query}", gateway.port));
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    (status, headers, response.text().await.unwrap())
+}
