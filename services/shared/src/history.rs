@@ -9,8 +9,9 @@ use uuid::Uuid;
 use crate::actor::Actor;
 use crate::error::ApiResult;
 
-/// One step of a record's workflow.
+/// One step of a record's workflow. Shareable: every subgraph with workflows serves it.
 #[derive(Clone, Debug, SimpleObject, sqlx::FromRow)]
+#[graphql(shareable)]
 pub struct StatusChange {
     /// The status before; absent for the record's creation.
     pub from_status: Option<String>,

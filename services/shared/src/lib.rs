@@ -11,6 +11,7 @@ pub mod history;
 pub mod id;
 pub mod idempotency;
 pub mod page;
+pub mod rollup;
 pub mod server;
 pub mod telemetry;
 pub mod testing;
