@@ -195,5 +195,23 @@ fn cases(ids: &SampleIds) -> Vec<Case> {
             query: "query($r: [_Any!]!) { _entities(representations: $r) { ... on Unit { id name kind parent { name } } } }",
             variables: json!({ "r": representations(ids) }),
         },
+        Case {
+            subgraph: Subgraph::Advice,
+            name: "district submissions page",
+            query: "query($id: ID!) { submissions(first: 20, filter: { unitId: $id, includeSubtree: true }) { edges { node { id title status category submittedOn authors { id } } } } }",
+            variables: district.clone(),
+        },
+        Case {
+            subgraph: Subgraph::Advice,
+            name: "forwarded submissions, with history",
+            query: "{ submissions(first: 20, filter: { statuses: [FORWARDED, INSTRUCTED] }) { edges { node { id title history { toStatus actor changedAt } } } } }",
+            variables: json!({}),
+        },
+        Case {
+            subgraph: Subgraph::Advice,
+            name: "_entities: 100 units' submissions",
+            query: "query($r: [_Any!]!) { _entities(representations: $r) { ... on Unit { submissions(first: 5) { edges { node { id title status } } } } } }",
+            variables: json!({ "r": representations(ids) }),
+        },
     ]
 }
