@@ -25,6 +25,8 @@ enum Command {
     /// Run the whole hub in one process: migrations, the four subgraphs and the gateway,
     /// each on its own port, with demo data loaded into an empty database.
     Serve(serve::ServeArgs),
+    /// Run the gateway alone over subgraphs running elsewhere.
+    Gateway(kexie_gateway::GatewayArgs),
     /// Run one subgraph alone (it listens on <NAME>_LISTEN).
     Subgraph {
         #[arg(value_enum)]
@@ -52,6 +54,11 @@ async fn main() -> anyhow::Result<()> {
     kexie_shared::telemetry::init()?;
     match cli.command {
         Command::Serve(args) => serve::run(args).await,
+        Command::Gateway(args) => {
+            let app = kexie_gateway::build(args.into_config()).await?;
+            tracing::info!(port = app.port(), "gateway serving");
+            app.run_until(kexie_shared::server::shutdown_signal()).await
+        }
         Command::Subgraph { name } => {
             let config = name.config_from_env()?;
             let app = name.build(&config).await?;

@@ -73,7 +73,7 @@ pub fn compose(sdls: &[(Subgraph, String)]) -> anyhow::Result<String> {
         Err(_) => bail!("composition failed:\n{}", messages.join("\n")),
     };
     for message in &messages {
-        eprintln!("composition: {message}");
+        tracing::warn!(message, "composition");
     }
     let supergraph = graphql_composition::render_federated_sdl(&graph).context("Failed to render the supergraph")?;
     Ok(add_root_join_types(&supergraph))

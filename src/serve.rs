@@ -1,8 +1,14 @@
 //! `kexie serve`: the whole hub in one process.
 
+use std::net::SocketAddr;
+
+use anyhow::Context as _;
+
+use kexie_gateway::GatewayConfig;
 use kexie_shared::config::{self, SubgraphConfig};
 use kexie_shared::server::{shutdown_signal, ServerHandle};
 
+use crate::schema_files;
 use crate::seed::{self, SeedArgs};
 use crate::subgraphs::Subgraph;
 
@@ -14,6 +20,9 @@ pub struct ServeArgs {
     /// Scale of the demo data loaded into an empty database.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=50))]
     pub demo_scale: u32,
+    /// Where the gateway listens: the hub's one endpoint.
+    #[arg(long, env = "GATEWAY_LISTEN", default_value = "127.0.0.1:4000")]
+    pub listen: SocketAddr,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -37,16 +46,37 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         let app = subgraph.build(config).await?;
         servers.push((*subgraph, app.spawn()));
     }
+    let gateway = start_gateway(args.listen, &servers).await?;
+
     eprintln!();
     eprintln!("Kexie Hub is running (database {}).", config::redact(&shared.database_url));
+    eprintln!();
+    eprintln!("  GraphQL endpoint and GraphiQL:  {}", gateway.graphql_url());
+    eprintln!();
     for (subgraph, server) in &servers {
-        eprintln!("  {:<15} http://127.0.0.1:{}/graphql", subgraph.name(), server.port);
+        eprintln!("  subgraph {:<15} http://127.0.0.1:{}/graphql", subgraph.name(), server.port);
     }
-    eprintln!("Open a subgraph's address in a browser for GraphiQL. Ctrl-C stops the hub.");
+    eprintln!();
+    eprintln!("Open the endpoint in a browser to query the hub. Ctrl-C stops it.");
     shutdown_signal().await;
     eprintln!("stopping …");
+    gateway.stop().await;
     for (_, server) in servers {
         server.stop().await;
     }
     Ok(())
+}
+
+/// Starts the gateway over the running subgraphs, with the supergraph composed from the
+/// very code this process runs (so `serve` works from any directory).
+async fn start_gateway(listen: SocketAddr, servers: &[(Subgraph, ServerHandle)]) -> anyhow::Result<kexie_gateway::GatewayHandle> {
+    let sdls: Vec<(Subgraph, String)> = Subgraph::ALL.iter().map(|subgraph| (*subgraph, subgraph.sdl())).collect();
+    let supergraph = schema_files::compose(&sdls)?;
+    let path = std::env::temp_dir().join(format!("kexie-supergraph-{}.graphql", std::process::id()));
+    std::fs::write(&path, supergraph).with_context(|| format!("Failed to write {}", path.display()))?;
+    let mut config = GatewayConfig::new(&path, listen);
+    for (subgraph, server) in servers {
+        config = config.with_subgraph_url(subgraph.name(), server.graphql_url());
+    }
+    Ok(kexie_gateway::build(config).await?.spawn())
 }
