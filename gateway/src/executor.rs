@@ -395,11 +395,19 @@ impl<'a> Executor<'a> {
                 let mapped = error.path.as_ref().and_then(|path| {
                     let (first, rest) = path.split_first()?;
                     let key = first.as_str()?;
-                    let index = usize::try_from(path.get(1)?.as_u64()?).ok()?;
                     let (_, representations, _) =
                         targets.iter().find(|(name, _, _)| *name == key)?;
+                    let (index, tail) = match rest.split_first() {
+                        Some((Value::Number(index), tail)) => {
+                            (usize::try_from(index.as_u64()?).ok()?, tail)
+                        }
+                        // Some subgraphs (async-graphql 7 among them) leave the entity index
+                        // out of the path; with a single representation it is still known.
+                        _ if representations.unique.len() == 1 => (0, rest),
+                        _ => return None,
+                    };
                     let origins = representations.origins.get(index)?;
-                    let tail = path_from_json(rest.get(1..).unwrap_or_default());
+                    let tail = path_from_json(tail);
                     Some(
                         origins
                             .iter()

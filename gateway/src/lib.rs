@@ -14,7 +14,7 @@
 //!     "127.0.0.1:4000".parse()?,
 //! );
 //! let app = kexie_gateway::build(config).await?;
-//! app.run_until(kexie_shared::server::shutdown_signal()).await
+//! app.run_until(kexie_gateway::shutdown_signal()).await
 //! # }
 //! ```
 
@@ -46,12 +46,55 @@ use tokio::net::TcpListener;
 
 pub use config::{GatewayArgs, GatewayConfig, DEFAULT_FORWARD_HEADERS};
 pub use error::codes;
-pub use metrics::Metrics;
+pub use metrics::{Metrics, MetricsSnapshot};
 pub use supergraph::url_override_variable;
 
 use engine::Engine;
 use supergraph::Supergraph;
 use transport::Transport;
+
+/// Completes on Ctrl-C or SIGTERM.
+pub async fn shutdown_signal() {
+    let ctrl_c = async {
+        let _ = tokio::signal::ctrl_c().await;
+    };
+    #[cfg(unix)]
+    let terminate = async {
+        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
+            Ok(mut signal) => {
+                signal.recv().await;
+            }
+            Err(_) => std::future::pending::<()>().await,
+        }
+    };
+    #[cfg(not(unix))]
+    let terminate = std::future::pending::<()>();
+    tokio::select! {
+        _ = ctrl_c => {},
+        _ = terminate => {},
+    }
+}
+
+/// Installs the log subscriber of the gateway binary: `RUST_LOG` filters (default `info`),
+/// `LOG_FORMAT` is `text` (default) or `json`. A second call, or a subscriber already
+/// installed by an embedding process, leaves the first in place.
+pub fn init_logging() -> anyhow::Result<()> {
+    use tracing_subscriber::EnvFilter;
+    let format = match std::env::var("LOG_FORMAT") {
+        Ok(format) => format,
+        Err(std::env::VarError::NotPresent) => "text".to_string(),
+        Err(std::env::VarError::NotUnicode(_)) => anyhow::bail!("LOG_FORMAT is not valid UTF-8"),
+    };
+    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
+    let builder = tracing_subscriber::fmt().with_env_filter(filter);
+    let installed = match format.as_str() {
+        "text" => builder.try_init(),
+        "json" => builder.json().try_init(),
+        other => anyhow::bail!("LOG_FORMAT must be text or json, got {other:?}"),
+    };
+    drop(installed);
+    Ok(())
+}
 
 /// A gateway ready to serve: its bound listener, its router and the task watching the
 /// supergraph file, which stops when the gateway stops.

@@ -14,8 +14,8 @@ struct Cli {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    kexie_shared::telemetry::init()?;
+    kexie_gateway::init_logging()?;
     let app = kexie_gateway::build(cli.gateway.into_config()).await?;
     tracing::info!(port = app.port(), "gateway serving");
-    app.run_until(kexie_shared::server::shutdown_signal()).await
+    app.run_until(kexie_gateway::shutdown_signal()).await
 }

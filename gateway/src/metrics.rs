@@ -94,6 +94,21 @@ pub struct Metrics {
     subgraphs: Mutex<BTreeMap<String, Arc<SubgraphMetrics>>>,
 }
 
+/// The gateway-wide counters at one moment.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub struct MetricsSnapshot {
+    pub graphql_requests: u64,
+    pub rejected_requests: u64,
+    pub plan_cache_hits: u64,
+    pub plan_cache_misses: u64,
+    pub document_cache_hits: u64,
+    pub document_cache_misses: u64,
+    pub deduplicated_subgraph_fetches: u64,
+    pub deduplicated_client_queries: u64,
+    pub supergraph_loads: u64,
+    pub supergraph_load_failures: u64,
+}
+
 /// Adds one to a counter.
 pub(crate) fn bump(counter: &AtomicU64) {
     counter.fetch_add(1, Ordering::Relaxed);
@@ -104,6 +119,23 @@ impl Metrics {
     pub(crate) fn subgraph(&self, name: &str) -> Arc<SubgraphMetrics> {
         let mut subgraphs = self.subgraphs.lock().unwrap_or_else(|err| err.into_inner());
         subgraphs.entry(name.to_string()).or_default().clone()
+    }
+
+    /// The current value of every gateway-wide counter.
+    pub fn snapshot(&self) -> MetricsSnapshot {
+        let read = |counter: &AtomicU64| counter.load(Ordering::Relaxed);
+        MetricsSnapshot {
+            graphql_requests: read(&self.graphql_requests),
+            rejected_requests: read(&self.rejected_requests),
+            plan_cache_hits: read(&self.plan_cache_hits),
+            plan_cache_misses: read(&self.plan_cache_misses),
+            document_cache_hits: read(&self.document_cache_hits),
+            document_cache_misses: read(&self.document_cache_misses),
+            deduplicated_subgraph_fetches: read(&self.deduplicated_subgraph_fetches),
+            deduplicated_client_queries: read(&self.deduplicated_client_queries),
+            supergraph_loads: read(&self.supergraph_loads),
+            supergraph_load_failures: read(&self.supergraph_load_failures),
+        }
     }
 
     /// The plan cache hit rate so far (hits over lookups), 0 before any lookup.

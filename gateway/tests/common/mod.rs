@@ -63,6 +63,70 @@ pub async fn json_subgraph(
     (serve(router).await, received)
 }
 
+/// A subgraph that answers each request with `respond(body)` once the test lets it: each
+/// answer waits for a permit of the returned semaphore.
+pub async fn gated_subgraph(
+    respond: impl Fn(&Value) -> Value + Send + Sync + 'static,
+) -> (String, Received, Arc<tokio::sync::Semaphore>) {
+    let received = Received::default();
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let state: (Responder, Received, Arc<tokio::sync::Semaphore>) =
+        (Arc::new(respond), received.clone(), gate.clone());
+    let router = Router::new()
+        .route(
+            "/graphql",
+            post_route(
+                |State((respond, received, gate)): State<(
+                    Responder,
+                    Received,
+                    Arc<tokio::sync::Semaphore>,
+                )>,
+                 Json(body): Json<Value>| async move {
+                    received.0.lock().unwrap().push(body.clone());
+                    gate.acquire().await.unwrap().forget();
+                    Json(respond(&body))
+                },
+            ),
+        )
+        .with_state(state);
+    (serve(router).await, received, gate)
+}
+
+/// A subgraph that answers with this status and body, whatever the request.
+pub async fn raw_subgraph(status: u16, content_type: &'static str, body: &'static str) -> String {
+    let router = Router::new().route(
+        "/graphql",
+        post_route(move || async move {
+            (
+                axum::http::StatusCode::from_u16(status).unwrap(),
+                [("content-type", content_type)],
+                body,
+            )
+        }),
+    );
+    serve(router).await
+}
+
+/// A URL nobody listens on.
+pub async fn closed_url() -> String {
+    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
+    let port = listener.local_addr().unwrap().port();
+    drop(listener);
+    format!("http://127.0.0.1:{port}/graphql")
+}
+
+/// Waits until `condition` holds, checking every few milliseconds; panics after 10 s.
+pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
+    let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
+    while !condition() {
+        assert!(
+            std::time::Instant::now() < deadline,
+            "gave up waiting for {what}"
+        );
+        tokio::time::sleep(std::time::Duration::from_millis(5)).await;
+    }
+}
+
 /// The text of the subgraph operation in a request body.
 pub fn query_of(body: &Value) -> &str {
     body["query"].as_str().unwrap_or_default()
@@ -93,7 +157,9 @@ pub async fn gateway_with(
     subgraphs: &[(&str, &str)],
     adjust: impl FnOnce(GatewayConfig) -> GatewayConfig,
 ) -> GatewayHandle {
-    kexie_shared::telemetry::init_for_tests();
+    if std::env::var_os("TEST_LOG").is_some() {
+        let _ = kexie_gateway::init_logging();
+    }
     let mut config = GatewayConfig::new(fixture(name), "127.0.0.1:0".parse().unwrap());
     for (subgraph, url) in subgraphs {
         config = config.with_subgraph_url(subgraph, *url);
