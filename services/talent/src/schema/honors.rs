@@ -1,0 +1,362 @@
+//! Honors (荣誉): 最美科技工作者, 优秀科技工作者, 青年科技人才托举工程 and the like, entered
+//! directly as historical records or created by an awarded nomination.
+
+use async_graphql::connection::Connection;
+use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use kexie_shared::id::{new_id, parse_id, parse_optional_id};
+use kexie_shared::idempotency::{self, Claim};
+use kexie_shared::page::{connection, PageArgs, PerUnitQuery};
+use kexie_shared::{validate, Actor, ApiError, ApiResult};
+
+use super::workers::worker_to_reference;
+use super::{
+    for_change, load, pattern, pool, refuse_unit_filter, require_known_unit, HonorLoader,
+    NominationLoader, Unit, WorkerLoader,
+};
+use crate::db;
+use crate::db::honors::{HonorFields, HonorFilter, HonorRow};
+use crate::db::nominations::NominationRow;
+use crate::db::workers::WorkerRow;
+use crate::domain::{current_year, HonorLevel};
+
+/// The longest honor name.
+pub(super) const MAX_HONOR_NAME: usize = 100;
+
+/// An honor (荣誉) a worker received.
+#[Object(name = "Honor")]
+impl HonorRow {
+    async fn id(&self) -> ID {
+        ID(self.honor_id.to_string())
+    }
+    /// The honored worker.
+    async fn worker(&self, ctx: &Context<'_>) -> ApiResult<WorkerRow> {
+        load::<WorkerLoader, _>(ctx, self.worker_id)
+            .await?
+            .ok_or_else(|| ApiError::internal(format!("honor {} names no worker", self.honor_id)))
+    }
+    /// e.g. 最美科技工作者
+    async fn name(&self) -> &str {
+        &self.name
+    }
+    async fn level(&self) -> HonorLevel {
+        self.level
+    }
+    async fn year(&self) -> i32 {
+        self.year
+    }
+    /// The association that conferred it, when it is one of the tree's.
+    async fn conferring_unit(&self) -> Option<Unit> {
+        self.conferring_unit_id.map(|id| Unit { id })
+    }
+    /// The nomination whose award created this record; null for records entered directly.
+    async fn nomination(&self, ctx: &Context<'_>) -> ApiResult<Option<NominationRow>> {
+        match self.nomination_id {
+            Some(id) => load::<NominationLoader, _>(ctx, id).await,
+            None => Ok(None),
+        }
+    }
+    /// Increases with every change; send it back as `expectedVersion` when changing.
+    async fn version(&self) -> i32 {
+        self.version
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+    async fn created_by(&self) -> &str {
+        &self.created_by
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.updated_at
+    }
+    async fn updated_by(&self) -> &str {
+        &self.updated_by
+    }
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.archived_at
+    }
+}
+
+/// Which honors to list.
+#[derive(InputObject, Default)]
+#[graphql(name = "HonorFilter")]
+pub struct HonorFilterInput {
+    /// Received by workers at home in this unit.
+    pub unit_id: Option<ID>,
+    /// With `unitId`: by workers at home in any unit of its subtree.
+    pub include_subtree: Option<bool>,
+    pub levels: Option<Vec<HonorLevel>>,
+    pub year: Option<i32>,
+    pub worker_id: Option<ID>,
+    /// Part of the honor's name or of the worker's.
+    pub search: Option<String>,
+    pub include_archived: Option<bool>,
+}
+
+impl HonorFilterInput {
+    fn parse(self) -> ApiResult<HonorFilter> {
+        Ok(HonorFilter {
+            unit_id: parse_optional_id("filter.unitId", self.unit_id.as_ref())?,
+            include_subtree: self.include_subtree.unwrap_or(false),
+            levels: self.levels,
+            year: self
+                .year
+                .map(|year| validate::year("filter.year", year))
+                .transpose()?,
+            worker_id: parse_optional_id("filter.workerId", self.worker_id.as_ref())?,
+            search: pattern("filter.search", self.search.as_deref())?,
+            include_archived: self.include_archived.unwrap_or(false),
+        })
+    }
+
+    /// The filter of `Unit.honors`.
+    pub(super) fn for_unit(self, include_subtree: bool) -> ApiResult<HonorFilter> {
+        refuse_unit_filter(self.unit_id.as_ref(), self.include_subtree)?;
+        Ok(HonorFilter {
+            include_subtree,
+            ..self.parse()?
+        })
+    }
+}
+
+/// `Unit.honors` for a batch of units.
+pub struct HonorsOfUnit(pub PgPool);
+
+impl PerUnitQuery for HonorsOfUnit {
+    type Filter = HonorFilter;
+    type Row = HonorRow;
+
+    async fn fetch(
+        &self,
+        unit_ids: &[Uuid],
+        filter: &HonorFilter,
+        page: PageArgs,
+    ) -> ApiResult<Vec<(Uuid, HonorRow)>> {
+        Ok(db::honors::of_units(&self.0, unit_ids, filter, page).await?)
+    }
+}
+
+#[derive(Default)]
+pub struct HonorQuery;
+
+#[Object]
+impl HonorQuery {
+    /// An honor by ID (archived ones too); null when there is none.
+    async fn honor(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<HonorRow>> {
+        load::<HonorLoader, _>(ctx, parse_id("id", &id)?).await
+    }
+
+    /// Honors, newest record first.
+    async fn honors(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<HonorFilterInput>,
+        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, HonorRow>> {
+        let page = PageArgs::parse(first, after)?;
+        let filter = filter.unwrap_or_default().parse()?;
+        let rows = db::honors::list(pool(ctx)?, &filter, page).await?;
+        Ok(connection(rows, &page, |row| row.honor_id))
+    }
+}
+
+/// An honor to record directly (a historical one; awards create theirs).
+#[derive(InputObject)]
+pub struct CreateHonorInput {
+    pub worker_id: ID,
+    pub name: String,
+    pub level: HonorLevel,
+    /// The year it was conferred; not in the future.
+    pub year: i32,
+    /// The association that conferred it, if it is one of the tree's.
+    pub conferring_unit_id: Option<ID>,
+    /// A retried create with the same key returns the first honor and writes nothing.
+    pub idempotency_key: Option<String>,
+}
+
+/// Corrections to an honor; absent fields stay as they are, null clears an optional one.
+#[derive(InputObject, Default)]
+pub struct UpdateHonorInput {
+    pub name: Option<String>,
+    pub level: Option<HonorLevel>,
+    pub year: Option<i32>,
+    pub conferring_unit_id: MaybeUndefined<ID>,
+}
+
+/// Validated honor fields.
+pub(super) struct ValidHonor {
+    pub name: String,
+    pub level: HonorLevel,
+    pub year: i32,
+    pub conferring_unit_id: Option<Uuid>,
+}
+
+impl ValidHonor {
+    pub fn parse(
+        name: &str,
+        level: HonorLevel,
+        year: i32,
+        conferring_unit_id: Option<Uuid>,
+    ) -> ApiResult<Self> {
+        validate::year("year", year)?;
+        let this_year = current_year();
+        if year > this_year {
+            return Err(ApiError::validation(
+                "year",
+                format!("an honor is recorded once conferred; {year} is after {this_year}"),
+            ));
+        }
+        Ok(ValidHonor {
+            name: validate::text("name", name, MAX_HONOR_NAME)?,
+            level,
+            year,
+            conferring_unit_id,
+        })
+    }
+
+    pub fn fields(&self) -> HonorFields<'_> {
+        HonorFields {
+            name: &self.name,
+            level: self.level,
+            year: self.year,
+            conferring_unit_id: self.conferring_unit_id,
+        }
+    }
+}
+
+/// Turns the unique key of honors into a client error.
+pub(super) fn honor_write_error(err: sqlx::Error, name: &str, year: i32) -> ApiError {
+    match kexie_shared::error::violated_constraint(&err) {
+        Some("honor_worker_name_year_key") => {
+            ApiError::Duplicate(format!("the worker already holds {name} for {year}"))
+        }
+        _ => err.into(),
+    }
+}
+
+async fn honor_for_change(
+    conn: &mut sqlx::PgConnection,
+    id: Uuid,
+    expected_version: i32,
+) -> ApiResult<HonorRow> {
+    let row = db::honors::get_for_update(conn, id).await?;
+    for_change(
+        "Honor",
+        id,
+        row,
+        expected_version,
+        |row| row.archived_at.is_some(),
+        |row| row.version,
+    )
+}
+
+#[derive(Default)]
+pub struct HonorMutation;
+
+#[Object]
+impl HonorMutation {
+    async fn create_honor(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateHonorInput,
+    ) -> ApiResult<HonorRow> {
+        let pool = pool(ctx)?;
+        let actor = Actor::of(ctx);
+        let worker_id = parse_id("workerId", &input.worker_id)?;
+        let honor = ValidHonor::parse(
+            &input.name,
+            input.level,
+            input.year,
+            parse_optional_id("conferringUnitId", input.conferring_unit_id.as_ref())?,
+        )?;
+        let id = new_id();
+        let mut tx = pool.begin().await?;
+        if let Claim::Existing(existing) = idempotency::claim(
+            &mut tx,
+            "createHonor",
+            &actor,
+            input.idempotency_key.as_deref(),
+            id,
+        )
+        .await?
+        {
+            tx.rollback().await?;
+            return db::honors::find(pool, &[existing])
+                .await?
+                .pop()
+                .ok_or_else(|| ApiError::not_found("Honor", existing));
+        }
+        worker_to_reference(&mut tx, worker_id).await?;
+        if let Some(unit_id) = honor.conferring_unit_id {
+            require_known_unit(pool, "conferringUnitId", unit_id).await?;
+        }
+        let created = db::honors::insert(
+            &mut tx,
+            id,
+            worker_id,
+            &honor.fields(),
+            None,
+            &actor.subject,
+        )
+        .await
+        .map_err(|err| honor_write_error(err, &honor.name, honor.year))?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    async fn update_honor(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: UpdateHonorInput,
+    ) -> ApiResult<HonorRow> {
+        let pool = pool(ctx)?;
+        let actor = Actor::of(ctx);
+        let honor_id = parse_id("id", &id)?;
+        let conferring_unit_id = match input.conferring_unit_id {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(id) => Some(Some(parse_id("conferringUnitId", &id)?)),
+        };
+        let mut tx = pool.begin().await?;
+        let current = honor_for_change(&mut tx, honor_id, expected_version).await?;
+        let honor = ValidHonor::parse(
+            input.name.as_deref().unwrap_or(&current.name),
+            input.level.unwrap_or(current.level),
+            input.year.unwrap_or(current.year),
+            conferring_unit_id.unwrap_or(current.conferring_unit_id),
+        )?;
+        if let Some(unit_id) = honor.conferring_unit_id {
+            if Some(unit_id) != current.conferring_unit_id {
+                require_known_unit(pool, "conferringUnitId", unit_id).await?;
+            }
+        }
+        let updated = db::honors::update(&mut tx, honor_id, &honor.fields(), &actor.subject)
+            .await
+            .map_err(|err| honor_write_error(err, &honor.name, honor.year))?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    /// Archives an honor recorded by mistake: left out of lists from now on.
+    async fn archive_honor(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+    ) -> ApiResult<HonorRow> {
+        let pool = pool(ctx)?;
+        let actor = Actor::of(ctx);
+        let honor_id = parse_id("id", &id)?;
+        let mut tx = pool.begin().await?;
+        honor_for_change(&mut tx, honor_id, expected_version).await?;
+        let archived = db::honors::archive(&mut tx, honor_id, &actor.subject).await?;
+        tx.commit().await?;
+        Ok(archived)
+    }
+}

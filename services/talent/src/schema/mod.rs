@@ -1,0 +1,292 @@
+//! The GraphQL schema of the talent subgraph: thin resolvers over `db`.
+
+mod honors;
+mod nominations;
+mod units;
+mod workers;
+mod workstations;
+
+use std::collections::HashMap;
+use std::hash::Hash;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder, ID};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use kexie_shared::history::StatusChange;
+use kexie_shared::page::{PerUnitKey, PerUnitLoader, PerUnitQuery};
+use kexie_shared::{validate, ApiError, ApiResult};
+
+use crate::db;
+use crate::domain::contains_pattern;
+
+pub use units::Unit;
+
+#[derive(MergedObject, Default)]
+pub struct Query(
+    units::UnitQuery,
+    workers::WorkerQuery,
+    honors::HonorQuery,
+    nominations::NominationQuery,
+    workstations::WorkstationQuery,
+);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    workers::WorkerMutation,
+    honors::HonorMutation,
+    nominations::NominationMutation,
+    workstations::WorkstationMutation,
+);
+
+pub type SubgraphSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// The schema's types and federation settings, without data: what the SDL is made of.
+pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription).enable_federation()
+}
+
+/// The schema over `pool`, with its batch loaders.
+pub fn build(pool: PgPool) -> SubgraphSchema {
+    builder()
+        .data(DataLoader::new(WorkerLoader(pool.clone()), tokio::spawn))
+        .data(DataLoader::new(HonorLoader(pool.clone()), tokio::spawn))
+        .data(DataLoader::new(
+            NominationLoader(pool.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(HonorsOfWorker(pool.clone()), tokio::spawn))
+        .data(DataLoader::new(
+            NominationsOfWorker(pool.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            WorkstationsOfWorker(pool.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            ResidentsOfWorkstation(pool.clone()),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(HistoryLoader(pool.clone()), tokio::spawn))
+        .data(DataLoader::new(
+            PerUnitLoader(workers::WorkersOfUnit(pool.clone())),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            PerUnitLoader(honors::HonorsOfUnit(pool.clone())),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            PerUnitLoader(nominations::NominationsOfUnit(pool.clone())),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            PerUnitLoader(workstations::WorkstationsOfUnit(pool.clone())),
+            tokio::spawn,
+        ))
+        .data(pool)
+        .finish()
+}
+
+fn pool<'a>(ctx: &Context<'a>) -> ApiResult<&'a PgPool> {
+    data::<PgPool>(ctx)
+}
+
+fn data<'a, T: Send + Sync + 'static>(ctx: &Context<'a>) -> ApiResult<&'a T> {
+    ctx.data::<T>()
+        .map_err(|_| ApiError::internal(format!("the schema lacks {}", std::any::type_name::<T>())))
+}
+
+/// Loads one key through the schema's batch loader `L`.
+async fn load<L, K>(ctx: &Context<'_>, key: K) -> ApiResult<Option<L::Value>>
+where
+    L: Loader<K, Error = async_graphql::Error>,
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+{
+    data::<DataLoader<L>>(ctx)?
+        .load_one(key)
+        .await
+        .map_err(|err| ApiError::internal(err.message))
+}
+
+/// One page of a per-unit list, batched with the other units of the request.
+async fn load_page<Q: PerUnitQuery>(
+    ctx: &Context<'_>,
+    key: PerUnitKey<Q::Filter>,
+) -> ApiResult<Vec<Q::Row>> {
+    Ok(load::<PerUnitLoader<Q>, _>(ctx, key)
+        .await?
+        .unwrap_or_default())
+}
+
+/// Groups rows tagged with their owner's ID.
+fn grouped<T>(rows: impl IntoIterator<Item = (Uuid, T)>) -> HashMap<Uuid, Vec<T>> {
+    let mut groups: HashMap<Uuid, Vec<T>> = HashMap::new();
+    for (owner, row) in rows {
+        groups.entry(owner).or_default().push(row);
+    }
+    groups
+}
+
+/// Defines a loader of records by ID: one `= any($1)` query per batch.
+macro_rules! by_id_loader {
+    ($(#[$doc:meta])* $name:ident, $row:ty, $find:path, $id:ident) => {
+        $(#[$doc])*
+        pub struct $name(PgPool);
+
+        impl Loader<Uuid> for $name {
+            type Value = $row;
+            type Error = async_graphql::Error;
+
+            async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, $row>, Self::Error> {
+                let rows = $find(&self.0, ids).await.map_err(ApiError::from)?;
+                Ok(rows.into_iter().map(|row| (row.$id, row)).collect())
+            }
+        }
+    };
+}
+
+by_id_loader!(
+    /// Workers by ID: entity lookups, candidates, honorees.
+    WorkerLoader,
+    db::workers::WorkerRow,
+    db::workers::find,
+    worker_id
+);
+by_id_loader!(
+    /// Honors by ID (the honor an award created).
+    HonorLoader,
+    db::honors::HonorRow,
+    db::honors::find,
+    honor_id
+);
+by_id_loader!(
+    /// Nominations by ID (the nomination an honor came from).
+    NominationLoader,
+    db::nominations::NominationRow,
+    db::nominations::find,
+    nomination_id
+);
+
+/// Defines a loader of each owner's records: one query per batch of owners.
+macro_rules! grouped_loader {
+    ($(#[$doc:meta])* $name:ident, $row:ty, |$pool:ident, $ids:ident| $fetch:expr) => {
+        $(#[$doc])*
+        pub struct $name(PgPool);
+
+        impl Loader<Uuid> for $name {
+            type Value = Vec<$row>;
+            type Error = async_graphql::Error;
+
+            async fn load(&self, $ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<$row>>, Self::Error> {
+                let $pool = &self.0;
+                Ok(grouped($fetch.await.map_err(ApiError::from)?))
+            }
+        }
+    };
+}
+
+grouped_loader!(
+    /// `Worker.honors`.
+    HonorsOfWorker,
+    db::honors::HonorRow,
+    |pool, ids| async {
+        db::honors::of_workers(pool, ids)
+            .await
+            .map(|rows| rows.into_iter().map(|row| (row.worker_id, row)))
+    }
+);
+grouped_loader!(
+    /// `Worker.nominations`.
+    NominationsOfWorker,
+    db::nominations::NominationRow,
+    |pool, ids| async {
+        db::nominations::of_workers(pool, ids)
+            .await
+            .map(|rows| rows.into_iter().map(|row| (row.worker_id, row)))
+    }
+);
+grouped_loader!(
+    /// `Worker.workstations`.
+    WorkstationsOfWorker,
+    db::workstations::WorkstationRow,
+    |pool, ids| db::workstations::of_residents(pool, ids)
+);
+grouped_loader!(
+    /// `Workstation.residentExperts`.
+    ResidentsOfWorkstation,
+    db::workers::WorkerRow,
+    |pool, ids| db::workstations::residents(pool, ids)
+);
+grouped_loader!(
+    /// `Nomination.history` and `Workstation.history`.
+    HistoryLoader,
+    StatusChange,
+    |pool, ids| db::history::of(pool, ids)
+);
+
+/// The longest search text a filter takes.
+const MAX_SEARCH: usize = 100;
+/// The longest note on a workflow step.
+const MAX_NOTE: usize = 1000;
+
+/// A filter's text as an `ilike` pattern matching it anywhere.
+fn pattern(field: &str, text: Option<&str>) -> ApiResult<Option<String>> {
+    Ok(validate::optional_text(field, text, MAX_SEARCH)?.map(|text| contains_pattern(&text)))
+}
+
+/// A list on a `Unit` takes its unit from the entity and its scope from the field's own
+/// `includeSubtree` argument; the same settings inside the filter would contradict them.
+fn refuse_unit_filter(unit_id: Option<&ID>, include_subtree: Option<bool>) -> ApiResult<()> {
+    if unit_id.is_some() {
+        return Err(ApiError::validation(
+            "filter.unitId",
+            "is implied by the unit this list hangs on; leave it out",
+        ));
+    }
+    if include_subtree.is_some() {
+        return Err(ApiError::validation(
+            "filter.includeSubtree",
+            "is set by the list's own includeSubtree argument; leave it out",
+        ));
+    }
+    Ok(())
+}
+
+/// A record a mutation changes: it must exist, not be archived, and still be at the
+/// version the client read.
+fn for_change<T>(
+    entity: &'static str,
+    id: Uuid,
+    row: Option<T>,
+    expected_version: i32,
+    archived: impl Fn(&T) -> bool,
+    version: impl Fn(&T) -> i32,
+) -> ApiResult<T> {
+    let row = row
+        .filter(|row| !archived(row))
+        .ok_or_else(|| ApiError::not_found(entity, id))?;
+    validate::expected_version(entity, id, expected_version, version(&row))?;
+    Ok(row)
+}
+
+/// A workflow step's optional note.
+fn note(note: Option<&str>) -> ApiResult<Option<String>> {
+    validate::optional_text("note", note, MAX_NOTE)
+}
+
+/// Requires `unit_id` to be known to the replicated tree (any status): references such as
+/// the unit that conferred an old honor may name units merged away since.
+async fn require_known_unit(pool: &PgPool, field: &str, unit_id: Uuid) -> ApiResult<()> {
+    let known = kexie_shared::unit_tree::replicated_units(pool, &[unit_id]).await?;
+    if known.contains_key(&unit_id) {
+        Ok(())
+    } else {
+        Err(ApiError::NotFound {
+            entity: "Unit",
+            id: format!("{unit_id} ({field})"),
+        })
+    }
+}

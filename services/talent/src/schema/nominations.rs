@@ -1,0 +1,489 @@
+//! Nominations (举荐): a unit puts a worker forward for an honor; NOMINATED → SHORTLISTED →
+//! AWARDED or NOT_SELECTED (also NOMINATED → NOT_SELECTED). The award creates the honor
+//! record in the same transaction.
+
+use async_graphql::connection::Connection;
+use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
+use chrono::{DateTime, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use kexie_shared::history::{self, StatusChange};
+use kexie_shared::id::{new_id, parse_id, parse_optional_id};
+use kexie_shared::idempotency::{self, Claim};
+use kexie_shared::page::{connection, PageArgs, PerUnitQuery};
+use kexie_shared::unit_tree::require_active_unit;
+use kexie_shared::{validate, Actor, ApiError, ApiResult};
+
+use super::honors::{honor_write_error, MAX_HONOR_NAME};
+use super::workers::worker_to_reference;
+use super::{
+    for_change, load, pattern, pool, refuse_unit_filter, require_known_unit, HistoryLoader,
+    HonorLoader, NominationLoader, Unit, WorkerLoader,
+};
+use crate::db;
+use crate::db::honors::{HonorFields, HonorRow};
+use crate::db::nominations::{NominationFields, NominationFilter, NominationRow};
+use crate::db::workers::WorkerRow;
+use crate::domain::{current_year, HonorLevel, NominationStatus};
+
+const MAX_REASON: usize = 2000;
+
+/// A nomination (举荐) of a worker for an honor.
+#[Object(name = "Nomination")]
+impl NominationRow {
+    async fn id(&self) -> ID {
+        ID(self.nomination_id.to_string())
+    }
+    /// The nominated worker.
+    async fn candidate(&self, ctx: &Context<'_>) -> ApiResult<WorkerRow> {
+        load::<WorkerLoader, _>(ctx, self.worker_id)
+            .await?
+            .ok_or_else(|| {
+                ApiError::internal(format!("nomination {} names no worker", self.nomination_id))
+            })
+    }
+    /// The honor the worker is put forward for, e.g. 优秀科技工作者.
+    async fn honor_name(&self) -> &str {
+        &self.honor_name
+    }
+    async fn honor_level(&self) -> HonorLevel {
+        self.honor_level
+    }
+    /// The year of the honor.
+    async fn year(&self) -> i32 {
+        self.year
+    }
+    /// 推荐单位
+    async fn nominating_unit(&self) -> Unit {
+        Unit {
+            id: self.nominating_unit_id,
+        }
+    }
+    /// The association that confers the honor, when it is one of the tree's.
+    async fn conferring_unit(&self) -> Option<Unit> {
+        self.conferring_unit_id.map(|id| Unit { id })
+    }
+    /// 推荐理由
+    async fn reason(&self) -> Option<&str> {
+        self.reason.as_deref()
+    }
+    async fn status(&self) -> NominationStatus {
+        self.status
+    }
+    /// The honor record the award created; null until AWARDED.
+    async fn honor(&self, ctx: &Context<'_>) -> ApiResult<Option<HonorRow>> {
+        match self.honor_id {
+            Some(id) => load::<HonorLoader, _>(ctx, id).await,
+            None => Ok(None),
+        }
+    }
+    /// Every step of the workflow, oldest first, with who, when and the note.
+    async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<StatusChange>> {
+        Ok(load::<HistoryLoader, _>(ctx, self.nomination_id)
+            .await?
+            .unwrap_or_default())
+    }
+    /// Increases with every change; send it back as `expectedVersion` when changing.
+    async fn version(&self) -> i32 {
+        self.version
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+    async fn created_by(&self) -> &str {
+        &self.created_by
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.updated_at
+    }
+    async fn updated_by(&self) -> &str {
+        &self.updated_by
+    }
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.archived_at
+    }
+}
+
+/// Which nominations to list.
+#[derive(InputObject, Default)]
+#[graphql(name = "NominationFilter")]
+pub struct NominationFilterInput {
+    /// Made by this unit.
+    pub unit_id: Option<ID>,
+    /// With `unitId`: made by any unit of its subtree.
+    pub include_subtree: Option<bool>,
+    pub statuses: Option<Vec<NominationStatus>>,
+    pub year: Option<i32>,
+    pub levels: Option<Vec<HonorLevel>>,
+    /// Of this candidate.
+    pub worker_id: Option<ID>,
+    /// Part of the honor's name or of the candidate's.
+    pub search: Option<String>,
+    pub include_archived: Option<bool>,
+}
+
+impl NominationFilterInput {
+    fn parse(self) -> ApiResult<NominationFilter> {
+        Ok(NominationFilter {
+            unit_id: parse_optional_id("filter.unitId", self.unit_id.as_ref())?,
+            include_subtree: self.include_subtree.unwrap_or(false),
+            statuses: self.statuses,
+            year: self
+                .year
+                .map(|year| validate::year("filter.year", year))
+                .transpose()?,
+            levels: self.levels,
+            worker_id: parse_optional_id("filter.workerId", self.worker_id.as_ref())?,
+            search: pattern("filter.search", self.search.as_deref())?,
+            include_archived: self.include_archived.unwrap_or(false),
+        })
+    }
+
+    /// The filter of `Unit.nominations`.
+    pub(super) fn for_unit(self, include_subtree: bool) -> ApiResult<NominationFilter> {
+        refuse_unit_filter(self.unit_id.as_ref(), self.include_subtree)?;
+        Ok(NominationFilter {
+            include_subtree,
+            ..self.parse()?
+        })
+    }
+}
+
+/// `Unit.nominations` for a batch of units.
+pub struct NominationsOfUnit(pub PgPool);
+
+impl PerUnitQuery for NominationsOfUnit {
+    type Filter = NominationFilter;
+    type Row = NominationRow;
+
+    async fn fetch(
+        &self,
+        unit_ids: &[Uuid],
+        filter: &NominationFilter,
+        page: PageArgs,
+    ) -> ApiResult<Vec<(Uuid, NominationRow)>> {
+        Ok(db::nominations::of_units(&self.0, unit_ids, filter, page).await?)
+    }
+}
+
+#[derive(Default)]
+pub struct NominationQuery;
+
+#[Object]
+impl NominationQuery {
+    /// A nomination by ID (archived ones too); null when there is none.
+    async fn nomination(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<NominationRow>> {
+        load::<NominationLoader, _>(ctx, parse_id("id", &id)?).await
+    }
+
+    /// Nominations, newest first.
+    async fn nominations(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<NominationFilterInput>,
+        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, NominationRow>> {
+        let page = PageArgs::parse(first, after)?;
+        let filter = filter.unwrap_or_default().parse()?;
+        let rows = db::nominations::list(pool(ctx)?, &filter, page).await?;
+        Ok(connection(rows, &page, |row| row.nomination_id))
+    }
+}
+
+/// A new nomination; it starts NOMINATED.
+#[derive(InputObject)]
+pub struct CreateNominationInput {
+    /// The worker put forward.
+    pub candidate_id: ID,
+    pub honor_name: String,
+    pub honor_level: HonorLevel,
+    /// The year of the honor: at most next year.
+    pub year: i32,
+    /// The active unit making the nomination.
+    pub nominating_unit_id: ID,
+    /// The association conferring the honor, if it is one of the tree's.
+    pub conferring_unit_id: Option<ID>,
+    /// 推荐理由
+    pub reason: Option<String>,
+    /// A retried create with the same key returns the first nomination and writes nothing.
+    pub idempotency_key: Option<String>,
+}
+
+/// Corrections to an open nomination; absent fields stay as they are, null clears an
+/// optional one.
+#[derive(InputObject, Default)]
+pub struct UpdateNominationInput {
+    pub honor_name: Option<String>,
+    pub honor_level: Option<HonorLevel>,
+    pub year: Option<i32>,
+    pub nominating_unit_id: Option<ID>,
+    pub conferring_unit_id: MaybeUndefined<ID>,
+    pub reason: MaybeUndefined<String>,
+}
+
+/// Validated nomination fields.
+struct ValidNomination {
+    honor_name: String,
+    honor_level: HonorLevel,
+    year: i32,
+    nominating_unit_id: Uuid,
+    conferring_unit_id: Option<Uuid>,
+    reason: Option<String>,
+}
+
+impl ValidNomination {
+    fn parse(
+        honor_name: &str,
+        honor_level: HonorLevel,
+        year: i32,
+        nominating_unit_id: Uuid,
+        conferring_unit_id: Option<Uuid>,
+        reason: Option<&str>,
+    ) -> ApiResult<Self> {
+        validate::year("year", year)?;
+        let latest = current_year() + 1;
+        if year > latest {
+            return Err(ApiError::validation(
+                "year",
+                format!("nominations are made for honors up to {latest}"),
+            ));
+        }
+        Ok(ValidNomination {
+            honor_name: validate::text("honorName", honor_name, MAX_HONOR_NAME)?,
+            honor_level,
+            year,
+            nominating_unit_id,
+            conferring_unit_id,
+            reason: validate::optional_text("reason", reason, MAX_REASON)?,
+        })
+    }
+
+    fn fields(&self) -> NominationFields<'_> {
+        NominationFields {
+            honor_name: &self.honor_name,
+            honor_level: self.honor_level,
+            year: self.year,
+            nominating_unit_id: self.nominating_unit_id,
+            conferring_unit_id: self.conferring_unit_id,
+            reason: self.reason.as_deref(),
+        }
+    }
+}
+
+fn nomination_write_error(err: sqlx::Error, honor_name: &str, year: i32) -> ApiError {
+    match kexie_shared::error::violated_constraint(&err) {
+        Some("nomination_worker_honor_year_key") => ApiError::Duplicate(format!(
+            "the candidate is already nominated for {honor_name} in {year}"
+        )),
+        _ => err.into(),
+    }
+}
+
+async fn nomination_for_change(
+    conn: &mut sqlx::PgConnection,
+    id: Uuid,
+    expected_version: i32,
+) -> ApiResult<NominationRow> {
+    let row = db::nominations::get_for_update(conn, id).await?;
+    for_change(
+        "Nomination",
+        id,
+        row,
+        expected_version,
+        |row| row.archived_at.is_some(),
+        |row| row.version,
+    )
+}
+
+#[derive(Default)]
+pub struct NominationMutation;
+
+#[Object]
+impl NominationMutation {
+    async fn create_nomination(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateNominationInput,
+    ) -> ApiResult<NominationRow> {
+        let pool = pool(ctx)?;
+        let actor = Actor::of(ctx);
+        let worker_id = parse_id("candidateId", &input.candidate_id)?;
+        let nomination = ValidNomination::parse(
+            &input.honor_name,
+            input.honor_level,
+            input.year,
+            parse_id("nominatingUnitId", &input.nominating_unit_id)?,
+            parse_optional_id("conferringUnitId", input.conferring_unit_id.as_ref())?,
+            input.reason.as_deref(),
+        )?;
+        let id = new_id();
+        let mut tx = pool.begin().await?;
+        if let Claim::Existing(existing) = idempotency::claim(
+            &mut tx,
+            "createNomination",
+            &actor,
+            input.idempotency_key.as_deref(),
+            id,
+        )
+        .await?
+        {
+            tx.rollback().await?;
+            return db::nominations::find(pool, &[existing])
+                .await?
+                .pop()
+                .ok_or_else(|| ApiError::not_found("Nomination", existing));
+        }
+        worker_to_reference(&mut tx, worker_id).await?;
+        require_active_unit(pool, "nominatingUnitId", nomination.nominating_unit_id).await?;
+        if let Some(unit_id) = nomination.conferring_unit_id {
+            require_known_unit(pool, "conferringUnitId", unit_id).await?;
+        }
+        let created =
+            db::nominations::insert(&mut tx, id, worker_id, &nomination.fields(), &actor.subject)
+                .await
+                .map_err(|err| {
+                    nomination_write_error(err, &nomination.honor_name, nomination.year)
+                })?;
+        history::record(
+            &mut tx,
+            id,
+            None,
+            NominationStatus::Nominated.as_str(),
+            &actor,
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    /// Corrects a nomination still under review (NOMINATED or SHORTLISTED).
+    async fn update_nomination(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: UpdateNominationInput,
+    ) -> ApiResult<NominationRow> {
+        let pool = pool(ctx)?;
+        let actor = Actor::of(ctx);
+        let nomination_id = parse_id("id", &id)?;
+        let nominating_unit_id =
+            parse_optional_id("nominatingUnitId", input.nominating_unit_id.as_ref())?;
+        let conferring_unit_id = match input.conferring_unit_id {
+            MaybeUndefined::Undefined => None,
+            MaybeUndefined::Null => Some(None),
+            MaybeUndefined::Value(id) => Some(Some(parse_id("conferringUnitId", &id)?)),
+        };
+        let mut tx = pool.begin().await?;
+        let current = nomination_for_change(&mut tx, nomination_id, expected_version).await?;
+        if !current.status.is_open() {
+            return Err(ApiError::validation(
+                "id",
+                format!(
+                    "the nomination is decided ({}) and can no longer be changed",
+                    current.status.as_str()
+                ),
+            ));
+        }
+        let reason = validate::patch(input.reason, current.reason.clone());
+        let nomination = ValidNomination::parse(
+            input.honor_name.as_deref().unwrap_or(&current.honor_name),
+            input.honor_level.unwrap_or(current.honor_level),
+            input.year.unwrap_or(current.year),
+            nominating_unit_id.unwrap_or(current.nominating_unit_id),
+            conferring_unit_id.unwrap_or(current.conferring_unit_id),
+            reason.as_deref(),
+        )?;
+        if nomination.nominating_unit_id != current.nominating_unit_id {
+            require_active_unit(pool, "nominatingUnitId", nomination.nominating_unit_id).await?;
+        }
+        if let Some(unit_id) = nomination.conferring_unit_id {
+            if Some(unit_id) != current.conferring_unit_id {
+                require_known_unit(pool, "conferringUnitId", unit_id).await?;
+            }
+        }
+        let updated =
+            db::nominations::update(&mut tx, nomination_id, &nomination.fields(), &actor.subject)
+                .await
+                .map_err(|err| {
+                    nomination_write_error(err, &nomination.honor_name, nomination.year)
+                })?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    /// Moves a nomination one step on. AWARDED creates the honor record (linked as
+    /// `honor`) in the same transaction.
+    async fn transition_nomination(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        to: NominationStatus,
+        note: Option<String>,
+    ) -> ApiResult<NominationRow> {
+        let pool = pool(ctx)?;
+        let actor = Actor::of(ctx);
+        let nomination_id = parse_id("id", &id)?;
+        let note = super::note(note.as_deref())?;
+        let mut tx = pool.begin().await?;
+        let current = nomination_for_change(&mut tx, nomination_id, expected_version).await?;
+        let to = current.status.transition(to)?;
+        let honor_id = if to == NominationStatus::Awarded {
+            let honor = HonorFields {
+                name: &current.honor_name,
+                level: current.honor_level,
+                year: current.year,
+                conferring_unit_id: current.conferring_unit_id,
+            };
+            let created = db::honors::insert(
+                &mut tx,
+                new_id(),
+                current.worker_id,
+                &honor,
+                Some(nomination_id),
+                &actor.subject,
+            )
+            .await
+            .map_err(|err| honor_write_error(err, &current.honor_name, current.year))?;
+            Some(created.honor_id)
+        } else {
+            None
+        };
+        let updated =
+            db::nominations::set_status(&mut tx, nomination_id, to, honor_id, &actor.subject)
+                .await?;
+        history::record(
+            &mut tx,
+            nomination_id,
+            Some(current.status.as_str()),
+            to.as_str(),
+            &actor,
+            note.as_deref(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    /// Archives a nomination made by mistake: left out of lists from now on. The honor an
+    /// award created stays.
+    async fn archive_nomination(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+    ) -> ApiResult<NominationRow> {
+        let pool = pool(ctx)?;
+        let actor = Actor::of(ctx);
+        let nomination_id = parse_id("id", &id)?;
+        let mut tx = pool.begin().await?;
+        nomination_for_change(&mut tx, nomination_id, expected_version).await?;
+        let archived = db::nominations::archive(&mut tx, nomination_id, &actor.subject).await?;
+        tx.commit().await?;
+        Ok(archived)
+    }
+}

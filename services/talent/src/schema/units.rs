@@ -1,0 +1,139 @@
+//! `Unit` (owned by organizations) as this subgraph extends it: the workers, honors,
+//! nominations and workstations of each unit, batched over a whole `_entities` call.
+
+use async_graphql::connection::Connection;
+use async_graphql::{Context, Object, ID};
+use uuid::Uuid;
+
+use kexie_shared::id::parse_id;
+use kexie_shared::page::{connection, PageArgs, PerUnitKey};
+use kexie_shared::ApiResult;
+
+use super::honors::{HonorFilterInput, HonorsOfUnit};
+use super::load_page;
+use super::nominations::{NominationFilterInput, NominationsOfUnit};
+use super::workers::{WorkerFilterInput, WorkersOfUnit};
+use super::workstations::{WorkstationFilterInput, WorkstationsOfUnit};
+use crate::db::honors::HonorRow;
+use crate::db::nominations::NominationRow;
+use crate::db::workers::WorkerRow;
+use crate::db::workstations::WorkstationRow;
+
+/// A unit of the association tree (owned by organizations), with this subgraph's lists.
+#[derive(Clone, Copy, Debug)]
+pub struct Unit {
+    pub id: Uuid,
+}
+
+#[Object]
+impl Unit {
+    async fn id(&self) -> ID {
+        ID(self.id.to_string())
+    }
+
+    /// S&T workers at home in the unit (with `includeSubtree`, in any unit below it too),
+    /// newest first.
+    async fn workers(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<WorkerFilterInput>,
+        #[graphql(default_with = "Some(false)")] include_subtree: Option<bool>,
+        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, WorkerRow>> {
+        let page = PageArgs::parse(first, after)?;
+        let filter = filter
+            .unwrap_or_default()
+            .for_unit(include_subtree.unwrap_or(false))?;
+        let key = PerUnitKey {
+            unit_id: self.id,
+            filter,
+            page,
+        };
+        let rows = load_page::<WorkersOfUnit>(ctx, key).await?;
+        Ok(connection(rows, &page, |row| row.worker_id))
+    }
+
+    /// Honors of the workers at home in the unit (with `includeSubtree`, in any unit below
+    /// it too), newest first.
+    async fn honors(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<HonorFilterInput>,
+        #[graphql(default_with = "Some(false)")] include_subtree: Option<bool>,
+        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, HonorRow>> {
+        let page = PageArgs::parse(first, after)?;
+        let filter = filter
+            .unwrap_or_default()
+            .for_unit(include_subtree.unwrap_or(false))?;
+        let key = PerUnitKey {
+            unit_id: self.id,
+            filter,
+            page,
+        };
+        let rows = load_page::<HonorsOfUnit>(ctx, key).await?;
+        Ok(connection(rows, &page, |row| row.honor_id))
+    }
+
+    /// Nominations the unit made (with `includeSubtree`, those of any unit below it too),
+    /// newest first.
+    async fn nominations(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<NominationFilterInput>,
+        #[graphql(default_with = "Some(false)")] include_subtree: Option<bool>,
+        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, NominationRow>> {
+        let page = PageArgs::parse(first, after)?;
+        let filter = filter
+            .unwrap_or_default()
+            .for_unit(include_subtree.unwrap_or(false))?;
+        let key = PerUnitKey {
+            unit_id: self.id,
+            filter,
+            page,
+        };
+        let rows = load_page::<NominationsOfUnit>(ctx, key).await?;
+        Ok(connection(rows, &page, |row| row.nomination_id))
+    }
+
+    /// Workstations the unit hosts (with `includeSubtree`, those of any unit below it too),
+    /// newest first.
+    async fn workstations(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<WorkstationFilterInput>,
+        #[graphql(default_with = "Some(false)")] include_subtree: Option<bool>,
+        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, WorkstationRow>> {
+        let page = PageArgs::parse(first, after)?;
+        let filter = filter
+            .unwrap_or_default()
+            .for_unit(include_subtree.unwrap_or(false))?;
+        let key = PerUnitKey {
+            unit_id: self.id,
+            filter,
+            page,
+        };
+        let rows = load_page::<WorkstationsOfUnit>(ctx, key).await?;
+        Ok(connection(rows, &page, |row| row.workstation_id))
+    }
+}
+
+/// The unit entity resolver: no SQL, the lists resolve in batches when asked for.
+#[derive(Default)]
+pub struct UnitQuery;
+
+#[Object]
+impl UnitQuery {
+    #[graphql(entity)]
+    async fn find_unit_by_id(&self, id: ID) -> ApiResult<Unit> {
+        Ok(Unit {
+            id: parse_id("id", &id)?,
+        })
+    }
+}

@@ -1,0 +1,486 @@
+//! Workstations (工作站): 院士专家工作站, 博士创新工作站, 科技专家企业工作站 and 科技小院, hosted by
+//! a unit (often for an enterprise), with resident experts; ACTIVE ⇄ SUSPENDED, → CLOSED.
+
+use async_graphql::connection::Connection;
+use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
+use chrono::{DateTime, Duration, NaiveDate, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use kexie_shared::history::{self, StatusChange};
+use kexie_shared::id::{new_id, parse_id, parse_optional_id};
+use kexie_shared::idempotency::{self, Claim};
+use kexie_shared::page::{connection, PageArgs, PerUnitQuery};
+use kexie_shared::unit_tree::require_active_unit;
+use kexie_shared::{validate, Actor, ApiError, ApiResult};
+
+use super::workers::worker_to_reference;
+use super::{
+    for_change, load, pattern, pool, refuse_unit_filter, HistoryLoader, ResidentsOfWorkstation,
+    Unit,
+};
+use crate::db;
+use crate::db::workers::WorkerRow;
+use crate::db::workstations::{WorkstationFields, WorkstationFilter, WorkstationRow};
+use crate::domain::{CertificationLevel, WorkstationKind, WorkstationStatus};
+
+const MAX_NAME: usize = 100;
+const MAX_HOST_ENTERPRISE: usize = 100;
+
+/// A workstation (工作站).
+#[Object(name = "Workstation")]
+impl WorkstationRow {
+    async fn id(&self) -> ID {
+        ID(self.workstation_id.to_string())
+    }
+    async fn kind(&self) -> WorkstationKind {
+        self.kind
+    }
+    async fn name(&self) -> &str {
+        &self.name
+    }
+    /// The association the workstation is registered with.
+    async fn host_unit(&self) -> Unit {
+        Unit {
+            id: self.host_unit_id,
+        }
+    }
+    /// The enterprise (or cooperative, school, hospital) it works in.
+    async fn host_enterprise(&self) -> Option<&str> {
+        self.host_enterprise.as_deref()
+    }
+    /// Provincial certification (省级认证) is what the targets count.
+    async fn certification(&self) -> CertificationLevel {
+        self.certification
+    }
+    async fn founded_on(&self) -> Option<NaiveDate> {
+        self.founded_on
+    }
+    async fn status(&self) -> WorkstationStatus {
+        self.status
+    }
+    /// 入站专家, longest resident first (archived workers left out).
+    async fn resident_experts(&self, ctx: &Context<'_>) -> ApiResult<Vec<WorkerRow>> {
+        Ok(load::<ResidentsOfWorkstation, _>(ctx, self.workstation_id)
+            .await?
+            .unwrap_or_default())
+    }
+    /// Every status change, oldest first, with who, when and the note.
+    async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<StatusChange>> {
+        Ok(load::<HistoryLoader, _>(ctx, self.workstation_id)
+            .await?
+            .unwrap_or_default())
+    }
+    /// Increases with every change (residents included); send it back as `expectedVersion`.
+    async fn version(&self) -> i32 {
+        self.version
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.created_at
+    }
+    async fn created_by(&self) -> &str {
+        &self.created_by
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.updated_at
+    }
+    async fn updated_by(&self) -> &str {
+        &self.updated_by
+    }
+    async fn archived_at(&self) -> Option<DateTime<Utc>> {
+        self.archived_at
+    }
+}
+
+/// Which workstations to list.
+#[derive(InputObject, Default)]
+#[graphql(name = "WorkstationFilter")]
+pub struct WorkstationFilterInput {
+    /// Hosted by this unit.
+    pub unit_id: Option<ID>,
+    /// With `unitId`: hosted by any unit of its subtree.
+    pub include_subtree: Option<bool>,
+    pub kinds: Option<Vec<WorkstationKind>>,
+    pub certifications: Option<Vec<CertificationLevel>>,
+    pub statuses: Option<Vec<WorkstationStatus>>,
+    /// Founded on or after this day.
+    pub founded_from: Option<NaiveDate>,
+    /// Founded on or before this day.
+    pub founded_to: Option<NaiveDate>,
+    /// Part of the name or of the host enterprise.
+    pub search: Option<String>,
+    pub include_archived: Option<bool>,
+}
+
+impl WorkstationFilterInput {
+    fn parse(self) -> ApiResult<WorkstationFilter> {
+        validate::date_order("filter.foundedTo", self.founded_from, self.founded_to)?;
+        Ok(WorkstationFilter {
+            unit_id: parse_optional_id("filter.unitId", self.unit_id.as_ref())?,
+            include_subtree: self.include_subtree.unwrap_or(false),
+            kinds: self.kinds,
+            certifications: self.certifications,
+            statuses: self.statuses,
+            founded_from: self.founded_from,
+            founded_to: self.founded_to,
+            search: pattern("filter.search", self.search.as_deref())?,
+            include_archived: self.include_archived.unwrap_or(false),
+        })
+    }
+
+    /// The filter of `Unit.workstations`.
+    pub(super) fn for_unit(self, include_subtree: bool) -> ApiResult<WorkstationFilter> {
+        refuse_unit_filter(self.unit_id.as_ref(), self.include_subtree)?;
+        Ok(WorkstationFilter {
+            include_subtree,
+            ..self.parse()?
+        })
+    }
+}
+
+/// `Unit.workstations` for a batch of units.
+pub struct WorkstationsOfUnit(pub PgPool);
+
+impl PerUnitQuery for WorkstationsOfUnit {
+    type Filter = WorkstationFilter;
+    type Row = WorkstationRow;
+
+    async fn fetch(
+        &self,
+        unit_ids: &[Uuid],
+        filter: &WorkstationFilter,
+        page: PageArgs,
+    ) -> ApiResult<Vec<(Uuid, WorkstationRow)>> {
+        Ok(db::workstations::of_units(&self.0, unit_ids, filter, page).await?)
+    }
+}
+
+#[derive(Default)]
+pub struct WorkstationQuery;
+
+#[Object]
+impl WorkstationQuery {
+    /// A workstation by ID (archived ones too); null when there is none.
+    async fn workstation(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<WorkstationRow>> {
+        Ok(db::workstations::find(pool(ctx)?, &[parse_id("id", &id)?])
+            .await?
+            .pop())
+    }
+
+    /// Workstations, newest first.
+    async fn workstations(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<WorkstationFilterInput>,
+        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, WorkstationRow>> {
+        let page = PageArgs::parse(first, after)?;
+        let filter = filter.unwrap_or_default().parse()?;
+        let rows = db::workstations::list(pool(ctx)?, &filter, page).await?;
+        Ok(connection(rows, &page, |row| row.workstation_id))
+    }
+}
+
+/// A new workstation; it starts ACTIVE.
+#[derive(InputObject)]
+pub struct CreateWorkstationInput {
+    pub kind: WorkstationKind,
+    pub name: String,
+    /// The active unit it is registered with.
+    pub host_unit_id: ID,
+    pub host_enterprise: Option<String>,
+    #[graphql(default_with = "CertificationLevel::None")]
+    pub certification: CertificationLevel,
+    /// Not in the future.
+    pub founded_on: Option<NaiveDate>,
+    /// A retried create with the same key returns the first workstation and writes nothing.
+    pub idempotency_key: Option<String>,
+}
+
+/// Changes to a workstation; absent fields stay as they are, null clears an optional one.
+#[derive(InputObject, Default)]
+pub struct UpdateWorkstationInput {
+    pub kind: Option<WorkstationKind>,
+    pub name: Option<String>,
+    /// Moves the workstation to another active unit.
+    pub host_unit_id: Option<ID>,
+    pub host_enterprise: MaybeUndefined<String>,
+    pub certification: Option<CertificationLevel>,
+    pub founded_on: MaybeUndefined<NaiveDate>,
+}
+
+/// Validated workstation fields.
+struct ValidWorkstation {
+    kind: WorkstationKind,
+    name: String,
+    host_unit_id: Uuid,
+    host_enterprise: Option<String>,
+    certification: CertificationLevel,
+    founded_on: Option<NaiveDate>,
+}
+
+impl ValidWorkstation {
+    fn parse(
+        kind: WorkstationKind,
+        name: &str,
+        host_unit_id: Uuid,
+        host_enterprise: Option<&str>,
+        certification: CertificationLevel,
+        founded_on: Option<NaiveDate>,
+    ) -> ApiResult<Self> {
+        // Today in China, where the associations record their dates.
+        let today = (Utc::now() + Duration::hours(8)).date_naive();
+        if let Some(founded_on) = founded_on {
+            if founded_on > today {
+                return Err(ApiError::validation(
+                    "foundedOn",
+                    format!("{founded_on} is in the future"),
+                ));
+            }
+        }
+        Ok(ValidWorkstation {
+            kind,
+            name: validate::text("name", name, MAX_NAME)?,
+            host_unit_id,
+            host_enterprise: validate::optional_text(
+                "hostEnterprise",
+                host_enterprise,
+                MAX_HOST_ENTERPRISE,
+            )?,
+            certification,
+            founded_on,
+        })
+    }
+
+    fn fields(&self) -> WorkstationFields<'_> {
+        WorkstationFields {
+            kind: self.kind,
+            name: &self.name,
+            host_unit_id: self.host_unit_id,
+            host_enterprise: self.host_enterprise.as_deref(),
+            certification: self.certification,
+            founded_on: self.founded_on,
+        }
+    }
+}
+
+async fn workstation_for_change(
+    conn: &mut sqlx::PgConnection,
+    id: Uuid,
+    expected_version: i32,
+) -> ApiResult<WorkstationRow> {
+    let row = db::workstations::get_for_update(conn, id).await?;
+    for_change(
+        "Workstation",
+        id,
+        row,
+        expected_version,
+        |row| row.archived_at.is_some(),
+        |row| row.version,
+    )
+}
+
+/// Residents come and go only while a workstation has not closed.
+fn require_not_closed(workstation: &WorkstationRow) -> ApiResult<()> {
+    if workstation.status == WorkstationStatus::Closed {
+        return Err(ApiError::validation(
+            "workstationId",
+            format!("workstation {} is CLOSED", workstation.name),
+        ));
+    }
+    Ok(())
+}
+
+#[derive(Default)]
+pub struct WorkstationMutation;
+
+#[Object]
+impl WorkstationMutation {
+    async fn create_workstation(
+        &self,
+        ctx: &Context<'_>,
+        input: CreateWorkstationInput,
+    ) -> ApiResult<WorkstationRow> {
+        let pool = pool(ctx)?;
+        let actor = Actor::of(ctx);
+        let workstation = ValidWorkstation::parse(
+            input.kind,
+            &input.name,
+            parse_id("hostUnitId", &input.host_unit_id)?,
+            input.host_enterprise.as_deref(),
+            input.certification,
+            input.founded_on,
+        )?;
+        let id = new_id();
+        let mut tx = pool.begin().await?;
+        if let Claim::Existing(existing) = idempotency::claim(
+            &mut tx,
+            "createWorkstation",
+            &actor,
+            input.idempotency_key.as_deref(),
+            id,
+        )
+        .await?
+        {
+            tx.rollback().await?;
+            return db::workstations::find(pool, &[existing])
+                .await?
+                .pop()
+                .ok_or_else(|| ApiError::not_found("Workstation", existing));
+        }
+        require_active_unit(pool, "hostUnitId", workstation.host_unit_id).await?;
+        let created =
+            db::workstations::insert(&mut tx, id, &workstation.fields(), &actor.subject).await?;
+        history::record(
+            &mut tx,
+            id,
+            None,
+            WorkstationStatus::Active.as_str(),
+            &actor,
+            None,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(created)
+    }
+
+    async fn update_workstation(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        input: UpdateWorkstationInput,
+    ) -> ApiResult<WorkstationRow> {
+        let pool = pool(ctx)?;
+        let actor = Actor::of(ctx);
+        let workstation_id = parse_id("id", &id)?;
+        let host_unit_id = parse_optional_id("hostUnitId", input.host_unit_id.as_ref())?;
+        let mut tx = pool.begin().await?;
+        let current = workstation_for_change(&mut tx, workstation_id, expected_version).await?;
+        let host_enterprise =
+            validate::patch(input.host_enterprise, current.host_enterprise.clone());
+        let workstation = ValidWorkstation::parse(
+            input.kind.unwrap_or(current.kind),
+            input.name.as_deref().unwrap_or(&current.name),
+            host_unit_id.unwrap_or(current.host_unit_id),
+            host_enterprise.as_deref(),
+            input.certification.unwrap_or(current.certification),
+            validate::patch(input.founded_on, current.founded_on),
+        )?;
+        if workstation.host_unit_id != current.host_unit_id {
+            require_active_unit(pool, "hostUnitId", workstation.host_unit_id).await?;
+        }
+        let updated = db::workstations::update(
+            &mut tx,
+            workstation_id,
+            &workstation.fields(),
+            &actor.subject,
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    /// Suspends, resumes or closes a workstation; CLOSED is final.
+    async fn transition_workstation(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+        to: WorkstationStatus,
+        note: Option<String>,
+    ) -> ApiResult<WorkstationRow> {
+        let pool = pool(ctx)?;
+        let actor = Actor::of(ctx);
+        let workstation_id = parse_id("id", &id)?;
+        let note = super::note(note.as_deref())?;
+        let mut tx = pool.begin().await?;
+        let current = workstation_for_change(&mut tx, workstation_id, expected_version).await?;
+        let to = current.status.transition(to)?;
+        let updated =
+            db::workstations::set_status(&mut tx, workstation_id, to, &actor.subject).await?;
+        history::record(
+            &mut tx,
+            workstation_id,
+            Some(current.status.as_str()),
+            to.as_str(),
+            &actor,
+            note.as_deref(),
+        )
+        .await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    async fn archive_workstation(
+        &self,
+        ctx: &Context<'_>,
+        id: ID,
+        expected_version: i32,
+    ) -> ApiResult<WorkstationRow> {
+        let pool = pool(ctx)?;
+        let actor = Actor::of(ctx);
+        let workstation_id = parse_id("id", &id)?;
+        let mut tx = pool.begin().await?;
+        workstation_for_change(&mut tx, workstation_id, expected_version).await?;
+        let archived = db::workstations::archive(&mut tx, workstation_id, &actor.subject).await?;
+        tx.commit().await?;
+        Ok(archived)
+    }
+
+    /// Makes a worker a resident expert (入站专家) of a workstation that has not closed.
+    async fn add_resident_expert(
+        &self,
+        ctx: &Context<'_>,
+        workstation_id: ID,
+        expected_version: i32,
+        worker_id: ID,
+    ) -> ApiResult<WorkstationRow> {
+        let pool = pool(ctx)?;
+        let actor = Actor::of(ctx);
+        let workstation_id = parse_id("workstationId", &workstation_id)?;
+        let worker_id = parse_id("workerId", &worker_id)?;
+        let mut tx = pool.begin().await?;
+        let workstation = workstation_for_change(&mut tx, workstation_id, expected_version).await?;
+        require_not_closed(&workstation)?;
+        let worker = worker_to_reference(&mut tx, worker_id).await?;
+        if !db::workstations::add_resident(&mut tx, workstation_id, worker_id, &actor.subject)
+            .await?
+        {
+            return Err(ApiError::Duplicate(format!(
+                "{} is already a resident expert of {}",
+                worker.name, workstation.name
+            )));
+        }
+        let updated = db::workstations::touch(&mut tx, workstation_id, &actor.subject).await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+
+    /// Ends a worker's residency in a workstation that has not closed.
+    async fn remove_resident_expert(
+        &self,
+        ctx: &Context<'_>,
+        workstation_id: ID,
+        expected_version: i32,
+        worker_id: ID,
+    ) -> ApiResult<WorkstationRow> {
+        let pool = pool(ctx)?;
+        let actor = Actor::of(ctx);
+        let workstation_id = parse_id("workstationId", &workstation_id)?;
+        let worker_id = parse_id("workerId", &worker_id)?;
+        let mut tx = pool.begin().await?;
+        let workstation = workstation_for_change(&mut tx, workstation_id, expected_version).await?;
+        require_not_closed(&workstation)?;
+        if !db::workstations::remove_resident(&mut tx, workstation_id, worker_id).await? {
+            return Err(ApiError::NotFound {
+                entity: "Resident expert",
+                id: format!("{worker_id} of workstation {}", workstation.name),
+            });
+        }
+        let updated = db::workstations::touch(&mut tx, workstation_id, &actor.subject).await?;
+        tx.commit().await?;
+        Ok(updated)
+    }
+}

@@ -1,0 +1,11 @@
+//! The talent subgraph as a front-end team and the gateway use it, against real
+//! PostgreSQL and Redis: a fresh database and Redis namespace per test.
+
+mod honors;
+mod nominations;
+mod sdl;
+mod seed;
+mod support;
+mod units;
+mod workers;
+mod workstations;
