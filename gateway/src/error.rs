@@ -30,6 +30,8 @@ pub mod codes {
     pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
     /// The operation exceeds the gateway's limits (size or depth after fragment expansion).
     pub const OPERATION_TOO_COMPLEX: &str = "OPERATION_TOO_COMPLEX";
+    /// Introspection was asked of a gateway configured not to answer it.
+    pub const INTROSPECTION_DISABLED: &str = "INTROSPECTION_DISABLED";
     /// Subscriptions are not served over this transport.
     pub const SUBSCRIPTION_NOT_SUPPORTED: &str = "SUBSCRIPTION_NOT_SUPPORTED";
     /// The planner could not plan a valid operation.

@@ -284,7 +284,7 @@ impl<'a> Projection<'a> {
                 }
                 self.field_error(
                     "Introspection is disabled on this gateway.".to_string(),
-                    codes::GRAPHQL_VALIDATION_FAILED,
+                    codes::INTROSPECTION_DISABLED,
                     field,
                 );
                 self.out.extend_from_slice(b"null");
@@ -297,10 +297,7 @@ impl<'a> Projection<'a> {
             self.out.extend_from_slice(b"null");
             return Ok(());
         };
-        let schema = self.schema;
-        let ty: &TypeRef = &definition.ty;
-        let _ = schema;
-        self.value(object.get(key), ty, fields, type_name)
+        self.value(object.get(key), &definition.ty, fields, type_name)
     }
 
     /// Writes a value of type `ty`; a null in a non-null position bubbles.

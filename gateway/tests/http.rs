@@ -81,6 +81,26 @@ async fn a_query_over_post_or_get_is_answered_with_the_media_type_asked_for() {
 }
 
 #[tokio::test]
+async fn response_fields_keep_the_order_of_the_query() {
+    let url = organizations_stub().await;
+    let gateway = gateway("hub.graphql", &[("organizations", &url)]).await;
+    let (status, _, text) = post_raw(
+        &gateway,
+        r#"{"query":"{ z: __typename unit(id: \"1\") { name } a: __typename }"}"#,
+        &[("content-type", "application/json")],
+    )
+    .await;
+    assert_eq!(
+        (status, text.as_str()),
+        (
+            200,
+            r#"{"data":{"z":"Query","unit":{"name":"市科协"},"a":"Query"}}"#
+        )
+    );
+    gateway.stop().await;
+}
+
+#[tokio::test]
 async fn requests_that_are_not_well_formed_get_400_whatever_the_media_type() {
     let gateway = gateway("hub.graphql", &[]).await;
     for (request, message) in [

@@ -63,6 +63,24 @@ pub async fn json_subgraph(
     (serve(router).await, received)
 }
 
+/// A federated subgraph stub: root operations get `root` as their data (whatever they
+/// select: the gateway projects what the client asked for), `_entities` requests get
+/// `resolve(representation)` for each representation.
+pub async fn entity_subgraph(
+    root: Value,
+    resolve: impl Fn(&Value) -> Value + Send + Sync + 'static,
+) -> (String, Received) {
+    json_subgraph(move |body| {
+        if query_of(body).contains("_entities") {
+            let entities: Vec<Value> = representations(body).iter().map(&resolve).collect();
+            serde_json::json!({"data": {"_entities": entities}})
+        } else {
+            serde_json::json!({"data": root})
+        }
+    })
+    .await
+}
+
 /// A subgraph that answers each request with `respond(body)` once the test lets it: each
 /// answer waits for a permit of the returned semaphore.
 pub async fn gated_subgraph(

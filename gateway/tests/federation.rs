@@ -1,0 +1,342 @@
+//! Federation v2 semantics through hand-written supergraphs and stub subgraphs that record
+//! what the gateway asked them: keys of every shape, entity chains, `@requires`,
+//! `@provides`, `@external`, `@shareable`, `@override`, `@interfaceObject`, interfaces
+//! and unions across subgraphs.
+
+mod common;
+
+use common::{entity_subgraph, gateway, post, query_of, representations};
+use serde_json::{json, Value};
+
+fn unit(id: &str) -> Value {
+    let (code, name) = match id {
+        "2" => ("D-EAST", "东区科协"),
+        _ => ("D-WEST", "西区科协"),
+    };
+    json!({"__typename": "Unit", "id": id, "code": code, "name": name})
+}
+
+#[tokio::test]
+async fn compound_keys_are_represented_with_every_field() {
+    let (organizations, _) = entity_subgraph(
+        json!({"terms": [
+            {"__typename": "Term", "unitId": "2", "number": 3, "endsOn": "2027-06-30"},
+            {"__typename": "Term", "unitId": "3", "number": 1, "endsOn": null}
+        ]}),
+        |_| Value::Null,
+    )
+    .await;
+    let (talent, received) = entity_subgraph(
+        json!({}),
+        |term| json!({"nominees": if term["unitId"] == "2" { 4 } else { 0 }}),
+    )
+    .await;
+    let gateway = gateway(
+        "keys.graphql",
+        &[("organizations", &organizations), ("talent", &talent)],
+    )
+    .await;
+    let response = post(&gateway, "{ terms { number endsOn nominees } }", json!({})).await;
+    assert_eq!(
+        response,
+        json!({"data": {"terms": [
+            {"number": 3, "endsOn": "2027-06-30", "nominees": 4},
+            {"number": 1, "endsOn": null, "nominees": 0}
+        ]}})
+    );
+    assert_eq!(
+        representations(&received.all()[0]),
+        vec![
+            json!({"__typename": "Term", "unitId": "2", "number": 3}),
+            json!({"__typename": "Term", "unitId": "3", "number": 1})
+        ]
+    );
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn nested_keys_are_represented_with_their_sub_selection() {
+    let (talent, _) = entity_subgraph(
+        json!({"workers": [{
+            "__typename": "Worker", "id": "w1", "name": "张三",
+            "memberships": [
+                {"__typename": "Membership", "worker": {"id": "w1"}, "year": 2025, "since": "2020"},
+                {"__typename": "Membership", "worker": {"id": "w1"}, "year": 2026, "since": "2020"}
+            ]
+        }]}),
+        |_| Value::Null,
+    )
+    .await;
+    let (advice, received) = entity_subgraph(
+        json!({}),
+        |membership| json!({"submissions": membership["year"].as_i64().unwrap() - 2020}),
+    )
+    .await;
+    let gateway = gateway("keys.graphql", &[("talent", &talent), ("advice", &advice)]).await;
+    let response = post(
+        &gateway,
+        "{ workers { name memberships { year since submissions } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        response,
+        json!({"data": {"workers": [{"name": "张三", "memberships": [
+            {"year": 2025, "since": "2020", "submissions": 5},
+            {"year": 2026, "since": "2020", "submissions": 6}
+        ]}]}})
+    );
+    assert_eq!(
+        representations(&received.all()[0]),
+        vec![
+            json!({"__typename": "Membership", "worker": {"id": "w1"}, "year": 2025}),
+            json!({"__typename": "Membership", "worker": {"id": "w1"}, "year": 2026})
+        ]
+    );
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn a_subgraph_known_by_another_key_is_reached_through_a_chain() {
+    let (talent, _) = entity_subgraph(
+        json!({"workers": [
+            {"__typename": "Worker", "id": "w1", "unit": {"__typename": "Unit", "id": "2"}},
+            {"__typename": "Worker", "id": "w3", "unit": {"__typename": "Unit", "id": "3"}}
+        ]}),
+        |_| Value::Null,
+    )
+    .await;
+    let (organizations, by_id) =
+        entity_subgraph(json!({}), |rep| unit(rep["id"].as_str().unwrap())).await;
+    let (advice, by_code) = entity_subgraph(
+        json!({}),
+        |rep| json!({"submissionCount": if rep["code"] == "D-EAST" { 12 } else { 5 }}),
+    )
+    .await;
+    let gateway = gateway(
+        "keys.graphql",
+        &[
+            ("talent", &talent),
+            ("organizations", &organizations),
+            ("advice", &advice),
+        ],
+    )
+    .await;
+    let response = post(
+        &gateway,
+        "{ workers { id unit { name submissionCount } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        response,
+        json!({"data": {"workers": [
+            {"id": "w1", "unit": {"name": "东区科协", "submissionCount": 12}},
+            {"id": "w3", "unit": {"name": "西区科协", "submissionCount": 5}}
+        ]}})
+    );
+    assert_eq!(
+        representations(&by_id.all()[0]),
+        vec![
+            json!({"__typename": "Unit", "id": "2"}),
+            json!({"__typename": "Unit", "id": "3"})
+        ]
+    );
+    assert_eq!(
+        representations(&by_code.all()[0]),
+        vec![
+            json!({"__typename": "Unit", "code": "D-EAST"}),
+            json!({"__typename": "Unit", "code": "D-WEST"})
+        ]
+    );
+    assert!(query_of(&by_code.all()[0]).contains("submissionCount"));
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn requires_sends_the_required_fields_and_arguments_reach_the_subgraph() {
+    let (organizations, _) = entity_subgraph(
+        json!({"units": [
+            {"__typename": "Unit", "id": "2", "name": "东区科协", "memberCount": 40},
+            {"__typename": "Unit", "id": "3", "name": "西区科协", "memberCount": 10}
+        ]}),
+        |_| Value::Null,
+    )
+    .await;
+    let (popularization, received) = entity_subgraph(json!({}), |unit| {
+        let members = unit["memberCount"].as_i64().unwrap();
+        json!({"activitiesPerMember": 20.0 / members as f64, "reach": members * 2})
+    })
+    .await;
+    let gateway = gateway(
+        "directives.graphql",
+        &[
+            ("organizations", &organizations),
+            ("popularization", &popularization),
+        ],
+    )
+    .await;
+    let response = post(
+        &gateway,
+        "query($factor: Int!) { units { name activitiesPerMember reach(factor: $factor) } }",
+        json!({"factor": 2}),
+    )
+    .await;
+    assert_eq!(
+        response,
+        json!({"data": {"units": [
+            {"name": "东区科协", "activitiesPerMember": 0.5, "reach": 80},
+            {"name": "西区科协", "activitiesPerMember": 2.0, "reach": 20}
+        ]}})
+    );
+    let request = &received.all()[0];
+    assert_eq!(
+        representations(request),
+        vec![
+            json!({"__typename": "Unit", "id": "2", "memberCount": 40}),
+            json!({"__typename": "Unit", "id": "3", "memberCount": 10})
+        ]
+    );
+    assert_eq!(request["variables"]["factor"], 2);
+    assert!(
+        query_of(request).contains("reach(factor: $factor)"),
+        "{request}"
+    );
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn provided_and_shareable_fields_are_taken_where_they_already_are() {
+    let (talent, _) = entity_subgraph(
+        json!({"workers": [{
+            "__typename": "Worker", "id": "w1", "name": "张三",
+            "homeUnit": {"__typename": "Unit", "id": "2", "name": "东区科协", "region": "东区"}
+        }]}),
+        |_| Value::Null,
+    )
+    .await;
+    // Organizations must not be asked: talent provides the name and shares the region.
+    let (organizations, asked) = entity_subgraph(json!({}), |_| Value::Null).await;
+    let gateway = gateway(
+        "directives.graphql",
+        &[("talent", &talent), ("organizations", &organizations)],
+    )
+    .await;
+    let response = post(
+        &gateway,
+        "{ workers { name homeUnit { name region } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        response,
+        json!({"data": {"workers": [{"name": "张三", "homeUnit": {"name": "东区科协", "region": "东区"}}]}})
+    );
+    assert_eq!(asked.count(), 0);
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn an_overridden_field_comes_from_the_subgraph_that_took_it_over() {
+    let (organizations, root) = entity_subgraph(
+        json!({"units": [{"__typename": "Unit", "id": "2", "region": "东区", "workerCount": -1}]}),
+        |_| Value::Null,
+    )
+    .await;
+    let (talent, entities) = entity_subgraph(json!({}), |_| json!({"workerCount": 12})).await;
+    let gateway = gateway(
+        "directives.graphql",
+        &[("organizations", &organizations), ("talent", &talent)],
+    )
+    .await;
+    let response = post(&gateway, "{ units { region workerCount } }", json!({})).await;
+    assert_eq!(
+        response,
+        json!({"data": {"units": [{"region": "东区", "workerCount": 12}]}})
+    );
+    assert!(!query_of(&root.all()[0]).contains("workerCount"));
+    assert_eq!(entities.count(), 1);
+    gateway.stop().await;
+}
+
+fn venue(id: &str) -> Value {
+    match id {
+        "v1" => json!({"__typename": "Museum", "id": "v1", "name": "市科技馆", "floorArea": 12000}),
+        _ => json!({"__typename": "CommunityHall", "id": "v2", "name": "社区科普馆", "seats": 80}),
+    }
+}
+
+#[tokio::test]
+async fn an_interface_object_extends_every_implementation() {
+    let (popularization, _) =
+        entity_subgraph(json!({"venues": [venue("v1"), venue("v2")]}), |_| {
+            Value::Null
+        })
+        .await;
+    let (advice, received) = entity_subgraph(json!({}), |venue| {
+        json!({"suggestions": [format!("more benches at {}", venue["id"].as_str().unwrap())]})
+    })
+    .await;
+    let gateway = gateway(
+        "interface_object.graphql",
+        &[("popularization", &popularization), ("advice", &advice)],
+    )
+    .await;
+    let response = post(
+        &gateway,
+        "{ venues { name suggestions ... on Museum { floorArea } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        response,
+        json!({"data": {"venues": [
+            {"name": "市科技馆", "suggestions": ["more benches at v1"], "floorArea": 12000},
+            {"name": "社区科普馆", "suggestions": ["more benches at v2"]}
+        ]}})
+    );
+    // The interface object knows no Museum or CommunityHall: it is asked about Venues.
+    assert_eq!(
+        representations(&received.all()[0]),
+        vec![
+            json!({"__typename": "Venue", "id": "v1"}),
+            json!({"__typename": "Venue", "id": "v2"})
+        ]
+    );
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn an_interface_object_result_learns_its_concrete_type_from_the_owner() {
+    let (advice, _) = entity_subgraph(
+        json!({"mostDiscussedVenue": {"__typename": "Venue", "id": "v1", "suggestions": ["open on Mondays"]}}),
+        |_| Value::Null,
+    )
+    .await;
+    let (popularization, received) =
+        entity_subgraph(json!({}), |rep| venue(rep["id"].as_str().unwrap())).await;
+    let gateway = gateway(
+        "interface_object.graphql",
+        &[("popularization", &popularization), ("advice", &advice)],
+    )
+    .await;
+    let response = post(
+        &gateway,
+        "{ mostDiscussedVenue { __typename name suggestions } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        response,
+        json!({"data": {"mostDiscussedVenue": {
+            "__typename": "Museum",
+            "name": "市科技馆",
+            "suggestions": ["open on Mondays"]
+        }}})
+    );
+    assert_eq!(
+        representations(&received.all()[0]),
+        vec![json!({"__typename": "Venue", "id": "v1"})]
+    );
+    gateway.stop().await;
+}
