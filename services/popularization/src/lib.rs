@@ -1,1 +1,61 @@
+//! The popularization subgraph: raising public scientific literacy (提高全民科学素质).
+//! Venues (科普阵地: science museums, campus museums, community halls, popularization
+//! bases, demonstration communities and rural bases, homes of S&T workers, online channels)
+//! and popularization activities (科普活动) with their organizers, partner bureaus,
+//! audiences and reach. It extends `Unit` (owned by organizations) with each unit's venues
+//! and activities, answering subtree lists from its replicated copy of the unit tree.
 
+pub mod db;
+pub mod domain;
+pub mod schema;
+pub mod seed;
+
+use anyhow::Context as _;
+use async_graphql::SDLExportOptions;
+use sqlx::PgPool;
+
+use kexie_shared::config::SubgraphConfig;
+use kexie_shared::server::SubgraphApp;
+use kexie_shared::unit_tree::{run_replica, TreeKeys};
+
+pub use schema::{Mutation, Query, SubgraphSchema};
+
+/// The subgraph's name, also its PostgreSQL schema.
+pub const NAME: &str = "popularization";
+pub const DEFAULT_LISTEN: &str = "127.0.0.1:4003";
+
+/// Connects, migrates, builds the schema, starts the unit-tree replica and binds.
+pub async fn build(config: &SubgraphConfig) -> anyhow::Result<SubgraphApp> {
+    let pool = kexie_shared::db::connect(&config.database_url, NAME).await?;
+    migrate(&pool).await?;
+    let replica = tokio::spawn(run_replica(
+        pool.clone(),
+        config.redis_url.clone(),
+        TreeKeys::new(&config.redis_namespace),
+    ));
+    // Without a listener the replica has nobody to serve: stop it rather than leak it.
+    let stop_replica = replica.abort_handle();
+    let router = kexie_shared::server::router(schema(pool.clone()), pool);
+    SubgraphApp::bind(config.listen, router, vec![replica])
+        .await
+        .inspect_err(|_| stop_replica.abort())
+}
+
+/// The schema over `pool`, with its batch loaders, for callers that serve it themselves.
+pub fn schema(pool: PgPool) -> SubgraphSchema {
+    schema::build(pool)
+}
+
+/// The subgraph's Federation v2 SDL for composition; needs no database.
+pub fn sdl() -> String {
+    schema::builder()
+        .finish()
+        .sdl_with_options(SDLExportOptions::new().federation())
+}
+
+pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
+    sqlx::migrate!("../../migrations/popularization")
+        .run(pool)
+        .await
+        .context("Failed to apply the popularization migrations")
+}

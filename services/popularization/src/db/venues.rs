@@ -1,0 +1,274 @@
+//! Venues (科普阵地).
+
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use kexie_shared::page::PageArgs;
+
+use super::{lateral_prefix, push_any, push_page, push_search, push_unit_scope, UnitKey};
+use crate::domain::venue::VenueFields;
+use crate::domain::{VenueKind, VenueStatus};
+
+const COLUMNS: &str = "v.venue_id, v.owner_unit_id, v.name, v.kind, v.status, v.co_builders,
+    v.address, v.longitude, v.latitude, v.floor_area, v.opened_on, v.yearly_visitors, v.version,
+    v.created_at, v.created_by, v.updated_at, v.updated_by, v.archived_at";
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct VenueRow {
+    pub venue_id: Uuid,
+    pub owner_unit_id: Uuid,
+    pub name: String,
+    pub kind: VenueKind,
+    pub status: VenueStatus,
+    pub co_builders: Vec<String>,
+    pub address: Option<String>,
+    pub longitude: Option<f64>,
+    pub latitude: Option<f64>,
+    pub floor_area: Option<f64>,
+    pub opened_on: Option<NaiveDate>,
+    pub yearly_visitors: Option<i32>,
+    pub version: i32,
+    pub created_at: DateTime<Utc>,
+    pub created_by: String,
+    pub updated_at: DateTime<Utc>,
+    pub updated_by: String,
+    pub archived_at: Option<DateTime<Utc>>,
+}
+
+impl VenueRow {
+    /// The venue's own fields, as an update starts from them.
+    pub fn fields(&self) -> VenueFields {
+        VenueFields {
+            name: self.name.clone(),
+            kind: self.kind,
+            co_builders: self.co_builders.clone(),
+            address: self.address.clone(),
+            longitude: self.longitude,
+            latitude: self.latitude,
+            floor_area: self.floor_area,
+            opened_on: self.opened_on,
+            yearly_visitors: self.yearly_visitors,
+        }
+    }
+}
+
+/// Which venues a list shows.
+#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
+pub struct VenueFilter {
+    /// The owner; in a per-unit list, the unit asked about instead.
+    pub unit_id: Option<Uuid>,
+    pub include_subtree: bool,
+    pub kinds: Option<Vec<VenueKind>>,
+    pub statuses: Option<Vec<VenueStatus>>,
+    pub search: Option<String>,
+    pub include_archived: bool,
+}
+
+/// The predicates of `filter`. In a per-unit list `unit_id` is unset and
+/// `include_subtree` applies to each unit of the batch instead.
+fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, filter: &VenueFilter) {
+    if let Some(unit_id) = filter.unit_id {
+        push_unit_scope(
+            qb,
+            "v.owner_unit_id",
+            UnitKey::Bound(unit_id),
+            filter.include_subtree,
+        );
+    }
+    if let Some(kinds) = &filter.kinds {
+        push_any(
+            qb,
+            "v.kind",
+            kinds.iter().map(|kind| kind.as_str()).collect(),
+        );
+    }
+    if let Some(statuses) = &filter.statuses {
+        push_any(
+            qb,
+            "v.status",
+            statuses.iter().map(|status| status.as_str()).collect(),
+        );
+    }
+    if let Some(search) = &filter.search {
+        push_search(qb, "v.name", search);
+    }
+    if !filter.include_archived {
+        qb.push(" and v.archived_at is null");
+    }
+}
+
+pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<VenueRow>> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from venue v where v.venue_id = any($1)"
+    ))
+    .bind(ids)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn list(
+    pool: &PgPool,
+    filter: &VenueFilter,
+    page: PageArgs,
+) -> sqlx::Result<Vec<VenueRow>> {
+    let mut qb = QueryBuilder::new(format!("select {COLUMNS} from venue v where true"));
+    push_filter(&mut qb, filter);
+    push_page(&mut qb, "v.venue_id", page);
+    qb.build_query_as().fetch_all(pool).await
+}
+
+/// One page of venues for each of `unit_ids` (owned by the unit, or with
+/// `filter.include_subtree` by its subtree), in one statement.
+pub async fn per_unit(
+    pool: &PgPool,
+    unit_ids: &[Uuid],
+    filter: &VenueFilter,
+    page: PageArgs,
+) -> sqlx::Result<Vec<(Uuid, VenueRow)>> {
+    #[derive(sqlx::FromRow)]
+    struct Keyed {
+        key_id: Uuid,
+        #[sqlx(flatten)]
+        venue: VenueRow,
+    }
+    let mut qb = lateral_prefix(unit_ids);
+    qb.push(format!("select {COLUMNS} from venue v where true"));
+    push_unit_scope(
+        &mut qb,
+        "v.owner_unit_id",
+        UnitKey::Lateral,
+        filter.include_subtree,
+    );
+    push_filter(&mut qb, filter);
+    push_page(&mut qb, "v.venue_id", page);
+    qb.push(") t");
+    let rows: Vec<Keyed> = qb.build_query_as().fetch_all(pool).await?;
+    Ok(rows
+        .into_iter()
+        .map(|row| (row.key_id, row.venue))
+        .collect())
+}
+
+/// Reads a venue and locks it for the rest of the transaction.
+pub async fn get_for_update(
+    conn: &mut PgConnection,
+    venue_id: Uuid,
+) -> sqlx::Result<Option<VenueRow>> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from venue v where v.venue_id = $1 for update"
+    ))
+    .bind(venue_id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Reads a venue an activity is being attached to, sharing the lock so that it cannot
+/// close or be archived before the activity commits.
+pub async fn get_for_share(
+    conn: &mut PgConnection,
+    venue_id: Uuid,
+) -> sqlx::Result<Option<VenueRow>> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from venue v where v.venue_id = $1 for share"
+    ))
+    .bind(venue_id)
+    .fetch_optional(conn)
+    .await
+}
+
+pub async fn insert(
+    conn: &mut PgConnection,
+    venue_id: Uuid,
+    owner_unit_id: Uuid,
+    status: VenueStatus,
+    fields: &VenueFields,
+    actor: &str,
+) -> sqlx::Result<VenueRow> {
+    sqlx::query_as(&format!(
+        "insert into venue as v (venue_id, owner_unit_id, status, name, kind, co_builders, address,
+                                 longitude, latitude, floor_area, opened_on, yearly_visitors,
+                                 created_by, updated_by)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+         returning {COLUMNS}"
+    ))
+    .bind(venue_id)
+    .bind(owner_unit_id)
+    .bind(status)
+    .bind(&fields.name)
+    .bind(fields.kind)
+    .bind(&fields.co_builders)
+    .bind(&fields.address)
+    .bind(fields.longitude)
+    .bind(fields.latitude)
+    .bind(fields.floor_area)
+    .bind(fields.opened_on)
+    .bind(fields.yearly_visitors)
+    .bind(actor)
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn update(
+    conn: &mut PgConnection,
+    venue_id: Uuid,
+    owner_unit_id: Uuid,
+    fields: &VenueFields,
+    actor: &str,
+) -> sqlx::Result<VenueRow> {
+    sqlx::query_as(&format!(
+        "update venue v set owner_unit_id = $2, name = $3, kind = $4, co_builders = $5, address = $6,
+                longitude = $7, latitude = $8, floor_area = $9, opened_on = $10, yearly_visitors = $11,
+                updated_by = $12, version = version + 1
+         where v.venue_id = $1 returning {COLUMNS}"
+    ))
+    .bind(venue_id)
+    .bind(owner_unit_id)
+    .bind(&fields.name)
+    .bind(fields.kind)
+    .bind(&fields.co_builders)
+    .bind(&fields.address)
+    .bind(fields.longitude)
+    .bind(fields.latitude)
+    .bind(fields.floor_area)
+    .bind(fields.opened_on)
+    .bind(fields.yearly_visitors)
+    .bind(actor)
+    .fetch_one(conn)
+    .await
+}
+
+/// Moves the venue to `status`, with its opening date as it then stands.
+pub async fn set_status(
+    conn: &mut PgConnection,
+    venue_id: Uuid,
+    status: VenueStatus,
+    opened_on: Option<NaiveDate>,
+    actor: &str,
+) -> sqlx::Result<VenueRow> {
+    sqlx::query_as(&format!(
+        "update venue v set status = $2, opened_on = $3, updated_by = $4, version = version + 1
+         where v.venue_id = $1 returning {COLUMNS}"
+    ))
+    .bind(venue_id)
+    .bind(status)
+    .bind(opened_on)
+    .bind(actor)
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn archive(
+    conn: &mut PgConnection,
+    venue_id: Uuid,
+    actor: &str,
+) -> sqlx::Result<VenueRow> {
+    sqlx::query_as(&format!(
+        "update venue v set archived_at = now(), archived_by = $2, updated_by = $2, version = version + 1
+         where v.venue_id = $1 returning {COLUMNS}"
+    ))
+    .bind(venue_id)
+    .bind(actor)
+    .fetch_one(conn)
+    .await
+}

@@ -1,0 +1,213 @@
+//! The GraphQL schema of the popularization subgraph: thin resolvers over `db`.
+
+mod activities;
+mod units;
+mod venues;
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use kexie_shared::page::{PageArgs, PerUnitLoader, PerUnitQuery};
+use kexie_shared::{ApiError, ApiResult};
+
+use crate::db;
+use crate::db::activities::{ActivityFilter, ActivityOwner, ActivityRow};
+use crate::db::history::StatusChange;
+use crate::db::venues::{VenueFilter, VenueRow};
+
+pub use units::Unit;
+
+#[derive(MergedObject, Default)]
+pub struct Query(
+    units::UnitQuery,
+    venues::VenueQuery,
+    activities::ActivityQuery,
+);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(venues::VenueMutation, activities::ActivityMutation);
+
+pub type SubgraphSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// The schema's types and federation, without data: enough to export the SDL.
+pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription).enable_federation()
+}
+
+/// The schema over `pool`, with its batch loaders.
+pub fn build(pool: PgPool) -> SubgraphSchema {
+    builder()
+        .data(DataLoader::new(VenueLoader(pool.clone()), tokio::spawn))
+        .data(DataLoader::new(ActivityLoader(pool.clone()), tokio::spawn))
+        .data(DataLoader::new(HistoryLoader(pool.clone()), tokio::spawn))
+        .data(DataLoader::new(
+            PerUnitLoader(UnitVenues(pool.clone())),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            PerUnitLoader(KeyedActivities {
+                pool: pool.clone(),
+                owner: ActivityOwner::Organizer,
+            }),
+            tokio::spawn,
+        ))
+        .data(DataLoader::new(
+            VenueActivitiesLoader(PerUnitLoader(KeyedActivities {
+                pool: pool.clone(),
+                owner: ActivityOwner::Venue,
+            })),
+            tokio::spawn,
+        ))
+        .data(pool)
+        .finish()
+}
+
+fn pool<'a>(ctx: &Context<'a>) -> ApiResult<&'a PgPool> {
+    data::<PgPool>(ctx)
+}
+
+fn data<'a, T: Send + Sync + 'static>(ctx: &Context<'a>) -> ApiResult<&'a T> {
+    ctx.data::<T>()
+        .map_err(|_| ApiError::internal(format!("the schema lacks {}", std::any::type_name::<T>())))
+}
+
+/// A loader's failure: its cause was logged where it happened.
+fn loader_error(err: async_graphql::Error) -> ApiError {
+    ApiError::internal(err.message)
+}
+
+/// Venues by ID: one query per batch (entity lookups, an activity's venue).
+pub struct VenueLoader(PgPool);
+
+impl Loader<Uuid> for VenueLoader {
+    type Value = VenueRow;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, VenueRow>, Self::Error> {
+        let rows = db::venues::find(&self.0, ids)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(rows.into_iter().map(|row| (row.venue_id, row)).collect())
+    }
+}
+
+/// Activities by ID: one query per batch (entity lookups).
+pub struct ActivityLoader(PgPool);
+
+impl Loader<Uuid> for ActivityLoader {
+    type Value = ActivityRow;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, ActivityRow>, Self::Error> {
+        let rows = db::activities::find(&self.0, ids)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(rows.into_iter().map(|row| (row.activity_id, row)).collect())
+    }
+}
+
+/// Workflow histories by record ID: one query per batch, so a list asking for every
+/// record's history costs one statement.
+pub struct HistoryLoader(PgPool);
+
+impl Loader<Uuid> for HistoryLoader {
+    type Value = Vec<StatusChange>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<StatusChange>>, Self::Error> {
+        let mut histories: HashMap<Uuid, Vec<StatusChange>> = HashMap::new();
+        for (entity_id, change) in db::history::of(&self.0, ids)
+            .await
+            .map_err(ApiError::from)?
+        {
+            histories.entry(entity_id).or_default().push(change);
+        }
+        Ok(histories)
+    }
+}
+
+/// `Unit.venues` for a batch of units.
+pub struct UnitVenues(PgPool);
+
+impl PerUnitQuery for UnitVenues {
+    type Filter = VenueFilter;
+    type Row = VenueRow;
+
+    async fn fetch(
+        &self,
+        unit_ids: &[Uuid],
+        filter: &VenueFilter,
+        page: PageArgs,
+    ) -> ApiResult<Vec<(Uuid, VenueRow)>> {
+        Ok(db::venues::per_unit(&self.0, unit_ids, filter, page).await?)
+    }
+}
+
+/// `Unit.activities` (keys are organizing units) or `Venue.activities` (keys are venues)
+/// for a batch of keys.
+pub struct KeyedActivities {
+    pool: PgPool,
+    owner: ActivityOwner,
+}
+
+impl PerUnitQuery for KeyedActivities {
+    type Filter = ActivityFilter;
+    type Row = ActivityRow;
+
+    async fn fetch(
+        &self,
+        keys: &[Uuid],
+        filter: &ActivityFilter,
+        page: PageArgs,
+    ) -> ApiResult<Vec<(Uuid, ActivityRow)>> {
+        Ok(db::activities::per_key(&self.pool, self.owner, keys, filter, page).await?)
+    }
+}
+
+/// The batch loader of `Venue.activities`: a type of its own so that the schema data holds
+/// it beside the one of `Unit.activities`.
+pub struct VenueActivitiesLoader(PerUnitLoader<KeyedActivities>);
+
+impl Loader<kexie_shared::page::PerUnitKey<ActivityFilter>> for VenueActivitiesLoader {
+    type Value = Vec<ActivityRow>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[kexie_shared::page::PerUnitKey<ActivityFilter>],
+    ) -> Result<
+        HashMap<kexie_shared::page::PerUnitKey<ActivityFilter>, Vec<ActivityRow>>,
+        Self::Error,
+    > {
+        self.0.load(keys).await
+    }
+}
+
+/// Loads a venue by ID through the batch loader.
+async fn load_venue(ctx: &Context<'_>, venue_id: Uuid) -> ApiResult<Option<VenueRow>> {
+    data::<DataLoader<VenueLoader>>(ctx)?
+        .load_one(venue_id)
+        .await
+        .map_err(loader_error)
+}
+
+/// Loads an activity by ID through the batch loader.
+async fn load_activity(ctx: &Context<'_>, activity_id: Uuid) -> ApiResult<Option<ActivityRow>> {
+    data::<DataLoader<ActivityLoader>>(ctx)?
+        .load_one(activity_id)
+        .await
+        .map_err(loader_error)
+}
+
+/// A record's workflow history, oldest first.
+async fn load_history(ctx: &Context<'_>, entity_id: Uuid) -> ApiResult<Vec<StatusChange>> {
+    Ok(data::<DataLoader<HistoryLoader>>(ctx)?
+        .load_one(entity_id)
+        .await
+        .map_err(loader_error)?
+        .unwrap_or_default())
+}
