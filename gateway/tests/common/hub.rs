@@ -168,11 +168,17 @@ impl OrgMutation {
     }
 }
 
-pub async fn organizations(renames: Renames) -> String {
-    let schema = async_graphql::Schema::build(OrgQuery, OrgMutation, EmptySubscription)
+fn organizations_schema(
+    renames: Renames,
+) -> async_graphql::Schema<OrgQuery, OrgMutation, EmptySubscription> {
+    async_graphql::Schema::build(OrgQuery, OrgMutation, EmptySubscription)
         .enable_federation()
         .data(renames)
-        .finish();
+        .finish()
+}
+
+pub async fn organizations(renames: Renames) -> String {
+    let schema = organizations_schema(renames);
     serve(Router::new().route("/graphql", post_service(GraphQL::new(schema)))).await
 }
 
@@ -325,18 +331,24 @@ impl TalentMutation {
     }
 }
 
-pub async fn talent(added: Added) -> String {
-    let schema = async_graphql::Schema::build(TalentQuery, TalentMutation, EmptySubscription)
+fn talent_schema(
+    added: Added,
+) -> async_graphql::Schema<TalentQuery, TalentMutation, EmptySubscription> {
+    async_graphql::Schema::build(TalentQuery, TalentMutation, EmptySubscription)
         .enable_federation()
         .data(added)
-        .finish();
+        .finish()
+}
+
+pub async fn talent(added: Added) -> String {
+    let schema = talent_schema(added);
     serve(Router::new().route("/graphql", post_service(GraphQL::new(schema)))).await
 }
 
 // ---------------------------------------------------------------- popularization
 
 #[derive(SimpleObject, Clone)]
-#[graphql(name = "Worker")]
+#[graphql(name = "Worker", unresolvable = "id")]
 struct PopWorker {
     id: ID,
 }
@@ -427,12 +439,35 @@ impl PopQuery {
     }
 }
 
+fn popularization_schema(
+) -> async_graphql::Schema<PopQuery, async_graphql::EmptyMutation, EmptySubscription> {
+    async_graphql::Schema::build(PopQuery, async_graphql::EmptyMutation, EmptySubscription)
+        .register_output_type::<Activity>()
+        .enable_federation()
+        .finish()
+}
+
+/// The federation SDL each subgraph exports, as a composer reads it.
+pub fn sdls() -> Vec<(&'static str, String)> {
+    let options = || async_graphql::SDLExportOptions::new().federation();
+    vec![
+        (
+            "organizations",
+            organizations_schema(Renames::default()).sdl_with_options(options()),
+        ),
+        (
+            "talent",
+            talent_schema(Added::default()).sdl_with_options(options()),
+        ),
+        (
+            "popularization",
+            popularization_schema().sdl_with_options(options()),
+        ),
+    ]
+}
+
 pub async fn popularization() -> String {
-    let schema =
-        async_graphql::Schema::build(PopQuery, async_graphql::EmptyMutation, EmptySubscription)
-            .register_output_type::<Activity>()
-            .enable_federation()
-            .finish();
+    let schema = popularization_schema();
     serve(Router::new().route("/graphql", post_service(GraphQL::new(schema)))).await
 }
 
