@@ -139,10 +139,10 @@ impl Engine {
                             tracing::error!(error = %err, "preparing an operation failed");
                             return Outcome::Refused(RequestFailure::Http {
                                 status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                                error: GraphqlError::new(
+                                error: Box::new(GraphqlError::new(
                                     "The operation could not be prepared.",
                                     codes::INTERNAL,
-                                ),
+                                )),
                             });
                         }
                     }

@@ -135,7 +135,7 @@ pub(crate) enum RequestFailure {
     /// type the client accepts.
     Http {
         status: axum::http::StatusCode,
-        error: GraphqlError,
+        error: Box<GraphqlError>,
     },
     /// A well-formed request refused before execution (syntax, validation, operation
     /// selection, variables): 200 as `application/json`, 400 as
@@ -147,7 +147,7 @@ impl RequestFailure {
     pub(crate) fn bad_request(message: impl Into<String>) -> Self {
         RequestFailure::Http {
             status: axum::http::StatusCode::BAD_REQUEST,
-            error: GraphqlError::new(message, codes::BAD_REQUEST),
+            error: Box::new(GraphqlError::new(message, codes::BAD_REQUEST)),
         }
     }
 

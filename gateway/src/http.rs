@@ -112,7 +112,7 @@ fn answer(status: StatusCode, media: Media, body: impl Into<Body>) -> Response {
 fn refused(failure: RequestFailure, media: Media) -> Response {
     match failure {
         RequestFailure::Http { status, error } => {
-            answer(status, media, errors_body(std::slice::from_ref(&error)))
+            answer(status, media, errors_body(std::slice::from_ref(&*error)))
         }
         RequestFailure::Graphql(errors) => {
             let status = match media {
@@ -446,7 +446,7 @@ mod tests {
     fn post_bodies_must_be_objects_with_a_string_query() {
         let message = |body: &str| match parse_post_body(body.as_bytes()) {
             Ok(_) => "ok".to_string(),
-            Err(RequestFailure::Http { error, .. }) => error.message,
+            Err(RequestFailure::Http { error, .. }) => error.message.clone(),
             Err(RequestFailure::Graphql(_)) => "graphql".to_string(),
         };
         assert_eq!(message(r#"{"query":"{ a }"}"#), "ok");

@@ -258,9 +258,9 @@ fn planning_failed(message: String) -> RequestFailure {
     tracing::error!(error = %message, "query planning failed");
     RequestFailure::Http {
         status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-        error: GraphqlError::new(
+        error: Box::new(GraphqlError::new(
             format!("The operation could not be planned: {message}"),
             codes::QUERY_PLANNING_FAILED,
-        ),
+        )),
     }
 }
