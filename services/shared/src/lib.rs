@@ -10,6 +10,7 @@ pub mod error;
 pub mod history;
 pub mod id;
 pub mod idempotency;
+pub mod metrics;
 pub mod page;
 pub mod rollup;
 pub mod server;

@@ -1,36 +1,90 @@
 //! The HTTP surface every subgraph shares: `POST /graphql`, `GET /graphql` (GraphiQL in a
-//! browser, queries for other clients), `GET /health` (alive) and `GET /ready` (its
-//! database answers).
+//! browser, queries for other clients), `GET /health` (alive), `GET /ready` (its database
+//! answers) and `GET /metrics` (Prometheus). Every GraphQL request runs in a server span
+//! that continues the caller's W3C trace context and is counted per operation.
 
+use std::collections::HashMap;
 use std::future::Future;
+use std::sync::Arc;
+use std::time::Instant;
 
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{Executor, Request};
 use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::State;
+use axum::extract::{Query as UrlQuery, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use sqlx::PgPool;
 use tokio::net::TcpListener;
+use tracing::Instrument as _;
 
 use crate::actor::Actor;
+use crate::metrics::{OperationLabel, SubgraphMetrics};
+use crate::rollup::CacheCounters;
 
 #[derive(Clone)]
 struct SubgraphState<E> {
     schema: E,
     pool: PgPool,
+    metrics: Arc<SubgraphMetrics>,
+    subgraph: Option<Arc<str>>,
 }
 
-/// The router of a subgraph serving `schema`, whose readiness is its `pool`.
+/// The router of a subgraph serving `schema`, whose readiness is its `pool`. For the rollup
+/// cache counters on `/metrics` or the subgraph's name on its spans, use
+/// [`SubgraphRouter`].
 pub fn router<E: Executor + Clone>(schema: E, pool: PgPool) -> Router {
-    Router::new()
-        .route("/graphql", get(graphql_get::<E>).post(graphql_post::<E>))
-        .route("/health", get(|| async { "ok" }))
-        .route("/ready", get(ready::<E>))
-        .with_state(SubgraphState { schema, pool })
+    SubgraphRouter::new(schema, pool).build()
+}
+
+/// Builds the router of a subgraph, with what [`router`] leaves out.
+pub struct SubgraphRouter<E> {
+    schema: E,
+    pool: PgPool,
+    subgraph: Option<Arc<str>>,
+    rollup_cache: Option<Arc<CacheCounters>>,
+}
+
+impl<E: Executor + Clone> SubgraphRouter<E> {
+    pub fn new(schema: E, pool: PgPool) -> Self {
+        SubgraphRouter {
+            schema,
+            pool,
+            subgraph: None,
+            rollup_cache: None,
+        }
+    }
+
+    /// Names the subgraph on its request spans (`kexie.subgraph`), which tells the
+    /// subgraphs apart when they share one process and so one service name.
+    pub fn subgraph(mut self, name: &str) -> Self {
+        self.subgraph = Some(name.into());
+        self
+    }
+
+    /// Serves the counters of the subgraph's rollup cache
+    /// ([`crate::rollup::RollupCache::counters`]) on `/metrics`.
+    pub fn rollup_cache(mut self, counters: Arc<CacheCounters>) -> Self {
+        self.rollup_cache = Some(counters);
+        self
+    }
+
+    pub fn build(self) -> Router {
+        Router::new()
+            .route("/graphql", get(graphql_get::<E>).post(graphql_post::<E>))
+            .route("/health", get(|| async { "ok" }))
+            .route("/ready", get(ready::<E>))
+            .route("/metrics", get(metrics::<E>))
+            .with_state(SubgraphState {
+                schema: self.schema,
+                pool: self.pool,
+                metrics: Arc::new(SubgraphMetrics::new(self.rollup_cache)),
+                subgraph: self.subgraph,
+            })
+    }
 }
 
 /// Serves `router` on `listener` until `shutdown` completes.
@@ -46,11 +100,16 @@ pub async fn serve(
 
 async fn graphql_post<E: Executor>(
     State(state): State<SubgraphState<E>>,
+    method: Method,
     headers: HeaderMap,
     request: GraphQLRequest,
 ) -> GraphQLResponse {
-    let request = request.into_inner().data(Actor::from_headers(&headers));
-    state.schema.execute(request).await.into()
+    let mut request = request.into_inner().data(Actor::from_headers(&headers));
+    let selected = Selected::of(&mut request);
+    state
+        .execute(request, &selected, &method, &headers)
+        .await
+        .into()
 }
 
 async fn graphql_get<E: Executor>(
@@ -66,12 +125,22 @@ async fn graphql_get<E: Executor>(
     if wants_html && uri.query().is_none_or(|query| !query.contains("query=")) {
         return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
     }
-    let request = match async_graphql::http::parse_query_string(uri.query().unwrap_or_default()) {
+    let mut request = match async_graphql::http::parse_query_string(uri.query().unwrap_or_default())
+    {
         Ok(request) => request,
         Err(err) => return (StatusCode::BAD_REQUEST, err.to_string()).into_response(),
     };
-    if method == Method::GET && is_mutation(&request) {
-        // GraphQL over HTTP: a GET must not change anything.
+    if request.operation_name.is_none() {
+        // async-graphql reads only `operation_name`; GraphQL over HTTP says `operationName`.
+        if let Ok(UrlQuery(params)) = UrlQuery::<HashMap<String, String>>::try_from_uri(&uri) {
+            if let Some(name) = params.get("operationName") {
+                request = request.operation_name(name.clone());
+            }
+        }
+    }
+    let selected = Selected::of(&mut request);
+    if selected.kind == Some(OperationType::Mutation) {
+        // GraphQL over HTTP: a GET (or HEAD) must not change anything.
         return (
             StatusCode::METHOD_NOT_ALLOWED,
             [(header::ALLOW, "POST")],
@@ -80,21 +149,90 @@ async fn graphql_get<E: Executor>(
             .into_response();
     }
     let request = request.data(Actor::from_headers(&headers));
-    GraphQLResponse::from(state.schema.execute(request).await).into_response()
+    GraphQLResponse::from(state.execute(request, &selected, &method, &headers).await)
+        .into_response()
 }
 
-fn is_mutation(request: &Request) -> bool {
-    let Ok(document) = async_graphql::parser::parse_query(&request.query) else {
-        return false;
-    };
-    document.operations.iter().any(|(name, operation)| {
-        let selected = match (&request.operation_name, name) {
-            (Some(wanted), Some(name)) => wanted == name.as_str(),
-            (None, _) => true,
-            (Some(_), None) => false,
+/// The operation a request selects, found in the document the request keeps parsed for
+/// execution (it is parsed once).
+struct Selected {
+    name: Option<String>,
+    kind: Option<OperationType>,
+    /// Whether the document parsed at all.
+    parsed: bool,
+}
+
+impl Selected {
+    fn of(request: &mut Request) -> Selected {
+        let wanted = request.operation_name.clone();
+        let Ok(document) = request.parsed_query() else {
+            return Selected {
+                name: None,
+                kind: None,
+                parsed: false,
+            };
         };
-        selected && operation.node.ty == OperationType::Mutation
-    })
+        let mut operations = document.operations.iter();
+        // The same choice async-graphql makes: the named one, or the only one.
+        let selected = match wanted.as_deref() {
+            Some(wanted) => {
+                operations.find(|(name, _)| name.is_some_and(|name| name.as_str() == wanted))
+            }
+            None => match (operations.next(), operations.next()) {
+                (Some(only), None) => Some(only),
+                _ => None,
+            },
+        };
+        Selected {
+            name: selected.and_then(|(name, _)| name.map(|name| name.to_string())),
+            kind: selected.map(|(_, operation)| operation.node.ty),
+            parsed: true,
+        }
+    }
+
+    fn label(&self) -> OperationLabel {
+        OperationLabel::new(self.name.as_deref(), self.kind)
+    }
+}
+
+impl<E: Executor> SubgraphState<E> {
+    /// Executes `request` inside its server span and counts it.
+    async fn execute(
+        &self,
+        request: Request,
+        selected: &Selected,
+        method: &Method,
+        headers: &HeaderMap,
+    ) -> async_graphql::Response {
+        let label = selected.label();
+        let span_name = match (&selected.name, selected.kind) {
+            (Some(name), Some(_)) => format!("{} {name}", label.kind),
+            (None, Some(_)) => label.kind.to_string(),
+            (_, None) => "GraphQL Operation".to_string(),
+        };
+        let span = tracing::info_span!(
+            "graphql",
+            otel.name = span_name,
+            otel.kind = "server",
+            otel.status_code = tracing::field::Empty,
+            graphql.operation.name = selected.name.as_deref(),
+            graphql.operation.type = selected.kind.map(|_| label.kind),
+            graphql.errors = tracing::field::Empty,
+            http.request.method = method.as_str(),
+            http.route = "/graphql",
+            kexie.subgraph = self.subgraph.as_deref(),
+        );
+        crate::telemetry::continue_trace(&span, headers);
+        let started = Instant::now();
+        let response = self.schema.execute(request).instrument(span.clone()).await;
+        self.metrics
+            .record(&label, started.elapsed(), &response, selected.parsed);
+        if !response.errors.is_empty() {
+            span.record("otel.status_code", "error");
+            span.record("graphql.errors", response.errors.len());
+        }
+        response
+    }
 }
 
 async fn ready<E>(State(state): State<SubgraphState<E>>) -> Response {
@@ -105,6 +243,14 @@ async fn ready<E>(State(state): State<SubgraphState<E>>) -> Response {
             (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
         }
     }
+}
+
+async fn metrics<E>(State(state): State<SubgraphState<E>>) -> Response {
+    (
+        [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
+        state.metrics.render(&state.pool),
+    )
+        .into_response()
 }
 
 /// A subgraph ready to serve: its bound listener, its router and the background tasks it
@@ -149,6 +295,9 @@ impl SubgraphApp {
         for task in self.background {
             task.abort();
         }
+        // Spans of the last requests are still buffered; export them before the process
+        // goes (blocking: the exporter waits for the collector).
+        let _ = tokio::task::spawn_blocking(crate::telemetry::flush).await;
         Ok(served?)
     }
 
