@@ -259,6 +259,8 @@ pub struct HonorMutation;
 
 #[Object]
 impl HonorMutation {
+    /// Records an honor conferred in the past directly; the same honor twice in a year
+    /// for one worker is a `DUPLICATE`.
     async fn create_honor(
         &self,
         ctx: &Context<'_>,
@@ -308,6 +310,7 @@ impl HonorMutation {
         Ok(created)
     }
 
+    /// Corrects an honor record.
     async fn update_honor(
         &self,
         ctx: &Context<'_>,

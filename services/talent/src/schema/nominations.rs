@@ -302,6 +302,7 @@ pub struct NominationMutation;
 
 #[Object]
 impl NominationMutation {
+    /// Nominates a worker for an honor on behalf of an active unit; it starts NOMINATED.
     async fn create_nomination(
         &self,
         ctx: &Context<'_>,

@@ -381,6 +381,7 @@ pub struct WorkerMutation;
 
 #[Object]
 impl WorkerMutation {
+    /// Records an S&T worker at an active unit.
     async fn create_worker(
         &self,
         ctx: &Context<'_>,
@@ -428,6 +429,7 @@ impl WorkerMutation {
         Ok(created)
     }
 
+    /// Changes a worker's record; moving them to another unit needs an active one.
     async fn update_worker(
         &self,
         ctx: &Context<'_>,

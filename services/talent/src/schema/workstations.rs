@@ -297,6 +297,7 @@ pub struct WorkstationMutation;
 
 #[Object]
 impl WorkstationMutation {
+    /// Registers a workstation with an active host unit; it starts ACTIVE.
     async fn create_workstation(
         &self,
         ctx: &Context<'_>,
@@ -345,6 +346,8 @@ impl WorkstationMutation {
         Ok(created)
     }
 
+    /// Changes a workstation's details (its residents and status have mutations of
+    /// their own).
     async fn update_workstation(
         &self,
         ctx: &Context<'_>,
@@ -413,6 +416,7 @@ impl WorkstationMutation {
         Ok(updated)
     }
 
+    /// Archives a workstation recorded by mistake: left out of lists from now on.
     async fn archive_workstation(
         &self,
         ctx: &Context<'_>,
