@@ -35,7 +35,7 @@ pub async fn build(config: &SubgraphConfig) -> anyhow::Result<SubgraphApp> {
     ));
     // Without a listener the replica has nobody to serve: stop it rather than leak it.
     let stop_replica = replica.abort_handle();
-    let router = kexie_shared::server::router(schema(pool.clone()), pool);
+    let router = kexie_shared::server::router(NAME, schema(pool.clone()), pool);
     SubgraphApp::bind(config.listen, router, vec![replica])
         .await
         .inspect_err(|_| stop_replica.abort())

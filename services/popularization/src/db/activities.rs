@@ -7,11 +7,20 @@ use uuid::Uuid;
 use kexie_shared::page::PageArgs;
 
 use super::{
-    lateral_prefix, push_any, push_overlap, push_page, push_search, push_unit_scope, UnitKey,
+    lateral_prefix, push_any, push_overlap, push_search, push_select, push_units, units_of, Listed,
+    Scope,
 };
 use crate::domain::activity::ActivityFields;
 use crate::domain::{
     ActivityKind, ActivityMode, ActivityStatus, Audience, EnumList, PartnerBureau,
+};
+
+const ACTIVITIES: Listed = Listed {
+    from: "activity a",
+    columns: COLUMNS,
+    id: "a.activity_id",
+    bare_id: "activity_id",
+    unit: "a.organizer_unit_id",
 };
 
 const COLUMNS: &str = "a.activity_id, a.organizer_unit_id, a.title, a.kind, a.partner_bureaus,
@@ -85,17 +94,13 @@ pub struct ActivityFilter {
     pub include_archived: bool,
 }
 
-/// The predicates of `filter`. In a per-unit list `unit_id` is unset and
-/// `include_subtree` applies to each unit of the batch instead.
-fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, filter: &ActivityFilter) {
-    if let Some(unit_id) = filter.unit_id {
-        push_unit_scope(
-            qb,
-            "a.organizer_unit_id",
-            UnitKey::Bound(unit_id),
-            filter.include_subtree,
-        );
-    }
+/// The predicates of `filter` but its organizer, which the caller has resolved to `units`.
+fn push_filter(
+    qb: &mut QueryBuilder<'_, Postgres>,
+    filter: &ActivityFilter,
+    units: Option<Vec<Uuid>>,
+) {
+    push_units(qb, "a.organizer_unit_id", units);
     if let Some(kinds) = &filter.kinds {
         push_any(
             qb,
@@ -171,10 +176,16 @@ pub async fn list(
     filter: &ActivityFilter,
     page: PageArgs,
 ) -> sqlx::Result<Vec<ActivityRow>> {
-    let mut qb = QueryBuilder::new(format!("select {COLUMNS} from activity a where true"));
-    push_filter(&mut qb, filter);
-    push_page(&mut qb, "a.activity_id", page);
-    qb.build_query_as().fetch_all(pool).await
+    let units = units_of(pool, filter.unit_id, filter.include_subtree).await?;
+    let mut qb = QueryBuilder::new("");
+    push_select(
+        &mut qb,
+        &ACTIVITIES,
+        Scope::Filtered,
+        |qb| push_filter(qb, filter, units),
+        page,
+    );
+    qb.build_query_as().persistent(false).fetch_all(pool).await
 }
 
 /// What the keys of a per-key activity list name.
@@ -201,23 +212,29 @@ pub async fn per_key(
         #[sqlx(flatten)]
         activity: ActivityRow,
     }
-    let mut qb = lateral_prefix(keys);
-    qb.push(format!("select {COLUMNS} from activity a where true"));
-    match owner {
-        ActivityOwner::Organizer => push_unit_scope(
-            &mut qb,
-            "a.organizer_unit_id",
-            UnitKey::Lateral,
-            filter.include_subtree,
+    let (scope, units) = match owner {
+        ActivityOwner::Organizer if filter.include_subtree => (Scope::KeySubtree, None),
+        ActivityOwner::Organizer => (Scope::KeyColumn("a.organizer_unit_id"), None),
+        // A venue's activities may still be narrowed to a unit's.
+        ActivityOwner::Venue => (
+            Scope::KeyColumn("a.venue_id"),
+            units_of(pool, filter.unit_id, filter.include_subtree).await?,
         ),
-        ActivityOwner::Venue => {
-            qb.push(" and a.venue_id = k.unit_id");
-        }
-    }
-    push_filter(&mut qb, filter);
-    push_page(&mut qb, "a.activity_id", page);
+    };
+    let mut qb = lateral_prefix(keys);
+    push_select(
+        &mut qb,
+        &ACTIVITIES,
+        scope,
+        |qb| push_filter(qb, filter, units),
+        page,
+    );
     qb.push(") t");
-    let rows: Vec<Keyed> = qb.build_query_as().fetch_all(pool).await?;
+    let rows: Vec<Keyed> = qb
+        .build_query_as()
+        .persistent(false)
+        .fetch_all(pool)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|row| (row.key_id, row.activity))

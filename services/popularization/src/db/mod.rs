@@ -1,50 +1,123 @@
 //! SQL: one function per statement. Lists are built with [`sqlx::QueryBuilder`] so that each
-//! combination of filters becomes a statement with only the predicates it needs, which the
-//! planner can match to the indexes (a generic `($1 is null or …)` plan cannot).
+//! combination of filters becomes a statement with only the predicates it needs, and they
+//! are sent unprepared so that PostgreSQL plans each with its actual values: whether a
+//! unit's subtree holds three units or the whole city decides between walking the
+//! organizer index and walking the newest-first primary key, and a plan cached for one
+//! would be slow for the other.
 
 pub mod activities;
 pub mod history;
 pub mod venues;
 
-use sqlx::{Postgres, QueryBuilder};
+use sqlx::{PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use kexie_shared::page::PageArgs;
 
-/// Whose records a list holds.
-#[derive(Clone, Copy, Debug)]
-pub enum UnitKey {
-    /// A unit given by the client.
-    Bound(Uuid),
-    /// Each unit of an `unnest($1::uuid[]) as k(unit_id)` batch (the per-unit lists).
-    Lateral,
+/// A unit and every unit below it in the replicated tree. The unit itself is always
+/// included, so its own records are found even before the tree has reached this subgraph.
+pub async fn subtree(pool: &PgPool, unit_id: Uuid) -> sqlx::Result<Vec<Uuid>> {
+    let mut units: Vec<Uuid> = sqlx::query_scalar(
+        "select unit_id from unit_replica
+         where path like (select path from unit_replica where unit_id = $1) || '%'",
+    )
+    .bind(unit_id)
+    .fetch_all(pool)
+    .await?;
+    if !units.contains(&unit_id) {
+        units.push(unit_id);
+    }
+    Ok(units)
 }
 
-/// Restricts `column` to the unit, or with `subtree` to every unit below it in the
-/// replicated tree (the unit included).
-fn push_unit_scope(qb: &mut QueryBuilder<'_, Postgres>, column: &str, key: UnitKey, subtree: bool) {
-    qb.push(" and ").push(column);
-    if subtree {
-        qb.push(
-            " in (select unit_id from unit_replica where path like \
-             (select path from unit_replica where unit_id = ",
-        );
-        push_key(qb, key);
-        qb.push(") || '%')");
-    } else {
-        qb.push(" = ");
-        push_key(qb, key);
+/// The units a filter's `unitId` (with `includeSubtree`) stands for, if it names one.
+pub async fn units_of(
+    pool: &PgPool,
+    unit_id: Option<Uuid>,
+    include_subtree: bool,
+) -> sqlx::Result<Option<Vec<Uuid>>> {
+    Ok(match unit_id {
+        Some(unit_id) if include_subtree => Some(subtree(pool, unit_id).await?),
+        Some(unit_id) => Some(vec![unit_id]),
+        None => None,
+    })
+}
+
+/// A table as its lists read it.
+struct Listed {
+    /// `activity a`
+    from: &'static str,
+    columns: &'static str,
+    /// The ID column, qualified (`a.activity_id`) and bare (`activity_id`).
+    id: &'static str,
+    bare_id: &'static str,
+    /// The unit a record belongs to (`a.organizer_unit_id`).
+    unit: &'static str,
+}
+
+/// Whose rows a list statement selects.
+#[derive(Clone, Copy, Debug)]
+enum Scope {
+    /// Whatever the filter says.
+    Filtered,
+    /// In a per-key batch: the rows whose `column` is the key.
+    KeyColumn(&'static str),
+    /// In a per-key batch: the rows of the key unit's whole subtree. Each unit of the
+    /// subtree gives its newest page through the unit index and the pages are merged, so
+    /// the work is bounded by the subtree's size, whatever the planner guesses.
+    KeySubtree,
+}
+
+/// Pushes the select of one page of `table` in `scope`; `filter` pushes the filter's
+/// predicates (`and …`).
+fn push_select(
+    qb: &mut QueryBuilder<'_, Postgres>,
+    table: &Listed,
+    scope: Scope,
+    filter: impl FnOnce(&mut QueryBuilder<'_, Postgres>),
+    page: PageArgs,
+) {
+    let Listed {
+        from,
+        columns,
+        id,
+        bare_id,
+        unit,
+    } = table;
+    match scope {
+        Scope::Filtered | Scope::KeyColumn(_) => {
+            qb.push(format!("select {columns} from {from} where true"));
+            if let Scope::KeyColumn(column) = scope {
+                qb.push(format!(" and {column} = k.unit_id"));
+            }
+            filter(qb);
+            push_page(qb, id, page);
+        }
+        Scope::KeySubtree => {
+            qb.push(
+                "select s.* from (select unit_id from unit_replica where path like \
+                 (select path from unit_replica where unit_id = k.unit_id) || '%' \
+                 union select k.unit_id) u cross join lateral (",
+            );
+            qb.push(format!(
+                "select {columns} from {from} where {unit} = u.unit_id"
+            ));
+            filter(qb);
+            push_page(qb, id, page);
+            qb.push(format!(") s order by s.{bare_id} desc limit "))
+                .push_bind(page.limit());
+        }
     }
 }
 
-fn push_key(qb: &mut QueryBuilder<'_, Postgres>, key: UnitKey) {
-    match key {
-        UnitKey::Bound(unit_id) => {
-            qb.push_bind(unit_id);
-        }
-        UnitKey::Lateral => {
-            qb.push("k.unit_id");
-        }
+/// `column = any(units)`: the rows of these units.
+fn push_units(qb: &mut QueryBuilder<'_, Postgres>, column: &str, units: Option<Vec<Uuid>>) {
+    if let Some(units) = units {
+        qb.push(" and ")
+            .push(column)
+            .push(" = any(")
+            .push_bind(units)
+            .push("::uuid[])");
     }
 }
 
@@ -94,8 +167,8 @@ fn push_page(qb: &mut QueryBuilder<'_, Postgres>, id_column: &str, page: PageArg
         .push_bind(page.limit());
 }
 
-/// Opens a per-key lateral list: `select k.unit_id as key_id, t.* from unnest($1) as
-/// k(unit_id) cross join lateral (` — the caller adds the inner select and `) t`.
+/// Opens a per-key batch: `select k.unit_id as key_id, t.* from unnest($1) as k(unit_id)
+/// cross join lateral (`; the caller adds the select and `) t`.
 fn lateral_prefix(keys: &[Uuid]) -> QueryBuilder<'static, Postgres> {
     let mut qb = QueryBuilder::new("select k.unit_id as key_id, t.* from unnest(");
     qb.push_bind(keys.to_vec())

@@ -6,9 +6,19 @@ use uuid::Uuid;
 
 use kexie_shared::page::PageArgs;
 
-use super::{lateral_prefix, push_any, push_page, push_search, push_unit_scope, UnitKey};
+use super::{
+    lateral_prefix, push_any, push_search, push_select, push_units, units_of, Listed, Scope,
+};
 use crate::domain::venue::VenueFields;
 use crate::domain::{VenueKind, VenueStatus};
+
+const VENUES: Listed = Listed {
+    from: "venue v",
+    columns: COLUMNS,
+    id: "v.venue_id",
+    bare_id: "venue_id",
+    unit: "v.owner_unit_id",
+};
 
 const COLUMNS: &str = "v.venue_id, v.owner_unit_id, v.name, v.kind, v.status, v.co_builders,
     v.address, v.longitude, v.latitude, v.floor_area, v.opened_on, v.yearly_visitors, v.version,
@@ -65,17 +75,13 @@ pub struct VenueFilter {
     pub include_archived: bool,
 }
 
-/// The predicates of `filter`. In a per-unit list `unit_id` is unset and
-/// `include_subtree` applies to each unit of the batch instead.
-fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, filter: &VenueFilter) {
-    if let Some(unit_id) = filter.unit_id {
-        push_unit_scope(
-            qb,
-            "v.owner_unit_id",
-            UnitKey::Bound(unit_id),
-            filter.include_subtree,
-        );
-    }
+/// The predicates of `filter` but its unit, which the caller has resolved to `units`.
+fn push_filter(
+    qb: &mut QueryBuilder<'_, Postgres>,
+    filter: &VenueFilter,
+    units: Option<Vec<Uuid>>,
+) {
+    push_units(qb, "v.owner_unit_id", units);
     if let Some(kinds) = &filter.kinds {
         push_any(
             qb,
@@ -112,14 +118,21 @@ pub async fn list(
     filter: &VenueFilter,
     page: PageArgs,
 ) -> sqlx::Result<Vec<VenueRow>> {
-    let mut qb = QueryBuilder::new(format!("select {COLUMNS} from venue v where true"));
-    push_filter(&mut qb, filter);
-    push_page(&mut qb, "v.venue_id", page);
-    qb.build_query_as().fetch_all(pool).await
+    let units = units_of(pool, filter.unit_id, filter.include_subtree).await?;
+    let mut qb = QueryBuilder::new("");
+    push_select(
+        &mut qb,
+        &VENUES,
+        Scope::Filtered,
+        |qb| push_filter(qb, filter, units),
+        page,
+    );
+    qb.build_query_as().persistent(false).fetch_all(pool).await
 }
 
 /// One page of venues for each of `unit_ids` (owned by the unit, or with
-/// `filter.include_subtree` by its subtree), in one statement.
+/// `filter.include_subtree` by its subtree), in one statement. `filter.unit_id` is not
+/// used: the units are the batch's.
 pub async fn per_unit(
     pool: &PgPool,
     unit_ids: &[Uuid],
@@ -132,18 +145,25 @@ pub async fn per_unit(
         #[sqlx(flatten)]
         venue: VenueRow,
     }
+    let scope = if filter.include_subtree {
+        Scope::KeySubtree
+    } else {
+        Scope::KeyColumn("v.owner_unit_id")
+    };
     let mut qb = lateral_prefix(unit_ids);
-    qb.push(format!("select {COLUMNS} from venue v where true"));
-    push_unit_scope(
+    push_select(
         &mut qb,
-        "v.owner_unit_id",
-        UnitKey::Lateral,
-        filter.include_subtree,
+        &VENUES,
+        scope,
+        |qb| push_filter(qb, filter, None),
+        page,
     );
-    push_filter(&mut qb, filter);
-    push_page(&mut qb, "v.venue_id", page);
     qb.push(") t");
-    let rows: Vec<Keyed> = qb.build_query_as().fetch_all(pool).await?;
+    let rows: Vec<Keyed> = qb
+        .build_query_as()
+        .persistent(false)
+        .fetch_all(pool)
+        .await?;
     Ok(rows
         .into_iter()
         .map(|row| (row.key_id, row.venue))

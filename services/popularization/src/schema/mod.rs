@@ -8,6 +8,7 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use kexie_shared::telemetry::spawn_in_current_span;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -35,32 +36,43 @@ pub type SubgraphSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// The schema's types and federation, without data: enough to export the SDL.
 pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription).enable_federation()
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .enable_federation()
+        .extension(kexie_shared::telemetry::ResolverSpans)
 }
 
 /// The schema over `pool`, with its batch loaders.
 pub fn build(pool: PgPool) -> SubgraphSchema {
     builder()
-        .data(DataLoader::new(VenueLoader(pool.clone()), tokio::spawn))
-        .data(DataLoader::new(ActivityLoader(pool.clone()), tokio::spawn))
-        .data(DataLoader::new(HistoryLoader(pool.clone()), tokio::spawn))
+        .data(DataLoader::new(
+            VenueLoader(pool.clone()),
+            spawn_in_current_span,
+        ))
+        .data(DataLoader::new(
+            ActivityLoader(pool.clone()),
+            spawn_in_current_span,
+        ))
+        .data(DataLoader::new(
+            HistoryLoader(pool.clone()),
+            spawn_in_current_span,
+        ))
         .data(DataLoader::new(
             PerUnitLoader(UnitVenues(pool.clone())),
-            tokio::spawn,
+            spawn_in_current_span,
         ))
         .data(DataLoader::new(
             PerUnitLoader(KeyedActivities {
                 pool: pool.clone(),
                 owner: ActivityOwner::Organizer,
             }),
-            tokio::spawn,
+            spawn_in_current_span,
         ))
         .data(DataLoader::new(
             VenueActivitiesLoader(PerUnitLoader(KeyedActivities {
                 pool: pool.clone(),
                 owner: ActivityOwner::Venue,
             })),
-            tokio::spawn,
+            spawn_in_current_span,
         ))
         .data(pool)
         .finish()

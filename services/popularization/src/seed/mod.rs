@@ -1238,7 +1238,8 @@ fn plan_activities(
             rng,
             kind,
             main_audience,
-            host_name(&organizer.name),
+            text::organizer_name(&organizer.name, organizer.kind),
+            world.area_name(organizer.id),
             organizer.kind,
             starts_on.year(),
             winter,
@@ -1268,7 +1269,8 @@ fn plan_activities(
                 let day = (ends_on + Duration::days(rng.gen_range(0..=3))).min(as_of());
                 (ActivityStatus::Held, day, None)
             };
-            let at = office_time(rng, day).max(created_at);
+            // Strictly after the creation, so that the history orders the same every time.
+            let at = office_time(rng, day).max(created_at + Duration::minutes(1));
             steps.push(Step {
                 id: id_at(at, rng),
                 entity_id: id,

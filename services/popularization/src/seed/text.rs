@@ -25,6 +25,22 @@ pub fn host_name(unit_name: &str) -> &str {
     }
 }
 
+/// How an activity's title names its organizer: the place or company for the
+/// administrative line and enterprises and universities ("青义镇", "西南科技大学"), the
+/// whole name for associations whose name says what they are ("绵阳市农学会",
+/// "游仙区老科协", "青义猕猴桃专业技术协会").
+pub fn organizer_name<'a>(unit_name: &'a str, kind: &str) -> &'a str {
+    match kind {
+        "SOCIETY" | "SENIOR" | "RURAL_TECH" => unit_name,
+        _ => host_name(unit_name),
+    }
+}
+
+/// The crop or trade a name mentions, if any ("青义猕猴桃专业技术协会" → "猕猴桃").
+pub fn crop_in(name: &str) -> Option<&'static str> {
+    CROPS.iter().copied().find(|crop| name.contains(crop))
+}
+
 /// A township's or district's place name without its administrative suffix:
 /// "青义镇" → "青义", "涪城区" → "涪城", "北川羌族自治县" → "北川".
 pub fn place_core(host: &str) -> &str {
@@ -189,13 +205,15 @@ const BROADCAST_TOPICS: &[&str] = &[
     "健康生活",
 ];
 
-/// What an activity is called, from its kind, its first audience, its host (the
-/// organizer's name without "科协") and when it starts.
+/// What an activity is called, from its kind, its first audience, its host (see
+/// [`organizer_name`]), the district or city it takes place in, and when it starts.
+#[allow(clippy::too_many_arguments)]
 pub fn activity_title(
     rng: &mut StdRng,
     kind: ActivityKind,
     audience: Audience,
     host: &str,
+    area: &str,
     organizer_kind: &str,
     year: i32,
     winter: bool,
@@ -220,17 +238,28 @@ pub fn activity_title(
             format!("科技志愿者下基层·{host}{}", pick(rng, VOLUNTEER_SERVICES))
         }
         ActivityKind::AcademicianReport => match rng.gen_range(0..3) {
-            0 => format!("院士专家{}行报告会", place_core(host)),
+            0 => format!("院士专家{}行报告会", place_core(area)),
             1 => format!("{host}{}高端学术论坛", pick(rng, FORUM_FIELDS)),
             _ => format!("{host}院士科学家精神报告会"),
         },
         ActivityKind::Training => match audience {
-            Audience::Farmers if winter => format!(
-                "科技之冬·{host}{}{}培训",
-                pick(rng, CROPS),
-                pick(rng, TECHNIQUES)
-            ),
-            Audience::Farmers => format!("{host}新型职业农民{}培训班", pick(rng, CROPS)),
+            // A rural association trains in its own crop, which its name already says.
+            Audience::Farmers if winter => {
+                let crop = if crop_in(host).is_some() {
+                    ""
+                } else {
+                    pick(rng, CROPS)
+                };
+                format!("科技之冬·{host}{crop}{}培训", pick(rng, TECHNIQUES))
+            }
+            Audience::Farmers => {
+                let crop = if crop_in(host).is_some() {
+                    ""
+                } else {
+                    pick(rng, CROPS)
+                };
+                format!("{host}新型职业农民{crop}培训班")
+            }
             Audience::IndustrialWorkers => {
                 if rng.gen_bool(0.5) {
                     format!("{host}企业创新能力培训")
@@ -295,5 +324,8 @@ mod tests {
         assert_eq!(place_core("北川羌族自治县"), "北川");
         assert_eq!(place_core("青义镇"), "青义");
         assert_eq!(place_core("城南街道"), "城南");
+        assert_eq!(organizer_name("游仙区老科协", "SENIOR"), "游仙区老科协");
+        assert_eq!(organizer_name("游仙区科学技术协会", "DISTRICT"), "游仙区");
+        assert_eq!(crop_in("青义猕猴桃专业技术协会"), Some("猕猴桃"));
     }
 }

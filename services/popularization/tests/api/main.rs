@@ -1,0 +1,8 @@
+//! The popularization subgraph as front-end teams and partner bureaus use it, against real
+//! PostgreSQL and Redis: each test starts the subgraph on a fresh database, with the sample
+//! unit tree replicated into it.
+
+mod activities;
+mod support;
+mod units;
+mod venues;
