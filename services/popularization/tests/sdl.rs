@@ -1,10 +1,11 @@
 //! The SDL that composition and other gateways see.
 
 /// What organizations, the owner of `Unit`, says about it, reduced to what matters here.
+/// Its `StatusChange` (the unit's history) is not marked shareable: this subgraph's is.
 const UNIT_OWNER: &str = r#"
 extend schema @link(url: "https://specs.apollo.dev/federation/v2.5", import: ["@key", "@shareable"])
-type Unit @key(fields: "id") { id: ID! name: String! }
-type StatusChange @shareable { fromStatus: String toStatus: String! actor: String! note: String changedAt: DateTime! }
+type Unit @key(fields: "id") { id: ID! name: String! history: [StatusChange!]! }
+type StatusChange { fromStatus: String toStatus: String! actor: String! note: String changedAt: DateTime! }
 scalar DateTime
 type Query { unit(id: ID!): Unit }
 "#;

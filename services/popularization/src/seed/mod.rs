@@ -64,39 +64,42 @@ pub async fn seed(pool: &PgPool, city: &mut DemoCity) -> anyhow::Result<()> {
     let world = World::new(city, &mut rng);
     let venues = plan_venues(&world, &mut rng);
     let count = ACTIVITIES_PER_SCALE * city.scale.max(1) as usize;
-    let activities = plan_activities(&world, &venues, count, &mut rng);
 
     let mut tx = pool.begin().await?;
     let mut progress = Progress::new("popularization: venues", venues.len());
     for chunk in venues.chunks(CHUNK) {
         insert_venues(&mut tx, chunk).await?;
+        let steps: Vec<&Step> = chunk.iter().flat_map(|venue| venue.steps.iter()).collect();
+        insert_history(&mut tx, &steps).await?;
         progress.advance(chunk.len());
     }
     progress.finish();
-    let mut progress = Progress::new("popularization: activities", activities.len());
-    for chunk in activities.chunks(CHUNK) {
-        insert_activities(&mut tx, chunk).await?;
-        progress.advance(chunk.len());
-    }
-    progress.finish();
-    let history: Vec<&Step> = venues
-        .iter()
-        .flat_map(|venue| venue.steps.iter())
-        .chain(activities.iter().flat_map(|activity| activity.steps.iter()))
-        .collect();
-    let mut progress = Progress::new("popularization: workflow history", history.len());
-    for chunk in history.chunks(CHUNK) {
-        insert_history(&mut tx, chunk).await?;
-        progress.advance(chunk.len());
+    // Generated a chunk at a time, so that a large scale never holds every activity in
+    // memory at once.
+    let planner = ActivityPlanner::new(&world, &venues);
+    let mut progress = Progress::new("popularization: activities", count);
+    let mut remaining = count;
+    while remaining > 0 {
+        let size = remaining.min(CHUNK);
+        let chunk: Vec<ActivityPlan> = (0..size).map(|_| planner.plan(&mut rng)).collect();
+        insert_activities(&mut tx, &chunk).await?;
+        let steps: Vec<&Step> = chunk
+            .iter()
+            .flat_map(|activity| activity.steps.iter())
+            .collect();
+        for steps in steps.chunks(CHUNK) {
+            insert_history(&mut tx, steps).await?;
+        }
+        remaining -= size;
+        progress.advance(size);
     }
     progress.finish();
     tx.commit()
         .await
         .context("Failed to commit the popularization demo data")?;
     eprintln!(
-        "popularization: {} venues, {} activities",
-        venues.len(),
-        activities.len()
+        "popularization: {} venues, {count} activities",
+        venues.len()
     );
     Ok(())
 }
@@ -1192,26 +1195,43 @@ fn pick_venue(
     None
 }
 
-fn plan_activities(
-    world: &World<'_>,
-    venues: &[VenuePlan],
-    count: usize,
-    rng: &mut StdRng,
-) -> Vec<ActivityPlan> {
-    let organizers: Vec<(Vec<&DemoUnit>, u32)> = ORGANIZERS
-        .iter()
-        .map(|(kind, weight)| {
-            (
-                world.all.iter().filter(|unit| unit.kind == *kind).collect(),
-                *weight,
-            )
-        })
-        .filter(|(units, _): &(Vec<&DemoUnit>, u32)| !units.is_empty())
-        .collect();
-    let index = VenueIndex::new(venues);
-    let mut activities = Vec::with_capacity(count);
-    for _ in 0..count {
-        let organizer = match weighted(rng, &organizers) {
+/// Generates activities one at a time for a city and its venues.
+struct ActivityPlanner<'a> {
+    world: &'a World<'a>,
+    venues: &'a [VenuePlan],
+    index: VenueIndex,
+    /// The units of each organizing kind the city has, with the kind's weight.
+    organizers: Vec<(Vec<&'a DemoUnit>, u32)>,
+}
+
+impl<'a> ActivityPlanner<'a> {
+    fn new(world: &'a World<'a>, venues: &'a [VenuePlan]) -> Self {
+        let mut organizers: Vec<(Vec<&DemoUnit>, u32)> = ORGANIZERS
+            .iter()
+            .map(|(kind, weight)| {
+                (
+                    world.all.iter().filter(|unit| unit.kind == *kind).collect(),
+                    *weight,
+                )
+            })
+            .filter(|(units, _): &(Vec<&DemoUnit>, u32)| !units.is_empty())
+            .collect();
+        if organizers.is_empty() {
+            // A tree of kinds this generator does not know: the root organizes everything.
+            organizers.push((vec![world.city], 1));
+        }
+        ActivityPlanner {
+            world,
+            venues,
+            index: VenueIndex::new(venues),
+            organizers,
+        }
+    }
+
+    fn plan(&self, rng: &mut StdRng) -> ActivityPlan {
+        let (world, venues, index, organizers) =
+            (self.world, self.venues, &self.index, &self.organizers);
+        let organizer = match weighted(rng, organizers) {
             units if !units.is_empty() => units[rng.gen_range(0..units.len())],
             _ => world.city,
         };
@@ -1229,9 +1249,7 @@ fn plan_activities(
         };
         let mode = mode(rng, kind);
         let district = world.district_of(organizer.id).map(|district| district.id);
-        let venue = pick_venue(
-            rng, venues, &index, district, kind, mode, starts_on, ends_on,
-        );
+        let venue = pick_venue(rng, venues, index, district, kind, mode, starts_on, ends_on);
         let (participants, online_reach) = counts(rng, kind, mode);
         let winter = matches!(starts_on.month(), 11 | 12 | 1 | 2);
         let title = text::activity_title(
@@ -1283,7 +1301,7 @@ fn plan_activities(
         } else {
             ActivityStatus::Planned
         };
-        activities.push(ActivityPlan {
+        ActivityPlan {
             id,
             organizer: organizer.id,
             title,
@@ -1298,9 +1316,8 @@ fn plan_activities(
             mode,
             status,
             steps,
-        });
+        }
     }
-    activities
 }
 
 /// Joins enum texts or names for `string_to_array(…, '|')`: `unnest` cannot carry an
