@@ -70,8 +70,9 @@ pub struct VenueFields {
 }
 
 impl VenueFields {
-    /// Checks and normalizes the fields of a venue that is (or will be) in `status`.
-    pub fn checked(self, status: VenueStatus) -> ApiResult<VenueFields> {
+    /// Checks and normalizes the fields of a venue that is (or will be) in `status`, on
+    /// the local day `today`.
+    pub fn checked(self, status: VenueStatus, today: NaiveDate) -> ApiResult<VenueFields> {
         let name = validate::text("name", &self.name, MAX_NAME)?;
         let address = validate::optional_text("address", self.address.as_deref(), MAX_ADDRESS)?;
         let co_builders = co_builders(&self.co_builders)?;
@@ -99,6 +100,12 @@ impl VenueFields {
                 return Err(ApiError::validation(
                     "openedOn",
                     "an open venue needs its opening date",
+                ))
+            }
+            (_, Some(opened_on)) if opened_on > today => {
+                return Err(ApiError::validation(
+                    "openedOn",
+                    format!("{opened_on} is still to come: a venue opens when it opens"),
                 ))
             }
             (_, Some(opened_on)) => {
@@ -175,6 +182,10 @@ fn coordinates(
 mod tests {
     use super::*;
 
+    fn today() -> NaiveDate {
+        NaiveDate::from_ymd_opt(2026, 11, 23).unwrap()
+    }
+
     fn museum() -> VenueFields {
         VenueFields {
             name: " 三台县科技馆 ".to_string(),
@@ -205,7 +216,7 @@ mod tests {
 
     #[test]
     fn fields_are_trimmed_and_co_builders_deduplicated() {
-        let fields = museum().checked(VenueStatus::Planned).unwrap();
+        let fields = museum().checked(VenueStatus::Planned, today()).unwrap();
         assert_eq!(fields.name, "三台县科技馆");
         assert_eq!(fields.co_builders, vec!["三台县图书馆".to_string()]);
         assert_eq!(fields.address, None);
@@ -215,13 +226,13 @@ mod tests {
     fn coordinates_come_in_pairs_within_range() {
         let mut half = museum();
         half.latitude = None;
-        assert!(half.checked(VenueStatus::Planned).is_err());
+        assert!(half.checked(VenueStatus::Planned, today()).is_err());
         let mut far = museum();
         far.longitude = Some(181.0);
-        assert!(far.checked(VenueStatus::Planned).is_err());
+        assert!(far.checked(VenueStatus::Planned, today()).is_err());
         let mut south = museum();
         south.latitude = Some(-90.5);
-        assert!(south.checked(VenueStatus::Planned).is_err());
+        assert!(south.checked(VenueStatus::Planned, today()).is_err());
     }
 
     #[test]
@@ -229,20 +240,26 @@ mod tests {
         let opened_on = NaiveDate::from_ymd_opt(2025, 9, 1);
         let mut planned = museum();
         planned.opened_on = opened_on;
-        assert!(planned.clone().checked(VenueStatus::Planned).is_err());
-        assert!(planned.clone().checked(VenueStatus::Open).is_ok());
-        assert!(planned.checked(VenueStatus::Closed).is_ok());
-        assert!(museum().checked(VenueStatus::Open).is_err());
-        assert!(museum().checked(VenueStatus::Closed).is_ok());
+        assert!(planned
+            .clone()
+            .checked(VenueStatus::Planned, today())
+            .is_err());
+        assert!(planned.clone().checked(VenueStatus::Open, today()).is_ok());
+        assert!(planned.checked(VenueStatus::Closed, today()).is_ok());
+        assert!(museum().checked(VenueStatus::Open, today()).is_err());
+        assert!(museum().checked(VenueStatus::Closed, today()).is_ok());
+        let mut early = museum();
+        early.opened_on = NaiveDate::from_ymd_opt(2026, 11, 24);
+        assert!(early.checked(VenueStatus::Open, today()).is_err());
     }
 
     #[test]
     fn areas_and_visitors_are_not_negative() {
         let mut area = museum();
         area.floor_area = Some(-1.0);
-        assert!(area.checked(VenueStatus::Planned).is_err());
+        assert!(area.checked(VenueStatus::Planned, today()).is_err());
         let mut visitors = museum();
         visitors.yearly_visitors = Some(-5);
-        assert!(visitors.checked(VenueStatus::Planned).is_err());
+        assert!(visitors.checked(VenueStatus::Planned, today()).is_err());
     }
 }

@@ -251,7 +251,7 @@ impl VenueMutation {
             opened_on,
             yearly_visitors: input.yearly_visitors,
         }
-        .checked(status)?;
+        .checked(status, local_today())?;
         let venue_id = new_id();
         let mut tx = pool.begin().await?;
         if let Claim::Existing(existing) = idempotency::claim(
@@ -303,7 +303,7 @@ impl VenueMutation {
             opened_on: validate::patch(input.opened_on, was.opened_on),
             yearly_visitors: validate::patch(input.yearly_visitors, was.yearly_visitors),
         }
-        .checked(current.status)?;
+        .checked(current.status, local_today())?;
         let owner_id = match owner_id {
             Some(owner_id) if owner_id != current.owner_unit_id => {
                 require_active_unit(pool, "ownerId", owner_id).await?;
@@ -351,7 +351,7 @@ impl VenueMutation {
             opened_on,
             ..current.fields()
         }
-        .checked(to)?;
+        .checked(to, local_today())?;
         let venue =
             db::venues::set_status(&mut tx, venue_id, to, fields.opened_on, &actor.subject).await?;
         history::record(

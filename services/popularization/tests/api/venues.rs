@@ -362,6 +362,10 @@ async fn illegal_venue_transitions_are_refused_and_change_nothing() {
             "CONFLICT",
         ),
         (
+            json!({ "id": open["id"], "version": 1, "to": "CLOSED", "openedOn": "2018-06-01" }),
+            "VALIDATION",
+        ),
+        (
             json!({ "id": planned["id"], "version": 1, "to": "UNDER_CONSTRUCTION", "note": "字".repeat(501) }),
             "VALIDATION",
         ),
@@ -492,6 +496,10 @@ async fn invalid_venues_are_refused_with_a_code_and_nothing_is_written() {
         ),
         (valid(json!({ "status": "CLOSED" })), "VALIDATION"),
         (valid(json!({ "openedOn": "2020-01-01" })), "VALIDATION"),
+        (
+            valid(json!({ "status": "OPEN", "openedOn": "2999-01-01" })),
+            "VALIDATION",
+        ),
         (valid(json!({ "coBuilders": [""] })), "VALIDATION"),
         (
             valid(
