@@ -56,19 +56,6 @@ pub(crate) enum PathSegment {
     Index(usize),
 }
 
-impl PathSegment {
-    pub(crate) fn from_json(value: &Value) -> Option<PathSegment> {
-        match value {
-            Value::String(key) => Some(PathSegment::Key(key.clone())),
-            Value::Number(number) => number
-                .as_u64()
-                .and_then(|index| usize::try_from(index).ok())
-                .map(PathSegment::Index),
-            _ => None,
-        }
-    }
-}
-
 /// A location in the client's document.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Serialize)]
 pub(crate) struct Location {

@@ -18,6 +18,8 @@ use bytes::Bytes;
 use futures::future::{join_all, BoxFuture, FutureExt};
 use serde_json::{Map, Value};
 
+use crate::data::{Data, Object};
+
 use crate::error::{codes, GraphqlError, PathSegment};
 use crate::plan::{BatchFetch, Fetch, PathStep, PlanNode, RequiredSelection, Rewrite, RewriteStep};
 use crate::supergraph::Supergraph;
@@ -25,7 +27,7 @@ use crate::transport::{FetchError, ForwardedHeaders, Transport};
 
 /// What a plan produced: the merged tree and the errors, in plan order.
 pub(crate) struct Execution {
-    pub data: Value,
+    pub data: Data,
     pub errors: Vec<GraphqlError>,
 }
 
@@ -35,7 +37,7 @@ pub(crate) struct Executor<'a> {
     pub transport: &'a Transport,
     pub headers: &'a ForwardedHeaders,
     pub variables: &'a Map<String, Value>,
-    data: Mutex<Value>,
+    data: Mutex<Data>,
     /// (fetch id, error): sorted by fetch id at the end so that the order does not depend on
     /// which parallel fetch finished first.
     errors: Mutex<Vec<(usize, GraphqlError)>>,
@@ -43,7 +45,7 @@ pub(crate) struct Executor<'a> {
 
 /// A representation and the response paths of the objects it stands for.
 struct Representations {
-    unique: Vec<Value>,
+    unique: Vec<Data>,
     origins: Vec<Vec<Vec<PathSegment>>>,
 }
 
@@ -59,7 +61,7 @@ impl<'a> Executor<'a> {
             transport,
             headers,
             variables,
-            data: Mutex::new(Value::Object(Map::new())),
+            data: Mutex::new(Data::Object(Object::default())),
             errors: Mutex::new(Vec::new()),
         }
     }
@@ -117,7 +119,7 @@ impl<'a> Executor<'a> {
         .boxed()
     }
 
-    fn lock_data(&self) -> std::sync::MutexGuard<'_, Value> {
+    fn lock_data(&self) -> std::sync::MutexGuard<'_, Data> {
         self.data.lock().unwrap_or_else(|err| err.into_inner())
     }
 
@@ -133,7 +135,7 @@ impl<'a> Executor<'a> {
         &self,
         query_json: &str,
         variables: &[String],
-        representations: &[(&str, &[Value])],
+        representations: &[(&str, &[Data])],
     ) -> Bytes {
         let mut body = Vec::with_capacity(query_json.len() + 64);
         body.extend_from_slice(b"{\"query\":");
@@ -170,7 +172,7 @@ impl<'a> Executor<'a> {
         subgraph: usize,
         body: Bytes,
         may_share: bool,
-    ) -> Result<Map<String, Value>, GraphqlError> {
+    ) -> Result<Object, GraphqlError> {
         let Some(target) = self.supergraph.subgraphs.get(subgraph) else {
             return Err(GraphqlError::new(
                 "The plan names a subgraph the supergraph does not have.",
@@ -199,8 +201,8 @@ impl<'a> Executor<'a> {
                 tracing::warn!(subgraph = %target.name, error = %err, "subgraph fetch failed");
                 failed(err.to_string(), code)
             })?;
-        match serde_json::from_slice::<Value>(&answer) {
-            Ok(Value::Object(response))
+        match serde_json::from_slice::<Data>(&answer) {
+            Ok(Data::Object(response))
                 if response.contains_key("data") || response.contains_key("errors") =>
             {
                 Ok(response)
@@ -246,14 +248,17 @@ impl<'a> Executor<'a> {
                 _ => None,
             };
             for error in subgraph_errors(errors) {
-                let path = error.path.as_ref().map(|path| path_from_json(path));
+                let path = error.path.as_deref().map(path_from_data);
                 self.push_error(
                     fetch.id,
                     error.into_graphql(path.or_else(|| fallback.clone())),
                 );
             }
         }
-        if let Some(mut data) = response.remove("data").filter(Value::is_object) {
+        if let Some(mut data) = response
+            .remove("data")
+            .filter(|data| data.as_object().is_some())
+        {
             self.apply_rewrites(&mut data, &fetch.output_rewrites);
             merge(&mut self.lock_data(), data);
         }
@@ -315,7 +320,7 @@ impl<'a> Executor<'a> {
         {
             return;
         }
-        let variables: Vec<(&str, &[Value])> = by_variable
+        let variables: Vec<(&str, &[Data])> = by_variable
             .iter()
             .map(|(name, representations)| (*name, representations.unique.as_slice()))
             .collect();
@@ -358,35 +363,41 @@ impl<'a> Executor<'a> {
     fn merge_entities(
         &self,
         fetch_id: usize,
-        mut response: Map<String, Value>,
+        mut response: Object,
         targets: &[(&str, &Representations, &Vec<Rewrite>)],
         fetch_path: Option<Vec<PathSegment>>,
     ) {
         let mut data = response.remove("data");
         let mut invalid = false;
         for (key, representations, rewrites) in targets {
-            let entities = data
-                .as_mut()
-                .and_then(|data| data.get_mut(*key))
-                .map(Value::take);
+            let entities = match data.as_mut() {
+                Some(Data::Object(data)) => data.get_mut(key).map(Data::take),
+                _ => None,
+            };
             match entities {
-                Some(Value::Array(entities)) if entities.len() == representations.unique.len() => {
+                Some(Data::List(entities)) if entities.len() == representations.unique.len() => {
                     let mut tree = self.lock_data();
                     for (mut entity, origins) in entities.into_iter().zip(&representations.origins)
                     {
-                        if !entity.is_object() {
+                        if !matches!(entity, Data::Object(_)) {
                             continue;
                         }
                         self.apply_rewrites(&mut entity, rewrites);
-                        for origin in origins {
-                            if let Some(target) = navigate(&mut tree, origin) {
-                                merge(target, entity.clone());
+                        // The last origin takes the entity itself; the others get copies.
+                        if let Some((last, others)) = origins.split_last() {
+                            for origin in others {
+                                if let Some(target) = navigate(&mut tree, origin) {
+                                    merge(target, entity.clone());
+                                }
+                            }
+                            if let Some(target) = navigate(&mut tree, last) {
+                                merge(target, entity);
                             }
                         }
                     }
                 }
                 // No list: the whole field failed; its errors (if any) say why.
-                None | Some(Value::Null) => {}
+                None | Some(Data::Null) => {}
                 Some(_) => invalid = true,
             }
         }
@@ -398,7 +409,7 @@ impl<'a> Executor<'a> {
                     let (_, representations, _) =
                         targets.iter().find(|(name, _, _)| *name == key)?;
                     let (index, tail) = match rest.split_first() {
-                        Some((Value::Number(index), tail)) => {
+                        Some((Data::Number(index), tail)) => {
                             (usize::try_from(index.as_u64()?).ok()?, tail)
                         }
                         // Some subgraphs (async-graphql 7 among them) leave the entity index
@@ -407,7 +418,7 @@ impl<'a> Executor<'a> {
                         _ => return None,
                     };
                     let origins = representations.origins.get(index)?;
-                    let tail = path_from_json(tail);
+                    let tail = path_from_data(tail);
                     Some(
                         origins
                             .iter()
@@ -446,28 +457,30 @@ impl<'a> Executor<'a> {
     /// Collects the representations of the objects at `paths`, deduplicated.
     fn representations(
         &self,
-        data: &Value,
+        data: &Data,
         paths: &[&[PathStep]],
         requires: &[RequiredSelection],
         rewrites: &[Rewrite],
     ) -> Representations {
-        let mut found: Vec<(Vec<PathSegment>, Value)> = Vec::new();
+        let mut found: Vec<(Vec<PathSegment>, Data)> = Vec::new();
         for path in paths {
             let mut current = Vec::new();
             self.collect(data, path, &mut current, requires, &mut found);
         }
-        let mut index: HashMap<String, usize> = HashMap::with_capacity(found.len());
+        let mut index: HashMap<Vec<u8>, usize> = HashMap::with_capacity(found.len());
+        let mut key = Vec::with_capacity(64);
         let mut representations = Representations {
             unique: Vec::with_capacity(found.len()),
             origins: Vec::with_capacity(found.len()),
         };
         for (origin, mut representation) in found {
             self.apply_rewrites(&mut representation, rewrites);
-            let key = representation.to_string();
+            key.clear();
+            let _ = serde_json::to_writer(&mut key, &representation);
             match index.get(&key) {
                 Some(position) => representations.origins[*position].push(origin),
                 None => {
-                    index.insert(key, representations.unique.len());
+                    index.insert(key.clone(), representations.unique.len());
                     representations.unique.push(representation);
                     representations.origins.push(vec![origin]);
                 }
@@ -478,13 +491,13 @@ impl<'a> Executor<'a> {
 
     fn collect(
         &self,
-        value: &Value,
+        value: &Data,
         path: &[PathStep],
         current: &mut Vec<PathSegment>,
         requires: &[RequiredSelection],
-        found: &mut Vec<(Vec<PathSegment>, Value)>,
+        found: &mut Vec<(Vec<PathSegment>, Data)>,
     ) {
-        if let Value::Array(items) = value {
+        if let Data::List(items) = value {
             // Lists not spelled out in the path are walked all the same.
             let path = match path.first() {
                 Some(PathStep::List) => &path[1..],
@@ -497,16 +510,16 @@ impl<'a> Executor<'a> {
             }
             return;
         }
-        let Value::Object(object) = value else {
+        let Data::Object(object) = value else {
             return;
         };
         match path.split_first() {
             None => {
-                let mut representation = Map::new();
+                let mut representation = Object::with_capacity(4);
                 if self.represent(object, requires, &mut representation)
                     && representation.contains_key("__typename")
                 {
-                    found.push((current.clone(), Value::Object(representation)));
+                    found.push((current.clone(), Data::Object(representation)));
                 }
             }
             Some((PathStep::Field(key), rest)) => {
@@ -519,8 +532,7 @@ impl<'a> Executor<'a> {
             Some((PathStep::List, rest)) => self.collect(value, rest, current, requires, found),
             Some((PathStep::TypeCondition(types), rest)) => {
                 if object
-                    .get("__typename")
-                    .and_then(Value::as_str)
+                    .typename()
                     .is_some_and(|typename| self.supergraph.type_matches(typename, types))
                 {
                     self.collect(value, rest, current, requires, found);
@@ -532,9 +544,9 @@ impl<'a> Executor<'a> {
     /// Builds a representation from `object`; false when a required field is missing.
     fn represent(
         &self,
-        object: &Map<String, Value>,
+        object: &Object,
         selections: &[RequiredSelection],
-        out: &mut Map<String, Value>,
+        out: &mut Object,
     ) -> bool {
         for selection in selections {
             match selection {
@@ -543,11 +555,11 @@ impl<'a> Executor<'a> {
                         return false;
                     };
                     if selections.is_empty() {
-                        out.insert(name.clone(), value.clone());
+                        out.insert(name.as_str().into(), value.clone());
                     } else {
                         match self.represent_value(value, selections) {
                             Some(value) => {
-                                out.insert(name.clone(), value);
+                                out.insert(name.as_str().into(), value);
                             }
                             None => return false,
                         }
@@ -557,13 +569,10 @@ impl<'a> Executor<'a> {
                     type_condition,
                     selections,
                 } => {
-                    let applies = object
-                        .get("__typename")
-                        .and_then(Value::as_str)
-                        .is_some_and(|typename| {
-                            self.supergraph
-                                .type_matches(typename, std::slice::from_ref(type_condition))
-                        });
+                    let applies = object.typename().is_some_and(|typename| {
+                        self.supergraph
+                            .type_matches(typename, std::slice::from_ref(type_condition))
+                    });
                     if applies && !self.represent(object, selections, out) {
                         return false;
                     }
@@ -573,23 +582,23 @@ impl<'a> Executor<'a> {
         true
     }
 
-    fn represent_value(&self, value: &Value, selections: &[RequiredSelection]) -> Option<Value> {
+    fn represent_value(&self, value: &Data, selections: &[RequiredSelection]) -> Option<Data> {
         match value {
-            Value::Object(object) => {
-                let mut out = Map::new();
+            Data::Object(object) => {
+                let mut out = Object::with_capacity(selections.len());
                 self.represent(object, selections, &mut out)
-                    .then_some(Value::Object(out))
+                    .then_some(Data::Object(out))
             }
-            Value::Array(items) => items
+            Data::List(items) => items
                 .iter()
                 .map(|item| self.represent_value(item, selections))
                 .collect::<Option<Vec<_>>>()
-                .map(Value::Array),
+                .map(Data::List),
             other => Some(other.clone()),
         }
     }
 
-    fn apply_rewrites(&self, value: &mut Value, rewrites: &[Rewrite]) {
+    fn apply_rewrites(&self, value: &mut Data, rewrites: &[Rewrite]) {
         for rewrite in rewrites {
             let (path, action) = match rewrite {
                 Rewrite::SetValue { path, value } => (path, RewriteAction::Set(value)),
@@ -599,25 +608,25 @@ impl<'a> Executor<'a> {
         }
     }
 
-    fn rewrite(&self, value: &mut Value, path: &[RewriteStep], action: &RewriteAction<'_>) {
+    fn rewrite(&self, value: &mut Data, path: &[RewriteStep], action: &RewriteAction<'_>) {
         match value {
-            Value::Array(items) => {
+            Data::List(items) => {
                 for item in items {
                     self.rewrite(item, path, action);
                 }
             }
-            Value::Object(object) => match path.split_first() {
+            Data::Object(object) => match path.split_first() {
                 None => {}
                 Some((RewriteStep::Key(key), [])) => match action {
                     RewriteAction::Set(text) => {
-                        object.insert(key.clone(), Value::String((*text).to_string()));
+                        object.insert(key.as_str().into(), Data::String((*text).into()));
                     }
                     RewriteAction::Rename(to) => {
                         if let Some(moved) = object.remove(key) {
-                            match object.get_mut(*to) {
+                            match object.get_mut(to) {
                                 Some(existing) => merge(existing, moved),
                                 None => {
-                                    object.insert((*to).to_string(), moved);
+                                    object.insert((*to).into(), moved);
                                 }
                             }
                         }
@@ -630,8 +639,7 @@ impl<'a> Executor<'a> {
                 }
                 Some((RewriteStep::TypenameIn(types), rest)) => {
                     let matches = object
-                        .get("__typename")
-                        .and_then(Value::as_str)
+                        .typename()
                         .is_some_and(|typename| self.supergraph.type_matches(typename, types));
                     if matches {
                         self.rewrite(value, rest, action);
@@ -651,7 +659,7 @@ enum RewriteAction<'a> {
 /// An error as a subgraph reported it.
 struct SubgraphError {
     message: String,
-    path: Option<Vec<Value>>,
+    path: Option<Vec<Data>>,
     extensions: Option<Map<String, Value>>,
 }
 
@@ -678,26 +686,29 @@ impl Clone for SubgraphError {
 
 /// The errors of a subgraph response; whatever is not an error object is skipped. Their
 /// locations are dropped: they point into the subgraph's operation, not the client's.
-fn subgraph_errors(errors: Value) -> Vec<SubgraphError> {
-    let Value::Array(errors) = errors else {
+fn subgraph_errors(errors: Data) -> Vec<SubgraphError> {
+    let Data::List(errors) = errors else {
         return Vec::new();
     };
     errors
         .into_iter()
         .filter_map(|error| {
-            let Value::Object(mut error) = error else {
+            let Data::Object(mut error) = error else {
                 return None;
             };
             let message = match error.remove("message") {
-                Some(Value::String(message)) => message,
+                Some(Data::String(message)) => message.into_string(),
                 _ => "A subgraph reported an error without a message.".to_string(),
             };
             let path = match error.remove("path") {
-                Some(Value::Array(path)) => Some(path),
+                Some(Data::List(path)) => Some(path),
                 _ => None,
             };
             let extensions = match error.remove("extensions") {
-                Some(Value::Object(extensions)) => Some(extensions),
+                Some(Data::Object(extensions)) => match to_json(Data::Object(extensions)) {
+                    Value::Object(extensions) => Some(extensions),
+                    _ => None,
+                },
                 _ => None,
             };
             Some(SubgraphError {
@@ -709,8 +720,34 @@ fn subgraph_errors(errors: Value) -> Vec<SubgraphError> {
         .collect()
 }
 
-fn path_from_json(path: &[Value]) -> Vec<PathSegment> {
-    path.iter().filter_map(PathSegment::from_json).collect()
+/// A tree value as `serde_json`'s, for the rare places that need one (error extensions).
+fn to_json(data: Data) -> Value {
+    match data {
+        Data::Null => Value::Null,
+        Data::Bool(boolean) => Value::Bool(boolean),
+        Data::Number(number) => Value::Number(number),
+        Data::String(text) => Value::String(text.into_string()),
+        Data::List(items) => Value::Array(items.into_iter().map(to_json).collect()),
+        Data::Object(object) => Value::Object(
+            object
+                .into_entries()
+                .map(|(key, value)| (key.into_string(), to_json(value)))
+                .collect(),
+        ),
+    }
+}
+
+fn path_from_data(path: &[Data]) -> Vec<PathSegment> {
+    path.iter()
+        .filter_map(|segment| match segment {
+            Data::String(key) => Some(PathSegment::Key(key.to_string())),
+            Data::Number(index) => index
+                .as_u64()
+                .and_then(|index| usize::try_from(index).ok())
+                .map(PathSegment::Index),
+            _ => None,
+        })
+        .collect()
 }
 
 fn with_path(error: GraphqlError, path: Option<Vec<PathSegment>>) -> GraphqlError {
@@ -753,12 +790,12 @@ fn common_path(origins: &[Vec<Vec<PathSegment>>], keys: &[String]) -> Option<Vec
 }
 
 /// The value at `path` in the tree.
-fn navigate<'v>(root: &'v mut Value, path: &[PathSegment]) -> Option<&'v mut Value> {
+fn navigate<'v>(root: &'v mut Data, path: &[PathSegment]) -> Option<&'v mut Data> {
     let mut current = root;
     for segment in path {
         current = match (current, segment) {
-            (Value::Object(object), PathSegment::Key(key)) => object.get_mut(key)?,
-            (Value::Array(items), PathSegment::Index(index)) => items.get_mut(*index)?,
+            (Data::Object(object), PathSegment::Key(key)) => object.get_mut(key)?,
+            (Data::List(items), PathSegment::Index(index)) => items.get_mut(*index)?,
             _ => return None,
         };
     }
@@ -767,24 +804,22 @@ fn navigate<'v>(root: &'v mut Value, path: &[PathSegment]) -> Option<&'v mut Val
 
 /// Deep-merges `source` into `target`. A null never erases a value already there: an entity
 /// that a subgraph could not resolve leaves the object it was asked about as it was.
-pub(crate) fn merge(target: &mut Value, source: Value) {
+pub(crate) fn merge(target: &mut Data, source: Data) {
     match (target, source) {
-        (Value::Object(target), Value::Object(source)) => {
-            for (key, value) in source {
+        (Data::Object(target), Data::Object(source)) => {
+            for (key, value) in source.into_entries() {
                 match target.get_mut(&key) {
                     Some(existing) => merge(existing, value),
-                    None => {
-                        target.insert(key, value);
-                    }
+                    None => target.insert(key, value),
                 }
             }
         }
-        (Value::Array(target), Value::Array(source)) if target.len() == source.len() => {
+        (Data::List(target), Data::List(source)) if target.len() == source.len() => {
             for (existing, value) in target.iter_mut().zip(source) {
                 merge(existing, value);
             }
         }
-        (_, Value::Null) => {}
+        (_, Data::Null) => {}
         (target, source) => *target = source,
     }
 }
@@ -794,15 +829,19 @@ mod tests {
     use super::*;
     use serde_json::json;
 
+    fn data(value: serde_json::Value) -> Data {
+        serde_json::from_value(value).unwrap()
+    }
+
     #[test]
     fn merging_keeps_what_is_there_and_adds_the_rest() {
-        let mut tree = json!({"units": [{"id": "1", "name": "A"}, {"id": "2"}]});
+        let mut tree = data(json!({"units": [{"id": "1", "name": "A"}, {"id": "2"}]}));
         merge(
             &mut tree,
-            json!({"units": [{"workers": 3}, {"workers": null, "name": "B"}]}),
+            data(json!({"units": [{"workers": 3}, {"workers": null, "name": "B"}]})),
         );
         assert_eq!(
-            tree,
+            serde_json::to_value(&tree).unwrap(),
             json!({"units": [{"id": "1", "name": "A", "workers": 3}, {"id": "2", "workers": null, "name": "B"}]})
         );
     }

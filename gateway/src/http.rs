@@ -237,24 +237,21 @@ impl RawRequest {
 
 /// Reads a POST body into a request: the checks of GraphQL over HTTP, in order.
 pub(crate) fn parse_post_body(body: &[u8]) -> Result<GraphqlRequest, RequestFailure> {
-    let raw: RawRequest = match serde_json::from_slice::<Value>(body) {
-        Ok(Value::Object(object)) => {
-            serde_json::from_value(Value::Object(object)).map_err(|err| {
-                RequestFailure::bad_request(format!("The body is not a GraphQL request: {err}"))
-            })?
-        }
-        Ok(_) => {
-            return Err(RequestFailure::bad_request(
+    match serde_json::from_slice::<RawRequest>(body) {
+        Ok(raw) => raw.into_request(),
+        // Tell malformed JSON from JSON of the wrong shape.
+        Err(err) => match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
+            Ok(_) if body.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'{') => Err(
+                RequestFailure::bad_request(format!("The body is not a GraphQL request: {err}")),
+            ),
+            Ok(_) => Err(RequestFailure::bad_request(
                 "The body must be a JSON object with a query.",
-            ))
-        }
-        Err(err) => {
-            return Err(RequestFailure::bad_request(format!(
+            )),
+            Err(_) => Err(RequestFailure::bad_request(format!(
                 "The body is not valid JSON: {err}"
-            )))
-        }
-    };
-    raw.into_request()
+            ))),
+        },
+    }
 }
 
 fn payload_too_large(limit: usize, media: Media) -> Response {

@@ -19,6 +19,7 @@
 //! ```
 
 mod config;
+mod data;
 mod engine;
 mod error;
 mod executor;

@@ -3,6 +3,9 @@
 
 use clap::Parser;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// One GraphQL endpoint over the subgraphs of a Federation v2 supergraph.
 #[derive(Parser)]
 #[command(name = "kexie-gateway", version)]

@@ -12,7 +12,12 @@
 use graphql_tools::static_graphql::query::{
     Directive, Field, Selection, SelectionSet, Value as AstValue,
 };
+use std::collections::HashMap;
+use std::rc::Rc;
+
 use serde_json::{Map, Value};
+
+use crate::data::{Data, Object};
 
 use crate::error::{codes, GraphqlError, PathSegment};
 use crate::operation::PreparedOperation;
@@ -31,6 +36,37 @@ pub(crate) enum PathRef<'a> {
 /// Fields collected for one object: (response key, the fields sharing it).
 pub(crate) type CollectedFields<'a> = Vec<(&'a str, Vec<&'a Field>)>;
 
+/// Identifies a field group and a run-time type: the address of the group (a slice of a
+/// memoized collection, stable for the whole response) and of the type's name.
+type CollectionKey = (usize, usize, usize);
+
+/// Hashes [`CollectionKey`]s: addresses need mixing, not the flood resistance of SipHash.
+#[derive(Default)]
+pub(crate) struct AddressHasher(u64);
+
+impl std::hash::Hasher for AddressHasher {
+    fn finish(&self) -> u64 {
+        self.0
+    }
+
+    fn write(&mut self, bytes: &[u8]) {
+        for byte in bytes {
+            self.write_u64(u64::from(*byte));
+        }
+    }
+
+    fn write_usize(&mut self, value: usize) {
+        self.write_u64(value as u64);
+    }
+
+    fn write_u64(&mut self, value: u64) {
+        self.0 = (self.0.rotate_left(5) ^ value).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
+    }
+}
+
+type Collections<'a> =
+    HashMap<CollectionKey, Rc<CollectedFields<'a>>, std::hash::BuildHasherDefault<AddressHasher>>;
+
 pub(crate) struct Projection<'a> {
     pub schema: &'a ApiSchema,
     pub operation: &'a PreparedOperation,
@@ -39,6 +75,8 @@ pub(crate) struct Projection<'a> {
     pub out: Vec<u8>,
     pub errors: Vec<GraphqlError>,
     pub path: Vec<PathRef<'a>>,
+    /// CollectFields results by field group and type: the objects of a list share them.
+    pub collections: Collections<'a>,
 }
 
 /// Writes `text` as a JSON string.
@@ -51,7 +89,7 @@ pub(crate) fn respond(
     schema: &ApiSchema,
     operation: &PreparedOperation,
     variables: &Map<String, Value>,
-    data: &Value,
+    data: &Data,
     errors: Vec<GraphqlError>,
     introspection: bool,
     capacity: usize,
@@ -64,6 +102,7 @@ pub(crate) fn respond(
         out: Vec::with_capacity(capacity),
         errors,
         path: Vec::new(),
+        collections: Collections::default(),
     };
     projection.out.extend_from_slice(b"{\"data\":");
     let root_type = match operation.kind {
@@ -73,8 +112,9 @@ pub(crate) fn respond(
     };
     let start = projection.out.len();
     let projected = match (root_type, operation.selection_set(), data) {
-        (Some(root_type), Some(selection_set), Value::Object(object)) => {
-            projection.object(object, root_type, &[selection_set])
+        (Some(root_type), Some(selection_set), Data::Object(object)) => {
+            let fields = Rc::new(projection.collect_fields(root_type, &[selection_set]));
+            projection.object(object, root_type, &fields)
         }
         _ => Err(Bubble),
     };
@@ -241,14 +281,31 @@ impl<'a> Projection<'a> {
         }
     }
 
-    /// Writes the object `object` of run-time type `type_name`.
-    pub(crate) fn object(
+    /// The fields of the selection sets of `group` that apply to `type_name`, collected once
+    /// per group and type.
+    fn collected(&mut self, group: &[&'a Field], type_name: &'a str) -> Rc<CollectedFields<'a>> {
+        let key = (
+            group.as_ptr() as usize,
+            group.len(),
+            type_name.as_ptr() as usize,
+        );
+        if let Some(collected) = self.collections.get(&key) {
+            return collected.clone();
+        }
+        let selection_sets: Vec<&'a SelectionSet> =
+            group.iter().map(|field| &field.selection_set).collect();
+        let collected = Rc::new(self.collect_fields(type_name, &selection_sets));
+        self.collections.insert(key, collected.clone());
+        collected
+    }
+
+    /// Writes the object `object` of run-time type `type_name` with its collected fields.
+    fn object(
         &mut self,
-        object: &Map<String, Value>,
+        object: &Object,
         type_name: &str,
-        selection_sets: &[&'a SelectionSet],
+        fields: &CollectedFields<'a>,
     ) -> Result<(), Bubble> {
-        let fields = self.collect_fields(type_name, selection_sets);
         self.out.push(b'{');
         for (index, (key, same)) in fields.iter().enumerate() {
             if index > 0 {
@@ -267,7 +324,7 @@ impl<'a> Projection<'a> {
 
     fn field(
         &mut self,
-        object: &Map<String, Value>,
+        object: &Object,
         type_name: &str,
         key: &str,
         fields: &[&'a Field],
@@ -303,7 +360,7 @@ impl<'a> Projection<'a> {
     /// Writes a value of type `ty`; a null in a non-null position bubbles.
     fn value(
         &mut self,
-        value: Option<&Value>,
+        value: Option<&Data>,
         ty: &TypeRef,
         fields: &[&'a Field],
         parent_type: &str,
@@ -340,7 +397,7 @@ impl<'a> Projection<'a> {
 
     fn nullable_value(
         &mut self,
-        value: Option<&Value>,
+        value: Option<&Data>,
         ty: &TypeRef,
         fields: &[&'a Field],
         parent_type: &str,
@@ -352,7 +409,7 @@ impl<'a> Projection<'a> {
         match ty {
             TypeRef::NonNull(_) => self.value(Some(value), ty, fields, parent_type),
             TypeRef::List(inner) => {
-                let Value::Array(items) = value else {
+                let Data::List(items) = value else {
                     return self.invalid(fields[0], parent_type, "a list");
                 };
                 self.out.push(b'[');
@@ -380,7 +437,7 @@ impl<'a> Projection<'a> {
                         Ok(())
                     }
                     TypeKind::Enum => match value {
-                        Value::String(text) if definition.has_enum_value(text) => {
+                        Data::String(text) if definition.has_enum_value(text) => {
                             write_str(&mut self.out, text);
                             Ok(())
                         }
@@ -389,7 +446,7 @@ impl<'a> Projection<'a> {
                         }
                     },
                     TypeKind::Object | TypeKind::Interface | TypeKind::Union => {
-                        let Value::Object(object) = value else {
+                        let Data::Object(object) = value else {
                             return self.invalid(fields[0], parent_type, "an object");
                         };
                         let runtime = if definition.kind == TypeKind::Object {
@@ -408,9 +465,8 @@ impl<'a> Projection<'a> {
                                 }
                             }
                         };
-                        let selection_sets: Vec<&'a SelectionSet> =
-                            fields.iter().map(|field| &field.selection_set).collect();
-                        self.object(object, runtime, &selection_sets)
+                        let collected = self.collected(fields, runtime);
+                        self.object(object, runtime, &collected)
                     }
                     TypeKind::InputObject => self.invalid(fields[0], parent_type, "an output type"),
                 }
@@ -419,10 +475,10 @@ impl<'a> Projection<'a> {
     }
 
     /// The run-time object type of a value of the abstract type `abstract_type`.
-    fn runtime_type(&self, object: &Map<String, Value>, abstract_type: &str) -> Option<&'a str> {
+    fn runtime_type(&self, object: &Object, abstract_type: &str) -> Option<&'a str> {
         let schema: &'a ApiSchema = self.schema;
         let definition = schema.type_def(abstract_type)?;
-        match object.get("__typename").and_then(Value::as_str) {
+        match object.typename() {
             Some(typename) => {
                 if let Some(known) = definition
                     .possible_types

@@ -1,0 +1,230 @@
+//! The response tree the executor merges subgraph answers into.
+//!
+//! A JSON value whose objects are small vectors of key-value pairs rather than maps: the
+//! objects of GraphQL responses have a handful of keys, which a linear scan finds faster
+//! than a hash or tree lookup, and a vector costs one allocation where an ordered map costs
+//! two and a hash per key. It also keeps the gateway independent of which `serde_json`
+//! features other crates of the build turn on (`preserve_order` swaps its maps).
+
+use std::fmt;
+
+use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
+use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
+use serde_json::Number;
+
+/// A JSON value of a subgraph answer.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) enum Data {
+    #[default]
+    Null,
+    Bool(bool),
+    Number(Number),
+    String(Box<str>),
+    List(Vec<Data>),
+    Object(Object),
+}
+
+/// A JSON object: keys in the order they arrived, each once.
+#[derive(Clone, Debug, Default, PartialEq)]
+pub(crate) struct Object(Vec<(Box<str>, Data)>);
+
+impl Object {
+    pub(crate) fn with_capacity(capacity: usize) -> Self {
+        Object(Vec::with_capacity(capacity))
+    }
+
+    pub(crate) fn get(&self, key: &str) -> Option<&Data> {
+        self.0
+            .iter()
+            .find(|(known, _)| &**known == key)
+            .map(|(_, value)| value)
+    }
+
+    pub(crate) fn get_mut(&mut self, key: &str) -> Option<&mut Data> {
+        self.0
+            .iter_mut()
+            .find(|(known, _)| &**known == key)
+            .map(|(_, value)| value)
+    }
+
+    pub(crate) fn contains_key(&self, key: &str) -> bool {
+        self.0.iter().any(|(known, _)| &**known == key)
+    }
+
+    /// Sets `key` to `value`, replacing what was there.
+    pub(crate) fn insert(&mut self, key: Box<str>, value: Data) {
+        match self.get_mut(&key) {
+            Some(existing) => *existing = value,
+            None => self.0.push((key, value)),
+        }
+    }
+
+    pub(crate) fn remove(&mut self, key: &str) -> Option<Data> {
+        let position = self.0.iter().position(|(known, _)| &**known == key)?;
+        Some(self.0.remove(position).1)
+    }
+
+    pub(crate) fn into_entries(self) -> impl Iterator<Item = (Box<str>, Data)> {
+        self.0.into_iter()
+    }
+
+    /// The `__typename` of the object, when it has one.
+    pub(crate) fn typename(&self) -> Option<&str> {
+        self.get("__typename").and_then(Data::as_str)
+    }
+}
+
+impl Data {
+    pub(crate) fn is_null(&self) -> bool {
+        matches!(self, Data::Null)
+    }
+
+    pub(crate) fn as_str(&self) -> Option<&str> {
+        match self {
+            Data::String(text) => Some(text),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn as_object(&self) -> Option<&Object> {
+        match self {
+            Data::Object(object) => Some(object),
+            _ => None,
+        }
+    }
+
+    pub(crate) fn take(&mut self) -> Data {
+        std::mem::take(self)
+    }
+}
+
+impl Serialize for Data {
+    fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
+        match self {
+            Data::Null => serializer.serialize_unit(),
+            Data::Bool(boolean) => serializer.serialize_bool(*boolean),
+            Data::Number(number) => number.serialize(serializer),
+            Data::String(text) => serializer.serialize_str(text),
+            Data::List(items) => {
+                let mut seq = serializer.serialize_seq(Some(items.len()))?;
+                for item in items {
+                    seq.serialize_element(item)?;
+                }
+                seq.end()
+            }
+            Data::Object(object) => {
+                let mut map = serializer.serialize_map(Some(object.0.len()))?;
+                for (key, value) in &object.0 {
+                    map.serialize_entry(&**key, value)?;
+                }
+                map.end()
+            }
+        }
+    }
+}
+
+impl<'de> Deserialize<'de> for Data {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Data, D::Error> {
+        deserializer.deserialize_any(DataVisitor)
+    }
+}
+
+struct DataVisitor;
+
+impl<'de> Visitor<'de> for DataVisitor {
+    type Value = Data;
+
+    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+        formatter.write_str("any JSON value")
+    }
+
+    fn visit_bool<E>(self, value: bool) -> Result<Data, E> {
+        Ok(Data::Bool(value))
+    }
+
+    fn visit_i64<E>(self, value: i64) -> Result<Data, E> {
+        Ok(Data::Number(value.into()))
+    }
+
+    fn visit_u64<E>(self, value: u64) -> Result<Data, E> {
+        Ok(Data::Number(value.into()))
+    }
+
+    fn visit_f64<E>(self, value: f64) -> Result<Data, E> {
+        Ok(Number::from_f64(value).map_or(Data::Null, Data::Number))
+    }
+
+    fn visit_str<E>(self, value: &str) -> Result<Data, E> {
+        Ok(Data::String(value.into()))
+    }
+
+    fn visit_string<E>(self, value: String) -> Result<Data, E> {
+        Ok(Data::String(value.into_boxed_str()))
+    }
+
+    fn visit_none<E>(self) -> Result<Data, E> {
+        Ok(Data::Null)
+    }
+
+    fn visit_unit<E>(self) -> Result<Data, E> {
+        Ok(Data::Null)
+    }
+
+    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Data, D::Error> {
+        Deserialize::deserialize(deserializer)
+    }
+
+    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Data, A::Error> {
+        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
+        while let Some(item) = seq.next_element()? {
+            items.push(item);
+        }
+        Ok(Data::List(items))
+    }
+
+    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Data, A::Error> {
+        let mut object = Object::with_capacity(map.size_hint().unwrap_or(0).min(64));
+        while let Some(key) = map.next_key::<KeyString>()? {
+            let value: Data = map.next_value()?;
+            object.insert(key.0, value);
+        }
+        Ok(Data::Object(object))
+    }
+}
+
+/// An object key, read without an intermediate `String` when the input allows it.
+struct KeyString(Box<str>);
+
+impl<'de> Deserialize<'de> for KeyString {
+    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
+        struct KeyVisitor;
+        impl Visitor<'_> for KeyVisitor {
+            type Value = KeyString;
+            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
+                formatter.write_str("an object key")
+            }
+            fn visit_str<E>(self, value: &str) -> Result<KeyString, E> {
+                Ok(KeyString(value.into()))
+            }
+            fn visit_string<E>(self, value: String) -> Result<KeyString, E> {
+                Ok(KeyString(value.into_boxed_str()))
+            }
+        }
+        deserializer.deserialize_str(KeyVisitor)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn json_round_trips_with_key_order_kept_and_duplicates_collapsed() {
+        let data: Data =
+            serde_json::from_str(r#"{"b":1,"a":[true,null,"x",2.5,{"k":-3}],"b":2}"#).unwrap();
+        assert_eq!(
+            serde_json::to_string(&data).unwrap(),
+            r#"{"b":2,"a":[true,null,"x",2.5,{"k":-3}]}"#
+        );
+    }
+}
