@@ -51,8 +51,20 @@ enum Command {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    kexie_shared::telemetry::init()?;
-    match cli.command {
+    // Each component alone reports as its own service; the all-in-one process as `kexie`.
+    let service = match &cli.command {
+        Command::Subgraph { name } => format!("kexie-{name}"),
+        Command::Gateway(_) => "kexie-gateway".to_string(),
+        _ => "kexie".to_string(),
+    };
+    kexie_shared::telemetry::init_as(&service)?;
+    let outcome = run(cli.command).await;
+    kexie_shared::telemetry::flush();
+    outcome
+}
+
+async fn run(command: Command) -> anyhow::Result<()> {
+    match command {
         Command::Serve(args) => serve::run(args).await,
         Command::Gateway(args) => {
             let app = kexie_gateway::build(args.into_config()).await?;

@@ -24,7 +24,10 @@ pub fn supergraph_path(dir: &Path) -> PathBuf {
 
 /// Every file of `schema/` as it should be: (path, contents).
 pub fn expected_files(dir: &Path) -> anyhow::Result<Vec<(PathBuf, String)>> {
-    let sdls: Vec<(Subgraph, String)> = Subgraph::ALL.iter().map(|subgraph| (*subgraph, subgraph.sdl())).collect();
+    let sdls: Vec<(Subgraph, String)> = Subgraph::ALL
+        .iter()
+        .map(|subgraph| (*subgraph, subgraph.sdl()))
+        .collect();
     let supergraph = compose(&sdls)?;
     let mut files: Vec<(PathBuf, String)> = sdls
         .into_iter()
@@ -40,7 +43,8 @@ pub fn write(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     let mut changed = Vec::new();
     for (path, contents) in expected_files(dir)? {
         if std::fs::read_to_string(&path).ok().as_deref() != Some(contents.as_str()) {
-            std::fs::write(&path, contents).with_context(|| format!("Failed to write {}", path.display()))?;
+            std::fs::write(&path, contents)
+                .with_context(|| format!("Failed to write {}", path.display()))?;
             changed.push(path);
         }
     }
@@ -51,7 +55,9 @@ pub fn write(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
 pub fn stale(dir: &Path) -> anyhow::Result<Vec<PathBuf>> {
     Ok(expected_files(dir)?
         .into_iter()
-        .filter(|(path, contents)| std::fs::read_to_string(path).ok().as_deref() != Some(contents.as_str()))
+        .filter(|(path, contents)| {
+            std::fs::read_to_string(path).ok().as_deref() != Some(contents.as_str())
+        })
         .map(|(path, _)| path)
         .collect())
 }
@@ -67,7 +73,11 @@ pub fn compose(sdls: &[(Subgraph, String)]) -> anyhow::Result<String> {
             .map_err(|err| anyhow::anyhow!("the {subgraph} SDL does not parse: {err:?}"))?;
     }
     let result = graphql_composition::compose(&mut subgraphs);
-    let messages: Vec<String> = result.diagnostics().iter_messages().map(str::to_string).collect();
+    let messages: Vec<String> = result
+        .diagnostics()
+        .iter_messages()
+        .map(str::to_string)
+        .collect();
     let graph = match result.into_result() {
         Ok(graph) => graph,
         Err(_) => bail!("composition failed:\n{}", messages.join("\n")),
@@ -75,7 +85,8 @@ pub fn compose(sdls: &[(Subgraph, String)]) -> anyhow::Result<String> {
     for message in &messages {
         tracing::warn!(message, "composition");
     }
-    let supergraph = graphql_composition::render_federated_sdl(&graph).context("Failed to render the supergraph")?;
+    let supergraph = graphql_composition::render_federated_sdl(&graph)
+        .context("Failed to render the supergraph")?;
     Ok(add_root_join_types(&supergraph))
 }
 

@@ -31,7 +31,12 @@ pub struct SeedArgs {
 
 /// Migrates, checks the database is empty (or resets it), generates the city and
 /// publishes its unit tree.
-pub async fn run(args: &SeedArgs, database_url: &str, redis_url: &str, redis_namespace: &str) -> anyhow::Result<()> {
+pub async fn run(
+    args: &SeedArgs,
+    database_url: &str,
+    redis_url: &str,
+    redis_namespace: &str,
+) -> anyhow::Result<()> {
     let started = Instant::now();
     let mut pools = Vec::new();
     for subgraph in Subgraph::ALL {
@@ -47,7 +52,10 @@ pub async fn run(args: &SeedArgs, database_url: &str, redis_url: &str, redis_nam
     }
     if !holding.is_empty() {
         if args.if_empty {
-            eprintln!("the database already holds data in {}; leaving it as it is", holding.join(", "));
+            eprintln!(
+                "the database already holds data in {}; leaving it as it is",
+                holding.join(", ")
+            );
             return Ok(());
         }
         if !args.reset {
@@ -104,7 +112,12 @@ async fn forget_published_tree(redis_url: &str, namespace: &str) {
 async fn publish_tree(organizations: &PgPool, redis_url: &str, namespace: &str) {
     let published = async {
         let mut redis = unit_tree::redis_connection(redis_url, Duration::from_secs(5))?;
-        kexie_organizations::publisher::publish_pending(organizations, &mut redis, &TreeKeys::new(namespace)).await
+        kexie_organizations::publisher::publish_pending(
+            organizations,
+            &mut redis,
+            &TreeKeys::new(namespace),
+        )
+        .await
     };
     if let Err(err) = published.await {
         eprintln!("warning: could not publish the unit tree to Redis ({err:#}); the organizations subgraph will when it starts");

@@ -32,14 +32,23 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         .collect::<anyhow::Result<_>>()?;
     let shared = &configs[0].1;
     if !args.no_demo_data && seed::all_empty(&shared.database_url).await? {
-        eprintln!("The database is empty: loading demo data (scale {}). Pass --no-demo-data to skip.", args.demo_scale);
+        eprintln!(
+            "The database is empty: loading demo data (scale {}). Pass --no-demo-data to skip.",
+            args.demo_scale
+        );
         let seed_args = SeedArgs {
             scale: args.demo_scale,
             seed: 2026,
             reset: false,
             if_empty: true,
         };
-        seed::run(&seed_args, &shared.database_url, &shared.redis_url, &shared.redis_namespace).await?;
+        seed::run(
+            &seed_args,
+            &shared.database_url,
+            &shared.redis_url,
+            &shared.redis_namespace,
+        )
+        .await?;
     }
     let mut servers: Vec<(Subgraph, ServerHandle)> = Vec::new();
     for (subgraph, config) in &configs {
@@ -49,12 +58,22 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let gateway = start_gateway(args.listen, &servers).await?;
 
     eprintln!();
-    eprintln!("Kexie Hub is running (database {}).", config::redact(&shared.database_url));
+    eprintln!(
+        "Kexie Hub is running (database {}).",
+        config::redact(&shared.database_url)
+    );
     eprintln!();
-    eprintln!("  GraphQL endpoint and GraphiQL:  {}", gateway.graphql_url());
+    eprintln!(
+        "  GraphQL endpoint and GraphiQL:  {}",
+        gateway.graphql_url()
+    );
     eprintln!();
     for (subgraph, server) in &servers {
-        eprintln!("  subgraph {:<15} http://127.0.0.1:{}/graphql", subgraph.name(), server.port);
+        eprintln!(
+            "  subgraph {:<15} http://127.0.0.1:{}/graphql",
+            subgraph.name(),
+            server.port
+        );
     }
     eprintln!();
     eprintln!("Open the endpoint in a browser to query the hub. Ctrl-C stops it.");
@@ -69,11 +88,19 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
 
 /// Starts the gateway over the running subgraphs, with the supergraph composed from the
 /// very code this process runs (so `serve` works from any directory).
-async fn start_gateway(listen: SocketAddr, servers: &[(Subgraph, ServerHandle)]) -> anyhow::Result<kexie_gateway::GatewayHandle> {
-    let sdls: Vec<(Subgraph, String)> = Subgraph::ALL.iter().map(|subgraph| (*subgraph, subgraph.sdl())).collect();
+async fn start_gateway(
+    listen: SocketAddr,
+    servers: &[(Subgraph, ServerHandle)],
+) -> anyhow::Result<kexie_gateway::GatewayHandle> {
+    let sdls: Vec<(Subgraph, String)> = Subgraph::ALL
+        .iter()
+        .map(|subgraph| (*subgraph, subgraph.sdl()))
+        .collect();
     let supergraph = schema_files::compose(&sdls)?;
-    let path = std::env::temp_dir().join(format!("kexie-supergraph-{}.graphql", std::process::id()));
-    std::fs::write(&path, supergraph).with_context(|| format!("Failed to write {}", path.display()))?;
+    let path =
+        std::env::temp_dir().join(format!("kexie-supergraph-{}.graphql", std::process::id()));
+    std::fs::write(&path, supergraph)
+        .with_context(|| format!("Failed to write {}", path.display()))?;
     let mut config = GatewayConfig::new(&path, listen);
     for (subgraph, server) in servers {
         config = config.with_subgraph_url(subgraph.name(), server.graphql_url());

@@ -30,7 +30,12 @@ async fn start(subgraph: Subgraph, db: &TestDb) -> ServerHandle {
 const REPLICAS: [Subgraph; 3] = [Subgraph::Talent, Subgraph::Popularization, Subgraph::Advice];
 
 /// Waits until `subgraph`'s copy of `unit_id` satisfies `check`; returns how long it took.
-async fn seen_by(subgraph: Subgraph, db: &TestDb, unit_id: &str, check: impl Fn(&unit_tree::ReplicatedUnit) -> bool) -> Duration {
+async fn seen_by(
+    subgraph: Subgraph,
+    db: &TestDb,
+    unit_id: &str,
+    check: impl Fn(&unit_tree::ReplicatedUnit) -> bool,
+) -> Duration {
     let pool = subgraph.connect(&db.url).await.unwrap();
     let id = uuid::Uuid::parse_str(unit_id).unwrap();
     let started = Instant::now();
@@ -39,7 +44,10 @@ async fn seen_by(subgraph: Subgraph, db: &TestDb, unit_id: &str, check: impl Fn(
         if units.get(&id).is_some_and(&check) {
             return started.elapsed();
         }
-        assert!(started.elapsed() < Duration::from_secs(10), "{subgraph} never saw unit {unit_id} as expected");
+        assert!(
+            started.elapsed() < Duration::from_secs(10),
+            "{subgraph} never saw unit {unit_id} as expected"
+        );
         tokio::time::sleep(Duration::from_millis(5)).await;
     }
 }
@@ -63,7 +71,11 @@ async fn created_moved_and_merged_units_reach_every_subgraph_within_a_second() {
         replicas.push(start(subgraph, &db).await);
     }
     let client = GraphqlClient::new(organizations.graphql_url());
-    let city = create_unit(&client, json!({"kind": "CITY", "name": "绵阳市科协", "divisionCode": "510700"})).await;
+    let city = create_unit(
+        &client,
+        json!({"kind": "CITY", "name": "绵阳市科协", "divisionCode": "510700"}),
+    )
+    .await;
     let fucheng = create_unit(&client, json!({"kind": "DISTRICT", "name": "涪城区科协", "divisionCode": "510703", "parentId": city["id"]})).await;
     let youxian = create_unit(&client, json!({"kind": "DISTRICT", "name": "游仙区科协", "divisionCode": "510704", "parentId": city["id"]})).await;
     let township = create_unit(&client, json!({"kind": "TOWNSHIP", "name": "青义镇科协", "divisionCode": "510703101", "parentId": fucheng["id"]})).await;
@@ -79,7 +91,12 @@ async fn created_moved_and_merged_units_reach_every_subgraph_within_a_second() {
             json!({ "id": id, "parent": youxian["id"] }),
         )
         .await;
-    let under_youxian = format!("/{}/{}/{}/", city["id"].as_str().unwrap(), youxian["id"].as_str().unwrap(), id);
+    let under_youxian = format!(
+        "/{}/{}/{}/",
+        city["id"].as_str().unwrap(),
+        youxian["id"].as_str().unwrap(),
+        id
+    );
     for subgraph in REPLICAS {
         let took = seen_by(subgraph, &db, id, |unit| unit.path == under_youxian).await;
         assert!(took < WITHIN, "{subgraph} saw the move after {took:?}");
@@ -94,7 +111,8 @@ async fn created_moved_and_merged_units_reach_every_subgraph_within_a_second() {
         .await;
     for subgraph in REPLICAS {
         let took = seen_by(subgraph, &db, neighbour["id"].as_str().unwrap(), |unit| {
-            unit.status == "MERGED" && unit.parent_id.map(|parent| parent.to_string()).as_deref() == Some(id)
+            unit.status == "MERGED"
+                && unit.parent_id.map(|parent| parent.to_string()).as_deref() == Some(id)
         })
         .await;
         assert!(took < WITHIN, "{subgraph} saw the merger after {took:?}");
@@ -111,8 +129,15 @@ async fn a_subgraph_that_was_down_while_units_changed_catches_up_when_it_starts(
     let organizations = start(Subgraph::Organizations, &db).await;
     let talent = start(Subgraph::Talent, &db).await;
     let client = GraphqlClient::new(organizations.graphql_url());
-    let city = create_unit(&client, json!({"kind": "CITY", "name": "绵阳市科协", "divisionCode": "510700"})).await;
-    seen_by(Subgraph::Talent, &db, city["id"].as_str().unwrap(), |_| true).await;
+    let city = create_unit(
+        &client,
+        json!({"kind": "CITY", "name": "绵阳市科协", "divisionCode": "510700"}),
+    )
+    .await;
+    seen_by(Subgraph::Talent, &db, city["id"].as_str().unwrap(), |_| {
+        true
+    })
+    .await;
     talent.stop().await;
 
     let district = create_unit(&client, json!({"kind": "DISTRICT", "name": "涪城区科协", "divisionCode": "510703", "parentId": city["id"]})).await;
@@ -124,7 +149,13 @@ async fn a_subgraph_that_was_down_while_units_changed_catches_up_when_it_starts(
         .await;
 
     let talent = start(Subgraph::Talent, &db).await;
-    seen_by(Subgraph::Talent, &db, district["id"].as_str().unwrap(), |unit| unit.name == "涪城区科学技术协会").await;
+    seen_by(
+        Subgraph::Talent,
+        &db,
+        district["id"].as_str().unwrap(),
+        |unit| unit.name == "涪城区科学技术协会",
+    )
+    .await;
     talent.stop().await;
     organizations.stop().await;
 }
@@ -134,8 +165,12 @@ async fn a_redis_that_lost_the_tree_gets_it_published_again() {
     let db = TestDb::new().await;
     let organizations = start(Subgraph::Organizations, &db).await;
     let client = GraphqlClient::new(organizations.graphql_url());
-    create_unit(&client, json!({"kind": "CITY", "name": "绵阳市科协", "divisionCode": "510700"})).await;
-    let mut redis = unit_tree::redis_connection(&redis_url(), Duration::from_secs(2)).unwrap();
+    create_unit(
+        &client,
+        json!({"kind": "CITY", "name": "绵阳市科协", "divisionCode": "510700"}),
+    )
+    .await;
+    let redis = unit_tree::redis_connection(&redis_url(), Duration::from_secs(2)).unwrap();
     let keys = unit_tree::TreeKeys::new(&db.redis_namespace());
     let wait_for_seq = |seq: i64| {
         let mut redis = redis.clone();
@@ -143,13 +178,18 @@ async fn a_redis_that_lost_the_tree_gets_it_published_again() {
         async move {
             let started = Instant::now();
             while unit_tree::published_seq(&mut redis, &keys).await.unwrap() != Some(seq) {
-                assert!(started.elapsed() < Duration::from_secs(5), "the tree was not published again");
+                assert!(
+                    started.elapsed() < Duration::from_secs(5),
+                    "the tree was not published again"
+                );
                 tokio::time::sleep(Duration::from_millis(20)).await;
             }
         }
     };
     wait_for_seq(1).await;
-    unit_tree::clear_published(&mut redis, &keys).await.unwrap();
+    unit_tree::clear_published(&mut redis.clone(), &keys)
+        .await
+        .unwrap();
     wait_for_seq(1).await;
 
     // A subgraph starting now finds the whole tree.

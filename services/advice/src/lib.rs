@@ -31,7 +31,7 @@ pub async fn build(config: &SubgraphConfig) -> anyhow::Result<SubgraphApp> {
         config.redis_url.clone(),
         TreeKeys::new(&config.redis_namespace),
     ));
-    let router = kexie_shared::server::router(schema(pool.clone()), pool);
+    let router = kexie_shared::server::router(NAME, schema(pool.clone()), pool);
     SubgraphApp::bind(config.listen, router, vec![replica]).await
 }
 

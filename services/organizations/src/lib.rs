@@ -33,7 +33,8 @@ pub async fn build(config: &SubgraphConfig) -> anyhow::Result<SubgraphApp> {
         TreeKeys::new(&config.redis_namespace),
         tree_changed.0.clone(),
     ));
-    let router = kexie_shared::server::router(schema::build(pool.clone(), tree_changed), pool);
+    let router =
+        kexie_shared::server::router(NAME, schema::build(pool.clone(), tree_changed), pool);
     SubgraphApp::bind(config.listen, router, vec![publisher]).await
 }
 

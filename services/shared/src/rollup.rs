@@ -353,7 +353,12 @@ impl RollupCache {
 
     fn failed(&self, why: &str) {
         // Log the first failure of a run of them, not every one.
-        if self.counters.failures.fetch_add(1, Ordering::Relaxed).is_multiple_of(1000) {
+        if self
+            .counters
+            .failures
+            .fetch_add(1, Ordering::Relaxed)
+            .is_multiple_of(1000)
+        {
             tracing::warn!(why, "rollup cache unavailable; computing from PostgreSQL");
         }
     }

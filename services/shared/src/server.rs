@@ -33,11 +33,10 @@ struct SubgraphState<E> {
     subgraph: Option<Arc<str>>,
 }
 
-/// The router of a subgraph serving `schema`, whose readiness is its `pool`. For the rollup
-/// cache counters on `/metrics` or the subgraph's name on its spans, use
-/// [`SubgraphRouter`].
-pub fn router<E: Executor + Clone>(schema: E, pool: PgPool) -> Router {
-    SubgraphRouter::new(schema, pool).build()
+/// The router of the subgraph `name` serving `schema`, whose readiness is its `pool`. For
+/// the rollup cache counters on `/metrics`, use [`SubgraphRouter`].
+pub fn router<E: Executor + Clone>(name: &str, schema: E, pool: PgPool) -> Router {
+    SubgraphRouter::new(schema, pool).subgraph(name).build()
 }
 
 /// Builds the router of a subgraph, with what [`router`] leaves out.

@@ -39,7 +39,7 @@ async fn start(touches: Arc<Touches>) -> ServerHandle {
     let pool = PgPool::connect_lazy("postgres://postgres@127.0.0.1:5432/postgres").unwrap();
     SubgraphApp::bind(
         "127.0.0.1:0".parse().unwrap(),
-        router(schema, pool),
+        router("test", schema, pool),
         Vec::new(),
     )
     .await

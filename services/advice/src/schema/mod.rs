@@ -10,6 +10,7 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use kexie_shared::telemetry::spawn_in_current_span;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -41,32 +42,37 @@ pub type SubgraphSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// The schema's types and federation settings, without data: what the SDL is made of.
 pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription).enable_federation()
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .enable_federation()
+        .extension(kexie_shared::telemetry::ResolverSpans)
 }
 
 /// The schema over `pool`, with its batch loaders.
 pub fn build(pool: PgPool) -> SubgraphSchema {
     builder()
-        .data(DataLoader::new(CampaignLoader(pool.clone()), tokio::spawn))
+        .data(DataLoader::new(
+            CampaignLoader(pool.clone()),
+            spawn_in_current_span,
+        ))
         .data(DataLoader::new(
             history::HistoryLoader(pool.clone()),
-            tokio::spawn,
+            spawn_in_current_span,
         ))
         .data(DataLoader::new(
             PerUnitLoader(campaigns::CampaignsOfUnit(pool.clone())),
-            tokio::spawn,
+            spawn_in_current_span,
         ))
         .data(DataLoader::new(
             PerUnitLoader(submissions::SubmissionsOfUnit(pool.clone())),
-            tokio::spawn,
+            spawn_in_current_span,
         ))
         .data(DataLoader::new(
             PerUnitLoader(submissions::SubmissionsOfWorker(pool.clone())),
-            tokio::spawn,
+            spawn_in_current_span,
         ))
         .data(DataLoader::new(
             PerUnitLoader(research_topics::ResearchTopicsOfUnit(pool.clone())),
-            tokio::spawn,
+            spawn_in_current_span,
         ))
         .data(pool)
         .finish()

@@ -10,6 +10,7 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
+use kexie_shared::telemetry::spawn_in_current_span;
 use sqlx::PgPool;
 use tokio::sync::Notify;
 use uuid::Uuid;
@@ -47,14 +48,18 @@ pub struct TreeChanged(pub Arc<Notify>);
 pub fn build(pool: PgPool, tree_changed: TreeChanged) -> SubgraphSchema {
     Schema::build(Query::default(), Mutation::default(), EmptySubscription)
         .enable_federation()
-        .data(DataLoader::new(UnitLoader(pool.clone()), tokio::spawn))
+        .extension(kexie_shared::telemetry::ResolverSpans)
+        .data(DataLoader::new(
+            UnitLoader(pool.clone()),
+            spawn_in_current_span,
+        ))
         .data(DataLoader::new(
             CurrentTermLoader(pool.clone()),
-            tokio::spawn,
+            spawn_in_current_span,
         ))
         .data(DataLoader::new(
             PerUnitLoader(units::ChildrenQuery(pool.clone())),
-            tokio::spawn,
+            spawn_in_current_span,
         ))
         .data(tree_changed)
         .data(pool)

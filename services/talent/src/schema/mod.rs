@@ -11,6 +11,7 @@ use std::hash::Hash;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder, ID};
+use kexie_shared::telemetry::spawn_in_current_span;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -44,47 +45,61 @@ pub type SubgraphSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// The schema's types and federation settings, without data: what the SDL is made of.
 pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription).enable_federation()
+    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
+        .enable_federation()
+        .extension(kexie_shared::telemetry::ResolverSpans)
 }
 
 /// The schema over `pool`, with its batch loaders.
 pub fn build(pool: PgPool) -> SubgraphSchema {
     builder()
-        .data(DataLoader::new(WorkerLoader(pool.clone()), tokio::spawn))
-        .data(DataLoader::new(HonorLoader(pool.clone()), tokio::spawn))
+        .data(DataLoader::new(
+            WorkerLoader(pool.clone()),
+            spawn_in_current_span,
+        ))
+        .data(DataLoader::new(
+            HonorLoader(pool.clone()),
+            spawn_in_current_span,
+        ))
         .data(DataLoader::new(
             NominationLoader(pool.clone()),
-            tokio::spawn,
+            spawn_in_current_span,
         ))
-        .data(DataLoader::new(HonorsOfWorker(pool.clone()), tokio::spawn))
+        .data(DataLoader::new(
+            HonorsOfWorker(pool.clone()),
+            spawn_in_current_span,
+        ))
         .data(DataLoader::new(
             NominationsOfWorker(pool.clone()),
-            tokio::spawn,
+            spawn_in_current_span,
         ))
         .data(DataLoader::new(
             WorkstationsOfWorker(pool.clone()),
-            tokio::spawn,
+            spawn_in_current_span,
         ))
         .data(DataLoader::new(
             ResidentsOfWorkstation(pool.clone()),
-            tokio::spawn,
+            spawn_in_current_span,
         ))
-        .data(DataLoader::new(HistoryLoader(pool.clone()), tokio::spawn))
+        .data(DataLoader::new(
+            HistoryLoader(pool.clone()),
+            spawn_in_current_span,
+        ))
         .data(DataLoader::new(
             PerUnitLoader(workers::WorkersOfUnit(pool.clone())),
-            tokio::spawn,
+            spawn_in_current_span,
         ))
         .data(DataLoader::new(
             PerUnitLoader(honors::HonorsOfUnit(pool.clone())),
-            tokio::spawn,
+            spawn_in_current_span,
         ))
         .data(DataLoader::new(
             PerUnitLoader(nominations::NominationsOfUnit(pool.clone())),
-            tokio::spawn,
+            spawn_in_current_span,
         ))
         .data(DataLoader::new(
             PerUnitLoader(workstations::WorkstationsOfUnit(pool.clone())),
-            tokio::spawn,
+            spawn_in_current_span,
         ))
         .data(pool)
         .finish()
