@@ -1,16 +1,19 @@
 #!/usr/bin/env bash
 # The gateway benchmark: stub subgraphs (gateway/examples/bench_subgraphs.rs), the gateway
-# binary, and wrk, all on this machine. Prints a Markdown table of the results.
+# binary, and wrk, all on this machine. Prints Markdown tables of the results.
 #
-#   bench/gateway/run.sh            # every scenario, deduplication on and off
-#   SOAK_SECONDS=300 bench/gateway/run.sh soak   # memory over a long run
+#   bench/gateway/run.sh                          # every scenario, deduplication off and on
+#   SOAK_SECONDS=300 bench/gateway/run.sh soak    # gateway memory over a long run
 #
-# DURATION (seconds per measurement, default 10) shortens or lengthens every run.
+# Each number is the median of ROUNDS (default 5) runs of DURATION seconds (default 3);
+# direct and gateway runs alternate so that background load hits both alike. The script
+# first waits (up to IDLE_WAIT seconds, default 600) for the machine's load to drop below 1.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
 root="$(cd "$here/../.." && pwd)"
-duration="${DURATION:-10}"
+duration="${DURATION:-3}"
+rounds="${ROUNDS:-5}"
 gateway_port=4100
 cd "$root"
 
@@ -31,6 +34,14 @@ wait_for() {
     sleep 0.05
   done
   echo "$1 did not come up" >&2; exit 1
+}
+
+wait_for_idle() {
+  local waited=0
+  while awk '{exit !($1 >= 1.0)}' /proc/loadavg && [ "$waited" -lt "${IDLE_WAIT:-600}" ]; do
+    sleep 10; waited=$((waited + 10))
+  done
+  echo "load average when measuring: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 }
 
 "$target/examples/bench_subgraphs" 4101 4102 4103 2>/dev/null &
@@ -56,18 +67,37 @@ stop_gateway() {
   wait "$gateway_pid" 2>/dev/null || true
 }
 
-# wrk at 1 connection (p50, p99) and at 50 connections (requests/s).
-# $1: request body file, $2: URL, $3: label.
-measure() {
-  local one fifty
-  one="$(BODY_FILE="$here/$1" wrk -t1 -c1 -d"${duration}s" --latency -s "$here/post.lua" "$2")"
-  fifty="$(BODY_FILE="$here/$1" wrk -t2 -c50 -d"${duration}s" --latency -s "$here/post.lua" "$2")"
-  local p50 p99 rps errors
-  p50="$(awk '$1 == "50%" {print $2}' <<<"$one")"
-  p99="$(awk '$1 == "99%" {print $2}' <<<"$one")"
-  rps="$(awk '/^Requests\/sec/ {print $2}' <<<"$fifty")"
-  errors="$(grep -E 'Non-2xx|Socket errors' <<<"$one$fifty" | tr '\n' ' ' || true)"
-  echo "| $3 | $p50 | $p99 | $rps | ${errors:-none} |"
+# Runs wrk once; prints "p50_us p99_us requests_per_second".
+# $1: connections, $2: body file, $3: URL.
+run_wrk() {
+  local threads=1
+  [ "$1" -gt 1 ] && threads=2
+  BODY_FILE="$here/$2" wrk -t"$threads" -c"$1" -d"${duration}s" --latency -s "$here/post.lua" "$3" |
+    awk '
+      function us(v) { if (v ~ /us$/) return v + 0; if (v ~ /ms$/) return v * 1000; if (v ~ /s$/) return v * 1000000; return v }
+      $1 == "50%" { p50 = us($2) }
+      $1 == "99%" { p99 = us($2) }
+      /^Requests\/sec/ { rps = $2 }
+      /Non-2xx|Socket errors/ { bad = 1 }
+      END { if (bad) rps = "ERRORS"; printf "%s %s %s\n", p50, p99, rps }'
+}
+
+median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
+
+# Measures one case: medians of p50 and p99 at 1 connection and of requests/s at 50.
+# $1: label, $2: body file, $3: URL. Appends a table row to $table.
+declare -A samples
+sample() { # $1: key, $2: body, $3: URL
+  read -r p50 p99 _ < <(run_wrk 1 "$2" "$3")
+  read -r _ _ rps < <(run_wrk 50 "$2" "$3")
+  samples[$1.p50]+="$p50 "; samples[$1.p99]+="$p99 "; samples[$1.rps]+="$rps "
+}
+row() { # $1: key, $2: label
+  local p50 p99 rps
+  p50="$(tr ' ' '\n' <<<"${samples[$1.p50]}" | grep . | median)"
+  p99="$(tr ' ' '\n' <<<"${samples[$1.p99]}" | grep . | median)"
+  rps="$(tr ' ' '\n' <<<"${samples[$1.rps]}" | grep . | median)"
+  echo "| $2 | ${p50} µs | ${p99} µs | ${rps} |"
 }
 
 warm_up() {
@@ -76,40 +106,59 @@ warm_up() {
   done
 }
 
-size_of() { # $1: request body file, $2: URL
-  curl -s -H 'content-type: application/json' --data-binary "@$here/$1" "$2" | wc -c
+size_of() { # $1: request body file
+  curl -s -H 'content-type: application/json' --data-binary "@$here/$1" "http://127.0.0.1:$gateway_port/graphql" | wc -c
+}
+
+gateway_metrics() {
+  curl -s "http://127.0.0.1:$gateway_port/metrics" |
+    grep -E "^gateway_plan_cache_(hits_total|misses_total|hit_ratio)|^gateway_deduplicated" | sed 's/^/    /'
 }
 
 if [ "${1:-}" = soak ]; then
   seconds="${SOAK_SECONDS:-300}"
+  wait_for_idle
   start_gateway off
   warm_up
   echo "| second | gateway RSS (kB) |"
   echo "|---|---|"
-  BODY_FILE="$here/b_nested.json" wrk -t2 -c50 -d"${seconds}s" -s "$here/post.lua" "http://127.0.0.1:$gateway_port/graphql" >/tmp/kexie-gateway-soak.txt &
+  BODY_FILE="$here/b_nested.json" wrk -t2 -c50 -d"${seconds}s" -s "$here/post.lua" \
+    "http://127.0.0.1:$gateway_port/graphql" >/tmp/kexie-gateway-soak.txt &
   wrk_pid=$!
   for second in $(seq 0 30 "$seconds"); do
     echo "| $second | $(awk '/VmRSS/ {print $2}' "/proc/$gateway_pid/status") |"
-    [ "$second" -lt "$seconds" ] && sleep 30
+    if [ "$second" -lt "$seconds" ]; then sleep 30; fi
   done
   wait "$wrk_pid"
-  grep -E "Requests/sec|Latency" /tmp/kexie-gateway-soak.txt
+  grep -E "Requests/sec|Latency|requests in" /tmp/kexie-gateway-soak.txt
+  gateway_metrics
   stop_gateway
   exit 0
 fi
 
-echo "| case | p50 at 1 connection | p99 at 1 connection | requests/s at 50 connections | errors |"
-echo "|---|---|---|---|---|"
-measure a_unit.json http://127.0.0.1:4101/graphql "(a) one subgraph, direct"
+wait_for_idle
 for dedup in off on; do
   start_gateway "$dedup"
   warm_up
-  url="http://127.0.0.1:$gateway_port/graphql"
-  measure a_unit.json "$url" "(a) one subgraph, through the gateway, dedup $dedup"
-  measure b_nested.json "$url" "(b) three subgraphs nested, $(size_of b_nested.json "$url") bytes, dedup $dedup"
-  measure c_fanout.json "$url" "(c) _entities fan-out of 100, dedup $dedup"
+  gateway="http://127.0.0.1:$gateway_port/graphql"
+  for _ in $(seq 1 "$rounds"); do
+    sample direct a_unit.json http://127.0.0.1:4101/graphql
+    sample a a_unit.json "$gateway"
+    sample b b_nested.json "$gateway"
+    sample c c_fanout.json "$gateway"
+  done
   echo
-  curl -s "http://127.0.0.1:$gateway_port/metrics" | grep -E "^gateway_plan_cache_(hits_total|misses_total|hit_ratio)|^gateway_deduplicated" | sed 's/^/    /'
+  echo "Deduplication $dedup (subgraph fetches and client queries):"
   echo
+  echo "| case | p50, 1 connection | p99, 1 connection | requests/s, 50 connections |"
+  echo "|---|---|---|---|"
+  row direct "(a) one subgraph, direct"
+  row a "(a) one subgraph, through the gateway"
+  row b "(b) three subgraphs, nested, $(size_of b_nested.json) bytes"
+  row c "(c) _entities fan-out of 100"
+  echo
+  gateway_metrics
+  unset samples
+  declare -A samples
   stop_gateway
 done

@@ -184,9 +184,11 @@ impl<'de> Visitor<'de> for DataVisitor {
 
     fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Data, A::Error> {
         let mut object = Object::with_capacity(map.size_hint().unwrap_or(0).min(64));
+        // Keys are pushed without looking for duplicates: GraphQL responses have none, and
+        // where a broken answer repeats one, lookups find its first value.
         while let Some(key) = map.next_key::<KeyString>()? {
             let value: Data = map.next_value()?;
-            object.insert(key.0, value);
+            object.0.push((key.0, value));
         }
         Ok(Data::Object(object))
     }
@@ -219,12 +221,21 @@ mod tests {
     use super::*;
 
     #[test]
-    fn json_round_trips_with_key_order_kept_and_duplicates_collapsed() {
+    fn json_round_trips_with_key_order_kept() {
         let data: Data =
-            serde_json::from_str(r#"{"b":1,"a":[true,null,"x",2.5,{"k":-3}],"b":2}"#).unwrap();
+            serde_json::from_str(r#"{"b":1,"a":[true,null,"x",2.5,{"k":-3}]}"#).unwrap();
         assert_eq!(
             serde_json::to_string(&data).unwrap(),
-            r#"{"b":2,"a":[true,null,"x",2.5,{"k":-3}]}"#
+            r#"{"b":1,"a":[true,null,"x",2.5,{"k":-3}]}"#
+        );
+    }
+
+    #[test]
+    fn a_repeated_key_reads_as_its_first_value() {
+        let data: Data = serde_json::from_str(r#"{"b":1,"b":2}"#).unwrap();
+        assert_eq!(
+            data.as_object().unwrap().get("b"),
+            Some(&Data::Number(1.into()))
         );
     }
 }

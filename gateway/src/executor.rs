@@ -11,7 +11,6 @@
 //! error at the response path of the fields it should have provided, and the rest of the
 //! plan runs on.
 
-use std::collections::HashMap;
 use std::sync::Mutex;
 
 use bytes::Bytes;
@@ -21,6 +20,7 @@ use serde_json::{Map, Value};
 use crate::data::{Data, Object};
 
 use crate::error::{codes, GraphqlError, PathSegment};
+use crate::hashing::FastMap;
 use crate::plan::{BatchFetch, Fetch, PathStep, PlanNode, RequiredSelection, Rewrite, RewriteStep};
 use crate::supergraph::Supergraph;
 use crate::transport::{FetchError, ForwardedHeaders, Transport};
@@ -467,7 +467,8 @@ impl<'a> Executor<'a> {
             let mut current = Vec::new();
             self.collect(data, path, &mut current, requires, &mut found);
         }
-        let mut index: HashMap<Vec<u8>, usize> = HashMap::with_capacity(found.len());
+        let mut index: FastMap<Vec<u8>, usize> =
+            FastMap::with_capacity_and_hasher(found.len(), Default::default());
         let mut key = Vec::with_capacity(64);
         let mut representations = Representations {
             unique: Vec::with_capacity(found.len()),

@@ -81,16 +81,19 @@ impl<'a> Projection<'a> {
     fn introspected(&mut self, object: Introspected<'a>, selection_sets: &[&'a SelectionSet]) {
         let fields = self.collect_fields(object.typename(), selection_sets);
         self.out.push(b'{');
-        for (index, (key, same)) in fields.iter().enumerate() {
+        for (index, group) in fields.iter().enumerate() {
             if index > 0 {
                 self.out.push(b',');
             }
-            write_str(&mut self.out, key);
+            write_str(&mut self.out, group.key);
             self.out.push(b':');
-            self.path.push(PathRef::Key(key));
-            let sub: Vec<&'a SelectionSet> =
-                same.iter().map(|field| &field.selection_set).collect();
-            self.introspected_field(object, same[0], &sub);
+            self.path.push(PathRef::Key(group.key));
+            let sub: Vec<&'a SelectionSet> = group
+                .fields
+                .iter()
+                .map(|field| &field.selection_set)
+                .collect();
+            self.introspected_field(object, group.fields[0], &sub);
             self.path.pop();
         }
         self.out.push(b'}');

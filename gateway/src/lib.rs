@@ -24,6 +24,7 @@ mod engine;
 mod error;
 mod executor;
 pub mod fuzzing;
+mod hashing;
 mod http;
 mod introspection;
 mod metrics;

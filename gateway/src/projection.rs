@@ -12,7 +12,6 @@
 use graphql_tools::static_graphql::query::{
     Directive, Field, Selection, SelectionSet, Value as AstValue,
 };
-use std::collections::HashMap;
 use std::rc::Rc;
 
 use serde_json::{Map, Value};
@@ -20,8 +19,9 @@ use serde_json::{Map, Value};
 use crate::data::{Data, Object};
 
 use crate::error::{codes, GraphqlError, PathSegment};
+use crate::hashing::FastMap;
 use crate::operation::PreparedOperation;
-use crate::schema::{ApiSchema, TypeKind, TypeRef};
+use crate::schema::{ApiSchema, FieldDef, TypeDef, TypeKind, TypeRef};
 
 /// A non-null position resolved to null: the nearest nullable ancestor becomes null.
 pub(crate) struct Bubble;
@@ -33,39 +33,25 @@ pub(crate) enum PathRef<'a> {
     Index(usize),
 }
 
-/// Fields collected for one object: (response key, the fields sharing it).
-pub(crate) type CollectedFields<'a> = Vec<(&'a str, Vec<&'a Field>)>;
+/// The fields of one response key in one object, with their definition resolved once.
+pub(crate) struct FieldGroup<'a> {
+    pub key: &'a str,
+    /// The fields sharing the response key; their selection sets merge.
+    pub fields: Vec<&'a Field>,
+    /// The field's definition on the object type (none for meta-fields).
+    pub definition: Option<&'a FieldDef>,
+    /// The named type under the definition's wrappers.
+    pub named: Option<&'a TypeDef>,
+}
+
+/// Fields collected for one object, in order.
+pub(crate) type CollectedFields<'a> = Vec<FieldGroup<'a>>;
 
 /// Identifies a field group and a run-time type: the address of the group (a slice of a
 /// memoized collection, stable for the whole response) and of the type's name.
 type CollectionKey = (usize, usize, usize);
 
-/// Hashes [`CollectionKey`]s: addresses need mixing, not the flood resistance of SipHash.
-#[derive(Default)]
-pub(crate) struct AddressHasher(u64);
-
-impl std::hash::Hasher for AddressHasher {
-    fn finish(&self) -> u64 {
-        self.0
-    }
-
-    fn write(&mut self, bytes: &[u8]) {
-        for byte in bytes {
-            self.write_u64(u64::from(*byte));
-        }
-    }
-
-    fn write_usize(&mut self, value: usize) {
-        self.write_u64(value as u64);
-    }
-
-    fn write_u64(&mut self, value: u64) {
-        self.0 = (self.0.rotate_left(5) ^ value).wrapping_mul(0x51_7c_c1_b7_27_22_0a_95);
-    }
-}
-
-type Collections<'a> =
-    HashMap<CollectionKey, Rc<CollectedFields<'a>>, std::hash::BuildHasherDefault<AddressHasher>>;
+type Collections<'a> = FastMap<CollectionKey, Rc<CollectedFields<'a>>>;
 
 pub(crate) struct Projection<'a> {
     pub schema: &'a ApiSchema,
@@ -223,6 +209,13 @@ impl<'a> Projection<'a> {
         for selection_set in selection_sets {
             self.collect_into(type_name, selection_set, &mut fields, &mut visited);
         }
+        let schema: &'a ApiSchema = self.schema;
+        for group in &mut fields {
+            group.definition = schema.field(type_name, &group.fields[0].name);
+            group.named = group
+                .definition
+                .and_then(|definition| schema.type_def(definition.ty.named()));
+        }
         fields
     }
 
@@ -240,9 +233,14 @@ impl<'a> Projection<'a> {
                         continue;
                     }
                     let key = field.alias.as_deref().unwrap_or(field.name.as_str());
-                    match fields.iter_mut().find(|(known, _)| *known == key) {
-                        Some((_, same)) => same.push(field),
-                        None => fields.push((key, vec![field])),
+                    match fields.iter_mut().find(|group| group.key == key) {
+                        Some(group) => group.fields.push(field),
+                        None => fields.push(FieldGroup {
+                            key,
+                            fields: vec![field],
+                            definition: None,
+                            named: None,
+                        }),
                     }
                 }
                 Selection::FragmentSpread(spread) => {
@@ -307,14 +305,14 @@ impl<'a> Projection<'a> {
         fields: &CollectedFields<'a>,
     ) -> Result<(), Bubble> {
         self.out.push(b'{');
-        for (index, (key, same)) in fields.iter().enumerate() {
+        for (index, group) in fields.iter().enumerate() {
             if index > 0 {
                 self.out.push(b',');
             }
-            write_str(&mut self.out, key);
+            write_str(&mut self.out, group.key);
             self.out.push(b':');
-            self.path.push(PathRef::Key(key));
-            let result = self.field(object, type_name, key, same);
+            self.path.push(PathRef::Key(group.key));
+            let result = self.field(object, type_name, group);
             self.path.pop();
             result?;
         }
@@ -326,10 +324,9 @@ impl<'a> Projection<'a> {
         &mut self,
         object: &Object,
         type_name: &str,
-        key: &str,
-        fields: &[&'a Field],
+        group: &FieldGroup<'a>,
     ) -> Result<(), Bubble> {
-        let field = fields[0];
+        let field = group.fields[0];
         match field.name.as_str() {
             "__typename" => {
                 write_str(&mut self.out, type_name);
@@ -337,7 +334,7 @@ impl<'a> Projection<'a> {
             }
             "__schema" | "__type" if type_name == self.schema.query_type => {
                 if self.introspection {
-                    return self.introspection_root(field, fields);
+                    return self.introspection_root(field, &group.fields);
                 }
                 self.field_error(
                     "Introspection is disabled on this gateway.".to_string(),
@@ -349,12 +346,12 @@ impl<'a> Projection<'a> {
             }
             _ => {}
         }
-        let Some(definition) = self.schema.field(type_name, &field.name) else {
+        let Some(definition) = group.definition else {
             // Validation rules this out; an unknown field reads as null.
             self.out.extend_from_slice(b"null");
             return Ok(());
         };
-        self.value(object.get(key), &definition.ty, fields, type_name)
+        self.value(object.get(group.key), &definition.ty, group, type_name)
     }
 
     /// Writes a value of type `ty`; a null in a non-null position bubbles.
@@ -362,7 +359,7 @@ impl<'a> Projection<'a> {
         &mut self,
         value: Option<&Data>,
         ty: &TypeRef,
-        fields: &[&'a Field],
+        group: &FieldGroup<'a>,
         parent_type: &str,
     ) -> Result<(), Bubble> {
         match ty {
@@ -370,7 +367,7 @@ impl<'a> Projection<'a> {
                 let present = value.filter(|value| !value.is_null());
                 if present.is_none() {
                     if !self.explained() {
-                        let field = fields[0];
+                        let field = group.fields[0];
                         self.field_error(
                             format!(
                                 "Cannot return null for non-nullable field {parent_type}.{}.",
@@ -382,11 +379,11 @@ impl<'a> Projection<'a> {
                     }
                     return Err(Bubble);
                 }
-                self.nullable_value(present, inner, fields, parent_type)
+                self.nullable_value(present, inner, group, parent_type)
             }
             _ => {
                 let start = self.out.len();
-                if self.nullable_value(value, ty, fields, parent_type).is_err() {
+                if self.nullable_value(value, ty, group, parent_type).is_err() {
                     self.out.truncate(start);
                     self.out.extend_from_slice(b"null");
                 }
@@ -399,15 +396,16 @@ impl<'a> Projection<'a> {
         &mut self,
         value: Option<&Data>,
         ty: &TypeRef,
-        fields: &[&'a Field],
+        group: &FieldGroup<'a>,
         parent_type: &str,
     ) -> Result<(), Bubble> {
+        let fields = group.fields.as_slice();
         let Some(value) = value.filter(|value| !value.is_null()) else {
             self.out.extend_from_slice(b"null");
             return Ok(());
         };
         match ty {
-            TypeRef::NonNull(_) => self.value(Some(value), ty, fields, parent_type),
+            TypeRef::NonNull(_) => self.value(Some(value), ty, group, parent_type),
             TypeRef::List(inner) => {
                 let Data::List(items) = value else {
                     return self.invalid(fields[0], parent_type, "a list");
@@ -418,7 +416,7 @@ impl<'a> Projection<'a> {
                         self.out.push(b',');
                     }
                     self.path.push(PathRef::Index(index));
-                    let result = self.value(Some(item), inner, fields, parent_type);
+                    let result = self.value(Some(item), inner, group, parent_type);
                     self.path.pop();
                     result?;
                 }
@@ -426,8 +424,7 @@ impl<'a> Projection<'a> {
                 Ok(())
             }
             TypeRef::Named(name) => {
-                let schema = self.schema;
-                let Some(definition) = schema.type_def(name) else {
+                let Some(definition) = group.named else {
                     self.out.extend_from_slice(b"null");
                     return Ok(());
                 };

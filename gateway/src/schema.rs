@@ -7,7 +7,7 @@
 //! schema clients validate against, the one introspection shows and the one the executor
 //! projects with are one and the same.
 
-use std::collections::{HashMap, HashSet};
+use crate::hashing::{FastMap, FastSet};
 
 use graphql_tools::static_graphql::query::Value as AstValue;
 use graphql_tools::static_graphql::schema::{
@@ -56,6 +56,16 @@ impl TypeRef {
             AstType::NamedType(name) => TypeRef::Named(name.clone()),
             AstType::ListType(inner) => TypeRef::List(Box::new(TypeRef::from_ast(inner))),
             AstType::NonNullType(inner) => TypeRef::NonNull(Box::new(TypeRef::from_ast(inner))),
+        }
+    }
+}
+
+impl TypeRef {
+    /// The named type under the list and non-null wrappers.
+    pub(crate) fn named(&self) -> &str {
+        match self {
+            TypeRef::Named(name) => name,
+            TypeRef::List(inner) | TypeRef::NonNull(inner) => inner.named(),
         }
     }
 }
@@ -113,14 +123,14 @@ pub(crate) struct TypeDef {
     pub kind: TypeKind,
     pub description: Option<String>,
     pub fields: Vec<FieldDef>,
-    field_index: HashMap<String, usize>,
+    field_index: FastMap<String, usize>,
     /// The interfaces an object or interface type implements.
     pub interfaces: Vec<String>,
     /// The object types an interface or union can be at run time, in definition order.
     pub possible_types: Vec<String>,
-    possible_set: HashSet<String>,
+    possible_set: FastSet<String>,
     pub enum_values: Vec<EnumValueDef>,
-    enum_set: HashSet<String>,
+    enum_set: FastSet<String>,
     pub input_fields: Vec<InputValueDef>,
     pub specified_by: Option<String>,
     pub one_of: bool,
@@ -143,7 +153,7 @@ impl TypeDef {
 /// The schema clients query.
 #[derive(Debug)]
 pub(crate) struct ApiSchema {
-    types: HashMap<String, TypeDef>,
+    types: FastMap<String, TypeDef>,
     /// Type names in the order of the schema document, for a stable introspection.
     pub type_order: Vec<String>,
     pub query_type: String,
@@ -188,12 +198,12 @@ fn new_type(name: &str, kind: TypeKind, description: &Option<String>) -> TypeDef
         kind,
         description: description.clone(),
         fields: Vec::new(),
-        field_index: HashMap::new(),
+        field_index: FastMap::default(),
         interfaces: Vec::new(),
         possible_types: Vec::new(),
-        possible_set: HashSet::new(),
+        possible_set: FastSet::default(),
         enum_values: Vec::new(),
-        enum_set: HashSet::new(),
+        enum_set: FastSet::default(),
         input_fields: Vec::new(),
         specified_by: None,
         one_of: false,
@@ -216,7 +226,7 @@ fn fields_of(fields: &[graphql_tools::static_graphql::schema::Field]) -> Vec<Fie
 impl ApiSchema {
     /// Builds the model of `document`, the consumer schema of a supergraph.
     pub(crate) fn from_document(document: &Document) -> ApiSchema {
-        let mut types: HashMap<String, TypeDef> = HashMap::new();
+        let mut types: FastMap<String, TypeDef> = FastMap::default();
         let mut type_order = Vec::new();
         let mut directives = Vec::new();
         let mut roots: (Option<String>, Option<String>, Option<String>) = (None, None, None);
