@@ -52,7 +52,8 @@ struct Case {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let options = options()?;
-    let database_url = std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_string());
+    let database_url =
+        std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_string());
     let redis_url = kexie_shared::testing::redis_url();
     let seed_args = SeedArgs {
         scale: 1,
@@ -96,7 +97,11 @@ async fn main() -> anyhow::Result<()> {
         "subgraph", "query", "p50 ms", "p99 ms", "mean ms", options.iterations
     );
     for case in cases {
-        let url = &urls.iter().find(|(subgraph, _)| *subgraph == case.subgraph).context("a subgraph")?.1;
+        let url = &urls
+            .iter()
+            .find(|(subgraph, _)| *subgraph == case.subgraph)
+            .context("a subgraph")?
+            .1;
         let body = json!({ "query": case.query, "variables": case.variables });
         for _ in 0..options.iterations / 10 + 5 {
             send(&http, url, &body).await?;
@@ -108,7 +113,8 @@ async fn main() -> anyhow::Result<()> {
             samples.push(started.elapsed());
         }
         samples.sort();
-        let percentile = |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)];
+        let percentile =
+            |p: f64| samples[((samples.len() as f64 * p) as usize).min(samples.len() - 1)];
         let mean = samples.iter().sum::<Duration>() / samples.len() as u32;
         println!(
             "{:<16} {:<40} {:>9.2} {:>9.2} {:>9.2}",
@@ -164,7 +170,12 @@ async fn sample_ids(http: &reqwest::Client, organizations: &str) -> anyhow::Resu
 }
 
 fn representations(ids: &SampleIds) -> Value {
-    Value::Array(ids.units.iter().map(|id| json!({ "__typename": "Unit", "id": id })).collect())
+    Value::Array(
+        ids.units
+            .iter()
+            .map(|id| json!({ "__typename": "Unit", "id": id }))
+            .collect(),
+    )
 }
 
 fn cases(ids: &SampleIds) -> Vec<Case> {
@@ -193,6 +204,48 @@ fn cases(ids: &SampleIds) -> Vec<Case> {
             subgraph: Subgraph::Organizations,
             name: "_entities: 100 units",
             query: "query($r: [_Any!]!) { _entities(representations: $r) { ... on Unit { id name kind parent { name } } } }",
+            variables: json!({ "r": representations(ids) }),
+        },
+        Case {
+            subgraph: Subgraph::Talent,
+            name: "district workers page",
+            query: "query($id: ID!) { workers(first: 20, filter: { unitId: $id, includeSubtree: true }) { edges { node { id name title discipline homeUnit { id } } } } }",
+            variables: district.clone(),
+        },
+        Case {
+            subgraph: Subgraph::Talent,
+            name: "volunteers in the city",
+            query: "{ workers(first: 20, filter: { isVolunteer: true }) { edges { node { id name honors { name level year } } } } }",
+            variables: json!({}),
+        },
+        Case {
+            subgraph: Subgraph::Talent,
+            name: "_entities: 100 units' workers",
+            query: "query($r: [_Any!]!) { _entities(representations: $r) { ... on Unit { workers(first: 5) { edges { node { id name } } } } } }",
+            variables: json!({ "r": representations(ids) }),
+        },
+        Case {
+            subgraph: Subgraph::Popularization,
+            name: "district activities page",
+            query: "query($id: ID!) { activities(first: 20, filter: { unitId: $id, includeSubtree: true }) { edges { node { id title kind status startsOn audiences participants } } } }",
+            variables: district.clone(),
+        },
+        Case {
+            subgraph: Subgraph::Popularization,
+            name: "Science Day events for the youth, 2025",
+            query: "{ activities(first: 20, filter: { kinds: [SCIENCE_DAY], audiences: [YOUTH], startsFrom: \"2025-01-01\", startsTo: \"2025-12-31\" }) { edges { node { id title participants venue { name } } } } }",
+            variables: json!({}),
+        },
+        Case {
+            subgraph: Subgraph::Popularization,
+            name: "open venues",
+            query: "{ venues(first: 50, filter: { statuses: [OPEN] }) { edges { node { id name kind address } } } }",
+            variables: json!({}),
+        },
+        Case {
+            subgraph: Subgraph::Popularization,
+            name: "_entities: 100 units' activities",
+            query: "query($r: [_Any!]!) { _entities(representations: $r) { ... on Unit { activities(first: 5) { edges { node { id title } } } } } }",
             variables: json!({ "r": representations(ids) }),
         },
         Case {
