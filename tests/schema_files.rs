@@ -20,6 +20,9 @@ fn the_supergraph_routes_root_fields_to_every_subgraph() {
         .and_then(|rest| rest.split("\n{").next())
         .unwrap();
     for graph in ["ORGANIZATIONS", "TALENT", "POPULARIZATION", "ADVICE"] {
-        assert!(query.contains(&format!("@join__type(graph: {graph})")), "Query lacks {graph}: {query}");
+        assert!(
+            query.contains(&format!("@join__type(graph: {graph})")),
+            "Query lacks {graph}: {query}"
+        );
     }
 }

@@ -27,7 +27,9 @@ async fn count(db: &TestDb, subgraph: Subgraph, table: &str) -> i64 {
 async fn scale_one_is_one_city_and_seeding_again_needs_reset() {
     let db = TestDb::new().await;
     let namespace = db.redis_namespace();
-    seed::run(&args(false, false), &db.url, &redis_url(), &namespace).await.unwrap();
+    seed::run(&args(false, false), &db.url, &redis_url(), &namespace)
+        .await
+        .unwrap();
 
     let units = count(&db, Subgraph::Organizations, "unit").await;
     let districts = count(&db, Subgraph::Organizations, "unit where kind = 'DISTRICT'").await;
@@ -45,10 +47,14 @@ async fn scale_one_is_one_city_and_seeding_again_needs_reset() {
     let refused = seed::run(&args(false, false), &db.url, &redis_url(), &namespace).await;
     let message = format!("{:#}", refused.unwrap_err());
     assert!(message.contains("--reset"), "{message}");
-    seed::run(&args(false, true), &db.url, &redis_url(), &namespace).await.unwrap();
+    seed::run(&args(false, true), &db.url, &redis_url(), &namespace)
+        .await
+        .unwrap();
     assert_eq!(count(&db, Subgraph::Talent, "worker").await, 20_000);
 
-    seed::run(&args(true, false), &db.url, &redis_url(), &namespace).await.unwrap();
+    seed::run(&args(true, false), &db.url, &redis_url(), &namespace)
+        .await
+        .unwrap();
     assert_eq!(count(&db, Subgraph::Talent, "worker").await, 20_000);
     assert_eq!(count(&db, Subgraph::Organizations, "unit").await, units);
 }
