@@ -104,6 +104,7 @@ pub(crate) fn check(
             codes::GRAPHQL_PARSE_FAILED,
         )));
     }
+    guard(&document)?;
     let errors = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
         graphql_tools::validation::validate::validate(schema, &document, validation)
     }))
@@ -129,6 +130,22 @@ pub(crate) fn check(
         ));
     }
     let (operation, kind, name) = select_operation(&document, operation_name)?;
+    Ok(CheckedDocument {
+        document,
+        operation,
+        kind,
+        operation_name: name,
+    })
+}
+
+/// Bounds what a document may cost before it is validated: validation's rule for
+/// overlapping fields compares every pair of fields sharing a response key, at every level,
+/// which a small document can make quadratic many times over; and every operation's size and
+/// depth once its fragments are expanded.
+fn guard(document: &Document) -> Result<(), RequestFailure> {
+    let too_complex = |message: String| {
+        RequestFailure::graphql(GraphqlError::new(message, codes::OPERATION_TOO_COMPLEX))
+    };
     let fragments: HashMap<&str, &FragmentDefinition> = document
         .definitions
         .iter()
@@ -137,39 +154,197 @@ pub(crate) fn check(
             _ => None,
         })
         .collect();
-    if let Some(Definition::Operation(definition)) = document.definitions.get(operation) {
+    if let Some(name) = fragment_cycle(&fragments) {
+        return Err(RequestFailure::graphql(GraphqlError::new(
+            format!("Cannot spread fragment \"{name}\" within itself."),
+            codes::GRAPHQL_VALIDATION_FAILED,
+        )));
+    }
+    let mut measure = Measure {
+        fragments: &fragments,
+        memo: HashMap::new(),
+    };
+    let mut overlaps = Overlaps {
+        fragments: &fragments,
+        budget: OVERLAP_BUDGET,
+    };
+    for definition in &document.definitions {
         let selection_set = match definition {
-            OperationDefinition::SelectionSet(selection_set) => selection_set,
-            OperationDefinition::Query(query) => &query.selection_set,
-            OperationDefinition::Mutation(mutation) => &mutation.selection_set,
-            OperationDefinition::Subscription(subscription) => &subscription.selection_set,
+            Definition::Operation(OperationDefinition::SelectionSet(selection_set)) => {
+                selection_set
+            }
+            Definition::Operation(OperationDefinition::Query(query)) => &query.selection_set,
+            Definition::Operation(OperationDefinition::Mutation(mutation)) => {
+                &mutation.selection_set
+            }
+            Definition::Operation(OperationDefinition::Subscription(subscription)) => {
+                &subscription.selection_set
+            }
+            Definition::Fragment(fragment) => &fragment.selection_set,
         };
-        let mut measure = Measure {
-            fragments: &fragments,
-            memo: HashMap::new(),
-        };
+        if overlaps.check(&[selection_set], &mut Vec::new()).is_err() {
+            return Err(too_complex(
+                "The operation repeats response keys too often to be validated.".to_string(),
+            ));
+        }
+        if matches!(definition, Definition::Fragment(_)) {
+            continue;
+        }
         let (fields, depth) = measure.selection_set(selection_set, 0);
         if fields > MAX_EXPANDED_FIELDS {
-            return Err(RequestFailure::graphql(GraphqlError::new(
-                format!(
-                    "The operation selects {fields} fields once its fragments are expanded; the limit is {MAX_EXPANDED_FIELDS}."
-                ),
-                codes::OPERATION_TOO_COMPLEX,
+            return Err(too_complex(format!(
+                "The operation selects {fields} fields once its fragments are expanded; the limit is {MAX_EXPANDED_FIELDS}."
             )));
         }
         if depth > MAX_DEPTH {
-            return Err(RequestFailure::graphql(GraphqlError::new(
-                format!("The operation nests {depth} levels deep; the limit is {MAX_DEPTH}."),
-                codes::OPERATION_TOO_COMPLEX,
+            return Err(too_complex(format!(
+                "The operation nests {depth} levels deep; the limit is {MAX_DEPTH}."
             )));
         }
     }
-    Ok(CheckedDocument {
-        document,
-        operation,
-        kind,
-        operation_name: name,
-    })
+    Ok(())
+}
+
+/// The name of a fragment that spreads itself, directly or through others.
+fn fragment_cycle<'a>(fragments: &HashMap<&'a str, &'a FragmentDefinition>) -> Option<&'a str> {
+    fn spreads<'a>(set: &'a SelectionSet, out: &mut Vec<&'a str>) {
+        for selection in &set.items {
+            match selection {
+                Selection::Field(field) => spreads(&field.selection_set, out),
+                Selection::InlineFragment(fragment) => spreads(&fragment.selection_set, out),
+                Selection::FragmentSpread(spread) => out.push(spread.fragment_name.as_str()),
+            }
+        }
+    }
+    let graph: HashMap<&str, Vec<&str>> = fragments
+        .iter()
+        .map(|(name, fragment)| {
+            let mut out = Vec::new();
+            spreads(&fragment.selection_set, &mut out);
+            (*name, out)
+        })
+        .collect();
+    // Depth-first search without recursion: 1 = on the current path, 2 = done.
+    let mut state: HashMap<&str, u8> = HashMap::new();
+    let mut names: Vec<&&str> = graph.keys().collect();
+    names.sort();
+    for start in names {
+        if state.contains_key(*start) {
+            continue;
+        }
+        let mut stack: Vec<(&str, usize)> = vec![(start, 0)];
+        state.insert(start, 1);
+        while let Some((name, next)) = stack.pop() {
+            let targets = graph.get(name).map(Vec::as_slice).unwrap_or_default();
+            match targets.get(next) {
+                Some(target) => {
+                    stack.push((name, next + 1));
+                    match state.get(target) {
+                        Some(1) => return Some(target),
+                        Some(_) => {}
+                        None if graph.contains_key(target) => {
+                            state.insert(target, 1);
+                            stack.push((target, 0));
+                        }
+                        None => {}
+                    }
+                }
+                None => {
+                    state.insert(name, 2);
+                }
+            }
+        }
+    }
+    None
+}
+
+/// Field pairs the overlap estimate allows: a few tenths of a second of validation at most.
+const OVERLAP_BUDGET: u64 = 200_000;
+
+/// Estimates the work of the overlapping-fields rule: the fields it collects and the pairs
+/// sharing a response key it compares, level by level through merged sub-selections. Every
+/// step spends budget, so the estimate itself stops early on a hostile document.
+struct Overlaps<'a> {
+    fragments: &'a HashMap<&'a str, &'a FragmentDefinition>,
+    budget: u64,
+}
+
+struct OverBudget;
+
+impl<'a> Overlaps<'a> {
+    fn spend(&mut self, amount: u64) -> Result<(), OverBudget> {
+        self.budget = self.budget.checked_sub(amount).ok_or(OverBudget)?;
+        Ok(())
+    }
+
+    /// Collects the fields of `sets` (through fragments) grouped by response key.
+    fn collect(
+        &mut self,
+        set: &'a SelectionSet,
+        groups: &mut Vec<(&'a str, Vec<&'a SelectionSet>, u64)>,
+        expanding: &mut Vec<&'a str>,
+    ) -> Result<(), OverBudget> {
+        for selection in &set.items {
+            match selection {
+                Selection::Field(field) => {
+                    self.spend(1)?;
+                    let key = field.alias.as_deref().unwrap_or(field.name.as_str());
+                    let group = match groups.iter_mut().position(|(known, _, _)| *known == key) {
+                        Some(position) => &mut groups[position],
+                        None => {
+                            groups.push((key, Vec::new(), 0));
+                            let last = groups.len() - 1;
+                            &mut groups[last]
+                        }
+                    };
+                    group.2 += 1;
+                    if !field.selection_set.items.is_empty() {
+                        group.1.push(&field.selection_set);
+                    }
+                }
+                Selection::InlineFragment(fragment) => {
+                    self.collect(&fragment.selection_set, groups, expanding)?
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = spread.fragment_name.as_str();
+                    self.spend(1)?;
+                    if expanding.contains(&name) {
+                        continue;
+                    }
+                    if let Some(fragment) = self.fragments.get(name) {
+                        expanding.push(name);
+                        self.collect(&fragment.selection_set, groups, expanding)?;
+                        expanding.pop();
+                    }
+                }
+            }
+        }
+        Ok(())
+    }
+
+    fn check(
+        &mut self,
+        sets: &[&'a SelectionSet],
+        expanding: &mut Vec<&'a str>,
+    ) -> Result<(), OverBudget> {
+        if expanding.len() > 128 {
+            return Err(OverBudget);
+        }
+        let mut groups: Vec<(&'a str, Vec<&'a SelectionSet>, u64)> = Vec::new();
+        for set in sets {
+            self.collect(set, &mut groups, expanding)?;
+        }
+        for (_, children, count) in &groups {
+            self.spend(count.saturating_mul(count.saturating_sub(1)) / 2)?;
+            if !children.is_empty() {
+                expanding.push("");
+                let result = self.check(children, expanding);
+                expanding.pop();
+                result?;
+            }
+        }
+        Ok(())
+    }
 }
 
 /// A parse error, with its location when the parser gives one ("Parse error at 1:5 …").
@@ -282,7 +457,8 @@ impl<'a> Measure<'a> {
                     let name = spread.fragment_name.as_str();
                     match self.memo.get(name) {
                         Some(Some(measured)) => *measured,
-                        Some(None) => (u64::MAX, u64::MAX),
+                        // A cycle: refused before measuring; counted as nothing here.
+                        Some(None) => (0, 0),
                         None => match self.fragments.get(name) {
                             Some(fragment) => {
                                 self.memo.insert(name, None);
@@ -372,6 +548,46 @@ mod tests {
         let (fields, depth) = measure(&query);
         assert!(fields > MAX_EXPANDED_FIELDS);
         assert_eq!(depth, 1);
+    }
+
+    fn guarded(query: &str) -> Result<(), String> {
+        let document = graphql_tools::parser::parse_query::<String>(query)
+            .unwrap()
+            .into_static();
+        guard(&document).map_err(|failure| match failure {
+            RequestFailure::Graphql(errors) => errors[0].message.clone(),
+            RequestFailure::Http { error, .. } => error.message.clone(),
+        })
+    }
+
+    #[test]
+    fn documents_costly_to_validate_are_refused_before_validation() {
+        let mut repeated = String::from("{");
+        for index in 0..1000 {
+            repeated.push_str(&format!(" f: b(x: {}) ", index % 2));
+        }
+        repeated.push('}');
+        assert_eq!(
+            guarded(&repeated),
+            Err("The operation repeats response keys too often to be validated.".to_string())
+        );
+        // Nested repetition multiplies: 40 `a` fields each holding 40 `x` fields.
+        let inner = " x".repeat(40);
+        let nested = format!("{{{}}}", format!(" a {{{inner} }}").repeat(40));
+        assert!(guarded(&nested).is_err());
+        // An ordinary query with fragments repeating `id` passes.
+        assert_eq!(
+            guarded("{ unit { id ...A ...B } } fragment A on Unit { id name } fragment B on Unit { id kind }"),
+            Ok(())
+        );
+    }
+
+    #[test]
+    fn fragment_cycles_are_named() {
+        assert_eq!(
+            guarded("{ ...A } fragment A on Query { b { ...B } } fragment B on B { c { ...A } }"),
+            Err("Cannot spread fragment \"A\" within itself.".to_string())
+        );
     }
 
     #[test]

@@ -219,6 +219,32 @@ async fn graphql_request_errors_are_200_as_json_and_400_as_graphql_response_json
 }
 
 #[tokio::test]
+async fn operations_that_expand_beyond_the_limits_are_refused() {
+    let gateway = gateway("hub.graphql", &[]).await;
+    // Each fragment spreads the next twice: 2^30 fields once expanded, from a tiny document.
+    let mut query = String::from("{ ...F0 }");
+    for level in 0..30 {
+        query.push_str(&format!(
+            " fragment F{level} on Query {{ a: __typename ...F{next} b: __typename ...F{next} }}",
+            next = level + 1
+        ));
+    }
+    query.push_str(" fragment F30 on Query { __typename }");
+    let (status, _, text) = post_raw(
+        &gateway,
+        json!({"query": query}).to_string(),
+        &[("content-type", "application/json")],
+    )
+    .await;
+    assert_eq!(status, 200);
+    assert_eq!(
+        body(&text)["errors"][0]["extensions"]["code"],
+        "OPERATION_TOO_COMPLEX"
+    );
+    gateway.stop().await;
+}
+
+#[tokio::test]
 async fn inaccessible_fields_cannot_be_queried() {
     let gateway = gateway("hub.graphql", &[]).await;
     let (status, _, text) = post_raw(
