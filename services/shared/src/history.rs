@@ -1,13 +1,16 @@
 //! Workflow history: every status change of every workflow record, with who, when and a
 //! note. Each subgraph keeps its own `status_change` table (created by its first migration).
 
-use async_graphql::SimpleObject;
+use std::collections::HashMap;
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::{Context, SimpleObject};
 use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::actor::Actor;
-use crate::error::ApiResult;
+use crate::error::{ApiError, ApiResult};
 
 /// One step of a record's workflow. Shareable: every subgraph with workflows serves it.
 #[derive(Clone, Debug, SimpleObject, sqlx::FromRow)]
@@ -46,14 +49,46 @@ pub async fn record(
     Ok(())
 }
 
-/// The whole history of one record, oldest first.
-pub async fn of(pool: &PgPool, entity_id: Uuid) -> ApiResult<Vec<StatusChange>> {
-    Ok(sqlx::query_as::<_, StatusChange>(
-        "select from_status, to_status, actor, note, changed_at
-         from status_change where entity_id = $1
-         order by changed_at, status_change_id",
-    )
-    .bind(entity_id)
-    .fetch_all(pool)
-    .await?)
+/// Histories by record ID, one query per batch: a page of records does not ask once per
+/// record. Every subgraph with workflows puts one in its schema data.
+pub struct HistoryLoader(pub PgPool);
+
+impl Loader<Uuid> for HistoryLoader {
+    type Value = Vec<StatusChange>;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        #[derive(sqlx::FromRow)]
+        struct Keyed {
+            entity_id: Uuid,
+            #[sqlx(flatten)]
+            change: StatusChange,
+        }
+        let rows: Vec<Keyed> = sqlx::query_as(
+            "select entity_id, from_status, to_status, actor, note, changed_at
+             from status_change where entity_id = any($1)
+             order by entity_id, changed_at, status_change_id",
+        )
+        .bind(ids)
+        .fetch_all(&self.0)
+        .await
+        .map_err(ApiError::from)?;
+        let mut histories: HashMap<Uuid, Vec<StatusChange>> = HashMap::new();
+        for row in rows {
+            histories.entry(row.entity_id).or_default().push(row.change);
+        }
+        Ok(histories)
+    }
+}
+
+/// The history of one record, oldest first, through the schema's [`HistoryLoader`].
+pub async fn of(ctx: &Context<'_>, entity_id: Uuid) -> ApiResult<Vec<StatusChange>> {
+    let loader = ctx
+        .data::<DataLoader<HistoryLoader>>()
+        .map_err(|_| ApiError::internal("the schema has no history loader"))?;
+    Ok(loader
+        .load_one(entity_id)
+        .await
+        .map_err(|err| ApiError::internal(err.message))?
+        .unwrap_or_default())
 }

@@ -2,7 +2,6 @@
 
 mod campaigns;
 mod entities;
-mod history;
 mod research_topics;
 mod submissions;
 
@@ -21,7 +20,7 @@ use crate::db;
 use crate::domain::contains_pattern;
 
 pub use entities::{Unit, Worker};
-pub use history::StatusChange;
+pub use kexie_shared::history::StatusChange;
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -55,7 +54,7 @@ pub fn build(pool: PgPool) -> SubgraphSchema {
             spawn_in_current_span,
         ))
         .data(DataLoader::new(
-            history::HistoryLoader(pool.clone()),
+            kexie_shared::history::HistoryLoader(pool.clone()),
             spawn_in_current_span,
         ))
         .data(DataLoader::new(

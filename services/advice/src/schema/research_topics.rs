@@ -8,14 +8,14 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use kexie_shared::history::{self as workflow, StatusChange};
 use kexie_shared::id::{new_id, parse_id, parse_optional_id};
 use kexie_shared::idempotency::{self, Claim};
 use kexie_shared::page::{connection, PageArgs, PerUnitQuery};
 use kexie_shared::unit_tree::require_active_unit;
-use kexie_shared::{history as workflow, validate, Actor, ApiError, ApiResult};
+use kexie_shared::{validate, Actor, ApiError, ApiResult};
 
 use super::entities::{Unit, Worker};
-use super::history::{self, StatusChange};
 use super::{for_change, pool, refuse_unit_filter, search_pattern};
 use crate::db;
 use crate::db::research_topics::{
@@ -88,7 +88,7 @@ impl ResearchTopicRow {
     }
     /// Every step from the proposal on, oldest first, with who, when and the note.
     async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<StatusChange>> {
-        history::of(ctx, self.research_topic_id).await
+        workflow::of(ctx, self.research_topic_id).await
     }
     /// Increases with every change; send it back as `expectedVersion`.
     async fn version(&self) -> i32 {

@@ -15,6 +15,7 @@ use sqlx::PgPool;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
+use kexie_shared::history::HistoryLoader;
 use kexie_shared::page::PerUnitLoader;
 use kexie_shared::{ApiError, ApiResult};
 
@@ -59,6 +60,10 @@ pub fn build(pool: PgPool, tree_changed: TreeChanged) -> SubgraphSchema {
         ))
         .data(DataLoader::new(
             PerUnitLoader(units::ChildrenQuery(pool.clone())),
+            spawn_in_current_span,
+        ))
+        .data(DataLoader::new(
+            HistoryLoader(pool.clone()),
             spawn_in_current_span,
         ))
         .data(tree_changed)

@@ -154,7 +154,7 @@ impl UnitRow {
 
     /// Creation, merger and dissolution, with who, when and why.
     async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<StatusChange>> {
-        history::of(pool(ctx)?, self.unit_id).await
+        history::of(ctx, self.unit_id).await
     }
 }
 

@@ -15,17 +15,15 @@ use kexie_shared::unit_tree::require_active_unit;
 use kexie_shared::{validate, Actor, ApiError, ApiResult};
 
 use super::units::Unit;
-use super::{
-    data, load_activity, load_history, load_venue, loader_error, pool, VenueActivitiesLoader,
-};
+use super::{data, load_activity, load_venue, loader_error, pool, VenueActivitiesLoader};
 use crate::db;
 use crate::db::activities::{ActivityFilter, ActivityRow};
-use crate::db::history::StatusChange;
 use crate::db::venues::VenueRow;
 use crate::domain::activity::{check_held_by, ActivityFields, MAX_TITLE};
 use crate::domain::{
     local_today, ActivityKind, ActivityMode, ActivityStatus, Audience, PartnerBureau, VenueStatus,
 };
+use kexie_shared::history::StatusChange;
 
 const MAX_NOTE: usize = 500;
 
@@ -89,7 +87,7 @@ impl ActivityRow {
     }
     /// Every status change, oldest first, with who, when and why.
     async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<StatusChange>> {
-        load_history(ctx, self.activity_id).await
+        history::of(ctx, self.activity_id).await
     }
     /// Increases with every change; send it back as `expectedVersion`.
     async fn version(&self) -> i32 {

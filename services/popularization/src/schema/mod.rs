@@ -17,7 +17,6 @@ use kexie_shared::{ApiError, ApiResult};
 
 use crate::db;
 use crate::db::activities::{ActivityFilter, ActivityOwner, ActivityRow};
-use crate::db::history::StatusChange;
 use crate::db::venues::{VenueFilter, VenueRow};
 
 pub use units::Unit;
@@ -53,7 +52,7 @@ pub fn build(pool: PgPool) -> SubgraphSchema {
             spawn_in_current_span,
         ))
         .data(DataLoader::new(
-            HistoryLoader(pool.clone()),
+            kexie_shared::history::HistoryLoader(pool.clone()),
             spawn_in_current_span,
         ))
         .data(DataLoader::new(
@@ -119,26 +118,6 @@ impl Loader<Uuid> for ActivityLoader {
             .await
             .map_err(ApiError::from)?;
         Ok(rows.into_iter().map(|row| (row.activity_id, row)).collect())
-    }
-}
-
-/// Workflow histories by record ID: one query per batch, so a list asking for every
-/// record's history costs one statement.
-pub struct HistoryLoader(PgPool);
-
-impl Loader<Uuid> for HistoryLoader {
-    type Value = Vec<StatusChange>;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Vec<StatusChange>>, Self::Error> {
-        let mut histories: HashMap<Uuid, Vec<StatusChange>> = HashMap::new();
-        for (entity_id, change) in db::history::of(&self.0, ids)
-            .await
-            .map_err(ApiError::from)?
-        {
-            histories.entry(entity_id).or_default().push(change);
-        }
-        Ok(histories)
     }
 }
 
@@ -213,13 +192,4 @@ async fn load_activity(ctx: &Context<'_>, activity_id: Uuid) -> ApiResult<Option
         .load_one(activity_id)
         .await
         .map_err(loader_error)
-}
-
-/// A record's workflow history, oldest first.
-async fn load_history(ctx: &Context<'_>, entity_id: Uuid) -> ApiResult<Vec<StatusChange>> {
-    Ok(data::<DataLoader<HistoryLoader>>(ctx)?
-        .load_one(entity_id)
-        .await
-        .map_err(loader_error)?
-        .unwrap_or_default())
 }

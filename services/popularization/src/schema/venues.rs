@@ -15,13 +15,13 @@ use kexie_shared::{validate, Actor, ApiError, ApiResult};
 
 use super::activities::{venue_activities, ActivityFilterInput};
 use super::units::Unit;
-use super::{load_history, load_venue, pool};
+use super::{load_venue, pool};
 use crate::db;
 use crate::db::activities::ActivityRow;
-use crate::db::history::StatusChange;
 use crate::db::venues::{VenueFilter, VenueRow};
 use crate::domain::venue::{VenueFields, MAX_NAME};
 use crate::domain::{local_today, VenueKind, VenueStatus};
+use kexie_shared::history::StatusChange;
 
 const MAX_NOTE: usize = 500;
 
@@ -84,7 +84,7 @@ impl VenueRow {
     }
     /// Every status change, oldest first, with who, when and why.
     async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<StatusChange>> {
-        load_history(ctx, self.venue_id).await
+        history::of(ctx, self.venue_id).await
     }
     /// Increases with every change; send it back as `expectedVersion`.
     async fn version(&self) -> i32 {

@@ -15,7 +15,6 @@ use kexie_shared::telemetry::spawn_in_current_span;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_shared::history::StatusChange;
 use kexie_shared::page::{PerUnitKey, PerUnitLoader, PerUnitQuery};
 use kexie_shared::{validate, ApiError, ApiResult};
 
@@ -82,7 +81,7 @@ pub fn build(pool: PgPool) -> SubgraphSchema {
             spawn_in_current_span,
         ))
         .data(DataLoader::new(
-            HistoryLoader(pool.clone()),
+            kexie_shared::history::HistoryLoader(pool.clone()),
             spawn_in_current_span,
         ))
         .data(DataLoader::new(
@@ -234,12 +233,6 @@ grouped_loader!(
     ResidentsOfWorkstation,
     db::workers::WorkerRow,
     |pool, ids| db::workstations::residents(pool, ids)
-);
-grouped_loader!(
-    /// `Nomination.history` and `Workstation.history`.
-    HistoryLoader,
-    StatusChange,
-    |pool, ids| db::history::of(pool, ids)
 );
 
 /// The longest search text a filter takes.

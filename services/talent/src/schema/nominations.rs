@@ -18,8 +18,8 @@ use kexie_shared::{validate, Actor, ApiError, ApiResult};
 use super::honors::{honor_write_error, MAX_HONOR_NAME};
 use super::workers::worker_to_reference;
 use super::{
-    for_change, load, pattern, pool, refuse_unit_filter, require_known_unit, HistoryLoader,
-    HonorLoader, NominationLoader, Unit, WorkerLoader,
+    for_change, load, pattern, pool, refuse_unit_filter, require_known_unit, HonorLoader,
+    NominationLoader, Unit, WorkerLoader,
 };
 use crate::db;
 use crate::db::honors::{HonorFields, HonorRow};
@@ -80,9 +80,7 @@ impl NominationRow {
     }
     /// Every step of the workflow, oldest first, with who, when and the note.
     async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<StatusChange>> {
-        Ok(load::<HistoryLoader, _>(ctx, self.nomination_id)
-            .await?
-            .unwrap_or_default())
+        kexie_shared::history::of(ctx, self.nomination_id).await
     }
     /// Increases with every change; send it back as `expectedVersion` when changing.
     async fn version(&self) -> i32 {

@@ -15,10 +15,7 @@ use kexie_shared::unit_tree::require_active_unit;
 use kexie_shared::{validate, Actor, ApiError, ApiResult};
 
 use super::workers::worker_to_reference;
-use super::{
-    for_change, load, pattern, pool, refuse_unit_filter, HistoryLoader, ResidentsOfWorkstation,
-    Unit,
-};
+use super::{for_change, load, pattern, pool, refuse_unit_filter, ResidentsOfWorkstation, Unit};
 use crate::db;
 use crate::db::workers::WorkerRow;
 use crate::db::workstations::{WorkstationFields, WorkstationFilter, WorkstationRow};
@@ -67,9 +64,7 @@ impl WorkstationRow {
     }
     /// Every status change, oldest first, with who, when and the note.
     async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<StatusChange>> {
-        Ok(load::<HistoryLoader, _>(ctx, self.workstation_id)
-            .await?
-            .unwrap_or_default())
+        kexie_shared::history::of(ctx, self.workstation_id).await
     }
     /// Increases with every change (residents included); send it back as `expectedVersion`.
     async fn version(&self) -> i32 {
