@@ -23,6 +23,10 @@ pub struct GatewayConfig {
     pub listen: SocketAddr,
     /// How long one subgraph request may take, connection included.
     pub subgraph_timeout: Duration,
+    /// Timeouts of particular subgraphs, overriding `subgraph_timeout`, keyed like
+    /// `subgraph_urls`. [`GatewayArgs::into_config`] fills it from the
+    /// `SUBGRAPH_<NAME>_TIMEOUT_MS` environment variables.
+    pub subgraph_timeouts: HashMap<String, Duration>,
     /// Subgraph URLs overriding the supergraph's `@join__graph(url:)`, keyed by subgraph name
     /// (any case; `-` and other separators count as `_`). [`GatewayArgs::into_config`] fills it
     /// from the `SUBGRAPH_<NAME>_URL` environment variables.
@@ -52,6 +56,7 @@ impl GatewayConfig {
             supergraph: supergraph.into(),
             listen,
             subgraph_timeout: Duration::from_millis(5_000),
+            subgraph_timeouts: HashMap::new(),
             subgraph_urls: HashMap::new(),
             dedup_subgraph_fetches: true,
             dedup_client_queries: false,
@@ -72,12 +77,45 @@ impl GatewayConfig {
         self
     }
 
-    /// The overrides keyed as the supergraph loader looks them up.
-    pub(crate) fn url_overrides(&self) -> HashMap<String, String> {
-        self.subgraph_urls
-            .iter()
-            .map(|(name, url)| (override_key(name), url.clone()))
-            .collect()
+    /// Gives one subgraph a timeout of its own.
+    pub fn with_subgraph_timeout(mut self, name: &str, timeout: Duration) -> Self {
+        self.subgraph_timeouts.insert(name.to_string(), timeout);
+        self
+    }
+
+    /// The per-subgraph settings, keyed as the supergraph loader looks them up.
+    pub(crate) fn subgraph_settings(&self) -> SubgraphSettings {
+        SubgraphSettings {
+            urls: self
+                .subgraph_urls
+                .iter()
+                .map(|(name, url)| (override_key(name), url.clone()))
+                .collect(),
+            timeouts: self
+                .subgraph_timeouts
+                .iter()
+                .map(|(name, timeout)| (override_key(name), *timeout))
+                .collect(),
+            default_timeout: self.subgraph_timeout,
+        }
+    }
+}
+
+/// What the gateway knows about subgraphs besides the supergraph: URL and timeout
+/// overrides by [`override_key`], and the timeout of the others.
+#[derive(Clone, Debug, Default)]
+pub(crate) struct SubgraphSettings {
+    pub urls: HashMap<String, String>,
+    pub timeouts: HashMap<String, Duration>,
+    pub default_timeout: Duration,
+}
+
+impl SubgraphSettings {
+    pub(crate) fn timeout_of(&self, name: &str) -> Duration {
+        self.timeouts
+            .get(&override_key(name))
+            .copied()
+            .unwrap_or(self.default_timeout)
     }
 }
 
@@ -129,20 +167,38 @@ pub struct GatewayArgs {
 }
 
 impl GatewayArgs {
-    /// The configuration these flags describe, with the subgraph URL overrides read from
-    /// the `SUBGRAPH_<NAME>_URL` environment variables.
+    /// The configuration these flags describe, with the subgraph overrides read from the
+    /// `SUBGRAPH_<NAME>_URL` and `SUBGRAPH_<NAME>_TIMEOUT_MS` environment variables (a
+    /// timeout that is not a number of milliseconds is ignored, with a warning).
     pub fn into_config(self) -> GatewayConfig {
-        let subgraph_urls = std::env::vars_os()
+        let variables: Vec<(String, String)> = std::env::vars_os()
             .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)))
-            .filter_map(|(name, value)| {
-                let subgraph = name.strip_prefix("SUBGRAPH_")?.strip_suffix("_URL")?;
-                (!subgraph.is_empty()).then(|| (subgraph.to_string(), value))
+            .collect();
+        let per_subgraph = |suffix: &str| -> Vec<(String, String)> {
+            variables
+                .iter()
+                .filter_map(|(name, value)| {
+                    let subgraph = name.strip_prefix("SUBGRAPH_")?.strip_suffix(suffix)?;
+                    (!subgraph.is_empty()).then(|| (subgraph.to_string(), value.clone()))
+                })
+                .collect()
+        };
+        let subgraph_urls = per_subgraph("_URL").into_iter().collect();
+        let subgraph_timeouts = per_subgraph("_TIMEOUT_MS")
+            .into_iter()
+            .filter_map(|(subgraph, value)| match value.trim().parse::<u64>() {
+                Ok(millis) if millis > 0 => Some((subgraph, Duration::from_millis(millis))),
+                _ => {
+                    tracing::warn!(subgraph = %subgraph, value = %value, "SUBGRAPH_<NAME>_TIMEOUT_MS must be a positive number of milliseconds; ignored");
+                    None
+                }
             })
             .collect();
         GatewayConfig {
             supergraph: self.supergraph,
             listen: self.listen,
             subgraph_timeout: Duration::from_millis(self.subgraph_timeout_ms),
+            subgraph_timeouts,
             subgraph_urls,
             dedup_subgraph_fetches: self.dedup_subgraph_fetches,
             dedup_client_queries: self.dedup_client_queries,
@@ -201,8 +257,21 @@ mod tests {
         let config = GatewayConfig::new("s.graphql", "127.0.0.1:0".parse().unwrap())
             .with_subgraph_url("talent-v2", "http://t");
         assert_eq!(
-            config.url_overrides().get("TALENT_V2").map(String::as_str),
+            config
+                .subgraph_settings()
+                .urls
+                .get("TALENT_V2")
+                .map(String::as_str),
             Some("http://t")
         );
+    }
+
+    #[test]
+    fn a_subgraph_may_have_a_timeout_of_its_own() {
+        let config = GatewayConfig::new("s.graphql", "127.0.0.1:0".parse().unwrap())
+            .with_subgraph_timeout("advice", Duration::from_millis(300));
+        let settings = config.subgraph_settings();
+        assert_eq!(settings.timeout_of("advice"), Duration::from_millis(300));
+        assert_eq!(settings.timeout_of("talent"), Duration::from_millis(5_000));
     }
 }

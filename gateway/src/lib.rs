@@ -119,12 +119,12 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
                 config.supergraph.display()
             )
         })?;
-    let overrides = config.url_overrides();
+    let settings = config.subgraph_settings();
     let capacity = config.cache_capacity;
     let load_metrics = metrics.clone();
-    let load_overrides = overrides.clone();
+    let load_settings = settings.clone();
     let supergraph = tokio::task::spawn_blocking(move || {
-        Supergraph::load(&sdl, &load_overrides, capacity, &load_metrics)
+        Supergraph::load(&sdl, &load_settings, capacity, &load_metrics)
     })
     .await
     .context("Failed to load the supergraph")?
@@ -140,11 +140,7 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
         subgraphs = ?supergraph.subgraphs.iter().map(|subgraph| format!("{} {}", subgraph.name, subgraph.url)).collect::<Vec<_>>(),
         "supergraph loaded"
     );
-    let transport = Transport::http(
-        config.subgraph_timeout,
-        config.dedup_subgraph_fetches,
-        metrics.clone(),
-    );
+    let transport = Transport::http(config.dedup_subgraph_fetches, metrics.clone());
     let engine = Arc::new(Engine::new(
         supergraph,
         transport,
@@ -171,7 +167,7 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
     let watcher = tokio::spawn(reload::watch(
         engine,
         config.supergraph.clone(),
-        overrides,
+        settings,
         capacity,
         config.supergraph_poll_interval,
     ));

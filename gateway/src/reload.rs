@@ -7,7 +7,7 @@
 //! started with; a file that does not load is logged and counted, and the old supergraph
 //! keeps serving until a good one arrives.
 
-use std::collections::HashMap;
+use crate::config::SubgraphSettings;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
@@ -19,7 +19,7 @@ use crate::supergraph::Supergraph;
 pub(crate) async fn watch(
     engine: Arc<Engine>,
     path: PathBuf,
-    url_overrides: HashMap<String, String>,
+    settings: SubgraphSettings,
     cache_capacity: usize,
     interval: Duration,
 ) {
@@ -42,10 +42,10 @@ pub(crate) async fn watch(
             continue;
         }
         last_seen = hash;
-        let overrides = url_overrides.clone();
+        let settings = settings.clone();
         let metrics = engine.metrics.clone();
         let loaded = tokio::task::spawn_blocking(move || {
-            Supergraph::load(&sdl, &overrides, cache_capacity, &metrics)
+            Supergraph::load(&sdl, &settings, cache_capacity, &metrics)
         })
         .await;
         match loaded {

@@ -10,6 +10,7 @@ use graphql_tools::validation::rules::default_rules_validation_plan;
 use graphql_tools::validation::validate::ValidationPlan;
 use lru::LruCache;
 
+use crate::config::SubgraphSettings;
 use crate::error::{codes, GraphqlError, RequestFailure};
 use crate::metrics::{bump, Metrics, SubgraphMetrics};
 use crate::operation::{self, OperationKind, PreparedOperation};
@@ -21,6 +22,8 @@ use crate::schema::ApiSchema;
 pub(crate) struct Subgraph {
     pub name: String,
     pub url: hyper::Uri,
+    /// How long one request to it may take.
+    pub timeout: std::time::Duration,
     pub metrics: Arc<SubgraphMetrics>,
 }
 
@@ -67,10 +70,10 @@ pub(crate) struct Supergraph {
 }
 
 impl Supergraph {
-    /// Loads `sdl`; `url_overrides` maps [`override_key`]s to URLs.
+    /// Loads `sdl`, with the URL and timeout overrides of `settings`.
     pub(crate) fn load(
         sdl: &str,
-        url_overrides: &HashMap<String, String>,
+        settings: &SubgraphSettings,
         cache_capacity: usize,
         metrics: &Metrics,
     ) -> anyhow::Result<Supergraph> {
@@ -78,7 +81,8 @@ impl Supergraph {
         let api = ApiSchema::from_document(&loaded.consumer_schema);
         let mut subgraphs = Vec::with_capacity(loaded.subgraphs.len());
         for declaration in &loaded.subgraphs {
-            let url = url_overrides
+            let url = settings
+                .urls
                 .get(&override_key(&declaration.name))
                 .unwrap_or(&declaration.url);
             let uri: hyper::Uri = url.parse().map_err(|err| {
@@ -98,6 +102,7 @@ impl Supergraph {
             subgraphs.push(Subgraph {
                 name: declaration.name.clone(),
                 url: uri,
+                timeout: settings.timeout_of(&declaration.name),
                 metrics: metrics.subgraph(&declaration.name),
             });
         }

@@ -76,25 +76,23 @@ type SharedFetch = Shared<BoxFuture<'static, Result<Bytes, FetchError>>>;
 #[derive(Clone)]
 pub(crate) struct Transport {
     backend: Backend,
-    timeout: Duration,
     deduplicate: bool,
     in_flight: Arc<Mutex<HashMap<FetchKey, SharedFetch>>>,
     metrics: Arc<Metrics>,
 }
 
 impl Transport {
-    pub(crate) fn http(timeout: Duration, deduplicate: bool, metrics: Arc<Metrics>) -> Self {
+    /// The HTTP transport. Connecting counts against each subgraph's request timeout.
+    pub(crate) fn http(deduplicate: bool, metrics: Arc<Metrics>) -> Self {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         connector.set_keepalive(Some(Duration::from_secs(60)));
-        connector.set_connect_timeout(Some(timeout));
         let client = Client::builder(TokioExecutor::new())
             .pool_idle_timeout(Duration::from_secs(90))
             .pool_max_idle_per_host(512)
             .build(connector);
         Transport {
             backend: Backend::Http(client),
-            timeout,
             deduplicate,
             in_flight: Arc::default(),
             metrics,
@@ -104,7 +102,6 @@ impl Transport {
     pub(crate) fn from_responder(responder: StaticResponder, metrics: Arc<Metrics>) -> Self {
         Transport {
             backend: Backend::Static(responder),
-            timeout: Duration::from_secs(30),
             deduplicate: false,
             in_flight: Arc::default(),
             metrics,
@@ -129,7 +126,7 @@ impl Transport {
                 subgraph.url.clone(),
                 headers.clone(),
                 body,
-                self.timeout,
+                subgraph.timeout,
                 subgraph.metrics.clone(),
             )
             .await;
@@ -151,7 +148,7 @@ impl Transport {
                     key.url.clone(),
                     key.headers.clone(),
                     key.body.clone(),
-                    self.timeout,
+                    subgraph.timeout,
                     subgraph.metrics.clone(),
                 );
                 let registry = self.in_flight.clone();
