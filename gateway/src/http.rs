@@ -135,6 +135,12 @@ fn not_acceptable() -> Response {
     )
 }
 
+/// Counts a request refused before it reached the engine (which counts its own).
+fn rejected(state: &HttpState, response: Response) -> Response {
+    crate::metrics::bump(&state.engine.metrics.rejected_requests);
+    response
+}
+
 fn forwarded(state: &HttpState, headers: &HeaderMap) -> ForwardedHeaders {
     let mut forwarded = Vec::new();
     for name in state.forward_headers.iter() {
@@ -268,7 +274,7 @@ fn payload_too_large(limit: usize, media: Media) -> Response {
 async fn graphql_post(State(state): State<HttpState>, request: Request<Body>) -> Response {
     let headers = request.headers().clone();
     let Some(media) = negotiate(&headers) else {
-        return not_acceptable();
+        return rejected(&state, not_acceptable());
     };
     let is_json = headers
         .get(CONTENT_TYPE)
@@ -276,13 +282,16 @@ async fn graphql_post(State(state): State<HttpState>, request: Request<Body>) ->
         .and_then(|value| value.split(';').next())
         .is_some_and(|value| value.trim().eq_ignore_ascii_case("application/json"));
     if !is_json {
-        return answer(
-            StatusCode::UNSUPPORTED_MEDIA_TYPE,
-            media,
-            errors_body(&[GraphqlError::new(
-                "A POST must have Content-Type: application/json.",
-                codes::UNSUPPORTED_MEDIA_TYPE,
-            )]),
+        return rejected(
+            &state,
+            answer(
+                StatusCode::UNSUPPORTED_MEDIA_TYPE,
+                media,
+                errors_body(&[GraphqlError::new(
+                    "A POST must have Content-Type: application/json.",
+                    codes::UNSUPPORTED_MEDIA_TYPE,
+                )]),
+            ),
         );
     }
     let declared = headers
@@ -290,7 +299,7 @@ async fn graphql_post(State(state): State<HttpState>, request: Request<Body>) ->
         .and_then(|value| value.to_str().ok())
         .and_then(|value| value.parse::<usize>().ok());
     if declared.is_some_and(|length| length > state.max_body_bytes) {
-        return payload_too_large(state.max_body_bytes, media);
+        return rejected(&state, payload_too_large(state.max_body_bytes, media));
     }
     let body = match Limited::new(request.into_body(), state.max_body_bytes)
         .collect()
@@ -302,17 +311,20 @@ async fn graphql_post(State(state): State<HttpState>, request: Request<Body>) ->
                 .downcast_ref::<http_body_util::LengthLimitError>()
                 .is_some()
             {
-                return payload_too_large(state.max_body_bytes, media);
+                return rejected(&state, payload_too_large(state.max_body_bytes, media));
             }
-            return refused(
-                RequestFailure::bad_request("The request body could not be read."),
-                media,
+            return rejected(
+                &state,
+                refused(
+                    RequestFailure::bad_request("The request body could not be read."),
+                    media,
+                ),
             );
         }
     };
     match parse_post_body(&body) {
         Ok(request) => run(&state, request, &headers, media, false).await,
-        Err(failure) => refused(failure, media),
+        Err(failure) => rejected(&state, refused(failure, media)),
     }
 }
 
@@ -392,11 +404,11 @@ async fn graphql_get(
         .into_response();
     }
     let Some(media) = negotiate(&headers) else {
-        return not_acceptable();
+        return rejected(&state, not_acceptable());
     };
     match parse_get_parameters(&uri) {
         Ok(request) => run(&state, request, &headers, media, true).await,
-        Err(failure) => refused(failure, media),
+        Err(failure) => rejected(&state, refused(failure, media)),
     }
 }
 
