@@ -234,6 +234,7 @@ impl GatewayApp {
 
 /// A gateway serving in the background.
 pub struct GatewayHandle {
+    /// The port it listens on.
     pub port: u16,
     metrics: Arc<Metrics>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
@@ -241,10 +242,12 @@ pub struct GatewayHandle {
 }
 
 impl GatewayHandle {
+    /// The URL of its GraphQL endpoint on the loopback interface.
     pub fn graphql_url(&self) -> String {
         format!("http://127.0.0.1:{}/graphql", self.port)
     }
 
+    /// The gateway's counters.
     pub fn metrics(&self) -> Arc<Metrics> {
         self.metrics.clone()
     }

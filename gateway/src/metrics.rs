@@ -97,15 +97,25 @@ pub struct Metrics {
 /// The gateway-wide counters at one moment.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct MetricsSnapshot {
+    /// GraphQL requests that reached the engine.
     pub graphql_requests: u64,
+    /// Requests refused before execution, at the HTTP level or by the engine.
     pub rejected_requests: u64,
+    /// Operations whose plan came from a cache.
     pub plan_cache_hits: u64,
+    /// Operations that had to be planned.
     pub plan_cache_misses: u64,
+    /// Documents found parsed and validated.
     pub document_cache_hits: u64,
+    /// Documents that had to be parsed and validated.
     pub document_cache_misses: u64,
+    /// Subgraph fetches answered by an identical fetch in flight.
     pub deduplicated_subgraph_fetches: u64,
+    /// Client queries answered by an identical query in flight.
     pub deduplicated_client_queries: u64,
+    /// Supergraphs loaded, the first one included.
     pub supergraph_loads: u64,
+    /// Supergraph files refused (the previous supergraph kept serving).
     pub supergraph_load_failures: u64,
 }
 
