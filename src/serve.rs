@@ -88,7 +88,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
 
 /// Starts the gateway over the running subgraphs, with the supergraph composed from the
 /// very code this process runs (so `serve` works from any directory).
-async fn start_gateway(
+pub async fn start_gateway(
     listen: SocketAddr,
     servers: &[(Subgraph, ServerHandle)],
 ) -> anyhow::Result<kexie_gateway::GatewayHandle> {
