@@ -158,10 +158,21 @@ async fn run(
     media: Media,
     over_get: bool,
 ) -> Response {
-    match state
-        .engine
-        .execute(request, forwarded(state, headers), over_get)
-        .await
+    // One server span per request, continuing the caller's W3C trace; every subgraph
+    // fetch is a child of it and carries its context on.
+    let span = tracing::info_span!(
+        "graphql request",
+        otel.name = "POST /graphql",
+        otel.kind = "server"
+    );
+    kexie_shared::telemetry::continue_trace(&span, headers);
+    match tracing::Instrument::instrument(
+        state
+            .engine
+            .execute(request, forwarded(state, headers), over_get),
+        span,
+    )
+    .await
     {
         Outcome::Executed(body) => answer(StatusCode::OK, media, body),
         Outcome::Refused(failure) => refused(failure, media),

@@ -77,27 +77,6 @@ pub async fn shutdown_signal() {
     }
 }
 
-/// Installs the log subscriber of the gateway binary: `RUST_LOG` filters (default `info`),
-/// `LOG_FORMAT` is `text` (default) or `json`. A second call, or a subscriber already
-/// installed by an embedding process, leaves the first in place.
-pub fn init_logging() -> anyhow::Result<()> {
-    use tracing_subscriber::EnvFilter;
-    let format = match std::env::var("LOG_FORMAT") {
-        Ok(format) => format,
-        Err(std::env::VarError::NotPresent) => "text".to_string(),
-        Err(std::env::VarError::NotUnicode(_)) => anyhow::bail!("LOG_FORMAT is not valid UTF-8"),
-    };
-    let filter = EnvFilter::try_from_default_env().unwrap_or_else(|_| EnvFilter::new("info"));
-    let builder = tracing_subscriber::fmt().with_env_filter(filter);
-    let installed = match format.as_str() {
-        "text" => builder.try_init(),
-        "json" => builder.json().try_init(),
-        other => anyhow::bail!("LOG_FORMAT must be text or json, got {other:?}"),
-    };
-    drop(installed);
-    Ok(())
-}
-
 /// A gateway ready to serve: its bound listener, its router and the task watching the
 /// supergraph file, which stops when the gateway stops.
 pub struct GatewayApp {

@@ -17,8 +17,10 @@ struct Cli {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    kexie_gateway::init_logging()?;
+    kexie_shared::telemetry::init_as("kexie-gateway")?;
     let app = kexie_gateway::build(cli.gateway.into_config()).await?;
     tracing::info!(port = app.port(), "gateway serving");
-    app.run_until(kexie_gateway::shutdown_signal()).await
+    let served = app.run_until(kexie_gateway::shutdown_signal()).await;
+    kexie_shared::telemetry::flush();
+    served
 }

@@ -18,6 +18,7 @@ use hyper::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
+use tracing::Instrument;
 
 use crate::metrics::{bump, Metrics, SubgraphMetrics};
 use crate::supergraph::Subgraph;
@@ -129,6 +130,7 @@ impl Transport {
                 subgraph.timeout,
                 subgraph.metrics.clone(),
             )
+            .instrument(tracing::Span::current())
             .await;
         }
         let key = FetchKey {
@@ -143,6 +145,8 @@ impl Transport {
                 shared.clone()
             } else {
                 let (sender, receiver) = tokio::sync::oneshot::channel();
+                // The shared fetch runs in a task of its own, traced under the request
+                // that started it.
                 let leader = send(
                     backend.clone(),
                     key.url.clone(),
@@ -150,7 +154,8 @@ impl Transport {
                     key.body.clone(),
                     subgraph.timeout,
                     subgraph.metrics.clone(),
-                );
+                )
+                .instrument(tracing::Span::current());
                 let registry = self.in_flight.clone();
                 let own_key = key.clone();
                 tokio::spawn(async move {
@@ -188,9 +193,23 @@ async fn send(
 ) -> Result<Bytes, FetchError> {
     bump(&metrics.fetches);
     let started = Instant::now();
-    let result = tokio::time::timeout(timeout, async {
+    let span = tracing::info_span!(
+        "subgraph fetch",
+        otel.name = "POST subgraph",
+        otel.kind = "client",
+        url = %url
+    );
+    let fetch = async {
+        // This fetch's own trace context replaces whatever the client sent.
+        let mut trace = hyper::HeaderMap::new();
+        kexie_shared::telemetry::inject_trace_context(&mut trace);
         let mut request = hyper::Request::post(url);
         for (name, value) in &headers.0 {
+            if !trace.contains_key(name) {
+                request = request.header(name, value);
+            }
+        }
+        for (name, value) in &trace {
             request = request.header(name, value);
         }
         let request = request
@@ -223,9 +242,10 @@ async fn send(
         } else {
             Err(FetchError::Status(status.as_u16()))
         }
-    })
-    .await
-    .unwrap_or(Err(FetchError::Timeout(timeout)));
+    };
+    let result = tokio::time::timeout(timeout, fetch.instrument(span))
+        .await
+        .unwrap_or(Err(FetchError::Timeout(timeout)));
     metrics.latency.observe(started.elapsed());
     if let Err(err) = &result {
         bump(&metrics.errors);

@@ -175,9 +175,7 @@ pub async fn gateway_with(
     subgraphs: &[(&str, &str)],
     adjust: impl FnOnce(GatewayConfig) -> GatewayConfig,
 ) -> GatewayHandle {
-    if std::env::var_os("TEST_LOG").is_some() {
-        let _ = kexie_gateway::init_logging();
-    }
+    kexie_shared::telemetry::init_for_tests();
     let mut config = GatewayConfig::new(fixture(name), "127.0.0.1:0".parse().unwrap());
     for (subgraph, url) in subgraphs {
         config = config.with_subgraph_url(subgraph, *url);
