@@ -16,7 +16,7 @@ use kexie_shared::id::id_at;
 use kexie_shared::unit_tree::ReplicatedUnit;
 
 use crate::db;
-use crate::domain::TargetMetric;
+use kexie_shared::target::TargetMetric;
 
 const ACTOR: &str = "demo-data";
 const CITY_CODE: &str = "510700";

@@ -14,6 +14,7 @@ pub mod metrics;
 pub mod page;
 pub mod rollup;
 pub mod server;
+pub mod target;
 pub mod telemetry;
 pub mod testing;
 pub mod unit_tree;

@@ -419,3 +419,50 @@ pub async fn clear_published(redis: &mut ConnectionManager, keys: &TreeKeys) -> 
         .await
         .context("Failed to clear the published unit tree")
 }
+
+/// Lets figures over subtrees wait for the local replica to hold every tree change
+/// organizations has published, so a rollup read after an acknowledged move or merge
+/// already counts the unit where it now hangs. Put one in the schema's data; without one
+/// (or with Redis unreachable) figures are computed from the replica as it is.
+#[derive(Clone)]
+pub struct TreeCatchUp {
+    pool: PgPool,
+    redis: ConnectionManager,
+    keys: TreeKeys,
+}
+
+/// How long a rollup waits for the replica before computing from it as it is.
+const CATCH_UP_TIMEOUT: Duration = Duration::from_secs(1);
+
+impl TreeCatchUp {
+    pub fn new(pool: PgPool, redis_url: &str, keys: TreeKeys) -> anyhow::Result<Self> {
+        let redis = redis_connection(redis_url, Duration::from_millis(50))?;
+        Ok(TreeCatchUp { pool, redis, keys })
+    }
+
+    /// Waits until the replica has reached the last published change (bounded).
+    pub async fn wait(&self) {
+        let mut redis = self.redis.clone();
+        let published = tokio::time::timeout(
+            Duration::from_millis(50),
+            published_seq(&mut redis, &self.keys),
+        )
+        .await;
+        let Ok(Ok(Some(published))) = published else {
+            return;
+        };
+        if !wait_for_seq(&self.pool, published, CATCH_UP_TIMEOUT).await {
+            tracing::warn!(
+                published,
+                "the unit-tree replica is behind; figures are computed from it as it is"
+            );
+        }
+    }
+}
+
+/// Calls [`TreeCatchUp::wait`] if the schema has one.
+pub async fn catch_up(ctx: &async_graphql::Context<'_>) {
+    if let Some(catch_up) = ctx.data_opt::<TreeCatchUp>() {
+        catch_up.wait().await;
+    }
+}

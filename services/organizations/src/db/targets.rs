@@ -6,7 +6,7 @@ use uuid::Uuid;
 
 use kexie_shared::page::PageArgs;
 
-use crate::domain::TargetMetric;
+use kexie_shared::target::TargetMetric;
 
 const COLUMNS: &str =
     "target_id, unit_id, year, metric, target_value, responsible_person, deadline, note,

@@ -15,7 +15,7 @@ use super::{pool, require_unit};
 use crate::db;
 use crate::db::targets::{TargetFields, TargetFilter, TargetRow};
 use crate::db::units::UnitRow;
-use crate::domain::TargetMetric;
+use kexie_shared::target::TargetMetric;
 
 #[Object(name = "Target")]
 impl TargetRow {
