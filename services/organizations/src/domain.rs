@@ -177,7 +177,6 @@ pub enum ThreeHeadsPost {
     AgriculturalStationHead,
 }
 
-
 #[cfg(test)]
 mod tests {
     use super::*;

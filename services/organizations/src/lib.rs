@@ -14,7 +14,8 @@ use async_graphql::{EmptySubscription, SDLExportOptions};
 use sqlx::PgPool;
 
 use kexie_shared::config::SubgraphConfig;
-use kexie_shared::server::SubgraphApp;
+use kexie_shared::rollup::DataVersion;
+use kexie_shared::server::{SubgraphApp, SubgraphRouter};
 use kexie_shared::unit_tree::TreeKeys;
 
 pub use schema::{SubgraphSchema, TreeChanged};
@@ -26,16 +27,34 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:4001";
 pub async fn build(config: &SubgraphConfig) -> anyhow::Result<SubgraphApp> {
     let pool = kexie_shared::db::connect(&config.database_url, NAME).await?;
     migrate(&pool).await?;
+    let keys = TreeKeys::new(&config.redis_namespace);
     let tree_changed = TreeChanged::default();
-    let publisher = tokio::spawn(publisher::run(
+    let version = DataVersion::new(
         pool.clone(),
-        config.redis_url.clone(),
-        TreeKeys::new(&config.redis_namespace),
-        tree_changed.0.clone(),
-    ));
-    let router =
-        kexie_shared::server::router(NAME, schema::build(pool.clone(), tree_changed), pool);
-    SubgraphApp::bind(config.listen, router, vec![publisher]).await
+        &config.redis_url,
+        &config.redis_namespace,
+        NAME,
+    );
+    let publish =
+        publisher::publish_before_acknowledging(pool.clone(), &config.redis_url, keys.clone())?;
+    let background = vec![
+        tokio::spawn(publisher::run(
+            pool.clone(),
+            config.redis_url.clone(),
+            keys,
+            tree_changed.0.clone(),
+        )),
+        tokio::spawn(version.clone().renew_forever()),
+    ];
+    let stop: Vec<_> = background.iter().map(|task| task.abort_handle()).collect();
+    let router = SubgraphRouter::new(schema::build(pool.clone(), tree_changed), pool)
+        .subgraph(NAME)
+        .after_mutation(publish)
+        .data_version(version)
+        .build();
+    SubgraphApp::bind(config.listen, router, background)
+        .await
+        .inspect_err(|_| stop.iter().for_each(|task| task.abort()))
 }
 
 /// The schema over `pool`, for callers that serve it themselves.

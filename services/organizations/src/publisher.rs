@@ -10,6 +10,7 @@ use redis::aio::ConnectionManager;
 use sqlx::PgPool;
 use tokio::sync::Notify;
 
+use kexie_shared::server::MutationHook;
 use kexie_shared::unit_tree::{self, ReplicatedUnit, TreeKeys};
 
 use crate::db;
@@ -99,4 +100,34 @@ async fn publish_snapshot(
         tracing::info!(seq, units = units.len(), "published the whole unit tree");
     }
     Ok(())
+}
+
+/// How long a mutation's acknowledgement waits for its tree changes to reach Redis.
+const PUBLISH_BEFORE_ACK_TIMEOUT: Duration = Duration::from_secs(1);
+
+/// Publishes committed tree changes before a mutation is acknowledged, so that a rollup
+/// read after the acknowledgement finds them published (the other subgraphs' figures wait
+/// for their replica to catch up with what is published). Bounded: with Redis unreachable
+/// the background publisher delivers them later.
+pub fn publish_before_acknowledging(
+    pool: PgPool,
+    redis_url: &str,
+    keys: TreeKeys,
+) -> anyhow::Result<MutationHook> {
+    let redis = unit_tree::redis_connection(redis_url, Duration::from_millis(200))?;
+    Ok(Arc::new(move || {
+        let pool = pool.clone();
+        let mut redis = redis.clone();
+        let keys = keys.clone();
+        Box::pin(async move {
+            let published = tokio::time::timeout(
+                PUBLISH_BEFORE_ACK_TIMEOUT,
+                publish_pending(&pool, &mut redis, &keys),
+            )
+            .await;
+            if !matches!(published, Ok(Ok(()))) {
+                tracing::debug!("tree changes not published before the acknowledgement");
+            }
+        })
+    }))
 }

@@ -16,7 +16,6 @@ use sqlx::PgPool;
 
 use kexie_shared::config::SubgraphConfig;
 use kexie_shared::server::SubgraphApp;
-use kexie_shared::unit_tree::{run_replica, TreeKeys};
 
 pub use schema::{Mutation, Query, SubgraphSchema};
 
@@ -28,17 +27,7 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:4003";
 pub async fn build(config: &SubgraphConfig) -> anyhow::Result<SubgraphApp> {
     let pool = kexie_shared::db::connect(&config.database_url, NAME).await?;
     migrate(&pool).await?;
-    let replica = tokio::spawn(run_replica(
-        pool.clone(),
-        config.redis_url.clone(),
-        TreeKeys::new(&config.redis_namespace),
-    ));
-    // Without a listener the replica has nobody to serve: stop it rather than leak it.
-    let stop_replica = replica.abort_handle();
-    let router = kexie_shared::server::router(NAME, schema(pool.clone()), pool);
-    SubgraphApp::bind(config.listen, router, vec![replica])
-        .await
-        .inspect_err(|_| stop_replica.abort())
+    kexie_shared::server::bind_replicating_subgraph(NAME, config, pool.clone(), schema(pool)).await
 }
 
 /// The schema over `pool`, with its batch loaders, for callers that serve it themselves.

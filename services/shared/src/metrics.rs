@@ -16,7 +16,7 @@ use std::time::Duration;
 use async_graphql::parser::types::OperationType;
 use sqlx::PgPool;
 
-use crate::rollup::CacheCounters;
+use crate::rollup::VersionCounters;
 
 /// The `Content-Type` of the text exposition format.
 pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
@@ -345,24 +345,24 @@ pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
 pub const UNCODED: &str = "UNCODED";
 
 /// What a subgraph serves on `GET /metrics`: GraphQL requests and their latency per
-/// operation, errors by `extensions.code`, the database pool, and the rollup cache.
+/// operation, errors by `extensions.code`, the database pool, and the data version that keeps rollup caches fresh.
 pub struct SubgraphMetrics {
     operation_names: BoundedLabel,
     operations: Family<Histogram>,
     error_codes: BoundedLabel,
     errors: Family<Counter>,
-    rollup_cache: Option<Arc<CacheCounters>>,
+    data_version: Option<Arc<VersionCounters>>,
 }
 
 impl SubgraphMetrics {
-    /// Metrics of a subgraph; `rollup_cache` adds the counters of its rollup cache.
-    pub fn new(rollup_cache: Option<Arc<CacheCounters>>) -> Self {
+    /// Metrics of a subgraph; `data_version` adds the counters of its data version.
+    pub fn new(data_version: Option<Arc<VersionCounters>>) -> Self {
         SubgraphMetrics {
             operation_names: BoundedLabel::new(MAX_OPERATION_NAMES, MAX_LABEL_LEN),
             operations: Family::new(&["operation", "type"]),
             error_codes: BoundedLabel::new(MAX_ERROR_CODES, MAX_LABEL_LEN),
             errors: Family::new(&["code"]),
-            rollup_cache,
+            data_version,
         }
     }
 
@@ -437,22 +437,23 @@ impl SubgraphMetrics {
             MetricKind::Gauge,
             pool.options().get_max_connections(),
         );
-        if let Some(cache) = &self.rollup_cache {
+        if let Some(version) = &self.data_version {
             let counters = [
                 (
-                    "subgraph_rollup_cache_hits_total",
-                    "Rollup figures served from Redis.",
-                    &cache.hits,
+                    "subgraph_data_version_bumps_total",
+                    "Data versions advanced after writes, tree changes and seeding.",
+                    &version.bumps,
                 ),
                 (
-                    "subgraph_rollup_cache_misses_total",
-                    "Rollup figures computed from PostgreSQL because Redis lacked them.",
-                    &cache.misses,
+                    "subgraph_data_version_mirror_failures_total",
+                    "Mirrors of the data version to Redis that failed or timed out.",
+                    &version.mirror_failures,
                 ),
                 (
-                    "subgraph_rollup_cache_failures_total",
-                    "Redis calls of the rollup cache that failed or timed out.",
-                    &cache.failures,
+                    "subgraph_data_version_lease_waits_total",
+                    "Writes whose acknowledgement waited for the cache lease to expire \
+                     because Redis could not be told.",
+                    &version.lease_waits,
                 ),
             ];
             for (name, help, counter) in counters {

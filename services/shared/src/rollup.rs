@@ -1,40 +1,44 @@
 //! What rollups (leadership's figures over a unit's subtree) need in every subgraph: the
-//! period they cover, and a Redis cache that is never older than the last acknowledged write.
+//! period they cover, and the data version that keeps cached figures fresh.
 //!
-//! Freshness: each subgraph schema has a sequence `data_version`. After every mutation
-//! request (and after every change of the replicated unit tree, and after seeding) the
-//! sequence is advanced, *after* the transaction committed and *before* the response is
-//! sent. Cached figures are keyed by the version read when the read began, so a read that
-//! starts after a write was acknowledged uses a version no earlier computation could have
-//! used: it misses and recomputes. Reading the version is one tiny PostgreSQL query; the
-//! figures themselves come from Redis.
+//! Freshness. The gateway caches rollup responses in Redis, keyed by the data version of
+//! every subgraph. A subgraph's version is the PostgreSQL sequence `data_version` in its
+//! schema, mirrored to the Redis key `{namespace}:data-version:{subgraph}`, which carries
+//! a lease: it expires unless renewed, and only a renewal that read the sequence renews it.
 //!
-//! Redis down, unreachable or slow: every call is bounded by [`REDIS_TIMEOUT`], counted as a
-//! failure, and the figures are computed from PostgreSQL; a request never fails because of
-//! the cache.
+//! - After every mutation request (and every change of the replicated unit tree, and
+//!   seeding) the sequence is advanced and the new value mirrored, *after* the transaction
+//!   committed and *before* the response is sent. A read that begins after the write was
+//!   acknowledged sees the new version, misses, and recomputes.
+//! - If mirroring fails (Redis down, unreachable from this process, or slow), the
+//!   acknowledgement waits until every lease granted before the write has expired: by then
+//!   the key is either gone (the gateway serves without cache) or renewed by a process that
+//!   read the advanced sequence. Writes get slower while Redis is unreachable; they never
+//!   fail because of it, and no reader sees a figure older than an acknowledged write.
+//! - A missing key means "no cache": the gateway computes from the subgraphs.
+//!
+//! Every Redis call is bounded by [`REDIS_TIMEOUT`].
 
-use std::sync::atomic::{AtomicBool, AtomicU64, Ordering};
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
-use async_graphql::extensions::{
-    Extension, ExtensionContext, ExtensionFactory, NextExecute, NextParseQuery,
-};
-use async_graphql::parser::types::{ExecutableDocument, OperationType};
-use async_graphql::{ErrorExtensions as _, InputObject, Response, ServerResult, Variables};
+use async_graphql::InputObject;
 use chrono::{Datelike, NaiveDate};
 use redis::aio::ConnectionManager;
-use serde::de::DeserializeOwned;
-use serde::Serialize;
 use sqlx::PgPool;
 
 use crate::error::{ApiError, ApiResult};
 
-/// The longest any cache call may take before the answer is computed without it.
+/// The longest any Redis call of the data version may take.
 pub const REDIS_TIMEOUT: Duration = Duration::from_millis(50);
-/// How long cached figures live; versions make them unreachable long before, this only
-/// bounds the memory of versions nobody asks for any more.
-const CACHE_TTL_SECONDS: u64 = 3600;
+/// How long a mirrored version stays valid without renewal.
+pub const LEASE: Duration = Duration::from_millis(1000);
+/// How often each process renews the lease.
+const RENEW_EVERY: Duration = Duration::from_millis(250);
+/// Added to [`LEASE`] when a write waits out the leases: covers a renewal that was in
+/// flight (bounded by [`REDIS_TIMEOUT`]) and clock-rate differences.
+const LEASE_MARGIN: Duration = Duration::from_millis(300);
 
 /// The period a rollup covers: a year, a quarter of a year, or a range of days. Exactly one
 /// of `year` (optionally with `quarter`) or `from`/`to` is given.
@@ -113,253 +117,140 @@ fn last_day_of_month(year: i32, month: u32) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(next_year, next_month, 1)?.pred_opt()
 }
 
-/// The current data version of the subgraph whose pool this is.
-pub async fn data_version(pool: &PgPool) -> sqlx::Result<i64> {
-    sqlx::query_scalar("select last_value from data_version")
-        .fetch_one(pool)
-        .await
+/// The Redis key mirroring the data version of `subgraph`.
+pub fn version_key(namespace: &str, subgraph: &str) -> String {
+    format!("{namespace}:data-version:{subgraph}")
 }
 
-/// Advances the data version; call after a committed write, before acknowledging it.
-pub async fn bump_data_version(pool: &PgPool) -> sqlx::Result<()> {
-    sqlx::query("select nextval('data_version')")
-        .execute(pool)
-        .await?;
-    Ok(())
-}
+/// Sets the key to the larger of its value and the given version, with a fresh lease.
+const MIRROR: &str = r"
+local current = tonumber(redis.call('GET', KEYS[1]) or '0')
+local version = tonumber(ARGV[1])
+if current > version then version = current end
+redis.call('SET', KEYS[1], version, 'PX', ARGV[2])
+return version
+";
 
-/// Advances the data version after every mutation request, so that no resolver can forget.
-pub struct BumpDataVersionAfterMutations {
-    pool: PgPool,
-}
-
-impl BumpDataVersionAfterMutations {
-    pub fn new(pool: PgPool) -> Self {
-        BumpDataVersionAfterMutations { pool }
-    }
-}
-
-impl ExtensionFactory for BumpDataVersionAfterMutations {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(BumpAfterMutation {
-            pool: self.pool.clone(),
-            is_mutation: AtomicBool::new(false),
-        })
-    }
-}
-
-struct BumpAfterMutation {
-    pool: PgPool,
-    is_mutation: AtomicBool,
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for BumpAfterMutation {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        let document = next.run(ctx, query, variables).await?;
-        let is_mutation = document
-            .operations
-            .iter()
-            .any(|(_, operation)| operation.node.ty == OperationType::Mutation);
-        self.is_mutation.store(is_mutation, Ordering::Relaxed);
-        Ok(document)
-    }
-
-    async fn execute(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        operation_name: Option<&str>,
-        next: NextExecute<'_>,
-    ) -> Response {
-        let response = next.run(ctx, operation_name).await;
-        if self.is_mutation.load(Ordering::Relaxed) {
-            if let Err(err) = bump_data_version(&self.pool).await {
-                // The write may have committed: the caches of this subgraph cannot be
-                // trusted to be fresh, so the client must not take this as acknowledged.
-                tracing::error!(error = %err, "failed to advance the data version after a mutation");
-                let mut response = response;
-                response.errors.push(
-                    ApiError::internal("failed to advance the data version")
-                        .extend()
-                        .into_server_error(async_graphql::Pos::default()),
-                );
-                return response;
-            }
-        }
-        response
-    }
-}
-
-/// Counts of the rollup cache, served on `/metrics`.
+/// Counts of the data version, served on `/metrics`.
 #[derive(Default, Debug)]
-pub struct CacheCounters {
-    pub hits: AtomicU64,
-    pub misses: AtomicU64,
-    pub failures: AtomicU64,
+pub struct VersionCounters {
+    /// Versions advanced (writes, tree changes, seeding).
+    pub bumps: AtomicU64,
+    /// Mirrors and renewals Redis did not take in time.
+    pub mirror_failures: AtomicU64,
+    /// Writes whose acknowledgement waited out the leases.
+    pub lease_waits: AtomicU64,
 }
 
-/// The Redis cache of one subgraph's rollups.
+/// A subgraph's data version: advanced after writes, mirrored to Redis with a lease.
 #[derive(Clone)]
-pub struct RollupCache {
+pub struct DataVersion {
+    pool: PgPool,
     redis: Option<ConnectionManager>,
-    prefix: String,
-    pub counters: Arc<CacheCounters>,
+    key: String,
+    counters: Arc<VersionCounters>,
 }
 
-impl RollupCache {
-    /// A cache in `namespace` for `subgraph`; without a usable `redis_url` every read
-    /// computes from PostgreSQL.
-    pub fn new(redis_url: &str, namespace: &str, subgraph: &str) -> Self {
+impl DataVersion {
+    /// The version of the subgraph whose schema `pool` uses. An invalid Redis URL leaves
+    /// the version unmirrored (the gateway then serves rollups without cache).
+    pub fn new(pool: PgPool, redis_url: &str, namespace: &str, subgraph: &str) -> Self {
         let redis = match crate::unit_tree::redis_connection(redis_url, REDIS_TIMEOUT) {
             Ok(redis) => Some(redis),
             Err(err) => {
-                tracing::warn!(error = %err, "rollups will be computed without a cache");
+                tracing::warn!(error = ?err, "the data version is not mirrored to Redis");
                 None
             }
         };
-        RollupCache {
+        DataVersion {
+            pool,
             redis,
-            prefix: format!("{namespace}:rollup:{subgraph}"),
+            key: version_key(namespace, subgraph),
             counters: Arc::default(),
         }
     }
 
-    /// A cache that never holds anything (tests of the uncached path, tools).
-    pub fn disabled() -> Self {
-        RollupCache {
-            redis: None,
-            prefix: String::new(),
-            counters: Arc::default(),
+    pub fn counters(&self) -> Arc<VersionCounters> {
+        self.counters.clone()
+    }
+
+    /// The version in PostgreSQL (0 before the first write).
+    pub async fn current(&self) -> sqlx::Result<i64> {
+        sqlx::query_scalar(
+            "select case when is_called then last_value else 0 end from data_version",
+        )
+        .fetch_one(&self.pool)
+        .await
+    }
+
+    /// Advances the version after a committed write; returns once no reader can be served
+    /// figures from before it. An error means the version could not be advanced: the write
+    /// must not be acknowledged as cached-fresh.
+    pub async fn bump(&self) -> sqlx::Result<()> {
+        let version = self.advance().await?;
+        self.counters.bumps.fetch_add(1, Ordering::Relaxed);
+        if !self.mirror(version).await {
+            self.counters.lease_waits.fetch_add(1, Ordering::Relaxed);
+            tokio::time::sleep(LEASE + LEASE_MARGIN).await;
+        }
+        Ok(())
+    }
+
+    async fn advance(&self) -> sqlx::Result<i64> {
+        let mut attempt = 0;
+        loop {
+            match sqlx::query_scalar("select nextval('data_version')")
+                .fetch_one(&self.pool)
+                .await
+            {
+                Ok(version) => return Ok(version),
+                Err(err) if attempt >= 2 => return Err(err),
+                Err(_) => {
+                    attempt += 1;
+                    tokio::time::sleep(Duration::from_millis(50 * attempt)).await;
+                }
+            }
         }
     }
 
-    /// The values of `keys` (computed by `compute` for the ones the cache lacks, then
-    /// stored), in the order of `keys`. `compute` gets the missing keys and returns their
-    /// values in the same order.
-    pub async fn get_or_compute<K, T, F, Fut>(
-        &self,
-        pool: &PgPool,
-        keys: &[K],
-        key_text: impl Fn(&K) -> String,
-        compute: F,
-    ) -> ApiResult<Vec<T>>
-    where
-        K: Clone,
-        T: Serialize + DeserializeOwned,
-        F: FnOnce(Vec<K>) -> Fut,
-        Fut: std::future::Future<Output = ApiResult<Vec<T>>>,
-    {
-        let version = data_version(pool).await?;
-        let redis_keys: Vec<String> = keys
-            .iter()
-            .map(|key| format!("{}:{version}:{}", self.prefix, key_text(key)))
-            .collect();
-        let mut values: Vec<Option<T>> = self.read(&redis_keys).await;
-        let missing: Vec<usize> = (0..keys.len())
-            .filter(|index| values[*index].is_none())
-            .collect();
-        self.counters
-            .hits
-            .fetch_add((keys.len() - missing.len()) as u64, Ordering::Relaxed);
-        if !missing.is_empty() {
+    /// Mirrors `version` with a fresh lease; false if Redis did not take it in time.
+    async fn mirror(&self, version: i64) -> bool {
+        let Some(redis) = &self.redis else {
+            return false;
+        };
+        let mut redis = redis.clone();
+        let script = redis::Script::new(MIRROR);
+        let mut invocation = script.key(&self.key);
+        invocation.arg(version).arg(LEASE.as_millis() as u64);
+        let mirrored =
+            tokio::time::timeout(REDIS_TIMEOUT, invocation.invoke_async::<i64>(&mut redis)).await;
+        let ok = matches!(mirrored, Ok(Ok(_)));
+        if !ok {
             self.counters
-                .misses
-                .fetch_add(missing.len() as u64, Ordering::Relaxed);
-            let computed =
-                compute(missing.iter().map(|index| keys[*index].clone()).collect()).await?;
-            if computed.len() != missing.len() {
-                return Err(ApiError::internal(
-                    "a rollup computation returned the wrong number of values",
-                ));
-            }
-            let entries: Vec<(String, String)> = missing
-                .iter()
-                .zip(&computed)
-                .filter_map(|(index, value)| {
-                    Some((
-                        redis_keys[*index].clone(),
-                        serde_json::to_string(value).ok()?,
-                    ))
-                })
-                .collect();
-            self.write(entries).await;
-            for (index, value) in missing.into_iter().zip(computed) {
-                values[index] = Some(value);
-            }
+                .mirror_failures
+                .fetch_add(1, Ordering::Relaxed);
         }
-        values
-            .into_iter()
-            .map(|value| value.ok_or_else(|| ApiError::internal("a rollup value went missing")))
-            .collect()
+        ok
     }
 
-    async fn read<T: DeserializeOwned>(&self, keys: &[String]) -> Vec<Option<T>> {
-        let empty = || keys.iter().map(|_| None).collect();
-        let Some(redis) = &self.redis else {
-            return empty();
-        };
-        if keys.is_empty() {
-            return Vec::new();
-        }
-        let mut redis = redis.clone();
-        let mut command = redis::cmd("MGET");
-        command.arg(keys);
-        let read = command.query_async::<Vec<Option<String>>>(&mut redis);
-        match tokio::time::timeout(REDIS_TIMEOUT, read).await {
-            Ok(Ok(values)) => values
-                .into_iter()
-                .map(|value| value.and_then(|value| serde_json::from_str(&value).ok()))
-                .collect(),
-            Ok(Err(err)) => {
-                self.failed(&err.to_string());
-                empty()
+    /// Renews the lease with the version read from PostgreSQL, every [`RENEW_EVERY`], until
+    /// aborted. Run one per process.
+    pub async fn renew_forever(self) {
+        let mut reachable = true;
+        loop {
+            let renewed = match self.current().await {
+                Ok(version) => self.mirror(version).await,
+                Err(_) => false,
+            };
+            if renewed != reachable {
+                reachable = renewed;
+                if renewed {
+                    tracing::info!(key = %self.key, "rollup cache enabled again: the data version reaches Redis");
+                } else {
+                    tracing::warn!(key = %self.key, "rollup cache disabled: the data version cannot be mirrored to Redis; rollups come from PostgreSQL");
+                }
             }
-            Err(_) => {
-                self.failed("timed out");
-                empty()
-            }
-        }
-    }
-
-    async fn write(&self, entries: Vec<(String, String)>) {
-        let Some(redis) = &self.redis else {
-            return;
-        };
-        if entries.is_empty() {
-            return;
-        }
-        let mut redis = redis.clone();
-        let mut pipe = redis::pipe();
-        for (key, value) in &entries {
-            pipe.cmd("SET")
-                .arg(key)
-                .arg(value)
-                .arg("EX")
-                .arg(CACHE_TTL_SECONDS)
-                .ignore();
-        }
-        match tokio::time::timeout(REDIS_TIMEOUT, pipe.query_async::<()>(&mut redis)).await {
-            Ok(Ok(())) => {}
-            Ok(Err(err)) => self.failed(&err.to_string()),
-            Err(_) => self.failed("timed out"),
-        }
-    }
-
-    fn failed(&self, why: &str) {
-        // Log the first failure of a run of them, not every one.
-        if self
-            .counters
-            .failures
-            .fetch_add(1, Ordering::Relaxed)
-            .is_multiple_of(1000)
-        {
-            tracing::warn!(why, "rollup cache unavailable; computing from PostgreSQL");
+            tokio::time::sleep(RENEW_EVERY).await;
         }
     }
 }

@@ -23,7 +23,8 @@ use tracing::Instrument as _;
 
 use crate::actor::Actor;
 use crate::metrics::{OperationLabel, SubgraphMetrics};
-use crate::rollup::CacheCounters;
+use crate::rollup::DataVersion;
+use crate::unit_tree::TreeCatchUp;
 
 #[derive(Clone)]
 struct SubgraphState<E> {
@@ -31,10 +32,23 @@ struct SubgraphState<E> {
     pool: PgPool,
     metrics: Arc<SubgraphMetrics>,
     subgraph: Option<Arc<str>>,
+    after_mutation: AfterMutation,
+    tree_catch_up: Option<TreeCatchUp>,
 }
 
-/// The router of the subgraph `name` serving `schema`, whose readiness is its `pool`. For
-/// the rollup cache counters on `/metrics`, use [`SubgraphRouter`].
+/// What runs after every mutation request, before its response is sent.
+#[derive(Clone, Default)]
+struct AfterMutation {
+    hook: Option<MutationHook>,
+    data_version: Option<DataVersion>,
+}
+
+/// A subgraph's own step after a mutation (organizations: publish the tree changes).
+pub type MutationHook =
+    Arc<dyn Fn() -> futures::future::BoxFuture<'static, ()> + Send + Sync + 'static>;
+
+/// The router of the subgraph `name` serving `schema`, whose readiness is its `pool`.
+/// Subgraphs with rollups use [`SubgraphRouter`] to advance their data version.
 pub fn router<E: Executor + Clone>(name: &str, schema: E, pool: PgPool) -> Router {
     SubgraphRouter::new(schema, pool).subgraph(name).build()
 }
@@ -44,7 +58,8 @@ pub struct SubgraphRouter<E> {
     schema: E,
     pool: PgPool,
     subgraph: Option<Arc<str>>,
-    rollup_cache: Option<Arc<CacheCounters>>,
+    after_mutation: AfterMutation,
+    tree_catch_up: Option<TreeCatchUp>,
 }
 
 impl<E: Executor + Clone> SubgraphRouter<E> {
@@ -53,7 +68,8 @@ impl<E: Executor + Clone> SubgraphRouter<E> {
             schema,
             pool,
             subgraph: None,
-            rollup_cache: None,
+            after_mutation: AfterMutation::default(),
+            tree_catch_up: None,
         }
     }
 
@@ -64,10 +80,23 @@ impl<E: Executor + Clone> SubgraphRouter<E> {
         self
     }
 
-    /// Serves the counters of the subgraph's rollup cache
-    /// ([`crate::rollup::RollupCache::counters`]) on `/metrics`.
-    pub fn rollup_cache(mut self, counters: Arc<CacheCounters>) -> Self {
-        self.rollup_cache = Some(counters);
+    /// Advances `version` after every mutation request, before its response is sent, and
+    /// serves its counters on `/metrics`.
+    pub fn data_version(mut self, version: DataVersion) -> Self {
+        self.after_mutation.data_version = Some(version);
+        self
+    }
+
+    /// Gives every request `catch_up`, which figures over subtrees wait on
+    /// ([`crate::unit_tree::catch_up`]).
+    pub fn tree_catch_up(mut self, catch_up: TreeCatchUp) -> Self {
+        self.tree_catch_up = Some(catch_up);
+        self
+    }
+
+    /// Runs `hook` after every mutation request, before the data version advances.
+    pub fn after_mutation(mut self, hook: MutationHook) -> Self {
+        self.after_mutation.hook = Some(hook);
         self
     }
 
@@ -80,10 +109,56 @@ impl<E: Executor + Clone> SubgraphRouter<E> {
             .with_state(SubgraphState {
                 schema: self.schema,
                 pool: self.pool,
-                metrics: Arc::new(SubgraphMetrics::new(self.rollup_cache)),
+                metrics: Arc::new(SubgraphMetrics::new(
+                    self.after_mutation
+                        .data_version
+                        .as_ref()
+                        .map(DataVersion::counters),
+                )),
                 subgraph: self.subgraph,
+                after_mutation: self.after_mutation,
+                tree_catch_up: self.tree_catch_up,
             })
     }
+}
+
+/// Binds a subgraph that keeps a replica of the unit tree (talent, popularization,
+/// advice): the replica, the data version advanced after its writes and tree changes with
+/// its lease renewed, and rollups that wait for the replica to catch up.
+pub async fn bind_replicating_subgraph<E: Executor + Clone>(
+    name: &str,
+    config: &crate::config::SubgraphConfig,
+    pool: PgPool,
+    schema: E,
+) -> anyhow::Result<SubgraphApp> {
+    use crate::unit_tree::{run_replica, TreeKeys};
+    let keys = TreeKeys::new(&config.redis_namespace);
+    let version = DataVersion::new(
+        pool.clone(),
+        &config.redis_url,
+        &config.redis_namespace,
+        name,
+    );
+    let catch_up = TreeCatchUp::new(pool.clone(), &config.redis_url, keys.clone())?;
+    let background = vec![
+        tokio::spawn(run_replica(
+            pool.clone(),
+            config.redis_url.clone(),
+            keys,
+            version.clone(),
+        )),
+        tokio::spawn(version.clone().renew_forever()),
+    ];
+    // Without a listener the tasks have nobody to serve: stop them rather than leak them.
+    let stop: Vec<_> = background.iter().map(|task| task.abort_handle()).collect();
+    let router = SubgraphRouter::new(schema, pool)
+        .subgraph(name)
+        .data_version(version)
+        .tree_catch_up(catch_up)
+        .build();
+    SubgraphApp::bind(config.listen, router, background)
+        .await
+        .inspect_err(|_| stop.iter().for_each(|task| task.abort()))
 }
 
 /// Serves `router` on `listener` until `shutdown` completes.
@@ -222,8 +297,18 @@ impl<E: Executor> SubgraphState<E> {
             kexie.subgraph = self.subgraph.as_deref(),
         );
         crate::telemetry::continue_trace(&span, headers);
+        let request = match &self.tree_catch_up {
+            Some(catch_up) => request.data(catch_up.clone()),
+            None => request,
+        };
         let started = Instant::now();
-        let response = self.schema.execute(request).instrument(span.clone()).await;
+        let mut response = self.schema.execute(request).instrument(span.clone()).await;
+        if selected.kind == Some(OperationType::Mutation) {
+            self.after_mutation
+                .run(&mut response)
+                .instrument(span.clone())
+                .await;
+        }
         self.metrics
             .record(&label, started.elapsed(), &response, selected.parsed);
         if !response.errors.is_empty() {
@@ -231,6 +316,30 @@ impl<E: Executor> SubgraphState<E> {
             span.record("graphql.errors", response.errors.len());
         }
         response
+    }
+}
+
+impl AfterMutation {
+    async fn run(&self, response: &mut async_graphql::Response) {
+        if let Some(hook) = &self.hook {
+            hook().await;
+        }
+        let Some(version) = &self.data_version else {
+            return;
+        };
+        if let Err(err) = version.bump().await {
+            // The write may have committed while cached rollups still count without it: the
+            // client must not take it as acknowledged.
+            tracing::error!(error = %err, "failed to advance the data version after a mutation");
+            use async_graphql::ErrorExtensions as _;
+            response.errors.push(
+                crate::ApiError::internal(
+                    "the change could not be confirmed; read it back before retrying",
+                )
+                .extend()
+                .into_server_error(async_graphql::Pos::default()),
+            );
+        }
     }
 }
 

@@ -49,8 +49,12 @@ impl TargetMetric {
             NewEnterpriseAssociations | ExemplaryGrassrootsAssociations => {
                 MeasuredBy::Organizations
             }
-            CountyScienceMuseums | VolunteerServices | AcademicianReports | ScienceDayEvents
-            | RuralPopularizationEvents | ElderlyLectures => MeasuredBy::Popularization,
+            CountyScienceMuseums
+            | VolunteerServices
+            | AcademicianReports
+            | ScienceDayEvents
+            | RuralPopularizationEvents
+            | ElderlyLectures => MeasuredBy::Popularization,
             CertifiedWorkstations => MeasuredBy::Talent,
             ResearchTopics | AdoptedSubmissions => MeasuredBy::Advice,
         }

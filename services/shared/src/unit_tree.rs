@@ -231,8 +231,14 @@ pub fn redis_connection(
         .context("Failed to set up the Redis connection")
 }
 
-/// Keeps a subgraph's `unit_replica` in step with organizations. Runs until aborted.
-pub async fn run_replica(pool: PgPool, redis_url: String, keys: TreeKeys) {
+/// Keeps a subgraph's `unit_replica` in step with organizations, advancing the subgraph's
+/// data `version` after each change (its figures over subtrees changed). Runs until aborted.
+pub async fn run_replica(
+    pool: PgPool,
+    redis_url: String,
+    keys: TreeKeys,
+    version: crate::rollup::DataVersion,
+) {
     // A connection of its own: the blocking stream read must not hold up other commands.
     let mut redis = match redis_connection(&redis_url, POLL + Duration::from_secs(2)) {
         Ok(redis) => redis,
@@ -243,6 +249,7 @@ pub async fn run_replica(pool: PgPool, redis_url: String, keys: TreeKeys) {
     };
     let mut resync_needed = true;
     let mut failures = 0u32;
+    let mut applied = local_seq(&pool).await.ok();
     loop {
         let step = if resync_needed {
             resync(&pool, &mut redis, &keys).await.map(|synced| {
@@ -254,7 +261,16 @@ pub async fn run_replica(pool: PgPool, redis_url: String, keys: TreeKeys) {
             })
         };
         match step {
-            Ok(()) => failures = 0,
+            Ok(()) => {
+                failures = 0;
+                let now = local_seq(&pool).await.ok();
+                if now.is_some() && now != applied {
+                    applied = now;
+                    if let Err(err) = version.bump().await {
+                        tracing::warn!(error = %err, "failed to advance the data version after a tree change");
+                    }
+                }
+            }
             Err(err) => {
                 failures += 1;
                 // Say it once per outage, not once per retry.

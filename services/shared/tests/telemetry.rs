@@ -3,7 +3,6 @@
 //! and log lines that carry the trace they belong to.
 
 use std::io::Write;
-use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 
 use async_graphql::{Context, EmptyMutation, EmptySubscription, Object, Schema};
@@ -14,10 +13,10 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 use tracing_subscriber::EnvFilter;
 
-use kexie_shared::rollup::CacheCounters;
+use kexie_shared::rollup::DataVersion;
 use kexie_shared::server::{ServerHandle, SubgraphApp, SubgraphRouter};
 use kexie_shared::telemetry::{self, LogFormat, LogOutput, ResolverSpans};
-use kexie_shared::testing::TestDb;
+use kexie_shared::testing::{redis_url, TestDb};
 use kexie_shared::{ApiError, ApiResult};
 
 const CALLER_TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
@@ -55,7 +54,7 @@ type ProbeSchema = Schema<Query, EmptyMutation, EmptySubscription>;
 struct Subgraph {
     server: ServerHandle,
     http: reqwest::Client,
-    counters: Arc<CacheCounters>,
+    version: DataVersion,
     _db: TestDb,
 }
 
@@ -69,10 +68,15 @@ impl Subgraph {
             .data(pool.clone())
             .extension(ResolverSpans)
             .finish();
-        let counters = Arc::new(CacheCounters::default());
+        sqlx::query("create sequence data_version")
+            .execute(&pool)
+            .await
+            .unwrap();
+        let namespace = format!("kexie-test-{}", uuid::Uuid::now_v7());
+        let version = DataVersion::new(pool.clone(), &redis_url(), &namespace, "probe");
         let router = SubgraphRouter::new(schema, pool)
             .subgraph("probe")
-            .rollup_cache(counters.clone())
+            .data_version(version.clone())
             .build();
         let app = SubgraphApp::bind("127.0.0.1:0".parse().unwrap(), router, Vec::new())
             .await
@@ -80,7 +84,7 @@ impl Subgraph {
         Subgraph {
             server: app.spawn(),
             http: reqwest::Client::new(),
-            counters,
+            version,
             _db: db,
         }
     }
@@ -197,8 +201,8 @@ async fn metrics_count_each_request_under_its_operation_name() {
             None,
         )
         .await;
-    subgraph.counters.hits.fetch_add(3, Ordering::Relaxed);
-    subgraph.counters.failures.fetch_add(1, Ordering::Relaxed);
+    subgraph.version.bump().await.unwrap();
+    subgraph.version.bump().await.unwrap();
 
     let text = subgraph.metrics().await;
     for line in [
@@ -213,9 +217,9 @@ async fn metrics_count_each_request_under_its_operation_name() {
         "subgraph_graphql_errors_total{code=\"GRAPHQL_PARSE_FAILED\"} 1\n",
         "subgraph_graphql_errors_total{code=\"GRAPHQL_VALIDATION_FAILED\"} 1\n",
         "subgraph_db_pool_max_connections 16\n",
-        "subgraph_rollup_cache_hits_total 3\n",
-        "subgraph_rollup_cache_misses_total 0\n",
-        "subgraph_rollup_cache_failures_total 1\n",
+        "subgraph_data_version_bumps_total 2\n",
+        "subgraph_data_version_mirror_failures_total 0\n",
+        "subgraph_data_version_lease_waits_total 0\n",
     ] {
         assert!(text.contains(line), "missing {line:?} in\n{text}");
     }

@@ -14,7 +14,6 @@ use sqlx::PgPool;
 
 use kexie_shared::config::SubgraphConfig;
 use kexie_shared::server::SubgraphApp;
-use kexie_shared::unit_tree::{self, TreeKeys};
 
 pub use schema::{Mutation, Query, SubgraphSchema};
 
@@ -25,13 +24,7 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:4002";
 pub async fn build(config: &SubgraphConfig) -> anyhow::Result<SubgraphApp> {
     let pool = kexie_shared::db::connect(&config.database_url, NAME).await?;
     migrate(&pool).await?;
-    let replica = tokio::spawn(unit_tree::run_replica(
-        pool.clone(),
-        config.redis_url.clone(),
-        TreeKeys::new(&config.redis_namespace),
-    ));
-    let router = kexie_shared::server::router(NAME, schema(pool.clone()), pool);
-    SubgraphApp::bind(config.listen, router, vec![replica]).await
+    kexie_shared::server::bind_replicating_subgraph(NAME, config, pool.clone(), schema(pool)).await
 }
 
 /// The schema over `pool`, with its batch loaders; for callers that serve it themselves.
