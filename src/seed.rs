@@ -6,6 +6,7 @@ use anyhow::bail;
 use sqlx::PgPool;
 
 use kexie_shared::demo::DemoCity;
+use kexie_shared::rollup::DataVersion;
 use kexie_shared::unit_tree::{self, TreeKeys};
 
 use crate::subgraphs::Subgraph;
@@ -75,6 +76,12 @@ pub async fn run(
         subgraph.seed(pool, &mut city).await?;
     }
     publish_tree(&pools[0].1, redis_url, redis_namespace).await;
+    // Rollups cached before the reset or the seeding must not be served.
+    for (subgraph, pool) in &pools {
+        DataVersion::new(pool.clone(), redis_url, redis_namespace, subgraph.name())
+            .bump()
+            .await?;
+    }
     eprintln!(
         "seeded scale {} (seed {}) in {:.1}s",
         args.scale,

@@ -23,6 +23,9 @@ pub struct ServeArgs {
     /// Where the gateway listens: the hub's one endpoint.
     #[arg(long, env = "GATEWAY_LISTEN", default_value = "127.0.0.1:4000")]
     pub listen: SocketAddr,
+    /// Cache rollup responses in Redis (fresh after every acknowledged write).
+    #[arg(long, env = "GATEWAY_RESPONSE_CACHE", default_value_t = true, action = clap::ArgAction::Set)]
+    pub response_cache: bool,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -55,7 +58,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         let app = subgraph.build(config).await?;
         servers.push((*subgraph, app.spawn()));
     }
-    let gateway = start_gateway(args.listen, &servers).await?;
+    let mut gateway_config = gateway_config(args.listen, &servers)?;
+    if args.response_cache {
+        gateway_config =
+            gateway_config.with_response_cache(&shared.redis_url, &shared.redis_namespace);
+    }
+    let gateway = kexie_gateway::build(gateway_config).await?.spawn();
 
     eprintln!();
     eprintln!(
@@ -86,12 +94,23 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Starts the gateway over the running subgraphs, with the supergraph composed from the
-/// very code this process runs (so `serve` works from any directory).
+/// Starts the gateway over the running subgraphs (see [`gateway_config`]), without the
+/// response cache.
 pub async fn start_gateway(
     listen: SocketAddr,
     servers: &[(Subgraph, ServerHandle)],
 ) -> anyhow::Result<kexie_gateway::GatewayHandle> {
+    Ok(kexie_gateway::build(gateway_config(listen, servers)?)
+        .await?
+        .spawn())
+}
+
+/// The configuration of a gateway over the running subgraphs, with the supergraph composed
+/// from the very code this process runs (so `serve` works from any directory).
+pub fn gateway_config(
+    listen: SocketAddr,
+    servers: &[(Subgraph, ServerHandle)],
+) -> anyhow::Result<GatewayConfig> {
     let sdls: Vec<(Subgraph, String)> = Subgraph::ALL
         .iter()
         .map(|subgraph| (*subgraph, subgraph.sdl()))
@@ -105,5 +124,5 @@ pub async fn start_gateway(
     for (subgraph, server) in servers {
         config = config.with_subgraph_url(subgraph.name(), server.graphql_url());
     }
-    Ok(kexie_gateway::build(config).await?.spawn())
+    Ok(config)
 }

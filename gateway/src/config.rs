@@ -47,6 +47,17 @@ pub struct GatewayConfig {
     pub forward_headers: Vec<String>,
     /// Whether `__schema` and `__type` are answered.
     pub introspection: bool,
+    /// Where rollup responses are cached; `None` serves every request from the subgraphs.
+    pub response_cache: Option<ResponseCacheConfig>,
+}
+
+/// The Redis that caches rollup responses and holds the subgraphs' data versions
+/// (see [`crate::response_cache`]).
+#[derive(Clone, Debug)]
+pub struct ResponseCacheConfig {
+    pub redis_url: String,
+    /// The prefix of every key; the subgraphs must use the same one.
+    pub namespace: String,
 }
 
 impl GatewayConfig {
@@ -68,7 +79,17 @@ impl GatewayConfig {
                 .map(str::to_string)
                 .collect(),
             introspection: true,
+            response_cache: None,
         }
+    }
+
+    /// Caches rollup responses in the Redis at `redis_url`, under `namespace`.
+    pub fn with_response_cache(mut self, redis_url: &str, namespace: &str) -> Self {
+        self.response_cache = Some(ResponseCacheConfig {
+            redis_url: redis_url.to_string(),
+            namespace: namespace.to_string(),
+        });
+        self
     }
 
     /// Overrides the URL of one subgraph.
@@ -164,6 +185,15 @@ pub struct GatewayArgs {
     /// Answer introspection queries.
     #[arg(long, env = "GATEWAY_INTROSPECTION", default_value_t = true, action = ArgAction::Set)]
     pub introspection: bool,
+    /// Cache rollup responses in Redis (fresh after every acknowledged write).
+    #[arg(long, env = "GATEWAY_RESPONSE_CACHE", default_value_t = true, action = ArgAction::Set)]
+    pub response_cache: bool,
+    /// The Redis of the response cache and of the subgraphs' data versions.
+    #[arg(long, env = "REDIS_URL", default_value = kexie_shared::config::DEFAULT_REDIS_URL)]
+    pub redis_url: String,
+    /// The prefix of the Redis keys, shared with the subgraphs.
+    #[arg(long, env = "REDIS_NAMESPACE", default_value = kexie_shared::config::DEFAULT_REDIS_NAMESPACE)]
+    pub redis_namespace: String,
 }
 
 impl GatewayArgs {
@@ -212,6 +242,10 @@ impl GatewayArgs {
                 .filter(|header| !header.is_empty())
                 .collect(),
             introspection: self.introspection,
+            response_cache: self.response_cache.then_some(ResponseCacheConfig {
+                redis_url: self.redis_url,
+                namespace: self.redis_namespace,
+            }),
         }
     }
 }

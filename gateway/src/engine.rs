@@ -16,6 +16,7 @@ use crate::metrics::{bump, Metrics};
 use crate::operation::{OperationKind, PreparedOperation};
 use crate::plan::Plan;
 use crate::projection;
+use crate::response_cache::{Lookup, RequestKey, ResponseCache};
 use crate::supergraph::Supergraph;
 use crate::transport::{ForwardedHeaders, Transport};
 
@@ -48,7 +49,15 @@ struct ClientQueryKey {
     headers: ForwardedHeaders,
 }
 
-type SharedResponse = Shared<BoxFuture<'static, Bytes>>;
+type SharedResponse = Shared<BoxFuture<'static, Executed>>;
+
+/// The response of one execution.
+#[derive(Clone)]
+struct Executed {
+    body: Bytes,
+    /// Without errors: the response may be cached.
+    complete: bool,
+}
 
 /// The gateway's request engine.
 pub(crate) struct Engine {
@@ -57,6 +66,7 @@ pub(crate) struct Engine {
     pub metrics: Arc<Metrics>,
     introspection: bool,
     client_queries: Option<Arc<Mutex<HashMap<ClientQueryKey, SharedResponse>>>>,
+    response_cache: Option<Arc<ResponseCache>>,
 }
 
 impl Engine {
@@ -66,6 +76,7 @@ impl Engine {
         metrics: Arc<Metrics>,
         introspection: bool,
         dedup_client_queries: bool,
+        response_cache: Option<Arc<ResponseCache>>,
     ) -> Self {
         Engine {
             supergraph: RwLock::new(Arc::new(supergraph)),
@@ -73,6 +84,7 @@ impl Engine {
             metrics,
             introspection,
             client_queries: dedup_client_queries.then(Arc::default),
+            response_cache,
         }
     }
 
@@ -101,19 +113,32 @@ impl Engine {
     ) -> Outcome {
         let started = Instant::now();
         bump(&self.metrics.graphql_requests);
-        let outcome = self.execute_inner(request, headers, over_get).await;
+        let mut operation = None;
+        let outcome = self
+            .execute_inner(request, headers, over_get, &mut operation)
+            .await;
         if !matches!(outcome, Outcome::Executed(_)) {
             bump(&self.metrics.rejected_requests);
         }
-        self.metrics.request_latency.observe(started.elapsed());
+        let elapsed = started.elapsed();
+        self.metrics.request_latency.observe(elapsed);
+        match &operation {
+            Some(prepared) => {
+                self.metrics
+                    .observe_operation(prepared.name(), prepared.kind.as_str(), elapsed)
+            }
+            None => self.metrics.observe_operation(None, "invalid", elapsed),
+        }
         outcome
     }
 
+    /// Runs one request; `operation` receives the operation once it is known, for metrics.
     async fn execute_inner(
         self: &Arc<Self>,
         request: GraphqlRequest,
         headers: ForwardedHeaders,
         over_get: bool,
+        operation: &mut Option<Arc<PreparedOperation>>,
     ) -> Outcome {
         let supergraph = self.current();
         let (prepared, fresh) =
@@ -148,6 +173,7 @@ impl Engine {
                     }
                 }
             };
+        *operation = Some(prepared.clone());
         if over_get && prepared.kind == OperationKind::Mutation {
             return Outcome::MutationOverGet;
         }
@@ -163,6 +189,23 @@ impl Engine {
             Ok(plan) => plan,
             Err(failure) => return Outcome::Refused(failure),
         };
+        let cache_key = match (&self.response_cache, prepared.kind, prepared.rollup) {
+            (Some(cache), OperationKind::Query, true) => {
+                let request_key = RequestKey {
+                    query: &request.query,
+                    operation_name: request.operation_name.as_deref(),
+                    variables: &variables,
+                    headers: &headers,
+                };
+                let subgraphs = supergraph.subgraphs.iter().map(|s| s.name.as_str());
+                match cache.lookup(subgraphs, &request_key).await {
+                    Lookup::Hit(body) => return Outcome::Executed(body),
+                    Lookup::Miss(key) => Some((cache.clone(), key)),
+                    Lookup::Bypass => None,
+                }
+            }
+            _ => None,
+        };
         let run = Run {
             supergraph: supergraph.clone(),
             prepared,
@@ -170,7 +213,7 @@ impl Engine {
             variables,
             headers,
         };
-        match (&self.client_queries, run.prepared.kind) {
+        let executed = match (&self.client_queries, run.prepared.kind) {
             (Some(in_flight), OperationKind::Query) => {
                 let key = ClientQueryKey {
                     supergraph: Arc::as_ptr(&supergraph) as usize,
@@ -190,18 +233,19 @@ impl Engine {
                         let own_key = key.clone();
                         let (sender, receiver) = tokio::sync::oneshot::channel();
                         tokio::spawn(async move {
-                            let body = engine.run(run).await;
+                            let executed = engine.run(run).await;
                             registry
                                 .lock()
                                 .unwrap_or_else(|err| err.into_inner())
                                 .remove(&own_key);
-                            let _ = sender.send(body);
+                            let _ = sender.send(executed);
                         });
                         let shared = async move {
-                            receiver.await.unwrap_or_else(|_| {
-                                Bytes::from_static(
+                            receiver.await.unwrap_or_else(|_| Executed {
+                                body: Bytes::from_static(
                                     br#"{"data":null,"errors":[{"message":"The execution was abandoned.","extensions":{"code":"INTERNAL"}}]}"#,
-                                )
+                                ),
+                                complete: false,
                             })
                         }
                         .boxed()
@@ -210,13 +254,17 @@ impl Engine {
                         shared
                     }
                 };
-                Outcome::Executed(shared.await)
+                shared.await
             }
-            _ => Outcome::Executed(self.run(run).await),
+            _ => self.run(run).await,
+        };
+        if let (Some((cache, key)), true) = (cache_key, executed.complete) {
+            cache.store(key, executed.body.clone());
         }
+        Outcome::Executed(executed.body)
     }
 
-    async fn run(&self, run: Run) -> Bytes {
+    async fn run(&self, run: Run) -> Executed {
         let execution = Executor::new(
             &run.supergraph,
             &self.transport,
@@ -225,7 +273,8 @@ impl Engine {
         )
         .run(run.plan.root.as_ref())
         .await;
-        Bytes::from(projection::respond(
+        let complete = execution.errors.is_empty();
+        let body = Bytes::from(projection::respond(
             &run.supergraph.api,
             &run.prepared,
             &run.variables,
@@ -233,7 +282,8 @@ impl Engine {
             execution.errors,
             self.introspection,
             1024,
-        ))
+        ));
+        Executed { body, complete }
     }
 }
 

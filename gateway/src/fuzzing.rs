@@ -47,7 +47,9 @@ fn harness() -> Option<&'static Harness> {
                 }),
                 metrics.clone(),
             );
-            let engine = Arc::new(Engine::new(supergraph, transport, metrics, true, false));
+            let engine = Arc::new(Engine::new(
+                supergraph, transport, metrics, true, false, None,
+            ));
             Some(Harness {
                 runtime,
                 engine,

@@ -33,6 +33,7 @@ mod plan;
 mod planner;
 mod projection;
 mod reload;
+mod response_cache;
 mod schema;
 mod supergraph;
 mod transport;
@@ -46,12 +47,13 @@ use axum::http::HeaderName;
 use axum::Router;
 use tokio::net::TcpListener;
 
-pub use config::{GatewayArgs, GatewayConfig, DEFAULT_FORWARD_HEADERS};
+pub use config::{GatewayArgs, GatewayConfig, ResponseCacheConfig, DEFAULT_FORWARD_HEADERS};
 pub use error::codes;
 pub use metrics::{Metrics, MetricsSnapshot};
 pub use supergraph::url_override_variable;
 
 use engine::Engine;
+use response_cache::ResponseCache;
 use supergraph::Supergraph;
 use transport::Transport;
 
@@ -120,12 +122,20 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
         "supergraph loaded"
     );
     let transport = Transport::http(config.dedup_subgraph_fetches, metrics.clone());
+    let response_cache = match &config.response_cache {
+        Some(cache) => Some(Arc::new(
+            ResponseCache::new(&cache.redis_url, &cache.namespace, metrics.clone())
+                .context("REDIS_URL is not a valid Redis URL")?,
+        )),
+        None => None,
+    };
     let engine = Arc::new(Engine::new(
         supergraph,
         transport,
         metrics.clone(),
         config.introspection,
         config.dedup_client_queries,
+        response_cache,
     ));
     let forward_headers = config
         .forward_headers

@@ -61,6 +61,12 @@ impl Histogram {
     }
 }
 
+/// Operation names kept apart in the per-operation histograms; later names count as
+/// "other", so that clients cannot grow the exposition without bound.
+const MAX_OPERATION_NAMES: usize = 200;
+/// Longer operation names count as "other".
+const MAX_OPERATION_NAME_LEN: usize = 100;
+
 /// Picks one counter out of a subgraph's metrics.
 type CounterOf = fn(&SubgraphMetrics) -> &AtomicU64;
 
@@ -91,6 +97,11 @@ pub struct Metrics {
     pub(crate) deduplicated_client_queries: AtomicU64,
     pub(crate) supergraph_loads: AtomicU64,
     pub(crate) supergraph_load_failures: AtomicU64,
+    pub(crate) response_cache_hits: AtomicU64,
+    pub(crate) response_cache_misses: AtomicU64,
+    pub(crate) response_cache_bypasses: AtomicU64,
+    pub(crate) response_cache_failures: AtomicU64,
+    operations: Mutex<BTreeMap<(String, &'static str), Arc<Histogram>>>,
     subgraphs: Mutex<BTreeMap<String, Arc<SubgraphMetrics>>>,
 }
 
@@ -117,6 +128,14 @@ pub struct MetricsSnapshot {
     pub supergraph_loads: u64,
     /// Supergraph files refused (the previous supergraph kept serving).
     pub supergraph_load_failures: u64,
+    /// Rollup responses served from Redis.
+    pub response_cache_hits: u64,
+    /// Rollup responses computed by the subgraphs, then stored.
+    pub response_cache_misses: u64,
+    /// Rollup responses computed without cache: a subgraph's data version was missing.
+    pub response_cache_bypasses: u64,
+    /// Calls to Redis of the response cache that failed or timed out.
+    pub response_cache_failures: u64,
 }
 
 /// Adds one to a counter.
@@ -125,6 +144,39 @@ pub(crate) fn bump(counter: &AtomicU64) {
 }
 
 impl Metrics {
+    /// Records one request's latency under its operation name and type (`query`,
+    /// `mutation`, `subscription`, or `invalid` when refused before one was selected).
+    pub(crate) fn observe_operation(
+        &self,
+        name: Option<&str>,
+        kind: &'static str,
+        elapsed: Duration,
+    ) {
+        let name = match name {
+            None => "anonymous",
+            Some(name) if name.len() > MAX_OPERATION_NAME_LEN => "other",
+            Some(name) => name,
+        };
+        let histogram = {
+            let mut operations = self
+                .operations
+                .lock()
+                .unwrap_or_else(|err| err.into_inner());
+            let key = (name.to_string(), kind);
+            match operations.get(&key) {
+                Some(histogram) => histogram.clone(),
+                None if operations.len() < MAX_OPERATION_NAMES => {
+                    operations.entry(key).or_default().clone()
+                }
+                None => operations
+                    .entry(("other".to_string(), kind))
+                    .or_default()
+                    .clone(),
+            }
+        };
+        histogram.observe(elapsed);
+    }
+
     /// The counters of the subgraph `name`; they survive supergraph reloads.
     pub(crate) fn subgraph(&self, name: &str) -> Arc<SubgraphMetrics> {
         let mut subgraphs = self.subgraphs.lock().unwrap_or_else(|err| err.into_inner());
@@ -145,6 +197,10 @@ impl Metrics {
             deduplicated_client_queries: read(&self.deduplicated_client_queries),
             supergraph_loads: read(&self.supergraph_loads),
             supergraph_load_failures: read(&self.supergraph_load_failures),
+            response_cache_hits: read(&self.response_cache_hits),
+            response_cache_misses: read(&self.response_cache_misses),
+            response_cache_bypasses: read(&self.response_cache_bypasses),
+            response_cache_failures: read(&self.response_cache_failures),
         }
     }
 
@@ -163,7 +219,7 @@ impl Metrics {
     /// size of the plan cache.
     pub(crate) fn render(&self, plan_cache_entries: usize) -> String {
         let mut out = String::with_capacity(4096);
-        let counters: [(&str, &str, &AtomicU64); 10] = [
+        let counters: [(&str, &str, &AtomicU64); 14] = [
             (
                 "gateway_graphql_requests_total",
                 "GraphQL requests received.",
@@ -214,6 +270,27 @@ impl Metrics {
                 "Supergraph files that could not be loaded (the previous one kept serving).",
                 &self.supergraph_load_failures,
             ),
+            (
+                "gateway_response_cache_hits_total",
+                "Rollup responses served from Redis.",
+                &self.response_cache_hits,
+            ),
+            (
+                "gateway_response_cache_misses_total",
+                "Rollup responses computed by the subgraphs because Redis lacked them.",
+                &self.response_cache_misses,
+            ),
+            (
+                "gateway_response_cache_bypasses_total",
+                "Rollup responses computed without cache because a subgraph's data version \
+                 was not in Redis.",
+                &self.response_cache_bypasses,
+            ),
+            (
+                "gateway_response_cache_failures_total",
+                "Calls to Redis of the response cache that failed or timed out.",
+                &self.response_cache_failures,
+            ),
         ];
         for (name, help, counter) in counters {
             let _ = writeln!(out, "# HELP {name} {help}");
@@ -243,6 +320,25 @@ impl Metrics {
         let _ = writeln!(out, "# TYPE gateway_request_duration_seconds histogram");
         self.request_latency
             .render(&mut out, "gateway_request_duration_seconds", "");
+        let _ = writeln!(
+            out,
+            "# HELP gateway_operation_duration_seconds Time to answer a GraphQL request, by operation name (\"anonymous\" without one, \"other\" past {MAX_OPERATION_NAMES} names) and type; _count is the number of requests."
+        );
+        let _ = writeln!(out, "# TYPE gateway_operation_duration_seconds histogram");
+        let operations: Vec<((String, &'static str), Arc<Histogram>)> = self
+            .operations
+            .lock()
+            .unwrap_or_else(|err| err.into_inner())
+            .iter()
+            .map(|(key, histogram)| (key.clone(), histogram.clone()))
+            .collect();
+        for ((name, kind), histogram) in &operations {
+            histogram.render(
+                &mut out,
+                "gateway_operation_duration_seconds",
+                &format!("operation=\"{}\",type=\"{kind}\"", escape_label(name)),
+            );
+        }
 
         let subgraphs: Vec<(String, Arc<SubgraphMetrics>)> = self
             .subgraphs
@@ -321,7 +417,15 @@ mod tests {
             .subgraph("talent")
             .latency
             .observe(Duration::from_micros(300));
+        metrics.observe_operation(Some("CityOverview"), "query", Duration::from_micros(800));
+        metrics.observe_operation(None, "mutation", Duration::from_micros(800));
         let text = metrics.render(7);
+        assert!(text.contains(
+            "gateway_operation_duration_seconds_count{operation=\"CityOverview\",type=\"query\"} 1\n"
+        ));
+        assert!(text.contains(
+            "gateway_operation_duration_seconds_bucket{operation=\"anonymous\",type=\"mutation\",le=\"0.001\"} 1\n"
+        ));
         assert!(text.contains("gateway_plan_cache_hits_total 3\n"));
         assert!(text.contains("gateway_plan_cache_hit_ratio 0.75\n"));
         assert!(text.contains("gateway_plan_cache_entries 7\n"));

@@ -30,6 +30,16 @@ pub(crate) enum OperationKind {
     Subscription,
 }
 
+impl OperationKind {
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            OperationKind::Query => "query",
+            OperationKind::Mutation => "mutation",
+            OperationKind::Subscription => "subscription",
+        }
+    }
+}
+
 /// A parsed, validated operation with everything needed to run it.
 pub(crate) struct PreparedOperation {
     pub document: Document,
@@ -42,6 +52,9 @@ pub(crate) struct PreparedOperation {
     pub normalized: NormalizedOperation,
     /// The plan, when it does not vary per request.
     pub plan: Option<Arc<Plan>>,
+    /// Whether it selects a rollup, whose responses are cached
+    /// ([`crate::response_cache::selects_rollup`]).
+    pub rollup: bool,
 }
 
 impl PreparedOperation {
@@ -49,6 +62,16 @@ impl PreparedOperation {
         match self.document.definitions.get(self.operation) {
             Some(Definition::Operation(operation)) => Some(operation),
             _ => None,
+        }
+    }
+
+    /// The operation's name, if it has one.
+    pub(crate) fn name(&self) -> Option<&str> {
+        match self.definition()? {
+            OperationDefinition::SelectionSet(_) => None,
+            OperationDefinition::Query(query) => query.name.as_deref(),
+            OperationDefinition::Mutation(mutation) => mutation.name.as_deref(),
+            OperationDefinition::Subscription(subscription) => subscription.name.as_deref(),
         }
     }
 
@@ -502,6 +525,7 @@ pub(crate) fn prepared(
         fragments,
         normalized,
         plan,
+        rollup: false,
     }
 }
 

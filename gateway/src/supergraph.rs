@@ -193,7 +193,9 @@ impl Supergraph {
             count_plan(metrics, outcome);
             Some(plan)
         };
-        let prepared = Arc::new(operation::prepared(checked, normalized, plan));
+        let mut prepared = operation::prepared(checked, normalized, plan);
+        prepared.rollup = crate::response_cache::selects_rollup(&prepared, &self.api);
+        let prepared = Arc::new(prepared);
         let key = Self::document_key(query, operation_name);
         let entry = Arc::new(DocumentEntry {
             query: query.into(),
