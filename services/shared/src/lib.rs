@@ -12,6 +12,7 @@ pub mod id;
 pub mod idempotency;
 pub mod metrics;
 pub mod page;
+pub mod principal;
 pub mod rollup;
 pub mod server;
 pub mod target;
