@@ -233,17 +233,18 @@ pub fn verify(token: &str, secret: &PrincipalSecret) -> Result<Principal, Princi
     validation.set_audience(&[AUDIENCE]);
     validation.set_required_spec_claims(&["exp", "aud", "sub"]);
     validation.leeway = LEEWAY_SECS;
-    let data = jsonwebtoken::decode::<Claims>(token, &secret.decoding, &validation).map_err(
-        |err| match err.kind() {
-            ErrorKind::ExpiredSignature => PrincipalError::Expired,
-            ErrorKind::InvalidSignature => PrincipalError::BadSignature,
-            ErrorKind::InvalidAudience => PrincipalError::WrongAudience,
-            ErrorKind::InvalidAlgorithm => {
-                PrincipalError::Malformed("it is not signed with HS256".to_string())
+    let data =
+        jsonwebtoken::decode::<Claims>(token, &secret.decoding, &validation).map_err(|err| {
+            match err.kind() {
+                ErrorKind::ExpiredSignature => PrincipalError::Expired,
+                ErrorKind::InvalidSignature => PrincipalError::BadSignature,
+                ErrorKind::InvalidAudience => PrincipalError::WrongAudience,
+                ErrorKind::InvalidAlgorithm => {
+                    PrincipalError::Malformed("it is not signed with HS256".to_string())
+                }
+                _ => PrincipalError::Malformed(err.to_string()),
             }
-            _ => PrincipalError::Malformed(err.to_string()),
-        },
-    )?;
+        })?;
     let claims = data.claims;
     if claims.role != Role::Anonymous && claims.unit.is_none() {
         return Err(PrincipalError::Malformed(format!(
@@ -354,7 +355,10 @@ mod tests {
             &EncodingKey::from_secret(b"a secret of thirty-two bytes!!!!"),
         )
         .unwrap();
-        assert_eq!(verify(&token, &secret()), Err(PrincipalError::WrongAudience));
+        assert_eq!(
+            verify(&token, &secret()),
+            Err(PrincipalError::WrongAudience)
+        );
     }
 
     #[test]
