@@ -67,7 +67,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
     match command {
         Command::Serve(args) => serve::run(args).await,
         Command::Gateway(args) => {
-            let app = kexie_gateway::build(args.into_config()).await?;
+            let app = kexie_gateway::build(args.into_config()?).await?;
             tracing::info!(port = app.port(), "gateway serving");
             app.run_until(kexie_shared::server::shutdown_signal()).await
         }

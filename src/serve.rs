@@ -6,6 +6,7 @@ use anyhow::Context as _;
 
 use kexie_gateway::GatewayConfig;
 use kexie_shared::config::{self, SubgraphConfig};
+use kexie_shared::principal::PrincipalSecret;
 use kexie_shared::server::{shutdown_signal, ServerHandle};
 
 use crate::schema_files;
@@ -26,9 +27,18 @@ pub struct ServeArgs {
     /// Cache rollup responses in Redis (fresh after every acknowledged write).
     #[arg(long, env = "GATEWAY_RESPONSE_CACHE", default_value_t = true, action = clap::ArgAction::Set)]
     pub response_cache: bool,
+    /// The gateway's authentication, abuse limits and trusted documents.
+    #[command(flatten)]
+    pub security: kexie_gateway::SecurityArgs,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
+    // Every component runs in this process, so a secret made up for this run serves them
+    // all; a secret set in the environment is used as given (and must be long enough).
+    let principal_secret = match PrincipalSecret::from_env()? {
+        Some(secret) => secret,
+        None => PrincipalSecret::generate(),
+    };
     let configs: Vec<(Subgraph, SubgraphConfig)> = Subgraph::ALL
         .iter()
         .map(|subgraph| Ok((*subgraph, subgraph.config_from_env()?)))
@@ -58,7 +68,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         let app = subgraph.build(config).await?;
         servers.push((*subgraph, app.spawn()));
     }
-    let mut gateway_config = gateway_config(args.listen, &servers)?;
+    let mut gateway_config = args
+        .security
+        .apply(gateway_config(args.listen, &servers)?)?
+        .with_principal_secret(principal_secret);
     if args.response_cache {
         gateway_config =
             gateway_config.with_response_cache(&shared.redis_url, &shared.redis_namespace);

@@ -7,7 +7,10 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::ArgAction;
+use kexie_shared::principal::{PrincipalSecret, SECRET_VARIABLE};
 
+use crate::auth::{AuthConfig, Secret};
+use crate::limits::OperationLimits;
 use crate::supergraph::override_key;
 
 /// The client headers passed on to subgraphs unless configured otherwise: the credentials,
@@ -49,6 +52,16 @@ pub struct GatewayConfig {
     pub introspection: bool,
     /// Where rollup responses are cached; `None` serves every request from the subgraphs.
     pub response_cache: Option<ResponseCacheConfig>,
+    /// Signs the principal forwarded to subgraphs; they verify it with the same secret.
+    pub principal_secret: PrincipalSecret,
+    /// How staff tokens are checked.
+    pub auth: AuthConfig,
+    /// What one operation may ask.
+    pub limits: OperationLimits,
+    /// The trusted-documents manifest (hash → document), if any.
+    pub trusted_documents: Option<PathBuf>,
+    /// Run trusted documents only (needs `trusted_documents`).
+    pub trusted_documents_only: bool,
 }
 
 /// The Redis that caches rollup responses and holds the subgraphs' data versions
@@ -61,7 +74,10 @@ pub struct ResponseCacheConfig {
 }
 
 impl GatewayConfig {
-    /// A configuration with the defaults for everything but the supergraph and the address.
+    /// A configuration with the defaults for everything but the supergraph and the address,
+    /// and a random principal secret (right when this process also runs the subgraphs, or
+    /// for tests; a gateway in a process of its own takes [`SECRET_VARIABLE`], see
+    /// [`GatewayArgs::into_config`]).
     pub fn new(supergraph: impl Into<PathBuf>, listen: SocketAddr) -> Self {
         GatewayConfig {
             supergraph: supergraph.into(),
@@ -80,7 +96,18 @@ impl GatewayConfig {
                 .collect(),
             introspection: true,
             response_cache: None,
+            principal_secret: PrincipalSecret::generate(),
+            auth: AuthConfig::default(),
+            limits: OperationLimits::default(),
+            trusted_documents: None,
+            trusted_documents_only: false,
         }
+    }
+
+    /// Signs principals with `secret` (the subgraphs must verify with the same one).
+    pub fn with_principal_secret(mut self, secret: PrincipalSecret) -> Self {
+        self.principal_secret = secret;
+        self
     }
 
     /// Caches rollup responses in the Redis at `redis_url`, under `namespace`.
@@ -179,12 +206,12 @@ pub struct GatewayArgs {
     #[arg(long, env = "GATEWAY_SUPERGRAPH_POLL_MS", default_value_t = 1_000,
           value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
     pub supergraph_poll_ms: u64,
-    /// Client headers forwarded to the subgraphs, comma-separated.
+    /// Client headers forwarded to the subgraphs, comma-separated (never `kexie-principal`).
     #[arg(long, env = "GATEWAY_FORWARD_HEADERS", value_delimiter = ',', default_value = DEFAULT_FORWARD_HEADERS)]
     pub forward_headers: Vec<String>,
-    /// Answer introspection queries.
-    #[arg(long, env = "GATEWAY_INTROSPECTION", default_value_t = true, action = ArgAction::Set)]
-    pub introspection: bool,
+    /// Authentication, abuse limits and trusted documents.
+    #[command(flatten)]
+    pub security: SecurityArgs,
     /// Cache rollup responses in Redis (fresh after every acknowledged write).
     #[arg(long, env = "GATEWAY_RESPONSE_CACHE", default_value_t = true, action = ArgAction::Set)]
     pub response_cache: bool,
@@ -196,11 +223,104 @@ pub struct GatewayArgs {
     pub redis_namespace: String,
 }
 
+/// The gateway's security settings: staff authentication, abuse limits, introspection and
+/// trusted documents. Shared by `kexie gateway` and `kexie serve`.
+#[derive(Clone, Debug, clap::Args)]
+pub struct SecurityArgs {
+    /// The HS256 secret of staff tokens (unset: HS256 tokens are refused).
+    #[arg(long, env = "GATEWAY_JWT_HS256_SECRET", hide_env_values = true)]
+    pub jwt_hs256_secret: Option<Secret>,
+    /// The JWKS URL of the identity provider (RS256 and ES256 tokens; plain http://).
+    #[arg(long, env = "GATEWAY_JWKS_URL")]
+    pub jwks_url: Option<String>,
+    /// The `aud` every staff token must name.
+    #[arg(long, env = "GATEWAY_JWT_AUDIENCE", default_value = "kexie")]
+    pub jwt_audience: String,
+    /// The `iss` every staff token must name (unset: not checked).
+    #[arg(long, env = "GATEWAY_JWT_ISSUER")]
+    pub jwt_issuer: Option<String>,
+    /// How deep an operation may nest.
+    #[arg(long, env = "GATEWAY_MAX_DEPTH", default_value_t = OperationLimits::default().max_depth,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_depth: u64,
+    /// How many aliases an operation may use.
+    #[arg(long, env = "GATEWAY_MAX_ALIASES", default_value_t = OperationLimits::default().max_aliases)]
+    pub max_aliases: u64,
+    /// How many root fields an operation may select.
+    #[arg(long, env = "GATEWAY_MAX_ROOT_FIELDS", default_value_t = OperationLimits::default().max_root_fields,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_root_fields: u64,
+    /// How many tokens a document may have.
+    #[arg(long, env = "GATEWAY_MAX_TOKENS", default_value_t = OperationLimits::default().max_tokens,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_tokens: u64,
+    /// The highest cost an operation may have (every field 1, times the lists it is in).
+    #[arg(long, env = "GATEWAY_MAX_COST", default_value_t = OperationLimits::default().max_cost,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub max_cost: u64,
+    /// Answer introspection queries (`__typename` is always answered).
+    #[arg(long, env = "GATEWAY_INTROSPECTION", default_value_t = true, action = ArgAction::Set)]
+    pub introspection: bool,
+    /// A JSON file mapping the SHA-256 of trusted documents to their text.
+    #[arg(long, env = "GATEWAY_TRUSTED_DOCUMENTS")]
+    pub trusted_documents: Option<PathBuf>,
+    /// Run trusted documents only.
+    #[arg(long, env = "GATEWAY_TRUSTED_DOCUMENTS_ONLY", default_value_t = false, action = ArgAction::Set)]
+    pub trusted_documents_only: bool,
+}
+
+impl SecurityArgs {
+    /// `config` with these settings.
+    pub fn apply(self, mut config: GatewayConfig) -> anyhow::Result<GatewayConfig> {
+        let non_empty = |value: Option<String>| value.filter(|value| !value.trim().is_empty());
+        let trusted_documents = self
+            .trusted_documents
+            .filter(|path| !path.as_os_str().is_empty());
+        if self.trusted_documents_only && trusted_documents.is_none() {
+            anyhow::bail!(
+                "GATEWAY_TRUSTED_DOCUMENTS_ONLY is true but GATEWAY_TRUSTED_DOCUMENTS names no manifest"
+            );
+        }
+        config.auth = AuthConfig {
+            hs256_secret: self.jwt_hs256_secret.filter(|secret| !secret.0.is_empty()),
+            jwks_url: non_empty(self.jwks_url),
+            audience: self.jwt_audience,
+            issuer: non_empty(self.jwt_issuer),
+        };
+        config.limits = OperationLimits {
+            max_depth: self.max_depth,
+            max_aliases: self.max_aliases,
+            max_root_fields: self.max_root_fields,
+            max_tokens: self.max_tokens,
+            max_cost: self.max_cost,
+        };
+        config.introspection = self.introspection;
+        config.trusted_documents = trusted_documents;
+        config.trusted_documents_only = self.trusted_documents_only;
+        Ok(config)
+    }
+}
+
 impl GatewayArgs {
     /// The configuration these flags describe, with the subgraph overrides read from the
     /// `SUBGRAPH_<NAME>_URL` and `SUBGRAPH_<NAME>_TIMEOUT_MS` environment variables (a
-    /// timeout that is not a number of milliseconds is ignored, with a warning).
-    pub fn into_config(self) -> GatewayConfig {
+    /// timeout that is not a number of milliseconds is ignored, with a warning) and the
+    /// principal secret from [`SECRET_VARIABLE`], which a gateway in a process of its own
+    /// cannot do without: the subgraphs must verify what it signs.
+    pub fn into_config(self) -> anyhow::Result<GatewayConfig> {
+        let Some(principal_secret) = PrincipalSecret::from_env()? else {
+            anyhow::bail!(
+                "{SECRET_VARIABLE} is not set: the gateway signs the principal it forwards to the \
+                 subgraphs with it. Set it to at least 32 random bytes (`openssl rand -hex 32`), \
+                 the same value for the gateway and every subgraph."
+            );
+        };
+        let security = self.security.clone();
+        let config = self.into_config_without_secret();
+        security.apply(config.with_principal_secret(principal_secret))
+    }
+
+    fn into_config_without_secret(self) -> GatewayConfig {
         let variables: Vec<(String, String)> = std::env::vars_os()
             .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)))
             .collect();
@@ -241,11 +361,11 @@ impl GatewayArgs {
                 .map(|header| header.trim().to_ascii_lowercase())
                 .filter(|header| !header.is_empty())
                 .collect(),
-            introspection: self.introspection,
             response_cache: self.response_cache.then_some(ResponseCacheConfig {
                 redis_url: self.redis_url,
                 namespace: self.redis_namespace,
             }),
+            ..GatewayConfig::new(PathBuf::new(), self.listen)
         }
     }
 }
@@ -277,7 +397,7 @@ mod tests {
             "Authorization, X-Trace",
         ])
         .unwrap();
-        let config = cli.gateway.into_config();
+        let config = cli.gateway.into_config_without_secret();
         assert_eq!(config.supergraph, PathBuf::from("s.graphql"));
         assert_eq!(config.listen.port(), 4100);
         assert_eq!(config.subgraph_timeout, Duration::from_millis(250));

@@ -12,6 +12,7 @@ use serde_json::{Map, Value};
 
 use crate::error::{codes, GraphqlError, RequestFailure};
 use crate::executor::Executor;
+use crate::limits::OperationLimits;
 use crate::metrics::{bump, Metrics};
 use crate::operation::{OperationKind, PreparedOperation};
 use crate::plan::Plan;
@@ -65,6 +66,7 @@ pub(crate) struct Engine {
     transport: Transport,
     pub metrics: Arc<Metrics>,
     introspection: bool,
+    limits: OperationLimits,
     client_queries: Option<Arc<Mutex<HashMap<ClientQueryKey, SharedResponse>>>>,
     response_cache: Option<Arc<ResponseCache>>,
 }
@@ -75,6 +77,7 @@ impl Engine {
         transport: Transport,
         metrics: Arc<Metrics>,
         introspection: bool,
+        limits: OperationLimits,
         dedup_client_queries: bool,
         response_cache: Option<Arc<ResponseCache>>,
     ) -> Self {
@@ -83,6 +86,7 @@ impl Engine {
             transport,
             metrics,
             introspection,
+            limits,
             client_queries: dedup_client_queries.then(Arc::default),
             response_cache,
         }
@@ -141,38 +145,40 @@ impl Engine {
         operation: &mut Option<Arc<PreparedOperation>>,
     ) -> Outcome {
         let supergraph = self.current();
-        let (prepared, fresh) =
-            match supergraph.cached_operation(&request.query, request.operation_name.as_deref()) {
-                Some(prepared) => {
-                    bump(&self.metrics.document_cache_hits);
-                    (prepared, false)
-                }
-                None => {
-                    bump(&self.metrics.document_cache_misses);
-                    let task_supergraph = supergraph.clone();
-                    let metrics = self.metrics.clone();
-                    let query = request.query.clone();
-                    let operation_name = request.operation_name.clone();
-                    let prepared = tokio::task::spawn_blocking(move || {
-                        task_supergraph.prepare(&query, operation_name.as_deref(), &metrics)
-                    })
-                    .await;
-                    match prepared {
-                        Ok(Ok(prepared)) => (prepared, true),
-                        Ok(Err(failure)) => return Outcome::Refused(failure),
-                        Err(err) => {
-                            tracing::error!(error = %err, "preparing an operation failed");
-                            return Outcome::Refused(RequestFailure::Http {
-                                status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                                error: Box::new(GraphqlError::new(
-                                    "The operation could not be prepared.",
-                                    codes::INTERNAL,
-                                )),
-                            });
-                        }
+        let (prepared, fresh) = match supergraph
+            .cached_operation(&request.query, request.operation_name.as_deref())
+        {
+            Some(prepared) => {
+                bump(&self.metrics.document_cache_hits);
+                (prepared, false)
+            }
+            None => {
+                bump(&self.metrics.document_cache_misses);
+                let task_supergraph = supergraph.clone();
+                let metrics = self.metrics.clone();
+                let query = request.query.clone();
+                let operation_name = request.operation_name.clone();
+                let limits = self.limits;
+                let prepared = tokio::task::spawn_blocking(move || {
+                    task_supergraph.prepare(&query, operation_name.as_deref(), &limits, &metrics)
+                })
+                .await;
+                match prepared {
+                    Ok(Ok(prepared)) => (prepared, true),
+                    Ok(Err(failure)) => return Outcome::Refused(failure),
+                    Err(err) => {
+                        tracing::error!(error = %err, "preparing an operation failed");
+                        return Outcome::Refused(RequestFailure::Http {
+                            status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+                            error: Box::new(GraphqlError::new(
+                                "The operation could not be prepared.",
+                                codes::INTERNAL,
+                            )),
+                        });
                     }
                 }
-            };
+            }
+        };
         *operation = Some(prepared.clone());
         if over_get && prepared.kind == OperationKind::Mutation {
             return Outcome::MutationOverGet;

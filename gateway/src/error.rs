@@ -30,6 +30,19 @@ pub mod codes {
     pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
     /// The operation exceeds the gateway's limits (size or depth after fragment expansion).
     pub const OPERATION_TOO_COMPLEX: &str = "OPERATION_TOO_COMPLEX";
+    /// The `Authorization` header holds no valid staff token (expired, wrongly signed, for
+    /// another audience, malformed, an unknown role …). HTTP 401.
+    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+    /// A request a browser could send from another site without a CORS preflight. HTTP 400.
+    pub const CSRF_REFUSED: &str = "CSRF_REFUSED";
+    /// The operation exceeds one of the configured abuse limits (depth, aliases, root
+    /// fields, tokens, cost); `extensions.limit` names it, `extensions.measured` and
+    /// `extensions.maximum` give the numbers.
+    pub const OPERATION_LIMIT: &str = "OPERATION_LIMIT";
+    /// A persisted query's hash names no trusted document.
+    pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
+    /// The gateway serves trusted documents only, and this document is not one.
+    pub const UNTRUSTED_DOCUMENT: &str = "UNTRUSTED_DOCUMENT";
     /// Introspection was asked of a gateway configured not to answer it.
     pub const INTROSPECTION_DISABLED: &str = "INTROSPECTION_DISABLED";
     /// Subscriptions are not served over this transport.

@@ -11,9 +11,11 @@ use std::sync::{Arc, Mutex, OnceLock};
 use bytes::Bytes;
 
 use crate::engine::{Engine, Outcome};
+use crate::limits::OperationLimits;
 use crate::metrics::Metrics;
 use crate::supergraph::Supergraph;
 use crate::transport::{ForwardedHeaders, Transport};
+use crate::trusted_documents::TrustedDocuments;
 
 /// The supergraph the fuzz target runs against: entities across subgraphs, an interface,
 /// a union, `@requires`, nested lists and non-null fields.
@@ -23,6 +25,7 @@ struct Harness {
     runtime: tokio::runtime::Runtime,
     engine: Arc<Engine>,
     answer: Arc<Mutex<Bytes>>,
+    trusted_documents: TrustedDocuments,
 }
 
 fn harness() -> Option<&'static Harness> {
@@ -48,12 +51,19 @@ fn harness() -> Option<&'static Harness> {
                 metrics.clone(),
             );
             let engine = Arc::new(Engine::new(
-                supergraph, transport, metrics, true, false, None,
+                supergraph,
+                transport,
+                metrics,
+                true,
+                OperationLimits::default(),
+                false,
+                None,
             ));
             Some(Harness {
                 runtime,
                 engine,
                 answer,
+                trusted_documents: TrustedDocuments::default(),
             })
         })
         .as_ref()
@@ -72,9 +82,15 @@ pub fn run(input: &[u8]) -> Option<Vec<u8>> {
         Some(b'?') => {
             let query = String::from_utf8_lossy(&request[1..]);
             let uri: axum::http::Uri = format!("/graphql?{query}").parse().ok()?;
-            (crate::http::parse_get_parameters(&uri), true)
+            (
+                crate::http::parse_get_parameters(&uri, &harness.trusted_documents),
+                true,
+            )
         }
-        _ => (crate::http::parse_post_body(request), false),
+        _ => (
+            crate::http::parse_post_body(request, &harness.trusted_documents),
+            false,
+        ),
     };
     let request = parsed.ok()?;
     let outcome = harness.runtime.block_on(harness.engine.execute(

@@ -8,12 +8,21 @@
 //! execution (syntax, validation, unknown operation, variables) is answered with 200 as
 //! `application/json` and with 400 as `application/graphql-response+json`; once execution
 //! starts the answer is 200, errors and partial data in the body.
+//!
+//! Before a request reaches the engine: CSRF prevention (a request a browser could send
+//! from another site without a CORS preflight is refused, 400 `CSRF_REFUSED`),
+//! authentication (a bad token is a 401 `UNAUTHENTICATED` with `WWW-Authenticate`), and
+//! trusted documents (a persisted-query hash resolved, an untrusted document refused when
+//! only trusted ones may run). Every request then carries one principal, signed here once
+//! for all its subgraph fetches.
 
 use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::{Query, State};
-use axum::http::header::{ACCEPT, ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::header::{
+    ACCEPT, ALLOW, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE,
+};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -22,9 +31,18 @@ use http_body_util::{BodyExt, Limited};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
+use kexie_shared::actor::ACTOR_HEADER;
+use kexie_shared::principal::{self, PrincipalSecret};
+
+use crate::auth::{AuthFailure, Authenticator, Identity};
 use crate::engine::{Engine, GraphqlRequest, Outcome};
 use crate::error::{codes, GraphqlError, RequestFailure};
-use crate::transport::ForwardedHeaders;
+use crate::transport::{ForwardedHeaders, SignedPrincipal};
+use crate::trusted_documents::TrustedDocuments;
+
+/// The header a client adds to a GET so that a browser must ask (preflight) before sending
+/// it from another site; any value.
+pub const PREFLIGHT_HEADER: &str = "kexie-preflight";
 
 const GRAPHQL_RESPONSE_JSON: &str = "application/graphql-response+json; charset=utf-8";
 const JSON: &str = "application/json; charset=utf-8";
@@ -50,6 +68,9 @@ pub(crate) struct HttpState {
     pub engine: Arc<Engine>,
     pub forward_headers: Arc<Vec<HeaderName>>,
     pub max_body_bytes: usize,
+    pub authenticator: Arc<Authenticator>,
+    pub principal_secret: Arc<PrincipalSecret>,
+    pub trusted_documents: Arc<TrustedDocuments>,
 }
 
 pub(crate) fn router(state: HttpState) -> Router {
@@ -141,23 +162,126 @@ fn rejected(state: &HttpState, response: Response) -> Response {
     response
 }
 
-fn forwarded(state: &HttpState, headers: &HeaderMap) -> ForwardedHeaders {
+/// The essence of a `Content-Type` (`application/json` of `application/json; charset=utf-8`),
+/// lower case.
+fn content_type(headers: &HeaderMap) -> Option<String> {
+    headers
+        .get(CONTENT_TYPE)
+        .map(|value| value.to_str().unwrap_or("\u{0}"))
+        .map(|value| {
+            value
+                .split(';')
+                .next()
+                .unwrap_or_default()
+                .trim()
+                .to_ascii_lowercase()
+        })
+}
+
+/// Whether a browser would send this request from another site only after a CORS
+/// preflight, which the gateway does not grant (it sends no CORS headers): it carries
+/// `kexie-preflight`, `Authorization`, or a `Content-Type` other than the three an HTML
+/// form can send (`text/plain`, `application/x-www-form-urlencoded`,
+/// `multipart/form-data`). Anything else a page on any site could make a visitor's
+/// browser send, cookies and network position included.
+fn preflighted(headers: &HeaderMap) -> bool {
+    headers.contains_key(PREFLIGHT_HEADER)
+        || headers.contains_key(AUTHORIZATION)
+        || content_type(headers).is_some_and(|essence| {
+            !matches!(
+                essence.as_str(),
+                "text/plain" | "application/x-www-form-urlencoded" | "multipart/form-data"
+            )
+        })
+}
+
+fn csrf_refused(media: Media, over_get: bool) -> Response {
+    let message = if over_get {
+        "A GET request must carry a kexie-preflight header (any value), an Authorization header or Content-Type: application/json, so that browsers cannot send it from other sites."
+    } else {
+        "A POST must have Content-Type: application/json; a browser sends other content types from any site without asking."
+    };
+    answer(
+        StatusCode::BAD_REQUEST,
+        media,
+        errors_body(&[GraphqlError::new(message, codes::CSRF_REFUSED)]),
+    )
+}
+
+fn unauthenticated(failure: AuthFailure, media: Media) -> Response {
+    let mut response = answer(
+        StatusCode::UNAUTHORIZED,
+        media,
+        errors_body(&[GraphqlError::new(failure.message, codes::UNAUTHENTICATED)]),
+    );
+    let challenge = format!("Bearer error=\"{}\"", failure.oauth_error);
+    if let Ok(value) = HeaderValue::from_str(&challenge) {
+        response.headers_mut().insert(WWW_AUTHENTICATE, value);
+    }
+    response
+}
+
+/// What the request sends to subgraphs: the allowed client headers, and its principal,
+/// signed once here. For a signed-in staff member, `kexie-actor` (the subject the
+/// subgraphs record until they read the principal) is the token's subject, whatever the
+/// client sent.
+fn forwarded(
+    state: &HttpState,
+    headers: &HeaderMap,
+    identity: Identity,
+) -> Result<ForwardedHeaders, principal::PrincipalError> {
+    let staff = identity.role != principal::Role::Anonymous;
     let mut forwarded = Vec::new();
     for name in state.forward_headers.iter() {
+        if staff && name.as_str() == ACTOR_HEADER {
+            continue;
+        }
         for value in headers.get_all(name) {
             forwarded.push((name.clone(), value.clone()));
         }
     }
-    ForwardedHeaders(forwarded)
+    if staff {
+        if let Ok(subject) = HeaderValue::from_str(&identity.subject) {
+            forwarded.push((HeaderName::from_static(ACTOR_HEADER), subject));
+        }
+    }
+    let token = principal::sign(&identity.principal(), &state.principal_secret)?;
+    let token = HeaderValue::from_str(&token)
+        .map_err(|err| principal::PrincipalError::Signing(err.to_string()))?;
+    Ok(ForwardedHeaders(
+        forwarded,
+        Some(SignedPrincipal {
+            identity: Arc::new(identity),
+            token,
+        }),
+    ))
 }
 
 async fn run(
     state: &HttpState,
     request: GraphqlRequest,
     headers: &HeaderMap,
+    identity: Identity,
     media: Media,
     over_get: bool,
 ) -> Response {
+    let forwarded = match forwarded(state, headers, identity) {
+        Ok(forwarded) => forwarded,
+        Err(err) => {
+            tracing::error!(error = %err, "signing the principal failed");
+            return rejected(
+                state,
+                answer(
+                    StatusCode::INTERNAL_SERVER_ERROR,
+                    media,
+                    errors_body(&[GraphqlError::new(
+                        "The request could not be prepared.",
+                        codes::INTERNAL,
+                    )]),
+                ),
+            );
+        }
+    };
     // One server span per request, continuing the caller's W3C trace; every subgraph
     // fetch is a child of it and carries its context on.
     let span = tracing::info_span!(
@@ -166,13 +290,8 @@ async fn run(
         otel.kind = "server"
     );
     kexie_shared::telemetry::continue_trace(&span, headers);
-    match tracing::Instrument::instrument(
-        state
-            .engine
-            .execute(request, forwarded(state, headers), over_get),
-        span,
-    )
-    .await
+    match tracing::Instrument::instrument(state.engine.execute(request, forwarded, over_get), span)
+        .await
     {
         Outcome::Executed(body) => answer(StatusCode::OK, media, body),
         Outcome::Refused(failure) => refused(failure, media),
@@ -204,14 +323,10 @@ struct RawRequest {
 }
 
 impl RawRequest {
-    fn into_request(self) -> Result<GraphqlRequest, RequestFailure> {
+    fn into_request(self, trusted: &TrustedDocuments) -> Result<GraphqlRequest, RequestFailure> {
         let query = match self.query {
-            Some(Value::String(query)) => query,
-            None | Some(Value::Null) => {
-                return Err(RequestFailure::bad_request(
-                    "The request has no query parameter.",
-                ))
-            }
+            Some(Value::String(query)) => Some(query),
+            None | Some(Value::Null) => None,
             Some(_) => {
                 return Err(RequestFailure::bad_request(
                     "The query parameter must be a string.",
@@ -236,14 +351,16 @@ impl RawRequest {
                 ))
             }
         };
-        match self.extensions {
-            None | Some(Value::Null) | Some(Value::Object(_)) => {}
+        let extensions = match self.extensions {
+            None | Some(Value::Null) => None,
+            Some(Value::Object(extensions)) => Some(extensions),
             Some(_) => {
                 return Err(RequestFailure::bad_request(
                     "The extensions parameter must be an object.",
                 ))
             }
-        }
+        };
+        let query = trusted.resolve(query, extensions.as_ref())?;
         Ok(GraphqlRequest {
             query,
             operation_name,
@@ -252,10 +369,14 @@ impl RawRequest {
     }
 }
 
-/// Reads a POST body into a request: the checks of GraphQL over HTTP, in order.
-pub(crate) fn parse_post_body(body: &[u8]) -> Result<GraphqlRequest, RequestFailure> {
+/// Reads a POST body into a request: the checks of GraphQL over HTTP, in order, then the
+/// document named by a persisted-query hash, or the refusal of an untrusted one.
+pub(crate) fn parse_post_body(
+    body: &[u8],
+    trusted: &TrustedDocuments,
+) -> Result<GraphqlRequest, RequestFailure> {
     match serde_json::from_slice::<RawRequest>(body) {
-        Ok(raw) => raw.into_request(),
+        Ok(raw) => raw.into_request(trusted),
         // Tell malformed JSON from JSON of the wrong shape.
         Err(err) => match serde_json::from_slice::<serde::de::IgnoredAny>(body) {
             Ok(_) if body.iter().find(|byte| !byte.is_ascii_whitespace()) == Some(&b'{') => Err(
@@ -287,11 +408,10 @@ async fn graphql_post(State(state): State<HttpState>, request: Request<Body>) ->
     let Some(media) = negotiate(&headers) else {
         return rejected(&state, not_acceptable());
     };
-    let is_json = headers
-        .get(CONTENT_TYPE)
-        .and_then(|value| value.to_str().ok())
-        .and_then(|value| value.split(';').next())
-        .is_some_and(|value| value.trim().eq_ignore_ascii_case("application/json"));
+    let is_json = content_type(&headers).is_some_and(|essence| essence == "application/json");
+    if !is_json && !preflighted(&headers) {
+        return rejected(&state, csrf_refused(media, false));
+    }
     if !is_json {
         return rejected(
             &state,
@@ -312,6 +432,10 @@ async fn graphql_post(State(state): State<HttpState>, request: Request<Body>) ->
     if declared.is_some_and(|length| length > state.max_body_bytes) {
         return rejected(&state, payload_too_large(state.max_body_bytes, media));
     }
+    let identity = match state.authenticator.authenticate(&headers).await {
+        Ok(identity) => identity,
+        Err(failure) => return rejected(&state, unauthenticated(failure, media)),
+    };
     let body = match Limited::new(request.into_body(), state.max_body_bytes)
         .collect()
         .await
@@ -333,8 +457,8 @@ async fn graphql_post(State(state): State<HttpState>, request: Request<Body>) ->
             );
         }
     };
-    match parse_post_body(&body) {
-        Ok(request) => run(&state, request, &headers, media, false).await,
+    match parse_post_body(&body, &state.trusted_documents) {
+        Ok(request) => run(&state, request, &headers, identity, media, false).await,
         Err(failure) => rejected(&state, refused(failure, media)),
     }
 }
@@ -348,18 +472,14 @@ struct GetParameters {
     extensions: Option<String>,
 }
 
-/// Reads GET parameters into a request.
+/// Reads GET parameters into a request (a persisted-query hash resolved, as for POST).
 pub(crate) fn parse_get_parameters(
     uri: &axum::http::Uri,
+    trusted: &TrustedDocuments,
 ) -> Result<GraphqlRequest, RequestFailure> {
     let Query(parameters) = Query::<GetParameters>::try_from_uri(uri).map_err(|err| {
         RequestFailure::bad_request(format!("The query string is malformed: {err}"))
     })?;
-    let Some(query) = parameters.query else {
-        return Err(RequestFailure::bad_request(
-            "The request has no query parameter.",
-        ));
-    };
     let variables = match parameters
         .variables
         .as_deref()
@@ -374,18 +494,20 @@ pub(crate) fn parse_get_parameters(
             ))
         }
     };
-    match parameters
+    let extensions = match parameters
         .extensions
         .as_deref()
         .map(serde_json::from_str::<Value>)
     {
-        None | Some(Ok(Value::Object(_))) | Some(Ok(Value::Null)) => {}
+        None | Some(Ok(Value::Null)) => None,
+        Some(Ok(Value::Object(extensions))) => Some(extensions),
         Some(_) => {
             return Err(RequestFailure::bad_request(
                 "The extensions parameter must be a JSON object.",
             ))
         }
-    }
+    };
+    let query = trusted.resolve(parameters.query, extensions.as_ref())?;
     Ok(GraphqlRequest {
         query,
         operation_name: parameters.operation_name.filter(|name| !name.is_empty()),
@@ -417,8 +539,15 @@ async fn graphql_get(
     let Some(media) = negotiate(&headers) else {
         return rejected(&state, not_acceptable());
     };
-    match parse_get_parameters(&uri) {
-        Ok(request) => run(&state, request, &headers, media, true).await,
+    if !preflighted(&headers) {
+        return rejected(&state, csrf_refused(media, true));
+    }
+    let identity = match state.authenticator.authenticate(&headers).await {
+        Ok(identity) => identity,
+        Err(failure) => return rejected(&state, unauthenticated(failure, media)),
+    };
+    match parse_get_parameters(&uri, &state.trusted_documents) {
+        Ok(request) => run(&state, request, &headers, identity, media, true).await,
         Err(failure) => rejected(&state, refused(failure, media)),
     }
 }
@@ -464,7 +593,7 @@ mod tests {
 
     #[test]
     fn post_bodies_must_be_objects_with_a_string_query() {
-        let message = |body: &str| match parse_post_body(body.as_bytes()) {
+        let message = |body: &str| match parse_post_body(body.as_bytes(), &Default::default()) {
             Ok(_) => "ok".to_string(),
             Err(RequestFailure::Http { error, .. }) => error.message.clone(),
             Err(RequestFailure::Graphql(_)) => "graphql".to_string(),

@@ -18,6 +18,7 @@
 //! # }
 //! ```
 
+mod auth;
 mod config;
 mod data;
 mod engine;
@@ -27,6 +28,7 @@ pub mod fuzzing;
 mod hashing;
 mod http;
 mod introspection;
+mod limits;
 mod metrics;
 mod operation;
 mod plan;
@@ -37,6 +39,7 @@ mod response_cache;
 mod schema;
 mod supergraph;
 mod transport;
+pub mod trusted_documents;
 mod variables;
 
 use std::future::Future;
@@ -47,15 +50,22 @@ use axum::http::HeaderName;
 use axum::Router;
 use tokio::net::TcpListener;
 
-pub use config::{GatewayArgs, GatewayConfig, ResponseCacheConfig, DEFAULT_FORWARD_HEADERS};
+pub use auth::{AuthConfig, Secret};
+pub use config::{
+    GatewayArgs, GatewayConfig, ResponseCacheConfig, SecurityArgs, DEFAULT_FORWARD_HEADERS,
+};
 pub use error::codes;
+pub use http::PREFLIGHT_HEADER;
+pub use limits::{OperationLimits, DEFAULT_LIST_SIZE, VARIABLE_LIST_SIZE};
 pub use metrics::{Metrics, MetricsSnapshot};
 pub use supergraph::url_override_variable;
 
+use auth::{Authenticator, Jwks};
 use engine::Engine;
 use response_cache::ResponseCache;
 use supergraph::Supergraph;
 use transport::Transport;
+use trusted_documents::TrustedDocuments;
 
 /// Completes on Ctrl-C or SIGTERM.
 pub async fn shutdown_signal() {
@@ -79,8 +89,8 @@ pub async fn shutdown_signal() {
     }
 }
 
-/// A gateway ready to serve: its bound listener, its router and the task watching the
-/// supergraph file, which stops when the gateway stops.
+/// A gateway ready to serve: its bound listener, its router and its background tasks
+/// (watching the supergraph file, refreshing the JWKS), which stop when the gateway stops.
 pub struct GatewayApp {
     listener: TcpListener,
     router: Router,
@@ -88,10 +98,44 @@ pub struct GatewayApp {
     background: Vec<tokio::task::JoinHandle<()>>,
 }
 
-/// Loads the supergraph, binds `config.listen` and prepares the router. Fails when the
-/// supergraph file cannot be read or is not a usable supergraph, or the address is taken.
+/// Loads the supergraph and the trusted documents, fetches the JWKS, binds `config.listen`
+/// and prepares the router. Fails when the supergraph file cannot be read or is not a
+/// usable supergraph, the trusted-documents manifest cannot be read, the JWKS URL is not an
+/// `http://` URL, or the address is taken. A JWKS that cannot be fetched yet is logged and
+/// fetched again every ten seconds: anonymous reads and HS256 tokens work meanwhile.
 pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
     let metrics = Arc::new(Metrics::default());
+    let trusted_documents = match &config.trusted_documents {
+        Some(path) => {
+            let documents = TrustedDocuments::load(path, config.trusted_documents_only)?;
+            tracing::info!(manifest = %path.display(), documents = documents.len(), only = config.trusted_documents_only, "trusted documents loaded");
+            documents
+        }
+        None if config.trusted_documents_only => anyhow::bail!(
+            "only trusted documents may run, but no trusted-documents manifest is configured"
+        ),
+        None => TrustedDocuments::default(),
+    };
+    let mut background = Vec::new();
+    let jwks = match &config.auth.jwks_url {
+        Some(url) => {
+            let jwks = Arc::new(Jwks::new(url)?);
+            let healthy = match jwks.refresh().await {
+                Ok(keys) => {
+                    tracing::info!(url = %url, keys, "JWKS loaded");
+                    true
+                }
+                Err(err) => {
+                    tracing::error!(url = %url, error = %err, "fetching the JWKS failed; RS256 and ES256 tokens are refused until it succeeds");
+                    false
+                }
+            };
+            background.push(tokio::spawn(auth::keep_fresh(jwks.clone(), healthy)));
+            Some(jwks)
+        }
+        None => None,
+    };
+    let authenticator = Arc::new(Authenticator::new(&config.auth, jwks));
     let sdl = tokio::fs::read_to_string(&config.supergraph)
         .await
         .with_context(|| {
@@ -134,6 +178,7 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
         transport,
         metrics.clone(),
         config.introspection,
+        config.limits,
         config.dedup_client_queries,
         response_cache,
     ));
@@ -141,6 +186,11 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
         .forward_headers
         .iter()
         .filter_map(|name| match HeaderName::try_from(name.as_str()) {
+            // The gateway signs the principal itself; a client's is never passed on.
+            Ok(header) if header.as_str() == kexie_shared::principal::PRINCIPAL_HEADER => {
+                tracing::warn!(header = %name, "the principal header is never forwarded from clients");
+                None
+            }
             Ok(header) => Some(header),
             Err(_) => {
                 tracing::warn!(header = %name, "not a valid header name; it is not forwarded");
@@ -152,22 +202,31 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
         engine: engine.clone(),
         forward_headers: Arc::new(forward_headers),
         max_body_bytes: config.max_body_bytes,
+        authenticator,
+        principal_secret: Arc::new(config.principal_secret.clone()),
+        trusted_documents: Arc::new(trusted_documents),
     });
-    let watcher = tokio::spawn(reload::watch(
+    background.push(tokio::spawn(reload::watch(
         engine,
         config.supergraph.clone(),
         settings,
         capacity,
         config.supergraph_poll_interval,
-    ));
-    let listener = TcpListener::bind(config.listen)
-        .await
-        .with_context(|| format!("Failed to listen on {}", config.listen))?;
+    )));
+    let listener = match TcpListener::bind(config.listen).await {
+        Ok(listener) => listener,
+        Err(err) => {
+            for task in background {
+                task.abort();
+            }
+            return Err(err).with_context(|| format!("Failed to listen on {}", config.listen));
+        }
+    };
     Ok(GatewayApp {
         listener,
         router,
         metrics,
-        background: vec![watcher],
+        background,
     })
 }
 

@@ -18,7 +18,7 @@ struct Cli {
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
     kexie_shared::telemetry::init_as("kexie-gateway")?;
-    let app = kexie_gateway::build(cli.gateway.into_config()).await?;
+    let app = kexie_gateway::build(cli.gateway.into_config()?).await?;
     tracing::info!(port = app.port(), "gateway serving");
     let served = app.run_until(kexie_gateway::shutdown_signal()).await;
     kexie_shared::telemetry::flush();

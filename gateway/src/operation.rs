@@ -15,8 +15,6 @@ use crate::error::{codes, GraphqlError, RequestFailure};
 use crate::plan::Plan;
 use crate::planner::NormalizedOperation;
 
-/// Tokens a document may have; larger documents are refused before they are parsed.
-const MAX_TOKENS: usize = 100_000;
 /// Fields an operation may select once its fragments are expanded.
 pub(crate) const MAX_EXPANDED_FIELDS: u64 = 20_000;
 /// How deep an operation may nest once its fragments are expanded.
@@ -111,16 +109,19 @@ pub(crate) struct CheckedDocument {
     pub operation_name: Option<String>,
 }
 
-/// Parses, validates and selects the operation; the errors are request errors.
+/// Parses (stopping after `token_limit` tokens), validates and selects the operation; the
+/// errors are request errors.
 pub(crate) fn check(
     query: &str,
     operation_name: Option<&str>,
     schema: &graphql_tools::static_graphql::schema::Document,
     validation: &ValidationPlan,
+    token_limit: usize,
 ) -> Result<CheckedDocument, RequestFailure> {
-    let document = graphql_tools::parser::parse_query_with_token_limit::<String>(query, MAX_TOKENS)
-        .map_err(|err| RequestFailure::graphql(parse_error(&err.to_string())))?
-        .into_static();
+    let document =
+        graphql_tools::parser::parse_query_with_token_limit::<String>(query, token_limit)
+            .map_err(|err| RequestFailure::graphql(parse_error(&err.to_string())))?
+            .into_static();
     if document.definitions.is_empty() {
         return Err(RequestFailure::graphql(GraphqlError::new(
             "The document contains no operation.",

@@ -12,6 +12,7 @@ use lru::LruCache;
 
 use crate::config::SubgraphSettings;
 use crate::error::{codes, GraphqlError, RequestFailure};
+use crate::limits::OperationLimits;
 use crate::metrics::{bump, Metrics, SubgraphMetrics};
 use crate::operation::{self, OperationKind, PreparedOperation};
 use crate::plan::Plan;
@@ -154,19 +155,24 @@ impl Supergraph {
             .then(|| entry.prepared.clone())
     }
 
-    /// Parses, validates, normalizes and (when plans do not vary per request) plans the
-    /// document, then caches it. CPU-bound: callers run it off the async threads.
+    /// Parses, validates, checks against `limits`, normalizes and (when plans do not vary
+    /// per request) plans the document, then caches it: a cached document has passed the
+    /// limits, which are the same for every request. CPU-bound: callers run it off the async
+    /// threads.
     pub(crate) fn prepare(
         &self,
         query: &str,
         operation_name: Option<&str>,
+        limits: &OperationLimits,
         metrics: &Metrics,
     ) -> Result<Arc<PreparedOperation>, RequestFailure> {
+        limits.check_tokens(query)?;
         let checked = operation::check(
             query,
             operation_name,
             &self.consumer_schema,
             &self.validation,
+            limits.parser_token_limit(),
         )?;
         if checked.kind == OperationKind::Subscription {
             return Err(RequestFailure::graphql(GraphqlError::new(
@@ -174,6 +180,12 @@ impl Supergraph {
                 codes::SUBSCRIPTION_NOT_SUPPORTED,
             )));
         }
+        limits.check_operation(
+            &checked.document,
+            checked.operation,
+            checked.kind,
+            &self.api,
+        )?;
         let normalized = self
             .planner
             .normalize(&checked.document, checked.operation_name.as_deref())

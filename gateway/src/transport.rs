@@ -20,6 +20,9 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use tracing::Instrument;
 
+use kexie_shared::principal::PRINCIPAL_HEADER;
+
+use crate::auth::Identity;
 use crate::metrics::{bump, Metrics, SubgraphMetrics};
 use crate::supergraph::Subgraph;
 
@@ -49,9 +52,37 @@ impl std::fmt::Display for FetchError {
     }
 }
 
-/// The client headers passed on to subgraphs (an allow-list, see `GatewayConfig`).
+/// What a request sends to subgraphs besides its operations: the client headers passed on
+/// (an allow-list, see `GatewayConfig`) and the signed principal.
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub(crate) struct ForwardedHeaders(pub Vec<(HeaderName, HeaderValue)>);
+pub(crate) struct ForwardedHeaders(
+    pub Vec<(HeaderName, HeaderValue)>,
+    pub Option<SignedPrincipal>,
+);
+
+/// A request's principal, signed once for all its subgraph fetches. Requests of the same
+/// identity are alike to deduplication whatever their tokens' times, so the token takes no
+/// part in comparisons.
+#[derive(Clone, Debug)]
+pub(crate) struct SignedPrincipal {
+    pub identity: Arc<Identity>,
+    /// The value of the `kexie-principal` header.
+    pub token: HeaderValue,
+}
+
+impl PartialEq for SignedPrincipal {
+    fn eq(&self, other: &Self) -> bool {
+        self.identity == other.identity
+    }
+}
+
+impl Eq for SignedPrincipal {}
+
+impl std::hash::Hash for SignedPrincipal {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        self.identity.hash(state);
+    }
+}
 
 /// A function answering subgraph requests without a network, for fuzzing and tests:
 /// (subgraph name, request body) → response body.
@@ -211,6 +242,9 @@ async fn send(
         }
         for (name, value) in &trace {
             request = request.header(name, value);
+        }
+        if let Some(principal) = &headers.1 {
+            request = request.header(PRINCIPAL_HEADER, &principal.token);
         }
         let request = request
             .header(CONTENT_TYPE, "application/json")

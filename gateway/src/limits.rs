@@ -1,0 +1,484 @@
+//! Abuse limits: what one operation may ask of the hub, configurable, checked when a
+//! document is prepared (before it is planned) and so cached with it: a prepared document
+//! passed them, and repeating it costs no measurement.
+//!
+//! - **tokens**: lexical tokens of the document (names, punctuators, values; commas,
+//!   whitespace and comments are not tokens), counted before it is parsed;
+//! - **depth**: how deep the selected operation nests, fragments expanded (`{ a { b } }` is 2);
+//! - **aliases**: aliased fields, fragments expanded (each spread counts its fragment's);
+//! - **root fields**: fields of the operation's root selection, fragments expanded;
+//! - **cost**: every field costs 1, and what a list field selects counts once per item it
+//!   may hold. A list's size is the `first` or `last` argument of the field itself or of the
+//!   connection it belongs to (`units(first: 10) { edges { node { … } } }` counts the
+//!   node's fields 10 times), [`DEFAULT_LIST_SIZE`] when neither is given (the page a
+//!   subgraph serves without `first`), and [`VARIABLE_LIST_SIZE`] when it is a variable
+//!   (the largest page a subgraph serves: the value is only known per request, and the
+//!   measurement is made once per document). `__schema` and `__type` cost 1 whatever they
+//!   select: the gateway answers them from memory, and depth bounds them.
+//!
+//! Besides these, `operation.rs` bounds what any document may cost to validate, whatever
+//! the configuration.
+
+use std::collections::HashMap;
+
+use graphql_tools::static_graphql::query::{
+    Definition, Document, FragmentDefinition, OperationDefinition, Selection, SelectionSet,
+    TypeCondition, Value,
+};
+use serde_json::json;
+
+use crate::error::{codes, GraphqlError, RequestFailure};
+use crate::operation::OperationKind;
+use crate::schema::{ApiSchema, TypeRef};
+
+/// The size of a list without `first`/`last`: the page a subgraph serves by default.
+pub const DEFAULT_LIST_SIZE: u64 = 20;
+/// The size of a list whose `first`/`last` is a variable: the largest page a subgraph serves.
+pub const VARIABLE_LIST_SIZE: u64 = 100;
+
+/// The configured limits (see the module documentation for what each measures).
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct OperationLimits {
+    pub max_depth: u64,
+    pub max_aliases: u64,
+    pub max_root_fields: u64,
+    pub max_tokens: u64,
+    pub max_cost: u64,
+}
+
+impl Default for OperationLimits {
+    fn default() -> Self {
+        OperationLimits {
+            max_depth: 15,
+            max_aliases: 30,
+            max_root_fields: 20,
+            max_tokens: 5_000,
+            max_cost: 50_000,
+        }
+    }
+}
+
+/// One limit exceeded: its name in `extensions.limit`, the measured value and the maximum.
+fn exceeded(limit: &str, message: String, measured: u64, maximum: u64) -> RequestFailure {
+    RequestFailure::graphql(
+        GraphqlError::new(message, codes::OPERATION_LIMIT)
+            .with_extension("limit", json!(limit))
+            .with_extension("measured", json!(measured))
+            .with_extension("maximum", json!(maximum)),
+    )
+}
+
+impl OperationLimits {
+    /// Refuses a document with more tokens than allowed, before it is parsed.
+    pub(crate) fn check_tokens(&self, query: &str) -> Result<(), RequestFailure> {
+        let tokens = count_tokens(query);
+        if tokens > self.max_tokens {
+            return Err(exceeded(
+                "tokens",
+                format!(
+                    "The document has {tokens} tokens; at most {} are allowed.",
+                    self.max_tokens
+                ),
+                tokens,
+                self.max_tokens,
+            ));
+        }
+        Ok(())
+    }
+
+    /// The parser's own token limit: a second guard, a little above ours (the parser counts
+    /// the same tokens, give or take one at the very end).
+    pub(crate) fn parser_token_limit(&self) -> usize {
+        usize::try_from(self.max_tokens.saturating_add(16)).unwrap_or(usize::MAX)
+    }
+
+    /// Refuses an operation (of a validated document) over any limit: depth, aliases, root
+    /// fields, then cost.
+    pub(crate) fn check_operation(
+        &self,
+        document: &Document,
+        operation: usize,
+        kind: OperationKind,
+        api: &ApiSchema,
+    ) -> Result<(), RequestFailure> {
+        let Some(measured) = measure(document, operation, kind, api) else {
+            return Ok(());
+        };
+        if measured.depth > self.max_depth {
+            return Err(exceeded(
+                "depth",
+                format!(
+                    "The operation nests {} levels deep; at most {} are allowed.",
+                    measured.depth, self.max_depth
+                ),
+                measured.depth,
+                self.max_depth,
+            ));
+        }
+        if measured.aliases > self.max_aliases {
+            return Err(exceeded(
+                "aliases",
+                format!(
+                    "The operation uses {} aliases; at most {} are allowed.",
+                    measured.aliases, self.max_aliases
+                ),
+                measured.aliases,
+                self.max_aliases,
+            ));
+        }
+        if measured.root_fields > self.max_root_fields {
+            return Err(exceeded(
+                "rootFields",
+                format!(
+                    "The operation selects {} root fields; at most {} are allowed.",
+                    measured.root_fields, self.max_root_fields
+                ),
+                measured.root_fields,
+                self.max_root_fields,
+            ));
+        }
+        if measured.cost > self.max_cost {
+            return Err(exceeded(
+                "cost",
+                format!(
+                    "The operation costs {}; at most {} is allowed (every field costs 1, \
+                     multiplied by the size of the lists it is in).",
+                    measured.cost, self.max_cost
+                ),
+                measured.cost,
+                self.max_cost,
+            ));
+        }
+        Ok(())
+    }
+}
+
+/// Counts the lexical tokens of a GraphQL document without parsing it or allocating:
+/// punctuators (`...` is one), names, numbers, strings and block strings. Whitespace, line
+/// terminators, commas, comments and a byte-order mark are not tokens. A character that
+/// cannot start a token counts as one (the parser refuses the document anyway).
+pub(crate) fn count_tokens(source: &str) -> u64 {
+    let bytes = source.as_bytes();
+    let mut at = 0;
+    let mut tokens = 0u64;
+    while at < bytes.len() {
+        match bytes[at] {
+            b' ' | b'\t' | b'\n' | b'\r' | b',' => at += 1,
+            // The byte-order mark, U+FEFF.
+            0xEF if bytes[at..].starts_with(&[0xEF, 0xBB, 0xBF]) => at += 3,
+            b'#' => {
+                while at < bytes.len() && bytes[at] != b'\n' && bytes[at] != b'\r' {
+                    at += 1;
+                }
+            }
+            b'"' if bytes[at..].starts_with(b"\"\"\"") => {
+                tokens += 1;
+                at += 3;
+                loop {
+                    if at >= bytes.len() {
+                        break;
+                    }
+                    if bytes[at..].starts_with(b"\\\"\"\"") {
+                        at += 4;
+                    } else if bytes[at..].starts_with(b"\"\"\"") {
+                        at += 3;
+                        break;
+                    } else {
+                        at += 1;
+                    }
+                }
+            }
+            b'"' => {
+                tokens += 1;
+                at += 1;
+                while at < bytes.len() {
+                    match bytes[at] {
+                        b'\\' => at += 2,
+                        b'"' => {
+                            at += 1;
+                            break;
+                        }
+                        b'\n' | b'\r' => break,
+                        _ => at += 1,
+                    }
+                }
+            }
+            b'.' if bytes[at..].starts_with(b"...") => {
+                tokens += 1;
+                at += 3;
+            }
+            b'_' | b'a'..=b'z' | b'A'..=b'Z' => {
+                tokens += 1;
+                at += 1;
+                while at < bytes.len()
+                    && matches!(bytes[at], b'_' | b'a'..=b'z' | b'A'..=b'Z' | b'0'..=b'9')
+                {
+                    at += 1;
+                }
+            }
+            b'-' | b'0'..=b'9' => {
+                tokens += 1;
+                at += 1;
+                while at < bytes.len()
+                    && matches!(bytes[at], b'0'..=b'9' | b'.' | b'e' | b'E' | b'+' | b'-')
+                {
+                    at += 1;
+                }
+            }
+            _ => {
+                tokens += 1;
+                // One token per character, not per byte.
+                at += 1;
+                while at < bytes.len() && (bytes[at] & 0xC0) == 0x80 {
+                    at += 1;
+                }
+            }
+        }
+    }
+    tokens
+}
+
+/// What an operation measures.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
+pub(crate) struct Measured {
+    pub depth: u64,
+    pub aliases: u64,
+    pub root_fields: u64,
+    pub cost: u64,
+}
+
+/// Measures the operation at `operation` in a validated `document`; `None` when there is
+/// no such operation or its root type is missing (validation has refused both already).
+pub(crate) fn measure(
+    document: &Document,
+    operation: usize,
+    kind: OperationKind,
+    api: &ApiSchema,
+) -> Option<Measured> {
+    let selection_set = match document.definitions.get(operation)? {
+        Definition::Operation(OperationDefinition::SelectionSet(set)) => set,
+        Definition::Operation(OperationDefinition::Query(query)) => &query.selection_set,
+        Definition::Operation(OperationDefinition::Mutation(mutation)) => &mutation.selection_set,
+        Definition::Operation(OperationDefinition::Subscription(subscription)) => {
+            &subscription.selection_set
+        }
+        Definition::Fragment(_) => return None,
+    };
+    let root_type = match kind {
+        OperationKind::Query => Some(api.query_type.as_str()),
+        OperationKind::Mutation => api.mutation_type.as_deref(),
+        OperationKind::Subscription => api.subscription_type.as_deref(),
+    }?;
+    let fragments: HashMap<&str, &FragmentDefinition> = document
+        .definitions
+        .iter()
+        .filter_map(|definition| match definition {
+            Definition::Fragment(fragment) => Some((fragment.name.as_str(), fragment)),
+            _ => None,
+        })
+        .collect();
+    let mut walker = Walker {
+        api,
+        fragments: &fragments,
+        memo: HashMap::new(),
+    };
+    let root = walker.selection_set(selection_set, root_type, None, 0);
+    Some(Measured {
+        depth: root.depth,
+        aliases: root.aliases,
+        root_fields: root.fields,
+        cost: root.cost,
+    })
+}
+
+/// The measures of one selection set.
+#[derive(Clone, Copy, Default)]
+struct SetMeasures {
+    /// Fields directly in it (through fragments).
+    fields: u64,
+    depth: u64,
+    aliases: u64,
+    cost: u64,
+}
+
+impl SetMeasures {
+    fn add(&mut self, other: SetMeasures) {
+        self.fields = self.fields.saturating_add(other.fields);
+        self.depth = self.depth.max(other.depth);
+        self.aliases = self.aliases.saturating_add(other.aliases);
+        self.cost = self.cost.saturating_add(other.cost);
+    }
+}
+
+struct Walker<'a> {
+    api: &'a ApiSchema,
+    fragments: &'a HashMap<&'a str, &'a FragmentDefinition>,
+    /// Named fragments measured once (a fragment's type condition fixes its type, so its
+    /// measures do not depend on where it is spread), by name and the page size in force.
+    memo: HashMap<(&'a str, Option<u64>), SetMeasures>,
+}
+
+impl<'a> Walker<'a> {
+    /// `page` is the `first`/`last` of the connection this set belongs to, for its lists.
+    fn selection_set(
+        &mut self,
+        set: &'a SelectionSet,
+        parent_type: &str,
+        page: Option<u64>,
+        level: usize,
+    ) -> SetMeasures {
+        let mut measures = SetMeasures::default();
+        // Validation refused fragment cycles; this bounds the walk regardless.
+        if level > 512 {
+            return measures;
+        }
+        for selection in &set.items {
+            match selection {
+                Selection::Field(field) => {
+                    let mut own = SetMeasures {
+                        fields: 1,
+                        depth: 1,
+                        aliases: u64::from(field.alias.is_some()),
+                        cost: 1,
+                    };
+                    let name = field.name.as_str();
+                    if !field.selection_set.items.is_empty() {
+                        let definition = self.api.field(parent_type, name);
+                        let field_type = definition.map(|def| def.ty.named()).unwrap_or("");
+                        let is_list = definition.is_some_and(|def| is_list(&def.ty));
+                        let own_page = page_size(&field.arguments);
+                        // A list's items: its own first/last, else its connection's, else
+                        // the default page.
+                        let (multiplier, inner_page) = if is_list {
+                            (own_page.or(page).unwrap_or(DEFAULT_LIST_SIZE), None)
+                        } else {
+                            (1, own_page)
+                        };
+                        let inner = self.selection_set(
+                            &field.selection_set,
+                            field_type,
+                            inner_page,
+                            level + 1,
+                        );
+                        own.depth = inner.depth.saturating_add(1);
+                        own.aliases = own.aliases.saturating_add(inner.aliases);
+                        if name != "__schema" && name != "__type" {
+                            own.cost = inner.cost.saturating_mul(multiplier).saturating_add(1);
+                        }
+                    }
+                    measures.add(own);
+                }
+                Selection::InlineFragment(fragment) => {
+                    let type_name = match &fragment.type_condition {
+                        Some(TypeCondition::On(name)) => name.as_str(),
+                        None => parent_type,
+                    };
+                    let inner =
+                        self.selection_set(&fragment.selection_set, type_name, page, level + 1);
+                    measures.add(inner);
+                }
+                Selection::FragmentSpread(spread) => {
+                    let name = spread.fragment_name.as_str();
+                    let inner = match self.memo.get(&(name, page)) {
+                        Some(measured) => *measured,
+                        None => match self.fragments.get(name) {
+                            Some(fragment) => {
+                                let TypeCondition::On(type_name) = &fragment.type_condition;
+                                let measured = self.selection_set(
+                                    &fragment.selection_set,
+                                    type_name,
+                                    page,
+                                    level + 1,
+                                );
+                                self.memo.insert((name, page), measured);
+                                measured
+                            }
+                            None => SetMeasures::default(),
+                        },
+                    };
+                    measures.add(inner);
+                }
+            }
+        }
+        measures
+    }
+}
+
+fn is_list(ty: &TypeRef) -> bool {
+    match ty {
+        TypeRef::Named(_) => false,
+        TypeRef::List(_) => true,
+        TypeRef::NonNull(inner) => is_list(inner),
+    }
+}
+
+/// The larger of a field's `first` and `last` arguments, if it has either.
+fn page_size(arguments: &[(String, Value)]) -> Option<u64> {
+    arguments
+        .iter()
+        .filter(|(name, _)| name == "first" || name == "last")
+        .filter_map(|(_, value)| match value {
+            Value::Int(number) => Some(number.as_i64().unwrap_or(0).max(0) as u64),
+            Value::Variable(_) => Some(VARIABLE_LIST_SIZE),
+            _ => None,
+        })
+        .max()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn tokens_are_names_punctuators_and_values() {
+        assert_eq!(count_tokens("{ a }"), 3);
+        assert_eq!(
+            count_tokens("query Q($n: Int = 10) { a(first: $n) { ...F } }"),
+            23
+        );
+        // Commas, comments and whitespace are not tokens; strings are one token each.
+        assert_eq!(count_tokens("# a comment { { {\n{ a, b }"), 4);
+        assert_eq!(count_tokens(r#"{ a(s: "x { y } \" z") }"#), 8);
+        assert_eq!(count_tokens("{ a(s: \"\"\"x \\\"\"\" { y }\"\"\") }"), 8);
+        assert_eq!(count_tokens("{ a(f: -1.5e3) }"), 8);
+        assert_eq!(count_tokens("\u{feff}{ 科 }"), 3);
+    }
+
+    #[test]
+    fn tokens_are_counted_as_the_parser_counts_them() {
+        for document in [
+            "query Q($n: Int = 10, $s: [String!]) { a(first: $n, s: $s) @include(if: true) { ...F } }",
+            "fragment F on T { b(x: {y: [1, 2.5, -3e2], z: \"q\\\"\"}) c: d e(f: \"\"\"block\n\"\"\") }",
+            "mutation { m(input: {a: ENUM, b: null, c: false}) { id } } # trailing comment",
+        ] {
+            let parsed = graphql_tools::parser::spanned_tokens(document).unwrap().len() as u64;
+            assert_eq!(count_tokens(document), parsed, "{document}");
+        }
+    }
+
+    #[test]
+    fn list_sizes_come_from_first_or_last_or_the_defaults() {
+        let arguments = |source: &str| -> Vec<(String, Value)> {
+            let document = graphql_tools::parser::parse_query::<String>(source)
+                .unwrap()
+                .into_static();
+            let Some(Definition::Operation(OperationDefinition::SelectionSet(set))) =
+                document.definitions.first()
+            else {
+                panic!("a query shorthand");
+            };
+            let Some(Selection::Field(field)) = set.items.first() else {
+                panic!("a field");
+            };
+            field.arguments.clone()
+        };
+        assert_eq!(page_size(&arguments("{ a(first: 5) }")), Some(5));
+        assert_eq!(page_size(&arguments("{ a(first: 5, last: 7) }")), Some(7));
+        assert_eq!(
+            page_size(&arguments("{ a(first: $n) }")),
+            Some(VARIABLE_LIST_SIZE)
+        );
+        assert_eq!(page_size(&arguments("{ a(after: \"x\") }")), None);
+        assert_eq!(page_size(&arguments("{ a(first: -3) }")), Some(0));
+    }
+}
