@@ -144,7 +144,9 @@ struct StaffClaims {
     sub: Option<String>,
     unit: Option<String>,
     role: Option<String>,
-    exp: u64,
+    /// Required; checked by the validation (an `Option` so that its absence gets the
+    /// validation's message rather than a deserialization error).
+    exp: Option<u64>,
 }
 
 pub(crate) struct Authenticator {
@@ -295,7 +297,7 @@ impl Authenticator {
                 unit: Some(unit),
                 role,
             },
-            claims.exp,
+            claims.exp.unwrap_or(0),
         ))
     }
 
@@ -357,8 +359,9 @@ struct JwksKey {
     key: DecodingKey,
 }
 
-/// The identity provider's public keys, fetched at start, again every five minutes, and
-/// on a token naming a key the gateway does not know (at most once per ten seconds).
+/// The identity provider's public keys, fetched at start, again every five minutes (every
+/// ten seconds while fetching fails), and on a token naming a key the gateway does not know
+/// (at most once per ten seconds, however many such tokens arrive).
 /// Keys for RS256 (`kty: RSA`) and ES256 (`kty: EC`, `crv: P-256`) are kept; keys for
 /// encryption (`use: enc`) and other algorithms are skipped. Served over plain `http://`:
 /// the build has no TLS client, so the gateway fetches from the provider's address inside
@@ -367,9 +370,9 @@ pub(crate) struct Jwks {
     url: hyper::Uri,
     client: Client<HttpConnector, Empty<Bytes>>,
     keys: RwLock<Arc<Vec<JwksKey>>>,
-    /// When the last fetch was made; held while fetching, so concurrent requests wait for
-    /// one fetch instead of each making their own.
-    last_fetch: tokio::sync::Mutex<Option<Instant>>,
+    /// When the last fetch for an unknown key was made; held while fetching, so concurrent
+    /// requests wait for one fetch instead of each making their own.
+    last_unknown_key_fetch: tokio::sync::Mutex<Option<Instant>>,
 }
 
 impl Jwks {
@@ -387,18 +390,13 @@ impl Jwks {
             url: uri,
             client: Client::builder(TokioExecutor::new()).build(HttpConnector::new()),
             keys: RwLock::new(Arc::new(Vec::new())),
-            last_fetch: tokio::sync::Mutex::new(None),
+            last_unknown_key_fetch: tokio::sync::Mutex::new(None),
         })
     }
 
-    /// Fetches the JWKS now and keeps its usable keys; returns how many.
+    /// Fetches the JWKS now and keeps its usable keys; returns how many. A failed fetch
+    /// keeps the keys known before.
     pub(crate) async fn refresh(&self) -> Result<usize, String> {
-        let mut last_fetch = self.last_fetch.lock().await;
-        *last_fetch = Some(Instant::now());
-        self.fetch_and_replace().await
-    }
-
-    async fn fetch_and_replace(&self) -> Result<usize, String> {
         let keys = tokio::time::timeout(JWKS_TIMEOUT, self.fetch())
             .await
             .unwrap_or_else(|_| Err(format!("no answer within {} s", JWKS_TIMEOUT.as_secs())))?;
@@ -438,14 +436,14 @@ impl Jwks {
             return Ok(key);
         }
         {
-            let mut last_fetch = self.last_fetch.lock().await;
+            let mut last_fetch = self.last_unknown_key_fetch.lock().await;
             // Another request may have fetched while this one waited.
             if let Some(key) = self.find(kid, algorithm)? {
                 return Ok(key);
             }
             if last_fetch.is_none_or(|at| at.elapsed() >= JWKS_MIN_INTERVAL) {
                 *last_fetch = Some(Instant::now());
-                if let Err(err) = self.fetch_and_replace().await {
+                if let Err(err) = self.refresh().await {
                     tracing::warn!(url = %self.url, error = %err, "fetching the JWKS failed");
                 }
             }

@@ -81,6 +81,71 @@ pub async fn entity_subgraph(
     .await
 }
 
+/// The headers of the requests a stub subgraph received, in order.
+#[derive(Clone, Default)]
+pub struct ReceivedHeaders(Arc<Mutex<Vec<axum::http::HeaderMap>>>);
+
+impl ReceivedHeaders {
+    pub fn all(&self) -> Vec<axum::http::HeaderMap> {
+        self.0.lock().unwrap().clone()
+    }
+
+    /// The values of header `name`, one per request (empty when a request had none).
+    pub fn values(&self, name: &str) -> Vec<String> {
+        self.all()
+            .iter()
+            .map(|headers| {
+                headers
+                    .get(name)
+                    .map(|value| value.to_str().unwrap().to_string())
+                    .unwrap_or_default()
+            })
+            .collect()
+    }
+}
+
+type HeaderResponder = Arc<dyn Fn(&axum::http::HeaderMap, &Value) -> Value + Send + Sync>;
+
+/// A subgraph answering each request with `respond(headers, body)`; it records the headers.
+pub async fn header_subgraph(
+    respond: impl Fn(&axum::http::HeaderMap, &Value) -> Value + Send + Sync + 'static,
+) -> (String, ReceivedHeaders) {
+    let received = ReceivedHeaders::default();
+    let state: (HeaderResponder, ReceivedHeaders) = (Arc::new(respond), received.clone());
+    let router = Router::new()
+        .route(
+            "/graphql",
+            post_route(
+                |State((respond, received)): State<(HeaderResponder, ReceivedHeaders)>,
+                 headers: axum::http::HeaderMap,
+                 Json(body): Json<Value>| async move {
+                    received.0.lock().unwrap().push(headers.clone());
+                    Json(respond(&headers, &body))
+                },
+            ),
+        )
+        .with_state(state);
+    (serve(router).await, received)
+}
+
+/// Posts a GraphQL request with extra headers; returns (status, headers, body as JSON).
+pub async fn post_with(
+    gateway: &GatewayHandle,
+    body: Value,
+    headers: &[(&str, &str)],
+) -> (u16, reqwest::header::HeaderMap, Value) {
+    let mut request = reqwest::Client::new()
+        .post(gateway.graphql_url())
+        .json(&body);
+    for (name, value) in headers {
+        request = request.header(*name, *value);
+    }
+    let response = request.send().await.unwrap();
+    let status = response.status().as_u16();
+    let headers = response.headers().clone();
+    (status, headers, response.json().await.unwrap())
+}
+
 /// A subgraph that answers each request with `respond(body)` once the test lets it: each
 /// answer waits for a permit of the returned semaphore.
 pub async fn gated_subgraph(
