@@ -10,8 +10,9 @@
 //! - **cost**: every field costs 1, and what a list field selects counts once per item it
 //!   may hold. A list's size is the `first` or `last` argument of the field itself or of the
 //!   connection it belongs to (`units(first: 10) { edges { node { … } } }` counts the
-//!   node's fields 10 times), [`DEFAULT_LIST_SIZE`] when neither is given (the page a
-//!   subgraph serves without `first`), and [`VARIABLE_LIST_SIZE`] when it is a variable
+//!   node's fields 10 times), else the schema's default for that argument (`first: Int =
+//!   20`), else [`DEFAULT_LIST_SIZE`] (the page a subgraph serves without `first`), and
+//!   [`VARIABLE_LIST_SIZE`] when it is a variable
 //!   (the largest page a subgraph serves: the value is only known per request, and the
 //!   measurement is made once per document). `__schema` and `__type` cost 1 whatever they
 //!   select: the gateway answers them from memory, and depth bounds them.
@@ -29,7 +30,7 @@ use serde_json::json;
 
 use crate::error::{codes, GraphqlError, RequestFailure};
 use crate::operation::OperationKind;
-use crate::schema::{ApiSchema, TypeRef};
+use crate::schema::{ApiSchema, InputValueDef, TypeRef};
 
 /// The size of a list without `first`/`last`: the page a subgraph serves by default.
 pub const DEFAULT_LIST_SIZE: u64 = 20;
@@ -346,7 +347,8 @@ impl<'a> Walker<'a> {
                         let definition = self.api.field(parent_type, name);
                         let field_type = definition.map(|def| def.ty.named()).unwrap_or("");
                         let is_list = definition.is_some_and(|def| is_list(&def.ty));
-                        let own_page = page_size(&field.arguments);
+                        let own_page = page_size(&field.arguments)
+                            .or_else(|| definition.and_then(|def| default_page_size(&def.args)));
                         // A list's items: its own first/last, else its connection's, else
                         // the default page.
                         let (multiplier, inner_page) = if is_list {
@@ -410,6 +412,19 @@ fn is_list(ty: &TypeRef) -> bool {
         TypeRef::List(_) => true,
         TypeRef::NonNull(inner) => is_list(inner),
     }
+}
+
+/// The larger of the schema's defaults for a field's `first` and `last` arguments, if it
+/// gives one (`first: Int = 20`).
+fn default_page_size(arguments: &[InputValueDef]) -> Option<u64> {
+    arguments
+        .iter()
+        .filter(|argument| argument.name == "first" || argument.name == "last")
+        .filter_map(|argument| match &argument.default_value {
+            Some(Value::Int(number)) => Some(number.as_i64().unwrap_or(0).max(0) as u64),
+            _ => None,
+        })
+        .max()
 }
 
 /// The larger of a field's `first` and `last` arguments, if it has either.

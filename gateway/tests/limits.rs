@@ -1,0 +1,298 @@
+//! Abuse limits: each refuses an operation over it with `OPERATION_LIMIT`, naming itself and
+//! the measured value, before the operation is planned or any subgraph asked; operations
+//! within the limits run as before, and introspection can be switched off.
+
+mod common;
+
+use std::path::PathBuf;
+
+use common::{gateway_with, json_subgraph, post_with, Received};
+use kexie_gateway::{GatewayConfig, GatewayHandle};
+use serde_json::{json, Value};
+
+async fn organizations() -> (String, Received) {
+    json_subgraph(|_| json!({"data": {"unit": {"name": "市科协"}, "units": []}})).await
+}
+
+async fn limited(url: &str, adjust: impl FnOnce(GatewayConfig) -> GatewayConfig) -> GatewayHandle {
+    gateway_with("hub.graphql", &[("organizations", url)], adjust).await
+}
+
+/// Posts `query`; returns the status and body, asking for application/json.
+async fn ask(gateway: &GatewayHandle, query: &str) -> (u16, Value) {
+    let (status, _, body) = post_with(gateway, json!({ "query": query }), &[]).await;
+    (status, body)
+}
+
+/// Asserts that `query` is refused by the limit `limit`, measured at `measured` against
+/// `maximum`.
+async fn refused(gateway: &GatewayHandle, query: &str, limit: &str, measured: u64, maximum: u64) {
+    let plans_before = gateway.metrics().snapshot().plan_cache_misses;
+    let (status, body) = ask(gateway, query).await;
+    assert_eq!(status, 200, "{body}");
+    let error = &body["errors"][0];
+    assert_eq!(
+        error["extensions"],
+        json!({"code": "OPERATION_LIMIT", "limit": limit, "measured": measured, "maximum": maximum}),
+        "{body}"
+    );
+    assert!(
+        error["message"]
+            .as_str()
+            .unwrap()
+            .contains(&measured.to_string()),
+        "{body}"
+    );
+    assert!(body.get("data").is_none(), "{body}");
+    assert_eq!(
+        gateway.metrics().snapshot().plan_cache_misses,
+        plans_before,
+        "it was planned"
+    );
+}
+
+fn nested(levels: usize) -> String {
+    format!(
+        r#"{{ unit(id: "1") {{ {}name{} }} }}"#,
+        "parent { ".repeat(levels),
+        " }".repeat(levels)
+    )
+}
+
+#[tokio::test]
+async fn an_operation_nesting_deeper_than_the_limit_is_refused() {
+    let (url, received) = organizations().await;
+    let gateway = limited(&url, |config| config).await;
+    // unit, 13 parents, name: 15 levels, the default limit.
+    let (status, body) = ask(&gateway, &nested(13)).await;
+    assert_eq!(status, 200);
+    assert!(body.get("errors").is_none(), "{body}");
+    refused(&gateway, &nested(14), "depth", 16, 15).await;
+    // Fragments count where they are spread.
+    refused(
+        &gateway,
+        &format!(
+            r#"{{ unit(id: "1") {{ ...Deep }} }} fragment Deep on Unit {{ {}name{} }}"#,
+            "parent { ".repeat(14),
+            " }".repeat(14)
+        ),
+        "depth",
+        16,
+        15,
+    )
+    .await;
+    assert_eq!(
+        received.count(),
+        1,
+        "only the query within the limit reached the subgraph"
+    );
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn too_many_aliases_are_refused() {
+    let (url, _) = organizations().await;
+    let gateway = limited(&url, |config| config).await;
+    let aliases = |count: usize| {
+        let names: String = (0..count).map(|i| format!(" n{i}: name")).collect();
+        format!(r#"{{ unit(id: "1") {{{names} }} }}"#)
+    };
+    let (_, body) = ask(&gateway, &aliases(30)).await;
+    // It runs (the stub answers no aliases, hence the nulls).
+    assert!(body.get("data").is_some(), "{body}");
+    refused(&gateway, &aliases(31), "aliases", 31, 30).await;
+    // A fragment's aliases count once per spread.
+    refused(
+        &gateway,
+        r#"{ unit(id: "1") { ...A parent { ...A parent { ...A parent { ...A } } } } }
+           fragment A on Unit { a: name b: name c: name d: name e: name f: name g: name h: name }"#,
+        "aliases",
+        32,
+        30,
+    )
+    .await;
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn too_many_root_fields_are_refused() {
+    let (url, _) = organizations().await;
+    let gateway = limited(&url, |mut config| {
+        config.limits.max_root_fields = 3;
+        config
+    })
+    .await;
+    let (_, body) = ask(&gateway, "{ units { id } units { name } __typename }").await;
+    assert!(body.get("errors").is_none(), "{body}");
+    refused(&gateway, "{ units { id } units { name } __typename ...More } fragment More on Query { units { kind } }", "rootFields", 4, 3).await;
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn documents_with_too_many_tokens_are_refused_before_they_are_parsed() {
+    let (url, _) = organizations().await;
+    let gateway = limited(&url, |config| config).await;
+    // Even one that would not parse: 6 000 tokens against the default 5 000.
+    refused(&gateway, &"{ ".repeat(6000), "tokens", 6000, 5000).await;
+    gateway.stop().await;
+
+    let gateway = limited(&url, |mut config| {
+        config.limits.max_tokens = 50;
+        config
+    })
+    .await;
+    // `{ unit ( id : "1" ) {` and `} }` are 10 tokens; each `name` one more.
+    let document = |names: usize| format!(r#"{{ unit(id: "1") {{ {} }} }}"#, "name ".repeat(names));
+    let (_, body) = ask(&gateway, &document(40)).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    refused(&gateway, &document(41), "tokens", 51, 50).await;
+    // Commas, whitespace and comments are not tokens.
+    let padded = format!(
+        "# {}\n{}",
+        "x ".repeat(100),
+        document(40).replace(' ', " ,,  ")
+    );
+    let (_, body) = ask(&gateway, &padded).await;
+    assert!(body.get("errors").is_none(), "{body}");
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn an_operation_costing_more_than_the_limit_is_refused() {
+    let (url, _) = organizations().await;
+    let gateway = limited(&url, |config| config).await;
+    // Lists without a size count 20 items: 1 + 20 × (1 + 20 × (1 + 20 × (1 + 20 × 1))).
+    refused(
+        &gateway,
+        "{ units { children { children { children { name } } } } }",
+        "cost",
+        168_421,
+        50_000,
+    )
+    .await;
+    // `first` sizes a list; a variable counts as the largest page, 100.
+    let (_, body) = ask(
+        &gateway,
+        "{ units { children { children { workers(first: 2) { name } } } } }",
+    )
+    .await;
+    assert!(body.get("errors").is_none(), "{body}");
+    refused(
+        &gateway,
+        "query($n: Int) { units { children { children { workers(first: $n) { name } } } } }",
+        "cost",
+        1 + 20 * (1 + 20 * (1 + 20 * (1 + 100))),
+        50_000,
+    )
+    .await;
+    gateway.stop().await;
+
+    let gateway = limited(&url, |mut config| {
+        config.limits.max_cost = 10;
+        config
+    })
+    .await;
+    refused(
+        &gateway,
+        r#"{ unit(id: "1") { name kind children { name } } }"#,
+        "cost",
+        1 + 1 + 1 + (1 + 20),
+        10,
+    )
+    .await;
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn connections_cost_their_page_size_once() {
+    let gateway = gateway_with("hub.graphql", &[], |mut config| {
+        config.supergraph =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../schema/supergraph.graphql");
+        config.limits.max_cost = 1;
+        config
+    })
+    .await;
+    // activities(first: 10): the connection 1, pageInfo 1 + 1, edges 1 + 10 × (node 1 + title 1).
+    refused(
+        &gateway,
+        "{ activities(first: 10) { pageInfo { hasNextPage } edges { node { title } } } }",
+        "cost",
+        1 + (1 + 1) + (1 + 10 * (1 + 1)),
+        1,
+    )
+    .await;
+    // Without `first`, the schema's default page (20) counts.
+    refused(
+        &gateway,
+        "{ activities { nodes { title } } }",
+        "cost",
+        1 + (1 + 20),
+        1,
+    )
+    .await;
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn limits_answer_400_to_clients_accepting_graphql_response_json() {
+    let (url, _) = organizations().await;
+    let gateway = limited(&url, |mut config| {
+        config.limits.max_depth = 2;
+        config
+    })
+    .await;
+    let (status, headers, body) = post_with(
+        &gateway,
+        json!({ "query": nested(2) }),
+        &[("accept", "application/graphql-response+json")],
+    )
+    .await;
+    assert_eq!(status, 400, "{body}");
+    assert!(headers["content-type"]
+        .to_str()
+        .unwrap()
+        .starts_with("application/graphql-response+json"));
+    assert_eq!(body["errors"][0]["extensions"]["limit"], "depth");
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn a_document_within_the_limits_is_measured_once() {
+    let (url, _) = organizations().await;
+    let gateway = limited(&url, |config| config).await;
+    for _ in 0..3 {
+        let (_, body) = ask(&gateway, &nested(5)).await;
+        assert!(body.get("errors").is_none(), "{body}");
+    }
+    let metrics = gateway.metrics().snapshot();
+    assert_eq!(
+        (metrics.document_cache_misses, metrics.document_cache_hits),
+        (1, 2)
+    );
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn without_introspection_typename_is_still_answered() {
+    let (url, _) = organizations().await;
+    let gateway = limited(&url, |mut config| {
+        config.introspection = false;
+        config
+    })
+    .await;
+    let (_, body) = ask(
+        &gateway,
+        r#"{ __typename unit(id: "1") { __typename name } }"#,
+    )
+    .await;
+    assert_eq!(
+        body,
+        json!({"data": {"__typename": "Query", "unit": {"__typename": "Unit", "name": "市科协"}}})
+    );
+    let (_, body) = ask(&gateway, r#"{ __type(name: "Unit") { name } }"#).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "INTROSPECTION_DISABLED",
+        "{body}"
+    );
+    gateway.stop().await;
+}
