@@ -3,6 +3,7 @@
 
 use std::path::PathBuf;
 
+use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 use kexie::subgraphs::Subgraph;
@@ -43,6 +44,19 @@ enum Command {
         #[arg(long, default_value = "schema")]
         dir: PathBuf,
         /// Only check that the files are up to date; exit 1 if not.
+        #[arg(long)]
+        check: bool,
+    },
+    /// Write the trusted-documents manifest (SHA-256 → document, for
+    /// GATEWAY_TRUSTED_DOCUMENTS) of every .graphql file in a folder.
+    TrustedDocuments {
+        /// The folder of documents.
+        #[arg(long, default_value = "schema/queries")]
+        queries: PathBuf,
+        /// The manifest to write.
+        #[arg(long, default_value = "schema/trusted-documents.json")]
+        output: PathBuf,
+        /// Only check that the manifest is up to date; exit 1 if not.
         #[arg(long)]
         check: bool,
     },
@@ -110,6 +124,28 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 for path in schema_files::write(&dir)? {
                     eprintln!("wrote {}", path.display());
                 }
+            }
+            Ok(())
+        }
+        Command::TrustedDocuments {
+            queries,
+            output,
+            check,
+        } => {
+            let manifest = kexie_gateway::trusted_documents::manifest_of_folder(&queries)?;
+            if check {
+                let current = std::fs::read_to_string(&output).unwrap_or_default();
+                if current != manifest {
+                    anyhow::bail!(
+                        "{} is out of date; run `cargo run -- trusted-documents`",
+                        output.display()
+                    );
+                }
+                eprintln!("{} is up to date", output.display());
+            } else {
+                std::fs::write(&output, manifest)
+                    .with_context(|| format!("Failed to write {}", output.display()))?;
+                eprintln!("wrote {}", output.display());
             }
             Ok(())
         }

@@ -91,3 +91,58 @@ async fn the_repository_supergraph_introspects_without_federation_types() {
     }
     gateway.stop().await;
 }
+
+/// The repository's canonical queries (`schema/queries/*.graphql`) are its trusted
+/// documents: `schema/trusted-documents.json` must be the manifest of that folder
+/// (`kexie trusted-documents` writes it), and each document must run by its hash on a
+/// gateway serving trusted documents only, within the default limits.
+#[tokio::test]
+async fn the_repository_trusted_documents_are_current_and_within_the_limits() {
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../schema");
+    let queries = root.join("queries");
+    if !queries.is_dir() {
+        return;
+    }
+    let manifest_path = root.join("trusted-documents.json");
+    let manifest = std::fs::read_to_string(&manifest_path).unwrap_or_default();
+    assert_eq!(
+        manifest,
+        kexie_gateway::trusted_documents::manifest_of_folder(&queries).unwrap(),
+        "schema/trusted-documents.json is out of date; run `cargo run -- trusted-documents`"
+    );
+    let mut urls = Vec::new();
+    for name in SUBGRAPHS {
+        urls.push((name, closed_url().await));
+    }
+    let gateway = gateway_with("hub.graphql", &[], |mut config| {
+        config.supergraph = repo_supergraph();
+        config.trusted_documents = Some(manifest_path.clone());
+        config.trusted_documents_only = true;
+        for (name, url) in &urls {
+            config = config.with_subgraph_url(name, url.clone());
+        }
+        config
+    })
+    .await;
+    let documents: serde_json::Map<String, serde_json::Value> =
+        serde_json::from_str(&manifest).unwrap();
+    for hash in documents.keys() {
+        let (status, _, response) = common::post_with(
+            &gateway,
+            json!({"extensions": {"persistedQuery": {"version": 1, "sha256Hash": hash}}}),
+            &[],
+        )
+        .await;
+        assert_eq!(status, 200, "{response}");
+        // Unreachable subgraphs, or variables a test cannot guess: anything but a refusal
+        // of the document itself.
+        for error in response["errors"].as_array().cloned().unwrap_or_default() {
+            let code = error["extensions"]["code"].as_str().unwrap_or_default();
+            assert!(
+                ["SUBGRAPH_REQUEST_FAILED", "BAD_USER_INPUT"].contains(&code),
+                "{hash}: {response}"
+            );
+        }
+    }
+    gateway.stop().await;
+}
