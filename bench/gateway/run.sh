@@ -52,6 +52,7 @@ start_gateway() { # $1: deduplication on|off
   local dedup=false
   [ "$1" = on ] && dedup=true
   RUST_LOG=warn \
+  KEXIE_PRINCIPAL_SECRET=bench-principal-secret-0123456789abcdef \
   SUPERGRAPH_PATH="$here/supergraph.graphql" \
   GATEWAY_LISTEN="127.0.0.1:$gateway_port" \
   GATEWAY_DEDUP_SUBGRAPH_FETCHES=$dedup \
