@@ -407,6 +407,53 @@ mod tests {
     }
 
     #[test]
+    fn security_flags_set_authentication_limits_and_trusted_documents() {
+        let cli = Cli::try_parse_from([
+            "gateway",
+            "--jwt-hs256-secret",
+            "s3cret",
+            "--jwt-audience",
+            "kexie-mianyang",
+            "--jwt-issuer",
+            "",
+            "--max-depth",
+            "7",
+            "--max-cost",
+            "900",
+            "--introspection",
+            "false",
+        ])
+        .unwrap();
+        let config = cli
+            .gateway
+            .security
+            .apply(GatewayConfig::new(
+                "s.graphql",
+                "127.0.0.1:0".parse().unwrap(),
+            ))
+            .unwrap();
+        assert_eq!(
+            config.auth.hs256_secret.map(|secret| secret.0).as_deref(),
+            Some("s3cret")
+        );
+        assert_eq!(config.auth.audience, "kexie-mianyang");
+        assert_eq!(config.auth.issuer, None);
+        assert_eq!(config.limits.max_depth, 7);
+        assert_eq!(config.limits.max_cost, 900);
+        assert_eq!(config.limits.max_aliases, 30);
+        assert!(!config.introspection);
+        // A depth of 0 would refuse everything.
+        assert!(Cli::try_parse_from(["gateway", "--max-depth", "0"]).is_err());
+
+        let only = Cli::try_parse_from(["gateway", "--trusted-documents-only", "true"]).unwrap();
+        let refused = only.gateway.security.apply(GatewayConfig::new(
+            "s.graphql",
+            "127.0.0.1:0".parse().unwrap(),
+        ));
+        assert!(refused.is_err());
+    }
+
+    #[test]
     fn url_overrides_match_subgraph_names_in_any_case() {
         let config = GatewayConfig::new("s.graphql", "127.0.0.1:0".parse().unwrap())
             .with_subgraph_url("talent-v2", "http://t");
