@@ -7,6 +7,7 @@ pub mod config;
 pub mod db;
 pub mod demo;
 pub mod error;
+pub mod figures;
 pub mod history;
 pub mod id;
 pub mod idempotency;

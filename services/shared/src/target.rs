@@ -3,33 +3,54 @@
 //! the actual figure on the `Target` entity.
 
 use async_graphql::Enum;
+use std::collections::HashMap;
+
+use chrono::{Datelike, NaiveDate};
+use uuid::Uuid;
 
 /// What a target counts. The actual figure is always computed from the records of the
-/// subgraph named on each variant, never typed in.
+/// subgraph named on each variant, never typed in. It counts over the target unit's whole
+/// subtree (the unit itself included; merged units hang under the unit they merged into)
+/// for the target's calendar year, in local days (UTC+8); archived records never count.
+/// A figure "at year end" is a stock on 31 December (for the current year: what stands now).
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq, Hash, sqlx::Type)]
 #[sqlx(type_name = "text", rename_all = "SCREAMING_SNAKE_CASE")]
 pub enum TargetMetric {
-    /// 新建企业科协 (organizations: enterprise associations founded in the year)
+    /// 新建企业科协 (organizations): enterprise associations founded in the year (founding
+    /// date, else the day recorded), whatever their status since.
     NewEnterpriseAssociations,
-    /// 示范基层科协 (organizations: units named exemplary in the year)
+    /// 示范基层科协 (organizations): units named exemplary in the year (`exemplaryYear`),
+    /// whatever their status since.
     ExemplaryGrassrootsAssociations,
-    /// 县级科技馆 (popularization: science museums open)
+    /// 县级科技馆 (popularization): science museums open at year end (opened by then and
+    /// not closed by then), owned by a unit below the city association (the city's own
+    /// museum is not a county one).
     CountyScienceMuseums,
-    /// 科技志愿者下基层 (popularization: volunteer services held)
+    /// 科技志愿者下基层 (popularization): activities of kind VOLUNTEER_SERVICE held (status
+    /// HELD) that start in the year.
     VolunteerServices,
-    /// 院士报告会、高端论坛 (popularization: academician reports held)
+    /// 院士报告会、高端论坛 (popularization): activities of kind ACADEMICIAN_REPORT held that
+    /// start in the year.
     AcademicianReports,
-    /// 全国科普日活动 (popularization: Science Day events held)
+    /// 全国科普日活动 (popularization): activities of kind SCIENCE_DAY held that start in the
+    /// year.
     ScienceDayEvents,
-    /// 农村科普活动 (popularization: activities held for farmers)
+    /// 农村科普活动 (popularization): activities of any kind with FARMERS among their
+    /// audiences, held, that start in the year.
     RuralPopularizationEvents,
-    /// 老年人科普讲座 (popularization: lectures held for the elderly)
+    /// 老年人科普讲座 (popularization): activities of kind LECTURE with ELDERLY among their
+    /// audiences, held, that start in the year.
     ElderlyLectures,
-    /// 省级认证专家工作站 (talent: provincially certified workstations)
+    /// 省级认证专家工作站 (talent): workstations certified at provincial level or higher
+    /// (PROVINCIAL, NATIONAL) working at year end (founded by then, not closed by then). The
+    /// day of certification is not recorded, so this is the year-end stock rather than the
+    /// year's new certifications.
     CertifiedWorkstations,
-    /// 调研课题 (advice: research topics)
+    /// 调研课题 (advice): research topics of the year (their `year`) that were approved:
+    /// APPROVED, IN_PROGRESS or CONCLUDED (not PROPOSED or REJECTED).
     ResearchTopics,
-    /// 建议被采纳 (advice: submissions adopted)
+    /// 建议被采纳 (advice): submissions whose workflow reached ADOPTED in the year (the day
+    /// of that step in their history).
     AdoptedSubmissions,
 }
 
@@ -58,5 +79,91 @@ impl TargetMetric {
             CertifiedWorkstations => MeasuredBy::Talent,
             ResearchTopics | AdoptedSubmissions => MeasuredBy::Advice,
         }
+    }
+}
+
+/// A target as the measuring subgraphs see it: whose subtree, which year, what.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TargetKey {
+    pub unit_id: Uuid,
+    pub year: i32,
+    pub metric: TargetMetric,
+}
+
+impl TargetKey {
+    /// The keys as three parallel arrays, for `unnest($1::uuid[], $2::int[], $3::text[])
+    /// with ordinality`: one statement measures a whole batch.
+    pub fn arrays(keys: &[TargetKey]) -> (Vec<Uuid>, Vec<i32>, Vec<TargetMetric>) {
+        (
+            keys.iter().map(|key| key.unit_id).collect(),
+            keys.iter().map(|key| key.year).collect(),
+            keys.iter().map(|key| key.metric).collect(),
+        )
+    }
+
+    /// Pairs `(ordinality, actual)` rows of such a statement (1-based) with their keys.
+    pub fn by_position(keys: &[TargetKey], rows: Vec<(i64, i64)>) -> HashMap<TargetKey, i64> {
+        rows.into_iter()
+            .filter_map(|(position, actual)| {
+                let key = *keys.get(usize::try_from(position - 1).ok()?)?;
+                Some((key, actual))
+            })
+            .collect()
+    }
+}
+
+/// How far a target's actual figure has come: `actual / value`. A target of zero is
+/// attained by definition (1.0), so a ledger entry of "none required" never reads as failing.
+pub fn attainment(actual: i32, value: i32) -> f64 {
+    if value <= 0 {
+        1.0
+    } else {
+        f64::from(actual) / f64::from(value)
+    }
+}
+
+/// Whether a yearly target is on track on `as_of`: a past year when the value was reached,
+/// a year still to come always, and the current year when the actual figure has kept pace
+/// with the share of the year elapsed (day of year over days in the year, `as_of` included).
+pub fn on_track(actual: i32, value: i32, year: i32, as_of: NaiveDate) -> bool {
+    match year.cmp(&as_of.year()) {
+        std::cmp::Ordering::Less => actual >= value,
+        std::cmp::Ordering::Greater => true,
+        std::cmp::Ordering::Equal => {
+            let days_in_year = if as_of.leap_year() { 366.0 } else { 365.0 };
+            let elapsed = f64::from(as_of.ordinal()) / days_in_year;
+            f64::from(actual) >= f64::from(value) * elapsed
+        }
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    #[test]
+    fn attainment_is_actual_over_value_and_a_zero_target_is_met() {
+        assert_eq!(attainment(5, 20), 0.25);
+        assert_eq!(attainment(30, 20), 1.5);
+        assert_eq!(attainment(0, 0), 1.0);
+    }
+
+    #[test]
+    fn on_track_compares_with_the_share_of_the_year_elapsed() {
+        // Past year: the full value.
+        assert!(on_track(10, 10, 2024, day("2025-03-01")));
+        assert!(!on_track(9, 10, 2024, day("2025-03-01")));
+        // Future year: nothing could have been done yet.
+        assert!(on_track(0, 10, 2026, day("2025-03-01")));
+        // Current year: 2025-07-02 is day 183 of 365, so 100 × 183/365 ≈ 50.1 is needed.
+        assert!(!on_track(50, 100, 2025, day("2025-07-02")));
+        assert!(on_track(51, 100, 2025, day("2025-07-02")));
+        // The last day of the year asks for all of it.
+        assert!(!on_track(99, 100, 2025, day("2025-12-31")));
+        assert!(on_track(100, 100, 2025, day("2025-12-31")));
     }
 }

@@ -4,6 +4,7 @@ mod campaigns;
 mod entities;
 mod research_topics;
 mod submissions;
+mod targets;
 
 use std::collections::HashMap;
 
@@ -28,6 +29,7 @@ pub struct Query(
     campaigns::CampaignQuery,
     submissions::SubmissionQuery,
     research_topics::ResearchTopicQuery,
+    targets::TargetQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -28,6 +28,19 @@ pub struct TargetRow {
     pub updated_at: DateTime<Utc>,
     pub updated_by: String,
     pub archived_at: Option<DateTime<Utc>>,
+    /// The actual figures the measuring subgraphs reported for this target when the gateway
+    /// resolves it as an entity (`@requires`); empty when read from the table alone.
+    #[sqlx(skip)]
+    pub reported: ReportedActuals,
+}
+
+/// What the other subgraphs measured for a target: each reports its own metrics and null
+/// for the rest.
+#[derive(Clone, Copy, Debug, Default)]
+pub struct ReportedActuals {
+    pub talent: Option<i32>,
+    pub popularization: Option<i32>,
+    pub advice: Option<i32>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]

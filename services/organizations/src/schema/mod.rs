@@ -1,5 +1,6 @@
 //! The GraphQL schema of the organizations subgraph: thin resolvers over `db`.
 
+mod figures;
 mod leaders;
 mod targets;
 mod terms;
@@ -17,6 +18,7 @@ use uuid::Uuid;
 
 use kexie_shared::history::HistoryLoader;
 use kexie_shared::page::PerUnitLoader;
+use kexie_shared::target::TargetKey;
 use kexie_shared::{ApiError, ApiResult};
 
 use crate::db;
@@ -66,6 +68,14 @@ pub fn build(pool: PgPool, tree_changed: TreeChanged) -> SubgraphSchema {
             HistoryLoader(pool.clone()),
             spawn_in_current_span,
         ))
+        .data(DataLoader::new(
+            TargetLoader(pool.clone()),
+            spawn_in_current_span,
+        ))
+        .data(DataLoader::new(
+            OwnActualLoader(pool.clone()),
+            spawn_in_current_span,
+        ))
         .data(tree_changed)
         .data(pool)
         .finish()
@@ -109,6 +119,43 @@ impl Loader<Uuid> for CurrentTermLoader {
             .map_err(ApiError::from)?;
         Ok(rows.into_iter().map(|row| (row.unit_id, row)).collect())
     }
+}
+
+/// Targets by ID: one query per batch (entity lookups).
+pub struct TargetLoader(PgPool);
+
+impl Loader<Uuid> for TargetLoader {
+    type Value = db::targets::TargetRow;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
+        let rows = db::targets::find(&self.0, ids)
+            .await
+            .map_err(ApiError::from)?;
+        Ok(rows.into_iter().map(|row| (row.target_id, row)).collect())
+    }
+}
+
+/// The actual figures of targets of the metrics organizations measures: one query per batch.
+pub struct OwnActualLoader(PgPool);
+
+impl Loader<TargetKey> for OwnActualLoader {
+    type Value = i64;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[TargetKey]) -> Result<HashMap<TargetKey, i64>, Self::Error> {
+        Ok(db::figures::target_actuals(&self.0, keys)
+            .await
+            .map_err(ApiError::from)?)
+    }
+}
+
+/// Loads a target by ID through the batch loader.
+async fn load_target(ctx: &Context<'_>, id: Uuid) -> ApiResult<Option<db::targets::TargetRow>> {
+    data::<DataLoader<TargetLoader>>(ctx)?
+        .load_one(id)
+        .await
+        .map_err(|err| ApiError::internal(err.message))
 }
 
 /// Loads a unit by ID through the batch loader.

@@ -10,12 +10,18 @@ use kexie_shared::idempotency::{self, Claim};
 use kexie_shared::page::{connection, PageArgs};
 use kexie_shared::{validate, Actor, ApiError, ApiResult};
 
+use async_graphql::dataloader::DataLoader;
+use kexie_shared::figures::{china_today, count};
+use kexie_shared::target::{self, MeasuredBy, TargetKey, TargetMetric};
+
 use super::units::unit_of;
-use super::{pool, require_unit};
+use super::{data, load_target, pool, require_unit, OwnActualLoader};
 use crate::db;
-use crate::db::targets::{TargetFields, TargetFilter, TargetRow};
+use crate::db::targets::{ReportedActuals, TargetFields, TargetFilter, TargetRow};
 use crate::db::units::UnitRow;
-use kexie_shared::target::TargetMetric;
+
+/// The fields of the measuring subgraphs that `actual` needs.
+const MEASURED: &str = "talentActual popularizationActual adviceActual";
 
 #[Object(name = "Target")]
 impl TargetRow {
@@ -24,6 +30,10 @@ impl TargetRow {
     }
     async fn unit(&self, ctx: &Context<'_>) -> ApiResult<UnitRow> {
         unit_of(ctx, self.unit_id).await
+    }
+    /// The unit the target is for (the subgraphs that measure it count over its subtree).
+    async fn unit_id(&self) -> ID {
+        ID(self.unit_id.to_string())
     }
     async fn year(&self) -> i32 {
         self.year
@@ -63,6 +73,84 @@ impl TargetRow {
     async fn archived_at(&self) -> Option<DateTime<Utc>> {
         self.archived_at
     }
+
+    /// Measured by the talent subgraph.
+    #[graphql(external)]
+    async fn talent_actual(&self) -> Option<i32> {
+        self.reported.talent
+    }
+    /// Measured by the popularization subgraph.
+    #[graphql(external)]
+    async fn popularization_actual(&self) -> Option<i32> {
+        self.reported.popularization
+    }
+    /// Measured by the advice subgraph.
+    #[graphql(external)]
+    async fn advice_actual(&self) -> Option<i32> {
+        self.reported.advice
+    }
+
+    /// The actual figure, computed from the records of the subgraph that measures the
+    /// metric over the unit's subtree for the target's year (see `TargetMetric`); never typed in.
+    #[graphql(requires = "talentActual popularizationActual adviceActual")]
+    async fn actual(&self, ctx: &Context<'_>) -> ApiResult<i32> {
+        actual(ctx, self).await
+    }
+
+    /// `actual / targetValue`: 1.0 means reached; a target value of zero counts as reached.
+    #[graphql(requires = "talentActual popularizationActual adviceActual")]
+    async fn attainment(&self, ctx: &Context<'_>) -> ApiResult<f64> {
+        Ok(target::attainment(
+            actual(ctx, self).await?,
+            self.target_value,
+        ))
+    }
+
+    /// Whether the target is on track on `asOf` (default: today, UTC+8): a past year when
+    /// `actual` reached the value, a year to come always, the current year when `actual` is
+    /// at least the value times the share of the year elapsed on `asOf`.
+    #[graphql(requires = "talentActual popularizationActual adviceActual")]
+    async fn on_track(&self, ctx: &Context<'_>, as_of: Option<NaiveDate>) -> ApiResult<bool> {
+        let as_of = as_of.unwrap_or_else(china_today);
+        Ok(target::on_track(
+            actual(ctx, self).await?,
+            self.target_value,
+            self.year,
+            as_of,
+        ))
+    }
+}
+
+/// A target's actual figure: counted here for the metrics organizations measures, taken
+/// from what the measuring subgraph reported (through the gateway) for the others.
+async fn actual(ctx: &Context<'_>, target: &TargetRow) -> ApiResult<i32> {
+    let (reported, field) = match target.metric.measured_by() {
+        MeasuredBy::Organizations => {
+            let key = TargetKey {
+                unit_id: target.unit_id,
+                year: target.year,
+                metric: target.metric,
+            };
+            let actual = data::<DataLoader<OwnActualLoader>>(ctx)?
+                .load_one(key)
+                .await
+                .map_err(|err| ApiError::internal(err.message))?
+                .unwrap_or(0);
+            return Ok(count(actual));
+        }
+        MeasuredBy::Talent => (target.reported.talent, "talentActual"),
+        MeasuredBy::Popularization => (target.reported.popularization, "popularizationActual"),
+        MeasuredBy::Advice => (target.reported.advice, "adviceActual"),
+    };
+    reported.ok_or_else(|| {
+        ApiError::validation(
+            "actual",
+            format!(
+                "this metric is measured by another subgraph: ask through the gateway, which \
+                 supplies {field} (one of {MEASURED})"
+            ),
+        )
+    })
 }
 
 #[derive(InputObject, Default)]
@@ -80,9 +168,28 @@ pub struct TargetQuery;
 #[Object]
 impl TargetQuery {
     async fn target(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<TargetRow>> {
-        Ok(db::targets::find(pool(ctx)?, &[parse_id("id", &id)?])
-            .await?
-            .pop())
+        load_target(ctx, parse_id("id", &id)?).await
+    }
+
+    /// The target entity, with the actual figures the measuring subgraphs report for it.
+    #[graphql(entity)]
+    async fn find_target_by_id(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(key)] id: ID,
+        talent_actual: Option<i32>,
+        popularization_actual: Option<i32>,
+        advice_actual: Option<i32>,
+    ) -> ApiResult<Option<TargetRow>> {
+        let target = load_target(ctx, parse_id("id", &id)?).await?;
+        Ok(target.map(|target| TargetRow {
+            reported: ReportedActuals {
+                talent: talent_actual,
+                popularization: popularization_actual,
+                advice: advice_actual,
+            },
+            ..target
+        }))
     }
 
     /// Targets, newest first.

@@ -14,6 +14,9 @@ use kexie_shared::idempotency::{self, Claim};
 use kexie_shared::page::{connection, PageArgs, PerUnitKey, PerUnitLoader, PerUnitQuery};
 use kexie_shared::{validate, Actor, ApiError, ApiResult};
 
+use kexie_shared::rollup::PeriodInput;
+
+use super::figures::{self, ChildOrganizationFigures, OrganizationFigure, OrganizationFigures};
 use super::{data, load_unit, pool, require_unit, CurrentTermLoader, TreeChanged};
 use crate::db;
 use crate::db::leaders::LeadershipRoleRow;
@@ -155,6 +158,27 @@ impl UnitRow {
     /// Creation, merger and dissolution, with who, when and why.
     async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<StatusChange>> {
         history::of(ctx, self.unit_id).await
+    }
+
+    /// Organization figures of the unit's whole subtree (the unit included) for `period`.
+    async fn organization_figures(
+        &self,
+        ctx: &Context<'_>,
+        period: PeriodInput,
+    ) -> ApiResult<OrganizationFigures> {
+        figures::of_unit(ctx, self, period).await
+    }
+
+    /// The organization figures of each active direct child's subtree, ranked by `orderBy`
+    /// (largest first unless `descending` is false); ties share a rank and are listed by name.
+    async fn organization_figures_by_child(
+        &self,
+        ctx: &Context<'_>,
+        period: PeriodInput,
+        order_by: OrganizationFigure,
+        #[graphql(default = true)] descending: bool,
+    ) -> ApiResult<Vec<ChildOrganizationFigures>> {
+        figures::by_child(ctx, self, period, order_by, descending).await
     }
 }
 

@@ -1,6 +1,7 @@
 //! The GraphQL schema of the popularization subgraph: thin resolvers over `db`.
 
 mod activities;
+mod targets;
 mod units;
 mod venues;
 
@@ -26,6 +27,7 @@ pub struct Query(
     units::UnitQuery,
     venues::VenueQuery,
     activities::ActivityQuery,
+    targets::TargetQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -1,5 +1,6 @@
 //! SQL of the talent subgraph, one function per statement.
 
+pub mod figures;
 pub mod honors;
 pub mod nominations;
 pub mod workers;

@@ -1,7 +1,9 @@
 //! The GraphQL schema of the talent subgraph: thin resolvers over `db`.
 
+mod figures;
 mod honors;
 mod nominations;
+mod targets;
 mod units;
 mod workers;
 mod workstations;
@@ -30,6 +32,7 @@ pub struct Query(
     honors::HonorQuery,
     nominations::NominationQuery,
     workstations::WorkstationQuery,
+    targets::TargetQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -9,6 +9,9 @@ use kexie_shared::id::parse_id;
 use kexie_shared::page::{connection, PageArgs, PerUnitKey};
 use kexie_shared::ApiResult;
 
+use kexie_shared::rollup::PeriodInput;
+
+use super::figures::{self, ChildTalentFigures, TalentFigure, TalentFigures};
 use super::honors::{HonorFilterInput, HonorsOfUnit};
 use super::load_page;
 use super::nominations::{NominationFilterInput, NominationsOfUnit};
@@ -121,6 +124,27 @@ impl Unit {
         };
         let rows = load_page::<WorkstationsOfUnit>(ctx, key).await?;
         Ok(connection(rows, &page, |row| row.workstation_id))
+    }
+
+    /// Talent figures of the unit's whole subtree (the unit included) for `period`.
+    async fn talent_figures(
+        &self,
+        ctx: &Context<'_>,
+        period: PeriodInput,
+    ) -> ApiResult<TalentFigures> {
+        figures::of_unit(ctx, self.id, period).await
+    }
+
+    /// The talent figures of each active direct child's subtree, ranked by `orderBy`
+    /// (largest first unless `descending` is false); ties share a rank and are listed by name.
+    async fn talent_figures_by_child(
+        &self,
+        ctx: &Context<'_>,
+        period: PeriodInput,
+        order_by: TalentFigure,
+        #[graphql(default = true)] descending: bool,
+    ) -> ApiResult<Vec<ChildTalentFigures>> {
+        figures::by_child(ctx, self.id, period, order_by, descending).await
     }
 }
 

@@ -1,0 +1,114 @@
+//! `Target` (owned by organizations) as this subgraph extends it: the actual figure of the
+//! metrics popularization measures, counted from its own records over the target unit's subtree.
+
+use std::collections::HashMap;
+use std::sync::{Arc, OnceLock};
+
+use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::{Context, Object, ID};
+use sqlx::PgPool;
+
+use kexie_shared::figures::count;
+use kexie_shared::id::parse_id;
+use kexie_shared::target::{MeasuredBy, TargetKey, TargetMetric};
+use kexie_shared::telemetry::spawn_in_current_span;
+use kexie_shared::unit_tree::catch_up;
+use kexie_shared::{ApiError, ApiResult};
+
+use super::pool;
+use crate::db;
+
+/// A target of the work ledger (工作台账), with what organizations tells about it.
+pub struct Target {
+    id: ID,
+    key: TargetKey,
+    actuals: Arc<DataLoader<ActualLoader>>,
+}
+
+#[Object]
+impl Target {
+    async fn id(&self) -> &ID {
+        &self.id
+    }
+    #[graphql(external)]
+    async fn unit_id(&self) -> ID {
+        ID(self.key.unit_id.to_string())
+    }
+    #[graphql(external)]
+    async fn year(&self) -> i32 {
+        self.key.year
+    }
+    #[graphql(external)]
+    async fn metric(&self) -> TargetMetric {
+        self.key.metric
+    }
+
+    /// The actual figure of a metric popularization measures (see `TargetMetric`) over the target
+    /// unit's subtree in the target's year; null for the metrics other subgraphs measure.
+    #[graphql(requires = "unitId year metric")]
+    async fn popularization_actual(&self, ctx: &Context<'_>) -> ApiResult<Option<i32>> {
+        if self.key.metric.measured_by() != MeasuredBy::Popularization {
+            return Ok(None);
+        }
+        catch_up(ctx).await;
+        let actual = self
+            .actuals
+            .load_one(self.key)
+            .await
+            .map_err(|err| ApiError::internal(err.message))?
+            .ok_or_else(|| ApiError::not_found("Unit", self.key.unit_id))?;
+        Ok(Some(count(actual)))
+    }
+}
+
+/// The target entity resolver. It keeps the batch loader of actual figures itself (made on
+/// first use from the schema's pool), so that one `_entities` call counts all its targets
+/// in one statement and the schema needs nothing else to serve targets.
+#[derive(Default)]
+pub struct TargetQuery {
+    actuals: OnceLock<Arc<DataLoader<ActualLoader>>>,
+}
+
+#[Object]
+impl TargetQuery {
+    #[graphql(entity)]
+    async fn find_target_by_id(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(key)] id: ID,
+        unit_id: ID,
+        year: i32,
+        metric: TargetMetric,
+    ) -> ApiResult<Target> {
+        let pool = pool(ctx)?;
+        let actuals = self.actuals.get_or_init(|| {
+            Arc::new(DataLoader::new(
+                ActualLoader(pool.clone()),
+                spawn_in_current_span,
+            ))
+        });
+        Ok(Target {
+            id,
+            key: TargetKey {
+                unit_id: parse_id("unitId", &unit_id)?,
+                year,
+                metric,
+            },
+            actuals: actuals.clone(),
+        })
+    }
+}
+
+/// Actual figures by target: one statement per batch.
+pub struct ActualLoader(PgPool);
+
+impl Loader<TargetKey> for ActualLoader {
+    type Value = i64;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[TargetKey]) -> Result<HashMap<TargetKey, i64>, Self::Error> {
+        Ok(db::targets::target_actuals(&self.0, keys)
+            .await
+            .map_err(ApiError::from)?)
+    }
+}

@@ -1,0 +1,230 @@
+//! Targets (工作台账) through the gateway: each target's actual figure comes from the
+//! subgraph whose records it counts, and organizations turns it into attainment and
+//! whether the target is on track — one query, four subgraphs.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use kexie::serve::start_gateway;
+use kexie::subgraphs::Subgraph;
+use kexie_shared::config::SubgraphConfig;
+use kexie_shared::server::ServerHandle;
+use kexie_shared::testing::{redis_url, GraphqlClient, TestDb};
+use kexie_shared::unit_tree;
+
+async fn start_subgraphs(db: &TestDb) -> Vec<(Subgraph, ServerHandle)> {
+    let mut servers = Vec::new();
+    for subgraph in Subgraph::ALL {
+        let config = SubgraphConfig {
+            database_url: db.url.clone(),
+            redis_url: redis_url(),
+            redis_namespace: db.redis_namespace(),
+            listen: "127.0.0.1:0".parse().unwrap(),
+        };
+        servers.push((subgraph, subgraph.build(&config).await.unwrap().spawn()));
+    }
+    servers
+}
+
+async fn replicas_reach(db: &TestDb, seq: i64) {
+    for subgraph in &Subgraph::ALL[1..] {
+        let pool = subgraph.connect(&db.url).await.unwrap();
+        assert!(
+            unit_tree::wait_for_seq(&pool, seq, Duration::from_secs(5)).await,
+            "{subgraph} lags"
+        );
+    }
+}
+
+async fn create(hub: &GraphqlClient, mutation: &str, input_type: &str, input: Value) -> Value {
+    let query =
+        format!("mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ id version }} }}");
+    hub.data(&query, json!({ "input": input })).await[mutation].clone()
+}
+
+/// A city, a district with a township (exemplary in 2026) and an enterprise association
+/// founded in 2026, and in the other subgraphs: two workstations (one provincially
+/// certified), a Science Day event held and another still planned, and an approved research
+/// topic. Returns the IDs of the city and the district.
+async fn a_year_of_work(db: &TestDb, hub: &GraphqlClient) -> (Value, Value) {
+    let city = create(
+        hub,
+        "createUnit",
+        "UnitInput",
+        json!({ "kind": "CITY", "name": "绵阳市科协", "divisionCode": "510700" }),
+    )
+    .await["id"]
+        .clone();
+    let district = create(
+        hub,
+        "createUnit",
+        "UnitInput",
+        json!({ "kind": "DISTRICT", "name": "涪城区科协", "divisionCode": "510703", "parentId": city }),
+    )
+    .await["id"]
+        .clone();
+    let township = create(
+        hub,
+        "createUnit",
+        "UnitInput",
+        json!({ "kind": "TOWNSHIP", "name": "青义镇科协", "divisionCode": "510703101", "parentId": district,
+                "exemplaryYear": 2026 }),
+    )
+    .await["id"]
+        .clone();
+    let enterprise = create(
+        hub,
+        "createUnit",
+        "UnitInput",
+        json!({ "kind": "ENTERPRISE", "name": "绵阳金松电子科技有限公司科协", "parentId": district,
+                "foundedOn": "2026-03-01" }),
+    )
+    .await["id"]
+        .clone();
+    replicas_reach(db, 4).await;
+
+    for (name, certification) in [
+        ("金松电子院士（专家）工作站", "PROVINCIAL"),
+        ("金松电子科技专家企业工作站", "CITY"),
+    ] {
+        create(
+            hub,
+            "createWorkstation",
+            "CreateWorkstationInput",
+            json!({ "kind": "ACADEMICIAN_EXPERT", "name": name, "hostUnitId": enterprise,
+                    "certification": certification, "foundedOn": "2026-02-01" }),
+        )
+        .await;
+    }
+    let held = create(
+        hub,
+        "createActivity",
+        "CreateActivityInput",
+        json!({ "organizerId": township, "title": "青义镇全国科普日活动", "kind": "SCIENCE_DAY",
+                "startsOn": "2026-09-20", "audiences": ["YOUTH", "FARMERS"] }),
+    )
+    .await;
+    hub.data(
+        "mutation($id: ID!) { transitionActivity(id: $id, expectedVersion: 1, to: HELD, participants: 300) { status } }",
+        json!({ "id": held["id"] }),
+    )
+    .await;
+    create(
+        hub,
+        "createActivity",
+        "CreateActivityInput",
+        json!({ "organizerId": township, "title": "青义镇科普日补充活动", "kind": "SCIENCE_DAY",
+                "startsOn": "2026-09-21", "audiences": ["GENERAL_PUBLIC"] }),
+    )
+    .await;
+    let topic = create(
+        hub,
+        "createResearchTopic",
+        "CreateResearchTopicInput",
+        json!({ "leadUnitId": district, "year": 2026, "title": "涪城区科技馆建设运营模式研究" }),
+    )
+    .await;
+    hub.data(
+        "mutation($id: ID!) { transitionResearchTopic(id: $id, expectedVersion: 1, to: APPROVED) { status } }",
+        json!({ "id": topic["id"] }),
+    )
+    .await;
+    (city, district)
+}
+
+async fn set_target(hub: &GraphqlClient, unit: &Value, metric: &str, value: i32) {
+    create(
+        hub,
+        "createTarget",
+        "TargetInput",
+        json!({ "unitId": unit, "year": 2026, "metric": metric, "targetValue": value,
+                "responsiblePerson": "李明", "deadline": "2026-12-31" }),
+    )
+    .await;
+}
+
+/// The unit's 2026 targets, by metric.
+async fn targets(hub: &GraphqlClient, unit: &Value, as_of: &str) -> Vec<Value> {
+    let data = hub
+        .data(
+            "query($unit: ID!, $asOf: NaiveDate) { unit(id: $unit) { targets(year: 2026) {
+                 metric targetValue actual attainment onTrack(asOf: $asOf) } } }",
+            json!({ "unit": unit, "asOf": as_of }),
+        )
+        .await;
+    let mut targets = data["unit"]["targets"].as_array().unwrap().clone();
+    targets.sort_by_key(|target| target["metric"].as_str().unwrap().to_string());
+    targets
+}
+
+#[tokio::test]
+async fn a_units_targets_show_actuals_from_every_subgraph_with_attainment_and_whether_on_track() {
+    let db = TestDb::new().await;
+    let servers = start_subgraphs(&db).await;
+    let gateway = start_gateway("127.0.0.1:0".parse().unwrap(), &servers)
+        .await
+        .unwrap();
+    let hub = GraphqlClient::new(gateway.graphql_url());
+    let (city, district) = a_year_of_work(&db, &hub).await;
+    for (metric, value) in [
+        ("NEW_ENTERPRISE_ASSOCIATIONS", 2),
+        ("EXEMPLARY_GRASSROOTS_ASSOCIATIONS", 1),
+        ("CERTIFIED_WORKSTATIONS", 1),
+        ("SCIENCE_DAY_EVENTS", 4),
+        ("RESEARCH_TOPICS", 1),
+        ("ADOPTED_SUBMISSIONS", 2),
+    ] {
+        set_target(&hub, &district, metric, value).await;
+    }
+    set_target(&hub, &city, "SCIENCE_DAY_EVENTS", 1).await;
+
+    let target = |metric: &str, value: i32, actual: i32, attainment: f64, on_track: bool| {
+        json!({ "metric": metric, "targetValue": value, "actual": actual,
+                "attainment": attainment, "onTrack": on_track })
+    };
+    // At the end of the year a target is on track only when reached.
+    assert_eq!(
+        targets(&hub, &district, "2026-12-31").await,
+        vec![
+            target("ADOPTED_SUBMISSIONS", 2, 0, 0.0, false),
+            target("CERTIFIED_WORKSTATIONS", 1, 1, 1.0, true),
+            target("EXEMPLARY_GRASSROOTS_ASSOCIATIONS", 1, 1, 1.0, true),
+            target("NEW_ENTERPRISE_ASSOCIATIONS", 2, 1, 0.5, false),
+            target("RESEARCH_TOPICS", 1, 1, 1.0, true),
+            target("SCIENCE_DAY_EVENTS", 4, 1, 0.25, false),
+        ]
+    );
+    // In early July half the year has passed: half the value keeps a target on track.
+    let on_track: Vec<(String, bool)> = targets(&hub, &district, "2026-07-02")
+        .await
+        .iter()
+        .map(|target| {
+            (
+                target["metric"].as_str().unwrap().to_string(),
+                target["onTrack"].as_bool().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(
+        on_track,
+        vec![
+            ("ADOPTED_SUBMISSIONS".to_string(), false),
+            ("CERTIFIED_WORKSTATIONS".to_string(), true),
+            ("EXEMPLARY_GRASSROOTS_ASSOCIATIONS".to_string(), true),
+            ("NEW_ENTERPRISE_ASSOCIATIONS".to_string(), false),
+            ("RESEARCH_TOPICS".to_string(), true),
+            ("SCIENCE_DAY_EVENTS".to_string(), false),
+        ]
+    );
+    // The city's target counts the township's event two levels down.
+    assert_eq!(
+        targets(&hub, &city, "2026-12-31").await,
+        vec![target("SCIENCE_DAY_EVENTS", 1, 1, 1.0, true)]
+    );
+
+    gateway.stop().await;
+    for (_, server) in servers {
+        server.stop().await;
+    }
+}
