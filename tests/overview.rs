@@ -1,0 +1,212 @@
+//! The city-wide overview through the gateway with its Redis response cache: repeated reads
+//! come from Redis, yet the read right after an acknowledged write shows it — a record
+//! created, a unit added, a unit moved — and with Redis unreachable the answers are the
+//! same, without errors.
+
+use std::time::Duration;
+
+use serde_json::{json, Value};
+
+use kexie::serve::gateway_config;
+use kexie::subgraphs::Subgraph;
+use kexie_gateway::GatewayHandle;
+use kexie_shared::config::SubgraphConfig;
+use kexie_shared::server::ServerHandle;
+use kexie_shared::testing::{redis_url, GraphqlClient, TestDb};
+use kexie_shared::unit_tree;
+
+const OVERVIEW: &str = include_str!("../schema/queries/city_overview.graphql");
+
+async fn start_subgraphs(db: &TestDb, redis: &str) -> Vec<(Subgraph, ServerHandle)> {
+    let mut servers = Vec::new();
+    for subgraph in Subgraph::ALL {
+        let config = SubgraphConfig {
+            database_url: db.url.clone(),
+            redis_url: redis.to_string(),
+            redis_namespace: db.redis_namespace(),
+            listen: "127.0.0.1:0".parse().unwrap(),
+        };
+        servers.push((subgraph, subgraph.build(&config).await.unwrap().spawn()));
+    }
+    servers
+}
+
+async fn cached_gateway(
+    db: &TestDb,
+    servers: &[(Subgraph, ServerHandle)],
+    redis: &str,
+) -> GatewayHandle {
+    let config = gateway_config("127.0.0.1:0".parse().unwrap(), servers)
+        .unwrap()
+        .with_response_cache(redis, &db.redis_namespace());
+    kexie_gateway::build(config).await.unwrap().spawn()
+}
+
+async fn replicas_reach(db: &TestDb, seq: i64) {
+    for subgraph in &Subgraph::ALL[1..] {
+        let pool = subgraph.connect(&db.url).await.unwrap();
+        assert!(
+            unit_tree::wait_for_seq(&pool, seq, Duration::from_secs(5)).await,
+            "{subgraph} lags"
+        );
+    }
+}
+
+async fn overview(hub: &GraphqlClient) -> Value {
+    hub.data(
+        OVERVIEW,
+        json!({ "period": { "year": 2026 }, "year": 2026 }),
+    )
+    .await
+}
+
+/// The row of the district named `name`.
+fn district<'a>(overview: &'a Value, name: &str) -> &'a Value {
+    overview["city"]["districts"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| &edge["node"])
+        .find(|node| node["name"] == name)
+        .unwrap_or_else(|| panic!("no district {name} in {overview}"))
+}
+
+async fn create_unit(hub: &GraphqlClient, input: Value) -> Value {
+    hub.data(
+        "mutation($input: UnitInput!) { createUnit(input: $input) { id version } }",
+        json!({ "input": input }),
+    )
+    .await["createUnit"]
+        .clone()
+}
+
+async fn create_worker(hub: &GraphqlClient, name: &str, home: &Value) {
+    hub.data(
+        "mutation($input: CreateWorkerInput!) { createWorker(input: $input) { id } }",
+        json!({ "input": { "name": name, "gender": "FEMALE", "homeUnitId": home, "isVolunteer": true,
+                           "isRuralExpert": false, "isYoungTalent": false, "isAcademician": false } }),
+    )
+    .await;
+}
+
+#[tokio::test]
+async fn the_read_after_an_acknowledged_write_shows_it_though_reads_come_from_redis() {
+    let db = TestDb::new().await;
+    let servers = start_subgraphs(&db, &redis_url()).await;
+    let gateway = cached_gateway(&db, &servers, &redis_url()).await;
+    let hub = GraphqlClient::new(gateway.graphql_url());
+
+    let city = create_unit(
+        &hub,
+        json!({ "kind": "CITY", "name": "绵阳市科协", "divisionCode": "510700" }),
+    )
+    .await["id"]
+        .clone();
+    let fucheng = create_unit(
+        &hub,
+        json!({ "kind": "DISTRICT", "name": "涪城区科协", "divisionCode": "510703", "parentId": city }),
+    )
+    .await["id"]
+        .clone();
+    let youxian = create_unit(
+        &hub,
+        json!({ "kind": "DISTRICT", "name": "游仙区科协", "divisionCode": "510704", "parentId": city }),
+    )
+    .await["id"]
+        .clone();
+    replicas_reach(&db, 3).await;
+
+    // Repeated reads come from Redis.
+    let first = overview(&hub).await;
+    tokio::time::sleep(Duration::from_millis(200)).await;
+    let hits_before = gateway.metrics().snapshot().response_cache_hits;
+    assert_eq!(overview(&hub).await, first);
+    assert_eq!(
+        gateway.metrics().snapshot().response_cache_hits,
+        hits_before + 1,
+        "the second read was not served from Redis"
+    );
+    assert_eq!(
+        district(&first, "涪城区科协")["talentFigures"]["workers"],
+        0
+    );
+    assert_eq!(
+        district(&first, "涪城区科协")["organizationFigures"]["units"],
+        1
+    );
+
+    // talent: a worker registered in 涪城区.
+    create_worker(&hub, "李秀英", &fucheng).await;
+    let after_worker = overview(&hub).await;
+    assert_eq!(
+        district(&after_worker, "涪城区科协")["talentFigures"]["workers"],
+        1
+    );
+    assert_eq!(after_worker["city"]["talentFigures"]["workers"], 1);
+    assert_eq!(after_worker["city"]["talentFigures"]["volunteers"], 1);
+
+    // organizations: a township added under 涪城区, with a worker of its own.
+    let township = create_unit(
+        &hub,
+        json!({ "kind": "TOWNSHIP", "name": "青义镇科协", "divisionCode": "510703101", "parentId": fucheng }),
+    )
+    .await;
+    let after_township = overview(&hub).await;
+    assert_eq!(
+        district(&after_township, "涪城区科协")["organizationFigures"]["units"],
+        2
+    );
+    create_worker(&hub, "张国强", &township["id"]).await;
+    let before_move = overview(&hub).await;
+    assert_eq!(
+        district(&before_move, "涪城区科协")["talentFigures"]["workers"],
+        2
+    );
+    assert_eq!(
+        district(&before_move, "游仙区科协")["talentFigures"]["workers"],
+        0
+    );
+
+    // A unit moved: the township and its worker now count under 游仙区, in every subgraph.
+    hub.data(
+        "mutation($id: ID!, $version: Int!, $parent: ID!) {
+           moveUnit(id: $id, expectedVersion: $version, newParentId: $parent, divisionCode: \"510704101\") { id }
+         }",
+        json!({ "id": township["id"], "version": township["version"], "parent": youxian }),
+    )
+    .await;
+    let after_move = overview(&hub).await;
+    assert_eq!(
+        district(&after_move, "涪城区科协")["talentFigures"]["workers"],
+        1
+    );
+    assert_eq!(
+        district(&after_move, "游仙区科协")["talentFigures"]["workers"],
+        1
+    );
+    assert_eq!(
+        district(&after_move, "游仙区科协")["organizationFigures"]["units"],
+        2
+    );
+
+    // With Redis unreachable, a gateway over subgraphs that cannot reach it either answers
+    // the same.
+    let closed = {
+        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
+        format!(
+            "redis://127.0.0.1:{}",
+            listener.local_addr().unwrap().port()
+        )
+    };
+    let cut_off_servers = start_subgraphs(&db, &closed).await;
+    let cut_off = cached_gateway(&db, &cut_off_servers, &closed).await;
+    let cut_off_hub = GraphqlClient::new(cut_off.graphql_url());
+    assert_eq!(overview(&cut_off_hub).await, after_move);
+    assert!(cut_off.metrics().snapshot().response_cache_failures > 0);
+
+    cut_off.stop().await;
+    gateway.stop().await;
+    for (_, server) in servers.into_iter().chain(cut_off_servers) {
+        server.stop().await;
+    }
+}
