@@ -6,6 +6,7 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use kexie::seed::{self, SeedArgs};
 use kexie::serve::start_gateway;
 use kexie::subgraphs::Subgraph;
 use kexie_shared::config::SubgraphConfig;
@@ -222,6 +223,136 @@ async fn a_units_targets_show_actuals_from_every_subgraph_with_attainment_and_wh
         targets(&hub, &city, "2026-12-31").await,
         vec![target("SCIENCE_DAY_EVENTS", 1, 1, 1.0, true)]
     );
+
+    gateway.stop().await;
+    for (_, server) in servers {
+        server.stop().await;
+    }
+}
+
+const CITY_OVERVIEW: &str = include_str!("../schema/queries/city_overview.graphql");
+
+#[tokio::test]
+async fn the_city_overview_is_one_query_through_the_gateway_and_adds_up() {
+    let db = TestDb::new().await;
+    let args = SeedArgs {
+        scale: 1,
+        seed: 3,
+        reset: false,
+        if_empty: false,
+    };
+    seed::run(&args, &db.url, &redis_url(), &db.redis_namespace())
+        .await
+        .unwrap();
+    let servers = start_subgraphs(&db).await;
+    let organizations = Subgraph::Organizations.connect(&db.url).await.unwrap();
+    let seq: i64 = sqlx::query_scalar("select max(seq) from unit_event")
+        .fetch_one(&organizations)
+        .await
+        .unwrap();
+    replicas_reach(&db, seq).await;
+    let gateway = start_gateway("127.0.0.1:0".parse().unwrap(), &servers)
+        .await
+        .unwrap();
+    let hub = GraphqlClient::new(gateway.graphql_url());
+
+    let period = json!({ "year": 2025 });
+    let overview = hub
+        .data(CITY_OVERVIEW, json!({ "period": period, "year": 2025 }))
+        .await;
+    let city = &overview["city"];
+    let districts: Vec<&Value> = city["districts"]["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| &edge["node"])
+        .collect();
+    assert_eq!(districts.len(), 8);
+    assert_eq!(city["targets"].as_array().unwrap().len(), 11);
+    for district in &districts {
+        let targets = district["targets"].as_array().unwrap();
+        assert_eq!(targets.len(), 11, "{}", district["name"]);
+        for target in targets {
+            let (actual, value) = (
+                target["actual"].as_f64().unwrap(),
+                target["targetValue"].as_f64().unwrap(),
+            );
+            let attainment = target["attainment"].as_f64().unwrap();
+            assert!((attainment - actual / value).abs() < 1e-9, "{target}");
+        }
+    }
+    // Districts' subtrees lie inside the city's: no figure of theirs adds up to more.
+    for (figures, field) in [
+        ("organizationFigures", "units"),
+        ("organizationFigures", "termsOverdue"),
+        ("talentFigures", "workers"),
+        ("talentFigures", "honors"),
+        ("talentFigures", "workstations"),
+    ] {
+        let of_districts: i64 = districts
+            .iter()
+            .map(|district| district[figures][field].as_i64().unwrap())
+            .sum();
+        let of_city = city[figures][field].as_i64().unwrap();
+        assert!(
+            of_districts > 0 && of_districts <= of_city,
+            "{figures}.{field}"
+        );
+    }
+    for target in city["targets"].as_array().unwrap() {
+        let of_districts: i64 = districts
+            .iter()
+            .flat_map(|district| district["targets"].as_array().unwrap())
+            .filter(|district_target| district_target["metric"] == target["metric"])
+            .map(|district_target| district_target["actual"].as_i64().unwrap())
+            .sum();
+        assert!(
+            of_districts <= target["actual"].as_i64().unwrap(),
+            "{}",
+            target["metric"]
+        );
+    }
+
+    // Each district's row holds the figures the city's ranking of its children shows.
+    let ranking = hub
+        .data(
+            "query($period: PeriodInput!) { city {
+                 organizationFiguresByChild(period: $period, orderBy: UNITS) { unit { id } figures { units termsOverdue } }
+                 talentFiguresByChild(period: $period, orderBy: WORKERS) { unit { id kind } figures { workers honors } } } }",
+            json!({ "period": period }),
+        )
+        .await;
+    for district in &districts {
+        let organizations = ranking["city"]["organizationFiguresByChild"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|row| row["unit"]["id"] == district["id"])
+            .unwrap();
+        assert_eq!(
+            organizations["figures"]["units"],
+            district["organizationFigures"]["units"]
+        );
+        assert_eq!(
+            organizations["figures"]["termsOverdue"],
+            district["organizationFigures"]["termsOverdue"]
+        );
+        let talent = ranking["city"]["talentFiguresByChild"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|row| row["unit"]["id"] == district["id"])
+            .unwrap();
+        assert_eq!(talent["unit"]["kind"], "DISTRICT");
+        assert_eq!(
+            talent["figures"]["workers"],
+            district["talentFigures"]["workers"]
+        );
+        assert_eq!(
+            talent["figures"]["honors"],
+            district["talentFigures"]["honors"]
+        );
+    }
 
     gateway.stop().await;
     for (_, server) in servers {
