@@ -193,6 +193,19 @@ impl RequestKey<'_> {
             part(name.as_str().as_bytes());
             part(value.as_bytes());
         }
+        // Who asks, as authenticated (the token itself changes with every signing).
+        if let Some(principal) = &self.headers.1 {
+            let identity = &principal.identity;
+            part(identity.subject.as_bytes());
+            part(
+                identity
+                    .unit
+                    .map(|unit| unit.to_string())
+                    .unwrap_or_default()
+                    .as_bytes(),
+            );
+            part(format!("{:?}", identity.role).as_bytes());
+        }
         part(&china_standard_day().to_le_bytes());
         hash.finalize()
             .iter()
