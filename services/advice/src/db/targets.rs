@@ -7,32 +7,54 @@ use sqlx::PgPool;
 use kexie_shared::target::TargetKey;
 
 /// The actual figures of advice-measured targets, in one statement for the whole batch;
-/// what each metric counts is documented on `TargetMetric`. Targets whose unit the
-/// replicated tree does not know are left out.
+/// what each metric counts is documented on `TargetMetric`. Records are counted once per
+/// unit and year and then summed over each target's subtree (materialized steps: the
+/// planner cannot know how many keys `unnest` yields). Targets whose unit the replicated
+/// tree does not know are left out.
 pub async fn target_actuals(
     pool: &PgPool,
     keys: &[TargetKey],
 ) -> sqlx::Result<HashMap<TargetKey, i64>> {
     let (unit_ids, years, metrics) = TargetKey::arrays(keys);
     let counts: Vec<(i64, i64)> = sqlx::query_as(
-        "select k.position, case k.metric
-             when 'RESEARCH_TOPICS' then (
-                 select count(*) from research_topic t
-                 join unit_replica lead on lead.unit_id = t.lead_unit_id
-                 where lead.path like r.path || '%'
-                   and t.year = k.year and t.archived_at is null
-                   and t.status in ('APPROVED', 'IN_PROGRESS', 'CONCLUDED'))
-             when 'ADOPTED_SUBMISSIONS' then (
-                 select count(*) from submission s
-                 join unit_replica submitter on submitter.unit_id = s.submitting_unit_id
-                 where submitter.path like r.path || '%' and s.archived_at is null
-                   and exists (
-                       select 1 from status_change c
-                       where c.entity_id = s.submission_id and c.to_status = 'ADOPTED'
-                         and extract(year from (c.changed_at at time zone 'Asia/Shanghai')) = k.year))
-             else 0 end as actual
-         from unnest($1::uuid[], $2::int[], $3::text[]) with ordinality as k(unit_id, year, metric, position)
-         join unit_replica r on r.unit_id = k.unit_id",
+        "with k as (
+             select * from unnest($1::uuid[], $2::int[], $3::text[])
+                 with ordinality as k(unit_id, year, metric, position)
+         ),
+         subtree as materialized (
+             -- Every unit below (and including) each target's unit.
+             select r.unit_id as root_id, u.unit_id
+             from (select distinct unit_id from k) t
+             join unit_replica r on r.unit_id = t.unit_id
+             join unit_replica u on u.path like r.path || '%'
+         ),
+         per_unit as materialized (
+             -- Approved research topics by lead unit and year.
+             select 'RESEARCH_TOPICS' as metric, t.lead_unit_id as unit_id, t.year, count(*) as actual
+             from research_topic t
+             where t.archived_at is null and t.status in ('APPROVED', 'IN_PROGRESS', 'CONCLUDED')
+             group by t.lead_unit_id, t.year
+             union all
+             -- Submissions by submitting unit and the year their ADOPTED step was recorded.
+             select 'ADOPTED_SUBMISSIONS', s.submitting_unit_id,
+                    extract(year from c.changed_at at time zone 'Asia/Shanghai')::int,
+                    count(distinct s.submission_id)
+             from submission s
+             join status_change c on c.entity_id = s.submission_id and c.to_status = 'ADOPTED'
+             where s.archived_at is null
+             group by s.submitting_unit_id, extract(year from c.changed_at at time zone 'Asia/Shanghai')
+         ),
+         measured as (
+             select k.position, sum(p.actual)::bigint as actual
+             from k
+             join subtree s on s.root_id = k.unit_id
+             join per_unit p on p.unit_id = s.unit_id and p.year = k.year and p.metric = k.metric
+             group by k.position
+         )
+         select k.position, coalesce(m.actual, 0) as actual
+         from k
+         join unit_replica r on r.unit_id = k.unit_id
+         left join measured m on m.position = k.position",
     )
     .bind(&unit_ids)
     .bind(&years)

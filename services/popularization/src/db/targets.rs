@@ -7,43 +7,87 @@ use sqlx::PgPool;
 use kexie_shared::target::TargetKey;
 
 /// The actual figures of popularization-measured targets, in one statement for the whole
-/// batch; what each metric counts is documented on `TargetMetric`. Targets whose unit the
-/// replicated tree does not know are left out.
+/// batch; what each metric counts is documented on `TargetMetric`. Held activities are
+/// counted once per organizer and year, then summed per target unit's subtree, so a batch
+/// costs one pass over the years' activities however many targets it holds. The steps are
+/// materialized: the planner cannot know how many keys `unnest` yields, and must not redo
+/// the pass over activities once per key. Targets whose unit the replicated tree does not
+/// know are left out.
 pub async fn target_actuals(
     pool: &PgPool,
     keys: &[TargetKey],
 ) -> sqlx::Result<HashMap<TargetKey, i64>> {
     let (unit_ids, years, metrics) = TargetKey::arrays(keys);
     let counts: Vec<(i64, i64)> = sqlx::query_as(
-        "select k.position, case
-             when k.metric = 'COUNTY_SCIENCE_MUSEUMS' then (
-                 -- Open at year end: opened by then, and open now or closed only after it.
-                 select count(*) from venue v
-                 join unit_replica owner on owner.unit_id = v.owner_unit_id
-                 where owner.path like r.path || '%' and owner.kind <> 'CITY'
-                   and v.kind = 'SCIENCE_MUSEUM' and v.archived_at is null
-                   and v.opened_on <= make_date(k.year, 12, 31)
-                   and (v.status = 'OPEN' or (v.status = 'CLOSED' and exists (
-                        select 1 from status_change c
-                        where c.entity_id = v.venue_id and c.to_status = 'CLOSED'
-                          and (c.changed_at at time zone 'Asia/Shanghai')::date > make_date(k.year, 12, 31)))))
-             else (
-                 -- Activities held that start in the year.
-                 select count(*) from activity a
-                 join unit_replica organizer on organizer.unit_id = a.organizer_unit_id
-                 where organizer.path like r.path || '%'
-                   and a.status = 'HELD' and a.archived_at is null
-                   and a.starts_on between make_date(k.year, 1, 1) and make_date(k.year, 12, 31)
-                   and case k.metric
-                       when 'VOLUNTEER_SERVICES' then a.kind = 'VOLUNTEER_SERVICE'
-                       when 'ACADEMICIAN_REPORTS' then a.kind = 'ACADEMICIAN_REPORT'
-                       when 'SCIENCE_DAY_EVENTS' then a.kind = 'SCIENCE_DAY'
-                       when 'RURAL_POPULARIZATION_EVENTS' then 'FARMERS' = any(a.audiences)
-                       when 'ELDERLY_LECTURES' then a.kind = 'LECTURE' and 'ELDERLY' = any(a.audiences)
-                       else false end)
-             end as actual
-         from unnest($1::uuid[], $2::int[], $3::text[]) with ordinality as k(unit_id, year, metric, position)
-         join unit_replica r on r.unit_id = k.unit_id",
+        "with k as (
+             select * from unnest($1::uuid[], $2::int[], $3::text[])
+                 with ordinality as k(unit_id, year, metric, position)
+         ),
+         subtree as materialized (
+             -- Every unit below (and including) each target's unit.
+             select r.unit_id as root_id, u.unit_id, u.kind
+             from (select distinct unit_id from k) t
+             join unit_replica r on r.unit_id = t.unit_id
+             join unit_replica u on u.path like r.path || '%'
+         ),
+         held as materialized (
+             -- Activities held, per organizer and the year they start in.
+             select a.organizer_unit_id as unit_id, extract(year from a.starts_on)::int as year,
+                    count(*) filter (where a.kind = 'VOLUNTEER_SERVICE') as volunteer_services,
+                    count(*) filter (where a.kind = 'ACADEMICIAN_REPORT') as academician_reports,
+                    count(*) filter (where a.kind = 'SCIENCE_DAY') as science_day_events,
+                    count(*) filter (where 'FARMERS' = any(a.audiences)) as rural_popularization_events,
+                    count(*) filter (where a.kind = 'LECTURE' and 'ELDERLY' = any(a.audiences)) as elderly_lectures
+             from activity a
+             where a.status = 'HELD' and a.archived_at is null
+               and a.starts_on between (select make_date(min(year), 1, 1) from k)
+                                   and (select make_date(max(year), 12, 31) from k)
+             group by a.organizer_unit_id, extract(year from a.starts_on)
+         ),
+         held_per_root as materialized (
+             select s.root_id, h.year,
+                    sum(h.volunteer_services) as volunteer_services,
+                    sum(h.academician_reports) as academician_reports,
+                    sum(h.science_day_events) as science_day_events,
+                    sum(h.rural_popularization_events) as rural_popularization_events,
+                    sum(h.elderly_lectures) as elderly_lectures
+             from subtree s
+             join held h on h.unit_id = s.unit_id
+             group by s.root_id, h.year
+         ),
+         activities as (
+             select k.position, (case k.metric
+                        when 'VOLUNTEER_SERVICES' then h.volunteer_services
+                        when 'ACADEMICIAN_REPORTS' then h.academician_reports
+                        when 'SCIENCE_DAY_EVENTS' then h.science_day_events
+                        when 'RURAL_POPULARIZATION_EVENTS' then h.rural_popularization_events
+                        when 'ELDERLY_LECTURES' then h.elderly_lectures
+                        else 0 end)::bigint as actual
+             from k
+             join held_per_root h on h.root_id = k.unit_id and h.year = k.year
+         ),
+         museums as (
+             -- Science museums of units below the city level, open at the end of the year:
+             -- opened by then, and open now or closed only after it.
+             select k.position, count(*) as actual
+             from k
+             join subtree s on s.root_id = k.unit_id and s.kind <> 'CITY'
+             join venue v on v.owner_unit_id = s.unit_id
+             where k.metric = 'COUNTY_SCIENCE_MUSEUMS'
+               and v.kind = 'SCIENCE_MUSEUM' and v.archived_at is null
+               and v.opened_on <= make_date(k.year, 12, 31)
+               and (v.status = 'OPEN' or (v.status = 'CLOSED' and exists (
+                    select 1 from status_change c
+                    where c.entity_id = v.venue_id and c.to_status = 'CLOSED'
+                      and (c.changed_at at time zone 'Asia/Shanghai')::date > make_date(k.year, 12, 31))))
+             group by k.position
+         )
+         select k.position, coalesce(case when k.metric = 'COUNTY_SCIENCE_MUSEUMS' then m.actual
+                                           else a.actual end, 0) as actual
+         from k
+         join unit_replica r on r.unit_id = k.unit_id
+         left join activities a on a.position = k.position
+         left join museums m on m.position = k.position",
     )
     .bind(&unit_ids)
     .bind(&years)

@@ -12,7 +12,7 @@ use kexie_shared::figures::count;
 use kexie_shared::id::parse_id;
 use kexie_shared::target::{MeasuredBy, TargetKey, TargetMetric};
 use kexie_shared::telemetry::spawn_in_current_span;
-use kexie_shared::unit_tree::catch_up;
+use kexie_shared::unit_tree::TreeCatchUp;
 use kexie_shared::{ApiError, ApiResult};
 
 use super::pool;
@@ -46,11 +46,10 @@ impl Target {
     /// The actual figure of a metric talent measures (see `TargetMetric`) over the target
     /// unit's subtree in the target's year; null for the metrics other subgraphs measure.
     #[graphql(requires = "unitId year metric")]
-    async fn talent_actual(&self, ctx: &Context<'_>) -> ApiResult<Option<i32>> {
+    async fn talent_actual(&self) -> ApiResult<Option<i32>> {
         if self.key.metric.measured_by() != MeasuredBy::Talent {
             return Ok(None);
         }
-        catch_up(ctx).await;
         let actual = self
             .actuals
             .load_one(self.key)
@@ -82,10 +81,11 @@ impl TargetQuery {
     ) -> ApiResult<Target> {
         let pool = pool(ctx)?;
         let actuals = self.actuals.get_or_init(|| {
-            Arc::new(DataLoader::new(
-                ActualLoader(pool.clone()),
-                spawn_in_current_span,
-            ))
+            let loader = ActualLoader {
+                pool: pool.clone(),
+                catch_up: ctx.data_opt::<TreeCatchUp>().cloned(),
+            };
+            Arc::new(DataLoader::new(loader, spawn_in_current_span))
         });
         Ok(Target {
             id,
@@ -99,15 +99,23 @@ impl TargetQuery {
     }
 }
 
-/// Actual figures by target: one statement per batch.
-pub struct ActualLoader(PgPool);
+/// Actual figures by target: one statement per batch, computed once the replicated tree
+/// holds the last published change (waited for once per batch rather than per target, so
+/// that the targets of one `_entities` call reach the loader together).
+pub struct ActualLoader {
+    pool: PgPool,
+    catch_up: Option<TreeCatchUp>,
+}
 
 impl Loader<TargetKey> for ActualLoader {
     type Value = i64;
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[TargetKey]) -> Result<HashMap<TargetKey, i64>, Self::Error> {
-        Ok(db::figures::target_actuals(&self.0, keys)
+        if let Some(catch_up) = &self.catch_up {
+            catch_up.wait().await;
+        }
+        Ok(db::figures::target_actuals(&self.pool, keys)
             .await
             .map_err(ApiError::from)?)
     }
