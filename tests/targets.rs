@@ -46,8 +46,9 @@ async fn create(hub: &GraphqlClient, mutation: &str, input_type: &str, input: Va
 
 /// A city, a district with a township (exemplary in 2026) and an enterprise association
 /// founded in 2026, and in the other subgraphs: two workstations (one provincially
-/// certified), a Science Day event held and another still planned, and an approved research
-/// topic. Returns the IDs of the city and the district.
+/// certified), a Science Day event for youth and farmers held and another still planned, a
+/// county science museum and the city's own, and an approved research topic. Returns the
+/// IDs of the city and the district.
 async fn a_year_of_work(db: &TestDb, hub: &GraphqlClient) -> (Value, Value) {
     let city = create(
         hub,
@@ -119,6 +120,17 @@ async fn a_year_of_work(db: &TestDb, hub: &GraphqlClient) -> (Value, Value) {
                 "startsOn": "2026-09-21", "audiences": ["GENERAL_PUBLIC"] }),
     )
     .await;
+    // A county museum open since May, and the city's own museum (not a county one).
+    for (owner, name) in [(&district, "涪城区科技馆"), (&city, "绵阳市科技馆")] {
+        create(
+            hub,
+            "createVenue",
+            "CreateVenueInput",
+            json!({ "ownerId": owner, "name": name, "kind": "SCIENCE_MUSEUM", "status": "OPEN",
+                    "openedOn": "2026-05-01" }),
+        )
+        .await;
+    }
     let topic = create(
         hub,
         "createResearchTopic",
@@ -173,12 +185,15 @@ async fn a_units_targets_show_actuals_from_every_subgraph_with_attainment_and_wh
         ("EXEMPLARY_GRASSROOTS_ASSOCIATIONS", 1),
         ("CERTIFIED_WORKSTATIONS", 1),
         ("SCIENCE_DAY_EVENTS", 4),
+        ("RURAL_POPULARIZATION_EVENTS", 2),
+        ("COUNTY_SCIENCE_MUSEUMS", 1),
         ("RESEARCH_TOPICS", 1),
         ("ADOPTED_SUBMISSIONS", 2),
     ] {
         set_target(&hub, &district, metric, value).await;
     }
     set_target(&hub, &city, "SCIENCE_DAY_EVENTS", 1).await;
+    set_target(&hub, &city, "COUNTY_SCIENCE_MUSEUMS", 2).await;
 
     let target = |metric: &str, value: i32, actual: i32, attainment: f64, on_track: bool| {
         json!({ "metric": metric, "targetValue": value, "actual": actual,
@@ -190,9 +205,11 @@ async fn a_units_targets_show_actuals_from_every_subgraph_with_attainment_and_wh
         vec![
             target("ADOPTED_SUBMISSIONS", 2, 0, 0.0, false),
             target("CERTIFIED_WORKSTATIONS", 1, 1, 1.0, true),
+            target("COUNTY_SCIENCE_MUSEUMS", 1, 1, 1.0, true),
             target("EXEMPLARY_GRASSROOTS_ASSOCIATIONS", 1, 1, 1.0, true),
             target("NEW_ENTERPRISE_ASSOCIATIONS", 2, 1, 0.5, false),
             target("RESEARCH_TOPICS", 1, 1, 1.0, true),
+            target("RURAL_POPULARIZATION_EVENTS", 2, 1, 0.5, false),
             target("SCIENCE_DAY_EVENTS", 4, 1, 0.25, false),
         ]
     );
@@ -212,16 +229,23 @@ async fn a_units_targets_show_actuals_from_every_subgraph_with_attainment_and_wh
         vec![
             ("ADOPTED_SUBMISSIONS".to_string(), false),
             ("CERTIFIED_WORKSTATIONS".to_string(), true),
+            ("COUNTY_SCIENCE_MUSEUMS".to_string(), true),
             ("EXEMPLARY_GRASSROOTS_ASSOCIATIONS".to_string(), true),
             ("NEW_ENTERPRISE_ASSOCIATIONS".to_string(), false),
             ("RESEARCH_TOPICS".to_string(), true),
+            // 1 < 2 × 183/365: just short of the pace.
+            ("RURAL_POPULARIZATION_EVENTS".to_string(), false),
             ("SCIENCE_DAY_EVENTS".to_string(), false),
         ]
     );
-    // The city's target counts the township's event two levels down.
+    // The city's targets count the township's event two levels down and the district's
+    // museum, but not the city's own museum.
     assert_eq!(
         targets(&hub, &city, "2026-12-31").await,
-        vec![target("SCIENCE_DAY_EVENTS", 1, 1, 1.0, true)]
+        vec![
+            target("COUNTY_SCIENCE_MUSEUMS", 2, 1, 0.5, false),
+            target("SCIENCE_DAY_EVENTS", 1, 1, 1.0, true),
+        ]
     );
 
     gateway.stop().await;
