@@ -1,6 +1,7 @@
 //! The GraphQL schema of the popularization subgraph: thin resolvers over `db`.
 
 mod activities;
+mod figures;
 mod targets;
 mod units;
 mod venues;

@@ -9,7 +9,12 @@ use kexie_shared::id::parse_id;
 use kexie_shared::page::{connection, PageArgs, PerUnitKey, PerUnitLoader};
 use kexie_shared::{ApiError, ApiResult};
 
+use kexie_shared::rollup::PeriodInput;
+
 use super::activities::ActivityFilterInput;
+use super::figures::{
+    self, ChildPopularizationFigures, PopularizationFigure, PopularizationFigures,
+};
 use super::venues::VenueFilterInput;
 use super::{data, loader_error, KeyedActivities, UnitVenues};
 use crate::db::activities::ActivityRow;
@@ -92,6 +97,30 @@ impl Unit {
             .map_err(loader_error)?
             .unwrap_or_default();
         Ok(connection(rows, &page, |row| row.activity_id))
+    }
+
+    /// Popularization figures of the unit's whole subtree (the unit included) for
+    /// `period`. An unknown unit is `NOT_FOUND`.
+    async fn popularization_figures(
+        &self,
+        ctx: &Context<'_>,
+        period: PeriodInput,
+    ) -> ApiResult<PopularizationFigures> {
+        figures::of_unit(ctx, self.id, period).await
+    }
+
+    /// The popularization figures of each active direct child's subtree, ranked by
+    /// `orderBy` (largest first unless `descending` is false); ties share a rank and are
+    /// listed by name. The unit's own records and those of inactive children count only in
+    /// the unit's own figures.
+    async fn popularization_figures_by_child(
+        &self,
+        ctx: &Context<'_>,
+        period: PeriodInput,
+        order_by: PopularizationFigure,
+        #[graphql(default = true)] descending: bool,
+    ) -> ApiResult<Vec<ChildPopularizationFigures>> {
+        figures::by_child(ctx, self.id, period, order_by, descending).await
     }
 }
 
