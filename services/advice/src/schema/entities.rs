@@ -10,7 +10,10 @@ use kexie_shared::id::parse_id;
 use kexie_shared::page::{connection, PageArgs, PerUnitKey};
 use kexie_shared::ApiResult;
 
+use kexie_shared::rollup::PeriodInput;
+
 use super::campaigns::{CampaignFilterInput, CampaignsOfUnit};
+use super::figures::{self, AdviceFigure, AdviceFigures, ChildAdviceFigures};
 use super::load_page;
 use super::research_topics::{ResearchTopicFilterInput, ResearchTopicsOfUnit};
 use super::submissions::{SubmissionFilterInput, SubmissionsOfUnit, SubmissionsOfWorker};
@@ -97,6 +100,30 @@ impl Unit {
         };
         let rows = load_page::<ResearchTopicsOfUnit>(ctx, key).await?;
         Ok(connection(rows, &page, |row| row.research_topic_id))
+    }
+
+    /// Advice figures of the unit's whole subtree (the unit included) for `period`. An
+    /// unknown unit is `NOT_FOUND`.
+    async fn advice_figures(
+        &self,
+        ctx: &Context<'_>,
+        period: PeriodInput,
+    ) -> ApiResult<AdviceFigures> {
+        figures::of_unit(ctx, self.id, period).await
+    }
+
+    /// The advice figures of each active direct child's subtree, ranked by `orderBy`
+    /// (largest first unless `descending` is false); ties share a rank and are listed by
+    /// name. The unit's own records and those of inactive children count only in the
+    /// unit's own figures.
+    async fn advice_figures_by_child(
+        &self,
+        ctx: &Context<'_>,
+        period: PeriodInput,
+        order_by: AdviceFigure,
+        #[graphql(default = true)] descending: bool,
+    ) -> ApiResult<Vec<ChildAdviceFigures>> {
+        figures::by_child(ctx, self.id, period, order_by, descending).await
     }
 }
 

@@ -2,6 +2,7 @@
 
 mod campaigns;
 mod entities;
+mod figures;
 mod research_topics;
 mod submissions;
 mod targets;

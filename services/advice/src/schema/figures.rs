@@ -1,0 +1,262 @@
+//! Advice figures: what leadership reads over a unit's whole subtree for a period (建言献策,
+//! 决策咨询), and the same per direct child to compare units side by side.
+
+use std::collections::HashMap;
+
+use async_graphql::{Context, Enum, Object, SimpleObject};
+use uuid::Uuid;
+
+use kexie_shared::figures::{breakdown, count, rank};
+use kexie_shared::rollup::{Period, PeriodInput};
+use kexie_shared::unit_tree::{catch_up, replicated_units};
+use kexie_shared::{ApiError, ApiResult};
+
+use super::entities::Unit;
+use super::pool;
+use crate::db;
+use crate::db::figures::FigureCount;
+use crate::domain::{LeaderLevel, ResearchTopicStatus, SubmissionStatus};
+
+/// The advice figures of a unit's subtree (the unit itself included) for a period, in the
+/// tree as it stands now (a merged unit's records count where it now hangs). Dates are
+/// local days (UTC+8). Archived records never count. A count beyond the range of `Int`
+/// reads as 2147483647.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct AdviceFigures {
+    /// Submissions (建议) the subtree's units submitted within the period: by the day each
+    /// was first submitted (`submittedOn`; a resubmission after RETURNED keeps it), so a
+    /// piece of advice counts once and the quarters of a year add up to the year. Drafts
+    /// never submitted do not count.
+    pub submissions: i32,
+    /// `submissions` by where they stand now: every status, in the order of
+    /// `SubmissionStatus`, zeros included (DRAFT is always 0: a draft has not been
+    /// submitted yet).
+    pub submissions_by_status: Vec<SubmissionStatusCount>,
+    /// Of `submissions`, those ADOPTED (采纳) by now.
+    pub adopted_submissions: i32,
+    /// 采纳率: `adoptedSubmissions` / `submissions`, from 0 to 1; null when there are no
+    /// submissions. Advice still on its way counts in the denominator, so the rate of a
+    /// recent period rises as its submissions are decided.
+    pub adoption_rate: Option<f64>,
+    /// Instructions (批示) received within the period on the subtree's submissions (by the
+    /// day of the instruction, whenever the submission was made).
+    pub instructions: i32,
+    /// `instructions` by the level of the leader who wrote them: every level, in the order
+    /// of `LeaderLevel`, zeros included.
+    pub instructions_by_leader_level: Vec<LeaderLevelCount>,
+    /// Research topics (调研课题) the subtree's units lead whose year is one the period
+    /// falls in, whatever their status. A topic belongs to a whole year, so every quarter
+    /// of a year shows that year's topics.
+    pub research_topics: i32,
+    /// `researchTopics` by where they stand now: every status, in the order of
+    /// `ResearchTopicStatus`, zeros included.
+    pub research_topics_by_status: Vec<ResearchTopicStatusCount>,
+    /// Consultation reports (决策咨询报告) the subtree's research topics delivered within the
+    /// period (by the report's `submittedOn`), whatever the topic's year.
+    pub consultation_reports: i32,
+}
+
+/// How many submissions in one status.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct SubmissionStatusCount {
+    pub status: SubmissionStatus,
+    pub count: i32,
+}
+
+/// How many instructions from leaders of one level.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct LeaderLevelCount {
+    pub level: LeaderLevel,
+    pub count: i32,
+}
+
+/// How many research topics in one status.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct ResearchTopicStatusCount {
+    pub status: ResearchTopicStatus,
+    pub count: i32,
+}
+
+/// A scalar figure of `AdviceFigures` to rank children by.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+pub enum AdviceFigure {
+    Submissions,
+    AdoptedSubmissions,
+    /// Children without submissions (no rate) come last, in either direction.
+    AdoptionRate,
+    Instructions,
+    ResearchTopics,
+    ConsultationReports,
+}
+
+impl AdviceFigure {
+    /// The value a child is ranked by. Rates are compared to twelve decimal places, finer
+    /// than any two different rates of real counts lie apart.
+    fn rank_value(self, totals: &Totals, descending: bool) -> i64 {
+        match self {
+            AdviceFigure::Submissions => totals.submissions,
+            AdviceFigure::AdoptedSubmissions => totals.adopted_submissions,
+            AdviceFigure::AdoptionRate => match totals.adoption_rate() {
+                Some(rate) => (rate * 1e12).round() as i64,
+                None if descending => -1,
+                None => i64::MAX,
+            },
+            AdviceFigure::Instructions => totals.instructions,
+            AdviceFigure::ResearchTopics => totals.research_topics,
+            AdviceFigure::ConsultationReports => totals.consultation_reports,
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ChildAdviceFigures {
+    rank: i32,
+    unit_id: Uuid,
+    figures: AdviceFigures,
+}
+
+/// One direct child of a unit with the figures of its subtree and its place among its
+/// siblings.
+#[Object]
+impl ChildAdviceFigures {
+    /// 1 for the first; children with equal values share a rank and the next rank skips
+    /// (1, 2, 2, 4).
+    async fn rank(&self) -> i32 {
+        self.rank
+    }
+    async fn unit(&self) -> Unit {
+        Unit { id: self.unit_id }
+    }
+    async fn figures(&self) -> &AdviceFigures {
+        &self.figures
+    }
+}
+
+/// One bucket's totals at full width, for the rate and for ranking.
+#[derive(Clone, Copy, Debug, Default)]
+struct Totals {
+    submissions: i64,
+    adopted_submissions: i64,
+    instructions: i64,
+    research_topics: i64,
+    consultation_reports: i64,
+}
+
+impl Totals {
+    fn adoption_rate(&self) -> Option<f64> {
+        (self.submissions > 0).then(|| self.adopted_submissions as f64 / self.submissions as f64)
+    }
+}
+
+/// Folds one bucket's rows into its figures.
+fn figures_of(rows: &[&FigureCount]) -> (Totals, AdviceFigures) {
+    let mut by_figure: HashMap<&str, HashMap<&str, i64>> = HashMap::new();
+    for row in rows {
+        *by_figure
+            .entry(row.figure.as_str())
+            .or_default()
+            .entry(row.key.as_str())
+            .or_default() += row.count;
+    }
+    let empty = HashMap::new();
+    let counts = |figure: &str| by_figure.get(figure).unwrap_or(&empty);
+    let total = |figure: &str| counts(figure).values().sum::<i64>();
+    let totals = Totals {
+        submissions: total(db::figures::SUBMISSIONS_BY_STATUS),
+        adopted_submissions: counts(db::figures::SUBMISSIONS_BY_STATUS)
+            .get(SubmissionStatus::Adopted.as_str())
+            .copied()
+            .unwrap_or(0),
+        instructions: total(db::figures::INSTRUCTIONS_BY_LEADER_LEVEL),
+        research_topics: total(db::figures::RESEARCH_TOPICS_BY_STATUS),
+        consultation_reports: total(db::figures::CONSULTATION_REPORTS),
+    };
+    let figures = AdviceFigures {
+        submissions: count(totals.submissions),
+        submissions_by_status: breakdown(
+            counts(db::figures::SUBMISSIONS_BY_STATUS),
+            |status, count| SubmissionStatusCount { status, count },
+        ),
+        adopted_submissions: count(totals.adopted_submissions),
+        adoption_rate: totals.adoption_rate(),
+        instructions: count(totals.instructions),
+        instructions_by_leader_level: breakdown(
+            counts(db::figures::INSTRUCTIONS_BY_LEADER_LEVEL),
+            |level, count| LeaderLevelCount { level, count },
+        ),
+        research_topics: count(totals.research_topics),
+        research_topics_by_status: breakdown(
+            counts(db::figures::RESEARCH_TOPICS_BY_STATUS),
+            |status, count| ResearchTopicStatusCount { status, count },
+        ),
+        consultation_reports: count(totals.consultation_reports),
+    };
+    (totals, figures)
+}
+
+/// Waits for the replicated tree to hold the last published change (so a figure read after
+/// a move counts the unit where it now hangs), parses the period and requires the unit.
+async fn prepare(ctx: &Context<'_>, unit_id: Uuid, period: &PeriodInput) -> ApiResult<Period> {
+    catch_up(ctx).await;
+    let period = period.parse()?;
+    if !replicated_units(pool(ctx)?, &[unit_id])
+        .await?
+        .contains_key(&unit_id)
+    {
+        return Err(ApiError::not_found("Unit", unit_id));
+    }
+    Ok(period)
+}
+
+/// `Unit.adviceFigures`.
+pub async fn of_unit(
+    ctx: &Context<'_>,
+    unit_id: Uuid,
+    period: PeriodInput,
+) -> ApiResult<AdviceFigures> {
+    let period = prepare(ctx, unit_id, &period).await?;
+    let pool = pool(ctx)?;
+    let scope = db::figures::scope(pool, unit_id, false).await?;
+    let rows = db::figures::advice_figures(pool, &scope, period).await?;
+    Ok(figures_of(&rows.iter().collect::<Vec<_>>()).1)
+}
+
+/// `Unit.adviceFiguresByChild`: every active direct child, ranked.
+pub async fn by_child(
+    ctx: &Context<'_>,
+    unit_id: Uuid,
+    period: PeriodInput,
+    order_by: AdviceFigure,
+    descending: bool,
+) -> ApiResult<Vec<ChildAdviceFigures>> {
+    let period = prepare(ctx, unit_id, &period).await?;
+    let pool = pool(ctx)?;
+    let scope = db::figures::scope(pool, unit_id, true).await?;
+    let rows = db::figures::advice_figures(pool, &scope, period).await?;
+    let mut by_bucket: HashMap<Uuid, Vec<&FigureCount>> = HashMap::new();
+    for row in &rows {
+        by_bucket.entry(row.bucket).or_default().push(row);
+    }
+    let children: Vec<(Uuid, &str, Totals, AdviceFigures)> = scope
+        .bucket_names
+        .iter()
+        .map(|(unit_id, name)| {
+            let rows = by_bucket.remove(unit_id).unwrap_or_default();
+            let (totals, figures) = figures_of(&rows);
+            (*unit_id, name.as_str(), totals, figures)
+        })
+        .collect();
+    Ok(rank(
+        children,
+        descending,
+        |(_, _, totals, _)| order_by.rank_value(totals, descending),
+        |(_, name, _, _)| name,
+    )
+    .into_iter()
+    .map(|(rank, (unit_id, _, _, figures))| ChildAdviceFigures {
+        rank,
+        unit_id,
+        figures,
+    })
+    .collect())
+}
