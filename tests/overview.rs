@@ -80,13 +80,14 @@ async fn create_unit(hub: &GraphqlClient, input: Value) -> Value {
         .clone()
 }
 
-async fn create_worker(hub: &GraphqlClient, name: &str, home: &Value) {
+async fn create_worker(hub: &GraphqlClient, name: &str, home: &Value) -> Value {
     hub.data(
         "mutation($input: CreateWorkerInput!) { createWorker(input: $input) { id } }",
         json!({ "input": { "name": name, "gender": "FEMALE", "homeUnitId": home, "isVolunteer": true,
                            "isRuralExpert": false, "isYoungTalent": false, "isAcademician": false } }),
     )
-    .await;
+    .await["createWorker"]["id"]
+        .clone()
 }
 
 #[tokio::test]
@@ -136,7 +137,7 @@ async fn the_read_after_an_acknowledged_write_shows_it_though_reads_come_from_re
     );
 
     // talent: a worker registered in 涪城区.
-    create_worker(&hub, "李秀英", &fucheng).await;
+    let worker = create_worker(&hub, "李秀英", &fucheng).await;
     let after_worker = overview(&hub).await;
     assert_eq!(
         district(&after_worker, "涪城区科协")["talentFigures"]["workers"],
@@ -144,6 +145,64 @@ async fn the_read_after_an_acknowledged_write_shows_it_though_reads_come_from_re
     );
     assert_eq!(after_worker["city"]["talentFigures"]["workers"], 1);
     assert_eq!(after_worker["city"]["talentFigures"]["volunteers"], 1);
+
+    // popularization: a lecture planned, then held — counted once it is held.
+    let lecture = hub
+        .data(
+            "mutation($input: CreateActivityInput!) { createActivity(input: $input) { id version } }",
+            json!({ "input": { "organizerId": fucheng, "title": "涪城区老年人防诈骗科普讲座", "kind": "LECTURE",
+                               "startsOn": "2026-03-15", "audiences": ["ELDERLY"] } }),
+        )
+        .await["createActivity"]
+        .clone();
+    let planned = overview(&hub).await;
+    assert_eq!(
+        district(&planned, "涪城区科协")["popularizationFigures"]["activities"],
+        0
+    );
+    hub.data(
+        "mutation($id: ID!, $version: Int!) {
+           transitionActivity(id: $id, expectedVersion: $version, to: HELD, participants: 120) { id }
+         }",
+        json!({ "id": lecture["id"], "version": lecture["version"] }),
+    )
+    .await;
+    let after_lecture = overview(&hub).await;
+    let popularization = &district(&after_lecture, "涪城区科协")["popularizationFigures"];
+    assert_eq!(popularization["activities"], 1);
+    assert_eq!(popularization["participants"], 120);
+    assert_eq!(
+        after_lecture["city"]["popularizationFigures"]["participants"],
+        120
+    );
+
+    // advice: a submission from 涪城区, counted once it is submitted.
+    let submission = hub.data(
+        "mutation($input: CreateSubmissionInput!) { createSubmission(input: $input) { id version } }",
+        json!({ "input": { "submittingUnitId": fucheng, "title": "关于完善基层科普阵地运营机制的建议",
+                           "summary": "建议建立运营经费保障机制。", "body": "一、现状\n二、建议",
+                           "category": "EDUCATION", "channel": "DIRECT", "authorIds": [worker] } }),
+    )
+    .await["createSubmission"]
+        .clone();
+    let drafted = overview(&hub).await;
+    assert_eq!(
+        district(&drafted, "涪城区科协")["adviceFigures"]["submissions"],
+        0
+    );
+    hub.data(
+        "mutation($id: ID!, $version: Int!) {
+           transitionSubmission(id: $id, expectedVersion: $version, to: SUBMITTED) { id }
+         }",
+        json!({ "id": submission["id"], "version": submission["version"] }),
+    )
+    .await;
+    let after_submission = overview(&hub).await;
+    assert_eq!(
+        district(&after_submission, "涪城区科协")["adviceFigures"]["submissions"],
+        1
+    );
+    assert_eq!(after_submission["city"]["adviceFigures"]["submissions"], 1);
 
     // organizations: a township added under 涪城区, with a worker of its own.
     let township = create_unit(
