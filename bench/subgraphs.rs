@@ -9,6 +9,7 @@ use serde_json::{json, Value};
 use kexie::seed::{self, SeedArgs};
 use kexie::subgraphs::Subgraph;
 use kexie_shared::config::SubgraphConfig;
+use kexie_shared::principal::{self, Principal, Role};
 use kexie_shared::unit_tree;
 
 const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/kexie_bench";
@@ -75,6 +76,7 @@ async fn main() -> anyhow::Result<()> {
             redis_url: redis_url.clone(),
             redis_namespace: NAMESPACE.to_string(),
             listen: "127.0.0.1:0".parse()?,
+            principal_secret: kexie_shared::testing::principal_secret(),
         };
         let server = subgraph.build(&config).await?.spawn();
         urls.push((subgraph, server.graphql_url()));
@@ -135,8 +137,18 @@ fn ms(duration: Duration) -> f64 {
     duration.as_secs_f64() * 1000.0
 }
 
+/// Sends `body` as the city administrator, with the principal the gateway would sign.
 async fn send(http: &reqwest::Client, url: &str, body: &Value) -> anyhow::Result<Value> {
-    let response: Value = http.post(url).json(body).send().await?.json().await?;
+    let principal = Principal::issue("bench", Some(uuid::Uuid::nil()), Role::CityAdmin);
+    let signed = principal::sign(&principal, &kexie_shared::testing::principal_secret())?;
+    let response: Value = http
+        .post(url)
+        .header(principal::PRINCIPAL_HEADER, signed)
+        .json(body)
+        .send()
+        .await?
+        .json()
+        .await?;
     anyhow::ensure!(response.get("errors").is_none(), "query failed: {response}");
     Ok(response)
 }

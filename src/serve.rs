@@ -41,7 +41,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     };
     let configs: Vec<(Subgraph, SubgraphConfig)> = Subgraph::ALL
         .iter()
-        .map(|subgraph| Ok((*subgraph, subgraph.config_from_env()?)))
+        .map(|subgraph| {
+            let config = SubgraphConfig::from_env_with_secret(
+                subgraph.name(),
+                subgraph.default_listen(),
+                principal_secret.clone(),
+            )?;
+            Ok((*subgraph, config))
+        })
         .collect::<anyhow::Result<_>>()?;
     let shared = &configs[0].1;
     if !args.no_demo_data && seed::all_empty(&shared.database_url).await? {
@@ -68,10 +75,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         let app = subgraph.build(config).await?;
         servers.push((*subgraph, app.spawn()));
     }
-    let mut gateway_config = args
-        .security
-        .apply(gateway_config(args.listen, &servers)?)?
-        .with_principal_secret(principal_secret);
+    let mut gateway_config =
+        args.security
+            .apply(gateway_config(args.listen, &servers, principal_secret)?)?;
     if args.response_cache {
         gateway_config =
             gateway_config.with_response_cache(&shared.redis_url, &shared.redis_namespace);
@@ -107,22 +113,12 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     Ok(())
 }
 
-/// Starts the gateway over the running subgraphs (see [`gateway_config`]), without the
-/// response cache.
-pub async fn start_gateway(
-    listen: SocketAddr,
-    servers: &[(Subgraph, ServerHandle)],
-) -> anyhow::Result<kexie_gateway::GatewayHandle> {
-    Ok(kexie_gateway::build(gateway_config(listen, servers)?)
-        .await?
-        .spawn())
-}
-
 /// The configuration of a gateway over the running subgraphs, with the supergraph composed
 /// from the very code this process runs (so `serve` works from any directory).
 pub fn gateway_config(
     listen: SocketAddr,
     servers: &[(Subgraph, ServerHandle)],
+    principal_secret: PrincipalSecret,
 ) -> anyhow::Result<GatewayConfig> {
     let sdls: Vec<(Subgraph, String)> = Subgraph::ALL
         .iter()
@@ -133,7 +129,7 @@ pub fn gateway_config(
         std::env::temp_dir().join(format!("kexie-supergraph-{}.graphql", std::process::id()));
     std::fs::write(&path, supergraph)
         .with_context(|| format!("Failed to write {}", path.display()))?;
-    let mut config = GatewayConfig::new(&path, listen);
+    let mut config = GatewayConfig::new(&path, listen).with_principal_secret(principal_secret);
     for (subgraph, server) in servers {
         config = config.with_subgraph_url(subgraph.name(), server.graphql_url());
     }

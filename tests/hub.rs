@@ -5,8 +5,8 @@ use std::time::Duration;
 
 use serde_json::json;
 
-use kexie::serve::start_gateway;
 use kexie::subgraphs::Subgraph;
+use kexie::testing::start_gateway;
 use kexie_shared::config::SubgraphConfig;
 use kexie_shared::server::ServerHandle;
 use kexie_shared::testing::{redis_url, GraphqlClient, TestDb};
@@ -20,6 +20,7 @@ async fn start_subgraphs(db: &TestDb) -> Vec<(Subgraph, ServerHandle)> {
             redis_url: redis_url(),
             redis_namespace: db.redis_namespace(),
             listen: "127.0.0.1:0".parse().unwrap(),
+            principal_secret: kexie_shared::testing::principal_secret(),
         };
         servers.push((subgraph, subgraph.build(&config).await.unwrap().spawn()));
     }
@@ -40,9 +41,7 @@ async fn replicas_reach(db: &TestDb, seq: i64) {
 async fn one_query_through_the_gateway_gathers_a_districts_records_from_all_four_subgraphs() {
     let db = TestDb::new().await;
     let servers = start_subgraphs(&db).await;
-    let gateway = start_gateway("127.0.0.1:0".parse().unwrap(), &servers)
-        .await
-        .unwrap();
+    let gateway = start_gateway(&servers).await;
     let hub = GraphqlClient::new(gateway.graphql_url());
 
     let create_unit = "mutation($input: UnitInput!) { createUnit(input: $input) { id } }";
@@ -116,9 +115,7 @@ async fn one_query_through_the_gateway_gathers_a_districts_records_from_all_four
 async fn bad_input_through_the_gateway_keeps_the_subgraphs_error_code() {
     let db = TestDb::new().await;
     let servers = start_subgraphs(&db).await;
-    let gateway = start_gateway("127.0.0.1:0".parse().unwrap(), &servers)
-        .await
-        .unwrap();
+    let gateway = start_gateway(&servers).await;
     let hub = GraphqlClient::new(gateway.graphql_url());
     let code = hub
         .error_code(

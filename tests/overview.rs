@@ -7,8 +7,8 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use kexie::serve::gateway_config;
 use kexie::subgraphs::Subgraph;
+use kexie::testing::gateway_config_for_tests;
 use kexie_gateway::GatewayHandle;
 use kexie_shared::config::SubgraphConfig;
 use kexie_shared::server::ServerHandle;
@@ -25,6 +25,7 @@ async fn start_subgraphs(db: &TestDb, redis: &str) -> Vec<(Subgraph, ServerHandl
             redis_url: redis.to_string(),
             redis_namespace: db.redis_namespace(),
             listen: "127.0.0.1:0".parse().unwrap(),
+            principal_secret: kexie_shared::testing::principal_secret(),
         };
         servers.push((subgraph, subgraph.build(&config).await.unwrap().spawn()));
     }
@@ -36,9 +37,8 @@ async fn cached_gateway(
     servers: &[(Subgraph, ServerHandle)],
     redis: &str,
 ) -> GatewayHandle {
-    let config = gateway_config("127.0.0.1:0".parse().unwrap(), servers)
-        .unwrap()
-        .with_response_cache(redis, &db.redis_namespace());
+    let config =
+        gateway_config_for_tests(servers).with_response_cache(redis, &db.redis_namespace());
     kexie_gateway::build(config).await.unwrap().spawn()
 }
 

@@ -7,8 +7,8 @@ use std::time::Duration;
 use serde_json::{json, Value};
 
 use kexie::seed::{self, SeedArgs};
-use kexie::serve::start_gateway;
 use kexie::subgraphs::Subgraph;
+use kexie::testing::start_gateway;
 use kexie_shared::config::SubgraphConfig;
 use kexie_shared::server::ServerHandle;
 use kexie_shared::testing::{redis_url, GraphqlClient, TestDb};
@@ -22,6 +22,7 @@ async fn start_subgraphs(db: &TestDb) -> Vec<(Subgraph, ServerHandle)> {
             redis_url: redis_url(),
             redis_namespace: db.redis_namespace(),
             listen: "127.0.0.1:0".parse().unwrap(),
+            principal_secret: kexie_shared::testing::principal_secret(),
         };
         servers.push((subgraph, subgraph.build(&config).await.unwrap().spawn()));
     }
@@ -175,9 +176,7 @@ async fn targets(hub: &GraphqlClient, unit: &Value, as_of: &str) -> Vec<Value> {
 async fn a_units_targets_show_actuals_from_every_subgraph_with_attainment_and_whether_on_track() {
     let db = TestDb::new().await;
     let servers = start_subgraphs(&db).await;
-    let gateway = start_gateway("127.0.0.1:0".parse().unwrap(), &servers)
-        .await
-        .unwrap();
+    let gateway = start_gateway(&servers).await;
     let hub = GraphqlClient::new(gateway.graphql_url());
     let (city, district) = a_year_of_work(&db, &hub).await;
     for (metric, value) in [
@@ -275,9 +274,7 @@ async fn the_city_overview_is_one_query_through_the_gateway_and_adds_up() {
         .await
         .unwrap();
     replicas_reach(&db, seq).await;
-    let gateway = start_gateway("127.0.0.1:0".parse().unwrap(), &servers)
-        .await
-        .unwrap();
+    let gateway = start_gateway(&servers).await;
     let hub = GraphqlClient::new(gateway.graphql_url());
 
     let period = json!({ "year": 2025 });

@@ -4,8 +4,8 @@ use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData
 use serde_json::{json, Value};
 use tracing_subscriber::EnvFilter;
 
-use kexie::serve::start_gateway;
 use kexie::subgraphs::Subgraph;
+use kexie::testing::start_gateway;
 use kexie_shared::config::SubgraphConfig;
 use kexie_shared::telemetry::{self, LogFormat, LogOutput};
 use kexie_shared::testing::{redis_url, TestDb};
@@ -43,6 +43,7 @@ async fn the_callers_trace_id_spans_the_gateway_and_the_subgraph_it_asks() {
         redis_url: redis_url(),
         redis_namespace: db.redis_namespace(),
         listen: "127.0.0.1:0".parse().unwrap(),
+        principal_secret: kexie_shared::testing::principal_secret(),
     };
     let organizations = Subgraph::Organizations
         .build(&config)
@@ -50,9 +51,7 @@ async fn the_callers_trace_id_spans_the_gateway_and_the_subgraph_it_asks() {
         .unwrap()
         .spawn();
     let servers = vec![(Subgraph::Organizations, organizations)];
-    let gateway = start_gateway("127.0.0.1:0".parse().unwrap(), &servers)
-        .await
-        .unwrap();
+    let gateway = start_gateway(&servers).await;
 
     let body: Value = reqwest::Client::new()
         .post(gateway.graphql_url())

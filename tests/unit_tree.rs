@@ -20,6 +20,7 @@ fn config(db: &TestDb) -> SubgraphConfig {
         redis_url: redis_url(),
         redis_namespace: db.redis_namespace(),
         listen: "127.0.0.1:0".parse().unwrap(),
+        principal_secret: kexie_shared::testing::principal_secret(),
     }
 }
 

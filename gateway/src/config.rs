@@ -14,8 +14,8 @@ use crate::limits::OperationLimits;
 use crate::supergraph::override_key;
 
 /// The client headers passed on to subgraphs unless configured otherwise: the credentials,
-/// the acting subject the subgraphs record (`kexie-actor`), and the W3C trace context.
-pub const DEFAULT_FORWARD_HEADERS: &str = "authorization,kexie-actor,traceparent,tracestate";
+/// and the W3C trace context.
+pub const DEFAULT_FORWARD_HEADERS: &str = "authorization,traceparent,tracestate";
 
 /// Everything the gateway needs to run.
 #[derive(Clone, Debug)]
@@ -107,6 +107,12 @@ impl GatewayConfig {
     /// Signs principals with `secret` (the subgraphs must verify with the same one).
     pub fn with_principal_secret(mut self, secret: PrincipalSecret) -> Self {
         self.principal_secret = secret;
+        self
+    }
+
+    /// Accepts HS256 staff tokens signed with `secret`.
+    pub fn with_hs256_secret(mut self, secret: &str) -> Self {
+        self.auth.hs256_secret = Some(Secret(secret.to_string()));
         self
     }
 

@@ -31,7 +31,6 @@ use http_body_util::{BodyExt, Limited};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use kexie_shared::actor::ACTOR_HEADER;
 use kexie_shared::principal::{self, PrincipalSecret};
 
 use crate::auth::{AuthFailure, Authenticator, Identity};
@@ -222,27 +221,16 @@ fn unauthenticated(failure: AuthFailure, media: Media) -> Response {
 }
 
 /// What the request sends to subgraphs: the allowed client headers, and its principal,
-/// signed once here. For a signed-in staff member, `kexie-actor` (the subject the
-/// subgraphs record until they read the principal) is the token's subject, whatever the
-/// client sent.
+/// signed once here.
 fn forwarded(
     state: &HttpState,
     headers: &HeaderMap,
     identity: Identity,
 ) -> Result<ForwardedHeaders, principal::PrincipalError> {
-    let staff = identity.role != principal::Role::Anonymous;
     let mut forwarded = Vec::new();
     for name in state.forward_headers.iter() {
-        if staff && name.as_str() == ACTOR_HEADER {
-            continue;
-        }
         for value in headers.get_all(name) {
             forwarded.push((name.clone(), value.clone()));
-        }
-    }
-    if staff {
-        if let Ok(subject) = HeaderValue::from_str(&identity.subject) {
-            forwarded.push((HeaderName::from_static(ACTOR_HEADER), subject));
         }
     }
     let token = principal::sign(&identity.principal(), &state.principal_secret)?;

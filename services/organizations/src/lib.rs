@@ -47,11 +47,15 @@ pub async fn build(config: &SubgraphConfig) -> anyhow::Result<SubgraphApp> {
         tokio::spawn(version.clone().renew_forever()),
     ];
     let stop: Vec<_> = background.iter().map(|task| task.abort_handle()).collect();
-    let router = SubgraphRouter::new(schema::build(pool.clone(), tree_changed), pool)
-        .subgraph(NAME)
-        .after_mutation(publish)
-        .data_version(version)
-        .build();
+    let router = SubgraphRouter::new(
+        schema::build(pool.clone(), tree_changed),
+        pool,
+        config.principal_secret.clone(),
+    )
+    .subgraph(NAME)
+    .after_mutation(publish)
+    .data_version(version)
+    .build();
     SubgraphApp::bind(config.listen, router, background)
         .await
         .inspect_err(|_| stop.iter().for_each(|task| task.abort()))

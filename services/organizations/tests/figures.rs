@@ -43,6 +43,7 @@ async fn generated_city() -> City {
         redis_url: redis_url(),
         redis_namespace: db.redis_namespace(),
         listen: "127.0.0.1:0".parse().unwrap(),
+        principal_secret: kexie_shared::testing::principal_secret(),
     };
     let server = kexie_organizations::build(&config).await.unwrap().spawn();
     let client = GraphqlClient::new(server.graphql_url());

@@ -246,6 +246,7 @@ async fn generated_city() -> City {
         redis_url: redis_url(),
         redis_namespace: namespace.clone(),
         listen: "127.0.0.1:0".parse().unwrap(),
+        principal_secret: kexie_shared::testing::principal_secret(),
     };
     let server = kexie_popularization::build(&config).await.unwrap().spawn();
     let client = GraphqlClient::new(server.graphql_url());
@@ -698,6 +699,7 @@ async fn bad_periods_and_unknown_units_are_refused() {
         redis_url: redis_url(),
         redis_namespace: db.redis_namespace(),
         listen: "127.0.0.1:0".parse().unwrap(),
+        principal_secret: kexie_shared::testing::principal_secret(),
     };
     let server = kexie_popularization::build(&config).await.unwrap().spawn();
     let tree = SampleTree::new();

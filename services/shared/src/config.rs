@@ -6,6 +6,8 @@ use std::str::FromStr;
 
 use anyhow::{anyhow, Context as _};
 
+use crate::principal::{PrincipalSecret, SECRET_VARIABLE};
+
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/kexie";
 pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
 pub const DEFAULT_REDIS_NAMESPACE: &str = "kexie";
@@ -21,12 +23,30 @@ pub struct SubgraphConfig {
     pub redis_namespace: String,
     /// `<SUBGRAPH>_LISTEN`: where the subgraph serves HTTP.
     pub listen: SocketAddr,
+    /// `KEXIE_PRINCIPAL_SECRET`: verifies the principal the gateway signs.
+    pub principal_secret: PrincipalSecret,
 }
 
 impl SubgraphConfig {
     /// Reads the configuration of the subgraph `name`, whose listen address variable is
-    /// `<NAME>_LISTEN` (for example `TALENT_LISTEN`).
+    /// `<NAME>_LISTEN` (for example `TALENT_LISTEN`); [`SECRET_VARIABLE`] must be set.
     pub fn from_env(name: &str, default_listen: &str) -> anyhow::Result<Self> {
+        let Some(secret) = PrincipalSecret::from_env()? else {
+            return Err(anyhow!(
+                "{SECRET_VARIABLE} is not set: the subgraph verifies the principal the gateway \
+                 signs with it (the same secret, at least 32 bytes)"
+            ));
+        };
+        Self::from_env_with_secret(name, default_listen, secret)
+    }
+
+    /// [`SubgraphConfig::from_env`] with the principal secret given, for a process that runs
+    /// the gateway too.
+    pub fn from_env_with_secret(
+        name: &str,
+        default_listen: &str,
+        principal_secret: PrincipalSecret,
+    ) -> anyhow::Result<Self> {
         let listen_var = format!("{}_LISTEN", name.to_ascii_uppercase());
         Ok(SubgraphConfig {
             database_url: database_url_from_env()?,
@@ -37,6 +57,7 @@ impl SubgraphConfig {
                 default_listen,
                 "a socket address such as 127.0.0.1:4001",
             )?,
+            principal_secret,
         })
     }
 }

@@ -2,6 +2,7 @@
 //! pagination, the acting identity, database and Redis setup, the HTTP surface of a
 //! subgraph, the replicated unit tree, and the test kit.
 
+pub mod access;
 pub mod actor;
 pub mod config;
 pub mod db;

@@ -15,8 +15,8 @@
 //! gateway signs once per client request, not once per fetch. The short lifetime bounds
 //! what a token read from a log or a captured request is worth.
 //!
-//! Partner bureaus will authenticate with API keys; their principals will be a role of their
-//! own with scopes, added to [`Role`] and to the claims then.
+//! Partner bureaus authenticate with API keys; their principal has the role `partner`, the
+//! subject `partner:<key id>`, no unit, the key's `scopes` and the `bureau` it speaks for.
 
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
@@ -56,6 +56,56 @@ pub enum Role {
     Leadership,
     /// The city association's administrators: everything.
     CityAdmin,
+    /// A partner bureau calling with an API key: what its scopes allow, nothing else.
+    Partner,
+}
+
+/// What a partner bureau's API key allows, on top of what the public sees.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash, Serialize, Deserialize)]
+pub enum Scope {
+    /// Every venue and activity, not only open venues and held activities.
+    #[serde(rename = "venues-activities:read")]
+    ReadVenuesAndActivities,
+    /// Create activities the bureau co-organizes (its bureau among `partnerBureaus`) and
+    /// change or move through their workflow the activities that name it.
+    #[serde(rename = "activities:co-organize")]
+    CoOrganizeActivities,
+    /// Workers' public data: name, gender, titles, fields, flags, units, honors; never
+    /// birth year or contact details.
+    #[serde(rename = "talent:read-public")]
+    ReadPublicTalent,
+    /// Submit decision advice (建言献策) to a unit, and follow what it submitted.
+    #[serde(rename = "advice:submit")]
+    SubmitAdvice,
+}
+
+impl Scope {
+    pub const ALL: [Scope; 4] = [
+        Scope::ReadVenuesAndActivities,
+        Scope::CoOrganizeActivities,
+        Scope::ReadPublicTalent,
+        Scope::SubmitAdvice,
+    ];
+
+    /// The name used in API keys and principals (`venues-activities:read` …).
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Scope::ReadVenuesAndActivities => "venues-activities:read",
+            Scope::CoOrganizeActivities => "activities:co-organize",
+            Scope::ReadPublicTalent => "talent:read-public",
+            Scope::SubmitAdvice => "advice:submit",
+        }
+    }
+
+    pub fn parse(name: &str) -> Option<Scope> {
+        Scope::ALL.into_iter().find(|scope| scope.as_str() == name)
+    }
+}
+
+impl std::fmt::Display for Scope {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.write_str(self.as_str())
+    }
 }
 
 impl Role {
@@ -75,6 +125,7 @@ impl Role {
             Role::UnitAdmin => "unit_admin",
             Role::Leadership => "leadership",
             Role::CityAdmin => "city_admin",
+            Role::Partner => "partner",
         }
     }
 
@@ -99,6 +150,11 @@ pub struct Principal {
     /// The unit the subject works for; `None` for anonymous callers.
     pub unit: Option<Uuid>,
     pub role: Role,
+    /// What a partner's key allows; empty for everyone else.
+    pub scopes: Vec<Scope>,
+    /// The partner bureau a key speaks for (a `PartnerBureau` name such as `AGRICULTURE`);
+    /// `None` for everyone else.
+    pub bureau: Option<String>,
     /// When it was issued, in seconds since the Unix epoch.
     pub issued_at: u64,
     /// When it stops being valid, in seconds since the Unix epoch.
@@ -113,9 +169,25 @@ impl Principal {
             subject: subject.into(),
             unit,
             role,
+            scopes: Vec::new(),
+            bureau: None,
             issued_at: now,
             expires_at: now + LIFETIME.as_secs(),
         }
+    }
+
+    /// The principal of a partner bureau's API key `key_id`, issued now.
+    pub fn partner(key_id: Uuid, bureau: impl Into<String>, scopes: Vec<Scope>) -> Self {
+        Principal {
+            scopes,
+            bureau: Some(bureau.into()),
+            ..Principal::issue(format!("partner:{key_id}"), None, Role::Partner)
+        }
+    }
+
+    /// Whether this is a partner whose key has `scope`.
+    pub fn has_scope(&self, scope: Scope) -> bool {
+        self.role == Role::Partner && self.scopes.contains(&scope)
     }
 
     /// The principal of a caller who did not sign in, issued now.
@@ -135,6 +207,10 @@ struct Claims {
     #[serde(default, skip_serializing_if = "Option::is_none")]
     unit: Option<Uuid>,
     role: Role,
+    #[serde(default, skip_serializing_if = "Vec::is_empty")]
+    scopes: Vec<Scope>,
+    #[serde(default, skip_serializing_if = "Option::is_none")]
+    bureau: Option<String>,
     iat: u64,
     exp: u64,
     aud: String,
@@ -218,6 +294,8 @@ pub fn sign(principal: &Principal, secret: &PrincipalSecret) -> Result<String, P
         sub: principal.subject.clone(),
         unit: principal.unit,
         role: principal.role,
+        scopes: principal.scopes.clone(),
+        bureau: principal.bureau.clone(),
         iat: principal.issued_at,
         exp: principal.expires_at,
         aud: AUDIENCE.to_string(),
@@ -246,7 +324,7 @@ pub fn verify(token: &str, secret: &PrincipalSecret) -> Result<Principal, Princi
             }
         })?;
     let claims = data.claims;
-    if claims.role != Role::Anonymous && claims.unit.is_none() {
+    if Role::STAFF.contains(&claims.role) && claims.unit.is_none() {
         return Err(PrincipalError::Malformed(format!(
             "a {} principal names no unit",
             claims.role
@@ -256,6 +334,8 @@ pub fn verify(token: &str, secret: &PrincipalSecret) -> Result<Principal, Princi
         subject: claims.sub,
         unit: claims.unit,
         role: claims.role,
+        scopes: claims.scopes,
+        bureau: claims.bureau,
         issued_at: claims.iat,
         expires_at: claims.exp,
     })
@@ -274,6 +354,35 @@ pub fn from_headers(
         .to_str()
         .map_err(|_| PrincipalError::Malformed("the header is not ASCII".to_string()))?;
     verify(token, secret)
+}
+
+/// A staff token (HS256, signed with `secret`) as an identity provider would issue it for
+/// the gateway: claims `sub`, `unit`, `role`, `aud` = `audience`, `iat`, `exp` = now +
+/// `lifetime`. For `kexie token`, the demo of `kexie serve` and tests; production tokens
+/// come from the identity provider.
+pub fn staff_token(
+    secret: &[u8],
+    audience: &str,
+    subject: &str,
+    unit: Uuid,
+    role: Role,
+    lifetime: Duration,
+) -> Result<String, PrincipalError> {
+    let issued_at = now();
+    let claims = serde_json::json!({
+        "sub": subject,
+        "unit": unit,
+        "role": role,
+        "aud": audience,
+        "iat": issued_at,
+        "exp": issued_at + lifetime.as_secs(),
+    });
+    jsonwebtoken::encode(
+        &Header::new(Algorithm::HS256),
+        &claims,
+        &EncodingKey::from_secret(secret),
+    )
+    .map_err(|err| PrincipalError::Signing(err.to_string()))
 }
 
 fn now() -> u64 {
@@ -306,6 +415,20 @@ mod tests {
         assert!(verified.is_anonymous());
         assert_eq!(verified.unit, None);
         assert_eq!(verified.expires_at - verified.issued_at, LIFETIME.as_secs());
+    }
+
+    #[test]
+    fn a_partner_principal_keeps_its_scopes_and_bureau() {
+        let partner = Principal::partner(
+            Uuid::now_v7(),
+            "AGRICULTURE",
+            vec![Scope::CoOrganizeActivities, Scope::ReadPublicTalent],
+        );
+        let verified = verify(&sign(&partner, &secret()).unwrap(), &secret()).unwrap();
+        assert_eq!(verified, partner);
+        assert!(verified.has_scope(Scope::ReadPublicTalent));
+        assert!(!verified.has_scope(Scope::SubmitAdvice));
+        assert_eq!(Scope::parse("advice:submit"), Some(Scope::SubmitAdvice));
     }
 
     #[test]

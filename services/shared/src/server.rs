@@ -2,6 +2,10 @@
 //! browser, queries for other clients), `GET /health` (alive), `GET /ready` (its database
 //! answers) and `GET /metrics` (Prometheus). Every GraphQL request runs in a server span
 //! that continues the caller's W3C trace context and is counted per operation.
+//!
+//! Every GraphQL request must carry the principal the gateway signed
+//! ([`crate::principal::PRINCIPAL_HEADER`]); one without it, or with one that is forged,
+//! expired or for another audience, is answered 401 with `UNAUTHENTICATED` and never runs.
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -21,8 +25,8 @@ use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tracing::Instrument as _;
 
-use crate::actor::Actor;
 use crate::metrics::{OperationLabel, SubgraphMetrics};
+use crate::principal::{self, PrincipalSecret};
 use crate::rollup::DataVersion;
 use crate::unit_tree::TreeCatchUp;
 
@@ -30,6 +34,7 @@ use crate::unit_tree::TreeCatchUp;
 struct SubgraphState<E> {
     schema: E,
     pool: PgPool,
+    principal_secret: Arc<PrincipalSecret>,
     metrics: Arc<SubgraphMetrics>,
     subgraph: Option<Arc<str>>,
     after_mutation: AfterMutation,
@@ -47,26 +52,38 @@ struct AfterMutation {
 pub type MutationHook =
     Arc<dyn Fn() -> futures::future::BoxFuture<'static, ()> + Send + Sync + 'static>;
 
-/// The router of the subgraph `name` serving `schema`, whose readiness is its `pool`.
-/// Subgraphs with rollups use [`SubgraphRouter`] to advance their data version.
-pub fn router<E: Executor + Clone>(name: &str, schema: E, pool: PgPool) -> Router {
-    SubgraphRouter::new(schema, pool).subgraph(name).build()
+/// The router of the subgraph `name` serving `schema`, whose readiness is its `pool`, for
+/// requests whose principal is signed with `secret`. Subgraphs with rollups use
+/// [`SubgraphRouter`] to advance their data version.
+pub fn router<E: Executor + Clone>(
+    name: &str,
+    schema: E,
+    pool: PgPool,
+    secret: PrincipalSecret,
+) -> Router {
+    SubgraphRouter::new(schema, pool, secret)
+        .subgraph(name)
+        .build()
 }
 
 /// Builds the router of a subgraph, with what [`router`] leaves out.
 pub struct SubgraphRouter<E> {
     schema: E,
     pool: PgPool,
+    principal_secret: PrincipalSecret,
     subgraph: Option<Arc<str>>,
     after_mutation: AfterMutation,
     tree_catch_up: Option<TreeCatchUp>,
 }
 
 impl<E: Executor + Clone> SubgraphRouter<E> {
-    pub fn new(schema: E, pool: PgPool) -> Self {
+    /// Serves `schema`, ready when `pool` answers, to requests whose principal is signed
+    /// with `secret`.
+    pub fn new(schema: E, pool: PgPool, secret: PrincipalSecret) -> Self {
         SubgraphRouter {
             schema,
             pool,
+            principal_secret: secret,
             subgraph: None,
             after_mutation: AfterMutation::default(),
             tree_catch_up: None,
@@ -109,6 +126,7 @@ impl<E: Executor + Clone> SubgraphRouter<E> {
             .with_state(SubgraphState {
                 schema: self.schema,
                 pool: self.pool,
+                principal_secret: Arc::new(self.principal_secret),
                 metrics: Arc::new(SubgraphMetrics::new(
                     self.after_mutation
                         .data_version
@@ -151,7 +169,7 @@ pub async fn bind_replicating_subgraph<E: Executor + Clone>(
     ];
     // Without a listener the tasks have nobody to serve: stop them rather than leak them.
     let stop: Vec<_> = background.iter().map(|task| task.abort_handle()).collect();
-    let router = SubgraphRouter::new(schema, pool)
+    let router = SubgraphRouter::new(schema, pool, config.principal_secret.clone())
         .subgraph(name)
         .data_version(version)
         .tree_catch_up(catch_up)
@@ -177,13 +195,32 @@ async fn graphql_post<E: Executor>(
     method: Method,
     headers: HeaderMap,
     request: GraphQLRequest,
-) -> GraphQLResponse {
-    let mut request = request.into_inner().data(Actor::from_headers(&headers));
+) -> Response {
+    let principal = match principal::from_headers(&headers, &state.principal_secret) {
+        Ok(principal) => principal,
+        Err(err) => return unauthenticated(&err),
+    };
+    let mut request = request.into_inner().data(principal);
     let selected = Selected::of(&mut request);
-    state
-        .execute(request, &selected, &method, &headers)
-        .await
-        .into()
+    GraphQLResponse::from(state.execute(request, &selected, &method, &headers).await)
+        .into_response()
+}
+
+/// The answer to a request without a valid principal: 401, `UNAUTHENTICATED`.
+fn unauthenticated(err: &principal::PrincipalError) -> Response {
+    tracing::warn!(error = %err, "request refused: no valid principal");
+    let body = serde_json::json!({
+        "errors": [{
+            "message": format!("{err}; subgraphs answer only requests signed by the gateway"),
+            "extensions": { "code": "UNAUTHENTICATED" },
+        }]
+    });
+    (
+        StatusCode::UNAUTHORIZED,
+        [(header::CONTENT_TYPE, "application/json")],
+        body.to_string(),
+    )
+        .into_response()
 }
 
 async fn graphql_get<E: Executor>(
@@ -199,6 +236,10 @@ async fn graphql_get<E: Executor>(
     if wants_html && uri.query().is_none_or(|query| !query.contains("query=")) {
         return Html(GraphiQLSource::build().endpoint("/graphql").finish()).into_response();
     }
+    let principal = match principal::from_headers(&headers, &state.principal_secret) {
+        Ok(principal) => principal,
+        Err(err) => return unauthenticated(&err),
+    };
     let mut request = match async_graphql::http::parse_query_string(uri.query().unwrap_or_default())
     {
         Ok(request) => request,
@@ -222,7 +263,7 @@ async fn graphql_get<E: Executor>(
         )
             .into_response();
     }
-    let request = request.data(Actor::from_headers(&headers));
+    let request = request.data(principal);
     GraphQLResponse::from(state.execute(request, &selected, &method, &headers).await)
         .into_response()
 }

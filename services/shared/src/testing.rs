@@ -5,7 +5,12 @@
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use crate::actor::ACTOR_HEADER;
+use std::sync::OnceLock;
+use std::time::Duration;
+
+use crate::principal::{
+    sign, staff_token, Principal, PrincipalSecret, Role, Scope, PRINCIPAL_HEADER,
+};
 
 const DEFAULT_TEST_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/postgres";
 
@@ -67,12 +72,31 @@ pub fn redis_url() -> String {
     std::env::var("REDIS_URL").unwrap_or_else(|_| crate::config::DEFAULT_REDIS_URL.to_string())
 }
 
-/// A GraphQL client for one endpoint, acting as one subject.
+/// The principal secret of every subgraph and gateway a test process starts.
+pub fn principal_secret() -> PrincipalSecret {
+    static SECRET: OnceLock<PrincipalSecret> = OnceLock::new();
+    SECRET.get_or_init(PrincipalSecret::generate).clone()
+}
+
+/// The HS256 secret of the staff tokens [`GraphqlClient`] sends; gateways under test accept
+/// them (`GatewayConfig::with_hs256_secret`).
+pub const STAFF_TOKEN_SECRET: &str = "the staff tokens of tests, never a production secret";
+/// The audience of those tokens (the gateway's default).
+pub const STAFF_TOKEN_AUDIENCE: &str = "kexie";
+
+/// A GraphQL client for one endpoint — a subgraph or the gateway — acting for one
+/// principal: a city administrator unless told otherwise.
+///
+/// It sends the principal both ways a caller can: signed for a subgraph (the
+/// `kexie-principal` header, which a gateway drops) and, for staff, as a staff token for a
+/// gateway (`Authorization: Bearer`, which subgraphs ignore).
 #[derive(Clone)]
 pub struct GraphqlClient {
     http: reqwest::Client,
     pub endpoint: String,
-    pub actor: String,
+    /// `None`: the requests carry no credentials at all.
+    pub principal: Option<Principal>,
+    headers: Vec<(String, String)>,
 }
 
 impl GraphqlClient {
@@ -80,29 +104,105 @@ impl GraphqlClient {
         GraphqlClient {
             http: reqwest::Client::new(),
             endpoint: endpoint.into(),
-            actor: "test-staff".to_string(),
+            principal: Some(Principal::issue(
+                "test-staff",
+                Some(Uuid::nil()),
+                Role::CityAdmin,
+            )),
+            headers: Vec::new(),
         }
     }
 
-    /// The same endpoint, acting as someone else.
-    pub fn acting_as(&self, actor: &str) -> Self {
+    /// The same endpoint, for the same role and unit under another subject.
+    pub fn acting_as(&self, subject: &str) -> Self {
+        let mut client = self.clone();
+        if let Some(principal) = &mut client.principal {
+            principal.subject = subject.to_string();
+        }
+        client
+    }
+
+    /// The same endpoint, acting for `principal`.
+    pub fn as_principal(&self, principal: Principal) -> Self {
         GraphqlClient {
-            actor: actor.to_string(),
+            principal: Some(principal),
             ..self.clone()
         }
     }
 
-    /// Sends a query and returns the whole response body.
-    pub async fn post(&self, query: &str, variables: Value) -> Value {
-        let response = self
+    /// The same endpoint, as staff with `role` at `unit`.
+    pub fn as_staff(&self, subject: &str, role: Role, unit: Uuid) -> Self {
+        self.as_principal(Principal::issue(subject, Some(unit), role))
+    }
+
+    /// The same endpoint, as the public.
+    pub fn anonymous(&self) -> Self {
+        self.as_principal(Principal::anonymous())
+    }
+
+    /// The same endpoint, as a partner bureau's key with `scopes` (signed straight for a
+    /// subgraph; through a gateway a partner sends its API key with [`Self::with_header`]).
+    pub fn as_partner(&self, bureau: &str, scopes: &[Scope]) -> Self {
+        let mut client =
+            self.as_principal(Principal::partner(Uuid::now_v7(), bureau, scopes.to_vec()));
+        client.principal.as_mut().unwrap().subject = format!("partner:{bureau}");
+        client
+    }
+
+    /// The same endpoint, without any credentials.
+    pub fn without_credentials(&self) -> Self {
+        GraphqlClient {
+            principal: None,
+            ..self.clone()
+        }
+    }
+
+    /// The same client, adding a header to every request.
+    pub fn with_header(&self, name: &str, value: &str) -> Self {
+        let mut client = self.clone();
+        client.headers.push((name.to_string(), value.to_string()));
+        client
+    }
+
+    /// Sends a query and returns the HTTP status and the whole response body.
+    pub async fn send(&self, query: &str, variables: Value) -> (u16, Value) {
+        let mut request = self
             .http
             .post(&self.endpoint)
-            .header(ACTOR_HEADER, &self.actor)
-            .json(&json!({ "query": query, "variables": variables }))
-            .send()
-            .await
-            .expect("the subgraph answers");
-        response.json().await.expect("the response is JSON")
+            .json(&json!({ "query": query, "variables": variables }));
+        if let Some(principal) = &self.principal {
+            let fresh = Principal {
+                subject: principal.subject.clone(),
+                scopes: principal.scopes.clone(),
+                bureau: principal.bureau.clone(),
+                ..Principal::issue("", principal.unit, principal.role)
+            };
+            let signed = sign(&fresh, &principal_secret()).expect("the principal signs");
+            request = request.header(PRINCIPAL_HEADER, signed);
+            if let (true, Some(unit)) = (Role::STAFF.contains(&principal.role), principal.unit) {
+                let token = staff_token(
+                    STAFF_TOKEN_SECRET.as_bytes(),
+                    STAFF_TOKEN_AUDIENCE,
+                    &principal.subject,
+                    unit,
+                    principal.role,
+                    Duration::from_secs(600),
+                )
+                .expect("the staff token signs");
+                request = request.bearer_auth(token);
+            }
+        }
+        for (name, value) in &self.headers {
+            request = request.header(name, value);
+        }
+        let response = request.send().await.expect("the server answers");
+        let status = response.status().as_u16();
+        (status, response.json().await.expect("the response is JSON"))
+    }
+
+    /// Sends a query and returns the whole response body.
+    pub async fn post(&self, query: &str, variables: Value) -> Value {
+        self.send(query, variables).await.1
     }
 
     /// Sends a query that must succeed and returns its `data`.

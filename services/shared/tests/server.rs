@@ -1,4 +1,5 @@
-//! The HTTP surface of a subgraph: GraphQL over GET never changes anything.
+//! The HTTP surface of a subgraph: GraphQL over GET never changes anything, and nothing
+//! runs without a principal signed by the gateway.
 
 use std::sync::atomic::{AtomicI64, Ordering};
 use std::sync::Arc;
@@ -6,7 +7,18 @@ use std::sync::Arc;
 use async_graphql::{Context, EmptySubscription, Object, Schema};
 use sqlx::PgPool;
 
+use kexie_shared::principal::{sign, Principal, PrincipalSecret, Role, PRINCIPAL_HEADER};
 use kexie_shared::server::{router, ServerHandle, SubgraphApp};
+use kexie_shared::testing::principal_secret;
+
+/// A principal signed as the gateway signs it.
+fn signed() -> String {
+    sign(
+        &Principal::issue("li.na", Some(uuid::Uuid::now_v7()), Role::UnitStaff),
+        &principal_secret(),
+    )
+    .unwrap()
+}
 
 #[derive(Default)]
 struct Touches(AtomicI64);
@@ -39,7 +51,7 @@ async fn start(touches: Arc<Touches>) -> ServerHandle {
     let pool = PgPool::connect_lazy("postgres://postgres@127.0.0.1:5432/postgres").unwrap();
     SubgraphApp::bind(
         "127.0.0.1:0".parse().unwrap(),
-        router("test", schema, pool),
+        router("test", schema, pool, principal_secret()),
         Vec::new(),
     )
     .await
@@ -61,16 +73,29 @@ async fn a_mutation_over_get_is_refused_and_changes_nothing() {
             ("operationName", "Write"),
         ],
     ] {
-        let refused = http.get(&url).query(&query).send().await.unwrap();
+        let refused = http
+            .get(&url)
+            .header(PRINCIPAL_HEADER, signed())
+            .query(&query)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(refused.status(), 405, "{query:?}");
         assert_eq!(refused.headers()["allow"], "POST");
-        let head = http.head(&url).query(&query).send().await.unwrap();
+        let head = http
+            .head(&url)
+            .header(PRINCIPAL_HEADER, signed())
+            .query(&query)
+            .send()
+            .await
+            .unwrap();
         assert_eq!(head.status(), 405, "{query:?}");
     }
     assert_eq!(touches.0.load(Ordering::SeqCst), 0);
 
     let read: serde_json::Value = http
         .get(&url)
+        .header(PRINCIPAL_HEADER, signed())
         .query(&[
             ("query", "query Read { touches } mutation Write { touch }"),
             ("operationName", "Read"),
@@ -85,6 +110,7 @@ async fn a_mutation_over_get_is_refused_and_changes_nothing() {
 
     let written: serde_json::Value = http
         .post(&url)
+        .header(PRINCIPAL_HEADER, signed())
         .json(&serde_json::json!({ "query": "mutation { touch }" }))
         .send()
         .await
@@ -93,5 +119,58 @@ async fn a_mutation_over_get_is_refused_and_changes_nothing() {
         .await
         .unwrap();
     assert_eq!(written["data"]["touch"], 1, "{written:#}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn requests_without_a_valid_principal_are_refused_and_change_nothing() {
+    let touches = Arc::new(Touches::default());
+    let server = start(touches.clone()).await;
+    let http = reqwest::Client::new();
+    let url = server.graphql_url();
+    let forged = sign(
+        &Principal::issue("intruder", None, Role::CityAdmin),
+        &PrincipalSecret::generate(),
+    )
+    .unwrap();
+    let expired = sign(
+        &Principal {
+            issued_at: 1_000,
+            expires_at: 1_060,
+            ..Principal::issue("li.na", None, Role::CityAdmin)
+        },
+        &principal_secret(),
+    )
+    .unwrap();
+    for (header, reason) in [
+        (None, "no kexie-principal header"),
+        (Some(forged.as_str()), "signature is not valid"),
+        (Some(expired.as_str()), "expired"),
+        (Some("kexie-actor: city-admin"), "malformed"),
+    ] {
+        let mut request = http
+            .post(&url)
+            .json(&serde_json::json!({ "query": "mutation { touch }" }));
+        if let Some(header) = header {
+            request = request.header(PRINCIPAL_HEADER, header);
+        }
+        let response = request.send().await.unwrap();
+        assert_eq!(response.status(), 401, "{reason}");
+        let body: serde_json::Value = response.json().await.unwrap();
+        assert_eq!(body["errors"][0]["extensions"]["code"], "UNAUTHENTICATED");
+        let message = body["errors"][0]["message"].as_str().unwrap();
+        assert!(message.contains(reason), "{message}");
+
+        let read = http
+            .get(&url)
+            .query(&[("query", "{ touches }")])
+            .header("accept", "application/json");
+        let read = match header {
+            Some(header) => read.header(PRINCIPAL_HEADER, header),
+            None => read,
+        };
+        assert_eq!(read.send().await.unwrap().status(), 401, "{reason}");
+    }
+    assert_eq!(touches.0.load(Ordering::SeqCst), 0);
     server.stop().await;
 }

@@ -74,7 +74,7 @@ impl Subgraph {
             .unwrap();
         let namespace = format!("kexie-test-{}", uuid::Uuid::now_v7());
         let version = DataVersion::new(pool.clone(), &redis_url(), &namespace, "probe");
-        let router = SubgraphRouter::new(schema, pool)
+        let router = SubgraphRouter::new(schema, pool, kexie_shared::testing::principal_secret())
             .subgraph("probe")
             .data_version(version.clone())
             .build();
@@ -90,7 +90,19 @@ impl Subgraph {
     }
 
     async fn post(&self, body: Value, traceparent: Option<&str>) -> Value {
-        let mut request = self.http.post(self.server.graphql_url()).json(&body);
+        let principal = kexie_shared::principal::Principal::issue(
+            "probe",
+            Some(uuid::Uuid::nil()),
+            kexie_shared::principal::Role::CityAdmin,
+        );
+        let signed =
+            kexie_shared::principal::sign(&principal, &kexie_shared::testing::principal_secret())
+                .unwrap();
+        let mut request = self
+            .http
+            .post(self.server.graphql_url())
+            .header(kexie_shared::principal::PRINCIPAL_HEADER, signed)
+            .json(&body);
         if let Some(traceparent) = traceparent {
             request = request.header("traceparent", traceparent);
         }

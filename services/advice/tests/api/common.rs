@@ -56,6 +56,7 @@ pub async fn start() -> Hub {
         redis_url: redis_url(),
         redis_namespace: namespace,
         listen: "127.0.0.1:0".parse().unwrap(),
+        principal_secret: kexie_shared::testing::principal_secret(),
     };
     let server = kexie_advice::build(&config).await.unwrap().spawn();
     let pool = kexie_shared::db::connect(&db.url, kexie_advice::NAME)

@@ -28,6 +28,7 @@ pub async fn start() -> Hub {
         redis_url: redis_url(),
         redis_namespace: db.redis_namespace(),
         listen: "127.0.0.1:0".parse().unwrap(),
+        principal_secret: kexie_shared::testing::principal_secret(),
     };
     let server = kexie_popularization::build(&config).await.unwrap().spawn();
     let tree = SampleTree::new();

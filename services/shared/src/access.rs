@@ -1,0 +1,238 @@
+//! Who may do what: the one place every subgraph asks before it reads what is not public or
+//! changes anything.
+//!
+//! The principal comes verified from the gateway (see [`crate::principal`]); the server puts
+//! it into every request's data. Units form a tree, and a staff member's reach is their
+//! unit's subtree (their unit and every unit below it), found from the unit's materialized
+//! `path` (`/<root>/…/<id>/`).
+//!
+//! | role          | reads (beyond the public)                          | writes                                   |
+//! |---------------|----------------------------------------------------|------------------------------------------|
+//! | `anonymous`   | nothing                                            | nothing                                  |
+//! | `unit_staff`  | all staff data; subtree-only data in its subtree   | records owned by units of its subtree    |
+//! | `unit_admin`  | as unit staff                                      | as unit staff, and the units, leaders, terms and targets of its subtree |
+//! | `leadership`  | as unit staff                                      | nothing                                  |
+//! | `city_admin`  | everything                                         | everything                               |
+//! | `partner`     | what its key's scopes name                         | what its key's scopes name               |
+//!
+//! *Subtree-only data* ([`Need::ReadSubtree`]) is the rollups and targets of a unit and the
+//! personal data of workers (birth year, contact details). *The public* sees the unit
+//! directory, open venues, held activities and the names of honorees.
+
+use async_graphql::Context;
+use sqlx::PgConnection;
+use uuid::Uuid;
+
+use crate::error::{ApiError, ApiResult};
+use crate::principal::{Principal, Role, Scope};
+
+/// What a request wants to do with a unit's data.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Need {
+    /// Read what only the unit's own subtree may see: its rollups and targets, its workers'
+    /// personal data.
+    ReadSubtree,
+    /// Create or change records the unit owns (workers, venues, activities, submissions …).
+    Write,
+    /// Manage the unit itself: create units under it, change, move, merge or archive it,
+    /// appoint its leaders, open its terms, set its targets.
+    Administer,
+}
+
+impl Need {
+    fn describe(self) -> &'static str {
+        match self {
+            Need::ReadSubtree => "read the subtree-only data of",
+            Need::Write => "change the records of",
+            Need::Administer => "administer",
+        }
+    }
+}
+
+/// The principal of the request being resolved; anonymous when the request carries none
+/// (which only happens for a schema executed without the server, as in unit tests).
+pub fn principal(ctx: &Context<'_>) -> Principal {
+    ctx.data_opt::<Principal>()
+        .cloned()
+        .unwrap_or_else(Principal::anonymous)
+}
+
+/// Whether `principal` works in the subtree of the unit whose path is `unit_path`.
+pub fn covers(principal: &Principal, unit_path: &str) -> bool {
+    principal
+        .unit
+        .is_some_and(|unit| unit_path.contains(&format!("/{unit}/")))
+}
+
+/// Whether `principal` may do `need` with the unit at `unit_path`.
+pub fn allows(principal: &Principal, need: Need, unit_path: &str) -> bool {
+    match principal.role {
+        Role::CityAdmin => true,
+        Role::Anonymous | Role::Partner => false,
+        Role::Leadership => need == Need::ReadSubtree && covers(principal, unit_path),
+        Role::UnitStaff => need != Need::Administer && covers(principal, unit_path),
+        Role::UnitAdmin => covers(principal, unit_path),
+    }
+}
+
+/// Whether `principal` is staff of some unit (any staff role): it reads everything that is
+/// neither public nor subtree-only.
+pub fn is_staff(principal: &Principal) -> bool {
+    matches!(
+        principal.role,
+        Role::UnitStaff | Role::UnitAdmin | Role::Leadership | Role::CityAdmin
+    )
+}
+
+/// Refuses unless the request's principal may do `need` with the unit `unit` at
+/// `unit_path` (`None`: the unit is not known, which only a city admin gets past, to meet
+/// the mutation's own `NOT_FOUND`).
+pub fn require(
+    ctx: &Context<'_>,
+    need: Need,
+    unit: Uuid,
+    unit_path: Option<&str>,
+) -> ApiResult<()> {
+    let principal = principal(ctx);
+    let allowed = match unit_path {
+        Some(path) => allows(&principal, need, path),
+        None => principal.role == Role::CityAdmin,
+    };
+    if allowed {
+        Ok(())
+    } else {
+        Err(forbidden(&principal, need, unit))
+    }
+}
+
+/// Refuses unless the request comes from staff (any staff role).
+pub fn require_staff(ctx: &Context<'_>, what: &str) -> ApiResult<()> {
+    let principal = principal(ctx);
+    if is_staff(&principal) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "{what} is visible to staff only; {} may not read it",
+            describe(&principal)
+        )))
+    }
+}
+
+/// Refuses unless the request comes from staff or from a partner whose key has `scope`.
+pub fn require_staff_or_scope(ctx: &Context<'_>, scope: Scope, what: &str) -> ApiResult<()> {
+    let principal = principal(ctx);
+    if is_staff(&principal) || principal.has_scope(scope) {
+        Ok(())
+    } else {
+        Err(ApiError::Forbidden(format!(
+            "{what} is visible to staff and to partner keys with the scope `{scope}`; {} may not read it",
+            describe(&principal)
+        )))
+    }
+}
+
+/// The `FORBIDDEN` error for `principal` wanting `need` on `unit`.
+pub fn forbidden(principal: &Principal, need: Need, unit: Uuid) -> ApiError {
+    ApiError::Forbidden(format!(
+        "{} may not {} unit {unit}",
+        describe(principal),
+        need.describe()
+    ))
+}
+
+/// Who the principal is, for error messages: `unit_staff of unit …`, `anonymous callers`.
+pub fn describe(principal: &Principal) -> String {
+    match (principal.role, principal.unit) {
+        (Role::Anonymous, _) => "anonymous callers (sign in)".to_string(),
+        (Role::Partner, _) => format!(
+            "the partner key {} (scopes: {})",
+            principal.subject,
+            principal
+                .scopes
+                .iter()
+                .map(|scope| scope.as_str())
+                .collect::<Vec<_>>()
+                .join(", ")
+        ),
+        (role, Some(unit)) => format!("{role} of unit {unit}"),
+        (role, None) => role.to_string(),
+    }
+}
+
+/// The path of a unit in the replicated unit tree (talent, popularization, advice), if the
+/// replica knows it.
+pub async fn replica_path(conn: &mut PgConnection, unit: Uuid) -> ApiResult<Option<String>> {
+    Ok(
+        sqlx::query_scalar("select path from unit_replica where unit_id = $1")
+            .bind(unit)
+            .fetch_optional(conn)
+            .await?,
+    )
+}
+
+/// [`require`] for a unit of the replicated unit tree.
+pub async fn require_in_replica(
+    ctx: &Context<'_>,
+    conn: &mut PgConnection,
+    need: Need,
+    unit: Uuid,
+) -> ApiResult<()> {
+    let principal = principal(ctx);
+    if principal.role == Role::CityAdmin {
+        return Ok(());
+    }
+    if matches!(principal.role, Role::Anonymous | Role::Partner) {
+        return Err(forbidden(&principal, need, unit));
+    }
+    let path = replica_path(conn, unit).await?;
+    require(ctx, need, unit, path.as_deref())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn path(units: &[Uuid]) -> String {
+        let mut path = "/".to_string();
+        for unit in units {
+            path.push_str(&format!("{unit}/"));
+        }
+        path
+    }
+
+    #[test]
+    fn reach_is_the_subtree_of_the_principal_unit() {
+        let (city, district, other, township) = (
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+            Uuid::now_v7(),
+        );
+        let township_path = path(&[city, district, township]);
+        let other_path = path(&[city, other]);
+        let staff = Principal::issue("a", Some(district), Role::UnitStaff);
+        assert!(allows(&staff, Need::Write, &township_path));
+        assert!(allows(&staff, Need::ReadSubtree, &township_path));
+        assert!(!allows(&staff, Need::Administer, &township_path));
+        assert!(!allows(&staff, Need::Write, &other_path));
+        assert!(!allows(&staff, Need::Write, &path(&[city])));
+
+        let admin = Principal::issue("b", Some(district), Role::UnitAdmin);
+        assert!(allows(&admin, Need::Administer, &township_path));
+        assert!(!allows(&admin, Need::Administer, &other_path));
+
+        let leadership = Principal::issue("c", Some(city), Role::Leadership);
+        assert!(allows(&leadership, Need::ReadSubtree, &township_path));
+        assert!(!allows(&leadership, Need::Write, &township_path));
+
+        let city_admin = Principal::issue("d", Some(city), Role::CityAdmin);
+        assert!(allows(&city_admin, Need::Administer, &other_path));
+        assert!(!allows(
+            &Principal::anonymous(),
+            Need::ReadSubtree,
+            &other_path
+        ));
+        let partner = Principal::partner(Uuid::now_v7(), "EDUCATION", Scope::ALL.to_vec());
+        assert!(!allows(&partner, Need::Write, &other_path));
+    }
+}
