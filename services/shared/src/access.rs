@@ -68,7 +68,7 @@ pub fn covers(principal: &Principal, unit_path: &str) -> bool {
 pub fn allows(principal: &Principal, need: Need, unit_path: &str) -> bool {
     match principal.role {
         Role::CityAdmin => true,
-        Role::Anonymous | Role::Partner => false,
+        Role::Anonymous | Role::Partner | Role::Gateway => false,
         Role::Leadership => need == Need::ReadSubtree && covers(principal, unit_path),
         Role::UnitStaff => need != Need::Administer && covers(principal, unit_path),
         Role::UnitAdmin => covers(principal, unit_path),
@@ -181,7 +181,10 @@ pub async fn require_in_replica(
     if principal.role == Role::CityAdmin {
         return Ok(());
     }
-    if matches!(principal.role, Role::Anonymous | Role::Partner) {
+    if matches!(
+        principal.role,
+        Role::Anonymous | Role::Partner | Role::Gateway
+    ) {
         return Err(forbidden(&principal, need, unit));
     }
     let path = replica_path(conn, unit).await?;

@@ -58,6 +58,9 @@ pub enum Role {
     CityAdmin,
     /// A partner bureau calling with an API key: what its scopes allow, nothing else.
     Partner,
+    /// The gateway itself, calling a subgraph's internal endpoints (checking an API key,
+    /// recording a partner call); no GraphQL data.
+    Gateway,
 }
 
 /// What a partner bureau's API key allows, on top of what the public sees.
@@ -126,6 +129,7 @@ impl Role {
             Role::Leadership => "leadership",
             Role::CityAdmin => "city_admin",
             Role::Partner => "partner",
+            Role::Gateway => "gateway",
         }
     }
 

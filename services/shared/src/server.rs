@@ -74,6 +74,7 @@ pub struct SubgraphRouter<E> {
     subgraph: Option<Arc<str>>,
     after_mutation: AfterMutation,
     tree_catch_up: Option<TreeCatchUp>,
+    internal: Option<Router>,
 }
 
 impl<E: Executor + Clone> SubgraphRouter<E> {
@@ -87,7 +88,16 @@ impl<E: Executor + Clone> SubgraphRouter<E> {
             subgraph: None,
             after_mutation: AfterMutation::default(),
             tree_catch_up: None,
+            internal: None,
         }
+    }
+
+    /// Serves `routes` besides GraphQL: a subgraph's internal endpoints for the gateway,
+    /// under `/internal/…`. They check the principal themselves
+    /// ([`crate::principal::from_headers`], role `gateway`).
+    pub fn internal_routes(mut self, routes: Router) -> Self {
+        self.internal = Some(routes);
+        self
     }
 
     /// Names the subgraph on its request spans (`kexie.subgraph`), which tells the
@@ -118,6 +128,7 @@ impl<E: Executor + Clone> SubgraphRouter<E> {
     }
 
     pub fn build(self) -> Router {
+        let internal = self.internal.unwrap_or_default();
         Router::new()
             .route("/graphql", get(graphql_get::<E>).post(graphql_post::<E>))
             .route("/health", get(|| async { "ok" }))
@@ -137,6 +148,7 @@ impl<E: Executor + Clone> SubgraphRouter<E> {
                 after_mutation: self.after_mutation,
                 tree_catch_up: self.tree_catch_up,
             })
+            .merge(internal)
     }
 }
 
