@@ -92,6 +92,34 @@ pub struct ActivityFilter {
     pub modes: Option<Vec<ActivityMode>>,
     pub search: Option<String>,
     pub include_archived: bool,
+    /// Which activities the caller may see at all.
+    pub reach: ActivityReach,
+}
+
+/// Which activities a caller may see, whatever it asks for.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+pub enum ActivityReach {
+    /// Every activity: staff, and partners that read venues and activities.
+    #[default]
+    All,
+    /// HELD activities only: the public.
+    Held,
+    /// HELD activities and those the bureau co-organizes: a co-organizing partner.
+    HeldOrCoOrganizedBy(PartnerBureau),
+}
+
+impl ActivityReach {
+    /// Whether `activity` is within reach.
+    pub fn shows(self, activity: &ActivityRow) -> bool {
+        match self {
+            ActivityReach::All => true,
+            ActivityReach::Held => activity.status == ActivityStatus::Held,
+            ActivityReach::HeldOrCoOrganizedBy(bureau) => {
+                activity.status == ActivityStatus::Held
+                    || activity.partner_bureaus.0.contains(&bureau)
+            }
+        }
+    }
 }
 
 /// The predicates of `filter` but its organizer, which the caller has resolved to `units`.
@@ -159,6 +187,17 @@ fn push_filter(
     }
     if !filter.include_archived {
         qb.push(" and a.archived_at is null");
+    }
+    match filter.reach {
+        ActivityReach::All => {}
+        ActivityReach::Held => {
+            qb.push(" and a.status = 'HELD'");
+        }
+        ActivityReach::HeldOrCoOrganizedBy(bureau) => {
+            qb.push(" and (a.status = 'HELD' or ")
+                .push_bind(bureau.as_str())
+                .push("::text = any(a.partner_bureaus))");
+        }
     }
 }
 

@@ -73,6 +73,8 @@ pub struct VenueFilter {
     pub statuses: Option<Vec<VenueStatus>>,
     pub search: Option<String>,
     pub include_archived: bool,
+    /// Only OPEN venues: all the public may see.
+    pub open_only: bool,
 }
 
 /// The predicates of `filter` but its unit, which the caller has resolved to `units`.
@@ -101,6 +103,9 @@ fn push_filter(
     }
     if !filter.include_archived {
         qb.push(" and v.archived_at is null");
+    }
+    if filter.open_only {
+        qb.push(" and v.status = 'OPEN'");
     }
 }
 

@@ -14,10 +14,11 @@ use kexie_shared::page::{connection, PageArgs, PerUnitKey};
 use kexie_shared::unit_tree::require_active_unit;
 use kexie_shared::{validate, Actor, ApiError, ApiResult};
 
+use super::reach::{self, ActivityWrite};
 use super::units::Unit;
 use super::{data, load_activity, load_venue, loader_error, pool, VenueActivitiesLoader};
 use crate::db;
-use crate::db::activities::{ActivityFilter, ActivityRow};
+use crate::db::activities::{ActivityFilter, ActivityReach, ActivityRow};
 use crate::db::venues::VenueRow;
 use crate::domain::activity::{check_held_by, ActivityFields, MAX_TITLE};
 use crate::domain::{
@@ -56,7 +57,7 @@ impl ActivityRow {
     async fn co_organized(&self) -> bool {
         !self.partner_bureaus.0.is_empty()
     }
-    /// Where it takes place, when at a venue.
+    /// Where it takes place, when at a venue; null for the public unless the venue is OPEN.
     async fn venue(&self, ctx: &Context<'_>) -> ApiResult<Option<VenueRow>> {
         match self.venue_id {
             Some(venue_id) => load_venue(ctx, venue_id).await,
@@ -139,7 +140,10 @@ pub struct ActivityFilterInput {
 }
 
 impl ActivityFilterInput {
-    pub(super) fn parse(self) -> ApiResult<ActivityFilter> {
+    /// The filter as the request may apply it: for the public, held activities only (and
+    /// for a co-organizing partner, those its bureau co-organizes too), never archived ones.
+    pub(super) fn parse(self, ctx: &Context<'_>) -> ApiResult<ActivityFilter> {
+        let reach = reach::activity_reach(ctx);
         if let (Some(from), Some(to)) = (self.starts_from, self.starts_to) {
             if to < from {
                 return Err(ApiError::validation(
@@ -161,7 +165,8 @@ impl ActivityFilterInput {
             starts_to: self.starts_to,
             modes: self.modes,
             search: validate::optional_text("filter.search", self.search.as_deref(), MAX_TITLE)?,
-            include_archived: self.include_archived.unwrap_or(false),
+            include_archived: self.include_archived.unwrap_or(false) && reach == ActivityReach::All,
+            reach,
         })
     }
 }
@@ -175,7 +180,7 @@ pub(super) async fn venue_activities(
     after: Option<String>,
 ) -> ApiResult<Connection<String, ActivityRow>> {
     let page = PageArgs::parse(first, after)?;
-    let mut filter = filter.unwrap_or_default().parse()?;
+    let mut filter = filter.unwrap_or_default().parse(ctx)?;
     if filter.venue_id.is_some_and(|other| other != venue_id) {
         return Err(ApiError::validation(
             "filter.venueId",
@@ -200,12 +205,18 @@ pub struct ActivityQuery;
 
 #[Object]
 impl ActivityQuery {
-    /// An activity by ID (archived ones included); null when there is none.
+    /// An activity by ID (archived ones included); null when there is none. The public sees
+    /// only live HELD activities (null for any other), a partner key with
+    /// `activities:co-organize` also those its bureau co-organizes; staff, and partner keys
+    /// with `venues-activities:read`, see every activity.
     async fn activity(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<ActivityRow>> {
         load_activity(ctx, parse_id("id", &id)?).await
     }
 
-    /// Activities, newest first.
+    /// Activities, newest first. The public's list holds only HELD activities, never
+    /// archived ones (others are left out silently); a partner key with
+    /// `activities:co-organize` also lists those its bureau co-organizes; staff, and partner
+    /// keys with `venues-activities:read`, list every activity.
     async fn activities(
         &self,
         ctx: &Context<'_>,
@@ -214,7 +225,7 @@ impl ActivityQuery {
         after: Option<String>,
     ) -> ApiResult<Connection<String, ActivityRow>> {
         let page = PageArgs::parse(first, after)?;
-        let filter = filter.unwrap_or_default().parse()?;
+        let filter = filter.unwrap_or_default().parse(ctx)?;
         let rows = db::activities::list(pool(ctx)?, &filter, page).await?;
         Ok(connection(rows, &page, |row| row.activity_id))
     }
@@ -274,18 +285,25 @@ pub struct UpdateActivityInput {
     pub mode: Option<ActivityMode>,
 }
 
-/// Reads the activity a mutation changes, checking it is live and the client's version.
+/// Reads the activity a mutation changes and locks it, checking it is live.
 async fn activity_for_change(
     conn: &mut sqlx::PgConnection,
     activity_id: Uuid,
-    expected_version: i32,
 ) -> ApiResult<ActivityRow> {
-    let activity = db::activities::get_for_update(conn, activity_id)
+    db::activities::get_for_update(conn, activity_id)
         .await?
         .filter(|activity| activity.archived_at.is_none())
-        .ok_or_else(|| ApiError::not_found("Activity", activity_id))?;
-    validate::expected_version("Activity", activity_id, expected_version, activity.version)?;
-    Ok(activity)
+        .ok_or_else(|| ApiError::not_found("Activity", activity_id))
+}
+
+/// Checks the client's version of `activity`.
+fn check_version(activity: &ActivityRow, expected_version: i32) -> ApiResult<()> {
+    validate::expected_version(
+        "Activity",
+        activity.activity_id,
+        expected_version,
+        activity.version,
+    )
 }
 
 /// Requires the venue an activity is attached to to exist, be live and not be closed; its
@@ -309,7 +327,9 @@ pub struct ActivityMutation;
 
 #[Object]
 impl ActivityMutation {
-    /// Plans an activity.
+    /// Plans an activity. Staff plan activities for the units of their subtree; a partner
+    /// key with `activities:co-organize` plans activities its bureau co-organizes (named in
+    /// `partnerBureaus`) for any organizer. Anyone else is refused with `FORBIDDEN`.
     async fn create_activity(
         &self,
         ctx: &Context<'_>,
@@ -334,6 +354,15 @@ impl ActivityMutation {
         .checked(ActivityStatus::Planned, local_today())?;
         let activity_id = new_id();
         let mut tx = pool.begin().await?;
+        reach::require_activity_write(
+            ctx,
+            &mut tx,
+            ActivityWrite::Create {
+                organizer: organizer_id,
+                bureaus: &fields.partner_bureaus,
+            },
+        )
+        .await?;
         if let Claim::Existing(existing) = idempotency::claim(
             &mut tx,
             "createActivity",
@@ -369,6 +398,11 @@ impl ActivityMutation {
         Ok(activity)
     }
 
+    /// Changes an activity. Staff change the activities the units of their subtree
+    /// organize; moving one to another organizer needs both units in it. A partner key with
+    /// `activities:co-organize` changes the activities its bureau co-organizes, keeping its
+    /// bureau among the co-organizers and the organizer as it is. Anyone else is refused
+    /// with `FORBIDDEN`.
     async fn update_activity(
         &self,
         ctx: &Context<'_>,
@@ -388,7 +422,21 @@ impl ActivityMutation {
             }
         };
         let mut tx = pool.begin().await?;
-        let current = activity_for_change(&mut tx, activity_id, expected_version).await?;
+        let current = activity_for_change(&mut tx, activity_id).await?;
+        reach::require_activity_write(
+            ctx,
+            &mut tx,
+            ActivityWrite::Update {
+                current: &current,
+                organizer: organizer_id.unwrap_or(current.organizer_unit_id),
+                bureaus: input
+                    .partner_bureaus
+                    .as_deref()
+                    .unwrap_or(&current.partner_bureaus.0),
+            },
+        )
+        .await?;
+        check_version(&current, expected_version)?;
         let was = current.fields();
         let starts_on = input.starts_on.unwrap_or(was.starts_on);
         let fields = ActivityFields {
@@ -432,7 +480,9 @@ impl ActivityMutation {
 
     /// Moves a planned activity to HELD (optionally with its final `participants` and
     /// `onlineReach`; only once it has started) or CANCELLED. Each step is kept in the
-    /// activity's history.
+    /// activity's history. Staff move the activities the units of their subtree organize, a
+    /// partner key with `activities:co-organize` those its bureau co-organizes; anyone else
+    /// is refused with `FORBIDDEN`.
     #[allow(clippy::too_many_arguments)]
     async fn transition_activity(
         &self,
@@ -455,7 +505,14 @@ impl ActivityMutation {
             validate::non_negative("onlineReach", online_reach)?;
         }
         let mut tx = pool.begin().await?;
-        let current = activity_for_change(&mut tx, activity_id, expected_version).await?;
+        let current = activity_for_change(&mut tx, activity_id).await?;
+        reach::require_activity_write(
+            ctx,
+            &mut tx,
+            ActivityWrite::Transition { current: &current },
+        )
+        .await?;
+        check_version(&current, expected_version)?;
         current.status.check_transition(to)?;
         if to == ActivityStatus::Held {
             check_held_by(current.starts_on, local_today(), "to")?;
@@ -492,7 +549,8 @@ impl ActivityMutation {
         Ok(activity)
     }
 
-    /// Archives an activity: it leaves the lists.
+    /// Archives an activity: it leaves the lists. Staff archive the activities the units
+    /// of their subtree organize (`FORBIDDEN` otherwise); partner keys never do.
     async fn archive_activity(
         &self,
         ctx: &Context<'_>,
@@ -503,7 +561,10 @@ impl ActivityMutation {
         let actor = Actor::of(ctx);
         let activity_id = parse_id("id", &id)?;
         let mut tx = pool.begin().await?;
-        activity_for_change(&mut tx, activity_id, expected_version).await?;
+        let current = activity_for_change(&mut tx, activity_id).await?;
+        reach::require_activity_write(ctx, &mut tx, ActivityWrite::Archive { current: &current })
+            .await?;
+        check_version(&current, expected_version)?;
         let activity = db::activities::archive(&mut tx, activity_id, &actor.subject).await?;
         tx.commit().await?;
         Ok(activity)

@@ -2,6 +2,7 @@
 
 mod activities;
 mod figures;
+mod reach;
 mod targets;
 mod units;
 mod venues;
@@ -181,18 +182,22 @@ impl Loader<kexie_shared::page::PerUnitKey<ActivityFilter>> for VenueActivitiesL
     }
 }
 
-/// Loads a venue by ID through the batch loader.
+/// Loads a venue by ID through the batch loader; `None` also when the request may not see
+/// it.
 async fn load_venue(ctx: &Context<'_>, venue_id: Uuid) -> ApiResult<Option<VenueRow>> {
-    data::<DataLoader<VenueLoader>>(ctx)?
+    let venue = data::<DataLoader<VenueLoader>>(ctx)?
         .load_one(venue_id)
         .await
-        .map_err(loader_error)
+        .map_err(loader_error)?;
+    Ok(reach::visible_venue(ctx, venue))
 }
 
-/// Loads an activity by ID through the batch loader.
+/// Loads an activity by ID through the batch loader; `None` also when the request may not
+/// see it.
 async fn load_activity(ctx: &Context<'_>, activity_id: Uuid) -> ApiResult<Option<ActivityRow>> {
-    data::<DataLoader<ActivityLoader>>(ctx)?
+    let activity = data::<DataLoader<ActivityLoader>>(ctx)?
         .load_one(activity_id)
         .await
-        .map_err(loader_error)
+        .map_err(loader_error)?;
+    Ok(reach::visible_activity(ctx, activity))
 }

@@ -46,7 +46,7 @@ impl Unit {
     }
 
     /// 科普阵地 the unit owns, newest first; with `includeSubtree`, those of every unit
-    /// below it too.
+    /// below it too. What the request may see of them, as in `Query.venues`.
     async fn venues(
         &self,
         ctx: &Context<'_>,
@@ -56,7 +56,7 @@ impl Unit {
         after: Option<String>,
     ) -> ApiResult<Connection<String, VenueRow>> {
         let page = PageArgs::parse(first, after)?;
-        let mut filter = filter.unwrap_or_default().parse()?;
+        let mut filter = filter.unwrap_or_default().parse(ctx)?;
         own_unit(self.id, filter.unit_id)?;
         filter.unit_id = None;
         filter.include_subtree |= include_subtree.unwrap_or(false);
@@ -73,7 +73,7 @@ impl Unit {
     }
 
     /// 科普活动 the unit organized, newest first; with `includeSubtree`, those of every unit
-    /// below it too.
+    /// below it too. What the request may see of them, as in `Query.activities`.
     async fn activities(
         &self,
         ctx: &Context<'_>,
@@ -83,7 +83,7 @@ impl Unit {
         after: Option<String>,
     ) -> ApiResult<Connection<String, ActivityRow>> {
         let page = PageArgs::parse(first, after)?;
-        let mut filter = filter.unwrap_or_default().parse()?;
+        let mut filter = filter.unwrap_or_default().parse(ctx)?;
         own_unit(self.id, filter.unit_id)?;
         filter.unit_id = None;
         filter.include_subtree |= include_subtree.unwrap_or(false);
@@ -100,7 +100,9 @@ impl Unit {
     }
 
     /// Popularization figures of the unit's whole subtree (the unit included) for
-    /// `period`. An unknown unit is `NOT_FOUND`.
+    /// `period`. An unknown unit is `NOT_FOUND`. Only those who may read the unit's subtree
+    /// see them (its staff and leadership, those of the units above it, the city's
+    /// administrators): anyone else is refused with `FORBIDDEN`.
     async fn popularization_figures(
         &self,
         ctx: &Context<'_>,
@@ -112,7 +114,8 @@ impl Unit {
     /// The popularization figures of each active direct child's subtree, ranked by
     /// `orderBy` (largest first unless `descending` is false); ties share a rank and are
     /// listed by name. The unit's own records and those of inactive children count only in
-    /// the unit's own figures.
+    /// the unit's own figures. Only those who may read the unit's subtree see them, as for
+    /// `popularizationFigures`.
     async fn popularization_figures_by_child(
         &self,
         ctx: &Context<'_>,

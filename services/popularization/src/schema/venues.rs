@@ -15,7 +15,7 @@ use kexie_shared::{validate, Actor, ApiError, ApiResult};
 
 use super::activities::{venue_activities, ActivityFilterInput};
 use super::units::Unit;
-use super::{load_venue, pool};
+use super::{load_venue, pool, reach};
 use crate::db;
 use crate::db::activities::ActivityRow;
 use crate::db::venues::{VenueFilter, VenueRow};
@@ -72,7 +72,8 @@ impl VenueRow {
     async fn yearly_visitors(&self) -> Option<i32> {
         self.yearly_visitors
     }
-    /// Activities held here, newest first.
+    /// Activities held here, newest first; what the request may see of them, as in
+    /// `Query.activities`.
     async fn activities(
         &self,
         ctx: &Context<'_>,
@@ -124,14 +125,18 @@ pub struct VenueFilterInput {
 }
 
 impl VenueFilterInput {
-    pub(super) fn parse(self) -> ApiResult<VenueFilter> {
+    /// The filter as the request may apply it: for the public, open venues only and never
+    /// archived ones.
+    pub(super) fn parse(self, ctx: &Context<'_>) -> ApiResult<VenueFilter> {
+        let public_only = reach::venues_public_only(ctx);
         Ok(VenueFilter {
             unit_id: parse_optional_id("filter.unitId", self.unit_id.as_ref())?,
             include_subtree: self.include_subtree.unwrap_or(false),
             kinds: self.kinds,
             statuses: self.statuses,
             search: validate::optional_text("filter.search", self.search.as_deref(), MAX_NAME)?,
-            include_archived: self.include_archived.unwrap_or(false),
+            include_archived: self.include_archived.unwrap_or(false) && !public_only,
+            open_only: public_only,
         })
     }
 }
@@ -141,12 +146,16 @@ pub struct VenueQuery;
 
 #[Object]
 impl VenueQuery {
-    /// A venue by ID (archived ones included); null when there is none.
+    /// A venue by ID (archived ones included); null when there is none. The public sees
+    /// only live OPEN venues (null for any other); staff, and partner keys with
+    /// `venues-activities:read`, see every venue.
     async fn venue(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<VenueRow>> {
         load_venue(ctx, parse_id("id", &id)?).await
     }
 
-    /// Venues, newest first.
+    /// Venues, newest first. The public's list holds only OPEN venues, never archived ones
+    /// (other statuses are left out silently); staff, and partner keys with
+    /// `venues-activities:read`, list every venue.
     async fn venues(
         &self,
         ctx: &Context<'_>,
@@ -155,7 +164,7 @@ impl VenueQuery {
         after: Option<String>,
     ) -> ApiResult<Connection<String, VenueRow>> {
         let page = PageArgs::parse(first, after)?;
-        let filter = filter.unwrap_or_default().parse()?;
+        let filter = filter.unwrap_or_default().parse(ctx)?;
         let rows = db::venues::list(pool(ctx)?, &filter, page).await?;
         Ok(connection(rows, &page, |row| row.venue_id))
     }
@@ -206,16 +215,21 @@ pub struct UpdateVenueInput {
     pub yearly_visitors: MaybeUndefined<i32>,
 }
 
-/// Reads the venue a mutation changes, checking it is live and the client's version.
+/// Reads the venue a mutation changes, checking it is live, that the request may change
+/// the venues of its owner (and of `new_owner`, when it moves there) and the client's
+/// version.
 async fn venue_for_change(
+    ctx: &Context<'_>,
     conn: &mut sqlx::PgConnection,
     venue_id: Uuid,
     expected_version: i32,
+    new_owner: Option<Uuid>,
 ) -> ApiResult<VenueRow> {
     let venue = db::venues::get_for_update(conn, venue_id)
         .await?
         .filter(|venue| venue.archived_at.is_none())
         .ok_or_else(|| ApiError::not_found("Venue", venue_id))?;
+    reach::require_venue_write(ctx, conn, venue.owner_unit_id, new_owner).await?;
     validate::expected_version("Venue", venue_id, expected_version, venue.version)?;
     Ok(venue)
 }
@@ -225,7 +239,9 @@ pub struct VenueMutation;
 
 #[Object]
 impl VenueMutation {
-    /// Registers a venue: a plan, a venue being built, or one already open.
+    /// Registers a venue: a plan, a venue being built, or one already open. Staff register
+    /// venues for the units of their subtree (`FORBIDDEN` otherwise); leadership, partner
+    /// keys and the public may not.
     async fn create_venue(
         &self,
         ctx: &Context<'_>,
@@ -254,6 +270,7 @@ impl VenueMutation {
         .checked(status, local_today())?;
         let venue_id = new_id();
         let mut tx = pool.begin().await?;
+        reach::require_venue_write(ctx, &mut tx, owner_id, None).await?;
         if let Claim::Existing(existing) = idempotency::claim(
             &mut tx,
             "createVenue",
@@ -278,6 +295,8 @@ impl VenueMutation {
         Ok(venue)
     }
 
+    /// Changes a venue. Staff change the venues of the units of their subtree; moving one to
+    /// another owner needs both units in it (`FORBIDDEN` otherwise).
     async fn update_venue(
         &self,
         ctx: &Context<'_>,
@@ -290,7 +309,7 @@ impl VenueMutation {
         let venue_id = parse_id("id", &id)?;
         let owner_id = parse_optional_id("ownerId", input.owner_id.as_ref())?;
         let mut tx = pool.begin().await?;
-        let current = venue_for_change(&mut tx, venue_id, expected_version).await?;
+        let current = venue_for_change(ctx, &mut tx, venue_id, expected_version, owner_id).await?;
         let was = current.fields();
         let fields = VenueFields {
             name: input.name.unwrap_or(was.name),
@@ -319,7 +338,8 @@ impl VenueMutation {
 
     /// Moves a venue along its workflow: PLANNED → UNDER_CONSTRUCTION → OPEN → CLOSED, or
     /// PLANNED → CLOSED for a plan given up. Becoming OPEN sets `openedOn` (today, China
-    /// Standard Time, unless given). Each step is kept in the venue's history.
+    /// Standard Time, unless given). Each step is kept in the venue's history. Staff move
+    /// the venues of the units of their subtree (`FORBIDDEN` otherwise).
     async fn transition_venue(
         &self,
         ctx: &Context<'_>,
@@ -334,7 +354,7 @@ impl VenueMutation {
         let venue_id = parse_id("id", &id)?;
         let note = validate::optional_text("note", note.as_deref(), MAX_NOTE)?;
         let mut tx = pool.begin().await?;
-        let current = venue_for_change(&mut tx, venue_id, expected_version).await?;
+        let current = venue_for_change(ctx, &mut tx, venue_id, expected_version, None).await?;
         current.status.check_transition(to)?;
         let opened_on = match (to, opened_on) {
             (VenueStatus::Open, given) => Some(given.unwrap_or_else(local_today)),
@@ -367,7 +387,8 @@ impl VenueMutation {
         Ok(venue)
     }
 
-    /// Archives a venue: it leaves the lists; its activities keep pointing at it.
+    /// Archives a venue: it leaves the lists; its activities keep pointing at it. Staff
+    /// archive the venues of the units of their subtree (`FORBIDDEN` otherwise).
     async fn archive_venue(
         &self,
         ctx: &Context<'_>,
@@ -378,7 +399,7 @@ impl VenueMutation {
         let actor = Actor::of(ctx);
         let venue_id = parse_id("id", &id)?;
         let mut tx = pool.begin().await?;
-        venue_for_change(&mut tx, venue_id, expected_version).await?;
+        venue_for_change(ctx, &mut tx, venue_id, expected_version, None).await?;
         let venue = db::venues::archive(&mut tx, venue_id, &actor.subject).await?;
         tx.commit().await?;
         Ok(venue)

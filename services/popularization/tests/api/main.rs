@@ -3,6 +3,7 @@
 //! unit tree replicated into it.
 
 mod activities;
+mod authorization;
 mod support;
 mod units;
 mod venues;
