@@ -6,11 +6,13 @@ use std::collections::HashMap;
 use async_graphql::{Context, Enum, Object, SimpleObject};
 use uuid::Uuid;
 
+use kexie_shared::access::Need;
 use kexie_shared::figures::{breakdown, count, rank};
 use kexie_shared::rollup::PeriodInput;
 use kexie_shared::unit_tree::{catch_up, replicated_units};
 use kexie_shared::{ApiError, ApiResult};
 
+use super::authorization::require_on;
 use super::pool;
 use super::units::Unit;
 use crate::db;
@@ -173,9 +175,10 @@ fn figures_of(rows: &[&FigureCount]) -> TalentFigures {
     }
 }
 
-/// Parses the period and requires the unit in the replicated tree (after catching up with
-/// the last published tree change, so a figure read after a move counts the unit where it
-/// now hangs).
+/// Parses the period, requires the caller to be allowed the unit's subtree-only data and
+/// the unit in the replicated tree (after catching up with the last published tree change,
+/// so a figure read after a move counts the unit where it now hangs, and is allowed to
+/// those above it now).
 async fn prepare(
     ctx: &Context<'_>,
     unit_id: Uuid,
@@ -183,6 +186,7 @@ async fn prepare(
 ) -> ApiResult<kexie_shared::rollup::Period> {
     catch_up(ctx).await;
     let period = period.parse()?;
+    require_on(ctx, Need::ReadSubtree, unit_id).await?;
     if !replicated_units(pool(ctx)?, &[unit_id])
         .await?
         .contains_key(&unit_id)

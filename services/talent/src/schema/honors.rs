@@ -12,6 +12,7 @@ use kexie_shared::idempotency::{self, Claim};
 use kexie_shared::page::{connection, PageArgs, PerUnitQuery};
 use kexie_shared::{validate, Actor, ApiError, ApiResult};
 
+use super::authorization::{require_staff, require_write, require_writer};
 use super::workers::worker_to_reference;
 use super::{
     for_change, load, pattern, pool, refuse_unit_filter, require_known_unit, HonorLoader,
@@ -26,13 +27,14 @@ use crate::domain::{current_year, HonorLevel};
 /// The longest honor name.
 pub(super) const MAX_HONOR_NAME: usize = 100;
 
-/// An honor (荣誉) a worker received.
+/// An honor (荣誉) a worker received. Public: anyone may read honors and the honored
+/// worker's `id` and `name`.
 #[Object(name = "Honor")]
 impl HonorRow {
     async fn id(&self) -> ID {
         ID(self.honor_id.to_string())
     }
-    /// The honored worker.
+    /// The honored worker: the public reads its `id` and `name` only (see `Worker`).
     async fn worker(&self, ctx: &Context<'_>) -> ApiResult<WorkerRow> {
         load::<WorkerLoader, _>(ctx, self.worker_id)
             .await?
@@ -53,7 +55,9 @@ impl HonorRow {
         self.conferring_unit_id.map(|id| Unit { id })
     }
     /// The nomination whose award created this record; null for records entered directly.
+    /// Staff only, as nominations are.
     async fn nomination(&self, ctx: &Context<'_>) -> ApiResult<Option<NominationRow>> {
+        require_staff(ctx, "The nomination behind an honor")?;
         match self.nomination_id {
             Some(id) => load::<NominationLoader, _>(ctx, id).await,
             None => Ok(None),
@@ -144,12 +148,12 @@ pub struct HonorQuery;
 
 #[Object]
 impl HonorQuery {
-    /// An honor by ID (archived ones too); null when there is none.
+    /// An honor by ID (archived ones too); null when there is none. Public.
     async fn honor(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<HonorRow>> {
         load::<HonorLoader, _>(ctx, parse_id("id", &id)?).await
     }
 
-    /// Honors, newest record first.
+    /// Honors, newest record first. Public.
     async fn honors(
         &self,
         ctx: &Context<'_>,
@@ -254,18 +258,28 @@ async fn honor_for_change(
     )
 }
 
+/// The unit that owns an honor: the honoree's home unit, as stored now.
+async fn honoree_home_unit(conn: &mut sqlx::PgConnection, honor: &HonorRow) -> ApiResult<Uuid> {
+    db::workers::get_for_reference(conn, honor.worker_id)
+        .await?
+        .map(|worker| worker.home_unit_id)
+        .ok_or_else(|| ApiError::internal(format!("honor {} names no worker", honor.honor_id)))
+}
+
 #[derive(Default)]
 pub struct HonorMutation;
 
 #[Object]
 impl HonorMutation {
     /// Records an honor conferred in the past directly; the same honor twice in a year
-    /// for one worker is a `DUPLICATE`.
+    /// for one worker is a `DUPLICATE`. Needs write access to the honoree's home unit, which
+    /// keeps its workers' honors on record.
     async fn create_honor(
         &self,
         ctx: &Context<'_>,
         input: CreateHonorInput,
     ) -> ApiResult<HonorRow> {
+        require_writer(ctx)?;
         let pool = pool(ctx)?;
         let actor = Actor::of(ctx);
         let worker_id = parse_id("workerId", &input.worker_id)?;
@@ -277,6 +291,8 @@ impl HonorMutation {
         )?;
         let id = new_id();
         let mut tx = pool.begin().await?;
+        let worker = worker_to_reference(&mut tx, worker_id).await?;
+        require_write(ctx, &mut tx, worker.home_unit_id).await?;
         if let Claim::Existing(existing) = idempotency::claim(
             &mut tx,
             "createHonor",
@@ -292,7 +308,6 @@ impl HonorMutation {
                 .pop()
                 .ok_or_else(|| ApiError::not_found("Honor", existing));
         }
-        worker_to_reference(&mut tx, worker_id).await?;
         if let Some(unit_id) = honor.conferring_unit_id {
             require_known_unit(pool, "conferringUnitId", unit_id).await?;
         }
@@ -310,7 +325,7 @@ impl HonorMutation {
         Ok(created)
     }
 
-    /// Corrects an honor record.
+    /// Corrects an honor record; needs write access to the honoree's home unit.
     async fn update_honor(
         &self,
         ctx: &Context<'_>,
@@ -318,6 +333,7 @@ impl HonorMutation {
         expected_version: i32,
         input: UpdateHonorInput,
     ) -> ApiResult<HonorRow> {
+        require_writer(ctx)?;
         let pool = pool(ctx)?;
         let actor = Actor::of(ctx);
         let honor_id = parse_id("id", &id)?;
@@ -328,6 +344,8 @@ impl HonorMutation {
         };
         let mut tx = pool.begin().await?;
         let current = honor_for_change(&mut tx, honor_id, expected_version).await?;
+        let owner = honoree_home_unit(&mut tx, &current).await?;
+        require_write(ctx, &mut tx, owner).await?;
         let honor = ValidHonor::parse(
             input.name.as_deref().unwrap_or(&current.name),
             input.level.unwrap_or(current.level),
@@ -346,18 +364,22 @@ impl HonorMutation {
         Ok(updated)
     }
 
-    /// Archives an honor recorded by mistake: left out of lists from now on.
+    /// Archives an honor recorded by mistake: left out of lists from now on. Needs write
+    /// access to the honoree's home unit.
     async fn archive_honor(
         &self,
         ctx: &Context<'_>,
         id: ID,
         expected_version: i32,
     ) -> ApiResult<HonorRow> {
+        require_writer(ctx)?;
         let pool = pool(ctx)?;
         let actor = Actor::of(ctx);
         let honor_id = parse_id("id", &id)?;
         let mut tx = pool.begin().await?;
-        honor_for_change(&mut tx, honor_id, expected_version).await?;
+        let current = honor_for_change(&mut tx, honor_id, expected_version).await?;
+        let owner = honoree_home_unit(&mut tx, &current).await?;
+        require_write(ctx, &mut tx, owner).await?;
         let archived = db::honors::archive(&mut tx, honor_id, &actor.subject).await?;
         tx.commit().await?;
         Ok(archived)

@@ -1,5 +1,6 @@
 //! The GraphQL schema of the talent subgraph: thin resolvers over `db`.
 
+mod authorization;
 mod figures;
 mod honors;
 mod nominations;
@@ -101,6 +102,10 @@ pub fn build(pool: PgPool) -> SubgraphSchema {
         ))
         .data(DataLoader::new(
             PerUnitLoader(workstations::WorkstationsOfUnit(pool.clone())),
+            spawn_in_current_span,
+        ))
+        .data(DataLoader::new(
+            authorization::UnitPaths(pool.clone()),
             spawn_in_current_span,
         ))
         .data(pool)

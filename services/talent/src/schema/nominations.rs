@@ -15,6 +15,9 @@ use kexie_shared::page::{connection, PageArgs, PerUnitQuery};
 use kexie_shared::unit_tree::require_active_unit;
 use kexie_shared::{validate, Actor, ApiError, ApiResult};
 
+use super::authorization::{
+    require_reviewer, require_staff, require_write, require_write_move, require_writer,
+};
 use super::honors::{honor_write_error, MAX_HONOR_NAME};
 use super::workers::worker_to_reference;
 use super::{
@@ -29,7 +32,7 @@ use crate::domain::{current_year, HonorLevel, NominationStatus};
 
 const MAX_REASON: usize = 2000;
 
-/// A nomination (举荐) of a worker for an honor.
+/// A nomination (举荐) of a worker for an honor. Staff only.
 #[Object(name = "Nomination")]
 impl NominationRow {
     async fn id(&self) -> ID {
@@ -170,12 +173,13 @@ pub struct NominationQuery;
 
 #[Object]
 impl NominationQuery {
-    /// A nomination by ID (archived ones too); null when there is none.
+    /// A nomination by ID (archived ones too); null when there is none. Staff only.
     async fn nomination(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<NominationRow>> {
+        require_staff(ctx, "Nominations")?;
         load::<NominationLoader, _>(ctx, parse_id("id", &id)?).await
     }
 
-    /// Nominations, newest first.
+    /// Nominations, newest first. Staff only.
     async fn nominations(
         &self,
         ctx: &Context<'_>,
@@ -183,6 +187,7 @@ impl NominationQuery {
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, NominationRow>> {
+        require_staff(ctx, "Nominations")?;
         let page = PageArgs::parse(first, after)?;
         let filter = filter.unwrap_or_default().parse()?;
         let rows = db::nominations::list(pool(ctx)?, &filter, page).await?;
@@ -301,11 +306,14 @@ pub struct NominationMutation;
 #[Object]
 impl NominationMutation {
     /// Nominates a worker for an honor on behalf of an active unit; it starts NOMINATED.
+    /// Needs write access to the nominating unit, which owns the nomination; the candidate
+    /// may be at home anywhere.
     async fn create_nomination(
         &self,
         ctx: &Context<'_>,
         input: CreateNominationInput,
     ) -> ApiResult<NominationRow> {
+        require_writer(ctx)?;
         let pool = pool(ctx)?;
         let actor = Actor::of(ctx);
         let worker_id = parse_id("candidateId", &input.candidate_id)?;
@@ -319,6 +327,7 @@ impl NominationMutation {
         )?;
         let id = new_id();
         let mut tx = pool.begin().await?;
+        require_write(ctx, &mut tx, nomination.nominating_unit_id).await?;
         if let Claim::Existing(existing) = idempotency::claim(
             &mut tx,
             "createNomination",
@@ -358,7 +367,9 @@ impl NominationMutation {
         Ok(created)
     }
 
-    /// Corrects a nomination still under review (NOMINATED or SHORTLISTED).
+    /// Corrects a nomination still under review (NOMINATED or SHORTLISTED); needs write
+    /// access to the nominating unit, and handing the nomination to another nominating unit
+    /// needs write access to that one too.
     async fn update_nomination(
         &self,
         ctx: &Context<'_>,
@@ -366,6 +377,7 @@ impl NominationMutation {
         expected_version: i32,
         input: UpdateNominationInput,
     ) -> ApiResult<NominationRow> {
+        require_writer(ctx)?;
         let pool = pool(ctx)?;
         let actor = Actor::of(ctx);
         let nomination_id = parse_id("id", &id)?;
@@ -378,6 +390,13 @@ impl NominationMutation {
         };
         let mut tx = pool.begin().await?;
         let current = nomination_for_change(&mut tx, nomination_id, expected_version).await?;
+        require_write_move(
+            ctx,
+            &mut tx,
+            current.nominating_unit_id,
+            nominating_unit_id.unwrap_or(current.nominating_unit_id),
+        )
+        .await?;
         if !current.status.is_open() {
             return Err(ApiError::validation(
                 "id",
@@ -415,7 +434,9 @@ impl NominationMutation {
     }
 
     /// Moves a nomination one step on. AWARDED creates the honor record (linked as
-    /// `honor`) in the same transaction.
+    /// `honor`) in the same transaction. Every step is a review decision: it needs write
+    /// access to the nominating unit from staff of a unit strictly above it (the nominating
+    /// unit does not decide on its own candidates), or the city admin.
     async fn transition_nomination(
         &self,
         ctx: &Context<'_>,
@@ -424,12 +445,14 @@ impl NominationMutation {
         to: NominationStatus,
         note: Option<String>,
     ) -> ApiResult<NominationRow> {
+        require_writer(ctx)?;
         let pool = pool(ctx)?;
         let actor = Actor::of(ctx);
         let nomination_id = parse_id("id", &id)?;
         let note = super::note(note.as_deref())?;
         let mut tx = pool.begin().await?;
         let current = nomination_for_change(&mut tx, nomination_id, expected_version).await?;
+        require_reviewer(ctx, &mut tx, current.nominating_unit_id).await?;
         let to = current.status.transition(to)?;
         let honor_id = if to == NominationStatus::Awarded {
             let honor = HonorFields {
@@ -469,18 +492,20 @@ impl NominationMutation {
     }
 
     /// Archives a nomination made by mistake: left out of lists from now on. The honor an
-    /// award created stays.
+    /// award created stays. Needs write access to the nominating unit.
     async fn archive_nomination(
         &self,
         ctx: &Context<'_>,
         id: ID,
         expected_version: i32,
     ) -> ApiResult<NominationRow> {
+        require_writer(ctx)?;
         let pool = pool(ctx)?;
         let actor = Actor::of(ctx);
         let nomination_id = parse_id("id", &id)?;
         let mut tx = pool.begin().await?;
-        nomination_for_change(&mut tx, nomination_id, expected_version).await?;
+        let current = nomination_for_change(&mut tx, nomination_id, expected_version).await?;
+        require_write(ctx, &mut tx, current.nominating_unit_id).await?;
         let archived = db::nominations::archive(&mut tx, nomination_id, &actor.subject).await?;
         tx.commit().await?;
         Ok(archived)

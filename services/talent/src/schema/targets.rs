@@ -8,6 +8,7 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, Object, ID};
 use sqlx::PgPool;
 
+use kexie_shared::access::Need;
 use kexie_shared::figures::count;
 use kexie_shared::id::parse_id;
 use kexie_shared::target::{MeasuredBy, TargetKey, TargetMetric};
@@ -15,6 +16,7 @@ use kexie_shared::telemetry::spawn_in_current_span;
 use kexie_shared::unit_tree::TreeCatchUp;
 use kexie_shared::{ApiError, ApiResult};
 
+use super::authorization::require_on;
 use super::pool;
 use crate::db;
 
@@ -45,8 +47,12 @@ impl Target {
 
     /// The actual figure of a metric talent measures (see `TargetMetric`) over the target
     /// unit's subtree in the target's year; null for the metrics other subgraphs measure.
+    /// Only for those who may read the target unit's subtree-only data (staff, admins and
+    /// leadership of the unit or a unit above it, the city admin): `FORBIDDEN` for anyone
+    /// else.
     #[graphql(requires = "unitId year metric")]
-    async fn talent_actual(&self) -> ApiResult<Option<i32>> {
+    async fn talent_actual(&self, ctx: &Context<'_>) -> ApiResult<Option<i32>> {
+        require_on(ctx, Need::ReadSubtree, self.key.unit_id).await?;
         if self.key.metric.measured_by() != MeasuredBy::Talent {
             return Ok(None);
         }

@@ -11,6 +11,7 @@ use kexie_shared::ApiResult;
 
 use kexie_shared::rollup::PeriodInput;
 
+use super::authorization::{require_public_talent, require_staff};
 use super::figures::{self, ChildTalentFigures, TalentFigure, TalentFigures};
 use super::honors::{HonorFilterInput, HonorsOfUnit};
 use super::load_page;
@@ -35,7 +36,7 @@ impl Unit {
     }
 
     /// S&T workers at home in the unit (with `includeSubtree`, in any unit below it too),
-    /// newest first.
+    /// newest first. Staff and partner keys with `talent:read-public` only.
     async fn workers(
         &self,
         ctx: &Context<'_>,
@@ -44,6 +45,7 @@ impl Unit {
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, WorkerRow>> {
+        require_public_talent(ctx, "Workers")?;
         let page = PageArgs::parse(first, after)?;
         let filter = filter
             .unwrap_or_default()
@@ -58,7 +60,7 @@ impl Unit {
     }
 
     /// Honors of the workers at home in the unit (with `includeSubtree`, in any unit below
-    /// it too), newest first.
+    /// it too), newest first. Public.
     async fn honors(
         &self,
         ctx: &Context<'_>,
@@ -81,7 +83,7 @@ impl Unit {
     }
 
     /// Nominations the unit made (with `includeSubtree`, those of any unit below it too),
-    /// newest first.
+    /// newest first. Staff only.
     async fn nominations(
         &self,
         ctx: &Context<'_>,
@@ -90,6 +92,7 @@ impl Unit {
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, NominationRow>> {
+        require_staff(ctx, "Nominations")?;
         let page = PageArgs::parse(first, after)?;
         let filter = filter
             .unwrap_or_default()
@@ -104,7 +107,7 @@ impl Unit {
     }
 
     /// Workstations the unit hosts (with `includeSubtree`, those of any unit below it too),
-    /// newest first.
+    /// newest first. Staff only.
     async fn workstations(
         &self,
         ctx: &Context<'_>,
@@ -113,6 +116,7 @@ impl Unit {
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, WorkstationRow>> {
+        require_staff(ctx, "Workstations")?;
         let page = PageArgs::parse(first, after)?;
         let filter = filter
             .unwrap_or_default()
@@ -126,7 +130,9 @@ impl Unit {
         Ok(connection(rows, &page, |row| row.workstation_id))
     }
 
-    /// Talent figures of the unit's whole subtree (the unit included) for `period`.
+    /// Talent figures of the unit's whole subtree (the unit included) for `period`. Only for
+    /// those who may read the unit's subtree-only data (staff, admins and leadership of the
+    /// unit or a unit above it, the city admin): `FORBIDDEN` for anyone else.
     async fn talent_figures(
         &self,
         ctx: &Context<'_>,
@@ -137,6 +143,7 @@ impl Unit {
 
     /// The talent figures of each active direct child's subtree, ranked by `orderBy`
     /// (largest first unless `descending` is false); ties share a rank and are listed by name.
+    /// Only for those who may read the unit's subtree-only data, as `talentFigures`.
     async fn talent_figures_by_child(
         &self,
         ctx: &Context<'_>,

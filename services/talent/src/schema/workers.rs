@@ -7,12 +7,17 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use kexie_shared::access::Need;
 use kexie_shared::id::{new_id, parse_id, parse_optional_id};
 use kexie_shared::idempotency::{self, Claim};
 use kexie_shared::page::{connection, PageArgs, PerUnitQuery};
 use kexie_shared::unit_tree::require_active_unit;
 use kexie_shared::{validate, Actor, ApiError, ApiResult};
 
+use super::authorization::{
+    allowed_on, require_public_talent, require_staff, require_write, require_write_move,
+    require_writer,
+};
 use super::{
     for_change, load, pattern, pool, refuse_unit_filter, HonorsOfWorker, NominationsOfWorker, Unit,
     WorkerLoader, WorkstationsOfWorker,
@@ -29,100 +34,148 @@ const MAX_DISCIPLINE: usize = 50;
 const MAX_EMPLOYER: usize = 100;
 
 /// An S&T worker (科技工作者).
+///
+/// The public sees `id` and `name` (of honorees, through `Honor.worker`); every other field
+/// needs staff or a partner key with `talent:read-public` and answers `FORBIDDEN` to anyone
+/// else. Personal data (`birthYear`, `phone`, `email`) is null unless the caller may read
+/// the subtree-only data of the worker's home unit (staff, admins and leadership of a unit
+/// enclosing it, the city admin).
 #[Object(name = "Worker")]
 impl WorkerRow {
     async fn id(&self) -> ID {
         ID(self.worker_id.to_string())
     }
+    /// Public.
     async fn name(&self) -> &str {
         &self.name
     }
-    async fn gender(&self) -> Gender {
-        self.gender
+    async fn gender(&self, ctx: &Context<'_>) -> ApiResult<Gender> {
+        public_data(ctx)?;
+        Ok(self.gender)
     }
-    /// Personal data.
-    async fn birth_year(&self) -> Option<i32> {
-        self.birth_year
+    /// Personal data: null unless the caller may read the subtree-only data of the home
+    /// unit.
+    async fn birth_year(&self, ctx: &Context<'_>) -> ApiResult<Option<i32>> {
+        Ok(self.personal(ctx, self.birth_year).await?)
     }
     /// 学科, as the worker states it.
-    async fn discipline(&self) -> Option<&str> {
-        self.discipline.as_deref()
+    async fn discipline(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        public_data(ctx)?;
+        Ok(self.discipline.as_deref())
     }
     /// 职称; rural experts often hold none.
-    async fn title(&self) -> Option<ProfessionalTitle> {
-        self.title
+    async fn title(&self, ctx: &Context<'_>) -> ApiResult<Option<ProfessionalTitle>> {
+        public_data(ctx)?;
+        Ok(self.title)
     }
     /// 工作单位
-    async fn employer(&self) -> Option<&str> {
-        self.employer.as_deref()
+    async fn employer(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        public_data(ctx)?;
+        Ok(self.employer.as_deref())
     }
     /// The association the worker belongs to.
-    async fn home_unit(&self) -> Unit {
-        Unit {
+    async fn home_unit(&self, ctx: &Context<'_>) -> ApiResult<Unit> {
+        public_data(ctx)?;
+        Ok(Unit {
             id: self.home_unit_id,
-        }
+        })
     }
     /// 科技志愿者
-    async fn is_volunteer(&self) -> bool {
-        self.is_volunteer
+    async fn is_volunteer(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        public_data(ctx)?;
+        Ok(self.is_volunteer)
     }
     /// 田秀才/土专家: a rural practical expert.
-    async fn is_rural_expert(&self) -> bool {
-        self.is_rural_expert
+    async fn is_rural_expert(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        public_data(ctx)?;
+        Ok(self.is_rural_expert)
     }
     /// 青年科技人才
-    async fn is_young_talent(&self) -> bool {
-        self.is_young_talent
+    async fn is_young_talent(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        public_data(ctx)?;
+        Ok(self.is_young_talent)
     }
     /// 院士
-    async fn is_academician(&self) -> bool {
-        self.is_academician
+    async fn is_academician(&self, ctx: &Context<'_>) -> ApiResult<bool> {
+        public_data(ctx)?;
+        Ok(self.is_academician)
     }
-    /// Personal data.
-    async fn phone(&self) -> Option<&str> {
-        self.phone.as_deref()
+    /// Personal data: null unless the caller may read the subtree-only data of the home
+    /// unit.
+    async fn phone(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        Ok(self.personal(ctx, self.phone.as_deref()).await?)
     }
-    /// Personal data.
-    async fn email(&self) -> Option<&str> {
-        self.email.as_deref()
+    /// Personal data: null unless the caller may read the subtree-only data of the home
+    /// unit.
+    async fn email(&self, ctx: &Context<'_>) -> ApiResult<Option<&str>> {
+        Ok(self.personal(ctx, self.email.as_deref()).await?)
     }
     /// The worker's honors (not archived), latest year first.
     async fn honors(&self, ctx: &Context<'_>) -> ApiResult<Vec<HonorRow>> {
+        public_data(ctx)?;
         Ok(load::<HonorsOfWorker, _>(ctx, self.worker_id)
             .await?
             .unwrap_or_default())
     }
-    /// Nominations of the worker (not archived), newest first.
+    /// Nominations of the worker (not archived), newest first; staff only.
     async fn nominations(&self, ctx: &Context<'_>) -> ApiResult<Vec<NominationRow>> {
+        require_staff(ctx, "A worker's nominations")?;
         Ok(load::<NominationsOfWorker, _>(ctx, self.worker_id)
             .await?
             .unwrap_or_default())
     }
-    /// The workstations the worker is a resident expert of (not archived), newest first.
+    /// The workstations the worker is a resident expert of (not archived), newest first;
+    /// staff only.
     async fn workstations(&self, ctx: &Context<'_>) -> ApiResult<Vec<WorkstationRow>> {
+        require_staff(ctx, "A worker's workstations")?;
         Ok(load::<WorkstationsOfWorker, _>(ctx, self.worker_id)
             .await?
             .unwrap_or_default())
     }
     /// Increases with every change; send it back as `expectedVersion` when changing.
-    async fn version(&self) -> i32 {
-        self.version
+    async fn version(&self, ctx: &Context<'_>) -> ApiResult<i32> {
+        public_data(ctx)?;
+        Ok(self.version)
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.created_at
+    async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime<Utc>> {
+        public_data(ctx)?;
+        Ok(self.created_at)
     }
-    async fn created_by(&self) -> &str {
-        &self.created_by
+    async fn created_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        public_data(ctx)?;
+        Ok(&self.created_by)
     }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.updated_at
+    async fn updated_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime<Utc>> {
+        public_data(ctx)?;
+        Ok(self.updated_at)
     }
-    async fn updated_by(&self) -> &str {
-        &self.updated_by
+    async fn updated_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        public_data(ctx)?;
+        Ok(&self.updated_by)
     }
-    async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.archived_at
+    async fn archived_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime<Utc>>> {
+        public_data(ctx)?;
+        Ok(self.archived_at)
     }
+}
+
+impl WorkerRow {
+    /// `value` when the caller may read the personal data of workers at home in the
+    /// worker's unit, else `None`.
+    async fn personal<T>(&self, ctx: &Context<'_>, value: Option<T>) -> ApiResult<Option<T>> {
+        Ok(
+            if allowed_on(ctx, Need::ReadSubtree, self.home_unit_id).await? {
+                value
+            } else {
+                None
+            },
+        )
+    }
+}
+
+/// Refuses callers who may not read workers' public data.
+fn public_data(ctx: &Context<'_>) -> ApiResult<()> {
+    require_public_talent(ctx, "A worker's data beyond the name")
 }
 
 /// Which workers to list.
@@ -195,12 +248,14 @@ pub struct WorkerQuery;
 
 #[Object]
 impl WorkerQuery {
-    /// A worker by ID (archived ones too); null when there is none.
+    /// A worker by ID (archived ones too); null when there is none. Staff and partner keys
+    /// with `talent:read-public` only.
     async fn worker(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<WorkerRow>> {
+        require_public_talent(ctx, "Workers")?;
         load::<WorkerLoader, _>(ctx, parse_id("id", &id)?).await
     }
 
-    /// Workers, newest first.
+    /// Workers, newest first. Staff and partner keys with `talent:read-public` only.
     async fn workers(
         &self,
         ctx: &Context<'_>,
@@ -208,15 +263,18 @@ impl WorkerQuery {
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, WorkerRow>> {
+        require_public_talent(ctx, "Workers")?;
         let page = PageArgs::parse(first, after)?;
         let filter = filter.unwrap_or_default().parse()?;
         let rows = db::workers::list(pool(ctx)?, &filter, page).await?;
         Ok(connection(rows, &page, |row| row.worker_id))
     }
 
-    /// Resolves workers for the gateway: a whole `_entities` batch in one query.
+    /// Resolves workers for the gateway: a whole `_entities` batch in one query. Staff and
+    /// partner keys with `talent:read-public` only, as `worker`.
     #[graphql(entity)]
     async fn find_worker_by_id(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<WorkerRow>> {
+        require_public_talent(ctx, "Workers")?;
         load::<WorkerLoader, _>(ctx, parse_id("id", &id)?).await
     }
 }
@@ -381,12 +439,14 @@ pub struct WorkerMutation;
 
 #[Object]
 impl WorkerMutation {
-    /// Records an S&T worker at an active unit.
+    /// Records an S&T worker at an active unit; needs write access to that unit (the
+    /// worker's home unit owns the record).
     async fn create_worker(
         &self,
         ctx: &Context<'_>,
         input: CreateWorkerInput,
     ) -> ApiResult<WorkerRow> {
+        require_writer(ctx)?;
         let pool = pool(ctx)?;
         let actor = Actor::of(ctx);
         let worker = ValidWorker::parse(WorkerDraft {
@@ -408,6 +468,7 @@ impl WorkerMutation {
         })?;
         let id = new_id();
         let mut tx = pool.begin().await?;
+        require_write(ctx, &mut tx, worker.home_unit_id).await?;
         if let Claim::Existing(existing) = idempotency::claim(
             &mut tx,
             "createWorker",
@@ -429,7 +490,8 @@ impl WorkerMutation {
         Ok(created)
     }
 
-    /// Changes a worker's record; moving them to another unit needs an active one.
+    /// Changes a worker's record; needs write access to the home unit, and moving the
+    /// worker to another (active) unit needs write access to that one too.
     async fn update_worker(
         &self,
         ctx: &Context<'_>,
@@ -437,12 +499,20 @@ impl WorkerMutation {
         expected_version: i32,
         input: UpdateWorkerInput,
     ) -> ApiResult<WorkerRow> {
+        require_writer(ctx)?;
         let pool = pool(ctx)?;
         let actor = Actor::of(ctx);
         let worker_id = parse_id("id", &id)?;
         let home_unit_id = parse_optional_id("homeUnitId", input.home_unit_id.as_ref())?;
         let mut tx = pool.begin().await?;
         let current = worker_for_change(&mut tx, worker_id, expected_version).await?;
+        require_write_move(
+            ctx,
+            &mut tx,
+            current.home_unit_id,
+            home_unit_id.unwrap_or(current.home_unit_id),
+        )
+        .await?;
         let discipline = validate::patch(input.discipline, current.discipline.clone());
         let employer = validate::patch(input.employer, current.employer.clone());
         let phone = validate::patch(input.phone, current.phone.clone());
@@ -474,18 +544,20 @@ impl WorkerMutation {
     }
 
     /// Archives a worker: left out of lists and of workstations' resident experts from now
-    /// on; their honors and nominations stay on record.
+    /// on; their honors and nominations stay on record. Needs write access to the home unit.
     async fn archive_worker(
         &self,
         ctx: &Context<'_>,
         id: ID,
         expected_version: i32,
     ) -> ApiResult<WorkerRow> {
+        require_writer(ctx)?;
         let pool = pool(ctx)?;
         let actor = Actor::of(ctx);
         let worker_id = parse_id("id", &id)?;
         let mut tx = pool.begin().await?;
-        worker_for_change(&mut tx, worker_id, expected_version).await?;
+        let current = worker_for_change(&mut tx, worker_id, expected_version).await?;
+        require_write(ctx, &mut tx, current.home_unit_id).await?;
         let archived = db::workers::archive(&mut tx, worker_id, &actor.subject).await?;
         tx.commit().await?;
         Ok(archived)

@@ -14,6 +14,7 @@ use kexie_shared::page::{connection, PageArgs, PerUnitQuery};
 use kexie_shared::unit_tree::require_active_unit;
 use kexie_shared::{validate, Actor, ApiError, ApiResult};
 
+use super::authorization::{require_staff, require_write, require_write_move, require_writer};
 use super::workers::worker_to_reference;
 use super::{for_change, load, pattern, pool, refuse_unit_filter, ResidentsOfWorkstation, Unit};
 use crate::db;
@@ -24,7 +25,7 @@ use crate::domain::{CertificationLevel, WorkstationKind, WorkstationStatus};
 const MAX_NAME: usize = 100;
 const MAX_HOST_ENTERPRISE: usize = 100;
 
-/// A workstation (工作站).
+/// A workstation (工作站). Staff only.
 #[Object(name = "Workstation")]
 impl WorkstationRow {
     async fn id(&self) -> ID {
@@ -155,14 +156,15 @@ pub struct WorkstationQuery;
 
 #[Object]
 impl WorkstationQuery {
-    /// A workstation by ID (archived ones too); null when there is none.
+    /// A workstation by ID (archived ones too); null when there is none. Staff only.
     async fn workstation(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<WorkstationRow>> {
+        require_staff(ctx, "Workstations")?;
         Ok(db::workstations::find(pool(ctx)?, &[parse_id("id", &id)?])
             .await?
             .pop())
     }
 
-    /// Workstations, newest first.
+    /// Workstations, newest first. Staff only.
     async fn workstations(
         &self,
         ctx: &Context<'_>,
@@ -170,6 +172,7 @@ impl WorkstationQuery {
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, WorkstationRow>> {
+        require_staff(ctx, "Workstations")?;
         let page = PageArgs::parse(first, after)?;
         let filter = filter.unwrap_or_default().parse()?;
         let rows = db::workstations::list(pool(ctx)?, &filter, page).await?;
@@ -292,12 +295,14 @@ pub struct WorkstationMutation;
 
 #[Object]
 impl WorkstationMutation {
-    /// Registers a workstation with an active host unit; it starts ACTIVE.
+    /// Registers a workstation with an active host unit; it starts ACTIVE. Needs write
+    /// access to the host unit, which owns the record.
     async fn create_workstation(
         &self,
         ctx: &Context<'_>,
         input: CreateWorkstationInput,
     ) -> ApiResult<WorkstationRow> {
+        require_writer(ctx)?;
         let pool = pool(ctx)?;
         let actor = Actor::of(ctx);
         let workstation = ValidWorkstation::parse(
@@ -310,6 +315,7 @@ impl WorkstationMutation {
         )?;
         let id = new_id();
         let mut tx = pool.begin().await?;
+        require_write(ctx, &mut tx, workstation.host_unit_id).await?;
         if let Claim::Existing(existing) = idempotency::claim(
             &mut tx,
             "createWorkstation",
@@ -342,7 +348,8 @@ impl WorkstationMutation {
     }
 
     /// Changes a workstation's details (its residents and status have mutations of
-    /// their own).
+    /// their own); needs write access to the host unit, and moving the workstation to
+    /// another (active) host unit needs write access to that one too.
     async fn update_workstation(
         &self,
         ctx: &Context<'_>,
@@ -350,12 +357,20 @@ impl WorkstationMutation {
         expected_version: i32,
         input: UpdateWorkstationInput,
     ) -> ApiResult<WorkstationRow> {
+        require_writer(ctx)?;
         let pool = pool(ctx)?;
         let actor = Actor::of(ctx);
         let workstation_id = parse_id("id", &id)?;
         let host_unit_id = parse_optional_id("hostUnitId", input.host_unit_id.as_ref())?;
         let mut tx = pool.begin().await?;
         let current = workstation_for_change(&mut tx, workstation_id, expected_version).await?;
+        require_write_move(
+            ctx,
+            &mut tx,
+            current.host_unit_id,
+            host_unit_id.unwrap_or(current.host_unit_id),
+        )
+        .await?;
         let host_enterprise =
             validate::patch(input.host_enterprise, current.host_enterprise.clone());
         let workstation = ValidWorkstation::parse(
@@ -380,7 +395,8 @@ impl WorkstationMutation {
         Ok(updated)
     }
 
-    /// Suspends, resumes or closes a workstation; CLOSED is final.
+    /// Suspends, resumes or closes a workstation; CLOSED is final. Needs write access to the
+    /// host unit.
     async fn transition_workstation(
         &self,
         ctx: &Context<'_>,
@@ -389,12 +405,14 @@ impl WorkstationMutation {
         to: WorkstationStatus,
         note: Option<String>,
     ) -> ApiResult<WorkstationRow> {
+        require_writer(ctx)?;
         let pool = pool(ctx)?;
         let actor = Actor::of(ctx);
         let workstation_id = parse_id("id", &id)?;
         let note = super::note(note.as_deref())?;
         let mut tx = pool.begin().await?;
         let current = workstation_for_change(&mut tx, workstation_id, expected_version).await?;
+        require_write(ctx, &mut tx, current.host_unit_id).await?;
         let to = current.status.transition(to)?;
         let updated =
             db::workstations::set_status(&mut tx, workstation_id, to, &actor.subject).await?;
@@ -411,24 +429,29 @@ impl WorkstationMutation {
         Ok(updated)
     }
 
-    /// Archives a workstation recorded by mistake: left out of lists from now on.
+    /// Archives a workstation recorded by mistake: left out of lists from now on. Needs
+    /// write access to the host unit.
     async fn archive_workstation(
         &self,
         ctx: &Context<'_>,
         id: ID,
         expected_version: i32,
     ) -> ApiResult<WorkstationRow> {
+        require_writer(ctx)?;
         let pool = pool(ctx)?;
         let actor = Actor::of(ctx);
         let workstation_id = parse_id("id", &id)?;
         let mut tx = pool.begin().await?;
-        workstation_for_change(&mut tx, workstation_id, expected_version).await?;
+        let current = workstation_for_change(&mut tx, workstation_id, expected_version).await?;
+        require_write(ctx, &mut tx, current.host_unit_id).await?;
         let archived = db::workstations::archive(&mut tx, workstation_id, &actor.subject).await?;
         tx.commit().await?;
         Ok(archived)
     }
 
     /// Makes a worker a resident expert (入站专家) of a workstation that has not closed.
+    /// Needs write access to the host unit (experts often come from elsewhere: the worker's
+    /// own home unit has no say).
     async fn add_resident_expert(
         &self,
         ctx: &Context<'_>,
@@ -436,12 +459,14 @@ impl WorkstationMutation {
         expected_version: i32,
         worker_id: ID,
     ) -> ApiResult<WorkstationRow> {
+        require_writer(ctx)?;
         let pool = pool(ctx)?;
         let actor = Actor::of(ctx);
         let workstation_id = parse_id("workstationId", &workstation_id)?;
         let worker_id = parse_id("workerId", &worker_id)?;
         let mut tx = pool.begin().await?;
         let workstation = workstation_for_change(&mut tx, workstation_id, expected_version).await?;
+        require_write(ctx, &mut tx, workstation.host_unit_id).await?;
         require_not_closed(&workstation)?;
         let worker = worker_to_reference(&mut tx, worker_id).await?;
         if !db::workstations::add_resident(&mut tx, workstation_id, worker_id, &actor.subject)
@@ -457,7 +482,8 @@ impl WorkstationMutation {
         Ok(updated)
     }
 
-    /// Ends a worker's residency in a workstation that has not closed.
+    /// Ends a worker's residency in a workstation that has not closed. Needs write access to
+    /// the host unit.
     async fn remove_resident_expert(
         &self,
         ctx: &Context<'_>,
@@ -465,12 +491,14 @@ impl WorkstationMutation {
         expected_version: i32,
         worker_id: ID,
     ) -> ApiResult<WorkstationRow> {
+        require_writer(ctx)?;
         let pool = pool(ctx)?;
         let actor = Actor::of(ctx);
         let workstation_id = parse_id("workstationId", &workstation_id)?;
         let worker_id = parse_id("workerId", &worker_id)?;
         let mut tx = pool.begin().await?;
         let workstation = workstation_for_change(&mut tx, workstation_id, expected_version).await?;
+        require_write(ctx, &mut tx, workstation.host_unit_id).await?;
         require_not_closed(&workstation)?;
         if !db::workstations::remove_resident(&mut tx, workstation_id, worker_id).await? {
             return Err(ApiError::NotFound {

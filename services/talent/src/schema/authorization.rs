@@ -1,0 +1,163 @@
+//! Who may read and change talent records, on top of the rules of
+//! [`kexie_shared::access`].
+//!
+//! **Writes.** Every record has one owning unit, and changing the record needs
+//! [`Need::Write`] on it (unit staff and unit admins of an enclosing unit, the city admin);
+//! leadership, partners and anonymous callers change nothing. The owning unit of an
+//! existing record is the one stored in the database, read in the mutation's transaction;
+//! moving a record to another unit needs `Write` on both.
+//!
+//! | record      | owning unit | why |
+//! |-------------|-------------|-----|
+//! | worker      | the home unit | the association keeps the register of its own workers |
+//! | honor       | the honoree's home unit | honors are entries in the worker's register: the home unit records them (often years later, and mostly for honors conferred outside the tree, which name no conferring unit); lists and figures count them under the home unit too. The conferring unit is a reference, not an owner. |
+//! | nomination  | the nominating unit (推荐单位) | it puts the candidate forward and corrects or withdraws (archives) its nomination |
+//! | workstation | the host unit | the association the workstation is registered with; its resident experts are part of the workstation's record, whoever their home unit is |
+//!
+//! **Reviewing nominations.** The steps after submission (SHORTLISTED, AWARDED,
+//! NOT_SELECTED) decide on a unit's candidate, so the nominating unit never takes them
+//! itself: they need `Write` on the nominating unit from staff of a unit strictly above it
+//! (举荐 puts a candidate forward to the associations above), or the city admin. An award
+//! creates the honor under the same decision.
+//!
+//! **Reads.**
+//! - The public sees honors (lists, lookups, `Unit.honors`) and, of the honored worker,
+//!   `id` and `name`.
+//! - Workers' other fields, and the lists and lookups of workers, need staff or a partner
+//!   key with `talent:read-public`; anyone else gets `FORBIDDEN` (a `FORBIDDEN` error on
+//!   the field when a worker is reached through an honor).
+//! - Workers' personal data (birth year, phone, email) is null unless the principal may
+//!   [`Need::ReadSubtree`] the worker's home unit: a null is the answer for everyone else,
+//!   so that lists stay readable.
+//! - Nominations and workstations (lists, lookups, and the fields that lead to them) are
+//!   for staff only: `FORBIDDEN` otherwise.
+//! - Figures (`Unit.talentFigures`, `talentFiguresByChild`) and `Target.talentActual` need
+//!   `ReadSubtree` on the unit.
+
+use std::collections::HashMap;
+
+use async_graphql::dataloader::Loader;
+use async_graphql::Context;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use kexie_shared::access::{self, Need};
+use kexie_shared::principal::{Role, Scope};
+use kexie_shared::unit_tree::replicated_units;
+use kexie_shared::{ApiError, ApiResult};
+
+use super::load;
+
+/// Paths of units in the replicated tree, for the reads that depend on the unit of each
+/// row (a list of workers asks once per batch, not once per worker).
+pub struct UnitPaths(pub PgPool);
+
+impl Loader<Uuid> for UnitPaths {
+    type Value = String;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, String>, Self::Error> {
+        Ok(replicated_units(&self.0, ids)
+            .await?
+            .into_iter()
+            .map(|(id, unit)| (id, unit.path))
+            .collect())
+    }
+}
+
+/// Whether the request's principal may do `need` with `unit`; the unit's path comes from
+/// the batch loader, and is only looked up for principals whose answer depends on it.
+pub async fn allowed_on(ctx: &Context<'_>, need: Need, unit: Uuid) -> ApiResult<bool> {
+    let principal = access::principal(ctx);
+    match principal.role {
+        Role::CityAdmin => Ok(true),
+        Role::Anonymous | Role::Partner | Role::Gateway => Ok(false),
+        Role::UnitStaff | Role::UnitAdmin | Role::Leadership => {
+            let path = load::<UnitPaths, _>(ctx, unit).await?;
+            Ok(path.is_some_and(|path| access::allows(&principal, need, &path)))
+        }
+    }
+}
+
+/// Refuses with `FORBIDDEN` unless the request's principal may do `need` with `unit` (an
+/// unknown unit lets only the city admin through, to meet the caller's own `NOT_FOUND`).
+pub async fn require_on(ctx: &Context<'_>, need: Need, unit: Uuid) -> ApiResult<()> {
+    let principal = access::principal(ctx);
+    if principal.role == Role::CityAdmin || allowed_on(ctx, need, unit).await? {
+        Ok(())
+    } else {
+        Err(access::forbidden(&principal, need, unit))
+    }
+}
+
+/// Refuses, before anything is read, principals that write nothing at all: leadership,
+/// partners and anonymous callers.
+pub fn require_writer(ctx: &Context<'_>) -> ApiResult<()> {
+    let principal = access::principal(ctx);
+    match principal.role {
+        Role::UnitStaff | Role::UnitAdmin | Role::CityAdmin => Ok(()),
+        Role::Anonymous | Role::Partner | Role::Gateway | Role::Leadership => {
+            Err(ApiError::Forbidden(format!(
+                "{} may not change talent records",
+                access::describe(&principal)
+            )))
+        }
+    }
+}
+
+/// Refuses unless the request's principal may change the records of `unit`, its path read
+/// in the mutation's transaction.
+pub async fn require_write(
+    ctx: &Context<'_>,
+    conn: &mut PgConnection,
+    unit: Uuid,
+) -> ApiResult<()> {
+    access::require_in_replica(ctx, conn, Need::Write, unit).await
+}
+
+/// [`require_write`] on the unit a record belongs to now and, when the change moves it, on
+/// the unit it moves to.
+pub async fn require_write_move(
+    ctx: &Context<'_>,
+    conn: &mut PgConnection,
+    from: Uuid,
+    to: Uuid,
+) -> ApiResult<()> {
+    require_write(ctx, conn, from).await?;
+    if to != from {
+        require_write(ctx, conn, to).await?;
+    }
+    Ok(())
+}
+
+/// Refuses unless the request's principal may review the nominations of
+/// `nominating_unit`: the city admin, or staff with `Write` on it from a unit strictly
+/// above it.
+pub async fn require_reviewer(
+    ctx: &Context<'_>,
+    conn: &mut PgConnection,
+    nominating_unit: Uuid,
+) -> ApiResult<()> {
+    let principal = access::principal(ctx);
+    if principal.role == Role::CityAdmin {
+        return Ok(());
+    }
+    if principal.unit == Some(nominating_unit) {
+        return Err(ApiError::Forbidden(format!(
+            "{} may not review the unit's own nominations; staff of a unit above it decide on them",
+            access::describe(&principal)
+        )));
+    }
+    require_write(ctx, conn, nominating_unit).await
+}
+
+/// Refuses unless the request comes from staff: nominations and workstations.
+pub fn require_staff(ctx: &Context<'_>, what: &str) -> ApiResult<()> {
+    access::require_staff(ctx, what)
+}
+
+/// Refuses unless the request comes from staff or from a partner key with
+/// `talent:read-public`: workers' public data.
+pub fn require_public_talent(ctx: &Context<'_>, what: &str) -> ApiResult<()> {
+    access::require_staff_or_scope(ctx, Scope::ReadPublicTalent, what)
+}
