@@ -1,10 +1,12 @@
 //! The organizations subgraph: units of the association tree (市 → 区/县 → 乡镇/街道, with
 //! base organizations beside that line), their terms of office, leadership roles and
 //! targets. It owns `Unit @key(fields: "id")` and publishes every change of the tree to
-//! the other subgraphs.
+//! the other subgraphs. It also keeps the partner bureaus' API keys and the log of their
+//! calls, which the gateway checks and fills through [`internal`] endpoints.
 
 pub mod db;
 pub mod domain;
+pub mod internal;
 pub mod publisher;
 pub mod schema;
 pub mod seed;
@@ -49,10 +51,11 @@ pub async fn build(config: &SubgraphConfig) -> anyhow::Result<SubgraphApp> {
     let stop: Vec<_> = background.iter().map(|task| task.abort_handle()).collect();
     let router = SubgraphRouter::new(
         schema::build(pool.clone(), tree_changed),
-        pool,
+        pool.clone(),
         config.principal_secret.clone(),
     )
     .subgraph(NAME)
+    .internal_routes(internal::routes(pool, config.principal_secret.clone()))
     .after_mutation(publish)
     .data_version(version)
     .build();

@@ -1,5 +1,6 @@
 //! The GraphQL schema of the organizations subgraph: thin resolvers over `db`.
 
+mod api_keys;
 mod figures;
 mod leaders;
 mod targets;
@@ -31,6 +32,7 @@ pub struct Query(
     terms::TermQuery,
     leaders::LeadershipQuery,
     targets::TargetQuery,
+    api_keys::ApiKeyQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -39,6 +41,7 @@ pub struct Mutation(
     terms::TermMutation,
     leaders::LeadershipMutation,
     targets::TargetMutation,
+    api_keys::ApiKeyMutation,
 );
 
 pub type SubgraphSchema = Schema<Query, Mutation, EmptySubscription>;
