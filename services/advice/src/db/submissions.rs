@@ -61,6 +61,8 @@ pub struct SubmissionFilter {
     /// An `ilike` pattern on the title and summary.
     pub search: Option<String>,
     pub include_archived: bool,
+    /// Only those created by this subject: all a partner key may read.
+    pub created_by: Option<String>,
 }
 
 /// `select … from submission s [join the author's submissions] where …`.
@@ -103,6 +105,10 @@ fn push_select(
     }
     if !filter.include_archived {
         qb.push(" and s.archived_at is null");
+    }
+    if let Some(created_by) = &filter.created_by {
+        qb.push(" and s.created_by = ")
+            .push_bind(created_by.clone());
     }
 }
 

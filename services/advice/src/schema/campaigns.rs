@@ -14,7 +14,7 @@ use kexie_shared::unit_tree::require_active_unit;
 use kexie_shared::{validate, Actor, ApiError, ApiResult};
 
 use super::entities::Unit;
-use super::{for_change, pool, refuse_unit_filter, search_pattern};
+use super::{authorization, live, pool, refuse_unit_filter, search_pattern};
 use crate::db;
 use crate::db::campaigns::{CampaignFields, CampaignFilter, CampaignRow};
 use crate::domain::{china_today, CampaignKind};
@@ -92,7 +92,9 @@ pub struct CampaignFilterInput {
 }
 
 impl CampaignFilterInput {
-    fn parse(self) -> ApiResult<CampaignFilter> {
+    /// The filter, for staff only: anyone else is refused.
+    fn parse(self, ctx: &Context<'_>) -> ApiResult<CampaignFilter> {
+        authorization::require_reader(ctx, "Campaigns")?;
         Ok(CampaignFilter {
             unit_id: parse_optional_id("filter.unitId", self.unit_id.as_ref())?,
             include_subtree: self.include_subtree.unwrap_or(false),
@@ -106,10 +108,10 @@ impl CampaignFilterInput {
     }
 
     /// The filter of `Unit.campaigns`, whose unit is the one it hangs on.
-    pub fn for_unit(self, include_subtree: bool) -> ApiResult<CampaignFilter> {
+    pub fn for_unit(self, ctx: &Context<'_>, include_subtree: bool) -> ApiResult<CampaignFilter> {
         refuse_unit_filter(self.unit_id.as_ref())?;
         let in_filter = self.include_subtree.unwrap_or(false);
-        let mut filter = self.parse()?;
+        let mut filter = self.parse(ctx)?;
         filter.include_subtree = include_subtree || in_filter;
         Ok(filter)
     }
@@ -137,14 +139,16 @@ pub struct CampaignQuery;
 
 #[Object]
 impl CampaignQuery {
-    /// A campaign by ID (archived ones too); null when there is none.
+    /// A campaign by ID (archived ones too); null when there is none. For staff only
+    /// (`FORBIDDEN` otherwise).
     async fn campaign(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<CampaignRow>> {
+        authorization::require_reader(ctx, "Campaigns")?;
         Ok(db::campaigns::find(pool(ctx)?, &[parse_id("id", &id)?])
             .await?
             .pop())
     }
 
-    /// Campaigns, newest first.
+    /// Campaigns, newest first. For staff only (`FORBIDDEN` otherwise).
     async fn campaigns(
         &self,
         ctx: &Context<'_>,
@@ -153,7 +157,7 @@ impl CampaignQuery {
         after: Option<String>,
     ) -> ApiResult<Connection<String, CampaignRow>> {
         let page = PageArgs::parse(first, after)?;
-        let filter = filter.unwrap_or_default().parse()?;
+        let filter = filter.unwrap_or_default().parse(ctx)?;
         let rows = db::campaigns::list(pool(ctx)?, &filter, page).await?;
         Ok(connection(rows, &page, |row| row.campaign_id))
     }
@@ -207,20 +211,23 @@ fn valid_campaign(
     })
 }
 
+/// Reads and locks the campaign a mutation changes: live, the request may write the
+/// campaigns of its organizer (and of `new_organizer`, when it moves there), and at the
+/// client's version.
 async fn campaign_for_change(
+    ctx: &Context<'_>,
     conn: &mut sqlx::PgConnection,
     campaign_id: Uuid,
     expected_version: i32,
+    new_organizer: Option<Uuid>,
 ) -> ApiResult<CampaignRow> {
     let row = db::campaigns::get_for_update(conn, campaign_id).await?;
-    for_change(
-        "Campaign",
-        campaign_id,
-        row,
-        expected_version,
-        |row| row.archived_at.is_some(),
-        |row| row.version,
-    )
+    let row = live("Campaign", campaign_id, row, |row| {
+        row.archived_at.is_some()
+    })?;
+    authorization::require_write(ctx, conn, row.organizer_id, new_organizer).await?;
+    validate::expected_version("Campaign", campaign_id, expected_version, row.version)?;
+    Ok(row)
 }
 
 #[derive(Default)]
@@ -228,6 +235,8 @@ pub struct CampaignMutation;
 
 #[Object]
 impl CampaignMutation {
+    /// Opens a campaign. Staff open campaigns for the units of their subtree (`FORBIDDEN`
+    /// otherwise).
     async fn create_campaign(
         &self,
         ctx: &Context<'_>,
@@ -247,6 +256,7 @@ impl CampaignMutation {
         require_active_unit(pool, "organizerId", organizer_id).await?;
         let campaign_id = new_id();
         let mut tx = pool.begin().await?;
+        authorization::require_write(ctx, &mut tx, organizer_id, None).await?;
         if let Claim::Existing(existing) = idempotency::claim(
             &mut tx,
             "createCampaign",
@@ -267,6 +277,8 @@ impl CampaignMutation {
         Ok(campaign)
     }
 
+    /// Changes a campaign. Staff change the campaigns the units of their subtree organize;
+    /// moving one to another organizer needs both (`FORBIDDEN` otherwise).
     async fn update_campaign(
         &self,
         ctx: &Context<'_>,
@@ -282,7 +294,8 @@ impl CampaignMutation {
             require_active_unit(pool, "organizerId", organizer_id).await?;
         }
         let mut tx = pool.begin().await?;
-        let current = campaign_for_change(&mut tx, campaign_id, expected_version).await?;
+        let current =
+            campaign_for_change(ctx, &mut tx, campaign_id, expected_version, new_organizer).await?;
         let description = validate::patch(input.description, current.description.clone());
         let fields = valid_campaign(
             new_organizer.unwrap_or(current.organizer_id),
@@ -297,7 +310,8 @@ impl CampaignMutation {
         Ok(campaign)
     }
 
-    /// Leaves the campaign out of lists; its submissions keep naming it.
+    /// Leaves the campaign out of lists; its submissions keep naming it. Staff archive the
+    /// campaigns the units of their subtree organize (`FORBIDDEN` otherwise).
     async fn archive_campaign(
         &self,
         ctx: &Context<'_>,
@@ -308,7 +322,7 @@ impl CampaignMutation {
         let actor = Actor::of(ctx);
         let campaign_id = parse_id("id", &id)?;
         let mut tx = pool.begin().await?;
-        campaign_for_change(&mut tx, campaign_id, expected_version).await?;
+        campaign_for_change(ctx, &mut tx, campaign_id, expected_version, None).await?;
         let campaign = db::campaigns::archive(&mut tx, campaign_id, &actor.subject).await?;
         tx.commit().await?;
         Ok(campaign)

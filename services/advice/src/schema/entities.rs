@@ -34,7 +34,7 @@ impl Unit {
     }
 
     /// Campaigns the unit organizes (with `includeSubtree`, those of every unit below it
-    /// too), newest first.
+    /// too), newest first. For staff only (`FORBIDDEN` otherwise).
     async fn campaigns(
         &self,
         ctx: &Context<'_>,
@@ -46,7 +46,7 @@ impl Unit {
         let page = PageArgs::parse(first, after)?;
         let filter = filter
             .unwrap_or_default()
-            .for_unit(include_subtree.unwrap_or(false))?;
+            .for_unit(ctx, include_subtree.unwrap_or(false))?;
         let key = PerUnitKey {
             unit_id: self.id,
             filter,
@@ -57,7 +57,7 @@ impl Unit {
     }
 
     /// Submissions the unit submitted (with `includeSubtree`, those of every unit below it
-    /// too), newest first.
+    /// too), newest first. Who reads what, as in `Query.submissions`.
     async fn submissions(
         &self,
         ctx: &Context<'_>,
@@ -69,7 +69,7 @@ impl Unit {
         let page = PageArgs::parse(first, after)?;
         let filter = filter
             .unwrap_or_default()
-            .for_unit(include_subtree.unwrap_or(false))?;
+            .for_unit(ctx, include_subtree.unwrap_or(false))?;
         let key = PerUnitKey {
             unit_id: self.id,
             filter,
@@ -80,7 +80,7 @@ impl Unit {
     }
 
     /// Research topics the unit leads (with `includeSubtree`, those of every unit below it
-    /// too), newest first.
+    /// too), newest first. For staff only (`FORBIDDEN` otherwise).
     async fn research_topics(
         &self,
         ctx: &Context<'_>,
@@ -92,7 +92,7 @@ impl Unit {
         let page = PageArgs::parse(first, after)?;
         let filter = filter
             .unwrap_or_default()
-            .for_unit(include_subtree.unwrap_or(false))?;
+            .for_unit(ctx, include_subtree.unwrap_or(false))?;
         let key = PerUnitKey {
             unit_id: self.id,
             filter,
@@ -103,7 +103,9 @@ impl Unit {
     }
 
     /// Advice figures of the unit's whole subtree (the unit included) for `period`. An
-    /// unknown unit is `NOT_FOUND`.
+    /// unknown unit is `NOT_FOUND`. Only those who may read the unit's subtree see them
+    /// (its staff and leadership, those of the units above it, the city's
+    /// administrators): anyone else is refused with `FORBIDDEN`.
     async fn advice_figures(
         &self,
         ctx: &Context<'_>,
@@ -115,7 +117,8 @@ impl Unit {
     /// The advice figures of each active direct child's subtree, ranked by `orderBy`
     /// (largest first unless `descending` is false); ties share a rank and are listed by
     /// name. The unit's own records and those of inactive children count only in the
-    /// unit's own figures.
+    /// unit's own figures. Only those who may read the unit's subtree see them, as for
+    /// `adviceFigures`.
     async fn advice_figures_by_child(
         &self,
         ctx: &Context<'_>,
@@ -139,7 +142,8 @@ impl Worker {
         ID(self.id.to_string())
     }
 
-    /// Submissions the worker is an author of, newest first.
+    /// Submissions the worker is an author of, newest first. Who reads what, as in
+    /// `Query.submissions`.
     async fn submissions(
         &self,
         ctx: &Context<'_>,
@@ -148,7 +152,7 @@ impl Worker {
         after: Option<String>,
     ) -> ApiResult<Connection<String, SubmissionRow>> {
         let page = PageArgs::parse(first, after)?;
-        let filter = filter.unwrap_or_default().for_worker()?;
+        let filter = filter.unwrap_or_default().for_worker(ctx)?;
         let key = PerUnitKey {
             unit_id: self.id,
             filter,

@@ -6,6 +6,7 @@ use std::collections::HashMap;
 use async_graphql::{Context, Enum, Object, SimpleObject};
 use uuid::Uuid;
 
+use kexie_shared::access::{self, Need};
 use kexie_shared::figures::{breakdown, count, rank};
 use kexie_shared::rollup::{Period, PeriodInput};
 use kexie_shared::unit_tree::{catch_up, replicated_units};
@@ -195,14 +196,21 @@ fn figures_of(rows: &[&FigureCount]) -> (Totals, AdviceFigures) {
 }
 
 /// Waits for the replicated tree to hold the last published change (so a figure read after
-/// a move counts the unit where it now hangs), parses the period and requires the unit.
+/// a move counts the unit where it now hangs), parses the period, and requires the unit and
+/// that the request may read its subtree's figures.
 async fn prepare(ctx: &Context<'_>, unit_id: Uuid, period: &PeriodInput) -> ApiResult<Period> {
     catch_up(ctx).await;
     let period = period.parse()?;
-    if !replicated_units(pool(ctx)?, &[unit_id])
+    let unit = replicated_units(pool(ctx)?, &[unit_id])
         .await?
-        .contains_key(&unit_id)
-    {
+        .remove(&unit_id);
+    access::require(
+        ctx,
+        Need::ReadSubtree,
+        unit_id,
+        unit.as_ref().map(|unit| unit.path.as_str()),
+    )?;
+    if unit.is_none() {
         return Err(ApiError::not_found("Unit", unit_id));
     }
     Ok(period)

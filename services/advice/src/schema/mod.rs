@@ -1,5 +1,6 @@
 //! The GraphQL schema of the advice subgraph: thin resolvers over `db`.
 
+mod authorization;
 mod campaigns;
 mod entities;
 mod figures;
@@ -141,21 +142,15 @@ fn refuse_unit_filter(unit_id: Option<&async_graphql::ID>) -> ApiResult<()> {
     Ok(())
 }
 
-/// Looks a record up for a change: it must exist, not be archived, and still be at the
-/// version the client read.
-fn for_change<T>(
+/// The record a change is about: it must exist and not be archived.
+fn live<T>(
     entity: &'static str,
     id: Uuid,
     row: Option<T>,
-    expected_version: i32,
     archived: impl Fn(&T) -> bool,
-    version: impl Fn(&T) -> i32,
 ) -> ApiResult<T> {
-    let row = row
-        .filter(|row| !archived(row))
-        .ok_or_else(|| ApiError::not_found(entity, id))?;
-    validate::expected_version(entity, id, expected_version, version(&row))?;
-    Ok(row)
+    row.filter(|row| !archived(row))
+        .ok_or_else(|| ApiError::not_found(entity, id))
 }
 
 /// A workflow step's optional note.

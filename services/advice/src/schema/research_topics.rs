@@ -16,7 +16,7 @@ use kexie_shared::unit_tree::require_active_unit;
 use kexie_shared::{validate, Actor, ApiError, ApiResult};
 
 use super::entities::{Unit, Worker};
-use super::{for_change, pool, refuse_unit_filter, search_pattern};
+use super::{authorization, live, pool, refuse_unit_filter, search_pattern};
 use crate::db;
 use crate::db::research_topics::{
     ReportFields, ResearchTopicFields, ResearchTopicFilter, ResearchTopicRow,
@@ -129,7 +129,9 @@ pub struct ResearchTopicFilterInput {
 }
 
 impl ResearchTopicFilterInput {
-    fn parse(self) -> ApiResult<ResearchTopicFilter> {
+    /// The filter, for staff only: anyone else is refused.
+    fn parse(self, ctx: &Context<'_>) -> ApiResult<ResearchTopicFilter> {
+        authorization::require_reader(ctx, "Research topics")?;
         if let Some(year) = self.year {
             validate::year("filter.year", year)?;
         }
@@ -150,10 +152,14 @@ impl ResearchTopicFilterInput {
     }
 
     /// The filter of `Unit.researchTopics`, whose unit is the one it hangs on.
-    pub fn for_unit(self, include_subtree: bool) -> ApiResult<ResearchTopicFilter> {
+    pub fn for_unit(
+        self,
+        ctx: &Context<'_>,
+        include_subtree: bool,
+    ) -> ApiResult<ResearchTopicFilter> {
         refuse_unit_filter(self.unit_id.as_ref())?;
         let in_filter = self.include_subtree.unwrap_or(false);
-        let mut filter = self.parse()?;
+        let mut filter = self.parse(ctx)?;
         filter.include_subtree = include_subtree || in_filter;
         Ok(filter)
     }
@@ -181,12 +187,14 @@ pub struct ResearchTopicQuery;
 
 #[Object]
 impl ResearchTopicQuery {
-    /// A research topic by ID (archived ones too); null when there is none.
+    /// A research topic by ID (archived ones too); null when there is none. For staff only
+    /// (`FORBIDDEN` otherwise).
     async fn research_topic(
         &self,
         ctx: &Context<'_>,
         id: ID,
     ) -> ApiResult<Option<ResearchTopicRow>> {
+        authorization::require_reader(ctx, "Research topics")?;
         Ok(
             db::research_topics::find(pool(ctx)?, &[parse_id("id", &id)?])
                 .await?
@@ -194,7 +202,7 @@ impl ResearchTopicQuery {
         )
     }
 
-    /// Research topics, newest first.
+    /// Research topics, newest first. For staff only (`FORBIDDEN` otherwise).
     async fn research_topics(
         &self,
         ctx: &Context<'_>,
@@ -203,7 +211,7 @@ impl ResearchTopicQuery {
         after: Option<String>,
     ) -> ApiResult<Connection<String, ResearchTopicRow>> {
         let page = PageArgs::parse(first, after)?;
-        let filter = filter.unwrap_or_default().parse()?;
+        let filter = filter.unwrap_or_default().parse(ctx)?;
         let rows = db::research_topics::list(pool(ctx)?, &filter, page).await?;
         Ok(connection(rows, &page, |row| row.research_topic_id))
     }
@@ -283,20 +291,22 @@ fn valid_report(input: ConsultationReportInput, year: i32) -> ApiResult<ReportFi
     })
 }
 
+/// Reads and locks the topic a mutation changes: live, the request may write the topics of
+/// its lead unit (and of `new_unit`, when it moves there), and at the client's version.
 async fn topic_for_change(
+    ctx: &Context<'_>,
     conn: &mut sqlx::PgConnection,
     topic_id: Uuid,
     expected_version: i32,
+    new_unit: Option<Uuid>,
 ) -> ApiResult<ResearchTopicRow> {
     let row = db::research_topics::get_for_update(conn, topic_id).await?;
-    for_change(
-        "ResearchTopic",
-        topic_id,
-        row,
-        expected_version,
-        |row| row.archived_at.is_some(),
-        |row| row.version,
-    )
+    let row = live("ResearchTopic", topic_id, row, |row| {
+        row.archived_at.is_some()
+    })?;
+    authorization::require_write(ctx, conn, row.lead_unit_id, new_unit).await?;
+    validate::expected_version("ResearchTopic", topic_id, expected_version, row.version)?;
+    Ok(row)
 }
 
 #[derive(Default)]
@@ -304,7 +314,8 @@ pub struct ResearchTopicMutation;
 
 #[Object]
 impl ResearchTopicMutation {
-    /// Proposes a topic (PROPOSED).
+    /// Proposes a topic (PROPOSED). Staff propose topics led by the units of their
+    /// subtree (`FORBIDDEN` otherwise).
     async fn create_research_topic(
         &self,
         ctx: &Context<'_>,
@@ -318,6 +329,7 @@ impl ResearchTopicMutation {
         require_active_unit(pool, "leadUnitId", unit_id).await?;
         let topic_id = new_id();
         let mut tx = pool.begin().await?;
+        authorization::require_write(ctx, &mut tx, unit_id, None).await?;
         if let Claim::Existing(existing) = idempotency::claim(
             &mut tx,
             "createResearchTopic",
@@ -342,7 +354,8 @@ impl ResearchTopicMutation {
     }
 
     /// Changes a topic. A concluded or rejected topic is a closed record: changing it is
-    /// refused with `ILLEGAL_TRANSITION`.
+    /// refused with `ILLEGAL_TRANSITION`. Staff change the topics the units of their subtree
+    /// lead; moving one to another lead unit needs both (`FORBIDDEN` otherwise).
     async fn update_research_topic(
         &self,
         ctx: &Context<'_>,
@@ -360,7 +373,7 @@ impl ResearchTopicMutation {
             .map(|ids| worker_ids("memberIds", ids, 0, MAX_MEMBERS))
             .transpose()?;
         let mut tx = pool.begin().await?;
-        let current = topic_for_change(&mut tx, topic_id, expected_version).await?;
+        let current = topic_for_change(ctx, &mut tx, topic_id, expected_version, new_unit).await?;
         current.status.check_editable()?;
         let fields = valid_topic(
             new_unit.unwrap_or(current.lead_unit_id),
@@ -379,6 +392,7 @@ impl ResearchTopicMutation {
 
     /// Moves the topic one step: PROPOSED → APPROVED or REJECTED, APPROVED → IN_PROGRESS,
     /// IN_PROGRESS → CONCLUDED (which requires the `report`; no other step takes one).
+    /// Staff move the topics the units of their subtree lead (`FORBIDDEN` otherwise).
     async fn transition_research_topic(
         &self,
         ctx: &Context<'_>,
@@ -408,7 +422,7 @@ impl ResearchTopicMutation {
             _ => {}
         }
         let mut tx = pool.begin().await?;
-        let current = topic_for_change(&mut tx, topic_id, expected_version).await?;
+        let current = topic_for_change(ctx, &mut tx, topic_id, expected_version, None).await?;
         current.status.check_step(to)?;
         let report = report
             .map(|report| valid_report(report, current.year))
@@ -430,7 +444,8 @@ impl ResearchTopicMutation {
     }
 
     /// Awards a concluded topic's result a prize (优秀调研成果), replacing an earlier one.
-    /// A topic that is not CONCLUDED is refused with `ILLEGAL_TRANSITION`.
+    /// A topic that is not CONCLUDED is refused with `ILLEGAL_TRANSITION`. Staff award the
+    /// topics the units of their subtree lead (`FORBIDDEN` otherwise).
     async fn award_research_topic(
         &self,
         ctx: &Context<'_>,
@@ -442,7 +457,7 @@ impl ResearchTopicMutation {
         let actor = Actor::of(ctx);
         let topic_id = parse_id("id", &id)?;
         let mut tx = pool.begin().await?;
-        let current = topic_for_change(&mut tx, topic_id, expected_version).await?;
+        let current = topic_for_change(ctx, &mut tx, topic_id, expected_version, None).await?;
         current.status.check_awardable()?;
         db::research_topics::award(&mut tx, topic_id, award, &actor.subject).await?;
         let topic = db::research_topics::get(&mut tx, topic_id).await?;
@@ -450,7 +465,8 @@ impl ResearchTopicMutation {
         Ok(topic)
     }
 
-    /// Leaves the topic out of lists; it can still be looked up.
+    /// Leaves the topic out of lists; it can still be looked up. Staff archive the topics
+    /// the units of their subtree lead (`FORBIDDEN` otherwise).
     async fn archive_research_topic(
         &self,
         ctx: &Context<'_>,
@@ -461,7 +477,7 @@ impl ResearchTopicMutation {
         let actor = Actor::of(ctx);
         let topic_id = parse_id("id", &id)?;
         let mut tx = pool.begin().await?;
-        topic_for_change(&mut tx, topic_id, expected_version).await?;
+        topic_for_change(ctx, &mut tx, topic_id, expected_version, None).await?;
         db::research_topics::archive(&mut tx, topic_id, &actor.subject).await?;
         let topic = db::research_topics::get(&mut tx, topic_id).await?;
         tx.commit().await?;

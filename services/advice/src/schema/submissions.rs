@@ -17,7 +17,7 @@ use kexie_shared::unit_tree::require_active_unit;
 use kexie_shared::{validate, Actor, ApiError, ApiResult};
 
 use super::entities::{Unit, Worker};
-use super::{data, for_change, pool, refuse_unit_filter, search_pattern, CampaignLoader};
+use super::{authorization, data, live, pool, refuse_unit_filter, search_pattern, CampaignLoader};
 use crate::db;
 use crate::db::campaigns::CampaignRow;
 use crate::db::submissions::{
@@ -162,7 +162,10 @@ pub struct SubmissionFilterInput {
 }
 
 impl SubmissionFilterInput {
-    fn parse(self) -> ApiResult<SubmissionFilter> {
+    /// The filter as the request may apply it: a partner key's lists hold only the
+    /// submissions it created; anyone but staff and such keys is refused.
+    fn parse(self, ctx: &Context<'_>) -> ApiResult<SubmissionFilter> {
+        let created_by = authorization::submission_reader(ctx)?;
         validate::date_order("filter.submittedTo", self.submitted_from, self.submitted_to)?;
         Ok(SubmissionFilter {
             unit_id: parse_optional_id("filter.unitId", self.unit_id.as_ref())?,
@@ -191,27 +194,28 @@ impl SubmissionFilterInput {
             submitted_to: self.submitted_to,
             search: search_pattern(self.search.as_deref())?,
             include_archived: self.include_archived.unwrap_or(false),
+            created_by,
         })
     }
 
     /// The filter of `Unit.submissions`, whose unit is the one it hangs on.
-    pub fn for_unit(self, include_subtree: bool) -> ApiResult<SubmissionFilter> {
+    pub fn for_unit(self, ctx: &Context<'_>, include_subtree: bool) -> ApiResult<SubmissionFilter> {
         refuse_unit_filter(self.unit_id.as_ref())?;
         let in_filter = self.include_subtree.unwrap_or(false);
-        let mut filter = self.parse()?;
+        let mut filter = self.parse(ctx)?;
         filter.include_subtree = include_subtree || in_filter;
         Ok(filter)
     }
 
     /// The filter of `Worker.submissions`, whose author is the worker it hangs on.
-    pub fn for_worker(self) -> ApiResult<SubmissionFilter> {
+    pub fn for_worker(self, ctx: &Context<'_>) -> ApiResult<SubmissionFilter> {
         if self.author_id.is_some() {
             return Err(ApiError::validation(
                 "filter.authorId",
                 "is implied by the worker this list hangs on; leave it out",
             ));
         }
-        self.parse()
+        self.parse(ctx)
     }
 }
 
@@ -254,14 +258,20 @@ pub struct SubmissionQuery;
 
 #[Object]
 impl SubmissionQuery {
-    /// A submission by ID (archived ones too); null when there is none.
+    /// A submission by ID (archived ones too); null when there is none. Staff read every
+    /// submission; a partner key with `advice:submit` reads those it created (null for
+    /// any other); anyone else is refused with `FORBIDDEN`.
     async fn submission(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<SubmissionRow>> {
-        Ok(db::submissions::find(pool(ctx)?, &[parse_id("id", &id)?])
+        let created_by = authorization::submission_reader(ctx)?;
+        let submission_id = parse_id("id", &id)?;
+        Ok(db::submissions::find(pool(ctx)?, &[submission_id])
             .await?
-            .pop())
+            .pop()
+            .filter(|row| created_by.as_ref().is_none_or(|by| *by == row.created_by)))
     }
 
-    /// Submissions, newest first.
+    /// Submissions, newest first. Staff list every submission; a partner key with
+    /// `advice:submit` lists those it created; anyone else is refused with `FORBIDDEN`.
     async fn submissions(
         &self,
         ctx: &Context<'_>,
@@ -270,7 +280,7 @@ impl SubmissionQuery {
         after: Option<String>,
     ) -> ApiResult<Connection<String, SubmissionRow>> {
         let page = PageArgs::parse(first, after)?;
-        let filter = filter.unwrap_or_default().parse()?;
+        let filter = filter.unwrap_or_default().parse(ctx)?;
         let rows = db::submissions::list(pool(ctx)?, &filter, page).await?;
         Ok(connection(rows, &page, |row| row.submission_id))
     }
@@ -392,20 +402,43 @@ fn valid_instruction(input: InstructionInput) -> ApiResult<InstructionFields> {
     })
 }
 
+/// What a mutation does to a submission, as far as who may do it goes.
+enum SubmissionChange {
+    /// Edits it, moving it to another submitting unit if given.
+    Edit {
+        new_unit: Option<Uuid>,
+    },
+    /// Moves it along the workflow.
+    Step(SubmissionStatus),
+    Archive,
+}
+
+/// Reads and locks the submission a mutation changes: live, the request may make `change`,
+/// and at the client's version.
 async fn submission_for_change(
+    ctx: &Context<'_>,
     conn: &mut sqlx::PgConnection,
     submission_id: Uuid,
     expected_version: i32,
+    change: SubmissionChange,
 ) -> ApiResult<SubmissionRow> {
     let row = db::submissions::get_for_update(conn, submission_id).await?;
-    for_change(
-        "Submission",
-        submission_id,
-        row,
-        expected_version,
-        |row| row.archived_at.is_some(),
-        |row| row.version,
-    )
+    let row = live("Submission", submission_id, row, |row| {
+        row.archived_at.is_some()
+    })?;
+    match change {
+        SubmissionChange::Edit { new_unit } => {
+            authorization::require_submission_edit(ctx, conn, &row, new_unit).await?
+        }
+        SubmissionChange::Step(to) => {
+            authorization::require_submission_step(ctx, conn, &row, to).await?
+        }
+        SubmissionChange::Archive => {
+            authorization::require_write(ctx, conn, row.submitting_unit_id, None).await?
+        }
+    }
+    validate::expected_version("Submission", submission_id, expected_version, row.version)?;
+    Ok(row)
 }
 
 #[derive(Default)]
@@ -413,6 +446,9 @@ pub struct SubmissionMutation;
 
 #[Object]
 impl SubmissionMutation {
+    /// Creates a submission as a DRAFT (or SUBMITTED with `submit: true`). Staff create
+    /// submissions for the units of their subtree; a partner key with `advice:submit`
+    /// for any unit. Anyone else is refused with `FORBIDDEN`.
     async fn create_submission(
         &self,
         ctx: &Context<'_>,
@@ -438,6 +474,7 @@ impl SubmissionMutation {
         }
         let submission_id = new_id();
         let mut tx = pool.begin().await?;
+        authorization::require_submission_create(ctx, &mut tx, unit_id).await?;
         if let Claim::Existing(existing) = idempotency::claim(
             &mut tx,
             "createSubmission",
@@ -485,6 +522,9 @@ impl SubmissionMutation {
     /// Changes a DRAFT or RETURNED submission. Any other status is refused with
     /// `ILLEGAL_TRANSITION`: the refusal comes from where the submission stands in the
     /// workflow, not from the input, and the way forward is a transition (RETURNED).
+    /// Staff change the submissions of the units of their subtree (moving one to another
+    /// submitting unit needs both); a partner key with `advice:submit` changes those it
+    /// created. Anyone else is refused with `FORBIDDEN`.
     async fn update_submission(
         &self,
         ctx: &Context<'_>,
@@ -509,7 +549,14 @@ impl SubmissionMutation {
             .map(|ids| worker_ids("authorIds", ids, 1, MAX_AUTHORS))
             .transpose()?;
         let mut tx = pool.begin().await?;
-        let current = submission_for_change(&mut tx, submission_id, expected_version).await?;
+        let current = submission_for_change(
+            ctx,
+            &mut tx,
+            submission_id,
+            expected_version,
+            SubmissionChange::Edit { new_unit },
+        )
+        .await?;
         current.status.check_editable()?;
         let campaign_id = validate::patch(new_campaign, current.campaign_id);
         let fields = valid_submission(
@@ -536,6 +583,14 @@ impl SubmissionMutation {
     /// Moves the submission one step along its workflow, recording who, when and the
     /// note. Moving to INSTRUCTED requires the leader's `instruction`; no other step takes
     /// one. A step the workflow does not allow is refused with `ILLEGAL_TRANSITION`.
+    ///
+    /// Submitting (DRAFT → SUBMITTED, RETURNED → SUBMITTED) is for whoever may change the
+    /// submission (see `updateSubmission`). Every later step — review, refinement,
+    /// forwarding, instruction, adoption, return, closing — is the review of the
+    /// association above the submitting unit: staff of a unit strictly above it, or the
+    /// city's administrators. Staff cannot review or adopt their own unit's proposal;
+    /// partner keys and leadership take no step of review. Anyone else is refused with
+    /// `FORBIDDEN`.
     async fn transition_submission(
         &self,
         ctx: &Context<'_>,
@@ -568,7 +623,14 @@ impl SubmissionMutation {
             (_, None) => None,
         };
         let mut tx = pool.begin().await?;
-        let current = submission_for_change(&mut tx, submission_id, expected_version).await?;
+        let current = submission_for_change(
+            ctx,
+            &mut tx,
+            submission_id,
+            expected_version,
+            SubmissionChange::Step(to),
+        )
+        .await?;
         current.status.check_step(to)?;
         if let (Some(instruction), Some(submitted_on)) = (&instruction, current.submitted_on) {
             if instruction.instructed_on < submitted_on {
@@ -606,6 +668,8 @@ impl SubmissionMutation {
     }
 
     /// Leaves the submission out of lists (whatever its status); it can still be looked up.
+    /// Staff archive the submissions of the units of their subtree (`FORBIDDEN`
+    /// otherwise).
     async fn archive_submission(
         &self,
         ctx: &Context<'_>,
@@ -616,7 +680,14 @@ impl SubmissionMutation {
         let actor = Actor::of(ctx);
         let submission_id = parse_id("id", &id)?;
         let mut tx = pool.begin().await?;
-        submission_for_change(&mut tx, submission_id, expected_version).await?;
+        submission_for_change(
+            ctx,
+            &mut tx,
+            submission_id,
+            expected_version,
+            SubmissionChange::Archive,
+        )
+        .await?;
         db::submissions::archive(&mut tx, submission_id, &actor.subject).await?;
         let submission = db::submissions::get(&mut tx, submission_id).await?;
         tx.commit().await?;

@@ -7,12 +7,14 @@ use std::sync::{Arc, OnceLock};
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, Object, ID};
 use sqlx::PgPool;
+use uuid::Uuid;
 
+use kexie_shared::access::{self, Need};
 use kexie_shared::figures::count;
 use kexie_shared::id::parse_id;
 use kexie_shared::target::{MeasuredBy, TargetKey, TargetMetric};
 use kexie_shared::telemetry::spawn_in_current_span;
-use kexie_shared::unit_tree::TreeCatchUp;
+use kexie_shared::unit_tree::{replicated_units, TreeCatchUp};
 use kexie_shared::{ApiError, ApiResult};
 
 use super::pool;
@@ -23,6 +25,7 @@ pub struct Target {
     id: ID,
     key: TargetKey,
     actuals: Arc<DataLoader<ActualLoader>>,
+    paths: Arc<DataLoader<UnitPathLoader>>,
 }
 
 #[Object]
@@ -45,11 +48,20 @@ impl Target {
 
     /// The actual figure of a metric advice measures (see `TargetMetric`) over the target
     /// unit's subtree in the target's year; null for the metrics other subgraphs measure.
+    /// Only those who may read the target unit's subtree figures see it (its staff and
+    /// leadership, those of the units above it, the city's administrators): anyone else is
+    /// refused with `FORBIDDEN`.
     #[graphql(requires = "unitId year metric")]
-    async fn advice_actual(&self) -> ApiResult<Option<i32>> {
+    async fn advice_actual(&self, ctx: &Context<'_>) -> ApiResult<Option<i32>> {
         if self.key.metric.measured_by() != MeasuredBy::Advice {
             return Ok(None);
         }
+        let path = self
+            .paths
+            .load_one(self.key.unit_id)
+            .await
+            .map_err(|err| ApiError::internal(err.message))?;
+        access::require(ctx, Need::ReadSubtree, self.key.unit_id, path.as_deref())?;
         let actual = self
             .actuals
             .load_one(self.key)
@@ -66,6 +78,7 @@ impl Target {
 #[derive(Default)]
 pub struct TargetQuery {
     actuals: OnceLock<Arc<DataLoader<ActualLoader>>>,
+    paths: OnceLock<Arc<DataLoader<UnitPathLoader>>>,
 }
 
 #[Object]
@@ -87,6 +100,12 @@ impl TargetQuery {
             };
             Arc::new(DataLoader::new(loader, spawn_in_current_span))
         });
+        let paths = self.paths.get_or_init(|| {
+            Arc::new(DataLoader::new(
+                UnitPathLoader(pool.clone()),
+                spawn_in_current_span,
+            ))
+        });
         Ok(Target {
             id,
             key: TargetKey {
@@ -95,6 +114,7 @@ impl TargetQuery {
                 metric,
             },
             actuals: actuals.clone(),
+            paths: paths.clone(),
         })
     }
 }
@@ -118,5 +138,22 @@ impl Loader<TargetKey> for ActualLoader {
         Ok(db::targets::target_actuals(&self.pool, keys)
             .await
             .map_err(ApiError::from)?)
+    }
+}
+
+/// The paths of the target units in the replicated tree, for the authorization of a batch:
+/// one statement per batch. Units the replica does not know are left out.
+pub struct UnitPathLoader(PgPool);
+
+impl Loader<Uuid> for UnitPathLoader {
+    type Value = String;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, String>, Self::Error> {
+        Ok(replicated_units(&self.0, ids)
+            .await?
+            .into_iter()
+            .map(|(id, unit)| (id, unit.path))
+            .collect())
     }
 }

@@ -1,6 +1,7 @@
 //! The advice subgraph as front-end teams and partner bureaus use it, against real
 //! PostgreSQL and Redis: one test binary (one link), one module per part.
 
+mod authorization;
 mod campaigns;
 mod common;
 mod federation;
