@@ -7,12 +7,16 @@
 //! existing record is the one stored in the database, read in the mutation's transaction;
 //! moving a record to another unit needs `Write` on both.
 //!
-//! | record      | owning unit | why |
-//! |-------------|-------------|-----|
-//! | worker      | the home unit | the association keeps the register of its own workers |
-//! | honor       | the honoree's home unit | honors are entries in the worker's register: the home unit records them (often years later, and mostly for honors conferred outside the tree, which name no conferring unit); lists and figures count them under the home unit too. The conferring unit is a reference, not an owner. |
-//! | nomination  | the nominating unit (推荐单位) | it puts the candidate forward and corrects or withdraws (archives) its nomination |
-//! | workstation | the host unit | the association the workstation is registered with; its resident experts are part of the workstation's record, whoever their home unit is |
+//! The owning unit of each record:
+//! - a **worker**: the home unit, which keeps the register of its own workers;
+//! - an **honor**: the honoree's home unit. Honors are entries in the worker's register,
+//!   recorded by the home unit (often years later, and mostly for honors conferred outside
+//!   the tree, which name no conferring unit); lists and figures count them under the home
+//!   unit too. The conferring unit is a reference, not an owner;
+//! - a **nomination**: the nominating unit (推荐单位), which puts the candidate forward and
+//!   corrects or withdraws (archives) its nomination; the candidate may be at home anywhere;
+//! - a **workstation**: the host unit it is registered with. Its resident experts are part
+//!   of the workstation's record, whoever their home unit is.
 //!
 //! **Reviewing nominations.** The steps after submission (SHORTLISTED, AWARDED,
 //! NOT_SELECTED) decide on a unit's candidate, so the nominating unit never takes them
@@ -22,7 +26,8 @@
 //!
 //! **Reads.**
 //! - The public sees honors (lists, lookups, `Unit.honors`) and, of the honored worker,
-//!   `id` and `name`.
+//!   `id` and `name`. Who recorded or changed a record (`createdBy`, `updatedBy`: staff
+//!   members' subjects) is for staff only.
 //! - Workers' other fields, and the lists and lookups of workers, need staff or a partner
 //!   key with `talent:read-public`; anyone else gets `FORBIDDEN` (a `FORBIDDEN` error on
 //!   the field when a worker is reached through an honor).

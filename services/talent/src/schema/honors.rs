@@ -28,7 +28,7 @@ use crate::domain::{current_year, HonorLevel};
 pub(super) const MAX_HONOR_NAME: usize = 100;
 
 /// An honor (荣誉) a worker received. Public: anyone may read honors and the honored
-/// worker's `id` and `name`.
+/// worker's `id` and `name`; who recorded and changed it is for staff only.
 #[Object(name = "Honor")]
 impl HonorRow {
     async fn id(&self) -> ID {
@@ -70,14 +70,19 @@ impl HonorRow {
     async fn created_at(&self) -> DateTime<Utc> {
         self.created_at
     }
-    async fn created_by(&self) -> &str {
-        &self.created_by
+    /// Who recorded it: a staff member's subject, for staff only (`FORBIDDEN` otherwise).
+    async fn created_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        require_staff(ctx, "Who recorded an honor")?;
+        Ok(&self.created_by)
     }
     async fn updated_at(&self) -> DateTime<Utc> {
         self.updated_at
     }
-    async fn updated_by(&self) -> &str {
-        &self.updated_by
+    /// Who changed it last: a staff member's subject, for staff only (`FORBIDDEN`
+    /// otherwise).
+    async fn updated_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        require_staff(ctx, "Who changed an honor")?;
+        Ok(&self.updated_by)
     }
     async fn archived_at(&self) -> Option<DateTime<Utc>> {
         self.archived_at

@@ -37,8 +37,9 @@ const MAX_EMPLOYER: usize = 100;
 ///
 /// The public sees `id` and `name` (of honorees, through `Honor.worker`); every other field
 /// needs staff or a partner key with `talent:read-public` and answers `FORBIDDEN` to anyone
-/// else. Personal data (`birthYear`, `phone`, `email`) is null unless the caller may read
-/// the subtree-only data of the worker's home unit (staff, admins and leadership of a unit
+/// else (`createdBy`, `updatedBy`, `nominations` and `workstations` need staff). Personal
+/// data (`birthYear`, `phone`, `email`) is null unless the caller may read the
+/// subtree-only data of the worker's home unit (staff, admins and leadership of a unit
 /// enclosing it, the city admin).
 #[Object(name = "Worker")]
 impl WorkerRow {
@@ -141,16 +142,18 @@ impl WorkerRow {
         public_data(ctx)?;
         Ok(self.created_at)
     }
+    /// Who recorded the worker: a staff member's subject, for staff only.
     async fn created_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        public_data(ctx)?;
+        require_staff(ctx, "Who recorded a worker")?;
         Ok(&self.created_by)
     }
     async fn updated_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime<Utc>> {
         public_data(ctx)?;
         Ok(self.updated_at)
     }
+    /// Who changed the worker last: a staff member's subject, for staff only.
     async fn updated_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        public_data(ctx)?;
+        require_staff(ctx, "Who changed a worker")?;
         Ok(&self.updated_by)
     }
     async fn archived_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime<Utc>>> {

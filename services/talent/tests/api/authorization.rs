@@ -785,6 +785,11 @@ async fn the_public_reads_honors_with_the_honorees_names_but_not_the_workers() {
             json!({}),
         ),
         (
+            "who recorded an honor",
+            "{ honors { edges { node { name createdBy } } } }",
+            json!({}),
+        ),
+        (
             "the nomination behind an honor",
             "{ honors { edges { node { name nomination { id } } } } }",
             json!({}),
@@ -852,6 +857,11 @@ async fn partners_read_workers_public_data_only_with_their_scope_and_never_nomin
     assert_eq!(first["email"], Value::Null);
 
     for (query, variables) in [
+        (
+            "query($id: ID!) { worker(id: $id) { createdBy } }",
+            json!({ "id": records.worker["id"] }),
+        ),
+        ("{ honors { edges { node { updatedBy } } } }", json!({})),
         (
             "query($id: ID!) { worker(id: $id) { nominations { id } } }",
             json!({ "id": records.worker["id"] }),
