@@ -6,3 +6,4 @@ pub mod seed;
 pub mod serve;
 pub mod subgraphs;
 pub mod testing;
+pub mod token;

@@ -7,7 +7,7 @@ use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
 use kexie::subgraphs::Subgraph;
-use kexie::{schema_files, seed, serve};
+use kexie::{schema_files, seed, serve, token};
 use kexie_shared::config;
 
 /// Kexie Hub: one GraphQL endpoint over the organizations, talent, popularization and
@@ -47,6 +47,9 @@ enum Command {
         #[arg(long)]
         check: bool,
     },
+    /// Print a staff token signed with GATEWAY_JWT_HS256_SECRET (for operators and demos
+    /// without an identity provider).
+    Token(token::TokenArgs),
     /// Write the trusted-documents manifest (SHA-256 → document, for
     /// GATEWAY_TRUSTED_DOCUMENTS) of every .graphql file in a folder.
     TrustedDocuments {
@@ -90,6 +93,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let app = name.build(&config).await?;
             tracing::info!(subgraph = %name, port = app.port(), "serving");
             app.run_until(kexie_shared::server::shutdown_signal()).await
+        }
+        Command::Token(args) => {
+            println!("{}", token::issue(&args)?);
+            Ok(())
         }
         Command::Migrate => {
             let database_url = config::database_url_from_env()?;

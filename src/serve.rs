@@ -1,12 +1,14 @@
 //! `kexie serve`: the whole hub in one process.
 
 use std::net::SocketAddr;
+use std::time::Duration;
 
 use anyhow::Context as _;
+use uuid::Uuid;
 
 use kexie_gateway::GatewayConfig;
 use kexie_shared::config::{self, SubgraphConfig};
-use kexie_shared::principal::PrincipalSecret;
+use kexie_shared::principal::{staff_token, PrincipalSecret, Role};
 use kexie_shared::server::{shutdown_signal, ServerHandle};
 
 use crate::schema_files;
@@ -82,6 +84,24 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         gateway_config =
             gateway_config.with_response_cache(&shared.redis_url, &shared.redis_namespace);
     }
+    // Without an identity provider nobody could sign in: this run accepts HS256 tokens
+    // signed with a secret made up for it, and hands out a city administrator's token.
+    let demo_token =
+        if gateway_config.auth.hs256_secret.is_none() && gateway_config.auth.jwks_url.is_none() {
+            let secret = random_secret();
+            gateway_config = gateway_config.with_hs256_secret(&secret);
+            let city = root_unit(&shared.database_url).await?;
+            Some(staff_token(
+                secret.as_bytes(),
+                &gateway_config.auth.audience,
+                "demo-city-admin",
+                city.unwrap_or(Uuid::nil()),
+                Role::CityAdmin,
+                Duration::from_secs(DEMO_TOKEN_HOURS * 3600),
+            )?)
+        } else {
+            None
+        };
     let gateway = kexie_gateway::build(gateway_config).await?.spawn();
 
     eprintln!();
@@ -103,6 +123,23 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         );
     }
     eprintln!();
+    match &demo_token {
+        Some(token) => {
+            eprintln!(
+                "No GATEWAY_JWT_HS256_SECRET or GATEWAY_JWKS_URL is set, so this run accepts only"
+            );
+            eprintln!(
+                "tokens it made up. A city administrator's token, valid {DEMO_TOKEN_HOURS} hours (send it as"
+            );
+            eprintln!("`Authorization: Bearer <token>`; GraphiQL has a Headers tab):");
+            eprintln!();
+            eprintln!("{token}");
+        }
+        None => eprintln!(
+            "Staff tokens: from your identity provider, or `kexie token --subject … --unit … --role …`."
+        ),
+    }
+    eprintln!();
     eprintln!("Open the endpoint in a browser to query the hub. Ctrl-C stops it.");
     shutdown_signal().await;
     eprintln!("stopping …");
@@ -111,6 +148,27 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         server.stop().await;
     }
     Ok(())
+}
+
+/// How long the token `serve` hands out is valid.
+const DEMO_TOKEN_HOURS: u64 = 8;
+
+/// 32 random bytes, hex-encoded.
+fn random_secret() -> String {
+    use rand::RngCore;
+    let mut bytes = [0u8; 32];
+    rand::rngs::OsRng.fill_bytes(&mut bytes);
+    bytes.iter().map(|byte| format!("{byte:02x}")).collect()
+}
+
+/// The city association at the root of the unit tree, if there is one yet.
+async fn root_unit(database_url: &str) -> anyhow::Result<Option<Uuid>> {
+    let pool = Subgraph::Organizations.connect(database_url).await?;
+    let root = sqlx::query_scalar("select unit_id from unit where parent_id is null")
+        .fetch_optional(&pool)
+        .await?;
+    pool.close().await;
+    Ok(root)
 }
 
 /// The configuration of a gateway over the running subgraphs, with the supergraph composed
