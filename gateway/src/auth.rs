@@ -12,6 +12,9 @@
 //!
 //! A verified token is remembered (bounded LRU, until it expires), so a client sending the
 //! same token with every request pays for one signature check, not one per request.
+//!
+//! Partner bureaus authenticate with an API key in `x-api-key` instead; see
+//! [`crate::api_keys`].
 
 use std::num::NonZeroUsize;
 use std::sync::{Arc, Mutex, RwLock};
@@ -28,7 +31,7 @@ use hyper_util::rt::TokioExecutor;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use kexie_shared::principal::{Principal, Role};
+use kexie_shared::principal::{Principal, Role, Scope};
 use lru::LruCache;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -88,6 +91,10 @@ pub(crate) struct Identity {
     pub subject: String,
     pub unit: Option<Uuid>,
     pub role: Role,
+    /// A partner key's scopes; empty for everyone else.
+    pub scopes: Vec<Scope>,
+    /// The bureau a partner key speaks for.
+    pub bureau: Option<String>,
 }
 
 impl Identity {
@@ -96,12 +103,30 @@ impl Identity {
             subject: "anonymous".to_string(),
             unit: None,
             role: Role::Anonymous,
+            scopes: Vec::new(),
+            bureau: None,
+        }
+    }
+
+    /// The identity of a partner bureau's key (see [`crate::api_keys`]).
+    pub(crate) fn partner(key_id: Uuid, bureau: &str, scopes: Vec<Scope>) -> Self {
+        let principal = Principal::partner(key_id, bureau, scopes);
+        Identity {
+            subject: principal.subject,
+            unit: None,
+            role: Role::Partner,
+            scopes: principal.scopes,
+            bureau: principal.bureau,
         }
     }
 
     /// A principal for this identity, issued now.
     pub(crate) fn principal(&self) -> Principal {
-        Principal::issue(self.subject.clone(), self.unit, self.role)
+        Principal {
+            scopes: self.scopes.clone(),
+            bureau: self.bureau.clone(),
+            ..Principal::issue(self.subject.clone(), self.unit, self.role)
+        }
     }
 }
 
@@ -296,6 +321,8 @@ impl Authenticator {
                 subject,
                 unit: Some(unit),
                 role,
+                scopes: Vec::new(),
+                bureau: None,
             },
             claims.exp.unwrap_or(0),
         ))

@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::ArgAction;
 use kexie_shared::principal::{PrincipalSecret, SECRET_VARIABLE};
 
+use crate::api_keys::RateLimitConfig;
 use crate::auth::{AuthConfig, Secret};
 use crate::limits::OperationLimits;
 use crate::supergraph::override_key;
@@ -62,6 +63,13 @@ pub struct GatewayConfig {
     pub trusted_documents: Option<PathBuf>,
     /// Run trusted documents only (needs `trusted_documents`).
     pub trusted_documents_only: bool,
+    /// The Redis that counts partner keys' calls against their limits (see
+    /// [`crate::api_keys`]); `None`: partner keys are not rate limited. The same Redis and
+    /// namespace as the response cache (`REDIS_URL`, `REDIS_NAMESPACE`).
+    pub partner_rate_limit: Option<RateLimitConfig>,
+    /// The length of a rate-limit window: a minute, as keys' `requestsPerMinute` says;
+    /// tests shorten it.
+    pub partner_rate_window: Duration,
 }
 
 /// The Redis that caches rollup responses and holds the subgraphs' data versions
@@ -101,6 +109,8 @@ impl GatewayConfig {
             limits: OperationLimits::default(),
             trusted_documents: None,
             trusted_documents_only: false,
+            partner_rate_limit: None,
+            partner_rate_window: Duration::from_secs(60),
         }
     }
 
@@ -116,12 +126,29 @@ impl GatewayConfig {
         self
     }
 
-    /// Caches rollup responses in the Redis at `redis_url`, under `namespace`.
+    /// Caches rollup responses in the Redis at `redis_url`, under `namespace`, and counts
+    /// partner keys' calls there.
     pub fn with_response_cache(mut self, redis_url: &str, namespace: &str) -> Self {
         self.response_cache = Some(ResponseCacheConfig {
             redis_url: redis_url.to_string(),
             namespace: namespace.to_string(),
         });
+        self.with_partner_rate_limit(redis_url, namespace)
+    }
+
+    /// Counts partner keys' calls against their limits in the Redis at `redis_url`, under
+    /// `namespace`.
+    pub fn with_partner_rate_limit(mut self, redis_url: &str, namespace: &str) -> Self {
+        self.partner_rate_limit = Some(RateLimitConfig {
+            redis_url: redis_url.to_string(),
+            namespace: namespace.to_string(),
+        });
+        self
+    }
+
+    /// Counts partner calls per `window` instead of per minute (for tests).
+    pub fn with_partner_rate_window(mut self, window: Duration) -> Self {
+        self.partner_rate_window = window;
         self
     }
 
@@ -221,7 +248,8 @@ pub struct GatewayArgs {
     /// Cache rollup responses in Redis (fresh after every acknowledged write).
     #[arg(long, env = "GATEWAY_RESPONSE_CACHE", default_value_t = true, action = ArgAction::Set)]
     pub response_cache: bool,
-    /// The Redis of the response cache and of the subgraphs' data versions.
+    /// The Redis of the response cache, of the subgraphs' data versions and of partner
+    /// keys' rate limits.
     #[arg(long, env = "REDIS_URL", default_value = kexie_shared::config::DEFAULT_REDIS_URL)]
     pub redis_url: String,
     /// The prefix of the Redis keys, shared with the subgraphs.
@@ -367,7 +395,12 @@ impl GatewayArgs {
                 .map(|header| header.trim().to_ascii_lowercase())
                 .filter(|header| !header.is_empty())
                 .collect(),
-            response_cache: self.response_cache.then_some(ResponseCacheConfig {
+            response_cache: self.response_cache.then(|| ResponseCacheConfig {
+                redis_url: self.redis_url.clone(),
+                namespace: self.redis_namespace.clone(),
+            }),
+            // Partner keys are limited whether or not responses are cached.
+            partner_rate_limit: Some(RateLimitConfig {
                 redis_url: self.redis_url,
                 namespace: self.redis_namespace,
             }),
@@ -410,6 +443,11 @@ mod tests {
         assert!(config.dedup_client_queries);
         assert!(config.dedup_subgraph_fetches);
         assert_eq!(config.forward_headers, vec!["authorization", "x-trace"]);
+        assert!(
+            config.partner_rate_limit.is_some(),
+            "partner keys are rate limited"
+        );
+        assert_eq!(config.partner_rate_window, Duration::from_secs(60));
     }
 
     #[test]

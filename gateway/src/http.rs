@@ -14,14 +14,17 @@
 //! authentication (a bad token is a 401 `UNAUTHENTICATED` with `WWW-Authenticate`), and
 //! trusted documents (a persisted-query hash resolved, an untrusted document refused when
 //! only trusted ones may run). Every request then carries one principal, signed here once
-//! for all its subgraph fetches.
+//! for all its subgraph fetches. A partner's call (`x-api-key`) is checked, rate limited
+//! and logged as [`crate::api_keys`] describes: 401 for an unknown or revoked key, 429 with
+//! `Retry-After` past the key's limit.
 
 use std::sync::Arc;
+use std::time::{Instant, SystemTime};
 
 use axum::body::Body;
 use axum::extract::{Query, State};
 use axum::http::header::{
-    ACCEPT, ALLOW, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, WWW_AUTHENTICATE,
+    ACCEPT, ALLOW, AUTHORIZATION, CONTENT_LENGTH, CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE,
 };
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
@@ -33,6 +36,10 @@ use serde_json::{Map, Value};
 
 use kexie_shared::principal::{self, PrincipalSecret};
 
+use crate::api_keys::{
+    Admission, CallOutcome, KeyCheck, PartnerCall, PartnerKeys, API_KEY_HEADER,
+    AUTHENTICATION_UNAVAILABLE, RATE_LIMITED,
+};
 use crate::auth::{AuthFailure, Authenticator, Identity};
 use crate::engine::{Engine, GraphqlRequest, Outcome};
 use crate::error::{codes, GraphqlError, RequestFailure};
@@ -70,6 +77,7 @@ pub(crate) struct HttpState {
     pub authenticator: Arc<Authenticator>,
     pub principal_secret: Arc<PrincipalSecret>,
     pub trusted_documents: Arc<TrustedDocuments>,
+    pub partner_keys: Arc<PartnerKeys>,
 }
 
 pub(crate) fn router(state: HttpState) -> Router {
@@ -179,13 +187,14 @@ fn content_type(headers: &HeaderMap) -> Option<String> {
 
 /// Whether a browser would send this request from another site only after a CORS
 /// preflight, which the gateway does not grant (it sends no CORS headers): it carries
-/// `kexie-preflight`, `Authorization`, or a `Content-Type` other than the three an HTML
+/// `kexie-preflight`, `Authorization`, `x-api-key`, or a `Content-Type` other than the three an HTML
 /// form can send (`text/plain`, `application/x-www-form-urlencoded`,
 /// `multipart/form-data`). Anything else a page on any site could make a visitor's
 /// browser send, cookies and network position included.
 fn preflighted(headers: &HeaderMap) -> bool {
     headers.contains_key(PREFLIGHT_HEADER)
         || headers.contains_key(AUTHORIZATION)
+        || headers.contains_key(API_KEY_HEADER)
         || content_type(headers).is_some_and(|essence| {
             !matches!(
                 essence.as_str(),
@@ -218,6 +227,230 @@ fn unauthenticated(failure: AuthFailure, media: Media) -> Response {
         response.headers_mut().insert(WWW_AUTHENTICATE, value);
     }
     response
+}
+
+/// Who a request acts for, once authenticated.
+struct Caller {
+    identity: Identity,
+    /// A partner call let through: logged once answered.
+    partner: Option<PendingCall>,
+}
+
+/// A partner call in progress.
+struct PendingCall {
+    key_id: uuid::Uuid,
+    called_at: SystemTime,
+    started: Instant,
+}
+
+impl PendingCall {
+    /// A call arriving now; its key is filled in once checked.
+    fn arrived() -> Self {
+        PendingCall {
+            key_id: uuid::Uuid::nil(),
+            called_at: SystemTime::now(),
+            started: Instant::now(),
+        }
+    }
+
+    fn ended(
+        &self,
+        operation: Option<String>,
+        outcome: CallOutcome,
+        status: StatusCode,
+    ) -> PartnerCall {
+        PartnerCall {
+            key_id: self.key_id,
+            operation,
+            called_at: self.called_at,
+            outcome,
+            status: status.as_u16(),
+            duration: self.started.elapsed(),
+        }
+    }
+}
+
+/// The document and operation name a partner call asked for, to name its operation in the
+/// log once the gateway has prepared it.
+struct AskedOperation {
+    query: String,
+    operation_name: Option<String>,
+}
+
+impl AskedOperation {
+    fn of(request: &GraphqlRequest) -> Self {
+        AskedOperation {
+            query: request.query.clone(),
+            operation_name: request.operation_name.clone(),
+        }
+    }
+
+    /// The operation's name: the one asked for, or that of the document's only operation.
+    fn name(self, state: &HttpState) -> Option<String> {
+        self.operation_name.or_else(|| {
+            state
+                .engine
+                .current()
+                .cached_operation(&self.query, None)
+                .and_then(|prepared| prepared.name().map(str::to_string))
+        })
+    }
+}
+
+/// The caller of a request: a partner's API key (`x-api-key`), checked and counted, or a
+/// staff token, or nobody. The refusal otherwise, ready to send.
+async fn authenticate(
+    state: &HttpState,
+    headers: &HeaderMap,
+    media: Media,
+) -> Result<Caller, Response> {
+    let mut keys = headers.get_all(API_KEY_HEADER).iter();
+    let Some(key) = keys.next() else {
+        return match state.authenticator.authenticate(headers).await {
+            Ok(identity) => Ok(Caller {
+                identity,
+                partner: None,
+            }),
+            Err(failure) => Err(unauthenticated(failure, media)),
+        };
+    };
+    // The call's time and duration count from here: checking the key is part of it.
+    let arrived = PendingCall::arrived();
+    let partner_keys = &state.partner_keys;
+    let refuse = |message: &str| {
+        partner_keys.finished(CallOutcome::Refused, None);
+        key_refused(message, media)
+    };
+    if keys.next().is_some() {
+        return Err(refuse(
+            "The request has several x-api-key headers; send one.",
+        ));
+    }
+    if headers.contains_key(AUTHORIZATION) {
+        return Err(refuse(
+            "The request carries both an API key (x-api-key) and an Authorization header; send one.",
+        ));
+    }
+    let key = key.to_str().unwrap_or_default().trim();
+    match partner_keys.verify(key).await {
+        KeyCheck::Valid(key) => {
+            let pending = PendingCall {
+                key_id: key.key_id,
+                ..arrived
+            };
+            match partner_keys.admit(&key).await {
+                Admission::Admitted => Ok(Caller {
+                    identity: Identity::partner(key.key_id, &key.bureau, key.scopes),
+                    partner: Some(pending),
+                }),
+                Admission::Limited { retry_after_secs } => {
+                    let call = pending.ended(
+                        None,
+                        CallOutcome::RateLimited,
+                        StatusCode::TOO_MANY_REQUESTS,
+                    );
+                    partner_keys.finished(CallOutcome::RateLimited, Some(call));
+                    Err(rate_limited(
+                        key.requests_per_minute,
+                        retry_after_secs,
+                        media,
+                    ))
+                }
+            }
+        }
+        KeyCheck::Revoked(key_id) => {
+            let call = PendingCall { key_id, ..arrived }.ended(
+                None,
+                CallOutcome::Refused,
+                StatusCode::UNAUTHORIZED,
+            );
+            partner_keys.finished(CallOutcome::Refused, Some(call));
+            Err(key_refused(
+                "The API key has been revoked; ask the city association for a new one.",
+                media,
+            ))
+        }
+        KeyCheck::Unknown => Err(refuse(
+            "The API key is unknown: it is not a key this hub issued.",
+        )),
+        KeyCheck::Unavailable(_) => Err(answer(
+            StatusCode::SERVICE_UNAVAILABLE,
+            media,
+            errors_body(&[GraphqlError::new(
+                "The API key cannot be checked right now; try again shortly.",
+                AUTHENTICATION_UNAVAILABLE,
+            )]),
+        )),
+    }
+}
+
+/// 401 for an API key that is not accepted.
+fn key_refused(message: &str, media: Media) -> Response {
+    let mut response = answer(
+        StatusCode::UNAUTHORIZED,
+        media,
+        errors_body(&[GraphqlError::new(message, codes::UNAUTHENTICATED)]),
+    );
+    response.headers_mut().insert(
+        WWW_AUTHENTICATE,
+        HeaderValue::from_static("ApiKey header=\"x-api-key\""),
+    );
+    response
+}
+
+/// 429 for a call over its key's limit.
+fn rate_limited(limit: u64, retry_after_secs: u64, media: Media) -> Response {
+    let mut response = answer(
+        StatusCode::TOO_MANY_REQUESTS,
+        media,
+        errors_body(&[GraphqlError::new(
+            format!(
+                "The API key's limit of {limit} requests per minute is reached; retry in {retry_after_secs} s."
+            ),
+            RATE_LIMITED,
+        )
+        .with_extension("retryAfter", Value::from(retry_after_secs))]),
+    );
+    response
+        .headers_mut()
+        .insert(RETRY_AFTER, HeaderValue::from(retry_after_secs));
+    response
+}
+
+/// Logs a partner call with its outcome, read from the answer: `ok` for a 200 without
+/// errors, `errors` for anything else.
+async fn finish(
+    state: &HttpState,
+    pending: Option<PendingCall>,
+    response: Response,
+    asked: Option<AskedOperation>,
+) -> Response {
+    let Some(pending) = pending else {
+        return response;
+    };
+    let (parts, body) = response.into_parts();
+    // The body is in memory already: collecting it does not wait.
+    let body = body.collect().await.map(|body| body.to_bytes());
+    let outcome = match &body {
+        Ok(bytes) if parts.status == StatusCode::OK && !has_errors(bytes) => CallOutcome::Ok,
+        _ => CallOutcome::Errors,
+    };
+    let operation = asked.and_then(|asked| asked.name(state));
+    state.partner_keys.finished(
+        outcome,
+        Some(pending.ended(operation, outcome, parts.status)),
+    );
+    Response::from_parts(parts, Body::from(body.unwrap_or_default()))
+}
+
+/// Whether a response body has top-level `errors` (an `errors` alias inside `data` does
+/// not count).
+fn has_errors(body: &[u8]) -> bool {
+    #[derive(Deserialize)]
+    struct TopLevel {
+        errors: Option<serde::de::IgnoredAny>,
+    }
+    serde_json::from_slice::<TopLevel>(body).map_or(true, |top| top.errors.is_some())
 }
 
 /// What the request sends to subgraphs: the allowed client headers, and its principal,
@@ -420,34 +653,66 @@ async fn graphql_post(State(state): State<HttpState>, request: Request<Body>) ->
     if declared.is_some_and(|length| length > state.max_body_bytes) {
         return rejected(&state, payload_too_large(state.max_body_bytes, media));
     }
-    let identity = match state.authenticator.authenticate(&headers).await {
-        Ok(identity) => identity,
-        Err(failure) => return rejected(&state, unauthenticated(failure, media)),
+    let caller = match authenticate(&state, &headers, media).await {
+        Ok(caller) => caller,
+        Err(response) => return rejected(&state, response),
     };
-    let body = match Limited::new(request.into_body(), state.max_body_bytes)
-        .collect()
-        .await
-    {
+    let is_partner = caller.partner.is_some();
+    let (response, operation) = post_as(
+        &state,
+        request.into_body(),
+        &headers,
+        caller.identity,
+        media,
+        is_partner,
+    )
+    .await;
+    finish(&state, caller.partner, response, operation).await
+}
+
+/// The rest of a POST once its caller is known; with `is_partner`, also the document and
+/// operation name asked for, for the partner call log.
+async fn post_as(
+    state: &HttpState,
+    body: Body,
+    headers: &HeaderMap,
+    identity: Identity,
+    media: Media,
+    is_partner: bool,
+) -> (Response, Option<AskedOperation>) {
+    let body = match Limited::new(body, state.max_body_bytes).collect().await {
         Ok(body) => body.to_bytes(),
         Err(err) => {
             if err
                 .downcast_ref::<http_body_util::LengthLimitError>()
                 .is_some()
             {
-                return rejected(&state, payload_too_large(state.max_body_bytes, media));
+                return (
+                    rejected(state, payload_too_large(state.max_body_bytes, media)),
+                    None,
+                );
             }
-            return rejected(
-                &state,
-                refused(
-                    RequestFailure::bad_request("The request body could not be read."),
-                    media,
+            return (
+                rejected(
+                    state,
+                    refused(
+                        RequestFailure::bad_request("The request body could not be read."),
+                        media,
+                    ),
                 ),
+                None,
             );
         }
     };
     match parse_post_body(&body, &state.trusted_documents) {
-        Ok(request) => run(&state, request, &headers, identity, media, false).await,
-        Err(failure) => rejected(&state, refused(failure, media)),
+        Ok(request) => {
+            let asked = is_partner.then(|| AskedOperation::of(&request));
+            (
+                run(state, request, headers, identity, media, false).await,
+                asked,
+            )
+        }
+        Err(failure) => (rejected(state, refused(failure, media)), None),
     }
 }
 
@@ -530,14 +795,24 @@ async fn graphql_get(
     if !preflighted(&headers) {
         return rejected(&state, csrf_refused(media, true));
     }
-    let identity = match state.authenticator.authenticate(&headers).await {
-        Ok(identity) => identity,
-        Err(failure) => return rejected(&state, unauthenticated(failure, media)),
+    let caller = match authenticate(&state, &headers, media).await {
+        Ok(caller) => caller,
+        Err(response) => return rejected(&state, response),
     };
-    match parse_get_parameters(&uri, &state.trusted_documents) {
-        Ok(request) => run(&state, request, &headers, identity, media, true).await,
-        Err(failure) => rejected(&state, refused(failure, media)),
-    }
+    let (response, operation) = match parse_get_parameters(&uri, &state.trusted_documents) {
+        Ok(request) => {
+            let asked = caller
+                .partner
+                .is_some()
+                .then(|| AskedOperation::of(&request));
+            (
+                run(&state, request, &headers, caller.identity, media, true).await,
+                asked,
+            )
+        }
+        Err(failure) => (rejected(&state, refused(failure, media)), None),
+    };
+    finish(&state, caller.partner, response, operation).await
 }
 
 /// Ready once a supergraph is loaded, which `build` guarantees. Subgraphs being down does

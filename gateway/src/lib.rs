@@ -18,6 +18,7 @@
 //! # }
 //! ```
 
+mod api_keys;
 mod auth;
 mod config;
 mod data;
@@ -50,6 +51,7 @@ use axum::http::HeaderName;
 use axum::Router;
 use tokio::net::TcpListener;
 
+pub use api_keys::{RateLimitConfig, API_KEY_HEADER, AUTHENTICATION_UNAVAILABLE, RATE_LIMITED};
 pub use auth::{AuthConfig, Secret};
 pub use config::{
     GatewayArgs, GatewayConfig, ResponseCacheConfig, SecurityArgs, DEFAULT_FORWARD_HEADERS,
@@ -60,6 +62,7 @@ pub use limits::{OperationLimits, DEFAULT_LIST_SIZE, VARIABLE_LIST_SIZE};
 pub use metrics::{Metrics, MetricsSnapshot};
 pub use supergraph::url_override_variable;
 
+use api_keys::PartnerKeys;
 use auth::{Authenticator, Jwks};
 use engine::Engine;
 use response_cache::ResponseCache;
@@ -191,6 +194,11 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
                 tracing::warn!(header = %name, "the principal header is never forwarded from clients");
                 None
             }
+            // A partner's key stays at the gateway: subgraphs get its principal.
+            Ok(header) if header.as_str() == API_KEY_HEADER => {
+                tracing::warn!(header = %name, "API keys are never forwarded to subgraphs");
+                None
+            }
             Ok(header) => Some(header),
             Err(_) => {
                 tracing::warn!(header = %name, "not a valid header name; it is not forwarded");
@@ -198,13 +206,25 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
             }
         })
         .collect();
+    let principal_secret = Arc::new(config.principal_secret.clone());
+    let partner_keys = Arc::new(
+        PartnerKeys::new(
+            engine.clone(),
+            principal_secret.clone(),
+            config.partner_rate_limit.as_ref(),
+            config.partner_rate_window,
+            metrics.clone(),
+        )
+        .context("REDIS_URL is not a valid Redis URL")?,
+    );
     let router = http::router(http::HttpState {
         engine: engine.clone(),
         forward_headers: Arc::new(forward_headers),
         max_body_bytes: config.max_body_bytes,
         authenticator,
-        principal_secret: Arc::new(config.principal_secret.clone()),
+        principal_secret,
         trusted_documents: Arc::new(trusted_documents),
+        partner_keys,
     });
     background.push(tokio::spawn(reload::watch(
         engine,

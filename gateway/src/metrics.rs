@@ -9,6 +9,8 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
+use crate::api_keys::CallOutcome;
+
 /// Upper bounds of the latency histograms, in seconds.
 const BUCKETS: [f64; 14] = [
     0.0001, 0.00025, 0.0005, 0.001, 0.0025, 0.005, 0.01, 0.025, 0.05, 0.1, 0.25, 0.5, 1.0, 5.0,
@@ -101,6 +103,11 @@ pub struct Metrics {
     pub(crate) response_cache_misses: AtomicU64,
     pub(crate) response_cache_bypasses: AtomicU64,
     pub(crate) response_cache_failures: AtomicU64,
+    /// Partner calls by outcome, indexed by `CallOutcome::index`.
+    pub(crate) partner_calls: [AtomicU64; 4],
+    pub(crate) partner_call_log_failures: AtomicU64,
+    pub(crate) partner_rate_limit_failures: AtomicU64,
+    pub(crate) partner_key_check_failures: AtomicU64,
     operations: Mutex<BTreeMap<(String, &'static str), Arc<Histogram>>>,
     subgraphs: Mutex<BTreeMap<String, Arc<SubgraphMetrics>>>,
 }
@@ -136,6 +143,20 @@ pub struct MetricsSnapshot {
     pub response_cache_bypasses: u64,
     /// Calls to Redis of the response cache that failed or timed out.
     pub response_cache_failures: u64,
+    /// Partner calls answered without errors.
+    pub partner_calls_ok: u64,
+    /// Partner calls answered with errors (or refused before execution).
+    pub partner_calls_errors: u64,
+    /// Partner calls over their key's limit.
+    pub partner_calls_rate_limited: u64,
+    /// Partner calls with an unknown or revoked key.
+    pub partner_calls_refused: u64,
+    /// Partner calls that could not be logged with organizations.
+    pub partner_call_log_failures: u64,
+    /// Partner calls let through because the rate limit's Redis failed or was slow.
+    pub partner_rate_limit_failures: u64,
+    /// Key checks that organizations did not answer (the calls were refused, 503).
+    pub partner_key_check_failures: u64,
 }
 
 /// Adds one to a counter.
@@ -201,6 +222,13 @@ impl Metrics {
             response_cache_misses: read(&self.response_cache_misses),
             response_cache_bypasses: read(&self.response_cache_bypasses),
             response_cache_failures: read(&self.response_cache_failures),
+            partner_calls_ok: read(&self.partner_calls[CallOutcome::Ok.index()]),
+            partner_calls_errors: read(&self.partner_calls[CallOutcome::Errors.index()]),
+            partner_calls_rate_limited: read(&self.partner_calls[CallOutcome::RateLimited.index()]),
+            partner_calls_refused: read(&self.partner_calls[CallOutcome::Refused.index()]),
+            partner_call_log_failures: read(&self.partner_call_log_failures),
+            partner_rate_limit_failures: read(&self.partner_rate_limit_failures),
+            partner_key_check_failures: read(&self.partner_key_check_failures),
         }
     }
 
@@ -219,7 +247,7 @@ impl Metrics {
     /// size of the plan cache.
     pub(crate) fn render(&self, plan_cache_entries: usize) -> String {
         let mut out = String::with_capacity(4096);
-        let counters: [(&str, &str, &AtomicU64); 14] = [
+        let counters: [(&str, &str, &AtomicU64); 17] = [
             (
                 "gateway_graphql_requests_total",
                 "GraphQL requests received.",
@@ -291,11 +319,39 @@ impl Metrics {
                 "Calls to Redis of the response cache that failed or timed out.",
                 &self.response_cache_failures,
             ),
+            (
+                "gateway_partner_call_log_failures_total",
+                "Partner calls that could not be logged with the organizations subgraph.",
+                &self.partner_call_log_failures,
+            ),
+            (
+                "gateway_partner_rate_limit_failures_total",
+                "Partner calls let through unlimited because Redis failed or took over 50 ms.",
+                &self.partner_rate_limit_failures,
+            ),
+            (
+                "gateway_partner_key_check_failures_total",
+                "API key checks the organizations subgraph did not answer (the calls got 503).",
+                &self.partner_key_check_failures,
+            ),
         ];
         for (name, help, counter) in counters {
             let _ = writeln!(out, "# HELP {name} {help}");
             let _ = writeln!(out, "# TYPE {name} counter");
             let _ = writeln!(out, "{name} {}", counter.load(Ordering::Relaxed));
+        }
+        let _ = writeln!(
+            out,
+            "# HELP gateway_partner_calls_total Calls with a partner bureau's API key, by outcome."
+        );
+        let _ = writeln!(out, "# TYPE gateway_partner_calls_total counter");
+        for outcome in CallOutcome::ALL {
+            let _ = writeln!(
+                out,
+                "gateway_partner_calls_total{{outcome=\"{}\"}} {}",
+                outcome.as_str(),
+                self.partner_calls[outcome.index()].load(Ordering::Relaxed)
+            );
         }
         let _ = writeln!(
             out,
@@ -429,6 +485,11 @@ mod tests {
         assert!(text.contains("gateway_plan_cache_hits_total 3\n"));
         assert!(text.contains("gateway_plan_cache_hit_ratio 0.75\n"));
         assert!(text.contains("gateway_plan_cache_entries 7\n"));
+        bump(&metrics.partner_calls[CallOutcome::RateLimited.index()]);
+        let text = metrics.render(7);
+        assert!(text.contains("gateway_partner_calls_total{outcome=\"rate_limited\"} 1\n"));
+        assert!(text.contains("gateway_partner_calls_total{outcome=\"ok\"} 0\n"));
+        assert!(text.contains("gateway_partner_call_log_failures_total 0\n"));
         assert!(text.contains(
             "gateway_subgraph_fetch_duration_seconds_bucket{subgraph=\"talent\",le=\"0.0005\"} 1\n"
         ));
