@@ -120,15 +120,14 @@ pub async fn require_write(
     access::require_in_replica(ctx, conn, Need::Write, unit).await
 }
 
-/// [`require_write`] on the unit a record belongs to now and, when the change moves it, on
-/// the unit it moves to.
-pub async fn require_write_move(
+/// When a change moves a record from the unit `from` (whose write access the caller has
+/// checked already) to the unit `to`, [`require_write`] on `to` as well.
+pub async fn require_write_to(
     ctx: &Context<'_>,
     conn: &mut PgConnection,
     from: Uuid,
     to: Uuid,
 ) -> ApiResult<()> {
-    require_write(ctx, conn, from).await?;
     if to != from {
         require_write(ctx, conn, to).await?;
     }

@@ -247,20 +247,21 @@ pub(super) fn honor_write_error(err: sqlx::Error, name: &str, year: i32) -> ApiE
     }
 }
 
+/// Reads an honor for a change: it must exist and not be archived, the principal must be
+/// allowed to change the records of the honoree's home unit (as stored), and the client
+/// must have read its current version.
 async fn honor_for_change(
+    ctx: &Context<'_>,
     conn: &mut sqlx::PgConnection,
     id: Uuid,
     expected_version: i32,
 ) -> ApiResult<HonorRow> {
     let row = db::honors::get_for_update(conn, id).await?;
-    for_change(
-        "Honor",
-        id,
-        row,
-        expected_version,
-        |row| row.archived_at.is_some(),
-        |row| row.version,
-    )
+    let row = for_change("Honor", id, row, |row| row.archived_at.is_some())?;
+    let owner = honoree_home_unit(conn, &row).await?;
+    require_write(ctx, conn, owner).await?;
+    validate::expected_version("Honor", id, expected_version, row.version)?;
+    Ok(row)
 }
 
 /// The unit that owns an honor: the honoree's home unit, as stored now.
@@ -348,9 +349,7 @@ impl HonorMutation {
             MaybeUndefined::Value(id) => Some(Some(parse_id("conferringUnitId", &id)?)),
         };
         let mut tx = pool.begin().await?;
-        let current = honor_for_change(&mut tx, honor_id, expected_version).await?;
-        let owner = honoree_home_unit(&mut tx, &current).await?;
-        require_write(ctx, &mut tx, owner).await?;
+        let current = honor_for_change(ctx, &mut tx, honor_id, expected_version).await?;
         let honor = ValidHonor::parse(
             input.name.as_deref().unwrap_or(&current.name),
             input.level.unwrap_or(current.level),
@@ -382,9 +381,7 @@ impl HonorMutation {
         let actor = Actor::of(ctx);
         let honor_id = parse_id("id", &id)?;
         let mut tx = pool.begin().await?;
-        let current = honor_for_change(&mut tx, honor_id, expected_version).await?;
-        let owner = honoree_home_unit(&mut tx, &current).await?;
-        require_write(ctx, &mut tx, owner).await?;
+        honor_for_change(ctx, &mut tx, honor_id, expected_version).await?;
         let archived = db::honors::archive(&mut tx, honor_id, &actor.subject).await?;
         tx.commit().await?;
         Ok(archived)

@@ -271,21 +271,17 @@ fn refuse_unit_filter(unit_id: Option<&ID>, include_subtree: Option<bool>) -> Ap
     Ok(())
 }
 
-/// A record a mutation changes: it must exist, not be archived, and still be at the
-/// version the client read.
+/// A record a mutation changes: it must exist and not be archived. The callers check the
+/// client's version (`validate::expected_version`) only once the principal is known to be
+/// allowed the change, so that a refused caller learns nothing of the record's state.
 fn for_change<T>(
     entity: &'static str,
     id: Uuid,
     row: Option<T>,
-    expected_version: i32,
     archived: impl Fn(&T) -> bool,
-    version: impl Fn(&T) -> i32,
 ) -> ApiResult<T> {
-    let row = row
-        .filter(|row| !archived(row))
-        .ok_or_else(|| ApiError::not_found(entity, id))?;
-    validate::expected_version(entity, id, expected_version, version(&row))?;
-    Ok(row)
+    row.filter(|row| !archived(row))
+        .ok_or_else(|| ApiError::not_found(entity, id))
 }
 
 /// A workflow step's optional note.

@@ -16,7 +16,7 @@ use kexie_shared::unit_tree::require_active_unit;
 use kexie_shared::{validate, Actor, ApiError, ApiResult};
 
 use super::authorization::{
-    require_reviewer, require_staff, require_write, require_write_move, require_writer,
+    require_reviewer, require_staff, require_write, require_write_to, require_writer,
 };
 use super::honors::{honor_write_error, MAX_HONOR_NAME};
 use super::workers::worker_to_reference;
@@ -284,20 +284,33 @@ fn nomination_write_error(err: sqlx::Error, honor_name: &str, year: i32) -> ApiE
     }
 }
 
+/// What a mutation does with a nomination, which decides who may do it.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Change {
+    /// Correct or archive it: the nominating unit's business.
+    Correct,
+    /// Take a step of the review: for those above the nominating unit.
+    Review,
+}
+
+/// Reads a nomination for a change: it must exist and not be archived, the principal must
+/// be allowed the `change` for its nominating unit (as stored), and the client must have
+/// read its current version.
 async fn nomination_for_change(
+    ctx: &Context<'_>,
     conn: &mut sqlx::PgConnection,
     id: Uuid,
     expected_version: i32,
+    change: Change,
 ) -> ApiResult<NominationRow> {
     let row = db::nominations::get_for_update(conn, id).await?;
-    for_change(
-        "Nomination",
-        id,
-        row,
-        expected_version,
-        |row| row.archived_at.is_some(),
-        |row| row.version,
-    )
+    let row = for_change("Nomination", id, row, |row| row.archived_at.is_some())?;
+    match change {
+        Change::Correct => require_write(ctx, conn, row.nominating_unit_id).await?,
+        Change::Review => require_reviewer(ctx, conn, row.nominating_unit_id).await?,
+    }
+    validate::expected_version("Nomination", id, expected_version, row.version)?;
+    Ok(row)
 }
 
 #[derive(Default)]
@@ -389,8 +402,15 @@ impl NominationMutation {
             MaybeUndefined::Value(id) => Some(Some(parse_id("conferringUnitId", &id)?)),
         };
         let mut tx = pool.begin().await?;
-        let current = nomination_for_change(&mut tx, nomination_id, expected_version).await?;
-        require_write_move(
+        let current = nomination_for_change(
+            ctx,
+            &mut tx,
+            nomination_id,
+            expected_version,
+            Change::Correct,
+        )
+        .await?;
+        require_write_to(
             ctx,
             &mut tx,
             current.nominating_unit_id,
@@ -451,8 +471,14 @@ impl NominationMutation {
         let nomination_id = parse_id("id", &id)?;
         let note = super::note(note.as_deref())?;
         let mut tx = pool.begin().await?;
-        let current = nomination_for_change(&mut tx, nomination_id, expected_version).await?;
-        require_reviewer(ctx, &mut tx, current.nominating_unit_id).await?;
+        let current = nomination_for_change(
+            ctx,
+            &mut tx,
+            nomination_id,
+            expected_version,
+            Change::Review,
+        )
+        .await?;
         let to = current.status.transition(to)?;
         let honor_id = if to == NominationStatus::Awarded {
             let honor = HonorFields {
@@ -504,8 +530,14 @@ impl NominationMutation {
         let actor = Actor::of(ctx);
         let nomination_id = parse_id("id", &id)?;
         let mut tx = pool.begin().await?;
-        let current = nomination_for_change(&mut tx, nomination_id, expected_version).await?;
-        require_write(ctx, &mut tx, current.nominating_unit_id).await?;
+        nomination_for_change(
+            ctx,
+            &mut tx,
+            nomination_id,
+            expected_version,
+            Change::Correct,
+        )
+        .await?;
         let archived = db::nominations::archive(&mut tx, nomination_id, &actor.subject).await?;
         tx.commit().await?;
         Ok(archived)

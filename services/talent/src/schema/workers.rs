@@ -15,7 +15,7 @@ use kexie_shared::unit_tree::require_active_unit;
 use kexie_shared::{validate, Actor, ApiError, ApiResult};
 
 use super::authorization::{
-    allowed_on, require_public_talent, require_staff, require_write, require_write_move,
+    allowed_on, require_public_talent, require_staff, require_write, require_write_to,
     require_writer,
 };
 use super::{
@@ -408,21 +408,20 @@ impl ValidWorker {
     }
 }
 
-/// Reads a worker for a change, checking the client's version.
+/// Reads a worker for a change: it must exist and not be archived, the principal must be
+/// allowed to change the records of its home unit (as stored), and the client must have read
+/// its current version.
 async fn worker_for_change(
+    ctx: &Context<'_>,
     conn: &mut sqlx::PgConnection,
     id: Uuid,
     expected_version: i32,
 ) -> ApiResult<WorkerRow> {
     let row = db::workers::get_for_update(conn, id).await?;
-    for_change(
-        "Worker",
-        id,
-        row,
-        expected_version,
-        |row| row.archived_at.is_some(),
-        |row| row.version,
-    )
+    let row = for_change("Worker", id, row, |row| row.archived_at.is_some())?;
+    require_write(ctx, conn, row.home_unit_id).await?;
+    validate::expected_version("Worker", id, expected_version, row.version)?;
+    Ok(row)
 }
 
 /// Reads a worker that a new record (an honor, a nomination, a residency) is about to
@@ -508,8 +507,8 @@ impl WorkerMutation {
         let worker_id = parse_id("id", &id)?;
         let home_unit_id = parse_optional_id("homeUnitId", input.home_unit_id.as_ref())?;
         let mut tx = pool.begin().await?;
-        let current = worker_for_change(&mut tx, worker_id, expected_version).await?;
-        require_write_move(
+        let current = worker_for_change(ctx, &mut tx, worker_id, expected_version).await?;
+        require_write_to(
             ctx,
             &mut tx,
             current.home_unit_id,
@@ -559,8 +558,7 @@ impl WorkerMutation {
         let actor = Actor::of(ctx);
         let worker_id = parse_id("id", &id)?;
         let mut tx = pool.begin().await?;
-        let current = worker_for_change(&mut tx, worker_id, expected_version).await?;
-        require_write(ctx, &mut tx, current.home_unit_id).await?;
+        worker_for_change(ctx, &mut tx, worker_id, expected_version).await?;
         let archived = db::workers::archive(&mut tx, worker_id, &actor.subject).await?;
         tx.commit().await?;
         Ok(archived)

@@ -14,7 +14,7 @@ use kexie_shared::page::{connection, PageArgs, PerUnitQuery};
 use kexie_shared::unit_tree::require_active_unit;
 use kexie_shared::{validate, Actor, ApiError, ApiResult};
 
-use super::authorization::{require_staff, require_write, require_write_move, require_writer};
+use super::authorization::{require_staff, require_write, require_write_to, require_writer};
 use super::workers::worker_to_reference;
 use super::{for_change, load, pattern, pool, refuse_unit_filter, ResidentsOfWorkstation, Unit};
 use crate::db;
@@ -263,20 +263,20 @@ impl ValidWorkstation {
     }
 }
 
+/// Reads a workstation for a change: it must exist and not be archived, the principal must
+/// be allowed to change the records of its host unit (as stored), and the client must have
+/// read its current version.
 async fn workstation_for_change(
+    ctx: &Context<'_>,
     conn: &mut sqlx::PgConnection,
     id: Uuid,
     expected_version: i32,
 ) -> ApiResult<WorkstationRow> {
     let row = db::workstations::get_for_update(conn, id).await?;
-    for_change(
-        "Workstation",
-        id,
-        row,
-        expected_version,
-        |row| row.archived_at.is_some(),
-        |row| row.version,
-    )
+    let row = for_change("Workstation", id, row, |row| row.archived_at.is_some())?;
+    require_write(ctx, conn, row.host_unit_id).await?;
+    validate::expected_version("Workstation", id, expected_version, row.version)?;
+    Ok(row)
 }
 
 /// Residents come and go only while a workstation has not closed.
@@ -363,8 +363,9 @@ impl WorkstationMutation {
         let workstation_id = parse_id("id", &id)?;
         let host_unit_id = parse_optional_id("hostUnitId", input.host_unit_id.as_ref())?;
         let mut tx = pool.begin().await?;
-        let current = workstation_for_change(&mut tx, workstation_id, expected_version).await?;
-        require_write_move(
+        let current =
+            workstation_for_change(ctx, &mut tx, workstation_id, expected_version).await?;
+        require_write_to(
             ctx,
             &mut tx,
             current.host_unit_id,
@@ -411,8 +412,8 @@ impl WorkstationMutation {
         let workstation_id = parse_id("id", &id)?;
         let note = super::note(note.as_deref())?;
         let mut tx = pool.begin().await?;
-        let current = workstation_for_change(&mut tx, workstation_id, expected_version).await?;
-        require_write(ctx, &mut tx, current.host_unit_id).await?;
+        let current =
+            workstation_for_change(ctx, &mut tx, workstation_id, expected_version).await?;
         let to = current.status.transition(to)?;
         let updated =
             db::workstations::set_status(&mut tx, workstation_id, to, &actor.subject).await?;
@@ -442,8 +443,7 @@ impl WorkstationMutation {
         let actor = Actor::of(ctx);
         let workstation_id = parse_id("id", &id)?;
         let mut tx = pool.begin().await?;
-        let current = workstation_for_change(&mut tx, workstation_id, expected_version).await?;
-        require_write(ctx, &mut tx, current.host_unit_id).await?;
+        workstation_for_change(ctx, &mut tx, workstation_id, expected_version).await?;
         let archived = db::workstations::archive(&mut tx, workstation_id, &actor.subject).await?;
         tx.commit().await?;
         Ok(archived)
@@ -465,8 +465,8 @@ impl WorkstationMutation {
         let workstation_id = parse_id("workstationId", &workstation_id)?;
         let worker_id = parse_id("workerId", &worker_id)?;
         let mut tx = pool.begin().await?;
-        let workstation = workstation_for_change(&mut tx, workstation_id, expected_version).await?;
-        require_write(ctx, &mut tx, workstation.host_unit_id).await?;
+        let workstation =
+            workstation_for_change(ctx, &mut tx, workstation_id, expected_version).await?;
         require_not_closed(&workstation)?;
         let worker = worker_to_reference(&mut tx, worker_id).await?;
         if !db::workstations::add_resident(&mut tx, workstation_id, worker_id, &actor.subject)
@@ -497,8 +497,8 @@ impl WorkstationMutation {
         let workstation_id = parse_id("workstationId", &workstation_id)?;
         let worker_id = parse_id("workerId", &worker_id)?;
         let mut tx = pool.begin().await?;
-        let workstation = workstation_for_change(&mut tx, workstation_id, expected_version).await?;
-        require_write(ctx, &mut tx, workstation.host_unit_id).await?;
+        let workstation =
+            workstation_for_change(ctx, &mut tx, workstation_id, expected_version).await?;
         require_not_closed(&workstation)?;
         if !db::workstations::remove_resident(&mut tx, workstation_id, worker_id).await? {
             return Err(ApiError::NotFound {

@@ -332,6 +332,50 @@ async fn a_mutation_refused_before_its_record_is_read_reveals_nothing_about_it()
     assert_eq!(code, "FORBIDDEN");
 }
 
+#[tokio::test]
+async fn a_refused_caller_learns_nothing_of_a_records_version() {
+    let hub = start().await;
+    let records = Records::of_township_a(&hub).await;
+    let stranger = hub
+        .client
+        .as_staff("chen.gang", Role::UnitStaff, hub.tree.district_b.id);
+    let stale = [
+        (
+            ARCHIVE_WORKER,
+            json!({ "id": records.worker["id"], "version": 99 }),
+        ),
+        (
+            ARCHIVE_HONOR,
+            json!({ "id": records.honor["id"], "version": 99 }),
+        ),
+        (
+            ARCHIVE_WORKSTATION,
+            json!({ "id": records.workstation["id"], "version": 99 }),
+        ),
+        (
+            ARCHIVE_NOMINATION,
+            json!({ "id": records.nomination["id"], "version": 99 }),
+        ),
+        (
+            TRANSITION_NOMINATION,
+            json!({ "id": records.nomination["id"], "version": 99, "to": "SHORTLISTED" }),
+        ),
+    ];
+    for (mutation, variables) in &stale {
+        assert_eq!(
+            stranger.error_code(mutation, variables.clone()).await,
+            "FORBIDDEN",
+            "{mutation}"
+        );
+        // Those allowed the change hear that the record moved on.
+        assert_eq!(
+            hub.client.error_code(mutation, variables.clone()).await,
+            "CONFLICT",
+            "{mutation}"
+        );
+    }
+}
+
 /// Runs `mutation` as `client` and returns its data, failing the test on any error.
 async fn run(client: &GraphqlClient, mutation: &str, variables: Value) -> Value {
     let body = client.post(mutation, variables).await;
