@@ -177,6 +177,30 @@ pub async fn get(conn: &mut PgConnection, unit_id: Uuid) -> sqlx::Result<Option<
         .await
 }
 
+/// Where a unit hangs, as an authorization check inside a mutation needs it.
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct Placement {
+    pub path: String,
+    pub parent_id: Option<Uuid>,
+    /// Absent for the root.
+    pub parent_path: Option<String>,
+}
+
+/// Where `unit_id` hangs, read in the caller's transaction. The unit's row stays locked
+/// (for share) until the transaction ends: a reorganization rewrites the paths of the
+/// subtree it moves, so it waits, and the unit cannot move between the check and the write.
+pub async fn placement(conn: &mut PgConnection, unit_id: Uuid) -> sqlx::Result<Option<Placement>> {
+    sqlx::query_as(
+        "select u.path, u.parent_id, p.path as parent_path
+         from unit u left join unit p on p.unit_id = u.parent_id
+         where u.unit_id = $1
+         for share of u",
+    )
+    .bind(unit_id)
+    .fetch_optional(conn)
+    .await
+}
+
 /// The fields a client sets on a unit.
 pub struct UnitFields<'a> {
     pub name: &'a str,

@@ -11,7 +11,8 @@ use kexie_shared::figures::{china_today, count, every, rank};
 use kexie_shared::rollup::{Period, PeriodInput};
 use kexie_shared::{ApiError, ApiResult};
 
-use super::{pool, units::unit_of};
+use super::pool;
+use super::units::{require_read_subtree, unit_of};
 use crate::db;
 use crate::db::figures::KindCounts;
 use crate::db::units::UnitRow;
@@ -124,6 +125,7 @@ pub async fn of_unit(
     unit: &UnitRow,
     period: PeriodInput,
 ) -> ApiResult<OrganizationFigures> {
+    require_read_subtree(ctx, unit)?;
     let period = period.parse()?;
     let overdue_on = overdue_on(period);
     let rows =
@@ -143,6 +145,7 @@ pub async fn by_child(
     order_by: OrganizationFigure,
     descending: bool,
 ) -> ApiResult<Vec<ChildOrganizationFigures>> {
+    require_read_subtree(ctx, unit)?;
     let period = period.parse()?;
     let overdue_on = overdue_on(period);
     let rows =

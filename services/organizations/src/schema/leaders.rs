@@ -9,8 +9,8 @@ use kexie_shared::id::{new_id, parse_id, parse_optional_id};
 use kexie_shared::idempotency::{self, Claim};
 use kexie_shared::{validate, Actor, ApiError, ApiResult};
 
-use super::units::unit_of;
-use super::{pool, require_unit};
+use super::pool;
+use super::units::{require_administer, unit_of};
 use crate::db;
 use crate::db::leaders::{LeadershipRoleFields, LeadershipRoleRow};
 use crate::db::terms::TermRow;
@@ -172,15 +172,21 @@ async fn check_term(
     Ok(())
 }
 
+/// Reads a live role for a change, checks that the principal may administer its unit, then
+/// the client's version.
 async fn role_for_change(
+    ctx: &Context<'_>,
     conn: &mut sqlx::PgConnection,
     id: uuid::Uuid,
     expected_version: i32,
 ) -> ApiResult<LeadershipRoleRow> {
     let role = db::leaders::get_for_update(conn, id)
         .await?
-        .filter(|role| role.archived_at.is_none())
         .ok_or_else(|| ApiError::not_found("LeadershipRole", id))?;
+    require_administer(ctx, conn, role.unit_id).await?;
+    if role.archived_at.is_some() {
+        return Err(ApiError::not_found("LeadershipRole", id));
+    }
     validate::expected_version("LeadershipRole", id, expected_version, role.version)?;
     Ok(role)
 }
@@ -190,7 +196,7 @@ pub struct LeadershipMutation;
 
 #[Object]
 impl LeadershipMutation {
-    /// Appoints someone to a leadership role.
+    /// Appoints someone to a leadership role. Needs the right to administer the unit.
     async fn create_leadership_role(
         &self,
         ctx: &Context<'_>,
@@ -208,11 +214,14 @@ impl LeadershipMutation {
             starts_on: input.starts_on,
             ends_on: input.ends_on,
         };
-        let unit = require_unit(pool, unit_id).await?;
-        role.check(&unit)?;
-        check_term(pool, role.term_id, unit_id).await?;
         let id = new_id();
         let mut tx = pool.begin().await?;
+        require_administer(ctx, &mut tx, unit_id).await?;
+        let unit = db::units::get(&mut tx, unit_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("Unit", unit_id))?;
+        role.check(&unit)?;
+        check_term(pool, role.term_id, unit_id).await?;
         if let Claim::Existing(existing) = idempotency::claim(
             &mut tx,
             "createLeadershipRole",
@@ -234,6 +243,7 @@ impl LeadershipMutation {
         Ok(created)
     }
 
+    /// Changes a role. Needs the right to administer the role's unit.
     async fn update_leadership_role(
         &self,
         ctx: &Context<'_>,
@@ -245,7 +255,7 @@ impl LeadershipMutation {
         let actor = Actor::of(ctx);
         let role_id = parse_id("id", &id)?;
         let mut tx = pool.begin().await?;
-        let current = role_for_change(&mut tx, role_id, expected_version).await?;
+        let current = role_for_change(ctx, &mut tx, role_id, expected_version).await?;
         let term_id = match input.term_id {
             MaybeUndefined::Value(term_id) => Some(parse_id("termId", &term_id)?),
             MaybeUndefined::Null => None,
@@ -269,7 +279,9 @@ impl LeadershipMutation {
             starts_on: validate::patch(input.starts_on, current.starts_on),
             ends_on: validate::patch(input.ends_on, current.ends_on),
         };
-        let unit = require_unit(pool, current.unit_id).await?;
+        let unit = db::units::get(&mut tx, current.unit_id)
+            .await?
+            .ok_or_else(|| ApiError::not_found("Unit", current.unit_id))?;
         role.check(&unit)?;
         check_term(pool, role.term_id, current.unit_id).await?;
         let updated = db::leaders::update(&mut tx, role_id, &role.fields(), &actor.subject).await?;
@@ -277,7 +289,8 @@ impl LeadershipMutation {
         Ok(updated)
     }
 
-    /// Ends a role (it stays in the record, with `archivedAt` set).
+    /// Ends a role (it stays in the record, with `archivedAt` set). Needs the right to
+    /// administer the role's unit.
     async fn archive_leadership_role(
         &self,
         ctx: &Context<'_>,
@@ -288,7 +301,7 @@ impl LeadershipMutation {
         let actor = Actor::of(ctx);
         let role_id = parse_id("id", &id)?;
         let mut tx = pool.begin().await?;
-        role_for_change(&mut tx, role_id, expected_version).await?;
+        role_for_change(ctx, &mut tx, role_id, expected_version).await?;
         let archived = db::leaders::archive(&mut tx, role_id, &actor.subject).await?;
         tx.commit().await?;
         Ok(archived)

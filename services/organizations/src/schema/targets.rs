@@ -5,17 +5,19 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
+use kexie_shared::access;
 use kexie_shared::id::{new_id, parse_id, parse_optional_id};
 use kexie_shared::idempotency::{self, Claim};
 use kexie_shared::page::{connection, PageArgs};
+use kexie_shared::principal::Role;
 use kexie_shared::{validate, Actor, ApiError, ApiResult};
 
 use async_graphql::dataloader::DataLoader;
 use kexie_shared::figures::{china_today, count};
 use kexie_shared::target::{self, MeasuredBy, TargetKey, TargetMetric};
 
-use super::units::unit_of;
-use super::{data, load_target, pool, require_unit, OwnActualLoader};
+use super::units::{require_administer_parent, require_read_subtree_of, unit_of};
+use super::{data, load_target, pool, OwnActualLoader};
 use crate::db;
 use crate::db::targets::{ReportedActuals, TargetFields, TargetFilter, TargetRow};
 use crate::db::units::UnitRow;
@@ -124,6 +126,7 @@ impl TargetRow {
 /// A target's actual figure: counted here for the metrics organizations measures, taken
 /// from what the measuring subgraph reported (through the gateway) for the others.
 async fn actual(ctx: &Context<'_>, target: &TargetRow) -> ApiResult<i32> {
+    require_read_subtree_of(ctx, target.unit_id).await?;
     let (reported, field) = match target.metric.measured_by() {
         MeasuredBy::Organizations => {
             let key = TargetKey {
@@ -167,11 +170,14 @@ pub struct TargetQuery;
 
 #[Object]
 impl TargetQuery {
+    /// A target by ID; null when there is none. Targets are visible to their unit's subtree
+    /// (its staff and leadership, and those of the units above it) and to city admins.
     async fn target(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<TargetRow>> {
-        load_target(ctx, parse_id("id", &id)?).await
+        readable(ctx, load_target(ctx, parse_id("id", &id)?).await?).await
     }
 
     /// The target entity, with the actual figures the measuring subgraphs report for it.
+    /// Visible as `target`.
     #[graphql(entity)]
     async fn find_target_by_id(
         &self,
@@ -181,7 +187,7 @@ impl TargetQuery {
         popularization_actual: Option<i32>,
         advice_actual: Option<i32>,
     ) -> ApiResult<Option<TargetRow>> {
-        let target = load_target(ctx, parse_id("id", &id)?).await?;
+        let target = readable(ctx, load_target(ctx, parse_id("id", &id)?).await?).await?;
         Ok(target.map(|target| TargetRow {
             reported: ReportedActuals {
                 talent: talent_actual,
@@ -192,7 +198,9 @@ impl TargetQuery {
         }))
     }
 
-    /// Targets, newest first.
+    /// Targets, newest first. Those of `filter.unitId` need the right to read that unit's
+    /// subtree; without it, city admins list every target and other staff the targets of
+    /// their own unit's subtree.
     async fn targets(
         &self,
         ctx: &Context<'_>,
@@ -202,13 +210,32 @@ impl TargetQuery {
     ) -> ApiResult<Connection<String, TargetRow>> {
         let page = PageArgs::parse(first, after)?;
         let input = filter.unwrap_or_default();
-        let filter = TargetFilter {
+        let mut filter = TargetFilter {
             unit_id: parse_optional_id("filter.unitId", input.unit_id.as_ref())?,
             include_subtree: input.include_subtree.unwrap_or(false),
             year: input.year,
             metric: input.metric,
             include_archived: input.include_archived.unwrap_or(false),
         };
+        match filter.unit_id {
+            Some(unit_id) => require_read_subtree_of(ctx, unit_id).await?,
+            None => {
+                let principal = access::principal(ctx);
+                if principal.role != Role::CityAdmin {
+                    let unit = principal
+                        .unit
+                        .filter(|_| access::is_staff(&principal))
+                        .ok_or_else(|| {
+                            ApiError::Forbidden(format!(
+                                "targets are visible to the staff of the units they belong to and above; {} may not read them",
+                                access::describe(&principal)
+                            ))
+                        })?;
+                    filter.unit_id = Some(unit);
+                    filter.include_subtree = true;
+                }
+            }
+        }
         let rows = db::targets::list(pool(ctx)?, &filter, page).await?;
         Ok(connection(rows, &page, |row| row.target_id))
     }
@@ -284,6 +311,14 @@ impl ValidTarget {
     }
 }
 
+/// `target` unless the principal may not read it (`FORBIDDEN`).
+async fn readable(ctx: &Context<'_>, target: Option<TargetRow>) -> ApiResult<Option<TargetRow>> {
+    if let Some(target) = &target {
+        require_read_subtree_of(ctx, target.unit_id).await?;
+    }
+    Ok(target)
+}
+
 fn target_write_error(err: sqlx::Error) -> ApiError {
     match kexie_shared::error::violated_constraint(&err) {
         Some("target_unit_year_metric_key") => ApiError::Duplicate(
@@ -293,15 +328,21 @@ fn target_write_error(err: sqlx::Error) -> ApiError {
     }
 }
 
+/// Reads a live target for a change, checks that the principal may set the targets of its
+/// unit (administers the level above), then the client's version.
 async fn target_for_change(
+    ctx: &Context<'_>,
     conn: &mut sqlx::PgConnection,
     id: uuid::Uuid,
     expected_version: i32,
 ) -> ApiResult<TargetRow> {
     let target = db::targets::get_for_update(conn, id)
         .await?
-        .filter(|target| target.archived_at.is_none())
         .ok_or_else(|| ApiError::not_found("Target", id))?;
+    require_administer_parent(ctx, conn, target.unit_id).await?;
+    if target.archived_at.is_some() {
+        return Err(ApiError::not_found("Target", id));
+    }
     validate::expected_version("Target", id, expected_version, target.version)?;
     Ok(target)
 }
@@ -311,6 +352,10 @@ pub struct TargetMutation;
 
 #[Object]
 impl TargetMutation {
+    /// Sets a unit's target for a year and metric. Targets are set by the level above: this
+    /// needs the right to administer the unit's parent (a district's admins set the targets
+    /// of its townships, not the district's own); the city's own targets are set by city
+    /// admins.
     async fn create_target(&self, ctx: &Context<'_>, input: TargetInput) -> ApiResult<TargetRow> {
         let pool = pool(ctx)?;
         let actor = Actor::of(ctx);
@@ -323,9 +368,9 @@ impl TargetMutation {
             input.deadline,
             input.note.as_deref(),
         )?;
-        require_unit(pool, unit_id).await?;
         let id = new_id();
         let mut tx = pool.begin().await?;
+        require_administer_parent(ctx, &mut tx, unit_id).await?;
         if let Claim::Existing(existing) = idempotency::claim(
             &mut tx,
             "createTarget",
@@ -348,6 +393,8 @@ impl TargetMutation {
         Ok(created)
     }
 
+    /// Changes a target. Like `createTarget`, this needs the right to administer the parent
+    /// of the target's unit (the city's own targets: city admins).
     async fn update_target(
         &self,
         ctx: &Context<'_>,
@@ -359,7 +406,7 @@ impl TargetMutation {
         let actor = Actor::of(ctx);
         let target_id = parse_id("id", &id)?;
         let mut tx = pool.begin().await?;
-        let current = target_for_change(&mut tx, target_id, expected_version).await?;
+        let current = target_for_change(ctx, &mut tx, target_id, expected_version).await?;
         let note = validate::patch(input.note, current.note.clone());
         let target = ValidTarget::new(
             input.year.unwrap_or(current.year),
@@ -379,6 +426,9 @@ impl TargetMutation {
         Ok(updated)
     }
 
+    /// Archives a target (it stays in the record, with `archivedAt` set). Like
+    /// `createTarget`, this needs the right to administer the parent of the target's unit
+    /// (the city's own targets: city admins).
     async fn archive_target(
         &self,
         ctx: &Context<'_>,
@@ -389,7 +439,7 @@ impl TargetMutation {
         let actor = Actor::of(ctx);
         let target_id = parse_id("id", &id)?;
         let mut tx = pool.begin().await?;
-        target_for_change(&mut tx, target_id, expected_version).await?;
+        target_for_change(ctx, &mut tx, target_id, expected_version).await?;
         let archived = db::targets::archive(&mut tx, target_id, &actor.subject).await?;
         tx.commit().await?;
         Ok(archived)

@@ -10,8 +10,8 @@ use kexie_shared::idempotency::{self, Claim};
 use kexie_shared::page::{connection, PageArgs};
 use kexie_shared::{validate, Actor, ApiError, ApiResult};
 
-use super::units::unit_of;
-use super::{pool, require_unit};
+use super::pool;
+use super::units::{require_administer, unit_of};
 use crate::db;
 use crate::db::terms::{TermFields, TermFilter, TermRow};
 use crate::db::units::UnitRow;
@@ -139,15 +139,21 @@ fn term_write_error(err: sqlx::Error, number: i32) -> ApiError {
     }
 }
 
+/// Reads a live term for a change, checks that the principal may administer its unit, then
+/// the client's version.
 async fn term_for_change(
+    ctx: &Context<'_>,
     conn: &mut sqlx::PgConnection,
     term_id: uuid::Uuid,
     expected_version: i32,
 ) -> ApiResult<TermRow> {
     let term = db::terms::get_for_update(conn, term_id)
         .await?
-        .filter(|term| term.archived_at.is_none())
         .ok_or_else(|| ApiError::not_found("Term", term_id))?;
+    require_administer(ctx, conn, term.unit_id).await?;
+    if term.archived_at.is_some() {
+        return Err(ApiError::not_found("Term", term_id));
+    }
     validate::expected_version("Term", term_id, expected_version, term.version)?;
     Ok(term)
 }
@@ -157,14 +163,15 @@ pub struct TermMutation;
 
 #[Object]
 impl TermMutation {
+    /// Opens a term of office (换届). Needs the right to administer the unit.
     async fn create_term(&self, ctx: &Context<'_>, input: TermInput) -> ApiResult<TermRow> {
         let pool = pool(ctx)?;
         let actor = Actor::of(ctx);
         let unit_id = parse_id("unitId", &input.unit_id)?;
         let fields = valid_term(input.number, input.starts_on, input.ends_on)?;
-        require_unit(pool, unit_id).await?;
         let term_id = new_id();
         let mut tx = pool.begin().await?;
+        require_administer(ctx, &mut tx, unit_id).await?;
         if let Claim::Existing(existing) = idempotency::claim(
             &mut tx,
             "createTerm",
@@ -187,6 +194,7 @@ impl TermMutation {
         Ok(term)
     }
 
+    /// Changes a term. Needs the right to administer the term's unit.
     async fn update_term(
         &self,
         ctx: &Context<'_>,
@@ -198,7 +206,7 @@ impl TermMutation {
         let actor = Actor::of(ctx);
         let term_id = parse_id("id", &id)?;
         let mut tx = pool.begin().await?;
-        let term = term_for_change(&mut tx, term_id, expected_version).await?;
+        let term = term_for_change(ctx, &mut tx, term_id, expected_version).await?;
         let fields = valid_term(
             input.number.unwrap_or(term.number),
             input.starts_on.unwrap_or(term.starts_on),
@@ -211,6 +219,8 @@ impl TermMutation {
         Ok(term)
     }
 
+    /// Archives a term (it stays in the record, with `archivedAt` set). Needs the right to
+    /// administer the term's unit.
     async fn archive_term(
         &self,
         ctx: &Context<'_>,
@@ -221,7 +231,7 @@ impl TermMutation {
         let actor = Actor::of(ctx);
         let term_id = parse_id("id", &id)?;
         let mut tx = pool.begin().await?;
-        term_for_change(&mut tx, term_id, expected_version).await?;
+        term_for_change(ctx, &mut tx, term_id, expected_version).await?;
         let term = db::terms::archive(&mut tx, term_id, &actor.subject).await?;
         tx.commit().await?;
         Ok(term)

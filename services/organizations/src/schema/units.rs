@@ -8,10 +8,12 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use kexie_shared::access::{self, Need};
 use kexie_shared::history::{self, StatusChange};
 use kexie_shared::id::{new_id, parse_id, parse_optional_id};
 use kexie_shared::idempotency::{self, Claim};
 use kexie_shared::page::{connection, PageArgs, PerUnitKey, PerUnitLoader, PerUnitQuery};
+use kexie_shared::principal::Role;
 use kexie_shared::{validate, Actor, ApiError, ApiResult};
 
 use kexie_shared::rollup::PeriodInput;
@@ -22,7 +24,7 @@ use crate::db;
 use crate::db::leaders::LeadershipRoleRow;
 use crate::db::targets::TargetRow;
 use crate::db::terms::TermRow;
-use crate::db::units::{UnitFields, UnitFilter, UnitRow};
+use crate::db::units::{Placement, UnitFields, UnitFilter, UnitRow};
 use crate::domain::{UnitKind, UnitStatus};
 
 const MAX_NAME: usize = 100;
@@ -141,8 +143,10 @@ impl UnitRow {
         Ok(db::leaders::of_unit(pool(ctx)?, self.unit_id, include_ended.unwrap_or(false)).await?)
     }
 
-    /// 工作台账: the unit's own targets, for one year or all.
+    /// 工作台账: the unit's own targets, for one year or all. Visible to the unit's subtree
+    /// (its staff and leadership, and those of the units above it) and to city admins.
     async fn targets(&self, ctx: &Context<'_>, year: Option<i32>) -> ApiResult<Vec<TargetRow>> {
+        require_read_subtree(ctx, self)?;
         let filter = db::targets::TargetFilter {
             unit_id: Some(self.unit_id),
             year,
@@ -161,6 +165,8 @@ impl UnitRow {
     }
 
     /// Organization figures of the unit's whole subtree (the unit included) for `period`.
+    /// Visible to the unit's subtree (its staff and leadership, and those of the units above
+    /// it) and to city admins.
     async fn organization_figures(
         &self,
         ctx: &Context<'_>,
@@ -171,6 +177,7 @@ impl UnitRow {
 
     /// The organization figures of each active direct child's subtree, ranked by `orderBy`
     /// (largest first unless `descending` is false); ties share a rank and are listed by name.
+    /// Visible to the unit's subtree and to city admins, as `organizationFigures`.
     async fn organization_figures_by_child(
         &self,
         ctx: &Context<'_>,
@@ -378,17 +385,129 @@ fn unit_write_error(err: sqlx::Error, division_code: Option<&str>) -> ApiError {
     }
 }
 
-/// Reads the unit a tree change acts on, checking the client's version.
+/// What a tree change does to the unit it acts on.
+#[derive(Clone, Copy, PartialEq, Eq)]
+enum Change {
+    /// Changes its fields: its own administrators may.
+    Fields,
+    /// Moves, merges or dissolves it: only the levels above may (and city admins).
+    Reorganize,
+}
+
+/// Reads the unit a tree change acts on (the tree lock is held), checks that the principal
+/// may make the change, then the client's version.
 async fn unit_for_change(
+    ctx: &Context<'_>,
     conn: &mut sqlx::PgConnection,
     unit_id: Uuid,
     expected_version: i32,
+    change: Change,
 ) -> ApiResult<UnitRow> {
-    let unit = db::units::get(conn, unit_id)
-        .await?
-        .ok_or_else(|| ApiError::not_found("Unit", unit_id))?;
+    let unit = db::units::get(conn, unit_id).await?;
+    access::require(
+        ctx,
+        Need::Administer,
+        unit_id,
+        unit.as_ref().map(|unit| unit.path.as_str()),
+    )?;
+    let unit = unit.ok_or_else(|| ApiError::not_found("Unit", unit_id))?;
+    if change == Change::Reorganize {
+        require_not_own_unit(ctx, &unit)?;
+    }
     validate::expected_version("Unit", unit_id, expected_version, unit.version)?;
     Ok(unit)
+}
+
+/// An administrator does not move, merge or dissolve the unit it administers itself: that
+/// is for the level above (a city admin may).
+fn require_not_own_unit(ctx: &Context<'_>, unit: &UnitRow) -> ApiResult<()> {
+    let principal = access::principal(ctx);
+    if principal.role != Role::CityAdmin && principal.unit == Some(unit.unit_id) {
+        return Err(ApiError::Forbidden(format!(
+            "{} may not move, merge or dissolve its own unit; the level above does",
+            access::describe(&principal)
+        )));
+    }
+    Ok(())
+}
+
+/// Reads a unit a tree change names besides the one it acts on (a new parent, the unit
+/// merged into; the tree lock is held) and refuses unless the principal may administer it.
+async fn other_unit_for_change(
+    ctx: &Context<'_>,
+    conn: &mut sqlx::PgConnection,
+    unit_id: Uuid,
+) -> ApiResult<UnitRow> {
+    let unit = db::units::get(conn, unit_id).await?;
+    access::require(
+        ctx,
+        Need::Administer,
+        unit_id,
+        unit.as_ref().map(|unit| unit.path.as_str()),
+    )?;
+    unit.ok_or_else(|| ApiError::not_found("Unit", unit_id))
+}
+
+/// Refuses unless the principal may administer `unit_id`: read inside the mutation's
+/// transaction, which then holds the unit where it is (see [`db::units::placement`]). An
+/// unknown unit is `FORBIDDEN`, or `NOT_FOUND` for a city admin.
+pub(super) async fn require_administer(
+    ctx: &Context<'_>,
+    conn: &mut sqlx::PgConnection,
+    unit_id: Uuid,
+) -> ApiResult<Placement> {
+    let placement = db::units::placement(conn, unit_id).await?;
+    access::require(
+        ctx,
+        Need::Administer,
+        unit_id,
+        placement.as_ref().map(|placement| placement.path.as_str()),
+    )?;
+    placement.ok_or_else(|| ApiError::not_found("Unit", unit_id))
+}
+
+/// Refuses unless the principal may administer the parent of `unit_id`: a unit's targets
+/// are set by the level above. The city's own targets are for city admins. Read like
+/// [`require_administer`], and like it `NOT_FOUND` only for a city admin.
+pub(super) async fn require_administer_parent(
+    ctx: &Context<'_>,
+    conn: &mut sqlx::PgConnection,
+    unit_id: Uuid,
+) -> ApiResult<Placement> {
+    let placement = db::units::placement(conn, unit_id).await?;
+    match &placement {
+        Some(Placement {
+            parent_id: Some(parent_id),
+            parent_path: Some(parent_path),
+            ..
+        }) => access::require(ctx, Need::Administer, *parent_id, Some(parent_path))?,
+        _ => access::require(ctx, Need::Administer, unit_id, None)?,
+    }
+    placement.ok_or_else(|| ApiError::not_found("Unit", unit_id))
+}
+
+/// Refuses unless the principal may read the subtree-only data of `unit` (its targets and
+/// figures).
+pub(super) fn require_read_subtree(ctx: &Context<'_>, unit: &UnitRow) -> ApiResult<()> {
+    access::require(ctx, Need::ReadSubtree, unit.unit_id, Some(&unit.path))
+}
+
+/// [`require_read_subtree`] for a unit known by ID (loaded through the batch loader).
+pub(super) async fn require_read_subtree_of(ctx: &Context<'_>, unit_id: Uuid) -> ApiResult<()> {
+    let principal = access::principal(ctx);
+    if principal.role == Role::CityAdmin {
+        return Ok(());
+    }
+    if !access::is_staff(&principal) {
+        return Err(access::forbidden(&principal, Need::ReadSubtree, unit_id));
+    }
+    let unit = load_unit(ctx, unit_id).await?;
+    access::require(
+        ctx,
+        Need::ReadSubtree,
+        unit_id,
+        unit.as_ref().map(|unit| unit.path.as_str()),
+    )
 }
 
 fn require_active(unit: &UnitRow, field: &str) -> ApiResult<()> {
@@ -419,6 +538,9 @@ pub struct UnitMutation;
 
 #[Object]
 impl UnitMutation {
+    /// Creates a unit under `parentId`. Needs the right to administer the parent (a unit
+    /// admin creates units anywhere in its subtree); only a city admin creates the city
+    /// association at the root.
     async fn create_unit(&self, ctx: &Context<'_>, input: UnitInput) -> ApiResult<UnitRow> {
         let pool = pool(ctx)?;
         let actor = Actor::of(ctx);
@@ -434,6 +556,19 @@ impl UnitMutation {
         let unit_id = new_id();
         let mut tx = pool.begin().await?;
         db::tree::lock(&mut tx).await?;
+        let parent = match parent_id {
+            Some(parent_id) => Some(other_unit_for_change(ctx, &mut tx, parent_id).await?),
+            None => {
+                let principal = access::principal(ctx);
+                if principal.role != Role::CityAdmin {
+                    return Err(ApiError::Forbidden(format!(
+                        "{} may not create a unit at the root; only a city admin creates the city association",
+                        access::describe(&principal)
+                    )));
+                }
+                None
+            }
+        };
         if let Claim::Existing(existing) = idempotency::claim(
             &mut tx,
             "createUnit",
@@ -446,16 +581,9 @@ impl UnitMutation {
             tx.rollback().await?;
             return require_unit(pool, existing).await;
         }
-        let parent = match parent_id {
-            Some(parent_id) => {
-                let parent = db::units::get(&mut tx, parent_id)
-                    .await?
-                    .ok_or_else(|| ApiError::not_found("Unit", parent_id))?;
-                require_active(&parent, "parentId")?;
-                Some(parent)
-            }
-            None => None,
-        };
+        if let Some(parent) = &parent {
+            require_active(parent, "parentId")?;
+        }
         input
             .kind
             .check_parent(parent.as_ref().map(|parent| parent.kind))?;
@@ -483,6 +611,8 @@ impl UnitMutation {
         Ok(created)
     }
 
+    /// Changes a unit's own fields. Needs the right to administer the unit: its own admins
+    /// and those above it.
     async fn update_unit(
         &self,
         ctx: &Context<'_>,
@@ -495,7 +625,8 @@ impl UnitMutation {
         let unit_id = parse_id("id", &id)?;
         let mut tx = pool.begin().await?;
         db::tree::lock(&mut tx).await?;
-        let current = unit_for_change(&mut tx, unit_id, expected_version).await?;
+        let current =
+            unit_for_change(ctx, &mut tx, unit_id, expected_version, Change::Fields).await?;
         let short_name = validate::patch(input.short_name, current.short_name.clone());
         let division_code = validate::patch(input.division_code, current.division_code.clone());
         let unit = valid_unit(
@@ -519,7 +650,8 @@ impl UnitMutation {
     }
 
     /// Moves a unit, with everything below it, under another parent. A township moved to
-    /// another district needs its new `divisionCode`.
+    /// another district needs its new `divisionCode`. Needs the right to administer both the
+    /// unit and the new parent; a unit's own admins cannot move it (the level above does).
     async fn move_unit(
         &self,
         ctx: &Context<'_>,
@@ -534,11 +666,10 @@ impl UnitMutation {
         let new_parent_id = parse_id("newParentId", &new_parent_id)?;
         let mut tx = pool.begin().await?;
         db::tree::lock(&mut tx).await?;
-        let unit = unit_for_change(&mut tx, unit_id, expected_version).await?;
+        let unit =
+            unit_for_change(ctx, &mut tx, unit_id, expected_version, Change::Reorganize).await?;
+        let new_parent = other_unit_for_change(ctx, &mut tx, new_parent_id).await?;
         require_active(&unit, "id")?;
-        let new_parent = db::units::get(&mut tx, new_parent_id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("Unit", new_parent_id))?;
         require_active(&new_parent, "newParentId")?;
         if new_parent.path.starts_with(&unit.path) {
             return Err(ApiError::validation(
@@ -575,6 +706,8 @@ impl UnitMutation {
 
     /// Merges a unit into another of the same kind (townships merging): its children move
     /// under the other unit and it hangs there itself, MERGED, so its records roll up there.
+    /// Needs the right to administer both units; a unit's own admins cannot merge it away
+    /// (the level above does).
     async fn merge_unit(
         &self,
         ctx: &Context<'_>,
@@ -590,7 +723,9 @@ impl UnitMutation {
         let note = validate::optional_text("note", note.as_deref(), 500)?;
         let mut tx = pool.begin().await?;
         db::tree::lock(&mut tx).await?;
-        let unit = unit_for_change(&mut tx, unit_id, expected_version).await?;
+        let unit =
+            unit_for_change(ctx, &mut tx, unit_id, expected_version, Change::Reorganize).await?;
+        let target = other_unit_for_change(ctx, &mut tx, into_unit_id).await?;
         if unit.status != UnitStatus::Active {
             return Err(ApiError::IllegalTransition {
                 entity: "Unit",
@@ -598,9 +733,6 @@ impl UnitMutation {
                 to: UnitStatus::Merged.as_str().to_string(),
             });
         }
-        let target = db::units::get(&mut tx, into_unit_id)
-            .await?
-            .ok_or_else(|| ApiError::not_found("Unit", into_unit_id))?;
         require_active(&target, "intoUnitId")?;
         if target.path.starts_with(&unit.path) {
             return Err(ApiError::validation(
@@ -638,6 +770,8 @@ impl UnitMutation {
     }
 
     /// Dissolves a unit that has no active units below it; its records stay where they are.
+    /// Needs the right to administer the unit; a unit's own admins cannot dissolve it (the
+    /// level above does).
     async fn dissolve_unit(
         &self,
         ctx: &Context<'_>,
@@ -651,7 +785,8 @@ impl UnitMutation {
         let note = validate::optional_text("note", note.as_deref(), 500)?;
         let mut tx = pool.begin().await?;
         db::tree::lock(&mut tx).await?;
-        let unit = unit_for_change(&mut tx, unit_id, expected_version).await?;
+        let unit =
+            unit_for_change(ctx, &mut tx, unit_id, expected_version, Change::Reorganize).await?;
         if unit.status != UnitStatus::Active {
             return Err(ApiError::IllegalTransition {
                 entity: "Unit",
