@@ -6,6 +6,8 @@ use std::path::PathBuf;
 use anyhow::Context as _;
 use clap::{Parser, Subcommand};
 
+mod api_keys;
+
 use kexie::subgraphs::Subgraph;
 use kexie::{schema_files, seed, serve, token};
 use kexie_shared::config;
@@ -50,6 +52,10 @@ enum Command {
     /// Print a staff token signed with GATEWAY_JWT_HS256_SECRET (for operators and demos
     /// without an identity provider).
     Token(token::TokenArgs),
+    /// Create, revoke and list partner bureaus' API keys, straight on the database
+    /// (DATABASE_URL).
+    #[command(subcommand)]
+    ApiKey(api_keys::ApiKeyCommand),
     /// Write the trusted-documents manifest (SHA-256 → document, for
     /// GATEWAY_TRUSTED_DOCUMENTS) of every .graphql file in a folder.
     TrustedDocuments {
@@ -134,6 +140,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             }
             Ok(())
         }
+        Command::ApiKey(command) => api_keys::run(command, &config::database_url_from_env()?).await,
         Command::TrustedDocuments {
             queries,
             output,
