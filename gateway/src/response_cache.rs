@@ -40,8 +40,10 @@ pub const REDIS_TIMEOUT: Duration = Duration::from_millis(50);
 const ENTRY_TTL: Duration = Duration::from_secs(600);
 /// The suffix of the type names of rollup fields.
 const ROLLUP_TYPE_SUFFIX: &str = "Figures";
-/// Headers that differ per request without changing who asks.
-const NOT_IDENTITY: [&str; 2] = ["traceparent", "tracestate"];
+/// Headers that differ per request without changing who asks: the trace context, and the
+/// credentials (a client may renew its token at any time; who it names is in the key as the
+/// principal).
+const NOT_IDENTITY: [&str; 3] = ["traceparent", "tracestate", "authorization"];
 
 /// Looks the entry up: the subgraphs' versions, then the entry under the key they make.
 /// Returns `{0, nil, nil}` when a version is missing, else `{1, key, entry or false}`.
