@@ -38,10 +38,16 @@ async fn start() -> Hub {
         };
         servers.push((subgraph, subgraph.build(&config).await.unwrap().spawn()));
     }
-    let config = gateway_config_for_tests(&servers)
-        .with_partner_rate_limit(&redis_url(), &db.redis_namespace())
-        .with_partner_rate_window(WINDOW);
-    let gateway = kexie_gateway::build(config).await.unwrap().spawn();
+    // The composed supergraph is written to one file per process: tests of this file take
+    // turns writing and loading it, or one could read it half written.
+    static SUPERGRAPH_FILE: tokio::sync::Mutex<()> = tokio::sync::Mutex::const_new(());
+    let gateway = {
+        let _turn = SUPERGRAPH_FILE.lock().await;
+        let config = gateway_config_for_tests(&servers)
+            .with_partner_rate_limit(&redis_url(), &db.redis_namespace())
+            .with_partner_rate_window(WINDOW);
+        kexie_gateway::build(config).await.unwrap().spawn()
+    };
     let admin = GraphqlClient::new(gateway.graphql_url());
     Hub {
         db,
