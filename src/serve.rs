@@ -80,6 +80,8 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     let mut gateway_config =
         args.security
             .apply(gateway_config(args.listen, &servers, principal_secret)?)?;
+    gateway_config =
+        gateway_config.with_partner_rate_limit(&shared.redis_url, &shared.redis_namespace);
     if args.response_cache {
         gateway_config =
             gateway_config.with_response_cache(&shared.redis_url, &shared.redis_namespace);
@@ -183,9 +185,13 @@ pub fn gateway_config(
         .map(|subgraph| (*subgraph, subgraph.sdl()))
         .collect();
     let supergraph = schema_files::compose(&sdls)?;
+    // Every gateway of this process composes the same supergraph; each writes it whole to a
+    // file of its own and renames it into place, so none ever reads a half-written file.
     let path =
         std::env::temp_dir().join(format!("kexie-supergraph-{}.graphql", std::process::id()));
-    std::fs::write(&path, supergraph)
+    let partial = path.with_extension(format!("{}.partial", Uuid::now_v7().simple()));
+    std::fs::write(&partial, supergraph)
+        .and_then(|()| std::fs::rename(&partial, &path))
         .with_context(|| format!("Failed to write {}", path.display()))?;
     let mut config = GatewayConfig::new(&path, listen).with_principal_secret(principal_secret);
     for (subgraph, server) in servers {
