@@ -239,7 +239,8 @@ fn generate_units(scale: u32, rng: &mut StdRng) -> Vec<DemoUnit> {
             Some((name, code)) => (name.to_string(), code.to_string()),
             None => (
                 format!("{}区", place_name(rng)),
-                format!("5107{:02}", 30 + district_index),
+                // Six digits for any number of districts, clear of the real codes above.
+                format!("51{:04}", 1000 + district_index),
             ),
         };
         let short = name.trim_end_matches("羌族自治县").to_string();
@@ -624,4 +625,34 @@ async fn insert_targets(
     .execute(&mut *conn)
     .await?;
     Ok(ids.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn every_scale_makes_valid_unique_division_codes() {
+        for scale in [1, 10, 50] {
+            let units = generate_units(scale, &mut StdRng::seed_from_u64(2026));
+            let codes: Vec<&str> = units
+                .iter()
+                .filter_map(|unit| unit.division_code.as_deref())
+                .collect();
+            for code in &codes {
+                assert!(
+                    code.bytes().all(|byte| byte.is_ascii_digit())
+                        && (code.len() == 6 || code.len() == 9),
+                    "scale {scale}: {code}"
+                );
+            }
+            let distinct: std::collections::HashSet<_> = codes.iter().collect();
+            assert_eq!(
+                distinct.len(),
+                codes.len(),
+                "scale {scale}: duplicate codes"
+            );
+        }
+    }
 }
