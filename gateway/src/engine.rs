@@ -206,7 +206,7 @@ impl Engine {
                 let subgraphs = supergraph.subgraphs.iter().map(|s| s.name.as_str());
                 match cache.lookup(subgraphs, &request_key).await {
                     Lookup::Hit(body) => return Outcome::Executed(body),
-                    Lookup::Miss(key) => Some((cache.clone(), key)),
+                    Lookup::Miss(slot) => Some((cache.clone(), slot)),
                     Lookup::Bypass => None,
                 }
             }

@@ -16,14 +16,22 @@
 //!
 //! Redis down, unreachable or slow: every call is bounded by [`REDIS_TIMEOUT`], counted,
 //! and the request is served by the subgraphs; no request fails because of the cache.
+//!
+//! Each gateway also keeps the entries it last served in memory ([`LOCAL_CAPACITY_BYTES`],
+//! least recently used out first), one per request fingerprint with the key it was stored
+//! under. The lookup still reads every version from Redis; it sends the key of the local
+//! copy along, and when the versions make that same key the answer is "yours is current"
+//! instead of the entry itself. An entry under a key never changes, so the local copy is
+//! exactly what Redis holds; the copy only saves moving it out of Redis on every read.
 
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
-use std::sync::Arc;
+use std::sync::{Arc, Mutex};
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use graphql_tools::static_graphql::query::{Selection, SelectionSet, TypeCondition};
+use lru::LruCache;
 use redis::aio::ConnectionManager;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
@@ -45,24 +53,36 @@ const ROLLUP_TYPE_SUFFIX: &str = "Figures";
 /// principal).
 const NOT_IDENTITY: [&str; 3] = ["traceparent", "tracestate", "authorization"];
 
+/// How many bytes of entries one gateway keeps in memory.
+pub const LOCAL_CAPACITY_BYTES: usize = 64 * 1024 * 1024;
+
 /// Looks the entry up: the subgraphs' versions, then the entry under the key they make.
-/// Returns `{0, nil, nil}` when a version is missing, else `{1, key, entry or false}`.
+/// `ARGV[1]`: the key's prefix; `ARGV[2]`: the key of the caller's local copy, or ''.
+/// Returns `{0, nil, nil}` when a version is missing, `{2, key, nil}` when the key is the
+/// local copy's, else `{1, key, entry or false}`.
 const LOOKUP: &str = r"
 local versions = redis.call('MGET', unpack(KEYS))
 for i = 1, #versions do
   if not versions[i] then return {0, false, false} end
 end
 local key = ARGV[1] .. ':' .. table.concat(versions, ':')
+if key == ARGV[2] then return {2, key, false} end
 return {1, key, redis.call('GET', key)}
 ";
 
 /// What a lookup found.
 pub(crate) enum Lookup {
     Hit(Bytes),
-    /// Not cached: store the response under this key.
-    Miss(String),
+    /// Not cached: store the response in this slot.
+    Miss(Slot),
     /// Serve without cache.
     Bypass,
+}
+
+/// Where a response missing from the cache goes.
+pub(crate) struct Slot {
+    fingerprint: String,
+    key: String,
 }
 
 /// The response cache of one gateway.
@@ -71,6 +91,35 @@ pub(crate) struct ResponseCache {
     namespace: String,
     lookup: redis::Script,
     metrics: Arc<Metrics>,
+    local: Mutex<LocalEntries>,
+}
+
+/// The entries this gateway served last: fingerprint → (key, entry), bounded in bytes.
+struct LocalEntries {
+    entries: LruCache<String, (String, Bytes)>,
+    bytes: usize,
+}
+
+impl LocalEntries {
+    fn key_of(&mut self, fingerprint: &str) -> Option<(String, Bytes)> {
+        self.entries.get(fingerprint).cloned()
+    }
+
+    fn insert(&mut self, fingerprint: String, key: String, entry: Bytes) {
+        if entry.len() > LOCAL_CAPACITY_BYTES / 8 {
+            return;
+        }
+        self.bytes += entry.len();
+        if let Some((_, old)) = self.entries.put(fingerprint, (key, entry)) {
+            self.bytes -= old.len();
+        }
+        while self.bytes > LOCAL_CAPACITY_BYTES {
+            match self.entries.pop_lru() {
+                Some((_, (_, evicted))) => self.bytes -= evicted.len(),
+                None => break,
+            }
+        }
+    }
 }
 
 impl ResponseCache {
@@ -84,6 +133,10 @@ impl ResponseCache {
             namespace: namespace.to_string(),
             lookup: redis::Script::new(LOOKUP),
             metrics,
+            local: Mutex::new(LocalEntries {
+                entries: LruCache::unbounded(),
+                bytes: 0,
+            }),
         })
     }
 
@@ -93,15 +146,14 @@ impl ResponseCache {
         subgraphs: impl Iterator<Item = &'a str>,
         request: &RequestKey<'_>,
     ) -> Lookup {
+        let fingerprint = request.fingerprint();
+        let local = self.local().key_of(&fingerprint);
         let mut invocation = self.lookup.prepare_invoke();
         for subgraph in subgraphs {
             invocation.key(kexie_shared::rollup::version_key(&self.namespace, subgraph));
         }
-        invocation.arg(format!(
-            "{}:response:{}",
-            self.namespace,
-            request.fingerprint()
-        ));
+        invocation.arg(format!("{}:response:{}", self.namespace, fingerprint));
+        invocation.arg(local.as_ref().map_or("", |(key, _)| key.as_str()));
         let mut redis = self.redis.clone();
         let found = tokio::time::timeout(
             REDIS_TIMEOUT,
@@ -109,13 +161,22 @@ impl ResponseCache {
         )
         .await;
         match found {
-            Ok(Ok((1, Some(_), Some(entry)))) => {
+            Ok(Ok((2, Some(_), _))) => match local {
+                Some((_, entry)) => {
+                    bump(&self.metrics.response_cache_hits);
+                    Lookup::Hit(entry)
+                }
+                None => self.failed("a local entry was confirmed but none was sent"),
+            },
+            Ok(Ok((1, Some(key), Some(entry)))) => {
                 bump(&self.metrics.response_cache_hits);
-                Lookup::Hit(Bytes::from(entry))
+                let entry = Bytes::from(entry);
+                self.local().insert(fingerprint, key, entry.clone());
+                Lookup::Hit(entry)
             }
             Ok(Ok((1, Some(key), None))) => {
                 bump(&self.metrics.response_cache_misses);
-                Lookup::Miss(key)
+                Lookup::Miss(Slot { fingerprint, key })
             }
             Ok(Ok(_)) => {
                 bump(&self.metrics.response_cache_bypasses);
@@ -126,8 +187,14 @@ impl ResponseCache {
         }
     }
 
-    /// Stores a complete response in the background.
-    pub(crate) fn store(self: &Arc<Self>, key: String, body: Bytes) {
+    fn local(&self) -> std::sync::MutexGuard<'_, LocalEntries> {
+        self.local.lock().unwrap_or_else(|err| err.into_inner())
+    }
+
+    /// Stores a complete response: in memory at once, in Redis in the background.
+    pub(crate) fn store(self: &Arc<Self>, slot: Slot, body: Bytes) {
+        let Slot { fingerprint, key } = slot;
+        self.local().insert(fingerprint, key.clone(), body.clone());
         let cache = self.clone();
         tokio::spawn(async move {
             let mut redis = cache.redis.clone();

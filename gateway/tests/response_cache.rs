@@ -136,3 +136,53 @@ async fn an_unreachable_redis_changes_no_answer() {
     assert_eq!(gateway.metrics().snapshot().response_cache_failures, 3);
     gateway.stop().await;
 }
+
+#[tokio::test]
+async fn gateways_share_entries_through_redis_and_serve_their_own_copy_while_the_versions_stand() {
+    let workers = Arc::new(AtomicI64::new(11));
+    let (url, received) = talent(workers.clone()).await;
+    let namespace = namespace();
+    set_version(&namespace, 1).await;
+    let redis_url = kexie_shared::testing::redis_url();
+    let first = cached_gateway(&url, &redis_url, &namespace).await;
+    let second = cached_gateway(&url, &redis_url, &namespace).await;
+    let eleven = json!({"data": {"talentFigures": {"workers": 11}}});
+
+    assert_eq!(figures(&first, 2025).await, eleven);
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(figures(&second, 2025).await, eleven);
+    assert_eq!(
+        received.count(),
+        1,
+        "the second gateway read the first one's entry"
+    );
+
+    // The entries leave Redis; the versions stand, so each gateway's own copy is current.
+    let keys: Vec<String> = redis::cmd("KEYS")
+        .arg(format!("{namespace}:response:*"))
+        .query_async(&mut redis().await)
+        .await
+        .unwrap();
+    assert!(!keys.is_empty());
+    let _: () = redis::cmd("DEL")
+        .arg(&keys)
+        .query_async(&mut redis().await)
+        .await
+        .unwrap();
+    assert_eq!(figures(&first, 2025).await, eleven);
+    assert_eq!(figures(&second, 2025).await, eleven);
+    assert_eq!(received.count(), 1);
+
+    // A write: no copy is current any more.
+    workers.store(12, Ordering::SeqCst);
+    set_version(&namespace, 2).await;
+    let twelve = json!({"data": {"talentFigures": {"workers": 12}}});
+    assert_eq!(figures(&second, 2025).await, twelve);
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    assert_eq!(figures(&first, 2025).await, twelve);
+    assert_eq!(received.count(), 2);
+    assert_eq!(first.metrics().snapshot().response_cache_hits, 2);
+    assert_eq!(second.metrics().snapshot().response_cache_hits, 2);
+    first.stop().await;
+    second.stop().await;
+}
