@@ -7,6 +7,7 @@ use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
+use kexie_shared::access;
 use kexie_shared::history;
 use kexie_shared::id::{new_id, parse_id, parse_optional_id};
 use kexie_shared::idempotency::{self, Claim};
@@ -86,8 +87,10 @@ impl ActivityRow {
     async fn mode(&self) -> ActivityMode {
         self.mode
     }
-    /// Every status change, oldest first, with who, when and why.
+    /// Every status change, oldest first, with who, when and why; for staff only (it names
+    /// staff members).
     async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<StatusChange>> {
+        access::require_staff(ctx, "The history of an activity")?;
         history::of(ctx, self.activity_id).await
     }
     /// Increases with every change; send it back as `expectedVersion`.
@@ -97,14 +100,18 @@ impl ActivityRow {
     async fn created_at(&self) -> DateTime<Utc> {
         self.created_at
     }
-    async fn created_by(&self) -> &str {
-        &self.created_by
+    /// Who recorded it: a staff member's subject (or a partner key's), for staff only.
+    async fn created_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        access::require_staff(ctx, "Who recorded an activity")?;
+        Ok(&self.created_by)
     }
     async fn updated_at(&self) -> DateTime<Utc> {
         self.updated_at
     }
-    async fn updated_by(&self) -> &str {
-        &self.updated_by
+    /// Who changed it last, for staff only.
+    async fn updated_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        access::require_staff(ctx, "Who changed an activity")?;
+        Ok(&self.updated_by)
     }
     /// When it was archived; archived activities are left out of lists.
     async fn archived_at(&self) -> Option<DateTime<Utc>> {

@@ -6,6 +6,7 @@ use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
+use kexie_shared::access;
 use kexie_shared::history;
 use kexie_shared::id::{new_id, parse_id, parse_optional_id};
 use kexie_shared::idempotency::{self, Claim};
@@ -83,8 +84,10 @@ impl VenueRow {
     ) -> ApiResult<Connection<String, ActivityRow>> {
         venue_activities(ctx, self.venue_id, filter, first, after).await
     }
-    /// Every status change, oldest first, with who, when and why.
+    /// Every status change, oldest first, with who, when and why; for staff only (it names
+    /// staff members).
     async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<StatusChange>> {
+        access::require_staff(ctx, "The history of a venue")?;
         history::of(ctx, self.venue_id).await
     }
     /// Increases with every change; send it back as `expectedVersion`.
@@ -94,14 +97,18 @@ impl VenueRow {
     async fn created_at(&self) -> DateTime<Utc> {
         self.created_at
     }
-    async fn created_by(&self) -> &str {
-        &self.created_by
+    /// Who recorded it: a staff member's subject (or a partner key's), for staff only.
+    async fn created_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        access::require_staff(ctx, "Who recorded a venue")?;
+        Ok(&self.created_by)
     }
     async fn updated_at(&self) -> DateTime<Utc> {
         self.updated_at
     }
-    async fn updated_by(&self) -> &str {
-        &self.updated_by
+    /// Who changed it last, for staff only.
+    async fn updated_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        access::require_staff(ctx, "Who changed a venue")?;
+        Ok(&self.updated_by)
     }
     /// When it was archived; archived venues are left out of lists.
     async fn archived_at(&self) -> Option<DateTime<Utc>> {

@@ -21,12 +21,12 @@ const TRANSITION_VENUE: &str = "mutation($id: ID!, $version: Int!, $to: VenueSta
 const ARCHIVE_VENUE: &str = "mutation($id: ID!, $version: Int!) {
     archiveVenue(id: $id, expectedVersion: $version) { id archivedAt version } }";
 const CREATE_ACTIVITY: &str =
-    "mutation($input: CreateActivityInput!) { createActivity(input: $input) { id version createdBy } }";
+    "mutation($input: CreateActivityInput!) { createActivity(input: $input) { id version } }";
 const UPDATE_ACTIVITY: &str = "mutation($id: ID!, $version: Int!, $input: UpdateActivityInput!) {
     updateActivity(id: $id, expectedVersion: $version, input: $input) {
-        id title version organizer { id } partnerBureaus updatedBy } }";
+        id title version organizer { id } partnerBureaus } }";
 const TRANSITION_ACTIVITY: &str = "mutation($id: ID!, $version: Int!, $to: ActivityStatus!) {
-    transitionActivity(id: $id, expectedVersion: $version, to: $to) { id status version updatedBy } }";
+    transitionActivity(id: $id, expectedVersion: $version, to: $to) { id status version } }";
 const ARCHIVE_ACTIVITY: &str = "mutation($id: ID!, $version: Int!) {
     archiveActivity(id: $id, expectedVersion: $version) { id archivedAt version } }";
 
@@ -220,7 +220,15 @@ async fn staff_of_the_owning_district_make_every_change_in_its_subtree() {
         )
         .await["createActivity"]
         .clone();
-    assert_eq!(created_activity["createdBy"], "bazhou-staff");
+    assert_eq!(
+        bazhou
+            .data(
+                "query($id: ID!) { activity(id: $id) { createdBy } }",
+                json!({ "id": created_activity["id"] })
+            )
+            .await["activity"]["createdBy"],
+        "bazhou-staff"
+    );
     let updated = bazhou
         .data(
             UPDATE_ACTIVITY,
@@ -495,7 +503,18 @@ async fn a_co_organizing_partner_plans_and_runs_only_the_activities_of_its_burea
         )
         .await["createActivity"]
         .clone();
-    assert_eq!(own["createdBy"], "partner:AGRICULTURE");
+    // Recorded as the partner's key; who recorded a record is for staff to read.
+    let recorded = "query($id: ID!) { activity(id: $id) { createdBy updatedBy } }";
+    assert_eq!(
+        hub.client.data(recorded, json!({ "id": own["id"] })).await["activity"]["createdBy"],
+        "partner:AGRICULTURE"
+    );
+    assert_eq!(
+        agriculture
+            .error_code(recorded, json!({ "id": own["id"] }))
+            .await,
+        "FORBIDDEN"
+    );
 
     // Without its bureau, or without partners at all, it may not.
     let before = hub.counts().await;
@@ -518,7 +537,11 @@ async fn a_co_organizing_partner_plans_and_runs_only_the_activities_of_its_burea
         )
         .await["updateActivity"]
         .clone();
-    assert_eq!(updated["updatedBy"], "partner:AGRICULTURE");
+    assert_eq!(updated["title"], "柳林镇高素质农民培训");
+    assert_eq!(
+        hub.client.data(recorded, json!({ "id": own["id"] })).await["activity"]["updatedBy"],
+        "partner:AGRICULTURE"
+    );
     // But it may not drop its bureau, move the activity to another organizer or archive it.
     for (mutation, variables) in [
         (
