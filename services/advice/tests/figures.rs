@@ -552,6 +552,51 @@ fn ranked_value(figures: &Value, field: &str, descending: bool) -> i64 {
 }
 
 #[tokio::test]
+async fn units_asked_in_one_call_each_get_their_own_subtrees_figures_for_each_period() {
+    let city = generated_city().await;
+    // The city, a district within it and a township within that: their subtrees overlap,
+    // and every record below the township counts for all three.
+    let units = [city.city, city.district, city.township];
+    let representations: Vec<Value> = units
+        .iter()
+        .map(|unit| json!({ "__typename": "Unit", "id": unit.to_string() }))
+        .collect();
+    let (year, quarter) = (
+        json!({ "year": 2025 }),
+        json!({ "year": 2025, "quarter": 3 }),
+    );
+    let data = city
+        .client
+        .data(
+            &format!(
+                "query($r: [_Any!]!, $year: PeriodInput!, $quarter: PeriodInput!) {{
+                     _entities(representations: $r) {{ ... on Unit {{
+                         year: adviceFigures(period: $year) {{ ...F }}
+                         quarter: adviceFigures(period: $quarter) {{ ...F }} }} }} }} {FIGURES}"
+            ),
+            json!({ "r": representations, "year": year, "quarter": quarter }),
+        )
+        .await;
+    for (position, unit) in units.iter().enumerate() {
+        let entity = &data["_entities"][position];
+        let (from, to) = days(&year);
+        let expected_year = expected_figures(&city.pool, &city.subtree(*unit), from, to).await;
+        assert_eq!(
+            comparable(&entity["year"]),
+            comparable(&expected_year),
+            "unit {unit}, the year"
+        );
+        let (from, to) = days(&quarter);
+        let expected_quarter = expected_figures(&city.pool, &city.subtree(*unit), from, to).await;
+        assert_eq!(
+            comparable(&entity["quarter"]),
+            comparable(&expected_quarter),
+            "unit {unit}, the quarter"
+        );
+    }
+}
+
+#[tokio::test]
 async fn children_are_ranked_by_the_chosen_figure_with_their_own_figures() {
     let city = generated_city().await;
     for (label, parent, period, by, field, descending) in [

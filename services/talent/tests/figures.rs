@@ -413,6 +413,60 @@ async fn figures_of_the_city_a_district_and_a_township_match_an_independent_coun
 }
 
 #[tokio::test]
+async fn units_asked_in_one_call_each_get_their_own_subtrees_figures_for_each_period() {
+    let city = generated_city().await;
+    // The city, a district within it and a township within that: their subtrees overlap,
+    // and every record below the township counts for all three.
+    let units = [city.city, city.district, city.township];
+    let mut representations: Vec<Value> = units
+        .iter()
+        .map(|unit| json!({ "__typename": "Unit", "id": unit.to_string() }))
+        .collect();
+    let unknown = Uuid::now_v7();
+    representations.push(json!({ "__typename": "Unit", "id": unknown.to_string() }));
+    let [(year, year_from, year_to), (quarter, quarter_from, quarter_to), _] =
+        <[_; 3]>::try_from(periods()).unwrap();
+    let body = city
+        .client
+        .post(
+            &format!(
+                "query($r: [_Any!]!, $year: PeriodInput!, $quarter: PeriodInput!) {{
+                     _entities(representations: $r) {{ ... on Unit {{
+                         year: talentFigures(period: $year) {{ {FIGURES} }}
+                         quarter: talentFigures(period: $quarter) {{ {FIGURES} }} }} }} }}"
+            ),
+            json!({ "r": representations, "year": year, "quarter": quarter }),
+        )
+        .await;
+    for (position, unit) in units.iter().enumerate() {
+        let entity = &body["data"]["_entities"][position];
+        assert_eq!(
+            entity["year"],
+            expected_figures(&city.pool, *unit, year_from, year_to).await,
+            "unit {unit}, the year: {body:#}"
+        );
+        assert_eq!(
+            entity["quarter"],
+            expected_figures(&city.pool, *unit, quarter_from, quarter_to).await,
+            "unit {unit}, the quarter: {body:#}"
+        );
+    }
+    assert_eq!(body["data"]["_entities"][3], Value::Null, "{body:#}");
+    assert!(
+        body["errors"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .all(|error| error["extensions"]["code"] == "NOT_FOUND"
+                && error["message"]
+                    .as_str()
+                    .unwrap()
+                    .contains(&unknown.to_string())),
+        "only the unknown unit is not found: {body:#}"
+    );
+}
+
+#[tokio::test]
 async fn figures_by_child_rank_every_active_child_with_its_own_figures() {
     let city = generated_city().await;
     for (unit, order_by, field, descending) in [

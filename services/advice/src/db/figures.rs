@@ -63,6 +63,28 @@ pub async fn scope(pool: &PgPool, unit_id: Uuid, by_child: bool) -> sqlx::Result
     Ok(scope)
 }
 
+/// The units of the subtree of each of `unit_ids`, each subtree in the bucket of the unit
+/// it hangs from, from the replicated tree: a unit below two of them (a district and the
+/// city) is in both buckets, so that one statement counts the figures of all of them.
+/// Units the replicated tree does not know have no bucket.
+pub async fn scope_of_subtrees(pool: &PgPool, unit_ids: &[Uuid]) -> sqlx::Result<Scope> {
+    let rows: Vec<(Uuid, Uuid, String)> = sqlx::query_as(
+        "select u.unit_id, b.unit_id, b.name
+         from unit_replica b join unit_replica u on u.path like b.path || '%'
+         where b.unit_id = any($1)",
+    )
+    .bind(unit_ids)
+    .fetch_all(pool)
+    .await?;
+    let mut scope = Scope::default();
+    for (unit, bucket, name) in rows {
+        scope.units.push(unit);
+        scope.buckets.push(bucket);
+        scope.bucket_names.insert(bucket, name);
+    }
+    Ok(scope)
+}
+
 /// The figures of each bucket of `scope` for `period`, in one statement: one row per bucket,
 /// figure and key that has anything to count. Archived records never count.
 pub async fn advice_figures(

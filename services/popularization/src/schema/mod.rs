@@ -77,6 +77,10 @@ pub fn build(pool: PgPool) -> SubgraphSchema {
             })),
             spawn_in_current_span,
         ))
+        .data(DataLoader::new(
+            figures::SubtreeFiguresLoader(pool.clone()),
+            spawn_in_current_span,
+        ))
         .data(pool)
         .finish()
 }

@@ -133,6 +133,92 @@ pub async fn talent_figures(
     .await
 }
 
+/// The figures of the subtree of each of `unit_ids` (each unit its own bucket, named after
+/// it), in one statement for the whole batch: the records are counted once per unit of the
+/// subtrees, then summed over each bucket's subtree, so a batch holding the city and its
+/// districts reads each table once rather than once per unit asked about. Units the
+/// replicated tree does not know have no row.
+pub async fn talent_figures_of_subtrees(
+    pool: &PgPool,
+    unit_ids: &[Uuid],
+    period: Period,
+) -> sqlx::Result<Vec<FigureCount>> {
+    let working_at_end = workstation_working_on("$3");
+    sqlx::query_as(&format!(
+        "with root as (
+             select unit_id, path from unit_replica where unit_id = any($1)
+         ),
+         scope as materialized (
+             -- Each unit of the subtrees with the bucket it counts in; a unit below two
+             -- of the roots (a district and the city) counts in both.
+             select u.unit_id, r.unit_id as bucket
+             from root r join unit_replica u on u.path like r.path || '%'
+         ),
+         units as materialized (
+             select distinct unit_id from scope
+         ),
+         per_unit as (
+             -- Workers registered by the period's last day and not archived by then.
+             select w.home_unit_id as unit_id, f.figure, '' as key, count(*) as count
+             from worker w
+             cross join lateral (values ('{WORKERS}', true), ('{VOLUNTEERS}', w.is_volunteer),
+                                        ('{RURAL_EXPERTS}', w.is_rural_expert)) as f(figure, counted)
+             where w.home_unit_id in (select unit_id from units)
+               and f.counted
+               and {worker_registered} <= $3
+               and (w.archived_at is null or {worker_archived} > $3)
+             group by w.home_unit_id, f.figure
+             union all
+             -- Honors of the workers at home in the subtrees, on the day they count: the day
+             -- recorded when that lies in the honor's year, else the last day of its year.
+             select w.home_unit_id, '{HONORS_BY_LEVEL}', h.level, count(*)
+             from honor h
+             join worker w on w.worker_id = h.worker_id
+             where w.home_unit_id in (select unit_id from units)
+               and h.archived_at is null
+               and case when extract(year from {honor_recorded}) = h.year then {honor_recorded}
+                        else make_date(h.year, 12, 31) end between $2 and $3
+             group by w.home_unit_id, h.level
+             union all
+             -- Nominations the subtrees' units made within the period, by present status.
+             select n.nominating_unit_id, '{NOMINATIONS_BY_STATUS}', n.status, count(*)
+             from nomination n
+             where n.nominating_unit_id in (select unit_id from units)
+               and n.archived_at is null and {nominated} between $2 and $3
+             group by n.nominating_unit_id, n.status
+             union all
+             -- Workstations hosted in the subtrees, working on the period's last day.
+             select s.host_unit_id, f.figure, f.key, count(*)
+             from workstation s
+             cross join lateral (values ('{WORKSTATIONS_BY_KIND}', s.kind),
+                                        ('{WORKSTATIONS_BY_CERTIFICATION}', s.certification)) as f(figure, key)
+             where s.host_unit_id in (select unit_id from units)
+               and {working_at_end}
+             group by s.host_unit_id, f.figure, f.key
+         ),
+         counts as (
+             select s.bucket, p.figure, p.key, sum(p.count)::bigint as count
+             from per_unit p join scope s on s.unit_id = p.unit_id
+             group by s.bucket, p.figure, p.key
+         )
+         select b.unit_id as bucket, b.name as bucket_name, c.figure, c.key, c.count
+         from unit_replica b left join counts c on c.bucket = b.unit_id
+         where b.unit_id = any($1)",
+        worker_registered = local_day!("w.created_at"),
+        worker_archived = local_day!("w.archived_at"),
+        honor_recorded = local_day!("h.created_at"),
+        nominated = local_day!("n.created_at"),
+    ))
+    .bind(unit_ids)
+    .bind(period.from)
+    .bind(period.to)
+    // Planned with the actual units: one township and the city with its districts want
+    // different plans (the units' indexes or one pass over each table).
+    .persistent(false)
+    .fetch_all(pool)
+    .await
+}
+
 /// The actual figures of talent-measured targets, in one statement for the whole batch (see
 /// [`TargetMetric::CertifiedWorkstations`]). Targets whose unit the replicated tree does not
 /// know are left out.

@@ -3,18 +3,20 @@
 
 use std::collections::HashMap;
 
+use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, Enum, Object, SimpleObject};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use kexie_shared::access::Need;
 use kexie_shared::figures::{breakdown, count, rank};
-use kexie_shared::rollup::PeriodInput;
+use kexie_shared::rollup::{Period, PeriodInput};
 use kexie_shared::unit_tree::{catch_up, replicated_units};
 use kexie_shared::{ApiError, ApiResult};
 
 use super::authorization::require_on;
-use super::pool;
 use super::units::Unit;
+use super::{data, pool};
 use crate::db;
 use crate::db::figures::FigureCount;
 use crate::domain::{CertificationLevel, HonorLevel, NominationStatus, WorkstationKind};
@@ -196,15 +198,56 @@ async fn prepare(
     Ok(period)
 }
 
-/// `Unit.talentFigures`.
+/// `Unit.talentFigures`: through [`SubtreeFiguresLoader`], so that the units of one
+/// `_entities` call (the city and its districts on the overview) are counted together. The
+/// caller is checked as in [`prepare`]; a unit the replicated tree does not know has no
+/// figures (`NOT_FOUND`).
 pub async fn of_unit(
     ctx: &Context<'_>,
     unit_id: Uuid,
     period: PeriodInput,
 ) -> ApiResult<TalentFigures> {
-    let period = prepare(ctx, unit_id, &period).await?;
-    let rows = db::figures::talent_figures(pool(ctx)?, unit_id, false, period).await?;
-    Ok(figures_of(&rows.iter().collect::<Vec<_>>()))
+    catch_up(ctx).await;
+    let period = period.parse()?;
+    require_on(ctx, Need::ReadSubtree, unit_id).await?;
+    data::<DataLoader<SubtreeFiguresLoader>>(ctx)?
+        .load_one((unit_id, period))
+        .await
+        .map_err(|err| ApiError::internal(err.message))?
+        .ok_or_else(|| ApiError::not_found("Unit", unit_id))
+}
+
+/// The figures of units' whole subtrees by unit and period: one statement per period in a
+/// batch (see [`db::figures::talent_figures_of_subtrees`]).
+pub struct SubtreeFiguresLoader(pub PgPool);
+
+impl Loader<(Uuid, Period)> for SubtreeFiguresLoader {
+    type Value = TalentFigures;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, Period)],
+    ) -> Result<HashMap<(Uuid, Period), TalentFigures>, Self::Error> {
+        let mut units_by_period: HashMap<Period, Vec<Uuid>> = HashMap::new();
+        for (unit_id, period) in keys {
+            units_by_period.entry(*period).or_default().push(*unit_id);
+        }
+        let mut figures = HashMap::new();
+        for (period, unit_ids) in units_by_period {
+            let rows = db::figures::talent_figures_of_subtrees(&self.0, &unit_ids, period)
+                .await
+                .map_err(ApiError::from)?;
+            let mut buckets: HashMap<Uuid, Vec<&FigureCount>> = HashMap::new();
+            for row in &rows {
+                buckets.entry(row.bucket).or_default().push(row);
+            }
+            for (unit_id, rows) in buckets {
+                figures.insert((unit_id, period), figures_of(&rows));
+            }
+        }
+        Ok(figures)
+    }
 }
 
 /// `Unit.talentFiguresByChild`: every active direct child, ranked.

@@ -108,6 +108,10 @@ pub fn build(pool: PgPool) -> SubgraphSchema {
             authorization::UnitPaths(pool.clone()),
             spawn_in_current_span,
         ))
+        .data(DataLoader::new(
+            figures::SubtreeFiguresLoader(pool.clone()),
+            spawn_in_current_span,
+        ))
         .data(pool)
         .finish()
 }
