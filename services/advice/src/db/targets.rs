@@ -28,11 +28,18 @@ pub async fn target_actuals(
              join unit_replica r on r.unit_id = t.unit_id
              join unit_replica u on u.path like r.path || '%'
          ),
+         years as (
+             select min(year) as first, max(year) as last from k
+         ),
          per_unit as materialized (
+             -- Only the units of the targets' subtrees and the targets' years: a batch of
+             -- one district's targets reads that district's records.
              -- Approved research topics by lead unit and year.
              select 'RESEARCH_TOPICS' as metric, t.lead_unit_id as unit_id, t.year, count(*) as actual
              from research_topic t
-             where t.archived_at is null and t.status in ('APPROVED', 'IN_PROGRESS', 'CONCLUDED')
+             where t.lead_unit_id in (select unit_id from subtree)
+               and t.year between (select first from years) and (select last from years)
+               and t.archived_at is null and t.status in ('APPROVED', 'IN_PROGRESS', 'CONCLUDED')
              group by t.lead_unit_id, t.year
              union all
              -- Submissions by submitting unit and the year their ADOPTED step was recorded.
@@ -41,7 +48,10 @@ pub async fn target_actuals(
                     count(distinct s.submission_id)
              from submission s
              join status_change c on c.entity_id = s.submission_id and c.to_status = 'ADOPTED'
-             where s.archived_at is null
+             where s.submitting_unit_id in (select unit_id from subtree)
+               and extract(year from c.changed_at at time zone 'Asia/Shanghai')
+                   between (select first from years) and (select last from years)
+               and s.archived_at is null
              group by s.submitting_unit_id, extract(year from c.changed_at at time zone 'Asia/Shanghai')
          ),
          measured as (

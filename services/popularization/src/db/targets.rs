@@ -31,7 +31,9 @@ pub async fn target_actuals(
              join unit_replica u on u.path like r.path || '%'
          ),
          held as materialized (
-             -- Activities held, per organizer and the year they start in.
+             -- Activities held by the units of the targets' subtrees, per organizer and the
+             -- year they start in: a batch of a district's targets reads that district's
+             -- activities (the organizer index), not the whole city's.
              select a.organizer_unit_id as unit_id, extract(year from a.starts_on)::int as year,
                     count(*) filter (where a.kind = 'VOLUNTEER_SERVICE') as volunteer_services,
                     count(*) filter (where a.kind = 'ACADEMICIAN_REPORT') as academician_reports,
@@ -39,7 +41,8 @@ pub async fn target_actuals(
                     count(*) filter (where 'FARMERS' = any(a.audiences)) as rural_popularization_events,
                     count(*) filter (where a.kind = 'LECTURE' and 'ELDERLY' = any(a.audiences)) as elderly_lectures
              from activity a
-             where a.status = 'HELD' and a.archived_at is null
+             where a.organizer_unit_id in (select unit_id from subtree)
+               and a.status = 'HELD' and a.archived_at is null
                and a.starts_on between (select make_date(min(year), 1, 1) from k)
                                    and (select make_date(max(year), 12, 31) from k)
              group by a.organizer_unit_id, extract(year from a.starts_on)
