@@ -272,6 +272,44 @@ async fn figures_of_the_city_a_district_and_a_township_match_an_independent_coun
 }
 
 #[tokio::test]
+async fn units_read_in_one_request_each_get_their_own_subtrees_figures_for_each_period() {
+    let city = generated_city().await;
+    // The city, a district within it and a township within that: their subtrees overlap,
+    // and every unit below the township counts for all three.
+    let units = [city.city, city.district, city.township];
+    let [(year, year_from, year_to), (quarter, quarter_from, quarter_to), _] =
+        <[_; 3]>::try_from(periods()).unwrap();
+    let data = city
+        .client
+        .data(
+            &format!(
+                "query($a: ID!, $b: ID!, $c: ID!, $year: PeriodInput!, $quarter: PeriodInput!) {{
+                     a: unit(id: $a) {{ ...F }} b: unit(id: $b) {{ ...F }} c: unit(id: $c) {{ ...F }} }}
+                 fragment F on Unit {{
+                     year: organizationFigures(period: $year) {{ {FIGURES} }}
+                     quarter: organizationFigures(period: $quarter) {{ {FIGURES} }} }}"
+            ),
+            json!({
+                "a": units[0].to_string(), "b": units[1].to_string(), "c": units[2].to_string(),
+                "year": year, "quarter": quarter,
+            }),
+        )
+        .await;
+    for (alias, unit) in ["a", "b", "c"].into_iter().zip(units) {
+        assert_eq!(
+            data[alias]["year"],
+            expected_figures(&city.pool, unit, year_from, year_to).await,
+            "unit {unit}, the year"
+        );
+        assert_eq!(
+            data[alias]["quarter"],
+            expected_figures(&city.pool, unit, quarter_from, quarter_to).await,
+            "unit {unit}, the quarter"
+        );
+    }
+}
+
+#[tokio::test]
 async fn figures_by_child_rank_every_active_child_with_its_own_figures() {
     let city = generated_city().await;
     for (unit, order_by, field, descending) in [

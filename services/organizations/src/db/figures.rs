@@ -97,6 +97,57 @@ pub async fn organization_figures(
     .await
 }
 
+/// The figures of the subtree of each of `unit_ids` (each unit its own bucket, named after
+/// it), one row per bucket and kind, in one statement for the whole batch: each unit of the
+/// subtrees is judged once, then counted in every bucket whose subtree holds it (a township
+/// in its district's and in the city's). Units that do not exist have no row.
+pub async fn organization_figures_of_subtrees(
+    pool: &PgPool,
+    unit_ids: &[Uuid],
+    period: Period,
+    overdue_on: NaiveDate,
+) -> sqlx::Result<Vec<KindCounts>> {
+    let active_at_end = active_on("$3");
+    let active_on_judgement_day = active_on("$4");
+    sqlx::query_as(&format!(
+        "with root as (
+             select unit_id, path from unit where unit_id = any($1)
+         ),
+         scope as materialized (
+             select u.unit_id, r.unit_id as bucket
+             from root r join unit u on u.path like r.path || '%'
+         ),
+         counted as materialized (
+             select u.unit_id, u.kind,
+                    {active_at_end} as active_at_end,
+                    {FOUNDED} between $2 and $3 as founded_in_period,
+                    {active_on_judgement_day} and (
+                        select t.ends_on from term t
+                        where t.unit_id = u.unit_id and t.archived_at is null and t.starts_on <= $4
+                        order by t.number desc limit 1) < $4 as overdue
+             from unit u
+             where u.unit_id in (select unit_id from scope)
+         )
+         select b.unit_id as bucket, b.name as bucket_name, c.kind,
+                count(*) filter (where c.active_at_end) as active,
+                count(*) filter (where c.founded_in_period) as founded,
+                count(*) filter (where c.overdue) as overdue
+         from unit b
+         left join (scope s join counted c on c.unit_id = s.unit_id) on s.bucket = b.unit_id
+         where b.unit_id = any($1)
+         group by b.unit_id, b.name, c.kind"
+    ))
+    .bind(unit_ids)
+    .bind(period.from)
+    .bind(period.to)
+    .bind(overdue_on)
+    // Planned with the actual units: one township and the city with its districts want
+    // different plans.
+    .persistent(false)
+    .fetch_all(pool)
+    .await
+}
+
 /// The actual figures of targets measured by organizations, in one statement for the whole
 /// batch (see [`TargetMetric`] for what each counts). Targets of other metrics are left out.
 pub async fn target_actuals(

@@ -79,6 +79,10 @@ pub fn build(pool: PgPool, tree_changed: TreeChanged) -> SubgraphSchema {
             OwnActualLoader(pool.clone()),
             spawn_in_current_span,
         ))
+        .data(DataLoader::new(
+            figures::SubtreeFiguresLoader(pool.clone()),
+            spawn_in_current_span,
+        ))
         .data(tree_changed)
         .data(pool)
         .finish()
