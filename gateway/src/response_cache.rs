@@ -101,7 +101,7 @@ struct LocalEntries {
 }
 
 impl LocalEntries {
-    fn key_of(&mut self, fingerprint: &str) -> Option<(String, Bytes)> {
+    fn copy_of(&mut self, fingerprint: &str) -> Option<(String, Bytes)> {
         self.entries.get(fingerprint).cloned()
     }
 
@@ -147,7 +147,7 @@ impl ResponseCache {
         request: &RequestKey<'_>,
     ) -> Lookup {
         let fingerprint = request.fingerprint();
-        let local = self.local().key_of(&fingerprint);
+        let local = self.local().copy_of(&fingerprint);
         let mut invocation = self.lookup.prepare_invoke();
         for subgraph in subgraphs {
             invocation.key(kexie_shared::rollup::version_key(&self.namespace, subgraph));

@@ -177,6 +177,24 @@ pub async fn wait_for_seq(pool: &PgPool, seq: i64, timeout: Duration) -> bool {
     }
 }
 
+/// The paths of units in the replicated tree, a batch at a time: one statement per batch
+/// (for authorizing a batch of entities, [`crate::access::require`]). Units the replica does
+/// not know are left out.
+pub struct PathLoader(pub PgPool);
+
+impl async_graphql::dataloader::Loader<Uuid> for PathLoader {
+    type Value = String;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, String>, Self::Error> {
+        Ok(replicated_units(&self.0, ids)
+            .await?
+            .into_iter()
+            .map(|(id, unit)| (id, unit.path))
+            .collect())
+    }
+}
+
 /// Looks units up in the local copy.
 pub async fn replicated_units(
     pool: &PgPool,

@@ -7,14 +7,13 @@ use std::sync::{Arc, OnceLock};
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, Object, ID};
 use sqlx::PgPool;
-use uuid::Uuid;
 
 use kexie_shared::access::{self, Need};
 use kexie_shared::figures::count;
 use kexie_shared::id::parse_id;
 use kexie_shared::target::{MeasuredBy, TargetKey, TargetMetric};
 use kexie_shared::telemetry::spawn_in_current_span;
-use kexie_shared::unit_tree::{replicated_units, TreeCatchUp};
+use kexie_shared::unit_tree::{PathLoader, TreeCatchUp};
 use kexie_shared::{ApiError, ApiResult};
 
 use super::pool;
@@ -25,7 +24,7 @@ pub struct Target {
     id: ID,
     key: TargetKey,
     actuals: Arc<DataLoader<ActualLoader>>,
-    paths: Arc<DataLoader<UnitPathLoader>>,
+    paths: Arc<DataLoader<PathLoader>>,
 }
 
 #[Object]
@@ -78,7 +77,7 @@ impl Target {
 #[derive(Default)]
 pub struct TargetQuery {
     actuals: OnceLock<Arc<DataLoader<ActualLoader>>>,
-    paths: OnceLock<Arc<DataLoader<UnitPathLoader>>>,
+    paths: OnceLock<Arc<DataLoader<PathLoader>>>,
 }
 
 #[Object]
@@ -102,7 +101,7 @@ impl TargetQuery {
         });
         let paths = self.paths.get_or_init(|| {
             Arc::new(DataLoader::new(
-                UnitPathLoader(pool.clone()),
+                PathLoader(pool.clone()),
                 spawn_in_current_span,
             ))
         });
@@ -138,22 +137,5 @@ impl Loader<TargetKey> for ActualLoader {
         Ok(db::targets::target_actuals(&self.pool, keys)
             .await
             .map_err(ApiError::from)?)
-    }
-}
-
-/// The paths of the target units in the replicated tree, for the authorization of a batch:
-/// one statement per batch. Units the replica does not know are left out.
-pub struct UnitPathLoader(PgPool);
-
-impl Loader<Uuid> for UnitPathLoader {
-    type Value = String;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, String>, Self::Error> {
-        Ok(replicated_units(&self.0, ids)
-            .await?
-            .into_iter()
-            .map(|(id, unit)| (id, unit.path))
-            .collect())
     }
 }
