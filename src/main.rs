@@ -12,6 +12,9 @@ use kexie::subgraphs::Subgraph;
 use kexie::{schema_files, seed, serve, token};
 use kexie_shared::config;
 
+#[global_allocator]
+static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+
 /// Kexie Hub: one GraphQL endpoint over the organizations, talent, popularization and
 /// advice subgraphs of a city's science and technology associations.
 ///

@@ -22,7 +22,7 @@ use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use anyhow::Context as _;
 use axum::http::header::AUTHORIZATION;
-use axum::http::HeaderMap;
+use axum::http::{HeaderMap, HeaderValue};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty, Limited};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -31,7 +31,7 @@ use hyper_util::rt::TokioExecutor;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use kexie_shared::principal::{Principal, Role, Scope};
+use kexie_shared::principal::{self, Principal, PrincipalError, PrincipalSecret, Role, Scope};
 use lru::LruCache;
 use serde::Deserialize;
 use uuid::Uuid;
@@ -127,6 +127,52 @@ impl Identity {
             bureau: self.bureau.clone(),
             ..Principal::issue(self.subject.clone(), self.unit, self.role)
         }
+    }
+}
+
+/// Signed principals, one per identity, reused while they have at least
+/// [`PrincipalTokens::MIN_REMAINING_SECS`] left: signing is then once per identity every
+/// half minute rather than once per request. Bounded: the least recently used go first.
+pub(crate) struct PrincipalTokens {
+    secret: Arc<PrincipalSecret>,
+    signed: Mutex<LruCache<Identity, (HeaderValue, u64)>>,
+}
+
+impl PrincipalTokens {
+    /// A token is reused while it has at least this long left before it expires: a
+    /// request's fetches all start well within it.
+    const MIN_REMAINING_SECS: u64 = 30;
+    const CAPACITY: usize = 10_000;
+
+    pub(crate) fn new(secret: Arc<PrincipalSecret>) -> Self {
+        PrincipalTokens {
+            secret,
+            signed: Mutex::new(LruCache::new(
+                NonZeroUsize::new(Self::CAPACITY).expect("the capacity is not zero"),
+            )),
+        }
+    }
+
+    /// The `kexie-principal` header value for `identity`.
+    pub(crate) fn token_for(&self, identity: &Identity) -> Result<HeaderValue, PrincipalError> {
+        let now = now();
+        if let Some((token, expires_at)) = self.lock().get(identity) {
+            if *expires_at >= now + Self::MIN_REMAINING_SECS {
+                return Ok(token.clone());
+            }
+        }
+        let issued = identity.principal();
+        let expires_at = issued.expires_at;
+        let token = principal::sign(&issued, &self.secret)?;
+        let token = HeaderValue::from_str(&token)
+            .map_err(|err| PrincipalError::Signing(err.to_string()))?;
+        self.lock()
+            .put(identity.clone(), (token.clone(), expires_at));
+        Ok(token)
+    }
+
+    fn lock(&self) -> std::sync::MutexGuard<'_, LruCache<Identity, (HeaderValue, u64)>> {
+        self.signed.lock().unwrap_or_else(|err| err.into_inner())
     }
 }
 
@@ -598,5 +644,31 @@ mod tests {
         assert_eq!(keys[0].algorithm, Algorithm::RS256);
         assert!(parse_jwks(b"{\"keys\": []}").is_err());
         assert!(parse_jwks(b"<html>").is_err());
+    }
+
+    #[test]
+    fn a_principal_is_signed_once_per_identity_and_names_it() {
+        let secret = Arc::new(PrincipalSecret::generate());
+        let tokens = PrincipalTokens::new(secret.clone());
+        let staff = Identity {
+            subject: "staff-1".to_string(),
+            unit: Some(Uuid::from_u128(7)),
+            role: Role::UnitStaff,
+            scopes: Vec::new(),
+            bureau: None,
+        };
+        let first = tokens.token_for(&staff).unwrap();
+        assert_eq!(tokens.token_for(&staff).unwrap(), first);
+        let signed = principal::verify(first.to_str().unwrap(), &secret).unwrap();
+        assert_eq!(
+            (signed.subject.as_str(), signed.unit, signed.role),
+            ("staff-1", staff.unit, Role::UnitStaff)
+        );
+        assert!(signed.expires_at >= now() + PrincipalTokens::MIN_REMAINING_SECS);
+
+        let anonymous = tokens.token_for(&Identity::anonymous()).unwrap();
+        assert_ne!(anonymous, first);
+        let signed = principal::verify(anonymous.to_str().unwrap(), &secret).unwrap();
+        assert_eq!(signed.role, Role::Anonymous);
     }
 }

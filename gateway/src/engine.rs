@@ -196,10 +196,9 @@ impl Engine {
             Err(failure) => return Outcome::Refused(failure),
         };
         let cache_key = match (&self.response_cache, prepared.kind, prepared.rollup) {
-            (Some(cache), OperationKind::Query, true) => {
+            (Some(cache), OperationKind::Query, Some(document)) => {
                 let request_key = RequestKey {
-                    query: &request.query,
-                    operation_name: request.operation_name.as_deref(),
+                    document,
                     variables: &variables,
                     headers: &headers,
                 };

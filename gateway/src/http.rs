@@ -34,13 +34,13 @@ use http_body_util::{BodyExt, Limited};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use kexie_shared::principal::{self, PrincipalSecret};
+use kexie_shared::principal;
 
 use crate::api_keys::{
     Admission, CallOutcome, KeyCheck, PartnerCall, PartnerKeys, API_KEY_HEADER,
     AUTHENTICATION_UNAVAILABLE, RATE_LIMITED,
 };
-use crate::auth::{AuthFailure, Authenticator, Identity};
+use crate::auth::{AuthFailure, Authenticator, Identity, PrincipalTokens};
 use crate::engine::{Engine, GraphqlRequest, Outcome};
 use crate::error::{codes, GraphqlError, RequestFailure};
 use crate::transport::{ForwardedHeaders, SignedPrincipal};
@@ -75,7 +75,7 @@ pub(crate) struct HttpState {
     pub forward_headers: Arc<Vec<HeaderName>>,
     pub max_body_bytes: usize,
     pub authenticator: Arc<Authenticator>,
-    pub principal_secret: Arc<PrincipalSecret>,
+    pub principal_tokens: Arc<PrincipalTokens>,
     pub trusted_documents: Arc<TrustedDocuments>,
     pub partner_keys: Arc<PartnerKeys>,
 }
@@ -454,7 +454,7 @@ fn has_errors(body: &[u8]) -> bool {
 }
 
 /// What the request sends to subgraphs: the allowed client headers, and its principal,
-/// signed once here.
+/// signed here (or reused while fresh, see [`PrincipalTokens`]).
 fn forwarded(
     state: &HttpState,
     headers: &HeaderMap,
@@ -466,9 +466,7 @@ fn forwarded(
             forwarded.push((name.clone(), value.clone()));
         }
     }
-    let token = principal::sign(&identity.principal(), &state.principal_secret)?;
-    let token = HeaderValue::from_str(&token)
-        .map_err(|err| principal::PrincipalError::Signing(err.to_string()))?;
+    let token = state.principal_tokens.token_for(&identity)?;
     Ok(ForwardedHeaders(
         forwarded,
         Some(SignedPrincipal {

@@ -222,7 +222,7 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
         forward_headers: Arc::new(forward_headers),
         max_body_bytes: config.max_body_bytes,
         authenticator,
-        principal_secret,
+        principal_tokens: Arc::new(auth::PrincipalTokens::new(principal_secret)),
         trusted_documents: Arc::new(trusted_documents),
         partner_keys,
     });

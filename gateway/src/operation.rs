@@ -50,9 +50,9 @@ pub(crate) struct PreparedOperation {
     pub normalized: NormalizedOperation,
     /// The plan, when it does not vary per request.
     pub plan: Option<Arc<Plan>>,
-    /// Whether it selects a rollup, whose responses are cached
-    /// ([`crate::response_cache::selects_rollup`]).
-    pub rollup: bool,
+    /// When it selects a rollup ([`crate::response_cache::selects_rollup`]), whose
+    /// responses are cached: the digest of its document that names it in cache keys.
+    pub rollup: Option<crate::response_cache::DocumentDigest>,
 }
 
 impl PreparedOperation {
@@ -526,7 +526,7 @@ pub(crate) fn prepared(
         fragments,
         normalized,
         plan,
-        rollup: false,
+        rollup: None,
     }
 }
 

@@ -7,22 +7,23 @@
 //!
 //! Freshness: every subgraph mirrors its data version to Redis under a lease (see
 //! `kexie_shared::rollup`), advancing it after each write and before acknowledging it. An
-//! entry's key holds the versions of all subgraphs, read in the same Lua call that looks
-//! the entry up, so a read that begins after a write was acknowledged can only find entries
-//! computed after that write. A missing version (lease expired, Redis restarted) means no
-//! cache. The key also holds the request itself: document, operation, variables, the
-//! caller's identity (the forwarded headers but trace context) and the date in China
-//! Standard Time (targets are "on track" relative to today).
+//! entry's key holds the versions of all subgraphs, read together (one `MGET`) when the
+//! request arrives, so a read that begins after a write was acknowledged can only find
+//! entries computed after that write; an entry under a key is never replaced by another
+//! answer, so reading it with a second command changes nothing. A missing version (lease
+//! expired, Redis restarted) means no cache. The key also holds the request itself:
+//! document, operation, variables, the caller's identity (the forwarded headers but trace
+//! context) and the date in China Standard Time (targets are "on track" relative to today).
 //!
 //! Redis down, unreachable or slow: every call is bounded by [`REDIS_TIMEOUT`], counted,
 //! and the request is served by the subgraphs; no request fails because of the cache.
 //!
 //! Each gateway also keeps the entries it last served in memory ([`LOCAL_CAPACITY_BYTES`],
 //! least recently used out first), one per request fingerprint with the key it was stored
-//! under. The lookup still reads every version from Redis; it sends the key of the local
-//! copy along, and when the versions make that same key the answer is "yours is current"
-//! instead of the entry itself. An entry under a key never changes, so the local copy is
-//! exactly what Redis holds; the copy only saves moving it out of Redis on every read.
+//! under. The lookup still reads every version from Redis; when they make the local copy's
+//! key, the copy is served, since it is exactly what Redis holds under that key. Only
+//! otherwise is the entry read from Redis (a second round trip): the copy saves moving it
+//! out of Redis on every read.
 
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
@@ -56,20 +57,6 @@ const NOT_IDENTITY: [&str; 3] = ["traceparent", "tracestate", "authorization"];
 /// How many bytes of entries one gateway keeps in memory.
 pub const LOCAL_CAPACITY_BYTES: usize = 64 * 1024 * 1024;
 
-/// Looks the entry up: the subgraphs' versions, then the entry under the key they make.
-/// `ARGV[1]`: the key's prefix; `ARGV[2]`: the key of the caller's local copy, or ''.
-/// Returns `{0, nil, nil}` when a version is missing, `{2, key, nil}` when the key is the
-/// local copy's, else `{1, key, entry or false}`.
-const LOOKUP: &str = r"
-local versions = redis.call('MGET', unpack(KEYS))
-for i = 1, #versions do
-  if not versions[i] then return {0, false, false} end
-end
-local key = ARGV[1] .. ':' .. table.concat(versions, ':')
-if key == ARGV[2] then return {2, key, false} end
-return {1, key, redis.call('GET', key)}
-";
-
 /// What a lookup found.
 pub(crate) enum Lookup {
     Hit(Bytes),
@@ -89,7 +76,6 @@ pub(crate) struct Slot {
 pub(crate) struct ResponseCache {
     redis: ConnectionManager,
     namespace: String,
-    lookup: redis::Script,
     metrics: Arc<Metrics>,
     local: Mutex<LocalEntries>,
 }
@@ -101,8 +87,12 @@ struct LocalEntries {
 }
 
 impl LocalEntries {
-    fn copy_of(&mut self, fingerprint: &str) -> Option<(String, Bytes)> {
-        self.entries.get(fingerprint).cloned()
+    /// The copy for `fingerprint` if it is the entry under `key`.
+    fn current_copy(&mut self, fingerprint: &str, key: &str) -> Option<Bytes> {
+        match self.entries.get(fingerprint) {
+            Some((copied_under, entry)) if copied_under == key => Some(entry.clone()),
+            _ => None,
+        }
     }
 
     fn insert(&mut self, fingerprint: String, key: String, entry: Bytes) {
@@ -131,7 +121,6 @@ impl ResponseCache {
         Ok(ResponseCache {
             redis: kexie_shared::unit_tree::redis_connection(redis_url, REDIS_TIMEOUT)?,
             namespace: namespace.to_string(),
-            lookup: redis::Script::new(LOOKUP),
             metrics,
             local: Mutex::new(LocalEntries {
                 entries: LruCache::unbounded(),
@@ -147,43 +136,66 @@ impl ResponseCache {
         request: &RequestKey<'_>,
     ) -> Lookup {
         let fingerprint = request.fingerprint();
-        let local = self.local().copy_of(&fingerprint);
-        let mut invocation = self.lookup.prepare_invoke();
-        for subgraph in subgraphs {
-            invocation.key(kexie_shared::rollup::version_key(&self.namespace, subgraph));
-        }
-        invocation.arg(format!("{}:response:{}", self.namespace, fingerprint));
-        invocation.arg(local.as_ref().map_or("", |(key, _)| key.as_str()));
+        let version_keys: Vec<String> = subgraphs
+            .map(|subgraph| kexie_shared::rollup::version_key(&self.namespace, subgraph))
+            .collect();
         let mut redis = self.redis.clone();
-        let found = tokio::time::timeout(
-            REDIS_TIMEOUT,
-            invocation.invoke_async::<(i64, Option<String>, Option<Vec<u8>>)>(&mut redis),
-        )
-        .await;
-        match found {
-            Ok(Ok((2, Some(_), _))) => match local {
-                Some((_, entry)) => {
-                    bump(&self.metrics.response_cache_hits);
-                    Lookup::Hit(entry)
-                }
-                None => self.failed("a local entry was confirmed but none was sent"),
-            },
-            Ok(Ok((1, Some(key), Some(entry)))) => {
+        let versions = match self
+            .bounded(
+                redis::cmd("MGET")
+                    .arg(&version_keys)
+                    .query_async::<Vec<Option<String>>>(&mut redis),
+            )
+            .await
+        {
+            Ok(versions) => versions,
+            Err(why) => return self.failed(&why),
+        };
+        let Some(versions) = versions.into_iter().collect::<Option<Vec<String>>>() else {
+            bump(&self.metrics.response_cache_bypasses);
+            return Lookup::Bypass;
+        };
+        let key = format!(
+            "{}:response:{}:{}",
+            self.namespace,
+            fingerprint,
+            versions.join(":")
+        );
+        if let Some(entry) = self.local().current_copy(&fingerprint, &key) {
+            bump(&self.metrics.response_cache_hits);
+            return Lookup::Hit(entry);
+        }
+        let entry = self
+            .bounded(
+                redis::cmd("GET")
+                    .arg(&key)
+                    .query_async::<Option<Vec<u8>>>(&mut redis),
+            )
+            .await;
+        match entry {
+            Ok(Some(entry)) => {
                 bump(&self.metrics.response_cache_hits);
                 let entry = Bytes::from(entry);
                 self.local().insert(fingerprint, key, entry.clone());
                 Lookup::Hit(entry)
             }
-            Ok(Ok((1, Some(key), None))) => {
+            Ok(None) => {
                 bump(&self.metrics.response_cache_misses);
                 Lookup::Miss(Slot { fingerprint, key })
             }
-            Ok(Ok(_)) => {
-                bump(&self.metrics.response_cache_bypasses);
-                Lookup::Bypass
-            }
-            Ok(Err(err)) => self.failed(&err.to_string()),
-            Err(_) => self.failed("timed out"),
+            Err(why) => self.failed(&why),
+        }
+    }
+
+    /// A Redis call bounded by [`REDIS_TIMEOUT`]; the error says why it failed.
+    async fn bounded<T>(
+        &self,
+        call: impl std::future::Future<Output = redis::RedisResult<T>>,
+    ) -> Result<T, String> {
+        match tokio::time::timeout(REDIS_TIMEOUT, call).await {
+            Ok(Ok(value)) => Ok(value),
+            Ok(Err(err)) => Err(err.to_string()),
+            Err(_) => Err("timed out".to_string()),
         }
     }
 
@@ -198,24 +210,18 @@ impl ResponseCache {
         let cache = self.clone();
         tokio::spawn(async move {
             let mut redis = cache.redis.clone();
-            let stored = tokio::time::timeout(
-                REDIS_TIMEOUT,
-                redis::cmd("SET")
-                    .arg(&key)
-                    .arg(body.as_ref())
-                    .arg("PX")
-                    .arg(ENTRY_TTL.as_millis() as u64)
-                    .query_async::<()>(&mut redis),
-            )
-            .await;
-            match stored {
-                Ok(Ok(())) => {}
-                Ok(Err(err)) => {
-                    cache.failed(&err.to_string());
-                }
-                Err(_) => {
-                    cache.failed("timed out");
-                }
+            let stored = cache
+                .bounded(
+                    redis::cmd("SET")
+                        .arg(&key)
+                        .arg(body.as_ref())
+                        .arg("PX")
+                        .arg(ENTRY_TTL.as_millis() as u64)
+                        .query_async::<()>(&mut redis),
+                )
+                .await;
+            if let Err(why) = stored {
+                cache.failed(&why);
             }
         });
     }
@@ -236,10 +242,29 @@ impl ResponseCache {
     }
 }
 
+/// A SHA-256 of a document and the name of the operation run from it: what stands for
+/// them in cache keys, computed once when the document is prepared.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) struct DocumentDigest([u8; 32]);
+
+impl DocumentDigest {
+    pub(crate) fn of(query: &str, operation_name: Option<&str>) -> Self {
+        let mut hash = Sha256::new();
+        length_prefixed(&mut hash, query.as_bytes());
+        length_prefixed(&mut hash, operation_name.unwrap_or_default().as_bytes());
+        DocumentDigest(hash.finalize().into())
+    }
+}
+
+/// Adds one part to a hash, its length first, so that parts cannot run into each other.
+fn length_prefixed(hash: &mut Sha256, bytes: &[u8]) {
+    hash.update((bytes.len() as u64).to_le_bytes());
+    hash.update(bytes);
+}
+
 /// What makes two requests the same for the cache.
 pub(crate) struct RequestKey<'a> {
-    pub query: &'a str,
-    pub operation_name: Option<&'a str>,
+    pub document: DocumentDigest,
     pub variables: &'a Map<String, Value>,
     pub headers: &'a ForwardedHeaders,
 }
@@ -248,13 +273,10 @@ impl RequestKey<'_> {
     /// A SHA-256 over every part, unambiguous (each part length-prefixed), in hex.
     fn fingerprint(&self) -> String {
         let mut hash = Sha256::new();
-        let mut part = |bytes: &[u8]| {
-            hash.update((bytes.len() as u64).to_le_bytes());
-            hash.update(bytes);
-        };
-        part(self.query.as_bytes());
-        part(self.operation_name.unwrap_or_default().as_bytes());
-        part(Value::Object(self.variables.clone()).to_string().as_bytes());
+        let mut part = |bytes: &[u8]| length_prefixed(&mut hash, bytes);
+        part(&self.document.0);
+        // Serializing a map of JSON values cannot fail.
+        part(&serde_json::to_vec(self.variables).unwrap_or_default());
         for (name, value) in &self.headers.0 {
             if NOT_IDENTITY.contains(&name.as_str()) {
                 continue;
@@ -269,18 +291,25 @@ impl RequestKey<'_> {
             part(
                 identity
                     .unit
-                    .map(|unit| unit.to_string())
-                    .unwrap_or_default()
-                    .as_bytes(),
+                    .as_ref()
+                    .map_or(&[][..], |unit| unit.as_bytes()),
             );
-            part(format!("{:?}", identity.role).as_bytes());
+            part(identity.role.as_str().as_bytes());
         }
         part(&china_standard_day().to_le_bytes());
-        hash.finalize()
-            .iter()
-            .map(|byte| format!("{byte:02x}"))
-            .collect()
+        hex(&hash.finalize())
     }
+}
+
+/// Lower-case hexadecimal.
+fn hex(bytes: &[u8]) -> String {
+    const DIGITS: &[u8; 16] = b"0123456789abcdef";
+    let mut text = String::with_capacity(bytes.len() * 2);
+    for byte in bytes {
+        text.push(DIGITS[usize::from(byte >> 4)] as char);
+        text.push(DIGITS[usize::from(byte & 0x0f)] as char);
+    }
+    text
 }
 
 /// Days since 1970-01-01 in China Standard Time (UTC+8, no daylight saving).

@@ -206,7 +206,8 @@ impl Supergraph {
             Some(plan)
         };
         let mut prepared = operation::prepared(checked, normalized, plan);
-        prepared.rollup = crate::response_cache::selects_rollup(&prepared, &self.api);
+        prepared.rollup = crate::response_cache::selects_rollup(&prepared, &self.api)
+            .then(|| crate::response_cache::DocumentDigest::of(query, operation_name));
         let prepared = Arc::new(prepared);
         let key = Self::document_key(query, operation_name);
         let entry = Arc::new(DocumentEntry {
