@@ -28,7 +28,7 @@ use tracing::Instrument as _;
 use crate::metrics::{OperationLabel, SubgraphMetrics};
 use crate::principal::{self, PrincipalSecret};
 use crate::rollup::DataVersion;
-use crate::unit_tree::TreeCatchUp;
+use crate::unit_tree::{RequestCatchUp, TreeCatchUp};
 
 #[derive(Clone)]
 struct SubgraphState<E> {
@@ -351,7 +351,9 @@ impl<E: Executor> SubgraphState<E> {
         );
         crate::telemetry::continue_trace(&span, headers);
         let request = match &self.tree_catch_up {
-            Some(catch_up) => request.data(catch_up.clone()),
+            Some(catch_up) => request
+                .data(catch_up.clone())
+                .data(RequestCatchUp::default()),
             None => request,
         };
         let started = Instant::now();

@@ -195,6 +195,19 @@ impl async_graphql::dataloader::Loader<Uuid> for PathLoader {
     }
 }
 
+/// The path of `unit_id` in the replicated tree (`None`: the replica does not know it),
+/// through the schema's batch loader: the units of one `_entities` call are looked up in
+/// one statement and reach what follows together.
+pub async fn path_of(ctx: &async_graphql::Context<'_>, unit_id: Uuid) -> ApiResult<Option<String>> {
+    let paths = ctx
+        .data::<async_graphql::dataloader::DataLoader<PathLoader>>()
+        .map_err(|_| ApiError::internal("the schema lacks the unit path loader"))?;
+    paths
+        .load_one(unit_id)
+        .await
+        .map_err(|err| ApiError::internal(err.message))
+}
+
 /// Looks units up in the local copy.
 pub async fn replicated_units(
     pool: &PgPool,
@@ -494,9 +507,23 @@ impl TreeCatchUp {
     }
 }
 
-/// Calls [`TreeCatchUp::wait`] if the schema has one.
+/// Whether a request has caught up with the tree already: put a new one in each request's
+/// data, so that the figures of many units in one request (the city and its districts on
+/// the overview) wait once, not once per unit.
+#[derive(Default)]
+pub struct RequestCatchUp(tokio::sync::OnceCell<()>);
+
+/// Calls [`TreeCatchUp::wait`] if the schema has one, once per request when the request
+/// has a [`RequestCatchUp`]: everything published before the request began is then in the
+/// replica for all of its reads.
 pub async fn catch_up(ctx: &async_graphql::Context<'_>) {
-    if let Some(catch_up) = ctx.data_opt::<TreeCatchUp>() {
-        catch_up.wait().await;
+    let Some(catch_up) = ctx.data_opt::<TreeCatchUp>() else {
+        return;
+    };
+    match ctx.data_opt::<RequestCatchUp>() {
+        Some(once) => {
+            once.0.get_or_init(|| catch_up.wait()).await;
+        }
+        None => catch_up.wait().await,
     }
 }

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use kexie_shared::access::{self, Need};
 use kexie_shared::figures::{breakdown, count, rank};
 use kexie_shared::rollup::{Period, PeriodInput};
-use kexie_shared::unit_tree::{catch_up, replicated_units};
+use kexie_shared::unit_tree::{catch_up, path_of};
 use kexie_shared::{ApiError, ApiResult};
 
 use super::entities::Unit;
@@ -203,16 +203,9 @@ fn figures_of(rows: &[&FigureCount]) -> (Totals, AdviceFigures) {
 async fn prepare(ctx: &Context<'_>, unit_id: Uuid, period: &PeriodInput) -> ApiResult<Period> {
     catch_up(ctx).await;
     let period = period.parse()?;
-    let unit = replicated_units(pool(ctx)?, &[unit_id])
-        .await?
-        .remove(&unit_id);
-    access::require(
-        ctx,
-        Need::ReadSubtree,
-        unit_id,
-        unit.as_ref().map(|unit| unit.path.as_str()),
-    )?;
-    if unit.is_none() {
+    let path = path_of(ctx, unit_id).await?;
+    access::require(ctx, Need::ReadSubtree, unit_id, path.as_deref())?;
+    if path.is_none() {
         return Err(ApiError::not_found("Unit", unit_id));
     }
     Ok(period)

@@ -62,6 +62,10 @@ pub fn build(pool: PgPool) -> SubgraphSchema {
             spawn_in_current_span,
         ))
         .data(DataLoader::new(
+            kexie_shared::unit_tree::PathLoader(pool.clone()),
+            spawn_in_current_span,
+        ))
+        .data(DataLoader::new(
             PerUnitLoader(campaigns::CampaignsOfUnit(pool.clone())),
             spawn_in_current_span,
         ))

@@ -60,6 +60,10 @@ pub fn build(pool: PgPool) -> SubgraphSchema {
             spawn_in_current_span,
         ))
         .data(DataLoader::new(
+            kexie_shared::unit_tree::PathLoader(pool.clone()),
+            spawn_in_current_span,
+        ))
+        .data(DataLoader::new(
             PerUnitLoader(UnitVenues(pool.clone())),
             spawn_in_current_span,
         ))

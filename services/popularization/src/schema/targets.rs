@@ -13,7 +13,7 @@ use kexie_shared::figures::count;
 use kexie_shared::id::parse_id;
 use kexie_shared::target::{MeasuredBy, TargetKey, TargetMetric};
 use kexie_shared::telemetry::spawn_in_current_span;
-use kexie_shared::unit_tree::{PathLoader, TreeCatchUp};
+use kexie_shared::unit_tree::{path_of, TreeCatchUp};
 use kexie_shared::{ApiError, ApiResult};
 
 use super::pool;
@@ -24,7 +24,6 @@ pub struct Target {
     id: ID,
     key: TargetKey,
     actuals: Arc<DataLoader<ActualLoader>>,
-    paths: Arc<DataLoader<PathLoader>>,
 }
 
 #[Object]
@@ -55,11 +54,7 @@ impl Target {
         if self.key.metric.measured_by() != MeasuredBy::Popularization {
             return Ok(None);
         }
-        let path = self
-            .paths
-            .load_one(self.key.unit_id)
-            .await
-            .map_err(|err| ApiError::internal(err.message))?;
+        let path = path_of(ctx, self.key.unit_id).await?;
         access::require(ctx, Need::ReadSubtree, self.key.unit_id, path.as_deref())?;
         let actual = self
             .actuals
@@ -77,7 +72,6 @@ impl Target {
 #[derive(Default)]
 pub struct TargetQuery {
     actuals: OnceLock<Arc<DataLoader<ActualLoader>>>,
-    paths: OnceLock<Arc<DataLoader<PathLoader>>>,
 }
 
 #[Object]
@@ -99,12 +93,6 @@ impl TargetQuery {
             };
             Arc::new(DataLoader::new(loader, spawn_in_current_span))
         });
-        let paths = self.paths.get_or_init(|| {
-            Arc::new(DataLoader::new(
-                PathLoader(pool.clone()),
-                spawn_in_current_span,
-            ))
-        });
         Ok(Target {
             id,
             key: TargetKey {
@@ -113,7 +101,6 @@ impl TargetQuery {
                 metric,
             },
             actuals: actuals.clone(),
-            paths: paths.clone(),
         })
     }
 }

@@ -39,36 +39,16 @@
 //! - Figures (`Unit.talentFigures`, `talentFiguresByChild`) and `Target.talentActual` need
 //!   `ReadSubtree` on the unit.
 
-use std::collections::HashMap;
-
-use async_graphql::dataloader::Loader;
 use async_graphql::Context;
-use sqlx::{PgConnection, PgPool};
+use sqlx::PgConnection;
 use uuid::Uuid;
 
 use kexie_shared::access::{self, Need};
 use kexie_shared::principal::{Role, Scope};
-use kexie_shared::unit_tree::replicated_units;
+use kexie_shared::unit_tree::PathLoader;
 use kexie_shared::{ApiError, ApiResult};
 
 use super::load;
-
-/// Paths of units in the replicated tree, for the reads that depend on the unit of each
-/// row (a list of workers asks once per batch, not once per worker).
-pub struct UnitPaths(pub PgPool);
-
-impl Loader<Uuid> for UnitPaths {
-    type Value = String;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, String>, Self::Error> {
-        Ok(replicated_units(&self.0, ids)
-            .await?
-            .into_iter()
-            .map(|(id, unit)| (id, unit.path))
-            .collect())
-    }
-}
 
 /// Whether the request's principal may do `need` with `unit`; the unit's path comes from
 /// the batch loader, and is only looked up for principals whose answer depends on it.
@@ -78,7 +58,7 @@ pub async fn allowed_on(ctx: &Context<'_>, need: Need, unit: Uuid) -> ApiResult<
         Role::CityAdmin => Ok(true),
         Role::Anonymous | Role::Partner | Role::Gateway => Ok(false),
         Role::UnitStaff | Role::UnitAdmin | Role::Leadership => {
-            let path = load::<UnitPaths, _>(ctx, unit).await?;
+            let path = load::<PathLoader, _>(ctx, unit).await?;
             Ok(path.is_some_and(|path| access::allows(&principal, need, &path)))
         }
     }

@@ -105,7 +105,7 @@ pub fn build(pool: PgPool) -> SubgraphSchema {
             spawn_in_current_span,
         ))
         .data(DataLoader::new(
-            authorization::UnitPaths(pool.clone()),
+            kexie_shared::unit_tree::PathLoader(pool.clone()),
             spawn_in_current_span,
         ))
         .data(DataLoader::new(
