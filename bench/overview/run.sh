@@ -128,9 +128,11 @@ for scale in $scales; do
     read -r w1_p50 w1_p99 _ < <(run_wrk 1 "$work/overview.json")
     read -r w8_p50 w8_p99 w8_rps < <(run_wrk 8 "$work/overview.json")
     read -r w50_p50 w50_p99 w50_rps < <(run_wrk 50 "$work/overview.json")
+    read -r t8_p50 t8_p99 t8_rps < <(run_wrk 8 "$work/typename.json")
     read -r t50_p50 t50_p99 t50_rps < <(run_wrk 50 "$work/typename.json")
     echo "| $scale | overview warm, 1 connection, p50 / p99 | ${w1_p50} µs / ${w1_p99} µs |"
     echo "| $scale | overview warm, 8 connections, p50 / p99 | ${w8_p50} µs / ${w8_p99} µs ($w8_rps req/s) |"
+    echo "| $scale | \`{ __typename }\`, 8 connections, p50 / p99 | ${t8_p50} µs / ${t8_p99} µs ($t8_rps req/s) |"
     echo "| $scale | overview warm, 50 connections | $w50_rps req/s (p99 ${w50_p99} µs) |"
     echo "| $scale | \`{ __typename }\`, 50 connections | $t50_rps req/s (p99 ${t50_p99} µs) |"
     echo "| $scale | warm overview / \`__typename\` throughput | $(awk -v a="$w50_rps" -v b="$t50_rps" 'BEGIN { printf "%.0f %%", 100 * a / b }') |"

@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use sqlx::PgPool;
 
 use kexie_shared::target::TargetKey;
+use kexie_shared::unit_tree::subtrees_cte;
 
 /// The actual figures of advice-measured targets, in one statement for the whole batch;
 /// what each metric counts is documented on `TargetMetric`. Records are counted once per
@@ -16,17 +17,16 @@ pub async fn target_actuals(
     keys: &[TargetKey],
 ) -> sqlx::Result<HashMap<TargetKey, i64>> {
     let (unit_ids, years, metrics) = TargetKey::arrays(keys);
-    let counts: Vec<(i64, i64)> = sqlx::query_as(
-        "with k as (
+    let subtrees = subtrees_cte("unit_replica", "select unit_id from k");
+    let counts: Vec<(i64, i64)> = sqlx::query_as(&format!(
+        "with recursive k as (
              select * from unnest($1::uuid[], $2::int[], $3::text[])
                  with ordinality as k(unit_id, year, metric, position)
          ),
+         {subtrees},
          subtree as materialized (
              -- Every unit below (and including) each target's unit.
-             select r.unit_id as root_id, u.unit_id
-             from (select distinct unit_id from k) t
-             join unit_replica r on r.unit_id = t.unit_id
-             join unit_replica u on u.path like r.path || '%'
+             select root_id, unit_id from subtrees
          ),
          years as (
              select min(year) as first, max(year) as last from k
@@ -65,7 +65,7 @@ pub async fn target_actuals(
          from k
          join unit_replica r on r.unit_id = k.unit_id
          left join measured m on m.position = k.position",
-    )
+    ))
     .bind(&unit_ids)
     .bind(&years)
     .bind(&metrics)

@@ -9,6 +9,7 @@ use uuid::Uuid;
 
 use kexie_shared::rollup::Period;
 use kexie_shared::target::TargetKey;
+use kexie_shared::unit_tree::subtrees_cte;
 
 use crate::domain::UnitKind;
 
@@ -109,13 +110,11 @@ pub async fn organization_figures_of_subtrees(
 ) -> sqlx::Result<Vec<KindCounts>> {
     let active_at_end = active_on("$3");
     let active_on_judgement_day = active_on("$4");
+    let subtrees = subtrees_cte("unit", "select unnest($1::uuid[])");
     sqlx::query_as(&format!(
-        "with root as (
-             select unit_id, path from unit where unit_id = any($1)
-         ),
+        "with recursive {subtrees},
          scope as materialized (
-             select u.unit_id, r.unit_id as bucket
-             from root r join unit u on u.path like r.path || '%'
+             select unit_id, root_id as bucket from subtrees
          ),
          counted as materialized (
              select u.unit_id, u.kind,

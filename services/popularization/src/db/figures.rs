@@ -7,6 +7,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use kexie_shared::rollup::Period;
+use kexie_shared::unit_tree::subtrees_cte;
 
 /// The units whose records count, each with the bucket it counts in.
 #[derive(Clone, Debug, Default)]
@@ -72,11 +73,12 @@ pub async fn scope(pool: &PgPool, unit_id: Uuid, by_child: bool) -> sqlx::Result
 /// city) is in both buckets, so that one statement counts the figures of all of them.
 /// Units the replicated tree does not know have no bucket.
 pub async fn scope_of_subtrees(pool: &PgPool, unit_ids: &[Uuid]) -> sqlx::Result<Scope> {
-    let rows: Vec<(Uuid, Uuid, String)> = sqlx::query_as(
-        "select u.unit_id, b.unit_id, b.name
-         from unit_replica b join unit_replica u on u.path like b.path || '%'
-         where b.unit_id = any($1)",
-    )
+    let rows: Vec<(Uuid, Uuid, String)> = sqlx::query_as(&format!(
+        "with recursive {subtrees}
+         select s.unit_id, b.unit_id, b.name
+         from subtrees s join unit_replica b on b.unit_id = s.root_id",
+        subtrees = subtrees_cte("unit_replica", "select unnest($1::uuid[])"),
+    ))
     .bind(unit_ids)
     .fetch_all(pool)
     .await?;

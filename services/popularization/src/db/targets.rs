@@ -5,6 +5,7 @@ use std::collections::HashMap;
 use sqlx::PgPool;
 
 use kexie_shared::target::TargetKey;
+use kexie_shared::unit_tree::subtrees_cte;
 
 /// The actual figures of popularization-measured targets, in one statement for the whole
 /// batch; what each metric counts is documented on `TargetMetric`. Held activities are
@@ -18,17 +19,17 @@ pub async fn target_actuals(
     keys: &[TargetKey],
 ) -> sqlx::Result<HashMap<TargetKey, i64>> {
     let (unit_ids, years, metrics) = TargetKey::arrays(keys);
-    let counts: Vec<(i64, i64)> = sqlx::query_as(
-        "with k as (
+    let subtrees = subtrees_cte("unit_replica", "select unit_id from k");
+    let counts: Vec<(i64, i64)> = sqlx::query_as(&format!(
+        "with recursive k as (
              select * from unnest($1::uuid[], $2::int[], $3::text[])
                  with ordinality as k(unit_id, year, metric, position)
          ),
+         {subtrees},
          subtree as materialized (
              -- Every unit below (and including) each target's unit.
-             select r.unit_id as root_id, u.unit_id, u.kind
-             from (select distinct unit_id from k) t
-             join unit_replica r on r.unit_id = t.unit_id
-             join unit_replica u on u.path like r.path || '%'
+             select s.root_id, s.unit_id, u.kind
+             from subtrees s join unit_replica u on u.unit_id = s.unit_id
          ),
          held as materialized (
              -- Activities held by the units of the targets' subtrees, per organizer and the
@@ -91,7 +92,7 @@ pub async fn target_actuals(
          join unit_replica r on r.unit_id = k.unit_id
          left join activities a on a.position = k.position
          left join museums m on m.position = k.position",
-    )
+    ))
     .bind(&unit_ids)
     .bind(&years)
     .bind(&metrics)

@@ -8,6 +8,7 @@ use uuid::Uuid;
 
 use kexie_shared::rollup::Period;
 use kexie_shared::target::TargetKey;
+use kexie_shared::unit_tree::subtrees_cte;
 
 /// One count of one bucket: `figure` names what is counted, `key` the enum value it is
 /// broken down by (empty for a plain total).
@@ -144,15 +145,13 @@ pub async fn talent_figures_of_subtrees(
     period: Period,
 ) -> sqlx::Result<Vec<FigureCount>> {
     let working_at_end = workstation_working_on("$3");
+    let subtrees = subtrees_cte("unit_replica", "select unnest($1::uuid[])");
     sqlx::query_as(&format!(
-        "with root as (
-             select unit_id, path from unit_replica where unit_id = any($1)
-         ),
+        "with recursive {subtrees},
          scope as materialized (
              -- Each unit of the subtrees with the bucket it counts in; a unit below two
              -- of the roots (a district and the city) counts in both.
-             select u.unit_id, r.unit_id as bucket
-             from root r join unit_replica u on u.path like r.path || '%'
+             select unit_id, root_id as bucket from subtrees
          ),
          units as materialized (
              select distinct unit_id from scope
