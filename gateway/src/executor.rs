@@ -551,16 +551,20 @@ impl<'a> Executor<'a> {
     ) -> bool {
         for selection in selections {
             match selection {
-                RequiredSelection::Field { name, selections } => {
+                RequiredSelection::Field {
+                    name,
+                    sent_as,
+                    selections,
+                } => {
                     let Some(value) = object.get(name) else {
                         return false;
                     };
                     if selections.is_empty() {
-                        out.insert(name.as_str().into(), value.clone());
+                        out.insert(sent_as.as_str().into(), value.clone());
                     } else {
                         match self.represent_value(value, selections) {
                             Some(value) => {
-                                out.insert(name.as_str().into(), value);
+                                out.insert(sent_as.as_str().into(), value);
                             }
                             None => return false,
                         }

@@ -44,8 +44,12 @@ pub(crate) enum PathStep {
 /// The selection a representation is built from (`requires` in the planner's terms).
 #[derive(Debug)]
 pub(crate) enum RequiredSelection {
+    /// The field read from the fetched object under `name`, sent in the representation as
+    /// `sent_as`: they differ when the planner fetched the field under an alias of its own
+    /// (`price: _internal_qp_alias_0`, a required field also asked for with other arguments).
     Field {
         name: String,
+        sent_as: String,
         selections: Vec<RequiredSelection>,
     },
     InlineFragment {

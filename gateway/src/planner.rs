@@ -603,6 +603,7 @@ fn required_selections(selection_set: &SelectionSet) -> Vec<RequiredSelection> {
         .filter_map(|item| match item {
             SelectionItem::Field(field) => Some(RequiredSelection::Field {
                 name: field.name.clone(),
+                sent_as: field.alias.clone().unwrap_or_else(|| field.name.clone()),
                 selections: required_selections(&field.selections),
             }),
             SelectionItem::InlineFragment(fragment) => Some(RequiredSelection::InlineFragment {

@@ -205,6 +205,80 @@ async fn requires_sends_the_required_fields_and_arguments_reach_the_subgraph() {
     gateway.stop().await;
 }
 
+/// The `members(year: N)` fields a query selects, each with its response key (its alias,
+/// or `members`).
+fn members_selected(query: &str) -> Vec<(String, i64)> {
+    let mut selected = Vec::new();
+    let mut rest = query;
+    while let Some(at) = rest.find("members(year: ") {
+        let before = rest[..at].trim_end();
+        let key = match before.strip_suffix(':') {
+            Some(aliased) => aliased
+                .rsplit(|c: char| c.is_whitespace() || c == '{')
+                .next()
+                .unwrap_or_default()
+                .to_string(),
+            None => "members".to_string(),
+        };
+        let year = &rest[at + "members(year: ".len()..];
+        let digits: String = year.chars().take_while(char::is_ascii_digit).collect();
+        selected.push((key, digits.parse().unwrap()));
+        rest = year;
+    }
+    selected
+}
+
+#[tokio::test]
+async fn a_required_field_asked_for_with_other_arguments_is_sent_under_its_own_name() {
+    // Organizations answers every `members(year: N)` it is asked for under the key it was
+    // asked under: the gateway may alias the required one, since the client also asks for
+    // `members` with another year.
+    let (organizations, _) = common::json_subgraph(|body| {
+        let units = [("2", 10), ("3", 40)].map(|(id, base)| {
+            let mut unit = json!({"__typename": "Unit", "id": id, "name": "科协"});
+            for (key, year) in members_selected(query_of(body)) {
+                unit[key] = json!(base + (year - 2024));
+            }
+            unit
+        });
+        json!({"data": {"units": units}})
+    })
+    .await;
+    let (popularization, received) = entity_subgraph(json!({}), |unit| {
+        json!({"activitiesPerMember2024": 20.0 / unit["members"].as_f64().unwrap_or(f64::NAN)})
+    })
+    .await;
+    let gateway = gateway(
+        "directives.graphql",
+        &[
+            ("organizations", &organizations),
+            ("popularization", &popularization),
+        ],
+    )
+    .await;
+    let response = post(
+        &gateway,
+        "{ units { id members(year: 2025) activitiesPerMember2024 } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        response,
+        json!({"data": {"units": [
+            {"id": "2", "members": 11, "activitiesPerMember2024": 2.0},
+            {"id": "3", "members": 41, "activitiesPerMember2024": 0.5}
+        ]}})
+    );
+    assert_eq!(
+        representations(&received.all()[0]),
+        vec![
+            json!({"__typename": "Unit", "id": "2", "members": 10}),
+            json!({"__typename": "Unit", "id": "3", "members": 40})
+        ]
+    );
+    gateway.stop().await;
+}
+
 #[tokio::test]
 async fn provided_and_shareable_fields_are_taken_where_they_already_are() {
     let (talent, _) = entity_subgraph(
