@@ -1,7 +1,14 @@
 //! What every subgraph's figures (rollups over a unit's subtree) share: the local day they
-//! are counted in, and the ranking of a unit's children side by side.
+//! are counted in, the ranking of a unit's children side by side, and the units of a
+//! subtree with the bucket each counts in (from the replicated tree).
+
+use std::collections::HashMap;
 
 use chrono::{Duration, NaiveDate, Utc};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::unit_tree::subtrees_cte;
 
 /// The associations work in China Standard Time (UTC+8): a period's days, "today" and a
 /// record's day (`(created_at at time zone 'Asia/Shanghai')::date` in SQL) are local days.
@@ -82,4 +89,62 @@ mod tests {
         assert_eq!(seen, vec![1, 2, 2, 4]);
         assert_eq!(ascending[0].1 .0, "丁");
     }
+}
+
+/// The units whose records count, each with the bucket it counts in.
+#[derive(Clone, Debug, Default)]
+pub struct Scope {
+    pub units: Vec<Uuid>,
+    /// The bucket of each of `units`, in the same order.
+    pub buckets: Vec<Uuid>,
+    /// Every bucket with its name, records or not.
+    pub bucket_names: HashMap<Uuid, String>,
+}
+
+/// The units of `unit_id`'s subtree in one bucket, the unit itself (`by_child` false), or
+/// the units of each of its active children's subtrees in that child's bucket (`by_child`
+/// true), from the replicated tree.
+pub async fn scope(pool: &PgPool, unit_id: Uuid, by_child: bool) -> sqlx::Result<Scope> {
+    let rows: Vec<(Uuid, Uuid, String)> = sqlx::query_as(
+        "with buckets as (
+             select b.unit_id, b.path, b.name from unit_replica b
+             where (not $2 and b.unit_id = $1) or ($2 and b.parent_id = $1 and b.status = 'ACTIVE')
+         )
+         select u.unit_id, b.unit_id, b.name
+         from buckets b join unit_replica u on u.path like b.path || '%'",
+    )
+    .bind(unit_id)
+    .bind(by_child)
+    .fetch_all(pool)
+    .await?;
+    let mut scope = Scope::default();
+    for (unit, bucket, name) in rows {
+        scope.units.push(unit);
+        scope.buckets.push(bucket);
+        scope.bucket_names.insert(bucket, name);
+    }
+    Ok(scope)
+}
+
+/// The units of the subtree of each of `unit_ids`, each subtree in the bucket of the unit
+/// it hangs from, from the replicated tree: a unit below two of them (a district and the
+/// city) is in both buckets, so that one statement counts the figures of all of them.
+/// Units the replicated tree does not know have no bucket.
+pub async fn scope_of_subtrees(pool: &PgPool, unit_ids: &[Uuid]) -> sqlx::Result<Scope> {
+    let rows: Vec<(Uuid, Uuid, String)> = sqlx::query_as(&format!(
+        "with recursive {subtrees}
+         select s.unit_id, b.unit_id, b.name
+         from subtrees s join unit_replica b on b.unit_id = s.root_id",
+        subtrees = subtrees_cte("unit_replica", "select unnest($1::uuid[])"),
+    ))
+    .bind(unit_ids)
+    .fetch_all(pool)
+    .await?;
+    let mut scope = Scope::default();
+    for (unit, bucket, name) in rows {
+        scope.units.push(unit);
+        scope.buckets.push(bucket);
+        scope.bucket_names.insert(bucket, name);
+    }
+    Ok(scope)
 }

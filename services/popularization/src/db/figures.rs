@@ -1,23 +1,11 @@
 //! Popularization figures over a unit's subtree (through the replicated unit tree): the
 //! venues on record on the period's last day and the activities held in the period.
 
-use std::collections::HashMap;
-
 use sqlx::PgPool;
 use uuid::Uuid;
 
+pub use kexie_shared::figures::{scope, scope_of_subtrees, Scope};
 use kexie_shared::rollup::Period;
-use kexie_shared::unit_tree::subtrees_cte;
-
-/// The units whose records count, each with the bucket it counts in.
-#[derive(Clone, Debug, Default)]
-pub struct Scope {
-    pub units: Vec<Uuid>,
-    /// The bucket of each of `units`, in the same order.
-    pub buckets: Vec<Uuid>,
-    /// Every bucket with its name, records or not.
-    pub bucket_names: HashMap<Uuid, String>,
-}
 
 /// One count of one bucket: `figure` names what is counted, `key` the enum value it is
 /// broken down by.
@@ -42,54 +30,6 @@ pub const OPEN_VENUES_BY_KIND: &str = "OPEN_VENUES_BY_KIND";
 pub const ACTIVITIES_BY_KIND: &str = "ACTIVITIES_BY_KIND";
 /// Activities held in the period, by each of their audiences.
 pub const ACTIVITIES_BY_AUDIENCE: &str = "ACTIVITIES_BY_AUDIENCE";
-
-/// The units of `unit_id`'s subtree in one bucket, the unit itself (`by_child` false), or
-/// the units of each of its active children's subtrees in that child's bucket (`by_child`
-/// true), from the replicated tree.
-pub async fn scope(pool: &PgPool, unit_id: Uuid, by_child: bool) -> sqlx::Result<Scope> {
-    let rows: Vec<(Uuid, Uuid, String)> = sqlx::query_as(
-        "with buckets as (
-             select b.unit_id, b.path, b.name from unit_replica b
-             where (not $2 and b.unit_id = $1) or ($2 and b.parent_id = $1 and b.status = 'ACTIVE')
-         )
-         select u.unit_id, b.unit_id, b.name
-         from buckets b join unit_replica u on u.path like b.path || '%'",
-    )
-    .bind(unit_id)
-    .bind(by_child)
-    .fetch_all(pool)
-    .await?;
-    let mut scope = Scope::default();
-    for (unit, bucket, name) in rows {
-        scope.units.push(unit);
-        scope.buckets.push(bucket);
-        scope.bucket_names.insert(bucket, name);
-    }
-    Ok(scope)
-}
-
-/// The units of the subtree of each of `unit_ids`, each subtree in the bucket of the unit
-/// it hangs from, from the replicated tree: a unit below two of them (a district and the
-/// city) is in both buckets, so that one statement counts the figures of all of them.
-/// Units the replicated tree does not know have no bucket.
-pub async fn scope_of_subtrees(pool: &PgPool, unit_ids: &[Uuid]) -> sqlx::Result<Scope> {
-    let rows: Vec<(Uuid, Uuid, String)> = sqlx::query_as(&format!(
-        "with recursive {subtrees}
-         select s.unit_id, b.unit_id, b.name
-         from subtrees s join unit_replica b on b.unit_id = s.root_id",
-        subtrees = subtrees_cte("unit_replica", "select unnest($1::uuid[])"),
-    ))
-    .bind(unit_ids)
-    .fetch_all(pool)
-    .await?;
-    let mut scope = Scope::default();
-    for (unit, bucket, name) in rows {
-        scope.units.push(unit);
-        scope.buckets.push(bucket);
-        scope.bucket_names.insert(bucket, name);
-    }
-    Ok(scope)
-}
 
 /// The figures of each bucket of `scope` for `period`, in one statement: one row per bucket,
 /// figure and key that has anything to count.
