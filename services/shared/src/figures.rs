@@ -101,6 +101,19 @@ pub struct Scope {
     pub bucket_names: HashMap<Uuid, String>,
 }
 
+/// Rows of (unit, bucket, bucket name).
+impl FromIterator<(Uuid, Uuid, String)> for Scope {
+    fn from_iter<I: IntoIterator<Item = (Uuid, Uuid, String)>>(rows: I) -> Self {
+        let mut scope = Scope::default();
+        for (unit, bucket, name) in rows {
+            scope.units.push(unit);
+            scope.buckets.push(bucket);
+            scope.bucket_names.insert(bucket, name);
+        }
+        scope
+    }
+}
+
 /// The units of `unit_id`'s subtree in one bucket, the unit itself (`by_child` false), or
 /// the units of each of its active children's subtrees in that child's bucket (`by_child`
 /// true), from the replicated tree.
@@ -117,13 +130,7 @@ pub async fn scope(pool: &PgPool, unit_id: Uuid, by_child: bool) -> sqlx::Result
     .bind(by_child)
     .fetch_all(pool)
     .await?;
-    let mut scope = Scope::default();
-    for (unit, bucket, name) in rows {
-        scope.units.push(unit);
-        scope.buckets.push(bucket);
-        scope.bucket_names.insert(bucket, name);
-    }
-    Ok(scope)
+    Ok(rows.into_iter().collect())
 }
 
 /// The units of the subtree of each of `unit_ids`, each subtree in the bucket of the unit
@@ -140,11 +147,5 @@ pub async fn scope_of_subtrees(pool: &PgPool, unit_ids: &[Uuid]) -> sqlx::Result
     .bind(unit_ids)
     .fetch_all(pool)
     .await?;
-    let mut scope = Scope::default();
-    for (unit, bucket, name) in rows {
-        scope.units.push(unit);
-        scope.buckets.push(bucket);
-        scope.bucket_names.insert(bucket, name);
-    }
-    Ok(scope)
+    Ok(rows.into_iter().collect())
 }
