@@ -1,14 +1,21 @@
 //! What every subgraph's figures (rollups over a unit's subtree) share: the local day they
-//! are counted in, the ranking of a unit's children side by side, and the units of a
-//! subtree with the bucket each counts in (from the replicated tree).
+//! are counted in, the ranking of a unit's children side by side, the units of a subtree
+//! with the bucket each counts in (from the replicated tree), and the loader that counts
+//! the subtrees of one request's units together.
 
 use std::collections::HashMap;
+use std::future::Future;
+use std::marker::PhantomData;
 
+use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::Context;
 use chrono::{Duration, NaiveDate, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use crate::rollup::Period;
 use crate::unit_tree::subtrees_cte;
+use crate::{ApiError, ApiResult};
 
 /// The associations work in China Standard Time (UTC+8): a period's days, "today" and a
 /// record's day (`(created_at at time zone 'Asia/Shanghai')::date` in SQL) are local days.
@@ -73,24 +80,6 @@ pub fn count(value: i64) -> i32 {
     i32::try_from(value).unwrap_or(i32::MAX)
 }
 
-#[cfg(test)]
-mod tests {
-    use super::*;
-
-    #[test]
-    fn ties_share_a_rank_and_are_listed_by_name() {
-        let rows = vec![("丙", 5), ("甲", 7), ("乙", 5), ("丁", 1)];
-        let ranked = rank(rows.clone(), true, |row| row.1, |row| row.0);
-        let seen: Vec<(i32, &str)> = ranked.iter().map(|(rank, row)| (*rank, row.0)).collect();
-        // Equal values in name order (丙 U+4E19 sorts before 乙 U+4E59).
-        assert_eq!(seen, vec![(1, "甲"), (2, "丙"), (2, "乙"), (4, "丁")]);
-        let ascending = rank(rows, false, |row| row.1, |row| row.0);
-        let seen: Vec<i32> = ascending.iter().map(|(rank, _)| *rank).collect();
-        assert_eq!(seen, vec![1, 2, 2, 4]);
-        assert_eq!(ascending[0].1 .0, "丁");
-    }
-}
-
 /// The units whose records count, each with the bucket it counts in.
 #[derive(Clone, Debug, Default)]
 pub struct Scope {
@@ -111,6 +100,24 @@ impl FromIterator<(Uuid, Uuid, String)> for Scope {
             scope.bucket_names.insert(bucket, name);
         }
         scope
+    }
+}
+
+impl Scope {
+    /// Every bucket, records or not, with its name and the `rows` counted in it.
+    pub fn buckets_with<'s, 'r, R>(
+        &'s self,
+        rows: &'r [R],
+        bucket: impl Fn(&R) -> Uuid,
+    ) -> impl Iterator<Item = (Uuid, &'s str, Vec<&'r R>)> {
+        let mut rows = by_bucket(rows, bucket);
+        self.bucket_names.iter().map(move |(unit_id, name)| {
+            (
+                *unit_id,
+                name.as_str(),
+                rows.remove(unit_id).unwrap_or_default(),
+            )
+        })
     }
 }
 
@@ -148,4 +155,103 @@ pub async fn scope_of_subtrees(pool: &PgPool, unit_ids: &[Uuid]) -> sqlx::Result
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().collect())
+}
+
+/// `rows` grouped by the bucket each counts in.
+pub fn by_bucket<R>(rows: &[R], bucket: impl Fn(&R) -> Uuid) -> HashMap<Uuid, Vec<&R>> {
+    let mut by_bucket: HashMap<Uuid, Vec<&R>> = HashMap::new();
+    for row in rows {
+        by_bucket.entry(bucket(row)).or_default().push(row);
+    }
+    by_bucket
+}
+
+/// A subgraph's figures of a unit's whole subtree (`PopularizationFigures`, …), counted for
+/// many units at once by [`SubtreeFiguresLoader`].
+pub trait SubtreeFigures: Sized + Clone + Send + Sync + 'static {
+    /// The figures of the subtree of each of `unit_ids` in `period`, by unit, counted
+    /// together; a unit the subgraph does not know is left out.
+    fn of_subtrees(
+        pool: &PgPool,
+        unit_ids: &[Uuid],
+        period: Period,
+    ) -> impl Future<Output = sqlx::Result<HashMap<Uuid, Self>>> + Send;
+}
+
+/// Figures `F` of units' whole subtrees by unit and period, so that the units one request
+/// reads side by side (the city and its districts on the overview, one `_entities` call)
+/// are counted together: one [`SubtreeFigures::of_subtrees`] per period in a batch.
+pub struct SubtreeFiguresLoader<F> {
+    pool: PgPool,
+    figures: PhantomData<fn() -> F>,
+}
+
+impl<F> SubtreeFiguresLoader<F> {
+    pub fn new(pool: PgPool) -> Self {
+        SubtreeFiguresLoader {
+            pool,
+            figures: PhantomData,
+        }
+    }
+}
+
+impl<F: SubtreeFigures> Loader<(Uuid, Period)> for SubtreeFiguresLoader<F> {
+    type Value = F;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[(Uuid, Period)],
+    ) -> Result<HashMap<(Uuid, Period), F>, Self::Error> {
+        let mut units_by_period: HashMap<Period, Vec<Uuid>> = HashMap::new();
+        for (unit_id, period) in keys {
+            units_by_period.entry(*period).or_default().push(*unit_id);
+        }
+        let mut figures = HashMap::new();
+        for (period, unit_ids) in units_by_period {
+            let of_period = F::of_subtrees(&self.pool, &unit_ids, period)
+                .await
+                .map_err(ApiError::from)?;
+            figures.extend(
+                of_period
+                    .into_iter()
+                    .map(|(unit_id, of_unit)| ((unit_id, period), of_unit)),
+            );
+        }
+        Ok(figures)
+    }
+}
+
+/// The figures `F` of `unit_id`'s subtree in `period`, through the schema's
+/// [`SubtreeFiguresLoader`]; `NOT_FOUND` for a unit the subgraph does not know. The caller
+/// checks access first.
+pub async fn of_subtree<F: SubtreeFigures>(
+    ctx: &Context<'_>,
+    unit_id: Uuid,
+    period: Period,
+) -> ApiResult<F> {
+    ctx.data::<DataLoader<SubtreeFiguresLoader<F>>>()
+        .map_err(|_| ApiError::internal("the schema lacks the subtree figures loader"))?
+        .load_one((unit_id, period))
+        .await
+        .map_err(|err| ApiError::internal(err.message))?
+        .ok_or_else(|| ApiError::not_found("Unit", unit_id))
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn ties_share_a_rank_and_are_listed_by_name() {
+        let rows = vec![("丙", 5), ("甲", 7), ("乙", 5), ("丁", 1)];
+        let ranked = rank(rows.clone(), true, |row| row.1, |row| row.0);
+        let seen: Vec<(i32, &str)> = ranked.iter().map(|(rank, row)| (*rank, row.0)).collect();
+        // Equal values in name order (丙 U+4E19 sorts before 乙 U+4E59).
+        assert_eq!(seen, vec![(1, "甲"), (2, "丙"), (2, "乙"), (4, "丁")]);
+        let ascending = rank(rows, false, |row| row.1, |row| row.0);
+        let seen: Vec<i32> = ascending.iter().map(|(rank, _)| *rank).collect();
+        assert_eq!(seen, vec![1, 2, 2, 4]);
+        assert_eq!(ascending[0].1 .0, "丁");
+    }
 }

@@ -3,19 +3,18 @@
 
 use std::collections::HashMap;
 
-use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, Enum, Object, SimpleObject};
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use kexie_shared::access::{self, Need};
-use kexie_shared::figures::{breakdown, count, rank};
+use kexie_shared::figures::{breakdown, count, of_subtree, rank, SubtreeFigures};
 use kexie_shared::rollup::{Period, PeriodInput};
 use kexie_shared::unit_tree::{catch_up, path_of};
 use kexie_shared::{ApiError, ApiResult};
 
 use super::entities::Unit;
-use super::{data, pool};
+use super::pool;
 use crate::db;
 use crate::db::figures::FigureCount;
 use crate::domain::{LeaderLevel, ResearchTopicStatus, SubmissionStatus};
@@ -218,49 +217,23 @@ pub async fn of_unit(
     period: PeriodInput,
 ) -> ApiResult<AdviceFigures> {
     let period = prepare(ctx, unit_id, &period).await?;
-    data::<DataLoader<SubtreeFiguresLoader>>(ctx)?
-        .load_one((unit_id, period))
-        .await
-        .map_err(|err| ApiError::internal(err.message))?
-        .ok_or_else(|| ApiError::not_found("Unit", unit_id))
+    of_subtree(ctx, unit_id, period).await
 }
 
-/// The figures of units' whole subtrees by unit and period, so that the units of one
-/// `_entities` call (the city and its districts on the overview) are counted together: one
-/// statement per period in a batch over the subtrees of all its units (see
-/// [`db::figures::scope_of_subtrees`]).
-pub struct SubtreeFiguresLoader(pub PgPool);
-
-impl Loader<(Uuid, Period)> for SubtreeFiguresLoader {
-    type Value = AdviceFigures;
-    type Error = async_graphql::Error;
-
-    async fn load(
-        &self,
-        keys: &[(Uuid, Period)],
-    ) -> Result<HashMap<(Uuid, Period), AdviceFigures>, Self::Error> {
-        let mut units_by_period: HashMap<Period, Vec<Uuid>> = HashMap::new();
-        for (unit_id, period) in keys {
-            units_by_period.entry(*period).or_default().push(*unit_id);
-        }
-        let mut figures = HashMap::new();
-        for (period, unit_ids) in units_by_period {
-            let scope = db::figures::scope_of_subtrees(&self.0, &unit_ids)
-                .await
-                .map_err(ApiError::from)?;
-            let rows = db::figures::advice_figures(&self.0, &scope, period)
-                .await
-                .map_err(ApiError::from)?;
-            let mut by_bucket: HashMap<Uuid, Vec<&FigureCount>> = HashMap::new();
-            for row in &rows {
-                by_bucket.entry(row.bucket).or_default().push(row);
-            }
-            for unit_id in scope.bucket_names.keys() {
-                let rows = by_bucket.remove(unit_id).unwrap_or_default();
-                figures.insert((*unit_id, period), figures_of(&rows).1);
-            }
-        }
-        Ok(figures)
+impl SubtreeFigures for AdviceFigures {
+    /// One statement over the subtrees of all `unit_ids` (see
+    /// [`db::figures::scope_of_subtrees`]); a unit without records has zero figures.
+    async fn of_subtrees(
+        pool: &PgPool,
+        unit_ids: &[Uuid],
+        period: Period,
+    ) -> sqlx::Result<HashMap<Uuid, Self>> {
+        let scope = db::figures::scope_of_subtrees(pool, unit_ids).await?;
+        let rows = db::figures::advice_figures(pool, &scope, period).await?;
+        Ok(scope
+            .buckets_with(&rows, |row| row.bucket)
+            .map(|(unit_id, _, rows)| (unit_id, figures_of(&rows).1))
+            .collect())
     }
 }
 
@@ -276,17 +249,11 @@ pub async fn by_child(
     let pool = pool(ctx)?;
     let scope = db::figures::scope(pool, unit_id, true).await?;
     let rows = db::figures::advice_figures(pool, &scope, period).await?;
-    let mut by_bucket: HashMap<Uuid, Vec<&FigureCount>> = HashMap::new();
-    for row in &rows {
-        by_bucket.entry(row.bucket).or_default().push(row);
-    }
     let children: Vec<(Uuid, &str, Totals, AdviceFigures)> = scope
-        .bucket_names
-        .iter()
-        .map(|(unit_id, name)| {
-            let rows = by_bucket.remove(unit_id).unwrap_or_default();
+        .buckets_with(&rows, |row| row.bucket)
+        .map(|(unit_id, name, rows)| {
             let (totals, figures) = figures_of(&rows);
-            (*unit_id, name.as_str(), totals, figures)
+            (unit_id, name, totals, figures)
         })
         .collect();
     Ok(rank(

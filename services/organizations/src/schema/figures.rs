@@ -3,18 +3,19 @@
 
 use std::collections::HashMap;
 
-use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, Enum, Object, SimpleObject};
 use chrono::NaiveDate;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_shared::figures::{china_today, count, every, rank};
+use kexie_shared::figures::{
+    by_bucket, china_today, count, every, of_subtree, rank, SubtreeFigures,
+};
 use kexie_shared::rollup::{Period, PeriodInput};
-use kexie_shared::{ApiError, ApiResult};
+use kexie_shared::ApiResult;
 
+use super::pool;
 use super::units::{require_read_subtree, unit_of};
-use super::{data, pool};
 use crate::db;
 use crate::db::figures::KindCounts;
 use crate::db::units::UnitRow;
@@ -129,48 +130,25 @@ pub async fn of_unit(
 ) -> ApiResult<OrganizationFigures> {
     require_read_subtree(ctx, unit)?;
     let period = period.parse()?;
-    data::<DataLoader<SubtreeFiguresLoader>>(ctx)?
-        .load_one((unit.unit_id, period))
-        .await
-        .map_err(|err| ApiError::internal(err.message))?
-        .ok_or_else(|| ApiError::not_found("Unit", unit.unit_id))
+    of_subtree(ctx, unit.unit_id, period).await
 }
 
-/// The figures of units' whole subtrees by unit and period, so that the units one request
-/// reads side by side (the city and its districts on the overview) are counted together:
-/// one statement per period in a batch (see
-/// [`db::figures::organization_figures_of_subtrees`]).
-pub struct SubtreeFiguresLoader(pub PgPool);
-
-impl Loader<(Uuid, Period)> for SubtreeFiguresLoader {
-    type Value = OrganizationFigures;
-    type Error = async_graphql::Error;
-
-    async fn load(
-        &self,
-        keys: &[(Uuid, Period)],
-    ) -> Result<HashMap<(Uuid, Period), OrganizationFigures>, Self::Error> {
-        let mut units_by_period: HashMap<Period, Vec<Uuid>> = HashMap::new();
-        for (unit_id, period) in keys {
-            units_by_period.entry(*period).or_default().push(*unit_id);
-        }
-        let mut figures = HashMap::new();
-        for (period, unit_ids) in units_by_period {
-            let overdue_on = overdue_on(period);
-            let rows = db::figures::organization_figures_of_subtrees(
-                &self.0, &unit_ids, period, overdue_on,
-            )
-            .await
-            .map_err(ApiError::from)?;
-            let mut buckets: HashMap<Uuid, Vec<&KindCounts>> = HashMap::new();
-            for row in &rows {
-                buckets.entry(row.bucket).or_default().push(row);
-            }
-            for (unit_id, rows) in buckets {
-                figures.insert((unit_id, period), figures_of(&rows, overdue_on));
-            }
-        }
-        Ok(figures)
+impl SubtreeFigures for OrganizationFigures {
+    /// One statement over the subtrees of all `unit_ids` (see
+    /// [`db::figures::organization_figures_of_subtrees`]).
+    async fn of_subtrees(
+        pool: &PgPool,
+        unit_ids: &[Uuid],
+        period: Period,
+    ) -> sqlx::Result<HashMap<Uuid, Self>> {
+        let overdue_on = overdue_on(period);
+        let rows =
+            db::figures::organization_figures_of_subtrees(pool, unit_ids, period, overdue_on)
+                .await?;
+        Ok(by_bucket(&rows, |row| row.bucket)
+            .into_iter()
+            .map(|(unit_id, rows)| (unit_id, figures_of(&rows, overdue_on)))
+            .collect())
     }
 }
 

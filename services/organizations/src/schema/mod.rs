@@ -12,6 +12,7 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
+use kexie_shared::figures::SubtreeFiguresLoader;
 use kexie_shared::telemetry::spawn_in_current_span;
 use sqlx::PgPool;
 use tokio::sync::Notify;
@@ -80,7 +81,7 @@ pub fn build(pool: PgPool, tree_changed: TreeChanged) -> SubgraphSchema {
             spawn_in_current_span,
         ))
         .data(DataLoader::new(
-            figures::SubtreeFiguresLoader(pool.clone()),
+            SubtreeFiguresLoader::<figures::OrganizationFigures>::new(pool.clone()),
             spawn_in_current_span,
         ))
         .data(tree_changed)

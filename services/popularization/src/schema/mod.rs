@@ -11,6 +11,7 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use kexie_shared::figures::SubtreeFiguresLoader;
 use kexie_shared::telemetry::spawn_in_current_span;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -82,7 +83,7 @@ pub fn build(pool: PgPool) -> SubgraphSchema {
             spawn_in_current_span,
         ))
         .data(DataLoader::new(
-            figures::SubtreeFiguresLoader(pool.clone()),
+            SubtreeFiguresLoader::<figures::PopularizationFigures>::new(pool.clone()),
             spawn_in_current_span,
         ))
         .data(pool)

@@ -3,20 +3,19 @@
 
 use std::collections::HashMap;
 
-use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, Enum, Object, SimpleObject};
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use kexie_shared::access::Need;
-use kexie_shared::figures::{breakdown, count, rank};
+use kexie_shared::figures::{breakdown, by_bucket, count, of_subtree, rank, SubtreeFigures};
 use kexie_shared::rollup::{Period, PeriodInput};
 use kexie_shared::unit_tree::{catch_up, replicated_units};
 use kexie_shared::{ApiError, ApiResult};
 
 use super::authorization::require_on;
+use super::pool;
 use super::units::Unit;
-use super::{data, pool};
 use crate::db;
 use crate::db::figures::FigureCount;
 use crate::domain::{CertificationLevel, HonorLevel, NominationStatus, WorkstationKind};
@@ -198,10 +197,10 @@ async fn prepare(
     Ok(period)
 }
 
-/// `Unit.talentFigures`: through [`SubtreeFiguresLoader`], so that the units of one
-/// `_entities` call (the city and its districts on the overview) are counted together. The
-/// caller is checked as in [`prepare`]; a unit the replicated tree does not know has no
-/// figures (`NOT_FOUND`).
+/// `Unit.talentFigures`: through [`kexie_shared::figures::SubtreeFiguresLoader`], so that
+/// the units of one `_entities` call (the city and its districts on the overview) are
+/// counted together. The caller is checked as in [`prepare`]; a unit the replicated tree
+/// does not know has no figures (`NOT_FOUND`).
 pub async fn of_unit(
     ctx: &Context<'_>,
     unit_id: Uuid,
@@ -210,43 +209,22 @@ pub async fn of_unit(
     catch_up(ctx).await;
     let period = period.parse()?;
     require_on(ctx, Need::ReadSubtree, unit_id).await?;
-    data::<DataLoader<SubtreeFiguresLoader>>(ctx)?
-        .load_one((unit_id, period))
-        .await
-        .map_err(|err| ApiError::internal(err.message))?
-        .ok_or_else(|| ApiError::not_found("Unit", unit_id))
+    of_subtree(ctx, unit_id, period).await
 }
 
-/// The figures of units' whole subtrees by unit and period: one statement per period in a
-/// batch (see [`db::figures::talent_figures_of_subtrees`]).
-pub struct SubtreeFiguresLoader(pub PgPool);
-
-impl Loader<(Uuid, Period)> for SubtreeFiguresLoader {
-    type Value = TalentFigures;
-    type Error = async_graphql::Error;
-
-    async fn load(
-        &self,
-        keys: &[(Uuid, Period)],
-    ) -> Result<HashMap<(Uuid, Period), TalentFigures>, Self::Error> {
-        let mut units_by_period: HashMap<Period, Vec<Uuid>> = HashMap::new();
-        for (unit_id, period) in keys {
-            units_by_period.entry(*period).or_default().push(*unit_id);
-        }
-        let mut figures = HashMap::new();
-        for (period, unit_ids) in units_by_period {
-            let rows = db::figures::talent_figures_of_subtrees(&self.0, &unit_ids, period)
-                .await
-                .map_err(ApiError::from)?;
-            let mut buckets: HashMap<Uuid, Vec<&FigureCount>> = HashMap::new();
-            for row in &rows {
-                buckets.entry(row.bucket).or_default().push(row);
-            }
-            for (unit_id, rows) in buckets {
-                figures.insert((unit_id, period), figures_of(&rows));
-            }
-        }
-        Ok(figures)
+impl SubtreeFigures for TalentFigures {
+    /// One statement over the subtrees of all `unit_ids` (see
+    /// [`db::figures::talent_figures_of_subtrees`]).
+    async fn of_subtrees(
+        pool: &PgPool,
+        unit_ids: &[Uuid],
+        period: Period,
+    ) -> sqlx::Result<HashMap<Uuid, Self>> {
+        let rows = db::figures::talent_figures_of_subtrees(pool, unit_ids, period).await?;
+        Ok(by_bucket(&rows, |row| row.bucket)
+            .into_iter()
+            .map(|(unit_id, rows)| (unit_id, figures_of(&rows)))
+            .collect())
     }
 }
 

@@ -14,6 +14,7 @@ use std::hash::Hash;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder, ID};
+use kexie_shared::figures::SubtreeFiguresLoader;
 use kexie_shared::telemetry::spawn_in_current_span;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -109,7 +110,7 @@ pub fn build(pool: PgPool) -> SubgraphSchema {
             spawn_in_current_span,
         ))
         .data(DataLoader::new(
-            figures::SubtreeFiguresLoader(pool.clone()),
+            SubtreeFiguresLoader::<figures::TalentFigures>::new(pool.clone()),
             spawn_in_current_span,
         ))
         .data(pool)
