@@ -3,14 +3,17 @@
 //! A JSON value whose objects are small vectors of key-value pairs rather than maps: the
 //! objects of GraphQL responses have a handful of keys, which a linear scan finds faster
 //! than a hash or tree lookup, and a vector costs one allocation where an ordered map costs
-//! two and a hash per key. It also keeps the gateway independent of which `serde_json`
-//! features other crates of the build turn on (`preserve_order` swaps its maps).
+//! two and a hash per key. Keys and strings are `SmolStr`s: nearly all are short enough to
+//! be stored inline, without an allocation each. It also keeps the gateway independent of
+//! which `serde_json` features other crates of the build turn on (`preserve_order` swaps
+//! its maps). Answers are parsed with sonic-rs (SIMD), the parser the planner already uses.
 
 use std::fmt;
 
 use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::Number;
+use smol_str::SmolStr;
 
 /// A JSON value of a subgraph answer.
 #[derive(Clone, Debug, Default, PartialEq)]
@@ -19,14 +22,14 @@ pub(crate) enum Data {
     Null,
     Bool(bool),
     Number(Number),
-    String(Box<str>),
+    String(SmolStr),
     List(Vec<Data>),
     Object(Object),
 }
 
 /// A JSON object: keys in the order they arrived, each once.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub(crate) struct Object(Vec<(Box<str>, Data)>);
+pub(crate) struct Object(Vec<(SmolStr, Data)>);
 
 impl Object {
     pub(crate) fn with_capacity(capacity: usize) -> Self {
@@ -52,7 +55,7 @@ impl Object {
     }
 
     /// Sets `key` to `value`, replacing what was there.
-    pub(crate) fn insert(&mut self, key: Box<str>, value: Data) {
+    pub(crate) fn insert(&mut self, key: SmolStr, value: Data) {
         match self.get_mut(&key) {
             Some(existing) => *existing = value,
             None => self.0.push((key, value)),
@@ -64,7 +67,7 @@ impl Object {
         Some(self.0.remove(position).1)
     }
 
-    pub(crate) fn into_entries(self) -> impl Iterator<Item = (Box<str>, Data)> {
+    pub(crate) fn into_entries(self) -> impl Iterator<Item = (SmolStr, Data)> {
         self.0.into_iter()
     }
 
@@ -75,6 +78,12 @@ impl Object {
 }
 
 impl Data {
+    /// Reads a subgraph answer. Strings must be valid UTF-8 and escapes valid; keys and
+    /// strings of up to 23 bytes are stored inline.
+    pub(crate) fn parse(json: &[u8]) -> Result<Data, sonic_rs::Error> {
+        sonic_rs::from_slice(json)
+    }
+
     pub(crate) fn is_null(&self) -> bool {
         matches!(self, Data::Null)
     }
@@ -158,10 +167,6 @@ impl<'de> Visitor<'de> for DataVisitor {
         Ok(Data::String(value.into()))
     }
 
-    fn visit_string<E>(self, value: String) -> Result<Data, E> {
-        Ok(Data::String(value.into_boxed_str()))
-    }
-
     fn visit_none<E>(self) -> Result<Data, E> {
         Ok(Data::Null)
     }
@@ -195,7 +200,7 @@ impl<'de> Visitor<'de> for DataVisitor {
 }
 
 /// An object key, read without an intermediate `String` when the input allows it.
-struct KeyString(Box<str>);
+struct KeyString(SmolStr);
 
 impl<'de> Deserialize<'de> for KeyString {
     fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
@@ -208,9 +213,6 @@ impl<'de> Deserialize<'de> for KeyString {
             fn visit_str<E>(self, value: &str) -> Result<KeyString, E> {
                 Ok(KeyString(value.into()))
             }
-            fn visit_string<E>(self, value: String) -> Result<KeyString, E> {
-                Ok(KeyString(value.into_boxed_str()))
-            }
         }
         deserializer.deserialize_str(KeyVisitor)
     }
@@ -222,8 +224,7 @@ mod tests {
 
     #[test]
     fn json_round_trips_with_key_order_kept() {
-        let data: Data =
-            serde_json::from_str(r#"{"b":1,"a":[true,null,"x",2.5,{"k":-3}]}"#).unwrap();
+        let data = Data::parse(br#"{"b":1,"a":[true,null,"x",2.5,{"k":-3}]}"#).unwrap();
         assert_eq!(
             serde_json::to_string(&data).unwrap(),
             r#"{"b":1,"a":[true,null,"x",2.5,{"k":-3}]}"#
@@ -231,8 +232,46 @@ mod tests {
     }
 
     #[test]
+    fn strings_and_numbers_read_as_json_says() {
+        let long = "第一区科学技术协会科普工作委员会";
+        let json = format!(
+            r#"{{"escaped":"a\"b\\c\n\u00e9\ud83d\ude00","long":"{long}","{long}":1,"big":18446744073709551615,"negative":-9007199254740993}}"#
+        );
+        let data = Data::parse(json.as_bytes()).unwrap();
+        let object = data.as_object().unwrap();
+        assert_eq!(
+            object.get("escaped").and_then(Data::as_str),
+            Some("a\"b\\c\né😀")
+        );
+        assert_eq!(object.get("long").and_then(Data::as_str), Some(long));
+        assert_eq!(object.get(long), Some(&Data::Number(1.into())));
+        assert_eq!(object.get("big"), Some(&Data::Number(u64::MAX.into())));
+        assert_eq!(
+            object.get("negative"),
+            Some(&Data::Number((-9007199254740993i64).into()))
+        );
+    }
+
+    #[test]
+    fn broken_answers_are_errors() {
+        for broken in [
+            &b"{\"a\":\"\xff\"}"[..],
+            br#"{"a":"\ud800"}"#,
+            br#"{"a":1"#,
+            br#"{"a":1}x"#,
+            b"",
+        ] {
+            assert!(
+                Data::parse(broken).is_err(),
+                "{:?} should not parse",
+                String::from_utf8_lossy(broken)
+            );
+        }
+    }
+
+    #[test]
     fn a_repeated_key_reads_as_its_first_value() {
-        let data: Data = serde_json::from_str(r#"{"b":1,"b":2}"#).unwrap();
+        let data = Data::parse(br#"{"b":1,"b":2}"#).unwrap();
         assert_eq!(
             data.as_object().unwrap().get("b"),
             Some(&Data::Number(1.into()))

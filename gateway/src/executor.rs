@@ -201,7 +201,7 @@ impl<'a> Executor<'a> {
                 tracing::warn!(subgraph = %target.name, error = %err, "subgraph fetch failed");
                 failed(err.to_string(), code)
             })?;
-        match serde_json::from_slice::<Data>(&answer) {
+        match Data::parse(&answer) {
             Ok(Data::Object(response))
                 if response.contains_key("data") || response.contains_key("errors") =>
             {
@@ -702,7 +702,7 @@ fn subgraph_errors(errors: Data) -> Vec<SubgraphError> {
                 return None;
             };
             let message = match error.remove("message") {
-                Some(Data::String(message)) => message.into_string(),
+                Some(Data::String(message)) => message.to_string(),
                 _ => "A subgraph reported an error without a message.".to_string(),
             };
             let path = match error.remove("path") {
@@ -731,12 +731,12 @@ fn to_json(data: Data) -> Value {
         Data::Null => Value::Null,
         Data::Bool(boolean) => Value::Bool(boolean),
         Data::Number(number) => Value::Number(number),
-        Data::String(text) => Value::String(text.into_string()),
+        Data::String(text) => Value::String(text.to_string()),
         Data::List(items) => Value::Array(items.into_iter().map(to_json).collect()),
         Data::Object(object) => Value::Object(
             object
                 .into_entries()
-                .map(|(key, value)| (key.into_string(), to_json(value)))
+                .map(|(key, value)| (key.to_string(), to_json(value)))
                 .collect(),
         ),
     }

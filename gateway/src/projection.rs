@@ -67,7 +67,7 @@ pub(crate) struct Projection<'a> {
 
 /// Writes `text` as a JSON string.
 pub(crate) fn write_str(out: &mut Vec<u8>, text: &str) {
-    let _ = serde_json::to_writer(&mut *out, text);
+    let _ = sonic_rs::to_writer(&mut *out, text);
 }
 
 /// Builds the whole response body: `{"data": …, "errors": […]}`.
@@ -430,7 +430,7 @@ impl<'a> Projection<'a> {
                 };
                 match definition.kind {
                     TypeKind::Scalar => {
-                        let _ = serde_json::to_writer(&mut self.out, value);
+                        let _ = sonic_rs::to_writer(&mut self.out, value);
                         Ok(())
                     }
                     TypeKind::Enum => match value {
@@ -508,5 +508,28 @@ impl<'a> Projection<'a> {
             field,
         );
         Err(Bubble)
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::write_str;
+
+    #[test]
+    fn strings_are_written_as_json_escapes_them() {
+        for text in [
+            "plain",
+            "quote \" backslash \\ slash /",
+            "controls \n\r\t\u{8}\u{c}\u{1}\u{1f}\u{7f}",
+            "科协 é 😀 \u{2028}\u{2029}",
+            "",
+        ] {
+            let mut out = Vec::new();
+            write_str(&mut out, text);
+            assert_eq!(
+                String::from_utf8(out).unwrap(),
+                serde_json::to_string(text).unwrap()
+            );
+        }
     }
 }
