@@ -2,8 +2,18 @@
 # The gateway benchmark: stub subgraphs (gateway/examples/bench_subgraphs.rs), the gateway
 # binary, and wrk, all on this machine. Prints Markdown tables of the results.
 #
-#   bench/gateway/run.sh                          # every scenario, deduplication off and on
+#   bench/gateway/run.sh                          # every case, deduplication off, default, on
 #   SOAK_SECONDS=300 bench/gateway/run.sh soak    # gateway memory over a long run
+#   HIVE_ROUTER=/path/to/hive_router bench/gateway/run.sh
+#                                                 # also every case through Hive Router
+#
+# Deduplication: "off" turns off both kinds (identical subgraph fetches in flight, identical
+# client queries in flight), "default" leaves each gateway's defaults (subgraph fetches
+# shared, client queries not, for both gateways), "on" turns on both.
+#
+# HIVE_ROUTER names a hive_router binary built apart (github.com/graphql-hive/router, its
+# release profile); it is started on port 4200 over the same supergraph with the same
+# deduplication settings, and its runs alternate with this gateway's.
 #
 # Each number is the median of ROUNDS (default 5) runs of DURATION seconds (default 3);
 # direct and gateway runs alternate so that background load hits both alike. The script
@@ -15,6 +25,8 @@ root="$(cd "$here/../.." && pwd)"
 duration="${DURATION:-3}"
 rounds="${ROUNDS:-5}"
 gateway_port=4100
+hive_port=4200
+hive_router="${HIVE_ROUTER:-}"
 cd "$root"
 
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
@@ -25,7 +37,11 @@ cargo build --release -p kexie-gateway --example bench_subgraphs >&2
 target="${CARGO_TARGET_DIR:-$root/target}/release"
 
 pids=()
-cleanup() { for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done; }
+scratch="$(mktemp -d)"
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  rm -rf "$scratch"
+}
 trap cleanup EXIT
 
 wait_for() {
@@ -45,30 +61,65 @@ wait_for_idle() {
 }
 
 "$target/examples/bench_subgraphs" 4101 4102 4103 2>/dev/null &
-pids+=($!)
+stubs_pid=$!
+pids+=($stubs_pid)
 wait_for http://127.0.0.1:4101/health
 
-start_gateway() { # $1: deduplication on|off
-  local dedup=false
-  [ "$1" = on ] && dedup=true
+# The deduplication settings of a series: "subgraph_fetches client_queries".
+dedup_settings() { # $1: off|default|on
+  case "$1" in
+    off) echo "false false" ;;
+    default) echo "true false" ;;
+    on) echo "true true" ;;
+  esac
+}
+
+start_gateway() { # $1: deduplication off|default|on
+  local subgraph_fetches client_queries
+  read -r subgraph_fetches client_queries < <(dedup_settings "$1")
   RUST_LOG=warn \
   KEXIE_PRINCIPAL_SECRET=bench-principal-secret-0123456789abcdef \
   SUPERGRAPH_PATH="$here/supergraph.graphql" \
   GATEWAY_LISTEN="127.0.0.1:$gateway_port" \
-  GATEWAY_DEDUP_SUBGRAPH_FETCHES=$dedup \
-  GATEWAY_DEDUP_CLIENT_QUERIES=$dedup \
+  GATEWAY_DEDUP_SUBGRAPH_FETCHES=$subgraph_fetches \
+  GATEWAY_DEDUP_CLIENT_QUERIES=$client_queries \
     "$target/kexie-gateway" &
   gateway_pid=$!
   pids+=($gateway_pid)
   wait_for "http://127.0.0.1:$gateway_port/health"
 }
 
-stop_gateway() {
-  kill "$gateway_pid" 2>/dev/null || true
-  wait "$gateway_pid" 2>/dev/null || true
+start_hive_router() { # $1: deduplication off|default|on
+  local subgraph_fetches client_queries config="$scratch/hive-router.yaml"
+  read -r subgraph_fetches client_queries < <(dedup_settings "$1")
+  cat >"$config" <<YAML
+supergraph:
+  source: file
+  path: $here/supergraph.graphql
+http:
+  host: 127.0.0.1
+  port: $hive_port
+log:
+  level: warn
+traffic_shaping:
+  all:
+    dedupe_enabled: $subgraph_fetches
+  router:
+    dedupe:
+      enabled: $client_queries
+YAML
+  ROUTER_CONFIG_FILE_PATH="$config" "$hive_router" >/dev/null &
+  hive_pid=$!
+  pids+=($hive_pid)
+  wait_for "http://127.0.0.1:$hive_port/health"
 }
 
-# Runs wrk once; prints "p50_us p99_us requests_per_second".
+stop() { # $1: pid
+  kill "$1" 2>/dev/null || true
+  wait "$1" 2>/dev/null || true
+}
+
+# Runs wrk once; prints "p50_us p99_us requests_per_second requests".
 # $1: connections, $2: body file, $3: URL.
 run_wrk() {
   local threads=1
@@ -79,36 +130,56 @@ run_wrk() {
       $1 == "50%" { p50 = us($2) }
       $1 == "99%" { p99 = us($2) }
       /^Requests\/sec/ { rps = $2 }
+      / requests in / { requests = $1 }
       /Non-2xx|Socket errors/ { bad = 1 }
-      END { if (bad) rps = "ERRORS"; printf "%s %s %s\n", p50, p99, rps }'
+      END { if (bad) rps = "ERRORS"; printf "%s %s %s %s\n", p50, p99, rps, requests }'
 }
 
 median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 
-# Measures one case: medians of p50 and p99 at 1 connection and of requests/s at 50.
-# $1: label, $2: body file, $3: URL. Appends a table row to $table.
+# The CPU time (user and system) a process has used, in clock ticks.
+cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
+ticks_per_second="$(getconf CLK_TCK)"
+
+# Measures one case: medians of p50 and p99 at 1 connection, of requests/s at 50, and of
+# the CPU the serving process (pid $4: the gateway, or the subgraph stubs for direct calls)
+# spent per request at 50.
 declare -A samples
-sample() { # $1: key, $2: body, $3: URL
-  read -r p50 p99 _ < <(run_wrk 1 "$2" "$3")
-  read -r _ _ rps < <(run_wrk 50 "$2" "$3")
+sample() { # $1: key, $2: body, $3: URL, $4: pid
+  local p50 p99 rps requests before
+  read -r p50 p99 _ _ < <(run_wrk 1 "$2" "$3")
+  before="$(cpu_ticks "$4")"
+  read -r _ _ rps requests < <(run_wrk 50 "$2" "$3")
+  samples[$1.cpu]+="$(( ($(cpu_ticks "$4") - before) * 1000000 / ticks_per_second / requests )) "
   samples[$1.p50]+="$p50 "; samples[$1.p99]+="$p99 "; samples[$1.rps]+="$rps "
 }
 row() { # $1: key, $2: label
-  local p50 p99 rps
+  local p50 p99 rps cpu
   p50="$(tr ' ' '\n' <<<"${samples[$1.p50]}" | grep . | median)"
   p99="$(tr ' ' '\n' <<<"${samples[$1.p99]}" | grep . | median)"
   rps="$(tr ' ' '\n' <<<"${samples[$1.rps]}" | grep . | median)"
-  echo "| $2 | ${p50} µs | ${p99} µs | ${rps} |"
+  cpu="$(tr ' ' '\n' <<<"${samples[$1.cpu]}" | grep . | median)"
+  echo "| $2 | ${p50} µs | ${p99} µs | ${rps} | ${cpu} µs |"
 }
 
-warm_up() {
+warm_up() { # $1: port
   for body in a_unit.json b_nested.json c_fanout.json; do
-    BODY_FILE="$here/$body" wrk -t1 -c4 -d2s -s "$here/post.lua" "http://127.0.0.1:$gateway_port/graphql" >/dev/null
+    BODY_FILE="$here/$body" wrk -t1 -c4 -d2s -s "$here/post.lua" "http://127.0.0.1:$1/graphql" >/dev/null
   done
 }
 
-size_of() { # $1: request body file
-  curl -s -H 'content-type: application/json' --data-binary "@$here/$1" "http://127.0.0.1:$gateway_port/graphql" | wc -c
+answer() { # $1: request body file, $2: port
+  curl -s -H 'content-type: application/json' --data-binary "@$here/$1" "http://127.0.0.1:$2/graphql"
+}
+
+# Both gateways must give the same answers for their numbers to compare: the same JSON,
+# keys in the same order.
+same_answers() {
+  for body in a_unit.json b_nested.json c_fanout.json; do
+    if ! cmp -s <(answer "$body" "$gateway_port") <(answer "$body" "$hive_port"); then
+      echo "the gateways answer $body differently" >&2; exit 1
+    fi
+  done
 }
 
 gateway_metrics() {
@@ -120,7 +191,7 @@ if [ "${1:-}" = soak ]; then
   seconds="${SOAK_SECONDS:-300}"
   wait_for_idle
   start_gateway off
-  warm_up
+  warm_up "$gateway_port"
   echo "| second | gateway RSS (kB) |"
   echo "|---|---|"
   BODY_FILE="$here/b_nested.json" wrk -t2 -c50 -d"${seconds}s" -s "$here/post.lua" \
@@ -133,33 +204,46 @@ if [ "${1:-}" = soak ]; then
   wait "$wrk_pid"
   grep -E "Requests/sec|Latency|requests in" /tmp/kexie-gateway-soak.txt
   gateway_metrics
-  stop_gateway
+  stop "$gateway_pid"
   exit 0
 fi
 
 wait_for_idle
-for dedup in off on; do
+for dedup in off default on; do
   start_gateway "$dedup"
-  warm_up
+  warm_up "$gateway_port"
+  if [ -n "$hive_router" ]; then
+    start_hive_router "$dedup"
+    warm_up "$hive_port"
+    same_answers
+  fi
   gateway="http://127.0.0.1:$gateway_port/graphql"
+  hive="http://127.0.0.1:$hive_port/graphql"
   for _ in $(seq 1 "$rounds"); do
-    sample direct a_unit.json http://127.0.0.1:4101/graphql
-    sample a a_unit.json "$gateway"
-    sample b b_nested.json "$gateway"
-    sample c c_fanout.json "$gateway"
+    sample direct a_unit.json http://127.0.0.1:4101/graphql "$stubs_pid"
+    for case in a:a_unit.json b:b_nested.json c:c_fanout.json; do
+      sample "${case%%:*}" "${case#*:}" "$gateway" "$gateway_pid"
+      if [ -n "$hive_router" ]; then
+        sample "hive.${case%%:*}" "${case#*:}" "$hive" "$hive_pid"
+      fi
+    done
   done
   echo
-  echo "Deduplication $dedup (subgraph fetches and client queries):"
+  echo "Deduplication $dedup (subgraph fetches $(dedup_settings "$dedup" | cut -d' ' -f1), client queries $(dedup_settings "$dedup" | cut -d' ' -f2)):"
   echo
-  echo "| case | p50, 1 connection | p99, 1 connection | requests/s, 50 connections |"
-  echo "|---|---|---|---|"
+  echo "| case | p50, 1 connection | p99, 1 connection | requests/s, 50 connections | CPU per request, 50 connections |"
+  echo "|---|---|---|---|---|"
   row direct "(a) one subgraph, direct"
   row a "(a) one subgraph, through the gateway"
-  row b "(b) three subgraphs, nested, $(size_of b_nested.json) bytes"
+  if [ -n "$hive_router" ]; then row hive.a "(a) one subgraph, through Hive Router"; fi
+  row b "(b) three subgraphs, nested, $(answer b_nested.json "$gateway_port" | wc -c) bytes"
+  if [ -n "$hive_router" ]; then row hive.b "(b) through Hive Router"; fi
   row c "(c) _entities fan-out of 100"
+  if [ -n "$hive_router" ]; then row hive.c "(c) through Hive Router"; fi
   echo
   gateway_metrics
   unset samples
   declare -A samples
-  stop_gateway
+  stop "$gateway_pid"
+  if [ -n "$hive_router" ]; then stop "$hive_pid"; fi
 done
