@@ -6,6 +6,7 @@
 
 use serde::Serialize;
 use serde_json::{Map, Value};
+use smol_str::SmolStr;
 
 /// The codes of the errors the gateway raises (`extensions.code`).
 pub mod codes {
@@ -65,7 +66,7 @@ pub mod codes {
 #[derive(Clone, Debug, PartialEq, Eq, Serialize)]
 #[serde(untagged)]
 pub(crate) enum PathSegment {
-    Key(String),
+    Key(SmolStr),
     Index(usize),
 }
 

@@ -226,7 +226,7 @@ impl<'a> Executor<'a> {
         let root_paths: Vec<Vec<PathSegment>> = fetch
             .response_keys
             .iter()
-            .map(|key| vec![PathSegment::Key(key.clone())])
+            .map(|key| vec![PathSegment::Key(key.into())])
             .collect();
         let mut response = match self.send(fetch.subgraph, body, !fetch.is_mutation).await {
             Ok(response) => response,
@@ -525,7 +525,7 @@ impl<'a> Executor<'a> {
             }
             Some((PathStep::Field(key), rest)) => {
                 if let Some(child) = object.get(key) {
-                    current.push(PathSegment::Key(key.clone()));
+                    current.push(PathSegment::Key(key.into()));
                     self.collect(child, rest, current, requires, found);
                     current.pop();
                 }
@@ -745,7 +745,7 @@ fn to_json(data: Data) -> Value {
 fn path_from_data(path: &[Data]) -> Vec<PathSegment> {
     path.iter()
         .filter_map(|segment| match segment {
-            Data::String(key) => Some(PathSegment::Key(key.to_string())),
+            Data::String(key) => Some(PathSegment::Key(key.clone())),
             Data::Number(index) => index
                 .as_u64()
                 .and_then(|index| usize::try_from(index).ok())
@@ -765,33 +765,50 @@ fn with_path(error: GraphqlError, path: Option<Vec<PathSegment>>) -> GraphqlErro
 /// The deepest response path common to every field position a fetch fills: each origin
 /// object followed by each response key. `None` when they share nothing.
 fn common_path(origins: &[Vec<Vec<PathSegment>>], keys: &[String]) -> Option<Vec<PathSegment>> {
+    // Positions are compared in place, a step at a time, rather than built.
+    let keys: Vec<Option<&str>> = if keys.is_empty() {
+        vec![None]
+    } else {
+        keys.iter().map(|key| Some(key.as_str())).collect()
+    };
     let mut positions = origins.iter().flatten().flat_map(|origin| {
-        let extended: Vec<Vec<PathSegment>> = if keys.is_empty() {
-            vec![origin.clone()]
-        } else {
-            keys.iter()
-                .map(|key| {
-                    let mut position = origin.clone();
-                    position.push(PathSegment::Key(key.clone()));
-                    position
-                })
-                .collect()
-        };
-        extended
+        keys.iter().map(move |key| Position {
+            origin: origin.as_slice(),
+            key: *key,
+        })
     });
-    let mut common = positions.next()?;
+    let first = positions.next()?;
+    let mut common = first.len();
     for position in positions {
-        let shared = common
-            .iter()
-            .zip(&position)
-            .take_while(|(a, b)| a == b)
+        common = (0..common)
+            .take_while(|&at| position.step(at) == first.step(at))
             .count();
-        common.truncate(shared);
-        if common.is_empty() {
+        if common == 0 {
             return None;
         }
     }
-    Some(common)
+    (common > 0).then(|| (0..common).filter_map(|at| first.step(at)).collect())
+}
+
+/// A field position [`common_path`] compares: an origin object and a response key after it.
+#[derive(Clone, Copy)]
+struct Position<'a> {
+    origin: &'a [PathSegment],
+    key: Option<&'a str>,
+}
+
+impl Position<'_> {
+    fn len(&self) -> usize {
+        self.origin.len() + usize::from(self.key.is_some())
+    }
+
+    fn step(&self, at: usize) -> Option<PathSegment> {
+        match self.origin.get(at) {
+            Some(segment) => Some(segment.clone()),
+            None if at == self.origin.len() => self.key.map(|key| PathSegment::Key(key.into())),
+            None => None,
+        }
+    }
 }
 
 /// The value at `path` in the tree.
@@ -853,7 +870,7 @@ mod tests {
 
     #[test]
     fn the_common_path_is_the_narrowest_subtree_holding_every_position() {
-        let key = |k: &str| PathSegment::Key(k.to_string());
+        let key = |k: &str| PathSegment::Key(k.into());
         let origins = vec![
             vec![vec![key("units"), PathSegment::Index(0)]],
             vec![vec![key("units"), PathSegment::Index(1)]],
@@ -870,5 +887,23 @@ mod tests {
             common_path(&[vec![vec![]]], &["a".into(), "b".into()]),
             None
         );
+        // The root's field `a` and the field `a` of the object at `a`: both below `a`.
+        assert_eq!(
+            common_path(&[vec![vec![], vec![key("a")]]], &["a".into()]),
+            Some(vec![key("a")])
+        );
+        // A key never matches a list index.
+        assert_eq!(
+            common_path(
+                &[vec![
+                    vec![key("units"), PathSegment::Index(0)],
+                    vec![key("units")]
+                ]],
+                &["0".into()]
+            ),
+            Some(vec![key("units")])
+        );
+        // Without keys, the origins alone.
+        assert_eq!(common_path(&origins, &[]), Some(vec![key("units")]));
     }
 }

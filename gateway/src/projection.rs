@@ -122,7 +122,7 @@ impl<'a> Projection<'a> {
         self.path
             .iter()
             .map(|segment| match segment {
-                PathRef::Key(key) => PathSegment::Key((*key).to_string()),
+                PathRef::Key(key) => PathSegment::Key((*key).into()),
                 PathRef::Index(index) => PathSegment::Index(*index),
             })
             .collect()
