@@ -13,8 +13,9 @@ use chrono::{Duration, NaiveDate, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use crate::rollup::Period;
-use crate::unit_tree::subtrees_cte;
+use crate::access::{self, Need};
+use crate::rollup::{Period, PeriodInput};
+use crate::unit_tree::{catch_up, path_of, subtrees_cte};
 use crate::{ApiError, ApiResult};
 
 /// The associations work in China Standard Time (UTC+8): a period's days, "today" and a
@@ -220,6 +221,24 @@ impl<F: SubtreeFigures> Loader<(Uuid, Period)> for SubtreeFiguresLoader<F> {
         }
         Ok(figures)
     }
+}
+
+/// Waits for the replicated tree to hold the last published change (so a figure read after
+/// a move counts the unit where it now hangs), parses the period, and requires the unit in
+/// the replicated tree and that the request may read its subtree's figures.
+pub async fn prepare_subtree_read(
+    ctx: &Context<'_>,
+    unit_id: Uuid,
+    period: &PeriodInput,
+) -> ApiResult<Period> {
+    catch_up(ctx).await;
+    let period = period.parse()?;
+    let path = path_of(ctx, unit_id).await?;
+    access::require(ctx, Need::ReadSubtree, unit_id, path.as_deref())?;
+    if path.is_none() {
+        return Err(ApiError::not_found("Unit", unit_id));
+    }
+    Ok(period)
 }
 
 /// The figures `F` of `unit_id`'s subtree in `period`, through the schema's

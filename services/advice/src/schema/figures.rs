@@ -7,11 +7,11 @@ use async_graphql::{Context, Enum, Object, SimpleObject};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_shared::access::{self, Need};
-use kexie_shared::figures::{breakdown, count, of_subtree, rank, SubtreeFigures};
+use kexie_shared::figures::{
+    breakdown, count, of_subtree, prepare_subtree_read, rank, SubtreeFigures,
+};
 use kexie_shared::rollup::{Period, PeriodInput};
-use kexie_shared::unit_tree::{catch_up, path_of};
-use kexie_shared::{ApiError, ApiResult};
+use kexie_shared::ApiResult;
 
 use super::entities::Unit;
 use super::pool;
@@ -196,27 +196,13 @@ fn figures_of(rows: &[&FigureCount]) -> (Totals, AdviceFigures) {
     (totals, figures)
 }
 
-/// Waits for the replicated tree to hold the last published change (so a figure read after
-/// a move counts the unit where it now hangs), parses the period, and requires the unit and
-/// that the request may read its subtree's figures.
-async fn prepare(ctx: &Context<'_>, unit_id: Uuid, period: &PeriodInput) -> ApiResult<Period> {
-    catch_up(ctx).await;
-    let period = period.parse()?;
-    let path = path_of(ctx, unit_id).await?;
-    access::require(ctx, Need::ReadSubtree, unit_id, path.as_deref())?;
-    if path.is_none() {
-        return Err(ApiError::not_found("Unit", unit_id));
-    }
-    Ok(period)
-}
-
 /// `Unit.adviceFigures`.
 pub async fn of_unit(
     ctx: &Context<'_>,
     unit_id: Uuid,
     period: PeriodInput,
 ) -> ApiResult<AdviceFigures> {
-    let period = prepare(ctx, unit_id, &period).await?;
+    let period = prepare_subtree_read(ctx, unit_id, &period).await?;
     of_subtree(ctx, unit_id, period).await
 }
 
@@ -245,7 +231,7 @@ pub async fn by_child(
     order_by: AdviceFigure,
     descending: bool,
 ) -> ApiResult<Vec<ChildAdviceFigures>> {
-    let period = prepare(ctx, unit_id, &period).await?;
+    let period = prepare_subtree_read(ctx, unit_id, &period).await?;
     let pool = pool(ctx)?;
     let scope = db::figures::scope(pool, unit_id, true).await?;
     let rows = db::figures::advice_figures(pool, &scope, period).await?;
