@@ -29,6 +29,10 @@ pub struct ServeArgs {
     /// Cache rollup responses in Redis (fresh after every acknowledged write).
     #[arg(long, env = "GATEWAY_RESPONSE_CACHE", default_value_t = true, action = clap::ArgAction::Set)]
     pub response_cache: bool,
+    /// The gateway's traffic: subgraph timeouts and sharing, forwarded headers, the request
+    /// deadline, connection limits and where metrics are served.
+    #[command(flatten)]
+    pub traffic: kexie_gateway::TrafficArgs,
     /// The gateway's authentication, abuse limits and trusted documents.
     #[command(flatten)]
     pub security: kexie_gateway::SecurityArgs,
@@ -77,9 +81,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         let app = subgraph.build(config).await?;
         servers.push((*subgraph, app.spawn()));
     }
-    let mut gateway_config =
-        args.security
-            .apply(gateway_config(args.listen, &servers, principal_secret)?)?;
+    let mut gateway_config = args.security.apply(args.traffic.apply(gateway_config(
+        args.listen,
+        &servers,
+        principal_secret,
+    )?))?;
     gateway_config =
         gateway_config.with_partner_rate_limit(&shared.redis_url, &shared.redis_namespace);
     if args.response_cache {
@@ -116,6 +122,9 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         "  GraphQL endpoint and GraphiQL:  {}",
         gateway.graphql_url()
     );
+    if let Some(metrics) = gateway.metrics_url() {
+        eprintln!("  gateway metrics (Prometheus):  {metrics}");
+    }
     eprintln!();
     for (subgraph, server) in &servers {
         eprintln!(
@@ -198,4 +207,52 @@ pub fn gateway_config(
         config = config.with_subgraph_url(subgraph.name(), server.graphql_url());
     }
     Ok(config)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use clap::Parser;
+
+    #[derive(Parser)]
+    struct Cli {
+        #[command(flatten)]
+        serve: ServeArgs,
+    }
+
+    #[test]
+    fn serve_honours_the_gateway_traffic_settings() {
+        let cli = Cli::try_parse_from([
+            "serve",
+            "--dedup-subgraph-fetches",
+            "false",
+            "--dedup-client-queries",
+            "true",
+            "--subgraph-timeout-ms",
+            "1500",
+            "--request-timeout-ms",
+            "2000",
+            "--header-read-timeout-ms",
+            "700",
+            "--max-connections",
+            "12",
+            "--metrics-listen",
+            "off",
+            "--max-body-bytes",
+            "4096",
+        ])
+        .unwrap();
+        let config = cli.serve.traffic.apply(GatewayConfig::new(
+            "supergraph.graphql",
+            "127.0.0.1:0".parse().unwrap(),
+        ));
+        assert!(!config.dedup_subgraph_fetches);
+        assert!(config.dedup_client_queries);
+        assert_eq!(config.subgraph_timeout, Duration::from_millis(1500));
+        assert_eq!(config.request_timeout, Duration::from_millis(2000));
+        assert_eq!(config.header_read_timeout, Duration::from_millis(700));
+        assert_eq!(config.max_connections, 12);
+        assert_eq!(config.metrics_listen, None);
+        assert_eq!(config.max_body_bytes, 4096);
+    }
 }

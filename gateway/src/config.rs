@@ -43,6 +43,19 @@ pub struct GatewayConfig {
     pub dedup_client_queries: bool,
     /// The largest request body accepted (larger ones get 413).
     pub max_body_bytes: usize,
+    /// One request's deadline, from its arrival: each subgraph fetch gets at most the time
+    /// left, and at the deadline the client gets what has arrived with an error.
+    pub request_timeout: Duration,
+    /// How long a connection may take to send a request's headers, counted from when it was
+    /// accepted or its previous response was sent: also how long a kept-alive connection
+    /// may stay idle.
+    pub header_read_timeout: Duration,
+    /// How long a request's body may take to arrive once its headers have (408 after).
+    pub body_read_timeout: Duration,
+    /// How many client connections may be open at once; more wait to be accepted.
+    pub max_connections: usize,
+    /// Where `/metrics` is served; `None`: nowhere. Never on the public listener.
+    pub metrics_listen: Option<SocketAddr>,
     /// How many prepared documents and how many plans are cached (each).
     pub cache_capacity: usize,
     /// How often the supergraph file is checked for changes.
@@ -96,6 +109,11 @@ impl GatewayConfig {
             dedup_subgraph_fetches: true,
             dedup_client_queries: false,
             max_body_bytes: 1024 * 1024,
+            request_timeout: Duration::from_secs(30),
+            header_read_timeout: Duration::from_secs(10),
+            body_read_timeout: Duration::from_secs(30),
+            max_connections: 4096,
+            metrics_listen: None,
             cache_capacity: 1024,
             supergraph_poll_interval: Duration::from_secs(1),
             forward_headers: DEFAULT_FORWARD_HEADERS
@@ -155,6 +173,12 @@ impl GatewayConfig {
     /// Overrides the URL of one subgraph.
     pub fn with_subgraph_url(mut self, name: &str, url: impl Into<String>) -> Self {
         self.subgraph_urls.insert(name.to_string(), url.into());
+        self
+    }
+
+    /// Serves `/metrics` on `address` (port 0 picks a free port).
+    pub fn with_metrics_listen(mut self, address: SocketAddr) -> Self {
+        self.metrics_listen = Some(address);
         self
     }
 
@@ -218,30 +242,13 @@ pub struct GatewayArgs {
     /// Where the gateway listens.
     #[arg(long, env = "GATEWAY_LISTEN", default_value = "127.0.0.1:4000")]
     pub listen: SocketAddr,
-    /// Timeout of one subgraph request, in milliseconds.
-    #[arg(long, env = "GATEWAY_SUBGRAPH_TIMEOUT_MS", default_value_t = 5_000,
-          value_parser = clap::value_parser!(u64).range(1..=600_000))]
-    pub subgraph_timeout_ms: u64,
-    /// Share identical subgraph requests in flight (queries only).
-    #[arg(long, env = "GATEWAY_DEDUP_SUBGRAPH_FETCHES", default_value_t = true, action = ArgAction::Set)]
-    pub dedup_subgraph_fetches: bool,
-    /// Share one execution between identical client queries in flight (same forwarded
-    /// headers). Only for side-effect-free queries.
-    #[arg(long, env = "GATEWAY_DEDUP_CLIENT_QUERIES", default_value_t = false, action = ArgAction::Set)]
-    pub dedup_client_queries: bool,
-    /// The largest request body accepted, in bytes.
-    #[arg(long, env = "GATEWAY_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
-    pub max_body_bytes: usize,
-    /// Cached prepared documents, and cached plans.
-    #[arg(long, env = "GATEWAY_CACHE_CAPACITY", default_value_t = 1024)]
-    pub cache_capacity: usize,
+    /// Subgraph traffic, the HTTP server's limits and where metrics are served.
+    #[command(flatten)]
+    pub traffic: TrafficArgs,
     /// How often the supergraph file is checked for changes, in milliseconds.
     #[arg(long, env = "GATEWAY_SUPERGRAPH_POLL_MS", default_value_t = 1_000,
           value_parser = clap::value_parser!(u64).range(10..=3_600_000))]
     pub supergraph_poll_ms: u64,
-    /// Client headers forwarded to the subgraphs, comma-separated (never `kexie-principal`).
-    #[arg(long, env = "GATEWAY_FORWARD_HEADERS", value_delimiter = ',', default_value = DEFAULT_FORWARD_HEADERS)]
-    pub forward_headers: Vec<String>,
     /// Authentication, abuse limits and trusted documents.
     #[command(flatten)]
     pub security: SecurityArgs,
@@ -255,6 +262,121 @@ pub struct GatewayArgs {
     /// The prefix of the Redis keys, shared with the subgraphs.
     #[arg(long, env = "REDIS_NAMESPACE", default_value = kexie_shared::config::DEFAULT_REDIS_NAMESPACE)]
     pub redis_namespace: String,
+}
+
+/// The gateway's traffic settings: toward the subgraphs (timeouts, sharing, forwarded
+/// headers) and from clients (deadline, body size, connection limits), and where metrics
+/// are served. Shared by `kexie gateway` and `kexie serve`.
+#[derive(Clone, Debug, clap::Args)]
+pub struct TrafficArgs {
+    /// Timeout of one subgraph request, in milliseconds.
+    #[arg(long, env = "GATEWAY_SUBGRAPH_TIMEOUT_MS", default_value_t = 5_000,
+          value_parser = clap::value_parser!(u64).range(1..=600_000))]
+    pub subgraph_timeout_ms: u64,
+    /// Share identical subgraph requests in flight (queries only, never data older than
+    /// the read: see Freshness in gateway/README.md).
+    #[arg(long, env = "GATEWAY_DEDUP_SUBGRAPH_FETCHES", default_value_t = true, action = ArgAction::Set)]
+    pub dedup_subgraph_fetches: bool,
+    /// Share one execution between identical client queries in flight (same forwarded
+    /// headers). Only for side-effect-free queries.
+    #[arg(long, env = "GATEWAY_DEDUP_CLIENT_QUERIES", default_value_t = false, action = ArgAction::Set)]
+    pub dedup_client_queries: bool,
+    /// The largest request body accepted, in bytes.
+    #[arg(long, env = "GATEWAY_MAX_BODY_BYTES", default_value_t = 1024 * 1024)]
+    pub max_body_bytes: usize,
+    /// Cached prepared documents, and cached plans.
+    #[arg(long, env = "GATEWAY_CACHE_CAPACITY", default_value_t = 1024)]
+    pub cache_capacity: usize,
+    /// Client headers forwarded to the subgraphs, comma-separated (never `kexie-principal`).
+    #[arg(long, env = "GATEWAY_FORWARD_HEADERS", value_delimiter = ',', default_value = DEFAULT_FORWARD_HEADERS)]
+    pub forward_headers: Vec<String>,
+    /// One request's deadline from its arrival, in milliseconds.
+    #[arg(long, env = "GATEWAY_REQUEST_TIMEOUT_MS", default_value_t = 30_000,
+          value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    pub request_timeout_ms: u64,
+    /// How long a client may take to send a request's headers, counted from when its
+    /// connection was accepted or its previous response sent (so also the idle keep-alive
+    /// timeout), in milliseconds.
+    #[arg(long, env = "GATEWAY_HEADER_READ_TIMEOUT_MS", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    pub header_read_timeout_ms: u64,
+    /// How long a request's body may take to arrive, in milliseconds.
+    #[arg(long, env = "GATEWAY_BODY_READ_TIMEOUT_MS", default_value_t = 30_000,
+          value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    pub body_read_timeout_ms: u64,
+    /// How many client connections may be open at once.
+    #[arg(long, env = "GATEWAY_MAX_CONNECTIONS", default_value_t = 4096,
+          value_parser = clap::value_parser!(u64).range(1..=1_000_000))]
+    pub max_connections: u64,
+    /// Where Prometheus `/metrics` is served (`off`: nowhere).
+    #[arg(long, env = "GATEWAY_METRICS_LISTEN", default_value = "127.0.0.1:9090")]
+    pub metrics_listen: MetricsListen,
+}
+
+/// Where metrics are served: an address, or `off`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct MetricsListen(pub Option<SocketAddr>);
+
+impl std::str::FromStr for MetricsListen {
+    type Err = String;
+
+    fn from_str(value: &str) -> Result<Self, Self::Err> {
+        match value.trim() {
+            "" | "off" | "false" | "none" => Ok(MetricsListen(None)),
+            address => address
+                .parse()
+                .map(|address| MetricsListen(Some(address)))
+                .map_err(|_| {
+                    format!("`{address}` is neither an address such as 127.0.0.1:9090 nor `off`")
+                }),
+        }
+    }
+}
+
+impl TrafficArgs {
+    /// `config` with these settings, and the subgraph timeouts of the
+    /// `SUBGRAPH_<NAME>_TIMEOUT_MS` environment variables (a value that is not a positive
+    /// number of milliseconds is ignored, with a warning).
+    pub fn apply(self, mut config: GatewayConfig) -> GatewayConfig {
+        config.subgraph_timeout = Duration::from_millis(self.subgraph_timeout_ms);
+        config.subgraph_timeouts = subgraph_variables("_TIMEOUT_MS")
+            .into_iter()
+            .filter_map(|(subgraph, value)| match value.trim().parse::<u64>() {
+                Ok(millis) if millis > 0 => Some((subgraph, Duration::from_millis(millis))),
+                _ => {
+                    tracing::warn!(subgraph = %subgraph, value = %value, "SUBGRAPH_<NAME>_TIMEOUT_MS must be a positive number of milliseconds; ignored");
+                    None
+                }
+            })
+            .collect();
+        config.dedup_subgraph_fetches = self.dedup_subgraph_fetches;
+        config.dedup_client_queries = self.dedup_client_queries;
+        config.max_body_bytes = self.max_body_bytes;
+        config.cache_capacity = self.cache_capacity;
+        config.forward_headers = self
+            .forward_headers
+            .into_iter()
+            .map(|header| header.trim().to_ascii_lowercase())
+            .filter(|header| !header.is_empty())
+            .collect();
+        config.request_timeout = Duration::from_millis(self.request_timeout_ms);
+        config.header_read_timeout = Duration::from_millis(self.header_read_timeout_ms);
+        config.body_read_timeout = Duration::from_millis(self.body_read_timeout_ms);
+        config.max_connections = usize::try_from(self.max_connections).unwrap_or(usize::MAX);
+        config.metrics_listen = self.metrics_listen.0;
+        config
+    }
+}
+
+/// The environment variables `SUBGRAPH_<NAME><suffix>`, as (`<NAME>`, value).
+fn subgraph_variables(suffix: &str) -> Vec<(String, String)> {
+    std::env::vars_os()
+        .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)))
+        .filter_map(|(name, value)| {
+            let subgraph = name.strip_prefix("SUBGRAPH_")?.strip_suffix(suffix)?;
+            (!subgraph.is_empty()).then(|| (subgraph.to_string(), value))
+        })
+        .collect()
 }
 
 /// The gateway's security settings: staff authentication, abuse limits, introspection and
@@ -355,46 +477,10 @@ impl GatewayArgs {
     }
 
     fn into_config_without_secret(self) -> GatewayConfig {
-        let variables: Vec<(String, String)> = std::env::vars_os()
-            .filter_map(|(name, value)| Some((name.into_string().ok()?, value.into_string().ok()?)))
-            .collect();
-        let per_subgraph = |suffix: &str| -> Vec<(String, String)> {
-            variables
-                .iter()
-                .filter_map(|(name, value)| {
-                    let subgraph = name.strip_prefix("SUBGRAPH_")?.strip_suffix(suffix)?;
-                    (!subgraph.is_empty()).then(|| (subgraph.to_string(), value.clone()))
-                })
-                .collect()
-        };
-        let subgraph_urls = per_subgraph("_URL").into_iter().collect();
-        let subgraph_timeouts = per_subgraph("_TIMEOUT_MS")
-            .into_iter()
-            .filter_map(|(subgraph, value)| match value.trim().parse::<u64>() {
-                Ok(millis) if millis > 0 => Some((subgraph, Duration::from_millis(millis))),
-                _ => {
-                    tracing::warn!(subgraph = %subgraph, value = %value, "SUBGRAPH_<NAME>_TIMEOUT_MS must be a positive number of milliseconds; ignored");
-                    None
-                }
-            })
-            .collect();
-        GatewayConfig {
+        let config = GatewayConfig {
             supergraph: self.supergraph,
-            listen: self.listen,
-            subgraph_timeout: Duration::from_millis(self.subgraph_timeout_ms),
-            subgraph_timeouts,
-            subgraph_urls,
-            dedup_subgraph_fetches: self.dedup_subgraph_fetches,
-            dedup_client_queries: self.dedup_client_queries,
-            max_body_bytes: self.max_body_bytes,
-            cache_capacity: self.cache_capacity,
+            subgraph_urls: subgraph_variables("_URL").into_iter().collect(),
             supergraph_poll_interval: Duration::from_millis(self.supergraph_poll_ms),
-            forward_headers: self
-                .forward_headers
-                .into_iter()
-                .map(|header| header.trim().to_ascii_lowercase())
-                .filter(|header| !header.is_empty())
-                .collect(),
             response_cache: self.response_cache.then(|| ResponseCacheConfig {
                 redis_url: self.redis_url.clone(),
                 namespace: self.redis_namespace.clone(),
@@ -405,7 +491,8 @@ impl GatewayArgs {
                 namespace: self.redis_namespace,
             }),
             ..GatewayConfig::new(PathBuf::new(), self.listen)
-        }
+        };
+        self.traffic.apply(config)
     }
 }
 
@@ -438,6 +525,11 @@ mod tests {
         .unwrap();
         let config = cli.gateway.into_config_without_secret();
         assert_eq!(config.supergraph, PathBuf::from("s.graphql"));
+        assert_eq!(config.request_timeout, Duration::from_secs(30));
+        assert_eq!(
+            config.metrics_listen,
+            Some("127.0.0.1:9090".parse().unwrap())
+        );
         assert_eq!(config.listen.port(), 4100);
         assert_eq!(config.subgraph_timeout, Duration::from_millis(250));
         assert!(config.dedup_client_queries);

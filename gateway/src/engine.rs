@@ -2,16 +2,15 @@
 //! parsed, validated and planned off the async threads), coerce the variables, run the plan,
 //! project the response. The HTTP layer and the fuzz target both call [`Engine::execute`].
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex, RwLock};
-use std::time::Instant;
+use std::sync::{Arc, RwLock};
+use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use futures::future::{BoxFuture, FutureExt, Shared};
 use serde_json::{Map, Value};
 
 use crate::error::{codes, GraphqlError, RequestFailure};
 use crate::executor::Executor;
+use crate::freshness::{InFlight, Joined, ReadStart};
 use crate::limits::OperationLimits;
 use crate::metrics::{bump, Metrics};
 use crate::operation::{OperationKind, PreparedOperation};
@@ -40,7 +39,8 @@ pub(crate) enum Outcome {
 }
 
 /// Identical client queries in flight: same document, operation, variables and forwarded
-/// headers, against the same supergraph.
+/// headers, against the same supergraph. One is shared only with reads it is fresh enough
+/// for ([`crate::freshness`]).
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct ClientQueryKey {
     supergraph: usize,
@@ -50,14 +50,24 @@ struct ClientQueryKey {
     headers: ForwardedHeaders,
 }
 
-type SharedResponse = Shared<BoxFuture<'static, Executed>>;
-
 /// The response of one execution.
 #[derive(Clone)]
 struct Executed {
     body: Bytes,
     /// Without errors: the response may be cached.
     complete: bool,
+}
+
+/// How the engine runs requests.
+#[derive(Clone, Copy, Debug)]
+pub(crate) struct EngineSettings {
+    /// Whether `__schema` and `__type` are answered.
+    pub introspection: bool,
+    pub limits: OperationLimits,
+    /// Share executions between identical client queries in flight.
+    pub dedup_client_queries: bool,
+    /// One request's deadline, from its arrival.
+    pub request_timeout: Duration,
 }
 
 /// The gateway's request engine.
@@ -67,7 +77,8 @@ pub(crate) struct Engine {
     pub metrics: Arc<Metrics>,
     introspection: bool,
     limits: OperationLimits,
-    client_queries: Option<Arc<Mutex<HashMap<ClientQueryKey, SharedResponse>>>>,
+    request_timeout: Duration,
+    client_queries: Option<Arc<InFlight<ClientQueryKey, Executed>>>,
     response_cache: Option<Arc<ResponseCache>>,
 }
 
@@ -76,18 +87,17 @@ impl Engine {
         supergraph: Supergraph,
         transport: Transport,
         metrics: Arc<Metrics>,
-        introspection: bool,
-        limits: OperationLimits,
-        dedup_client_queries: bool,
+        settings: EngineSettings,
         response_cache: Option<Arc<ResponseCache>>,
     ) -> Self {
         Engine {
             supergraph: RwLock::new(Arc::new(supergraph)),
             transport,
             metrics,
-            introspection,
-            limits,
-            client_queries: dedup_client_queries.then(Arc::default),
+            introspection: settings.introspection,
+            limits: settings.limits,
+            request_timeout: settings.request_timeout,
+            client_queries: settings.dedup_client_queries.then(InFlight::new),
             response_cache,
         }
     }
@@ -116,10 +126,19 @@ impl Engine {
         over_get: bool,
     ) -> Outcome {
         let started = Instant::now();
+        // Any write acknowledged before the client sent this request was before now.
+        let arrived = ReadStart::now();
+        let deadline = started + self.request_timeout;
         bump(&self.metrics.graphql_requests);
         let mut operation = None;
         let outcome = self
-            .execute_inner(request, headers, over_get, &mut operation)
+            .execute_inner(
+                request,
+                headers,
+                over_get,
+                (arrived, deadline),
+                &mut operation,
+            )
             .await;
         if !matches!(outcome, Outcome::Executed(_)) {
             bump(&self.metrics.rejected_requests);
@@ -136,12 +155,14 @@ impl Engine {
         outcome
     }
 
-    /// Runs one request; `operation` receives the operation once it is known, for metrics.
+    /// Runs one request that arrived at `arrived` and must be answered by `deadline`;
+    /// `operation` receives the operation once it is known, for metrics.
     async fn execute_inner(
         self: &Arc<Self>,
         request: GraphqlRequest,
         headers: ForwardedHeaders,
         over_get: bool,
+        (arrived, deadline): (ReadStart, Instant),
         operation: &mut Option<Arc<PreparedOperation>>,
     ) -> Outcome {
         let supergraph = self.current();
@@ -195,7 +216,8 @@ impl Engine {
             Ok(plan) => plan,
             Err(failure) => return Outcome::Refused(failure),
         };
-        let cache_key = match (&self.response_cache, prepared.kind, prepared.rollup) {
+        let mut read = arrived;
+        let cache_slot = match (&self.response_cache, prepared.kind, prepared.rollup) {
             (Some(cache), OperationKind::Query, Some(document)) => {
                 let request_key = RequestKey {
                     document,
@@ -205,7 +227,12 @@ impl Engine {
                 let subgraphs = supergraph.subgraphs.iter().map(|s| s.name.as_str());
                 match cache.lookup(subgraphs, &request_key).await {
                     Lookup::Hit(body) => return Outcome::Executed(body),
-                    Lookup::Miss(slot) => Some((cache.clone(), slot)),
+                    Lookup::Miss(slot) => {
+                        // The answer will be stored under these versions: it may only come
+                        // from fetches that began after they were read.
+                        read = ReadStart::after_reading(slot.versions());
+                        Some((cache.clone(), slot))
+                    }
                     Lookup::Bypass => None,
                 }
             }
@@ -217,6 +244,7 @@ impl Engine {
             plan,
             variables,
             headers,
+            deadline,
         };
         let executed = match (&self.client_queries, run.prepared.kind) {
             (Some(in_flight), OperationKind::Query) => {
@@ -227,54 +255,51 @@ impl Engine {
                     variables: Value::Object(run.variables.clone()).to_string(),
                     headers: run.headers.clone(),
                 };
-                let shared = {
-                    let mut map = in_flight.lock().unwrap_or_else(|err| err.into_inner());
-                    if let Some(shared) = map.get(&key) {
-                        bump(&self.metrics.deduplicated_client_queries);
-                        shared.clone()
-                    } else {
-                        let engine = self.clone();
-                        let registry = in_flight.clone();
-                        let own_key = key.clone();
-                        let (sender, receiver) = tokio::sync::oneshot::channel();
-                        tokio::spawn(async move {
-                            let executed = engine.run(run).await;
-                            registry
-                                .lock()
-                                .unwrap_or_else(|err| err.into_inner())
-                                .remove(&own_key);
-                            let _ = sender.send(executed);
-                        });
-                        let shared = async move {
-                            receiver.await.unwrap_or_else(|_| Executed {
-                                body: Bytes::from_static(
-                                    br#"{"data":null,"errors":[{"message":"The execution was abandoned.","extensions":{"code":"INTERNAL"}}]}"#,
-                                ),
-                                complete: false,
-                            })
-                        }
-                        .boxed()
-                        .shared();
-                        map.insert(key, shared.clone());
-                        shared
-                    }
-                };
-                shared.await
+                let engine = self.clone();
+                let (shared, joined) = in_flight.join_or_start(
+                    key,
+                    &read,
+                    || {
+                        let (execution_read, guarantee) = read.execution();
+                        (guarantee, async move { engine.run(run, &execution_read).await })
+                    },
+                    || Executed {
+                        body: Bytes::from_static(
+                            br#"{"data":null,"errors":[{"message":"The execution was abandoned.","extensions":{"code":"INTERNAL"}}]}"#,
+                        ),
+                        complete: false,
+                    },
+                );
+                if let Joined::Yes = joined {
+                    bump(&self.metrics.deduplicated_client_queries);
+                }
+                // The execution joined may have a later deadline than this request.
+                tokio::time::timeout_at(deadline.into(), shared)
+                    .await
+                    .unwrap_or_else(|_| Executed {
+                        body: Bytes::from_static(
+                            br#"{"data":null,"errors":[{"message":"The request's deadline passed before the execution it shared finished.","extensions":{"code":"REQUEST_DEADLINE_EXCEEDED"}}]}"#,
+                        ),
+                        complete: false,
+                    })
             }
-            _ => self.run(run).await,
+            _ => self.run(run, &read).await,
         };
-        if let (Some((cache, key)), true) = (cache_key, executed.complete) {
-            cache.store(key, executed.body.clone());
+        if let (Some((cache, slot)), true) = (cache_slot, executed.complete) {
+            cache.store(slot, executed.body.clone());
         }
         Outcome::Executed(executed.body)
     }
 
-    async fn run(&self, run: Run) -> Executed {
+    /// Runs `run` for a read that began at `read`.
+    async fn run(&self, run: Run, read: &ReadStart) -> Executed {
         let execution = Executor::new(
             &run.supergraph,
             &self.transport,
             &run.headers,
             &run.variables,
+            read,
+            run.deadline,
         )
         .run(run.plan.root.as_ref())
         .await;
@@ -299,4 +324,5 @@ struct Run {
     plan: Arc<Plan>,
     variables: Map<String, Value>,
     headers: ForwardedHeaders,
+    deadline: Instant,
 }

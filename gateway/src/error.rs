@@ -54,6 +54,11 @@ pub mod codes {
     pub const SUBGRAPH_REQUEST_FAILED: &str = "SUBGRAPH_REQUEST_FAILED";
     /// A subgraph did not answer within its timeout.
     pub const SUBGRAPH_TIMEOUT: &str = "SUBGRAPH_TIMEOUT";
+    /// The request's deadline passed before a subgraph answered: the response holds what
+    /// arrived before it.
+    pub const REQUEST_DEADLINE_EXCEEDED: &str = "REQUEST_DEADLINE_EXCEEDED";
+    /// The request's body did not arrive within the body read timeout. HTTP 408.
+    pub const REQUEST_TIMEOUT: &str = "REQUEST_TIMEOUT";
     /// A subgraph answered with something that is not a GraphQL response of the expected shape.
     pub const SUBGRAPH_RESPONSE_INVALID: &str = "SUBGRAPH_RESPONSE_INVALID";
     /// A non-null field resolved to null.

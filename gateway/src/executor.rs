@@ -12,6 +12,7 @@
 //! plan runs on.
 
 use std::sync::Mutex;
+use std::time::Instant;
 
 use bytes::Bytes;
 use futures::future::{join_all, BoxFuture, FutureExt};
@@ -20,6 +21,7 @@ use serde_json::{Map, Value};
 use crate::data::{Data, Object};
 
 use crate::error::{codes, GraphqlError, PathSegment};
+use crate::freshness::ReadStart;
 use crate::hashing::FastMap;
 use crate::plan::{BatchFetch, Fetch, PathStep, PlanNode, RequiredSelection, Rewrite, RewriteStep};
 use crate::supergraph::Supergraph;
@@ -37,6 +39,10 @@ pub(crate) struct Executor<'a> {
     pub transport: &'a Transport,
     pub headers: &'a ForwardedHeaders,
     pub variables: &'a Map<String, Value>,
+    /// When the read began: which fetches in flight it may share.
+    pub read: &'a ReadStart,
+    /// When the request must be answered: no fetch waits past it.
+    pub deadline: Instant,
     data: Mutex<Data>,
     /// (fetch id, error): sorted by fetch id at the end so that the order does not depend on
     /// which parallel fetch finished first.
@@ -55,12 +61,16 @@ impl<'a> Executor<'a> {
         transport: &'a Transport,
         headers: &'a ForwardedHeaders,
         variables: &'a Map<String, Value>,
+        read: &'a ReadStart,
+        deadline: Instant,
     ) -> Self {
         Executor {
             supergraph,
             transport,
             headers,
             variables,
+            read,
+            deadline,
             data: Mutex::new(Data::Object(Object::default())),
             errors: Mutex::new(Vec::new()),
         }
@@ -191,11 +201,19 @@ impl<'a> Executor<'a> {
         };
         let answer = self
             .transport
-            .fetch(target, self.headers, body, may_share)
+            .fetch(
+                target,
+                self.headers,
+                body,
+                may_share,
+                self.read,
+                self.deadline,
+            )
             .await
             .map_err(|err| {
                 let code = match err {
                     FetchError::Timeout(_) => codes::SUBGRAPH_TIMEOUT,
+                    FetchError::Deadline(_) => codes::REQUEST_DEADLINE_EXCEEDED,
                     _ => codes::SUBGRAPH_REQUEST_FAILED,
                 };
                 tracing::warn!(subgraph = %target.name, error = %err, "subgraph fetch failed");

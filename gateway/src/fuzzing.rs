@@ -10,7 +10,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use bytes::Bytes;
 
-use crate::engine::{Engine, Outcome};
+use crate::engine::{Engine, EngineSettings, Outcome};
 use crate::limits::OperationLimits;
 use crate::metrics::Metrics;
 use crate::supergraph::Supergraph;
@@ -54,9 +54,12 @@ fn harness() -> Option<&'static Harness> {
                 supergraph,
                 transport,
                 metrics,
-                true,
-                OperationLimits::default(),
-                false,
+                EngineSettings {
+                    introspection: true,
+                    limits: OperationLimits::default(),
+                    dedup_client_queries: false,
+                    request_timeout: std::time::Duration::from_secs(30),
+                },
                 None,
             ));
             Some(Harness {

@@ -1,5 +1,6 @@
 //! The HTTP surface: `POST /graphql`, `GET /graphql` (GraphiQL for a browser, queries for
-//! other clients), `GET /health`, `GET /ready` and `GET /metrics`.
+//! other clients), `GET /health` and `GET /ready`; and, on a listener of its own,
+//! `GET /metrics`.
 //!
 //! Status codes follow GraphQL over HTTP: a request that is not well-formed (bad JSON, no
 //! `query`, wrong parameter types) is a 400 whatever the client accepts; a body over the
@@ -74,6 +75,8 @@ pub(crate) struct HttpState {
     pub engine: Arc<Engine>,
     pub forward_headers: Arc<Vec<HeaderName>>,
     pub max_body_bytes: usize,
+    /// How long a body may take to arrive once the headers have.
+    pub body_read_timeout: std::time::Duration,
     pub authenticator: Arc<Authenticator>,
     pub principal_tokens: Arc<PrincipalTokens>,
     pub trusted_documents: Arc<TrustedDocuments>,
@@ -85,8 +88,15 @@ pub(crate) fn router(state: HttpState) -> Router {
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/health", get(|| async { "ok" }))
         .route("/ready", get(ready))
-        .route("/metrics", get(metrics))
         .with_state(state)
+}
+
+/// `GET /metrics`, served on its own listener (by default on the loopback interface): the
+/// counters tell an outsider too much about the traffic to be public.
+pub(crate) fn metrics_router(engine: Arc<Engine>) -> Router {
+    Router::new()
+        .route("/metrics", get(metrics))
+        .with_state(engine)
 }
 
 /// The first acceptable media type of `Accept`, in the client's order; none given means
@@ -678,7 +688,31 @@ async fn post_as(
     media: Media,
     is_partner: bool,
 ) -> (Response, Option<AskedOperation>) {
-    let body = match Limited::new(body, state.max_body_bytes).collect().await {
+    let read = tokio::time::timeout(
+        state.body_read_timeout,
+        Limited::new(body, state.max_body_bytes).collect(),
+    )
+    .await;
+    let Ok(body) = read else {
+        return (
+            rejected(
+                state,
+                answer(
+                    StatusCode::REQUEST_TIMEOUT,
+                    media,
+                    errors_body(&[GraphqlError::new(
+                        format!(
+                            "The request body did not arrive within {} ms.",
+                            state.body_read_timeout.as_millis()
+                        ),
+                        codes::REQUEST_TIMEOUT,
+                    )]),
+                ),
+            ),
+            None,
+        );
+    };
+    let body = match body {
         Ok(body) => body.to_bytes(),
         Err(err) => {
             if err
@@ -820,11 +854,11 @@ async fn ready(State(state): State<HttpState>) -> Response {
     format!("ready ({} subgraphs)", supergraph.subgraphs.len()).into_response()
 }
 
-async fn metrics(State(state): State<HttpState>) -> Response {
-    let entries = state.engine.current().plan_cache_entries();
+async fn metrics(State(engine): State<Arc<Engine>>) -> Response {
+    let entries = engine.current().plan_cache_entries();
     (
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        state.engine.metrics.render(entries),
+        engine.metrics.render(entries),
     )
         .into_response()
 }

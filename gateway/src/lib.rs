@@ -25,6 +25,7 @@ mod data;
 mod engine;
 mod error;
 mod executor;
+mod freshness;
 pub mod fuzzing;
 mod hashing;
 mod http;
@@ -38,6 +39,7 @@ mod projection;
 mod reload;
 mod response_cache;
 mod schema;
+mod server;
 mod supergraph;
 mod transport;
 pub mod trusted_documents;
@@ -54,7 +56,8 @@ use tokio::net::TcpListener;
 pub use api_keys::{RateLimitConfig, API_KEY_HEADER, AUTHENTICATION_UNAVAILABLE, RATE_LIMITED};
 pub use auth::{AuthConfig, Secret};
 pub use config::{
-    GatewayArgs, GatewayConfig, ResponseCacheConfig, SecurityArgs, DEFAULT_FORWARD_HEADERS,
+    GatewayArgs, GatewayConfig, MetricsListen, ResponseCacheConfig, SecurityArgs, TrafficArgs,
+    DEFAULT_FORWARD_HEADERS,
 };
 pub use error::codes;
 pub use http::PREFLIGHT_HEADER;
@@ -64,8 +67,9 @@ pub use supergraph::url_override_variable;
 
 use api_keys::PartnerKeys;
 use auth::{Authenticator, Jwks};
-use engine::Engine;
+use engine::{Engine, EngineSettings};
 use response_cache::ResponseCache;
+use server::ConnectionLimits;
 use supergraph::Supergraph;
 use transport::Transport;
 use trusted_documents::TrustedDocuments;
@@ -92,11 +96,15 @@ pub async fn shutdown_signal() {
     }
 }
 
-/// A gateway ready to serve: its bound listener, its router and its background tasks
-/// (watching the supergraph file, refreshing the JWKS), which stop when the gateway stops.
+/// A gateway ready to serve: its bound listeners (the public one, and the one of
+/// `/metrics` if configured), its routers and its background tasks (watching the
+/// supergraph file, refreshing the JWKS), which stop when the gateway stops.
 pub struct GatewayApp {
     listener: TcpListener,
     router: Router,
+    limits: ConnectionLimits,
+    metrics_listener: Option<TcpListener>,
+    metrics_router: Router,
     metrics: Arc<Metrics>,
     background: Vec<tokio::task::JoinHandle<()>>,
 }
@@ -168,7 +176,11 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
         subgraphs = ?supergraph.subgraphs.iter().map(|subgraph| format!("{} {}", subgraph.name, subgraph.url)).collect::<Vec<_>>(),
         "supergraph loaded"
     );
-    let transport = Transport::http(config.dedup_subgraph_fetches, metrics.clone());
+    let transport = Transport::http(
+        config.dedup_subgraph_fetches,
+        config.request_timeout,
+        metrics.clone(),
+    );
     let response_cache = match &config.response_cache {
         Some(cache) => Some(Arc::new(
             ResponseCache::new(&cache.redis_url, &cache.namespace, metrics.clone())
@@ -180,9 +192,12 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
         supergraph,
         transport,
         metrics.clone(),
-        config.introspection,
-        config.limits,
-        config.dedup_client_queries,
+        EngineSettings {
+            introspection: config.introspection,
+            limits: config.limits,
+            dedup_client_queries: config.dedup_client_queries,
+            request_timeout: config.request_timeout,
+        },
         response_cache,
     ));
     let forward_headers = config
@@ -217,10 +232,12 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
         )
         .context("REDIS_URL is not a valid Redis URL")?,
     );
+    let metrics_router = http::metrics_router(engine.clone());
     let router = http::router(http::HttpState {
         engine: engine.clone(),
         forward_headers: Arc::new(forward_headers),
         max_body_bytes: config.max_body_bytes,
+        body_read_timeout: config.body_read_timeout,
         authenticator,
         principal_tokens: Arc::new(auth::PrincipalTokens::new(principal_secret)),
         trusted_documents: Arc::new(trusted_documents),
@@ -233,18 +250,36 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
         capacity,
         config.supergraph_poll_interval,
     )));
-    let listener = match TcpListener::bind(config.listen).await {
-        Ok(listener) => listener,
+    let listeners = async {
+        let listener = TcpListener::bind(config.listen)
+            .await
+            .with_context(|| format!("Failed to listen on {}", config.listen))?;
+        let metrics_listener = match config.metrics_listen {
+            Some(address) => Some(TcpListener::bind(address).await.with_context(|| {
+                format!("Failed to listen on {address} for metrics (GATEWAY_METRICS_LISTEN)")
+            })?),
+            None => None,
+        };
+        anyhow::Ok((listener, metrics_listener))
+    };
+    let (listener, metrics_listener) = match listeners.await {
+        Ok(listeners) => listeners,
         Err(err) => {
             for task in background {
                 task.abort();
             }
-            return Err(err).with_context(|| format!("Failed to listen on {}", config.listen));
+            return Err(err);
         }
     };
     Ok(GatewayApp {
         listener,
         router,
+        limits: ConnectionLimits {
+            header_read_timeout: config.header_read_timeout,
+            max_connections: config.max_connections,
+        },
+        metrics_listener,
+        metrics_router,
         metrics,
         background,
     })
@@ -259,6 +294,12 @@ impl GatewayApp {
             .unwrap_or(0)
     }
 
+    /// The port `/metrics` is served on, if it is.
+    pub fn metrics_port(&self) -> Option<u16> {
+        let listener = self.metrics_listener.as_ref()?;
+        listener.local_addr().ok().map(|addr| addr.port())
+    }
+
     /// The gateway's counters (also served on `/metrics`).
     pub fn metrics(&self) -> Arc<Metrics> {
         self.metrics.clone()
@@ -270,18 +311,32 @@ impl GatewayApp {
         self,
         shutdown: impl Future<Output = ()> + Send + 'static,
     ) -> anyhow::Result<()> {
-        let served = axum::serve(self.listener, self.router)
-            .with_graceful_shutdown(shutdown)
-            .await;
+        let (stop_metrics, metrics_stopped) = tokio::sync::oneshot::channel::<()>();
+        let metrics_server = self.metrics_listener.map(|listener| {
+            tokio::spawn(server::serve(
+                listener,
+                self.metrics_router,
+                self.limits,
+                async move {
+                    let _ = metrics_stopped.await;
+                },
+            ))
+        });
+        server::serve(self.listener, self.router, self.limits, shutdown).await;
+        let _ = stop_metrics.send(());
+        if let Some(metrics_server) = metrics_server {
+            let _ = metrics_server.await;
+        }
         for task in self.background {
             task.abort();
         }
-        Ok(served?)
+        Ok(())
     }
 
     /// Serves in the background; for tests and the all-in-one process.
     pub fn spawn(self) -> GatewayHandle {
         let port = self.port();
+        let metrics_port = self.metrics_port();
         let metrics = self.metrics.clone();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
         let task = tokio::spawn(async move {
@@ -293,6 +348,7 @@ impl GatewayApp {
         });
         GatewayHandle {
             port,
+            metrics_port,
             metrics,
             stop: Some(stop),
             task,
@@ -304,6 +360,8 @@ impl GatewayApp {
 pub struct GatewayHandle {
     /// The port it listens on.
     pub port: u16,
+    /// The port `/metrics` is served on, if it is.
+    pub metrics_port: Option<u16>,
     metrics: Arc<Metrics>,
     stop: Option<tokio::sync::oneshot::Sender<()>>,
     task: tokio::task::JoinHandle<()>,
@@ -313,6 +371,12 @@ impl GatewayHandle {
     /// The URL of its GraphQL endpoint on the loopback interface.
     pub fn graphql_url(&self) -> String {
         format!("http://127.0.0.1:{}/graphql", self.port)
+    }
+
+    /// The URL of its `/metrics` on the loopback interface, if it serves them.
+    pub fn metrics_url(&self) -> Option<String> {
+        self.metrics_port
+            .map(|port| format!("http://127.0.0.1:{port}/metrics"))
     }
 
     /// The gateway's counters.

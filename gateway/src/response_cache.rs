@@ -5,30 +5,34 @@
 //! `Figures` (the subgraphs' convention for figures over a subtree). Other operations are
 //! never cached.
 //!
-//! Freshness: every subgraph mirrors its data version to Redis under a lease (see
-//! `kexie_shared::rollup`), advancing it after each write and before acknowledging it. An
-//! entry's key holds the versions of all subgraphs, read together (one `MGET`) when the
-//! request arrives, so a read that begins after a write was acknowledged can only find
-//! entries computed after that write; an entry under a key is never replaced by another
-//! answer, so reading it with a second command changes nothing. A missing version (lease
-//! expired, Redis restarted) means no cache. The key also holds the request itself:
-//! document, operation, variables, the caller's identity (the forwarded headers but trace
-//! context) and the date in China Standard Time (targets are "on track" relative to today).
+//! Freshness (the whole argument is in `gateway/README.md`, Freshness): every subgraph
+//! mirrors its data version to Redis under a lease (see `kexie_shared::rollup`), advancing
+//! it after each write and before acknowledging it. An entry's key holds the versions of all
+//! subgraphs, read together (one `MGET`) when the request arrives, so a read that begins
+//! after a write was acknowledged can only find entries stored under versions that count
+//! that write. An entry is stored only under versions read before every fetch its answer
+//! came from began: the engine runs a miss as a read of those versions
+//! ([`crate::freshness::ReadStart::after_reading`]), so it shares no older work. A missing
+//! version (lease expired, Redis restarted) means no cache. The key also holds the request
+//! itself: document, operation, variables, the caller's identity (the forwarded headers but
+//! trace context) and the date in China Standard Time (targets are "on track" relative to
+//! today).
 //!
 //! Redis down, unreachable or slow: every call is bounded by [`REDIS_TIMEOUT`], counted,
 //! and the request is served by the subgraphs; no request fails because of the cache.
 //!
 //! Each gateway also keeps the entries it last served in memory ([`LOCAL_CAPACITY_BYTES`],
 //! least recently used out first), one per request fingerprint with the key it was stored
-//! under. The lookup still reads every version from Redis; when they make the local copy's
-//! key, the copy is served, since it is exactly what Redis holds under that key. Only
-//! otherwise is the entry read from Redis (a second round trip): the copy saves moving it
-//! out of Redis on every read.
+//! under, for no longer than the entry lives in Redis ([`ENTRY_TTL`] from when it was
+//! stored, or what Redis says is left of it). The lookup still reads every version from
+//! Redis; when they make the local copy's key, the copy is served. Only otherwise is the
+//! entry read from Redis (a second round trip): the copy saves moving it out of Redis on
+//! every read.
 
 use std::collections::HashSet;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
-use std::time::{Duration, SystemTime, UNIX_EPOCH};
+use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
 use graphql_tools::static_graphql::query::{Selection, SelectionSet, TypeCondition};
@@ -37,6 +41,7 @@ use redis::aio::ConnectionManager;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::freshness::Versions;
 use crate::metrics::{bump, Metrics};
 use crate::operation::PreparedOperation;
 use crate::schema::ApiSchema;
@@ -44,9 +49,9 @@ use crate::transport::ForwardedHeaders;
 
 /// The longest a cache call may take before the request goes to the subgraphs.
 pub const REDIS_TIMEOUT: Duration = Duration::from_millis(50);
-/// How long an entry lives. Versions make stale entries unreachable long before; this only
-/// bounds the memory of entries nobody asks for any more.
-const ENTRY_TTL: Duration = Duration::from_secs(600);
+/// How long an entry lives, in Redis and in a gateway's memory. Versions make stale entries
+/// unreachable long before; this bounds the memory of entries nobody asks for any more.
+pub const ENTRY_TTL: Duration = Duration::from_secs(600);
 /// The suffix of the type names of rollup fields.
 const ROLLUP_TYPE_SUFFIX: &str = "Figures";
 /// Headers that differ per request without changing who asks: the trace context, and the
@@ -70,6 +75,14 @@ pub(crate) enum Lookup {
 pub(crate) struct Slot {
     fingerprint: String,
     key: String,
+    versions: Versions,
+}
+
+impl Slot {
+    /// The data versions the entry will be stored under.
+    pub(crate) fn versions(&self) -> Versions {
+        self.versions.clone()
+    }
 }
 
 /// The response cache of one gateway.
@@ -80,32 +93,52 @@ pub(crate) struct ResponseCache {
     local: Mutex<LocalEntries>,
 }
 
-/// The entries this gateway served last: fingerprint → (key, entry), bounded in bytes.
+/// The entries this gateway served last, by fingerprint, bounded in bytes and in age.
 struct LocalEntries {
-    entries: LruCache<String, (String, Bytes)>,
+    entries: LruCache<String, LocalCopy>,
     bytes: usize,
 }
 
+/// A copy of the entry stored under `key`, served until `expires`.
+struct LocalCopy {
+    key: String,
+    entry: Bytes,
+    expires: Instant,
+}
+
 impl LocalEntries {
-    /// The copy for `fingerprint` if it is the entry under `key`.
+    /// The copy for `fingerprint` if it is the entry under `key` and has not expired.
     fn current_copy(&mut self, fingerprint: &str, key: &str) -> Option<Bytes> {
-        match self.entries.get(fingerprint) {
-            Some((copied_under, entry)) if copied_under == key => Some(entry.clone()),
-            _ => None,
+        let copy = self.entries.get(fingerprint)?;
+        if copy.key != key {
+            return None;
         }
+        if copy.expires <= Instant::now() {
+            if let Some(expired) = self.entries.pop(fingerprint) {
+                self.bytes -= expired.entry.len();
+            }
+            return None;
+        }
+        Some(copy.entry.clone())
     }
 
-    fn insert(&mut self, fingerprint: String, key: String, entry: Bytes) {
-        if entry.len() > LOCAL_CAPACITY_BYTES / 8 {
+    /// Keeps `entry`, stored under `key`, for `lives` at most.
+    fn insert(&mut self, fingerprint: String, key: String, entry: Bytes, lives: Duration) {
+        if entry.len() > LOCAL_CAPACITY_BYTES / 8 || lives.is_zero() {
             return;
         }
         self.bytes += entry.len();
-        if let Some((_, old)) = self.entries.put(fingerprint, (key, entry)) {
-            self.bytes -= old.len();
+        let copy = LocalCopy {
+            key,
+            entry,
+            expires: Instant::now() + lives.min(ENTRY_TTL),
+        };
+        if let Some(old) = self.entries.put(fingerprint, copy) {
+            self.bytes -= old.entry.len();
         }
         while self.bytes > LOCAL_CAPACITY_BYTES {
             match self.entries.pop_lru() {
-                Some((_, (_, evicted))) => self.bytes -= evicted.len(),
+                Some((_, evicted)) => self.bytes -= evicted.entry.len(),
                 None => break,
             }
         }
@@ -155,33 +188,38 @@ impl ResponseCache {
             bump(&self.metrics.response_cache_bypasses);
             return Lookup::Bypass;
         };
-        let key = format!(
-            "{}:response:{}:{}",
-            self.namespace,
-            fingerprint,
-            versions.join(":")
-        );
+        let versions: Versions = Arc::from(versions.join(":"));
+        let key = format!("{}:response:{}:{}", self.namespace, fingerprint, versions);
         if let Some(entry) = self.local().current_copy(&fingerprint, &key) {
             bump(&self.metrics.response_cache_hits);
             return Lookup::Hit(entry);
         }
+        // The entry, and how long it has left: the local copy lives no longer.
         let entry = self
             .bounded(
-                redis::cmd("GET")
+                redis::pipe()
+                    .cmd("GET")
                     .arg(&key)
-                    .query_async::<Option<Vec<u8>>>(&mut redis),
+                    .cmd("PTTL")
+                    .arg(&key)
+                    .query_async::<(Option<Vec<u8>>, i64)>(&mut redis),
             )
             .await;
         match entry {
-            Ok(Some(entry)) => {
+            Ok((Some(entry), left_ms)) => {
                 bump(&self.metrics.response_cache_hits);
                 let entry = Bytes::from(entry);
-                self.local().insert(fingerprint, key, entry.clone());
+                let lives = Duration::from_millis(u64::try_from(left_ms).unwrap_or(0));
+                self.local().insert(fingerprint, key, entry.clone(), lives);
                 Lookup::Hit(entry)
             }
-            Ok(None) => {
+            Ok((None, _)) => {
                 bump(&self.metrics.response_cache_misses);
-                Lookup::Miss(Slot { fingerprint, key })
+                Lookup::Miss(Slot {
+                    fingerprint,
+                    key,
+                    versions,
+                })
             }
             Err(why) => self.failed(&why),
         }
@@ -205,8 +243,11 @@ impl ResponseCache {
 
     /// Stores a complete response: in memory at once, in Redis in the background.
     pub(crate) fn store(self: &Arc<Self>, slot: Slot, body: Bytes) {
-        let Slot { fingerprint, key } = slot;
-        self.local().insert(fingerprint, key.clone(), body.clone());
+        let Slot {
+            fingerprint, key, ..
+        } = slot;
+        self.local()
+            .insert(fingerprint, key.clone(), body.clone(), ENTRY_TTL);
         let cache = self.clone();
         tokio::spawn(async move {
             let mut redis = cache.redis.clone();
@@ -365,4 +406,52 @@ fn walk<'a>(
             walk(prepared, api, condition, &fragment.selection_set, visited)
         }
     })
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn entries() -> LocalEntries {
+        LocalEntries {
+            entries: LruCache::unbounded(),
+            bytes: 0,
+        }
+    }
+
+    #[test]
+    fn a_local_copy_is_served_only_under_its_key_and_while_it_lives() {
+        let mut local = entries();
+        let entry = Bytes::from_static(b"{\"data\":{}}");
+        local.insert("f".into(), "k1".into(), entry.clone(), ENTRY_TTL);
+        assert_eq!(local.current_copy("f", "k1"), Some(entry.clone()));
+        assert_eq!(local.current_copy("f", "k2"), None);
+
+        local.insert(
+            "g".into(),
+            "k1".into(),
+            entry.clone(),
+            Duration::from_millis(1),
+        );
+        std::thread::sleep(Duration::from_millis(5));
+        assert_eq!(local.current_copy("g", "k1"), None);
+        assert_eq!(
+            local.bytes,
+            entry.len(),
+            "the expired copy's bytes are freed"
+        );
+    }
+
+    #[test]
+    fn an_entry_redis_has_no_time_left_for_is_not_copied() {
+        let mut local = entries();
+        local.insert(
+            "f".into(),
+            "k".into(),
+            Bytes::from_static(b"{}"),
+            Duration::ZERO,
+        );
+        assert_eq!(local.current_copy("f", "k"), None);
+        assert_eq!(local.bytes, 0);
+    }
 }

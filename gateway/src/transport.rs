@@ -2,17 +2,17 @@
 //! timeout per request covering connect, send and the whole answer, and optional sharing of
 //! identical requests in flight.
 //!
-//! Deduplication: two requests to the same subgraph with the same body and the same
-//! forwarded headers while the first is still in flight share its answer. Mutations are
-//! never shared. The request runs in its own task, so a client that goes away does not
-//! strand the requests that joined it.
+//! Deduplication: a request to the same subgraph with the same body and the same forwarded
+//! headers as one in flight shares its answer if that request is fresh enough for the read
+//! asking ([`crate::freshness`]: it began after the read did, or under the very data
+//! versions the read will cache its answer by); otherwise it is sent anew and later reads
+//! share the newer one. Mutations are never shared. The request runs in its own task, so a
+//! client that goes away does not strand the requests that joined it.
 
-use std::collections::HashMap;
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
-use futures::future::{BoxFuture, FutureExt, Shared};
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
 use hyper_util::client::legacy::connect::HttpConnector;
@@ -23,6 +23,7 @@ use tracing::Instrument;
 use kexie_shared::principal::PRINCIPAL_HEADER;
 
 use crate::auth::Identity;
+use crate::freshness::{InFlight, Joined, ReadStart};
 use crate::metrics::{bump, Metrics, SubgraphMetrics};
 use crate::supergraph::Subgraph;
 
@@ -34,6 +35,8 @@ const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
 pub(crate) enum FetchError {
     /// No answer within the subgraph timeout.
     Timeout(Duration),
+    /// No answer before the request's deadline; how long the request may take.
+    Deadline(Duration),
     /// The connection failed or broke.
     Transport(String),
     /// An HTTP error status without a GraphQL response in the body.
@@ -46,6 +49,11 @@ impl std::fmt::Display for FetchError {
             FetchError::Timeout(timeout) => {
                 write!(f, "no answer within {} ms", timeout.as_millis())
             }
+            FetchError::Deadline(timeout) => write!(
+                f,
+                "no answer before the request's deadline ({} ms after it arrived)",
+                timeout.as_millis()
+            ),
             FetchError::Transport(message) => write!(f, "the request failed: {message}"),
             FetchError::Status(status) => write!(f, "it answered with HTTP status {status}"),
         }
@@ -102,20 +110,24 @@ struct FetchKey {
     body: Bytes,
 }
 
-type SharedFetch = Shared<BoxFuture<'static, Result<Bytes, FetchError>>>;
-
 /// Sends subgraph requests.
 #[derive(Clone)]
 pub(crate) struct Transport {
     backend: Backend,
     deduplicate: bool,
-    in_flight: Arc<Mutex<HashMap<FetchKey, SharedFetch>>>,
+    in_flight: Arc<InFlight<FetchKey, Result<Bytes, FetchError>>>,
     metrics: Arc<Metrics>,
+    /// How long a request may take in all (for the message when a fetch meets its deadline).
+    request_timeout: Duration,
 }
 
 impl Transport {
     /// The HTTP transport. Connecting counts against each subgraph's request timeout.
-    pub(crate) fn http(deduplicate: bool, metrics: Arc<Metrics>) -> Self {
+    pub(crate) fn http(
+        deduplicate: bool,
+        request_timeout: Duration,
+        metrics: Arc<Metrics>,
+    ) -> Self {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         connector.set_keepalive(Some(Duration::from_secs(60)));
@@ -126,8 +138,9 @@ impl Transport {
         Transport {
             backend: Backend::Http(client),
             deduplicate,
-            in_flight: Arc::default(),
+            in_flight: InFlight::new(),
             metrics,
+            request_timeout,
         }
     }
 
@@ -135,82 +148,99 @@ impl Transport {
         Transport {
             backend: Backend::Static(responder),
             deduplicate: false,
-            in_flight: Arc::default(),
+            in_flight: InFlight::new(),
             metrics,
+            request_timeout: Duration::MAX,
         }
     }
 
-    /// Sends `body` to `subgraph` and returns the answer's body.
+    /// Sends `body` to `subgraph` for a read that began at `read`, and returns the
+    /// answer's body, waiting no longer than the subgraph's timeout nor past `deadline`.
+    /// `may_share`: the request has no side effects (not a mutation).
     pub(crate) async fn fetch(
         &self,
         subgraph: &Subgraph,
         headers: &ForwardedHeaders,
         body: Bytes,
         may_share: bool,
+        read: &ReadStart,
+        deadline: Instant,
     ) -> Result<Bytes, FetchError> {
+        let left = deadline.saturating_duration_since(Instant::now());
+        let past_deadline = || FetchError::Deadline(self.request_timeout);
+        if left.is_zero() {
+            return Err(past_deadline());
+        }
         let backend = match &self.backend {
             Backend::Static(responder) => return responder(&subgraph.name, &body),
             Backend::Http(client) => client,
         };
-        if !(self.deduplicate && may_share) {
-            return send(
+        let answer = if !(self.deduplicate && may_share) {
+            send(
                 backend.clone(),
                 subgraph.url.clone(),
                 headers.clone(),
                 body,
-                subgraph.timeout,
+                subgraph.timeout.min(left),
                 subgraph.metrics.clone(),
             )
             .instrument(tracing::Span::current())
-            .await;
+            .await
+        } else {
+            self.shared(backend, subgraph, headers, body, read, left)
+                .await
+        };
+        match answer {
+            Err(FetchError::Timeout(_)) if left < subgraph.timeout => Err(past_deadline()),
+            answer => answer,
         }
+    }
+
+    /// Sends `body`, or joins an identical request in flight that is fresh enough for
+    /// `read`; waits `left` at most.
+    async fn shared(
+        &self,
+        backend: &Client<HttpConnector, Full<Bytes>>,
+        subgraph: &Subgraph,
+        headers: &ForwardedHeaders,
+        body: Bytes,
+        read: &ReadStart,
+        left: Duration,
+    ) -> Result<Bytes, FetchError> {
         let key = FetchKey {
             url: subgraph.url.clone(),
             headers: headers.clone(),
             body,
         };
-        let shared = {
-            let mut in_flight = self.in_flight.lock().unwrap_or_else(|err| err.into_inner());
-            if let Some(shared) = in_flight.get(&key) {
-                bump(&self.metrics.deduplicated_subgraph_fetches);
-                shared.clone()
-            } else {
-                let (sender, receiver) = tokio::sync::oneshot::channel();
-                // The shared fetch runs in a task of its own, traced under the request
-                // that started it.
+        let (answer, joined) = self.in_flight.join_or_start(
+            key.clone(),
+            read,
+            || {
+                // The shared fetch is traced under the request that started it.
                 let leader = send(
                     backend.clone(),
-                    key.url.clone(),
-                    key.headers.clone(),
-                    key.body.clone(),
-                    subgraph.timeout,
+                    key.url,
+                    key.headers,
+                    key.body,
+                    subgraph.timeout.min(left),
                     subgraph.metrics.clone(),
                 )
                 .instrument(tracing::Span::current());
-                let registry = self.in_flight.clone();
-                let own_key = key.clone();
-                tokio::spawn(async move {
-                    let result = leader.await;
-                    registry
-                        .lock()
-                        .unwrap_or_else(|err| err.into_inner())
-                        .remove(&own_key);
-                    let _ = sender.send(result);
-                });
-                let shared = async move {
-                    receiver.await.unwrap_or_else(|_| {
-                        Err(FetchError::Transport(
-                            "the request was abandoned".to_string(),
-                        ))
-                    })
-                }
-                .boxed()
-                .shared();
-                in_flight.insert(key, shared.clone());
-                shared
-            }
-        };
-        shared.await
+                (read.fetch_guarantee(), leader)
+            },
+            || {
+                Err(FetchError::Transport(
+                    "the request was abandoned".to_string(),
+                ))
+            },
+        );
+        if let Joined::Yes = joined {
+            bump(&self.metrics.deduplicated_subgraph_fetches);
+        }
+        // A fetch joined may have been given more time than this request has left.
+        tokio::time::timeout(left, answer)
+            .await
+            .unwrap_or(Err(FetchError::Timeout(left)))
     }
 }
 

@@ -258,7 +258,7 @@ async fn a_partner_key_calls_as_its_partner_principal_and_the_call_is_logged() {
     let snapshot = gateway.metrics().snapshot();
     assert_eq!(snapshot.partner_calls_ok, 2);
     assert_eq!(snapshot.partner_calls_errors, 2);
-    let text = reqwest::get(format!("http://127.0.0.1:{}/metrics", gateway.port))
+    let text = reqwest::get(gateway.metrics_url().unwrap())
         .await
         .unwrap()
         .text()
@@ -455,7 +455,7 @@ async fn a_call_that_cannot_be_logged_is_answered_and_counted() {
         metrics.snapshot().partner_call_log_failures == 1
     })
     .await;
-    let text = reqwest::get(format!("http://127.0.0.1:{}/metrics", gateway.port))
+    let text = reqwest::get(gateway.metrics_url().unwrap())
         .await
         .unwrap()
         .text()

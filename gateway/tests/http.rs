@@ -360,7 +360,7 @@ async fn mutations_over_get_are_refused_and_browsers_get_graphiql() {
 }
 
 #[tokio::test]
-async fn health_ready_and_metrics_are_served() {
+async fn health_and_ready_are_public_and_metrics_are_served_on_their_own_listener() {
     let url = organizations_stub().await;
     let gateway = gateway("hub.graphql", &[("organizations", &url)]).await;
     let (status, _, text) = get_raw(&gateway, "/health", &[]).await;
@@ -372,8 +372,13 @@ async fn health_ready_and_metrics_are_served() {
     for _ in 0..3 {
         post_raw(&gateway, request, &[("content-type", "application/json")]).await;
     }
-    let (status, headers, text) = get_raw(&gateway, "/metrics", &[]).await;
-    assert_eq!(status, 200);
+    // Not on the public port: on a listener of its own.
+    let (status, _, _) = get_raw(&gateway, "/metrics", &[]).await;
+    assert_eq!(status, 404);
+    let response = reqwest::get(gateway.metrics_url().unwrap()).await.unwrap();
+    assert_eq!(response.status(), 200);
+    let headers = response.headers().clone();
+    let text = response.text().await.unwrap();
     assert!(headers["content-type"]
         .to_str()
         .unwrap()

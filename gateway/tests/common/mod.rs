@@ -241,7 +241,8 @@ pub async fn gateway_with(
     adjust: impl FnOnce(GatewayConfig) -> GatewayConfig,
 ) -> GatewayHandle {
     kexie_shared::telemetry::init_for_tests();
-    let mut config = GatewayConfig::new(fixture(name), "127.0.0.1:0".parse().unwrap());
+    let mut config = GatewayConfig::new(fixture(name), "127.0.0.1:0".parse().unwrap())
+        .with_metrics_listen("127.0.0.1:0".parse().unwrap());
     for (subgraph, url) in subgraphs {
         config = config.with_subgraph_url(subgraph, *url);
     }

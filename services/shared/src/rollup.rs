@@ -10,18 +10,26 @@
 //!   seeding) the sequence is advanced and the new value mirrored, *after* the transaction
 //!   committed and *before* the response is sent. A read that begins after the write was
 //!   acknowledged sees the new version, misses, and recomputes.
+//! - A lease ends at a wall-clock time counted from when its version was read from
+//!   PostgreSQL (`PXAT`), not from when Redis applied it: a mirror that reaches Redis late
+//!   (a slow network, a command stuck in a buffer after its caller gave up) cannot keep an
+//!   old version alive longer than [`LEASE`] after it was read. A mirror never lowers the
+//!   key: a larger version in Redis is left as it is.
 //! - If mirroring fails (Redis down, unreachable from this process, or slow), the
-//!   acknowledgement waits until every lease granted before the write has expired: by then
-//!   the key is either gone (the gateway serves without cache) or renewed by a process that
-//!   read the advanced sequence. Writes get slower while Redis is unreachable; they never
-//!   fail because of it, and no reader sees a figure older than an acknowledged write.
+//!   acknowledgement waits until [`LEASE`] and [`LEASE_MARGIN`] have passed since the
+//!   version was advanced: by then every lease on a version read before the advance has
+//!   ended, so the key is either gone (the gateway serves without cache) or holds a version
+//!   read after it. Writes get slower while Redis is unreachable; they never fail because
+//!   of it, and no reader sees a figure older than an acknowledged write. This assumes the
+//!   clocks of the subgraph processes and of Redis differ by less than [`LEASE_MARGIN`]
+//!   (NTP keeps them within milliseconds).
 //! - A missing key means "no cache": the gateway computes from the subgraphs.
 //!
 //! Every Redis call is bounded by [`REDIS_TIMEOUT`].
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
-use std::time::Duration;
+use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use async_graphql::InputObject;
 use chrono::{Datelike, NaiveDate};
@@ -36,9 +44,9 @@ pub const REDIS_TIMEOUT: Duration = Duration::from_millis(50);
 pub const LEASE: Duration = Duration::from_millis(1000);
 /// How often each process renews the lease.
 const RENEW_EVERY: Duration = Duration::from_millis(250);
-/// Added to [`LEASE`] when a write waits out the leases: covers a renewal that was in
-/// flight (bounded by [`REDIS_TIMEOUT`]) and clock-rate differences.
-const LEASE_MARGIN: Duration = Duration::from_millis(300);
+/// Added to [`LEASE`] when a write waits out the leases: covers the difference between the
+/// clocks of the processes and of Redis.
+pub const LEASE_MARGIN: Duration = Duration::from_millis(300);
 
 /// The period a rollup covers: a year, a quarter of a year, or a range of days. Exactly one
 /// of `year` (optionally with `quarter`) or `from`/`to` is given.
@@ -122,12 +130,14 @@ pub fn version_key(namespace: &str, subgraph: &str) -> String {
     format!("{namespace}:data-version:{subgraph}")
 }
 
-/// Sets the key to the larger of its value and the given version, with a fresh lease.
+/// Sets the key to the given version with a lease ending at ARGV[2] (Unix milliseconds),
+/// unless it holds a larger one, which is left as it is. A lease that has already ended
+/// removes the key (Redis deletes a key set to expire in the past).
 const MIRROR: &str = r"
 local current = tonumber(redis.call('GET', KEYS[1]) or '0')
 local version = tonumber(ARGV[1])
-if current > version then version = current end
-redis.call('SET', KEYS[1], version, 'PX', ARGV[2])
+if current > version then return current end
+redis.call('SET', KEYS[1], version, 'PXAT', ARGV[2])
 return version
 ";
 
@@ -187,11 +197,16 @@ impl DataVersion {
     /// figures from before it. An error means the version could not be advanced: the write
     /// must not be acknowledged as cached-fresh.
     pub async fn bump(&self) -> sqlx::Result<()> {
+        let advanced_at = SystemTime::now();
         let version = self.advance().await?;
         self.counters.bumps.fetch_add(1, Ordering::Relaxed);
-        if !self.mirror(version).await {
+        if !self.mirror(version, advanced_at).await {
             self.counters.lease_waits.fetch_add(1, Ordering::Relaxed);
-            tokio::time::sleep(LEASE + LEASE_MARGIN).await;
+            let leases_end = advanced_at + LEASE + LEASE_MARGIN;
+            let left = leases_end
+                .duration_since(SystemTime::now())
+                .unwrap_or_default();
+            tokio::time::sleep(left).await;
         }
         Ok(())
     }
@@ -213,15 +228,19 @@ impl DataVersion {
         }
     }
 
-    /// Mirrors `version` with a fresh lease; false if Redis did not take it in time.
-    async fn mirror(&self, version: i64) -> bool {
+    /// Mirrors `version`, read from PostgreSQL at `read_at`, with a lease ending [`LEASE`]
+    /// after that; false if Redis did not take it in time.
+    async fn mirror(&self, version: i64, read_at: SystemTime) -> bool {
         let Some(redis) = &self.redis else {
             return false;
         };
+        let lease_ends = (read_at + LEASE)
+            .duration_since(UNIX_EPOCH)
+            .map_or(0, |since| since.as_millis() as u64);
         let mut redis = redis.clone();
         let script = redis::Script::new(MIRROR);
         let mut invocation = script.key(&self.key);
-        invocation.arg(version).arg(LEASE.as_millis() as u64);
+        invocation.arg(version).arg(lease_ends);
         let mirrored =
             tokio::time::timeout(REDIS_TIMEOUT, invocation.invoke_async::<i64>(&mut redis)).await;
         let ok = matches!(mirrored, Ok(Ok(_)));
@@ -238,8 +257,9 @@ impl DataVersion {
     pub async fn renew_forever(self) {
         let mut reachable = true;
         loop {
+            let read_at = SystemTime::now();
             let renewed = match self.current().await {
-                Ok(version) => self.mirror(version).await,
+                Ok(version) => self.mirror(version, read_at).await,
                 Err(_) => false,
             };
             if renewed != reachable {
@@ -293,5 +313,44 @@ mod tests {
         assert!(period(Some(2025), None, Some("2025-01-01"), Some("2025-02-01")).is_err());
         assert!(period(None, None, Some("2025-02-01"), Some("2025-01-01")).is_err());
         assert!(period(None, None, None, None).is_err());
+    }
+
+    async fn mirrored(version: &DataVersion) -> (Option<i64>, i64) {
+        let mut redis = version.redis.clone().unwrap();
+        let value: Option<i64> = redis::cmd("GET")
+            .arg(&version.key)
+            .query_async(&mut redis)
+            .await
+            .unwrap();
+        let ttl: i64 = redis::cmd("PTTL")
+            .arg(&version.key)
+            .query_async(&mut redis)
+            .await
+            .unwrap();
+        (value, ttl)
+    }
+
+    #[tokio::test]
+    async fn a_mirror_that_reaches_redis_late_cannot_keep_an_old_version_alive() {
+        let pool = PgPool::connect_lazy("postgres://postgres@127.0.0.1:5432/postgres").unwrap();
+        let namespace = format!("lease-{}", uuid::Uuid::now_v7().simple());
+        let version = DataVersion::new(pool, &crate::testing::redis_url(), &namespace, "probe");
+
+        // Read a lease ago: the lease is over before Redis sees it, and no key is left.
+        let long_ago = SystemTime::now() - LEASE - Duration::from_millis(10);
+        assert!(version.mirror(5, long_ago).await);
+        assert_eq!(mirrored(&version).await.0, None);
+
+        // Read just now: the lease ends a lease from now.
+        assert!(version.mirror(7, SystemTime::now()).await);
+        let (value, ttl) = mirrored(&version).await;
+        assert_eq!(value, Some(7));
+        assert!(ttl > 0 && ttl <= LEASE.as_millis() as i64, "lease {ttl} ms");
+
+        // An older version read later never lowers the key, nor lengthens its lease.
+        assert!(version.mirror(6, SystemTime::now() + LEASE).await);
+        let (value, ttl) = mirrored(&version).await;
+        assert_eq!(value, Some(7));
+        assert!(ttl <= LEASE.as_millis() as i64, "lease {ttl} ms");
     }
 }
