@@ -245,24 +245,48 @@ async fn an_entity_that_appears_twice_is_represented_once() {
 }
 
 #[tokio::test]
-async fn identical_subgraph_fetches_in_flight_are_sent_once() {
+async fn identical_subgraph_fetches_in_flight_are_shared_only_with_reads_that_began_before_them() {
     let (organizations, received, gate) =
         gated_subgraph(|_| json!({"data": {"unit": {"name": "市科协"}}})).await;
     let gateway = gateway("hub.graphql", &[("organizations", &organizations)]).await;
     let metrics = gateway.metrics();
-    let first = post(&gateway, r#"{ unit(id: "1") { name } }"#, json!({}));
-    let second = post(&gateway, r#"{ unit(id: "1") { name } }"#, json!({}));
+    let query = r#"{ unit(id: "1") { name } }"#;
+    // Two reads arriving together: the second may share the first one's fetch if it began
+    // before that fetch was sent; either way both get the answer.
+    let first = post(&gateway, query, json!({}));
+    let second = post(&gateway, query, json!({}));
     let release = async {
-        eventually("the second fetch to join the first", || {
-            metrics.snapshot().deduplicated_subgraph_fetches == 1
+        eventually("both reads to be on their way", || {
+            received.count() + metrics.snapshot().deduplicated_subgraph_fetches as usize == 2
         })
         .await;
         gate.add_permits(10);
     };
     let (first, second, ()) = tokio::join!(first, second, release);
     let expected = json!({"data": {"unit": {"name": "市科协"}}});
-    assert_eq!((first, second), (expected.clone(), expected));
-    assert_eq!(received.count(), 1);
+    assert_eq!((first, second), (expected.clone(), expected.clone()));
+
+    // A read that arrives once a fetch is under way could miss a write acknowledged in
+    // between: it sends its own.
+    let sent = received.count();
+    let shared = metrics.snapshot().deduplicated_subgraph_fetches;
+    let third = tokio::spawn({
+        let url = gateway.graphql_url();
+        async move { common::post_url(&url, r#"{ unit(id: "1") { name } }"#, json!({})).await }
+    });
+    eventually("the third read's fetch", || received.count() == sent + 1).await;
+    let fourth = post(&gateway, query, json!({}));
+    let release = async {
+        eventually("the fourth read's own fetch", || {
+            received.count() == sent + 2
+        })
+        .await;
+        gate.add_permits(10);
+    };
+    let (fourth, ()) = tokio::join!(fourth, release);
+    assert_eq!(third.await.unwrap(), expected);
+    assert_eq!(fourth, expected);
+    assert_eq!(metrics.snapshot().deduplicated_subgraph_fetches, shared);
     gateway.stop().await;
 }
 
@@ -291,7 +315,7 @@ async fn mutations_are_never_shared() {
 }
 
 #[tokio::test]
-async fn identical_client_queries_share_one_execution_when_asked_to() {
+async fn identical_client_queries_share_an_execution_only_with_reads_that_began_before_it() {
     let (organizations, received, gate) =
         gated_subgraph(|_| json!({"data": {"unit": {"name": "市科协"}}})).await;
     let gateway = gateway_with(
@@ -309,14 +333,75 @@ async fn identical_client_queries_share_one_execution_when_asked_to() {
     let first = post(&gateway, query, json!({"id": "1"}));
     let second = post(&gateway, query, json!({"id": "1"}));
     let release = async {
-        eventually("the second query to join the first", || {
-            metrics.snapshot().deduplicated_client_queries == 1
+        eventually("both queries to be on their way", || {
+            received.count() + metrics.snapshot().deduplicated_client_queries as usize == 2
         })
         .await;
         gate.add_permits(10);
     };
     let (first, second, ()) = tokio::join!(first, second, release);
     assert_eq!(first, second);
-    assert_eq!(received.count(), 1);
+
+    // Once an execution is under way, a new arrival runs its own.
+    let sent = received.count();
+    let shared = metrics.snapshot().deduplicated_client_queries;
+    let third = tokio::spawn({
+        let url = gateway.graphql_url();
+        async move {
+            common::post_url(
+                &url,
+                r#"query($id: ID!) { unit(id: $id) { name } }"#,
+                json!({"id": "1"}),
+            )
+            .await
+        }
+    });
+    eventually("the third query's fetch", || received.count() == sent + 1).await;
+    let fourth = post(&gateway, query, json!({"id": "1"}));
+    let release = async {
+        eventually("the fourth query's own fetch", || {
+            received.count() == sent + 2
+        })
+        .await;
+        gate.add_permits(10);
+    };
+    let (fourth, ()) = tokio::join!(fourth, release);
+    assert_eq!(third.await.unwrap(), fourth);
+    assert_eq!(metrics.snapshot().deduplicated_client_queries, shared);
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn at_the_request_deadline_the_client_gets_what_arrived_with_an_error() {
+    let organizations = organizations().await;
+    // Talent never answers, and its own timeout is far longer than the request's deadline.
+    let (talent, _, _gate) =
+        gated_subgraph(|_| json!({"data": {"worker": {"name": "never"}}})).await;
+    let gateway = gateway_with(
+        "hub.graphql",
+        &[("organizations", &organizations), ("talent", &talent)],
+        |mut config| {
+            config.request_timeout = std::time::Duration::from_millis(300);
+            config.with_subgraph_timeout("talent", std::time::Duration::from_secs(60))
+        },
+    )
+    .await;
+    let response = post(
+        &gateway,
+        r#"{ unit(id: "1") { name } worker(id: "w1") { name } }"#,
+        json!({}),
+    )
+    .await;
+    assert_eq!(
+        response,
+        json!({
+            "data": {"unit": {"name": "市科协"}, "worker": null},
+            "errors": [{
+                "message": "Could not fetch from subgraph \"talent\": no answer before the request's deadline (300 ms after it arrived).",
+                "path": ["worker"],
+                "extensions": {"code": "REQUEST_DEADLINE_EXCEEDED", "serviceName": "talent"}
+            }]
+        })
+    );
     gateway.stop().await;
 }

@@ -186,3 +186,126 @@ async fn gateways_share_entries_through_redis_and_serve_their_own_copy_while_the
     first.stop().await;
     second.stop().await;
 }
+
+/// A talent stub that reads its figure when a request arrives (as a subgraph's SQL
+/// statement would) but answers only when the test lets it: each answer waits for a permit
+/// of the returned semaphore.
+async fn talent_held(workers: Arc<AtomicI64>) -> (String, Received, Arc<tokio::sync::Semaphore>) {
+    use axum::extract::State;
+    use axum::routing::post;
+    use axum::{Json, Router};
+    let received = Received::default();
+    let gate = Arc::new(tokio::sync::Semaphore::new(0));
+    let state = (workers, received.clone(), gate.clone());
+    let router = Router::new()
+        .route(
+            "/graphql",
+            post(
+                |State((workers, received, gate)): State<(
+                    Arc<AtomicI64>,
+                    Received,
+                    Arc<tokio::sync::Semaphore>,
+                )>,
+                 Json(body): Json<serde_json::Value>| async move {
+                    let seen = workers.load(Ordering::SeqCst);
+                    received.push(body);
+                    gate.acquire().await.unwrap().forget();
+                    Json(json!({"data": {"talentFigures": {"workers": seen}}}))
+                },
+            ),
+        )
+        .with_state(state);
+    (common::serve(router).await, received, gate)
+}
+
+#[tokio::test]
+async fn a_read_after_a_write_never_shares_a_fetch_begun_before_the_write() {
+    let workers = Arc::new(AtomicI64::new(7));
+    let (url, received, gate) = talent_held(workers.clone()).await;
+    let namespace = namespace();
+    set_version(&namespace, 1).await;
+    let gateway = gateway_with("rollups.graphql", &[("talent", &url)], |mut config| {
+        config.dedup_subgraph_fetches = true;
+        config.dedup_client_queries = true;
+        config.with_response_cache(&kexie_shared::testing::redis_url(), &namespace)
+    })
+    .await;
+
+    // A read whose fetch has reached the subgraph, which has read 7 workers.
+    let before = tokio::spawn({
+        let url = gateway.graphql_url();
+        async move { common::post_url(&url, FIGURES, json!({"year": 2025})).await }
+    });
+    common::eventually("the first fetch to arrive", || received.count() == 1).await;
+
+    // A write is acknowledged: 8 workers, and the version moved first.
+    workers.store(8, Ordering::SeqCst);
+    set_version(&namespace, 2).await;
+
+    // The read that follows must not be given the fetch in flight: it sends its own.
+    let after = tokio::spawn({
+        let url = gateway.graphql_url();
+        async move { common::post_url(&url, FIGURES, json!({"year": 2025})).await }
+    });
+    common::eventually("the second read's own fetch", || received.count() == 2).await;
+    gate.add_permits(2);
+    assert_eq!(
+        before.await.unwrap(),
+        json!({"data": {"talentFigures": {"workers": 7}}})
+    );
+    assert_eq!(
+        after.await.unwrap(),
+        json!({"data": {"talentFigures": {"workers": 8}}})
+    );
+
+    // And what is cached under the new versions is the new figure.
+    tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    gate.add_permits(10);
+    assert_eq!(
+        figures(&gateway, 2025).await,
+        json!({"data": {"talentFigures": {"workers": 8}}})
+    );
+    assert_eq!(received.count(), 2, "the last read came from the cache");
+    let metrics = gateway.metrics().snapshot();
+    assert_eq!(metrics.deduplicated_subgraph_fetches, 0);
+    assert_eq!(metrics.deduplicated_client_queries, 0);
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn reads_of_the_same_versions_share_the_work_in_flight() {
+    for (subgraph_fetches, client_queries) in [(true, false), (false, true)] {
+        let workers = Arc::new(AtomicI64::new(5));
+        let (url, received, gate) = talent_held(workers.clone()).await;
+        let namespace = namespace();
+        set_version(&namespace, 4).await;
+        let gateway = gateway_with("rollups.graphql", &[("talent", &url)], |mut config| {
+            config.dedup_subgraph_fetches = subgraph_fetches;
+            config.dedup_client_queries = client_queries;
+            config.with_response_cache(&kexie_shared::testing::redis_url(), &namespace)
+        })
+        .await;
+        let read = || {
+            let url = gateway.graphql_url();
+            tokio::spawn(
+                async move { common::post_url(&url, FIGURES, json!({"year": 2025})).await },
+            )
+        };
+        let first = read();
+        common::eventually("the first fetch to arrive", || received.count() == 1).await;
+        // No write since: a read arriving now may share the work begun before it.
+        let second = read();
+        let metrics = gateway.metrics();
+        common::eventually("the second read to join the first", || {
+            let snapshot = metrics.snapshot();
+            snapshot.deduplicated_subgraph_fetches + snapshot.deduplicated_client_queries == 1
+        })
+        .await;
+        gate.add_permits(10);
+        let five = json!({"data": {"talentFigures": {"workers": 5}}});
+        assert_eq!(first.await.unwrap(), five);
+        assert_eq!(second.await.unwrap(), five);
+        assert_eq!(received.count(), 1);
+        gateway.stop().await;
+    }
+}

@@ -38,6 +38,10 @@ impl Received {
     pub fn count(&self) -> usize {
         self.0.lock().unwrap().len()
     }
+
+    pub fn push(&self, request: Value) {
+        self.0.lock().unwrap().push(request);
+    }
 }
 
 type Responder = Arc<dyn Fn(&Value) -> Value + Send + Sync>;
@@ -251,8 +255,13 @@ pub async fn gateway_with(
 
 /// Posts a GraphQL request; returns the whole JSON response.
 pub async fn post(gateway: &GatewayHandle, query: &str, variables: Value) -> Value {
+    post_url(&gateway.graphql_url(), query, variables).await
+}
+
+/// Posts a GraphQL request to the endpoint at `url`; returns the whole JSON response.
+pub async fn post_url(url: &str, query: &str, variables: Value) -> Value {
     let response = reqwest::Client::new()
-        .post(gateway.graphql_url())
+        .post(url)
         .json(&serde_json::json!({"query": query, "variables": variables}))
         .send()
         .await
