@@ -25,6 +25,7 @@ root="$(cd "$here/../.." && pwd)"
 duration="${DURATION:-3}"
 rounds="${ROUNDS:-5}"
 gateway_port=4100
+metrics_port=4109
 hive_port=4200
 hive_router="${HIVE_ROUTER:-}"
 cd "$root"
@@ -81,6 +82,7 @@ start_gateway() { # $1: deduplication off|default|on
   KEXIE_PRINCIPAL_SECRET=bench-principal-secret-0123456789abcdef \
   SUPERGRAPH_PATH="$here/supergraph.graphql" \
   GATEWAY_LISTEN="127.0.0.1:$gateway_port" \
+  GATEWAY_METRICS_LISTEN="127.0.0.1:$metrics_port" \
   GATEWAY_DEDUP_SUBGRAPH_FETCHES=$subgraph_fetches \
   GATEWAY_DEDUP_CLIENT_QUERIES=$client_queries \
     "$target/kexie-gateway" &
@@ -183,7 +185,7 @@ same_answers() {
 }
 
 gateway_metrics() {
-  curl -s "http://127.0.0.1:$gateway_port/metrics" |
+  curl -s "http://127.0.0.1:$metrics_port/metrics" |
     grep -E "^gateway_plan_cache_(hits_total|misses_total|hit_ratio)|^gateway_deduplicated" | sed 's/^/    /'
 }
 

@@ -19,6 +19,7 @@ scales="${SCALES:-1 10}"
 export DATABASE_URL="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/kexie_bench_overview}"
 export REDIS_NAMESPACE=kexie-bench-overview
 export GATEWAY_LISTEN=127.0.0.1:4100
+export GATEWAY_METRICS_LISTEN=127.0.0.1:4109
 export ORGANIZATIONS_LISTEN=127.0.0.1:4101
 export TALENT_LISTEN=127.0.0.1:4102
 export POPULARIZATION_LISTEN=127.0.0.1:4103
@@ -136,7 +137,7 @@ for scale in $scales; do
     echo "| $scale | overview warm, 50 connections | $w50_rps req/s (p99 ${w50_p99} µs) |"
     echo "| $scale | \`{ __typename }\`, 50 connections | $t50_rps req/s (p99 ${t50_p99} µs) |"
     echo "| $scale | warm overview / \`__typename\` throughput | $(awk -v a="$w50_rps" -v b="$t50_rps" 'BEGIN { printf "%.0f %%", 100 * a / b }') |"
-    curl -fs "http://$GATEWAY_LISTEN/metrics" | grep '^gateway_response_cache' >&2
+    curl -fs "http://$GATEWAY_METRICS_LISTEN/metrics" | grep '^gateway_response_cache' >&2
   fi
   stop_hub
 done
