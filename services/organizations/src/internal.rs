@@ -25,6 +25,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use kexie_shared::principal::{self, PrincipalSecret, Role};
+use kexie_shared::storable;
 
 use crate::db::api_keys::{self, CallOutcome, NewPartnerCall, Verification};
 
@@ -170,10 +171,17 @@ async fn record_call(
     if report.duration_ms < 0 {
         return bad_request("durationMs must not be negative".to_string());
     }
+    // The name is the partner's, unchecked by GraphQL when the request was refused early:
+    // a NUL in it must not cost the log its record.
     let operation = report
         .operation
         .filter(|name| !name.is_empty())
-        .map(|name| name.chars().take(MAX_OPERATION_CHARS).collect());
+        .map(|name| {
+            storable::replace_unstorable(&name)
+                .chars()
+                .take(MAX_OPERATION_CHARS)
+                .collect()
+        });
     let call = NewPartnerCall {
         api_key_id: report.key_id,
         operation,

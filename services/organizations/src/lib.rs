@@ -12,7 +12,7 @@ pub mod schema;
 pub mod seed;
 
 use anyhow::Context as _;
-use async_graphql::{EmptySubscription, SDLExportOptions};
+use async_graphql::SDLExportOptions;
 use sqlx::PgPool;
 
 use kexie_shared::config::SubgraphConfig;
@@ -71,14 +71,9 @@ pub fn schema(pool: PgPool) -> SubgraphSchema {
 
 /// The subgraph's SDL for composition; needs no database.
 pub fn sdl() -> String {
-    SubgraphSchema::build(
-        schema::Query::default(),
-        schema::Mutation::default(),
-        EmptySubscription,
-    )
-    .enable_federation()
-    .finish()
-    .sdl_with_options(SDLExportOptions::new().federation())
+    kexie_shared::schema::builder(schema::Query::default(), schema::Mutation::default())
+        .finish()
+        .sdl_with_options(SDLExportOptions::new().federation())
 }
 
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {

@@ -647,3 +647,205 @@ async fn every_tree_change_is_numbered_and_reaches_redis() {
     assert_eq!(events, 4);
     hub.server.stop().await;
 }
+
+/// The first error of a response, which must be the only one.
+fn only_error(body: &Value) -> &Value {
+    let errors = body["errors"]
+        .as_array()
+        .unwrap_or_else(|| panic!("expected errors: {body:#}"));
+    assert_eq!(errors.len(), 1, "{body:#}");
+    &errors[0]
+}
+
+/// The names of every unit, archived or not, as the list shows them.
+async fn listed_names(client: &GraphqlClient) -> Value {
+    client
+        .data(
+            "{ units(first: 100, filter: { statuses: [ACTIVE, MERGED, DISSOLVED] }) { edges { node { name } } } }",
+            json!({}),
+        )
+        .await["units"]["edges"]
+        .clone()
+}
+
+#[tokio::test]
+async fn a_nul_character_in_a_create_is_refused_as_validation_naming_the_field_and_writes_nothing()
+{
+    let hub = start().await;
+    let (city, _, _, _) = small_tree(&hub.client).await;
+    let units_before = listed_names(&hub.client).await;
+    let rows_before = unit_count(&hub.pool).await;
+
+    let in_variables = hub
+        .client
+        .post(
+            CREATE_UNIT,
+            json!({ "input": { "kind": "SOCIETY", "name": "绵阳市\u{0}农学会", "parentId": city["id"] } }),
+        )
+        .await;
+    let error = only_error(&in_variables);
+    assert_eq!(
+        error["extensions"]["code"], "VALIDATION",
+        "{in_variables:#}"
+    );
+    assert_eq!(error["extensions"]["field"], "input.name");
+
+    // The same written inline in the document, with GraphQL's own escape.
+    let inline = hub
+        .client
+        .post(
+            "mutation($parent: ID!) { createUnit(input: { kind: SOCIETY, name: \"绵阳市\\u0000农学会\", parentId: $parent }) { id } }",
+            json!({ "parent": city["id"] }),
+        )
+        .await;
+    let error = only_error(&inline);
+    assert_eq!(error["extensions"]["code"], "VALIDATION", "{inline:#}");
+    assert_eq!(error["extensions"]["field"], "input.name");
+    assert!(
+        error["locations"].is_array(),
+        "a literal has a location: {inline:#}"
+    );
+
+    let in_key = hub
+        .client
+        .post(
+            CREATE_UNIT,
+            json!({ "input": { "kind": "SOCIETY", "name": "绵阳市农学会", "parentId": city["id"],
+                               "idempotencyKey": "bureau\u{0}42" } }),
+        )
+        .await;
+    let error = only_error(&in_key);
+    assert_eq!(error["extensions"]["code"], "VALIDATION", "{in_key:#}");
+    assert_eq!(error["extensions"]["field"], "input.idempotencyKey");
+
+    assert_eq!(listed_names(&hub.client).await, units_before);
+    assert_eq!(unit_count(&hub.pool).await, rows_before);
+    let claims: i64 = sqlx::query_scalar("select count(*) from idempotency_key")
+        .fetch_one(&hub.pool)
+        .await
+        .unwrap();
+    assert_eq!(claims, 0);
+}
+
+#[tokio::test]
+async fn a_nul_character_in_a_search_filter_is_refused_as_validation_not_internal() {
+    let hub = start().await;
+    small_tree(&hub.client).await;
+    let list =
+        "query($filter: UnitFilterInput) { units(filter: $filter) { edges { node { name } } } }";
+    let in_variables = hub
+        .client
+        .post(list, json!({ "filter": { "search": "区\u{0}" } }))
+        .await;
+    let error = only_error(&in_variables);
+    assert_eq!(
+        error["extensions"]["code"], "VALIDATION",
+        "{in_variables:#}"
+    );
+    assert_eq!(error["extensions"]["field"], "filter.search");
+
+    let inline = hub
+        .client
+        .post(
+            "{ units(filter: { search: \"\\u0000\" }) { edges { node { name } } } }",
+            json!({}),
+        )
+        .await;
+    let error = only_error(&inline);
+    assert_eq!(error["extensions"]["code"], "VALIDATION", "{inline:#}");
+    assert_eq!(error["extensions"]["field"], "filter.search");
+
+    // Other control characters are text PostgreSQL keeps: they are searched for as usual.
+    let control = hub
+        .client
+        .data(list, json!({ "filter": { "search": "区\u{1}" } }))
+        .await;
+    assert_eq!(control["units"]["edges"], json!([]));
+}
+
+#[tokio::test]
+async fn reusing_an_idempotency_key_for_a_different_unit_is_refused_and_writes_nothing() {
+    let hub = start().await;
+    let (city, _, _, _) = small_tree(&hub.client).await;
+    let input = json!({"kind": "SOCIETY", "name": "绵阳市农学会", "parentId": city["id"],
+                       "idempotencyKey": "bureau-7"});
+    let first = create_unit(&hub.client, input.clone()).await;
+    let rows = unit_count(&hub.pool).await;
+
+    // The same request again, its fields in another order and an absent field spelled as
+    // null, is the same request: the first unit, nothing written.
+    let same = json!({"idempotencyKey": "bureau-7", "shortName": null, "parentId": city["id"],
+                      "name": "绵阳市农学会", "kind": "SOCIETY"});
+    assert_eq!(create_unit(&hub.client, same).await["id"], first["id"]);
+    assert_eq!(unit_count(&hub.pool).await, rows);
+
+    for changed in [
+        json!({"kind": "SOCIETY", "name": "绵阳市医学会", "parentId": city["id"], "idempotencyKey": "bureau-7"}),
+        json!({"kind": "SOCIETY", "name": "绵阳市农学会", "shortName": "农学会", "parentId": city["id"],
+               "idempotencyKey": "bureau-7"}),
+    ] {
+        let body = hub
+            .client
+            .post(CREATE_UNIT, json!({ "input": changed }))
+            .await;
+        let error = only_error(&body);
+        assert_eq!(
+            error["extensions"]["code"], "IDEMPOTENCY_KEY_REUSED",
+            "{body:#}"
+        );
+        assert!(body["data"].is_null(), "{body:#}");
+    }
+    assert_eq!(unit_count(&hub.pool).await, rows);
+    let claims: Vec<(String, uuid::Uuid)> =
+        sqlx::query_as("select key, record_id from idempotency_key")
+            .fetch_all(&hub.pool)
+            .await
+            .unwrap();
+    assert_eq!(
+        claims,
+        [(
+            "bureau-7".to_string(),
+            first["id"].as_str().unwrap().parse().unwrap()
+        )]
+    );
+}
+
+#[tokio::test]
+async fn a_key_claimed_before_fingerprints_were_kept_returns_its_unit_for_any_input() {
+    let hub = start().await;
+    let (city, _, _, _) = small_tree(&hub.client).await;
+    let first = create_unit(
+        &hub.client,
+        json!({"kind": "SOCIETY", "name": "绵阳市农学会", "parentId": city["id"], "idempotencyKey": "old-key"}),
+    )
+    .await;
+    sqlx::query("update idempotency_key set fingerprint = null")
+        .execute(&hub.pool)
+        .await
+        .unwrap();
+    let rows = unit_count(&hub.pool).await;
+    let again = create_unit(
+        &hub.client,
+        json!({"kind": "SOCIETY", "name": "绵阳市医学会", "parentId": city["id"], "idempotencyKey": "old-key"}),
+    )
+    .await;
+    assert_eq!(again["id"], first["id"]);
+    assert_eq!(unit_count(&hub.pool).await, rows);
+}
+
+#[tokio::test]
+async fn concurrent_creates_with_the_same_idempotency_key_make_one_unit() {
+    let hub = start().await;
+    let (city, _, _, _) = small_tree(&hub.client).await;
+    let rows = unit_count(&hub.pool).await;
+    let input = json!({"kind": "SOCIETY", "name": "绵阳市农学会", "parentId": city["id"],
+                       "idempotencyKey": "burst-1"});
+    let created =
+        futures::future::join_all((0..8).map(|_| create_unit(&hub.client, input.clone()))).await;
+    let first = &created[0]["id"];
+    assert!(
+        created.iter().all(|unit| &unit["id"] == first),
+        "{created:#?}"
+    );
+    assert_eq!(unit_count(&hub.pool).await, rows + 1);
+}

@@ -428,6 +428,27 @@ async fn the_gateway_records_calls_that_the_log_lists_newest_first() {
 }
 
 #[tokio::test]
+async fn a_partner_call_whose_operation_name_holds_a_nul_is_still_recorded() {
+    let hub = start().await;
+    let key = create(&hub.client, education_key()).await;
+    let key_id = key["apiKey"]["id"].as_str().unwrap();
+    let (code, body) = internal(
+        &hub,
+        "/internal/partner-calls",
+        gateway(),
+        json!({ "keyId": key_id, "operation": "Ven\u{0}ues", "calledAt": "2026-11-23T08:00:00Z",
+                "outcome": "refused", "status": 400, "durationMs": 1 }),
+    )
+    .await;
+    assert_eq!(code, 204, "{body}");
+    let log = hub.client.data(CALLS, json!({ "keyId": key_id })).await;
+    assert_eq!(
+        log["partnerCalls"]["edges"][0]["node"]["operation"],
+        "Ven\u{FFFD}ues"
+    );
+}
+
+#[tokio::test]
 async fn internal_endpoints_answer_the_gateway_only() {
     let hub = start().await;
     let created = create(&hub.client, education_key()).await;

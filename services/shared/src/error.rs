@@ -32,6 +32,10 @@ pub enum ApiError {
     },
     /// `FORBIDDEN`: the acting identity may not do this.
     Forbidden(String),
+    /// `IDEMPOTENCY_KEY_REUSED`: the idempotency key was claimed by an earlier create whose
+    /// input differed; a retry must repeat the input, a new request needs a new key
+    /// (the IETF Idempotency-Key draft answers this with 422).
+    IdempotencyKeyReused { mutation: String, key: String },
     /// `INTERNAL`: anything else; the details are logged, never sent.
     Internal(std::sync::Arc<anyhow::Error>),
 }
@@ -74,6 +78,10 @@ impl ApiError {
             ApiError::IllegalTransition { entity, from, to } => {
                 format!("{entity} cannot go from {from} to {to}")
             }
+            ApiError::IdempotencyKeyReused { mutation, key } => format!(
+                "the idempotency key \"{key}\" was already used for a {mutation} with different input; \
+                 a retry must send the same input, a new request needs a new key"
+            ),
             ApiError::Internal(_) => "internal error".to_string(),
         }
     }
@@ -86,6 +94,7 @@ impl ApiError {
             ApiError::Conflict { .. } => "CONFLICT",
             ApiError::IllegalTransition { .. } => "ILLEGAL_TRANSITION",
             ApiError::Forbidden(_) => "FORBIDDEN",
+            ApiError::IdempotencyKeyReused { .. } => "IDEMPOTENCY_KEY_REUSED",
             ApiError::Internal(_) => "INTERNAL",
         }
     }

@@ -1,6 +1,6 @@
 //! What the four subgraphs share: one error type with stable codes, ID parsing, Relay
-//! pagination, the acting identity, database and Redis setup, the HTTP surface of a
-//! subgraph, the replicated unit tree, and the test kit.
+//! pagination, the acting identity, database and Redis setup, the schema builder and the
+//! HTTP surface of a subgraph, the replicated unit tree, and the test kit.
 
 pub mod access;
 pub mod actor;
@@ -10,13 +10,16 @@ pub mod demo;
 pub mod error;
 pub mod figures;
 pub mod history;
+pub mod http_request;
 pub mod id;
 pub mod idempotency;
 pub mod metrics;
 pub mod page;
 pub mod principal;
 pub mod rollup;
+pub mod schema;
 pub mod server;
+pub mod storable;
 pub mod target;
 pub mod telemetry;
 pub mod testing;

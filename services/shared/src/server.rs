@@ -5,9 +5,11 @@
 //!
 //! Every GraphQL request must carry the principal the gateway signed
 //! ([`crate::principal::PRINCIPAL_HEADER`]); one without it, or with one that is forged,
-//! expired or for another audience, is answered 401 with `UNAUTHENTICATED` and never runs.
+//! expired or for another audience, is answered 401 with `UNAUTHENTICATED` and never runs
+//! (its body is not even read). A request that is not a GraphQL request (not JSON, no
+//! `query`, a batch, not `application/json`, too large) is refused in GraphQL's error shape
+//! with a stable code, as [`crate::http_request`] describes.
 
-use std::collections::HashMap;
 use std::future::Future;
 use std::sync::Arc;
 use std::time::Instant;
@@ -15,8 +17,9 @@ use std::time::Instant;
 use async_graphql::http::GraphiQLSource;
 use async_graphql::parser::types::OperationType;
 use async_graphql::{Executor, Request};
-use async_graphql_axum::{GraphQLRequest, GraphQLResponse};
-use axum::extract::{Query as UrlQuery, State};
+use async_graphql_axum::GraphQLResponse;
+use axum::body::Bytes;
+use axum::extract::{DefaultBodyLimit, FromRequest as _, State};
 use axum::http::{header, HeaderMap, Method, StatusCode};
 use axum::response::{Html, IntoResponse, Response};
 use axum::routing::get;
@@ -25,6 +28,7 @@ use sqlx::PgPool;
 use tokio::net::TcpListener;
 use tracing::Instrument as _;
 
+use crate::http_request::{self, Refusal};
 use crate::metrics::{OperationLabel, SubgraphMetrics};
 use crate::principal::{self, PrincipalSecret};
 use crate::rollup::DataVersion;
@@ -130,7 +134,12 @@ impl<E: Executor + Clone> SubgraphRouter<E> {
     pub fn build(self) -> Router {
         let internal = self.internal.unwrap_or_default();
         Router::new()
-            .route("/graphql", get(graphql_get::<E>).post(graphql_post::<E>))
+            .route(
+                "/graphql",
+                get(graphql_get::<E>)
+                    .post(graphql_post::<E>)
+                    .layer(DefaultBodyLimit::max(http_request::MAX_BODY_BYTES)),
+            )
             .route("/health", get(|| async { "ok" }))
             .route("/ready", get(ready::<E>))
             .route("/metrics", get(metrics::<E>))
@@ -206,33 +215,43 @@ async fn graphql_post<E: Executor>(
     State(state): State<SubgraphState<E>>,
     method: Method,
     headers: HeaderMap,
-    request: GraphQLRequest,
+    body: axum::extract::Request,
 ) -> Response {
     let principal = match principal::from_headers(&headers, &state.principal_secret) {
         Ok(principal) => principal,
         Err(err) => return unauthenticated(&err),
     };
-    let mut request = request.into_inner().data(principal);
+    // Read only once the caller is known to be the gateway.
+    let request = match read_post(&headers, body).await {
+        Ok(request) => request,
+        Err(refusal) => return refused(refusal),
+    };
+    let mut request = request.data(principal);
     let selected = Selected::of(&mut request);
     GraphQLResponse::from(state.execute(request, &selected, &method, &headers).await)
         .into_response()
 }
 
+/// The GraphQL request of a POST, or why it is not one.
+async fn read_post(headers: &HeaderMap, body: axum::extract::Request) -> Result<Request, Refusal> {
+    http_request::require_json(headers)?;
+    let body = http_request::body_read(Bytes::from_request(body, &()).await)?;
+    http_request::from_body(&body)
+}
+
+/// The answer to a request that is not a GraphQL request.
+fn refused(refusal: Refusal) -> Response {
+    tracing::warn!(code = refusal.code, reason = %refusal.message, "request refused: not a GraphQL request");
+    refusal.into_response()
+}
+
 /// The answer to a request without a valid principal: 401, `UNAUTHENTICATED`.
 fn unauthenticated(err: &principal::PrincipalError) -> Response {
     tracing::warn!(error = %err, "request refused: no valid principal");
-    let body = serde_json::json!({
-        "errors": [{
-            "message": format!("{err}; subgraphs answer only requests signed by the gateway"),
-            "extensions": { "code": "UNAUTHENTICATED" },
-        }]
-    });
-    (
-        StatusCode::UNAUTHORIZED,
-        [(header::CONTENT_TYPE, "application/json")],
-        body.to_string(),
-    )
-        .into_response()
+    Refusal::unauthenticated(format!(
+        "{err}; subgraphs answer only requests signed by the gateway"
+    ))
+    .into_response()
 }
 
 async fn graphql_get<E: Executor>(
@@ -252,26 +271,16 @@ async fn graphql_get<E: Executor>(
         Ok(principal) => principal,
         Err(err) => return unauthenticated(&err),
     };
-    let mut request = match async_graphql::http::parse_query_string(uri.query().unwrap_or_default())
-    {
+    let mut request = match http_request::from_query_string(&uri) {
         Ok(request) => request,
-        Err(err) => return (StatusCode::BAD_REQUEST, err.to_string()).into_response(),
+        Err(refusal) => return refused(refusal),
     };
-    if request.operation_name.is_none() {
-        // async-graphql reads only `operation_name`; GraphQL over HTTP says `operationName`.
-        if let Ok(UrlQuery(params)) = UrlQuery::<HashMap<String, String>>::try_from_uri(&uri) {
-            if let Some(name) = params.get("operationName") {
-                request = request.operation_name(name.clone());
-            }
-        }
-    }
     let selected = Selected::of(&mut request);
     if selected.kind == Some(OperationType::Mutation) {
         // GraphQL over HTTP: a GET (or HEAD) must not change anything.
         return (
-            StatusCode::METHOD_NOT_ALLOWED,
             [(header::ALLOW, "POST")],
-            "mutations must be sent with POST",
+            Refusal::method_not_allowed("A mutation must be sent with POST."),
         )
             .into_response();
     }

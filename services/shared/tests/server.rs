@@ -174,3 +174,248 @@ async fn requests_without_a_valid_principal_are_refused_and_change_nothing() {
     assert_eq!(touches.0.load(Ordering::SeqCst), 0);
     server.stop().await;
 }
+
+/// Checks that `response` refuses a request the way a client can rely on: `status`, a JSON
+/// body of GraphQL's error shape with `code`, and a message in plain words (no Rust debug
+/// text, no JSON echoed back). Returns the message.
+async fn assert_refused(response: reqwest::Response, status: u16, code: &str) -> String {
+    assert_eq!(response.status(), status);
+    assert_eq!(response.headers()["content-type"], "application/json");
+    let body: serde_json::Value = response.json().await.expect("the refusal is JSON");
+    let errors = body["errors"].as_array().expect("an errors list");
+    assert_eq!(errors.len(), 1, "{body:#}");
+    assert_eq!(errors[0]["extensions"]["code"], code, "{body:#}");
+    assert!(body.get("data").is_none(), "{body:#}");
+    let message = errors[0]["message"]
+        .as_str()
+        .expect("a message")
+        .to_string();
+    assert!(message.ends_with('.'), "a sentence: {message}");
+    for debug in ["{", "}", "Error(", "Error {", "\\\"", "Some(", "kind:"] {
+        assert!(!message.contains(debug), "{debug} in {message}");
+    }
+    message
+}
+
+#[tokio::test]
+async fn a_body_that_is_not_json_is_a_400_bad_request_in_graphql_shape() {
+    let touches = Arc::new(Touches::default());
+    let server = start(touches.clone()).await;
+    let http = reqwest::Client::new();
+    for body in [
+        "{\"query\": ",
+        "query { touches }",
+        "{\"query\": \"mutation { touch }\",}",
+        "\u{feff}{\"query\": \"mutation { touch }\"}",
+    ] {
+        let response = http
+            .post(server.graphql_url())
+            .header(PRINCIPAL_HEADER, signed())
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let message = assert_refused(response, 400, "BAD_REQUEST").await;
+        assert!(message.contains("not valid JSON"), "{body}: {message}");
+    }
+    assert_eq!(touches.0.load(Ordering::SeqCst), 0);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_json_body_that_is_not_a_graphql_request_is_a_400_bad_request() {
+    let touches = Arc::new(Touches::default());
+    let server = start(touches.clone()).await;
+    let http = reqwest::Client::new();
+    for (body, says) in [
+        (serde_json::json!({}), "`query` is missing"),
+        (serde_json::json!({ "query": "" }), "`query` is missing"),
+        (
+            serde_json::json!({ "query": 1 }),
+            "`query` must be a string",
+        ),
+        (
+            serde_json::json!("mutation { touch }"),
+            "must be a JSON object",
+        ),
+        (serde_json::json!(null), "must be a JSON object"),
+        (
+            serde_json::json!({ "query": "mutation { touch }", "variables": [1] }),
+            "`variables` must be a JSON object",
+        ),
+        (
+            serde_json::json!({ "query": "mutation { touch }", "variables": "{}" }),
+            "`variables` must be a JSON object",
+        ),
+        (
+            serde_json::json!({ "query": "mutation { touch }", "operationName": 5 }),
+            "`operationName` must be a string",
+        ),
+        (
+            serde_json::json!({ "query": "mutation { touch }", "extensions": true }),
+            "`extensions` must be a JSON object",
+        ),
+    ] {
+        let response = http
+            .post(server.graphql_url())
+            .header(PRINCIPAL_HEADER, signed())
+            .json(&body)
+            .send()
+            .await
+            .unwrap();
+        let message = assert_refused(response, 400, "BAD_REQUEST").await;
+        assert!(message.contains(says), "{body}: {message}");
+    }
+    assert_eq!(touches.0.load(Ordering::SeqCst), 0);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn an_empty_body_is_a_400_bad_request() {
+    let server = start(Arc::new(Touches::default())).await;
+    let http = reqwest::Client::new();
+    for body in ["", "  \n"] {
+        let response = http
+            .post(server.graphql_url())
+            .header(PRINCIPAL_HEADER, signed())
+            .header("content-type", "application/json")
+            .body(body)
+            .send()
+            .await
+            .unwrap();
+        let message = assert_refused(response, 400, "BAD_REQUEST").await;
+        assert!(message.contains("empty"), "{message}");
+    }
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_batch_of_requests_is_refused_with_a_400_and_runs_nothing() {
+    let touches = Arc::new(Touches::default());
+    let server = start(touches.clone()).await;
+    let response = reqwest::Client::new()
+        .post(server.graphql_url())
+        .header(PRINCIPAL_HEADER, signed())
+        .json(&serde_json::json!([
+            { "query": "mutation { touch }" },
+            { "query": "{ touches }" },
+        ]))
+        .send()
+        .await
+        .unwrap();
+    let message = assert_refused(response, 400, "BAD_REQUEST").await;
+    assert!(message.contains("Batched requests"), "{message}");
+    assert_eq!(touches.0.load(Ordering::SeqCst), 0);
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_post_that_is_not_application_json_is_a_415_and_runs_nothing() {
+    let touches = Arc::new(Touches::default());
+    let server = start(touches.clone()).await;
+    let http = reqwest::Client::new();
+    let body = serde_json::json!({ "query": "mutation { touch }" }).to_string();
+    for content_type in [
+        None,
+        Some("text/plain"),
+        Some("application/x-www-form-urlencoded"),
+        Some("multipart/form-data; boundary=x"),
+        Some("application/graphql"),
+    ] {
+        let mut request = http
+            .post(server.graphql_url())
+            .header(PRINCIPAL_HEADER, signed())
+            .body(body.clone());
+        if let Some(content_type) = content_type {
+            request = request.header("content-type", content_type);
+        }
+        let response = request.send().await.unwrap();
+        let message = assert_refused(response, 415, "UNSUPPORTED_MEDIA_TYPE").await;
+        assert!(
+            message.contains("application/json"),
+            "{content_type:?}: {message}"
+        );
+    }
+    assert_eq!(touches.0.load(Ordering::SeqCst), 0);
+
+    // Parameters and case do not matter.
+    let written: serde_json::Value = http
+        .post(server.graphql_url())
+        .header(PRINCIPAL_HEADER, signed())
+        .header("content-type", "Application/JSON; charset=utf-8")
+        .body(body)
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(written["data"]["touch"], 1, "{written:#}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_get_with_a_malformed_query_string_is_a_400_bad_request() {
+    let server = start(Arc::new(Touches::default())).await;
+    let http = reqwest::Client::new();
+    for (query, says) in [
+        (
+            vec![("query", "{ touches }"), ("variables", "{\"a\": ")],
+            "not valid JSON",
+        ),
+        (
+            vec![("query", "{ touches }"), ("variables", "[1]")],
+            "must be a JSON object",
+        ),
+        (
+            vec![("query", "{ touches }"), ("extensions", "7")],
+            "must be a JSON object",
+        ),
+        (vec![("operationName", "Read")], "`query` parameter"),
+        (vec![("query", "")], "`query` parameter"),
+    ] {
+        let response = http
+            .get(server.graphql_url())
+            .header(PRINCIPAL_HEADER, signed())
+            .header("accept", "application/json")
+            .query(&query)
+            .send()
+            .await
+            .unwrap();
+        let message = assert_refused(response, 400, "BAD_REQUEST").await;
+        assert!(message.contains(says), "{query:?}: {message}");
+    }
+    let read: serde_json::Value = http
+        .get(server.graphql_url())
+        .header(PRINCIPAL_HEADER, signed())
+        .query(&[
+            ("query", "query Read { touches }"),
+            ("variables", "{\"n\": 1}"),
+            ("operationName", "Read"),
+        ])
+        .send()
+        .await
+        .unwrap()
+        .json()
+        .await
+        .unwrap();
+    assert_eq!(read["data"]["touches"], 0, "{read:#}");
+    server.stop().await;
+}
+
+#[tokio::test]
+async fn a_body_over_the_limit_is_a_413_in_graphql_shape() {
+    let server = start(Arc::new(Touches::default())).await;
+    let limit = kexie_shared::http_request::MAX_BODY_BYTES;
+    let response = reqwest::Client::new()
+        .post(server.graphql_url())
+        .header(PRINCIPAL_HEADER, signed())
+        .header("content-type", "application/json")
+        .body(vec![b' '; limit + 1])
+        .send()
+        .await
+        .unwrap();
+    assert_refused(response, 413, "PAYLOAD_TOO_LARGE").await;
+    server.stop().await;
+}

@@ -262,6 +262,7 @@ impl CampaignMutation {
             "createCampaign",
             &actor,
             input.idempotency_key.as_deref(),
+            &input,
             campaign_id,
         )
         .await?

@@ -46,9 +46,7 @@ pub type SubgraphSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// The schema's types and federation settings, without data: what the SDL is made of.
 pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .enable_federation()
-        .extension(kexie_shared::telemetry::ResolverSpans)
+    kexie_shared::schema::builder(Query::default(), Mutation::default())
 }
 
 /// The schema over `pool`, with its batch loaders.

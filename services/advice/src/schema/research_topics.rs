@@ -335,6 +335,7 @@ impl ResearchTopicMutation {
             "createResearchTopic",
             &actor,
             input.idempotency_key.as_deref(),
+            &input,
             topic_id,
         )
         .await?

@@ -480,6 +480,7 @@ impl SubmissionMutation {
             "createSubmission",
             &actor,
             input.idempotency_key.as_deref(),
+            &input,
             submission_id,
         )
         .await?

@@ -227,6 +227,7 @@ impl LeadershipMutation {
             "createLeadershipRole",
             &actor,
             input.idempotency_key.as_deref(),
+            &input,
             id,
         )
         .await?

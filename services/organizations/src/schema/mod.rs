@@ -53,9 +53,7 @@ pub struct TreeChanged(pub Arc<Notify>);
 
 /// The schema over `pool`; `tree_changed` is notified after every committed tree change.
 pub fn build(pool: PgPool, tree_changed: TreeChanged) -> SubgraphSchema {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .enable_federation()
-        .extension(kexie_shared::telemetry::ResolverSpans)
+    kexie_shared::schema::builder(Query::default(), Mutation::default())
         .data(DataLoader::new(
             UnitLoader(pool.clone()),
             spawn_in_current_span,

@@ -376,6 +376,7 @@ impl TargetMutation {
             "createTarget",
             &actor,
             input.idempotency_key.as_deref(),
+            &input,
             id,
         )
         .await?

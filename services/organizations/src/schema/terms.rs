@@ -177,6 +177,7 @@ impl TermMutation {
             "createTerm",
             &actor,
             input.idempotency_key.as_deref(),
+            &input,
             term_id,
         )
         .await?

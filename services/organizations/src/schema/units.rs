@@ -574,6 +574,7 @@ impl UnitMutation {
             "createUnit",
             &actor,
             input.idempotency_key.as_deref(),
+            &input,
             unit_id,
         )
         .await?

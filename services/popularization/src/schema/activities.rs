@@ -346,14 +346,15 @@ impl ActivityMutation {
         let actor = Actor::of(ctx);
         let organizer_id = parse_id("organizerId", &input.organizer_id)?;
         let venue_id = parse_optional_id("venueId", input.venue_id.as_ref())?;
+        // Copied, not moved: the idempotency claim fingerprints the input as sent.
         let fields = ActivityFields {
-            title: input.title,
+            title: input.title.clone(),
             kind: input.kind,
-            partner_bureaus: input.partner_bureaus.unwrap_or_default(),
+            partner_bureaus: input.partner_bureaus.clone().unwrap_or_default(),
             venue_id,
             starts_on: input.starts_on,
             ends_on: input.ends_on.unwrap_or(input.starts_on),
-            audiences: input.audiences,
+            audiences: input.audiences.clone(),
             participants: input.participants.unwrap_or(0),
             online_reach: input.online_reach.unwrap_or(0),
             mode: input.mode,
@@ -375,6 +376,7 @@ impl ActivityMutation {
             "createActivity",
             &actor,
             input.idempotency_key.as_deref(),
+            &input,
             activity_id,
         )
         .await?

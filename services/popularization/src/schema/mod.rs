@@ -40,9 +40,7 @@ pub type SubgraphSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// The schema's types and federation, without data: enough to export the SDL.
 pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    Schema::build(Query::default(), Mutation::default(), EmptySubscription)
-        .enable_federation()
-        .extension(kexie_shared::telemetry::ResolverSpans)
+    kexie_shared::schema::builder(Query::default(), Mutation::default())
 }
 
 /// The schema over `pool`, with its batch loaders.

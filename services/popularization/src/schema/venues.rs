@@ -263,11 +263,12 @@ impl VenueMutation {
             VenueStatus::Open => Some(input.opened_on.unwrap_or_else(local_today)),
             _ => input.opened_on,
         };
+        // Copied, not moved: the idempotency claim fingerprints the input as sent.
         let fields = VenueFields {
-            name: input.name,
+            name: input.name.clone(),
             kind: input.kind,
-            co_builders: input.co_builders.unwrap_or_default(),
-            address: input.address,
+            co_builders: input.co_builders.clone().unwrap_or_default(),
+            address: input.address.clone(),
             longitude: input.longitude,
             latitude: input.latitude,
             floor_area: input.floor_area,
@@ -283,6 +284,7 @@ impl VenueMutation {
             "createVenue",
             &actor,
             input.idempotency_key.as_deref(),
+            &input,
             venue_id,
         )
         .await?

@@ -728,11 +728,24 @@ async fn a_partner_bureau_retrying_a_create_with_the_same_key_gets_the_first_act
     let first = create_activity(&bureau, input.clone()).await;
     assert_eq!(first["createdBy"], "partner-education-bureau");
     let before = hub.counts().await;
-    let mut retried_input = input.clone();
-    retried_input["title"] = json!("a retry whose body changed in transit");
-    let retried = create_activity(&bureau, retried_input).await;
+    let retried = create_activity(&bureau, input.clone()).await;
     assert_eq!(retried["id"], first["id"]);
     assert_eq!(retried["title"], "巴州区青少年科技创新大赛");
+    assert_eq!(hub.counts().await, before);
+
+    // A body that changed is another request: the key may not stand for both.
+    let mut changed = input.clone();
+    changed["title"] = json!("a retry whose body changed in transit");
+    let body = bureau
+        .post(
+            "mutation($input: CreateActivityInput!) { createActivity(input: $input) { id } }",
+            json!({ "input": changed }),
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "IDEMPOTENCY_KEY_REUSED",
+        "{body:#}"
+    );
     assert_eq!(hub.counts().await, before);
 
     // Another partner's key of the same text is another key.

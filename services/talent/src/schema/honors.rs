@@ -304,6 +304,7 @@ impl HonorMutation {
             "createHonor",
             &actor,
             input.idempotency_key.as_deref(),
+            &input,
             id,
         )
         .await?

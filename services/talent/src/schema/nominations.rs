@@ -346,6 +346,7 @@ impl NominationMutation {
             "createNomination",
             &actor,
             input.idempotency_key.as_deref(),
+            &input,
             id,
         )
         .await?

@@ -476,6 +476,7 @@ impl WorkerMutation {
             "createWorker",
             &actor,
             input.idempotency_key.as_deref(),
+            &input,
             id,
         )
         .await?

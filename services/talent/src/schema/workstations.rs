@@ -321,6 +321,7 @@ impl WorkstationMutation {
             "createWorkstation",
             &actor,
             input.idempotency_key.as_deref(),
+            &input,
             id,
         )
         .await?

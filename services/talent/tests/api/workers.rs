@@ -358,12 +358,13 @@ async fn a_retried_create_with_the_same_idempotency_key_returns_the_first_worker
     let retried = create_worker(
         &hub.client,
         &township,
-        json!({ "idempotencyKey": "import-42", "name": "另一个名字" }),
+        json!({ "idempotencyKey": "import-42" }),
     )
     .await;
     assert_eq!(retried["id"], first["id"]);
     assert_eq!(retried["name"], first["name"]);
     assert_eq!(hub.footprint().await, before);
+    assert_eq!(hub.count("idempotency_key").await, 1);
 
     // Keys belong to the caller: another partner's identical key is another request.
     let other = create_worker(
@@ -374,4 +375,141 @@ async fn a_retried_create_with_the_same_idempotency_key_returns_the_first_worker
     .await;
     assert_ne!(other["id"], first["id"]);
     assert_eq!(hub.count("worker").await, 2);
+}
+
+#[tokio::test]
+async fn an_idempotency_key_reused_for_a_different_worker_is_refused_and_writes_nothing() {
+    let hub = start().await;
+    let township = hub.unit_id(&hub.tree.township_a);
+    let first = create_worker(
+        &hub.client,
+        &township,
+        json!({ "idempotencyKey": "import-42" }),
+    )
+    .await;
+    let before = hub.footprint().await;
+    let create = format!(
+        "mutation($input: CreateWorkerInput!) {{ createWorker(input: $input) {{ {WORKER_FIELDS} }} }}"
+    );
+    for changes in [
+        json!({ "name": "另一个名字" }),
+        json!({ "isVolunteer": true }),
+        json!({ "homeUnitId": hub.unit_id(&hub.tree.township_b) }),
+    ] {
+        let mut input = json!({
+            "name": "王建国", "gender": "MALE", "birthYear": 1978, "discipline": "农学",
+            "title": "INTERMEDIATE", "employer": "清江镇农业综合服务站", "homeUnitId": township,
+            "idempotencyKey": "import-42",
+        });
+        for (key, value) in changes.as_object().unwrap() {
+            input[key] = value.clone();
+        }
+        let code = hub
+            .client
+            .error_code(&create, json!({ "input": input }))
+            .await;
+        assert_eq!(code, "IDEMPOTENCY_KEY_REUSED", "{changes}");
+    }
+    assert_eq!(hub.footprint().await, before);
+    let read = hub
+        .client
+        .data(
+            "query($id: ID!) { worker(id: $id) { name isVolunteer } }",
+            json!({ "id": first["id"] }),
+        )
+        .await;
+    assert_eq!(
+        read["worker"],
+        json!({ "name": "王建国", "isVolunteer": false })
+    );
+}
+
+#[tokio::test]
+async fn concurrent_creates_with_the_same_idempotency_key_make_one_worker() {
+    let hub = start().await;
+    let township = hub.unit_id(&hub.tree.township_a);
+    let created = futures::future::join_all((0..8).map(|_| {
+        create_worker(
+            &hub.client,
+            &township,
+            json!({ "idempotencyKey": "burst-1" }),
+        )
+    }))
+    .await;
+    assert!(
+        created
+            .iter()
+            .all(|worker| worker["id"] == created[0]["id"]),
+        "{created:#?}"
+    );
+    assert_eq!(hub.count("worker").await, 1);
+    assert_eq!(hub.count("idempotency_key").await, 1);
+}
+
+#[tokio::test]
+async fn a_nul_character_in_a_worker_a_search_or_a_key_is_refused_as_validation_and_writes_nothing()
+{
+    let hub = start().await;
+    let township = hub.unit_id(&hub.tree.township_a);
+    create_worker(&hub.client, &township, json!({ "name": "李秀英" })).await;
+    let before = hub.footprint().await;
+    let listed_before = hub
+        .client
+        .data(LIST, json!({ "filter": { "includeArchived": true } }))
+        .await;
+    let create = format!(
+        "mutation($input: CreateWorkerInput!) {{ createWorker(input: $input) {{ {WORKER_FIELDS} }} }}"
+    );
+    let input = |changes: Value| {
+        let mut input = json!({ "name": "王建国", "gender": "MALE", "homeUnitId": township });
+        for (key, value) in changes.as_object().unwrap() {
+            input[key] = value.clone();
+        }
+        json!({ "input": input })
+    };
+    let cases = [
+        (
+            create.as_str(),
+            input(json!({ "name": "王\u{0}建国" })),
+            "input.name",
+        ),
+        (
+            create.as_str(),
+            input(json!({ "employer": "清江镇\u{0}" })),
+            "input.employer",
+        ),
+        (
+            create.as_str(),
+            input(json!({ "idempotencyKey": "import\u{0}42" })),
+            "input.idempotencyKey",
+        ),
+        (
+            LIST,
+            json!({ "filter": { "search": "\u{0}" } }),
+            "filter.search",
+        ),
+        (
+            LIST,
+            json!({ "filter": { "discipline": "农\u{0}" } }),
+            "filter.discipline",
+        ),
+        (
+            "{ workers(filter: { search: \"李\\u0000\" }) { edges { node { id } } } }",
+            json!({}),
+            "filter.search",
+        ),
+    ];
+    for (document, variables, field) in cases {
+        let body = hub.client.post(document, variables.clone()).await;
+        let error = &body["errors"][0];
+        assert_eq!(error["extensions"]["code"], "VALIDATION", "{body:#}");
+        assert_eq!(error["extensions"]["field"], field, "{body:#}");
+    }
+    assert_eq!(hub.footprint().await, before);
+    assert_eq!(
+        hub.client
+            .data(LIST, json!({ "filter": { "includeArchived": true } }))
+            .await,
+        listed_before
+    );
 }

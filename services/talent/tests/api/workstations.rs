@@ -455,11 +455,19 @@ async fn invalid_workstations_are_refused_with_a_code_and_nothing_is_written() {
     assert_eq!(bad_range, "VALIDATION");
     assert_eq!(hub.footprint().await, before);
 
-    let retried =
-        create_workstation(&hub, json!({ "idempotencyKey": "ws-1", "name": "重试" })).await;
+    let retried = create_workstation(&hub, json!({ "idempotencyKey": "ws-1" })).await;
     assert_eq!(
         retried["name"],
         "四川清江电子科技有限公司院士（专家）工作站"
     );
+    // The key reused for another workstation is refused, not answered with the first one.
+    let mut reused = base.clone();
+    reused["name"] = json!("重试");
+    reused["idempotencyKey"] = json!("ws-1");
+    let code = hub
+        .client
+        .error_code(&create_mutation(), json!({ "input": reused }))
+        .await;
+    assert_eq!(code, "IDEMPOTENCY_KEY_REUSED");
     assert_eq!(hub.footprint().await, before);
 }
