@@ -47,26 +47,28 @@ impl ReadStart {
     /// A read beginning now that will not be cached: it must see every write acknowledged
     /// before now.
     pub(crate) fn now() -> Self {
-        ReadStart {
-            ticket: next_ticket(),
-            versions: None,
-        }
+        ReadStart::at(next_ticket(), None)
     }
 
     /// A read whose answer will be cached under `versions`, which it has just read: it must
     /// see every write they count (and so every write acknowledged before it began).
     pub(crate) fn after_reading(versions: Versions) -> Self {
-        ReadStart {
-            ticket: next_ticket(),
-            versions: Some(versions),
-        }
+        ReadStart::at(next_ticket(), Some(versions))
+    }
+
+    fn at(ticket: u64, versions: Option<Versions>) -> Self {
+        ReadStart { ticket, versions }
     }
 
     /// The guarantee of a subgraph fetch this read starts now: it begins after a ticket
     /// drawn now, and after this read's versions were read.
     pub(crate) fn fetch_guarantee(&self) -> Guarantee {
+        self.fetch_guarantee_at(next_ticket())
+    }
+
+    fn fetch_guarantee_at(&self, ticket: u64) -> Guarantee {
         Guarantee {
-            after: Some(next_ticket()),
+            after: Some(ticket),
             versions: self.versions.clone(),
         }
     }
@@ -78,11 +80,11 @@ impl ReadStart {
     /// uses began after that ticket. With versions it may use fetches that began before now
     /// but after versions equal to its own were read: it can promise those versions only.
     pub(crate) fn execution(&self) -> (ReadStart, Guarantee) {
-        let ticket = next_ticket();
-        let run = ReadStart {
-            ticket,
-            versions: self.versions.clone(),
-        };
+        self.execution_at(next_ticket())
+    }
+
+    fn execution_at(&self, ticket: u64) -> (ReadStart, Guarantee) {
+        let run = ReadStart::at(ticket, self.versions.clone());
         let guarantee = match &self.versions {
             Some(versions) => Guarantee {
                 after: None,
@@ -202,6 +204,9 @@ where
             .unwrap_or(0)
     }
 }
+
+#[cfg(test)]
+mod model;
 
 #[cfg(test)]
 mod tests {
