@@ -6,16 +6,17 @@
 //! hub in one process and in separate processes (`kexie subgraph …` ×4 and
 //! `kexie gateway`).
 //!
-//! Each client registers a worker in its township and, once the gateway acknowledged it,
-//! reads the worker count of its district (as the district's staff) and of the city (as the
-//! city's leadership). Every write acknowledged before a read was sent must be counted: the
+//! Eight clients: in each of two districts two register workers in their townships and,
+//! once the gateway acknowledged each, read the worker count of their district (as the
+//! district's staff) and of the city (as the city's leadership); two more read the same
+//! all along. Every write acknowledged before a read was sent must be counted: the
 //! test keeps, per district and for the city, how many writes were acknowledged, reads that
 //! number before sending the read, and holds the figure against it. Before the freshness
 //! rule (`gateway/src/freshness.rs`), a read could join a subgraph fetch begun before a
 //! write committed and show, and cache, the older count.
 
 use std::process::Stdio;
-use std::sync::atomic::{AtomicI64, Ordering};
+use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -313,26 +314,77 @@ struct Acknowledged {
     city: AtomicI64,
 }
 
-/// Runs `rounds` of write-then-read in each of the [`CLIENTS`] clients at once; returns the
-/// number of reads checked and a description of every stale or failed one.
-async fn read_after_write(hub: &Hub, city: &Arc<City>, rounds: usize) -> (usize, Vec<String>) {
+/// The worker counts before the clients start, and the writes acknowledged since.
+struct Expected {
+    before_districts: [i64; 2],
+    before_city: i64,
+    acknowledged: Acknowledged,
+}
+
+impl Expected {
+    /// Reads the worker count of `district` (or of the city, `None`) as `client` and holds
+    /// it against the writes acknowledged before the read was sent; describes a stale or
+    /// failed read.
+    async fn check(
+        &self,
+        client: &GraphqlClient,
+        city: &City,
+        district: Option<usize>,
+    ) -> Result<(), String> {
+        let (unit, expected) = match district {
+            Some(d) => (
+                city.districts[d],
+                self.before_districts[d] + self.acknowledged.districts[d].load(Ordering::SeqCst),
+            ),
+            None => (
+                city.city,
+                self.before_city + self.acknowledged.city.load(Ordering::SeqCst),
+            ),
+        };
+        match workers(client, unit, city.year).await {
+            Ok(seen) if seen >= expected => Ok(()),
+            Ok(seen) => Err(format!(
+                "{} showed {seen} workers, {expected} were acknowledged",
+                district.map_or("the city".to_string(), |d| format!("district {d}"))
+            )),
+            Err(why) => Err(why),
+        }
+    }
+}
+
+/// What a run found: reads checked by the clients that wrote, by those that only read, and
+/// a description of every stale or failed one.
+struct Outcome {
+    after_own_writes: usize,
+    by_readers: usize,
+    stale: Vec<String>,
+}
+
+/// [`CLIENTS`] clients at once, half per district. In each district two clients write
+/// `rounds` times and read after each acknowledgement, and two only read, all four as the
+/// same staff member (their reads are identical, so they may share work in flight); every
+/// client also reads the city's count as the city's leadership.
+async fn read_after_write(hub: &Hub, city: &Arc<City>, rounds: usize) -> Outcome {
     let base = GraphqlClient::new(hub.graphql_url());
     let leadership = base.as_staff("city-leader", Role::Leadership, city.city);
-    let before_district = [
-        workers(&leadership, city.districts[0], city.year)
-            .await
-            .unwrap(),
-        workers(&leadership, city.districts[1], city.year)
-            .await
-            .unwrap(),
-    ];
-    let before_city = workers(&leadership, city.city, city.year).await.unwrap();
-    let acknowledged = Arc::new(Acknowledged::default());
+    let expected = Arc::new(Expected {
+        before_districts: [
+            workers(&leadership, city.districts[0], city.year)
+                .await
+                .unwrap(),
+            workers(&leadership, city.districts[1], city.year)
+                .await
+                .unwrap(),
+        ],
+        before_city: workers(&leadership, city.city, city.year).await.unwrap(),
+        acknowledged: Acknowledged::default(),
+    });
+    let writers_done = Arc::new(AtomicUsize::new(0));
+    let writers = CLIENTS / 2;
     let mut tasks = Vec::new();
     for client in 0..CLIENTS {
         let district = client % 2;
-        let township = (client / 2) % 2;
-        // Four clients per district act as the same staff member: their reads are identical.
+        let writes = client < writers;
         let staff = base.as_staff(
             &format!("staff-{district}"),
             Role::UnitStaff,
@@ -340,65 +392,75 @@ async fn read_after_write(hub: &Hub, city: &Arc<City>, rounds: usize) -> (usize,
         );
         let leadership = leadership.clone();
         let city = city.clone();
-        let acknowledged = acknowledged.clone();
+        let expected = expected.clone();
+        let writers_done = writers_done.clone();
         tasks.push(tokio::spawn(async move {
             let mut checked = 0;
             let mut stale = Vec::new();
-            for round in 0..rounds {
-                let written = staff
-                    .post(
-                        "mutation($input: CreateWorkerInput!) { createWorker(input: $input) { id } }",
-                        json!({ "input": { "name": format!("测试{client}-{round}"), "gender": "FEMALE",
-                                           "homeUnitId": city.townships[district][township] } }),
-                    )
-                    .await;
-                if written.get("errors").is_some() {
-                    stale.push(format!("client {client}: the write failed: {written}"));
-                    continue;
+            let mut round = 0;
+            loop {
+                if writes {
+                    if round == rounds {
+                        writers_done.fetch_add(1, Ordering::SeqCst);
+                        break;
+                    }
+                    let township = city.townships[district][(client / 2) % 2];
+                    let written = staff
+                        .post(
+                            "mutation($input: CreateWorkerInput!) { createWorker(input: $input) { id } }",
+                            json!({ "input": { "name": format!("测试{client}-{round}"), "gender": "FEMALE",
+                                               "homeUnitId": township } }),
+                        )
+                        .await;
+                    if written.get("errors").is_some() {
+                        stale.push(format!("client {client}: the write failed: {written}"));
+                        break;
+                    }
+                    expected.acknowledged.districts[district].fetch_add(1, Ordering::SeqCst);
+                    expected.acknowledged.city.fetch_add(1, Ordering::SeqCst);
+                } else if writers_done.load(Ordering::SeqCst) == writers {
+                    break;
                 }
-                acknowledged.districts[district].fetch_add(1, Ordering::SeqCst);
-                acknowledged.city.fetch_add(1, Ordering::SeqCst);
-
-                let expected = before_district[district]
-                    + acknowledged.districts[district].load(Ordering::SeqCst);
-                match workers(&staff, city.districts[district], city.year).await {
-                    Ok(seen) if seen >= expected => {}
-                    Ok(seen) => stale.push(format!(
-                        "client {client} round {round}: district {district} showed {seen} workers, {expected} were acknowledged"
-                    )),
-                    Err(why) => stale.push(format!("client {client} round {round}: {why}")),
+                for (reader, unit) in [(&staff, Some(district)), (&leadership, None)] {
+                    if let Err(why) = expected.check(reader, &city, unit).await {
+                        stale.push(format!("client {client} round {round}: {why}"));
+                    }
+                    checked += 1;
                 }
-                let expected = before_city + acknowledged.city.load(Ordering::SeqCst);
-                match workers(&leadership, city.city, city.year).await {
-                    Ok(seen) if seen >= expected => {}
-                    Ok(seen) => stale.push(format!(
-                        "client {client} round {round}: the city showed {seen} workers, {expected} were acknowledged"
-                    )),
-                    Err(why) => stale.push(format!("client {client} round {round}: {why}")),
-                }
-                checked += 2;
+                round += 1;
             }
-            (checked, stale)
+            (writes, checked, stale)
         }));
     }
-    let mut checked = 0;
-    let mut stale = Vec::new();
+    let mut outcome = Outcome {
+        after_own_writes: 0,
+        by_readers: 0,
+        stale: Vec::new(),
+    };
     for task in tasks {
-        let (reads, problems) = task.await.unwrap();
-        checked += reads;
-        stale.extend(problems);
+        let (writes, checked, stale) = task.await.unwrap();
+        if writes {
+            outcome.after_own_writes += checked;
+        } else {
+            outcome.by_readers += checked;
+        }
+        outcome.stale.extend(stale);
     }
-    (checked, stale)
+    outcome
 }
 
-fn assert_fresh(layout: &str, sharing: Sharing, (checked, stale): (usize, Vec<String>)) {
+fn assert_fresh(layout: &str, sharing: Sharing, outcome: Outcome) {
+    let checked = outcome.after_own_writes + outcome.by_readers;
     assert!(
-        stale.is_empty(),
+        outcome.stale.is_empty(),
         "{layout}, {sharing:?}: {} of {checked} reads after acknowledged writes were stale or failed; the first:\n{}",
-        stale.len(),
-        stale.iter().take(10).cloned().collect::<Vec<_>>().join("\n")
+        outcome.stale.len(),
+        outcome.stale.iter().take(10).cloned().collect::<Vec<_>>().join("\n")
     );
-    eprintln!("{layout}, {sharing:?}: {checked} reads after acknowledged writes, none stale");
+    eprintln!(
+        "{layout}, {sharing:?}: {checked} reads after acknowledged writes ({} by the writers right after their own), none stale",
+        outcome.after_own_writes
+    );
 }
 
 /// Each setting of sharing, in one process: the defaults and everything shared for the
@@ -406,8 +468,8 @@ fn assert_fresh(layout: &str, sharing: Sharing, (checked, stale): (usize, Vec<St
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn in_one_process_no_read_after_an_acknowledged_write_is_stale() {
     let cases = [
-        (ALL_SHARED, 320),
-        (DEFAULTS, 160),
+        (ALL_SHARED, 640),
+        (DEFAULTS, 200),
         (
             Sharing {
                 response_cache: false,
@@ -446,7 +508,7 @@ async fn in_one_process_no_read_after_an_acknowledged_write_is_stale() {
 #[tokio::test(flavor = "multi_thread", worker_threads = 4)]
 async fn in_separate_processes_no_read_after_an_acknowledged_write_is_stale() {
     let cases = [
-        (ALL_SHARED, 320),
+        (ALL_SHARED, 640),
         (
             Sharing {
                 subgraph_fetches: false,
