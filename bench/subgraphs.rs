@@ -8,9 +8,9 @@ use serde_json::{json, Value};
 
 use kexie::seed::{self, SeedArgs};
 use kexie::subgraphs::Subgraph;
-use kexie_shared::config::SubgraphConfig;
-use kexie_shared::principal::{self, Principal, Role};
-use kexie_shared::unit_tree;
+use kexie_contract::principal::{self, Principal, Role};
+use kexie_subgraph_kit::config::SubgraphConfig;
+use kexie_subgraph_kit::unit_tree;
 
 const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/kexie_bench";
 const NAMESPACE: &str = "kexie_bench";
@@ -55,7 +55,7 @@ async fn main() -> anyhow::Result<()> {
     let options = options()?;
     let database_url =
         std::env::var("BENCH_DATABASE_URL").unwrap_or_else(|_| DEFAULT_DATABASE_URL.to_string());
-    let redis_url = kexie_shared::testing::redis_url();
+    let redis_url = kexie_testkit::redis_url();
     let seed_args = SeedArgs {
         scale: 1,
         seed: 2026,
@@ -76,7 +76,7 @@ async fn main() -> anyhow::Result<()> {
             redis_url: redis_url.clone(),
             redis_namespace: NAMESPACE.to_string(),
             listen: "127.0.0.1:0".parse()?,
-            principal_secret: kexie_shared::testing::principal_secret(),
+            principal_secret: kexie_testkit::principal_secret(),
         };
         let server = subgraph.build(&config).await?.spawn();
         urls.push((subgraph, server.graphql_url()));
@@ -140,7 +140,7 @@ fn ms(duration: Duration) -> f64 {
 /// Sends `body` as the city administrator, with the principal the gateway would sign.
 async fn send(http: &reqwest::Client, url: &str, body: &Value) -> anyhow::Result<Value> {
     let principal = Principal::issue("bench", Some(uuid::Uuid::nil()), Role::CityAdmin);
-    let signed = principal::sign(&principal, &kexie_shared::testing::principal_secret())?;
+    let signed = principal::sign(&principal, &kexie_testkit::principal_secret())?;
     let response: Value = http
         .post(url)
         .header(principal::PRINCIPAL_HEADER, signed)

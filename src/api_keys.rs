@@ -8,7 +8,7 @@ use anyhow::Context as _;
 use sqlx::types::Uuid;
 
 use kexie_organizations::db::api_keys::{self, NewApiKey};
-use kexie_shared::page::{PageArgs, MAX_PAGE_SIZE};
+use kexie_subgraph_kit::page::{PageArgs, MAX_PAGE_SIZE};
 
 #[derive(Clone, Debug, clap::Subcommand)]
 pub enum ApiKeyCommand {
@@ -55,7 +55,7 @@ fn operator() -> String {
 
 /// Runs `command` on the database at `database_url` (its migrations applied first).
 pub async fn run(command: ApiKeyCommand, database_url: &str) -> anyhow::Result<()> {
-    let pool = kexie_shared::db::connect(database_url, kexie_organizations::NAME).await?;
+    let pool = kexie_subgraph_kit::db::connect(database_url, kexie_organizations::NAME).await?;
     kexie_organizations::migrate(&pool).await?;
     match command {
         ApiKeyCommand::Create {

@@ -5,5 +5,4 @@ pub mod schema_files;
 pub mod seed;
 pub mod serve;
 pub mod subgraphs;
-pub mod testing;
 pub mod token;

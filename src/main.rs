@@ -10,7 +10,7 @@ mod api_keys;
 
 use kexie::subgraphs::Subgraph;
 use kexie::{schema_files, seed, serve, token};
-use kexie_shared::config;
+use kexie_subgraph_kit::config;
 
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
@@ -83,9 +83,9 @@ async fn main() -> anyhow::Result<()> {
         Command::Gateway(_) => "kexie-gateway".to_string(),
         _ => "kexie".to_string(),
     };
-    kexie_shared::telemetry::init_as(&service)?;
+    kexie_contract::telemetry::init_as(&service)?;
     let outcome = run(cli.command).await;
-    kexie_shared::telemetry::flush();
+    kexie_contract::telemetry::flush();
     outcome
 }
 
@@ -95,13 +95,13 @@ async fn run(command: Command) -> anyhow::Result<()> {
         Command::Gateway(args) => {
             let app = kexie_gateway::build(args.into_config()?).await?;
             tracing::info!(port = app.port(), "gateway serving");
-            app.run_until(kexie_shared::server::shutdown_signal()).await
+            app.run_until(kexie_contract::shutdown::signal()).await
         }
         Command::Subgraph { name } => {
             let config = name.config_from_env()?;
             let app = name.build(&config).await?;
             tracing::info!(subgraph = %name, port = app.port(), "serving");
-            app.run_until(kexie_shared::server::shutdown_signal()).await
+            app.run_until(kexie_contract::shutdown::signal()).await
         }
         Command::Token(args) => {
             println!("{}", token::issue(&args)?);
@@ -122,7 +122,10 @@ async fn run(command: Command) -> anyhow::Result<()> {
                 &args,
                 &config::database_url_from_env()?,
                 &config::redis_url_from_env()?,
-                &config::env_or("REDIS_NAMESPACE", config::DEFAULT_REDIS_NAMESPACE)?,
+                &config::env_or(
+                    "REDIS_NAMESPACE",
+                    kexie_contract::data_version::DEFAULT_REDIS_NAMESPACE,
+                )?,
             )
             .await
         }

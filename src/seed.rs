@@ -5,9 +5,9 @@ use std::time::{Duration, Instant};
 use anyhow::bail;
 use sqlx::PgPool;
 
-use kexie_shared::demo::DemoCity;
-use kexie_shared::rollup::DataVersion;
-use kexie_shared::unit_tree::{self, TreeKeys};
+use kexie_subgraph_kit::demo::DemoCity;
+use kexie_subgraph_kit::rollup::DataVersion;
+use kexie_subgraph_kit::unit_tree::{self, TreeKeys};
 
 use crate::subgraphs::Subgraph;
 
@@ -111,7 +111,8 @@ pub async fn all_empty(database_url: &str) -> anyhow::Result<bool> {
 /// After a reset the tree's numbering starts again: what Redis held is no longer true.
 async fn forget_published_tree(redis_url: &str, namespace: &str) {
     let cleared = async {
-        let mut redis = unit_tree::redis_connection(redis_url, Duration::from_secs(2))?;
+        let mut redis =
+            kexie_contract::data_version::redis_connection(redis_url, Duration::from_secs(2))?;
         unit_tree::clear_published(&mut redis, &TreeKeys::new(namespace)).await
     };
     if let Err(err) = cleared.await {
@@ -123,7 +124,8 @@ async fn forget_published_tree(redis_url: &str, namespace: &str) {
 /// the organizations subgraph publishes it when it starts.
 async fn publish_tree(organizations: &PgPool, redis_url: &str, namespace: &str) {
     let published = async {
-        let mut redis = unit_tree::redis_connection(redis_url, Duration::from_secs(5))?;
+        let mut redis =
+            kexie_contract::data_version::redis_connection(redis_url, Duration::from_secs(5))?;
         kexie_organizations::publisher::publish_pending(
             organizations,
             &mut redis,

@@ -6,10 +6,10 @@ use std::time::Duration;
 use anyhow::Context as _;
 use uuid::Uuid;
 
+use kexie_contract::principal::{staff_token, PrincipalSecret, Role};
 use kexie_gateway::GatewayConfig;
-use kexie_shared::config::{self, SubgraphConfig};
-use kexie_shared::principal::{staff_token, PrincipalSecret, Role};
-use kexie_shared::server::{shutdown_signal, ServerHandle};
+use kexie_subgraph_kit::config::{self, SubgraphConfig};
+use kexie_subgraph_kit::server::ServerHandle;
 
 use crate::schema_files;
 use crate::seed::{self, SeedArgs};
@@ -152,7 +152,7 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     }
     eprintln!();
     eprintln!("Open the endpoint in a browser to query the hub. Ctrl-C stops it.");
-    shutdown_signal().await;
+    kexie_contract::shutdown::signal().await;
     eprintln!("stopping …");
     gateway.stop().await;
     for (_, server) in servers {

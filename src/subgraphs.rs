@@ -3,9 +3,9 @@
 use std::fmt;
 use std::str::FromStr;
 
-use kexie_shared::config::SubgraphConfig;
-use kexie_shared::demo::DemoCity;
-use kexie_shared::server::SubgraphApp;
+use kexie_subgraph_kit::config::SubgraphConfig;
+use kexie_subgraph_kit::demo::DemoCity;
+use kexie_subgraph_kit::server::SubgraphApp;
 use sqlx::PgPool;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -59,7 +59,7 @@ impl Subgraph {
     }
 
     pub async fn connect(self, database_url: &str) -> anyhow::Result<PgPool> {
-        kexie_shared::db::connect(database_url, self.name()).await
+        kexie_subgraph_kit::db::connect(database_url, self.name()).await
     }
 
     pub async fn migrate(self, pool: &PgPool) -> anyhow::Result<()> {

@@ -7,7 +7,7 @@ use std::time::Duration;
 use anyhow::Context as _;
 use uuid::Uuid;
 
-use kexie_shared::principal::{staff_token, Role};
+use kexie_contract::principal::{staff_token, Role};
 
 #[derive(Clone, Debug, clap::Args)]
 pub struct TokenArgs {

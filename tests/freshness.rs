@@ -15,6 +15,8 @@
 //! rule (`gateway/src/freshness.rs`), a read could join a subgraph fetch begun before a
 //! write committed and show, and cache, the older count.
 
+mod common;
+
 use std::process::Stdio;
 use std::sync::atomic::{AtomicI64, AtomicUsize, Ordering};
 use std::sync::Arc;
@@ -23,14 +25,14 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
+use common::gateway_config_for_tests;
 use kexie::subgraphs::Subgraph;
-use kexie::testing::gateway_config_for_tests;
+use kexie_contract::principal::Role;
 use kexie_gateway::GatewayHandle;
-use kexie_shared::config::SubgraphConfig;
-use kexie_shared::principal::Role;
-use kexie_shared::server::ServerHandle;
-use kexie_shared::testing::{redis_url, GraphqlClient, TestDb, STAFF_TOKEN_SECRET};
-use kexie_shared::unit_tree;
+use kexie_subgraph_kit::config::SubgraphConfig;
+use kexie_subgraph_kit::server::ServerHandle;
+use kexie_subgraph_kit::unit_tree;
+use kexie_testkit::{redis_url, GraphqlClient, TestDb, STAFF_TOKEN_SECRET};
 
 /// How the gateway shares work.
 #[derive(Clone, Copy, Debug)]
@@ -106,7 +108,7 @@ async fn in_process(db: &TestDb, sharing: Sharing) -> Hub {
             redis_url: redis_url(),
             redis_namespace: db.redis_namespace(),
             listen: "127.0.0.1:0".parse().unwrap(),
-            principal_secret: kexie_shared::testing::principal_secret(),
+            principal_secret: kexie_testkit::principal_secret(),
         };
         servers.push((subgraph, subgraph.build(&config).await.unwrap().spawn()));
     }

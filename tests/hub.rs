@@ -1,16 +1,18 @@
 //! The whole hub — four real subgraphs behind the gateway — answering what a front-end team
 //! asks of its one endpoint.
 
+mod common;
+
 use std::time::Duration;
 
 use serde_json::json;
 
+use common::start_gateway;
 use kexie::subgraphs::Subgraph;
-use kexie::testing::start_gateway;
-use kexie_shared::config::SubgraphConfig;
-use kexie_shared::server::ServerHandle;
-use kexie_shared::testing::{redis_url, GraphqlClient, TestDb};
-use kexie_shared::unit_tree;
+use kexie_subgraph_kit::config::SubgraphConfig;
+use kexie_subgraph_kit::server::ServerHandle;
+use kexie_subgraph_kit::unit_tree;
+use kexie_testkit::{redis_url, GraphqlClient, TestDb};
 
 async fn start_subgraphs(db: &TestDb) -> Vec<(Subgraph, ServerHandle)> {
     let mut servers = Vec::new();
@@ -20,7 +22,7 @@ async fn start_subgraphs(db: &TestDb) -> Vec<(Subgraph, ServerHandle)> {
             redis_url: redis_url(),
             redis_namespace: db.redis_namespace(),
             listen: "127.0.0.1:0".parse().unwrap(),
-            principal_secret: kexie_shared::testing::principal_secret(),
+            principal_secret: kexie_testkit::principal_secret(),
         };
         servers.push((subgraph, subgraph.build(&config).await.unwrap().spawn()));
     }

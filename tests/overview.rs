@@ -3,17 +3,19 @@
 //! created, a unit added, a unit moved — and with Redis unreachable the answers are the
 //! same, without errors.
 
+mod common;
+
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use common::gateway_config_for_tests;
 use kexie::subgraphs::Subgraph;
-use kexie::testing::gateway_config_for_tests;
 use kexie_gateway::GatewayHandle;
-use kexie_shared::config::SubgraphConfig;
-use kexie_shared::server::ServerHandle;
-use kexie_shared::testing::{redis_url, GraphqlClient, TestDb};
-use kexie_shared::unit_tree;
+use kexie_subgraph_kit::config::SubgraphConfig;
+use kexie_subgraph_kit::server::ServerHandle;
+use kexie_subgraph_kit::unit_tree;
+use kexie_testkit::{redis_url, GraphqlClient, TestDb};
 
 const OVERVIEW: &str = include_str!("../schema/queries/city_overview.graphql");
 
@@ -25,7 +27,7 @@ async fn start_subgraphs(db: &TestDb, redis: &str) -> Vec<(Subgraph, ServerHandl
             redis_url: redis.to_string(),
             redis_namespace: db.redis_namespace(),
             listen: "127.0.0.1:0".parse().unwrap(),
-            principal_secret: kexie_shared::testing::principal_secret(),
+            principal_secret: kexie_testkit::principal_secret(),
         };
         servers.push((subgraph, subgraph.build(&config).await.unwrap().spawn()));
     }

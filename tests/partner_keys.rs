@@ -3,17 +3,19 @@
 //! what its scopes allow, a revoked key fails on the very next call, a key over its limit
 //! gets 429 until the next window, and every call shows in `partnerCalls`.
 
+mod common;
+
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
 use serde_json::{json, Value};
 
+use common::gateway_config_for_tests;
 use kexie::subgraphs::Subgraph;
-use kexie::testing::gateway_config_for_tests;
 use kexie_gateway::{GatewayHandle, API_KEY_HEADER};
-use kexie_shared::config::SubgraphConfig;
-use kexie_shared::server::ServerHandle;
-use kexie_shared::testing::{redis_url, GraphqlClient, TestDb};
-use kexie_shared::unit_tree;
+use kexie_subgraph_kit::config::SubgraphConfig;
+use kexie_subgraph_kit::server::ServerHandle;
+use kexie_subgraph_kit::unit_tree;
+use kexie_testkit::{redis_url, GraphqlClient, TestDb};
 
 /// The rate-limit window of these tests: short, so that a test sees the next one.
 const WINDOW: Duration = Duration::from_secs(3);
@@ -34,7 +36,7 @@ async fn start() -> Hub {
             redis_url: redis_url(),
             redis_namespace: db.redis_namespace(),
             listen: "127.0.0.1:0".parse().unwrap(),
-            principal_secret: kexie_shared::testing::principal_secret(),
+            principal_secret: kexie_testkit::principal_secret(),
         };
         servers.push((subgraph, subgraph.build(&config).await.unwrap().spawn()));
     }

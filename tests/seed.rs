@@ -4,7 +4,7 @@ use sqlx::PgPool;
 
 use kexie::seed::{self, SeedArgs};
 use kexie::subgraphs::Subgraph;
-use kexie_shared::testing::{redis_url, TestDb};
+use kexie_testkit::{redis_url, TestDb};
 
 fn args(reset: bool, if_empty: bool) -> SeedArgs {
     SeedArgs {

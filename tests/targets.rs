@@ -2,17 +2,19 @@
 //! subgraph whose records it counts, and organizations turns it into attainment and
 //! whether the target is on track — one query, four subgraphs.
 
+mod common;
+
 use std::time::Duration;
 
 use serde_json::{json, Value};
 
+use common::start_gateway;
 use kexie::seed::{self, SeedArgs};
 use kexie::subgraphs::Subgraph;
-use kexie::testing::start_gateway;
-use kexie_shared::config::SubgraphConfig;
-use kexie_shared::server::ServerHandle;
-use kexie_shared::testing::{redis_url, GraphqlClient, TestDb};
-use kexie_shared::unit_tree;
+use kexie_subgraph_kit::config::SubgraphConfig;
+use kexie_subgraph_kit::server::ServerHandle;
+use kexie_subgraph_kit::unit_tree;
+use kexie_testkit::{redis_url, GraphqlClient, TestDb};
 
 async fn start_subgraphs(db: &TestDb) -> Vec<(Subgraph, ServerHandle)> {
     let mut servers = Vec::new();
@@ -22,7 +24,7 @@ async fn start_subgraphs(db: &TestDb) -> Vec<(Subgraph, ServerHandle)> {
             redis_url: redis_url(),
             redis_namespace: db.redis_namespace(),
             listen: "127.0.0.1:0".parse().unwrap(),
-            principal_secret: kexie_shared::testing::principal_secret(),
+            principal_secret: kexie_testkit::principal_secret(),
         };
         servers.push((subgraph, subgraph.build(&config).await.unwrap().spawn()));
     }

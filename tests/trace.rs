@@ -1,14 +1,16 @@
 //! One trace per request, from the gateway down through every subgraph it asks.
 
+mod common;
+
 use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData};
 use serde_json::{json, Value};
 use tracing_subscriber::EnvFilter;
 
+use common::start_gateway;
 use kexie::subgraphs::Subgraph;
-use kexie::testing::start_gateway;
-use kexie_shared::config::SubgraphConfig;
-use kexie_shared::telemetry::{self, LogFormat, LogOutput};
-use kexie_shared::testing::{redis_url, TestDb};
+use kexie_contract::telemetry::{self, LogFormat, LogOutput};
+use kexie_subgraph_kit::config::SubgraphConfig;
+use kexie_testkit::{redis_url, TestDb};
 
 const CALLER_TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 const TRACEPARENT: &str = "00-4bf92f3577b34da6a3ce929d0e0e4736-00f067aa0ba902b7-01";
@@ -43,7 +45,7 @@ async fn the_callers_trace_id_spans_the_gateway_and_the_subgraph_it_asks() {
         redis_url: redis_url(),
         redis_namespace: db.redis_namespace(),
         listen: "127.0.0.1:0".parse().unwrap(),
-        principal_secret: kexie_shared::testing::principal_secret(),
+        principal_secret: kexie_testkit::principal_secret(),
     };
     let organizations = Subgraph::Organizations
         .build(&config)

@@ -6,10 +6,10 @@ use std::time::{Duration, Instant};
 use serde_json::{json, Value};
 
 use kexie::subgraphs::Subgraph;
-use kexie_shared::config::SubgraphConfig;
-use kexie_shared::server::ServerHandle;
-use kexie_shared::testing::{redis_url, GraphqlClient, TestDb};
-use kexie_shared::unit_tree;
+use kexie_subgraph_kit::config::SubgraphConfig;
+use kexie_subgraph_kit::server::ServerHandle;
+use kexie_subgraph_kit::unit_tree;
+use kexie_testkit::{redis_url, GraphqlClient, TestDb};
 
 /// How soon every copy must show a change.
 const WITHIN: Duration = Duration::from_secs(1);
@@ -20,7 +20,7 @@ fn config(db: &TestDb) -> SubgraphConfig {
         redis_url: redis_url(),
         redis_namespace: db.redis_namespace(),
         listen: "127.0.0.1:0".parse().unwrap(),
-        principal_secret: kexie_shared::testing::principal_secret(),
+        principal_secret: kexie_testkit::principal_secret(),
     }
 }
 
@@ -171,7 +171,9 @@ async fn a_redis_that_lost_the_tree_gets_it_published_again() {
         json!({"kind": "CITY", "name": "绵阳市科协", "divisionCode": "510700"}),
     )
     .await;
-    let redis = unit_tree::redis_connection(&redis_url(), Duration::from_secs(2)).unwrap();
+    let redis =
+        kexie_contract::data_version::redis_connection(&redis_url(), Duration::from_secs(2))
+            .unwrap();
     let keys = unit_tree::TreeKeys::new(&db.redis_namespace());
     let wait_for_seq = |seq: i64| {
         let mut redis = redis.clone();

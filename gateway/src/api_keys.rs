@@ -37,7 +37,7 @@ use hyper::header::CONTENT_TYPE;
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use kexie_shared::principal::{self, Principal, PrincipalSecret, Role, Scope, PRINCIPAL_HEADER};
+use kexie_contract::principal::{self, Principal, PrincipalSecret, Role, Scope, PRINCIPAL_HEADER};
 use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
@@ -198,7 +198,10 @@ impl PartnerKeys {
     ) -> anyhow::Result<Self> {
         let limiter = match rate_limit {
             Some(config) => Some(RateLimiter {
-                redis: kexie_shared::unit_tree::redis_connection(&config.redis_url, REDIS_TIMEOUT)?,
+                redis: kexie_contract::data_version::redis_connection(
+                    &config.redis_url,
+                    REDIS_TIMEOUT,
+                )?,
                 namespace: config.namespace.clone(),
                 window: window.max(Duration::from_millis(1)),
             }),

@@ -31,7 +31,7 @@ use hyper_util::rt::TokioExecutor;
 use jsonwebtoken::errors::ErrorKind;
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey, Validation};
-use kexie_shared::principal::{self, Principal, PrincipalError, PrincipalSecret, Role, Scope};
+use kexie_contract::principal::{self, Principal, PrincipalError, PrincipalSecret, Role, Scope};
 use lru::LruCache;
 use serde::Deserialize;
 use uuid::Uuid;

@@ -7,7 +7,7 @@ use std::path::PathBuf;
 use std::time::Duration;
 
 use clap::ArgAction;
-use kexie_shared::principal::{PrincipalSecret, SECRET_VARIABLE};
+use kexie_contract::principal::{PrincipalSecret, SECRET_VARIABLE};
 
 use crate::api_keys::RateLimitConfig;
 use crate::auth::{AuthConfig, Secret};
@@ -257,10 +257,10 @@ pub struct GatewayArgs {
     pub response_cache: bool,
     /// The Redis of the response cache, of the subgraphs' data versions and of partner
     /// keys' rate limits.
-    #[arg(long, env = "REDIS_URL", default_value = kexie_shared::config::DEFAULT_REDIS_URL)]
+    #[arg(long, env = "REDIS_URL", default_value = kexie_contract::data_version::DEFAULT_REDIS_URL)]
     pub redis_url: String,
     /// The prefix of the Redis keys, shared with the subgraphs.
-    #[arg(long, env = "REDIS_NAMESPACE", default_value = kexie_shared::config::DEFAULT_REDIS_NAMESPACE)]
+    #[arg(long, env = "REDIS_NAMESPACE", default_value = kexie_contract::data_version::DEFAULT_REDIS_NAMESPACE)]
     pub redis_namespace: String,
 }
 

@@ -35,7 +35,7 @@ use http_body_util::{BodyExt, Limited};
 use serde::Deserialize;
 use serde_json::{Map, Value};
 
-use kexie_shared::principal;
+use kexie_contract::principal;
 
 use crate::api_keys::{
     Admission, CallOutcome, KeyCheck, PartnerCall, PartnerKeys, API_KEY_HEADER,
@@ -518,7 +518,7 @@ async fn run(
         otel.name = "POST /graphql",
         otel.kind = "server"
     );
-    kexie_shared::telemetry::continue_trace(&span, headers);
+    kexie_contract::telemetry::continue_trace(&span, headers);
     match tracing::Instrument::instrument(state.engine.execute(request, forwarded, over_get), span)
         .await
     {
@@ -800,6 +800,9 @@ pub(crate) fn parse_get_parameters(
     })
 }
 
+/// The GraphiQL page served to browsers that open `/graphql`.
+const GRAPHIQL: &str = include_str!("graphiql.html");
+
 async fn graphql_get(
     State(state): State<HttpState>,
     headers: HeaderMap,
@@ -813,13 +816,7 @@ async fn graphql_get(
         .query()
         .is_some_and(|query| query.split('&').any(|pair| pair.starts_with("query=")));
     if wants_html && !has_query {
-        return Html(
-            async_graphql::http::GraphiQLSource::build()
-                .endpoint("/graphql")
-                .title("Kexie Hub")
-                .finish(),
-        )
-        .into_response();
+        return Html(GRAPHIQL).into_response();
     }
     let Some(media) = negotiate(&headers) else {
         return rejected(&state, not_acceptable());

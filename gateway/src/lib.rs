@@ -14,7 +14,7 @@
 //!     "127.0.0.1:4000".parse()?,
 //! );
 //! let app = kexie_gateway::build(config).await?;
-//! app.run_until(kexie_gateway::shutdown_signal()).await
+//! app.run_until(kexie_contract::shutdown::signal()).await
 //! # }
 //! ```
 
@@ -73,28 +73,6 @@ use server::ConnectionLimits;
 use supergraph::Supergraph;
 use transport::Transport;
 use trusted_documents::TrustedDocuments;
-
-/// Completes on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
-    }
-}
 
 /// A gateway ready to serve: its bound listeners (the public one, and the one of
 /// `/metrics` if configured), its routers and its background tasks (watching the
@@ -205,7 +183,7 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
         .iter()
         .filter_map(|name| match HeaderName::try_from(name.as_str()) {
             // The gateway signs the principal itself; a client's is never passed on.
-            Ok(header) if header.as_str() == kexie_shared::principal::PRINCIPAL_HEADER => {
+            Ok(header) if header.as_str() == kexie_contract::principal::PRINCIPAL_HEADER => {
                 tracing::warn!(header = %name, "the principal header is never forwarded from clients");
                 None
             }

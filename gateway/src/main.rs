@@ -17,10 +17,10 @@ struct Cli {
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let cli = Cli::parse();
-    kexie_shared::telemetry::init_as("kexie-gateway")?;
+    kexie_contract::telemetry::init_as("kexie-gateway")?;
     let app = kexie_gateway::build(cli.gateway.into_config()?).await?;
     tracing::info!(port = app.port(), "gateway serving");
-    let served = app.run_until(kexie_gateway::shutdown_signal()).await;
-    kexie_shared::telemetry::flush();
+    let served = app.run_until(kexie_contract::shutdown::signal()).await;
+    kexie_contract::telemetry::flush();
     served
 }

@@ -6,7 +6,7 @@
 //! never cached.
 //!
 //! Freshness (the whole argument is in `gateway/README.md`, Freshness): every subgraph
-//! mirrors its data version to Redis under a lease (see `kexie_shared::rollup`), advancing
+//! mirrors its data version to Redis under a lease (see `kexie_subgraph_kit::rollup`), advancing
 //! it after each write and before acknowledging it. An entry's key holds the versions of all
 //! subgraphs, read together (one `MGET`) when the request arrives, so a read that begins
 //! after a write was acknowledged can only find entries stored under versions that count
@@ -152,7 +152,7 @@ impl ResponseCache {
         metrics: Arc<Metrics>,
     ) -> anyhow::Result<Self> {
         Ok(ResponseCache {
-            redis: kexie_shared::unit_tree::redis_connection(redis_url, REDIS_TIMEOUT)?,
+            redis: kexie_contract::data_version::redis_connection(redis_url, REDIS_TIMEOUT)?,
             namespace: namespace.to_string(),
             metrics,
             local: Mutex::new(LocalEntries {
@@ -170,7 +170,7 @@ impl ResponseCache {
     ) -> Lookup {
         let fingerprint = request.fingerprint();
         let version_keys: Vec<String> = subgraphs
-            .map(|subgraph| kexie_shared::rollup::version_key(&self.namespace, subgraph))
+            .map(|subgraph| kexie_contract::data_version::version_key(&self.namespace, subgraph))
             .collect();
         let mut redis = self.redis.clone();
         let versions = match self

@@ -20,7 +20,7 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use tracing::Instrument;
 
-use kexie_shared::principal::PRINCIPAL_HEADER;
+use kexie_contract::principal::PRINCIPAL_HEADER;
 
 use crate::auth::Identity;
 use crate::freshness::{InFlight, Joined, ReadStart};
@@ -263,7 +263,7 @@ async fn send(
     let fetch = async {
         // This fetch's own trace context replaces whatever the client sent.
         let mut trace = hyper::HeaderMap::new();
-        kexie_shared::telemetry::inject_trace_context(&mut trace);
+        kexie_contract::telemetry::inject_trace_context(&mut trace);
         let mut request = hyper::Request::post(url);
         for (name, value) in &headers.0 {
             if !trace.contains_key(name) {

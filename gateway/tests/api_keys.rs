@@ -14,8 +14,8 @@ use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
 use common::{closed_url, eventually, gateway_with, post_with, serve};
+use kexie_contract::principal::{self, PrincipalSecret, Role, Scope, PRINCIPAL_HEADER};
 use kexie_gateway::{GatewayConfig, GatewayHandle, API_KEY_HEADER};
-use kexie_shared::principal::{self, PrincipalSecret, Role, Scope, PRINCIPAL_HEADER};
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -192,7 +192,7 @@ async fn a_partner_key_calls_as_its_partner_principal_and_the_call_is_logged() {
     let (key, stub) = stub_key(600, false);
     let (url, seen) = organizations(&[(key.clone(), stub.clone())], false, false).await;
     let gateway = gateway(&url, |config| {
-        config.with_partner_rate_limit(&kexie_shared::testing::redis_url(), &namespace())
+        config.with_partner_rate_limit(&kexie_testkit::redis_url(), &namespace())
     })
     .await;
 
@@ -335,7 +335,7 @@ async fn calls_past_the_limit_get_429_until_the_next_window() {
     let window = Duration::from_secs(2);
     let gateway = gateway(&url, |config| {
         config
-            .with_partner_rate_limit(&kexie_shared::testing::redis_url(), &namespace())
+            .with_partner_rate_limit(&kexie_testkit::redis_url(), &namespace())
             .with_partner_rate_window(window)
     })
     .await;
@@ -379,7 +379,7 @@ async fn gateways_on_the_same_redis_share_a_key_s_count() {
     let shared = namespace();
     let adjust = |config: GatewayConfig| {
         config
-            .with_partner_rate_limit(&kexie_shared::testing::redis_url(), &shared)
+            .with_partner_rate_limit(&kexie_testkit::redis_url(), &shared)
             .with_partner_rate_window(window)
     };
     let first = gateway(&url, adjust).await;

@@ -12,8 +12,8 @@ use axum::{Json, Router};
 use common::{gateway_with, header_subgraph, post_with, serve, ReceivedHeaders};
 use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
+use kexie_contract::principal::{self, PrincipalSecret, Role, PRINCIPAL_HEADER};
 use kexie_gateway::{GatewayConfig, GatewayHandle, Secret};
-use kexie_shared::principal::{self, PrincipalSecret, Role, PRINCIPAL_HEADER};
 use serde_json::{json, Value};
 use uuid::Uuid;
 

@@ -31,7 +31,7 @@ fn namespace() -> String {
 }
 
 async fn redis() -> redis::aio::MultiplexedConnection {
-    redis::Client::open(kexie_shared::testing::redis_url())
+    redis::Client::open(kexie_testkit::redis_url())
         .unwrap()
         .get_multiplexed_async_connection()
         .await
@@ -41,7 +41,9 @@ async fn redis() -> redis::aio::MultiplexedConnection {
 /// Sets the talent data version, as the subgraph's lease would.
 async fn set_version(namespace: &str, version: i64) {
     let _: () = redis::cmd("SET")
-        .arg(kexie_shared::rollup::version_key(namespace, "talent"))
+        .arg(kexie_contract::data_version::version_key(
+            namespace, "talent",
+        ))
         .arg(version)
         .arg("PX")
         .arg(60_000)
@@ -67,7 +69,7 @@ async fn repeated_rollup_reads_come_from_redis_until_the_version_moves() {
     let (url, received) = talent(workers.clone()).await;
     let namespace = namespace();
     set_version(&namespace, 1).await;
-    let gateway = cached_gateway(&url, &kexie_shared::testing::redis_url(), &namespace).await;
+    let gateway = cached_gateway(&url, &kexie_testkit::redis_url(), &namespace).await;
 
     let expected = json!({"data": {"talentFigures": {"workers": 7}}});
     assert_eq!(figures(&gateway, 2025).await, expected);
@@ -105,7 +107,7 @@ async fn repeated_rollup_reads_come_from_redis_until_the_version_moves() {
 async fn without_a_version_in_redis_every_read_goes_to_the_subgraphs() {
     let workers = Arc::new(AtomicI64::new(3));
     let (url, received) = talent(workers).await;
-    let gateway = cached_gateway(&url, &kexie_shared::testing::redis_url(), &namespace()).await;
+    let gateway = cached_gateway(&url, &kexie_testkit::redis_url(), &namespace()).await;
     for _ in 0..3 {
         assert_eq!(
             figures(&gateway, 2025).await,
@@ -143,7 +145,7 @@ async fn gateways_share_entries_through_redis_and_serve_their_own_copy_while_the
     let (url, received) = talent(workers.clone()).await;
     let namespace = namespace();
     set_version(&namespace, 1).await;
-    let redis_url = kexie_shared::testing::redis_url();
+    let redis_url = kexie_testkit::redis_url();
     let first = cached_gateway(&url, &redis_url, &namespace).await;
     let second = cached_gateway(&url, &redis_url, &namespace).await;
     let eleven = json!({"data": {"talentFigures": {"workers": 11}}});
@@ -227,7 +229,7 @@ async fn a_read_after_a_write_never_shares_a_fetch_begun_before_the_write() {
     let gateway = gateway_with("rollups.graphql", &[("talent", &url)], |mut config| {
         config.dedup_subgraph_fetches = true;
         config.dedup_client_queries = true;
-        config.with_response_cache(&kexie_shared::testing::redis_url(), &namespace)
+        config.with_response_cache(&kexie_testkit::redis_url(), &namespace)
     })
     .await;
 
@@ -282,7 +284,7 @@ async fn reads_of_the_same_versions_share_the_work_in_flight() {
         let gateway = gateway_with("rollups.graphql", &[("talent", &url)], |mut config| {
             config.dedup_subgraph_fetches = subgraph_fetches;
             config.dedup_client_queries = client_queries;
-            config.with_response_cache(&kexie_shared::testing::redis_url(), &namespace)
+            config.with_response_cache(&kexie_testkit::redis_url(), &namespace)
         })
         .await;
         let read = || {

@@ -244,7 +244,7 @@ pub async fn gateway_with(
     subgraphs: &[(&str, &str)],
     adjust: impl FnOnce(GatewayConfig) -> GatewayConfig,
 ) -> GatewayHandle {
-    kexie_shared::telemetry::init_for_tests();
+    kexie_contract::telemetry::init_for_tests();
     let mut config = GatewayConfig::new(fixture(name), "127.0.0.1:0".parse().unwrap())
         .with_metrics_listen("127.0.0.1:0".parse().unwrap());
     for (subgraph, url) in subgraphs {

@@ -5,7 +5,7 @@ use async_graphql::{Enum, ID};
 use chrono::{FixedOffset, NaiveDate, Offset as _, Utc};
 use uuid::Uuid;
 
-use kexie_shared::{ApiError, ApiResult};
+use kexie_subgraph_kit::{ApiError, ApiResult};
 
 /// What a campaign collects.
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq, Hash, sqlx::Type)]
@@ -351,7 +351,7 @@ pub fn worker_ids(field: &str, ids: &[ID], min: usize, max: usize) -> ApiResult<
     }
     let mut parsed = Vec::with_capacity(ids.len());
     for id in ids {
-        let worker_id = kexie_shared::id::parse_id(field, id)?;
+        let worker_id = kexie_subgraph_kit::id::parse_id(field, id)?;
         if parsed.contains(&worker_id) {
             return Err(ApiError::validation(
                 field,

@@ -12,11 +12,11 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_shared::config::SubgraphConfig;
-use kexie_shared::demo::{DemoCity, DemoUnit, DemoWorker};
-use kexie_shared::server::ServerHandle;
-use kexie_shared::testing::{redis_url, GraphqlClient, SampleTree, TestDb};
-use kexie_shared::unit_tree::{self, ReplicatedUnit, TreeKeys};
+use kexie_subgraph_kit::config::SubgraphConfig;
+use kexie_subgraph_kit::demo::{DemoCity, DemoUnit, DemoWorker};
+use kexie_subgraph_kit::server::ServerHandle;
+use kexie_subgraph_kit::unit_tree::{self, ReplicatedUnit, TreeKeys};
+use kexie_testkit::{redis_url, GraphqlClient, SampleTree, TestDb};
 
 const SUBMISSION_STATUSES: [&str; 9] = [
     "DRAFT",
@@ -245,11 +245,11 @@ async fn generated_city() -> City {
         redis_url: redis_url(),
         redis_namespace: namespace.clone(),
         listen: "127.0.0.1:0".parse().unwrap(),
-        principal_secret: kexie_shared::testing::principal_secret(),
+        principal_secret: kexie_testkit::principal_secret(),
     };
     let server = kexie_advice::build(&config).await.unwrap().spawn();
     let client = GraphqlClient::new(server.graphql_url());
-    let pool = kexie_shared::db::connect(&db.url, kexie_advice::NAME)
+    let pool = kexie_subgraph_kit::db::connect(&db.url, kexie_advice::NAME)
         .await
         .unwrap();
     let demo = demo_city();
@@ -271,7 +271,9 @@ async fn generated_city() -> City {
     let township = townships[0].id;
     let mut merged = townships[1].clone();
     merged.status = "MERGED".to_string();
-    let mut redis = unit_tree::redis_connection(&redis_url(), Duration::from_secs(2)).unwrap();
+    let mut redis =
+        kexie_contract::data_version::redis_connection(&redis_url(), Duration::from_secs(2))
+            .unwrap();
     let keys = TreeKeys::new(&namespace);
     unit_tree::publish_event(&mut redis, &keys, 1, &units)
         .await
@@ -759,12 +761,12 @@ async fn bad_periods_and_unknown_units_are_refused() {
         redis_url: redis_url(),
         redis_namespace: db.redis_namespace(),
         listen: "127.0.0.1:0".parse().unwrap(),
-        principal_secret: kexie_shared::testing::principal_secret(),
+        principal_secret: kexie_testkit::principal_secret(),
     };
     let server = kexie_advice::build(&config).await.unwrap().spawn();
     let tree = SampleTree::new();
     tree.publish(&db.redis_namespace()).await;
-    let pool = kexie_shared::db::connect(&db.url, kexie_advice::NAME)
+    let pool = kexie_subgraph_kit::db::connect(&db.url, kexie_advice::NAME)
         .await
         .unwrap();
     assert!(unit_tree::wait_for_seq(&pool, 1, Duration::from_secs(5)).await);

@@ -4,7 +4,7 @@
 use async_graphql::Enum;
 use serde::{Deserialize, Serialize};
 
-use kexie_shared::{ApiError, ApiResult};
+use kexie_subgraph_kit::{ApiError, ApiResult};
 
 /// What a unit is. The first three form the administrative line (市 → 区/县 → 乡镇/街道);
 /// the rest are base organizations hanging beside it.

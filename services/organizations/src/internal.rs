@@ -24,8 +24,8 @@ use serde_json::json;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_shared::principal::{self, PrincipalSecret, Role};
-use kexie_shared::storable;
+use kexie_contract::principal::{self, PrincipalSecret, Role};
+use kexie_subgraph_kit::storable;
 
 use crate::db::api_keys::{self, CallOutcome, NewPartnerCall, Verification};
 

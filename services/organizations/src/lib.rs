@@ -15,10 +15,10 @@ use anyhow::Context as _;
 use async_graphql::SDLExportOptions;
 use sqlx::PgPool;
 
-use kexie_shared::config::SubgraphConfig;
-use kexie_shared::rollup::DataVersion;
-use kexie_shared::server::{SubgraphApp, SubgraphRouter};
-use kexie_shared::unit_tree::TreeKeys;
+use kexie_subgraph_kit::config::SubgraphConfig;
+use kexie_subgraph_kit::rollup::DataVersion;
+use kexie_subgraph_kit::server::{SubgraphApp, SubgraphRouter};
+use kexie_subgraph_kit::unit_tree::TreeKeys;
 
 pub use schema::{SubgraphSchema, TreeChanged};
 
@@ -27,7 +27,7 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:4001";
 
 /// Connects, migrates, builds the schema, starts the tree publisher and binds.
 pub async fn build(config: &SubgraphConfig) -> anyhow::Result<SubgraphApp> {
-    let pool = kexie_shared::db::connect(&config.database_url, NAME).await?;
+    let pool = kexie_subgraph_kit::db::connect(&config.database_url, NAME).await?;
     migrate(&pool).await?;
     let keys = TreeKeys::new(&config.redis_namespace);
     let tree_changed = TreeChanged::default();
@@ -71,7 +71,7 @@ pub fn schema(pool: PgPool) -> SubgraphSchema {
 
 /// The subgraph's SDL for composition; needs no database.
 pub fn sdl() -> String {
-    kexie_shared::schema::builder(schema::Query::default(), schema::Mutation::default())
+    kexie_subgraph_kit::schema::builder(schema::Query::default(), schema::Mutation::default())
         .finish()
         .sdl_with_options(SDLExportOptions::new().federation())
 }

@@ -1,5 +1,5 @@
 //! Publishes the tree changes numbered in `unit_event` to Redis, where the other subgraphs'
-//! replicas pick them up (see `kexie_shared::unit_tree`). Woken right after each committed
+//! replicas pick them up (see `kexie_subgraph_kit::unit_tree`). Woken right after each committed
 //! change, and every second anyway, so a change committed by another organizations process,
 //! or a Redis that restarted empty, is caught up.
 
@@ -10,8 +10,8 @@ use redis::aio::ConnectionManager;
 use sqlx::PgPool;
 use tokio::sync::Notify;
 
-use kexie_shared::server::MutationHook;
-use kexie_shared::unit_tree::{self, ReplicatedUnit, TreeKeys};
+use kexie_subgraph_kit::server::MutationHook;
+use kexie_subgraph_kit::unit_tree::{self, ReplicatedUnit, TreeKeys};
 
 use crate::db;
 
@@ -19,13 +19,14 @@ const BATCH: i64 = 500;
 
 /// Runs until aborted.
 pub async fn run(pool: PgPool, redis_url: String, keys: TreeKeys, wake: Arc<Notify>) {
-    let mut redis = match unit_tree::redis_connection(&redis_url, Duration::from_secs(2)) {
-        Ok(redis) => redis,
-        Err(err) => {
-            tracing::error!(error = ?err, "unit-tree publisher cannot start");
-            return;
-        }
-    };
+    let mut redis =
+        match kexie_contract::data_version::redis_connection(&redis_url, Duration::from_secs(2)) {
+            Ok(redis) => redis,
+            Err(err) => {
+                tracing::error!(error = ?err, "unit-tree publisher cannot start");
+                return;
+            }
+        };
     let mut failing = false;
     loop {
         match publish_pending(&pool, &mut redis, &keys).await {
@@ -114,7 +115,8 @@ pub fn publish_before_acknowledging(
     redis_url: &str,
     keys: TreeKeys,
 ) -> anyhow::Result<MutationHook> {
-    let redis = unit_tree::redis_connection(redis_url, Duration::from_millis(200))?;
+    let redis =
+        kexie_contract::data_version::redis_connection(redis_url, Duration::from_millis(200))?;
     Ok(Arc::new(move || {
         let pool = pool.clone();
         let mut redis = redis.clone();

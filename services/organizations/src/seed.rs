@@ -11,12 +11,12 @@ use rand::Rng;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_shared::demo::{day_between, person_name, weighted, DemoCity, DemoUnit, Progress};
-use kexie_shared::id::id_at;
-use kexie_shared::unit_tree::ReplicatedUnit;
+use kexie_subgraph_kit::demo::{day_between, person_name, weighted, DemoCity, DemoUnit, Progress};
+use kexie_subgraph_kit::id::id_at;
+use kexie_subgraph_kit::unit_tree::ReplicatedUnit;
 
 use crate::db;
-use kexie_shared::target::TargetMetric;
+use kexie_subgraph_kit::target::TargetMetric;
 
 const ACTOR: &str = "demo-data";
 const CITY_CODE: &str = "510700";

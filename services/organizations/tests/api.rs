@@ -4,10 +4,10 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use kexie_shared::config::SubgraphConfig;
-use kexie_shared::server::ServerHandle;
-use kexie_shared::testing::{redis_url, GraphqlClient, TestDb};
-use kexie_shared::unit_tree::{self, TreeKeys};
+use kexie_subgraph_kit::config::SubgraphConfig;
+use kexie_subgraph_kit::server::ServerHandle;
+use kexie_subgraph_kit::unit_tree::{self, TreeKeys};
+use kexie_testkit::{redis_url, GraphqlClient, TestDb};
 
 struct Hub {
     db: TestDb,
@@ -23,11 +23,11 @@ async fn start() -> Hub {
         redis_url: redis_url(),
         redis_namespace: db.redis_namespace(),
         listen: "127.0.0.1:0".parse().unwrap(),
-        principal_secret: kexie_shared::testing::principal_secret(),
+        principal_secret: kexie_testkit::principal_secret(),
     };
     let server = kexie_organizations::build(&config).await.unwrap().spawn();
     let client = GraphqlClient::new(server.graphql_url());
-    let pool = kexie_shared::db::connect(&db.url, kexie_organizations::NAME)
+    let pool = kexie_subgraph_kit::db::connect(&db.url, kexie_organizations::NAME)
         .await
         .unwrap();
     Hub {
@@ -626,7 +626,9 @@ async fn an_entities_batch_resolves_every_unit_in_one_request() {
 async fn every_tree_change_is_numbered_and_reaches_redis() {
     let hub = start().await;
     small_tree(&hub.client).await;
-    let mut redis = unit_tree::redis_connection(&redis_url(), Duration::from_secs(2)).unwrap();
+    let mut redis =
+        kexie_contract::data_version::redis_connection(&redis_url(), Duration::from_secs(2))
+            .unwrap();
     let keys = TreeKeys::new(&hub.db.redis_namespace());
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     loop {

@@ -6,10 +6,10 @@ use serde_json::{json, Value};
 use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
-use kexie_shared::config::SubgraphConfig;
-use kexie_shared::principal::{sign, Principal, Role, Scope, PRINCIPAL_HEADER};
-use kexie_shared::server::ServerHandle;
-use kexie_shared::testing::{principal_secret, redis_url, GraphqlClient, TestDb};
+use kexie_contract::principal::{sign, Principal, Role, Scope, PRINCIPAL_HEADER};
+use kexie_subgraph_kit::config::SubgraphConfig;
+use kexie_subgraph_kit::server::ServerHandle;
+use kexie_testkit::{principal_secret, redis_url, GraphqlClient, TestDb};
 
 struct Hub {
     _db: TestDb,
@@ -29,7 +29,7 @@ async fn start() -> Hub {
     };
     let server = kexie_organizations::build(&config).await.unwrap().spawn();
     let client = GraphqlClient::new(server.graphql_url());
-    let pool = kexie_shared::db::connect(&db.url, kexie_organizations::NAME)
+    let pool = kexie_subgraph_kit::db::connect(&db.url, kexie_organizations::NAME)
         .await
         .unwrap();
     Hub {
@@ -489,7 +489,7 @@ async fn internal_endpoints_answer_the_gateway_only() {
     // A principal signed with another secret is no gateway either.
     let forged = sign(
         &Principal::issue("kexie-gateway", None, Role::Gateway),
-        &kexie_shared::principal::PrincipalSecret::generate(),
+        &kexie_contract::principal::PrincipalSecret::generate(),
     )
     .unwrap();
     let response = reqwest::Client::new()

@@ -7,11 +7,11 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
-use kexie_shared::config::SubgraphConfig;
-use kexie_shared::principal::{Role, Scope};
-use kexie_shared::server::ServerHandle;
-use kexie_shared::testing::{redis_url, GraphqlClient, TestDb};
-use kexie_shared::unit_tree::{self, TreeKeys};
+use kexie_contract::principal::{Role, Scope};
+use kexie_subgraph_kit::config::SubgraphConfig;
+use kexie_subgraph_kit::server::ServerHandle;
+use kexie_subgraph_kit::unit_tree::{self, TreeKeys};
+use kexie_testkit::{redis_url, GraphqlClient, TestDb};
 
 struct Hub {
     db: TestDb,
@@ -28,11 +28,11 @@ async fn start() -> Hub {
         redis_url: redis_url(),
         redis_namespace: db.redis_namespace(),
         listen: "127.0.0.1:0".parse().unwrap(),
-        principal_secret: kexie_shared::testing::principal_secret(),
+        principal_secret: kexie_testkit::principal_secret(),
     };
     let server = kexie_organizations::build(&config).await.unwrap().spawn();
     let client = GraphqlClient::new(server.graphql_url());
-    let pool = kexie_shared::db::connect(&db.url, kexie_organizations::NAME)
+    let pool = kexie_subgraph_kit::db::connect(&db.url, kexie_organizations::NAME)
         .await
         .unwrap();
     Hub {
@@ -234,7 +234,9 @@ async fn published_seq(hub: &Hub) -> i64 {
         .fetch_one(&hub.pool)
         .await
         .unwrap();
-    let mut redis = unit_tree::redis_connection(&redis_url(), Duration::from_secs(2)).unwrap();
+    let mut redis =
+        kexie_contract::data_version::redis_connection(&redis_url(), Duration::from_secs(2))
+            .unwrap();
     let keys = TreeKeys::new(&hub.db.redis_namespace());
     let deadline = tokio::time::Instant::now() + Duration::from_secs(5);
     loop {
@@ -374,7 +376,9 @@ async fn every_mutation_is_forbidden_outside_the_callers_reach_and_writes_nothin
     }
     assert_eq!(everything(&hub.pool).await, before);
     assert_eq!(published_seq(&hub).await, published_before);
-    let mut redis = unit_tree::redis_connection(&redis_url(), Duration::from_secs(2)).unwrap();
+    let mut redis =
+        kexie_contract::data_version::redis_connection(&redis_url(), Duration::from_secs(2))
+            .unwrap();
     let keys = TreeKeys::new(&hub.db.redis_namespace());
     assert_eq!(
         unit_tree::published_seq(&mut redis, &keys).await.unwrap(),

@@ -6,10 +6,10 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_shared::config::SubgraphConfig;
-use kexie_shared::demo::DemoCity;
-use kexie_shared::server::ServerHandle;
-use kexie_shared::testing::{redis_url, GraphqlClient, TestDb};
+use kexie_subgraph_kit::config::SubgraphConfig;
+use kexie_subgraph_kit::demo::DemoCity;
+use kexie_subgraph_kit::server::ServerHandle;
+use kexie_testkit::{redis_url, GraphqlClient, TestDb};
 
 const UNKNOWN_ID: &str = "0190b6a0-0000-7000-8000-000000000000";
 const KINDS: [&str; 8] = [
@@ -43,11 +43,11 @@ async fn generated_city() -> City {
         redis_url: redis_url(),
         redis_namespace: db.redis_namespace(),
         listen: "127.0.0.1:0".parse().unwrap(),
-        principal_secret: kexie_shared::testing::principal_secret(),
+        principal_secret: kexie_testkit::principal_secret(),
     };
     let server = kexie_organizations::build(&config).await.unwrap().spawn();
     let client = GraphqlClient::new(server.graphql_url());
-    let pool = kexie_shared::db::connect(&db.url, kexie_organizations::NAME)
+    let pool = kexie_subgraph_kit::db::connect(&db.url, kexie_organizations::NAME)
         .await
         .unwrap();
     kexie_organizations::seed::seed(&pool, &mut DemoCity::new(11, 1))

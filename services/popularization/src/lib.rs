@@ -14,8 +14,8 @@ use anyhow::Context as _;
 use async_graphql::SDLExportOptions;
 use sqlx::PgPool;
 
-use kexie_shared::config::SubgraphConfig;
-use kexie_shared::server::SubgraphApp;
+use kexie_subgraph_kit::config::SubgraphConfig;
+use kexie_subgraph_kit::server::SubgraphApp;
 
 pub use schema::{Mutation, Query, SubgraphSchema};
 
@@ -25,9 +25,10 @@ pub const DEFAULT_LISTEN: &str = "127.0.0.1:4003";
 
 /// Connects, migrates, builds the schema, starts the unit-tree replica and binds.
 pub async fn build(config: &SubgraphConfig) -> anyhow::Result<SubgraphApp> {
-    let pool = kexie_shared::db::connect(&config.database_url, NAME).await?;
+    let pool = kexie_subgraph_kit::db::connect(&config.database_url, NAME).await?;
     migrate(&pool).await?;
-    kexie_shared::server::bind_replicating_subgraph(NAME, config, pool.clone(), schema(pool)).await
+    kexie_subgraph_kit::server::bind_replicating_subgraph(NAME, config, pool.clone(), schema(pool))
+        .await
 }
 
 /// The schema over `pool`, with its batch loaders, for callers that serve it themselves.

@@ -8,8 +8,8 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use kexie_popularization::seed;
-use kexie_shared::demo::{DemoCity, DemoUnit};
-use kexie_shared::testing::TestDb;
+use kexie_subgraph_kit::demo::{DemoCity, DemoUnit};
+use kexie_testkit::TestDb;
 
 /// A city shaped like the one organizations generates at scale 1: `districts` districts
 /// with `townships` townships each, most townships with a rural professional technical
@@ -122,7 +122,7 @@ fn small_city(seed: u64) -> DemoCity {
 
 async fn seeded(city: &DemoCity) -> (TestDb, PgPool) {
     let db = TestDb::new().await;
-    let pool = kexie_shared::db::connect(&db.url, kexie_popularization::NAME)
+    let pool = kexie_subgraph_kit::db::connect(&db.url, kexie_popularization::NAME)
         .await
         .unwrap();
     kexie_popularization::migrate(&pool).await.unwrap();

@@ -5,7 +5,7 @@
 use async_graphql::Enum;
 use chrono::{Datelike, Duration, Utc};
 
-use kexie_shared::{ApiError, ApiResult};
+use kexie_subgraph_kit::{ApiError, ApiResult};
 
 /// 性别
 #[derive(Enum, Copy, Clone, Debug, Eq, PartialEq, Hash, sqlx::Type)]

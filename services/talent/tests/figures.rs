@@ -8,11 +8,11 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_shared::config::SubgraphConfig;
-use kexie_shared::demo::{DemoCity, DemoUnit};
-use kexie_shared::server::ServerHandle;
-use kexie_shared::testing::{redis_url, GraphqlClient, TestDb};
-use kexie_shared::unit_tree::{self, ReplicatedUnit, TreeKeys};
+use kexie_subgraph_kit::config::SubgraphConfig;
+use kexie_subgraph_kit::demo::{DemoCity, DemoUnit};
+use kexie_subgraph_kit::server::ServerHandle;
+use kexie_subgraph_kit::unit_tree::{self, ReplicatedUnit, TreeKeys};
+use kexie_testkit::{redis_url, GraphqlClient, TestDb};
 
 const UNKNOWN_ID: &str = "0190b6a0-0000-7000-8000-000000000000";
 
@@ -113,11 +113,11 @@ async fn generated_city() -> City {
         redis_url: redis_url(),
         redis_namespace: db.redis_namespace(),
         listen: "127.0.0.1:0".parse().unwrap(),
-        principal_secret: kexie_shared::testing::principal_secret(),
+        principal_secret: kexie_testkit::principal_secret(),
     };
     let server = kexie_talent::build(&config).await.unwrap().spawn();
     let client = GraphqlClient::new(server.graphql_url());
-    let pool = kexie_shared::db::connect(&db.url, kexie_talent::NAME)
+    let pool = kexie_subgraph_kit::db::connect(&db.url, kexie_talent::NAME)
         .await
         .unwrap();
 
@@ -163,7 +163,9 @@ async fn generated_city() -> City {
         })
         .collect();
     moved.extend(reorganization);
-    let mut redis = unit_tree::redis_connection(&redis_url(), Duration::from_secs(2)).unwrap();
+    let mut redis =
+        kexie_contract::data_version::redis_connection(&redis_url(), Duration::from_secs(2))
+            .unwrap();
     let keys = TreeKeys::new(&db.redis_namespace());
     unit_tree::publish_event(&mut redis, &keys, 1, &units)
         .await

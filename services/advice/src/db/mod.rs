@@ -16,7 +16,7 @@ use sqlx::postgres::PgRow;
 use sqlx::{FromRow, Postgres, QueryBuilder, Row};
 use uuid::Uuid;
 
-use kexie_shared::page::PageArgs;
+use kexie_subgraph_kit::page::PageArgs;
 
 /// What a list condition compares with: a value bound as a parameter, or the key column
 /// `k.key_id` of the lateral join that fetches many lists at once.

@@ -4,8 +4,8 @@ use std::collections::HashMap;
 
 use sqlx::PgPool;
 
-use kexie_shared::target::TargetKey;
-use kexie_shared::unit_tree::subtrees_cte;
+use kexie_subgraph_kit::target::TargetKey;
+use kexie_subgraph_kit::unit_tree::subtrees_cte;
 
 /// The actual figures of advice-measured targets, in one statement for the whole batch;
 /// what each metric counts is documented on `TargetMetric`. Records are counted once per

@@ -1,4 +1,4 @@
-//! Who may read and change advice records, on top of `kexie_shared::access`.
+//! Who may read and change advice records, on top of `kexie_subgraph_kit::access`.
 //!
 //! Each record is owned by one unit: a submission by its submitting unit, a campaign by its
 //! organizing unit, a research topic by its lead unit. Staff (`unit_staff`, `unit_admin`,
@@ -20,9 +20,9 @@ use async_graphql::Context;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use kexie_shared::access::{self, Need};
-use kexie_shared::principal::{Principal, Role, Scope};
-use kexie_shared::{ApiError, ApiResult};
+use kexie_contract::principal::{Principal, Role, Scope};
+use kexie_subgraph_kit::access::{self, Need};
+use kexie_subgraph_kit::{ApiError, ApiResult};
 
 use crate::db::submissions::SubmissionRow;
 use crate::domain::SubmissionStatus;

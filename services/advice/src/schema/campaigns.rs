@@ -7,11 +7,11 @@ use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_shared::id::{new_id, parse_id, parse_optional_id};
-use kexie_shared::idempotency::{self, Claim};
-use kexie_shared::page::{connection, PageArgs, PerUnitQuery};
-use kexie_shared::unit_tree::require_active_unit;
-use kexie_shared::{validate, Actor, ApiError, ApiResult};
+use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
+use kexie_subgraph_kit::idempotency::{self, Claim};
+use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::unit_tree::require_active_unit;
+use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
 use super::entities::Unit;
 use super::{authorization, live, pool, refuse_unit_filter, search_pattern};

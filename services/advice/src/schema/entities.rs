@@ -6,11 +6,11 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, Object, ID};
 use uuid::Uuid;
 
-use kexie_shared::id::parse_id;
-use kexie_shared::page::{connection, PageArgs, PerUnitKey};
-use kexie_shared::ApiResult;
+use kexie_subgraph_kit::id::parse_id;
+use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitKey};
+use kexie_subgraph_kit::ApiResult;
 
-use kexie_shared::rollup::PeriodInput;
+use kexie_subgraph_kit::rollup::PeriodInput;
 
 use super::campaigns::{CampaignFilterInput, CampaignsOfUnit};
 use super::figures::{self, AdviceFigure, AdviceFigures, ChildAdviceFigures};

@@ -7,11 +7,11 @@ use async_graphql::{Context, Enum, Object, SimpleObject};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_shared::figures::{
+use kexie_subgraph_kit::figures::{
     breakdown, count, of_subtree, prepare_subtree_read, rank, SubtreeFigures,
 };
-use kexie_shared::rollup::{Period, PeriodInput};
-use kexie_shared::ApiResult;
+use kexie_subgraph_kit::rollup::{Period, PeriodInput};
+use kexie_subgraph_kit::ApiResult;
 
 use super::entities::Unit;
 use super::pool;

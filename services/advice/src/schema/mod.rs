@@ -12,19 +12,19 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder};
-use kexie_shared::figures::SubtreeFiguresLoader;
-use kexie_shared::telemetry::spawn_in_current_span;
+use kexie_contract::telemetry::spawn_in_current_span;
+use kexie_subgraph_kit::figures::SubtreeFiguresLoader;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_shared::page::{PerUnitKey, PerUnitLoader, PerUnitQuery};
-use kexie_shared::{validate, ApiError, ApiResult};
+use kexie_subgraph_kit::page::{PerUnitKey, PerUnitLoader, PerUnitQuery};
+use kexie_subgraph_kit::{validate, ApiError, ApiResult};
 
 use crate::db;
 use crate::domain::contains_pattern;
 
 pub use entities::{Unit, Worker};
-pub use kexie_shared::history::StatusChange;
+pub use kexie_subgraph_kit::history::StatusChange;
 
 #[derive(MergedObject, Default)]
 pub struct Query(
@@ -46,7 +46,7 @@ pub type SubgraphSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// The schema's types and federation settings, without data: what the SDL is made of.
 pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    kexie_shared::schema::builder(Query::default(), Mutation::default())
+    kexie_subgraph_kit::schema::builder(Query::default(), Mutation::default())
 }
 
 /// The schema over `pool`, with its batch loaders.
@@ -57,11 +57,11 @@ pub fn build(pool: PgPool) -> SubgraphSchema {
             spawn_in_current_span,
         ))
         .data(DataLoader::new(
-            kexie_shared::history::HistoryLoader(pool.clone()),
+            kexie_subgraph_kit::history::HistoryLoader(pool.clone()),
             spawn_in_current_span,
         ))
         .data(DataLoader::new(
-            kexie_shared::unit_tree::PathLoader(pool.clone()),
+            kexie_subgraph_kit::unit_tree::PathLoader(pool.clone()),
             spawn_in_current_span,
         ))
         .data(DataLoader::new(

@@ -5,9 +5,9 @@
 use chrono::Datelike;
 use serde_json::{json, Value};
 
-use kexie_shared::principal::{Role, Scope};
-use kexie_shared::testing::GraphqlClient;
-use kexie_shared::unit_tree::ReplicatedUnit;
+use kexie_contract::principal::{Role, Scope};
+use kexie_subgraph_kit::unit_tree::ReplicatedUnit;
+use kexie_testkit::GraphqlClient;
 
 use crate::common::*;
 

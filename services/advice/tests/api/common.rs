@@ -7,10 +7,10 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_shared::config::SubgraphConfig;
-use kexie_shared::server::ServerHandle;
-use kexie_shared::testing::{redis_url, GraphqlClient, SampleTree, TestDb};
-use kexie_shared::unit_tree::{self, ReplicatedUnit, TreeKeys};
+use kexie_subgraph_kit::config::SubgraphConfig;
+use kexie_subgraph_kit::server::ServerHandle;
+use kexie_subgraph_kit::unit_tree::{self, ReplicatedUnit, TreeKeys};
+use kexie_testkit::{redis_url, GraphqlClient, SampleTree, TestDb};
 
 pub struct Hub {
     pub client: GraphqlClient,
@@ -41,7 +41,9 @@ pub async fn start() -> Hub {
         name: "渔溪镇科协".to_string(),
         division_code: Some("511903102".to_string()),
     };
-    let mut redis = unit_tree::redis_connection(&redis_url(), Duration::from_secs(2)).unwrap();
+    let mut redis =
+        kexie_contract::data_version::redis_connection(&redis_url(), Duration::from_secs(2))
+            .unwrap();
     unit_tree::publish_event(
         &mut redis,
         &TreeKeys::new(&namespace),
@@ -56,10 +58,10 @@ pub async fn start() -> Hub {
         redis_url: redis_url(),
         redis_namespace: namespace,
         listen: "127.0.0.1:0".parse().unwrap(),
-        principal_secret: kexie_shared::testing::principal_secret(),
+        principal_secret: kexie_testkit::principal_secret(),
     };
     let server = kexie_advice::build(&config).await.unwrap().spawn();
-    let pool = kexie_shared::db::connect(&db.url, kexie_advice::NAME)
+    let pool = kexie_subgraph_kit::db::connect(&db.url, kexie_advice::NAME)
         .await
         .unwrap();
     assert!(

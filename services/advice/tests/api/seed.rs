@@ -4,8 +4,8 @@ use chrono::NaiveDate;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_shared::demo::{DemoCity, DemoUnit, DemoWorker};
-use kexie_shared::testing::TestDb;
+use kexie_subgraph_kit::demo::{DemoCity, DemoUnit, DemoWorker};
+use kexie_testkit::TestDb;
 
 /// A small city built by hand, as organizations and talent would have generated it.
 fn small_city(seed: u64) -> DemoCity {
@@ -53,7 +53,7 @@ fn small_city(seed: u64) -> DemoCity {
 
 async fn seeded(seed: u64) -> (TestDb, PgPool) {
     let db = TestDb::new().await;
-    let pool = kexie_shared::db::connect(&db.url, kexie_advice::NAME)
+    let pool = kexie_subgraph_kit::db::connect(&db.url, kexie_advice::NAME)
         .await
         .unwrap();
     kexie_advice::migrate(&pool).await.unwrap();
@@ -190,7 +190,7 @@ async fn the_demo_data_has_the_expected_volumes_a_plausible_funnel_and_whole_his
 #[tokio::test]
 async fn the_generator_refuses_a_city_without_workers() {
     let db = TestDb::new().await;
-    let pool = kexie_shared::db::connect(&db.url, kexie_advice::NAME)
+    let pool = kexie_subgraph_kit::db::connect(&db.url, kexie_advice::NAME)
         .await
         .unwrap();
     kexie_advice::migrate(&pool).await.unwrap();

@@ -17,9 +17,9 @@ use sha2::{Digest, Sha256};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_shared::page::PageArgs;
-use kexie_shared::principal::Scope;
-use kexie_shared::{validate, ApiError, ApiResult};
+use kexie_contract::principal::Scope;
+use kexie_subgraph_kit::page::PageArgs;
+use kexie_subgraph_kit::{validate, ApiError, ApiResult};
 
 /// The partner bureaus a key may speak for: popularization's `PartnerBureau` values.
 pub const BUREAUS: [&str; 9] = [
@@ -142,7 +142,7 @@ pub struct GeneratedKey {
 
 impl GeneratedKey {
     pub fn generate() -> GeneratedKey {
-        let key_id = kexie_shared::id::new_id();
+        let key_id = kexie_subgraph_kit::id::new_id();
         let mut secret = [0u8; 32];
         rand::rngs::OsRng.fill_bytes(&mut secret);
         let key = format!("{KEY_PREFIX}{}_{}", key_id.simple(), base64_url(&secret));
@@ -396,7 +396,7 @@ pub async fn record_call(
 ) -> sqlx::Result<Option<PartnerCallRow>> {
     // The ID carries the time of the call, so the log lists calls in the order they were
     // made, whenever the gateway got round to reporting them.
-    let call_id = kexie_shared::id::id_at(call.called_at, &mut rand::thread_rng());
+    let call_id = kexie_subgraph_kit::id::id_at(call.called_at, &mut rand::thread_rng());
     sqlx::query_as(&format!(
         "insert into partner_call (partner_call_id, api_key_id, operation, called_at, outcome,
              status, duration_ms)

@@ -7,9 +7,9 @@ use chrono::NaiveDate;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_shared::rollup::Period;
-use kexie_shared::target::TargetKey;
-use kexie_shared::unit_tree::subtrees_cte;
+use kexie_subgraph_kit::rollup::Period;
+use kexie_subgraph_kit::target::TargetKey;
+use kexie_subgraph_kit::unit_tree::subtrees_cte;
 
 use crate::domain::UnitKind;
 

@@ -4,9 +4,9 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use kexie_shared::page::PageArgs;
+use kexie_subgraph_kit::page::PageArgs;
 
-use kexie_shared::target::TargetMetric;
+use kexie_subgraph_kit::target::TargetMetric;
 
 const COLUMNS: &str =
     "target_id, unit_id, year, metric, target_value, responsible_person, deadline, note,

@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use kexie_shared::page::PageArgs;
+use kexie_subgraph_kit::page::PageArgs;
 
 const COLUMNS: &str =
     "term_id, unit_id, number, starts_on, ends_on, version, created_at, created_by,

@@ -3,7 +3,7 @@
 use sqlx::types::Json;
 use sqlx::PgConnection;
 
-use kexie_shared::unit_tree::ReplicatedUnit;
+use kexie_subgraph_kit::unit_tree::ReplicatedUnit;
 
 /// Serializes every change of the tree (and lets them be numbered without gaps in commit
 /// order). Held until the transaction ends.

@@ -4,8 +4,8 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use kexie_shared::page::PageArgs;
-use kexie_shared::unit_tree::ReplicatedUnit;
+use kexie_subgraph_kit::page::PageArgs;
+use kexie_subgraph_kit::unit_tree::ReplicatedUnit;
 
 use crate::domain::{UnitKind, UnitStatus};
 

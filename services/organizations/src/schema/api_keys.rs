@@ -8,11 +8,11 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
-use kexie_shared::access;
-use kexie_shared::id::{parse_id, parse_optional_id};
-use kexie_shared::page::{connection, PageArgs};
-use kexie_shared::principal::Role;
-use kexie_shared::{Actor, ApiError, ApiResult};
+use kexie_contract::principal::Role;
+use kexie_subgraph_kit::access;
+use kexie_subgraph_kit::id::{parse_id, parse_optional_id};
+use kexie_subgraph_kit::page::{connection, PageArgs};
+use kexie_subgraph_kit::{Actor, ApiError, ApiResult};
 
 use super::pool;
 use crate::db;

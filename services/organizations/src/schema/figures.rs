@@ -8,11 +8,11 @@ use chrono::NaiveDate;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_shared::figures::{
+use kexie_subgraph_kit::figures::{
     by_bucket, china_today, count, every, of_subtree, rank, SubtreeFigures,
 };
-use kexie_shared::rollup::{Period, PeriodInput};
-use kexie_shared::ApiResult;
+use kexie_subgraph_kit::rollup::{Period, PeriodInput};
+use kexie_subgraph_kit::ApiResult;
 
 use super::pool;
 use super::units::{require_read_subtree, unit_of};

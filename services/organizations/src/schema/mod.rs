@@ -12,16 +12,16 @@ use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema};
-use kexie_shared::figures::SubtreeFiguresLoader;
-use kexie_shared::telemetry::spawn_in_current_span;
+use kexie_contract::telemetry::spawn_in_current_span;
+use kexie_subgraph_kit::figures::SubtreeFiguresLoader;
 use sqlx::PgPool;
 use tokio::sync::Notify;
 use uuid::Uuid;
 
-use kexie_shared::history::HistoryLoader;
-use kexie_shared::page::PerUnitLoader;
-use kexie_shared::target::TargetKey;
-use kexie_shared::{ApiError, ApiResult};
+use kexie_subgraph_kit::history::HistoryLoader;
+use kexie_subgraph_kit::page::PerUnitLoader;
+use kexie_subgraph_kit::target::TargetKey;
+use kexie_subgraph_kit::{ApiError, ApiResult};
 
 use crate::db;
 
@@ -53,7 +53,7 @@ pub struct TreeChanged(pub Arc<Notify>);
 
 /// The schema over `pool`; `tree_changed` is notified after every committed tree change.
 pub fn build(pool: PgPool, tree_changed: TreeChanged) -> SubgraphSchema {
-    kexie_shared::schema::builder(Query::default(), Mutation::default())
+    kexie_subgraph_kit::schema::builder(Query::default(), Mutation::default())
         .data(DataLoader::new(
             UnitLoader(pool.clone()),
             spawn_in_current_span,

@@ -5,16 +5,16 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
-use kexie_shared::access;
-use kexie_shared::id::{new_id, parse_id, parse_optional_id};
-use kexie_shared::idempotency::{self, Claim};
-use kexie_shared::page::{connection, PageArgs};
-use kexie_shared::principal::Role;
-use kexie_shared::{validate, Actor, ApiError, ApiResult};
+use kexie_contract::principal::Role;
+use kexie_subgraph_kit::access;
+use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
+use kexie_subgraph_kit::idempotency::{self, Claim};
+use kexie_subgraph_kit::page::{connection, PageArgs};
+use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
 use async_graphql::dataloader::DataLoader;
-use kexie_shared::figures::{china_today, count};
-use kexie_shared::target::{self, MeasuredBy, TargetKey, TargetMetric};
+use kexie_subgraph_kit::figures::{china_today, count};
+use kexie_subgraph_kit::target::{self, MeasuredBy, TargetKey, TargetMetric};
 
 use super::units::{require_administer_parent, require_read_subtree_of, unit_of};
 use super::{data, load_target, pool, OwnActualLoader};
@@ -320,7 +320,7 @@ async fn readable(ctx: &Context<'_>, target: Option<TargetRow>) -> ApiResult<Opt
 }
 
 fn target_write_error(err: sqlx::Error) -> ApiError {
-    match kexie_shared::error::violated_constraint(&err) {
+    match kexie_subgraph_kit::error::violated_constraint(&err) {
         Some("target_unit_year_metric_key") => ApiError::Duplicate(
             "the unit already has a target for this metric and year".to_string(),
         ),

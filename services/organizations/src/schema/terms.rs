@@ -5,10 +5,10 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, InputObject, Object, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 
-use kexie_shared::id::{new_id, parse_id, parse_optional_id};
-use kexie_shared::idempotency::{self, Claim};
-use kexie_shared::page::{connection, PageArgs};
-use kexie_shared::{validate, Actor, ApiError, ApiResult};
+use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
+use kexie_subgraph_kit::idempotency::{self, Claim};
+use kexie_subgraph_kit::page::{connection, PageArgs};
+use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
 use super::pool;
 use super::units::{require_administer, unit_of};
@@ -131,7 +131,7 @@ fn valid_term(number: i32, starts_on: NaiveDate, ends_on: NaiveDate) -> ApiResul
 }
 
 fn term_write_error(err: sqlx::Error, number: i32) -> ApiError {
-    match kexie_shared::error::violated_constraint(&err) {
+    match kexie_subgraph_kit::error::violated_constraint(&err) {
         Some("term_unit_number_key") => {
             ApiError::Duplicate(format!("the unit already has a term number {number}"))
         }

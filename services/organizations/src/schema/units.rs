@@ -8,15 +8,15 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_shared::access::{self, Need};
-use kexie_shared::history::{self, StatusChange};
-use kexie_shared::id::{new_id, parse_id, parse_optional_id};
-use kexie_shared::idempotency::{self, Claim};
-use kexie_shared::page::{connection, PageArgs, PerUnitKey, PerUnitLoader, PerUnitQuery};
-use kexie_shared::principal::Role;
-use kexie_shared::{validate, Actor, ApiError, ApiResult};
+use kexie_contract::principal::Role;
+use kexie_subgraph_kit::access::{self, Need};
+use kexie_subgraph_kit::history::{self, StatusChange};
+use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
+use kexie_subgraph_kit::idempotency::{self, Claim};
+use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitKey, PerUnitLoader, PerUnitQuery};
+use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
-use kexie_shared::rollup::PeriodInput;
+use kexie_subgraph_kit::rollup::PeriodInput;
 
 use super::figures::{self, ChildOrganizationFigures, OrganizationFigure, OrganizationFigures};
 use super::{data, load_unit, pool, require_unit, CurrentTermLoader, TreeChanged};
@@ -373,7 +373,7 @@ fn valid_unit(
 
 /// Turns a violated unique key of `unit` into a client error.
 fn unit_write_error(err: sqlx::Error, division_code: Option<&str>) -> ApiError {
-    match kexie_shared::error::violated_constraint(&err) {
+    match kexie_subgraph_kit::error::violated_constraint(&err) {
         Some("unit_division_code_key") => ApiError::Duplicate(format!(
             "division code {} is already used by an active unit",
             division_code.unwrap_or_default()

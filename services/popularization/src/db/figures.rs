@@ -4,8 +4,8 @@
 use sqlx::PgPool;
 use uuid::Uuid;
 
-pub use kexie_shared::figures::{scope, scope_of_subtrees, Scope};
-use kexie_shared::rollup::Period;
+pub use kexie_subgraph_kit::figures::{scope, scope_of_subtrees, Scope};
+use kexie_subgraph_kit::rollup::Period;
 
 /// One count of one bucket: `figure` names what is counted, `key` the enum value it is
 /// broken down by.

@@ -13,7 +13,7 @@ pub mod venues;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use kexie_shared::page::PageArgs;
+use kexie_subgraph_kit::page::PageArgs;
 
 /// A unit and every unit below it in the replicated tree. The unit itself is always
 /// included, so its own records are found even before the tree has reached this subgraph.

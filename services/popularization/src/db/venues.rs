@@ -4,7 +4,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use kexie_shared::page::PageArgs;
+use kexie_subgraph_kit::page::PageArgs;
 
 use super::{
     lateral_prefix, push_any, push_search, push_select, push_units, units_of, Listed, Scope,

@@ -3,7 +3,7 @@
 use chrono::{Datelike, NaiveDate};
 use uuid::Uuid;
 
-use kexie_shared::{validate, ApiError, ApiResult};
+use kexie_subgraph_kit::{validate, ApiError, ApiResult};
 
 use super::{distinct, ActivityKind, ActivityMode, ActivityStatus, Audience, PartnerBureau};
 

@@ -2,7 +2,7 @@
 
 use chrono::{Datelike, NaiveDate};
 
-use kexie_shared::{validate, ApiError, ApiResult};
+use kexie_subgraph_kit::{validate, ApiError, ApiResult};
 
 use super::{VenueKind, VenueStatus};
 

@@ -7,13 +7,13 @@ use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use kexie_shared::access;
-use kexie_shared::history;
-use kexie_shared::id::{new_id, parse_id, parse_optional_id};
-use kexie_shared::idempotency::{self, Claim};
-use kexie_shared::page::{connection, PageArgs, PerUnitKey};
-use kexie_shared::unit_tree::require_active_unit;
-use kexie_shared::{validate, Actor, ApiError, ApiResult};
+use kexie_subgraph_kit::access;
+use kexie_subgraph_kit::history;
+use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
+use kexie_subgraph_kit::idempotency::{self, Claim};
+use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitKey};
+use kexie_subgraph_kit::unit_tree::require_active_unit;
+use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
 use super::reach::{self, ActivityWrite};
 use super::units::Unit;
@@ -25,7 +25,7 @@ use crate::domain::activity::{check_held_by, ActivityFields, MAX_TITLE};
 use crate::domain::{
     local_today, ActivityKind, ActivityMode, ActivityStatus, Audience, PartnerBureau, VenueStatus,
 };
-use kexie_shared::history::StatusChange;
+use kexie_subgraph_kit::history::StatusChange;
 
 const MAX_NOTE: usize = 500;
 

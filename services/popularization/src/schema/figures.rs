@@ -7,9 +7,9 @@ use async_graphql::{Context, Enum, EnumType, Object, SimpleObject};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_shared::figures::{count, of_subtree, prepare_subtree_read, rank, SubtreeFigures};
-use kexie_shared::rollup::{Period, PeriodInput};
-use kexie_shared::ApiResult;
+use kexie_subgraph_kit::figures::{count, of_subtree, prepare_subtree_read, rank, SubtreeFigures};
+use kexie_subgraph_kit::rollup::{Period, PeriodInput};
+use kexie_subgraph_kit::ApiResult;
 
 use super::pool;
 use super::units::Unit;

@@ -11,13 +11,13 @@ use std::collections::HashMap;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder};
-use kexie_shared::figures::SubtreeFiguresLoader;
-use kexie_shared::telemetry::spawn_in_current_span;
+use kexie_contract::telemetry::spawn_in_current_span;
+use kexie_subgraph_kit::figures::SubtreeFiguresLoader;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_shared::page::{PageArgs, PerUnitLoader, PerUnitQuery};
-use kexie_shared::{ApiError, ApiResult};
+use kexie_subgraph_kit::page::{PageArgs, PerUnitLoader, PerUnitQuery};
+use kexie_subgraph_kit::{ApiError, ApiResult};
 
 use crate::db;
 use crate::db::activities::{ActivityFilter, ActivityOwner, ActivityRow};
@@ -40,7 +40,7 @@ pub type SubgraphSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// The schema's types and federation, without data: enough to export the SDL.
 pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    kexie_shared::schema::builder(Query::default(), Mutation::default())
+    kexie_subgraph_kit::schema::builder(Query::default(), Mutation::default())
 }
 
 /// The schema over `pool`, with its batch loaders.
@@ -55,11 +55,11 @@ pub fn build(pool: PgPool) -> SubgraphSchema {
             spawn_in_current_span,
         ))
         .data(DataLoader::new(
-            kexie_shared::history::HistoryLoader(pool.clone()),
+            kexie_subgraph_kit::history::HistoryLoader(pool.clone()),
             spawn_in_current_span,
         ))
         .data(DataLoader::new(
-            kexie_shared::unit_tree::PathLoader(pool.clone()),
+            kexie_subgraph_kit::unit_tree::PathLoader(pool.clone()),
             spawn_in_current_span,
         ))
         .data(DataLoader::new(
@@ -174,15 +174,15 @@ impl PerUnitQuery for KeyedActivities {
 /// it beside the one of `Unit.activities`.
 pub struct VenueActivitiesLoader(PerUnitLoader<KeyedActivities>);
 
-impl Loader<kexie_shared::page::PerUnitKey<ActivityFilter>> for VenueActivitiesLoader {
+impl Loader<kexie_subgraph_kit::page::PerUnitKey<ActivityFilter>> for VenueActivitiesLoader {
     type Value = Vec<ActivityRow>;
     type Error = async_graphql::Error;
 
     async fn load(
         &self,
-        keys: &[kexie_shared::page::PerUnitKey<ActivityFilter>],
+        keys: &[kexie_subgraph_kit::page::PerUnitKey<ActivityFilter>],
     ) -> Result<
-        HashMap<kexie_shared::page::PerUnitKey<ActivityFilter>, Vec<ActivityRow>>,
+        HashMap<kexie_subgraph_kit::page::PerUnitKey<ActivityFilter>, Vec<ActivityRow>>,
         Self::Error,
     > {
         self.0.load(keys).await

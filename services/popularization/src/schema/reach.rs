@@ -1,4 +1,4 @@
-//! Who sees and changes which venues and activities, on top of `kexie_shared::access`.
+//! Who sees and changes which venues and activities, on top of `kexie_subgraph_kit::access`.
 //!
 //! Reads: the public sees live OPEN venues and live HELD activities; staff, and partner keys
 //! with `venues-activities:read`, see everything; a key with `activities:co-organize` sees
@@ -14,9 +14,9 @@ use async_graphql::Context;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use kexie_shared::access::{self, Need};
-use kexie_shared::principal::{Principal, Scope};
-use kexie_shared::{ApiError, ApiResult};
+use kexie_contract::principal::{Principal, Scope};
+use kexie_subgraph_kit::access::{self, Need};
+use kexie_subgraph_kit::{ApiError, ApiResult};
 
 use crate::db::activities::{ActivityReach, ActivityRow};
 use crate::db::venues::VenueRow;

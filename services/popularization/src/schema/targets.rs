@@ -8,13 +8,13 @@ use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, Object, ID};
 use sqlx::PgPool;
 
-use kexie_shared::access::{self, Need};
-use kexie_shared::figures::count;
-use kexie_shared::id::parse_id;
-use kexie_shared::target::{MeasuredBy, TargetKey, TargetMetric};
-use kexie_shared::telemetry::spawn_in_current_span;
-use kexie_shared::unit_tree::{path_of, TreeCatchUp};
-use kexie_shared::{ApiError, ApiResult};
+use kexie_contract::telemetry::spawn_in_current_span;
+use kexie_subgraph_kit::access::{self, Need};
+use kexie_subgraph_kit::figures::count;
+use kexie_subgraph_kit::id::parse_id;
+use kexie_subgraph_kit::target::{MeasuredBy, TargetKey, TargetMetric};
+use kexie_subgraph_kit::unit_tree::{path_of, TreeCatchUp};
+use kexie_subgraph_kit::{ApiError, ApiResult};
 
 use super::pool;
 use crate::db;

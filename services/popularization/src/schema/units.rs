@@ -5,11 +5,11 @@ use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Object, ID};
 use uuid::Uuid;
 
-use kexie_shared::id::parse_id;
-use kexie_shared::page::{connection, PageArgs, PerUnitKey, PerUnitLoader};
-use kexie_shared::{ApiError, ApiResult};
+use kexie_subgraph_kit::id::parse_id;
+use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitKey, PerUnitLoader};
+use kexie_subgraph_kit::{ApiError, ApiResult};
 
-use kexie_shared::rollup::PeriodInput;
+use kexie_subgraph_kit::rollup::PeriodInput;
 
 use super::activities::ActivityFilterInput;
 use super::figures::{

@@ -6,13 +6,13 @@ use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
-use kexie_shared::access;
-use kexie_shared::history;
-use kexie_shared::id::{new_id, parse_id, parse_optional_id};
-use kexie_shared::idempotency::{self, Claim};
-use kexie_shared::page::{connection, PageArgs};
-use kexie_shared::unit_tree::require_active_unit;
-use kexie_shared::{validate, Actor, ApiError, ApiResult};
+use kexie_subgraph_kit::access;
+use kexie_subgraph_kit::history;
+use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
+use kexie_subgraph_kit::idempotency::{self, Claim};
+use kexie_subgraph_kit::page::{connection, PageArgs};
+use kexie_subgraph_kit::unit_tree::require_active_unit;
+use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
 use super::activities::{venue_activities, ActivityFilterInput};
 use super::units::Unit;
@@ -22,7 +22,7 @@ use crate::db::activities::ActivityRow;
 use crate::db::venues::{VenueFilter, VenueRow};
 use crate::domain::venue::{VenueFields, MAX_NAME};
 use crate::domain::{local_today, VenueKind, VenueStatus};
-use kexie_shared::history::StatusChange;
+use kexie_subgraph_kit::history::StatusChange;
 
 const MAX_NOTE: usize = 500;
 

@@ -4,8 +4,8 @@
 
 use serde_json::{json, Value};
 
-use kexie_shared::principal::{Role, Scope};
-use kexie_shared::testing::GraphqlClient;
+use kexie_contract::principal::{Role, Scope};
+use kexie_testkit::GraphqlClient;
 
 use crate::support::{
     create_activity, create_venue, id, lecture, museum, nodes, start, Hub, ACTIVITY_FIELDS,
@@ -664,8 +664,8 @@ async fn figures_and_target_actuals_are_for_the_units_own_subtree() {
         popularizationFiguresByChild(period: { year: 2025 }, orderBy: ACTIVITIES) { rank } } } }";
     let actual = "query($r: [_Any!]!) { _entities(representations: $r) { ... on Target {
         popularizationActual } } }";
-    let unit = |unit: &kexie_shared::unit_tree::ReplicatedUnit| json!({ "r": [{ "__typename": "Unit", "id": id(unit) }] });
-    let target = |unit: &kexie_shared::unit_tree::ReplicatedUnit| {
+    let unit = |unit: &kexie_subgraph_kit::unit_tree::ReplicatedUnit| json!({ "r": [{ "__typename": "Unit", "id": id(unit) }] });
+    let target = |unit: &kexie_subgraph_kit::unit_tree::ReplicatedUnit| {
         json!({ "r": [{ "__typename": "Target", "id": "0190b6a0-0000-7000-8000-0000000000aa",
                         "unitId": id(unit), "year": 2025, "metric": "ELDERLY_LECTURES" }] })
     };

@@ -6,10 +6,10 @@ use std::time::Duration;
 use serde_json::{json, Value};
 use sqlx::PgPool;
 
-use kexie_shared::config::SubgraphConfig;
-use kexie_shared::server::ServerHandle;
-use kexie_shared::testing::{redis_url, GraphqlClient, SampleTree, TestDb};
-use kexie_shared::unit_tree::{self, ReplicatedUnit, TreeKeys};
+use kexie_subgraph_kit::config::SubgraphConfig;
+use kexie_subgraph_kit::server::ServerHandle;
+use kexie_subgraph_kit::unit_tree::{self, ReplicatedUnit, TreeKeys};
+use kexie_testkit::{redis_url, GraphqlClient, SampleTree, TestDb};
 
 /// A running popularization subgraph with its own database and Redis namespace, which
 /// has replicated the sample tree.
@@ -28,12 +28,12 @@ pub async fn start() -> Hub {
         redis_url: redis_url(),
         redis_namespace: db.redis_namespace(),
         listen: "127.0.0.1:0".parse().unwrap(),
-        principal_secret: kexie_shared::testing::principal_secret(),
+        principal_secret: kexie_testkit::principal_secret(),
     };
     let server = kexie_popularization::build(&config).await.unwrap().spawn();
     let tree = SampleTree::new();
     tree.publish(&db.redis_namespace()).await;
-    let pool = kexie_shared::db::connect(&db.url, kexie_popularization::NAME)
+    let pool = kexie_subgraph_kit::db::connect(&db.url, kexie_popularization::NAME)
         .await
         .unwrap();
     assert!(
@@ -54,7 +54,9 @@ impl Hub {
     /// Publishes a change of the tree as organizations would (event `seq`) and waits until
     /// the subgraph has it.
     pub async fn publish(&self, seq: i64, units: &[ReplicatedUnit]) {
-        let mut redis = unit_tree::redis_connection(&redis_url(), Duration::from_secs(2)).unwrap();
+        let mut redis =
+            kexie_contract::data_version::redis_connection(&redis_url(), Duration::from_secs(2))
+                .unwrap();
         let keys = TreeKeys::new(&self.db.redis_namespace());
         assert!(unit_tree::publish_event(&mut redis, &keys, seq, units)
             .await

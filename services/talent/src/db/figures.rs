@@ -6,9 +6,9 @@ use std::collections::HashMap;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_shared::rollup::Period;
-use kexie_shared::target::TargetKey;
-use kexie_shared::unit_tree::subtrees_cte;
+use kexie_subgraph_kit::rollup::Period;
+use kexie_subgraph_kit::target::TargetKey;
+use kexie_subgraph_kit::unit_tree::subtrees_cte;
 
 /// One count of one bucket: `figure` names what is counted, `key` the enum value it is
 /// broken down by (empty for a plain total).

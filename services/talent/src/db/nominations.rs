@@ -4,7 +4,7 @@ use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use kexie_shared::page::PageArgs;
+use kexie_subgraph_kit::page::PageArgs;
 
 use super::UnitScope;
 use crate::domain::{HonorLevel, NominationStatus};

@@ -1,5 +1,5 @@
 //! Who may read and change talent records, on top of the rules of
-//! [`kexie_shared::access`].
+//! [`kexie_subgraph_kit::access`].
 //!
 //! **Writes.** Every record has one owning unit, and changing the record needs
 //! [`Need::Write`] on it (unit staff and unit admins of an enclosing unit, the city admin);
@@ -43,10 +43,10 @@ use async_graphql::Context;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
-use kexie_shared::access::{self, Need};
-use kexie_shared::principal::{Role, Scope};
-use kexie_shared::unit_tree::PathLoader;
-use kexie_shared::{ApiError, ApiResult};
+use kexie_contract::principal::{Role, Scope};
+use kexie_subgraph_kit::access::{self, Need};
+use kexie_subgraph_kit::unit_tree::PathLoader;
+use kexie_subgraph_kit::{ApiError, ApiResult};
 
 use super::load;
 

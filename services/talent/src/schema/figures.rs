@@ -7,11 +7,11 @@ use async_graphql::{Context, Enum, Object, SimpleObject};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_shared::access::Need;
-use kexie_shared::figures::{breakdown, by_bucket, count, of_subtree, rank, SubtreeFigures};
-use kexie_shared::rollup::{Period, PeriodInput};
-use kexie_shared::unit_tree::{catch_up, replicated_units};
-use kexie_shared::{ApiError, ApiResult};
+use kexie_subgraph_kit::access::Need;
+use kexie_subgraph_kit::figures::{breakdown, by_bucket, count, of_subtree, rank, SubtreeFigures};
+use kexie_subgraph_kit::rollup::{Period, PeriodInput};
+use kexie_subgraph_kit::unit_tree::{catch_up, replicated_units};
+use kexie_subgraph_kit::{ApiError, ApiResult};
 
 use super::authorization::require_on;
 use super::pool;
@@ -184,7 +184,7 @@ async fn prepare(
     ctx: &Context<'_>,
     unit_id: Uuid,
     period: &PeriodInput,
-) -> ApiResult<kexie_shared::rollup::Period> {
+) -> ApiResult<kexie_subgraph_kit::rollup::Period> {
     catch_up(ctx).await;
     let period = period.parse()?;
     require_on(ctx, Need::ReadSubtree, unit_id).await?;
@@ -197,7 +197,7 @@ async fn prepare(
     Ok(period)
 }
 
-/// `Unit.talentFigures`: through [`kexie_shared::figures::SubtreeFiguresLoader`], so that
+/// `Unit.talentFigures`: through [`kexie_subgraph_kit::figures::SubtreeFiguresLoader`], so that
 /// the units of one `_entities` call (the city and its districts on the overview) are
 /// counted together. The caller is checked as in [`prepare`]; a unit the replicated tree
 /// does not know has no figures (`NOT_FOUND`).

@@ -7,10 +7,10 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_shared::id::{new_id, parse_id, parse_optional_id};
-use kexie_shared::idempotency::{self, Claim};
-use kexie_shared::page::{connection, PageArgs, PerUnitQuery};
-use kexie_shared::{validate, Actor, ApiError, ApiResult};
+use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
+use kexie_subgraph_kit::idempotency::{self, Claim};
+use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
 use super::authorization::{require_staff, require_write, require_writer};
 use super::workers::worker_to_reference;
@@ -239,7 +239,7 @@ impl ValidHonor {
 
 /// Turns the unique key of honors into a client error.
 pub(super) fn honor_write_error(err: sqlx::Error, name: &str, year: i32) -> ApiError {
-    match kexie_shared::error::violated_constraint(&err) {
+    match kexie_subgraph_kit::error::violated_constraint(&err) {
         Some("honor_worker_name_year_key") => {
             ApiError::Duplicate(format!("the worker already holds {name} for {year}"))
         }

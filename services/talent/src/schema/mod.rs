@@ -14,13 +14,13 @@ use std::hash::Hash;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder, ID};
-use kexie_shared::figures::SubtreeFiguresLoader;
-use kexie_shared::telemetry::spawn_in_current_span;
+use kexie_contract::telemetry::spawn_in_current_span;
+use kexie_subgraph_kit::figures::SubtreeFiguresLoader;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_shared::page::{PerUnitKey, PerUnitLoader, PerUnitQuery};
-use kexie_shared::{validate, ApiError, ApiResult};
+use kexie_subgraph_kit::page::{PerUnitKey, PerUnitLoader, PerUnitQuery};
+use kexie_subgraph_kit::{validate, ApiError, ApiResult};
 
 use crate::db;
 use crate::domain::contains_pattern;
@@ -49,7 +49,7 @@ pub type SubgraphSchema = Schema<Query, Mutation, EmptySubscription>;
 
 /// The schema's types and federation settings, without data: what the SDL is made of.
 pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
-    kexie_shared::schema::builder(Query::default(), Mutation::default())
+    kexie_subgraph_kit::schema::builder(Query::default(), Mutation::default())
 }
 
 /// The schema over `pool`, with its batch loaders.
@@ -84,7 +84,7 @@ pub fn build(pool: PgPool) -> SubgraphSchema {
             spawn_in_current_span,
         ))
         .data(DataLoader::new(
-            kexie_shared::history::HistoryLoader(pool.clone()),
+            kexie_subgraph_kit::history::HistoryLoader(pool.clone()),
             spawn_in_current_span,
         ))
         .data(DataLoader::new(
@@ -104,7 +104,7 @@ pub fn build(pool: PgPool) -> SubgraphSchema {
             spawn_in_current_span,
         ))
         .data(DataLoader::new(
-            kexie_shared::unit_tree::PathLoader(pool.clone()),
+            kexie_subgraph_kit::unit_tree::PathLoader(pool.clone()),
             spawn_in_current_span,
         ))
         .data(DataLoader::new(
@@ -295,7 +295,7 @@ fn note(note: Option<&str>) -> ApiResult<Option<String>> {
 /// Requires `unit_id` to be known to the replicated tree (any status): references such as
 /// the unit that conferred an old honor may name units merged away since.
 async fn require_known_unit(pool: &PgPool, field: &str, unit_id: Uuid) -> ApiResult<()> {
-    let known = kexie_shared::unit_tree::replicated_units(pool, &[unit_id]).await?;
+    let known = kexie_subgraph_kit::unit_tree::replicated_units(pool, &[unit_id]).await?;
     if known.contains_key(&unit_id) {
         Ok(())
     } else {

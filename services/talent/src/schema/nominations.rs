@@ -8,12 +8,12 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_shared::history::{self, StatusChange};
-use kexie_shared::id::{new_id, parse_id, parse_optional_id};
-use kexie_shared::idempotency::{self, Claim};
-use kexie_shared::page::{connection, PageArgs, PerUnitQuery};
-use kexie_shared::unit_tree::require_active_unit;
-use kexie_shared::{validate, Actor, ApiError, ApiResult};
+use kexie_subgraph_kit::history::{self, StatusChange};
+use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
+use kexie_subgraph_kit::idempotency::{self, Claim};
+use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::unit_tree::require_active_unit;
+use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
 use super::authorization::{
     require_reviewer, require_staff, require_write, require_write_to, require_writer,
@@ -83,7 +83,7 @@ impl NominationRow {
     }
     /// Every step of the workflow, oldest first, with who, when and the note.
     async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<StatusChange>> {
-        kexie_shared::history::of(ctx, self.nomination_id).await
+        kexie_subgraph_kit::history::of(ctx, self.nomination_id).await
     }
     /// Increases with every change; send it back as `expectedVersion` when changing.
     async fn version(&self) -> i32 {
@@ -276,7 +276,7 @@ impl ValidNomination {
 }
 
 fn nomination_write_error(err: sqlx::Error, honor_name: &str, year: i32) -> ApiError {
-    match kexie_shared::error::violated_constraint(&err) {
+    match kexie_subgraph_kit::error::violated_constraint(&err) {
         Some("nomination_worker_honor_year_key") => ApiError::Duplicate(format!(
             "the candidate is already nominated for {honor_name} in {year}"
         )),

@@ -7,12 +7,12 @@ use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_shared::access::Need;
-use kexie_shared::id::{new_id, parse_id, parse_optional_id};
-use kexie_shared::idempotency::{self, Claim};
-use kexie_shared::page::{connection, PageArgs, PerUnitQuery};
-use kexie_shared::unit_tree::require_active_unit;
-use kexie_shared::{validate, Actor, ApiError, ApiResult};
+use kexie_subgraph_kit::access::Need;
+use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
+use kexie_subgraph_kit::idempotency::{self, Claim};
+use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::unit_tree::require_active_unit;
+use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
 use super::authorization::{
     allowed_on, require_public_talent, require_staff, require_write, require_write_to,

@@ -7,12 +7,12 @@ use chrono::{DateTime, Duration, NaiveDate, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_shared::history::{self, StatusChange};
-use kexie_shared::id::{new_id, parse_id, parse_optional_id};
-use kexie_shared::idempotency::{self, Claim};
-use kexie_shared::page::{connection, PageArgs, PerUnitQuery};
-use kexie_shared::unit_tree::require_active_unit;
-use kexie_shared::{validate, Actor, ApiError, ApiResult};
+use kexie_subgraph_kit::history::{self, StatusChange};
+use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
+use kexie_subgraph_kit::idempotency::{self, Claim};
+use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::unit_tree::require_active_unit;
+use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
 use super::authorization::{require_staff, require_write, require_write_to, require_writer};
 use super::workers::worker_to_reference;
@@ -65,7 +65,7 @@ impl WorkstationRow {
     }
     /// Every status change, oldest first, with who, when and the note.
     async fn history(&self, ctx: &Context<'_>) -> ApiResult<Vec<StatusChange>> {
-        kexie_shared::history::of(ctx, self.workstation_id).await
+        kexie_subgraph_kit::history::of(ctx, self.workstation_id).await
     }
     /// Increases with every change (residents included); send it back as `expectedVersion`.
     async fn version(&self) -> i32 {

@@ -21,11 +21,11 @@ use rand::Rng;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use kexie_shared::demo::{
+use kexie_subgraph_kit::demo::{
     day_between, history_end, history_start, person_name, weighted, DemoCity, DemoUnit, DemoWorker,
     Progress,
 };
-use kexie_shared::id::id_at;
+use kexie_subgraph_kit::id::id_at;
 
 use crate::domain::{
     CertificationLevel, Gender, HonorLevel, NominationStatus, ProfessionalTitle, WorkstationKind,

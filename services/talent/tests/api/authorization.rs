@@ -6,9 +6,9 @@
 
 use serde_json::{json, Value};
 
-use kexie_shared::principal::{Role, Scope};
-use kexie_shared::testing::GraphqlClient;
-use kexie_shared::unit_tree::ReplicatedUnit;
+use kexie_contract::principal::{Role, Scope};
+use kexie_subgraph_kit::unit_tree::ReplicatedUnit;
+use kexie_testkit::GraphqlClient;
 
 use crate::support::{create_worker, ids, start, Hub};
 
@@ -968,7 +968,7 @@ async fn figures_and_targets_are_for_the_units_own_subtree() {
     let tree = &hub.tree;
     let district_a =
         json!({ "r": [{ "__typename": "Unit", "id": hub.unit_id(&tree.district_a) }] });
-    let target = json!({ "r": [{ "__typename": "Target", "id": kexie_shared::id::new_id(),
+    let target = json!({ "r": [{ "__typename": "Target", "id": kexie_subgraph_kit::id::new_id(),
         "unitId": hub.unit_id(&tree.district_a), "year": 2026, "metric": "CERTIFIED_WORKSTATIONS" }] });
 
     for (who, client) in [

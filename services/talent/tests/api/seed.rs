@@ -7,8 +7,8 @@ use chrono::NaiveDate;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_shared::demo::{DemoCity, DemoUnit};
-use kexie_shared::testing::TestDb;
+use kexie_subgraph_kit::demo::{DemoCity, DemoUnit};
+use kexie_testkit::TestDb;
 
 /// A city shaped like the one organizations generates, smaller: two districts with
 /// townships, rural technical associations, enterprises, societies and a retired
@@ -87,7 +87,7 @@ fn demo_city(seed: u64) -> DemoCity {
 }
 
 async fn fresh_pool(db: &TestDb) -> PgPool {
-    let pool = kexie_shared::db::connect(&db.url, kexie_talent::NAME)
+    let pool = kexie_subgraph_kit::db::connect(&db.url, kexie_talent::NAME)
         .await
         .unwrap();
     kexie_talent::migrate(&pool).await.unwrap();

@@ -125,11 +125,6 @@ fn last_day_of_month(year: i32, month: u32) -> Option<NaiveDate> {
     NaiveDate::from_ymd_opt(next_year, next_month, 1)?.pred_opt()
 }
 
-/// The Redis key mirroring the data version of `subgraph`.
-pub fn version_key(namespace: &str, subgraph: &str) -> String {
-    format!("{namespace}:data-version:{subgraph}")
-}
-
 /// Sets the key to the given version with a lease ending at ARGV[2] (Unix milliseconds),
 /// unless it holds a larger one, which is left as it is. A lease that has already ended
 /// removes the key (Redis deletes a key set to expire in the past).
@@ -165,7 +160,7 @@ impl DataVersion {
     /// The version of the subgraph whose schema `pool` uses. An invalid Redis URL leaves
     /// the version unmirrored (the gateway then serves rollups without cache).
     pub fn new(pool: PgPool, redis_url: &str, namespace: &str, subgraph: &str) -> Self {
-        let redis = match crate::unit_tree::redis_connection(redis_url, REDIS_TIMEOUT) {
+        let redis = match kexie_contract::data_version::redis_connection(redis_url, REDIS_TIMEOUT) {
             Ok(redis) => Some(redis),
             Err(err) => {
                 tracing::warn!(error = ?err, "the data version is not mirrored to Redis");
@@ -175,7 +170,7 @@ impl DataVersion {
         DataVersion {
             pool,
             redis,
-            key: version_key(namespace, subgraph),
+            key: kexie_contract::data_version::version_key(namespace, subgraph),
             counters: Arc::default(),
         }
     }
@@ -334,7 +329,7 @@ mod tests {
     async fn a_mirror_that_reaches_redis_late_cannot_keep_an_old_version_alive() {
         let pool = PgPool::connect_lazy("postgres://postgres@127.0.0.1:5432/postgres").unwrap();
         let namespace = format!("lease-{}", uuid::Uuid::now_v7().simple());
-        let version = DataVersion::new(pool, &crate::testing::redis_url(), &namespace, "probe");
+        let version = DataVersion::new(pool, &kexie_testkit::redis_url(), &namespace, "probe");
 
         // Read a lease ago: the lease is over before Redis sees it, and no key is left.
         let long_ago = SystemTime::now() - LEASE - Duration::from_millis(10);

@@ -15,7 +15,7 @@
 //!
 //! What a trace holds: the subgraph's server span per GraphQL request (continuing the W3C
 //! `traceparent` of the incoming request, named after the operation), a span per root field
-//! when the schema carries the [`ResolverSpans`] extension, and a span per SQL statement.
+//! when the schema carries the subgraph kit's `ResolverSpans` extension, and a span per SQL statement.
 //! Statement spans come from the events sqlx emits when a statement finishes (target
 //! `sqlx::query`, with the SQL and its duration): one layer turns each into a client span
 //! under the span that ran it, so no query function needs instrumenting. Statements of
@@ -27,13 +27,11 @@
 
 use std::fmt;
 use std::future::Future;
-use std::sync::{Arc, OnceLock};
+use std::sync::OnceLock;
 use std::time::{Duration, SystemTime};
 
 use anyhow::{bail, Context as _};
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextResolve};
-use async_graphql::{ServerResult, Value};
-use axum::http::{HeaderMap, HeaderName, HeaderValue};
+use http::{HeaderMap, HeaderName, HeaderValue};
 use opentelemetry::propagation::{Extractor, Injector, TextMapPropagator as _};
 use opentelemetry::trace::{
     Span as _, SpanKind, TraceContextExt as _, TraceId, Tracer as _, TracerProvider as _,
@@ -524,45 +522,6 @@ fn statement_name(sql: &str) -> String {
     match table {
         Some(table) if !table.is_empty() && !table.starts_with('$') => format!("{verb} {table}"),
         _ => verb,
-    }
-}
-
-/// Spans around the resolvers of root fields (`Query.units`, `Mutation.createUnit`,
-/// `Query._entities`): a few per request, under the request's span, with the statements
-/// each ran beneath them. Nested fields resolve inside their root field's span. Add it to a
-/// schema with `.extension(ResolverSpans)`.
-pub struct ResolverSpans;
-
-impl ExtensionFactory for ResolverSpans {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ResolverSpans)
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for ResolverSpans {
-    async fn resolve(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        info: async_graphql::extensions::ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<Value>> {
-        if info.path_node.parent.is_some() || info.is_for_introspection {
-            return next.run(ctx, info).await;
-        }
-        let span = tracing::info_span!(
-            "resolve",
-            otel.name = %format_args!("{}.{}", info.parent_type, info.name),
-            graphql.field.name = info.name,
-            graphql.field.parent_type = info.parent_type,
-            graphql.field.type = info.return_type,
-            otel.status_code = tracing::field::Empty,
-        );
-        let resolved = next.run(ctx, info).instrument(span.clone()).await;
-        if resolved.is_err() {
-            span.record("otel.status_code", "error");
-        }
-        resolved
     }
 }
 

@@ -6,11 +6,10 @@ use std::str::FromStr;
 
 use anyhow::{anyhow, Context as _};
 
-use crate::principal::{PrincipalSecret, SECRET_VARIABLE};
+use kexie_contract::data_version::{DEFAULT_REDIS_NAMESPACE, DEFAULT_REDIS_URL};
+use kexie_contract::principal::{PrincipalSecret, SECRET_VARIABLE};
 
 pub const DEFAULT_DATABASE_URL: &str = "postgres://postgres@127.0.0.1:5432/kexie";
-pub const DEFAULT_REDIS_URL: &str = "redis://127.0.0.1:6379";
-pub const DEFAULT_REDIS_NAMESPACE: &str = "kexie";
 
 /// What every subgraph process needs.
 #[derive(Clone, Debug)]

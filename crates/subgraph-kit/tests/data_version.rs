@@ -3,12 +3,15 @@
 
 use std::time::{Duration, Instant};
 
-use kexie_shared::rollup::{version_key, DataVersion, LEASE};
-use kexie_shared::testing::{redis_url, TestDb};
+use kexie_contract::data_version::version_key;
+use kexie_subgraph_kit::rollup::{DataVersion, LEASE};
+use kexie_testkit::{redis_url, TestDb};
 use sqlx::PgPool;
 
 async fn pool(db: &TestDb) -> PgPool {
-    let pool = kexie_shared::db::connect(&db.url, "probe").await.unwrap();
+    let pool = kexie_subgraph_kit::db::connect(&db.url, "probe")
+        .await
+        .unwrap();
     sqlx::query("create sequence data_version")
         .execute(&pool)
         .await

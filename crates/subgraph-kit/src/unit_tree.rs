@@ -264,22 +264,6 @@ pub async fn require_active_unit(
     Ok(unit)
 }
 
-/// Connects to Redis lazily: the process starts even when Redis is down, and every
-/// command is bounded by `response_timeout`.
-pub fn redis_connection(
-    redis_url: &str,
-    response_timeout: Duration,
-) -> anyhow::Result<ConnectionManager> {
-    let client = redis::Client::open(redis_url).context("REDIS_URL is not a valid Redis URL")?;
-    let config = redis::aio::ConnectionManagerConfig::new()
-        .set_response_timeout(Some(response_timeout))
-        .set_connection_timeout(Some(Duration::from_secs(2)))
-        .set_number_of_retries(1)
-        .set_max_delay(Duration::from_millis(500));
-    ConnectionManager::new_lazy_with_config(client, config)
-        .context("Failed to set up the Redis connection")
-}
-
 /// Keeps a subgraph's `unit_replica` in step with organizations, advancing the subgraph's
 /// data `version` after each change (its figures over subtrees changed). Runs until aborted.
 pub async fn run_replica(
@@ -289,7 +273,10 @@ pub async fn run_replica(
     version: crate::rollup::DataVersion,
 ) {
     // A connection of its own: the blocking stream read must not hold up other commands.
-    let mut redis = match redis_connection(&redis_url, POLL + Duration::from_secs(2)) {
+    let mut redis = match kexie_contract::data_version::redis_connection(
+        &redis_url,
+        POLL + Duration::from_secs(2),
+    ) {
         Ok(redis) => redis,
         Err(err) => {
             tracing::error!(error = ?err, "unit-tree replica cannot start");
@@ -501,7 +488,8 @@ const CATCH_UP_TIMEOUT: Duration = Duration::from_secs(1);
 
 impl TreeCatchUp {
     pub fn new(pool: PgPool, redis_url: &str, keys: TreeKeys) -> anyhow::Result<Self> {
-        let redis = redis_connection(redis_url, Duration::from_millis(50))?;
+        let redis =
+            kexie_contract::data_version::redis_connection(redis_url, Duration::from_millis(50))?;
         Ok(TreeCatchUp { pool, redis, keys })
     }
 

@@ -1,6 +1,6 @@
-//! What the four subgraphs share: one error type with stable codes, ID parsing, Relay
+//! How a subgraph of the hub is built: one error type with stable codes, ID parsing, Relay
 //! pagination, the acting identity, database and Redis setup, the schema builder and the
-//! HTTP surface of a subgraph, the replicated unit tree, and the test kit.
+//! HTTP surface of a subgraph, and the replicated unit tree.
 
 pub mod access;
 pub mod actor;
@@ -15,14 +15,11 @@ pub mod id;
 pub mod idempotency;
 pub mod metrics;
 pub mod page;
-pub mod principal;
 pub mod rollup;
 pub mod schema;
 pub mod server;
 pub mod storable;
 pub mod target;
-pub mod telemetry;
-pub mod testing;
 pub mod unit_tree;
 pub mod validate;
 

@@ -1,15 +1,18 @@
 //! The hub under test: a gateway over running subgraphs that trusts the test kit's
-//! principals and staff tokens (`kexie_shared::testing`).
+//! principals and staff tokens (`kexie_testkit`).
+
+// Each test file uses part of it.
+#![allow(dead_code)]
 
 use kexie_gateway::{GatewayConfig, GatewayHandle};
-use kexie_shared::server::ServerHandle;
-use kexie_shared::testing::{principal_secret, STAFF_TOKEN_SECRET};
+use kexie_subgraph_kit::server::ServerHandle;
+use kexie_testkit::{principal_secret, STAFF_TOKEN_SECRET};
 
-use crate::serve::gateway_config;
-use crate::subgraphs::Subgraph;
+use kexie::serve::gateway_config;
+use kexie::subgraphs::Subgraph;
 
 /// The configuration of a gateway on a free port over `servers`, accepting the staff tokens
-/// of `kexie_shared::testing::GraphqlClient`.
+/// of `kexie_testkit::GraphqlClient`.
 pub fn gateway_config_for_tests(servers: &[(Subgraph, ServerHandle)]) -> GatewayConfig {
     gateway_config("127.0.0.1:0".parse().unwrap(), servers, principal_secret())
         .expect("the supergraph composes")

@@ -8,7 +8,7 @@ use uuid::Uuid;
 use std::sync::OnceLock;
 use std::time::Duration;
 
-use crate::principal::{
+use kexie_contract::principal::{
     sign, staff_token, Principal, PrincipalSecret, Role, Scope, PRINCIPAL_HEADER,
 };
 
@@ -24,7 +24,7 @@ pub struct TestDb {
 
 impl TestDb {
     pub async fn new() -> Self {
-        crate::telemetry::init_for_tests();
+        kexie_contract::telemetry::init_for_tests();
         let server_url = std::env::var("TEST_DATABASE_URL")
             .unwrap_or_else(|_| DEFAULT_TEST_DATABASE_URL.to_string());
         let name = format!("kexie_test_{}", Uuid::now_v7().simple());
@@ -69,7 +69,8 @@ impl Drop for TestDb {
 
 /// The Redis URL tests use.
 pub fn redis_url() -> String {
-    std::env::var("REDIS_URL").unwrap_or_else(|_| crate::config::DEFAULT_REDIS_URL.to_string())
+    std::env::var("REDIS_URL")
+        .unwrap_or_else(|_| kexie_contract::data_version::DEFAULT_REDIS_URL.to_string())
 }
 
 /// The principal secret of every subgraph and gateway a test process starts.
@@ -227,17 +228,17 @@ impl GraphqlClient {
 /// first district.
 #[derive(Clone, Debug)]
 pub struct SampleTree {
-    pub city: crate::unit_tree::ReplicatedUnit,
-    pub district_a: crate::unit_tree::ReplicatedUnit,
-    pub district_b: crate::unit_tree::ReplicatedUnit,
-    pub township_a: crate::unit_tree::ReplicatedUnit,
-    pub township_b: crate::unit_tree::ReplicatedUnit,
-    pub enterprise_a: crate::unit_tree::ReplicatedUnit,
+    pub city: kexie_subgraph_kit::unit_tree::ReplicatedUnit,
+    pub district_a: kexie_subgraph_kit::unit_tree::ReplicatedUnit,
+    pub district_b: kexie_subgraph_kit::unit_tree::ReplicatedUnit,
+    pub township_a: kexie_subgraph_kit::unit_tree::ReplicatedUnit,
+    pub township_b: kexie_subgraph_kit::unit_tree::ReplicatedUnit,
+    pub enterprise_a: kexie_subgraph_kit::unit_tree::ReplicatedUnit,
 }
 
 impl SampleTree {
     pub fn new() -> Self {
-        use crate::unit_tree::ReplicatedUnit;
+        use kexie_subgraph_kit::unit_tree::ReplicatedUnit;
         fn unit(
             parent: Option<&ReplicatedUnit>,
             kind: &str,
@@ -286,7 +287,7 @@ impl SampleTree {
         }
     }
 
-    pub fn units(&self) -> Vec<crate::unit_tree::ReplicatedUnit> {
+    pub fn units(&self) -> Vec<kexie_subgraph_kit::unit_tree::ReplicatedUnit> {
         vec![
             self.city.clone(),
             self.district_a.clone(),
@@ -299,11 +300,13 @@ impl SampleTree {
 
     /// Publishes the tree to Redis under `namespace` as organizations would, as event 1.
     pub async fn publish(&self, namespace: &str) {
-        let mut redis =
-            crate::unit_tree::redis_connection(&redis_url(), std::time::Duration::from_secs(2))
-                .expect("a Redis URL");
-        let keys = crate::unit_tree::TreeKeys::new(namespace);
-        crate::unit_tree::publish_event(&mut redis, &keys, 1, &self.units())
+        let mut redis = kexie_contract::data_version::redis_connection(
+            &redis_url(),
+            std::time::Duration::from_secs(2),
+        )
+        .expect("a Redis URL");
+        let keys = kexie_subgraph_kit::unit_tree::TreeKeys::new(namespace);
+        kexie_subgraph_kit::unit_tree::publish_event(&mut redis, &keys, 1, &self.units())
             .await
             .expect("Redis takes the sample tree");
     }

@@ -4,7 +4,7 @@
 //! that continues the caller's W3C trace context and is counted per operation.
 //!
 //! Every GraphQL request must carry the principal the gateway signed
-//! ([`crate::principal::PRINCIPAL_HEADER`]); one without it, or with one that is forged,
+//! ([`kexie_contract::principal::PRINCIPAL_HEADER`]); one without it, or with one that is forged,
 //! expired or for another audience, is answered 401 with `UNAUTHENTICATED` and never runs
 //! (its body is not even read). A request that is not a GraphQL request (not JSON, no
 //! `query`, a batch, not `application/json`, too large) is refused in GraphQL's error shape
@@ -30,9 +30,9 @@ use tracing::Instrument as _;
 
 use crate::http_request::{self, Refusal};
 use crate::metrics::{OperationLabel, SubgraphMetrics};
-use crate::principal::{self, PrincipalSecret};
 use crate::rollup::DataVersion;
 use crate::unit_tree::{RequestCatchUp, TreeCatchUp};
+use kexie_contract::principal::{self, PrincipalSecret};
 
 #[derive(Clone)]
 struct SubgraphState<E> {
@@ -98,7 +98,7 @@ impl<E: Executor + Clone> SubgraphRouter<E> {
 
     /// Serves `routes` besides GraphQL: a subgraph's internal endpoints for the gateway,
     /// under `/internal/…`. They check the principal themselves
-    /// ([`crate::principal::from_headers`], role `gateway`).
+    /// ([`kexie_contract::principal::from_headers`], role `gateway`).
     pub fn internal_routes(mut self, routes: Router) -> Self {
         self.internal = Some(routes);
         self
@@ -358,7 +358,7 @@ impl<E: Executor> SubgraphState<E> {
             http.route = "/graphql",
             kexie.subgraph = self.subgraph.as_deref(),
         );
-        crate::telemetry::continue_trace(&span, headers);
+        kexie_contract::telemetry::continue_trace(&span, headers);
         let request = match &self.tree_catch_up {
             Some(catch_up) => request
                 .data(catch_up.clone())
@@ -469,7 +469,7 @@ impl SubgraphApp {
         }
         // Spans of the last requests are still buffered; export them before the process
         // goes (blocking: the exporter waits for the collector).
-        let _ = tokio::task::spawn_blocking(crate::telemetry::flush).await;
+        let _ = tokio::task::spawn_blocking(kexie_contract::telemetry::flush).await;
         Ok(served?)
     }
 
@@ -511,27 +511,5 @@ impl ServerHandle {
             let _ = stop.send(());
         }
         let _ = (&mut self.task).await;
-    }
-}
-
-/// Completes on Ctrl-C or SIGTERM.
-pub async fn shutdown_signal() {
-    let ctrl_c = async {
-        let _ = tokio::signal::ctrl_c().await;
-    };
-    #[cfg(unix)]
-    let terminate = async {
-        match tokio::signal::unix::signal(tokio::signal::unix::SignalKind::terminate()) {
-            Ok(mut signal) => {
-                signal.recv().await;
-            }
-            Err(_) => std::future::pending::<()>().await,
-        }
-    };
-    #[cfg(not(unix))]
-    let terminate = std::future::pending::<()>();
-    tokio::select! {
-        _ = ctrl_c => {},
-        _ = terminate => {},
     }
 }

@@ -1,7 +1,7 @@
 //! Who may do what: the one place every subgraph asks before it reads what is not public or
 //! changes anything.
 //!
-//! The principal comes verified from the gateway (see [`crate::principal`]); the server puts
+//! The principal comes verified from the gateway (see [`kexie_contract::principal`]); the server puts
 //! it into every request's data. Units form a tree, and a staff member's reach is their
 //! unit's subtree (their unit and every unit below it), found from the unit's materialized
 //! `path` (`/<root>/…/<id>/`).
@@ -24,7 +24,7 @@ use sqlx::PgConnection;
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
-use crate::principal::{Principal, Role, Scope};
+use kexie_contract::principal::{Principal, Role, Scope};
 
 /// What a request wants to do with a unit's data.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]

@@ -7,9 +7,9 @@ use std::sync::Arc;
 use async_graphql::{Context, EmptySubscription, Object, Schema};
 use sqlx::PgPool;
 
-use kexie_shared::principal::{sign, Principal, PrincipalSecret, Role, PRINCIPAL_HEADER};
-use kexie_shared::server::{router, ServerHandle, SubgraphApp};
-use kexie_shared::testing::principal_secret;
+use kexie_contract::principal::{sign, Principal, PrincipalSecret, Role, PRINCIPAL_HEADER};
+use kexie_subgraph_kit::server::{router, ServerHandle, SubgraphApp};
+use kexie_testkit::principal_secret;
 
 /// A principal signed as the gateway signs it.
 fn signed() -> String {
@@ -407,7 +407,7 @@ async fn a_get_with_a_malformed_query_string_is_a_400_bad_request() {
 #[tokio::test]
 async fn a_body_over_the_limit_is_a_413_in_graphql_shape() {
     let server = start(Arc::new(Touches::default())).await;
-    let limit = kexie_shared::http_request::MAX_BODY_BYTES;
+    let limit = kexie_subgraph_kit::http_request::MAX_BODY_BYTES;
     let response = reqwest::Client::new()
         .post(server.graphql_url())
         .header(PRINCIPAL_HEADER, signed())

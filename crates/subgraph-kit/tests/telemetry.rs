@@ -13,11 +13,12 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 use tracing_subscriber::EnvFilter;
 
-use kexie_shared::rollup::DataVersion;
-use kexie_shared::server::{ServerHandle, SubgraphApp, SubgraphRouter};
-use kexie_shared::telemetry::{self, LogFormat, LogOutput, ResolverSpans};
-use kexie_shared::testing::{redis_url, TestDb};
-use kexie_shared::{ApiError, ApiResult};
+use kexie_contract::telemetry::{self, LogFormat, LogOutput};
+use kexie_subgraph_kit::rollup::DataVersion;
+use kexie_subgraph_kit::schema::ResolverSpans;
+use kexie_subgraph_kit::server::{ServerHandle, SubgraphApp, SubgraphRouter};
+use kexie_subgraph_kit::{ApiError, ApiResult};
+use kexie_testkit::{redis_url, TestDb};
 
 const CALLER_TRACE_ID: &str = "4bf92f3577b34da6a3ce929d0e0e4736";
 const CALLER_SPAN_ID: &str = "00f067aa0ba902b7";
@@ -61,7 +62,7 @@ struct Subgraph {
 impl Subgraph {
     async fn start() -> Subgraph {
         let db = TestDb::new().await;
-        let pool = kexie_shared::db::connect(&db.url, "probe")
+        let pool = kexie_subgraph_kit::db::connect(&db.url, "probe")
             .await
             .expect("the test database");
         let schema: ProbeSchema = Schema::build(Query, EmptyMutation, EmptySubscription)
@@ -74,7 +75,7 @@ impl Subgraph {
             .unwrap();
         let namespace = format!("kexie-test-{}", uuid::Uuid::now_v7());
         let version = DataVersion::new(pool.clone(), &redis_url(), &namespace, "probe");
-        let router = SubgraphRouter::new(schema, pool, kexie_shared::testing::principal_secret())
+        let router = SubgraphRouter::new(schema, pool, kexie_testkit::principal_secret())
             .subgraph("probe")
             .data_version(version.clone())
             .build();
@@ -90,18 +91,18 @@ impl Subgraph {
     }
 
     async fn post(&self, body: Value, traceparent: Option<&str>) -> Value {
-        let principal = kexie_shared::principal::Principal::issue(
+        let principal = kexie_contract::principal::Principal::issue(
             "probe",
             Some(uuid::Uuid::nil()),
-            kexie_shared::principal::Role::CityAdmin,
+            kexie_contract::principal::Role::CityAdmin,
         );
         let signed =
-            kexie_shared::principal::sign(&principal, &kexie_shared::testing::principal_secret())
+            kexie_contract::principal::sign(&principal, &kexie_testkit::principal_secret())
                 .unwrap();
         let mut request = self
             .http
             .post(self.server.graphql_url())
-            .header(kexie_shared::principal::PRINCIPAL_HEADER, signed)
+            .header(kexie_contract::principal::PRINCIPAL_HEADER, signed)
             .json(&body);
         if let Some(traceparent) = traceparent {
             request = request.header("traceparent", traceparent);
@@ -119,7 +120,7 @@ impl Subgraph {
         assert_eq!(response.status(), 200);
         assert_eq!(
             response.headers()["content-type"],
-            kexie_shared::metrics::CONTENT_TYPE
+            kexie_subgraph_kit::metrics::CONTENT_TYPE
         );
         response.text().await.unwrap()
     }
@@ -243,7 +244,7 @@ async fn metrics_count_each_request_under_its_operation_name() {
 #[tokio::test]
 async fn invented_operation_names_beyond_the_cap_are_counted_as_other() {
     let subgraph = Subgraph::start().await;
-    let names = kexie_shared::metrics::MAX_OPERATION_NAMES + 5;
+    let names = kexie_subgraph_kit::metrics::MAX_OPERATION_NAMES + 5;
     for index in 0..names {
         let body = json!({ "query": format!("query Invented{index} {{ __typename }}") });
         subgraph.post(body, None).await;
@@ -255,7 +256,7 @@ async fn invented_operation_names_beyond_the_cap_are_counted_as_other() {
         .count();
     assert_eq!(
         series,
-        kexie_shared::metrics::MAX_OPERATION_NAMES + 1,
+        kexie_subgraph_kit::metrics::MAX_OPERATION_NAMES + 1,
         "{text}"
     );
     assert!(
