@@ -9,10 +9,10 @@ use std::time::Duration;
 use clap::ArgAction;
 use kexie_contract::principal::{PrincipalSecret, SECRET_VARIABLE};
 
-use crate::api_keys::RateLimitConfig;
-use crate::auth::{AuthConfig, Secret};
-use crate::limits::OperationLimits;
-use crate::supergraph::override_key;
+use crate::identity::api_keys::RateLimitConfig;
+use crate::identity::staff::{AuthConfig, Secret};
+use crate::pipeline::limits::OperationLimits;
+use crate::pipeline::supergraph::{override_key, SubgraphSettings};
 
 /// The client headers passed on to subgraphs unless configured otherwise: the credentials,
 /// and the W3C trace context.
@@ -77,16 +77,22 @@ pub struct GatewayConfig {
     /// Run trusted documents only (needs `trusted_documents`).
     pub trusted_documents_only: bool,
     /// The Redis that counts partner keys' calls against their limits (see
-    /// [`crate::api_keys`]); `None`: partner keys are not rate limited. The same Redis and
+    /// [`crate::identity::api_keys`]); `None`: partner keys are not rate limited. The same Redis and
     /// namespace as the response cache (`REDIS_URL`, `REDIS_NAMESPACE`).
     pub partner_rate_limit: Option<RateLimitConfig>,
     /// The length of a rate-limit window: a minute, as keys' `requestsPerMinute` says;
     /// tests shorten it.
     pub partner_rate_window: Duration,
+    /// The subgraph that issues partner API keys and logs their calls (its
+    /// `/internal/api-keys/verify` and `/internal/partner-calls` beside its GraphQL URL).
+    pub api_key_subgraph: String,
 }
 
+/// The subgraph that issues partner API keys, unless configured otherwise.
+pub const DEFAULT_API_KEY_SUBGRAPH: &str = "organizations";
+
 /// The Redis that caches rollup responses and holds the subgraphs' data versions
-/// (see [`crate::response_cache`]).
+/// (see [`crate::cache::responses`]).
 #[derive(Clone, Debug)]
 pub struct ResponseCacheConfig {
     pub redis_url: String,
@@ -129,6 +135,7 @@ impl GatewayConfig {
             trusted_documents_only: false,
             partner_rate_limit: None,
             partner_rate_window: Duration::from_secs(60),
+            api_key_subgraph: DEFAULT_API_KEY_SUBGRAPH.to_string(),
         }
     }
 
@@ -203,24 +210,6 @@ impl GatewayConfig {
                 .collect(),
             default_timeout: self.subgraph_timeout,
         }
-    }
-}
-
-/// What the gateway knows about subgraphs besides the supergraph: URL and timeout
-/// overrides by [`override_key`], and the timeout of the others.
-#[derive(Clone, Debug, Default)]
-pub(crate) struct SubgraphSettings {
-    pub urls: HashMap<String, String>,
-    pub timeouts: HashMap<String, Duration>,
-    pub default_timeout: Duration,
-}
-
-impl SubgraphSettings {
-    pub(crate) fn timeout_of(&self, name: &str) -> Duration {
-        self.timeouts
-            .get(&override_key(name))
-            .copied()
-            .unwrap_or(self.default_timeout)
     }
 }
 
@@ -423,6 +412,9 @@ pub struct SecurityArgs {
     /// Run trusted documents only.
     #[arg(long, env = "GATEWAY_TRUSTED_DOCUMENTS_ONLY", default_value_t = false, action = ArgAction::Set)]
     pub trusted_documents_only: bool,
+    /// The subgraph that issues partner API keys.
+    #[arg(long, env = "GATEWAY_API_KEY_SUBGRAPH", default_value = DEFAULT_API_KEY_SUBGRAPH)]
+    pub api_key_subgraph: String,
 }
 
 impl SecurityArgs {
@@ -453,6 +445,7 @@ impl SecurityArgs {
         config.introspection = self.introspection;
         config.trusted_documents = trusted_documents;
         config.trusted_documents_only = self.trusted_documents_only;
+        config.api_key_subgraph = self.api_key_subgraph;
         Ok(config)
     }
 }

@@ -10,12 +10,13 @@ use std::sync::{Arc, Mutex, OnceLock};
 
 use bytes::Bytes;
 
-use crate::engine::{Engine, EngineSettings, Outcome};
-use crate::limits::OperationLimits;
+use crate::forwarded::ForwardedHeaders;
+use crate::http::trusted_documents::TrustedDocuments;
 use crate::metrics::Metrics;
-use crate::supergraph::Supergraph;
-use crate::transport::{ForwardedHeaders, Transport};
-use crate::trusted_documents::TrustedDocuments;
+use crate::pipeline::execute::transport::Transport;
+use crate::pipeline::limits::OperationLimits;
+use crate::pipeline::supergraph::Supergraph;
+use crate::pipeline::{Answer, Engine, EngineSettings};
 
 /// The supergraph the fuzz target runs against: entities across subgraphs, an interface,
 /// a union, `@requires`, nested lists and non-null fields.
@@ -86,12 +87,12 @@ pub fn run(input: &[u8]) -> Option<Vec<u8>> {
             let query = String::from_utf8_lossy(&request[1..]);
             let uri: axum::http::Uri = format!("/graphql?{query}").parse().ok()?;
             (
-                crate::http::parse_get_parameters(&uri, &harness.trusted_documents),
+                crate::http::request::parse_get_parameters(&uri, &harness.trusted_documents),
                 true,
             )
         }
         _ => (
-            crate::http::parse_post_body(request, &harness.trusted_documents),
+            crate::http::request::parse_post_body(request, &harness.trusted_documents),
             false,
         ),
     };
@@ -101,8 +102,8 @@ pub fn run(input: &[u8]) -> Option<Vec<u8>> {
         ForwardedHeaders::default(),
         over_get,
     ));
-    match outcome {
-        Outcome::Executed(body) => Some(body.to_vec()),
+    match outcome.answer {
+        Answer::Executed { body, .. } => Some(body.to_vec()),
         _ => None,
     }
 }

@@ -2,7 +2,7 @@
 //! popularization and advice subgraphs.
 //!
 //! It reads a standard Federation v2 supergraph (`@link join/v0.3`), plans operations with
-//! `hive-router-query-planner` (behind the adapter in `planner.rs`), and runs the plans with
+//! `hive-router-query-planner` (behind the adapter in `pipeline/plan/planner.rs`), and runs the plans with
 //! its own executor on tokio and hyper: pooled keep-alive connections to the subgraphs,
 //! `_entities` representations built and deduplicated per fetch, answers merged and then
 //! projected into the client's exact shape with the specification's null propagation.
@@ -18,32 +18,18 @@
 //! # }
 //! ```
 
-mod api_keys;
-mod auth;
+mod cache;
 mod config;
-mod data;
-mod engine;
+mod digest;
 mod error;
-mod executor;
+mod forwarded;
 mod freshness;
 pub mod fuzzing;
-mod hashing;
 mod http;
-mod introspection;
-mod limits;
+mod identity;
 mod metrics;
-mod operation;
-mod plan;
-mod planner;
-mod projection;
+mod pipeline;
 mod reload;
-mod response_cache;
-mod schema;
-mod server;
-mod supergraph;
-mod transport;
-pub mod trusted_documents;
-mod variables;
 
 use std::future::Future;
 use std::sync::Arc;
@@ -53,26 +39,32 @@ use axum::http::HeaderName;
 use axum::Router;
 use tokio::net::TcpListener;
 
-pub use api_keys::{RateLimitConfig, API_KEY_HEADER, AUTHENTICATION_UNAVAILABLE, RATE_LIMITED};
-pub use auth::{AuthConfig, Secret};
 pub use config::{
     GatewayArgs, GatewayConfig, MetricsListen, ResponseCacheConfig, SecurityArgs, TrafficArgs,
     DEFAULT_FORWARD_HEADERS,
 };
 pub use error::codes;
-pub use http::PREFLIGHT_HEADER;
-pub use limits::{OperationLimits, DEFAULT_LIST_SIZE, VARIABLE_LIST_SIZE};
+pub use http::csrf::PREFLIGHT_HEADER;
+pub use http::trusted_documents;
+pub use identity::api_keys::{
+    RateLimitConfig, API_KEY_HEADER, AUTHENTICATION_UNAVAILABLE, RATE_LIMITED,
+};
+pub use identity::staff::{AuthConfig, Secret};
 pub use metrics::{Metrics, MetricsSnapshot};
-pub use supergraph::url_override_variable;
+pub use pipeline::limits::{OperationLimits, DEFAULT_LIST_SIZE, VARIABLE_LIST_SIZE};
+pub use pipeline::supergraph::url_override_variable;
 
-use api_keys::PartnerKeys;
-use auth::{Authenticator, Jwks};
-use engine::{Engine, EngineSettings};
-use response_cache::ResponseCache;
-use server::ConnectionLimits;
-use supergraph::Supergraph;
-use transport::Transport;
-use trusted_documents::TrustedDocuments;
+use cache::responses::ResponseCache;
+use http::server::{self, ConnectionLimits};
+use http::trusted_documents::TrustedDocuments;
+use identity::api_keys::KeyService;
+use identity::api_keys::PartnerKeys;
+use identity::jwks::{self, Jwks};
+use identity::principal::PrincipalTokens;
+use identity::staff::Authenticator;
+use pipeline::execute::transport::Transport;
+use pipeline::supergraph::Supergraph;
+use pipeline::{Engine, EngineSettings};
 
 /// A gateway ready to serve: its bound listeners (the public one, and the one of
 /// `/metrics` if configured), its routers and its background tasks (watching the
@@ -119,7 +111,7 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
                     false
                 }
             };
-            background.push(tokio::spawn(auth::keep_fresh(jwks.clone(), healthy)));
+            background.push(tokio::spawn(jwks::keep_fresh(jwks.clone(), healthy)));
             Some(jwks)
         }
         None => None,
@@ -202,7 +194,7 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
     let principal_secret = Arc::new(config.principal_secret.clone());
     let partner_keys = Arc::new(
         PartnerKeys::new(
-            engine.clone(),
+            find_key_service(engine.clone(), config.api_key_subgraph.clone()),
             principal_secret.clone(),
             config.partner_rate_limit.as_ref(),
             config.partner_rate_window,
@@ -217,7 +209,7 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
         max_body_bytes: config.max_body_bytes,
         body_read_timeout: config.body_read_timeout,
         authenticator,
-        principal_tokens: Arc::new(auth::PrincipalTokens::new(principal_secret)),
+        principal_tokens: Arc::new(PrincipalTokens::new(principal_secret)),
         trusted_documents: Arc::new(trusted_documents),
         partner_keys,
     });
@@ -260,6 +252,17 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
         metrics_router,
         metrics,
         background,
+    })
+}
+
+/// Finds the subgraph `name` in the supergraph `engine` serves now.
+fn find_key_service(engine: Arc<Engine>, name: String) -> identity::api_keys::FindKeyService {
+    Box::new(move || {
+        let supergraph = engine.current();
+        supergraph.subgraph(&name).map(|subgraph| KeyService {
+            url: subgraph.url.clone(),
+            timeout: subgraph.timeout,
+        })
     })
 }
 

@@ -9,7 +9,36 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
-use crate::api_keys::CallOutcome;
+/// How a partner call ended, as logged.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CallOutcome {
+    Ok,
+    Errors,
+    RateLimited,
+    Refused,
+}
+
+impl CallOutcome {
+    pub(crate) const ALL: [CallOutcome; 4] = [
+        CallOutcome::Ok,
+        CallOutcome::Errors,
+        CallOutcome::RateLimited,
+        CallOutcome::Refused,
+    ];
+
+    pub(crate) fn as_str(self) -> &'static str {
+        match self {
+            CallOutcome::Ok => "ok",
+            CallOutcome::Errors => "errors",
+            CallOutcome::RateLimited => "rate_limited",
+            CallOutcome::Refused => "refused",
+        }
+    }
+
+    pub(crate) fn index(self) -> usize {
+        self as usize
+    }
+}
 
 /// Upper bounds of the latency histograms, in seconds.
 const BUCKETS: [f64; 14] = [

@@ -7,14 +7,13 @@
 //! started with; a file that does not load is logged and counted, and the old supergraph
 //! keeps serving until a good one arrives.
 
-use crate::config::SubgraphSettings;
 use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
-use crate::engine::Engine;
 use crate::metrics::bump;
-use crate::supergraph::Supergraph;
+use crate::pipeline::supergraph::{SubgraphSettings, Supergraph};
+use crate::pipeline::Engine;
 
 pub(crate) async fn watch(
     engine: Arc<Engine>,

@@ -3,7 +3,7 @@
 //! The planner's standalone crates are frozen at 2.10.11, so everything it is used for goes
 //! through here: reading the supergraph (subgraph names and URLs, possible types, the
 //! consumer schema), normalizing an operation, planning it, and translating the plan into
-//! the executor's own types ([`crate::plan`]). Replacing the planner means rewriting this
+//! the executor's own types ([`crate::pipeline::plan`]). Replacing the planner means rewriting this
 //! file only.
 //!
 //! The planner panics on some inputs it considers impossible (its own parser's `unwrap`,
@@ -12,7 +12,7 @@
 
 use std::collections::{HashMap, HashSet};
 use std::panic::{catch_unwind, AssertUnwindSafe};
-use std::sync::{Arc, Mutex};
+use std::sync::Arc;
 use std::time::Duration;
 
 use graphql_tools::static_graphql::query::Document as QueryDocument;
@@ -32,9 +32,9 @@ use hive_router_query_planner::planner::plan_nodes::{
 use hive_router_query_planner::planner::{Planner, QueryPlannerOptions};
 use hive_router_query_planner::state::supergraph_state::{OperationKind, SupergraphDefinition};
 use hive_router_query_planner::utils::cancellation::CancellationToken;
-use lru::LruCache;
 
-use crate::plan::{
+use crate::cache::plans::{PlanCache, PlanKey};
+use crate::pipeline::plan::{
     BatchAlias, BatchFetch, Fetch, PathStep, Plan, PlanNode, RequiredSelection, Rewrite,
     RewriteStep,
 };
@@ -242,38 +242,6 @@ pub(crate) struct NormalizedOperation {
     pub key: String,
 }
 
-/// A plan cache, bounded, keyed by normalized operation, operation name and override draw.
-pub(crate) struct PlanCache {
-    entries: Mutex<LruCache<(String, OverrideDraw), Arc<Plan>>>,
-}
-
-impl PlanCache {
-    pub(crate) fn new(capacity: usize) -> Self {
-        let capacity =
-            std::num::NonZeroUsize::new(capacity.max(1)).unwrap_or(std::num::NonZeroUsize::MIN);
-        PlanCache {
-            entries: Mutex::new(LruCache::new(capacity)),
-        }
-    }
-
-    fn get(&self, key: &(String, OverrideDraw)) -> Option<Arc<Plan>> {
-        let mut entries = self.entries.lock().unwrap_or_else(|err| err.into_inner());
-        entries.get(key).cloned()
-    }
-
-    fn put(&self, key: (String, OverrideDraw), plan: Arc<Plan>) {
-        let mut entries = self.entries.lock().unwrap_or_else(|err| err.into_inner());
-        entries.put(key, plan);
-    }
-
-    pub(crate) fn len(&self) -> usize {
-        self.entries
-            .lock()
-            .unwrap_or_else(|err| err.into_inner())
-            .len()
-    }
-}
-
 /// Whether a plan came from the cache.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum CacheOutcome {
@@ -339,14 +307,13 @@ impl QueryPlanner {
         normalized: &NormalizedOperation,
         draw: OverrideDraw,
         subgraph_index: &HashMap<String, usize>,
-        cache: &PlanCache,
+        cache: &PlanCache<Plan>,
     ) -> Result<(Arc<Plan>, CacheOutcome), String> {
         // The cache key keeps the active set only; the draw value within a set plans alike.
-        let cache_draw = OverrideDraw {
-            value: 0,
-            active: draw.active,
+        let key = PlanKey {
+            operation: normalized.key.clone(),
+            active_overrides: draw.active,
         };
-        let key = (normalized.key.clone(), cache_draw);
         if let Some(plan) = cache.get(&key) {
             return Ok((plan, CacheOutcome::Hit));
         }

@@ -1,6 +1,6 @@
 //! Runs a plan: sends its fetches, builds `_entities` representations from what earlier
 //! fetches returned, and merges every answer into one response tree. Shaping that tree into
-//! the client's response (aliases, fragments, null propagation) is `projection.rs`'s work.
+//! the client's response (aliases, fragments, null propagation) is `project.rs`'s work.
 //!
 //! The tree is shared by the fetches of a `Parallel` node behind a mutex that is never held
 //! across an await: a fetch reads its representations under the lock, sends its request
@@ -18,14 +18,20 @@ use bytes::Bytes;
 use futures::future::{join_all, BoxFuture, FutureExt};
 use serde_json::{Map, Value};
 
-use crate::data::{Data, Object};
+use crate::pipeline::data::{Data, Object};
 
 use crate::error::{codes, GraphqlError, PathSegment};
 use crate::freshness::ReadStart;
-use crate::hashing::FastMap;
-use crate::plan::{BatchFetch, Fetch, PathStep, PlanNode, RequiredSelection, Rewrite, RewriteStep};
-use crate::supergraph::Supergraph;
-use crate::transport::{FetchError, ForwardedHeaders, Transport};
+use crate::pipeline::plan::PossibleTypes;
+use crate::pipeline::plan::{
+    BatchFetch, Fetch, PathStep, PlanNode, RequiredSelection, Rewrite, RewriteStep,
+};
+use rustc_hash::FxHashMap;
+
+pub(crate) mod transport;
+
+use crate::forwarded::ForwardedHeaders;
+use transport::{FetchError, Subgraph, Transport};
 
 /// What a plan produced: the merged tree and the errors, in plan order.
 pub(crate) struct Execution {
@@ -35,7 +41,9 @@ pub(crate) struct Execution {
 
 /// One run of one plan.
 pub(crate) struct Executor<'a> {
-    pub supergraph: &'a Supergraph,
+    /// The subgraphs, in the order the plan's fetches name them.
+    pub subgraphs: &'a [Subgraph],
+    pub possible_types: &'a PossibleTypes,
     pub transport: &'a Transport,
     pub headers: &'a ForwardedHeaders,
     pub variables: &'a Map<String, Value>,
@@ -57,7 +65,8 @@ struct Representations {
 
 impl<'a> Executor<'a> {
     pub(crate) fn new(
-        supergraph: &'a Supergraph,
+        subgraphs: &'a [Subgraph],
+        possible_types: &'a PossibleTypes,
         transport: &'a Transport,
         headers: &'a ForwardedHeaders,
         variables: &'a Map<String, Value>,
@@ -65,7 +74,8 @@ impl<'a> Executor<'a> {
         deadline: Instant,
     ) -> Self {
         Executor {
-            supergraph,
+            subgraphs,
+            possible_types,
             transport,
             headers,
             variables,
@@ -183,7 +193,7 @@ impl<'a> Executor<'a> {
         body: Bytes,
         may_share: bool,
     ) -> Result<Object, GraphqlError> {
-        let Some(target) = self.supergraph.subgraphs.get(subgraph) else {
+        let Some(target) = self.subgraphs.get(subgraph) else {
             return Err(GraphqlError::new(
                 "The plan names a subgraph the supergraph does not have.",
                 codes::INTERNAL,
@@ -485,8 +495,8 @@ impl<'a> Executor<'a> {
             let mut current = Vec::new();
             self.collect(data, path, &mut current, requires, &mut found);
         }
-        let mut index: FastMap<Vec<u8>, usize> =
-            FastMap::with_capacity_and_hasher(found.len(), Default::default());
+        let mut index: FxHashMap<Vec<u8>, usize> =
+            FxHashMap::with_capacity_and_hasher(found.len(), Default::default());
         let mut key = Vec::with_capacity(64);
         let mut representations = Representations {
             unique: Vec::with_capacity(found.len()),
@@ -552,7 +562,7 @@ impl<'a> Executor<'a> {
             Some((PathStep::TypeCondition(types), rest)) => {
                 if object
                     .typename()
-                    .is_some_and(|typename| self.supergraph.type_matches(typename, types))
+                    .is_some_and(|typename| self.possible_types.matches(typename, types))
                 {
                     self.collect(value, rest, current, requires, found);
                 }
@@ -593,8 +603,8 @@ impl<'a> Executor<'a> {
                     selections,
                 } => {
                     let applies = object.typename().is_some_and(|typename| {
-                        self.supergraph
-                            .type_matches(typename, std::slice::from_ref(type_condition))
+                        self.possible_types
+                            .matches(typename, std::slice::from_ref(type_condition))
                     });
                     if applies && !self.represent(object, selections, out) {
                         return false;
@@ -663,7 +673,7 @@ impl<'a> Executor<'a> {
                 Some((RewriteStep::TypenameIn(types), rest)) => {
                     let matches = object
                         .typename()
-                        .is_some_and(|typename| self.supergraph.type_matches(typename, types));
+                        .is_some_and(|typename| self.possible_types.matches(typename, types));
                     if matches {
                         self.rewrite(value, rest, action);
                     }

@@ -1,13 +1,13 @@
 //! Partner bureaus' API keys: a request with an `x-api-key: kx_…` header (and no
 //! `Authorization`) is a partner call.
 //!
-//! 1. **Check.** The gateway asks the organizations subgraph, which issues and keeps the
-//!    keys, on every request (`POST /internal/api-keys/verify`, signed with a principal of
+//! 1. **Check.** The gateway asks the API-key subgraph (`GATEWAY_API_KEY_SUBGRAPH`,
+//!    `organizations` by default), which issues and keeps the keys, on every request (`POST /internal/api-keys/verify`, signed with a principal of
 //!    the role `gateway`). Nothing is cached, so a revoked key fails on the very next
 //!    request. An unknown or revoked key is answered 401 `UNAUTHENTICATED`, saying which;
-//!    when organizations cannot be asked (down, slow past its subgraph timeout) the answer
+//!    when that subgraph cannot be asked (down, slow past its subgraph timeout) the answer
 //!    is 503 `AUTHENTICATION_UNAVAILABLE`: a key that was not checked never gets through.
-//!    Its URL is the organizations subgraph's URL in the current supergraph (URL overrides
+//!    Its URL is that subgraph's URL in the current supergraph (URL overrides
 //!    and reloads included) with the last path segment (`graphql`) replaced.
 //! 2. **Rate limit.** A fixed window per key in Redis: `{namespace}:rate:{key id}:{window}`
 //!    (the window's number since the epoch; with the default one-minute window, the
@@ -22,7 +22,7 @@
 //! 3. **Principal.** The call runs as `Principal::partner(key id, bureau, scopes)`, signed
 //!    once and forwarded like a staff member's.
 //! 4. **Log.** Once answered, the call (operation name, outcome, HTTP status, duration) is
-//!    sent to organizations (`POST /internal/partner-calls`) in the background; a failure
+//!    sent to the same subgraph (`POST /internal/partner-calls`) in the background; a failure
 //!    is logged and counted (`gateway_partner_call_log_failures_total`), never felt by the
 //!    partner. Calls with an unknown key are not logged there (there is no key to log them
 //!    under) but are counted in `gateway_partner_calls_total{outcome="refused"}`.
@@ -42,14 +42,17 @@ use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
-use crate::engine::Engine;
-use crate::metrics::{bump, Metrics};
-use crate::response_cache::REDIS_TIMEOUT;
+use crate::metrics::{bump, CallOutcome, Metrics};
 
 /// The header carrying a partner's key.
 pub const API_KEY_HEADER: &str = "x-api-key";
 /// The subgraph that issues and checks keys.
-const ORGANIZATIONS: &str = "organizations";
+/// Where a key is checked, relative to the API-key subgraph's GraphQL URL.
+const VERIFY_PATH: &str = "internal/api-keys/verify";
+/// Where an answered call is logged, relative to the same.
+const CALLS_PATH: &str = "internal/partner-calls";
+/// The longest a Redis call of the rate limit may take.
+const REDIS_TIMEOUT: Duration = Duration::from_millis(50);
 /// The subject of the gateway's own principal.
 const GATEWAY_SUBJECT: &str = "kexie-gateway";
 /// The longest key looked at; anything longer is not a key.
@@ -62,7 +65,7 @@ pub const RATE_LIMITED: &str = "RATE_LIMITED";
 /// `extensions.code` of a partner call whose key could not be checked (HTTP 503).
 pub const AUTHENTICATION_UNAVAILABLE: &str = "AUTHENTICATION_UNAVAILABLE";
 
-/// A live key, as organizations describes it.
+/// A live key, as the API-key subgraph describes it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct VerifiedKey {
     pub key_id: Uuid,
@@ -93,37 +96,6 @@ pub(crate) enum Admission {
     },
 }
 
-/// How a partner call ended, as logged.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum CallOutcome {
-    Ok,
-    Errors,
-    RateLimited,
-    Refused,
-}
-
-impl CallOutcome {
-    pub(crate) const ALL: [CallOutcome; 4] = [
-        CallOutcome::Ok,
-        CallOutcome::Errors,
-        CallOutcome::RateLimited,
-        CallOutcome::Refused,
-    ];
-
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            CallOutcome::Ok => "ok",
-            CallOutcome::Errors => "errors",
-            CallOutcome::RateLimited => "rate_limited",
-            CallOutcome::Refused => "refused",
-        }
-    }
-
-    pub(crate) fn index(self) -> usize {
-        self as usize
-    }
-}
-
 /// A call to log once answered.
 #[derive(Clone, Debug)]
 pub(crate) struct PartnerCall {
@@ -150,9 +122,20 @@ struct RateLimiter {
     window: Duration,
 }
 
+/// The subgraph that issues and keeps the keys, as the current supergraph has it: its
+/// GraphQL URL and how long one call to it may take.
+pub(crate) struct KeyService {
+    pub url: hyper::Uri,
+    pub timeout: Duration,
+}
+
+/// Finds the [`KeyService`] in the supergraph serving now (URL overrides and reloads
+/// included); `None` when it has no such subgraph.
+pub(crate) type FindKeyService = Box<dyn Fn() -> Option<KeyService> + Send + Sync>;
+
 /// Checks keys, counts their calls and logs them.
 pub(crate) struct PartnerKeys {
-    engine: Arc<Engine>,
+    key_service: FindKeyService,
     client: Client<HttpConnector, Full<Bytes>>,
     secret: Arc<PrincipalSecret>,
     limiter: Option<RateLimiter>,
@@ -187,10 +170,10 @@ struct CallReport<'a> {
 }
 
 impl PartnerKeys {
-    /// Keys checked with the organizations subgraph of `engine`'s supergraph, counted in
-    /// the Redis of `rate_limit` (none: no limit) per `window`.
+    /// Keys checked with the subgraph `key_service` finds, counted in the Redis of
+    /// `rate_limit` (none: no limit) per `window`.
     pub(crate) fn new(
-        engine: Arc<Engine>,
+        key_service: FindKeyService,
         secret: Arc<PrincipalSecret>,
         rate_limit: Option<&RateLimitConfig>,
         window: Duration,
@@ -210,7 +193,7 @@ impl PartnerKeys {
         let mut connector = HttpConnector::new();
         connector.set_nodelay(true);
         Ok(PartnerKeys {
-            engine,
+            key_service,
             client: Client::builder(TokioExecutor::new()).build(connector),
             secret,
             limiter,
@@ -218,18 +201,10 @@ impl PartnerKeys {
         })
     }
 
-    /// The URL of an internal endpoint of organizations and the time one call may take.
+    /// The URL of an internal endpoint of the key service and the time one call may take.
     fn endpoint(&self, path: &str) -> Result<(hyper::Uri, Duration), String> {
-        let supergraph = self.engine.current();
-        let organizations = supergraph
-            .subgraphs
-            .iter()
-            .find(|subgraph| subgraph.name == ORGANIZATIONS)
-            .ok_or("the supergraph has no organizations subgraph")?;
-        Ok((
-            internal_url(&organizations.url, path)?,
-            organizations.timeout,
-        ))
+        let service = (self.key_service)().ok_or("the supergraph has no API-key subgraph")?;
+        Ok((internal_url(&service.url, path)?, service.timeout))
     }
 
     /// POSTs `body` to the internal endpoint `path` as the gateway; the status and body.
@@ -264,13 +239,13 @@ impl PartnerKeys {
             .unwrap_or_else(|_| Err(format!("no answer within {} ms", timeout.as_millis())))
     }
 
-    /// Checks `key` with organizations.
+    /// Checks `key` with the API-key subgraph.
     pub(crate) async fn verify(&self, key: &str) -> KeyCheck {
         if !key.starts_with("kx_") || key.len() > MAX_KEY_LEN {
             return KeyCheck::Unknown;
         }
         let body = serde_json::json!({ "key": key }).to_string().into_bytes();
-        let check = match self.call(organizations_verify_path(), body).await {
+        let check = match self.call(VERIFY_PATH, body).await {
             Ok((200, body)) => match serde_json::from_slice::<VerifyAnswer>(&body) {
                 Ok(answer) => {
                     // A scope this gateway does not know grants nothing here.
@@ -305,7 +280,7 @@ impl PartnerKeys {
                 .partner_key_check_failures
                 .fetch_add(1, Ordering::Relaxed);
             if failures.is_multiple_of(100) {
-                tracing::error!(why = %why, "checking an API key with organizations failed; partner calls are refused");
+                tracing::error!(why = %why, "checking an API key with the API-key subgraph failed; partner calls are refused");
             }
         }
         check
@@ -365,7 +340,7 @@ impl PartnerKeys {
         Admission::Admitted
     }
 
-    /// Counts a finished call, and logs it with organizations in the background when its
+    /// Counts a finished call, and logs it with the API-key subgraph in the background when its
     /// key is known.
     pub(crate) fn finished(self: &Arc<Self>, outcome: CallOutcome, call: Option<PartnerCall>) {
         bump(&self.metrics.partner_calls[outcome.index()]);
@@ -383,7 +358,7 @@ impl PartnerKeys {
                 duration_ms: call.duration.as_millis() as u64,
             };
             let body = serde_json::to_vec(&report).unwrap_or_default();
-            let failure = match keys.call(organizations_calls_path(), body).await {
+            let failure = match keys.call(CALLS_PATH, body).await {
                 Ok((204, _)) => return,
                 Ok((status, body)) => format!(
                     "it answered HTTP {status}: {}",
@@ -397,43 +372,9 @@ impl PartnerKeys {
     }
 }
 
-fn organizations_verify_path() -> &'static str {
-    "internal/api-keys/verify"
-}
-
-fn organizations_calls_path() -> &'static str {
-    "internal/partner-calls"
-}
-
 /// A time as RFC 3339 in UTC with milliseconds (`2026-11-23T08:00:00.123Z`).
 fn rfc3339(time: SystemTime) -> String {
-    let millis = time
-        .duration_since(UNIX_EPOCH)
-        .unwrap_or_default()
-        .as_millis() as u64;
-    let (days, of_day) = (millis / 86_400_000, millis % 86_400_000);
-    // Days since the epoch to a civil date (the proleptic Gregorian calendar).
-    let z = days as i64 + 719_468;
-    let era = z.div_euclid(146_097);
-    let day_of_era = z.rem_euclid(146_097);
-    let year_of_era =
-        (day_of_era - day_of_era / 1_460 + day_of_era / 36_524 - day_of_era / 146_096) / 365;
-    let day_of_year = day_of_era - (365 * year_of_era + year_of_era / 4 - year_of_era / 100);
-    let month_index = (5 * day_of_year + 2) / 153;
-    let day = day_of_year - (153 * month_index + 2) / 5 + 1;
-    let month = if month_index < 10 {
-        month_index + 3
-    } else {
-        month_index - 9
-    };
-    let year = year_of_era + era * 400 + i64::from(month <= 2);
-    format!(
-        "{year:04}-{month:02}-{day:02}T{:02}:{:02}:{:02}.{:03}Z",
-        of_day / 3_600_000,
-        of_day / 60_000 % 60,
-        of_day / 1_000 % 60,
-        of_day % 1_000
-    )
+    chrono::DateTime::<chrono::Utc>::from(time).to_rfc3339_opts(chrono::SecondsFormat::Millis, true)
 }
 
 /// `path` relative to a subgraph's GraphQL URL: its last segment replaced

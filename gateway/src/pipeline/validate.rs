@@ -1,136 +1,31 @@
-//! From the text of a request to an operation the executor can run: parse, validate against
-//! the API schema, select the operation, bound its size, then normalize and plan it
-//! (through the planner adapter).
+//! The validate stage: a document is bounded in what it may cost (size and depth with its
+//! fragments expanded, the work of the overlapping-fields rule) and then validated against
+//! the API schema by the specification's rules.
 
 use std::collections::HashMap;
-use std::sync::Arc;
 
 use graphql_tools::static_graphql::query::{
     Definition, Document, FragmentDefinition, OperationDefinition, Selection, SelectionSet,
-    VariableDefinition,
 };
+use graphql_tools::static_graphql::schema::Document as SchemaDocument;
 use graphql_tools::validation::validate::ValidationPlan;
 
 use crate::error::{codes, GraphqlError, RequestFailure};
-use crate::plan::Plan;
-use crate::planner::NormalizedOperation;
 
 /// Fields an operation may select once its fragments are expanded.
 pub(crate) const MAX_EXPANDED_FIELDS: u64 = 20_000;
 /// How deep an operation may nest once its fragments are expanded.
 pub(crate) const MAX_DEPTH: u64 = 64;
 
-/// The kind of an operation.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) enum OperationKind {
-    Query,
-    Mutation,
-    Subscription,
-}
-
-impl OperationKind {
-    pub(crate) fn as_str(self) -> &'static str {
-        match self {
-            OperationKind::Query => "query",
-            OperationKind::Mutation => "mutation",
-            OperationKind::Subscription => "subscription",
-        }
-    }
-}
-
-/// A parsed, validated operation with everything needed to run it.
-pub(crate) struct PreparedOperation {
-    pub document: Document,
-    /// The index of the selected operation in `document.definitions`.
-    operation: usize,
-    pub kind: OperationKind,
-    /// Fragment definitions by name: indexes into `document.definitions`.
-    fragments: HashMap<String, usize>,
-    /// The operation normalized by the planner, kept to re-plan when plans vary per request.
-    pub normalized: NormalizedOperation,
-    /// The plan, when it does not vary per request.
-    pub plan: Option<Arc<Plan>>,
-    /// When it selects a rollup ([`crate::response_cache::selects_rollup`]), whose
-    /// responses are cached: the digest of its document that names it in cache keys.
-    pub rollup: Option<crate::response_cache::DocumentDigest>,
-}
-
-impl PreparedOperation {
-    fn definition(&self) -> Option<&OperationDefinition> {
-        match self.document.definitions.get(self.operation) {
-            Some(Definition::Operation(operation)) => Some(operation),
-            _ => None,
-        }
-    }
-
-    /// The operation's name, if it has one.
-    pub(crate) fn name(&self) -> Option<&str> {
-        match self.definition()? {
-            OperationDefinition::SelectionSet(_) => None,
-            OperationDefinition::Query(query) => query.name.as_deref(),
-            OperationDefinition::Mutation(mutation) => mutation.name.as_deref(),
-            OperationDefinition::Subscription(subscription) => subscription.name.as_deref(),
-        }
-    }
-
-    pub(crate) fn selection_set(&self) -> Option<&SelectionSet> {
-        self.definition().map(|operation| match operation {
-            OperationDefinition::SelectionSet(selection_set) => selection_set,
-            OperationDefinition::Query(query) => &query.selection_set,
-            OperationDefinition::Mutation(mutation) => &mutation.selection_set,
-            OperationDefinition::Subscription(subscription) => &subscription.selection_set,
-        })
-    }
-
-    pub(crate) fn variable_definitions(&self) -> &[VariableDefinition] {
-        match self.definition() {
-            Some(OperationDefinition::Query(query)) => &query.variable_definitions,
-            Some(OperationDefinition::Mutation(mutation)) => &mutation.variable_definitions,
-            Some(OperationDefinition::Subscription(subscription)) => {
-                &subscription.variable_definitions
-            }
-            _ => &[],
-        }
-    }
-
-    pub(crate) fn fragment(&self, name: &str) -> Option<&FragmentDefinition> {
-        match self.document.definitions.get(*self.fragments.get(name)?) {
-            Some(Definition::Fragment(fragment)) => Some(fragment),
-            _ => None,
-        }
-    }
-}
-
-/// A document that parsed and validated, with its operation selected.
-pub(crate) struct CheckedDocument {
-    pub document: Document,
-    pub operation: usize,
-    pub kind: OperationKind,
-    pub operation_name: Option<String>,
-}
-
-/// Parses (stopping after `token_limit` tokens), validates and selects the operation; the
-/// errors are request errors.
-pub(crate) fn check(
-    query: &str,
-    operation_name: Option<&str>,
-    schema: &graphql_tools::static_graphql::schema::Document,
+/// Validates `document` against `schema`; the errors are request errors.
+pub(crate) fn validate(
+    document: &Document,
+    schema: &SchemaDocument,
     validation: &ValidationPlan,
-    token_limit: usize,
-) -> Result<CheckedDocument, RequestFailure> {
-    let document =
-        graphql_tools::parser::parse_query_with_token_limit::<String>(query, token_limit)
-            .map_err(|err| RequestFailure::graphql(parse_error(&err.to_string())))?
-            .into_static();
-    if document.definitions.is_empty() {
-        return Err(RequestFailure::graphql(GraphqlError::new(
-            "The document contains no operation.",
-            codes::GRAPHQL_PARSE_FAILED,
-        )));
-    }
-    guard(&document)?;
+) -> Result<(), RequestFailure> {
+    guard(document)?;
     let errors = std::panic::catch_unwind(std::panic::AssertUnwindSafe(|| {
-        graphql_tools::validation::validate::validate(schema, &document, validation)
+        graphql_tools::validation::validate::validate(schema, document, validation)
     }))
     .map_err(|_| {
         RequestFailure::graphql(GraphqlError::new(
@@ -138,28 +33,22 @@ pub(crate) fn check(
             codes::GRAPHQL_VALIDATION_FAILED,
         ))
     })?;
-    if !errors.is_empty() {
-        return Err(RequestFailure::Graphql(
-            errors
-                .into_iter()
-                .map(|error| {
-                    let mut graphql_error =
-                        GraphqlError::new(error.message, codes::GRAPHQL_VALIDATION_FAILED);
-                    for location in error.locations {
-                        graphql_error = graphql_error.with_location(location.line, location.column);
-                    }
-                    graphql_error
-                })
-                .collect(),
-        ));
+    if errors.is_empty() {
+        return Ok(());
     }
-    let (operation, kind, name) = select_operation(&document, operation_name)?;
-    Ok(CheckedDocument {
-        document,
-        operation,
-        kind,
-        operation_name: name,
-    })
+    Err(RequestFailure::Graphql(
+        errors
+            .into_iter()
+            .map(|error| {
+                let mut graphql_error =
+                    GraphqlError::new(error.message, codes::GRAPHQL_VALIDATION_FAILED);
+                for location in error.locations {
+                    graphql_error = graphql_error.with_location(location.line, location.column);
+                }
+                graphql_error
+            })
+            .collect(),
+    ))
 }
 
 /// Bounds what a document may cost before it is validated: validation's rule for
@@ -371,83 +260,6 @@ impl<'a> Overlaps<'a> {
     }
 }
 
-/// A parse error, with its location when the parser gives one ("Parse error at 1:5 …").
-fn parse_error(message: &str) -> GraphqlError {
-    let message = message.trim();
-    let location = message
-        .strip_prefix("Parse error at ")
-        .and_then(|rest| rest.split_whitespace().next())
-        .and_then(|position| {
-            let (line, column) = position.split_once(':')?;
-            Some((line.parse::<usize>().ok()?, column.parse::<usize>().ok()?))
-        });
-    let text = message.replace('\n', " ");
-    let error = GraphqlError::new(
-        format!("Syntax error: {}", text.trim()),
-        codes::GRAPHQL_PARSE_FAILED,
-    );
-    match location {
-        Some((line, column)) => error.with_location(line, column),
-        None => error,
-    }
-}
-
-/// Selects the operation to run as the specification's GetOperation does.
-fn select_operation(
-    document: &Document,
-    operation_name: Option<&str>,
-) -> Result<(usize, OperationKind, Option<String>), RequestFailure> {
-    let operations: Vec<(usize, Option<&str>, OperationKind)> = document
-        .definitions
-        .iter()
-        .enumerate()
-        .filter_map(|(index, definition)| match definition {
-            Definition::Operation(operation) => Some(match operation {
-                OperationDefinition::SelectionSet(_) => (index, None, OperationKind::Query),
-                OperationDefinition::Query(query) => {
-                    (index, query.name.as_deref(), OperationKind::Query)
-                }
-                OperationDefinition::Mutation(mutation) => {
-                    (index, mutation.name.as_deref(), OperationKind::Mutation)
-                }
-                OperationDefinition::Subscription(subscription) => (
-                    index,
-                    subscription.name.as_deref(),
-                    OperationKind::Subscription,
-                ),
-            }),
-            Definition::Fragment(_) => None,
-        })
-        .collect();
-    let selected = match operation_name {
-        Some(wanted) => operations
-            .iter()
-            .find(|(_, name, _)| *name == Some(wanted))
-            .ok_or_else(|| {
-                RequestFailure::graphql(GraphqlError::new(
-                    format!("Unknown operation named \"{wanted}\"."),
-                    codes::OPERATION_RESOLUTION_FAILURE,
-                ))
-            })?,
-        None => match operations.as_slice() {
-            [only] => only,
-            [] => {
-                return Err(RequestFailure::graphql(GraphqlError::new(
-                    "The document contains no operation.",
-                    codes::OPERATION_RESOLUTION_FAILURE,
-                )))
-            }
-            _ => {
-                return Err(RequestFailure::graphql(GraphqlError::new(
-                    "Must provide operation name if query contains multiple operations.",
-                    codes::OPERATION_RESOLUTION_FAILURE,
-                )))
-            }
-        },
-    };
-    Ok((selected.0, selected.2, selected.1.map(str::to_string)))
-}
-
 /// Measures the size and depth of a selection set with its fragments expanded, memoizing
 /// fragments so that a document cannot make the measurement itself expensive.
 struct Measure<'a> {
@@ -500,33 +312,6 @@ impl<'a> Measure<'a> {
             depth = depth.max(item_depth);
         }
         (fields, depth)
-    }
-}
-
-/// Assembles the prepared operation from its checked document and normalized form.
-pub(crate) fn prepared(
-    checked: CheckedDocument,
-    normalized: NormalizedOperation,
-    plan: Option<Arc<Plan>>,
-) -> PreparedOperation {
-    let fragments = checked
-        .document
-        .definitions
-        .iter()
-        .enumerate()
-        .filter_map(|(index, definition)| match definition {
-            Definition::Fragment(fragment) => Some((fragment.name.clone(), index)),
-            _ => None,
-        })
-        .collect();
-    PreparedOperation {
-        document: checked.document,
-        operation: checked.operation,
-        kind: checked.kind,
-        fragments,
-        normalized,
-        plan,
-        rollup: None,
     }
 }
 
@@ -613,13 +398,5 @@ mod tests {
             guarded("{ ...A } fragment A on Query { b { ...B } } fragment B on B { c { ...A } }"),
             Err("Cannot spread fragment \"A\" within itself.".to_string())
         );
-    }
-
-    #[test]
-    fn parse_errors_carry_their_location() {
-        let error = parse_error("Parse error at 1:9\nUnexpected `}`\n");
-        assert_eq!(error.locations[0].line, 1);
-        assert_eq!(error.locations[0].column, 9);
-        assert_eq!(error.code(), Some(codes::GRAPHQL_PARSE_FAILED));
     }
 }

@@ -29,31 +29,26 @@
 //! entry read from Redis (a second round trip): the copy saves moving it out of Redis on
 //! every read.
 
-use std::collections::HashSet;
 use std::sync::atomic::Ordering;
 use std::sync::{Arc, Mutex};
 use std::time::{Duration, Instant, SystemTime, UNIX_EPOCH};
 
 use bytes::Bytes;
-use graphql_tools::static_graphql::query::{Selection, SelectionSet, TypeCondition};
 use lru::LruCache;
 use redis::aio::ConnectionManager;
 use serde_json::{Map, Value};
 use sha2::{Digest, Sha256};
 
+use crate::digest::{length_prefixed, DocumentDigest};
+use crate::forwarded::ForwardedHeaders;
 use crate::freshness::Versions;
 use crate::metrics::{bump, Metrics};
-use crate::operation::PreparedOperation;
-use crate::schema::ApiSchema;
-use crate::transport::ForwardedHeaders;
 
 /// The longest a cache call may take before the request goes to the subgraphs.
 pub const REDIS_TIMEOUT: Duration = Duration::from_millis(50);
 /// How long an entry lives, in Redis and in a gateway's memory. Versions make stale entries
 /// unreachable long before; this bounds the memory of entries nobody asks for any more.
 pub const ENTRY_TTL: Duration = Duration::from_secs(600);
-/// The suffix of the type names of rollup fields.
-const ROLLUP_TYPE_SUFFIX: &str = "Figures";
 /// Headers that differ per request without changing who asks: the trace context, and the
 /// credentials (a client may renew its token at any time; who it names is in the key as the
 /// principal).
@@ -283,26 +278,6 @@ impl ResponseCache {
     }
 }
 
-/// A SHA-256 of a document and the name of the operation run from it: what stands for
-/// them in cache keys, computed once when the document is prepared.
-#[derive(Clone, Copy, Debug, PartialEq, Eq)]
-pub(crate) struct DocumentDigest([u8; 32]);
-
-impl DocumentDigest {
-    pub(crate) fn of(query: &str, operation_name: Option<&str>) -> Self {
-        let mut hash = Sha256::new();
-        length_prefixed(&mut hash, query.as_bytes());
-        length_prefixed(&mut hash, operation_name.unwrap_or_default().as_bytes());
-        DocumentDigest(hash.finalize().into())
-    }
-}
-
-/// Adds one part to a hash, its length first, so that parts cannot run into each other.
-fn length_prefixed(hash: &mut Sha256, bytes: &[u8]) {
-    hash.update((bytes.len() as u64).to_le_bytes());
-    hash.update(bytes);
-}
-
 /// What makes two requests the same for the cache.
 pub(crate) struct RequestKey<'a> {
     pub document: DocumentDigest,
@@ -315,7 +290,7 @@ impl RequestKey<'_> {
     fn fingerprint(&self) -> String {
         let mut hash = Sha256::new();
         let mut part = |bytes: &[u8]| length_prefixed(&mut hash, bytes);
-        part(&self.document.0);
+        part(self.document.as_bytes());
         // Serializing a map of JSON values cannot fail.
         part(&serde_json::to_vec(self.variables).unwrap_or_default());
         for (name, value) in &self.headers.0 {
@@ -338,19 +313,8 @@ impl RequestKey<'_> {
             part(identity.role.as_str().as_bytes());
         }
         part(&china_standard_day().to_le_bytes());
-        hex(&hash.finalize())
+        hex::encode(hash.finalize())
     }
-}
-
-/// Lower-case hexadecimal.
-fn hex(bytes: &[u8]) -> String {
-    const DIGITS: &[u8; 16] = b"0123456789abcdef";
-    let mut text = String::with_capacity(bytes.len() * 2);
-    for byte in bytes {
-        text.push(DIGITS[usize::from(byte >> 4)] as char);
-        text.push(DIGITS[usize::from(byte & 0x0f)] as char);
-    }
-    text
 }
 
 /// Days since 1970-01-01 in China Standard Time (UTC+8, no daylight saving).
@@ -360,52 +324,6 @@ fn china_standard_day() -> u64 {
         .map(|elapsed| elapsed.as_secs())
         .unwrap_or(0);
     (seconds + 8 * 3600) / 86_400
-}
-
-/// Whether a query selects a rollup anywhere (in any fragment, whether or not `@skip`
-/// drops it: caching more than needed is safe).
-pub(crate) fn selects_rollup(prepared: &PreparedOperation, api: &ApiSchema) -> bool {
-    let Some(selection_set) = prepared.selection_set() else {
-        return false;
-    };
-    let mut visited = HashSet::new();
-    walk(prepared, api, &api.query_type, selection_set, &mut visited)
-}
-
-fn walk<'a>(
-    prepared: &'a PreparedOperation,
-    api: &ApiSchema,
-    parent: &str,
-    selection_set: &'a SelectionSet,
-    visited: &mut HashSet<&'a str>,
-) -> bool {
-    selection_set.items.iter().any(|selection| match selection {
-        Selection::Field(field) => {
-            let Some(definition) = api.field(parent, &field.name) else {
-                return false;
-            };
-            let named = definition.ty.named();
-            named.ends_with(ROLLUP_TYPE_SUFFIX)
-                || walk(prepared, api, named, &field.selection_set, visited)
-        }
-        Selection::InlineFragment(fragment) => {
-            let parent = match &fragment.type_condition {
-                Some(TypeCondition::On(condition)) => condition.as_str(),
-                None => parent,
-            };
-            walk(prepared, api, parent, &fragment.selection_set, visited)
-        }
-        Selection::FragmentSpread(spread) => {
-            if !visited.insert(spread.fragment_name.as_str()) {
-                return false;
-            }
-            let Some(fragment) = prepared.fragment(&spread.fragment_name) else {
-                return false;
-            };
-            let TypeCondition::On(condition) = &fragment.type_condition;
-            walk(prepared, api, condition, &fragment.selection_set, visited)
-        }
-    })
 }
 
 #[cfg(test)]

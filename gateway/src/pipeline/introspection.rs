@@ -4,8 +4,8 @@
 
 use graphql_tools::static_graphql::query::{Field, SelectionSet};
 
-use crate::projection::{write_str, Bubble, PathRef, Projection};
-use crate::schema::{
+use crate::pipeline::project::{write_str, Bubble, PathRef, Projection};
+use crate::pipeline::schema::{
     DirectiveDef, EnumValueDef, FieldDef, InputValueDef, TypeDef, TypeKind, TypeRef,
 };
 

@@ -8,7 +8,7 @@ use graphql_tools::static_graphql::query::{
 use serde_json::{Map, Number, Value};
 
 use crate::error::{codes, GraphqlError};
-use crate::schema::{ApiSchema, TypeKind, TypeRef};
+use crate::pipeline::schema::{ApiSchema, TypeKind, TypeRef};
 
 /// Coerces `provided` (the request's `variables`, absent as `None`) for `definitions`.
 pub(crate) fn coerce(

@@ -16,12 +16,12 @@ use std::rc::Rc;
 
 use serde_json::{Map, Value};
 
-use crate::data::{Data, Object};
+use crate::pipeline::data::{Data, Object};
 
 use crate::error::{codes, GraphqlError, PathSegment};
-use crate::hashing::FastMap;
-use crate::operation::PreparedOperation;
-use crate::schema::{ApiSchema, FieldDef, TypeDef, TypeKind, TypeRef};
+use crate::pipeline::operation::PreparedOperation;
+use crate::pipeline::schema::{ApiSchema, FieldDef, TypeDef, TypeKind, TypeRef};
+use rustc_hash::FxHashMap;
 
 /// A non-null position resolved to null: the nearest nullable ancestor becomes null.
 pub(crate) struct Bubble;
@@ -51,7 +51,7 @@ pub(crate) type CollectedFields<'a> = Vec<FieldGroup<'a>>;
 /// memoized collection, stable for the whole response) and of the type's name.
 type CollectionKey = (usize, usize, usize);
 
-type Collections<'a> = FastMap<CollectionKey, Rc<CollectedFields<'a>>>;
+type Collections<'a> = FxHashMap<CollectionKey, Rc<CollectedFields<'a>>>;
 
 pub(crate) struct Projection<'a> {
     pub schema: &'a ApiSchema,
@@ -92,9 +92,11 @@ pub(crate) fn respond(
     };
     projection.out.extend_from_slice(b"{\"data\":");
     let root_type = match operation.kind {
-        crate::operation::OperationKind::Mutation => schema.mutation_type.as_deref(),
-        crate::operation::OperationKind::Subscription => schema.subscription_type.as_deref(),
-        crate::operation::OperationKind::Query => Some(schema.query_type.as_str()),
+        crate::pipeline::operation::OperationKind::Mutation => schema.mutation_type.as_deref(),
+        crate::pipeline::operation::OperationKind::Subscription => {
+            schema.subscription_type.as_deref()
+        }
+        crate::pipeline::operation::OperationKind::Query => Some(schema.query_type.as_str()),
     };
     let start = projection.out.len();
     let projected = match (root_type, operation.selection_set(), data) {

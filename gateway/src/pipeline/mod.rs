@@ -1,6 +1,22 @@
-//! The request path without HTTP: prepare the operation (from the document cache, or
-//! parsed, validated and planned off the async threads), coerce the variables, run the plan,
-//! project the response. The HTTP layer and the fuzz target both call [`Engine::execute`].
+//! The request path without HTTP, one stage after the other: the prepared document from
+//! the document cache, or [`prepare`]d off the async threads (parse, validate, limits,
+//! normalize, plan); then the variables coerced, the plan for this request, the response
+//! cache, the execution (shared with identical reads it is fresh enough for), and the
+//! projection into the client's shape. The HTTP layer and the fuzz target both call
+//! [`Engine::execute`].
+
+pub(crate) mod data;
+pub(crate) mod execute;
+pub(crate) mod introspection;
+pub(crate) mod limits;
+pub(crate) mod operation;
+pub(crate) mod parse;
+pub(crate) mod plan;
+pub(crate) mod project;
+pub(crate) mod schema;
+pub(crate) mod supergraph;
+pub(crate) mod validate;
+pub(crate) mod variables;
 
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
@@ -8,17 +24,19 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use serde_json::{Map, Value};
 
+use crate::cache::responses::{Lookup, RequestKey, ResponseCache};
+use crate::digest::DocumentDigest;
 use crate::error::{codes, GraphqlError, RequestFailure};
-use crate::executor::Executor;
+use crate::forwarded::ForwardedHeaders;
 use crate::freshness::{InFlight, Joined, ReadStart};
-use crate::limits::OperationLimits;
 use crate::metrics::{bump, Metrics};
-use crate::operation::{OperationKind, PreparedOperation};
-use crate::plan::Plan;
-use crate::projection;
-use crate::response_cache::{Lookup, RequestKey, ResponseCache};
-use crate::supergraph::Supergraph;
-use crate::transport::{ForwardedHeaders, Transport};
+use execute::transport::Transport;
+use execute::Executor;
+use limits::OperationLimits;
+use operation::{selects_rollup, OperationKind, PreparedOperation};
+use plan::planner::CacheOutcome;
+use plan::Plan;
+use supergraph::Supergraph;
 
 /// The parameters of a GraphQL-over-HTTP request, already checked for their JSON types.
 #[derive(Debug, Default)]
@@ -28,10 +46,19 @@ pub(crate) struct GraphqlRequest {
     pub variables: Option<Map<String, Value>>,
 }
 
-/// How a request ended.
-pub(crate) enum Outcome {
-    /// The operation ran: the response body (`data`, maybe `errors`).
-    Executed(Bytes),
+/// How a request ended, with what the HTTP layer reports of it.
+pub(crate) struct Outcome {
+    /// The name of the operation that ran or was refused, once the document was prepared:
+    /// the one asked for, or that of the document's only operation.
+    pub operation_name: Option<String>,
+    pub answer: Answer,
+}
+
+/// What a request is answered with.
+pub(crate) enum Answer {
+    /// The operation ran: the response body (`data`, maybe `errors`); `complete` when it has
+    /// no errors.
+    Executed { body: Bytes, complete: bool },
     /// It was refused before running.
     Refused(RequestFailure),
     /// A mutation arrived over GET.
@@ -131,7 +158,7 @@ impl Engine {
         let deadline = started + self.request_timeout;
         bump(&self.metrics.graphql_requests);
         let mut operation = None;
-        let outcome = self
+        let answer = self
             .execute_inner(
                 request,
                 headers,
@@ -140,7 +167,7 @@ impl Engine {
                 &mut operation,
             )
             .await;
-        if !matches!(outcome, Outcome::Executed(_)) {
+        if !matches!(answer, Answer::Executed { .. }) {
             bump(&self.metrics.rejected_requests);
         }
         let elapsed = started.elapsed();
@@ -152,7 +179,12 @@ impl Engine {
             }
             None => self.metrics.observe_operation(None, "invalid", elapsed),
         }
-        outcome
+        Outcome {
+            operation_name: operation
+                .as_ref()
+                .and_then(|prepared| prepared.name().map(str::to_string)),
+            answer,
+        }
     }
 
     /// Runs one request that arrived at `arrived` and must be answered by `deadline`;
@@ -164,10 +196,11 @@ impl Engine {
         over_get: bool,
         (arrived, deadline): (ReadStart, Instant),
         operation: &mut Option<Arc<PreparedOperation>>,
-    ) -> Outcome {
+    ) -> Answer {
         let supergraph = self.current();
         let (prepared, fresh) = match supergraph
-            .cached_operation(&request.query, request.operation_name.as_deref())
+            .documents
+            .get(&request.query, request.operation_name.as_deref())
         {
             Some(prepared) => {
                 bump(&self.metrics.document_cache_hits);
@@ -181,15 +214,21 @@ impl Engine {
                 let operation_name = request.operation_name.clone();
                 let limits = self.limits;
                 let prepared = tokio::task::spawn_blocking(move || {
-                    task_supergraph.prepare(&query, operation_name.as_deref(), &limits, &metrics)
+                    prepare(
+                        &task_supergraph,
+                        &query,
+                        operation_name.as_deref(),
+                        &limits,
+                        &metrics,
+                    )
                 })
                 .await;
                 match prepared {
                     Ok(Ok(prepared)) => (prepared, true),
-                    Ok(Err(failure)) => return Outcome::Refused(failure),
+                    Ok(Err(failure)) => return Answer::Refused(failure),
                     Err(err) => {
                         tracing::error!(error = %err, "preparing an operation failed");
-                        return Outcome::Refused(RequestFailure::Http {
+                        return Answer::Refused(RequestFailure::Http {
                             status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
                             error: Box::new(GraphqlError::new(
                                 "The operation could not be prepared.",
@@ -202,19 +241,19 @@ impl Engine {
         };
         *operation = Some(prepared.clone());
         if over_get && prepared.kind == OperationKind::Mutation {
-            return Outcome::MutationOverGet;
+            return Answer::MutationOverGet;
         }
-        let variables = match crate::variables::coerce(
+        let variables = match variables::coerce(
             prepared.variable_definitions(),
             request.variables.as_ref(),
             &supergraph.api,
         ) {
             Ok(variables) => variables,
-            Err(errors) => return Outcome::Refused(RequestFailure::Graphql(errors)),
+            Err(errors) => return Answer::Refused(RequestFailure::Graphql(errors)),
         };
-        let plan = match supergraph.plan_for(&prepared, fresh, &self.metrics) {
+        let plan = match plan_for(&supergraph, &prepared, fresh, &self.metrics) {
             Ok(plan) => plan,
-            Err(failure) => return Outcome::Refused(failure),
+            Err(failure) => return Answer::Refused(failure),
         };
         let mut read = arrived;
         let cache_slot = match (&self.response_cache, prepared.kind, prepared.rollup) {
@@ -226,7 +265,12 @@ impl Engine {
                 };
                 let subgraphs = supergraph.subgraphs.iter().map(|s| s.name.as_str());
                 match cache.lookup(subgraphs, &request_key).await {
-                    Lookup::Hit(body) => return Outcome::Executed(body),
+                    Lookup::Hit(body) => {
+                        return Answer::Executed {
+                            body,
+                            complete: true,
+                        }
+                    }
                     Lookup::Miss(slot) => {
                         // The answer will be stored under these versions: it may only come
                         // from fetches that began after they were read.
@@ -288,13 +332,17 @@ impl Engine {
         if let (Some((cache, slot)), true) = (cache_slot, executed.complete) {
             cache.store(slot, executed.body.clone());
         }
-        Outcome::Executed(executed.body)
+        Answer::Executed {
+            body: executed.body,
+            complete: executed.complete,
+        }
     }
 
     /// Runs `run` for a read that began at `read`.
     async fn run(&self, run: Run, read: &ReadStart) -> Executed {
         let execution = Executor::new(
-            &run.supergraph,
+            &run.supergraph.subgraphs,
+            &run.supergraph.possible_types,
             &self.transport,
             &run.headers,
             &run.variables,
@@ -304,7 +352,7 @@ impl Engine {
         .run(run.plan.root.as_ref())
         .await;
         let complete = execution.errors.is_empty();
-        let body = Bytes::from(projection::respond(
+        let body = Bytes::from(project::respond(
             &run.supergraph.api,
             &run.prepared,
             &run.variables,
@@ -325,4 +373,106 @@ struct Run {
     variables: Map<String, Value>,
     headers: ForwardedHeaders,
     deadline: Instant,
+}
+
+/// Parses, validates, checks against `limits`, normalizes and (when plans do not vary per
+/// request) plans the document, then caches it: a cached document has passed the limits,
+/// which are the same for every request. CPU-bound: callers run it off the async threads.
+fn prepare(
+    supergraph: &Supergraph,
+    query: &str,
+    operation_name: Option<&str>,
+    limits: &OperationLimits,
+    metrics: &Metrics,
+) -> Result<Arc<PreparedOperation>, RequestFailure> {
+    limits.check_tokens(query)?;
+    let document = parse::parse(query, limits.parser_token_limit())?;
+    validate::validate(
+        &document,
+        &supergraph.consumer_schema,
+        &supergraph.validation,
+    )?;
+    let (index, kind, name) = operation::select_operation(&document, operation_name)?;
+    if kind == OperationKind::Subscription {
+        return Err(RequestFailure::graphql(GraphqlError::new(
+            "Subscriptions are not supported by this gateway over HTTP.",
+            codes::SUBSCRIPTION_NOT_SUPPORTED,
+        )));
+    }
+    limits.check_operation(&document, index, kind, &supergraph.api)?;
+    let normalized = supergraph
+        .planner
+        .normalize(&document, name.as_deref())
+        .map_err(planning_failed)?;
+    let plan = if supergraph.planner.has_progressive_overrides() {
+        None
+    } else {
+        let (plan, outcome) = supergraph
+            .planner
+            .plan(
+                &normalized,
+                Default::default(),
+                &supergraph.subgraph_index,
+                &supergraph.plans,
+            )
+            .map_err(planning_failed)?;
+        count_plan(metrics, outcome);
+        Some(plan)
+    };
+    let mut prepared = PreparedOperation::new(document, index, kind, normalized, plan);
+    prepared.rollup = selects_rollup(&prepared, &supergraph.api)
+        .then(|| DocumentDigest::of(query, operation_name));
+    let prepared = Arc::new(prepared);
+    supergraph
+        .documents
+        .put(query, operation_name, prepared.clone());
+    Ok(prepared)
+}
+
+/// The plan to run `prepared` with for one request. `fresh` says whether the operation was
+/// just prepared (its plan lookup is already counted).
+fn plan_for(
+    supergraph: &Supergraph,
+    prepared: &PreparedOperation,
+    fresh: bool,
+    metrics: &Metrics,
+) -> Result<Arc<Plan>, RequestFailure> {
+    if let Some(plan) = &prepared.plan {
+        if !fresh {
+            bump(&metrics.plan_cache_hits);
+        }
+        return Ok(plan.clone());
+    }
+    let draw = supergraph.planner.draw_overrides();
+    let (plan, outcome) = supergraph
+        .planner
+        .plan(
+            &prepared.normalized,
+            draw,
+            &supergraph.subgraph_index,
+            &supergraph.plans,
+        )
+        .map_err(planning_failed)?;
+    count_plan(metrics, outcome);
+    Ok(plan)
+}
+
+fn count_plan(metrics: &Metrics, outcome: CacheOutcome) {
+    match outcome {
+        CacheOutcome::Hit => bump(&metrics.plan_cache_hits),
+        CacheOutcome::Miss => bump(&metrics.plan_cache_misses),
+    }
+}
+
+/// A planner failure: logged with the planner's message, answered without it (it names
+/// the supergraph's internals).
+fn planning_failed(message: String) -> RequestFailure {
+    tracing::error!(error = %message, "query planning failed");
+    RequestFailure::Http {
+        status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+        error: Box::new(GraphqlError::new(
+            "The operation could not be planned.",
+            codes::QUERY_PLANNING_FAILED,
+        )),
+    }
 }

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
-use hyper::header::{HeaderName, HeaderValue, ACCEPT, CONTENT_TYPE};
+use hyper::header::{ACCEPT, CONTENT_TYPE};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
@@ -22,10 +22,18 @@ use tracing::Instrument;
 
 use kexie_contract::principal::PRINCIPAL_HEADER;
 
-use crate::auth::Identity;
+use crate::forwarded::ForwardedHeaders;
 use crate::freshness::{InFlight, Joined, ReadStart};
 use crate::metrics::{bump, Metrics, SubgraphMetrics};
-use crate::supergraph::Subgraph;
+
+/// A subgraph the gateway sends requests to.
+pub(crate) struct Subgraph {
+    pub name: String,
+    pub url: hyper::Uri,
+    /// How long one request to it may take.
+    pub timeout: Duration,
+    pub metrics: Arc<SubgraphMetrics>,
+}
 
 /// The largest answer read from a subgraph.
 const MAX_RESPONSE_BYTES: usize = 64 * 1024 * 1024;
@@ -57,38 +65,6 @@ impl std::fmt::Display for FetchError {
             FetchError::Transport(message) => write!(f, "the request failed: {message}"),
             FetchError::Status(status) => write!(f, "it answered with HTTP status {status}"),
         }
-    }
-}
-
-/// What a request sends to subgraphs besides its operations: the client headers passed on
-/// (an allow-list, see `GatewayConfig`) and the signed principal.
-#[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
-pub(crate) struct ForwardedHeaders(
-    pub Vec<(HeaderName, HeaderValue)>,
-    pub Option<SignedPrincipal>,
-);
-
-/// A request's principal, signed once for all its subgraph fetches. Requests of the same
-/// identity are alike to deduplication whatever their tokens' times, so the token takes no
-/// part in comparisons.
-#[derive(Clone, Debug)]
-pub(crate) struct SignedPrincipal {
-    pub identity: Arc<Identity>,
-    /// The value of the `kexie-principal` header.
-    pub token: HeaderValue,
-}
-
-impl PartialEq for SignedPrincipal {
-    fn eq(&self, other: &Self) -> bool {
-        self.identity == other.identity
-    }
-}
-
-impl Eq for SignedPrincipal {}
-
-impl std::hash::Hash for SignedPrincipal {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.identity.hash(state);
     }
 }
 

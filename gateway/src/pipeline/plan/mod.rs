@@ -3,6 +3,9 @@
 //! not depend on the planner crate and per-request work (escaping the subgraph operation into
 //! JSON, resolving subgraph names) is done only once per plan.
 
+pub(crate) mod planner;
+
+use std::collections::{HashMap, HashSet};
 use std::sync::Arc;
 
 /// A step of the plan.
@@ -130,4 +133,27 @@ pub(crate) struct BatchFetch {
 #[derive(Debug)]
 pub(crate) struct Plan {
     pub root: Option<PlanNode>,
+}
+
+/// The object types of the supergraph's interfaces and unions, for the type conditions of
+/// plans.
+#[derive(Debug, Default)]
+pub(crate) struct PossibleTypes(HashMap<String, HashSet<String>>);
+
+impl PossibleTypes {
+    pub(crate) fn new(members: HashMap<String, HashSet<String>>) -> Self {
+        PossibleTypes(members)
+    }
+
+    /// Whether an object whose `__typename` is `typename` matches one of `conditions`
+    /// (the type itself, or an interface or union it belongs to).
+    pub(crate) fn matches(&self, typename: &str, conditions: &[String]) -> bool {
+        conditions.iter().any(|condition| {
+            condition == typename
+                || self
+                    .0
+                    .get(condition)
+                    .is_some_and(|members| members.contains(typename))
+        })
+    }
 }

@@ -17,7 +17,7 @@
 //!   measurement is made once per document). `__schema` and `__type` cost 1 whatever they
 //!   select: the gateway answers them from memory, and depth bounds them.
 //!
-//! Besides these, `operation.rs` bounds what any document may cost to validate, whatever
+//! Besides these, `validate.rs` bounds what any document may cost to validate, whatever
 //! the configuration.
 
 use std::collections::HashMap;
@@ -29,8 +29,8 @@ use graphql_tools::static_graphql::query::{
 use serde_json::json;
 
 use crate::error::{codes, GraphqlError, RequestFailure};
-use crate::operation::OperationKind;
-use crate::schema::{ApiSchema, InputValueDef, TypeRef};
+use crate::pipeline::operation::OperationKind;
+use crate::pipeline::schema::{ApiSchema, InputValueDef, TypeRef};
 
 /// The size of a list without `first`/`last`: the page a subgraph serves by default.
 pub const DEFAULT_LIST_SIZE: u64 = 20;

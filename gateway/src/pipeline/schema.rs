@@ -7,7 +7,7 @@
 //! schema clients validate against, the one introspection shows and the one the executor
 //! projects with are one and the same.
 
-use crate::hashing::{FastMap, FastSet};
+use rustc_hash::{FxHashMap, FxHashSet};
 
 use graphql_tools::static_graphql::query::Value as AstValue;
 use graphql_tools::static_graphql::schema::{
@@ -123,14 +123,14 @@ pub(crate) struct TypeDef {
     pub kind: TypeKind,
     pub description: Option<String>,
     pub fields: Vec<FieldDef>,
-    field_index: FastMap<String, usize>,
+    field_index: FxHashMap<String, usize>,
     /// The interfaces an object or interface type implements.
     pub interfaces: Vec<String>,
     /// The object types an interface or union can be at run time, in definition order.
     pub possible_types: Vec<String>,
-    possible_set: FastSet<String>,
+    possible_set: FxHashSet<String>,
     pub enum_values: Vec<EnumValueDef>,
-    enum_set: FastSet<String>,
+    enum_set: FxHashSet<String>,
     pub input_fields: Vec<InputValueDef>,
     pub specified_by: Option<String>,
     pub one_of: bool,
@@ -153,7 +153,7 @@ impl TypeDef {
 /// The schema clients query.
 #[derive(Debug)]
 pub(crate) struct ApiSchema {
-    types: FastMap<String, TypeDef>,
+    types: FxHashMap<String, TypeDef>,
     /// Type names in the order of the schema document, for a stable introspection.
     pub type_order: Vec<String>,
     pub query_type: String,
@@ -198,12 +198,12 @@ fn new_type(name: &str, kind: TypeKind, description: &Option<String>) -> TypeDef
         kind,
         description: description.clone(),
         fields: Vec::new(),
-        field_index: FastMap::default(),
+        field_index: FxHashMap::default(),
         interfaces: Vec::new(),
         possible_types: Vec::new(),
-        possible_set: FastSet::default(),
+        possible_set: FxHashSet::default(),
         enum_values: Vec::new(),
-        enum_set: FastSet::default(),
+        enum_set: FxHashSet::default(),
         input_fields: Vec::new(),
         specified_by: None,
         one_of: false,
@@ -226,7 +226,7 @@ fn fields_of(fields: &[graphql_tools::static_graphql::schema::Field]) -> Vec<Fie
 impl ApiSchema {
     /// Builds the model of `document`, the consumer schema of a supergraph.
     pub(crate) fn from_document(document: &Document) -> ApiSchema {
-        let mut types: FastMap<String, TypeDef> = FastMap::default();
+        let mut types: FxHashMap<String, TypeDef> = FxHashMap::default();
         let mut type_order = Vec::new();
         let mut directives = Vec::new();
         let mut roots: (Option<String>, Option<String>, Option<String>) = (None, None, None);
