@@ -1,13 +1,20 @@
 //! Counters of the gateway, served on `GET /metrics` in the Prometheus text format.
 //!
-//! Plain atomics: recording is a relaxed increment on the request path, and rendering
-//! reads them when scraped.
+//! Plain atomics: recording is a relaxed increment on the request path (no lock, not even
+//! for histograms), and a scrape reads them through a `prometheus-client` collector, which
+//! writes the exposition.
 
 use std::collections::BTreeMap;
-use std::fmt::Write as _;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, Mutex};
 use std::time::Duration;
+
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeMetric, MetricEncoder, NoLabelSet};
+use prometheus_client::metrics::counter::ConstCounter;
+use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::metrics::MetricType;
+use prometheus_client::registry::Registry;
 
 /// How a partner call ended, as logged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
@@ -66,29 +73,19 @@ impl Histogram {
         );
     }
 
-    fn render(&self, out: &mut String, name: &str, labels: &str) {
-        let mut cumulative = 0u64;
-        let separator = if labels.is_empty() { "" } else { "," };
-        for (bound, bucket) in BUCKETS.iter().zip(&self.buckets) {
-            cumulative += bucket.load(Ordering::Relaxed);
-            let _ = writeln!(
-                out,
-                "{name}_bucket{{{labels}{separator}le=\"{bound}\"}} {cumulative}"
-            );
-        }
-        let count = self.count.load(Ordering::Relaxed);
-        let _ = writeln!(
-            out,
-            "{name}_bucket{{{labels}{separator}le=\"+Inf\"}} {count}"
-        );
-        let braces = if labels.is_empty() {
-            String::new()
-        } else {
-            format!("{{{labels}}}")
-        };
+    fn encode(&self, mut encoder: MetricEncoder) -> std::fmt::Result {
+        let buckets: Vec<(f64, u64)> = BUCKETS
+            .iter()
+            .zip(&self.buckets)
+            .map(|(bound, bucket)| (*bound, bucket.load(Ordering::Relaxed)))
+            .collect();
         let sum = self.sum_micros.load(Ordering::Relaxed) as f64 / 1_000_000.0;
-        let _ = writeln!(out, "{name}_sum{braces} {sum}");
-        let _ = writeln!(out, "{name}_count{braces} {count}");
+        encoder.encode_histogram::<NoLabelSet>(
+            sum,
+            self.count.load(Ordering::Relaxed),
+            &buckets,
+            None,
+        )
     }
 }
 
@@ -274,158 +271,177 @@ impl Metrics {
 
     /// The Prometheus text exposition of every counter; `plan_cache_entries` is the current
     /// size of the plan cache.
-    pub(crate) fn render(&self, plan_cache_entries: usize) -> String {
-        let mut out = String::with_capacity(4096);
+    pub(crate) fn render(self: &Arc<Self>, plan_cache_entries: usize) -> String {
+        let mut registry = Registry::default();
+        registry.register_collector(Box::new(Exposition {
+            metrics: self.clone(),
+            plan_cache_entries,
+        }));
+        let mut out = String::with_capacity(8192);
+        // Writing to a String cannot fail.
+        let _ = prometheus_client::encoding::prometheus_text::encode(&mut out, &registry);
+        out
+    }
+}
+
+/// One scrape of the gateway's counters.
+struct Exposition {
+    metrics: Arc<Metrics>,
+    plan_cache_entries: usize,
+}
+
+impl std::fmt::Debug for Exposition {
+    fn fmt(&self, f: &mut std::fmt::Formatter<'_>) -> std::fmt::Result {
+        f.debug_struct("Exposition").finish_non_exhaustive()
+    }
+}
+
+impl Collector for Exposition {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> std::fmt::Result {
+        let metrics = &self.metrics;
         let counters: [(&str, &str, &AtomicU64); 17] = [
             (
-                "gateway_graphql_requests_total",
+                "gateway_graphql_requests",
                 "GraphQL requests received.",
-                &self.graphql_requests,
+                &metrics.graphql_requests,
             ),
             (
-                "gateway_rejected_requests_total",
+                "gateway_rejected_requests",
                 "Requests refused before execution (malformed, invalid, bad variables).",
-                &self.rejected_requests,
+                &metrics.rejected_requests,
             ),
             (
-                "gateway_plan_cache_hits_total",
+                "gateway_plan_cache_hits",
                 "Operations whose query plan came from the cache.",
-                &self.plan_cache_hits,
+                &metrics.plan_cache_hits,
             ),
             (
-                "gateway_plan_cache_misses_total",
+                "gateway_plan_cache_misses",
                 "Operations that had to be planned.",
-                &self.plan_cache_misses,
+                &metrics.plan_cache_misses,
             ),
             (
-                "gateway_document_cache_hits_total",
+                "gateway_document_cache_hits",
                 "Documents found already parsed and validated.",
-                &self.document_cache_hits,
+                &metrics.document_cache_hits,
             ),
             (
-                "gateway_document_cache_misses_total",
+                "gateway_document_cache_misses",
                 "Documents that had to be parsed and validated.",
-                &self.document_cache_misses,
+                &metrics.document_cache_misses,
             ),
             (
-                "gateway_deduplicated_subgraph_fetches_total",
+                "gateway_deduplicated_subgraph_fetches",
                 "Subgraph fetches served by an identical fetch already in flight.",
-                &self.deduplicated_subgraph_fetches,
+                &metrics.deduplicated_subgraph_fetches,
             ),
             (
-                "gateway_deduplicated_client_queries_total",
+                "gateway_deduplicated_client_queries",
                 "Client queries served by an identical query already in flight.",
-                &self.deduplicated_client_queries,
+                &metrics.deduplicated_client_queries,
             ),
             (
-                "gateway_supergraph_loads_total",
+                "gateway_supergraph_loads",
                 "Supergraphs loaded (the first one and every reload).",
-                &self.supergraph_loads,
+                &metrics.supergraph_loads,
             ),
             (
-                "gateway_supergraph_load_failures_total",
+                "gateway_supergraph_load_failures",
                 "Supergraph files that could not be loaded (the previous one kept serving).",
-                &self.supergraph_load_failures,
+                &metrics.supergraph_load_failures,
             ),
             (
-                "gateway_response_cache_hits_total",
+                "gateway_response_cache_hits",
                 "Rollup responses served from Redis.",
-                &self.response_cache_hits,
+                &metrics.response_cache_hits,
             ),
             (
-                "gateway_response_cache_misses_total",
+                "gateway_response_cache_misses",
                 "Rollup responses computed by the subgraphs because Redis lacked them.",
-                &self.response_cache_misses,
+                &metrics.response_cache_misses,
             ),
             (
-                "gateway_response_cache_bypasses_total",
+                "gateway_response_cache_bypasses",
                 "Rollup responses computed without cache because a subgraph's data version \
                  was not in Redis.",
-                &self.response_cache_bypasses,
+                &metrics.response_cache_bypasses,
             ),
             (
-                "gateway_response_cache_failures_total",
+                "gateway_response_cache_failures",
                 "Calls to Redis of the response cache that failed or timed out.",
-                &self.response_cache_failures,
+                &metrics.response_cache_failures,
             ),
             (
-                "gateway_partner_call_log_failures_total",
-                "Partner calls that could not be logged with the organizations subgraph.",
-                &self.partner_call_log_failures,
+                "gateway_partner_call_log_failures",
+                "Partner calls that could not be logged with the API-key subgraph.",
+                &metrics.partner_call_log_failures,
             ),
             (
-                "gateway_partner_rate_limit_failures_total",
+                "gateway_partner_rate_limit_failures",
                 "Partner calls let through unlimited because Redis failed or took over 50 ms.",
-                &self.partner_rate_limit_failures,
+                &metrics.partner_rate_limit_failures,
             ),
             (
-                "gateway_partner_key_check_failures_total",
-                "API key checks the organizations subgraph did not answer (the calls got 503).",
-                &self.partner_key_check_failures,
+                "gateway_partner_key_check_failures",
+                "API key checks the API-key subgraph did not answer (the calls got 503).",
+                &metrics.partner_key_check_failures,
             ),
         ];
         for (name, help, counter) in counters {
-            let _ = writeln!(out, "# HELP {name} {help}");
-            let _ = writeln!(out, "# TYPE {name} counter");
-            let _ = writeln!(out, "{name} {}", counter.load(Ordering::Relaxed));
+            let counter = ConstCounter::new(counter.load(Ordering::Relaxed));
+            counter.encode(encoder.encode_descriptor(name, help, None, MetricType::Counter)?)?;
         }
-        let _ = writeln!(
-            out,
-            "# HELP gateway_partner_calls_total Calls with a partner bureau's API key, by outcome."
-        );
-        let _ = writeln!(out, "# TYPE gateway_partner_calls_total counter");
+        let mut partner_calls = encoder.encode_descriptor(
+            "gateway_partner_calls",
+            "Calls with a partner bureau's API key, by outcome.",
+            None,
+            MetricType::Counter,
+        )?;
         for outcome in CallOutcome::ALL {
-            let _ = writeln!(
-                out,
-                "gateway_partner_calls_total{{outcome=\"{}\"}} {}",
-                outcome.as_str(),
-                self.partner_calls[outcome.index()].load(Ordering::Relaxed)
-            );
+            let calls = &metrics.partner_calls[outcome.index()];
+            ConstCounter::new(calls.load(Ordering::Relaxed))
+                .encode(partner_calls.encode_family(&[("outcome", outcome.as_str())])?)?;
         }
-        let _ = writeln!(
-            out,
-            "# HELP gateway_plan_cache_hit_ratio Plan cache hits over lookups since start."
-        );
-        let _ = writeln!(out, "# TYPE gateway_plan_cache_hit_ratio gauge");
-        let _ = writeln!(
-            out,
-            "gateway_plan_cache_hit_ratio {}",
-            self.plan_cache_hit_rate()
-        );
-        let _ = writeln!(
-            out,
-            "# HELP gateway_plan_cache_entries Plans currently cached."
-        );
-        let _ = writeln!(out, "# TYPE gateway_plan_cache_entries gauge");
-        let _ = writeln!(out, "gateway_plan_cache_entries {plan_cache_entries}");
-        let _ = writeln!(
-            out,
-            "# HELP gateway_request_duration_seconds Time to answer a GraphQL request."
-        );
-        let _ = writeln!(out, "# TYPE gateway_request_duration_seconds histogram");
-        self.request_latency
-            .render(&mut out, "gateway_request_duration_seconds", "");
-        let _ = writeln!(
-            out,
-            "# HELP gateway_operation_duration_seconds Time to answer a GraphQL request, by operation name (\"anonymous\" without one, \"other\" past {MAX_OPERATION_NAMES} names) and type; _count is the number of requests."
-        );
-        let _ = writeln!(out, "# TYPE gateway_operation_duration_seconds histogram");
-        let operations: Vec<((String, &'static str), Arc<Histogram>)> = self
+        ConstGauge::new(metrics.plan_cache_hit_rate()).encode(encoder.encode_descriptor(
+            "gateway_plan_cache_hit_ratio",
+            "Plan cache hits over lookups since start.",
+            None,
+            MetricType::Gauge,
+        )?)?;
+        ConstGauge::new(self.plan_cache_entries as i64).encode(encoder.encode_descriptor(
+            "gateway_plan_cache_entries",
+            "Plans currently cached.",
+            None,
+            MetricType::Gauge,
+        )?)?;
+        metrics.request_latency.encode(encoder.encode_descriptor(
+            "gateway_request_duration_seconds",
+            "Time to answer a GraphQL request.",
+            None,
+            MetricType::Histogram,
+        )?)?;
+        let operations: Vec<((String, &'static str), Arc<Histogram>)> = metrics
             .operations
             .lock()
             .unwrap_or_else(|err| err.into_inner())
             .iter()
             .map(|(key, histogram)| (key.clone(), histogram.clone()))
             .collect();
+        let help = format!(
+            "Time to answer a GraphQL request, by operation name (\"anonymous\" without one, \"other\" past {MAX_OPERATION_NAMES} names) and type; _count is the number of requests."
+        );
+        let mut by_operation = encoder.encode_descriptor(
+            "gateway_operation_duration_seconds",
+            &help,
+            None,
+            MetricType::Histogram,
+        )?;
         for ((name, kind), histogram) in &operations {
-            histogram.render(
-                &mut out,
-                "gateway_operation_duration_seconds",
-                &format!("operation=\"{}\",type=\"{kind}\"", escape_label(name)),
-            );
+            histogram.encode(
+                by_operation.encode_family(&[("operation", name.as_str()), ("type", *kind)])?,
+            )?;
         }
-
-        let subgraphs: Vec<(String, Arc<SubgraphMetrics>)> = self
+        let subgraphs: Vec<(String, Arc<SubgraphMetrics>)> = metrics
             .subgraphs
             .lock()
             .unwrap_or_else(|err| err.into_inner())
@@ -434,57 +450,41 @@ impl Metrics {
             .collect();
         let per_subgraph: [(&str, &str, CounterOf); 3] = [
             (
-                "gateway_subgraph_fetches_total",
+                "gateway_subgraph_fetches",
                 "Requests sent to a subgraph.",
                 |metrics| &metrics.fetches,
             ),
             (
-                "gateway_subgraph_fetch_errors_total",
+                "gateway_subgraph_fetch_errors",
                 "Subgraph requests that failed (transport, HTTP status, timeout, bad answer).",
                 |metrics| &metrics.errors,
             ),
             (
-                "gateway_subgraph_fetch_timeouts_total",
+                "gateway_subgraph_fetch_timeouts",
                 "Subgraph requests that exceeded the subgraph timeout.",
                 |metrics| &metrics.timeouts,
             ),
         ];
         for (name, help, counter) in per_subgraph {
-            let _ = writeln!(out, "# HELP {name} {help}");
-            let _ = writeln!(out, "# TYPE {name} counter");
+            let mut family = encoder.encode_descriptor(name, help, None, MetricType::Counter)?;
             for (subgraph, metrics) in &subgraphs {
-                let _ = writeln!(
-                    out,
-                    "{name}{{subgraph=\"{}\"}} {}",
-                    escape_label(subgraph),
-                    counter(metrics).load(Ordering::Relaxed)
-                );
+                ConstCounter::new(counter(metrics).load(Ordering::Relaxed))
+                    .encode(family.encode_family(&[("subgraph", subgraph.as_str())])?)?;
             }
         }
-        let _ = writeln!(
-            out,
-            "# HELP gateway_subgraph_fetch_duration_seconds Time to fetch from a subgraph."
-        );
-        let _ = writeln!(
-            out,
-            "# TYPE gateway_subgraph_fetch_duration_seconds histogram"
-        );
+        let mut latency = encoder.encode_descriptor(
+            "gateway_subgraph_fetch_duration_seconds",
+            "Time to fetch from a subgraph.",
+            None,
+            MetricType::Histogram,
+        )?;
         for (subgraph, metrics) in &subgraphs {
-            metrics.latency.render(
-                &mut out,
-                "gateway_subgraph_fetch_duration_seconds",
-                &format!("subgraph=\"{}\"", escape_label(subgraph)),
-            );
+            metrics
+                .latency
+                .encode(latency.encode_family(&[("subgraph", subgraph.as_str())])?)?;
         }
-        out
+        Ok(())
     }
-}
-
-fn escape_label(value: &str) -> String {
-    value
-        .replace('\\', "\\\\")
-        .replace('"', "\\\"")
-        .replace('\n', "\\n")
 }
 
 #[cfg(test)]
@@ -493,7 +493,7 @@ mod tests {
 
     #[test]
     fn the_exposition_lists_counters_and_per_subgraph_histograms() {
-        let metrics = Metrics::default();
+        let metrics = Arc::new(Metrics::default());
         bump(&metrics.plan_cache_hits);
         bump(&metrics.plan_cache_hits);
         bump(&metrics.plan_cache_hits);
@@ -504,7 +504,12 @@ mod tests {
             .observe(Duration::from_micros(300));
         metrics.observe_operation(Some("CityOverview"), "query", Duration::from_micros(800));
         metrics.observe_operation(None, "mutation", Duration::from_micros(800));
+        metrics.observe_operation(Some("Say\"hi\"\n"), "query", Duration::from_micros(800));
         let text = metrics.render(7);
+        // A client's operation name cannot break the exposition.
+        assert!(text.contains(
+            "gateway_operation_duration_seconds_count{operation=\"Say\\\"hi\\\"\\n\",type=\"query\"} 1\n"
+        ), "{text}");
         assert!(text.contains(
             "gateway_operation_duration_seconds_count{operation=\"CityOverview\",type=\"query\"} 1\n"
         ));
