@@ -1,4 +1,6 @@
-//! GraphQL errors as the gateway returns them, and the stable codes it gives them.
+//! GraphQL errors as the gateway returns them, and the stable codes it gives them. What an
+//! error tells a client names no internals (a planner message, a subgraph URL, a Rust
+//! error): those go to the log ([`RequestFailure::internal`]).
 //!
 //! Every error the gateway itself raises carries `extensions.code`; errors passed on from a
 //! subgraph keep the subgraph's message and extensions, with their path translated into the
@@ -8,63 +10,105 @@ use serde::Serialize;
 use serde_json::{Map, Value};
 use smol_str::SmolStr;
 
-/// The codes of the errors the gateway raises (`extensions.code`).
-pub mod codes {
+/// The codes of the errors the gateway raises (`extensions.code`): stable, part of the
+/// gateway's interface.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Code {
     /// The HTTP request is not a well-formed GraphQL-over-HTTP request (bad JSON, no
     /// `query`, a parameter of the wrong type).
-    pub const BAD_REQUEST: &str = "BAD_REQUEST";
+    BadRequest,
     /// The request body is larger than the configured limit.
-    pub const PAYLOAD_TOO_LARGE: &str = "PAYLOAD_TOO_LARGE";
+    PayloadTooLarge,
     /// A POST whose `Content-Type` is not `application/json`.
-    pub const UNSUPPORTED_MEDIA_TYPE: &str = "UNSUPPORTED_MEDIA_TYPE";
+    UnsupportedMediaType,
     /// The `Accept` header admits no media type the gateway answers with.
-    pub const NOT_ACCEPTABLE: &str = "NOT_ACCEPTABLE";
+    NotAcceptable,
     /// A mutation sent with GET.
-    pub const METHOD_NOT_ALLOWED: &str = "METHOD_NOT_ALLOWED";
+    MethodNotAllowed,
     /// The document is not valid GraphQL syntax.
-    pub const GRAPHQL_PARSE_FAILED: &str = "GRAPHQL_PARSE_FAILED";
+    GraphqlParseFailed,
     /// The document is not valid against the API schema.
-    pub const GRAPHQL_VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
+    GraphqlValidationFailed,
     /// No operation, an unknown `operationName`, or several operations and no name.
-    pub const OPERATION_RESOLUTION_FAILURE: &str = "OPERATION_RESOLUTION_FAILURE";
+    OperationResolutionFailure,
     /// A variable is missing or of the wrong type.
-    pub const BAD_USER_INPUT: &str = "BAD_USER_INPUT";
+    BadUserInput,
     /// The operation exceeds the gateway's limits (size or depth after fragment expansion).
-    pub const OPERATION_TOO_COMPLEX: &str = "OPERATION_TOO_COMPLEX";
+    OperationTooComplex,
     /// The `Authorization` header holds no valid staff token (expired, wrongly signed, for
     /// another audience, malformed, an unknown role …). HTTP 401.
-    pub const UNAUTHENTICATED: &str = "UNAUTHENTICATED";
+    Unauthenticated,
     /// A request a browser could send from another site without a CORS preflight. HTTP 400.
-    pub const CSRF_REFUSED: &str = "CSRF_REFUSED";
+    CsrfRefused,
     /// The operation exceeds one of the configured abuse limits (depth, aliases, root
     /// fields, tokens, cost); `extensions.limit` names it, `extensions.measured` and
     /// `extensions.maximum` give the numbers.
-    pub const OPERATION_LIMIT: &str = "OPERATION_LIMIT";
+    OperationLimit,
     /// A persisted query's hash names no trusted document.
-    pub const PERSISTED_QUERY_NOT_FOUND: &str = "PERSISTED_QUERY_NOT_FOUND";
+    PersistedQueryNotFound,
     /// The gateway serves trusted documents only, and this document is not one.
-    pub const UNTRUSTED_DOCUMENT: &str = "UNTRUSTED_DOCUMENT";
+    UntrustedDocument,
     /// Introspection was asked of a gateway configured not to answer it.
-    pub const INTROSPECTION_DISABLED: &str = "INTROSPECTION_DISABLED";
+    IntrospectionDisabled,
     /// Subscriptions are not served over this transport.
-    pub const SUBSCRIPTION_NOT_SUPPORTED: &str = "SUBSCRIPTION_NOT_SUPPORTED";
+    SubscriptionNotSupported,
     /// The planner could not plan a valid operation.
-    pub const QUERY_PLANNING_FAILED: &str = "QUERY_PLANNING_FAILED";
+    QueryPlanningFailed,
     /// A subgraph could not be reached or answered with an HTTP error.
-    pub const SUBGRAPH_REQUEST_FAILED: &str = "SUBGRAPH_REQUEST_FAILED";
+    SubgraphRequestFailed,
     /// A subgraph did not answer within its timeout.
-    pub const SUBGRAPH_TIMEOUT: &str = "SUBGRAPH_TIMEOUT";
+    SubgraphTimeout,
     /// The request's deadline passed before a subgraph answered: the response holds what
     /// arrived before it.
-    pub const REQUEST_DEADLINE_EXCEEDED: &str = "REQUEST_DEADLINE_EXCEEDED";
+    RequestDeadlineExceeded,
     /// The request's body did not arrive within the body read timeout. HTTP 408.
-    pub const REQUEST_TIMEOUT: &str = "REQUEST_TIMEOUT";
+    RequestTimeout,
     /// A subgraph answered with something that is not a GraphQL response of the expected shape.
-    pub const SUBGRAPH_RESPONSE_INVALID: &str = "SUBGRAPH_RESPONSE_INVALID";
+    SubgraphResponseInvalid,
     /// A non-null field resolved to null.
-    pub const NON_NULL_VIOLATION: &str = "NON_NULL_VIOLATION";
+    NonNullViolation,
     /// Anything unexpected; the details are in the gateway's log.
-    pub const INTERNAL: &str = "INTERNAL";
+    Internal,
+    /// A partner call over its key's limit. HTTP 429 with `Retry-After`.
+    RateLimited,
+    /// A partner call whose key could not be checked (the API-key subgraph is down or
+    /// slow). HTTP 503.
+    AuthenticationUnavailable,
+}
+
+impl Code {
+    /// The code as clients see it.
+    pub fn as_str(self) -> &'static str {
+        match self {
+            Code::BadRequest => "BAD_REQUEST",
+            Code::PayloadTooLarge => "PAYLOAD_TOO_LARGE",
+            Code::UnsupportedMediaType => "UNSUPPORTED_MEDIA_TYPE",
+            Code::NotAcceptable => "NOT_ACCEPTABLE",
+            Code::MethodNotAllowed => "METHOD_NOT_ALLOWED",
+            Code::GraphqlParseFailed => "GRAPHQL_PARSE_FAILED",
+            Code::GraphqlValidationFailed => "GRAPHQL_VALIDATION_FAILED",
+            Code::OperationResolutionFailure => "OPERATION_RESOLUTION_FAILURE",
+            Code::BadUserInput => "BAD_USER_INPUT",
+            Code::OperationTooComplex => "OPERATION_TOO_COMPLEX",
+            Code::Unauthenticated => "UNAUTHENTICATED",
+            Code::CsrfRefused => "CSRF_REFUSED",
+            Code::OperationLimit => "OPERATION_LIMIT",
+            Code::PersistedQueryNotFound => "PERSISTED_QUERY_NOT_FOUND",
+            Code::UntrustedDocument => "UNTRUSTED_DOCUMENT",
+            Code::IntrospectionDisabled => "INTROSPECTION_DISABLED",
+            Code::SubscriptionNotSupported => "SUBSCRIPTION_NOT_SUPPORTED",
+            Code::QueryPlanningFailed => "QUERY_PLANNING_FAILED",
+            Code::SubgraphRequestFailed => "SUBGRAPH_REQUEST_FAILED",
+            Code::SubgraphTimeout => "SUBGRAPH_TIMEOUT",
+            Code::RequestDeadlineExceeded => "REQUEST_DEADLINE_EXCEEDED",
+            Code::RequestTimeout => "REQUEST_TIMEOUT",
+            Code::SubgraphResponseInvalid => "SUBGRAPH_RESPONSE_INVALID",
+            Code::NonNullViolation => "NON_NULL_VIOLATION",
+            Code::Internal => "INTERNAL",
+            Code::RateLimited => "RATE_LIMITED",
+            Code::AuthenticationUnavailable => "AUTHENTICATION_UNAVAILABLE",
+        }
+    }
 }
 
 /// A step of an error path: a response key or a list index.
@@ -96,9 +140,9 @@ pub(crate) struct GraphqlError {
 
 impl GraphqlError {
     /// An error raised by the gateway, with its code.
-    pub(crate) fn new(message: impl Into<String>, code: &str) -> Self {
+    pub(crate) fn new(message: impl Into<String>, code: Code) -> Self {
         let mut extensions = Map::new();
-        extensions.insert("code".to_string(), Value::String(code.to_string()));
+        extensions.insert("code".to_string(), Value::String(code.as_str().to_string()));
         GraphqlError {
             message: message.into(),
             locations: Vec::new(),
@@ -153,7 +197,17 @@ impl RequestFailure {
     pub(crate) fn bad_request(message: impl Into<String>) -> Self {
         RequestFailure::Http {
             status: axum::http::StatusCode::BAD_REQUEST,
-            error: Box::new(GraphqlError::new(message, codes::BAD_REQUEST)),
+            error: Box::new(GraphqlError::new(message, Code::BadRequest)),
+        }
+    }
+
+    /// Something went wrong inside the gateway: `detail` goes to the log, the client gets
+    /// `message` (which names no internals) with `INTERNAL` or `code`, HTTP 500.
+    pub(crate) fn internal(message: &str, code: Code, detail: &dyn std::fmt::Display) -> Self {
+        tracing::error!(error = %detail, "{message}");
+        RequestFailure::Http {
+            status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
+            error: Box::new(GraphqlError::new(message, code)),
         }
     }
 
@@ -168,7 +222,7 @@ mod tests {
 
     #[test]
     fn errors_serialize_in_the_shape_of_the_specification() {
-        let error = GraphqlError::new("boom", codes::INTERNAL)
+        let error = GraphqlError::new("boom", Code::Internal)
             .at(vec![
                 PathSegment::Key("units".into()),
                 PathSegment::Index(2),

@@ -43,12 +43,10 @@ pub use config::{
     GatewayArgs, GatewayConfig, MetricsListen, ResponseCacheConfig, SecurityArgs, TrafficArgs,
     DEFAULT_FORWARD_HEADERS,
 };
-pub use error::codes;
+pub use error::Code;
 pub use http::csrf::PREFLIGHT_HEADER;
 pub use http::trusted_documents;
-pub use identity::api_keys::{
-    RateLimitConfig, API_KEY_HEADER, AUTHENTICATION_UNAVAILABLE, RATE_LIMITED,
-};
+pub use identity::api_keys::{RateLimitConfig, API_KEY_HEADER};
 pub use identity::staff::{AuthConfig, Secret};
 pub use metrics::{Metrics, MetricsSnapshot};
 pub use pipeline::limits::{OperationLimits, DEFAULT_LIST_SIZE, VARIABLE_LIST_SIZE};

@@ -5,7 +5,7 @@ use axum::http::header::AUTHORIZATION;
 use axum::http::{HeaderMap, StatusCode};
 use axum::response::Response;
 
-use crate::error::{codes, GraphqlError};
+use crate::error::{Code, GraphqlError};
 use crate::http::request::{content_type, Media};
 use crate::http::response::{answer, errors_body};
 use crate::identity::api_keys::API_KEY_HEADER;
@@ -41,6 +41,6 @@ pub(crate) fn csrf_refused(media: Media, over_get: bool) -> Response {
     answer(
         StatusCode::BAD_REQUEST,
         media,
-        errors_body(&[GraphqlError::new(message, codes::CSRF_REFUSED)]),
+        errors_body(&[GraphqlError::new(message, Code::CsrfRefused)]),
     )
 }

@@ -38,7 +38,7 @@ use http_body_util::{BodyExt, Limited};
 
 use kexie_contract::principal;
 
-use crate::error::{codes, GraphqlError, RequestFailure};
+use crate::error::{Code, GraphqlError, RequestFailure};
 use crate::forwarded::{ForwardedHeaders, SignedPrincipal};
 use crate::identity::api_keys::PartnerKeys;
 use crate::identity::principal::{Identity, PrincipalTokens};
@@ -162,18 +162,12 @@ async fn run(
     let forwarded = match forwarded(state, headers, identity) {
         Ok(forwarded) => forwarded,
         Err(err) => {
-            tracing::error!(error = %err, "signing the principal failed");
-            return Answered::early(rejected(
-                state,
-                answer(
-                    StatusCode::INTERNAL_SERVER_ERROR,
-                    media,
-                    errors_body(&[GraphqlError::new(
-                        "The request could not be prepared.",
-                        codes::INTERNAL,
-                    )]),
-                ),
-            ));
+            let failure = RequestFailure::internal(
+                "The request could not be prepared.",
+                Code::Internal,
+                &format_args!("signing the principal failed: {err}"),
+            );
+            return Answered::early(rejected(state, refused(failure, media)));
         }
     };
     // One server span per request, continuing the caller's W3C trace; every subgraph
@@ -196,7 +190,7 @@ async fn run(
                 media,
                 errors_body(&[GraphqlError::new(
                     "Mutations must be sent with POST.",
-                    codes::METHOD_NOT_ALLOWED,
+                    Code::MethodNotAllowed,
                 )]),
             );
             response
@@ -229,7 +223,7 @@ async fn graphql_post(State(state): State<HttpState>, request: Request<Body>) ->
                 media,
                 errors_body(&[GraphqlError::new(
                     "A POST must have Content-Type: application/json.",
-                    codes::UNSUPPORTED_MEDIA_TYPE,
+                    Code::UnsupportedMediaType,
                 )]),
             ),
         );
@@ -280,7 +274,7 @@ async fn post_as(
                         "The request body did not arrive within {} ms.",
                         state.body_read_timeout.as_millis()
                     ),
-                    codes::REQUEST_TIMEOUT,
+                    Code::RequestTimeout,
                 )]),
             ),
         ));

@@ -7,9 +7,8 @@ use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
 use serde_json::Value;
 
-use crate::error::{codes, GraphqlError, RequestFailure};
+use crate::error::{Code, GraphqlError, RequestFailure};
 use crate::http::request::Media;
-use crate::identity::api_keys::{AUTHENTICATION_UNAVAILABLE, RATE_LIMITED};
 use crate::identity::Refusal;
 
 pub(crate) fn errors_body(errors: &[GraphqlError]) -> Vec<u8> {
@@ -49,7 +48,7 @@ pub(crate) fn not_acceptable() -> Response {
         Media::Json,
         errors_body(&[GraphqlError::new(
             "The Accept header admits neither application/graphql-response+json nor application/json.",
-            codes::NOT_ACCEPTABLE,
+            Code::NotAcceptable,
         )]),
     )
 }
@@ -61,7 +60,7 @@ pub(crate) fn refusal(refusal: Refusal, media: Media) -> Response {
             let mut response = answer(
                 StatusCode::UNAUTHORIZED,
                 media,
-                errors_body(&[GraphqlError::new(failure.message, codes::UNAUTHENTICATED)]),
+                errors_body(&[GraphqlError::new(failure.message, Code::Unauthenticated)]),
             );
             let challenge = format!("Bearer error=\"{}\"", failure.oauth_error);
             if let Ok(value) = HeaderValue::from_str(&challenge) {
@@ -73,7 +72,7 @@ pub(crate) fn refusal(refusal: Refusal, media: Media) -> Response {
             let mut response = answer(
                 StatusCode::UNAUTHORIZED,
                 media,
-                errors_body(&[GraphqlError::new(message, codes::UNAUTHENTICATED)]),
+                errors_body(&[GraphqlError::new(message, Code::Unauthenticated)]),
             );
             response.headers_mut().insert(
                 WWW_AUTHENTICATE,
@@ -92,7 +91,7 @@ pub(crate) fn refusal(refusal: Refusal, media: Media) -> Response {
                     format!(
                         "The API key's limit of {requests_per_minute} requests per minute is reached; retry in {retry_after_secs} s."
                     ),
-                    RATE_LIMITED,
+                    Code::RateLimited,
                 )
                 .with_extension("retryAfter", Value::from(retry_after_secs))]),
             );
@@ -106,7 +105,7 @@ pub(crate) fn refusal(refusal: Refusal, media: Media) -> Response {
             media,
             errors_body(&[GraphqlError::new(
                 "The API key cannot be checked right now; try again shortly.",
-                AUTHENTICATION_UNAVAILABLE,
+                Code::AuthenticationUnavailable,
             )]),
         ),
     }
@@ -118,7 +117,7 @@ pub(crate) fn payload_too_large(limit: usize, media: Media) -> Response {
         media,
         errors_body(&[GraphqlError::new(
             format!("The request body is larger than {limit} bytes."),
-            codes::PAYLOAD_TOO_LARGE,
+            Code::PayloadTooLarge,
         )]),
     )
 }

@@ -23,7 +23,7 @@ use anyhow::Context as _;
 use serde_json::Value;
 use sha2::{Digest, Sha256};
 
-use crate::error::{codes, GraphqlError, RequestFailure};
+use crate::error::{Code, GraphqlError, RequestFailure};
 
 /// The lower-case hex SHA-256 of `text`.
 pub fn sha256_hex(text: &str) -> String {
@@ -100,7 +100,7 @@ impl TrustedDocuments {
                 Some(document) => Ok(document.to_string()),
                 None => Err(RequestFailure::graphql(GraphqlError::new(
                     format!("No trusted document has the hash {hash}."),
-                    codes::PERSISTED_QUERY_NOT_FOUND,
+                    Code::PersistedQueryNotFound,
                 ))),
             },
             (None, None) => Err(RequestFailure::bad_request(
@@ -113,7 +113,7 @@ impl TrustedDocuments {
         if self.only && !self.texts.contains(query.as_str()) {
             return Err(RequestFailure::graphql(GraphqlError::new(
                 "This gateway runs trusted documents only, and this document is not one of them.",
-                codes::UNTRUSTED_DOCUMENT,
+                Code::UntrustedDocument,
             )));
         }
         Ok(query)

@@ -60,11 +60,6 @@ const MAX_KEY_LEN: usize = 128;
 /// The largest answer read from the internal endpoints.
 const MAX_ANSWER_BYTES: usize = 64 * 1024;
 
-/// `extensions.code` of a call over its key's limit (HTTP 429).
-pub const RATE_LIMITED: &str = "RATE_LIMITED";
-/// `extensions.code` of a partner call whose key could not be checked (HTTP 503).
-pub const AUTHENTICATION_UNAVAILABLE: &str = "AUTHENTICATION_UNAVAILABLE";
-
 /// A live key, as the API-key subgraph describes it.
 #[derive(Clone, Debug, PartialEq, Eq)]
 pub(crate) struct VerifiedKey {

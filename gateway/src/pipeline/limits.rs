@@ -28,7 +28,7 @@ use graphql_tools::static_graphql::query::{
 };
 use serde_json::json;
 
-use crate::error::{codes, GraphqlError, RequestFailure};
+use crate::error::{Code, GraphqlError, RequestFailure};
 use crate::pipeline::operation::OperationKind;
 use crate::pipeline::schema::{ApiSchema, InputValueDef, TypeRef};
 
@@ -62,7 +62,7 @@ impl Default for OperationLimits {
 /// One limit exceeded: its name in `extensions.limit`, the measured value and the maximum.
 fn exceeded(limit: &str, message: String, measured: u64, maximum: u64) -> RequestFailure {
     RequestFailure::graphql(
-        GraphqlError::new(message, codes::OPERATION_LIMIT)
+        GraphqlError::new(message, Code::OperationLimit)
             .with_extension("limit", json!(limit))
             .with_extension("measured", json!(measured))
             .with_extension("maximum", json!(maximum)),

@@ -26,7 +26,7 @@ use serde_json::{Map, Value};
 
 use crate::cache::responses::{Lookup, RequestKey, ResponseCache};
 use crate::digest::DocumentDigest;
-use crate::error::{codes, GraphqlError, RequestFailure};
+use crate::error::{Code, GraphqlError, RequestFailure};
 use crate::forwarded::ForwardedHeaders;
 use crate::freshness::{InFlight, Joined, ReadStart};
 use crate::metrics::{bump, Metrics};
@@ -227,14 +227,11 @@ impl Engine {
                     Ok(Ok(prepared)) => (prepared, true),
                     Ok(Err(failure)) => return Answer::Refused(failure),
                     Err(err) => {
-                        tracing::error!(error = %err, "preparing an operation failed");
-                        return Answer::Refused(RequestFailure::Http {
-                            status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-                            error: Box::new(GraphqlError::new(
-                                "The operation could not be prepared.",
-                                codes::INTERNAL,
-                            )),
-                        });
+                        return Answer::Refused(RequestFailure::internal(
+                            "The operation could not be prepared.",
+                            Code::Internal,
+                            &err,
+                        ))
                     }
                 }
             }
@@ -396,7 +393,7 @@ fn prepare(
     if kind == OperationKind::Subscription {
         return Err(RequestFailure::graphql(GraphqlError::new(
             "Subscriptions are not supported by this gateway over HTTP.",
-            codes::SUBSCRIPTION_NOT_SUPPORTED,
+            Code::SubscriptionNotSupported,
         )));
     }
     limits.check_operation(&document, index, kind, &supergraph.api)?;
@@ -467,12 +464,9 @@ fn count_plan(metrics: &Metrics, outcome: CacheOutcome) {
 /// A planner failure: logged with the planner's message, answered without it (it names
 /// the supergraph's internals).
 fn planning_failed(message: String) -> RequestFailure {
-    tracing::error!(error = %message, "query planning failed");
-    RequestFailure::Http {
-        status: axum::http::StatusCode::INTERNAL_SERVER_ERROR,
-        error: Box::new(GraphqlError::new(
-            "The operation could not be planned.",
-            codes::QUERY_PLANNING_FAILED,
-        )),
-    }
+    RequestFailure::internal(
+        "The operation could not be planned.",
+        Code::QueryPlanningFailed,
+        &message,
+    )
 }

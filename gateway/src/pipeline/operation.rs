@@ -10,7 +10,7 @@ use graphql_tools::static_graphql::query::{
 };
 
 use crate::digest::DocumentDigest;
-use crate::error::{codes, GraphqlError, RequestFailure};
+use crate::error::{Code, GraphqlError, RequestFailure};
 use crate::pipeline::plan::planner::NormalizedOperation;
 use crate::pipeline::plan::Plan;
 use crate::pipeline::schema::ApiSchema;
@@ -159,7 +159,7 @@ pub(crate) fn select_operation(
             .ok_or_else(|| {
                 RequestFailure::graphql(GraphqlError::new(
                     format!("Unknown operation named \"{wanted}\"."),
-                    codes::OPERATION_RESOLUTION_FAILURE,
+                    Code::OperationResolutionFailure,
                 ))
             })?,
         None => match operations.as_slice() {
@@ -167,13 +167,13 @@ pub(crate) fn select_operation(
             [] => {
                 return Err(RequestFailure::graphql(GraphqlError::new(
                     "The document contains no operation.",
-                    codes::OPERATION_RESOLUTION_FAILURE,
+                    Code::OperationResolutionFailure,
                 )))
             }
             _ => {
                 return Err(RequestFailure::graphql(GraphqlError::new(
                     "Must provide operation name if query contains multiple operations.",
-                    codes::OPERATION_RESOLUTION_FAILURE,
+                    Code::OperationResolutionFailure,
                 )))
             }
         },

@@ -3,7 +3,7 @@
 
 use graphql_tools::static_graphql::query::Document;
 
-use crate::error::{codes, GraphqlError, RequestFailure};
+use crate::error::{Code, GraphqlError, RequestFailure};
 
 /// Parses `query`, stopping after `token_limit` tokens.
 pub(crate) fn parse(query: &str, token_limit: usize) -> Result<Document, RequestFailure> {
@@ -14,7 +14,7 @@ pub(crate) fn parse(query: &str, token_limit: usize) -> Result<Document, Request
     if document.definitions.is_empty() {
         return Err(RequestFailure::graphql(GraphqlError::new(
             "The document contains no operation.",
-            codes::GRAPHQL_PARSE_FAILED,
+            Code::GraphqlParseFailed,
         )));
     }
     Ok(document)
@@ -33,7 +33,7 @@ fn parse_error(message: &str) -> GraphqlError {
     let text = message.replace('\n', " ");
     let error = GraphqlError::new(
         format!("Syntax error: {}", text.trim()),
-        codes::GRAPHQL_PARSE_FAILED,
+        Code::GraphqlParseFailed,
     );
     match location {
         Some((line, column)) => error.with_location(line, column),
@@ -50,6 +50,6 @@ mod tests {
         let error = parse_error("Parse error at 1:9\nUnexpected `}`\n");
         assert_eq!(error.locations[0].line, 1);
         assert_eq!(error.locations[0].column, 9);
-        assert_eq!(error.code(), Some(codes::GRAPHQL_PARSE_FAILED));
+        assert_eq!(error.code(), Some(Code::GraphqlParseFailed.as_str()));
     }
 }

@@ -18,7 +18,7 @@ use serde_json::{Map, Value};
 
 use crate::pipeline::data::{Data, Object};
 
-use crate::error::{codes, GraphqlError, PathSegment};
+use crate::error::{Code, GraphqlError, PathSegment};
 use crate::pipeline::operation::PreparedOperation;
 use crate::pipeline::schema::{ApiSchema, FieldDef, TypeDef, TypeKind, TypeRef};
 use rustc_hash::FxHashMap;
@@ -147,7 +147,7 @@ impl<'a> Projection<'a> {
         })
     }
 
-    fn field_error(&mut self, message: String, code: &str, field: &Field) {
+    fn field_error(&mut self, message: String, code: Code, field: &Field) {
         let error = GraphqlError::new(message, code)
             .at(self.owned_path())
             .with_location(field.position.line, field.position.column);
@@ -340,7 +340,7 @@ impl<'a> Projection<'a> {
                 }
                 self.field_error(
                     "Introspection is disabled on this gateway.".to_string(),
-                    codes::INTROSPECTION_DISABLED,
+                    Code::IntrospectionDisabled,
                     field,
                 );
                 self.out.extend_from_slice(b"null");
@@ -375,7 +375,7 @@ impl<'a> Projection<'a> {
                                 "Cannot return null for non-nullable field {parent_type}.{}.",
                                 field.name
                             ),
-                            codes::NON_NULL_VIOLATION,
+                            Code::NonNullViolation,
                             field,
                         );
                     }
@@ -506,7 +506,7 @@ impl<'a> Projection<'a> {
                 "A subgraph returned an invalid value for {parent_type}.{}: expected {expected}.",
                 field.name
             ),
-            codes::SUBGRAPH_RESPONSE_INVALID,
+            Code::SubgraphResponseInvalid,
             field,
         );
         Err(Bubble)

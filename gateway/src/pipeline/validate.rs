@@ -10,7 +10,7 @@ use graphql_tools::static_graphql::query::{
 use graphql_tools::static_graphql::schema::Document as SchemaDocument;
 use graphql_tools::validation::validate::ValidationPlan;
 
-use crate::error::{codes, GraphqlError, RequestFailure};
+use crate::error::{Code, GraphqlError, RequestFailure};
 
 /// Fields an operation may select once its fragments are expanded.
 pub(crate) const MAX_EXPANDED_FIELDS: u64 = 20_000;
@@ -30,7 +30,7 @@ pub(crate) fn validate(
     .map_err(|_| {
         RequestFailure::graphql(GraphqlError::new(
             "The document could not be validated.",
-            codes::GRAPHQL_VALIDATION_FAILED,
+            Code::GraphqlValidationFailed,
         ))
     })?;
     if errors.is_empty() {
@@ -41,7 +41,7 @@ pub(crate) fn validate(
             .into_iter()
             .map(|error| {
                 let mut graphql_error =
-                    GraphqlError::new(error.message, codes::GRAPHQL_VALIDATION_FAILED);
+                    GraphqlError::new(error.message, Code::GraphqlValidationFailed);
                 for location in error.locations {
                     graphql_error = graphql_error.with_location(location.line, location.column);
                 }
@@ -57,7 +57,7 @@ pub(crate) fn validate(
 /// depth once its fragments are expanded.
 fn guard(document: &Document) -> Result<(), RequestFailure> {
     let too_complex = |message: String| {
-        RequestFailure::graphql(GraphqlError::new(message, codes::OPERATION_TOO_COMPLEX))
+        RequestFailure::graphql(GraphqlError::new(message, Code::OperationTooComplex))
     };
     let fragments: HashMap<&str, &FragmentDefinition> = document
         .definitions
@@ -70,7 +70,7 @@ fn guard(document: &Document) -> Result<(), RequestFailure> {
     if let Some(name) = fragment_cycle(&fragments) {
         return Err(RequestFailure::graphql(GraphqlError::new(
             format!("Cannot spread fragment \"{name}\" within itself."),
-            codes::GRAPHQL_VALIDATION_FAILED,
+            Code::GraphqlValidationFailed,
         )));
     }
     let mut measure = Measure {

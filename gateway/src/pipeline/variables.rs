@@ -7,7 +7,7 @@ use graphql_tools::static_graphql::query::{
 };
 use serde_json::{Map, Number, Value};
 
-use crate::error::{codes, GraphqlError};
+use crate::error::{Code, GraphqlError};
 use crate::pipeline::schema::{ApiSchema, TypeKind, TypeRef};
 
 /// Coerces `provided` (the request's `variables`, absent as `None`) for `definitions`.
@@ -23,7 +23,7 @@ pub(crate) fn coerce(
         let ty = type_ref(&definition.var_type);
         let given = provided.and_then(|provided| provided.get(name));
         let error = |message: String| {
-            GraphqlError::new(message, codes::BAD_USER_INPUT)
+            GraphqlError::new(message, Code::BadUserInput)
                 .with_location(definition.position.line, definition.position.column)
         };
         match given {

@@ -20,7 +20,7 @@ use serde_json::{Map, Value};
 
 use crate::pipeline::data::{Data, Object};
 
-use crate::error::{codes, GraphqlError, PathSegment};
+use crate::error::{Code, GraphqlError, PathSegment};
 use crate::freshness::ReadStart;
 use crate::pipeline::plan::PossibleTypes;
 use crate::pipeline::plan::{
@@ -196,10 +196,10 @@ impl<'a> Executor<'a> {
         let Some(target) = self.subgraphs.get(subgraph) else {
             return Err(GraphqlError::new(
                 "The plan names a subgraph the supergraph does not have.",
-                codes::INTERNAL,
+                Code::Internal,
             ));
         };
-        let failed = |message: String, code: &str| {
+        let failed = |message: String, code: Code| {
             GraphqlError::new(
                 format!(
                     "Could not fetch from subgraph \"{}\": {message}.",
@@ -222,9 +222,9 @@ impl<'a> Executor<'a> {
             .await
             .map_err(|err| {
                 let code = match err {
-                    FetchError::Timeout(_) => codes::SUBGRAPH_TIMEOUT,
-                    FetchError::Deadline(_) => codes::REQUEST_DEADLINE_EXCEEDED,
-                    _ => codes::SUBGRAPH_REQUEST_FAILED,
+                    FetchError::Timeout(_) => Code::SubgraphTimeout,
+                    FetchError::Deadline(_) => Code::RequestDeadlineExceeded,
+                    _ => Code::SubgraphRequestFailed,
                 };
                 tracing::warn!(subgraph = %target.name, error = %err, "subgraph fetch failed");
                 failed(err.to_string(), code)
@@ -243,7 +243,7 @@ impl<'a> Executor<'a> {
                     .fetch_add(1, std::sync::atomic::Ordering::Relaxed);
                 Err(failed(
                     "the answer is not a GraphQL response".to_string(),
-                    codes::SUBGRAPH_RESPONSE_INVALID,
+                    Code::SubgraphResponseInvalid,
                 ))
             }
         }
@@ -474,7 +474,7 @@ impl<'a> Executor<'a> {
                 with_path(
                     GraphqlError::new(
                         "A subgraph returned a list of entities that does not match the representations sent.",
-                        codes::SUBGRAPH_RESPONSE_INVALID,
+                        Code::SubgraphResponseInvalid,
                     ),
                     fetch_path,
                 ),
