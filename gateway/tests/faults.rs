@@ -108,20 +108,7 @@ async fn a_failed_entity_fetch_nulls_only_the_entities_it_should_have_completed(
         json!({}),
     )
     .await;
-    assert_eq!(
-        response,
-        json!({
-            "data": {"activities": [
-                {"title": "院士报告会", "speaker": null},
-                {"title": "科普展"}
-            ]},
-            "errors": [{
-                "message": "Could not fetch from subgraph \"talent\": the request failed: Connection refused (os error 111).",
-                "path": ["activities", 0, "speaker", "name"],
-                "extensions": {"code": "SUBGRAPH_REQUEST_FAILED", "serviceName": "talent"}
-            }]
-        })
-    );
+    insta::assert_json_snapshot!(response);
     gateway.stop().await;
 }
 
@@ -179,26 +166,7 @@ async fn a_value_of_the_wrong_shape_is_an_error_at_its_path() {
     .await;
     // units is [Unit!]!: the bad enum value nulls its unit, which nulls the whole list, which
     // nulls data.
-    assert_eq!(
-        response,
-        json!({
-            "data": null,
-            "errors": [
-                {
-                    "message": "A subgraph returned an invalid value for Query.unit: expected an object.",
-                    "locations": [{"line": 1, "column": 3}],
-                    "path": ["unit"],
-                    "extensions": {"code": "SUBGRAPH_RESPONSE_INVALID"}
-                },
-                {
-                    "message": "A subgraph returned an invalid value for Unit.kind: expected a value of enum UnitKind.",
-                    "locations": [{"line": 1, "column": 39}],
-                    "path": ["units", 1, "kind"],
-                    "extensions": {"code": "SUBGRAPH_RESPONSE_INVALID"}
-                }
-            ]
-        })
-    );
+    insta::assert_json_snapshot!(response);
     gateway.stop().await;
 }
 
