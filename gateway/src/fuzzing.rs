@@ -16,7 +16,7 @@ use crate::metrics::Metrics;
 use crate::pipeline::execute::transport::Transport;
 use crate::pipeline::limits::OperationLimits;
 use crate::pipeline::supergraph::Supergraph;
-use crate::pipeline::{Answer, Engine, EngineSettings};
+use crate::pipeline::{Answer, Pipeline, PipelineSettings};
 
 /// The supergraph the fuzz target runs against: entities across subgraphs, an interface,
 /// a union, `@requires`, nested lists and non-null fields.
@@ -24,7 +24,7 @@ pub const FUZZ_SUPERGRAPH: &str = include_str!("../tests/fixtures/hub.graphql");
 
 struct Harness {
     runtime: tokio::runtime::Runtime,
-    engine: Arc<Engine>,
+    pipeline: Arc<Pipeline>,
     answer: Arc<Mutex<Bytes>>,
     trusted_documents: TrustedDocuments,
 }
@@ -51,11 +51,11 @@ fn harness() -> Option<&'static Harness> {
                 }),
                 metrics.clone(),
             );
-            let engine = Arc::new(Engine::new(
+            let pipeline = Arc::new(Pipeline::new(
                 supergraph,
                 transport,
                 metrics,
-                EngineSettings {
+                PipelineSettings {
                     introspection: true,
                     limits: OperationLimits::default(),
                     dedup_client_queries: false,
@@ -65,7 +65,7 @@ fn harness() -> Option<&'static Harness> {
             ));
             Some(Harness {
                 runtime,
-                engine,
+                pipeline,
                 answer,
                 trusted_documents: TrustedDocuments::default(),
             })
@@ -97,7 +97,7 @@ pub fn run(input: &[u8]) -> Option<Vec<u8>> {
         ),
     };
     let request = parsed.ok()?;
-    let outcome = harness.runtime.block_on(harness.engine.execute(
+    let outcome = harness.runtime.block_on(harness.pipeline.execute(
         request,
         ForwardedHeaders::default(),
         over_get,

@@ -62,7 +62,7 @@ use identity::principal::PrincipalTokens;
 use identity::staff::Authenticator;
 use pipeline::execute::transport::Transport;
 use pipeline::supergraph::Supergraph;
-use pipeline::{Engine, EngineSettings};
+use pipeline::{Pipeline, PipelineSettings};
 
 /// A gateway ready to serve: its bound listeners (the public one, and the one of
 /// `/metrics` if configured), its routers and its background tasks (watching the
@@ -156,11 +156,11 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
         )),
         None => None,
     };
-    let engine = Arc::new(Engine::new(
+    let pipeline = Arc::new(Pipeline::new(
         supergraph,
         transport,
         metrics.clone(),
-        EngineSettings {
+        PipelineSettings {
             introspection: config.introspection,
             limits: config.limits,
             dedup_client_queries: config.dedup_client_queries,
@@ -192,7 +192,7 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
     let principal_secret = Arc::new(config.principal_secret.clone());
     let partner_keys = Arc::new(
         PartnerKeys::new(
-            find_key_service(engine.clone(), config.api_key_subgraph.clone()),
+            find_key_service(pipeline.clone(), config.api_key_subgraph.clone()),
             principal_secret.clone(),
             config.partner_rate_limit.as_ref(),
             config.partner_rate_window,
@@ -200,9 +200,9 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
         )
         .context("REDIS_URL is not a valid Redis URL")?,
     );
-    let metrics_router = http::metrics_router(engine.clone());
+    let metrics_router = http::metrics_router(pipeline.clone());
     let router = http::router(http::HttpState {
-        engine: engine.clone(),
+        pipeline: pipeline.clone(),
         forward_headers: Arc::new(forward_headers),
         max_body_bytes: config.max_body_bytes,
         body_read_timeout: config.body_read_timeout,
@@ -212,7 +212,7 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
         partner_keys,
     });
     background.push(tokio::spawn(reload::watch(
-        engine,
+        pipeline,
         config.supergraph.clone(),
         settings,
         capacity,
@@ -253,10 +253,10 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
     })
 }
 
-/// Finds the subgraph `name` in the supergraph `engine` serves now.
-fn find_key_service(engine: Arc<Engine>, name: String) -> identity::api_keys::FindKeyService {
+/// Finds the subgraph `name` in the supergraph `pipeline` serves now.
+fn find_key_service(pipeline: Arc<Pipeline>, name: String) -> identity::api_keys::FindKeyService {
     Box::new(move || {
-        let supergraph = engine.current();
+        let supergraph = pipeline.current();
         supergraph.subgraph(&name).map(|subgraph| KeyService {
             url: subgraph.url.clone(),
             timeout: subgraph.timeout,

@@ -141,9 +141,9 @@ pub struct Metrics {
 /// The gateway-wide counters at one moment.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq)]
 pub struct MetricsSnapshot {
-    /// GraphQL requests that reached the engine.
+    /// GraphQL requests that reached the pipeline.
     pub graphql_requests: u64,
-    /// Requests refused before execution, at the HTTP level or by the engine.
+    /// Requests refused before execution, at the HTTP level or by the pipeline.
     pub rejected_requests: u64,
     /// Operations whose plan came from a cache.
     pub plan_cache_hits: u64,

@@ -13,10 +13,10 @@ use std::time::Duration;
 
 use crate::metrics::bump;
 use crate::pipeline::supergraph::{SubgraphSettings, Supergraph};
-use crate::pipeline::Engine;
+use crate::pipeline::Pipeline;
 
 pub(crate) async fn watch(
-    engine: Arc<Engine>,
+    pipeline: Arc<Pipeline>,
     path: PathBuf,
     settings: SubgraphSettings,
     cache_capacity: usize,
@@ -24,7 +24,7 @@ pub(crate) async fn watch(
 ) {
     // The hash of the last contents tried, loaded or not, so that a bad file is reported
     // once rather than at every poll.
-    let mut last_seen = engine.current().source_hash;
+    let mut last_seen = pipeline.current().source_hash;
     let mut ticker = tokio::time::interval(interval);
     ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
     loop {
@@ -42,23 +42,23 @@ pub(crate) async fn watch(
         }
         last_seen = hash;
         let settings = settings.clone();
-        let metrics = engine.metrics.clone();
+        let metrics = pipeline.metrics.clone();
         let loaded = tokio::task::spawn_blocking(move || {
             Supergraph::load(&sdl, &settings, cache_capacity, &metrics)
         })
         .await;
         match loaded {
             Ok(Ok(supergraph)) => {
-                engine.replace(supergraph);
-                bump(&engine.metrics.supergraph_loads);
+                pipeline.replace(supergraph);
+                bump(&pipeline.metrics.supergraph_loads);
                 tracing::info!(path = %path.display(), "supergraph reloaded");
             }
             Ok(Err(err)) => {
-                bump(&engine.metrics.supergraph_load_failures);
+                bump(&pipeline.metrics.supergraph_load_failures);
                 tracing::error!(path = %path.display(), error = %format!("{err:#}"), "the new supergraph is invalid; still serving the previous one");
             }
             Err(err) => {
-                bump(&engine.metrics.supergraph_load_failures);
+                bump(&pipeline.metrics.supergraph_load_failures);
                 tracing::error!(path = %path.display(), error = %err, "loading the new supergraph failed; still serving the previous one");
             }
         }

@@ -11,7 +11,7 @@
 //! subgraphs, read together (one `MGET`) when the request arrives, so a read that begins
 //! after a write was acknowledged can only find entries stored under versions that count
 //! that write. An entry is stored only under versions read before every fetch its answer
-//! came from began: the engine runs a miss as a read of those versions
+//! came from began: the pipeline runs a miss as a read of those versions
 //! ([`crate::freshness::ReadStart::after_reading`]), so it shares no older work. A missing
 //! version (lease expired, Redis restarted) means no cache. The key also holds the request
 //! itself: document, operation, variables, the caller's identity (the forwarded headers but

@@ -1,8 +1,8 @@
 //! An exhaustive check of the freshness protocol: every interleaving of a few writes and a
 //! few reads of the same query, with the response cache, shared subgraph fetches and shared
 //! client queries, explored state by state. The reads decide whether to join work in flight
-//! with the module's own rule ([`Guarantee::serves`] over [`ReadStart`]s made as the engine
-//! makes them); everything else is a model of the engine, the transport, the subgraph and
+//! with the module's own rule ([`Guarantee::serves`] over [`ReadStart`]s made as the pipeline
+//! makes them); everything else is a model of the pipeline, the transport, the subgraph and
 //! Redis, reduced to what freshness depends on:
 //!
 //! - a write commits, then takes the next value of the version sequence, then mirrors it to

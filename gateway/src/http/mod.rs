@@ -10,7 +10,7 @@
 //! `application/json` and with 400 as `application/graphql-response+json`; once execution
 //! starts the answer is 200, errors and partial data in the body.
 //!
-//! Before a request reaches the engine: CSRF prevention (a request a browser could send
+//! Before a request reaches the pipeline: CSRF prevention (a request a browser could send
 //! from another site without a CORS preflight is refused, 400 `CSRF_REFUSED`),
 //! authentication (a bad token is a 401 `UNAUTHENTICATED` with `WWW-Authenticate`), and
 //! trusted documents (a persisted-query hash resolved, an untrusted document refused when
@@ -45,7 +45,7 @@ use crate::identity::principal::{Identity, PrincipalTokens};
 use crate::identity::staff::Authenticator;
 use crate::identity::Caller;
 use crate::metrics::CallOutcome;
-use crate::pipeline::{Answer, Engine, GraphqlRequest};
+use crate::pipeline::{Answer, GraphqlRequest, Pipeline};
 use csrf::{csrf_refused, preflighted};
 use request::{content_type, negotiate, parse_get_parameters, parse_post_body, Media};
 use response::{answer, errors_body, not_acceptable, payload_too_large, refusal, refused};
@@ -53,7 +53,7 @@ use trusted_documents::TrustedDocuments;
 
 #[derive(Clone)]
 pub(crate) struct HttpState {
-    pub engine: Arc<Engine>,
+    pub pipeline: Arc<Pipeline>,
     pub forward_headers: Arc<Vec<HeaderName>>,
     pub max_body_bytes: usize,
     /// How long a body may take to arrive once the headers have.
@@ -74,10 +74,10 @@ pub(crate) fn router(state: HttpState) -> Router {
 
 /// `GET /metrics`, served on its own listener (by default on the loopback interface): the
 /// counters tell an outsider too much about the traffic to be public.
-pub(crate) fn metrics_router(engine: Arc<Engine>) -> Router {
+pub(crate) fn metrics_router(pipeline: Arc<Pipeline>) -> Router {
     Router::new()
         .route("/metrics", get(metrics))
-        .with_state(engine)
+        .with_state(pipeline)
 }
 
 /// A request's response, with what the partner call log records of it.
@@ -100,9 +100,9 @@ impl Answered {
     }
 }
 
-/// Counts a request refused before it reached the engine (which counts its own).
+/// Counts a request refused before it reached the pipeline (which counts its own).
 fn rejected(state: &HttpState, response: Response) -> Response {
-    crate::metrics::bump(&state.engine.metrics.rejected_requests);
+    crate::metrics::bump(&state.pipeline.metrics.rejected_requests);
     response
 }
 
@@ -179,7 +179,7 @@ async fn run(
     );
     kexie_contract::telemetry::continue_trace(&span, headers);
     let outcome =
-        tracing::Instrument::instrument(state.engine.execute(request, forwarded, over_get), span)
+        tracing::Instrument::instrument(state.pipeline.execute(request, forwarded, over_get), span)
             .await;
     let (response, complete) = match outcome.answer {
         Answer::Executed { body, complete } => (answer(StatusCode::OK, media, body), complete),
@@ -350,15 +350,15 @@ async fn graphql_get(
 /// Ready once a supergraph is loaded, which `build` guarantees. Subgraphs being down does
 /// not make the gateway unready: it still answers, with partial data.
 async fn ready(State(state): State<HttpState>) -> Response {
-    let supergraph = state.engine.current();
+    let supergraph = state.pipeline.current();
     format!("ready ({} subgraphs)", supergraph.subgraphs.len()).into_response()
 }
 
-async fn metrics(State(engine): State<Arc<Engine>>) -> Response {
-    let entries = engine.current().plans.len();
+async fn metrics(State(pipeline): State<Arc<Pipeline>>) -> Response {
+    let entries = pipeline.current().plans.len();
     (
         [(CONTENT_TYPE, "text/plain; version=0.0.4; charset=utf-8")],
-        engine.metrics.render(entries),
+        pipeline.metrics.render(entries),
     )
         .into_response()
 }

@@ -3,7 +3,7 @@
 //! normalize, plan); then the variables coerced, the plan for this request, the response
 //! cache, the execution (shared with identical reads it is fresh enough for), and the
 //! projection into the client's shape. The HTTP layer and the fuzz target both call
-//! [`Engine::execute`].
+//! [`Pipeline::execute`].
 
 pub(crate) mod data;
 pub(crate) mod execute;
@@ -85,9 +85,9 @@ struct Executed {
     complete: bool,
 }
 
-/// How the engine runs requests.
+/// How the pipeline runs requests.
 #[derive(Clone, Copy, Debug)]
-pub(crate) struct EngineSettings {
+pub(crate) struct PipelineSettings {
     /// Whether `__schema` and `__type` are answered.
     pub introspection: bool,
     pub limits: OperationLimits,
@@ -97,8 +97,8 @@ pub(crate) struct EngineSettings {
     pub request_timeout: Duration,
 }
 
-/// The gateway's request engine.
-pub(crate) struct Engine {
+/// The gateway's request pipeline.
+pub(crate) struct Pipeline {
     supergraph: RwLock<Arc<Supergraph>>,
     transport: Transport,
     pub metrics: Arc<Metrics>,
@@ -109,15 +109,15 @@ pub(crate) struct Engine {
     response_cache: Option<Arc<ResponseCache>>,
 }
 
-impl Engine {
+impl Pipeline {
     pub(crate) fn new(
         supergraph: Supergraph,
         transport: Transport,
         metrics: Arc<Metrics>,
-        settings: EngineSettings,
+        settings: PipelineSettings,
         response_cache: Option<Arc<ResponseCache>>,
     ) -> Self {
-        Engine {
+        Pipeline {
             supergraph: RwLock::new(Arc::new(supergraph)),
             transport,
             metrics,
@@ -296,13 +296,13 @@ impl Engine {
                     variables: Value::Object(run.variables.clone()).to_string(),
                     headers: run.headers.clone(),
                 };
-                let engine = self.clone();
+                let pipeline = self.clone();
                 let (shared, joined) = in_flight.join_or_start(
                     key,
                     &read,
                     || {
                         let (execution_read, guarantee) = read.execution();
-                        (guarantee, async move { engine.run(run, &execution_read).await })
+                        (guarantee, async move { pipeline.run(run, &execution_read).await })
                     },
                     || Executed {
                         body: Bytes::from_static(
