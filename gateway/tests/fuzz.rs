@@ -11,7 +11,7 @@ use kexie_gateway::fuzzing::run;
 use serde_json::{json, Value};
 
 fn corpus() -> Vec<Vec<u8>> {
-    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("fuzz/corpus/request");
+    let dir = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../fuzz/corpus/request");
     let mut seeds: Vec<Vec<u8>> = std::fs::read_dir(dir)
         .unwrap()
         .map(|entry| std::fs::read(entry.unwrap().path()).unwrap())

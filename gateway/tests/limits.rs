@@ -207,7 +207,7 @@ async fn an_operation_costing_more_than_the_limit_is_refused() {
 async fn connections_cost_their_page_size_once() {
     let gateway = gateway_with("hub.graphql", &[], |mut config| {
         config.supergraph =
-            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../schema/supergraph.graphql");
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../schema/supergraph.graphql");
         config.limits.max_cost = 1;
         config
     })

@@ -13,7 +13,7 @@ use common::{closed_url, gateway_with, post};
 use serde_json::json;
 
 fn repo_supergraph() -> PathBuf {
-    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../schema/supergraph.graphql")
+    PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../schema/supergraph.graphql")
 }
 
 const SUBGRAPHS: [&str; 4] = ["organizations", "talent", "popularization", "advice"];
@@ -98,7 +98,7 @@ async fn the_repository_supergraph_introspects_without_federation_types() {
 /// gateway serving trusted documents only, within the default limits.
 #[tokio::test]
 async fn the_repository_trusted_documents_are_current_and_within_the_limits() {
-    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../schema");
+    let root = PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../schema");
     let queries = root.join("queries");
     if !queries.is_dir() {
         return;

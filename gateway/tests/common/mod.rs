@@ -229,7 +229,7 @@ pub fn representations(body: &Value) -> Vec<Value> {
 
 pub fn fixture(name: &str) -> PathBuf {
     PathBuf::from(env!("CARGO_MANIFEST_DIR"))
-        .join("tests/fixtures")
+        .join("fixtures")
         .join(name)
 }
 
