@@ -6,6 +6,7 @@
 
 pub mod db;
 pub mod domain;
+pub mod policy;
 pub mod schema;
 pub mod seed;
 

@@ -7,6 +7,7 @@
 pub mod db;
 pub mod domain;
 pub mod internal;
+pub mod policy;
 pub mod publisher;
 pub mod schema;
 pub mod seed;

@@ -14,10 +14,11 @@ use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
 use super::entities::Unit;
-use super::{authorization, live, pool, refuse_unit_filter, search_pattern};
+use super::{live, pool, refuse_unit_filter, search_pattern};
 use crate::db;
 use crate::db::campaigns::{CampaignFields, CampaignFilter, CampaignRow};
 use crate::domain::{china_today, CampaignKind};
+use crate::policy;
 
 const MAX_TITLE: usize = 200;
 const MAX_DESCRIPTION: usize = 5000;
@@ -94,7 +95,7 @@ pub struct CampaignFilterInput {
 impl CampaignFilterInput {
     /// The filter, for staff only: anyone else is refused.
     fn parse(self, ctx: &Context<'_>) -> ApiResult<CampaignFilter> {
-        authorization::require_reader(ctx, "Campaigns")?;
+        policy::require_reader(ctx, "Campaigns")?;
         Ok(CampaignFilter {
             unit_id: parse_optional_id("filter.unitId", self.unit_id.as_ref())?,
             include_subtree: self.include_subtree.unwrap_or(false),
@@ -142,7 +143,7 @@ impl CampaignQuery {
     /// A campaign by ID (archived ones too); null when there is none. For staff only
     /// (`FORBIDDEN` otherwise).
     async fn campaign(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<CampaignRow>> {
-        authorization::require_reader(ctx, "Campaigns")?;
+        policy::require_reader(ctx, "Campaigns")?;
         Ok(db::campaigns::find(pool(ctx)?, &[parse_id("id", &id)?])
             .await?
             .pop())
@@ -225,7 +226,7 @@ async fn campaign_for_change(
     let row = live("Campaign", campaign_id, row, |row| {
         row.archived_at.is_some()
     })?;
-    authorization::require_write(ctx, conn, row.organizer_id, new_organizer).await?;
+    policy::require_write(ctx, conn, row.organizer_id, new_organizer).await?;
     validate::expected_version("Campaign", campaign_id, expected_version, row.version)?;
     Ok(row)
 }
@@ -256,7 +257,7 @@ impl CampaignMutation {
         require_active_unit(pool, "organizerId", organizer_id).await?;
         let campaign_id = new_id();
         let mut tx = pool.begin().await?;
-        authorization::require_write(ctx, &mut tx, organizer_id, None).await?;
+        policy::require_write(ctx, &mut tx, organizer_id, None).await?;
         if let Claim::Existing(existing) = idempotency::claim(
             &mut tx,
             "createCampaign",

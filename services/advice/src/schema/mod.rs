@@ -1,6 +1,5 @@
 //! The GraphQL schema of the advice subgraph: thin resolvers over `db`.
 
-mod authorization;
 mod campaigns;
 mod entities;
 mod figures;

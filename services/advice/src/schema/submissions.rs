@@ -17,7 +17,7 @@ use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
 use super::entities::{Unit, Worker};
-use super::{authorization, data, live, pool, refuse_unit_filter, search_pattern, CampaignLoader};
+use super::{data, live, pool, refuse_unit_filter, search_pattern, CampaignLoader};
 use crate::db;
 use crate::db::campaigns::CampaignRow;
 use crate::db::submissions::{
@@ -26,6 +26,7 @@ use crate::db::submissions::{
 use crate::domain::{
     china_today, worker_ids, LeaderLevel, SubmissionCategory, SubmissionChannel, SubmissionStatus,
 };
+use crate::policy;
 
 const MAX_TITLE: usize = 200;
 const MAX_SUMMARY: usize = 2000;
@@ -165,7 +166,7 @@ impl SubmissionFilterInput {
     /// The filter as the request may apply it: a partner key's lists hold only the
     /// submissions it created; anyone but staff and such keys is refused.
     fn parse(self, ctx: &Context<'_>) -> ApiResult<SubmissionFilter> {
-        let created_by = authorization::submission_reader(ctx)?;
+        let created_by = policy::submission_reader(ctx)?;
         validate::date_order("filter.submittedTo", self.submitted_from, self.submitted_to)?;
         Ok(SubmissionFilter {
             unit_id: parse_optional_id("filter.unitId", self.unit_id.as_ref())?,
@@ -262,7 +263,7 @@ impl SubmissionQuery {
     /// submission; a partner key with `advice:submit` reads those it created (null for
     /// any other); anyone else is refused with `FORBIDDEN`.
     async fn submission(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<SubmissionRow>> {
-        let created_by = authorization::submission_reader(ctx)?;
+        let created_by = policy::submission_reader(ctx)?;
         let submission_id = parse_id("id", &id)?;
         Ok(db::submissions::find(pool(ctx)?, &[submission_id])
             .await?
@@ -428,13 +429,11 @@ async fn submission_for_change(
     })?;
     match change {
         SubmissionChange::Edit { new_unit } => {
-            authorization::require_submission_edit(ctx, conn, &row, new_unit).await?
+            policy::require_submission_edit(ctx, conn, &row, new_unit).await?
         }
-        SubmissionChange::Step(to) => {
-            authorization::require_submission_step(ctx, conn, &row, to).await?
-        }
+        SubmissionChange::Step(to) => policy::require_submission_step(ctx, conn, &row, to).await?,
         SubmissionChange::Archive => {
-            authorization::require_write(ctx, conn, row.submitting_unit_id, None).await?
+            policy::require_write(ctx, conn, row.submitting_unit_id, None).await?
         }
     }
     validate::expected_version("Submission", submission_id, expected_version, row.version)?;
@@ -474,7 +473,7 @@ impl SubmissionMutation {
         }
         let submission_id = new_id();
         let mut tx = pool.begin().await?;
-        authorization::require_submission_create(ctx, &mut tx, unit_id).await?;
+        policy::require_submission_create(ctx, &mut tx, unit_id).await?;
         if let Claim::Existing(existing) = idempotency::claim(
             &mut tx,
             "createSubmission",

@@ -4,7 +4,7 @@
 use chrono::{DateTime, Duration, Utc};
 use serde_json::{json, Value};
 
-use crate::common::*;
+use crate::support::*;
 
 const LIST: &str = "query($filter: SubmissionFilter, $first: Int, $after: String) {
     submissions(filter: $filter, first: $first, after: $after) {

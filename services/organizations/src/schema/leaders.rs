@@ -10,12 +10,13 @@ use kexie_subgraph_kit::idempotency::{self, Claim};
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
 use super::pool;
-use super::units::{require_administer, unit_of};
+use super::units::unit_of;
 use crate::db;
 use crate::db::leaders::{LeadershipRoleFields, LeadershipRoleRow};
 use crate::db::terms::TermRow;
 use crate::db::units::UnitRow;
 use crate::domain::{LeaderRole, ThreeHeadsPost, UnitKind};
+use crate::policy::require_administer;
 
 #[Object(name = "LeadershipRole")]
 impl LeadershipRoleRow {

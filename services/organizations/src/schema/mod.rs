@@ -1,6 +1,7 @@
 //! The GraphQL schema of the organizations subgraph: thin resolvers over `db`.
 
 mod api_keys;
+mod entities;
 mod figures;
 mod leaders;
 mod targets;
@@ -29,6 +30,7 @@ pub use units::UnitInput;
 
 #[derive(MergedObject, Default)]
 pub struct Query(
+    entities::EntityQuery,
     units::UnitQuery,
     terms::TermQuery,
     leaders::LeadershipQuery,
@@ -165,7 +167,10 @@ async fn load_target(ctx: &Context<'_>, id: Uuid) -> ApiResult<Option<db::target
 }
 
 /// Loads a unit by ID through the batch loader.
-async fn load_unit(ctx: &Context<'_>, unit_id: Uuid) -> ApiResult<Option<db::units::UnitRow>> {
+pub(crate) async fn load_unit(
+    ctx: &Context<'_>,
+    unit_id: Uuid,
+) -> ApiResult<Option<db::units::UnitRow>> {
     data::<DataLoader<UnitLoader>>(ctx)?
         .load_one(unit_id)
         .await

@@ -5,8 +5,6 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 
-use kexie_contract::principal::Role;
-use kexie_subgraph_kit::access;
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
 use kexie_subgraph_kit::page::{connection, PageArgs};
@@ -16,11 +14,12 @@ use async_graphql::dataloader::DataLoader;
 use kexie_subgraph_kit::figures::{china_today, count};
 use kexie_subgraph_kit::target::{self, MeasuredBy, TargetKey, TargetMetric};
 
-use super::units::{require_administer_parent, require_read_subtree_of, unit_of};
+use super::units::unit_of;
 use super::{data, load_target, pool, OwnActualLoader};
 use crate::db;
-use crate::db::targets::{ReportedActuals, TargetFields, TargetFilter, TargetRow};
+use crate::db::targets::{TargetFields, TargetFilter, TargetRow};
 use crate::db::units::UnitRow;
+use crate::policy::{self, require_administer_parent, require_read_subtree_of};
 
 /// The fields of the measuring subgraphs that `actual` needs.
 const MEASURED: &str = "talentActual popularizationActual adviceActual";
@@ -176,28 +175,6 @@ impl TargetQuery {
         readable(ctx, load_target(ctx, parse_id("id", &id)?).await?).await
     }
 
-    /// The target entity, with the actual figures the measuring subgraphs report for it.
-    /// Visible as `target`.
-    #[graphql(entity)]
-    async fn find_target_by_id(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(key)] id: ID,
-        talent_actual: Option<i32>,
-        popularization_actual: Option<i32>,
-        advice_actual: Option<i32>,
-    ) -> ApiResult<Option<TargetRow>> {
-        let target = readable(ctx, load_target(ctx, parse_id("id", &id)?).await?).await?;
-        Ok(target.map(|target| TargetRow {
-            reported: ReportedActuals {
-                talent: talent_actual,
-                popularization: popularization_actual,
-                advice: advice_actual,
-            },
-            ..target
-        }))
-    }
-
     /// Targets, newest first. Those of `filter.unitId` need the right to read that unit's
     /// subtree; without it, city admins list every target and other staff the targets of
     /// their own unit's subtree.
@@ -220,17 +197,7 @@ impl TargetQuery {
         match filter.unit_id {
             Some(unit_id) => require_read_subtree_of(ctx, unit_id).await?,
             None => {
-                let principal = access::principal(ctx);
-                if principal.role != Role::CityAdmin {
-                    let unit = principal
-                        .unit
-                        .filter(|_| access::is_staff(&principal))
-                        .ok_or_else(|| {
-                            ApiError::Forbidden(format!(
-                                "targets are visible to the staff of the units they belong to and above; {} may not read them",
-                                access::describe(&principal)
-                            ))
-                        })?;
+                if let Some(unit) = policy::targets_reach(ctx)? {
                     filter.unit_id = Some(unit);
                     filter.include_subtree = true;
                 }
@@ -312,7 +279,10 @@ impl ValidTarget {
 }
 
 /// `target` unless the principal may not read it (`FORBIDDEN`).
-async fn readable(ctx: &Context<'_>, target: Option<TargetRow>) -> ApiResult<Option<TargetRow>> {
+pub(super) async fn readable(
+    ctx: &Context<'_>,
+    target: Option<TargetRow>,
+) -> ApiResult<Option<TargetRow>> {
     if let Some(target) = &target {
         require_read_subtree_of(ctx, target.unit_id).await?;
     }

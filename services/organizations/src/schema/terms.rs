@@ -11,10 +11,11 @@ use kexie_subgraph_kit::page::{connection, PageArgs};
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
 use super::pool;
-use super::units::{require_administer, unit_of};
+use super::units::unit_of;
 use crate::db;
 use crate::db::terms::{TermFields, TermFilter, TermRow};
 use crate::db::units::UnitRow;
+use crate::policy::require_administer;
 
 #[Object(name = "Term")]
 impl TermRow {

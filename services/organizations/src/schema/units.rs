@@ -8,8 +8,6 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_contract::principal::Role;
-use kexie_subgraph_kit::access::{self, Need};
 use kexie_subgraph_kit::history::{self, StatusChange};
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
@@ -24,8 +22,9 @@ use crate::db;
 use crate::db::leaders::LeadershipRoleRow;
 use crate::db::targets::TargetRow;
 use crate::db::terms::TermRow;
-use crate::db::units::{Placement, UnitFields, UnitFilter, UnitRow};
+use crate::db::units::{UnitFields, UnitFilter, UnitRow};
 use crate::domain::{UnitKind, UnitStatus};
+use crate::policy;
 
 const MAX_NAME: usize = 100;
 const MAX_SHORT_NAME: usize = 30;
@@ -146,7 +145,7 @@ impl UnitRow {
     /// 工作台账: the unit's own targets, for one year or all. Visible to the unit's subtree
     /// (its staff and leadership, and those of the units above it) and to city admins.
     async fn targets(&self, ctx: &Context<'_>, year: Option<i32>) -> ApiResult<Vec<TargetRow>> {
-        require_read_subtree(ctx, self)?;
+        policy::require_read_subtree(ctx, self)?;
         let filter = db::targets::TargetFilter {
             unit_id: Some(self.unit_id),
             year,
@@ -282,11 +281,6 @@ impl UnitQuery {
         let rows = db::units::list(pool(ctx)?, &filter, page).await?;
         Ok(connection(rows, &page, |row| row.unit_id))
     }
-
-    #[graphql(entity)]
-    async fn find_unit_by_id(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<UnitRow>> {
-        load_unit(ctx, parse_id("id", &id)?).await
-    }
 }
 
 /// A new unit.
@@ -404,31 +398,13 @@ async fn unit_for_change(
     change: Change,
 ) -> ApiResult<UnitRow> {
     let unit = db::units::get(conn, unit_id).await?;
-    access::require(
-        ctx,
-        Need::Administer,
-        unit_id,
-        unit.as_ref().map(|unit| unit.path.as_str()),
-    )?;
+    policy::require_administer_found(ctx, unit_id, unit.as_ref())?;
     let unit = unit.ok_or_else(|| ApiError::not_found("Unit", unit_id))?;
     if change == Change::Reorganize {
-        require_not_own_unit(ctx, &unit)?;
+        policy::require_not_own_unit(ctx, &unit)?;
     }
     validate::expected_version("Unit", unit_id, expected_version, unit.version)?;
     Ok(unit)
-}
-
-/// An administrator does not move, merge or dissolve the unit it administers itself: that
-/// is for the level above (a city admin may).
-fn require_not_own_unit(ctx: &Context<'_>, unit: &UnitRow) -> ApiResult<()> {
-    let principal = access::principal(ctx);
-    if principal.role != Role::CityAdmin && principal.unit == Some(unit.unit_id) {
-        return Err(ApiError::Forbidden(format!(
-            "{} may not move, merge or dissolve its own unit; the level above does",
-            access::describe(&principal)
-        )));
-    }
-    Ok(())
 }
 
 /// Reads a unit a tree change names besides the one it acts on (a new parent, the unit
@@ -439,75 +415,8 @@ async fn other_unit_for_change(
     unit_id: Uuid,
 ) -> ApiResult<UnitRow> {
     let unit = db::units::get(conn, unit_id).await?;
-    access::require(
-        ctx,
-        Need::Administer,
-        unit_id,
-        unit.as_ref().map(|unit| unit.path.as_str()),
-    )?;
+    policy::require_administer_found(ctx, unit_id, unit.as_ref())?;
     unit.ok_or_else(|| ApiError::not_found("Unit", unit_id))
-}
-
-/// Refuses unless the principal may administer `unit_id`: read inside the mutation's
-/// transaction, which then holds the unit where it is (see [`db::units::placement`]). An
-/// unknown unit is `FORBIDDEN`, or `NOT_FOUND` for a city admin.
-pub(super) async fn require_administer(
-    ctx: &Context<'_>,
-    conn: &mut sqlx::PgConnection,
-    unit_id: Uuid,
-) -> ApiResult<Placement> {
-    let placement = db::units::placement(conn, unit_id).await?;
-    access::require(
-        ctx,
-        Need::Administer,
-        unit_id,
-        placement.as_ref().map(|placement| placement.path.as_str()),
-    )?;
-    placement.ok_or_else(|| ApiError::not_found("Unit", unit_id))
-}
-
-/// Refuses unless the principal may administer the parent of `unit_id`: a unit's targets
-/// are set by the level above. The city's own targets are for city admins. Read like
-/// [`require_administer`], and like it `NOT_FOUND` only for a city admin.
-pub(super) async fn require_administer_parent(
-    ctx: &Context<'_>,
-    conn: &mut sqlx::PgConnection,
-    unit_id: Uuid,
-) -> ApiResult<Placement> {
-    let placement = db::units::placement(conn, unit_id).await?;
-    match &placement {
-        Some(Placement {
-            parent_id: Some(parent_id),
-            parent_path: Some(parent_path),
-            ..
-        }) => access::require(ctx, Need::Administer, *parent_id, Some(parent_path))?,
-        _ => access::require(ctx, Need::Administer, unit_id, None)?,
-    }
-    placement.ok_or_else(|| ApiError::not_found("Unit", unit_id))
-}
-
-/// Refuses unless the principal may read the subtree-only data of `unit` (its targets and
-/// figures).
-pub(super) fn require_read_subtree(ctx: &Context<'_>, unit: &UnitRow) -> ApiResult<()> {
-    access::require(ctx, Need::ReadSubtree, unit.unit_id, Some(&unit.path))
-}
-
-/// [`require_read_subtree`] for a unit known by ID (loaded through the batch loader).
-pub(super) async fn require_read_subtree_of(ctx: &Context<'_>, unit_id: Uuid) -> ApiResult<()> {
-    let principal = access::principal(ctx);
-    if principal.role == Role::CityAdmin {
-        return Ok(());
-    }
-    if !access::is_staff(&principal) {
-        return Err(access::forbidden(&principal, Need::ReadSubtree, unit_id));
-    }
-    let unit = load_unit(ctx, unit_id).await?;
-    access::require(
-        ctx,
-        Need::ReadSubtree,
-        unit_id,
-        unit.as_ref().map(|unit| unit.path.as_str()),
-    )
 }
 
 fn require_active(unit: &UnitRow, field: &str) -> ApiResult<()> {
@@ -559,13 +468,7 @@ impl UnitMutation {
         let parent = match parent_id {
             Some(parent_id) => Some(other_unit_for_change(ctx, &mut tx, parent_id).await?),
             None => {
-                let principal = access::principal(ctx);
-                if principal.role != Role::CityAdmin {
-                    return Err(ApiError::Forbidden(format!(
-                        "{} may not create a unit at the root; only a city admin creates the city association",
-                        access::describe(&principal)
-                    )));
-                }
+                policy::require_root_creator(ctx)?;
                 None
             }
         };

@@ -15,8 +15,7 @@ use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitKey};
 use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
-use super::reach::{self, ActivityWrite};
-use super::units::Unit;
+use super::entities::Unit;
 use super::{data, load_activity, load_venue, loader_error, pool, VenueActivitiesLoader};
 use crate::db;
 use crate::db::activities::{ActivityFilter, ActivityReach, ActivityRow};
@@ -25,6 +24,7 @@ use crate::domain::activity::{check_held_by, ActivityFields, MAX_TITLE};
 use crate::domain::{
     local_today, ActivityKind, ActivityMode, ActivityStatus, Audience, PartnerBureau, VenueStatus,
 };
+use crate::policy::{self, ActivityWrite};
 use kexie_subgraph_kit::history::StatusChange;
 
 const MAX_NOTE: usize = 500;
@@ -150,7 +150,7 @@ impl ActivityFilterInput {
     /// The filter as the request may apply it: for the public, held activities only (and
     /// for a co-organizing partner, those its bureau co-organizes too), never archived ones.
     pub(super) fn parse(self, ctx: &Context<'_>) -> ApiResult<ActivityFilter> {
-        let reach = reach::activity_reach(ctx);
+        let reach = policy::activity_reach(ctx);
         if let (Some(from), Some(to)) = (self.starts_from, self.starts_to) {
             if to < from {
                 return Err(ApiError::validation(
@@ -362,7 +362,7 @@ impl ActivityMutation {
         .checked(ActivityStatus::Planned, local_today())?;
         let activity_id = new_id();
         let mut tx = pool.begin().await?;
-        reach::require_activity_write(
+        policy::require_activity_write(
             ctx,
             &mut tx,
             ActivityWrite::Create {
@@ -432,7 +432,7 @@ impl ActivityMutation {
         };
         let mut tx = pool.begin().await?;
         let current = activity_for_change(&mut tx, activity_id).await?;
-        reach::require_activity_write(
+        policy::require_activity_write(
             ctx,
             &mut tx,
             ActivityWrite::Update {
@@ -515,7 +515,7 @@ impl ActivityMutation {
         }
         let mut tx = pool.begin().await?;
         let current = activity_for_change(&mut tx, activity_id).await?;
-        reach::require_activity_write(
+        policy::require_activity_write(
             ctx,
             &mut tx,
             ActivityWrite::Transition { current: &current },
@@ -571,7 +571,7 @@ impl ActivityMutation {
         let activity_id = parse_id("id", &id)?;
         let mut tx = pool.begin().await?;
         let current = activity_for_change(&mut tx, activity_id).await?;
-        reach::require_activity_write(ctx, &mut tx, ActivityWrite::Archive { current: &current })
+        policy::require_activity_write(ctx, &mut tx, ActivityWrite::Archive { current: &current })
             .await?;
         check_version(&current, expected_version)?;
         let activity = db::activities::archive(&mut tx, activity_id, &actor.subject).await?;

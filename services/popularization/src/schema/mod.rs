@@ -1,10 +1,9 @@
 //! The GraphQL schema of the popularization subgraph: thin resolvers over `db`.
 
 mod activities;
+mod entities;
 mod figures;
-mod reach;
 mod targets;
-mod units;
 mod venues;
 
 use std::collections::HashMap;
@@ -23,11 +22,11 @@ use crate::db;
 use crate::db::activities::{ActivityFilter, ActivityOwner, ActivityRow};
 use crate::db::venues::{VenueFilter, VenueRow};
 
-pub use units::Unit;
+pub use entities::Unit;
 
 #[derive(MergedObject, Default)]
 pub struct Query(
-    units::UnitQuery,
+    entities::EntityQuery,
     venues::VenueQuery,
     activities::ActivityQuery,
     targets::TargetQuery,
@@ -196,7 +195,7 @@ async fn load_venue(ctx: &Context<'_>, venue_id: Uuid) -> ApiResult<Option<Venue
         .load_one(venue_id)
         .await
         .map_err(loader_error)?;
-    Ok(reach::visible_venue(ctx, venue))
+    Ok(crate::policy::visible_venue(ctx, venue))
 }
 
 /// Loads an activity by ID through the batch loader; `None` also when the request may not
@@ -206,5 +205,5 @@ async fn load_activity(ctx: &Context<'_>, activity_id: Uuid) -> ApiResult<Option
         .load_one(activity_id)
         .await
         .map_err(loader_error)?;
-    Ok(reach::visible_activity(ctx, activity))
+    Ok(crate::policy::visible_activity(ctx, activity))
 }

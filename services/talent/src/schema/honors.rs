@@ -12,7 +12,6 @@ use kexie_subgraph_kit::idempotency::{self, Claim};
 use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitQuery};
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
-use super::authorization::{require_staff, require_write, require_writer};
 use super::workers::worker_to_reference;
 use super::{
     for_change, load, pattern, pool, refuse_unit_filter, require_known_unit, HonorLoader,
@@ -23,6 +22,7 @@ use crate::db::honors::{HonorFields, HonorFilter, HonorRow};
 use crate::db::nominations::NominationRow;
 use crate::db::workers::WorkerRow;
 use crate::domain::{current_year, HonorLevel};
+use crate::policy::{require_staff, require_write, require_writer};
 
 /// The longest honor name.
 pub(super) const MAX_HONOR_NAME: usize = 100;

@@ -1,11 +1,10 @@
 //! The GraphQL schema of the talent subgraph: thin resolvers over `db`.
 
-mod authorization;
+mod entities;
 mod figures;
 mod honors;
 mod nominations;
 mod targets;
-mod units;
 mod workers;
 mod workstations;
 
@@ -25,11 +24,11 @@ use kexie_subgraph_kit::{validate, ApiError, ApiResult};
 use crate::db;
 use crate::domain::contains_pattern;
 
-pub use units::Unit;
+pub use entities::Unit;
 
 #[derive(MergedObject, Default)]
 pub struct Query(
-    units::UnitQuery,
+    entities::EntityQuery,
     workers::WorkerQuery,
     honors::HonorQuery,
     nominations::NominationQuery,

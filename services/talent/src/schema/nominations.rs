@@ -15,9 +15,6 @@ use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitQuery};
 use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
-use super::authorization::{
-    require_reviewer, require_staff, require_write, require_write_to, require_writer,
-};
 use super::honors::{honor_write_error, MAX_HONOR_NAME};
 use super::workers::worker_to_reference;
 use super::{
@@ -29,6 +26,9 @@ use crate::db::honors::{HonorFields, HonorRow};
 use crate::db::nominations::{NominationFields, NominationFilter, NominationRow};
 use crate::db::workers::WorkerRow;
 use crate::domain::{current_year, HonorLevel, NominationStatus};
+use crate::policy::{
+    require_reviewer, require_staff, require_write, require_write_to, require_writer,
+};
 
 const MAX_REASON: usize = 2000;
 

@@ -16,9 +16,9 @@ use kexie_subgraph_kit::target::{MeasuredBy, TargetKey, TargetMetric};
 use kexie_subgraph_kit::unit_tree::TreeCatchUp;
 use kexie_subgraph_kit::{ApiError, ApiResult};
 
-use super::authorization::require_on;
 use super::pool;
 use crate::db;
+use crate::policy::require_on;
 
 /// A target of the work ledger (工作台账), with what organizations tells about it.
 pub struct Target {
@@ -121,7 +121,7 @@ impl Loader<TargetKey> for ActualLoader {
         if let Some(catch_up) = &self.catch_up {
             catch_up.wait().await;
         }
-        Ok(db::figures::target_actuals(&self.pool, keys)
+        Ok(db::targets::target_actuals(&self.pool, keys)
             .await
             .map_err(ApiError::from)?)
     }

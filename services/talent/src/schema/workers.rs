@@ -14,10 +14,6 @@ use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitQuery};
 use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
-use super::authorization::{
-    allowed_on, require_public_talent, require_staff, require_write, require_write_to,
-    require_writer,
-};
 use super::{
     for_change, load, pattern, pool, refuse_unit_filter, HonorsOfWorker, NominationsOfWorker, Unit,
     WorkerLoader, WorkstationsOfWorker,
@@ -28,6 +24,10 @@ use crate::db::nominations::NominationRow;
 use crate::db::workers::{WorkerFields, WorkerFilter, WorkerRow};
 use crate::db::workstations::WorkstationRow;
 use crate::domain::{self, Gender, ProfessionalTitle};
+use crate::policy::{
+    allowed_on, require_public_talent, require_staff, require_write, require_write_to,
+    require_writer,
+};
 
 const MAX_NAME: usize = 50;
 const MAX_DISCIPLINE: usize = 50;

@@ -14,13 +14,13 @@ use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitQuery};
 use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
-use super::authorization::{require_staff, require_write, require_write_to, require_writer};
 use super::workers::worker_to_reference;
 use super::{for_change, load, pattern, pool, refuse_unit_filter, ResidentsOfWorkstation, Unit};
 use crate::db;
 use crate::db::workers::WorkerRow;
 use crate::db::workstations::{WorkstationFields, WorkstationFilter, WorkstationRow};
 use crate::domain::{CertificationLevel, WorkstationKind, WorkstationStatus};
+use crate::policy::{require_staff, require_write, require_write_to, require_writer};
 
 const MAX_NAME: usize = 100;
 const MAX_HOST_ENTERPRISE: usize = 100;

@@ -11,7 +11,6 @@ use kexie_subgraph_kit::ApiResult;
 
 use kexie_subgraph_kit::rollup::PeriodInput;
 
-use super::authorization::{require_public_talent, require_staff};
 use super::figures::{self, ChildTalentFigures, TalentFigure, TalentFigures};
 use super::honors::{HonorFilterInput, HonorsOfUnit};
 use super::load_page;
@@ -22,6 +21,7 @@ use crate::db::honors::HonorRow;
 use crate::db::nominations::NominationRow;
 use crate::db::workers::WorkerRow;
 use crate::db::workstations::WorkstationRow;
+use crate::policy::{require_public_talent, require_staff};
 
 /// A unit of the association tree (owned by organizations), with this subgraph's lists.
 #[derive(Clone, Copy, Debug)]
@@ -157,10 +157,10 @@ impl Unit {
 
 /// The unit entity resolver: no SQL, the lists resolve in batches when asked for.
 #[derive(Default)]
-pub struct UnitQuery;
+pub struct EntityQuery;
 
 #[Object]
-impl UnitQuery {
+impl EntityQuery {
     #[graphql(entity)]
     async fn find_unit_by_id(&self, id: ID) -> ApiResult<Unit> {
         Ok(Unit {

@@ -45,10 +45,8 @@ use uuid::Uuid;
 
 use kexie_contract::principal::{Role, Scope};
 use kexie_subgraph_kit::access::{self, Need};
-use kexie_subgraph_kit::unit_tree::PathLoader;
+use kexie_subgraph_kit::unit_tree::path_of;
 use kexie_subgraph_kit::{ApiError, ApiResult};
-
-use super::load;
 
 /// Whether the request's principal may do `need` with `unit`; the unit's path comes from
 /// the batch loader, and is only looked up for principals whose answer depends on it.
@@ -58,7 +56,7 @@ pub async fn allowed_on(ctx: &Context<'_>, need: Need, unit: Uuid) -> ApiResult<
         Role::CityAdmin => Ok(true),
         Role::Anonymous | Role::Partner | Role::Gateway => Ok(false),
         Role::UnitStaff | Role::UnitAdmin | Role::Leadership => {
-            let path = load::<PathLoader, _>(ctx, unit).await?;
+            let path = path_of(ctx, unit).await?;
             Ok(path.is_some_and(|path| access::allows(&principal, need, &path)))
         }
     }

@@ -29,13 +29,13 @@ use crate::domain::SubmissionStatus;
 
 /// Refuses unless the request comes from staff: campaigns and research topics are theirs
 /// to read.
-pub(super) fn require_reader(ctx: &Context<'_>, what: &str) -> ApiResult<()> {
+pub fn require_reader(ctx: &Context<'_>, what: &str) -> ApiResult<()> {
     access::require_staff(ctx, what)
 }
 
 /// Whose submissions the request may read: `None` for staff (everyone's), the subject of a
 /// key with `advice:submit` (its own); anyone else is refused.
-pub(super) fn submission_reader(ctx: &Context<'_>) -> ApiResult<Option<String>> {
+pub fn submission_reader(ctx: &Context<'_>) -> ApiResult<Option<String>> {
     access::require_staff_or_scope(ctx, Scope::SubmitAdvice, "Submissions")?;
     let principal = access::principal(ctx);
     Ok((!access::is_staff(&principal)).then_some(principal.subject))
@@ -48,7 +48,7 @@ fn submits_advice(principal: &Principal) -> bool {
 
 /// Requires the request to write the records of `unit` (and of `new_unit`, when a record
 /// moves there).
-pub(super) async fn require_write(
+pub async fn require_write(
     ctx: &Context<'_>,
     conn: &mut PgConnection,
     unit: Uuid,
@@ -62,7 +62,7 @@ pub(super) async fn require_write(
 }
 
 /// Requires the request to create a submission for `unit`.
-pub(super) async fn require_submission_create(
+pub async fn require_submission_create(
     ctx: &Context<'_>,
     conn: &mut PgConnection,
     unit: Uuid,
@@ -75,7 +75,7 @@ pub(super) async fn require_submission_create(
 
 /// Requires the request to change `current` as its authors' side does (edit it, submit
 /// it), moving it to `new_unit` if given.
-pub(super) async fn require_submission_edit(
+pub async fn require_submission_edit(
     ctx: &Context<'_>,
     conn: &mut PgConnection,
     current: &SubmissionRow,
@@ -96,7 +96,7 @@ pub(super) async fn require_submission_edit(
 
 /// Requires the request to move `current` to `to`: submitting is the authors' side's step,
 /// every other is the review of a unit above the submitting unit.
-pub(super) async fn require_submission_step(
+pub async fn require_submission_step(
     ctx: &Context<'_>,
     conn: &mut PgConnection,
     current: &SubmissionRow,

@@ -7,38 +7,9 @@ use sha2::{Digest, Sha256};
 use uuid::Uuid;
 
 use kexie_contract::principal::{sign, Principal, Role, Scope, PRINCIPAL_HEADER};
-use kexie_subgraph_kit::config::SubgraphConfig;
-use kexie_subgraph_kit::server::ServerHandle;
-use kexie_testkit::{principal_secret, redis_url, GraphqlClient, TestDb};
+use kexie_testkit::{principal_secret, GraphqlClient};
 
-struct Hub {
-    _db: TestDb,
-    server: ServerHandle,
-    client: GraphqlClient,
-    pool: sqlx::PgPool,
-}
-
-async fn start() -> Hub {
-    let db = TestDb::new().await;
-    let config = SubgraphConfig {
-        database_url: db.url.clone(),
-        redis_url: redis_url(),
-        redis_namespace: db.redis_namespace(),
-        listen: "127.0.0.1:0".parse().unwrap(),
-        principal_secret: principal_secret(),
-    };
-    let server = kexie_organizations::build(&config).await.unwrap().spawn();
-    let client = GraphqlClient::new(server.graphql_url());
-    let pool = kexie_subgraph_kit::db::connect(&db.url, kexie_organizations::NAME)
-        .await
-        .unwrap();
-    Hub {
-        _db: db,
-        server,
-        client,
-        pool,
-    }
-}
+use crate::support::{start, Hub};
 
 const CREATE: &str = "mutation($input: CreateApiKeyInput!) { createApiKey(input: $input) {
     key apiKey { id name bureau scopes requestsPerMinute prefix revoked createdBy revokedAt } } }";

@@ -128,10 +128,10 @@ impl Unit {
 }
 
 #[derive(Default)]
-pub struct UnitQuery;
+pub struct EntityQuery;
 
 #[Object]
-impl UnitQuery {
+impl EntityQuery {
     /// Federation: any unit organizations knows; its lists here are empty until it has
     /// records.
     #[graphql(entity)]

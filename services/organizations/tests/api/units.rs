@@ -4,39 +4,10 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use kexie_subgraph_kit::config::SubgraphConfig;
-use kexie_subgraph_kit::server::ServerHandle;
 use kexie_subgraph_kit::unit_tree::{self, TreeKeys};
-use kexie_testkit::{redis_url, GraphqlClient, TestDb};
+use kexie_testkit::{redis_url, GraphqlClient};
 
-struct Hub {
-    db: TestDb,
-    server: ServerHandle,
-    client: GraphqlClient,
-    pool: sqlx::PgPool,
-}
-
-async fn start() -> Hub {
-    let db = TestDb::new().await;
-    let config = SubgraphConfig {
-        database_url: db.url.clone(),
-        redis_url: redis_url(),
-        redis_namespace: db.redis_namespace(),
-        listen: "127.0.0.1:0".parse().unwrap(),
-        principal_secret: kexie_testkit::principal_secret(),
-    };
-    let server = kexie_organizations::build(&config).await.unwrap().spawn();
-    let client = GraphqlClient::new(server.graphql_url());
-    let pool = kexie_subgraph_kit::db::connect(&db.url, kexie_organizations::NAME)
-        .await
-        .unwrap();
-    Hub {
-        db,
-        server,
-        client,
-        pool,
-    }
-}
+use crate::support::start;
 
 const CREATE_UNIT: &str = "mutation($input: UnitInput!) { createUnit(input: $input) {
     id name shortName kind divisionCode status version memberCount createdBy updatedBy } }";

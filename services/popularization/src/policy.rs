@@ -37,12 +37,12 @@ fn co_organizing_bureau(principal: &Principal) -> Option<PartnerBureau> {
 }
 
 /// Whether the request only sees what the public sees of venues: live OPEN ones.
-pub(super) fn venues_public_only(ctx: &Context<'_>) -> bool {
+pub fn venues_public_only(ctx: &Context<'_>) -> bool {
     !sees_everything(&access::principal(ctx))
 }
 
 /// Which activities the request sees.
-pub(super) fn activity_reach(ctx: &Context<'_>) -> ActivityReach {
+pub fn activity_reach(ctx: &Context<'_>) -> ActivityReach {
     let principal = access::principal(ctx);
     if sees_everything(&principal) {
         ActivityReach::All
@@ -54,7 +54,7 @@ pub(super) fn activity_reach(ctx: &Context<'_>) -> ActivityReach {
 }
 
 /// `venue` if the request may see it.
-pub(super) fn visible_venue(ctx: &Context<'_>, venue: Option<VenueRow>) -> Option<VenueRow> {
+pub fn visible_venue(ctx: &Context<'_>, venue: Option<VenueRow>) -> Option<VenueRow> {
     let public_only = venues_public_only(ctx);
     venue.filter(|venue| {
         !public_only
@@ -63,10 +63,7 @@ pub(super) fn visible_venue(ctx: &Context<'_>, venue: Option<VenueRow>) -> Optio
 }
 
 /// `activity` if the request may see it.
-pub(super) fn visible_activity(
-    ctx: &Context<'_>,
-    activity: Option<ActivityRow>,
-) -> Option<ActivityRow> {
+pub fn visible_activity(ctx: &Context<'_>, activity: Option<ActivityRow>) -> Option<ActivityRow> {
     let reach = activity_reach(ctx);
     activity.filter(|activity| {
         reach == ActivityReach::All || (activity.archived_at.is_none() && reach.shows(activity))
@@ -75,7 +72,7 @@ pub(super) fn visible_activity(
 
 /// Requires the request to change the venues of `owner` (and of `new_owner`, when the venue
 /// moves there).
-pub(super) async fn require_venue_write(
+pub async fn require_venue_write(
     ctx: &Context<'_>,
     conn: &mut PgConnection,
     owner: Uuid,
@@ -89,7 +86,7 @@ pub(super) async fn require_venue_write(
 }
 
 /// What a mutation does to an activity, as far as who may do it goes.
-pub(super) enum ActivityWrite<'a> {
+pub enum ActivityWrite<'a> {
     /// Plans one organized by `organizer` with `bureaus`.
     Create {
         organizer: Uuid,
@@ -108,7 +105,7 @@ pub(super) enum ActivityWrite<'a> {
 }
 
 /// Requires the request to make `write`.
-pub(super) async fn require_activity_write(
+pub async fn require_activity_write(
     ctx: &Context<'_>,
     conn: &mut PgConnection,
     write: ActivityWrite<'_>,
