@@ -5,7 +5,6 @@ mod entities;
 mod figures;
 mod research_topics;
 mod submissions;
-mod targets;
 
 use std::collections::HashMap;
 
@@ -31,7 +30,7 @@ pub struct Query(
     campaigns::CampaignQuery,
     submissions::SubmissionQuery,
     research_topics::ResearchTopicQuery,
-    targets::TargetQuery,
+    kexie_subgraph_kit::target::TargetQuery<entities::AdviceActual>,
 );
 
 #[derive(MergedObject, Default)]

@@ -1,8 +1,13 @@
-//! `Unit`, owned by organizations: this subgraph adds each unit's venues and activities.
+//! The entities other subgraphs own, as this one extends them: `Unit` (organizations) with
+//! each unit's venues and activities, and `Target` (organizations) with the actual figures
+//! popularization measures.
+
+use std::collections::HashMap;
 
 use async_graphql::connection::Connection;
 use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Object, ID};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use kexie_subgraph_kit::id::parse_id;
@@ -10,6 +15,7 @@ use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitKey, PerUnitLoader};
 use kexie_subgraph_kit::{ApiError, ApiResult};
 
 use kexie_subgraph_kit::rollup::PeriodInput;
+use kexie_subgraph_kit::target::{Actual, MeasuredActual, MeasuredBy, TargetKey};
 
 use super::activities::ActivityFilterInput;
 use super::figures::{
@@ -17,6 +23,7 @@ use super::figures::{
 };
 use super::venues::VenueFilterInput;
 use super::{data, loader_error, KeyedActivities, UnitVenues};
+use crate::db;
 use crate::db::activities::ActivityRow;
 use crate::db::venues::VenueRow;
 
@@ -139,5 +146,35 @@ impl EntityQuery {
         Ok(Unit {
             id: parse_id("id", &id)?,
         })
+    }
+}
+
+/// `Target` (owned by organizations) as this subgraph extends it: the actual figure of the
+/// metrics popularization measures, counted from its own records over the target unit's subtree
+/// (`db::targets`). The rest of the extension is `kexie_subgraph_kit::target`.
+pub struct PopularizationActual(Actual<PopularizationActual>);
+
+#[Object]
+impl PopularizationActual {
+    /// The actual figure of a metric popularization measures (see `TargetMetric`) over the target
+    /// unit's subtree in the target's year; null for the metrics other subgraphs measure.
+    /// Only those who may read the target unit's subtree figures see it (its staff and
+    /// leadership, those of the units above it, the city's administrators): anyone else is
+    /// refused with `FORBIDDEN`.
+    #[graphql(requires = "unitId year metric")]
+    async fn popularization_actual(&self, ctx: &Context<'_>) -> ApiResult<Option<i32>> {
+        self.0.resolve(ctx).await
+    }
+}
+
+impl MeasuredActual for PopularizationActual {
+    const MEASURED_BY: MeasuredBy = MeasuredBy::Popularization;
+
+    fn new(actual: Actual<Self>) -> Self {
+        PopularizationActual(actual)
+    }
+
+    async fn count(pool: &PgPool, keys: &[TargetKey]) -> sqlx::Result<HashMap<TargetKey, i64>> {
+        db::targets::target_actuals(pool, keys).await
     }
 }

@@ -3,7 +3,6 @@
 mod activities;
 mod entities;
 mod figures;
-mod targets;
 mod venues;
 
 use std::collections::HashMap;
@@ -29,7 +28,7 @@ pub struct Query(
     entities::EntityQuery,
     venues::VenueQuery,
     activities::ActivityQuery,
-    targets::TargetQuery,
+    kexie_subgraph_kit::target::TargetQuery<entities::PopularizationActual>,
 );
 
 #[derive(MergedObject, Default)]

@@ -1,8 +1,12 @@
-//! `Unit` (owned by organizations) as this subgraph extends it: the workers, honors,
-//! nominations and workstations of each unit, batched over a whole `_entities` call.
+//! The entities other subgraphs own, as this one extends them: `Unit` (organizations) with
+//! the workers, honors, nominations and workstations of each unit, batched over a whole
+//! `_entities` call, and `Target` (organizations) with the actual figure talent measures.
+
+use std::collections::HashMap;
 
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Object, ID};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use kexie_subgraph_kit::id::parse_id;
@@ -10,6 +14,7 @@ use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitKey};
 use kexie_subgraph_kit::ApiResult;
 
 use kexie_subgraph_kit::rollup::PeriodInput;
+use kexie_subgraph_kit::target::{Actual, MeasuredActual, MeasuredBy, TargetKey};
 
 use super::figures::{self, ChildTalentFigures, TalentFigure, TalentFigures};
 use super::honors::{HonorFilterInput, HonorsOfUnit};
@@ -17,6 +22,7 @@ use super::load_page;
 use super::nominations::{NominationFilterInput, NominationsOfUnit};
 use super::workers::{WorkerFilterInput, WorkersOfUnit};
 use super::workstations::{WorkstationFilterInput, WorkstationsOfUnit};
+use crate::db;
 use crate::db::honors::HonorRow;
 use crate::db::nominations::NominationRow;
 use crate::db::workers::WorkerRow;
@@ -166,5 +172,35 @@ impl EntityQuery {
         Ok(Unit {
             id: parse_id("id", &id)?,
         })
+    }
+}
+
+/// `Target` (owned by organizations) as this subgraph extends it: the actual figure of the
+/// metrics talent measures, counted from its own records over the target unit's subtree
+/// (`db::targets`). The rest of the extension is `kexie_subgraph_kit::target`.
+pub struct TalentActual(Actual<TalentActual>);
+
+#[Object]
+impl TalentActual {
+    /// The actual figure of a metric talent measures (see `TargetMetric`) over the target
+    /// unit's subtree in the target's year; null for the metrics other subgraphs measure.
+    /// Only for those who may read the target unit's subtree-only data (staff, admins and
+    /// leadership of the unit or a unit above it, the city admin): `FORBIDDEN` for anyone
+    /// else.
+    #[graphql(requires = "unitId year metric")]
+    async fn talent_actual(&self, ctx: &Context<'_>) -> ApiResult<Option<i32>> {
+        self.0.resolve(ctx).await
+    }
+}
+
+impl MeasuredActual for TalentActual {
+    const MEASURED_BY: MeasuredBy = MeasuredBy::Talent;
+
+    fn new(actual: Actual<Self>) -> Self {
+        TalentActual(actual)
+    }
+
+    async fn count(pool: &PgPool, keys: &[TargetKey]) -> sqlx::Result<HashMap<TargetKey, i64>> {
+        db::targets::target_actuals(pool, keys).await
     }
 }

@@ -4,7 +4,6 @@ mod entities;
 mod figures;
 mod honors;
 mod nominations;
-mod targets;
 mod workers;
 mod workstations;
 
@@ -33,7 +32,7 @@ pub struct Query(
     honors::HonorQuery,
     nominations::NominationQuery,
     workstations::WorkstationQuery,
-    targets::TargetQuery,
+    kexie_subgraph_kit::target::TargetQuery<entities::TalentActual>,
 );
 
 #[derive(MergedObject, Default)]
