@@ -15,6 +15,7 @@ pub mod id;
 pub mod idempotency;
 pub mod metrics;
 pub mod page;
+pub mod record;
 pub mod rollup;
 pub mod schema;
 pub mod server;

@@ -49,6 +49,12 @@ where
         .sdl_with_options(SDLExportOptions::new().federation())
 }
 
+/// `loader` as the schema's data: a batch loader whose batches run in the span of the
+/// request that filled them.
+pub fn loader<L: Send + Sync + 'static>(loader: L) -> DataLoader<L> {
+    DataLoader::new(loader, kexie_contract::telemetry::spawn_in_current_span)
+}
+
 /// The schema's data of type `T` (its pool, a batch loader); `INTERNAL` when the schema was
 /// built without it.
 pub fn data<'a, T: Send + Sync + 'static>(ctx: &Context<'a>) -> ApiResult<&'a T> {

@@ -83,7 +83,7 @@ pub async fn require_submission_edit(
 ) -> ApiResult<()> {
     let principal = access::principal(ctx);
     if submits_advice(&principal) {
-        if current.created_by == principal.subject {
+        if current.audit.created_by == principal.subject {
             return Ok(());
         }
         return Err(ApiError::Forbidden(format!(

@@ -22,6 +22,7 @@ use uuid::Uuid;
 
 use kexie_contract::principal::Role;
 use kexie_subgraph_kit::access::{self, Need};
+use kexie_subgraph_kit::record::load_by_id;
 use kexie_subgraph_kit::{ApiError, ApiResult};
 
 use crate::db;
@@ -121,7 +122,7 @@ pub async fn require_read_subtree_of(ctx: &Context<'_>, unit_id: Uuid) -> ApiRes
     if !access::is_staff(&principal) {
         return Err(access::forbidden(&principal, Need::ReadSubtree, unit_id));
     }
-    let unit = crate::schema::load_unit(ctx, unit_id).await?;
+    let unit = load_by_id::<UnitRow>(ctx, unit_id).await?;
     access::require(
         ctx,
         Need::ReadSubtree,

@@ -58,7 +58,8 @@ pub fn visible_venue(ctx: &Context<'_>, venue: Option<VenueRow>) -> Option<Venue
     let public_only = venues_public_only(ctx);
     venue.filter(|venue| {
         !public_only
-            || (venue.status == crate::domain::VenueStatus::Open && venue.archived_at.is_none())
+            || (venue.status == crate::domain::VenueStatus::Open
+                && venue.audit.archived_at.is_none())
     })
 }
 
@@ -66,7 +67,8 @@ pub fn visible_venue(ctx: &Context<'_>, venue: Option<VenueRow>) -> Option<Venue
 pub fn visible_activity(ctx: &Context<'_>, activity: Option<ActivityRow>) -> Option<ActivityRow> {
     let reach = activity_reach(ctx);
     activity.filter(|activity| {
-        reach == ActivityReach::All || (activity.archived_at.is_none() && reach.shows(activity))
+        reach == ActivityReach::All
+            || (activity.audit.archived_at.is_none() && reach.shows(activity))
     })
 }
 

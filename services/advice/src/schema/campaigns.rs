@@ -3,13 +3,14 @@
 
 use async_graphql::connection::Connection;
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate};
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
 use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
@@ -57,22 +58,11 @@ impl CampaignRow {
     }
     /// Increases with every change; send it back as `expectedVersion`.
     async fn version(&self) -> i32 {
-        self.version
+        self.audit.version
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.created_at
-    }
-    async fn created_by(&self) -> &str {
-        &self.created_by
-    }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.updated_at
-    }
-    async fn updated_by(&self) -> &str {
-        &self.updated_by
-    }
-    async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.archived_at
+    #[graphql(flatten)]
+    async fn audit(&self) -> &Audit {
+        &self.audit
     }
 }
 
@@ -224,10 +214,10 @@ async fn campaign_for_change(
 ) -> ApiResult<CampaignRow> {
     let row = db::campaigns::get_for_update(conn, campaign_id).await?;
     let row = live("Campaign", campaign_id, row, |row| {
-        row.archived_at.is_some()
+        row.audit.archived_at.is_some()
     })?;
     policy::require_write(ctx, conn, row.organizer_id, new_organizer).await?;
-    validate::expected_version("Campaign", campaign_id, expected_version, row.version)?;
+    validate::expected_version("Campaign", campaign_id, expected_version, row.audit.version)?;
     Ok(row)
 }
 

@@ -10,7 +10,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use kexie_subgraph_kit::id::parse_id;
-use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitKey};
+use kexie_subgraph_kit::page::{per_unit_page, PageArgs};
 use kexie_subgraph_kit::ApiResult;
 
 use kexie_subgraph_kit::rollup::PeriodInput;
@@ -18,7 +18,6 @@ use kexie_subgraph_kit::target::{Actual, MeasuredActual, MeasuredBy, TargetKey};
 
 use super::campaigns::{CampaignFilterInput, CampaignsOfUnit};
 use super::figures::{self, AdviceFigure, AdviceFigures, ChildAdviceFigures};
-use super::load_page;
 use super::research_topics::{ResearchTopicFilterInput, ResearchTopicsOfUnit};
 use super::submissions::{SubmissionFilterInput, SubmissionsOfUnit, SubmissionsOfWorker};
 use crate::db;
@@ -52,13 +51,7 @@ impl Unit {
         let filter = filter
             .unwrap_or_default()
             .for_unit(ctx, include_subtree.unwrap_or(false))?;
-        let key = PerUnitKey {
-            unit_id: self.id,
-            filter,
-            page,
-        };
-        let rows = load_page::<CampaignsOfUnit>(ctx, key).await?;
-        Ok(connection(rows, &page, |row| row.campaign_id))
+        per_unit_page::<CampaignsOfUnit>(ctx, self.id, filter, page).await
     }
 
     /// Submissions the unit submitted (with `includeSubtree`, those of every unit below it
@@ -75,13 +68,7 @@ impl Unit {
         let filter = filter
             .unwrap_or_default()
             .for_unit(ctx, include_subtree.unwrap_or(false))?;
-        let key = PerUnitKey {
-            unit_id: self.id,
-            filter,
-            page,
-        };
-        let rows = load_page::<SubmissionsOfUnit>(ctx, key).await?;
-        Ok(connection(rows, &page, |row| row.submission_id))
+        per_unit_page::<SubmissionsOfUnit>(ctx, self.id, filter, page).await
     }
 
     /// Research topics the unit leads (with `includeSubtree`, those of every unit below it
@@ -98,13 +85,7 @@ impl Unit {
         let filter = filter
             .unwrap_or_default()
             .for_unit(ctx, include_subtree.unwrap_or(false))?;
-        let key = PerUnitKey {
-            unit_id: self.id,
-            filter,
-            page,
-        };
-        let rows = load_page::<ResearchTopicsOfUnit>(ctx, key).await?;
-        Ok(connection(rows, &page, |row| row.research_topic_id))
+        per_unit_page::<ResearchTopicsOfUnit>(ctx, self.id, filter, page).await
     }
 
     /// Advice figures of the unit's whole subtree (the unit included) for `period`. An
@@ -158,13 +139,7 @@ impl Worker {
     ) -> ApiResult<Connection<String, SubmissionRow>> {
         let page = PageArgs::parse(first, after)?;
         let filter = filter.unwrap_or_default().for_worker(ctx)?;
-        let key = PerUnitKey {
-            unit_id: self.id,
-            filter,
-            page,
-        };
-        let rows = load_page::<SubmissionsOfWorker>(ctx, key).await?;
-        Ok(connection(rows, &page, |row| row.submission_id))
+        per_unit_page::<SubmissionsOfWorker>(ctx, self.id, filter, page).await
     }
 }
 

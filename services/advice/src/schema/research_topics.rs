@@ -12,6 +12,7 @@ use kexie_subgraph_kit::history::{self as workflow, StatusChange};
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
 use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
@@ -93,22 +94,11 @@ impl ResearchTopicRow {
     }
     /// Increases with every change; send it back as `expectedVersion`.
     async fn version(&self) -> i32 {
-        self.version
+        self.audit.version
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.created_at
-    }
-    async fn created_by(&self) -> &str {
-        &self.created_by
-    }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.updated_at
-    }
-    async fn updated_by(&self) -> &str {
-        &self.updated_by
-    }
-    async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.archived_at
+    #[graphql(flatten)]
+    async fn audit(&self) -> &Audit {
+        &self.audit
     }
 }
 
@@ -303,10 +293,15 @@ async fn topic_for_change(
 ) -> ApiResult<ResearchTopicRow> {
     let row = db::research_topics::get_for_update(conn, topic_id).await?;
     let row = live("ResearchTopic", topic_id, row, |row| {
-        row.archived_at.is_some()
+        row.audit.archived_at.is_some()
     })?;
     policy::require_write(ctx, conn, row.lead_unit_id, new_unit).await?;
-    validate::expected_version("ResearchTopic", topic_id, expected_version, row.version)?;
+    validate::expected_version(
+        "ResearchTopic",
+        topic_id,
+        expected_version,
+        row.audit.version,
+    )?;
     Ok(row)
 }
 

@@ -5,10 +5,10 @@
 use async_graphql::{Context, Object, ID};
 
 use kexie_subgraph_kit::id::parse_id;
+use kexie_subgraph_kit::record::load_by_id;
 use kexie_subgraph_kit::ApiResult;
 
 use super::targets::readable;
-use super::{load_target, load_unit};
 use crate::db::targets::{ReportedActuals, TargetRow};
 use crate::db::units::UnitRow;
 
@@ -20,7 +20,7 @@ pub struct EntityQuery;
 impl EntityQuery {
     #[graphql(entity)]
     async fn find_unit_by_id(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<UnitRow>> {
-        load_unit(ctx, parse_id("id", &id)?).await
+        load_by_id::<UnitRow>(ctx, parse_id("id", &id)?).await
     }
 
     /// The target entity, with the actual figures the measuring subgraphs report for it.
@@ -34,7 +34,11 @@ impl EntityQuery {
         popularization_actual: Option<i32>,
         advice_actual: Option<i32>,
     ) -> ApiResult<Option<TargetRow>> {
-        let target = readable(ctx, load_target(ctx, parse_id("id", &id)?).await?).await?;
+        let target = readable(
+            ctx,
+            load_by_id::<TargetRow>(ctx, parse_id("id", &id)?).await?,
+        )
+        .await?;
         Ok(target.map(|target| TargetRow {
             reported: ReportedActuals {
                 talent: talent_actual,

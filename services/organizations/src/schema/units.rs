@@ -2,7 +2,6 @@
 //! dissolved), each published to the other subgraphs.
 
 use async_graphql::connection::Connection;
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
@@ -11,13 +10,14 @@ use uuid::Uuid;
 use kexie_subgraph_kit::history::{self, StatusChange};
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitKey, PerUnitLoader, PerUnitQuery};
+use kexie_subgraph_kit::page::{connection, per_unit_page, PageArgs, PerUnitQuery};
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
+use kexie_subgraph_kit::record::load_by_id;
 use kexie_subgraph_kit::rollup::PeriodInput;
 
 use super::figures::{self, ChildOrganizationFigures, OrganizationFigure, OrganizationFigures};
-use super::{data, load_unit, pool, require_unit, CurrentTermLoader, TreeChanged};
+use super::{data, load, pool, require_unit, CurrentTermLoader, TreeChanged};
 use crate::db;
 use crate::db::leaders::LeadershipRoleRow;
 use crate::db::targets::TargetRow;
@@ -80,7 +80,7 @@ impl UnitRow {
 
     async fn parent(&self, ctx: &Context<'_>) -> ApiResult<Option<UnitRow>> {
         match self.parent_id {
-            Some(parent_id) => load_unit(ctx, parent_id).await,
+            Some(parent_id) => load_by_id::<UnitRow>(ctx, parent_id).await,
             None => Ok(None),
         }
     }
@@ -88,7 +88,7 @@ impl UnitRow {
     /// The unit this one was merged into.
     async fn merged_into(&self, ctx: &Context<'_>) -> ApiResult<Option<UnitRow>> {
         match self.merged_into_id {
-            Some(unit_id) => load_unit(ctx, unit_id).await,
+            Some(unit_id) => load_by_id::<UnitRow>(ctx, unit_id).await,
             None => Ok(None),
         }
     }
@@ -108,16 +108,7 @@ impl UnitRow {
     ) -> ApiResult<Connection<String, UnitRow>> {
         let page = PageArgs::parse(first, after)?;
         let filter = filter.unwrap_or_default().parse()?;
-        let rows = data::<DataLoader<PerUnitLoader<ChildrenQuery>>>(ctx)?
-            .load_one(PerUnitKey {
-                unit_id: self.unit_id,
-                filter,
-                page,
-            })
-            .await
-            .map_err(|err| ApiError::internal(err.message))?
-            .unwrap_or_default();
-        Ok(connection(rows, &page, |row| row.unit_id))
+        per_unit_page::<ChildrenQuery>(ctx, self.unit_id, filter, page).await
     }
 
     /// 换届: the unit's terms of office, latest first.
@@ -127,10 +118,7 @@ impl UnitRow {
 
     /// The latest term of office.
     async fn current_term(&self, ctx: &Context<'_>) -> ApiResult<Option<TermRow>> {
-        data::<DataLoader<CurrentTermLoader>>(ctx)?
-            .load_one(self.unit_id)
-            .await
-            .map_err(|err| ApiError::internal(err.message))
+        load::<CurrentTermLoader, _>(ctx, self.unit_id).await
     }
 
     /// Chair, vice chairs (at township level the three heads, 三长) and secretary-general.
@@ -251,7 +239,7 @@ pub struct UnitQuery;
 impl UnitQuery {
     /// A unit by ID; null when there is none.
     async fn unit(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<UnitRow>> {
-        load_unit(ctx, parse_id("id", &id)?).await
+        load_by_id::<UnitRow>(ctx, parse_id("id", &id)?).await
     }
 
     /// The active unit with this administrative division code.
@@ -721,7 +709,7 @@ impl UnitMutation {
 
 /// Resolves the unit a record belongs to, for the record's `unit` field.
 pub(super) async fn unit_of(ctx: &Context<'_>, unit_id: Uuid) -> ApiResult<UnitRow> {
-    load_unit(ctx, unit_id)
+    load_by_id::<UnitRow>(ctx, unit_id)
         .await?
         .ok_or_else(|| ApiError::not_found("Unit", unit_id))
 }

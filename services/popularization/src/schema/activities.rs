@@ -2,7 +2,6 @@
 //! partner bureaus co-organizing them.
 
 use async_graphql::connection::Connection;
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
@@ -11,12 +10,12 @@ use kexie_subgraph_kit::access;
 use kexie_subgraph_kit::history;
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitKey};
+use kexie_subgraph_kit::page::{connection, per_unit_page, PageArgs};
 use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
 use super::entities::Unit;
-use super::{data, load_activity, load_venue, loader_error, pool, VenueActivitiesLoader};
+use super::{load_activity, load_venue, pool, ActivitiesOfVenue};
 use crate::db;
 use crate::db::activities::{ActivityFilter, ActivityReach, ActivityRow};
 use crate::db::venues::VenueRow;
@@ -95,27 +94,27 @@ impl ActivityRow {
     }
     /// Increases with every change; send it back as `expectedVersion`.
     async fn version(&self) -> i32 {
-        self.version
+        self.audit.version
     }
     async fn created_at(&self) -> DateTime<Utc> {
-        self.created_at
+        self.audit.created_at
     }
     /// Who recorded it: a staff member's subject (or a partner key's), for staff only.
     async fn created_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
         access::require_staff(ctx, "Who recorded an activity")?;
-        Ok(&self.created_by)
+        Ok(&self.audit.created_by)
     }
     async fn updated_at(&self) -> DateTime<Utc> {
-        self.updated_at
+        self.audit.updated_at
     }
     /// Who changed it last, for staff only.
     async fn updated_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
         access::require_staff(ctx, "Who changed an activity")?;
-        Ok(&self.updated_by)
+        Ok(&self.audit.updated_by)
     }
     /// When it was archived; archived activities are left out of lists.
     async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.archived_at
+        self.audit.archived_at
     }
 }
 
@@ -195,16 +194,7 @@ pub(super) async fn venue_activities(
         ));
     }
     filter.venue_id = None;
-    let rows = data::<DataLoader<VenueActivitiesLoader>>(ctx)?
-        .load_one(PerUnitKey {
-            unit_id: venue_id,
-            filter,
-            page,
-        })
-        .await
-        .map_err(loader_error)?
-        .unwrap_or_default();
-    Ok(connection(rows, &page, |row| row.activity_id))
+    per_unit_page::<ActivitiesOfVenue>(ctx, venue_id, filter, page).await
 }
 
 #[derive(Default)]
@@ -299,7 +289,7 @@ async fn activity_for_change(
 ) -> ApiResult<ActivityRow> {
     db::activities::get_for_update(conn, activity_id)
         .await?
-        .filter(|activity| activity.archived_at.is_none())
+        .filter(|activity| activity.audit.archived_at.is_none())
         .ok_or_else(|| ApiError::not_found("Activity", activity_id))
 }
 
@@ -309,7 +299,7 @@ fn check_version(activity: &ActivityRow, expected_version: i32) -> ApiResult<()>
         "Activity",
         activity.activity_id,
         expected_version,
-        activity.version,
+        activity.audit.version,
     )
 }
 
@@ -318,7 +308,7 @@ fn check_version(activity: &ActivityRow, expected_version: i32) -> ApiResult<()>
 async fn require_usable_venue(conn: &mut sqlx::PgConnection, venue_id: Uuid) -> ApiResult<()> {
     let venue = db::venues::get_for_share(conn, venue_id)
         .await?
-        .filter(|venue| venue.archived_at.is_none())
+        .filter(|venue| venue.audit.archived_at.is_none())
         .ok_or_else(|| ApiError::not_found("Venue", venue_id))?;
     if venue.status == VenueStatus::Closed {
         return Err(ApiError::validation(

@@ -5,13 +5,12 @@
 use std::collections::HashMap;
 
 use async_graphql::connection::Connection;
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, Object, ID};
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use kexie_subgraph_kit::id::parse_id;
-use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitKey, PerUnitLoader};
+use kexie_subgraph_kit::page::{per_unit_page, PageArgs};
 use kexie_subgraph_kit::{ApiError, ApiResult};
 
 use kexie_subgraph_kit::rollup::PeriodInput;
@@ -22,7 +21,7 @@ use super::figures::{
     self, ChildPopularizationFigures, PopularizationFigure, PopularizationFigures,
 };
 use super::venues::VenueFilterInput;
-use super::{data, loader_error, KeyedActivities, UnitVenues};
+use super::{ActivitiesOfUnit, VenuesOfUnit};
 use crate::db;
 use crate::db::activities::ActivityRow;
 use crate::db::venues::VenueRow;
@@ -67,16 +66,7 @@ impl Unit {
         own_unit(self.id, filter.unit_id)?;
         filter.unit_id = None;
         filter.include_subtree |= include_subtree.unwrap_or(false);
-        let rows = data::<DataLoader<PerUnitLoader<UnitVenues>>>(ctx)?
-            .load_one(PerUnitKey {
-                unit_id: self.id,
-                filter,
-                page,
-            })
-            .await
-            .map_err(loader_error)?
-            .unwrap_or_default();
-        Ok(connection(rows, &page, |row| row.venue_id))
+        per_unit_page::<VenuesOfUnit>(ctx, self.id, filter, page).await
     }
 
     /// 科普活动 the unit organized, newest first; with `includeSubtree`, those of every unit
@@ -94,16 +84,7 @@ impl Unit {
         own_unit(self.id, filter.unit_id)?;
         filter.unit_id = None;
         filter.include_subtree |= include_subtree.unwrap_or(false);
-        let rows = data::<DataLoader<PerUnitLoader<KeyedActivities>>>(ctx)?
-            .load_one(PerUnitKey {
-                unit_id: self.id,
-                filter,
-                page,
-            })
-            .await
-            .map_err(loader_error)?
-            .unwrap_or_default();
-        Ok(connection(rows, &page, |row| row.activity_id))
+        per_unit_page::<ActivitiesOfUnit>(ctx, self.id, filter, page).await
     }
 
     /// Popularization figures of the unit's whole subtree (the unit included) for

@@ -93,27 +93,27 @@ impl VenueRow {
     }
     /// Increases with every change; send it back as `expectedVersion`.
     async fn version(&self) -> i32 {
-        self.version
+        self.audit.version
     }
     async fn created_at(&self) -> DateTime<Utc> {
-        self.created_at
+        self.audit.created_at
     }
     /// Who recorded it: a staff member's subject (or a partner key's), for staff only.
     async fn created_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
         access::require_staff(ctx, "Who recorded a venue")?;
-        Ok(&self.created_by)
+        Ok(&self.audit.created_by)
     }
     async fn updated_at(&self) -> DateTime<Utc> {
-        self.updated_at
+        self.audit.updated_at
     }
     /// Who changed it last, for staff only.
     async fn updated_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
         access::require_staff(ctx, "Who changed a venue")?;
-        Ok(&self.updated_by)
+        Ok(&self.audit.updated_by)
     }
     /// When it was archived; archived venues are left out of lists.
     async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.archived_at
+        self.audit.archived_at
     }
 }
 
@@ -235,10 +235,10 @@ async fn venue_for_change(
 ) -> ApiResult<VenueRow> {
     let venue = db::venues::get_for_update(conn, venue_id)
         .await?
-        .filter(|venue| venue.archived_at.is_none())
+        .filter(|venue| venue.audit.archived_at.is_none())
         .ok_or_else(|| ApiError::not_found("Venue", venue_id))?;
     policy::require_venue_write(ctx, conn, venue.owner_unit_id, new_owner).await?;
-    validate::expected_version("Venue", venue_id, expected_version, venue.version)?;
+    validate::expected_version("Venue", venue_id, expected_version, venue.audit.version)?;
     Ok(venue)
 }
 

@@ -10,7 +10,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use kexie_subgraph_kit::id::parse_id;
-use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitKey};
+use kexie_subgraph_kit::page::{per_unit_page, PageArgs};
 use kexie_subgraph_kit::ApiResult;
 
 use kexie_subgraph_kit::rollup::PeriodInput;
@@ -18,7 +18,6 @@ use kexie_subgraph_kit::target::{Actual, MeasuredActual, MeasuredBy, TargetKey};
 
 use super::figures::{self, ChildTalentFigures, TalentFigure, TalentFigures};
 use super::honors::{HonorFilterInput, HonorsOfUnit};
-use super::load_page;
 use super::nominations::{NominationFilterInput, NominationsOfUnit};
 use super::workers::{WorkerFilterInput, WorkersOfUnit};
 use super::workstations::{WorkstationFilterInput, WorkstationsOfUnit};
@@ -56,13 +55,7 @@ impl Unit {
         let filter = filter
             .unwrap_or_default()
             .for_unit(include_subtree.unwrap_or(false))?;
-        let key = PerUnitKey {
-            unit_id: self.id,
-            filter,
-            page,
-        };
-        let rows = load_page::<WorkersOfUnit>(ctx, key).await?;
-        Ok(connection(rows, &page, |row| row.worker_id))
+        per_unit_page::<WorkersOfUnit>(ctx, self.id, filter, page).await
     }
 
     /// Honors of the workers at home in the unit (with `includeSubtree`, in any unit below
@@ -79,13 +72,7 @@ impl Unit {
         let filter = filter
             .unwrap_or_default()
             .for_unit(include_subtree.unwrap_or(false))?;
-        let key = PerUnitKey {
-            unit_id: self.id,
-            filter,
-            page,
-        };
-        let rows = load_page::<HonorsOfUnit>(ctx, key).await?;
-        Ok(connection(rows, &page, |row| row.honor_id))
+        per_unit_page::<HonorsOfUnit>(ctx, self.id, filter, page).await
     }
 
     /// Nominations the unit made (with `includeSubtree`, those of any unit below it too),
@@ -103,13 +90,7 @@ impl Unit {
         let filter = filter
             .unwrap_or_default()
             .for_unit(include_subtree.unwrap_or(false))?;
-        let key = PerUnitKey {
-            unit_id: self.id,
-            filter,
-            page,
-        };
-        let rows = load_page::<NominationsOfUnit>(ctx, key).await?;
-        Ok(connection(rows, &page, |row| row.nomination_id))
+        per_unit_page::<NominationsOfUnit>(ctx, self.id, filter, page).await
     }
 
     /// Workstations the unit hosts (with `includeSubtree`, those of any unit below it too),
@@ -127,13 +108,7 @@ impl Unit {
         let filter = filter
             .unwrap_or_default()
             .for_unit(include_subtree.unwrap_or(false))?;
-        let key = PerUnitKey {
-            unit_id: self.id,
-            filter,
-            page,
-        };
-        let rows = load_page::<WorkstationsOfUnit>(ctx, key).await?;
-        Ok(connection(rows, &page, |row| row.workstation_id))
+        per_unit_page::<WorkstationsOfUnit>(ctx, self.id, filter, page).await
     }
 
     /// Talent figures of the unit's whole subtree (the unit included) for `period`. Only for
