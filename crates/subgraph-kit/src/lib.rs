@@ -20,6 +20,7 @@ pub mod rollup;
 pub mod schema;
 pub mod server;
 pub mod storable;
+pub mod subgraph;
 pub mod target;
 pub mod unit_tree;
 pub mod validate;

@@ -161,45 +161,6 @@ impl<E: Executor + Clone> SubgraphRouter<E> {
     }
 }
 
-/// Binds a subgraph that keeps a replica of the unit tree (talent, popularization,
-/// advice): the replica, the data version advanced after its writes and tree changes with
-/// its lease renewed, and rollups that wait for the replica to catch up.
-pub async fn bind_replicating_subgraph<E: Executor + Clone>(
-    name: &str,
-    config: &crate::config::SubgraphConfig,
-    pool: PgPool,
-    schema: E,
-) -> anyhow::Result<SubgraphApp> {
-    use crate::unit_tree::{run_replica, TreeKeys};
-    let keys = TreeKeys::new(&config.redis_namespace);
-    let version = DataVersion::new(
-        pool.clone(),
-        &config.redis_url,
-        &config.redis_namespace,
-        name,
-    );
-    let catch_up = TreeCatchUp::new(pool.clone(), &config.redis_url, keys.clone())?;
-    let background = vec![
-        tokio::spawn(run_replica(
-            pool.clone(),
-            config.redis_url.clone(),
-            keys,
-            version.clone(),
-        )),
-        tokio::spawn(version.clone().renew_forever()),
-    ];
-    // Without a listener the tasks have nobody to serve: stop them rather than leak them.
-    let stop: Vec<_> = background.iter().map(|task| task.abort_handle()).collect();
-    let router = SubgraphRouter::new(schema, pool, config.principal_secret.clone())
-        .subgraph(name)
-        .data_version(version)
-        .tree_catch_up(catch_up)
-        .build();
-    SubgraphApp::bind(config.listen, router, background)
-        .await
-        .inspect_err(|_| stop.iter().for_each(|task| task.abort()))
-}
-
 /// Serves `router` on `listener` until `shutdown` completes.
 pub async fn serve(
     listener: TcpListener,

@@ -12,7 +12,7 @@ use std::collections::HashMap;
 use std::sync::Arc;
 
 use async_graphql::dataloader::Loader;
-use async_graphql::{EmptySubscription, MergedObject, Schema};
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use sqlx::PgPool;
 use tokio::sync::Notify;
 use uuid::Uuid;
@@ -56,9 +56,14 @@ pub type SubgraphSchema = Schema<Query, Mutation, EmptySubscription>;
 #[derive(Clone, Default)]
 pub struct TreeChanged(pub Arc<Notify>);
 
+/// The schema's types and federation settings, without data: what the SDL is made of.
+pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    kexie_subgraph_kit::schema::builder(Query::default(), Mutation::default())
+}
+
 /// The schema over `pool`; `tree_changed` is notified after every committed tree change.
 pub fn build(pool: PgPool, tree_changed: TreeChanged) -> SubgraphSchema {
-    kexie_subgraph_kit::schema::builder(Query::default(), Mutation::default())
+    builder()
         .data(loader(ByIdLoader::<UnitRow>::new(pool.clone())))
         .data(loader(CurrentTermLoader(pool.clone())))
         .data(loader(PerUnitLoader(units::ChildrenQuery(pool.clone()))))
