@@ -3,8 +3,8 @@
 use std::fmt;
 use std::str::FromStr;
 
+use kexie_seed::demo::DemoCity;
 use kexie_subgraph_kit::config::SubgraphConfig;
-use kexie_subgraph_kit::demo::DemoCity;
 use kexie_subgraph_kit::server::SubgraphApp;
 use kexie_subgraph_kit::subgraph::Subgraph as Definition;
 use sqlx::PgPool;
@@ -79,28 +79,28 @@ impl Subgraph {
 
     pub async fn seed(self, pool: &PgPool, city: &mut DemoCity) -> anyhow::Result<()> {
         match self {
-            Subgraph::Organizations => kexie_organizations::seed::seed(pool, city).await,
-            Subgraph::Talent => kexie_talent::seed::seed(pool, city).await,
-            Subgraph::Popularization => kexie_popularization::seed::seed(pool, city).await,
-            Subgraph::Advice => kexie_advice::seed::seed(pool, city).await,
+            Subgraph::Organizations => kexie_seed::organizations::seed(pool, city).await,
+            Subgraph::Talent => kexie_seed::talent::seed(pool, city).await,
+            Subgraph::Popularization => kexie_seed::popularization::seed(pool, city).await,
+            Subgraph::Advice => kexie_seed::advice::seed(pool, city).await,
         }
     }
 
     pub async fn reset(self, pool: &PgPool) -> anyhow::Result<()> {
         match self {
-            Subgraph::Organizations => kexie_organizations::seed::reset(pool).await,
-            Subgraph::Talent => kexie_talent::seed::reset(pool).await,
-            Subgraph::Popularization => kexie_popularization::seed::reset(pool).await,
-            Subgraph::Advice => kexie_advice::seed::reset(pool).await,
+            Subgraph::Organizations => kexie_seed::organizations::reset(pool).await,
+            Subgraph::Talent => kexie_seed::talent::reset(pool).await,
+            Subgraph::Popularization => kexie_seed::popularization::reset(pool).await,
+            Subgraph::Advice => kexie_seed::advice::reset(pool).await,
         }
     }
 
     pub async fn is_empty(self, pool: &PgPool) -> anyhow::Result<bool> {
         match self {
-            Subgraph::Organizations => kexie_organizations::seed::is_empty(pool).await,
-            Subgraph::Talent => kexie_talent::seed::is_empty(pool).await,
-            Subgraph::Popularization => kexie_popularization::seed::is_empty(pool).await,
-            Subgraph::Advice => kexie_advice::seed::is_empty(pool).await,
+            Subgraph::Organizations => kexie_seed::organizations::is_empty(pool).await,
+            Subgraph::Talent => kexie_seed::talent::is_empty(pool).await,
+            Subgraph::Popularization => kexie_seed::popularization::is_empty(pool).await,
+            Subgraph::Advice => kexie_seed::advice::is_empty(pool).await,
         }
     }
 }

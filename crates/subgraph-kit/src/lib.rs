@@ -6,7 +6,6 @@ pub mod access;
 pub mod actor;
 pub mod config;
 pub mod db;
-pub mod demo;
 pub mod error;
 pub mod figures;
 pub mod history;

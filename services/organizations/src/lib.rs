@@ -10,7 +10,6 @@ pub mod internal;
 pub mod policy;
 pub mod publisher;
 pub mod schema;
-pub mod seed;
 
 use sqlx::migrate::Migrator;
 use sqlx::PgPool;

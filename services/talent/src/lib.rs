@@ -7,7 +7,6 @@ pub mod db;
 pub mod domain;
 pub mod policy;
 pub mod schema;
-pub mod seed;
 
 use sqlx::migrate::Migrator;
 use sqlx::PgPool;

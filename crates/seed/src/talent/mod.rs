@@ -21,13 +21,13 @@ use rand::Rng;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use kexie_subgraph_kit::demo::{
+use crate::demo::{
     day_between, history_end, history_start, person_name, weighted, DemoCity, DemoUnit, DemoWorker,
     Progress,
 };
 use kexie_subgraph_kit::id::id_at;
 
-use crate::domain::{
+use kexie_talent::domain::{
     CertificationLevel, Gender, HonorLevel, NominationStatus, ProfessionalTitle, WorkstationKind,
     WorkstationStatus,
 };

@@ -4,7 +4,7 @@
 use rand::rngs::StdRng;
 use rand::Rng;
 
-use crate::domain::{ActivityKind, Audience};
+use kexie_popularization::domain::{ActivityKind, Audience};
 
 /// Picks one of `choices`.
 pub fn pick<'a>(rng: &mut StdRng, choices: &[&'a str]) -> &'a str {

@@ -11,11 +11,11 @@ use rand::Rng;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_subgraph_kit::demo::{day_between, person_name, weighted, DemoCity, DemoUnit, Progress};
+use crate::demo::{day_between, person_name, weighted, DemoCity, DemoUnit, Progress};
 use kexie_subgraph_kit::id::id_at;
 use kexie_subgraph_kit::unit_tree::ReplicatedUnit;
 
-use crate::db;
+use kexie_organizations::db;
 use kexie_subgraph_kit::target::TargetMetric;
 
 const ACTOR: &str = "demo-data";

@@ -5,7 +5,7 @@
 use rand::rngs::StdRng;
 use rand::Rng;
 
-use crate::domain::{CampaignKind, LeaderLevel, SubmissionCategory, SubmissionStatus};
+use kexie_advice::domain::{CampaignKind, LeaderLevel, SubmissionCategory, SubmissionStatus};
 
 fn pick<'a>(rng: &mut StdRng, choices: &[&'a str]) -> &'a str {
     choices[rng.gen_range(0..choices.len())]
@@ -406,8 +406,11 @@ pub fn research_topic(rng: &mut StdRng, place: &str) -> (String, String, String)
 }
 
 /// The note on a research topic's step.
-pub fn topic_note(rng: &mut StdRng, to: crate::domain::ResearchTopicStatus) -> Option<String> {
-    use crate::domain::ResearchTopicStatus::*;
+pub fn topic_note(
+    rng: &mut StdRng,
+    to: kexie_advice::domain::ResearchTopicStatus,
+) -> Option<String> {
+    use kexie_advice::domain::ResearchTopicStatus::*;
     let note = match to {
         Proposed => return None,
         Approved => pick(rng, &["经专家评审，同意立项", "列入年度重点调研课题"]),

@@ -21,12 +21,12 @@ use rand::Rng;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use kexie_subgraph_kit::demo::{
+use crate::demo::{
     day_between, history_end, history_start, weighted, DemoCity, DemoUnit, DemoWorker, Progress,
 };
 use kexie_subgraph_kit::id::id_at;
 
-use crate::domain::{
+use kexie_advice::domain::{
     CampaignKind, LeaderLevel, ResearchAward, ResearchTopicStatus, SubmissionCategory,
     SubmissionChannel, SubmissionStatus,
 };

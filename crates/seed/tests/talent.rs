@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_subgraph_kit::demo::{DemoCity, DemoUnit};
+use kexie_seed::demo::{DemoCity, DemoUnit};
 use kexie_testkit::TestDb;
 
 /// A city shaped like the one organizations generates, smaller: two districts with
@@ -124,14 +124,14 @@ async fn checksum(pool: &PgPool) -> String {
 async fn the_seeder_fills_a_city_with_the_volumes_and_shares_the_texts_describe() {
     let db = TestDb::new().await;
     let pool = fresh_pool(&db).await;
-    assert!(kexie_talent::seed::is_empty(&pool).await.unwrap());
+    assert!(kexie_seed::talent::is_empty(&pool).await.unwrap());
     let mut city = demo_city(7);
     let kinds: HashMap<Uuid, &str> = city.units.iter().map(|unit| (unit.id, unit.kind)).collect();
     let started = Instant::now();
-    kexie_talent::seed::seed(&pool, &mut city).await.unwrap();
+    kexie_seed::talent::seed(&pool, &mut city).await.unwrap();
     let took = started.elapsed();
     assert!(took.as_secs() < 30, "seeding took {took:?}");
-    assert!(!kexie_talent::seed::is_empty(&pool).await.unwrap());
+    assert!(!kexie_seed::talent::is_empty(&pool).await.unwrap());
 
     // Workers: 20,000, handed on to the subgraphs seeded next.
     assert_eq!(scalar(&pool, "select count(*) from worker").await, 20_000);
@@ -318,13 +318,13 @@ async fn the_same_seed_generates_the_same_rows_and_another_seed_others() {
         fresh_pool(&second).await,
         fresh_pool(&third).await,
     );
-    kexie_talent::seed::seed(&a, &mut demo_city(2026))
+    kexie_seed::talent::seed(&a, &mut demo_city(2026))
         .await
         .unwrap();
-    kexie_talent::seed::seed(&b, &mut demo_city(2026))
+    kexie_seed::talent::seed(&b, &mut demo_city(2026))
         .await
         .unwrap();
-    kexie_talent::seed::seed(&c, &mut demo_city(2027))
+    kexie_seed::talent::seed(&c, &mut demo_city(2027))
         .await
         .unwrap();
     let (sum_a, sum_b, sum_c) = (checksum(&a).await, checksum(&b).await, checksum(&c).await);
@@ -336,19 +336,19 @@ async fn the_same_seed_generates_the_same_rows_and_another_seed_others() {
 async fn reset_empties_every_talent_table_and_seeding_needs_the_unit_tree() {
     let db = TestDb::new().await;
     let pool = fresh_pool(&db).await;
-    assert!(kexie_talent::seed::seed(&pool, &mut DemoCity::new(1, 1))
+    assert!(kexie_seed::talent::seed(&pool, &mut DemoCity::new(1, 1))
         .await
         .is_err());
-    assert!(kexie_talent::seed::is_empty(&pool).await.unwrap());
-    kexie_talent::seed::seed(&pool, &mut demo_city(1))
+    assert!(kexie_seed::talent::is_empty(&pool).await.unwrap());
+    kexie_seed::talent::seed(&pool, &mut demo_city(1))
         .await
         .unwrap();
     sqlx::query("insert into unit_replica_state (singleton, seq) values (true, 3)")
         .execute(&pool)
         .await
         .unwrap();
-    kexie_talent::seed::reset(&pool).await.unwrap();
-    assert!(kexie_talent::seed::is_empty(&pool).await.unwrap());
+    kexie_seed::talent::reset(&pool).await.unwrap();
+    assert!(kexie_seed::talent::is_empty(&pool).await.unwrap());
     for table in [
         "worker",
         "honor",

@@ -7,8 +7,8 @@ use chrono::NaiveDate;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_popularization::seed;
-use kexie_subgraph_kit::demo::{DemoCity, DemoUnit};
+use kexie_seed::demo::{DemoCity, DemoUnit};
+use kexie_seed::popularization as seed;
 use kexie_testkit::TestDb;
 
 /// A city shaped like the one organizations generates at scale 1: `districts` districts

@@ -31,12 +31,12 @@ use rand::Rng;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use kexie_subgraph_kit::demo::{
+use crate::demo::{
     day_between, history_end, history_start, weighted, DemoCity, DemoUnit, Progress,
 };
 use kexie_subgraph_kit::id::id_at;
 
-use crate::domain::{
+use kexie_popularization::domain::{
     ActivityKind, ActivityMode, ActivityStatus, Audience, PartnerBureau, VenueKind, VenueStatus,
 };
 use text::{host_name, place_core};
@@ -1020,7 +1020,7 @@ fn audiences(rng: &mut StdRng, kind: ActivityKind, organizer_kind: &str) -> Vec<
             audiences.push(*weighted(rng, BASE_AUDIENCES));
         }
     }
-    crate::domain::distinct(&audiences)
+    kexie_popularization::domain::distinct(&audiences)
 }
 
 /// The bureaus co-organizing an activity for `audience` ("借力打力": the education bureau
@@ -1049,7 +1049,7 @@ fn partner_bureaus(rng: &mut StdRng, audience: Audience) -> Vec<PartnerBureau> {
     if rng.gen_bool(0.25) {
         bureaus.push(*weighted(rng, OTHERS));
     }
-    crate::domain::distinct(&bureaus)
+    kexie_popularization::domain::distinct(&bureaus)
 }
 
 fn mode(rng: &mut StdRng, kind: ActivityKind) -> ActivityMode {

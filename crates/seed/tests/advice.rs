@@ -4,7 +4,7 @@ use chrono::NaiveDate;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_subgraph_kit::demo::{DemoCity, DemoUnit, DemoWorker};
+use kexie_seed::demo::{DemoCity, DemoUnit, DemoWorker};
 use kexie_testkit::TestDb;
 
 /// A small city built by hand, as organizations and talent would have generated it.
@@ -57,9 +57,9 @@ async fn seeded(seed: u64) -> (TestDb, PgPool) {
         .await
         .unwrap();
     kexie_advice::migrate(&pool).await.unwrap();
-    assert!(kexie_advice::seed::is_empty(&pool).await.unwrap());
+    assert!(kexie_seed::advice::is_empty(&pool).await.unwrap());
     let mut city = small_city(seed);
-    kexie_advice::seed::seed(&pool, &mut city).await.unwrap();
+    kexie_seed::advice::seed(&pool, &mut city).await.unwrap();
     (db, pool)
 }
 
@@ -101,7 +101,7 @@ async fn the_demo_data_is_deterministic_for_a_seed_and_differs_for_another() {
 #[tokio::test]
 async fn the_demo_data_has_the_expected_volumes_a_plausible_funnel_and_whole_histories() {
     let (_db, pool) = seeded(2026).await;
-    assert!(!kexie_advice::seed::is_empty(&pool).await.unwrap());
+    assert!(!kexie_seed::advice::is_empty(&pool).await.unwrap());
     // The city's call for topics and its "献一计" each year, two 卡脖子 collections, and
     // each of the two districts' "献一计" in two of the three years.
     assert_eq!(
@@ -182,8 +182,8 @@ async fn the_demo_data_has_the_expected_volumes_a_plausible_funnel_and_whole_his
         "every category occurs"
     );
 
-    kexie_advice::seed::reset(&pool).await.unwrap();
-    assert!(kexie_advice::seed::is_empty(&pool).await.unwrap());
+    kexie_seed::advice::reset(&pool).await.unwrap();
+    assert!(kexie_seed::advice::is_empty(&pool).await.unwrap());
     assert_eq!(scalar(&pool, "select count(*) from status_change").await, 0);
 }
 
@@ -196,6 +196,6 @@ async fn the_generator_refuses_a_city_without_workers() {
     kexie_advice::migrate(&pool).await.unwrap();
     let mut city = small_city(1);
     city.workers.clear();
-    assert!(kexie_advice::seed::seed(&pool, &mut city).await.is_err());
-    assert!(kexie_advice::seed::is_empty(&pool).await.unwrap());
+    assert!(kexie_seed::advice::seed(&pool, &mut city).await.is_err());
+    assert!(kexie_seed::advice::is_empty(&pool).await.unwrap());
 }
