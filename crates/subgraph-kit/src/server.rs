@@ -133,6 +133,13 @@ impl<E: Executor + Clone> SubgraphRouter<E> {
 
     pub fn build(self) -> Router {
         let internal = self.internal.unwrap_or_default();
+        let subgraph_metrics = SubgraphMetrics::new(
+            self.pool.clone(),
+            self.after_mutation
+                .data_version
+                .as_ref()
+                .map(DataVersion::counters),
+        );
         Router::new()
             .route(
                 "/graphql",
@@ -147,12 +154,7 @@ impl<E: Executor + Clone> SubgraphRouter<E> {
                 schema: self.schema,
                 pool: self.pool,
                 principal_secret: Arc::new(self.principal_secret),
-                metrics: Arc::new(SubgraphMetrics::new(
-                    self.after_mutation
-                        .data_version
-                        .as_ref()
-                        .map(DataVersion::counters),
-                )),
+                metrics: Arc::new(subgraph_metrics),
                 subgraph: self.subgraph,
                 after_mutation: self.after_mutation,
                 tree_catch_up: self.tree_catch_up,
@@ -381,7 +383,7 @@ async fn ready<E>(State(state): State<SubgraphState<E>>) -> Response {
 async fn metrics<E>(State(state): State<SubgraphState<E>>) -> Response {
     (
         [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
-        state.metrics.render(&state.pool),
+        state.metrics.render(),
     )
         .into_response()
 }
