@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 use anyhow::bail;
 use sqlx::PgPool;
 
-use kexie_subgraph_kit::demo::DemoCity;
+use kexie_seed::demo::DemoCity;
 use kexie_subgraph_kit::rollup::DataVersion;
 use kexie_subgraph_kit::unit_tree::{self, TreeKeys};
 

@@ -3,9 +3,10 @@
 use std::fmt;
 use std::str::FromStr;
 
+use kexie_seed::demo::DemoCity;
 use kexie_subgraph_kit::config::SubgraphConfig;
-use kexie_subgraph_kit::demo::DemoCity;
 use kexie_subgraph_kit::server::SubgraphApp;
+use kexie_subgraph_kit::subgraph::Subgraph as Definition;
 use sqlx::PgPool;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
@@ -25,28 +26,28 @@ impl Subgraph {
         Subgraph::Advice,
     ];
 
-    /// Also its PostgreSQL schema and the stem of its SDL file.
-    pub fn name(self) -> &'static str {
+    /// What its crate declares about it: name, default address, migrations.
+    fn definition(self) -> &'static Definition {
         match self {
-            Subgraph::Organizations => kexie_organizations::NAME,
-            Subgraph::Talent => kexie_talent::NAME,
-            Subgraph::Popularization => kexie_popularization::NAME,
-            Subgraph::Advice => kexie_advice::NAME,
+            Subgraph::Organizations => &kexie_organizations::SUBGRAPH,
+            Subgraph::Talent => &kexie_talent::SUBGRAPH,
+            Subgraph::Popularization => &kexie_popularization::SUBGRAPH,
+            Subgraph::Advice => &kexie_advice::SUBGRAPH,
         }
     }
 
+    /// Also its PostgreSQL schema and the stem of its SDL file.
+    pub fn name(self) -> &'static str {
+        self.definition().name
+    }
+
     pub fn default_listen(self) -> &'static str {
-        match self {
-            Subgraph::Organizations => kexie_organizations::DEFAULT_LISTEN,
-            Subgraph::Talent => kexie_talent::DEFAULT_LISTEN,
-            Subgraph::Popularization => kexie_popularization::DEFAULT_LISTEN,
-            Subgraph::Advice => kexie_advice::DEFAULT_LISTEN,
-        }
+        self.definition().default_listen
     }
 
     /// Its configuration from the environment (`<NAME>_LISTEN` and the shared variables).
     pub fn config_from_env(self) -> anyhow::Result<SubgraphConfig> {
-        SubgraphConfig::from_env(self.name(), self.default_listen())
+        self.definition().config_from_env()
     }
 
     pub async fn build(self, config: &SubgraphConfig) -> anyhow::Result<SubgraphApp> {
@@ -59,16 +60,11 @@ impl Subgraph {
     }
 
     pub async fn connect(self, database_url: &str) -> anyhow::Result<PgPool> {
-        kexie_subgraph_kit::db::connect(database_url, self.name()).await
+        self.definition().connect(database_url).await
     }
 
     pub async fn migrate(self, pool: &PgPool) -> anyhow::Result<()> {
-        match self {
-            Subgraph::Organizations => kexie_organizations::migrate(pool).await,
-            Subgraph::Talent => kexie_talent::migrate(pool).await,
-            Subgraph::Popularization => kexie_popularization::migrate(pool).await,
-            Subgraph::Advice => kexie_advice::migrate(pool).await,
-        }
+        self.definition().migrate(pool).await
     }
 
     /// The Federation v2 SDL it serves.
@@ -83,28 +79,28 @@ impl Subgraph {
 
     pub async fn seed(self, pool: &PgPool, city: &mut DemoCity) -> anyhow::Result<()> {
         match self {
-            Subgraph::Organizations => kexie_organizations::seed::seed(pool, city).await,
-            Subgraph::Talent => kexie_talent::seed::seed(pool, city).await,
-            Subgraph::Popularization => kexie_popularization::seed::seed(pool, city).await,
-            Subgraph::Advice => kexie_advice::seed::seed(pool, city).await,
+            Subgraph::Organizations => kexie_seed::organizations::seed(pool, city).await,
+            Subgraph::Talent => kexie_seed::talent::seed(pool, city).await,
+            Subgraph::Popularization => kexie_seed::popularization::seed(pool, city).await,
+            Subgraph::Advice => kexie_seed::advice::seed(pool, city).await,
         }
     }
 
     pub async fn reset(self, pool: &PgPool) -> anyhow::Result<()> {
         match self {
-            Subgraph::Organizations => kexie_organizations::seed::reset(pool).await,
-            Subgraph::Talent => kexie_talent::seed::reset(pool).await,
-            Subgraph::Popularization => kexie_popularization::seed::reset(pool).await,
-            Subgraph::Advice => kexie_advice::seed::reset(pool).await,
+            Subgraph::Organizations => kexie_seed::organizations::reset(pool).await,
+            Subgraph::Talent => kexie_seed::talent::reset(pool).await,
+            Subgraph::Popularization => kexie_seed::popularization::reset(pool).await,
+            Subgraph::Advice => kexie_seed::advice::reset(pool).await,
         }
     }
 
     pub async fn is_empty(self, pool: &PgPool) -> anyhow::Result<bool> {
         match self {
-            Subgraph::Organizations => kexie_organizations::seed::is_empty(pool).await,
-            Subgraph::Talent => kexie_talent::seed::is_empty(pool).await,
-            Subgraph::Popularization => kexie_popularization::seed::is_empty(pool).await,
-            Subgraph::Advice => kexie_advice::seed::is_empty(pool).await,
+            Subgraph::Organizations => kexie_seed::organizations::is_empty(pool).await,
+            Subgraph::Talent => kexie_seed::talent::is_empty(pool).await,
+            Subgraph::Popularization => kexie_seed::popularization::is_empty(pool).await,
+            Subgraph::Advice => kexie_seed::advice::is_empty(pool).await,
         }
     }
 }

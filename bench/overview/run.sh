@@ -6,8 +6,11 @@
 #   bench/overview/run.sh            # scale 1, then cold at scale 10
 #   SCALES="1" bench/overview/run.sh # scale 1 only
 #
+# Also reports, per scale, how long seeding took and the database's size, and at the first
+# scale the latency of a write: planning an activity and holding it, as a district's staff.
+#
 # Uses the release `kexie` binary, the database kexie_bench_overview (replaced), the Redis
-# namespace kexie-bench-overview, ports 4100-4104, wrk and redis-cli.
+# namespace kexie-bench-overview, ports 4100-4104, wrk, redis-cli and psql.
 set -euo pipefail
 
 here="$(cd "$(dirname "$0")" && pwd)"
@@ -15,6 +18,7 @@ root="$(cd "$here/../.." && pwd)"
 cd "$root"
 duration="${DURATION:-10}"
 cold_runs="${COLD_RUNS:-20}"
+write_runs="${WRITE_RUNS:-100}"
 scales="${SCALES:-1 10}"
 export DATABASE_URL="${BENCH_DATABASE_URL:-postgres://postgres@127.0.0.1:5432/kexie_bench_overview}"
 export REDIS_NAMESPACE=kexie-bench-overview
@@ -31,8 +35,8 @@ export GATEWAY_JWT_HS256_SECRET
 url="http://$GATEWAY_LISTEN/graphql"
 redis_host="${REDIS_HOST:-127.0.0.1}"
 
-for tool in wrk redis-cli jq curl; do
-  command -v "$tool" >/dev/null || { echo "$tool is needed (apt-get install wrk redis-tools jq curl)" >&2; exit 1; }
+for tool in wrk redis-cli jq curl psql; do
+  command -v "$tool" >/dev/null || { echo "$tool is needed (apt-get install wrk redis-tools jq curl postgresql-client)" >&2; exit 1; }
 done
 cargo build --release --bin kexie >&2
 kexie="${CARGO_TARGET_DIR:-$root/target}/release/kexie"
@@ -63,6 +67,46 @@ start_hub() {
     sleep 0.1
   done
   cat "$work/hub.log" >&2; echo "the hub did not come up" >&2; exit 1
+}
+
+# A token of a district's staff for the subject $1: the first district of the city.
+district_staff_token() {
+  local district
+  district="$(curl -fsS -H 'Content-Type: application/json' \
+    --data '{"query":"{ city { children(first: 1) { edges { node { id } } } } }"}' "$url" |
+    jq -r '.data.city.children.edges[0].node.id')"
+  echo "$district" >"$work/district"
+  "$kexie" token --subject "$1" --unit "$district" --role unit_staff --hours 2
+}
+
+# Median and 90th percentile, in ms, of planning an activity and holding it (two mutations
+# through the gateway, one after the other), over $1 activities.
+create_and_hold() {
+  local token district
+  token="$(district_staff_token bench-writer)"
+  district="$(cat "$work/district")"
+  for run in $(seq 1 "$1"); do
+    jq -n --arg organizer "$district" --arg title "基准活动 $run" '{
+      query: "mutation($input: CreateActivityInput!) { createActivity(input: $input) { id version } }",
+      variables: {input: {organizerId: $organizer, title: $title, kind: "LECTURE",
+                          startsOn: "2025-06-01", audiences: ["GENERAL_PUBLIC"]}}}' >"$work/create.json"
+    local create_s hold_s created id version
+    # The time of each request as curl measures it: the jq between them is not the hub's.
+    create_s="$(curl -fsS -o "$work/created.json" -w '%{time_total}' -H 'Content-Type: application/json' \
+      -H "Authorization: Bearer $token" --data-binary @"$work/create.json" "$url")"
+    created="$(cat "$work/created.json")"
+    id="$(jq -r '.data.createActivity.id' <<<"$created")"
+    version="$(jq -r '.data.createActivity.version' <<<"$created")"
+    [ "$id" != null ] || { echo "createActivity failed: $created" >&2; exit 1; }
+    jq -n --arg id "$id" --argjson version "$version" '{
+      query: "mutation($id: ID!, $version: Int!) { transitionActivity(id: $id, expectedVersion: $version, to: HELD, participants: 30) { id } }",
+      variables: {id: $id, version: $version}}' >"$work/hold.json"
+    hold_s="$(curl -fsS -o "$work/held.json" -w '%{time_total}' -H 'Content-Type: application/json' \
+      -H "Authorization: Bearer $token" --data-binary @"$work/hold.json" "$url")"
+    jq -e '.errors' "$work/held.json" >/dev/null && { echo "holding failed: $(cat "$work/held.json")" >&2; exit 1; }
+    awk -v a="$create_s" -v b="$hold_s" 'BEGIN { printf "%d\n", (a + b) * 1000000 }'
+  done |
+    sort -n | awk '{ v[NR] = $1 / 1000 } END { printf "%.1f %.1f\n", v[int((NR + 1) / 2)], v[int(NR * 0.9)] }'
 }
 
 # A token of the city's leadership for the subject $1 (the unit directory is public: the
@@ -116,11 +160,21 @@ run_wrk() {
 echo "| scale | measure | result |"
 echo "|---|---|---|"
 for scale in $scales; do
+  seed_started="$(date +%s%N)"
   "$kexie" seed --reset --scale "$scale" >&2
+  seed_ms=$((($(date +%s%N) - seed_started) / 1000000))
+  db_size="$(psql "$DATABASE_URL" -Atc "select pg_size_pretty(pg_database_size(current_database()))")"
+  echo "| $scale | seeding (\`kexie seed --reset\`), database size | $((seed_ms / 1000)).$(((seed_ms % 1000) / 100)) s, $db_size |"
   start_hub
   TOKEN="$(leadership_token bench-leadership)"
   export TOKEN
-  overview_once >/dev/null  # plans and connections ready
+  # Plans and connections ready, and every subgraph's copy of the freshly seeded unit tree:
+  # until then the overview is refused for units a subgraph does not know yet.
+  for attempt in $(seq 1 120); do
+    (overview_once) >/dev/null 2>&1 && break
+    [ "$attempt" = 120 ] && { overview_once >/dev/null; exit 1; }
+    sleep 1
+  done
   read -r cold_p50 cold_max < <(cold)
   echo "| $scale | overview cold, 1 at a time, median / max of $cold_runs | $cold_p50 ms / $cold_max ms |"
   echo "  answer: $(wc -c <"$work/answer.json") bytes" >&2
@@ -137,6 +191,8 @@ for scale in $scales; do
     echo "| $scale | overview warm, 50 connections | $w50_rps req/s (p99 ${w50_p99} µs) |"
     echo "| $scale | \`{ __typename }\`, 50 connections | $t50_rps req/s (p99 ${t50_p99} µs) |"
     echo "| $scale | warm overview / \`__typename\` throughput | $(awk -v a="$w50_rps" -v b="$t50_rps" 'BEGIN { printf "%.0f %%", 100 * a / b }') |"
+    read -r write_p50 write_p90 < <(create_and_hold "$write_runs")
+    echo "| $scale | plan and hold an activity (two mutations), median / p90 of $write_runs | $write_p50 ms / $write_p90 ms |"
     curl -fs "http://$GATEWAY_METRICS_LISTEN/metrics" | grep '^gateway_response_cache' >&2
   fi
   stop_hub

@@ -1,25 +1,30 @@
-//! Prometheus metrics in the text exposition format, kept in plain atomics: recording is a
-//! relaxed increment on the request path, rendering reads the atomics when scraped. The
-//! building blocks ([`Counter`], [`Histogram`], [`Family`], [`BoundedLabel`],
-//! [`Exposition`]) serve any process of the hub; [`SubgraphMetrics`] is what every subgraph
-//! serves on `GET /metrics`.
-//!
-//! Written by hand rather than with a metrics crate: the format is a few lines of text, and
-//! the crates that produce it bring registries, global state and protobuf along.
+//! What every subgraph serves on `GET /metrics`: GraphQL requests and their latency per
+//! operation, errors by `extensions.code`, the database pool, and the data version that
+//! keeps rollup caches fresh. The metrics and their encoding (the OpenMetrics text format)
+//! are `prometheus-client`'s; what is ours is which labels a caller may choose
+//! ([`BoundedLabel`]) and how a request is labelled ([`OperationLabel`], the error codes).
+//! Recording is a relaxed atomic increment on the request path; the pool and the data
+//! version are read when scraped.
 
-use std::collections::{BTreeMap, HashSet};
-use std::fmt::{Display, Write as _};
+use std::collections::HashSet;
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use async_graphql::parser::types::OperationType;
+use prometheus_client::collector::Collector;
+use prometheus_client::encoding::{DescriptorEncoder, EncodeLabelSet, EncodeMetric};
+use prometheus_client::metrics::counter::{ConstCounter, Counter};
+use prometheus_client::metrics::family::Family;
+use prometheus_client::metrics::gauge::ConstGauge;
+use prometheus_client::metrics::histogram::Histogram;
+use prometheus_client::registry::Registry;
 use sqlx::PgPool;
 
 use crate::rollup::VersionCounters;
 
-/// The `Content-Type` of the text exposition format.
-pub const CONTENT_TYPE: &str = "text/plain; version=0.0.4; charset=utf-8";
+/// The `Content-Type` of the OpenMetrics text format.
+pub const CONTENT_TYPE: &str = "application/openmetrics-text; version=1.0.0; charset=utf-8";
 
 /// Upper bounds of the latency histograms, in seconds: from a cached lookup (100 µs) to a
 /// rollup over a whole city (seconds).
@@ -29,57 +34,6 @@ pub const LATENCY_BUCKETS: [f64; 14] = [
 
 /// The label value that stands for every value beyond a [`BoundedLabel`]'s limit.
 pub const OVERFLOW_LABEL: &str = "other";
-
-/// A monotonic counter.
-#[derive(Default, Debug)]
-pub struct Counter(AtomicU64);
-
-impl Counter {
-    pub fn inc(&self) {
-        self.add(1);
-    }
-
-    pub fn add(&self, n: u64) {
-        self.0.fetch_add(n, Ordering::Relaxed);
-    }
-
-    pub fn get(&self) -> u64 {
-        self.0.load(Ordering::Relaxed)
-    }
-}
-
-/// A latency histogram over [`LATENCY_BUCKETS`].
-#[derive(Default, Debug)]
-pub struct Histogram {
-    /// Observations per bucket, not cumulative (made cumulative when rendered).
-    buckets: [AtomicU64; LATENCY_BUCKETS.len()],
-    count: AtomicU64,
-    sum_micros: AtomicU64,
-}
-
-impl Histogram {
-    pub fn observe(&self, elapsed: Duration) {
-        let seconds = elapsed.as_secs_f64();
-        if let Some(index) = LATENCY_BUCKETS.iter().position(|bound| seconds <= *bound) {
-            self.buckets[index].fetch_add(1, Ordering::Relaxed);
-        }
-        self.count.fetch_add(1, Ordering::Relaxed);
-        self.sum_micros.fetch_add(
-            u64::try_from(elapsed.as_micros()).unwrap_or(u64::MAX),
-            Ordering::Relaxed,
-        );
-    }
-
-    /// How many observations there were.
-    pub fn count(&self) -> u64 {
-        self.count.load(Ordering::Relaxed)
-    }
-
-    /// The sum of all observations, in seconds.
-    pub fn sum_seconds(&self) -> f64 {
-        self.sum_micros.load(Ordering::Relaxed) as f64 / 1_000_000.0
-    }
-}
 
 /// Caps the distinct values of a label that callers choose (operation names, error codes):
 /// the first `limit` values seen are kept, every later one becomes [`OVERFLOW_LABEL`], so a
@@ -124,177 +78,6 @@ impl BoundedLabel {
             OVERFLOW_LABEL.to_string()
         }
     }
-}
-
-/// The labels of one series, as (name, value) pairs.
-pub type Labels = Vec<(&'static str, String)>;
-
-/// One metric with labels: a series (`T`, a [`Counter`] or a [`Histogram`]) per combination
-/// of label values. Bound the values with [`BoundedLabel`] before asking for a series.
-#[derive(Debug)]
-pub struct Family<T> {
-    label_names: &'static [&'static str],
-    series: RwLock<BTreeMap<Vec<String>, Arc<T>>>,
-}
-
-impl<T: Default> Family<T> {
-    pub fn new(label_names: &'static [&'static str]) -> Self {
-        Family {
-            label_names,
-            series: RwLock::new(BTreeMap::new()),
-        }
-    }
-
-    /// The series of these label values (in the order of the label names), created empty
-    /// the first time.
-    pub fn series(&self, label_values: &[&str]) -> Arc<T> {
-        let key: Vec<String> = label_values.iter().map(|value| value.to_string()).collect();
-        if let Some(series) = self
-            .series
-            .read()
-            .unwrap_or_else(|err| err.into_inner())
-            .get(&key)
-        {
-            return series.clone();
-        }
-        self.series
-            .write()
-            .unwrap_or_else(|err| err.into_inner())
-            .entry(key)
-            .or_default()
-            .clone()
-    }
-
-    /// Every series with its labels, ordered by label values.
-    pub fn snapshot(&self) -> Vec<(Labels, Arc<T>)> {
-        self.series
-            .read()
-            .unwrap_or_else(|err| err.into_inner())
-            .iter()
-            .map(|(values, series)| {
-                let labels = self
-                    .label_names
-                    .iter()
-                    .copied()
-                    .zip(values.iter().cloned())
-                    .collect();
-                (labels, series.clone())
-            })
-            .collect()
-    }
-}
-
-/// The kind of a metric, for its `# TYPE` line.
-#[derive(Clone, Copy, Debug)]
-pub enum MetricKind {
-    Counter,
-    Gauge,
-    Histogram,
-}
-
-/// Writes the text exposition: a `# HELP` and `# TYPE` header per metric, then its samples.
-#[derive(Default)]
-pub struct Exposition {
-    out: String,
-}
-
-impl Exposition {
-    pub fn new() -> Self {
-        Exposition {
-            out: String::with_capacity(4096),
-        }
-    }
-
-    /// The header of the metric `name`; its samples follow.
-    pub fn header(&mut self, name: &str, help: &str, kind: MetricKind) {
-        let kind = match kind {
-            MetricKind::Counter => "counter",
-            MetricKind::Gauge => "gauge",
-            MetricKind::Histogram => "histogram",
-        };
-        let help = help.replace('\\', "\\\\").replace('\n', "\\n");
-        let _ = writeln!(self.out, "# HELP {name} {help}");
-        let _ = writeln!(self.out, "# TYPE {name} {kind}");
-    }
-
-    /// One sample line.
-    pub fn sample<L: AsRef<str>>(&mut self, name: &str, labels: &[(&str, L)], value: impl Display) {
-        self.out.push_str(name);
-        write_labels(&mut self.out, labels, None);
-        let _ = writeln!(self.out, " {value}");
-    }
-
-    /// A counter or gauge without labels: its header and its one sample.
-    pub fn single(&mut self, name: &str, help: &str, kind: MetricKind, value: impl Display) {
-        self.header(name, help, kind);
-        self.sample::<&str>(name, &[], value);
-    }
-
-    /// The samples of one histogram series: cumulative buckets, sum and count.
-    pub fn histogram<L: AsRef<str>>(
-        &mut self,
-        name: &str,
-        labels: &[(&str, L)],
-        histogram: &Histogram,
-    ) {
-        let mut cumulative = 0u64;
-        for (bound, bucket) in LATENCY_BUCKETS.iter().zip(&histogram.buckets) {
-            cumulative += bucket.load(Ordering::Relaxed);
-            let _ = write!(self.out, "{name}_bucket");
-            write_labels(&mut self.out, labels, Some(&bound.to_string()));
-            let _ = writeln!(self.out, " {cumulative}");
-        }
-        // Read after the buckets: observations racing with the scrape land in `+Inf` only,
-        // which keeps the buckets cumulative.
-        let count = histogram.count();
-        let _ = write!(self.out, "{name}_bucket");
-        write_labels(&mut self.out, labels, Some("+Inf"));
-        let _ = writeln!(self.out, " {count}");
-        let _ = write!(self.out, "{name}_sum");
-        write_labels(&mut self.out, labels, None);
-        let _ = writeln!(self.out, " {}", histogram.sum_seconds());
-        let _ = write!(self.out, "{name}_count");
-        write_labels(&mut self.out, labels, None);
-        let _ = writeln!(self.out, " {count}");
-    }
-
-    pub fn finish(self) -> String {
-        self.out
-    }
-}
-
-fn write_labels<L: AsRef<str>>(out: &mut String, labels: &[(&str, L)], le: Option<&str>) {
-    if labels.is_empty() && le.is_none() {
-        return;
-    }
-    out.push('{');
-    let mut first = true;
-    for (name, value) in labels
-        .iter()
-        .map(|(name, value)| (*name, value.as_ref()))
-        .chain(le.map(|le| ("le", le)))
-    {
-        if !first {
-            out.push(',');
-        }
-        first = false;
-        let _ = write!(out, "{name}=\"{}\"", escape_label_value(value));
-    }
-    out.push('}');
-}
-
-/// A label value escaped for the text format (backslash, double quote, line feed).
-pub fn escape_label_value(value: &str) -> String {
-    let mut escaped = String::with_capacity(value.len());
-    for c in value.chars() {
-        match c {
-            '\\' => escaped.push_str("\\\\"),
-            '"' => escaped.push_str("\\\""),
-            '\n' => escaped.push_str("\\n"),
-            c => escaped.push(c),
-        }
-    }
-    escaped
 }
 
 /// How many distinct operation names get a series of their own.
@@ -344,25 +127,67 @@ pub const VALIDATION_FAILED: &str = "GRAPHQL_VALIDATION_FAILED";
 /// Error code of errors raised during execution without a code of their own.
 pub const UNCODED: &str = "UNCODED";
 
-/// What a subgraph serves on `GET /metrics`: GraphQL requests and their latency per
-/// operation, errors by `extensions.code`, the database pool, and the data version that keeps rollup caches fresh.
+/// The labels of a request's series.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct OperationLabels {
+    operation: String,
+    r#type: &'static str,
+}
+
+/// The labels of an error's series.
+#[derive(Clone, Debug, Hash, PartialEq, Eq, EncodeLabelSet)]
+struct ErrorLabels {
+    code: String,
+}
+
+/// A subgraph's metrics, rendered on `GET /metrics`.
 pub struct SubgraphMetrics {
+    registry: Registry,
     operation_names: BoundedLabel,
-    operations: Family<Histogram>,
+    requests: Family<OperationLabels, Counter>,
+    durations: Family<OperationLabels, Histogram>,
     error_codes: BoundedLabel,
-    errors: Family<Counter>,
-    data_version: Option<Arc<VersionCounters>>,
+    errors: Family<ErrorLabels, Counter>,
 }
 
 impl SubgraphMetrics {
-    /// Metrics of a subgraph; `data_version` adds the counters of its data version.
-    pub fn new(data_version: Option<Arc<VersionCounters>>) -> Self {
+    /// Metrics of a subgraph whose database is `pool`; `data_version` adds the counters of
+    /// its data version.
+    pub fn new(pool: PgPool, data_version: Option<Arc<VersionCounters>>) -> Self {
+        let requests = Family::<OperationLabels, Counter>::default();
+        let durations = Family::<OperationLabels, Histogram>::new_with_constructor(
+            (|| Histogram::new(LATENCY_BUCKETS)) as fn() -> Histogram,
+        );
+        let errors = Family::<ErrorLabels, Counter>::default();
+        // The registry ends each help text with a period.
+        let mut registry = Registry::default();
+        registry.register(
+            "subgraph_graphql_requests",
+            "GraphQL requests executed, by operation name (capped, then \"other\") and type",
+            requests.clone(),
+        );
+        registry.register(
+            "subgraph_graphql_request_duration_seconds",
+            "Time to execute a GraphQL request, by operation name and type",
+            durations.clone(),
+        );
+        registry.register(
+            "subgraph_graphql_errors",
+            "GraphQL errors answered, by extensions.code (GRAPHQL_PARSE_FAILED and \
+             GRAPHQL_VALIDATION_FAILED for refused documents, UNCODED for others without one)",
+            errors.clone(),
+        );
+        registry.register_collector(Box::new(PoolCollector(pool)));
+        if let Some(counters) = data_version {
+            registry.register_collector(Box::new(DataVersionCollector(counters)));
+        }
         SubgraphMetrics {
+            registry,
             operation_names: BoundedLabel::new(MAX_OPERATION_NAMES, MAX_LABEL_LEN),
-            operations: Family::new(&["operation", "type"]),
+            requests,
+            durations,
             error_codes: BoundedLabel::new(MAX_ERROR_CODES, MAX_LABEL_LEN),
-            errors: Family::new(&["code"]),
-            data_version,
+            errors,
         }
     }
 
@@ -375,97 +200,99 @@ impl SubgraphMetrics {
         response: &async_graphql::Response,
         parsed: bool,
     ) {
-        let name = self.operation_names.admit(&operation.name);
-        self.operations
-            .series(&[&name, operation.kind])
-            .observe(elapsed);
+        let labels = OperationLabels {
+            operation: self.operation_names.admit(&operation.name),
+            r#type: operation.kind,
+        };
+        self.requests.get_or_create(&labels).inc();
+        self.durations
+            .get_or_create(&labels)
+            .observe(elapsed.as_secs_f64());
         for error in &response.errors {
             let code = error_code(error, parsed);
-            let code = self.error_codes.admit(&code);
-            self.errors.series(&[&code]).inc();
+            let labels = ErrorLabels {
+                code: self.error_codes.admit(&code),
+            };
+            self.errors.get_or_create(&labels).inc();
         }
     }
 
-    /// The text exposition, with the current state of `pool`.
-    pub fn render(&self, pool: &PgPool) -> String {
-        let mut out = Exposition::new();
-        let operations = self.operations.snapshot();
-        out.header(
-            "subgraph_graphql_requests_total",
-            "GraphQL requests executed, by operation name (capped, then \"other\") and type.",
-            MetricKind::Counter,
-        );
-        for (labels, histogram) in &operations {
-            out.sample("subgraph_graphql_requests_total", labels, histogram.count());
+    /// The OpenMetrics text exposition.
+    pub fn render(&self) -> String {
+        let mut out = String::with_capacity(4096);
+        if let Err(err) = prometheus_client::encoding::text::encode(&mut out, &self.registry) {
+            // Writing into a String fails only if a metric's own encoding does.
+            tracing::error!(error = %err, "failed to encode the metrics");
         }
-        out.header(
-            "subgraph_graphql_request_duration_seconds",
-            "Time to execute a GraphQL request, by operation name and type.",
-            MetricKind::Histogram,
-        );
-        for (labels, histogram) in &operations {
-            out.histogram(
-                "subgraph_graphql_request_duration_seconds",
-                labels,
-                histogram,
-            );
+        out
+    }
+}
+
+/// The database pool, as it stands when scraped.
+#[derive(Debug)]
+struct PoolCollector(PgPool);
+
+impl Collector for PoolCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let gauges = [
+            (
+                "subgraph_db_pool_connections",
+                "Open connections of the database pool, idle or in use.",
+                i64::from(self.0.size()),
+            ),
+            (
+                "subgraph_db_pool_idle_connections",
+                "Idle connections of the database pool.",
+                i64::try_from(self.0.num_idle()).unwrap_or(i64::MAX),
+            ),
+            (
+                "subgraph_db_pool_max_connections",
+                "The most connections the database pool opens.",
+                i64::from(self.0.options().get_max_connections()),
+            ),
+        ];
+        for (name, help, value) in gauges {
+            let gauge = ConstGauge::new(value);
+            gauge.encode(encoder.encode_descriptor(name, help, None, gauge.metric_type())?)?;
         }
-        out.header(
-            "subgraph_graphql_errors_total",
-            "GraphQL errors answered, by extensions.code (GRAPHQL_PARSE_FAILED and \
-             GRAPHQL_VALIDATION_FAILED for refused documents, UNCODED for others without one).",
-            MetricKind::Counter,
-        );
-        for (labels, counter) in self.errors.snapshot() {
-            out.sample("subgraph_graphql_errors_total", &labels, counter.get());
+        Ok(())
+    }
+}
+
+/// The counters of the data version, as they stand when scraped.
+#[derive(Debug)]
+struct DataVersionCollector(Arc<VersionCounters>);
+
+impl Collector for DataVersionCollector {
+    fn encode(&self, mut encoder: DescriptorEncoder) -> Result<(), std::fmt::Error> {
+        let counters: [(&str, &str, &AtomicU64); 3] = [
+            (
+                "subgraph_data_version_bumps",
+                "Data versions advanced after writes, tree changes and seeding.",
+                &self.0.bumps,
+            ),
+            (
+                "subgraph_data_version_mirror_failures",
+                "Mirrors of the data version to Redis that failed or timed out.",
+                &self.0.mirror_failures,
+            ),
+            (
+                "subgraph_data_version_lease_waits",
+                "Writes whose acknowledgement waited for the cache lease to expire \
+                 because Redis could not be told.",
+                &self.0.lease_waits,
+            ),
+        ];
+        for (name, help, value) in counters {
+            let counter = ConstCounter::new(value.load(Ordering::Relaxed));
+            counter.encode(encoder.encode_descriptor(
+                name,
+                help,
+                None,
+                counter.metric_type(),
+            )?)?;
         }
-        out.single(
-            "subgraph_db_pool_connections",
-            "Open connections of the database pool, idle or in use.",
-            MetricKind::Gauge,
-            pool.size(),
-        );
-        out.single(
-            "subgraph_db_pool_idle_connections",
-            "Idle connections of the database pool.",
-            MetricKind::Gauge,
-            pool.num_idle(),
-        );
-        out.single(
-            "subgraph_db_pool_max_connections",
-            "The most connections the database pool opens.",
-            MetricKind::Gauge,
-            pool.options().get_max_connections(),
-        );
-        if let Some(version) = &self.data_version {
-            let counters = [
-                (
-                    "subgraph_data_version_bumps_total",
-                    "Data versions advanced after writes, tree changes and seeding.",
-                    &version.bumps,
-                ),
-                (
-                    "subgraph_data_version_mirror_failures_total",
-                    "Mirrors of the data version to Redis that failed or timed out.",
-                    &version.mirror_failures,
-                ),
-                (
-                    "subgraph_data_version_lease_waits_total",
-                    "Writes whose acknowledgement waited for the cache lease to expire \
-                     because Redis could not be told.",
-                    &version.lease_waits,
-                ),
-            ];
-            for (name, help, counter) in counters {
-                out.single(
-                    name,
-                    help,
-                    MetricKind::Counter,
-                    counter.load(Ordering::Relaxed),
-                );
-            }
-        }
-        out.finish()
+        Ok(())
     }
 }
 
@@ -501,52 +328,104 @@ mod tests {
         assert_eq!(long.admit("卡脖子技术"), "卡脖子技");
     }
 
-    #[test]
-    fn histograms_render_cumulative_buckets_with_their_labels() {
-        let histogram = Histogram::default();
-        histogram.observe(Duration::from_micros(300));
-        histogram.observe(Duration::from_millis(20));
-        histogram.observe(Duration::from_secs(10));
-        let mut out = Exposition::new();
-        out.header("latency_seconds", "Latency.", MetricKind::Histogram);
-        out.histogram(
-            "latency_seconds",
-            &[("operation", "Unit \"x\"")],
-            &histogram,
-        );
-        let text = out.finish();
-        assert!(text.contains("# TYPE latency_seconds histogram\n"));
-        assert!(
-            text.contains("latency_seconds_bucket{operation=\"Unit \\\"x\\\"\",le=\"0.0001\"} 0\n")
-        );
-        assert!(
-            text.contains("latency_seconds_bucket{operation=\"Unit \\\"x\\\"\",le=\"0.0005\"} 1\n")
-        );
-        assert!(
-            text.contains("latency_seconds_bucket{operation=\"Unit \\\"x\\\"\",le=\"0.025\"} 2\n")
-        );
-        assert!(text.contains("latency_seconds_bucket{operation=\"Unit \\\"x\\\"\",le=\"5\"} 2\n"));
-        assert!(
-            text.contains("latency_seconds_bucket{operation=\"Unit \\\"x\\\"\",le=\"+Inf\"} 3\n")
-        );
-        assert!(text.contains("latency_seconds_count{operation=\"Unit \\\"x\\\"\"} 3\n"));
-        assert!(text.contains("latency_seconds_sum{operation=\"Unit \\\"x\\\"\"} 10.0203\n"));
+    /// A subgraph's metrics over a pool that never connects.
+    fn metrics() -> SubgraphMetrics {
+        let pool = sqlx::postgres::PgPoolOptions::new()
+            .max_connections(16)
+            .connect_lazy("postgres://nobody@127.0.0.1:1/none")
+            .unwrap();
+        SubgraphMetrics::new(pool, Some(Arc::new(VersionCounters::default())))
     }
 
-    #[test]
-    fn families_list_their_series_in_label_order() {
-        let family: Family<Counter> = Family::new(&["code"]);
-        family.series(&["VALIDATION"]).inc();
-        family.series(&["NOT_FOUND"]).add(2);
-        family.series(&["VALIDATION"]).inc();
-        let snapshot: Vec<(String, u64)> = family
-            .snapshot()
-            .into_iter()
-            .map(|(labels, counter)| (labels[0].1.clone(), counter.get()))
-            .collect();
-        assert_eq!(
-            snapshot,
-            vec![("NOT_FOUND".to_string(), 2), ("VALIDATION".to_string(), 2)]
+    fn query(name: &str) -> OperationLabel {
+        OperationLabel::new(Some(name), Some(OperationType::Query))
+    }
+
+    fn errors(codes: &[&str]) -> async_graphql::Response {
+        use async_graphql::ErrorExtensions as _;
+        async_graphql::Response::from_errors(
+            codes
+                .iter()
+                .map(|code| {
+                    async_graphql::Error::new("refused")
+                        .extend_with(|_, extensions| extensions.set("code", *code))
+                        .into_server_error(async_graphql::Pos::default())
+                })
+                .collect(),
+        )
+    }
+
+    #[tokio::test]
+    async fn histograms_render_cumulative_buckets_with_their_labels() {
+        let metrics = metrics();
+        let ok = async_graphql::Response::default();
+        for elapsed in [
+            Duration::from_micros(300),
+            Duration::from_millis(20),
+            Duration::from_secs(10),
+        ] {
+            metrics.record(&query("Unit \"x\""), elapsed, &ok, true);
+        }
+        let text = metrics.render();
+        assert!(text.contains(
+            "# HELP subgraph_graphql_request_duration_seconds Time to execute a GraphQL request, \
+             by operation name and type.\n"
+        ));
+        let series = "operation=\"Unit \\\"x\\\"\",type=\"query\"";
+        assert!(text.contains("# TYPE subgraph_graphql_request_duration_seconds histogram\n"));
+        for (le, count) in [
+            ("0.0001", 0),
+            ("0.0005", 1),
+            ("0.025", 2),
+            ("5.0", 2),
+            ("+Inf", 3),
+        ] {
+            let line = format!(
+                "subgraph_graphql_request_duration_seconds_bucket{{le=\"{le}\",{series}}} {count}\n"
+            );
+            assert!(text.contains(&line), "missing {line:?} in\n{text}");
+        }
+        let count = format!("subgraph_graphql_request_duration_seconds_count{{{series}}} 3\n");
+        assert!(text.contains(&count), "missing {count:?} in\n{text}");
+        let requests = format!("subgraph_graphql_requests_total{{{series}}} 3\n");
+        assert!(text.contains(&requests), "missing {requests:?} in\n{text}");
+        let sum: f64 = text
+            .lines()
+            .find_map(|line| {
+                line.strip_prefix(&format!(
+                    "subgraph_graphql_request_duration_seconds_sum{{{series}}} "
+                ))
+            })
+            .and_then(|sum| sum.parse().ok())
+            .unwrap_or_else(|| panic!("no sum in\n{text}"));
+        assert!((sum - 10.0203).abs() < 1e-9, "{sum}");
+    }
+
+    #[tokio::test]
+    async fn errors_are_counted_per_code_and_the_pool_and_data_version_are_read_when_scraped() {
+        let metrics = metrics();
+        metrics.record(
+            &query("A"),
+            Duration::from_millis(1),
+            &errors(&["VALIDATION", "NOT_FOUND"]),
+            true,
         );
+        metrics.record(
+            &query("B"),
+            Duration::from_millis(1),
+            &errors(&["VALIDATION"]),
+            true,
+        );
+        let text = metrics.render();
+        for line in [
+            "subgraph_graphql_errors_total{code=\"VALIDATION\"} 2\n",
+            "subgraph_graphql_errors_total{code=\"NOT_FOUND\"} 1\n",
+            "# TYPE subgraph_db_pool_idle_connections gauge\n",
+            "subgraph_db_pool_max_connections 16\n",
+            "subgraph_data_version_bumps_total 0\n",
+            "subgraph_data_version_lease_waits_total 0\n",
+        ] {
+            assert!(text.contains(line), "missing {line:?} in\n{text}");
+        }
     }
 }

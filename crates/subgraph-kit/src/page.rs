@@ -3,10 +3,11 @@
 //! limit first + 1`, and the extra row tells whether there is a next page.
 
 use async_graphql::connection::{Connection, Edge};
-use async_graphql::OutputType;
+use async_graphql::{Context, OutputType};
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
+use crate::record::Record;
 
 pub const DEFAULT_PAGE_SIZE: i32 = 20;
 pub const MAX_PAGE_SIZE: i32 = 100;
@@ -96,7 +97,7 @@ mod tests {
 pub trait PerUnitQuery: Send + Sync + 'static {
     /// The list's filter arguments; units asked with equal filters share one query.
     type Filter: Clone + Eq + std::hash::Hash + Send + Sync + 'static;
-    type Row: Clone + Send + Sync + 'static;
+    type Row: Record + OutputType;
 
     /// Fetches each unit's page: rows tagged with the unit they belong to, newest first,
     /// at most `page.limit()` per unit (a lateral join does this in one statement).
@@ -155,4 +156,25 @@ impl<Q: PerUnitQuery> async_graphql::dataloader::Loader<PerUnitKey<Q::Filter>>
         }
         Ok(lists)
     }
+}
+
+/// One page of a per-unit list (`Unit.workers`, `Worker.submissions` …) as a connection:
+/// the page of `owner` (the unit, or the worker, the list hangs on), fetched through the
+/// schema's `PerUnitLoader<Q>` together with the other owners of the request. The caller
+/// has parsed the page and the filter and checked who may read the list.
+pub async fn per_unit_page<Q: PerUnitQuery>(
+    ctx: &Context<'_>,
+    owner: Uuid,
+    filter: Q::Filter,
+    page: PageArgs,
+) -> ApiResult<Connection<String, Q::Row>> {
+    let key = PerUnitKey {
+        unit_id: owner,
+        filter,
+        page,
+    };
+    let rows = crate::schema::load::<PerUnitLoader<Q>, _>(ctx, key)
+        .await?
+        .unwrap_or_default();
+    Ok(connection(rows, &page, Record::id))
 }

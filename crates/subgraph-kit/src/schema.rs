@@ -1,14 +1,22 @@
 //! What every subgraph schema is built with. It lives here, once, so that a rule meant for
 //! every subgraph cannot be left out of one: Federation v2, a span per root resolver
 //! ([`ResolverSpans`]) and the refusal of strings PostgreSQL cannot store
-//! ([`crate::storable::StorableText`]).
+//! ([`crate::storable::StorableText`]). Resolvers reach the schema's data (its pool, its
+//! batch loaders) through [`data`], [`pool`] and [`load`].
 
+use std::hash::Hash;
 use std::sync::Arc;
 
+use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextResolve};
-use async_graphql::{EmptySubscription, ObjectType, Schema, SchemaBuilder, ServerResult, Value};
+use async_graphql::{
+    Context, EmptySubscription, ObjectType, SDLExportOptions, Schema, SchemaBuilder, ServerResult,
+    Value,
+};
+use sqlx::PgPool;
 use tracing::Instrument as _;
 
+use crate::error::{ApiError, ApiResult};
 use crate::storable::StorableText;
 
 /// The builder of a subgraph's schema over its `query` and `mutation` roots; the subgraph
@@ -25,6 +33,52 @@ where
         .enable_federation()
         .extension(ResolverSpans)
         .extension(StorableText)
+}
+
+/// The Federation v2 SDL of the schema `builder` makes, for composition: the types do not
+/// depend on the data, so this needs no database.
+pub fn federation_sdl<Query, Mutation>(
+    builder: SchemaBuilder<Query, Mutation, EmptySubscription>,
+) -> String
+where
+    Query: ObjectType + 'static,
+    Mutation: ObjectType + 'static,
+{
+    builder
+        .finish()
+        .sdl_with_options(SDLExportOptions::new().federation())
+}
+
+/// `loader` as the schema's data: a batch loader whose batches run in the span of the
+/// request that filled them.
+pub fn loader<L: Send + Sync + 'static>(loader: L) -> DataLoader<L> {
+    DataLoader::new(loader, kexie_contract::telemetry::spawn_in_current_span)
+}
+
+/// The schema's data of type `T` (its pool, a batch loader); `INTERNAL` when the schema was
+/// built without it.
+pub fn data<'a, T: Send + Sync + 'static>(ctx: &Context<'a>) -> ApiResult<&'a T> {
+    ctx.data::<T>()
+        .map_err(|_| ApiError::internal(format!("the schema lacks {}", std::any::type_name::<T>())))
+}
+
+/// The schema's database pool.
+pub fn pool<'a>(ctx: &Context<'a>) -> ApiResult<&'a PgPool> {
+    data::<PgPool>(ctx)
+}
+
+/// Loads one key through the schema's batch loader `L`, batched with the other keys the
+/// request asks `L` for.
+pub async fn load<L, K>(ctx: &Context<'_>, key: K) -> ApiResult<Option<L::Value>>
+where
+    L: Loader<K, Error = async_graphql::Error>,
+    K: Send + Sync + Hash + Eq + Clone + 'static,
+{
+    data::<DataLoader<L>>(ctx)?
+        .load_one(key)
+        .await
+        // The loader logged the cause where it happened.
+        .map_err(|err| ApiError::internal(err.message))
 }
 
 /// Spans around the resolvers of root fields (`Query.units`, `Mutation.createUnit`,

@@ -133,6 +133,13 @@ impl<E: Executor + Clone> SubgraphRouter<E> {
 
     pub fn build(self) -> Router {
         let internal = self.internal.unwrap_or_default();
+        let subgraph_metrics = SubgraphMetrics::new(
+            self.pool.clone(),
+            self.after_mutation
+                .data_version
+                .as_ref()
+                .map(DataVersion::counters),
+        );
         Router::new()
             .route(
                 "/graphql",
@@ -147,57 +154,13 @@ impl<E: Executor + Clone> SubgraphRouter<E> {
                 schema: self.schema,
                 pool: self.pool,
                 principal_secret: Arc::new(self.principal_secret),
-                metrics: Arc::new(SubgraphMetrics::new(
-                    self.after_mutation
-                        .data_version
-                        .as_ref()
-                        .map(DataVersion::counters),
-                )),
+                metrics: Arc::new(subgraph_metrics),
                 subgraph: self.subgraph,
                 after_mutation: self.after_mutation,
                 tree_catch_up: self.tree_catch_up,
             })
             .merge(internal)
     }
-}
-
-/// Binds a subgraph that keeps a replica of the unit tree (talent, popularization,
-/// advice): the replica, the data version advanced after its writes and tree changes with
-/// its lease renewed, and rollups that wait for the replica to catch up.
-pub async fn bind_replicating_subgraph<E: Executor + Clone>(
-    name: &str,
-    config: &crate::config::SubgraphConfig,
-    pool: PgPool,
-    schema: E,
-) -> anyhow::Result<SubgraphApp> {
-    use crate::unit_tree::{run_replica, TreeKeys};
-    let keys = TreeKeys::new(&config.redis_namespace);
-    let version = DataVersion::new(
-        pool.clone(),
-        &config.redis_url,
-        &config.redis_namespace,
-        name,
-    );
-    let catch_up = TreeCatchUp::new(pool.clone(), &config.redis_url, keys.clone())?;
-    let background = vec![
-        tokio::spawn(run_replica(
-            pool.clone(),
-            config.redis_url.clone(),
-            keys,
-            version.clone(),
-        )),
-        tokio::spawn(version.clone().renew_forever()),
-    ];
-    // Without a listener the tasks have nobody to serve: stop them rather than leak them.
-    let stop: Vec<_> = background.iter().map(|task| task.abort_handle()).collect();
-    let router = SubgraphRouter::new(schema, pool, config.principal_secret.clone())
-        .subgraph(name)
-        .data_version(version)
-        .tree_catch_up(catch_up)
-        .build();
-    SubgraphApp::bind(config.listen, router, background)
-        .await
-        .inspect_err(|_| stop.iter().for_each(|task| task.abort()))
 }
 
 /// Serves `router` on `listener` until `shutdown` completes.
@@ -420,7 +383,7 @@ async fn ready<E>(State(state): State<SubgraphState<E>>) -> Response {
 async fn metrics<E>(State(state): State<SubgraphState<E>>) -> Response {
     (
         [(header::CONTENT_TYPE, crate::metrics::CONTENT_TYPE)],
-        state.metrics.render(&state.pool),
+        state.metrics.render(),
     )
         .into_response()
 }

@@ -1,12 +1,31 @@
 //! Targets (工作台账): what a unit commits to reach in a year, per metric. Organizations owns
 //! the targets; each metric is measured by the subgraph that owns its records, which reports
 //! the actual figure on the `Target` entity.
+//!
+//! A measuring subgraph extends `Target` with one field, `<subgraph>Actual: Int
+//! @requires(fields: "unitId year metric")`. All of that extension but the field's name, its
+//! description and the SQL that counts lives here, once: the entity ([`Target`], resolved
+//! by [`TargetQuery`]), the batching of one `_entities` call into one statement
+//! ([`ActualLoader`]) and the rules of the answer ([`Actual::resolve`]). The subgraph
+//! supplies a small object with its field ([`MeasuredActual`]).
 
-use async_graphql::Enum;
 use std::collections::HashMap;
+use std::future::Future;
+use std::sync::{Arc, OnceLock};
 
+use async_graphql::dataloader::{DataLoader, Loader};
+use async_graphql::{Context, Enum, Object, ObjectType, ID};
 use chrono::{Datelike, NaiveDate};
+use sqlx::PgPool;
 use uuid::Uuid;
+
+use kexie_contract::telemetry::spawn_in_current_span;
+
+use crate::access::{self, Need};
+use crate::error::{ApiError, ApiResult};
+use crate::figures::count;
+use crate::id::parse_id;
+use crate::unit_tree::{path_of, TreeCatchUp};
 
 /// What a target counts. The actual figure is always computed from the records of the
 /// subgraph named on each variant, never typed in. It counts over the target unit's whole
@@ -134,6 +153,156 @@ pub fn on_track(actual: i32, value: i32, year: i32, as_of: NaiveDate) -> bool {
             let elapsed = f64::from(as_of.ordinal()) / days_in_year;
             f64::from(actual) >= f64::from(value) * elapsed
         }
+    }
+}
+
+/// A measuring subgraph's part of its `Target` extension: the object holding its one field
+/// (`talentActual`, …, with its description; it resolves with [`Actual::resolve`]) and how
+/// the subgraph counts the metrics it measures.
+pub trait MeasuredActual: ObjectType + Sized + Send + Sync + 'static {
+    /// The subgraph that measures: its field is null for the metrics of the others.
+    const MEASURED_BY: MeasuredBy;
+
+    /// The object of the target `actual` is about.
+    fn new(actual: Actual<Self>) -> Self;
+
+    /// The actual figures of a batch of targets (metrics of this subgraph only), in one
+    /// statement; what each metric counts is documented on [`TargetMetric`]. Targets whose
+    /// unit the replicated tree does not know are left out.
+    fn count(
+        pool: &PgPool,
+        keys: &[TargetKey],
+    ) -> impl Future<Output = sqlx::Result<HashMap<TargetKey, i64>>> + Send;
+}
+
+/// A target of the work ledger (工作台账), with what organizations tells about it.
+pub struct Target<M> {
+    id: ID,
+    key: TargetKey,
+    actual: M,
+}
+
+#[Object(name = "Target")]
+impl<M: MeasuredActual> Target<M> {
+    async fn id(&self) -> &ID {
+        &self.id
+    }
+    #[graphql(external)]
+    async fn unit_id(&self) -> ID {
+        ID(self.key.unit_id.to_string())
+    }
+    #[graphql(external)]
+    async fn year(&self) -> i32 {
+        self.key.year
+    }
+    #[graphql(external)]
+    async fn metric(&self) -> TargetMetric {
+        self.key.metric
+    }
+    #[graphql(flatten)]
+    async fn actual(&self) -> &M {
+        &self.actual
+    }
+}
+
+/// The actual figure of one target, as the measuring subgraph `M` answers it.
+pub struct Actual<M> {
+    key: TargetKey,
+    actuals: Arc<DataLoader<ActualLoader<M>>>,
+}
+
+impl<M: MeasuredActual> Actual<M> {
+    /// The actual figure of the target over its unit's subtree in its year: null for a
+    /// metric another subgraph measures, whoever asks (there is nothing here to protect);
+    /// otherwise only for those who may read the target unit's subtree-only data
+    /// ([`Need::ReadSubtree`]), `FORBIDDEN` for anyone else; `NOT_FOUND` for a unit the
+    /// replicated tree does not know.
+    pub async fn resolve(&self, ctx: &Context<'_>) -> ApiResult<Option<i32>> {
+        if self.key.metric.measured_by() != M::MEASURED_BY {
+            return Ok(None);
+        }
+        let path = path_of(ctx, self.key.unit_id).await?;
+        access::require(ctx, Need::ReadSubtree, self.key.unit_id, path.as_deref())?;
+        let actual = self
+            .actuals
+            .load_one(self.key)
+            .await
+            .map_err(|err| ApiError::internal(err.message))?
+            .ok_or_else(|| ApiError::not_found("Unit", self.key.unit_id))?;
+        Ok(Some(count(actual)))
+    }
+}
+
+/// The target entity resolver of the measuring subgraph `M`. It keeps the batch loader of
+/// actual figures itself (made on first use from the schema's pool), so that one
+/// `_entities` call counts all its targets in one statement and the schema needs nothing
+/// else to serve targets.
+pub struct TargetQuery<M> {
+    actuals: OnceLock<Arc<DataLoader<ActualLoader<M>>>>,
+}
+
+impl<M> Default for TargetQuery<M> {
+    fn default() -> Self {
+        TargetQuery {
+            actuals: OnceLock::new(),
+        }
+    }
+}
+
+#[Object]
+impl<M: MeasuredActual> TargetQuery<M> {
+    #[graphql(entity)]
+    async fn find_target_by_id(
+        &self,
+        ctx: &Context<'_>,
+        #[graphql(key)] id: ID,
+        unit_id: ID,
+        year: i32,
+        metric: TargetMetric,
+    ) -> ApiResult<Target<M>> {
+        let pool = crate::schema::pool(ctx)?;
+        let actuals = self.actuals.get_or_init(|| {
+            let loader = ActualLoader {
+                pool: pool.clone(),
+                catch_up: ctx.data_opt::<TreeCatchUp>().cloned(),
+                measure: std::marker::PhantomData,
+            };
+            Arc::new(DataLoader::new(loader, spawn_in_current_span))
+        });
+        let key = TargetKey {
+            unit_id: parse_id("unitId", &unit_id)?,
+            year,
+            metric,
+        };
+        Ok(Target {
+            id,
+            key,
+            actual: M::new(Actual {
+                key,
+                actuals: actuals.clone(),
+            }),
+        })
+    }
+}
+
+/// Actual figures by target: one [`MeasuredActual::count`] per batch, once the replicated
+/// tree holds the last published change (waited for once per batch rather than per target,
+/// so that the targets of one `_entities` call reach the loader together).
+pub struct ActualLoader<M> {
+    pool: PgPool,
+    catch_up: Option<TreeCatchUp>,
+    measure: std::marker::PhantomData<fn() -> M>,
+}
+
+impl<M: MeasuredActual> Loader<TargetKey> for ActualLoader<M> {
+    type Value = i64;
+    type Error = async_graphql::Error;
+
+    async fn load(&self, keys: &[TargetKey]) -> Result<HashMap<TargetKey, i64>, Self::Error> {
+        if let Some(catch_up) = &self.catch_up {
+            catch_up.wait().await;
+        }
+        Ok(M::count(&self.pool, keys).await.map_err(ApiError::from)?)
     }
 }
 

@@ -221,7 +221,7 @@ async fn metrics_count_each_request_under_its_operation_name() {
     for line in [
         "subgraph_graphql_requests_total{operation=\"Probe\",type=\"query\"} 1\n",
         "subgraph_graphql_request_duration_seconds_count{operation=\"Probe\",type=\"query\"} 1\n",
-        "subgraph_graphql_request_duration_seconds_bucket{operation=\"Probe\",type=\"query\",le=\"+Inf\"} 1\n",
+        "subgraph_graphql_request_duration_seconds_bucket{le=\"+Inf\",operation=\"Probe\",type=\"query\"} 1\n",
         "subgraph_graphql_requests_total{operation=\"Lost\",type=\"query\"} 1\n",
         "subgraph_graphql_requests_total{operation=\"B\",type=\"query\"} 1\n",
         "subgraph_graphql_requests_total{operation=\"anonymous\",type=\"query\"} 1\n",

@@ -317,3 +317,91 @@ impl Default for SampleTree {
         SampleTree::new()
     }
 }
+
+/// `value` with what changes from run to run replaced by stable placeholders, for snapshot
+/// tests of whole responses: every UUID (and the ID inside a cursor) by `[id N]`, numbered
+/// in the order the IDs first appear (so that equal IDs stay equal), every timestamp by
+/// `[time]`, and today's date in China (UTC+8) by `[today]`. Everything else stays as
+/// answered. Object keys come out sorted: whether `serde_json` keeps the order a response
+/// was written in depends on which crates a build links, and a snapshot must not.
+pub fn redacted(value: &Value) -> Value {
+    let today = kexie_subgraph_kit::figures::china_today().to_string();
+    let mut ids: Vec<Uuid> = Vec::new();
+    redact(value, &today, &mut ids)
+}
+
+fn redact(value: &Value, today: &str, ids: &mut Vec<Uuid>) -> Value {
+    let mut placeholder = |id: Uuid| {
+        let number = match ids.iter().position(|seen| *seen == id) {
+            Some(index) => index + 1,
+            None => {
+                ids.push(id);
+                ids.len()
+            }
+        };
+        format!("[id {number}]")
+    };
+    match value {
+        Value::String(text) => {
+            if let Ok(id) = Uuid::parse_str(text) {
+                Value::String(placeholder(id))
+            } else if let Some(id) = text
+                .strip_prefix("c1:")
+                .and_then(|id| Uuid::parse_str(id).ok())
+            {
+                Value::String(format!("c1:{}", placeholder(id)))
+            } else if chrono::DateTime::parse_from_rfc3339(text).is_ok() {
+                Value::String("[time]".to_string())
+            } else if text == today {
+                Value::String("[today]".to_string())
+            } else {
+                value.clone()
+            }
+        }
+        Value::Array(items) => {
+            Value::Array(items.iter().map(|item| redact(item, today, ids)).collect())
+        }
+        Value::Object(fields) => {
+            let mut keys: Vec<&String> = fields.keys().collect();
+            keys.sort();
+            Value::Object(
+                keys.into_iter()
+                    .map(|key| (key.clone(), redact(&fields[key], today, ids)))
+                    .collect(),
+            )
+        }
+        _ => value.clone(),
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn redacted_numbers_ids_by_first_appearance_and_hides_times_and_today() {
+        let (first, second) = (Uuid::now_v7(), Uuid::now_v7());
+        let today = kexie_subgraph_kit::figures::china_today().to_string();
+        let value = json!({
+            "a": first.to_string(),
+            "b": [second.to_string(), first.to_string()],
+            "cursor": format!("c1:{}", second.simple()),
+            "changedAt": "2026-05-18T08:30:00.123456Z",
+            "day": today,
+            "openedOn": "2021-06-18",
+            "name": "青义镇科协",
+        });
+        assert_eq!(
+            redacted(&value),
+            json!({
+                "a": "[id 1]",
+                "b": ["[id 2]", "[id 1]"],
+                "cursor": "c1:[id 2]",
+                "changedAt": "[time]",
+                "day": "[today]",
+                "openedOn": "2021-06-18",
+                "name": "青义镇科协",
+            })
+        );
+    }
+}

@@ -6,45 +6,46 @@
 
 pub mod db;
 pub mod domain;
+pub mod policy;
 pub mod schema;
-pub mod seed;
 
-use anyhow::Context as _;
-use async_graphql::SDLExportOptions;
+use sqlx::migrate::Migrator;
 use sqlx::PgPool;
 
 use kexie_subgraph_kit::config::SubgraphConfig;
 use kexie_subgraph_kit::server::SubgraphApp;
+use kexie_subgraph_kit::subgraph::Subgraph;
 
 pub use schema::{Mutation, Query, SubgraphSchema};
 
+/// The subgraph's name, also its PostgreSQL schema.
 pub const NAME: &str = "advice";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:4004";
 
+static MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/advice");
+
+/// The advice subgraph, as the kit builds and runs it.
+pub const SUBGRAPH: Subgraph = Subgraph {
+    name: NAME,
+    default_listen: DEFAULT_LISTEN,
+    migrations: &MIGRATIONS,
+};
+
 /// Connects, migrates, builds the schema, starts the unit-tree replica and binds.
 pub async fn build(config: &SubgraphConfig) -> anyhow::Result<SubgraphApp> {
-    let pool = kexie_subgraph_kit::db::connect(&config.database_url, NAME).await?;
-    migrate(&pool).await?;
-    kexie_subgraph_kit::server::bind_replicating_subgraph(NAME, config, pool.clone(), schema(pool))
-        .await
+    SUBGRAPH.build_replicating(config, schema).await
 }
 
-/// The schema over `pool`, with its batch loaders; federation enabled.
+/// The schema over `pool`, with its batch loaders; for callers that serve it themselves.
 pub fn schema(pool: PgPool) -> SubgraphSchema {
     schema::build(pool)
 }
 
-/// The subgraph's SDL for composition. The types do not depend on the data, so this needs
-/// no database.
+/// The subgraph's Federation v2 SDL for composition; needs no database.
 pub fn sdl() -> String {
-    schema::builder()
-        .finish()
-        .sdl_with_options(SDLExportOptions::new().federation())
+    kexie_subgraph_kit::schema::federation_sdl(schema::builder())
 }
 
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
-    sqlx::migrate!("../../migrations/advice")
-        .run(pool)
-        .await
-        .context("Failed to apply the advice migrations")
+    SUBGRAPH.migrate(pool).await
 }

@@ -7,28 +7,37 @@
 pub mod db;
 pub mod domain;
 pub mod internal;
+pub mod policy;
 pub mod publisher;
 pub mod schema;
-pub mod seed;
 
-use anyhow::Context as _;
-use async_graphql::SDLExportOptions;
+use sqlx::migrate::Migrator;
 use sqlx::PgPool;
 
 use kexie_subgraph_kit::config::SubgraphConfig;
 use kexie_subgraph_kit::rollup::DataVersion;
 use kexie_subgraph_kit::server::{SubgraphApp, SubgraphRouter};
+use kexie_subgraph_kit::subgraph::Subgraph;
 use kexie_subgraph_kit::unit_tree::TreeKeys;
 
 pub use schema::{SubgraphSchema, TreeChanged};
 
+/// The subgraph's name, also its PostgreSQL schema.
 pub const NAME: &str = "organizations";
 pub const DEFAULT_LISTEN: &str = "127.0.0.1:4001";
 
+static MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/organizations");
+
+/// The organizations subgraph, as the kit builds and runs it.
+pub const SUBGRAPH: Subgraph = Subgraph {
+    name: NAME,
+    default_listen: DEFAULT_LISTEN,
+    migrations: &MIGRATIONS,
+};
+
 /// Connects, migrates, builds the schema, starts the tree publisher and binds.
 pub async fn build(config: &SubgraphConfig) -> anyhow::Result<SubgraphApp> {
-    let pool = kexie_subgraph_kit::db::connect(&config.database_url, NAME).await?;
-    migrate(&pool).await?;
+    let pool = SUBGRAPH.connect_and_migrate(config).await?;
     let keys = TreeKeys::new(&config.redis_namespace);
     let tree_changed = TreeChanged::default();
     let version = DataVersion::new(
@@ -69,16 +78,11 @@ pub fn schema(pool: PgPool) -> SubgraphSchema {
     schema::build(pool, TreeChanged::default())
 }
 
-/// The subgraph's SDL for composition; needs no database.
+/// The subgraph's Federation v2 SDL for composition; needs no database.
 pub fn sdl() -> String {
-    kexie_subgraph_kit::schema::builder(schema::Query::default(), schema::Mutation::default())
-        .finish()
-        .sdl_with_options(SDLExportOptions::new().federation())
+    kexie_subgraph_kit::schema::federation_sdl(schema::builder())
 }
 
 pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
-    sqlx::migrate!("../../migrations/organizations")
-        .run(pool)
-        .await
-        .context("Failed to apply the organizations migrations")
+    SUBGRAPH.migrate(pool).await
 }

@@ -6,8 +6,8 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use kexie_seed::demo::DemoCity;
 use kexie_subgraph_kit::config::SubgraphConfig;
-use kexie_subgraph_kit::demo::DemoCity;
 use kexie_subgraph_kit::server::ServerHandle;
 use kexie_testkit::{redis_url, GraphqlClient, TestDb};
 
@@ -50,7 +50,7 @@ async fn generated_city() -> City {
     let pool = kexie_subgraph_kit::db::connect(&db.url, kexie_organizations::NAME)
         .await
         .unwrap();
-    kexie_organizations::seed::seed(&pool, &mut DemoCity::new(11, 1))
+    kexie_seed::organizations::seed(&pool, &mut DemoCity::new(11, 1))
         .await
         .unwrap();
 

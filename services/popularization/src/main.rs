@@ -1,19 +1,9 @@
-//! `kexie-popularization`: serves the popularization subgraph; `kexie-popularization
-//! migrate` only applies its migrations.
-
-use kexie_popularization::{build, migrate, DEFAULT_LISTEN, NAME};
-use kexie_subgraph_kit::config::SubgraphConfig;
+//! `kexie-popularization`: serves the popularization subgraph; `kexie-popularization migrate` only applies its
+//! migrations.
 
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
-    kexie_contract::telemetry::init()?;
-    let config = SubgraphConfig::from_env(NAME, DEFAULT_LISTEN)?;
-    if std::env::args().nth(1).as_deref() == Some("migrate") {
-        let pool = kexie_subgraph_kit::db::connect(&config.database_url, NAME).await?;
-        return migrate(&pool).await;
-    }
-    build(&config)
-        .await?
-        .run_until(kexie_contract::shutdown::signal())
+    kexie_popularization::SUBGRAPH
+        .main(kexie_popularization::build)
         .await
 }

@@ -11,8 +11,8 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use kexie_seed::demo::{DemoCity, DemoUnit};
 use kexie_subgraph_kit::config::SubgraphConfig;
-use kexie_subgraph_kit::demo::{DemoCity, DemoUnit};
 use kexie_subgraph_kit::server::ServerHandle;
 use kexie_subgraph_kit::unit_tree::{self, ReplicatedUnit, TreeKeys};
 use kexie_testkit::{redis_url, GraphqlClient, SampleTree, TestDb};
@@ -254,7 +254,7 @@ async fn generated_city() -> City {
         .await
         .unwrap();
     let demo = demo_city();
-    kexie_popularization::seed::seed(&pool, &mut demo.clone())
+    kexie_seed::popularization::seed(&pool, &mut demo.clone())
         .await
         .unwrap();
 

@@ -8,8 +8,8 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use kexie_seed::demo::{DemoCity, DemoUnit};
 use kexie_subgraph_kit::config::SubgraphConfig;
-use kexie_subgraph_kit::demo::{DemoCity, DemoUnit};
 use kexie_subgraph_kit::server::ServerHandle;
 use kexie_subgraph_kit::unit_tree::{self, ReplicatedUnit, TreeKeys};
 use kexie_testkit::{redis_url, GraphqlClient, TestDb};
@@ -135,7 +135,7 @@ async fn generated_city() -> City {
             founded_on: founded,
         })
         .collect();
-    kexie_talent::seed::seed(&pool, &mut city).await.unwrap();
+    kexie_seed::talent::seed(&pool, &mut city).await.unwrap();
 
     let named = |name: &str| units.iter().find(|unit| unit.name == name).unwrap().clone();
     let township = named("青义镇科协");

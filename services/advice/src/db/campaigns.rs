@@ -1,10 +1,11 @@
 //! Campaigns (征集活动).
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use kexie_subgraph_kit::page::PageArgs;
+use kexie_subgraph_kit::record::{Audit, FindById, Record};
 
 use super::{
     close_lateral, open_lateral, push_any_text, push_page, push_unit_scope, untag, Key, Keyed,
@@ -23,12 +24,20 @@ pub struct CampaignRow {
     pub opens_on: NaiveDate,
     pub closes_on: NaiveDate,
     pub description: Option<String>,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub created_by: String,
-    pub updated_at: DateTime<Utc>,
-    pub updated_by: String,
-    pub archived_at: Option<DateTime<Utc>>,
+    #[sqlx(flatten)]
+    pub audit: Audit,
+}
+
+impl Record for CampaignRow {
+    fn id(&self) -> Uuid {
+        self.campaign_id
+    }
+}
+
+impl FindById for CampaignRow {
+    async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<Self>> {
+        find(pool, ids).await
+    }
 }
 
 /// Which campaigns a list shows.

@@ -5,6 +5,7 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use kexie_subgraph_kit::page::PageArgs;
+use kexie_subgraph_kit::record::{Audit, Record};
 
 use super::{
     close_lateral, open_lateral, push_any_text, push_page, push_unit_scope, untag, Key, Keyed,
@@ -29,14 +30,16 @@ pub struct ResearchTopicRow {
     pub report_submitted_on: Option<NaiveDate>,
     pub award: Option<ResearchAward>,
     pub awarded_at: Option<DateTime<Utc>>,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub created_by: String,
-    pub updated_at: DateTime<Utc>,
-    pub updated_by: String,
-    pub archived_at: Option<DateTime<Utc>>,
+    #[sqlx(flatten)]
+    pub audit: Audit,
     /// The team, in the order given.
     pub member_ids: Vec<Uuid>,
+}
+
+impl Record for ResearchTopicRow {
+    fn id(&self) -> Uuid {
+        self.research_topic_id
+    }
 }
 
 /// Which research topics a list shows.

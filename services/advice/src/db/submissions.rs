@@ -1,10 +1,11 @@
 //! Submissions (建议) and their authors.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use kexie_subgraph_kit::page::PageArgs;
+use kexie_subgraph_kit::record::{Audit, Record};
 
 use super::{
     close_lateral, open_lateral, push_any_text, push_page, push_unit_scope, untag, Key, Keyed,
@@ -34,14 +35,16 @@ pub struct SubmissionRow {
     pub instruction_leader: Option<String>,
     pub instruction_note: Option<String>,
     pub instructed_on: Option<NaiveDate>,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub created_by: String,
-    pub updated_at: DateTime<Utc>,
-    pub updated_by: String,
-    pub archived_at: Option<DateTime<Utc>>,
+    #[sqlx(flatten)]
+    pub audit: Audit,
     /// The authors, in the order given.
     pub author_ids: Vec<Uuid>,
+}
+
+impl Record for SubmissionRow {
+    fn id(&self) -> Uuid {
+        self.submission_id
+    }
 }
 
 /// Which submissions a list shows.

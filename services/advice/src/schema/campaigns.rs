@@ -3,21 +3,23 @@
 
 use async_graphql::connection::Connection;
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate};
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
 use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
 use super::entities::Unit;
-use super::{authorization, live, pool, refuse_unit_filter, search_pattern};
+use super::{live, pool, refuse_unit_filter, search_pattern};
 use crate::db;
 use crate::db::campaigns::{CampaignFields, CampaignFilter, CampaignRow};
 use crate::domain::{china_today, CampaignKind};
+use crate::policy;
 
 const MAX_TITLE: usize = 200;
 const MAX_DESCRIPTION: usize = 5000;
@@ -56,22 +58,11 @@ impl CampaignRow {
     }
     /// Increases with every change; send it back as `expectedVersion`.
     async fn version(&self) -> i32 {
-        self.version
+        self.audit.version
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.created_at
-    }
-    async fn created_by(&self) -> &str {
-        &self.created_by
-    }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.updated_at
-    }
-    async fn updated_by(&self) -> &str {
-        &self.updated_by
-    }
-    async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.archived_at
+    #[graphql(flatten)]
+    async fn audit(&self) -> &Audit {
+        &self.audit
     }
 }
 
@@ -94,7 +85,7 @@ pub struct CampaignFilterInput {
 impl CampaignFilterInput {
     /// The filter, for staff only: anyone else is refused.
     fn parse(self, ctx: &Context<'_>) -> ApiResult<CampaignFilter> {
-        authorization::require_reader(ctx, "Campaigns")?;
+        policy::require_reader(ctx, "Campaigns")?;
         Ok(CampaignFilter {
             unit_id: parse_optional_id("filter.unitId", self.unit_id.as_ref())?,
             include_subtree: self.include_subtree.unwrap_or(false),
@@ -142,7 +133,7 @@ impl CampaignQuery {
     /// A campaign by ID (archived ones too); null when there is none. For staff only
     /// (`FORBIDDEN` otherwise).
     async fn campaign(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<CampaignRow>> {
-        authorization::require_reader(ctx, "Campaigns")?;
+        policy::require_reader(ctx, "Campaigns")?;
         Ok(db::campaigns::find(pool(ctx)?, &[parse_id("id", &id)?])
             .await?
             .pop())
@@ -223,10 +214,10 @@ async fn campaign_for_change(
 ) -> ApiResult<CampaignRow> {
     let row = db::campaigns::get_for_update(conn, campaign_id).await?;
     let row = live("Campaign", campaign_id, row, |row| {
-        row.archived_at.is_some()
+        row.audit.archived_at.is_some()
     })?;
-    authorization::require_write(ctx, conn, row.organizer_id, new_organizer).await?;
-    validate::expected_version("Campaign", campaign_id, expected_version, row.version)?;
+    policy::require_write(ctx, conn, row.organizer_id, new_organizer).await?;
+    validate::expected_version("Campaign", campaign_id, expected_version, row.audit.version)?;
     Ok(row)
 }
 
@@ -256,7 +247,7 @@ impl CampaignMutation {
         require_active_unit(pool, "organizerId", organizer_id).await?;
         let campaign_id = new_id();
         let mut tx = pool.begin().await?;
-        authorization::require_write(ctx, &mut tx, organizer_id, None).await?;
+        policy::require_write(ctx, &mut tx, organizer_id, None).await?;
         if let Claim::Existing(existing) = idempotency::claim(
             &mut tx,
             "createCampaign",

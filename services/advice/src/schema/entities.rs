@@ -1,22 +1,26 @@
 //! The entities other subgraphs own, as this one extends them: `Unit` (organizations) with
-//! its campaigns, submissions and research topics, and `Worker` (talent) with the
-//! submissions they wrote.
+//! its campaigns, submissions and research topics, `Worker` (talent) with the submissions
+//! they wrote, and `Target` (organizations) with the actual figures advice measures.
+
+use std::collections::HashMap;
 
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Object, ID};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use kexie_subgraph_kit::id::parse_id;
-use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitKey};
+use kexie_subgraph_kit::page::{per_unit_page, PageArgs};
 use kexie_subgraph_kit::ApiResult;
 
 use kexie_subgraph_kit::rollup::PeriodInput;
+use kexie_subgraph_kit::target::{Actual, MeasuredActual, MeasuredBy, TargetKey};
 
 use super::campaigns::{CampaignFilterInput, CampaignsOfUnit};
 use super::figures::{self, AdviceFigure, AdviceFigures, ChildAdviceFigures};
-use super::load_page;
 use super::research_topics::{ResearchTopicFilterInput, ResearchTopicsOfUnit};
 use super::submissions::{SubmissionFilterInput, SubmissionsOfUnit, SubmissionsOfWorker};
+use crate::db;
 use crate::db::campaigns::CampaignRow;
 use crate::db::research_topics::ResearchTopicRow;
 use crate::db::submissions::SubmissionRow;
@@ -47,13 +51,7 @@ impl Unit {
         let filter = filter
             .unwrap_or_default()
             .for_unit(ctx, include_subtree.unwrap_or(false))?;
-        let key = PerUnitKey {
-            unit_id: self.id,
-            filter,
-            page,
-        };
-        let rows = load_page::<CampaignsOfUnit>(ctx, key).await?;
-        Ok(connection(rows, &page, |row| row.campaign_id))
+        per_unit_page::<CampaignsOfUnit>(ctx, self.id, filter, page).await
     }
 
     /// Submissions the unit submitted (with `includeSubtree`, those of every unit below it
@@ -70,13 +68,7 @@ impl Unit {
         let filter = filter
             .unwrap_or_default()
             .for_unit(ctx, include_subtree.unwrap_or(false))?;
-        let key = PerUnitKey {
-            unit_id: self.id,
-            filter,
-            page,
-        };
-        let rows = load_page::<SubmissionsOfUnit>(ctx, key).await?;
-        Ok(connection(rows, &page, |row| row.submission_id))
+        per_unit_page::<SubmissionsOfUnit>(ctx, self.id, filter, page).await
     }
 
     /// Research topics the unit leads (with `includeSubtree`, those of every unit below it
@@ -93,13 +85,7 @@ impl Unit {
         let filter = filter
             .unwrap_or_default()
             .for_unit(ctx, include_subtree.unwrap_or(false))?;
-        let key = PerUnitKey {
-            unit_id: self.id,
-            filter,
-            page,
-        };
-        let rows = load_page::<ResearchTopicsOfUnit>(ctx, key).await?;
-        Ok(connection(rows, &page, |row| row.research_topic_id))
+        per_unit_page::<ResearchTopicsOfUnit>(ctx, self.id, filter, page).await
     }
 
     /// Advice figures of the unit's whole subtree (the unit included) for `period`. An
@@ -153,13 +139,7 @@ impl Worker {
     ) -> ApiResult<Connection<String, SubmissionRow>> {
         let page = PageArgs::parse(first, after)?;
         let filter = filter.unwrap_or_default().for_worker(ctx)?;
-        let key = PerUnitKey {
-            unit_id: self.id,
-            filter,
-            page,
-        };
-        let rows = load_page::<SubmissionsOfWorker>(ctx, key).await?;
-        Ok(connection(rows, &page, |row| row.submission_id))
+        per_unit_page::<SubmissionsOfWorker>(ctx, self.id, filter, page).await
     }
 }
 
@@ -181,5 +161,35 @@ impl EntityQuery {
         Ok(Worker {
             id: parse_id("id", &id)?,
         })
+    }
+}
+
+/// `Target` (owned by organizations) as this subgraph extends it: the actual figure of the
+/// metrics advice measures, counted from its own records over the target unit's subtree
+/// (`db::targets`). The rest of the extension is `kexie_subgraph_kit::target`.
+pub struct AdviceActual(Actual<AdviceActual>);
+
+#[Object]
+impl AdviceActual {
+    /// The actual figure of a metric advice measures (see `TargetMetric`) over the target
+    /// unit's subtree in the target's year; null for the metrics other subgraphs measure.
+    /// Only those who may read the target unit's subtree figures see it (its staff and
+    /// leadership, those of the units above it, the city's administrators): anyone else is
+    /// refused with `FORBIDDEN`.
+    #[graphql(requires = "unitId year metric")]
+    async fn advice_actual(&self, ctx: &Context<'_>) -> ApiResult<Option<i32>> {
+        self.0.resolve(ctx).await
+    }
+}
+
+impl MeasuredActual for AdviceActual {
+    const MEASURED_BY: MeasuredBy = MeasuredBy::Advice;
+
+    fn new(actual: Actual<Self>) -> Self {
+        AdviceActual(actual)
+    }
+
+    async fn count(pool: &PgPool, keys: &[TargetKey]) -> sqlx::Result<HashMap<TargetKey, i64>> {
+        db::targets::target_actuals(pool, keys).await
     }
 }

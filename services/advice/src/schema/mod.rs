@@ -1,26 +1,24 @@
 //! The GraphQL schema of the advice subgraph: thin resolvers over `db`.
 
-mod authorization;
 mod campaigns;
 mod entities;
 mod figures;
 mod research_topics;
 mod submissions;
-mod targets;
 
-use std::collections::HashMap;
-
-use async_graphql::dataloader::{DataLoader, Loader};
-use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder};
-use kexie_contract::telemetry::spawn_in_current_span;
-use kexie_subgraph_kit::figures::SubtreeFiguresLoader;
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_subgraph_kit::page::{PerUnitKey, PerUnitLoader, PerUnitQuery};
+use kexie_subgraph_kit::figures::SubtreeFiguresLoader;
+use kexie_subgraph_kit::history::HistoryLoader;
+use kexie_subgraph_kit::page::PerUnitLoader;
+use kexie_subgraph_kit::record::ByIdLoader;
+use kexie_subgraph_kit::schema::{loader, pool};
+use kexie_subgraph_kit::unit_tree::PathLoader;
 use kexie_subgraph_kit::{validate, ApiError, ApiResult};
 
-use crate::db;
+use crate::db::campaigns::CampaignRow;
 use crate::domain::contains_pattern;
 
 pub use entities::{Unit, Worker};
@@ -32,7 +30,7 @@ pub struct Query(
     campaigns::CampaignQuery,
     submissions::SubmissionQuery,
     research_topics::ResearchTopicQuery,
-    targets::TargetQuery,
+    kexie_subgraph_kit::target::TargetQuery<entities::AdviceActual>,
 );
 
 #[derive(MergedObject, Default)]
@@ -52,76 +50,26 @@ pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
 /// The schema over `pool`, with its batch loaders.
 pub fn build(pool: PgPool) -> SubgraphSchema {
     builder()
-        .data(DataLoader::new(
-            CampaignLoader(pool.clone()),
-            spawn_in_current_span,
-        ))
-        .data(DataLoader::new(
-            kexie_subgraph_kit::history::HistoryLoader(pool.clone()),
-            spawn_in_current_span,
-        ))
-        .data(DataLoader::new(
-            kexie_subgraph_kit::unit_tree::PathLoader(pool.clone()),
-            spawn_in_current_span,
-        ))
-        .data(DataLoader::new(
-            PerUnitLoader(campaigns::CampaignsOfUnit(pool.clone())),
-            spawn_in_current_span,
-        ))
-        .data(DataLoader::new(
-            PerUnitLoader(submissions::SubmissionsOfUnit(pool.clone())),
-            spawn_in_current_span,
-        ))
-        .data(DataLoader::new(
-            PerUnitLoader(submissions::SubmissionsOfWorker(pool.clone())),
-            spawn_in_current_span,
-        ))
-        .data(DataLoader::new(
-            PerUnitLoader(research_topics::ResearchTopicsOfUnit(pool.clone())),
-            spawn_in_current_span,
-        ))
-        .data(DataLoader::new(
-            SubtreeFiguresLoader::<figures::AdviceFigures>::new(pool.clone()),
-            spawn_in_current_span,
-        ))
+        .data(loader(ByIdLoader::<CampaignRow>::new(pool.clone())))
+        .data(loader(HistoryLoader(pool.clone())))
+        .data(loader(PathLoader(pool.clone())))
+        .data(loader(PerUnitLoader(campaigns::CampaignsOfUnit(
+            pool.clone(),
+        ))))
+        .data(loader(PerUnitLoader(submissions::SubmissionsOfUnit(
+            pool.clone(),
+        ))))
+        .data(loader(PerUnitLoader(submissions::SubmissionsOfWorker(
+            pool.clone(),
+        ))))
+        .data(loader(PerUnitLoader(
+            research_topics::ResearchTopicsOfUnit(pool.clone()),
+        )))
+        .data(loader(SubtreeFiguresLoader::<figures::AdviceFigures>::new(
+            pool.clone(),
+        )))
         .data(pool)
         .finish()
-}
-
-fn pool<'a>(ctx: &Context<'a>) -> ApiResult<&'a PgPool> {
-    data::<PgPool>(ctx)
-}
-
-fn data<'a, T: Send + Sync + 'static>(ctx: &Context<'a>) -> ApiResult<&'a T> {
-    ctx.data::<T>()
-        .map_err(|_| ApiError::internal(format!("the schema lacks {}", std::any::type_name::<T>())))
-}
-
-/// One page of a per-unit (or per-worker) list, batched with the other keys of the request.
-async fn load_page<Q: PerUnitQuery>(
-    ctx: &Context<'_>,
-    key: PerUnitKey<Q::Filter>,
-) -> ApiResult<Vec<Q::Row>> {
-    Ok(data::<DataLoader<PerUnitLoader<Q>>>(ctx)?
-        .load_one(key)
-        .await
-        .map_err(|err| ApiError::internal(err.message))?
-        .unwrap_or_default())
-}
-
-/// Campaigns by ID: one query per batch (a page of submissions names their campaigns).
-pub struct CampaignLoader(PgPool);
-
-impl Loader<Uuid> for CampaignLoader {
-    type Value = db::campaigns::CampaignRow;
-    type Error = async_graphql::Error;
-
-    async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, Self::Value>, Self::Error> {
-        let rows = db::campaigns::find(&self.0, ids)
-            .await
-            .map_err(ApiError::from)?;
-        Ok(rows.into_iter().map(|row| (row.campaign_id, row)).collect())
-    }
 }
 
 /// The longest search text a filter takes.

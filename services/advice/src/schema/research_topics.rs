@@ -12,16 +12,18 @@ use kexie_subgraph_kit::history::{self as workflow, StatusChange};
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
 use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
 use super::entities::{Unit, Worker};
-use super::{authorization, live, pool, refuse_unit_filter, search_pattern};
+use super::{live, pool, refuse_unit_filter, search_pattern};
 use crate::db;
 use crate::db::research_topics::{
     ReportFields, ResearchTopicFields, ResearchTopicFilter, ResearchTopicRow,
 };
 use crate::domain::{china_today, worker_ids, ResearchAward, ResearchTopicStatus};
+use crate::policy;
 
 const MAX_TITLE: usize = 200;
 const MAX_REPORT_SUMMARY: usize = 5000;
@@ -92,22 +94,11 @@ impl ResearchTopicRow {
     }
     /// Increases with every change; send it back as `expectedVersion`.
     async fn version(&self) -> i32 {
-        self.version
+        self.audit.version
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.created_at
-    }
-    async fn created_by(&self) -> &str {
-        &self.created_by
-    }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.updated_at
-    }
-    async fn updated_by(&self) -> &str {
-        &self.updated_by
-    }
-    async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.archived_at
+    #[graphql(flatten)]
+    async fn audit(&self) -> &Audit {
+        &self.audit
     }
 }
 
@@ -131,7 +122,7 @@ pub struct ResearchTopicFilterInput {
 impl ResearchTopicFilterInput {
     /// The filter, for staff only: anyone else is refused.
     fn parse(self, ctx: &Context<'_>) -> ApiResult<ResearchTopicFilter> {
-        authorization::require_reader(ctx, "Research topics")?;
+        policy::require_reader(ctx, "Research topics")?;
         if let Some(year) = self.year {
             validate::year("filter.year", year)?;
         }
@@ -194,7 +185,7 @@ impl ResearchTopicQuery {
         ctx: &Context<'_>,
         id: ID,
     ) -> ApiResult<Option<ResearchTopicRow>> {
-        authorization::require_reader(ctx, "Research topics")?;
+        policy::require_reader(ctx, "Research topics")?;
         Ok(
             db::research_topics::find(pool(ctx)?, &[parse_id("id", &id)?])
                 .await?
@@ -302,10 +293,15 @@ async fn topic_for_change(
 ) -> ApiResult<ResearchTopicRow> {
     let row = db::research_topics::get_for_update(conn, topic_id).await?;
     let row = live("ResearchTopic", topic_id, row, |row| {
-        row.archived_at.is_some()
+        row.audit.archived_at.is_some()
     })?;
-    authorization::require_write(ctx, conn, row.lead_unit_id, new_unit).await?;
-    validate::expected_version("ResearchTopic", topic_id, expected_version, row.version)?;
+    policy::require_write(ctx, conn, row.lead_unit_id, new_unit).await?;
+    validate::expected_version(
+        "ResearchTopic",
+        topic_id,
+        expected_version,
+        row.audit.version,
+    )?;
     Ok(row)
 }
 
@@ -329,7 +325,7 @@ impl ResearchTopicMutation {
         require_active_unit(pool, "leadUnitId", unit_id).await?;
         let topic_id = new_id();
         let mut tx = pool.begin().await?;
-        authorization::require_write(ctx, &mut tx, unit_id, None).await?;
+        policy::require_write(ctx, &mut tx, unit_id, None).await?;
         if let Claim::Existing(existing) = idempotency::claim(
             &mut tx,
             "createResearchTopic",

@@ -3,9 +3,8 @@
 //! with RETURNED (for revision, then SUBMITTED again) and CLOSED (not adopted) from review.
 
 use async_graphql::connection::Connection;
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject, ID};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -13,11 +12,13 @@ use kexie_subgraph_kit::history::{self as workflow, StatusChange};
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
 use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::record::load_by_id;
+use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
 use super::entities::{Unit, Worker};
-use super::{authorization, data, live, pool, refuse_unit_filter, search_pattern, CampaignLoader};
+use super::{live, pool, refuse_unit_filter, search_pattern};
 use crate::db;
 use crate::db::campaigns::CampaignRow;
 use crate::db::submissions::{
@@ -26,6 +27,7 @@ use crate::db::submissions::{
 use crate::domain::{
     china_today, worker_ids, LeaderLevel, SubmissionCategory, SubmissionChannel, SubmissionStatus,
 };
+use crate::policy;
 
 const MAX_TITLE: usize = 200;
 const MAX_SUMMARY: usize = 2000;
@@ -90,10 +92,7 @@ impl SubmissionRow {
     /// The campaign it answers, if any.
     async fn campaign(&self, ctx: &Context<'_>) -> ApiResult<Option<CampaignRow>> {
         match self.campaign_id {
-            Some(campaign_id) => data::<DataLoader<CampaignLoader>>(ctx)?
-                .load_one(campaign_id)
-                .await
-                .map_err(|err| ApiError::internal(err.message)),
+            Some(campaign_id) => load_by_id::<CampaignRow>(ctx, campaign_id).await,
             None => Ok(None),
         }
     }
@@ -119,22 +118,11 @@ impl SubmissionRow {
     }
     /// Increases with every change; send it back as `expectedVersion`.
     async fn version(&self) -> i32 {
-        self.version
+        self.audit.version
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.created_at
-    }
-    async fn created_by(&self) -> &str {
-        &self.created_by
-    }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.updated_at
-    }
-    async fn updated_by(&self) -> &str {
-        &self.updated_by
-    }
-    async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.archived_at
+    #[graphql(flatten)]
+    async fn audit(&self) -> &Audit {
+        &self.audit
     }
 }
 
@@ -165,7 +153,7 @@ impl SubmissionFilterInput {
     /// The filter as the request may apply it: a partner key's lists hold only the
     /// submissions it created; anyone but staff and such keys is refused.
     fn parse(self, ctx: &Context<'_>) -> ApiResult<SubmissionFilter> {
-        let created_by = authorization::submission_reader(ctx)?;
+        let created_by = policy::submission_reader(ctx)?;
         validate::date_order("filter.submittedTo", self.submitted_from, self.submitted_to)?;
         Ok(SubmissionFilter {
             unit_id: parse_optional_id("filter.unitId", self.unit_id.as_ref())?,
@@ -262,12 +250,16 @@ impl SubmissionQuery {
     /// submission; a partner key with `advice:submit` reads those it created (null for
     /// any other); anyone else is refused with `FORBIDDEN`.
     async fn submission(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<SubmissionRow>> {
-        let created_by = authorization::submission_reader(ctx)?;
+        let created_by = policy::submission_reader(ctx)?;
         let submission_id = parse_id("id", &id)?;
         Ok(db::submissions::find(pool(ctx)?, &[submission_id])
             .await?
             .pop()
-            .filter(|row| created_by.as_ref().is_none_or(|by| *by == row.created_by)))
+            .filter(|row| {
+                created_by
+                    .as_ref()
+                    .is_none_or(|by| *by == row.audit.created_by)
+            }))
     }
 
     /// Submissions, newest first. Staff list every submission; a partner key with
@@ -373,7 +365,7 @@ async fn check_campaign(pool: &PgPool, campaign_id: Uuid) -> ApiResult<()> {
         .await?
         .pop()
         .ok_or_else(|| ApiError::not_found("Campaign", campaign_id))?;
-    if campaign.archived_at.is_some() {
+    if campaign.audit.archived_at.is_some() {
         return Err(ApiError::validation(
             "campaignId",
             format!("campaign {} is archived", campaign.title),
@@ -424,20 +416,23 @@ async fn submission_for_change(
 ) -> ApiResult<SubmissionRow> {
     let row = db::submissions::get_for_update(conn, submission_id).await?;
     let row = live("Submission", submission_id, row, |row| {
-        row.archived_at.is_some()
+        row.audit.archived_at.is_some()
     })?;
     match change {
         SubmissionChange::Edit { new_unit } => {
-            authorization::require_submission_edit(ctx, conn, &row, new_unit).await?
+            policy::require_submission_edit(ctx, conn, &row, new_unit).await?
         }
-        SubmissionChange::Step(to) => {
-            authorization::require_submission_step(ctx, conn, &row, to).await?
-        }
+        SubmissionChange::Step(to) => policy::require_submission_step(ctx, conn, &row, to).await?,
         SubmissionChange::Archive => {
-            authorization::require_write(ctx, conn, row.submitting_unit_id, None).await?
+            policy::require_write(ctx, conn, row.submitting_unit_id, None).await?
         }
     }
-    validate::expected_version("Submission", submission_id, expected_version, row.version)?;
+    validate::expected_version(
+        "Submission",
+        submission_id,
+        expected_version,
+        row.audit.version,
+    )?;
     Ok(row)
 }
 
@@ -474,7 +469,7 @@ impl SubmissionMutation {
         }
         let submission_id = new_id();
         let mut tx = pool.begin().await?;
-        authorization::require_submission_create(ctx, &mut tx, unit_id).await?;
+        policy::require_submission_create(ctx, &mut tx, unit_id).await?;
         if let Claim::Existing(existing) = idempotency::claim(
             &mut tx,
             "createSubmission",

@@ -9,7 +9,7 @@ use kexie_contract::principal::{Role, Scope};
 use kexie_subgraph_kit::unit_tree::ReplicatedUnit;
 use kexie_testkit::GraphqlClient;
 
-use crate::common::*;
+use crate::support::*;
 
 const UPDATE_SUBMISSION: &str = "mutation($id: ID!, $v: Int!, $input: UpdateSubmissionInput!) {
     updateSubmission(id: $id, expectedVersion: $v, input: $input) {

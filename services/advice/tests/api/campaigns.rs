@@ -2,7 +2,7 @@
 
 use serde_json::{json, Value};
 
-use crate::common::*;
+use crate::support::*;
 
 const LIST: &str = "query($filter: CampaignFilter, $first: Int, $after: String) {
     campaigns(filter: $filter, first: $first, after: $after) {

@@ -3,7 +3,7 @@
 
 use serde_json::{json, Value};
 
-use crate::common::*;
+use crate::support::*;
 
 const UNIT_LISTS: &str = "query($r: [_Any!]!) { _entities(representations: $r) { ... on Unit {
     id

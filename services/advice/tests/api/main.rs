@@ -3,9 +3,7 @@
 
 mod authorization;
 mod campaigns;
-mod common;
 mod federation;
 mod research_topics;
-mod sdl;
-mod seed;
 mod submissions;
+mod support;

@@ -1,10 +1,12 @@
 //! Leadership roles.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use crate::domain::{LeaderRole, ThreeHeadsPost};
+
+use kexie_subgraph_kit::record::Audit;
 
 const COLUMNS: &str =
     "leadership_role_id, unit_id, term_id, person_name, role, three_heads_post, post,
@@ -21,12 +23,8 @@ pub struct LeadershipRoleRow {
     pub post: Option<String>,
     pub starts_on: Option<NaiveDate>,
     pub ends_on: Option<NaiveDate>,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub created_by: String,
-    pub updated_at: DateTime<Utc>,
-    pub updated_by: String,
-    pub archived_at: Option<DateTime<Utc>>,
+    #[sqlx(flatten)]
+    pub audit: Audit,
 }
 
 pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<LeadershipRoleRow>> {

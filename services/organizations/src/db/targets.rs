@@ -1,11 +1,12 @@
 //! Targets (工作台账).
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use kexie_subgraph_kit::page::PageArgs;
 
+use kexie_subgraph_kit::record::{Audit, FindById, Record};
 use kexie_subgraph_kit::target::TargetMetric;
 
 const COLUMNS: &str =
@@ -22,16 +23,24 @@ pub struct TargetRow {
     pub responsible_person: String,
     pub deadline: NaiveDate,
     pub note: Option<String>,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub created_by: String,
-    pub updated_at: DateTime<Utc>,
-    pub updated_by: String,
-    pub archived_at: Option<DateTime<Utc>>,
+    #[sqlx(flatten)]
+    pub audit: Audit,
     /// The actual figures the measuring subgraphs reported for this target when the gateway
     /// resolves it as an entity (`@requires`); empty when read from the table alone.
     #[sqlx(skip)]
     pub reported: ReportedActuals,
+}
+
+impl Record for TargetRow {
+    fn id(&self) -> Uuid {
+        self.target_id
+    }
+}
+
+impl FindById for TargetRow {
+    async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<Self>> {
+        find(pool, ids).await
+    }
 }
 
 /// What the other subgraphs measured for a target: each reports its own metrics and null

@@ -1,10 +1,11 @@
 //! Terms of office (换届).
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use kexie_subgraph_kit::page::PageArgs;
+use kexie_subgraph_kit::record::Audit;
 
 const COLUMNS: &str =
     "term_id, unit_id, number, starts_on, ends_on, version, created_at, created_by,
@@ -17,12 +18,8 @@ pub struct TermRow {
     pub number: i32,
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub created_by: String,
-    pub updated_at: DateTime<Utc>,
-    pub updated_by: String,
-    pub archived_at: Option<DateTime<Utc>>,
+    #[sqlx(flatten)]
+    pub audit: Audit,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]

@@ -5,6 +5,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use kexie_subgraph_kit::page::PageArgs;
+use kexie_subgraph_kit::record::{FindById, Record};
 use kexie_subgraph_kit::unit_tree::ReplicatedUnit;
 
 use crate::domain::{UnitKind, UnitStatus};
@@ -32,6 +33,18 @@ pub struct UnitRow {
     pub created_by: String,
     pub updated_at: DateTime<Utc>,
     pub updated_by: String,
+}
+
+impl Record for UnitRow {
+    fn id(&self) -> Uuid {
+        self.unit_id
+    }
+}
+
+impl FindById for UnitRow {
+    async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<Self>> {
+        find(pool, ids).await
+    }
 }
 
 impl UnitRow {

@@ -8,8 +8,6 @@ use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
-use kexie_contract::principal::Role;
-use kexie_subgraph_kit::access;
 use kexie_subgraph_kit::id::{parse_id, parse_optional_id};
 use kexie_subgraph_kit::page::{connection, PageArgs};
 use kexie_subgraph_kit::{Actor, ApiError, ApiResult};
@@ -17,19 +15,7 @@ use kexie_subgraph_kit::{Actor, ApiError, ApiResult};
 use super::pool;
 use crate::db;
 use crate::db::api_keys::{ApiKeyRow, CallOutcome, NewApiKey, PartnerCallRow};
-
-/// Refuses everyone but the city association's administrators.
-fn require_city_admin(ctx: &Context<'_>, what: &str) -> ApiResult<()> {
-    let principal = access::principal(ctx);
-    if principal.role == Role::CityAdmin {
-        Ok(())
-    } else {
-        Err(ApiError::Forbidden(format!(
-            "{what} is for the city association's administrators only; {} may not",
-            access::describe(&principal)
-        )))
-    }
-}
+use crate::policy::require_city_admin;
 
 /// A partner bureau's API key (never the key itself).
 #[Object(name = "ApiKey")]

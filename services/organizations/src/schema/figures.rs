@@ -15,11 +15,12 @@ use kexie_subgraph_kit::rollup::{Period, PeriodInput};
 use kexie_subgraph_kit::ApiResult;
 
 use super::pool;
-use super::units::{require_read_subtree, unit_of};
+use super::units::unit_of;
 use crate::db;
 use crate::db::figures::KindCounts;
 use crate::db::units::UnitRow;
 use crate::domain::UnitKind;
+use crate::policy::require_read_subtree;
 
 /// The organization figures of a unit's subtree (the unit itself included) for a period.
 /// Units count in the subtree where they hang now; merged units hang under the unit they

@@ -10,12 +10,13 @@ use kexie_subgraph_kit::idempotency::{self, Claim};
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
 use super::pool;
-use super::units::{require_administer, unit_of};
+use super::units::unit_of;
 use crate::db;
 use crate::db::leaders::{LeadershipRoleFields, LeadershipRoleRow};
 use crate::db::terms::TermRow;
 use crate::db::units::UnitRow;
 use crate::domain::{LeaderRole, ThreeHeadsPost, UnitKind};
+use crate::policy::require_administer;
 
 #[Object(name = "LeadershipRole")]
 impl LeadershipRoleRow {
@@ -52,23 +53,23 @@ impl LeadershipRoleRow {
         self.ends_on
     }
     async fn version(&self) -> i32 {
-        self.version
+        self.audit.version
     }
     async fn created_at(&self) -> DateTime<Utc> {
-        self.created_at
+        self.audit.created_at
     }
     async fn created_by(&self) -> &str {
-        &self.created_by
+        &self.audit.created_by
     }
     async fn updated_at(&self) -> DateTime<Utc> {
-        self.updated_at
+        self.audit.updated_at
     }
     async fn updated_by(&self) -> &str {
-        &self.updated_by
+        &self.audit.updated_by
     }
     /// Set when the role ended.
     async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.archived_at
+        self.audit.archived_at
     }
 }
 
@@ -184,10 +185,10 @@ async fn role_for_change(
         .await?
         .ok_or_else(|| ApiError::not_found("LeadershipRole", id))?;
     require_administer(ctx, conn, role.unit_id).await?;
-    if role.archived_at.is_some() {
+    if role.audit.archived_at.is_some() {
         return Err(ApiError::not_found("LeadershipRole", id));
     }
-    validate::expected_version("LeadershipRole", id, expected_version, role.version)?;
+    validate::expected_version("LeadershipRole", id, expected_version, role.audit.version)?;
     Ok(role)
 }
 

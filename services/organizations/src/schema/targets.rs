@@ -3,24 +3,24 @@
 
 use async_graphql::connection::Connection;
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
-use chrono::{DateTime, Datelike, NaiveDate, Utc};
+use chrono::{Datelike, NaiveDate};
 
-use kexie_contract::principal::Role;
-use kexie_subgraph_kit::access;
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
 use kexie_subgraph_kit::page::{connection, PageArgs};
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
-use async_graphql::dataloader::DataLoader;
 use kexie_subgraph_kit::figures::{china_today, count};
+use kexie_subgraph_kit::record::load_by_id;
+use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::target::{self, MeasuredBy, TargetKey, TargetMetric};
 
-use super::units::{require_administer_parent, require_read_subtree_of, unit_of};
-use super::{data, load_target, pool, OwnActualLoader};
+use super::units::unit_of;
+use super::{load, pool, OwnActualLoader};
 use crate::db;
-use crate::db::targets::{ReportedActuals, TargetFields, TargetFilter, TargetRow};
+use crate::db::targets::{TargetFields, TargetFilter, TargetRow};
 use crate::db::units::UnitRow;
+use crate::policy::{self, require_administer_parent, require_read_subtree_of};
 
 /// The fields of the measuring subgraphs that `actual` needs.
 const MEASURED: &str = "talentActual popularizationActual adviceActual";
@@ -58,22 +58,11 @@ impl TargetRow {
         self.note.as_deref()
     }
     async fn version(&self) -> i32 {
-        self.version
+        self.audit.version
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.created_at
-    }
-    async fn created_by(&self) -> &str {
-        &self.created_by
-    }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.updated_at
-    }
-    async fn updated_by(&self) -> &str {
-        &self.updated_by
-    }
-    async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.archived_at
+    #[graphql(flatten)]
+    async fn audit(&self) -> &Audit {
+        &self.audit
     }
 
     /// Measured by the talent subgraph.
@@ -134,11 +123,7 @@ async fn actual(ctx: &Context<'_>, target: &TargetRow) -> ApiResult<i32> {
                 year: target.year,
                 metric: target.metric,
             };
-            let actual = data::<DataLoader<OwnActualLoader>>(ctx)?
-                .load_one(key)
-                .await
-                .map_err(|err| ApiError::internal(err.message))?
-                .unwrap_or(0);
+            let actual = load::<OwnActualLoader, _>(ctx, key).await?.unwrap_or(0);
             return Ok(count(actual));
         }
         MeasuredBy::Talent => (target.reported.talent, "talentActual"),
@@ -173,29 +158,11 @@ impl TargetQuery {
     /// A target by ID; null when there is none. Targets are visible to their unit's subtree
     /// (its staff and leadership, and those of the units above it) and to city admins.
     async fn target(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<TargetRow>> {
-        readable(ctx, load_target(ctx, parse_id("id", &id)?).await?).await
-    }
-
-    /// The target entity, with the actual figures the measuring subgraphs report for it.
-    /// Visible as `target`.
-    #[graphql(entity)]
-    async fn find_target_by_id(
-        &self,
-        ctx: &Context<'_>,
-        #[graphql(key)] id: ID,
-        talent_actual: Option<i32>,
-        popularization_actual: Option<i32>,
-        advice_actual: Option<i32>,
-    ) -> ApiResult<Option<TargetRow>> {
-        let target = readable(ctx, load_target(ctx, parse_id("id", &id)?).await?).await?;
-        Ok(target.map(|target| TargetRow {
-            reported: ReportedActuals {
-                talent: talent_actual,
-                popularization: popularization_actual,
-                advice: advice_actual,
-            },
-            ..target
-        }))
+        readable(
+            ctx,
+            load_by_id::<TargetRow>(ctx, parse_id("id", &id)?).await?,
+        )
+        .await
     }
 
     /// Targets, newest first. Those of `filter.unitId` need the right to read that unit's
@@ -220,17 +187,7 @@ impl TargetQuery {
         match filter.unit_id {
             Some(unit_id) => require_read_subtree_of(ctx, unit_id).await?,
             None => {
-                let principal = access::principal(ctx);
-                if principal.role != Role::CityAdmin {
-                    let unit = principal
-                        .unit
-                        .filter(|_| access::is_staff(&principal))
-                        .ok_or_else(|| {
-                            ApiError::Forbidden(format!(
-                                "targets are visible to the staff of the units they belong to and above; {} may not read them",
-                                access::describe(&principal)
-                            ))
-                        })?;
+                if let Some(unit) = policy::targets_reach(ctx)? {
                     filter.unit_id = Some(unit);
                     filter.include_subtree = true;
                 }
@@ -312,7 +269,10 @@ impl ValidTarget {
 }
 
 /// `target` unless the principal may not read it (`FORBIDDEN`).
-async fn readable(ctx: &Context<'_>, target: Option<TargetRow>) -> ApiResult<Option<TargetRow>> {
+pub(super) async fn readable(
+    ctx: &Context<'_>,
+    target: Option<TargetRow>,
+) -> ApiResult<Option<TargetRow>> {
     if let Some(target) = &target {
         require_read_subtree_of(ctx, target.unit_id).await?;
     }
@@ -340,10 +300,10 @@ async fn target_for_change(
         .await?
         .ok_or_else(|| ApiError::not_found("Target", id))?;
     require_administer_parent(ctx, conn, target.unit_id).await?;
-    if target.archived_at.is_some() {
+    if target.audit.archived_at.is_some() {
         return Err(ApiError::not_found("Target", id));
     }
-    validate::expected_version("Target", id, expected_version, target.version)?;
+    validate::expected_version("Target", id, expected_version, target.audit.version)?;
     Ok(target)
 }
 

@@ -3,18 +3,20 @@
 
 use async_graphql::connection::Connection;
 use async_graphql::{Context, InputObject, Object, ID};
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::{NaiveDate, Utc};
 
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
 use kexie_subgraph_kit::page::{connection, PageArgs};
+use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
 use super::pool;
-use super::units::{require_administer, unit_of};
+use super::units::unit_of;
 use crate::db;
 use crate::db::terms::{TermFields, TermFilter, TermRow};
 use crate::db::units::UnitRow;
+use crate::policy::require_administer;
 
 #[Object(name = "Term")]
 impl TermRow {
@@ -40,22 +42,11 @@ impl TermRow {
         (as_of - self.ends_on).num_days().max(0)
     }
     async fn version(&self) -> i32 {
-        self.version
+        self.audit.version
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.created_at
-    }
-    async fn created_by(&self) -> &str {
-        &self.created_by
-    }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.updated_at
-    }
-    async fn updated_by(&self) -> &str {
-        &self.updated_by
-    }
-    async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.archived_at
+    #[graphql(flatten)]
+    async fn audit(&self) -> &Audit {
+        &self.audit
     }
 }
 
@@ -151,10 +142,10 @@ async fn term_for_change(
         .await?
         .ok_or_else(|| ApiError::not_found("Term", term_id))?;
     require_administer(ctx, conn, term.unit_id).await?;
-    if term.archived_at.is_some() {
+    if term.audit.archived_at.is_some() {
         return Err(ApiError::not_found("Term", term_id));
     }
-    validate::expected_version("Term", term_id, expected_version, term.version)?;
+    validate::expected_version("Term", term_id, expected_version, term.audit.version)?;
     Ok(term)
 }
 

@@ -2,30 +2,29 @@
 //! dissolved), each published to the other subgraphs.
 
 use async_graphql::connection::Connection;
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_contract::principal::Role;
-use kexie_subgraph_kit::access::{self, Need};
 use kexie_subgraph_kit::history::{self, StatusChange};
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitKey, PerUnitLoader, PerUnitQuery};
+use kexie_subgraph_kit::page::{connection, per_unit_page, PageArgs, PerUnitQuery};
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
+use kexie_subgraph_kit::record::load_by_id;
 use kexie_subgraph_kit::rollup::PeriodInput;
 
 use super::figures::{self, ChildOrganizationFigures, OrganizationFigure, OrganizationFigures};
-use super::{data, load_unit, pool, require_unit, CurrentTermLoader, TreeChanged};
+use super::{data, load, pool, require_unit, CurrentTermLoader, TreeChanged};
 use crate::db;
 use crate::db::leaders::LeadershipRoleRow;
 use crate::db::targets::TargetRow;
 use crate::db::terms::TermRow;
-use crate::db::units::{Placement, UnitFields, UnitFilter, UnitRow};
+use crate::db::units::{UnitFields, UnitFilter, UnitRow};
 use crate::domain::{UnitKind, UnitStatus};
+use crate::policy;
 
 const MAX_NAME: usize = 100;
 const MAX_SHORT_NAME: usize = 30;
@@ -81,7 +80,7 @@ impl UnitRow {
 
     async fn parent(&self, ctx: &Context<'_>) -> ApiResult<Option<UnitRow>> {
         match self.parent_id {
-            Some(parent_id) => load_unit(ctx, parent_id).await,
+            Some(parent_id) => load_by_id::<UnitRow>(ctx, parent_id).await,
             None => Ok(None),
         }
     }
@@ -89,7 +88,7 @@ impl UnitRow {
     /// The unit this one was merged into.
     async fn merged_into(&self, ctx: &Context<'_>) -> ApiResult<Option<UnitRow>> {
         match self.merged_into_id {
-            Some(unit_id) => load_unit(ctx, unit_id).await,
+            Some(unit_id) => load_by_id::<UnitRow>(ctx, unit_id).await,
             None => Ok(None),
         }
     }
@@ -109,16 +108,7 @@ impl UnitRow {
     ) -> ApiResult<Connection<String, UnitRow>> {
         let page = PageArgs::parse(first, after)?;
         let filter = filter.unwrap_or_default().parse()?;
-        let rows = data::<DataLoader<PerUnitLoader<ChildrenQuery>>>(ctx)?
-            .load_one(PerUnitKey {
-                unit_id: self.unit_id,
-                filter,
-                page,
-            })
-            .await
-            .map_err(|err| ApiError::internal(err.message))?
-            .unwrap_or_default();
-        Ok(connection(rows, &page, |row| row.unit_id))
+        per_unit_page::<ChildrenQuery>(ctx, self.unit_id, filter, page).await
     }
 
     /// 换届: the unit's terms of office, latest first.
@@ -128,10 +118,7 @@ impl UnitRow {
 
     /// The latest term of office.
     async fn current_term(&self, ctx: &Context<'_>) -> ApiResult<Option<TermRow>> {
-        data::<DataLoader<CurrentTermLoader>>(ctx)?
-            .load_one(self.unit_id)
-            .await
-            .map_err(|err| ApiError::internal(err.message))
+        load::<CurrentTermLoader, _>(ctx, self.unit_id).await
     }
 
     /// Chair, vice chairs (at township level the three heads, 三长) and secretary-general.
@@ -146,7 +133,7 @@ impl UnitRow {
     /// 工作台账: the unit's own targets, for one year or all. Visible to the unit's subtree
     /// (its staff and leadership, and those of the units above it) and to city admins.
     async fn targets(&self, ctx: &Context<'_>, year: Option<i32>) -> ApiResult<Vec<TargetRow>> {
-        require_read_subtree(ctx, self)?;
+        policy::require_read_subtree(ctx, self)?;
         let filter = db::targets::TargetFilter {
             unit_id: Some(self.unit_id),
             year,
@@ -252,7 +239,7 @@ pub struct UnitQuery;
 impl UnitQuery {
     /// A unit by ID; null when there is none.
     async fn unit(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<UnitRow>> {
-        load_unit(ctx, parse_id("id", &id)?).await
+        load_by_id::<UnitRow>(ctx, parse_id("id", &id)?).await
     }
 
     /// The active unit with this administrative division code.
@@ -281,11 +268,6 @@ impl UnitQuery {
         let filter = filter.unwrap_or_default().parse()?;
         let rows = db::units::list(pool(ctx)?, &filter, page).await?;
         Ok(connection(rows, &page, |row| row.unit_id))
-    }
-
-    #[graphql(entity)]
-    async fn find_unit_by_id(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<UnitRow>> {
-        load_unit(ctx, parse_id("id", &id)?).await
     }
 }
 
@@ -404,31 +386,13 @@ async fn unit_for_change(
     change: Change,
 ) -> ApiResult<UnitRow> {
     let unit = db::units::get(conn, unit_id).await?;
-    access::require(
-        ctx,
-        Need::Administer,
-        unit_id,
-        unit.as_ref().map(|unit| unit.path.as_str()),
-    )?;
+    policy::require_administer_found(ctx, unit_id, unit.as_ref())?;
     let unit = unit.ok_or_else(|| ApiError::not_found("Unit", unit_id))?;
     if change == Change::Reorganize {
-        require_not_own_unit(ctx, &unit)?;
+        policy::require_not_own_unit(ctx, &unit)?;
     }
     validate::expected_version("Unit", unit_id, expected_version, unit.version)?;
     Ok(unit)
-}
-
-/// An administrator does not move, merge or dissolve the unit it administers itself: that
-/// is for the level above (a city admin may).
-fn require_not_own_unit(ctx: &Context<'_>, unit: &UnitRow) -> ApiResult<()> {
-    let principal = access::principal(ctx);
-    if principal.role != Role::CityAdmin && principal.unit == Some(unit.unit_id) {
-        return Err(ApiError::Forbidden(format!(
-            "{} may not move, merge or dissolve its own unit; the level above does",
-            access::describe(&principal)
-        )));
-    }
-    Ok(())
 }
 
 /// Reads a unit a tree change names besides the one it acts on (a new parent, the unit
@@ -439,75 +403,8 @@ async fn other_unit_for_change(
     unit_id: Uuid,
 ) -> ApiResult<UnitRow> {
     let unit = db::units::get(conn, unit_id).await?;
-    access::require(
-        ctx,
-        Need::Administer,
-        unit_id,
-        unit.as_ref().map(|unit| unit.path.as_str()),
-    )?;
+    policy::require_administer_found(ctx, unit_id, unit.as_ref())?;
     unit.ok_or_else(|| ApiError::not_found("Unit", unit_id))
-}
-
-/// Refuses unless the principal may administer `unit_id`: read inside the mutation's
-/// transaction, which then holds the unit where it is (see [`db::units::placement`]). An
-/// unknown unit is `FORBIDDEN`, or `NOT_FOUND` for a city admin.
-pub(super) async fn require_administer(
-    ctx: &Context<'_>,
-    conn: &mut sqlx::PgConnection,
-    unit_id: Uuid,
-) -> ApiResult<Placement> {
-    let placement = db::units::placement(conn, unit_id).await?;
-    access::require(
-        ctx,
-        Need::Administer,
-        unit_id,
-        placement.as_ref().map(|placement| placement.path.as_str()),
-    )?;
-    placement.ok_or_else(|| ApiError::not_found("Unit", unit_id))
-}
-
-/// Refuses unless the principal may administer the parent of `unit_id`: a unit's targets
-/// are set by the level above. The city's own targets are for city admins. Read like
-/// [`require_administer`], and like it `NOT_FOUND` only for a city admin.
-pub(super) async fn require_administer_parent(
-    ctx: &Context<'_>,
-    conn: &mut sqlx::PgConnection,
-    unit_id: Uuid,
-) -> ApiResult<Placement> {
-    let placement = db::units::placement(conn, unit_id).await?;
-    match &placement {
-        Some(Placement {
-            parent_id: Some(parent_id),
-            parent_path: Some(parent_path),
-            ..
-        }) => access::require(ctx, Need::Administer, *parent_id, Some(parent_path))?,
-        _ => access::require(ctx, Need::Administer, unit_id, None)?,
-    }
-    placement.ok_or_else(|| ApiError::not_found("Unit", unit_id))
-}
-
-/// Refuses unless the principal may read the subtree-only data of `unit` (its targets and
-/// figures).
-pub(super) fn require_read_subtree(ctx: &Context<'_>, unit: &UnitRow) -> ApiResult<()> {
-    access::require(ctx, Need::ReadSubtree, unit.unit_id, Some(&unit.path))
-}
-
-/// [`require_read_subtree`] for a unit known by ID (loaded through the batch loader).
-pub(super) async fn require_read_subtree_of(ctx: &Context<'_>, unit_id: Uuid) -> ApiResult<()> {
-    let principal = access::principal(ctx);
-    if principal.role == Role::CityAdmin {
-        return Ok(());
-    }
-    if !access::is_staff(&principal) {
-        return Err(access::forbidden(&principal, Need::ReadSubtree, unit_id));
-    }
-    let unit = load_unit(ctx, unit_id).await?;
-    access::require(
-        ctx,
-        Need::ReadSubtree,
-        unit_id,
-        unit.as_ref().map(|unit| unit.path.as_str()),
-    )
 }
 
 fn require_active(unit: &UnitRow, field: &str) -> ApiResult<()> {
@@ -559,13 +456,7 @@ impl UnitMutation {
         let parent = match parent_id {
             Some(parent_id) => Some(other_unit_for_change(ctx, &mut tx, parent_id).await?),
             None => {
-                let principal = access::principal(ctx);
-                if principal.role != Role::CityAdmin {
-                    return Err(ApiError::Forbidden(format!(
-                        "{} may not create a unit at the root; only a city admin creates the city association",
-                        access::describe(&principal)
-                    )));
-                }
+                policy::require_root_creator(ctx)?;
                 None
             }
         };
@@ -818,7 +709,7 @@ impl UnitMutation {
 
 /// Resolves the unit a record belongs to, for the record's `unit` field.
 pub(super) async fn unit_of(ctx: &Context<'_>, unit_id: Uuid) -> ApiResult<UnitRow> {
-    load_unit(ctx, unit_id)
+    load_by_id::<UnitRow>(ctx, unit_id)
         .await?
         .ok_or_else(|| ApiError::not_found("Unit", unit_id))
 }

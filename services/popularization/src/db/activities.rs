@@ -1,10 +1,11 @@
 //! Popularization activities (科普活动).
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use kexie_subgraph_kit::page::PageArgs;
+use kexie_subgraph_kit::record::{Audit, FindById, Record};
 
 use super::{
     lateral_prefix, push_any, push_overlap, push_search, push_select, push_units, units_of, Listed,
@@ -44,12 +45,20 @@ pub struct ActivityRow {
     pub online_reach: i32,
     pub mode: ActivityMode,
     pub status: ActivityStatus,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub created_by: String,
-    pub updated_at: DateTime<Utc>,
-    pub updated_by: String,
-    pub archived_at: Option<DateTime<Utc>>,
+    #[sqlx(flatten)]
+    pub audit: Audit,
+}
+
+impl Record for ActivityRow {
+    fn id(&self) -> Uuid {
+        self.activity_id
+    }
+}
+
+impl FindById for ActivityRow {
+    async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<Self>> {
+        find(pool, ids).await
+    }
 }
 
 impl ActivityRow {

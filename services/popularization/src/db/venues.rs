@@ -1,10 +1,11 @@
 //! Venues (科普阵地).
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use kexie_subgraph_kit::page::PageArgs;
+use kexie_subgraph_kit::record::{Audit, FindById, Record};
 
 use super::{
     lateral_prefix, push_any, push_search, push_select, push_units, units_of, Listed, Scope,
@@ -38,12 +39,20 @@ pub struct VenueRow {
     pub floor_area: Option<f64>,
     pub opened_on: Option<NaiveDate>,
     pub yearly_visitors: Option<i32>,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub created_by: String,
-    pub updated_at: DateTime<Utc>,
-    pub updated_by: String,
-    pub archived_at: Option<DateTime<Utc>>,
+    #[sqlx(flatten)]
+    pub audit: Audit,
+}
+
+impl Record for VenueRow {
+    fn id(&self) -> Uuid {
+        self.venue_id
+    }
+}
+
+impl FindById for VenueRow {
+    async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<Self>> {
+        find(pool, ids).await
+    }
 }
 
 impl VenueRow {

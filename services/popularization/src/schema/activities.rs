@@ -2,7 +2,6 @@
 //! partner bureaus co-organizing them.
 
 use async_graphql::connection::Connection;
-use async_graphql::dataloader::DataLoader;
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
@@ -11,13 +10,12 @@ use kexie_subgraph_kit::access;
 use kexie_subgraph_kit::history;
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitKey};
+use kexie_subgraph_kit::page::{connection, per_unit_page, PageArgs};
 use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
-use super::reach::{self, ActivityWrite};
-use super::units::Unit;
-use super::{data, load_activity, load_venue, loader_error, pool, VenueActivitiesLoader};
+use super::entities::Unit;
+use super::{load_activity, load_venue, pool, ActivitiesOfVenue};
 use crate::db;
 use crate::db::activities::{ActivityFilter, ActivityReach, ActivityRow};
 use crate::db::venues::VenueRow;
@@ -25,6 +23,7 @@ use crate::domain::activity::{check_held_by, ActivityFields, MAX_TITLE};
 use crate::domain::{
     local_today, ActivityKind, ActivityMode, ActivityStatus, Audience, PartnerBureau, VenueStatus,
 };
+use crate::policy::{self, ActivityWrite};
 use kexie_subgraph_kit::history::StatusChange;
 
 const MAX_NOTE: usize = 500;
@@ -95,27 +94,27 @@ impl ActivityRow {
     }
     /// Increases with every change; send it back as `expectedVersion`.
     async fn version(&self) -> i32 {
-        self.version
+        self.audit.version
     }
     async fn created_at(&self) -> DateTime<Utc> {
-        self.created_at
+        self.audit.created_at
     }
     /// Who recorded it: a staff member's subject (or a partner key's), for staff only.
     async fn created_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
         access::require_staff(ctx, "Who recorded an activity")?;
-        Ok(&self.created_by)
+        Ok(&self.audit.created_by)
     }
     async fn updated_at(&self) -> DateTime<Utc> {
-        self.updated_at
+        self.audit.updated_at
     }
     /// Who changed it last, for staff only.
     async fn updated_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
         access::require_staff(ctx, "Who changed an activity")?;
-        Ok(&self.updated_by)
+        Ok(&self.audit.updated_by)
     }
     /// When it was archived; archived activities are left out of lists.
     async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.archived_at
+        self.audit.archived_at
     }
 }
 
@@ -150,7 +149,7 @@ impl ActivityFilterInput {
     /// The filter as the request may apply it: for the public, held activities only (and
     /// for a co-organizing partner, those its bureau co-organizes too), never archived ones.
     pub(super) fn parse(self, ctx: &Context<'_>) -> ApiResult<ActivityFilter> {
-        let reach = reach::activity_reach(ctx);
+        let reach = policy::activity_reach(ctx);
         if let (Some(from), Some(to)) = (self.starts_from, self.starts_to) {
             if to < from {
                 return Err(ApiError::validation(
@@ -195,16 +194,7 @@ pub(super) async fn venue_activities(
         ));
     }
     filter.venue_id = None;
-    let rows = data::<DataLoader<VenueActivitiesLoader>>(ctx)?
-        .load_one(PerUnitKey {
-            unit_id: venue_id,
-            filter,
-            page,
-        })
-        .await
-        .map_err(loader_error)?
-        .unwrap_or_default();
-    Ok(connection(rows, &page, |row| row.activity_id))
+    per_unit_page::<ActivitiesOfVenue>(ctx, venue_id, filter, page).await
 }
 
 #[derive(Default)]
@@ -299,7 +289,7 @@ async fn activity_for_change(
 ) -> ApiResult<ActivityRow> {
     db::activities::get_for_update(conn, activity_id)
         .await?
-        .filter(|activity| activity.archived_at.is_none())
+        .filter(|activity| activity.audit.archived_at.is_none())
         .ok_or_else(|| ApiError::not_found("Activity", activity_id))
 }
 
@@ -309,7 +299,7 @@ fn check_version(activity: &ActivityRow, expected_version: i32) -> ApiResult<()>
         "Activity",
         activity.activity_id,
         expected_version,
-        activity.version,
+        activity.audit.version,
     )
 }
 
@@ -318,7 +308,7 @@ fn check_version(activity: &ActivityRow, expected_version: i32) -> ApiResult<()>
 async fn require_usable_venue(conn: &mut sqlx::PgConnection, venue_id: Uuid) -> ApiResult<()> {
     let venue = db::venues::get_for_share(conn, venue_id)
         .await?
-        .filter(|venue| venue.archived_at.is_none())
+        .filter(|venue| venue.audit.archived_at.is_none())
         .ok_or_else(|| ApiError::not_found("Venue", venue_id))?;
     if venue.status == VenueStatus::Closed {
         return Err(ApiError::validation(
@@ -362,7 +352,7 @@ impl ActivityMutation {
         .checked(ActivityStatus::Planned, local_today())?;
         let activity_id = new_id();
         let mut tx = pool.begin().await?;
-        reach::require_activity_write(
+        policy::require_activity_write(
             ctx,
             &mut tx,
             ActivityWrite::Create {
@@ -432,7 +422,7 @@ impl ActivityMutation {
         };
         let mut tx = pool.begin().await?;
         let current = activity_for_change(&mut tx, activity_id).await?;
-        reach::require_activity_write(
+        policy::require_activity_write(
             ctx,
             &mut tx,
             ActivityWrite::Update {
@@ -515,7 +505,7 @@ impl ActivityMutation {
         }
         let mut tx = pool.begin().await?;
         let current = activity_for_change(&mut tx, activity_id).await?;
-        reach::require_activity_write(
+        policy::require_activity_write(
             ctx,
             &mut tx,
             ActivityWrite::Transition { current: &current },
@@ -571,7 +561,7 @@ impl ActivityMutation {
         let activity_id = parse_id("id", &id)?;
         let mut tx = pool.begin().await?;
         let current = activity_for_change(&mut tx, activity_id).await?;
-        reach::require_activity_write(ctx, &mut tx, ActivityWrite::Archive { current: &current })
+        policy::require_activity_write(ctx, &mut tx, ActivityWrite::Archive { current: &current })
             .await?;
         check_version(&current, expected_version)?;
         let activity = db::activities::archive(&mut tx, activity_id, &actor.subject).await?;

@@ -11,8 +11,8 @@ use kexie_subgraph_kit::figures::{count, of_subtree, prepare_subtree_read, rank,
 use kexie_subgraph_kit::rollup::{Period, PeriodInput};
 use kexie_subgraph_kit::ApiResult;
 
+use super::entities::Unit;
 use super::pool;
-use super::units::Unit;
 use crate::db;
 use crate::db::figures::FigureCount;
 use crate::domain::{ActivityKind, Audience, VenueKind, VenueStatus};

@@ -15,13 +15,14 @@ use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
 use super::activities::{venue_activities, ActivityFilterInput};
-use super::units::Unit;
-use super::{load_venue, pool, reach};
+use super::entities::Unit;
+use super::{load_venue, pool};
 use crate::db;
 use crate::db::activities::ActivityRow;
 use crate::db::venues::{VenueFilter, VenueRow};
 use crate::domain::venue::{VenueFields, MAX_NAME};
 use crate::domain::{local_today, VenueKind, VenueStatus};
+use crate::policy;
 use kexie_subgraph_kit::history::StatusChange;
 
 const MAX_NOTE: usize = 500;
@@ -92,27 +93,27 @@ impl VenueRow {
     }
     /// Increases with every change; send it back as `expectedVersion`.
     async fn version(&self) -> i32 {
-        self.version
+        self.audit.version
     }
     async fn created_at(&self) -> DateTime<Utc> {
-        self.created_at
+        self.audit.created_at
     }
     /// Who recorded it: a staff member's subject (or a partner key's), for staff only.
     async fn created_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
         access::require_staff(ctx, "Who recorded a venue")?;
-        Ok(&self.created_by)
+        Ok(&self.audit.created_by)
     }
     async fn updated_at(&self) -> DateTime<Utc> {
-        self.updated_at
+        self.audit.updated_at
     }
     /// Who changed it last, for staff only.
     async fn updated_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
         access::require_staff(ctx, "Who changed a venue")?;
-        Ok(&self.updated_by)
+        Ok(&self.audit.updated_by)
     }
     /// When it was archived; archived venues are left out of lists.
     async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.archived_at
+        self.audit.archived_at
     }
 }
 
@@ -135,7 +136,7 @@ impl VenueFilterInput {
     /// The filter as the request may apply it: for the public, open venues only and never
     /// archived ones.
     pub(super) fn parse(self, ctx: &Context<'_>) -> ApiResult<VenueFilter> {
-        let public_only = reach::venues_public_only(ctx);
+        let public_only = policy::venues_public_only(ctx);
         Ok(VenueFilter {
             unit_id: parse_optional_id("filter.unitId", self.unit_id.as_ref())?,
             include_subtree: self.include_subtree.unwrap_or(false),
@@ -234,10 +235,10 @@ async fn venue_for_change(
 ) -> ApiResult<VenueRow> {
     let venue = db::venues::get_for_update(conn, venue_id)
         .await?
-        .filter(|venue| venue.archived_at.is_none())
+        .filter(|venue| venue.audit.archived_at.is_none())
         .ok_or_else(|| ApiError::not_found("Venue", venue_id))?;
-    reach::require_venue_write(ctx, conn, venue.owner_unit_id, new_owner).await?;
-    validate::expected_version("Venue", venue_id, expected_version, venue.version)?;
+    policy::require_venue_write(ctx, conn, venue.owner_unit_id, new_owner).await?;
+    validate::expected_version("Venue", venue_id, expected_version, venue.audit.version)?;
     Ok(venue)
 }
 
@@ -278,7 +279,7 @@ impl VenueMutation {
         .checked(status, local_today())?;
         let venue_id = new_id();
         let mut tx = pool.begin().await?;
-        reach::require_venue_write(ctx, &mut tx, owner_id, None).await?;
+        policy::require_venue_write(ctx, &mut tx, owner_id, None).await?;
         if let Claim::Existing(existing) = idempotency::claim(
             &mut tx,
             "createVenue",

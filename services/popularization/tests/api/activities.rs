@@ -380,20 +380,10 @@ async fn a_held_activity_keeps_its_final_counts_and_who_held_it_when_and_why() {
         )
         .await["transitionActivity"]
         .clone();
-    assert_eq!(held["status"], "HELD");
-    assert_eq!(held["participants"], 136);
-    assert_eq!(held["onlineReach"], 2400);
-    assert_eq!(held["version"], 2);
-    assert_eq!(held["updatedBy"], "partner-agriculture-bureau");
+    // The whole held activity: its final counts, version 2, last changed by the bureau
+    // that held it, and both steps with who took them and the note.
+    insta::assert_json_snapshot!("held_activity", kexie_testkit::redacted(&held));
     let history = held["history"].as_array().unwrap();
-    assert_eq!(history.len(), 2);
-    assert_eq!(history[0]["fromStatus"], Value::Null);
-    assert_eq!(history[0]["toStatus"], "PLANNED");
-    assert_eq!(history[0]["actor"], "test-staff");
-    assert_eq!(history[1]["fromStatus"], "PLANNED");
-    assert_eq!(history[1]["toStatus"], "HELD");
-    assert_eq!(history[1]["actor"], "partner-agriculture-bureau");
-    assert_eq!(history[1]["note"], "农技专家12名参加");
     let created_at: chrono::DateTime<chrono::Utc> =
         history[0]["changedAt"].as_str().unwrap().parse().unwrap();
     let held_at: chrono::DateTime<chrono::Utc> =

@@ -1,10 +1,10 @@
 //! Honors (荣誉).
 
-use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use kexie_subgraph_kit::page::PageArgs;
+use kexie_subgraph_kit::record::{Audit, FindById, Record};
 
 use super::UnitScope;
 use crate::domain::HonorLevel;
@@ -22,12 +22,20 @@ pub struct HonorRow {
     pub year: i32,
     pub conferring_unit_id: Option<Uuid>,
     pub nomination_id: Option<Uuid>,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub created_by: String,
-    pub updated_at: DateTime<Utc>,
-    pub updated_by: String,
-    pub archived_at: Option<DateTime<Utc>>,
+    #[sqlx(flatten)]
+    pub audit: Audit,
+}
+
+impl Record for HonorRow {
+    fn id(&self) -> Uuid {
+        self.honor_id
+    }
+}
+
+impl FindById for HonorRow {
+    async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<Self>> {
+        find(pool, ids).await
+    }
 }
 
 /// Which honors a list shows.

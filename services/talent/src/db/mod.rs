@@ -3,6 +3,7 @@
 pub mod figures;
 pub mod honors;
 pub mod nominations;
+pub mod targets;
 pub mod workers;
 pub mod workstations;
 

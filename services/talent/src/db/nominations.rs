@@ -1,10 +1,10 @@
 //! Nominations (举荐).
 
-use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use kexie_subgraph_kit::page::PageArgs;
+use kexie_subgraph_kit::record::{Audit, FindById, Record};
 
 use super::UnitScope;
 use crate::domain::{HonorLevel, NominationStatus};
@@ -26,12 +26,20 @@ pub struct NominationRow {
     pub reason: Option<String>,
     pub status: NominationStatus,
     pub honor_id: Option<Uuid>,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub created_by: String,
-    pub updated_at: DateTime<Utc>,
-    pub updated_by: String,
-    pub archived_at: Option<DateTime<Utc>>,
+    #[sqlx(flatten)]
+    pub audit: Audit,
+}
+
+impl Record for NominationRow {
+    fn id(&self) -> Uuid {
+        self.nomination_id
+    }
+}
+
+impl FindById for NominationRow {
+    async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<Self>> {
+        find(pool, ids).await
+    }
 }
 
 /// Which nominations a list shows.

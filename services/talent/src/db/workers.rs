@@ -1,10 +1,10 @@
 //! S&T workers (科技工作者).
 
-use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use kexie_subgraph_kit::page::PageArgs;
+use kexie_subgraph_kit::record::{Audit, FindById, Record};
 
 use super::UnitScope;
 use crate::domain::{Gender, ProfessionalTitle};
@@ -30,12 +30,20 @@ pub struct WorkerRow {
     pub is_academician: bool,
     pub phone: Option<String>,
     pub email: Option<String>,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub created_by: String,
-    pub updated_at: DateTime<Utc>,
-    pub updated_by: String,
-    pub archived_at: Option<DateTime<Utc>>,
+    #[sqlx(flatten)]
+    pub audit: Audit,
+}
+
+impl Record for WorkerRow {
+    fn id(&self) -> Uuid {
+        self.worker_id
+    }
+}
+
+impl FindById for WorkerRow {
+    async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<Self>> {
+        find(pool, ids).await
+    }
 }
 
 /// Which workers a list shows.

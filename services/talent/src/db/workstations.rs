@@ -1,10 +1,11 @@
 //! Workstations (工作站) and their resident experts.
 
-use chrono::{DateTime, NaiveDate, Utc};
+use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use kexie_subgraph_kit::page::PageArgs;
+use kexie_subgraph_kit::record::{Audit, Record};
 
 use super::workers::WorkerRow;
 use super::UnitScope;
@@ -24,12 +25,14 @@ pub struct WorkstationRow {
     pub certification: CertificationLevel,
     pub founded_on: Option<NaiveDate>,
     pub status: WorkstationStatus,
-    pub version: i32,
-    pub created_at: DateTime<Utc>,
-    pub created_by: String,
-    pub updated_at: DateTime<Utc>,
-    pub updated_by: String,
-    pub archived_at: Option<DateTime<Utc>>,
+    #[sqlx(flatten)]
+    pub audit: Audit,
+}
+
+impl Record for WorkstationRow {
+    fn id(&self) -> Uuid {
+        self.workstation_id
+    }
 }
 
 /// Which workstations a list shows.

@@ -13,12 +13,12 @@ use kexie_subgraph_kit::rollup::{Period, PeriodInput};
 use kexie_subgraph_kit::unit_tree::{catch_up, replicated_units};
 use kexie_subgraph_kit::{ApiError, ApiResult};
 
-use super::authorization::require_on;
+use super::entities::Unit;
 use super::pool;
-use super::units::Unit;
 use crate::db;
 use crate::db::figures::FigureCount;
 use crate::domain::{CertificationLevel, HonorLevel, NominationStatus, WorkstationKind};
+use crate::policy::require_on;
 
 /// The talent figures of a unit's subtree (the unit itself included) for a period, in the
 /// tree as it stands now (merged units hang under the unit they merged into). Days are

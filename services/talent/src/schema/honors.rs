@@ -10,19 +10,17 @@ use uuid::Uuid;
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
 use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::record::load_by_id;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
-use super::authorization::{require_staff, require_write, require_writer};
 use super::workers::worker_to_reference;
-use super::{
-    for_change, load, pattern, pool, refuse_unit_filter, require_known_unit, HonorLoader,
-    NominationLoader, Unit, WorkerLoader,
-};
+use super::{for_change, pattern, pool, refuse_unit_filter, require_known_unit, Unit};
 use crate::db;
 use crate::db::honors::{HonorFields, HonorFilter, HonorRow};
 use crate::db::nominations::NominationRow;
 use crate::db::workers::WorkerRow;
 use crate::domain::{current_year, HonorLevel};
+use crate::policy::{require_staff, require_write, require_writer};
 
 /// The longest honor name.
 pub(super) const MAX_HONOR_NAME: usize = 100;
@@ -36,7 +34,7 @@ impl HonorRow {
     }
     /// The honored worker: the public reads its `id` and `name` only (see `Worker`).
     async fn worker(&self, ctx: &Context<'_>) -> ApiResult<WorkerRow> {
-        load::<WorkerLoader, _>(ctx, self.worker_id)
+        load_by_id::<WorkerRow>(ctx, self.worker_id)
             .await?
             .ok_or_else(|| ApiError::internal(format!("honor {} names no worker", self.honor_id)))
     }
@@ -59,33 +57,33 @@ impl HonorRow {
     async fn nomination(&self, ctx: &Context<'_>) -> ApiResult<Option<NominationRow>> {
         require_staff(ctx, "The nomination behind an honor")?;
         match self.nomination_id {
-            Some(id) => load::<NominationLoader, _>(ctx, id).await,
+            Some(id) => load_by_id::<NominationRow>(ctx, id).await,
             None => Ok(None),
         }
     }
     /// Increases with every change; send it back as `expectedVersion` when changing.
     async fn version(&self) -> i32 {
-        self.version
+        self.audit.version
     }
     async fn created_at(&self) -> DateTime<Utc> {
-        self.created_at
+        self.audit.created_at
     }
     /// Who recorded it: a staff member's subject, for staff only (`FORBIDDEN` otherwise).
     async fn created_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
         require_staff(ctx, "Who recorded an honor")?;
-        Ok(&self.created_by)
+        Ok(&self.audit.created_by)
     }
     async fn updated_at(&self) -> DateTime<Utc> {
-        self.updated_at
+        self.audit.updated_at
     }
     /// Who changed it last: a staff member's subject, for staff only (`FORBIDDEN`
     /// otherwise).
     async fn updated_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
         require_staff(ctx, "Who changed an honor")?;
-        Ok(&self.updated_by)
+        Ok(&self.audit.updated_by)
     }
     async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.archived_at
+        self.audit.archived_at
     }
 }
 
@@ -155,7 +153,7 @@ pub struct HonorQuery;
 impl HonorQuery {
     /// An honor by ID (archived ones too); null when there is none. Public.
     async fn honor(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<HonorRow>> {
-        load::<HonorLoader, _>(ctx, parse_id("id", &id)?).await
+        load_by_id::<HonorRow>(ctx, parse_id("id", &id)?).await
     }
 
     /// Honors, newest record first. Public.
@@ -257,10 +255,10 @@ async fn honor_for_change(
     expected_version: i32,
 ) -> ApiResult<HonorRow> {
     let row = db::honors::get_for_update(conn, id).await?;
-    let row = for_change("Honor", id, row, |row| row.archived_at.is_some())?;
+    let row = for_change("Honor", id, row, |row| row.audit.archived_at.is_some())?;
     let owner = honoree_home_unit(conn, &row).await?;
     require_write(ctx, conn, owner).await?;
-    validate::expected_version("Honor", id, expected_version, row.version)?;
+    validate::expected_version("Honor", id, expected_version, row.audit.version)?;
     Ok(row)
 }
 

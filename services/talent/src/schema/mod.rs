@@ -1,40 +1,43 @@
 //! The GraphQL schema of the talent subgraph: thin resolvers over `db`.
 
-mod authorization;
+mod entities;
 mod figures;
 mod honors;
 mod nominations;
-mod targets;
-mod units;
 mod workers;
 mod workstations;
 
 use std::collections::HashMap;
-use std::hash::Hash;
 
-use async_graphql::dataloader::{DataLoader, Loader};
-use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder, ID};
-use kexie_contract::telemetry::spawn_in_current_span;
-use kexie_subgraph_kit::figures::SubtreeFiguresLoader;
+use async_graphql::dataloader::Loader;
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder, ID};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_subgraph_kit::page::{PerUnitKey, PerUnitLoader, PerUnitQuery};
+use kexie_subgraph_kit::figures::SubtreeFiguresLoader;
+use kexie_subgraph_kit::history::HistoryLoader;
+use kexie_subgraph_kit::page::PerUnitLoader;
+use kexie_subgraph_kit::record::ByIdLoader;
+use kexie_subgraph_kit::schema::{load, loader, pool};
+use kexie_subgraph_kit::unit_tree::PathLoader;
 use kexie_subgraph_kit::{validate, ApiError, ApiResult};
 
 use crate::db;
+use crate::db::honors::HonorRow;
+use crate::db::nominations::NominationRow;
+use crate::db::workers::WorkerRow;
 use crate::domain::contains_pattern;
 
-pub use units::Unit;
+pub use entities::Unit;
 
 #[derive(MergedObject, Default)]
 pub struct Query(
-    units::UnitQuery,
+    entities::EntityQuery,
     workers::WorkerQuery,
     honors::HonorQuery,
     nominations::NominationQuery,
     workstations::WorkstationQuery,
-    targets::TargetQuery,
+    kexie_subgraph_kit::target::TargetQuery<entities::TalentActual>,
 );
 
 #[derive(MergedObject, Default)]
@@ -55,95 +58,28 @@ pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
 /// The schema over `pool`, with its batch loaders.
 pub fn build(pool: PgPool) -> SubgraphSchema {
     builder()
-        .data(DataLoader::new(
-            WorkerLoader(pool.clone()),
-            spawn_in_current_span,
-        ))
-        .data(DataLoader::new(
-            HonorLoader(pool.clone()),
-            spawn_in_current_span,
-        ))
-        .data(DataLoader::new(
-            NominationLoader(pool.clone()),
-            spawn_in_current_span,
-        ))
-        .data(DataLoader::new(
-            HonorsOfWorker(pool.clone()),
-            spawn_in_current_span,
-        ))
-        .data(DataLoader::new(
-            NominationsOfWorker(pool.clone()),
-            spawn_in_current_span,
-        ))
-        .data(DataLoader::new(
-            WorkstationsOfWorker(pool.clone()),
-            spawn_in_current_span,
-        ))
-        .data(DataLoader::new(
-            ResidentsOfWorkstation(pool.clone()),
-            spawn_in_current_span,
-        ))
-        .data(DataLoader::new(
-            kexie_subgraph_kit::history::HistoryLoader(pool.clone()),
-            spawn_in_current_span,
-        ))
-        .data(DataLoader::new(
-            PerUnitLoader(workers::WorkersOfUnit(pool.clone())),
-            spawn_in_current_span,
-        ))
-        .data(DataLoader::new(
-            PerUnitLoader(honors::HonorsOfUnit(pool.clone())),
-            spawn_in_current_span,
-        ))
-        .data(DataLoader::new(
-            PerUnitLoader(nominations::NominationsOfUnit(pool.clone())),
-            spawn_in_current_span,
-        ))
-        .data(DataLoader::new(
-            PerUnitLoader(workstations::WorkstationsOfUnit(pool.clone())),
-            spawn_in_current_span,
-        ))
-        .data(DataLoader::new(
-            kexie_subgraph_kit::unit_tree::PathLoader(pool.clone()),
-            spawn_in_current_span,
-        ))
-        .data(DataLoader::new(
-            SubtreeFiguresLoader::<figures::TalentFigures>::new(pool.clone()),
-            spawn_in_current_span,
-        ))
+        .data(loader(ByIdLoader::<WorkerRow>::new(pool.clone())))
+        .data(loader(ByIdLoader::<HonorRow>::new(pool.clone())))
+        .data(loader(ByIdLoader::<NominationRow>::new(pool.clone())))
+        .data(loader(HonorsOfWorker(pool.clone())))
+        .data(loader(NominationsOfWorker(pool.clone())))
+        .data(loader(WorkstationsOfWorker(pool.clone())))
+        .data(loader(ResidentsOfWorkstation(pool.clone())))
+        .data(loader(HistoryLoader(pool.clone())))
+        .data(loader(PerUnitLoader(workers::WorkersOfUnit(pool.clone()))))
+        .data(loader(PerUnitLoader(honors::HonorsOfUnit(pool.clone()))))
+        .data(loader(PerUnitLoader(nominations::NominationsOfUnit(
+            pool.clone(),
+        ))))
+        .data(loader(PerUnitLoader(workstations::WorkstationsOfUnit(
+            pool.clone(),
+        ))))
+        .data(loader(PathLoader(pool.clone())))
+        .data(loader(SubtreeFiguresLoader::<figures::TalentFigures>::new(
+            pool.clone(),
+        )))
         .data(pool)
         .finish()
-}
-
-fn pool<'a>(ctx: &Context<'a>) -> ApiResult<&'a PgPool> {
-    data::<PgPool>(ctx)
-}
-
-fn data<'a, T: Send + Sync + 'static>(ctx: &Context<'a>) -> ApiResult<&'a T> {
-    ctx.data::<T>()
-        .map_err(|_| ApiError::internal(format!("the schema lacks {}", std::any::type_name::<T>())))
-}
-
-/// Loads one key through the schema's batch loader `L`.
-async fn load<L, K>(ctx: &Context<'_>, key: K) -> ApiResult<Option<L::Value>>
-where
-    L: Loader<K, Error = async_graphql::Error>,
-    K: Send + Sync + Hash + Eq + Clone + 'static,
-{
-    data::<DataLoader<L>>(ctx)?
-        .load_one(key)
-        .await
-        .map_err(|err| ApiError::internal(err.message))
-}
-
-/// One page of a per-unit list, batched with the other units of the request.
-async fn load_page<Q: PerUnitQuery>(
-    ctx: &Context<'_>,
-    key: PerUnitKey<Q::Filter>,
-) -> ApiResult<Vec<Q::Row>> {
-    Ok(load::<PerUnitLoader<Q>, _>(ctx, key)
-        .await?
-        .unwrap_or_default())
 }
 
 /// Groups rows tagged with their owner's ID.
@@ -154,46 +90,6 @@ fn grouped<T>(rows: impl IntoIterator<Item = (Uuid, T)>) -> HashMap<Uuid, Vec<T>
     }
     groups
 }
-
-/// Defines a loader of records by ID: one `= any($1)` query per batch.
-macro_rules! by_id_loader {
-    ($(#[$doc:meta])* $name:ident, $row:ty, $find:path, $id:ident) => {
-        $(#[$doc])*
-        pub struct $name(PgPool);
-
-        impl Loader<Uuid> for $name {
-            type Value = $row;
-            type Error = async_graphql::Error;
-
-            async fn load(&self, ids: &[Uuid]) -> Result<HashMap<Uuid, $row>, Self::Error> {
-                let rows = $find(&self.0, ids).await.map_err(ApiError::from)?;
-                Ok(rows.into_iter().map(|row| (row.$id, row)).collect())
-            }
-        }
-    };
-}
-
-by_id_loader!(
-    /// Workers by ID: entity lookups, candidates, honorees.
-    WorkerLoader,
-    db::workers::WorkerRow,
-    db::workers::find,
-    worker_id
-);
-by_id_loader!(
-    /// Honors by ID (the honor an award created).
-    HonorLoader,
-    db::honors::HonorRow,
-    db::honors::find,
-    honor_id
-);
-by_id_loader!(
-    /// Nominations by ID (the nomination an honor came from).
-    NominationLoader,
-    db::nominations::NominationRow,
-    db::nominations::find,
-    nomination_id
-);
 
 /// Defines a loader of each owner's records: one query per batch of owners.
 macro_rules! grouped_loader {

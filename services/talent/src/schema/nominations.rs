@@ -4,7 +4,6 @@
 
 use async_graphql::connection::Connection;
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
-use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -12,23 +11,22 @@ use kexie_subgraph_kit::history::{self, StatusChange};
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
 use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::record::load_by_id;
+use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
-use super::authorization::{
-    require_reviewer, require_staff, require_write, require_write_to, require_writer,
-};
 use super::honors::{honor_write_error, MAX_HONOR_NAME};
 use super::workers::worker_to_reference;
-use super::{
-    for_change, load, pattern, pool, refuse_unit_filter, require_known_unit, HonorLoader,
-    NominationLoader, Unit, WorkerLoader,
-};
+use super::{for_change, pattern, pool, refuse_unit_filter, require_known_unit, Unit};
 use crate::db;
 use crate::db::honors::{HonorFields, HonorRow};
 use crate::db::nominations::{NominationFields, NominationFilter, NominationRow};
 use crate::db::workers::WorkerRow;
 use crate::domain::{current_year, HonorLevel, NominationStatus};
+use crate::policy::{
+    require_reviewer, require_staff, require_write, require_write_to, require_writer,
+};
 
 const MAX_REASON: usize = 2000;
 
@@ -40,7 +38,7 @@ impl NominationRow {
     }
     /// The nominated worker.
     async fn candidate(&self, ctx: &Context<'_>) -> ApiResult<WorkerRow> {
-        load::<WorkerLoader, _>(ctx, self.worker_id)
+        load_by_id::<WorkerRow>(ctx, self.worker_id)
             .await?
             .ok_or_else(|| {
                 ApiError::internal(format!("nomination {} names no worker", self.nomination_id))
@@ -77,7 +75,7 @@ impl NominationRow {
     /// The honor record the award created; null until AWARDED.
     async fn honor(&self, ctx: &Context<'_>) -> ApiResult<Option<HonorRow>> {
         match self.honor_id {
-            Some(id) => load::<HonorLoader, _>(ctx, id).await,
+            Some(id) => load_by_id::<HonorRow>(ctx, id).await,
             None => Ok(None),
         }
     }
@@ -87,22 +85,11 @@ impl NominationRow {
     }
     /// Increases with every change; send it back as `expectedVersion` when changing.
     async fn version(&self) -> i32 {
-        self.version
+        self.audit.version
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.created_at
-    }
-    async fn created_by(&self) -> &str {
-        &self.created_by
-    }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.updated_at
-    }
-    async fn updated_by(&self) -> &str {
-        &self.updated_by
-    }
-    async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.archived_at
+    #[graphql(flatten)]
+    async fn audit(&self) -> &Audit {
+        &self.audit
     }
 }
 
@@ -176,7 +163,7 @@ impl NominationQuery {
     /// A nomination by ID (archived ones too); null when there is none. Staff only.
     async fn nomination(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<NominationRow>> {
         require_staff(ctx, "Nominations")?;
-        load::<NominationLoader, _>(ctx, parse_id("id", &id)?).await
+        load_by_id::<NominationRow>(ctx, parse_id("id", &id)?).await
     }
 
     /// Nominations, newest first. Staff only.
@@ -304,12 +291,12 @@ async fn nomination_for_change(
     change: Change,
 ) -> ApiResult<NominationRow> {
     let row = db::nominations::get_for_update(conn, id).await?;
-    let row = for_change("Nomination", id, row, |row| row.archived_at.is_some())?;
+    let row = for_change("Nomination", id, row, |row| row.audit.archived_at.is_some())?;
     match change {
         Change::Correct => require_write(ctx, conn, row.nominating_unit_id).await?,
         Change::Review => require_reviewer(ctx, conn, row.nominating_unit_id).await?,
     }
-    validate::expected_version("Nomination", id, expected_version, row.version)?;
+    validate::expected_version("Nomination", id, expected_version, row.audit.version)?;
     Ok(row)
 }
 

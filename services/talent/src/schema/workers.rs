@@ -11,16 +11,13 @@ use kexie_subgraph_kit::access::Need;
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
 use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::record::load_by_id;
 use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
-use super::authorization::{
-    allowed_on, require_public_talent, require_staff, require_write, require_write_to,
-    require_writer,
-};
 use super::{
     for_change, load, pattern, pool, refuse_unit_filter, HonorsOfWorker, NominationsOfWorker, Unit,
-    WorkerLoader, WorkstationsOfWorker,
+    WorkstationsOfWorker,
 };
 use crate::db;
 use crate::db::honors::HonorRow;
@@ -28,6 +25,10 @@ use crate::db::nominations::NominationRow;
 use crate::db::workers::{WorkerFields, WorkerFilter, WorkerRow};
 use crate::db::workstations::WorkstationRow;
 use crate::domain::{self, Gender, ProfessionalTitle};
+use crate::policy::{
+    allowed_on, require_public_talent, require_staff, require_write, require_write_to,
+    require_writer,
+};
 
 const MAX_NAME: usize = 50;
 const MAX_DISCIPLINE: usize = 50;
@@ -136,29 +137,29 @@ impl WorkerRow {
     /// Increases with every change; send it back as `expectedVersion` when changing.
     async fn version(&self, ctx: &Context<'_>) -> ApiResult<i32> {
         public_data(ctx)?;
-        Ok(self.version)
+        Ok(self.audit.version)
     }
     async fn created_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime<Utc>> {
         public_data(ctx)?;
-        Ok(self.created_at)
+        Ok(self.audit.created_at)
     }
     /// Who recorded the worker: a staff member's subject, for staff only.
     async fn created_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
         require_staff(ctx, "Who recorded a worker")?;
-        Ok(&self.created_by)
+        Ok(&self.audit.created_by)
     }
     async fn updated_at(&self, ctx: &Context<'_>) -> ApiResult<DateTime<Utc>> {
         public_data(ctx)?;
-        Ok(self.updated_at)
+        Ok(self.audit.updated_at)
     }
     /// Who changed the worker last: a staff member's subject, for staff only.
     async fn updated_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
         require_staff(ctx, "Who changed a worker")?;
-        Ok(&self.updated_by)
+        Ok(&self.audit.updated_by)
     }
     async fn archived_at(&self, ctx: &Context<'_>) -> ApiResult<Option<DateTime<Utc>>> {
         public_data(ctx)?;
-        Ok(self.archived_at)
+        Ok(self.audit.archived_at)
     }
 }
 
@@ -255,7 +256,7 @@ impl WorkerQuery {
     /// with `talent:read-public` only.
     async fn worker(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<WorkerRow>> {
         require_public_talent(ctx, "Workers")?;
-        load::<WorkerLoader, _>(ctx, parse_id("id", &id)?).await
+        load_by_id::<WorkerRow>(ctx, parse_id("id", &id)?).await
     }
 
     /// Workers, newest first. Staff and partner keys with `talent:read-public` only.
@@ -278,7 +279,7 @@ impl WorkerQuery {
     #[graphql(entity)]
     async fn find_worker_by_id(&self, ctx: &Context<'_>, id: ID) -> ApiResult<Option<WorkerRow>> {
         require_public_talent(ctx, "Workers")?;
-        load::<WorkerLoader, _>(ctx, parse_id("id", &id)?).await
+        load_by_id::<WorkerRow>(ctx, parse_id("id", &id)?).await
     }
 }
 
@@ -418,9 +419,9 @@ async fn worker_for_change(
     expected_version: i32,
 ) -> ApiResult<WorkerRow> {
     let row = db::workers::get_for_update(conn, id).await?;
-    let row = for_change("Worker", id, row, |row| row.archived_at.is_some())?;
+    let row = for_change("Worker", id, row, |row| row.audit.archived_at.is_some())?;
     require_write(ctx, conn, row.home_unit_id).await?;
-    validate::expected_version("Worker", id, expected_version, row.version)?;
+    validate::expected_version("Worker", id, expected_version, row.audit.version)?;
     Ok(row)
 }
 
@@ -432,7 +433,7 @@ pub(super) async fn worker_to_reference(
 ) -> ApiResult<WorkerRow> {
     db::workers::get_for_reference(conn, id)
         .await?
-        .filter(|row| row.archived_at.is_none())
+        .filter(|row| row.audit.archived_at.is_none())
         .ok_or_else(|| ApiError::not_found("Worker", id))
 }
 

@@ -3,7 +3,7 @@
 
 use async_graphql::connection::Connection;
 use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
-use chrono::{DateTime, Duration, NaiveDate, Utc};
+use chrono::{Duration, NaiveDate, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -11,16 +11,17 @@ use kexie_subgraph_kit::history::{self, StatusChange};
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
 use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
-use super::authorization::{require_staff, require_write, require_write_to, require_writer};
 use super::workers::worker_to_reference;
 use super::{for_change, load, pattern, pool, refuse_unit_filter, ResidentsOfWorkstation, Unit};
 use crate::db;
 use crate::db::workers::WorkerRow;
 use crate::db::workstations::{WorkstationFields, WorkstationFilter, WorkstationRow};
 use crate::domain::{CertificationLevel, WorkstationKind, WorkstationStatus};
+use crate::policy::{require_staff, require_write, require_write_to, require_writer};
 
 const MAX_NAME: usize = 100;
 const MAX_HOST_ENTERPRISE: usize = 100;
@@ -69,22 +70,11 @@ impl WorkstationRow {
     }
     /// Increases with every change (residents included); send it back as `expectedVersion`.
     async fn version(&self) -> i32 {
-        self.version
+        self.audit.version
     }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.created_at
-    }
-    async fn created_by(&self) -> &str {
-        &self.created_by
-    }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.updated_at
-    }
-    async fn updated_by(&self) -> &str {
-        &self.updated_by
-    }
-    async fn archived_at(&self) -> Option<DateTime<Utc>> {
-        self.archived_at
+    #[graphql(flatten)]
+    async fn audit(&self) -> &Audit {
+        &self.audit
     }
 }
 
@@ -273,9 +263,11 @@ async fn workstation_for_change(
     expected_version: i32,
 ) -> ApiResult<WorkstationRow> {
     let row = db::workstations::get_for_update(conn, id).await?;
-    let row = for_change("Workstation", id, row, |row| row.archived_at.is_some())?;
+    let row = for_change("Workstation", id, row, |row| {
+        row.audit.archived_at.is_some()
+    })?;
     require_write(ctx, conn, row.host_unit_id).await?;
-    validate::expected_version("Workstation", id, expected_version, row.version)?;
+    validate::expected_version("Workstation", id, expected_version, row.audit.version)?;
     Ok(row)
 }
 

@@ -1044,3 +1044,38 @@ async fn figures_and_targets_are_for_the_units_own_subtree() {
         assert_eq!(actual["_entities"][0]["talentActual"], 0, "as {who}");
     }
 }
+
+/// The rule is the kit's, the same in every measuring subgraph: a metric another subgraph
+/// measures has nothing here to protect, so its actual is null before any access check.
+#[tokio::test]
+async fn talent_actual_is_null_for_a_metric_talent_does_not_measure_even_to_those_who_may_not_read_the_unit(
+) {
+    let hub = start().await;
+    let tree = &hub.tree;
+    let target = json!({ "r": [{ "__typename": "Target", "id": kexie_subgraph_kit::id::new_id(),
+        "unitId": hub.unit_id(&tree.district_a), "year": 2026, "metric": "VOLUNTEER_SERVICES" }] });
+    for (who, client) in [
+        (
+            "the other district's staff",
+            hub.client
+                .as_staff("chen.gang", Role::UnitStaff, tree.district_b.id),
+        ),
+        ("an anonymous caller", hub.client.anonymous()),
+        (
+            "a partner key",
+            hub.client.as_partner("EDUCATION", &Scope::ALL),
+        ),
+        (
+            "the district's staff",
+            hub.client
+                .as_staff("li.na", Role::UnitStaff, tree.district_a.id),
+        ),
+    ] {
+        let actual = client.data(ACTUAL, target.clone()).await;
+        assert_eq!(
+            actual["_entities"][0]["talentActual"],
+            Value::Null,
+            "as {who}"
+        );
+    }
+}

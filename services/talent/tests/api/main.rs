@@ -4,8 +4,6 @@
 mod authorization;
 mod honors;
 mod nominations;
-mod sdl;
-mod seed;
 mod support;
 mod units;
 mod workers;

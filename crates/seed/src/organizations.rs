@@ -1,0 +1,658 @@
+//! Demo data: one city's association tree, with terms, leadership and targets.
+//!
+//! Scale 1 is a prefecture-level city (modelled on 绵阳市) with 8 districts and counties,
+//! about 150 townships and 600 base organizations. Larger scales add districts (up to 90)
+//! and then townships per district.
+
+use chrono::{Datelike, NaiveDate, TimeZone, Utc};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::Rng;
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::demo::{day_between, person_name, weighted, DemoCity, DemoUnit, Progress};
+use kexie_subgraph_kit::id::id_at;
+use kexie_subgraph_kit::unit_tree::ReplicatedUnit;
+
+use kexie_organizations::db;
+use kexie_subgraph_kit::target::TargetMetric;
+
+const ACTOR: &str = "demo-data";
+const CITY_CODE: &str = "510700";
+
+const DISTRICTS: &[(&str, &str)] = &[
+    ("涪城区", "510703"),
+    ("游仙区", "510704"),
+    ("安州区", "510705"),
+    ("三台县", "510722"),
+    ("盐亭县", "510723"),
+    ("梓潼县", "510725"),
+    ("北川羌族自治县", "510726"),
+    ("平武县", "510727"),
+];
+
+const PLACE_SYLLABLES: &[&str] = &[
+    "青", "义", "永", "新", "石", "龙", "花", "金", "松", "丰", "安", "河", "清", "平", "柏", "观",
+    "古", "塘", "兴", "玉", "白", "桑", "双", "太", "富", "乐", "凤", "高", "林", "云", "南", "东",
+];
+const ENTERPRISE_TRADES: &[&str] = &[
+    "电子科技",
+    "新材料",
+    "精密机械",
+    "生物医药",
+    "农业科技",
+    "食品",
+    "能源",
+    "汽车零部件",
+    "智能装备",
+    "信息技术",
+    "化工",
+    "建材",
+    "纺织",
+    "环保科技",
+];
+const SOCIETIES: &[&str] = &[
+    "农学会",
+    "医学会",
+    "护理学会",
+    "计算机学会",
+    "机械工程学会",
+    "林学会",
+    "水利学会",
+    "气象学会",
+    "药学会",
+    "中医药学会",
+    "电子学会",
+    "土木建筑学会",
+    "畜牧兽医学会",
+    "植物保护学会",
+    "科普作家协会",
+    "青少年科技教育协会",
+    "老年科技工作者协会",
+    "环境科学学会",
+    "心理学会",
+    "茶叶学会",
+];
+const RURAL_CROPS: &[&str] = &[
+    "猕猴桃",
+    "茶叶",
+    "蚕桑",
+    "食用菌",
+    "中药材",
+    "生猪养殖",
+    "柑橘",
+    "蔬菜",
+    "水产养殖",
+    "核桃",
+    "魔芋",
+    "稻渔综合种养",
+];
+const UNIVERSITIES: &[&str] = &[
+    "西南科技大学",
+    "绵阳师范学院",
+    "绵阳职业技术学院",
+    "四川中医药高等专科学校",
+    "绵阳城市学院",
+    "四川文化传媒职业学院",
+    "绵阳飞行职业学院",
+    "四川汽车职业技术学院",
+];
+
+/// Generates the tree into `city.units` and writes it with terms, leadership and targets.
+pub async fn seed(pool: &PgPool, city: &mut DemoCity) -> anyhow::Result<()> {
+    let mut rng = city.rng("organizations");
+    city.units = generate_units(city.scale.max(1), &mut rng);
+    let mut progress = Progress::new("organizations: units", city.units.len());
+    let mut tx = pool.begin().await?;
+    db::tree::lock(&mut tx).await?;
+    let paths = insert_units(&mut tx, &city.units).await?;
+    progress.advance(city.units.len());
+    progress.finish();
+
+    let replicated: Vec<ReplicatedUnit> = city
+        .units
+        .iter()
+        .zip(&paths)
+        .map(|(unit, path)| ReplicatedUnit {
+            id: unit.id,
+            parent_id: unit.parent_id,
+            path: path.clone(),
+            kind: unit.kind.to_string(),
+            status: "ACTIVE".to_string(),
+            name: unit.name.clone(),
+            division_code: unit.division_code.clone(),
+        })
+        .collect();
+    db::tree::append(&mut tx, &replicated).await?;
+
+    let terms = insert_terms(&mut tx, &city.units, &mut rng).await?;
+    insert_leaders(&mut tx, &city.units, &mut rng).await?;
+    let targets = insert_targets(&mut tx, &city.units, &mut rng).await?;
+    tx.commit().await?;
+    eprintln!("organizations: {terms} terms, {targets} targets");
+    Ok(())
+}
+
+/// Empties every table of the organizations schema.
+pub async fn reset(pool: &PgPool) -> anyhow::Result<()> {
+    sqlx::query(
+        "truncate unit, unit_event, term, leadership_role, target, idempotency_key, status_change cascade",
+    )
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
+pub async fn is_empty(pool: &PgPool) -> anyhow::Result<bool> {
+    Ok(
+        !sqlx::query_scalar::<_, bool>("select exists(select 1 from unit)")
+            .fetch_one(pool)
+            .await?,
+    )
+}
+
+fn place_name(rng: &mut StdRng) -> String {
+    let first = PLACE_SYLLABLES[rng.gen_range(0..PLACE_SYLLABLES.len())];
+    let second = PLACE_SYLLABLES[rng.gen_range(0..PLACE_SYLLABLES.len())];
+    format!("{first}{second}")
+}
+
+fn demo_unit(
+    rng: &mut StdRng,
+    parent: Option<&DemoUnit>,
+    kind: &'static str,
+    name: String,
+    division_code: Option<String>,
+    founded_from: NaiveDate,
+) -> DemoUnit {
+    let founded_on = day_between(
+        rng,
+        founded_from,
+        NaiveDate::from_ymd_opt(2023, 12, 31).unwrap_or(founded_from),
+    );
+    let created_at = Utc.from_utc_datetime(&founded_on.and_hms_opt(9, 0, 0).unwrap_or_default());
+    DemoUnit {
+        id: id_at(created_at, rng),
+        parent_id: parent.map(|parent| parent.id),
+        kind,
+        name,
+        division_code,
+        founded_on,
+    }
+}
+
+fn generate_units(scale: u32, rng: &mut StdRng) -> Vec<DemoUnit> {
+    let date = |year, month, day| NaiveDate::from_ymd_opt(year, month, day).unwrap_or_default();
+    let mut units = Vec::new();
+    let city = demo_unit(
+        rng,
+        None,
+        "CITY",
+        "绵阳市科学技术协会".to_string(),
+        Some(CITY_CODE.to_string()),
+        date(1958, 1, 1),
+    );
+    let district_count = (8 * scale as usize).min(90);
+    let townships_total = 150 * scale as usize;
+    let townships_per_district = townships_total.div_ceil(district_count).min(999);
+    let mut used_names = std::collections::HashSet::new();
+    units.push(city.clone());
+
+    for index in 0..4.min(UNIVERSITIES.len()) * scale as usize {
+        let name = format!("{}科协", UNIVERSITIES[index % UNIVERSITIES.len()]);
+        let name = if index < UNIVERSITIES.len() {
+            name
+        } else {
+            format!("{name}（{}校区）", index / UNIVERSITIES.len() + 1)
+        };
+        units.push(demo_unit(
+            rng,
+            Some(&city),
+            "UNIVERSITY",
+            name,
+            None,
+            date(1990, 1, 1),
+        ));
+    }
+    for society in SOCIETIES {
+        units.push(demo_unit(
+            rng,
+            Some(&city),
+            "SOCIETY",
+            format!("绵阳市{society}"),
+            None,
+            date(1960, 1, 1),
+        ));
+    }
+    units.push(demo_unit(
+        rng,
+        Some(&city),
+        "SENIOR",
+        "绵阳市老科技工作者协会".to_string(),
+        None,
+        date(1985, 1, 1),
+    ));
+
+    for district_index in 0..district_count {
+        let (name, code) = match DISTRICTS.get(district_index) {
+            Some((name, code)) => (name.to_string(), code.to_string()),
+            None => (
+                format!("{}区", place_name(rng)),
+                // Six digits for any number of districts, clear of the real codes above.
+                format!("51{:04}", 1000 + district_index),
+            ),
+        };
+        let short = name.trim_end_matches("羌族自治县").to_string();
+        let district = demo_unit(
+            rng,
+            Some(&city),
+            "DISTRICT",
+            format!("{name}科学技术协会"),
+            Some(code.clone()),
+            date(1980, 1, 1),
+        );
+        units.push(district.clone());
+        units.push(demo_unit(
+            rng,
+            Some(&district),
+            "SENIOR",
+            format!("{short}老科协"),
+            None,
+            date(1995, 1, 1),
+        ));
+        for society in SOCIETIES.choose_multiple(rng, 10) {
+            units.push(demo_unit(
+                rng,
+                Some(&district),
+                "SOCIETY",
+                format!("{short}{society}"),
+                None,
+                date(1985, 1, 1),
+            ));
+        }
+        for township_index in 0..townships_per_district {
+            if units.iter().filter(|unit| unit.kind == "TOWNSHIP").count() >= townships_total {
+                break;
+            }
+            let mut base = place_name(rng);
+            while !used_names.insert(format!("{code}{base}")) {
+                base = place_name(rng);
+            }
+            let suffix = *weighted(rng, &[("镇", 6), ("乡", 2), ("街道", 2)]);
+            let township = demo_unit(
+                rng,
+                Some(&district),
+                "TOWNSHIP",
+                format!("{base}{suffix}科协"),
+                Some(format!("{code}{:03}", 100 + township_index)),
+                date(2000, 1, 1),
+            );
+            units.push(township.clone());
+            if rng.gen_bool(0.85) {
+                let crop = RURAL_CROPS[rng.gen_range(0..RURAL_CROPS.len())];
+                units.push(demo_unit(
+                    rng,
+                    Some(&township),
+                    "RURAL_TECH",
+                    format!("{base}{crop}专业技术协会"),
+                    None,
+                    date(2005, 1, 1),
+                ));
+            }
+            if rng.gen_bool(0.25) {
+                units.push(demo_unit(
+                    rng,
+                    Some(&township),
+                    "SENIOR",
+                    format!("{base}{suffix}老科协"),
+                    None,
+                    date(2010, 1, 1),
+                ));
+            }
+            for _ in 0..rng.gen_range(0..=2) {
+                let trade = ENTERPRISE_TRADES[rng.gen_range(0..ENTERPRISE_TRADES.len())];
+                let name = format!("四川{}{trade}有限公司科协", place_name(rng));
+                units.push(demo_unit(
+                    rng,
+                    Some(&township),
+                    "ENTERPRISE",
+                    name,
+                    None,
+                    date(2012, 1, 1),
+                ));
+            }
+        }
+        for _ in 0..12 {
+            let trade = ENTERPRISE_TRADES[rng.gen_range(0..ENTERPRISE_TRADES.len())];
+            let name = format!("绵阳{}{trade}股份有限公司科协", place_name(rng));
+            units.push(demo_unit(
+                rng,
+                Some(&district),
+                "ENTERPRISE",
+                name,
+                None,
+                date(2008, 1, 1),
+            ));
+        }
+    }
+    // A few enterprise associations founded within the history, for the
+    // "新建企业科协" targets.
+    let districts: Vec<DemoUnit> = units
+        .iter()
+        .filter(|unit| unit.kind == "DISTRICT")
+        .cloned()
+        .collect();
+    for district in &districts {
+        for _ in 0..rng.gen_range(3..=8) {
+            let trade = ENTERPRISE_TRADES[rng.gen_range(0..ENTERPRISE_TRADES.len())];
+            let name = format!("绵阳{}{trade}科技有限公司科协", place_name(rng));
+            let mut unit = demo_unit(
+                rng,
+                Some(district),
+                "ENTERPRISE",
+                name,
+                None,
+                date(2024, 1, 1),
+            );
+            unit.founded_on = day_between(rng, date(2024, 1, 1), date(2026, 11, 1));
+            unit.id = id_at(
+                Utc.from_utc_datetime(&unit.founded_on.and_hms_opt(9, 0, 0).unwrap_or_default()),
+                rng,
+            );
+            units.push(unit);
+        }
+    }
+    units
+}
+
+/// Inserts the units in bulk; returns each unit's materialized path, in order.
+async fn insert_units(
+    conn: &mut sqlx::PgConnection,
+    units: &[DemoUnit],
+) -> anyhow::Result<Vec<String>> {
+    let mut paths: std::collections::HashMap<Uuid, String> = std::collections::HashMap::new();
+    let mut ordered_paths = Vec::with_capacity(units.len());
+    for unit in units {
+        let parent_path = unit
+            .parent_id
+            .and_then(|parent| paths.get(&parent).cloned())
+            .unwrap_or_else(|| "/".to_string());
+        let path = format!("{parent_path}{}/", unit.id);
+        paths.insert(unit.id, path.clone());
+        ordered_paths.push(path);
+    }
+    let exemplary: Vec<Option<i32>> = units
+        .iter()
+        .enumerate()
+        .map(|(index, unit)| match unit.kind {
+            "TOWNSHIP" | "ENTERPRISE" | "RURAL_TECH" if index % 9 == 0 => {
+                Some(2024 + (index % 3) as i32)
+            }
+            _ => None,
+        })
+        .collect();
+    let members: Vec<i32> = units
+        .iter()
+        .enumerate()
+        .map(|(index, unit)| match unit.kind {
+            "CITY" => 120,
+            "DISTRICT" => 60,
+            "SOCIETY" => 150 + (index % 7) as i32 * 60,
+            "UNIVERSITY" => 300 + (index % 5) as i32 * 100,
+            _ => 15 + (index % 11) as i32 * 8,
+        })
+        .collect();
+    sqlx::query(
+        "insert into unit (unit_id, parent_id, path, name, kind, division_code, founded_on, exemplary_year,
+                           member_count, created_at, created_by, updated_by)
+         select id, parent, path, name, kind, code, founded, exemplary, members,
+                founded::timestamp at time zone 'Asia/Shanghai', $10, $10
+         from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::date[], $8::int[], $9::int[])
+              as t(id, parent, path, name, kind, code, founded, exemplary, members)",
+    )
+    .bind(units.iter().map(|unit| unit.id).collect::<Vec<_>>())
+    .bind(units.iter().map(|unit| unit.parent_id).collect::<Vec<_>>())
+    .bind(&ordered_paths)
+    .bind(units.iter().map(|unit| unit.name.as_str()).collect::<Vec<_>>())
+    .bind(units.iter().map(|unit| unit.kind).collect::<Vec<_>>())
+    .bind(units.iter().map(|unit| unit.division_code.as_deref()).collect::<Vec<_>>())
+    .bind(units.iter().map(|unit| unit.founded_on).collect::<Vec<_>>())
+    .bind(&exemplary)
+    .bind(&members)
+    .bind(ACTOR)
+    .execute(&mut *conn)
+    .await?;
+    Ok(ordered_paths)
+}
+
+/// Terms of five years; about one unit in eight is overdue for renewal.
+async fn insert_terms(
+    conn: &mut sqlx::PgConnection,
+    units: &[DemoUnit],
+    rng: &mut StdRng,
+) -> anyhow::Result<usize> {
+    let (mut ids, mut unit_ids, mut numbers, mut starts, mut ends) =
+        (vec![], vec![], vec![], vec![], vec![]);
+    for unit in units {
+        if unit.kind == "ENTERPRISE" && rng.gen_bool(0.5) {
+            continue;
+        }
+        let overdue = rng.gen_bool(0.12);
+        let latest_start_year = if overdue {
+            rng.gen_range(2017..=2020)
+        } else {
+            rng.gen_range(2022..=2026)
+        };
+        let first_year = unit.founded_on.year().max(1990);
+        let mut number = 1 + (latest_start_year - first_year).max(0) / 5;
+        let mut start_year = latest_start_year;
+        // The latest two terms are recorded.
+        for _ in 0..2 {
+            if number < 1 {
+                break;
+            }
+            let starts_on =
+                NaiveDate::from_ymd_opt(start_year, rng.gen_range(1..=12), rng.gen_range(1..=28))
+                    .unwrap_or_default();
+            let ends_on =
+                NaiveDate::from_ymd_opt(start_year + 5, starts_on.month(), starts_on.day())
+                    .unwrap_or(starts_on);
+            ids.push(id_at(
+                Utc.from_utc_datetime(&starts_on.and_hms_opt(10, 0, 0).unwrap_or_default()),
+                rng,
+            ));
+            unit_ids.push(unit.id);
+            numbers.push(number);
+            starts.push(starts_on);
+            ends.push(ends_on);
+            number -= 1;
+            start_year -= 5;
+        }
+    }
+    sqlx::query(
+        "insert into term (term_id, unit_id, number, starts_on, ends_on, created_by, updated_by)
+         select *, $6, $6 from unnest($1::uuid[], $2::uuid[], $3::int[], $4::date[], $5::date[])",
+    )
+    .bind(&ids)
+    .bind(&unit_ids)
+    .bind(&numbers)
+    .bind(&starts)
+    .bind(&ends)
+    .bind(ACTOR)
+    .execute(&mut *conn)
+    .await?;
+    Ok(ids.len())
+}
+
+/// A chair, vice chairs and a secretary-general for every association of the
+/// administrative line; townships' vice chairs are the three heads (三长).
+async fn insert_leaders(
+    conn: &mut sqlx::PgConnection,
+    units: &[DemoUnit],
+    rng: &mut StdRng,
+) -> anyhow::Result<()> {
+    let (mut ids, mut unit_ids, mut names, mut roles, mut heads, mut posts) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    for unit in units
+        .iter()
+        .filter(|unit| matches!(unit.kind, "CITY" | "DISTRICT" | "TOWNSHIP"))
+    {
+        let mut add = |rng: &mut StdRng,
+                       role: &'static str,
+                       head: Option<&'static str>,
+                       post: Option<String>| {
+            ids.push(id_at(
+                Utc.from_utc_datetime(&unit.founded_on.and_hms_opt(11, 0, 0).unwrap_or_default()),
+                rng,
+            ));
+            unit_ids.push(unit.id);
+            names.push(person_name(rng));
+            roles.push(role);
+            heads.push(head);
+            posts.push(post);
+        };
+        add(rng, "CHAIR", None, None);
+        if unit.kind == "TOWNSHIP" {
+            let place = unit.name.trim_end_matches("科协");
+            add(
+                rng,
+                "VICE_CHAIR",
+                Some("HOSPITAL_DIRECTOR"),
+                Some(format!("{place}卫生院院长")),
+            );
+            add(
+                rng,
+                "VICE_CHAIR",
+                Some("SCHOOL_PRINCIPAL"),
+                Some(format!("{place}中心学校校长")),
+            );
+            add(
+                rng,
+                "VICE_CHAIR",
+                Some("AGRICULTURAL_STATION_HEAD"),
+                Some(format!("{place}农业综合服务站站长")),
+            );
+        } else {
+            for _ in 0..rng.gen_range(2..=4) {
+                add(rng, "VICE_CHAIR", None, None);
+            }
+        }
+        add(rng, "SECRETARY_GENERAL", None, None);
+    }
+    sqlx::query(
+        "insert into leadership_role (leadership_role_id, unit_id, person_name, role, three_heads_post, post,
+                                      created_by, updated_by)
+         select *, $7, $7 from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[])",
+    )
+    .bind(&ids)
+    .bind(&unit_ids)
+    .bind(&names)
+    .bind(&roles)
+    .bind(&heads)
+    .bind(&posts)
+    .bind(ACTOR)
+    .execute(&mut *conn)
+    .await?;
+    Ok(())
+}
+
+/// The texts' own targets for the city, and a share of them for each district, per year.
+async fn insert_targets(
+    conn: &mut sqlx::PgConnection,
+    units: &[DemoUnit],
+    rng: &mut StdRng,
+) -> anyhow::Result<usize> {
+    let city_targets: &[(TargetMetric, i32)] = &[
+        (TargetMetric::NewEnterpriseAssociations, 5),
+        (TargetMetric::ExemplaryGrassrootsAssociations, 20),
+        (TargetMetric::CountyScienceMuseums, 6),
+        (TargetMetric::VolunteerServices, 100),
+        (TargetMetric::AcademicianReports, 10),
+        (TargetMetric::ScienceDayEvents, 200),
+        (TargetMetric::RuralPopularizationEvents, 50),
+        (TargetMetric::ElderlyLectures, 5),
+        (TargetMetric::CertifiedWorkstations, 30),
+        (TargetMetric::ResearchTopics, 2),
+        (TargetMetric::AdoptedSubmissions, 10),
+    ];
+    let districts = units
+        .iter()
+        .filter(|unit| unit.kind == "DISTRICT")
+        .count()
+        .max(1) as i32;
+    let (mut ids, mut unit_ids, mut years, mut metrics, mut values, mut people, mut deadlines) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    for unit in units
+        .iter()
+        .filter(|unit| matches!(unit.kind, "CITY" | "DISTRICT"))
+    {
+        for year in 2024..=2026 {
+            for (metric, city_value) in city_targets {
+                let value = if unit.kind == "CITY" {
+                    *city_value
+                } else {
+                    (city_value * rng.gen_range(8..=16) / 10 / districts).max(1)
+                };
+                let created =
+                    NaiveDate::from_ymd_opt(year, 1, rng.gen_range(5..=25)).unwrap_or_default();
+                ids.push(id_at(
+                    Utc.from_utc_datetime(&created.and_hms_opt(9, 30, 0).unwrap_or_default()),
+                    rng,
+                ));
+                unit_ids.push(unit.id);
+                years.push(year);
+                metrics.push(*metric);
+                values.push(value);
+                people.push(person_name(rng));
+                deadlines.push(NaiveDate::from_ymd_opt(year, 12, 31).unwrap_or_default());
+            }
+        }
+    }
+    sqlx::query(
+        "insert into target (target_id, unit_id, year, metric, target_value, responsible_person, deadline,
+                             created_by, updated_by)
+         select *, $8, $8 from unnest($1::uuid[], $2::uuid[], $3::int[], $4::text[], $5::int[], $6::text[], $7::date[])",
+    )
+    .bind(&ids)
+    .bind(&unit_ids)
+    .bind(&years)
+    .bind(&metrics)
+    .bind(&values)
+    .bind(&people)
+    .bind(&deadlines)
+    .bind(ACTOR)
+    .execute(&mut *conn)
+    .await?;
+    Ok(ids.len())
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+    use rand::SeedableRng;
+
+    #[test]
+    fn every_scale_makes_valid_unique_division_codes() {
+        for scale in [1, 10, 50] {
+            let units = generate_units(scale, &mut StdRng::seed_from_u64(2026));
+            let codes: Vec<&str> = units
+                .iter()
+                .filter_map(|unit| unit.division_code.as_deref())
+                .collect();
+            for code in &codes {
+                assert!(
+                    code.bytes().all(|byte| byte.is_ascii_digit())
+                        && (code.len() == 6 || code.len() == 9),
+                    "scale {scale}: {code}"
+                );
+            }
+            let distinct: std::collections::HashSet<_> = codes.iter().collect();
+            assert_eq!(
+                distinct.len(),
+                codes.len(),
+                "scale {scale}: duplicate codes"
+            );
+        }
+    }
+}

@@ -1,0 +1,8 @@
+//! The organizations subgraph as front-end teams, partner bureaus and the gateway use it,
+//! against real PostgreSQL and Redis: one test binary, one module per part, a fresh
+//! database and Redis namespace per test.
+
+mod api_keys;
+mod authorization;
+mod support;
+mod units;
