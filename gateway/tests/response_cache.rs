@@ -17,8 +17,13 @@ const FIGURES: &str = "query Figures($year: Int!) { talentFigures(year: $year) {
 async fn talent(workers: Arc<AtomicI64>) -> (String, Received) {
     json_subgraph(move |body| {
         let now = workers.load(Ordering::SeqCst);
-        if query_of(body).contains("talentFigures") {
+        let query = query_of(body);
+        if query.contains("talentFigures") {
             json!({"data": {"talentFigures": {"workers": now}}})
+        } else if query.contains("rosterFigures") {
+            json!({"data": {"rosterFigures": {"workers": now}}})
+        } else if query.contains("honorTally") {
+            json!({"data": {"honorTally": {"honors": now}}})
         } else {
             json!({"data": {"workerCount": now}})
         }
@@ -100,6 +105,37 @@ async fn repeated_rollup_reads_come_from_redis_until_the_version_moves() {
     assert_eq!(metrics.response_cache_hits, 1);
     assert_eq!(metrics.response_cache_misses, 3);
     assert_eq!(metrics.response_cache_failures, 0);
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn the_rollup_directive_not_the_type_name_decides_what_is_cached() {
+    let (url, received) = talent(Arc::new(AtomicI64::new(4))).await;
+    let namespace = namespace();
+    set_version(&namespace, 1).await;
+    let gateway = cached_gateway(&url, &kexie_testkit::redis_url(), &namespace).await;
+
+    for _ in 0..2 {
+        post(&gateway, "{ rosterFigures { workers } }", json!({})).await;
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        received.count(),
+        2,
+        "a type named like figures but not marked is not cached"
+    );
+
+    for _ in 0..2 {
+        let answer = post(&gateway, "{ honorTally { honors } }", json!({})).await;
+        assert_eq!(answer, json!({"data": {"honorTally": {"honors": 4}}}));
+        tokio::time::sleep(std::time::Duration::from_millis(100)).await;
+    }
+    assert_eq!(
+        received.count(),
+        3,
+        "a type marked @rollup is cached whatever its name"
+    );
+    assert_eq!(gateway.metrics().snapshot().response_cache_hits, 1);
     gateway.stop().await;
 }
 

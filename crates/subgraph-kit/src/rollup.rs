@@ -1,5 +1,6 @@
 //! What rollups (leadership's figures over a unit's subtree) need in every subgraph: the
-//! period they cover, and the data version that keeps cached figures fresh.
+//! `@rollup` mark on their types, the period they cover, and the data version that keeps
+//! cached figures fresh.
 //!
 //! Freshness. The gateway caches rollup responses in Redis, keyed by the data version of
 //! every subgraph. A subgraph's version is the PostgreSQL sequence `data_version` in its
@@ -31,12 +32,20 @@ use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 use std::time::{Duration, SystemTime, UNIX_EPOCH};
 
-use async_graphql::InputObject;
+use async_graphql::{InputObject, TypeDirective};
 use chrono::{Datelike, NaiveDate};
 use redis::aio::ConnectionManager;
 use sqlx::PgPool;
 
 use crate::error::{ApiError, ApiResult};
+
+// Composed into the supergraph (`@composeDirective`). Put it on every type whose fields are
+// computed from records across a subtree: `#[graphql(directive = rollup::apply())]`.
+/// A type of figures over a unit's subtree (a rollup). The gateway caches the answers of
+/// queries that select one under every subgraph's data version: never older than a write
+/// acknowledged before the query was sent.
+#[TypeDirective(location = "Object", composable = "https://kexie.example/rollup/v1.0")]
+pub fn rollup() {}
 
 /// The longest any Redis call of the data version may take.
 pub const REDIS_TIMEOUT: Duration = Duration::from_millis(50);

@@ -46,7 +46,7 @@ where
 {
     builder
         .finish()
-        .sdl_with_options(SDLExportOptions::new().federation())
+        .sdl_with_options(SDLExportOptions::new().federation().compose_directive())
 }
 
 /// `loader` as the schema's data: a batch loader whose batches run in the span of the

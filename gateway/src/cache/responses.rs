@@ -1,8 +1,8 @@
 //! The Redis cache of rollup responses: leadership's figures are the most read views, and a
 //! warm read costs one Redis round trip instead of a plan's worth of subgraph fetches.
 //!
-//! Which operations: queries that select a rollup, that is a field whose type's name ends in
-//! `Figures` (the subgraphs' convention for figures over a subtree). Other operations are
+//! Which operations: queries that select a rollup, that is a field whose type is marked
+//! `@rollup` in the supergraph (the subgraphs compose the directive). Other operations are
 //! never cached.
 //!
 //! Freshness (the whole argument is in `gateway/README.md`, Freshness): every subgraph

@@ -181,10 +181,8 @@ pub(crate) fn select_operation(
     Ok((selected.0, selected.2, selected.1.map(str::to_string)))
 }
 
-/// The suffix of the type names of rollup fields.
-const ROLLUP_TYPE_SUFFIX: &str = "Figures";
-
-/// Whether a query selects a rollup anywhere (in any fragment, whether or not `@skip`
+/// Whether a query selects a rollup (a field of a type marked `@rollup`, see
+/// [`crate::pipeline::schema::ROLLUP_DIRECTIVE`]) anywhere (in any fragment, whether or not `@skip`
 /// drops it: caching more than needed is safe).
 pub(crate) fn selects_rollup(prepared: &PreparedOperation, api: &ApiSchema) -> bool {
     let Some(selection_set) = prepared.selection_set() else {
@@ -207,7 +205,7 @@ fn walk<'a>(
                 return false;
             };
             let named = definition.ty.named();
-            named.ends_with(ROLLUP_TYPE_SUFFIX)
+            api.type_def(named).is_some_and(|type_def| type_def.rollup)
                 || walk(prepared, api, named, &field.selection_set, visited)
         }
         Selection::InlineFragment(fragment) => {

@@ -116,6 +116,12 @@ pub(crate) struct DirectiveDef {
     pub repeatable: bool,
 }
 
+/// The directive that marks a type of figures over a subtree (a rollup): the answers of
+/// queries selecting such a type are cached under every subgraph's data version
+/// ([`crate::cache::responses`]). Subgraphs compose it into the supergraph
+/// (`@composeDirective`).
+pub(crate) const ROLLUP_DIRECTIVE: &str = "rollup";
+
 /// A named type of the API schema.
 #[derive(Debug)]
 pub(crate) struct TypeDef {
@@ -134,6 +140,8 @@ pub(crate) struct TypeDef {
     pub input_fields: Vec<InputValueDef>,
     pub specified_by: Option<String>,
     pub one_of: bool,
+    /// An object type marked [`ROLLUP_DIRECTIVE`]: queries selecting it are cached.
+    pub rollup: bool,
 }
 
 impl TypeDef {
@@ -207,6 +215,7 @@ fn new_type(name: &str, kind: TypeKind, description: &Option<String>) -> TypeDef
         input_fields: Vec::new(),
         specified_by: None,
         one_of: false,
+        rollup: false,
     }
 }
 
@@ -263,6 +272,10 @@ impl ApiSchema {
                                 new_type(&object.name, TypeKind::Object, &object.description);
                             def.fields = fields_of(&object.fields);
                             def.interfaces = object.implements_interfaces.clone();
+                            def.rollup = object
+                                .directives
+                                .iter()
+                                .any(|directive| directive.name == ROLLUP_DIRECTIVE);
                             def
                         }
                         TypeDefinition::Interface(interface) => {

@@ -10,7 +10,7 @@ use uuid::Uuid;
 use kexie_subgraph_kit::figures::{
     breakdown, count, of_subtree, prepare_subtree_read, rank, SubtreeFigures,
 };
-use kexie_subgraph_kit::rollup::{Period, PeriodInput};
+use kexie_subgraph_kit::rollup::{rollup, Period, PeriodInput};
 use kexie_subgraph_kit::ApiResult;
 
 use super::entities::Unit;
@@ -24,6 +24,7 @@ use crate::domain::{LeaderLevel, ResearchTopicStatus, SubmissionStatus};
 /// local days (UTC+8). Archived records never count. A count beyond the range of `Int`
 /// reads as 2147483647.
 #[derive(SimpleObject, Clone, Debug)]
+#[graphql(directive = rollup::apply())]
 pub struct AdviceFigures {
     /// Submissions (建议) the subtree's units submitted within the period: by the day each
     /// was first submitted (`submittedOn`; a resubmission after RETURNED keeps it), so a
@@ -119,7 +120,7 @@ pub struct ChildAdviceFigures {
 
 /// One direct child of a unit with the figures of its subtree and its place among its
 /// siblings.
-#[Object]
+#[Object(directive = rollup::apply())]
 impl ChildAdviceFigures {
     /// 1 for the first; children with equal values share a rank and the next rank skips
     /// (1, 2, 2, 4).

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use kexie_subgraph_kit::figures::{
     by_bucket, china_today, count, every, of_subtree, rank, SubtreeFigures,
 };
-use kexie_subgraph_kit::rollup::{Period, PeriodInput};
+use kexie_subgraph_kit::rollup::{rollup, Period, PeriodInput};
 use kexie_subgraph_kit::ApiResult;
 
 use super::pool;
@@ -26,6 +26,7 @@ use crate::policy::require_read_subtree;
 /// Units count in the subtree where they hang now; merged units hang under the unit they
 /// merged into.
 #[derive(SimpleObject, Clone, Debug)]
+#[graphql(directive = rollup::apply())]
 pub struct OrganizationFigures {
     /// Units active on the period's last day: founded by then (founding date, else the day
     /// recorded) and not merged or dissolved by then.
@@ -77,7 +78,7 @@ pub struct ChildOrganizationFigures {
     figures: OrganizationFigures,
 }
 
-#[Object]
+#[Object(directive = rollup::apply())]
 impl ChildOrganizationFigures {
     /// 1 for the first; children with equal values share a rank and the next rank skips
     /// (1, 2, 2, 4).

@@ -8,7 +8,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use kexie_subgraph_kit::figures::{count, of_subtree, prepare_subtree_read, rank, SubtreeFigures};
-use kexie_subgraph_kit::rollup::{Period, PeriodInput};
+use kexie_subgraph_kit::rollup::{rollup, Period, PeriodInput};
 use kexie_subgraph_kit::ApiResult;
 
 use super::entities::Unit;
@@ -22,6 +22,7 @@ use crate::domain::{ActivityKind, Audience, VenueKind, VenueStatus};
 /// are local days (UTC+8). Archived venues and activities never count. A sum beyond the
 /// range of `Int` reads as 2147483647.
 #[derive(SimpleObject, Clone, Debug)]
+#[graphql(directive = rollup::apply())]
 pub struct PopularizationFigures {
     /// Venues (科普阵地) the subtree's units own that are on record on the period's last
     /// day, whatever their status then: a stock, not a flow. A venue is on record from its
@@ -115,7 +116,7 @@ pub struct ChildPopularizationFigures {
 
 /// One direct child of a unit with the figures of its subtree and its place among its
 /// siblings.
-#[Object]
+#[Object(directive = rollup::apply())]
 impl ChildPopularizationFigures {
     /// 1 for the first; children with equal values share a rank and the next rank skips
     /// (1, 2, 2, 4).

@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use kexie_subgraph_kit::access::Need;
 use kexie_subgraph_kit::figures::{breakdown, by_bucket, count, of_subtree, rank, SubtreeFigures};
-use kexie_subgraph_kit::rollup::{Period, PeriodInput};
+use kexie_subgraph_kit::rollup::{rollup, Period, PeriodInput};
 use kexie_subgraph_kit::unit_tree::{catch_up, replicated_units};
 use kexie_subgraph_kit::{ApiError, ApiResult};
 
@@ -24,6 +24,7 @@ use crate::policy::require_on;
 /// tree as it stands now (merged units hang under the unit they merged into). Days are
 /// local days (UTC+8).
 #[derive(SimpleObject, Clone, Debug)]
+#[graphql(directive = rollup::apply())]
 pub struct TalentFigures {
     /// S&T workers at home in the subtree on the period's last day: registered by then and
     /// not archived by then.
@@ -118,7 +119,7 @@ pub struct ChildTalentFigures {
     figures: TalentFigures,
 }
 
-#[Object]
+#[Object(directive = rollup::apply())]
 impl ChildTalentFigures {
     /// 1 for the first; children with equal values share a rank and the next rank skips
     /// (1, 2, 2, 4).
