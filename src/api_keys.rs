@@ -55,8 +55,9 @@ fn operator() -> String {
 
 /// Runs `command` on the database at `database_url` (its migrations applied first).
 pub async fn run(command: ApiKeyCommand, database_url: &str) -> anyhow::Result<()> {
-    let pool = kexie_subgraph_kit::db::connect(database_url, kexie_organizations::NAME).await?;
-    kexie_organizations::migrate(&pool).await?;
+    let subgraph = &kexie_organizations::SUBGRAPH;
+    let pool = subgraph.connect(database_url).await?;
+    subgraph.migrate(&pool).await?;
     match command {
         ApiKeyCommand::Create {
             name,

@@ -56,7 +56,7 @@ async fn seeded(seed: u64) -> (TestDb, PgPool) {
     let pool = kexie_subgraph_kit::db::connect(&db.url, kexie_advice::NAME)
         .await
         .unwrap();
-    kexie_advice::migrate(&pool).await.unwrap();
+    kexie_advice::SUBGRAPH.migrate(&pool).await.unwrap();
     assert!(kexie_seed::advice::is_empty(&pool).await.unwrap());
     let mut city = small_city(seed);
     kexie_seed::advice::seed(&pool, &mut city).await.unwrap();
@@ -193,7 +193,7 @@ async fn the_generator_refuses_a_city_without_workers() {
     let pool = kexie_subgraph_kit::db::connect(&db.url, kexie_advice::NAME)
         .await
         .unwrap();
-    kexie_advice::migrate(&pool).await.unwrap();
+    kexie_advice::SUBGRAPH.migrate(&pool).await.unwrap();
     let mut city = small_city(1);
     city.workers.clear();
     assert!(kexie_seed::advice::seed(&pool, &mut city).await.is_err());

@@ -125,7 +125,7 @@ async fn seeded(city: &DemoCity) -> (TestDb, PgPool) {
     let pool = kexie_subgraph_kit::db::connect(&db.url, kexie_popularization::NAME)
         .await
         .unwrap();
-    kexie_popularization::migrate(&pool).await.unwrap();
+    kexie_popularization::SUBGRAPH.migrate(&pool).await.unwrap();
     assert!(seed::is_empty(&pool).await.unwrap());
     let started = Instant::now();
     seed::seed(&pool, &mut city.clone()).await.unwrap();

@@ -90,7 +90,7 @@ async fn fresh_pool(db: &TestDb) -> PgPool {
     let pool = kexie_subgraph_kit::db::connect(&db.url, kexie_talent::NAME)
         .await
         .unwrap();
-    kexie_talent::migrate(&pool).await.unwrap();
+    kexie_talent::SUBGRAPH.migrate(&pool).await.unwrap();
     pool
 }
 

@@ -1,7 +1,9 @@
 //! What every subgraph's figures (rollups over a unit's subtree) share: the local day they
 //! are counted in, the ranking of a unit's children side by side, the units of a subtree
-//! with the bucket each counts in (from the replicated tree), and the loader that counts
-//! the subtrees of one request's units together.
+//! with the bucket each counts in (from the replicated tree), the loader that counts the
+//! subtrees of one request's units together, and the resolvers of `Unit.<subgraph>Figures`
+//! ([`of_unit`]) and, for figures counted per bucket over a [`Scope`]
+//! ([`CountedFigures`]), of `Unit.<subgraph>FiguresByChild` ([`ranked_children`]).
 
 use std::collections::HashMap;
 use std::future::Future;
@@ -255,6 +257,94 @@ pub async fn of_subtree<F: SubtreeFigures>(
         .await
         .map_err(|err| ApiError::internal(err.message))?
         .ok_or_else(|| ApiError::not_found("Unit", unit_id))
+}
+
+/// `Unit.<subgraph>Figures`: the figures `F` of `unit_id`'s subtree for `period`, after
+/// [`prepare_subtree_read`] (caught up, the period parsed, the caller allowed, the unit
+/// known), through the schema's [`SubtreeFiguresLoader`] so that the units of one
+/// `_entities` call (the city and its districts on the overview) are counted together.
+pub async fn of_unit<F: SubtreeFigures>(
+    ctx: &Context<'_>,
+    unit_id: Uuid,
+    period: PeriodInput,
+) -> ApiResult<F> {
+    let period = prepare_subtree_read(ctx, unit_id, &period).await?;
+    of_subtree(ctx, unit_id, period).await
+}
+
+/// Figures counted in one statement over a [`Scope`], a row per bucket and count, then
+/// folded per bucket (popularization's, advice's): they are [`SubtreeFigures`], and
+/// [`ranked_children`] ranks a unit's children by them.
+pub trait CountedFigures: Sized + Clone + Send + Sync + 'static {
+    /// One count of the statement, tagged with its bucket.
+    type Row: Send + Sync;
+    /// A bucket's totals at full width, which children are ranked by.
+    type Totals;
+
+    /// Counts the records of the units of `scope` in `period`, in one statement.
+    fn count(
+        pool: &PgPool,
+        scope: &Scope,
+        period: Period,
+    ) -> impl Future<Output = sqlx::Result<Vec<Self::Row>>> + Send;
+
+    /// The bucket a row counts in.
+    fn bucket(row: &Self::Row) -> Uuid;
+
+    /// Folds one bucket's rows (none for a bucket without records) into its totals and
+    /// its figures.
+    fn fold(rows: &[&Self::Row]) -> (Self::Totals, Self);
+}
+
+/// Counted figures are subtree figures: one statement over the subtrees of all
+/// `unit_ids`; a unit without records has zero figures, a unit the replicated tree does not
+/// know none.
+impl<F: CountedFigures> SubtreeFigures for F {
+    async fn of_subtrees(
+        pool: &PgPool,
+        unit_ids: &[Uuid],
+        period: Period,
+    ) -> sqlx::Result<HashMap<Uuid, F>> {
+        let scope = scope_of_subtrees(pool, unit_ids).await?;
+        let rows = F::count(pool, &scope, period).await?;
+        Ok(scope
+            .buckets_with(&rows, F::bucket)
+            .map(|(unit_id, _, rows)| (unit_id, F::fold(&rows).1))
+            .collect())
+    }
+}
+
+/// `Unit.<subgraph>FiguresByChild`: the figures `F` of the subtree of each active direct
+/// child of `unit_id`, as `(rank, child, figures)`, ranked by `rank_value` of their
+/// totals (largest first when `descending`); ties share a rank and are listed by name.
+/// The request is checked as for [`of_unit`].
+pub async fn ranked_children<F: CountedFigures>(
+    ctx: &Context<'_>,
+    unit_id: Uuid,
+    period: &PeriodInput,
+    descending: bool,
+    rank_value: impl Fn(&F::Totals) -> i64,
+) -> ApiResult<Vec<(i32, Uuid, F)>> {
+    let period = prepare_subtree_read(ctx, unit_id, period).await?;
+    let pool = crate::schema::pool(ctx)?;
+    let scope = scope(pool, unit_id, true).await?;
+    let rows = F::count(pool, &scope, period).await?;
+    let children: Vec<(Uuid, &str, F::Totals, F)> = scope
+        .buckets_with(&rows, F::bucket)
+        .map(|(child, name, rows)| {
+            let (totals, figures) = F::fold(&rows);
+            (child, name, totals, figures)
+        })
+        .collect();
+    Ok(rank(
+        children,
+        descending,
+        |(_, _, totals, _)| rank_value(totals),
+        |(_, name, _, _)| name,
+    )
+    .into_iter()
+    .map(|(rank, (child, _, _, figures))| (rank, child, figures))
+    .collect())
 }
 
 #[cfg(test)]

@@ -2,21 +2,26 @@
 //! every subgraph cannot be left out of one: Federation v2, a span per root resolver
 //! ([`ResolverSpans`]) and the refusal of strings PostgreSQL cannot store
 //! ([`crate::storable::StorableText`]). Resolvers reach the schema's data (its pool, its
-//! batch loaders) through [`data`], [`pool`] and [`load`].
+//! batch loaders) through [`data`], [`pool`] and [`load`]; the entities this subgraph
+//! extends resolve through [`ReferenceQuery`].
 
+use std::borrow::Cow;
 use std::hash::Hash;
+use std::marker::PhantomData;
 use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
 use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextResolve};
 use async_graphql::{
-    Context, EmptySubscription, ObjectType, SDLExportOptions, Schema, SchemaBuilder, ServerResult,
-    Value,
+    Context, EmptySubscription, Object, ObjectType, OutputType, SDLExportOptions, Schema,
+    SchemaBuilder, ServerResult, TypeName, Value, ID,
 };
 use sqlx::PgPool;
 use tracing::Instrument as _;
+use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
+use crate::id::parse_id;
 use crate::storable::StorableText;
 
 /// The builder of a subgraph's schema over its `query` and `mutation` roots; the subgraph
@@ -79,6 +84,32 @@ where
         .await
         // The loader logged the cause where it happened.
         .map_err(|err| ApiError::internal(err.message))
+}
+
+/// The entity resolver of an entity another subgraph owns and this one extends with fields
+/// of its own (`Unit`, `Worker`): any ID makes one, with no SQL; its fields resolve, in
+/// batches, when asked for. Put it among the subgraph's `Query` objects.
+pub struct ReferenceQuery<E>(PhantomData<fn() -> E>);
+
+impl<E> Default for ReferenceQuery<E> {
+    fn default() -> Self {
+        ReferenceQuery(PhantomData)
+    }
+}
+
+/// Named after its entity (`UnitReferenceQuery`), so that one schema holds several.
+impl<E: OutputType> TypeName for ReferenceQuery<E> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}ReferenceQuery", E::type_name()).into()
+    }
+}
+
+#[Object(name_type)]
+impl<E: OutputType + From<Uuid>> ReferenceQuery<E> {
+    #[graphql(entity)]
+    async fn find_by_id(&self, id: ID) -> ApiResult<E> {
+        Ok(E::from(parse_id("id", &id)?))
+    }
 }
 
 /// Spans around the resolvers of root fields (`Query.units`, `Mutation.createUnit`,

@@ -3,6 +3,8 @@
 
 use chrono::NaiveDate;
 
+use uuid::Uuid;
+
 use crate::error::{ApiError, ApiResult};
 
 /// Trims `value` and requires 1..=`max_chars` characters.
@@ -94,6 +96,44 @@ pub fn patch<T>(change: async_graphql::MaybeUndefined<T>, current: Option<T>) ->
     }
 }
 
+/// The longest search text a filter takes.
+pub const MAX_SEARCH: usize = 100;
+
+/// A filter's search text (trimmed, at most [`MAX_SEARCH`] characters; empty: no filter)
+/// as an `ilike` pattern matching it anywhere, in any case.
+pub fn search_pattern(field: &str, text: Option<&str>) -> ApiResult<Option<String>> {
+    Ok(optional_text(field, text, MAX_SEARCH)?.map(|text| contains_pattern(&text)))
+}
+
+/// A case-insensitive substring pattern for `ilike`, with the wildcards of the search
+/// text taken literally.
+pub fn contains_pattern(search: &str) -> String {
+    let mut pattern = String::with_capacity(search.len() + 2);
+    pattern.push('%');
+    for ch in search.chars() {
+        if matches!(ch, '\\' | '%' | '_') {
+            pattern.push('\\');
+        }
+        pattern.push(ch);
+    }
+    pattern.push('%');
+    pattern
+}
+
+/// A record a mutation changes: it must exist and not be archived (`NOT_FOUND` otherwise).
+/// Callers check the client's version ([`expected_version`]) only once the principal is
+/// known to be allowed the change, so that a refused caller learns nothing of the record's
+/// state.
+pub fn live<T>(
+    entity: &'static str,
+    id: Uuid,
+    row: Option<T>,
+    archived: impl Fn(&T) -> bool,
+) -> ApiResult<T> {
+    row.filter(|row| !archived(row))
+        .ok_or_else(|| ApiError::not_found(entity, id))
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -116,5 +156,16 @@ mod tests {
         assert!(date_order("endsOn", start, end).is_err());
         assert!(date_order("endsOn", start, start).is_ok());
         assert!(date_order("endsOn", start, None).is_ok());
+    }
+
+    #[test]
+    fn search_patterns_take_wildcards_literally() {
+        assert_eq!(contains_pattern("50%_a\\"), "%50\\%\\_a\\\\%");
+        assert_eq!(
+            search_pattern("filter.search", Some(" 科协 ")).unwrap(),
+            Some("%科协%".to_string())
+        );
+        assert_eq!(search_pattern("filter.search", Some("  ")).unwrap(), None);
+        assert!(search_pattern("filter.search", Some(&"字".repeat(MAX_SEARCH + 1))).is_err());
     }
 }

@@ -12,7 +12,6 @@ pub mod publisher;
 pub mod schema;
 
 use sqlx::migrate::Migrator;
-use sqlx::PgPool;
 
 use kexie_subgraph_kit::config::SubgraphConfig;
 use kexie_subgraph_kit::rollup::DataVersion;
@@ -20,18 +19,17 @@ use kexie_subgraph_kit::server::{SubgraphApp, SubgraphRouter};
 use kexie_subgraph_kit::subgraph::Subgraph;
 use kexie_subgraph_kit::unit_tree::TreeKeys;
 
-pub use schema::{SubgraphSchema, TreeChanged};
+use schema::TreeChanged;
 
 /// The subgraph's name, also its PostgreSQL schema.
 pub const NAME: &str = "organizations";
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:4001";
 
 static MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/organizations");
 
 /// The organizations subgraph, as the kit builds and runs it.
 pub const SUBGRAPH: Subgraph = Subgraph {
     name: NAME,
-    default_listen: DEFAULT_LISTEN,
+    default_listen: "127.0.0.1:4001",
     migrations: &MIGRATIONS,
 };
 
@@ -73,16 +71,7 @@ pub async fn build(config: &SubgraphConfig) -> anyhow::Result<SubgraphApp> {
         .inspect_err(|_| stop.iter().for_each(|task| task.abort()))
 }
 
-/// The schema over `pool`, for callers that serve it themselves.
-pub fn schema(pool: PgPool) -> SubgraphSchema {
-    schema::build(pool, TreeChanged::default())
-}
-
 /// The subgraph's Federation v2 SDL for composition; needs no database.
 pub fn sdl() -> String {
     kexie_subgraph_kit::schema::federation_sdl(schema::builder())
-}
-
-pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
-    SUBGRAPH.migrate(pool).await
 }

@@ -9,42 +9,29 @@ pub mod policy;
 pub mod schema;
 
 use sqlx::migrate::Migrator;
-use sqlx::PgPool;
 
 use kexie_subgraph_kit::config::SubgraphConfig;
 use kexie_subgraph_kit::server::SubgraphApp;
 use kexie_subgraph_kit::subgraph::Subgraph;
 
-pub use schema::{Mutation, Query, SubgraphSchema};
-
 /// The subgraph's name, also its PostgreSQL schema.
 pub const NAME: &str = "talent";
-pub const DEFAULT_LISTEN: &str = "127.0.0.1:4002";
 
 static MIGRATIONS: Migrator = sqlx::migrate!("../../migrations/talent");
 
 /// The talent subgraph, as the kit builds and runs it.
 pub const SUBGRAPH: Subgraph = Subgraph {
     name: NAME,
-    default_listen: DEFAULT_LISTEN,
+    default_listen: "127.0.0.1:4002",
     migrations: &MIGRATIONS,
 };
 
 /// Connects, migrates, builds the schema, starts the unit-tree replica and binds.
 pub async fn build(config: &SubgraphConfig) -> anyhow::Result<SubgraphApp> {
-    SUBGRAPH.build_replicating(config, schema).await
-}
-
-/// The schema over `pool`, with its batch loaders; for callers that serve it themselves.
-pub fn schema(pool: PgPool) -> SubgraphSchema {
-    schema::build(pool)
+    SUBGRAPH.build_replicating(config, schema::build).await
 }
 
 /// The subgraph's Federation v2 SDL for composition; needs no database.
 pub fn sdl() -> String {
     kexie_subgraph_kit::schema::federation_sdl(schema::builder())
-}
-
-pub async fn migrate(pool: &PgPool) -> anyhow::Result<()> {
-    SUBGRAPH.migrate(pool).await
 }

@@ -37,7 +37,9 @@
 //! - Nominations and workstations (lists, lookups, and the fields that lead to them) are
 //!   for staff only: `FORBIDDEN` otherwise.
 //! - Figures (`Unit.talentFigures`, `talentFiguresByChild`) and `Target.talentActual` need
-//!   `ReadSubtree` on the unit.
+//!   `ReadSubtree` on the unit, as in every subgraph (`kexie_subgraph_kit::figures`,
+//!   `kexie_subgraph_kit::target`); `talentActual` of a metric talent does not measure is
+//!   null for anyone.
 
 use async_graphql::Context;
 use sqlx::PgConnection;
@@ -59,17 +61,6 @@ pub async fn allowed_on(ctx: &Context<'_>, need: Need, unit: Uuid) -> ApiResult<
             let path = path_of(ctx, unit).await?;
             Ok(path.is_some_and(|path| access::allows(&principal, need, &path)))
         }
-    }
-}
-
-/// Refuses with `FORBIDDEN` unless the request's principal may do `need` with `unit` (an
-/// unknown unit lets only the city admin through, to meet the caller's own `NOT_FOUND`).
-pub async fn require_on(ctx: &Context<'_>, need: Need, unit: Uuid) -> ApiResult<()> {
-    let principal = access::principal(ctx);
-    if principal.role == Role::CityAdmin || allowed_on(ctx, need, unit).await? {
-        Ok(())
-    } else {
-        Err(access::forbidden(&principal, need, unit))
     }
 }
 

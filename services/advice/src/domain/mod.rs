@@ -375,21 +375,6 @@ pub fn china_today() -> NaiveDate {
     Utc::now().with_timezone(&china_time()).date_naive()
 }
 
-/// A case-insensitive substring pattern for `ilike`, with the wildcards of the search
-/// text taken literally.
-pub fn contains_pattern(search: &str) -> String {
-    let mut pattern = String::with_capacity(search.len() + 2);
-    pattern.push('%');
-    for ch in search.chars() {
-        if matches!(ch, '\\' | '%' | '_') {
-            pattern.push('\\');
-        }
-        pattern.push(ch);
-    }
-    pattern.push('%');
-    pattern
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -447,10 +432,5 @@ mod tests {
         assert!(worker_ids("authorIds", &[ID("nope".into())], 1, 20).is_err());
         let many: Vec<ID> = (0..21).map(|_| ID(Uuid::now_v7().to_string())).collect();
         assert!(worker_ids("authorIds", &many, 1, 20).is_err());
-    }
-
-    #[test]
-    fn search_wildcards_are_taken_literally() {
-        assert_eq!(contains_pattern("50%_a\\"), "%50\\%\\_a\\\\%");
     }
 }

@@ -15,7 +15,7 @@ use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
 use super::entities::Unit;
-use super::{live, pool, refuse_unit_filter, search_pattern};
+use super::{pool, refuse_unit_filter};
 use crate::db;
 use crate::db::campaigns::{CampaignFields, CampaignFilter, CampaignRow};
 use crate::domain::{china_today, CampaignKind};
@@ -93,7 +93,7 @@ impl CampaignFilterInput {
                 .kinds
                 .map(|kinds| kinds.iter().map(|kind| kind.as_str().to_string()).collect()),
             open_on: self.open_on,
-            search: search_pattern(self.search.as_deref())?,
+            search: validate::search_pattern("filter.search", self.search.as_deref())?,
             include_archived: self.include_archived.unwrap_or(false),
         })
     }
@@ -213,7 +213,7 @@ async fn campaign_for_change(
     new_organizer: Option<Uuid>,
 ) -> ApiResult<CampaignRow> {
     let row = db::campaigns::get_for_update(conn, campaign_id).await?;
-    let row = live("Campaign", campaign_id, row, |row| {
+    let row = validate::live("Campaign", campaign_id, row, |row| {
         row.audit.archived_at.is_some()
     })?;
     policy::require_write(ctx, conn, row.organizer_id, new_organizer).await?;

@@ -9,7 +9,6 @@ use async_graphql::{Context, Object, ID};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_subgraph_kit::id::parse_id;
 use kexie_subgraph_kit::page::{per_unit_page, PageArgs};
 use kexie_subgraph_kit::ApiResult;
 
@@ -97,7 +96,7 @@ impl Unit {
         ctx: &Context<'_>,
         period: PeriodInput,
     ) -> ApiResult<AdviceFigures> {
-        figures::of_unit(ctx, self.id, period).await
+        kexie_subgraph_kit::figures::of_unit(ctx, self.id, period).await
     }
 
     /// The advice figures of each active direct child's subtree, ranked by `orderBy`
@@ -143,24 +142,15 @@ impl Worker {
     }
 }
 
-/// The entity resolvers: no SQL, the lists resolve in batches when asked for.
-#[derive(Default)]
-pub struct EntityQuery;
-
-#[Object]
-impl EntityQuery {
-    #[graphql(entity)]
-    async fn find_unit_by_id(&self, id: ID) -> ApiResult<Unit> {
-        Ok(Unit {
-            id: parse_id("id", &id)?,
-        })
+impl From<Uuid> for Unit {
+    fn from(id: Uuid) -> Self {
+        Unit { id }
     }
+}
 
-    #[graphql(entity)]
-    async fn find_worker_by_id(&self, id: ID) -> ApiResult<Worker> {
-        Ok(Worker {
-            id: parse_id("id", &id)?,
-        })
+impl From<Uuid> for Worker {
+    fn from(id: Uuid) -> Self {
+        Worker { id }
     }
 }
 

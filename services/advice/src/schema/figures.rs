@@ -7,14 +7,11 @@ use async_graphql::{Context, Enum, Object, SimpleObject};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_subgraph_kit::figures::{
-    breakdown, count, of_subtree, prepare_subtree_read, rank, SubtreeFigures,
-};
+use kexie_subgraph_kit::figures::{breakdown, count, ranked_children, CountedFigures, Scope};
 use kexie_subgraph_kit::rollup::{rollup, Period, PeriodInput};
 use kexie_subgraph_kit::ApiResult;
 
 use super::entities::Unit;
-use super::pool;
 use crate::db;
 use crate::db::figures::FigureCount;
 use crate::domain::{LeaderLevel, ResearchTopicStatus, SubmissionStatus};
@@ -137,7 +134,7 @@ impl ChildAdviceFigures {
 
 /// One bucket's totals at full width, for the rate and for ranking.
 #[derive(Clone, Copy, Debug, Default)]
-struct Totals {
+pub struct Totals {
     submissions: i64,
     adopted_submissions: i64,
     instructions: i64,
@@ -197,30 +194,20 @@ fn figures_of(rows: &[&FigureCount]) -> (Totals, AdviceFigures) {
     (totals, figures)
 }
 
-/// `Unit.adviceFigures`.
-pub async fn of_unit(
-    ctx: &Context<'_>,
-    unit_id: Uuid,
-    period: PeriodInput,
-) -> ApiResult<AdviceFigures> {
-    let period = prepare_subtree_read(ctx, unit_id, &period).await?;
-    of_subtree(ctx, unit_id, period).await
-}
+impl CountedFigures for AdviceFigures {
+    type Row = FigureCount;
+    type Totals = Totals;
 
-impl SubtreeFigures for AdviceFigures {
-    /// One statement over the subtrees of all `unit_ids` (see
-    /// [`db::figures::scope_of_subtrees`]); a unit without records has zero figures.
-    async fn of_subtrees(
-        pool: &PgPool,
-        unit_ids: &[Uuid],
-        period: Period,
-    ) -> sqlx::Result<HashMap<Uuid, Self>> {
-        let scope = db::figures::scope_of_subtrees(pool, unit_ids).await?;
-        let rows = db::figures::advice_figures(pool, &scope, period).await?;
-        Ok(scope
-            .buckets_with(&rows, |row| row.bucket)
-            .map(|(unit_id, _, rows)| (unit_id, figures_of(&rows).1))
-            .collect())
+    async fn count(pool: &PgPool, scope: &Scope, period: Period) -> sqlx::Result<Vec<FigureCount>> {
+        db::figures::advice_figures(pool, scope, period).await
+    }
+
+    fn bucket(row: &FigureCount) -> Uuid {
+        row.bucket
+    }
+
+    fn fold(rows: &[&FigureCount]) -> (Totals, Self) {
+        figures_of(rows)
     }
 }
 
@@ -232,28 +219,16 @@ pub async fn by_child(
     order_by: AdviceFigure,
     descending: bool,
 ) -> ApiResult<Vec<ChildAdviceFigures>> {
-    let period = prepare_subtree_read(ctx, unit_id, &period).await?;
-    let pool = pool(ctx)?;
-    let scope = db::figures::scope(pool, unit_id, true).await?;
-    let rows = db::figures::advice_figures(pool, &scope, period).await?;
-    let children: Vec<(Uuid, &str, Totals, AdviceFigures)> = scope
-        .buckets_with(&rows, |row| row.bucket)
-        .map(|(unit_id, name, rows)| {
-            let (totals, figures) = figures_of(&rows);
-            (unit_id, name, totals, figures)
-        })
-        .collect();
-    Ok(rank(
-        children,
-        descending,
-        |(_, _, totals, _)| order_by.rank_value(totals, descending),
-        |(_, name, _, _)| name,
-    )
-    .into_iter()
-    .map(|(rank, (unit_id, _, _, figures))| ChildAdviceFigures {
-        rank,
-        unit_id,
-        figures,
+    let ranked = ranked_children::<AdviceFigures>(ctx, unit_id, &period, descending, |totals| {
+        order_by.rank_value(totals, descending)
     })
-    .collect())
+    .await?;
+    Ok(ranked
+        .into_iter()
+        .map(|(rank, unit_id, figures)| ChildAdviceFigures {
+            rank,
+            unit_id,
+            figures,
+        })
+        .collect())
 }

@@ -8,25 +8,24 @@ mod submissions;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use sqlx::PgPool;
-use uuid::Uuid;
 
 use kexie_subgraph_kit::figures::SubtreeFiguresLoader;
 use kexie_subgraph_kit::history::HistoryLoader;
 use kexie_subgraph_kit::page::PerUnitLoader;
 use kexie_subgraph_kit::record::ByIdLoader;
-use kexie_subgraph_kit::schema::{loader, pool};
+use kexie_subgraph_kit::schema::{loader, pool, ReferenceQuery};
 use kexie_subgraph_kit::unit_tree::PathLoader;
 use kexie_subgraph_kit::{validate, ApiError, ApiResult};
 
 use crate::db::campaigns::CampaignRow;
-use crate::domain::contains_pattern;
 
 pub use entities::{Unit, Worker};
 pub use kexie_subgraph_kit::history::StatusChange;
 
 #[derive(MergedObject, Default)]
 pub struct Query(
-    entities::EntityQuery,
+    ReferenceQuery<entities::Unit>,
+    ReferenceQuery<entities::Worker>,
     campaigns::CampaignQuery,
     submissions::SubmissionQuery,
     research_topics::ResearchTopicQuery,
@@ -72,18 +71,8 @@ pub fn build(pool: PgPool) -> SubgraphSchema {
         .finish()
 }
 
-/// The longest search text a filter takes.
-const MAX_SEARCH: usize = 100;
 /// The longest note on a workflow step.
 const MAX_NOTE: usize = 1000;
-
-/// A filter's `search`, as an `ilike` pattern.
-fn search_pattern(search: Option<&str>) -> ApiResult<Option<String>> {
-    Ok(
-        validate::optional_text("filter.search", search, MAX_SEARCH)?
-            .map(|search| contains_pattern(&search)),
-    )
-}
 
 /// A per-unit list takes its unit from the `Unit` it hangs on; a `filter.unitId` there
 /// would contradict it.
@@ -95,17 +84,6 @@ fn refuse_unit_filter(unit_id: Option<&async_graphql::ID>) -> ApiResult<()> {
         ));
     }
     Ok(())
-}
-
-/// The record a change is about: it must exist and not be archived.
-fn live<T>(
-    entity: &'static str,
-    id: Uuid,
-    row: Option<T>,
-    archived: impl Fn(&T) -> bool,
-) -> ApiResult<T> {
-    row.filter(|row| !archived(row))
-        .ok_or_else(|| ApiError::not_found(entity, id))
 }
 
 /// A workflow step's optional note.

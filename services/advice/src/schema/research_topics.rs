@@ -17,7 +17,7 @@ use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
 use super::entities::{Unit, Worker};
-use super::{live, pool, refuse_unit_filter, search_pattern};
+use super::{pool, refuse_unit_filter};
 use crate::db;
 use crate::db::research_topics::{
     ReportFields, ResearchTopicFields, ResearchTopicFilter, ResearchTopicRow,
@@ -137,7 +137,7 @@ impl ResearchTopicFilterInput {
                     .collect()
             }),
             awarded: self.awarded,
-            search: search_pattern(self.search.as_deref())?,
+            search: validate::search_pattern("filter.search", self.search.as_deref())?,
             include_archived: self.include_archived.unwrap_or(false),
         })
     }
@@ -292,7 +292,7 @@ async fn topic_for_change(
     new_unit: Option<Uuid>,
 ) -> ApiResult<ResearchTopicRow> {
     let row = db::research_topics::get_for_update(conn, topic_id).await?;
-    let row = live("ResearchTopic", topic_id, row, |row| {
+    let row = validate::live("ResearchTopic", topic_id, row, |row| {
         row.audit.archived_at.is_some()
     })?;
     policy::require_write(ctx, conn, row.lead_unit_id, new_unit).await?;

@@ -18,7 +18,7 @@ use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
 use super::entities::{Unit, Worker};
-use super::{live, pool, refuse_unit_filter, search_pattern};
+use super::{pool, refuse_unit_filter};
 use crate::db;
 use crate::db::campaigns::CampaignRow;
 use crate::db::submissions::{
@@ -180,7 +180,7 @@ impl SubmissionFilterInput {
             author_id: parse_optional_id("filter.authorId", self.author_id.as_ref())?,
             submitted_from: self.submitted_from,
             submitted_to: self.submitted_to,
-            search: search_pattern(self.search.as_deref())?,
+            search: validate::search_pattern("filter.search", self.search.as_deref())?,
             include_archived: self.include_archived.unwrap_or(false),
             created_by,
         })
@@ -415,7 +415,7 @@ async fn submission_for_change(
     change: SubmissionChange,
 ) -> ApiResult<SubmissionRow> {
     let row = db::submissions::get_for_update(conn, submission_id).await?;
-    let row = live("Submission", submission_id, row, |row| {
+    let row = validate::live("Submission", submission_id, row, |row| {
         row.audit.archived_at.is_some()
     })?;
     match change {

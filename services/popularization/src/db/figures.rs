@@ -4,7 +4,7 @@
 use sqlx::PgPool;
 use uuid::Uuid;
 
-pub use kexie_subgraph_kit::figures::{scope, scope_of_subtrees, Scope};
+use kexie_subgraph_kit::figures::Scope;
 use kexie_subgraph_kit::rollup::Period;
 
 /// One count of one bucket: `figure` names what is counted, `key` the enum value it is

@@ -15,7 +15,7 @@ use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
 use super::entities::Unit;
-use super::{load_activity, load_venue, pool, ActivitiesOfVenue};
+use super::{load_activity, load_venue, pool, ActivitiesOfVenue, StaffAudit};
 use crate::db;
 use crate::db::activities::{ActivityFilter, ActivityReach, ActivityRow};
 use crate::db::venues::VenueRow;
@@ -92,25 +92,12 @@ impl ActivityRow {
         access::require_staff(ctx, "The history of an activity")?;
         history::of(ctx, self.activity_id).await
     }
-    /// Increases with every change; send it back as `expectedVersion`.
-    async fn version(&self) -> i32 {
-        self.audit.version
-    }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.audit.created_at
-    }
-    /// Who recorded it: a staff member's subject (or a partner key's), for staff only.
-    async fn created_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        access::require_staff(ctx, "Who recorded an activity")?;
-        Ok(&self.audit.created_by)
-    }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.audit.updated_at
-    }
-    /// Who changed it last, for staff only.
-    async fn updated_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        access::require_staff(ctx, "Who changed an activity")?;
-        Ok(&self.audit.updated_by)
+    #[graphql(flatten)]
+    async fn audit(&self) -> StaffAudit<'_> {
+        StaffAudit {
+            audit: &self.audit,
+            record: "an activity",
+        }
     }
     /// When it was archived; archived activities are left out of lists.
     async fn archived_at(&self) -> Option<DateTime<Utc>> {

@@ -9,7 +9,6 @@ use async_graphql::{Context, Object, ID};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_subgraph_kit::id::parse_id;
 use kexie_subgraph_kit::page::{per_unit_page, PageArgs};
 use kexie_subgraph_kit::{ApiError, ApiResult};
 
@@ -96,7 +95,7 @@ impl Unit {
         ctx: &Context<'_>,
         period: PeriodInput,
     ) -> ApiResult<PopularizationFigures> {
-        figures::of_unit(ctx, self.id, period).await
+        kexie_subgraph_kit::figures::of_unit(ctx, self.id, period).await
     }
 
     /// The popularization figures of each active direct child's subtree, ranked by
@@ -115,18 +114,9 @@ impl Unit {
     }
 }
 
-#[derive(Default)]
-pub struct EntityQuery;
-
-#[Object]
-impl EntityQuery {
-    /// Federation: any unit organizations knows; its lists here are empty until it has
-    /// records.
-    #[graphql(entity)]
-    async fn find_unit_by_id(&self, id: ID) -> ApiResult<Unit> {
-        Ok(Unit {
-            id: parse_id("id", &id)?,
-        })
+impl From<Uuid> for Unit {
+    fn from(id: Uuid) -> Self {
+        Unit { id }
     }
 }
 

@@ -7,12 +7,11 @@ use async_graphql::{Context, Enum, EnumType, Object, SimpleObject};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_subgraph_kit::figures::{count, of_subtree, prepare_subtree_read, rank, SubtreeFigures};
+use kexie_subgraph_kit::figures::{count, ranked_children, CountedFigures, Scope};
 use kexie_subgraph_kit::rollup::{rollup, Period, PeriodInput};
 use kexie_subgraph_kit::ApiResult;
 
 use super::entities::Unit;
-use super::pool;
 use crate::db;
 use crate::db::figures::FigureCount;
 use crate::domain::{ActivityKind, Audience, VenueKind, VenueStatus};
@@ -133,7 +132,7 @@ impl ChildPopularizationFigures {
 
 /// One bucket's totals at full width, for ranking (GraphQL's `Int` may clip them).
 #[derive(Clone, Copy, Debug, Default)]
-struct Totals {
+pub struct Totals {
     venues: i64,
     open_venues: i64,
     activities: i64,
@@ -217,30 +216,20 @@ fn figures_of(rows: &[&FigureCount]) -> (Totals, PopularizationFigures) {
     (totals, figures)
 }
 
-/// `Unit.popularizationFigures`.
-pub async fn of_unit(
-    ctx: &Context<'_>,
-    unit_id: Uuid,
-    period: PeriodInput,
-) -> ApiResult<PopularizationFigures> {
-    let period = prepare_subtree_read(ctx, unit_id, &period).await?;
-    of_subtree(ctx, unit_id, period).await
-}
+impl CountedFigures for PopularizationFigures {
+    type Row = FigureCount;
+    type Totals = Totals;
 
-impl SubtreeFigures for PopularizationFigures {
-    /// One statement over the subtrees of all `unit_ids` (see
-    /// [`db::figures::scope_of_subtrees`]); a unit without records has zero figures.
-    async fn of_subtrees(
-        pool: &PgPool,
-        unit_ids: &[Uuid],
-        period: Period,
-    ) -> sqlx::Result<HashMap<Uuid, Self>> {
-        let scope = db::figures::scope_of_subtrees(pool, unit_ids).await?;
-        let rows = db::figures::popularization_figures(pool, &scope, period).await?;
-        Ok(scope
-            .buckets_with(&rows, |row| row.bucket)
-            .map(|(unit_id, _, rows)| (unit_id, figures_of(&rows).1))
-            .collect())
+    async fn count(pool: &PgPool, scope: &Scope, period: Period) -> sqlx::Result<Vec<FigureCount>> {
+        db::figures::popularization_figures(pool, scope, period).await
+    }
+
+    fn bucket(row: &FigureCount) -> Uuid {
+        row.bucket
+    }
+
+    fn fold(rows: &[&FigureCount]) -> (Totals, Self) {
+        figures_of(rows)
     }
 }
 
@@ -252,30 +241,17 @@ pub async fn by_child(
     order_by: PopularizationFigure,
     descending: bool,
 ) -> ApiResult<Vec<ChildPopularizationFigures>> {
-    let period = prepare_subtree_read(ctx, unit_id, &period).await?;
-    let pool = pool(ctx)?;
-    let scope = db::figures::scope(pool, unit_id, true).await?;
-    let rows = db::figures::popularization_figures(pool, &scope, period).await?;
-    let children: Vec<(Uuid, &str, Totals, PopularizationFigures)> = scope
-        .buckets_with(&rows, |row| row.bucket)
-        .map(|(unit_id, name, rows)| {
-            let (totals, figures) = figures_of(&rows);
-            (unit_id, name, totals, figures)
+    let ranked =
+        ranked_children::<PopularizationFigures>(ctx, unit_id, &period, descending, |totals| {
+            order_by.of(totals)
         })
-        .collect();
-    Ok(rank(
-        children,
-        descending,
-        |(_, _, totals, _)| order_by.of(totals),
-        |(_, name, _, _)| name,
-    )
-    .into_iter()
-    .map(
-        |(rank, (unit_id, _, _, figures))| ChildPopularizationFigures {
+        .await?;
+    Ok(ranked
+        .into_iter()
+        .map(|(rank, unit_id, figures)| ChildPopularizationFigures {
             rank,
             unit_id,
             figures,
-        },
-    )
-    .collect())
+        })
+        .collect())
 }

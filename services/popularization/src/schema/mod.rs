@@ -5,15 +5,17 @@ mod entities;
 mod figures;
 mod venues;
 
-use async_graphql::{Context, EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use async_graphql::{Context, EmptySubscription, MergedObject, Object, Schema, SchemaBuilder};
+use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use kexie_subgraph_kit::access;
 use kexie_subgraph_kit::figures::SubtreeFiguresLoader;
 use kexie_subgraph_kit::history::HistoryLoader;
 use kexie_subgraph_kit::page::{PageArgs, PerUnitLoader, PerUnitQuery};
-use kexie_subgraph_kit::record::{load_by_id, ByIdLoader};
-use kexie_subgraph_kit::schema::{loader, pool};
+use kexie_subgraph_kit::record::{load_by_id, Audit, ByIdLoader};
+use kexie_subgraph_kit::schema::{loader, pool, ReferenceQuery};
 use kexie_subgraph_kit::unit_tree::PathLoader;
 use kexie_subgraph_kit::ApiResult;
 
@@ -25,7 +27,7 @@ pub use entities::Unit;
 
 #[derive(MergedObject, Default)]
 pub struct Query(
-    entities::EntityQuery,
+    ReferenceQuery<entities::Unit>,
     venues::VenueQuery,
     activities::ActivityQuery,
     kexie_subgraph_kit::target::TargetQuery<entities::PopularizationActual>,
@@ -124,4 +126,36 @@ async fn load_venue(ctx: &Context<'_>, venue_id: Uuid) -> ApiResult<Option<Venue
 async fn load_activity(ctx: &Context<'_>, activity_id: Uuid) -> ApiResult<Option<ActivityRow>> {
     let activity = load_by_id::<ActivityRow>(ctx, activity_id).await?;
     Ok(crate::policy::visible_activity(ctx, activity))
+}
+
+/// The audit fields of venues and activities, after their `history` (each says itself what
+/// archiving means for it): who recorded and who changed a record are for staff only.
+pub struct StaffAudit<'a> {
+    audit: &'a Audit,
+    /// The record, as refusals name it: "a venue", "an activity".
+    record: &'static str,
+}
+
+#[Object]
+impl StaffAudit<'_> {
+    /// Increases with every change; send it back as `expectedVersion`.
+    async fn version(&self) -> i32 {
+        self.audit.version
+    }
+    async fn created_at(&self) -> DateTime<Utc> {
+        self.audit.created_at
+    }
+    /// Who recorded it: a staff member's subject (or a partner key's), for staff only.
+    async fn created_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        access::require_staff(ctx, &format!("Who recorded {}", self.record))?;
+        Ok(&self.audit.created_by)
+    }
+    async fn updated_at(&self) -> DateTime<Utc> {
+        self.audit.updated_at
+    }
+    /// Who changed it last, for staff only.
+    async fn updated_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
+        access::require_staff(ctx, &format!("Who changed {}", self.record))?;
+        Ok(&self.audit.updated_by)
+    }
 }

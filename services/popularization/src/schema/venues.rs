@@ -16,7 +16,7 @@ use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
 use super::activities::{venue_activities, ActivityFilterInput};
 use super::entities::Unit;
-use super::{load_venue, pool};
+use super::{load_venue, pool, StaffAudit};
 use crate::db;
 use crate::db::activities::ActivityRow;
 use crate::db::venues::{VenueFilter, VenueRow};
@@ -91,25 +91,12 @@ impl VenueRow {
         access::require_staff(ctx, "The history of a venue")?;
         history::of(ctx, self.venue_id).await
     }
-    /// Increases with every change; send it back as `expectedVersion`.
-    async fn version(&self) -> i32 {
-        self.audit.version
-    }
-    async fn created_at(&self) -> DateTime<Utc> {
-        self.audit.created_at
-    }
-    /// Who recorded it: a staff member's subject (or a partner key's), for staff only.
-    async fn created_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        access::require_staff(ctx, "Who recorded a venue")?;
-        Ok(&self.audit.created_by)
-    }
-    async fn updated_at(&self) -> DateTime<Utc> {
-        self.audit.updated_at
-    }
-    /// Who changed it last, for staff only.
-    async fn updated_by(&self, ctx: &Context<'_>) -> ApiResult<&str> {
-        access::require_staff(ctx, "Who changed a venue")?;
-        Ok(&self.audit.updated_by)
+    #[graphql(flatten)]
+    async fn audit(&self) -> StaffAudit<'_> {
+        StaffAudit {
+            audit: &self.audit,
+            record: "a venue",
+        }
     }
     /// When it was archived; archived venues are left out of lists.
     async fn archived_at(&self) -> Option<DateTime<Utc>> {

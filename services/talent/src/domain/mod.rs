@@ -327,21 +327,6 @@ pub fn email(field: &str, value: &str) -> ApiResult<String> {
     Ok(format!("{local}@{}", domain.to_ascii_lowercase()))
 }
 
-/// A filter's search text as an `ilike` pattern matching it anywhere, with the pattern
-/// characters in it taken literally.
-pub fn contains_pattern(search: &str) -> String {
-    let mut pattern = String::with_capacity(search.len() + 2);
-    pattern.push('%');
-    for ch in search.chars() {
-        if matches!(ch, '\\' | '%' | '_') {
-            pattern.push('\\');
-        }
-        pattern.push(ch);
-    }
-    pattern.push('%');
-    pattern
-}
-
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -399,11 +384,6 @@ mod tests {
         assert!(email("email", "li@@mykx.cn").is_err());
         assert!(email("email", "li@-mykx.cn").is_err());
         assert!(email("email", "李伟@mykx.cn").is_err());
-    }
-
-    #[test]
-    fn search_patterns_take_wildcards_literally() {
-        assert_eq!(contains_pattern("50%_a\\"), "%50\\%\\_a\\\\%");
     }
 
     #[test]

@@ -9,7 +9,6 @@ use async_graphql::{Context, Object, ID};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_subgraph_kit::id::parse_id;
 use kexie_subgraph_kit::page::{per_unit_page, PageArgs};
 use kexie_subgraph_kit::ApiResult;
 
@@ -119,7 +118,7 @@ impl Unit {
         ctx: &Context<'_>,
         period: PeriodInput,
     ) -> ApiResult<TalentFigures> {
-        figures::of_unit(ctx, self.id, period).await
+        kexie_subgraph_kit::figures::of_unit(ctx, self.id, period).await
     }
 
     /// The talent figures of each active direct child's subtree, ranked by `orderBy`
@@ -136,17 +135,9 @@ impl Unit {
     }
 }
 
-/// The unit entity resolver: no SQL, the lists resolve in batches when asked for.
-#[derive(Default)]
-pub struct EntityQuery;
-
-#[Object]
-impl EntityQuery {
-    #[graphql(entity)]
-    async fn find_unit_by_id(&self, id: ID) -> ApiResult<Unit> {
-        Ok(Unit {
-            id: parse_id("id", &id)?,
-        })
+impl From<Uuid> for Unit {
+    fn from(id: Uuid) -> Self {
+        Unit { id }
     }
 }
 

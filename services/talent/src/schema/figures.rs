@@ -7,18 +7,17 @@ use async_graphql::{Context, Enum, Object, SimpleObject};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_subgraph_kit::access::Need;
-use kexie_subgraph_kit::figures::{breakdown, by_bucket, count, of_subtree, rank, SubtreeFigures};
+use kexie_subgraph_kit::figures::{
+    breakdown, by_bucket, count, prepare_subtree_read, rank, SubtreeFigures,
+};
 use kexie_subgraph_kit::rollup::{rollup, Period, PeriodInput};
-use kexie_subgraph_kit::unit_tree::{catch_up, replicated_units};
-use kexie_subgraph_kit::{ApiError, ApiResult};
+use kexie_subgraph_kit::ApiResult;
 
 use super::entities::Unit;
 use super::pool;
 use crate::db;
 use crate::db::figures::FigureCount;
 use crate::domain::{CertificationLevel, HonorLevel, NominationStatus, WorkstationKind};
-use crate::policy::require_on;
 
 /// The talent figures of a unit's subtree (the unit itself included) for a period, in the
 /// tree as it stands now (merged units hang under the unit they merged into). Days are
@@ -177,42 +176,6 @@ fn figures_of(rows: &[&FigureCount]) -> TalentFigures {
     }
 }
 
-/// Parses the period, requires the caller to be allowed the unit's subtree-only data and
-/// the unit in the replicated tree (after catching up with the last published tree change,
-/// so a figure read after a move counts the unit where it now hangs, and is allowed to
-/// those above it now).
-async fn prepare(
-    ctx: &Context<'_>,
-    unit_id: Uuid,
-    period: &PeriodInput,
-) -> ApiResult<kexie_subgraph_kit::rollup::Period> {
-    catch_up(ctx).await;
-    let period = period.parse()?;
-    require_on(ctx, Need::ReadSubtree, unit_id).await?;
-    if !replicated_units(pool(ctx)?, &[unit_id])
-        .await?
-        .contains_key(&unit_id)
-    {
-        return Err(ApiError::not_found("Unit", unit_id));
-    }
-    Ok(period)
-}
-
-/// `Unit.talentFigures`: through [`kexie_subgraph_kit::figures::SubtreeFiguresLoader`], so that
-/// the units of one `_entities` call (the city and its districts on the overview) are
-/// counted together. The caller is checked as in [`prepare`]; a unit the replicated tree
-/// does not know has no figures (`NOT_FOUND`).
-pub async fn of_unit(
-    ctx: &Context<'_>,
-    unit_id: Uuid,
-    period: PeriodInput,
-) -> ApiResult<TalentFigures> {
-    catch_up(ctx).await;
-    let period = period.parse()?;
-    require_on(ctx, Need::ReadSubtree, unit_id).await?;
-    of_subtree(ctx, unit_id, period).await
-}
-
 impl SubtreeFigures for TalentFigures {
     /// One statement over the subtrees of all `unit_ids` (see
     /// [`db::figures::talent_figures_of_subtrees`]).
@@ -237,7 +200,7 @@ pub async fn by_child(
     order_by: TalentFigure,
     descending: bool,
 ) -> ApiResult<Vec<ChildTalentFigures>> {
-    let period = prepare(ctx, unit_id, &period).await?;
+    let period = prepare_subtree_read(ctx, unit_id, &period).await?;
     let rows = db::figures::talent_figures(pool(ctx)?, unit_id, true, period).await?;
     let mut buckets: HashMap<Uuid, (&str, Vec<&FigureCount>)> = HashMap::new();
     for row in &rows {

@@ -14,7 +14,7 @@ use kexie_subgraph_kit::record::load_by_id;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
 use super::workers::worker_to_reference;
-use super::{for_change, pattern, pool, refuse_unit_filter, require_known_unit, Unit};
+use super::{pool, refuse_unit_filter, require_known_unit, Unit};
 use crate::db;
 use crate::db::honors::{HonorFields, HonorFilter, HonorRow};
 use crate::db::nominations::NominationRow;
@@ -114,7 +114,7 @@ impl HonorFilterInput {
                 .map(|year| validate::year("filter.year", year))
                 .transpose()?,
             worker_id: parse_optional_id("filter.workerId", self.worker_id.as_ref())?,
-            search: pattern("filter.search", self.search.as_deref())?,
+            search: validate::search_pattern("filter.search", self.search.as_deref())?,
             include_archived: self.include_archived.unwrap_or(false),
         })
     }
@@ -255,7 +255,7 @@ async fn honor_for_change(
     expected_version: i32,
 ) -> ApiResult<HonorRow> {
     let row = db::honors::get_for_update(conn, id).await?;
-    let row = for_change("Honor", id, row, |row| row.audit.archived_at.is_some())?;
+    let row = validate::live("Honor", id, row, |row| row.audit.archived_at.is_some())?;
     let owner = honoree_home_unit(conn, &row).await?;
     require_write(ctx, conn, owner).await?;
     validate::expected_version("Honor", id, expected_version, row.audit.version)?;

@@ -18,7 +18,7 @@ use kexie_subgraph_kit::figures::SubtreeFiguresLoader;
 use kexie_subgraph_kit::history::HistoryLoader;
 use kexie_subgraph_kit::page::PerUnitLoader;
 use kexie_subgraph_kit::record::ByIdLoader;
-use kexie_subgraph_kit::schema::{load, loader, pool};
+use kexie_subgraph_kit::schema::{load, loader, pool, ReferenceQuery};
 use kexie_subgraph_kit::unit_tree::PathLoader;
 use kexie_subgraph_kit::{validate, ApiError, ApiResult};
 
@@ -26,13 +26,12 @@ use crate::db;
 use crate::db::honors::HonorRow;
 use crate::db::nominations::NominationRow;
 use crate::db::workers::WorkerRow;
-use crate::domain::contains_pattern;
 
 pub use entities::Unit;
 
 #[derive(MergedObject, Default)]
 pub struct Query(
-    entities::EntityQuery,
+    ReferenceQuery<entities::Unit>,
     workers::WorkerQuery,
     honors::HonorQuery,
     nominations::NominationQuery,
@@ -142,15 +141,8 @@ grouped_loader!(
     |pool, ids| db::workstations::residents(pool, ids)
 );
 
-/// The longest search text a filter takes.
-const MAX_SEARCH: usize = 100;
 /// The longest note on a workflow step.
 const MAX_NOTE: usize = 1000;
-
-/// A filter's text as an `ilike` pattern matching it anywhere.
-fn pattern(field: &str, text: Option<&str>) -> ApiResult<Option<String>> {
-    Ok(validate::optional_text(field, text, MAX_SEARCH)?.map(|text| contains_pattern(&text)))
-}
 
 /// A list on a `Unit` takes its unit from the entity and its scope from the field's own
 /// `includeSubtree` argument; the same settings inside the filter would contradict them.
@@ -168,19 +160,6 @@ fn refuse_unit_filter(unit_id: Option<&ID>, include_subtree: Option<bool>) -> Ap
         ));
     }
     Ok(())
-}
-
-/// A record a mutation changes: it must exist and not be archived. The callers check the
-/// client's version (`validate::expected_version`) only once the principal is known to be
-/// allowed the change, so that a refused caller learns nothing of the record's state.
-fn for_change<T>(
-    entity: &'static str,
-    id: Uuid,
-    row: Option<T>,
-    archived: impl Fn(&T) -> bool,
-) -> ApiResult<T> {
-    row.filter(|row| !archived(row))
-        .ok_or_else(|| ApiError::not_found(entity, id))
 }
 
 /// A workflow step's optional note.

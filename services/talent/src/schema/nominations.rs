@@ -18,7 +18,7 @@ use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
 use super::honors::{honor_write_error, MAX_HONOR_NAME};
 use super::workers::worker_to_reference;
-use super::{for_change, pattern, pool, refuse_unit_filter, require_known_unit, Unit};
+use super::{pool, refuse_unit_filter, require_known_unit, Unit};
 use crate::db;
 use crate::db::honors::{HonorFields, HonorRow};
 use crate::db::nominations::{NominationFields, NominationFilter, NominationRow};
@@ -123,7 +123,7 @@ impl NominationFilterInput {
                 .transpose()?,
             levels: self.levels,
             worker_id: parse_optional_id("filter.workerId", self.worker_id.as_ref())?,
-            search: pattern("filter.search", self.search.as_deref())?,
+            search: validate::search_pattern("filter.search", self.search.as_deref())?,
             include_archived: self.include_archived.unwrap_or(false),
         })
     }
@@ -291,7 +291,7 @@ async fn nomination_for_change(
     change: Change,
 ) -> ApiResult<NominationRow> {
     let row = db::nominations::get_for_update(conn, id).await?;
-    let row = for_change("Nomination", id, row, |row| row.audit.archived_at.is_some())?;
+    let row = validate::live("Nomination", id, row, |row| row.audit.archived_at.is_some())?;
     match change {
         Change::Correct => require_write(ctx, conn, row.nominating_unit_id).await?,
         Change::Review => require_reviewer(ctx, conn, row.nominating_unit_id).await?,

@@ -16,8 +16,7 @@ use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
 use super::{
-    for_change, load, pattern, pool, refuse_unit_filter, HonorsOfWorker, NominationsOfWorker, Unit,
-    WorkstationsOfWorker,
+    load, pool, refuse_unit_filter, HonorsOfWorker, NominationsOfWorker, Unit, WorkstationsOfWorker,
 };
 use crate::db;
 use crate::db::honors::HonorRow;
@@ -214,8 +213,8 @@ impl WorkerFilterInput {
             is_rural_expert: self.is_rural_expert,
             is_young_talent: self.is_young_talent,
             is_academician: self.is_academician,
-            discipline: pattern("filter.discipline", self.discipline.as_deref())?,
-            search: pattern("filter.search", self.search.as_deref())?,
+            discipline: validate::search_pattern("filter.discipline", self.discipline.as_deref())?,
+            search: validate::search_pattern("filter.search", self.search.as_deref())?,
             include_archived: self.include_archived.unwrap_or(false),
         })
     }
@@ -419,7 +418,7 @@ async fn worker_for_change(
     expected_version: i32,
 ) -> ApiResult<WorkerRow> {
     let row = db::workers::get_for_update(conn, id).await?;
-    let row = for_change("Worker", id, row, |row| row.audit.archived_at.is_some())?;
+    let row = validate::live("Worker", id, row, |row| row.audit.archived_at.is_some())?;
     require_write(ctx, conn, row.home_unit_id).await?;
     validate::expected_version("Worker", id, expected_version, row.audit.version)?;
     Ok(row)

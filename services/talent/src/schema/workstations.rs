@@ -16,7 +16,7 @@ use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
 use super::workers::worker_to_reference;
-use super::{for_change, load, pattern, pool, refuse_unit_filter, ResidentsOfWorkstation, Unit};
+use super::{load, pool, refuse_unit_filter, ResidentsOfWorkstation, Unit};
 use crate::db;
 use crate::db::workers::WorkerRow;
 use crate::db::workstations::{WorkstationFields, WorkstationFilter, WorkstationRow};
@@ -109,7 +109,7 @@ impl WorkstationFilterInput {
             statuses: self.statuses,
             founded_from: self.founded_from,
             founded_to: self.founded_to,
-            search: pattern("filter.search", self.search.as_deref())?,
+            search: validate::search_pattern("filter.search", self.search.as_deref())?,
             include_archived: self.include_archived.unwrap_or(false),
         })
     }
@@ -263,7 +263,7 @@ async fn workstation_for_change(
     expected_version: i32,
 ) -> ApiResult<WorkstationRow> {
     let row = db::workstations::get_for_update(conn, id).await?;
-    let row = for_change("Workstation", id, row, |row| {
+    let row = validate::live("Workstation", id, row, |row| {
         row.audit.archived_at.is_some()
     })?;
     require_write(ctx, conn, row.host_unit_id).await?;
