@@ -1,22 +1,26 @@
 //! What every subgraph's figures (rollups over a unit's subtree) share: the local day they
 //! are counted in, the ranking of a unit's children side by side, the units of a subtree
-//! with the bucket each counts in (from the replicated tree), the loader that counts the
-//! subtrees of one request's units together, and the resolvers of `Unit.<subgraph>Figures`
-//! ([`of_unit`]) and, for figures counted per bucket over a [`Scope`]
-//! ([`CountedFigures`]), of `Unit.<subgraph>FiguresByChild` ([`ranked_children`]).
+//! with the bucket each counts in (from the unit tree), the loader that counts the subtrees
+//! of one request's units together, figures read from the figure ledger
+//! ([`LedgerFigures`]), and the resolvers of `Unit.<subgraph>Figures` ([`of_unit`]),
+//! `Unit.<subgraph>FiguresByChild` ([`ranked_children`]) and `Unit.<subgraph>FiguresSeries`
+//! ([`unit_series`], [`children_series`]).
 
 use std::collections::HashMap;
 use std::future::Future;
 use std::marker::PhantomData;
 
+use std::borrow::Cow;
+
 use async_graphql::dataloader::{DataLoader, Loader};
-use async_graphql::Context;
+use async_graphql::{Context, InputObject, SimpleObject, TypeName};
 use chrono::{Duration, NaiveDate, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::access::{self, Need};
-use crate::rollup::{Period, PeriodInput};
+use crate::ledger::{self, Every, Figure, Tally};
+use crate::rollup::{rollup, Period, PeriodInput};
 use crate::unit_tree::{catch_up, path_of, subtrees_cte};
 use crate::{ApiError, ApiResult};
 
@@ -55,29 +59,6 @@ pub fn rank<T>(
     ranked
 }
 
-/// Every value of a GraphQL enum, in declaration order: breakdowns list each value, zeros
-/// included, so a dashboard's columns never shift.
-pub fn every<T: async_graphql::EnumType>() -> impl Iterator<Item = T> {
-    T::items().iter().map(|item| item.value)
-}
-
-/// Counts by enum value from `(value name, count)` pairs (the value as SQL stores it, the
-/// GraphQL name), with every value of the enum present in declaration order.
-pub fn breakdown<T: async_graphql::EnumType, C>(
-    counts: &std::collections::HashMap<&str, i64>,
-    make: impl Fn(T, i32) -> C,
-) -> Vec<C> {
-    T::items()
-        .iter()
-        .map(|item| {
-            make(
-                item.value,
-                count(counts.get(item.name).copied().unwrap_or(0)),
-            )
-        })
-        .collect()
-}
-
 /// A count from SQL (`bigint`) as a GraphQL `Int`.
 pub fn count(value: i64) -> i32 {
     i32::try_from(value).unwrap_or(i32::MAX)
@@ -106,67 +87,42 @@ impl FromIterator<(Uuid, Uuid, String)> for Scope {
     }
 }
 
-impl Scope {
-    /// Every bucket, records or not, with its name and the `rows` counted in it.
-    pub fn buckets_with<'s, 'r, R>(
-        &'s self,
-        rows: &'r [R],
-        bucket: impl Fn(&R) -> Uuid,
-    ) -> impl Iterator<Item = (Uuid, &'s str, Vec<&'r R>)> {
-        let mut rows = by_bucket(rows, bucket);
-        self.bucket_names.iter().map(move |(unit_id, name)| {
-            (
-                *unit_id,
-                name.as_str(),
-                rows.remove(unit_id).unwrap_or_default(),
-            )
-        })
-    }
-}
-
-/// The units of `unit_id`'s subtree in one bucket, the unit itself (`by_child` false), or
-/// the units of each of its active children's subtrees in that child's bucket (`by_child`
-/// true), from the replicated tree.
-pub async fn scope(pool: &PgPool, unit_id: Uuid, by_child: bool) -> sqlx::Result<Scope> {
-    let rows: Vec<(Uuid, Uuid, String)> = sqlx::query_as(
+/// The units of the subtree of each active direct child of `unit_id`, each in that child's
+/// bucket, from `tree` (`unit_replica`, or organizations' own `unit`).
+pub async fn scope_of_children(pool: &PgPool, tree: &str, unit_id: Uuid) -> sqlx::Result<Scope> {
+    let rows: Vec<(Uuid, Uuid, String)> = sqlx::query_as(&format!(
         "with buckets as (
-             select b.unit_id, b.path, b.name from unit_replica b
-             where (not $2 and b.unit_id = $1) or ($2 and b.parent_id = $1 and b.status = 'ACTIVE')
+             select b.unit_id, b.path, b.name from {tree} b
+             where b.parent_id = $1 and b.status = 'ACTIVE'
          )
          select u.unit_id, b.unit_id, b.name
-         from buckets b join unit_replica u on u.path like b.path || '%'",
-    )
+         from buckets b join {tree} u on u.path like b.path || '%'",
+    ))
     .bind(unit_id)
-    .bind(by_child)
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().collect())
 }
 
 /// The units of the subtree of each of `unit_ids`, each subtree in the bucket of the unit
-/// it hangs from, from the replicated tree: a unit below two of them (a district and the
-/// city) is in both buckets, so that one statement counts the figures of all of them.
-/// Units the replicated tree does not know have no bucket.
-pub async fn scope_of_subtrees(pool: &PgPool, unit_ids: &[Uuid]) -> sqlx::Result<Scope> {
+/// it hangs from, from `tree`: a unit below two of them (a district and the city) is in
+/// both buckets, so that one statement counts the figures of all of them. Units the tree
+/// does not know have no bucket.
+pub async fn scope_of_subtrees(
+    pool: &PgPool,
+    tree: &str,
+    unit_ids: &[Uuid],
+) -> sqlx::Result<Scope> {
     let rows: Vec<(Uuid, Uuid, String)> = sqlx::query_as(&format!(
         "with recursive {subtrees}
          select s.unit_id, b.unit_id, b.name
-         from subtrees s join unit_replica b on b.unit_id = s.root_id",
-        subtrees = subtrees_cte("unit_replica", "select unnest($1::uuid[])"),
+         from subtrees s join {tree} b on b.unit_id = s.root_id",
+        subtrees = subtrees_cte(tree, "select unnest($1::uuid[])"),
     ))
     .bind(unit_ids)
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().collect())
-}
-
-/// `rows` grouped by the bucket each counts in.
-pub fn by_bucket<R>(rows: &[R], bucket: impl Fn(&R) -> Uuid) -> HashMap<Uuid, Vec<&R>> {
-    let mut by_bucket: HashMap<Uuid, Vec<&R>> = HashMap::new();
-    for row in rows {
-        by_bucket.entry(bucket(row)).or_default().push(row);
-    }
-    by_bucket
 }
 
 /// A subgraph's figures of a unit's whole subtree (`PopularizationFigures`, …), counted for
@@ -233,14 +189,21 @@ pub async fn prepare_subtree_read(
     unit_id: Uuid,
     period: &PeriodInput,
 ) -> ApiResult<Period> {
-    catch_up(ctx).await;
     let period = period.parse()?;
+    require_subtree_read(ctx, unit_id).await?;
+    Ok(period)
+}
+
+/// Waits for the replicated tree to hold the last published change and requires the unit
+/// in it and that the request may read its subtree's figures.
+pub async fn require_subtree_read(ctx: &Context<'_>, unit_id: Uuid) -> ApiResult<()> {
+    catch_up(ctx).await;
     let path = path_of(ctx, unit_id).await?;
     access::require(ctx, Need::ReadSubtree, unit_id, path.as_deref())?;
     if path.is_none() {
         return Err(ApiError::not_found("Unit", unit_id));
     }
-    Ok(period)
+    Ok(())
 }
 
 /// The figures `F` of `unit_id`'s subtree in `period`, through the schema's
@@ -259,6 +222,39 @@ pub async fn of_subtree<F: SubtreeFigures>(
         .ok_or_else(|| ApiError::not_found("Unit", unit_id))
 }
 
+/// `Unit.<subgraph>FiguresSeries` of a subgraph on the replicated tree: the series of
+/// `unit_id`'s subtree, after the checks of [`require_subtree_read`].
+pub async fn unit_series<F: LedgerFigures>(
+    ctx: &Context<'_>,
+    unit_id: Uuid,
+    input: SeriesInput,
+) -> ApiResult<Vec<FiguresPoint<F>>> {
+    let points = input.points()?;
+    require_subtree_read(ctx, unit_id).await?;
+    series_of_unit(crate::schema::pool(ctx)?, unit_id, &points).await
+}
+
+/// `Unit.<subgraph>FiguresSeriesByChild` of a subgraph on the replicated tree: the series
+/// of each active direct child's subtree, after the checks of [`require_subtree_read`].
+pub async fn children_series<F: LedgerFigures, U: async_graphql::OutputType + From<Uuid>>(
+    ctx: &Context<'_>,
+    unit_id: Uuid,
+    input: SeriesInput,
+) -> ApiResult<Vec<ChildFiguresSeries<F, U>>> {
+    let points = input.points()?;
+    require_subtree_read(ctx, unit_id).await?;
+    Ok(
+        series_of_children(crate::schema::pool(ctx)?, unit_id, &points)
+            .await?
+            .into_iter()
+            .map(|(child, points)| ChildFiguresSeries {
+                unit: U::from(child),
+                points,
+            })
+            .collect(),
+    )
+}
+
 /// `Unit.<subgraph>Figures`: the figures `F` of `unit_id`'s subtree for `period`, after
 /// [`prepare_subtree_read`] (caught up, the period parsed, the caller allowed, the unit
 /// known), through the schema's [`SubtreeFiguresLoader`] so that the units of one
@@ -272,79 +268,187 @@ pub async fn of_unit<F: SubtreeFigures>(
     of_subtree(ctx, unit_id, period).await
 }
 
-/// Figures counted in one statement over a [`Scope`], a row per bucket and count, then
-/// folded per bucket (popularization's, advice's): they are [`SubtreeFigures`], and
-/// [`ranked_children`] ranks a unit's children by them.
-pub trait CountedFigures: Sized + Clone + Send + Sync + 'static {
-    /// One count of the statement, tagged with its bucket.
-    type Row: Send + Sync;
-    /// A bucket's totals at full width, which children are ranked by.
-    type Totals;
+/// Figures read from the figure ledger ([`crate::ledger`]): which ledger figures they are
+/// made of and how one bucket's tally becomes them. They are [`SubtreeFigures`], and
+/// [`ranked_children`] and [`series`] read them too.
+pub trait LedgerFigures: async_graphql::OutputType + Sized + Clone + 'static {
+    /// The table of the unit tree the subtrees are taken from.
+    const TREE: &'static str = "unit_replica";
+    /// The ledger figures they are made of.
+    const FIGURES: &'static [Figure];
 
-    /// Counts the records of the units of `scope` in `period`, in one statement.
-    fn count(
-        pool: &PgPool,
-        scope: &Scope,
-        period: Period,
-    ) -> impl Future<Output = sqlx::Result<Vec<Self::Row>>> + Send;
-
-    /// The bucket a row counts in.
-    fn bucket(row: &Self::Row) -> Uuid;
-
-    /// Folds one bucket's rows (none for a bucket without records) into its totals and
-    /// its figures.
-    fn fold(rows: &[&Self::Row]) -> (Self::Totals, Self);
+    /// The figures of a bucket for `period` from its tally.
+    fn from_tally(tally: &Tally, period: Period) -> Self;
 }
 
-/// Counted figures are subtree figures: one statement over the subtrees of all
-/// `unit_ids`; a unit without records has zero figures, a unit the replicated tree does not
-/// know none.
-impl<F: CountedFigures> SubtreeFigures for F {
+/// Ledger figures are subtree figures: one read of the ledger over the subtrees of all
+/// `unit_ids`; a unit without records has zero figures, a unit the tree does not know none.
+impl<F: LedgerFigures> SubtreeFigures for F {
     async fn of_subtrees(
         pool: &PgPool,
         unit_ids: &[Uuid],
         period: Period,
     ) -> sqlx::Result<HashMap<Uuid, F>> {
-        let scope = scope_of_subtrees(pool, unit_ids).await?;
-        let rows = F::count(pool, &scope, period).await?;
-        Ok(scope
-            .buckets_with(&rows, F::bucket)
-            .map(|(unit_id, _, rows)| (unit_id, F::fold(&rows).1))
+        let scope = scope_of_subtrees(pool, F::TREE, unit_ids).await?;
+        let tallies = ledger::tallies(pool, &scope, F::FIGURES, period, china_today()).await?;
+        Ok(tallies
+            .into_iter()
+            .map(|(unit_id, tally)| (unit_id, F::from_tally(&tally, period)))
             .collect())
     }
 }
 
 /// `Unit.<subgraph>FiguresByChild`: the figures `F` of the subtree of each active direct
-/// child of `unit_id`, as `(rank, child, figures)`, ranked by `rank_value` of their
-/// totals (largest first when `descending`); ties share a rank and are listed by name.
-/// The request is checked as for [`of_unit`].
-pub async fn ranked_children<F: CountedFigures>(
-    ctx: &Context<'_>,
+/// child of `unit_id` for `period`, as `(rank, child, figures)`, ranked by `rank_value` of
+/// their tallies (largest first when `descending`); ties share a rank and are listed by
+/// name. The caller checks the request first.
+pub async fn ranked_children<F: LedgerFigures>(
+    pool: &PgPool,
     unit_id: Uuid,
-    period: &PeriodInput,
+    period: Period,
     descending: bool,
-    rank_value: impl Fn(&F::Totals) -> i64,
+    rank_value: impl Fn(&Tally) -> i64,
 ) -> ApiResult<Vec<(i32, Uuid, F)>> {
-    let period = prepare_subtree_read(ctx, unit_id, period).await?;
-    let pool = crate::schema::pool(ctx)?;
-    let scope = scope(pool, unit_id, true).await?;
-    let rows = F::count(pool, &scope, period).await?;
-    let children: Vec<(Uuid, &str, F::Totals, F)> = scope
-        .buckets_with(&rows, F::bucket)
-        .map(|(child, name, rows)| {
-            let (totals, figures) = F::fold(&rows);
-            (child, name, totals, figures)
+    let scope = scope_of_children(pool, F::TREE, unit_id).await?;
+    let tallies = ledger::tallies(pool, &scope, F::FIGURES, period, china_today()).await?;
+    let children: Vec<(Uuid, &str, &Tally)> = tallies
+        .iter()
+        .map(|(child, tally)| {
+            let name = scope.bucket_names.get(child).map_or("", String::as_str);
+            (*child, name, tally)
         })
         .collect();
     Ok(rank(
         children,
         descending,
-        |(_, _, totals, _)| rank_value(totals),
-        |(_, name, _, _)| name,
+        |(_, _, tally)| rank_value(tally),
+        |(_, name, _)| name,
     )
     .into_iter()
-    .map(|(rank, (child, _, _, figures))| (rank, child, figures))
+    .map(|(rank, (child, _, tally))| (rank, child, F::from_tally(tally, period)))
     .collect())
+}
+
+/// Where a series of figures stands: a calendar month, quarter or year, with the figures
+/// of the same period a year earlier beside it (同比).
+#[derive(SimpleObject, Clone, Debug)]
+#[graphql(name_type, directive = rollup::apply())]
+pub struct FiguresPoint<F: LedgerFigures> {
+    /// The point's first day.
+    pub from: NaiveDate,
+    /// The point's last day.
+    pub to: NaiveDate,
+    /// The figures of the point, as the same field without a series gives them for this
+    /// period.
+    pub figures: F,
+    /// The figures of the same period a year earlier, to compare with (同比).
+    pub year_earlier: F,
+}
+
+impl<F: LedgerFigures> TypeName for FiguresPoint<F> {
+    fn type_name() -> Cow<'static, str> {
+        format!("{}Point", F::type_name()).into()
+    }
+}
+
+/// The series of one direct child of a unit.
+#[derive(SimpleObject, Clone, Debug)]
+#[graphql(name_type, directive = rollup::apply())]
+pub struct ChildFiguresSeries<F: LedgerFigures, U: async_graphql::OutputType> {
+    pub unit: U,
+    pub points: Vec<FiguresPoint<F>>,
+}
+
+impl<F: LedgerFigures, U: async_graphql::OutputType> TypeName for ChildFiguresSeries<F, U> {
+    fn type_name() -> Cow<'static, str> {
+        format!("Child{}Series", F::type_name()).into()
+    }
+}
+
+/// What a series asks for: the calendar periods from the one holding `from` to the one
+/// holding `to`.
+#[derive(InputObject, Clone, Debug)]
+pub struct SeriesInput {
+    /// A day in the first point.
+    pub from: NaiveDate,
+    /// A day in the last point.
+    pub to: NaiveDate,
+    /// How long each point is.
+    #[graphql(default_with = "Every::Month")]
+    pub every: Every,
+}
+
+impl SeriesInput {
+    /// The points asked for; `VALIDATION` when `to` comes before `from` or they are more
+    /// than [`ledger::MAX_POINTS`].
+    pub fn points(&self) -> ApiResult<Vec<Period>> {
+        crate::validate::date_order("series.to", Some(self.from), Some(self.to))?;
+        let points = ledger::points(self.from, self.to, self.every);
+        if points.len() > ledger::MAX_POINTS {
+            return Err(ApiError::validation(
+                "series",
+                format!("may have at most {} points", ledger::MAX_POINTS),
+            ));
+        }
+        Ok(points)
+    }
+}
+
+/// The series of figures `F` for every bucket of `scope`.
+pub async fn series<F: LedgerFigures>(
+    pool: &PgPool,
+    scope: &Scope,
+    points: &[Period],
+) -> ApiResult<HashMap<Uuid, Vec<FiguresPoint<F>>>> {
+    let tallies = ledger::series(pool, scope, F::FIGURES, points, china_today()).await?;
+    Ok(tallies
+        .into_iter()
+        .map(|(bucket, tallies)| {
+            let points = points
+                .iter()
+                .zip(tallies)
+                .map(|(point, (now, before))| FiguresPoint {
+                    from: point.from,
+                    to: point.to,
+                    figures: F::from_tally(&now, *point),
+                    year_earlier: F::from_tally(&before, ledger::year_earlier(*point)),
+                })
+                .collect();
+            (bucket, points)
+        })
+        .collect())
+}
+
+/// The series of `unit_id`'s subtree over `points`. The caller checks the request first.
+pub async fn series_of_unit<F: LedgerFigures>(
+    pool: &PgPool,
+    unit_id: Uuid,
+    points: &[Period],
+) -> ApiResult<Vec<FiguresPoint<F>>> {
+    let scope = scope_of_subtrees(pool, F::TREE, &[unit_id]).await?;
+    series::<F>(pool, &scope, points)
+        .await?
+        .remove(&unit_id)
+        .ok_or_else(|| ApiError::not_found("Unit", unit_id))
+}
+
+/// The series of each active direct child of `unit_id` over `points`, in the children's
+/// name order, as `(child, points)`. The caller checks the request first.
+pub async fn series_of_children<F: LedgerFigures>(
+    pool: &PgPool,
+    unit_id: Uuid,
+    points: &[Period],
+) -> ApiResult<Vec<(Uuid, Vec<FiguresPoint<F>>)>> {
+    let scope = scope_of_children(pool, F::TREE, unit_id).await?;
+    let mut children: Vec<(Uuid, Vec<FiguresPoint<F>>)> = series::<F>(pool, &scope, points)
+        .await?
+        .into_iter()
+        .collect();
+    children.sort_by(|a, b| {
+        let name = |id: &Uuid| scope.bucket_names.get(id).cloned().unwrap_or_default();
+        name(&a.0).cmp(&name(&b.0)).then(a.0.cmp(&b.0))
+    });
+    Ok(children)
 }
 
 #[cfg(test)]

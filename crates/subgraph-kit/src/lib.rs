@@ -12,6 +12,7 @@ pub mod history;
 pub mod http_request;
 pub mod id;
 pub mod idempotency;
+pub mod ledger;
 pub mod metrics;
 pub mod page;
 pub mod record;

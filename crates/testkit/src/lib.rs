@@ -374,6 +374,61 @@ fn redact(value: &Value, today: &str, ids: &mut Vec<Uuid>) -> Value {
     }
 }
 
+/// The seed of a randomized test: `KEXIE_TEST_SEED` to repeat a run, else a fresh one,
+/// printed so that a failure can be repeated.
+pub fn test_seed() -> u64 {
+    let seed = std::env::var("KEXIE_TEST_SEED")
+        .ok()
+        .and_then(|seed| seed.parse().ok())
+        .unwrap_or_else(|| Uuid::now_v7().as_u128() as u64 ^ std::process::id() as u64);
+    println!("KEXIE_TEST_SEED={seed}");
+    seed
+}
+
+/// The days `from..=to` a year earlier; a period ending on a month's last day ends on that
+/// month's last day (29 February becomes the 28th).
+pub fn year_earlier(
+    from: chrono::NaiveDate,
+    to: chrono::NaiveDate,
+) -> (chrono::NaiveDate, chrono::NaiveDate) {
+    let year = chrono::Months::new(12);
+    let until = to.succ_opt().expect("a day after") - year;
+    (from - year, until.pred_opt().expect("a day before"))
+}
+
+/// How the figure ledger of the subgraph schema `pool` connects to differs from the ledger
+/// rebuilt from scratch out of the records of every entity `entity_ids` (a query listing
+/// them) names: one line per differing row, none when the ledger is exact. Rows that sum
+/// to zero are no difference.
+pub async fn ledger_differences(pool: &sqlx::PgPool, entity_ids: &str) -> Vec<String> {
+    let rows: Vec<(String, String)> = sqlx::query_as(&format!(
+        "with fresh as (
+             select c.unit_id, g.grain, g.period_start, c.figure, c.key, sum(c.delta)::bigint as delta
+             from figure_contributions(array({entity_ids})) c
+             cross join lateral (values ('D'::\"char\", c.day),
+                                        ('M'::\"char\", date_trunc('month', c.day)::date),
+                                        ('Y'::\"char\", date_trunc('year', c.day)::date))
+                 as g(grain, period_start)
+             group by 1, 2, 3, 4, 5
+             having sum(c.delta) <> 0
+         ),
+         kept as (
+             select unit_id, grain, period_start, figure, key, delta
+             from figure_ledger where delta <> 0
+         )
+         select 'missing', f::text from (select * from fresh except select * from kept) f
+         union all
+         select 'extra', k::text from (select * from kept except select * from fresh) k
+         order by 1, 2"
+    ))
+    .fetch_all(pool)
+    .await
+    .expect("the ledger can be compared");
+    rows.into_iter()
+        .map(|(side, row)| format!("{side}: {row}"))
+        .collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -272,6 +272,67 @@ async fn figures_of_the_city_a_district_and_a_township_match_an_independent_coun
 }
 
 #[tokio::test]
+async fn every_point_of_a_series_and_the_year_before_it_match_an_independent_count() {
+    let city = generated_city().await;
+    let this_year = china_today().year();
+    let query = format!(
+        "query($id: ID!, $s: SeriesInput!) {{ unit(id: $id) {{
+             organizationFiguresSeries(series: $s) {{
+                 from to figures {{ {FIGURES} }} yearEarlier {{ {FIGURES} }} }} }} }}"
+    );
+    // The last case runs past today: its points still to come judge terms today.
+    for (unit, every, from, to) in [
+        (
+            city.city,
+            "QUARTER",
+            "2024-01-01".to_string(),
+            "2025-12-31".to_string(),
+        ),
+        (
+            city.district,
+            "YEAR",
+            "2023-01-01".to_string(),
+            "2025-12-31".to_string(),
+        ),
+        (
+            city.township,
+            "MONTH",
+            format!("{this_year}-01-01"),
+            format!("{this_year}-12-31"),
+        ),
+    ] {
+        let data = city
+            .client
+            .data(
+                &query,
+                json!({ "id": unit.to_string(), "s": { "from": from, "to": to, "every": every } }),
+            )
+            .await;
+        let series = data["unit"]["organizationFiguresSeries"]
+            .as_array()
+            .unwrap();
+        assert!(!series.is_empty());
+        for point in series {
+            let (from, to) = (
+                day(point["from"].as_str().unwrap()),
+                day(point["to"].as_str().unwrap()),
+            );
+            assert_eq!(
+                point["figures"],
+                expected_figures(&city.pool, unit, from, to).await,
+                "{every} point {from}..{to}"
+            );
+            let (from, to) = kexie_testkit::year_earlier(from, to);
+            assert_eq!(
+                point["yearEarlier"],
+                expected_figures(&city.pool, unit, from, to).await,
+                "{every} point a year before {from}..{to}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn units_read_in_one_request_each_get_their_own_subtrees_figures_for_each_period() {
     let city = generated_city().await;
     // The city, a district within it and a township within that: their subtrees overlap,

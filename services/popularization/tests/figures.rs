@@ -564,6 +564,52 @@ fn league(mut rows: Vec<(Uuid, String, i64)>, descending: bool) -> Vec<(i64, Uui
 }
 
 #[tokio::test]
+async fn every_point_of_a_series_and_the_year_before_it_equal_independent_counts() {
+    let city = generated_city().await;
+    let query = format!(
+        "query($r: [_Any!]!, $s: SeriesInput!) {{ _entities(representations: $r) {{
+             ... on Unit {{ popularizationFiguresSeries(series: $s) {{ from to figures {{ ...F }} yearEarlier {{ ...F }} }} }} }} }} {FIGURES}"
+    );
+    for (unit, every, from, to, points) in [
+        (city.city, "QUARTER", "2024-10-01", "2025-09-30", 4),
+        (city.district, "MONTH", "2025-01-20", "2025-06-30", 6),
+        (city.township, "YEAR", "2024-03-01", "2025-03-01", 2),
+    ] {
+        let data = city
+            .client
+            .data(
+                &query,
+                json!({ "r": unit_ref(unit), "s": { "from": from, "to": to, "every": every } }),
+            )
+            .await;
+        let series = data["_entities"][0]["popularizationFiguresSeries"]
+            .as_array()
+            .unwrap();
+        assert_eq!(series.len(), points, "{every} from {from} to {to}");
+        let subtree = city.subtree(unit);
+        for point in series {
+            let (from, to) = (
+                day(point["from"].as_str().unwrap()),
+                day(point["to"].as_str().unwrap()),
+            );
+            let expected = expected_figures(&city.pool, &subtree, from, to).await;
+            assert_eq!(
+                point["figures"].clone(),
+                expected,
+                "{every} point {from}..{to}"
+            );
+            let (from, to) = kexie_testkit::year_earlier(from, to);
+            let before = expected_figures(&city.pool, &subtree, from, to).await;
+            assert_eq!(
+                point["yearEarlier"].clone(),
+                before,
+                "{every} point a year before {from}..{to}"
+            );
+        }
+    }
+}
+
+#[tokio::test]
 async fn units_asked_in_one_call_each_get_their_own_subtrees_figures_for_each_period() {
     let city = generated_city().await;
     // The city, a district within it and a township within that: their subtrees overlap,

@@ -415,6 +415,136 @@ async fn figures_of_the_city_a_district_and_a_township_match_an_independent_coun
 }
 
 #[tokio::test]
+async fn every_point_of_a_series_and_the_year_before_it_match_an_independent_count() {
+    let city = generated_city().await;
+    let cases = [
+        (city.city, "QUARTER", "2024-02-10", "2025-12-31", 8),
+        (city.district, "MONTH", "2025-01-01", "2025-07-15", 7),
+        (city.township, "YEAR", "2023-06-01", "2026-01-01", 4),
+    ];
+    for (unit, every, from, to, points) in cases {
+        let body = city
+            .client
+            .post(
+                &format!(
+                    "query($r: [_Any!]!, $s: SeriesInput!) {{ _entities(representations: $r) {{
+                         ... on Unit {{ talentFiguresSeries(series: $s) {{
+                             from to figures {{ {FIGURES} }} yearEarlier {{ {FIGURES} }} }} }} }} }}"
+                ),
+                json!({ "r": [{ "__typename": "Unit", "id": unit }],
+                        "s": { "from": from, "to": to, "every": every } }),
+            )
+            .await;
+        let series = body["data"]["_entities"][0]["talentFiguresSeries"]
+            .as_array()
+            .unwrap_or_else(|| panic!("a series: {body:#}"));
+        assert_eq!(series.len(), points, "{every} from {from} to {to}");
+        let mut workers_seen = 0;
+        for point in series {
+            let (from, to) = (
+                day(point["from"].as_str().unwrap()),
+                day(point["to"].as_str().unwrap()),
+            );
+            let expected = expected_figures(&city.pool, unit, from, to).await;
+            assert_eq!(point["figures"], expected, "{every} point {from}..{to}");
+            let (before_from, before_to) = kexie_testkit::year_earlier(from, to);
+            assert_eq!(
+                point["yearEarlier"],
+                expected_figures(&city.pool, unit, before_from, before_to).await,
+                "{every} point {from}..{to}, a year earlier"
+            );
+            workers_seen += expected["workers"].as_i64().unwrap();
+        }
+        assert!(workers_seen > 0, "the series counts something");
+    }
+    // Whole calendar periods, one after another, the first holding `from`.
+    let body = city
+        .client
+        .post(
+            "query($r: [_Any!]!) { _entities(representations: $r) { ... on Unit {
+                 talentFiguresSeries(series: { from: \"2024-02-10\", to: \"2024-08-01\", every: QUARTER }) { from to } } } }",
+            json!({ "r": [{ "__typename": "Unit", "id": city.city }] }),
+        )
+        .await;
+    assert_eq!(
+        body["data"]["_entities"][0]["talentFiguresSeries"],
+        json!([
+            { "from": "2024-01-01", "to": "2024-03-31" },
+            { "from": "2024-04-01", "to": "2024-06-30" },
+            { "from": "2024-07-01", "to": "2024-09-30" },
+        ])
+    );
+}
+
+#[tokio::test]
+async fn a_series_by_child_gives_each_child_its_own_series() {
+    let city = generated_city().await;
+    let series = |unit: Uuid, field: &'static str| {
+        let client = &city.client;
+        async move {
+            client
+                .post(
+                    &format!(
+                        "query($r: [_Any!]!) {{ _entities(representations: $r) {{ ... on Unit {{
+                             {field}(series: {{ from: \"2025-01-01\", to: \"2025-12-31\", every: QUARTER }}) {{
+                                 {selection} }} }} }} }}",
+                        selection = if field.ends_with("ByChild") {
+                            format!("unit {{ id }} points {{ from figures {{ {FIGURES} }} yearEarlier {{ workers honors }} }}")
+                        } else {
+                            format!("from figures {{ {FIGURES} }} yearEarlier {{ workers honors }}")
+                        },
+                    ),
+                    json!({ "r": [{ "__typename": "Unit", "id": unit }] }),
+                )
+                .await
+        }
+    };
+    let body = series(city.city, "talentFiguresSeriesByChild").await;
+    let children = body["data"]["_entities"][0]["talentFiguresSeriesByChild"]
+        .as_array()
+        .unwrap_or_else(|| panic!("children: {body:#}"));
+    let active_children: i64 = sqlx::query_scalar(
+        "select count(*) from unit_replica where parent_id = $1 and status = 'ACTIVE'",
+    )
+    .bind(city.city)
+    .fetch_one(&city.pool)
+    .await
+    .unwrap();
+    assert_eq!(children.len() as i64, active_children);
+    for child in children {
+        let id: Uuid = child["unit"]["id"].as_str().unwrap().parse().unwrap();
+        let own = series(id, "talentFiguresSeries").await;
+        assert_eq!(
+            child["points"], own["data"]["_entities"][0]["talentFiguresSeries"],
+            "child {id}"
+        );
+    }
+}
+
+#[tokio::test]
+async fn a_series_of_too_many_points_or_backwards_is_refused() {
+    let city = generated_city().await;
+    for (from, to, every) in [
+        ("2000-01-01", "2026-12-31", "MONTH"),
+        ("2026-01-01", "2025-01-01", "YEAR"),
+    ] {
+        let body = city
+            .client
+            .post(
+                "query($r: [_Any!]!, $s: SeriesInput!) { _entities(representations: $r) {
+                     ... on Unit { talentFiguresSeries(series: $s) { from } } } }",
+                json!({ "r": [{ "__typename": "Unit", "id": city.city }],
+                        "s": { "from": from, "to": to, "every": every } }),
+            )
+            .await;
+        assert_eq!(
+            body["errors"][0]["extensions"]["code"], "VALIDATION",
+            "{from}..{to} by {every}: {body:#}"
+        );
+    }
+}
+
+#[tokio::test]
 async fn units_asked_in_one_call_each_get_their_own_subtrees_figures_for_each_period() {
     let city = generated_city().await;
     // The city, a district within it and a township within that: their subtrees overlap,

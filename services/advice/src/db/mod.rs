@@ -7,7 +7,6 @@
 //! key taken from a lateral join over all the keys).
 
 pub mod campaigns;
-pub mod figures;
 pub mod research_topics;
 pub mod submissions;
 pub mod targets;

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use kexie_subgraph_kit::page::{per_unit_page, PageArgs};
 use kexie_subgraph_kit::ApiResult;
 
+use kexie_subgraph_kit::figures::{ChildFiguresSeries, FiguresPoint, SeriesInput};
 use kexie_subgraph_kit::rollup::PeriodInput;
 use kexie_subgraph_kit::target::{Actual, MeasuredActual, MeasuredBy, TargetKey};
 
@@ -112,6 +113,27 @@ impl Unit {
         #[graphql(default = true)] descending: bool,
     ) -> ApiResult<Vec<ChildAdviceFigures>> {
         figures::by_child(ctx, self.id, period, order_by, descending).await
+    }
+
+    /// The advice figures of the unit's whole subtree for each calendar month, quarter or
+    /// year of a range, each beside the same period a year earlier (同比). Only those who
+    /// may read the unit's subtree see them, as for `adviceFigures`.
+    async fn advice_figures_series(
+        &self,
+        ctx: &Context<'_>,
+        series: SeriesInput,
+    ) -> ApiResult<Vec<FiguresPoint<AdviceFigures>>> {
+        kexie_subgraph_kit::figures::unit_series(ctx, self.id, series).await
+    }
+
+    /// The series of `adviceFiguresSeries` for each active direct child's subtree, the
+    /// children in name order.
+    async fn advice_figures_series_by_child(
+        &self,
+        ctx: &Context<'_>,
+        series: SeriesInput,
+    ) -> ApiResult<Vec<ChildFiguresSeries<AdviceFigures, Unit>>> {
+        kexie_subgraph_kit::figures::children_series(ctx, self.id, series).await
     }
 }
 

@@ -1,19 +1,16 @@
 //! Advice figures: what leadership reads over a unit's whole subtree for a period (建言献策,
 //! 决策咨询), and the same per direct child to compare units side by side.
 
-use std::collections::HashMap;
-
 use async_graphql::{Context, Enum, Object, SimpleObject};
-use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_subgraph_kit::figures::{breakdown, count, ranked_children, CountedFigures, Scope};
+use kexie_subgraph_kit::figures::{count, prepare_subtree_read, ranked_children, LedgerFigures};
+use kexie_subgraph_kit::ledger::{Figure, Measure, Tally};
 use kexie_subgraph_kit::rollup::{rollup, Period, PeriodInput};
+use kexie_subgraph_kit::schema::pool;
 use kexie_subgraph_kit::ApiResult;
 
 use super::entities::Unit;
-use crate::db;
-use crate::db::figures::FigureCount;
 use crate::domain::{LeaderLevel, ResearchTopicStatus, SubmissionStatus};
 
 /// The advice figures of a unit's subtree (the unit itself included) for a period, in the
@@ -132,6 +129,12 @@ impl ChildAdviceFigures {
     }
 }
 
+// The ledger figures (see the advice figures migration).
+const SUBMISSIONS_BY_STATUS: &str = "SUBMISSIONS_BY_STATUS";
+const INSTRUCTIONS_BY_LEADER_LEVEL: &str = "INSTRUCTIONS_BY_LEADER_LEVEL";
+const RESEARCH_TOPICS_BY_STATUS: &str = "RESEARCH_TOPICS_BY_STATUS";
+const CONSULTATION_REPORTS: &str = "CONSULTATION_REPORTS";
+
 /// One bucket's totals at full width, for the rate and for ranking.
 #[derive(Clone, Copy, Debug, Default)]
 pub struct Totals {
@@ -143,71 +146,54 @@ pub struct Totals {
 }
 
 impl Totals {
+    fn of(tally: &Tally) -> Self {
+        Totals {
+            submissions: tally.sum_of(SUBMISSIONS_BY_STATUS),
+            adopted_submissions: tally
+                .sum(SUBMISSIONS_BY_STATUS, SubmissionStatus::Adopted.as_str()),
+            instructions: tally.sum_of(INSTRUCTIONS_BY_LEADER_LEVEL),
+            research_topics: tally.sum_of(RESEARCH_TOPICS_BY_STATUS),
+            consultation_reports: tally.sum_of(CONSULTATION_REPORTS),
+        }
+    }
+
     fn adoption_rate(&self) -> Option<f64> {
         (self.submissions > 0).then(|| self.adopted_submissions as f64 / self.submissions as f64)
     }
 }
 
-/// Folds one bucket's rows into its figures.
-fn figures_of(rows: &[&FigureCount]) -> (Totals, AdviceFigures) {
-    let mut by_figure: HashMap<&str, HashMap<&str, i64>> = HashMap::new();
-    for row in rows {
-        *by_figure
-            .entry(row.figure.as_str())
-            .or_default()
-            .entry(row.key.as_str())
-            .or_default() += row.count;
-    }
-    let empty = HashMap::new();
-    let counts = |figure: &str| by_figure.get(figure).unwrap_or(&empty);
-    let total = |figure: &str| counts(figure).values().sum::<i64>();
-    let totals = Totals {
-        submissions: total(db::figures::SUBMISSIONS_BY_STATUS),
-        adopted_submissions: counts(db::figures::SUBMISSIONS_BY_STATUS)
-            .get(SubmissionStatus::Adopted.as_str())
-            .copied()
-            .unwrap_or(0),
-        instructions: total(db::figures::INSTRUCTIONS_BY_LEADER_LEVEL),
-        research_topics: total(db::figures::RESEARCH_TOPICS_BY_STATUS),
-        consultation_reports: total(db::figures::CONSULTATION_REPORTS),
-    };
-    let figures = AdviceFigures {
-        submissions: count(totals.submissions),
-        submissions_by_status: breakdown(
-            counts(db::figures::SUBMISSIONS_BY_STATUS),
-            |status, count| SubmissionStatusCount { status, count },
-        ),
-        adopted_submissions: count(totals.adopted_submissions),
-        adoption_rate: totals.adoption_rate(),
-        instructions: count(totals.instructions),
-        instructions_by_leader_level: breakdown(
-            counts(db::figures::INSTRUCTIONS_BY_LEADER_LEVEL),
-            |level, count| LeaderLevelCount { level, count },
-        ),
-        research_topics: count(totals.research_topics),
-        research_topics_by_status: breakdown(
-            counts(db::figures::RESEARCH_TOPICS_BY_STATUS),
-            |status, count| ResearchTopicStatusCount { status, count },
-        ),
-        consultation_reports: count(totals.consultation_reports),
-    };
-    (totals, figures)
-}
+impl LedgerFigures for AdviceFigures {
+    const FIGURES: &'static [Figure] = &[
+        Figure::flow(SUBMISSIONS_BY_STATUS),
+        Figure::flow(INSTRUCTIONS_BY_LEADER_LEVEL),
+        Figure {
+            name: RESEARCH_TOPICS_BY_STATUS,
+            measure: Measure::FlowOfYears,
+        },
+        Figure::flow(CONSULTATION_REPORTS),
+    ];
 
-impl CountedFigures for AdviceFigures {
-    type Row = FigureCount;
-    type Totals = Totals;
-
-    async fn count(pool: &PgPool, scope: &Scope, period: Period) -> sqlx::Result<Vec<FigureCount>> {
-        db::figures::advice_figures(pool, scope, period).await
-    }
-
-    fn bucket(row: &FigureCount) -> Uuid {
-        row.bucket
-    }
-
-    fn fold(rows: &[&FigureCount]) -> (Totals, Self) {
-        figures_of(rows)
+    fn from_tally(tally: &Tally, _period: Period) -> Self {
+        let totals = Totals::of(tally);
+        AdviceFigures {
+            submissions: count(totals.submissions),
+            submissions_by_status: tally.breakdown(SUBMISSIONS_BY_STATUS, |status, count| {
+                SubmissionStatusCount { status, count }
+            }),
+            adopted_submissions: count(totals.adopted_submissions),
+            adoption_rate: totals.adoption_rate(),
+            instructions: count(totals.instructions),
+            instructions_by_leader_level: tally
+                .breakdown(INSTRUCTIONS_BY_LEADER_LEVEL, |level, count| {
+                    LeaderLevelCount { level, count }
+                }),
+            research_topics: count(totals.research_topics),
+            research_topics_by_status: tally
+                .breakdown(RESEARCH_TOPICS_BY_STATUS, |status, count| {
+                    ResearchTopicStatusCount { status, count }
+                }),
+            consultation_reports: count(totals.consultation_reports),
+        }
     }
 }
 
@@ -219,10 +205,12 @@ pub async fn by_child(
     order_by: AdviceFigure,
     descending: bool,
 ) -> ApiResult<Vec<ChildAdviceFigures>> {
-    let ranked = ranked_children::<AdviceFigures>(ctx, unit_id, &period, descending, |totals| {
-        order_by.rank_value(totals, descending)
-    })
-    .await?;
+    let period = prepare_subtree_read(ctx, unit_id, &period).await?;
+    let ranked =
+        ranked_children::<AdviceFigures>(pool(ctx)?, unit_id, period, descending, |tally| {
+            order_by.rank_value(&Totals::of(tally), descending)
+        })
+        .await?;
     Ok(ranked
         .into_iter()
         .map(|(rank, unit_id, figures)| ChildAdviceFigures {

@@ -1,7 +1,6 @@
 //! SQL of the organizations subgraph, one function per statement.
 
 pub mod api_keys;
-pub mod figures;
 pub mod leaders;
 pub mod targets;
 pub mod terms;

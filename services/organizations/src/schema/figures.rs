@@ -1,23 +1,20 @@
 //! Organization figures: what leadership reads over a unit's whole subtree for a period, and
 //! the same per direct child to compare units side by side.
 
-use std::collections::HashMap;
-
 use async_graphql::{Context, Enum, Object, SimpleObject};
 use chrono::NaiveDate;
-use sqlx::PgPool;
 use uuid::Uuid;
 
 use kexie_subgraph_kit::figures::{
-    by_bucket, china_today, count, every, of_subtree, rank, SubtreeFigures,
+    china_today, of_subtree, ranked_children, series_of_children, series_of_unit,
+    ChildFiguresSeries, FiguresPoint, LedgerFigures, SeriesInput,
 };
+use kexie_subgraph_kit::ledger::{Figure, Measure, Tally};
 use kexie_subgraph_kit::rollup::{rollup, Period, PeriodInput};
+use kexie_subgraph_kit::schema::pool;
 use kexie_subgraph_kit::ApiResult;
 
-use super::pool;
 use super::units::unit_of;
-use crate::db;
-use crate::db::figures::KindCounts;
 use crate::db::units::UnitRow;
 use crate::domain::UnitKind;
 use crate::policy::require_read_subtree;
@@ -60,12 +57,13 @@ pub enum OrganizationFigure {
 }
 
 impl OrganizationFigure {
-    fn of(self, figures: &OrganizationFigures) -> i64 {
-        i64::from(match self {
-            OrganizationFigure::Units => figures.units,
-            OrganizationFigure::NewUnits => figures.new_units,
-            OrganizationFigure::TermsOverdue => figures.terms_overdue,
-        })
+    /// The ledger figure a child is ranked by.
+    fn ledger_figure(self) -> &'static str {
+        match self {
+            OrganizationFigure::Units => UNITS_BY_KIND,
+            OrganizationFigure::NewUnits => NEW_UNITS,
+            OrganizationFigure::TermsOverdue => TERMS_OVERDUE,
+        }
     }
 }
 
@@ -93,34 +91,32 @@ impl ChildOrganizationFigures {
     }
 }
 
-/// The day terms are judged on for `period`.
-fn overdue_on(period: Period) -> NaiveDate {
-    period.to.min(china_today())
-}
+// The ledger figures (see the organizations figures migration).
+const UNITS_BY_KIND: &str = "UNITS_BY_KIND";
+const NEW_UNITS: &str = "NEW_UNITS";
+const TERMS_OVERDUE: &str = "TERMS_OVERDUE";
 
-/// Folds one bucket's rows (one per kind) into its figures.
-fn figures_of(rows: &[&KindCounts], overdue_on: NaiveDate) -> OrganizationFigures {
-    let mut by_kind: HashMap<UnitKind, i64> = HashMap::new();
-    let (mut new_units, mut terms_overdue) = (0, 0);
-    for row in rows {
-        if let Some(kind) = row.kind {
-            *by_kind.entry(kind).or_default() += row.active;
+impl LedgerFigures for OrganizationFigures {
+    const TREE: &'static str = "unit";
+    const FIGURES: &'static [Figure] = &[
+        Figure::stock(UNITS_BY_KIND),
+        Figure::flow(NEW_UNITS),
+        Figure {
+            name: TERMS_OVERDUE,
+            measure: Measure::StockToDate,
+        },
+    ];
+
+    fn from_tally(tally: &Tally, period: Period) -> Self {
+        OrganizationFigures {
+            units: tally.total(UNITS_BY_KIND),
+            units_by_kind: tally
+                .breakdown(UNITS_BY_KIND, |kind, count| UnitKindCount { kind, count }),
+            new_units: tally.total(NEW_UNITS),
+            terms_overdue: tally.total(TERMS_OVERDUE),
+            // The day terms are judged on.
+            overdue_on: period.to.min(china_today()),
         }
-        new_units += row.founded;
-        terms_overdue += row.overdue;
-    }
-    let units_by_kind: Vec<UnitKindCount> = every::<UnitKind>()
-        .map(|kind| UnitKindCount {
-            kind,
-            count: count(by_kind.get(&kind).copied().unwrap_or(0)),
-        })
-        .collect();
-    OrganizationFigures {
-        units: count(by_kind.values().sum()),
-        units_by_kind,
-        new_units: count(new_units),
-        terms_overdue: count(terms_overdue),
-        overdue_on,
     }
 }
 
@@ -135,25 +131,6 @@ pub async fn of_unit(
     of_subtree(ctx, unit.unit_id, period).await
 }
 
-impl SubtreeFigures for OrganizationFigures {
-    /// One statement over the subtrees of all `unit_ids` (see
-    /// [`db::figures::organization_figures_of_subtrees`]).
-    async fn of_subtrees(
-        pool: &PgPool,
-        unit_ids: &[Uuid],
-        period: Period,
-    ) -> sqlx::Result<HashMap<Uuid, Self>> {
-        let overdue_on = overdue_on(period);
-        let rows =
-            db::figures::organization_figures_of_subtrees(pool, unit_ids, period, overdue_on)
-                .await?;
-        Ok(by_bucket(&rows, |row| row.bucket)
-            .into_iter()
-            .map(|(unit_id, rows)| (unit_id, figures_of(&rows, overdue_on)))
-            .collect())
-    }
-}
-
 /// `Unit.organizationFiguresByChild`: every active direct child, ranked.
 pub async fn by_child(
     ctx: &Context<'_>,
@@ -164,33 +141,49 @@ pub async fn by_child(
 ) -> ApiResult<Vec<ChildOrganizationFigures>> {
     require_read_subtree(ctx, unit)?;
     let period = period.parse()?;
-    let overdue_on = overdue_on(period);
-    let rows =
-        db::figures::organization_figures(pool(ctx)?, unit.unit_id, true, period, overdue_on)
-            .await?;
-    let mut buckets: HashMap<Uuid, (&str, Vec<&KindCounts>)> = HashMap::new();
-    for row in &rows {
-        buckets
-            .entry(row.bucket)
-            .or_insert_with(|| (row.bucket_name.as_str(), Vec::new()))
-            .1
-            .push(row);
-    }
-    let children: Vec<(Uuid, &str, OrganizationFigures)> = buckets
-        .into_iter()
-        .map(|(unit_id, (name, rows))| (unit_id, name, figures_of(&rows, overdue_on)))
-        .collect();
-    Ok(rank(
-        children,
+    let ranked = ranked_children::<OrganizationFigures>(
+        pool(ctx)?,
+        unit.unit_id,
+        period,
         descending,
-        |(_, _, figures)| order_by.of(figures),
-        |(_, name, _)| name,
+        |tally| tally.sum_of(order_by.ledger_figure()),
     )
-    .into_iter()
-    .map(|(rank, (unit_id, _, figures))| ChildOrganizationFigures {
-        rank,
-        unit_id,
-        figures,
-    })
-    .collect())
+    .await?;
+    Ok(ranked
+        .into_iter()
+        .map(|(rank, unit_id, figures)| ChildOrganizationFigures {
+            rank,
+            unit_id,
+            figures,
+        })
+        .collect())
+}
+
+/// `Unit.organizationFiguresSeries`.
+pub async fn series(
+    ctx: &Context<'_>,
+    unit: &UnitRow,
+    series: SeriesInput,
+) -> ApiResult<Vec<FiguresPoint<OrganizationFigures>>> {
+    let points = series.points()?;
+    require_read_subtree(ctx, unit)?;
+    series_of_unit(pool(ctx)?, unit.unit_id, &points).await
+}
+
+/// `Unit.organizationFiguresSeriesByChild`.
+pub async fn series_by_child(
+    ctx: &Context<'_>,
+    unit: &UnitRow,
+    series: SeriesInput,
+) -> ApiResult<Vec<ChildFiguresSeries<OrganizationFigures, UnitRow>>> {
+    let points = series.points()?;
+    require_read_subtree(ctx, unit)?;
+    let mut children = Vec::new();
+    for (child, points) in series_of_children(pool(ctx)?, unit.unit_id, &points).await? {
+        children.push(ChildFiguresSeries {
+            unit: unit_of(ctx, child).await?,
+            points,
+        });
+    }
+    Ok(children)
 }

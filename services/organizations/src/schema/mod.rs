@@ -101,7 +101,7 @@ impl Loader<TargetKey> for OwnActualLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[TargetKey]) -> Result<HashMap<TargetKey, i64>, Self::Error> {
-        Ok(db::figures::target_actuals(&self.0, keys)
+        Ok(db::targets::target_actuals(&self.0, keys)
             .await
             .map_err(ApiError::from)?)
     }

@@ -7,6 +7,7 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
 
+use kexie_subgraph_kit::figures::{ChildFiguresSeries, FiguresPoint, SeriesInput};
 use kexie_subgraph_kit::history::{self, StatusChange};
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
@@ -173,6 +174,27 @@ impl UnitRow {
         #[graphql(default = true)] descending: bool,
     ) -> ApiResult<Vec<ChildOrganizationFigures>> {
         figures::by_child(ctx, self, period, order_by, descending).await
+    }
+
+    /// The organization figures of the unit's whole subtree for each calendar month,
+    /// quarter or year of a range, each beside the same period a year earlier (同比).
+    /// Visible to the unit's subtree and to city admins, as `organizationFigures`.
+    async fn organization_figures_series(
+        &self,
+        ctx: &Context<'_>,
+        series: SeriesInput,
+    ) -> ApiResult<Vec<FiguresPoint<OrganizationFigures>>> {
+        figures::series(ctx, self, series).await
+    }
+
+    /// The series of `organizationFiguresSeries` for each active direct child's subtree,
+    /// the children in name order.
+    async fn organization_figures_series_by_child(
+        &self,
+        ctx: &Context<'_>,
+        series: SeriesInput,
+    ) -> ApiResult<Vec<ChildFiguresSeries<OrganizationFigures, UnitRow>>> {
+        figures::series_by_child(ctx, self, series).await
     }
 }
 

@@ -1,20 +1,17 @@
 //! Popularization figures: what leadership reads over a unit's whole subtree for a period
 //! (科普阵地 and 科普活动), and the same per direct child to compare units side by side.
 
-use std::collections::HashMap;
-
-use async_graphql::{Context, Enum, EnumType, Object, SimpleObject};
-use sqlx::PgPool;
+use async_graphql::{Context, Enum, Object, SimpleObject};
 use uuid::Uuid;
 
-use kexie_subgraph_kit::figures::{count, ranked_children, CountedFigures, Scope};
+use kexie_subgraph_kit::figures::{prepare_subtree_read, ranked_children, LedgerFigures};
+use kexie_subgraph_kit::ledger::{Figure, Tally};
 use kexie_subgraph_kit::rollup::{rollup, Period, PeriodInput};
 use kexie_subgraph_kit::ApiResult;
 
 use super::entities::Unit;
-use crate::db;
-use crate::db::figures::FigureCount;
 use crate::domain::{ActivityKind, Audience, VenueKind, VenueStatus};
+use kexie_subgraph_kit::schema::pool;
 
 /// The popularization figures of a unit's subtree (the unit itself included) for a period,
 /// in the tree as it stands now (a merged unit's records count where it now hangs). Days
@@ -94,18 +91,6 @@ pub enum PopularizationFigure {
     OnlineReach,
 }
 
-impl PopularizationFigure {
-    fn of(self, figures: &Totals) -> i64 {
-        match self {
-            PopularizationFigure::Venues => figures.venues,
-            PopularizationFigure::OpenVenues => figures.open_venues,
-            PopularizationFigure::Activities => figures.activities,
-            PopularizationFigure::Participants => figures.participants,
-            PopularizationFigure::OnlineReach => figures.online_reach,
-        }
-    }
-}
-
 #[derive(Clone, Debug)]
 pub struct ChildPopularizationFigures {
     rank: i32,
@@ -130,106 +115,69 @@ impl ChildPopularizationFigures {
     }
 }
 
-/// One bucket's totals at full width, for ranking (GraphQL's `Int` may clip them).
-#[derive(Clone, Copy, Debug, Default)]
-pub struct Totals {
-    venues: i64,
-    open_venues: i64,
-    activities: i64,
-    participants: i64,
-    online_reach: i64,
-}
+// The ledger figures (see the popularization figures migration).
+const VENUES_BY_STATUS: &str = "VENUES_BY_STATUS";
+const OPEN_VENUES_BY_KIND: &str = "OPEN_VENUES_BY_KIND";
+const ACTIVITIES_BY_KIND: &str = "ACTIVITIES_BY_KIND";
+const PARTICIPANTS_BY_KIND: &str = "PARTICIPANTS_BY_KIND";
+const ONLINE_REACH: &str = "ONLINE_REACH";
+const ACTIVITIES_BY_AUDIENCE: &str = "ACTIVITIES_BY_AUDIENCE";
+const PARTICIPANTS_BY_AUDIENCE: &str = "PARTICIPANTS_BY_AUDIENCE";
 
-/// Count and participants per enum value (the SQL text) of one figure.
-type Counts<'a> = HashMap<&'a str, (i64, i64)>;
-
-/// Every value of `T` with its count and participants, zeros included, in enum order.
-fn breakdown<T: EnumType, C>(counts: &Counts<'_>, make: impl Fn(T, i32, i32) -> C) -> Vec<C> {
-    T::items()
-        .iter()
-        .map(|item| {
-            let (number, participants) = counts.get(item.name).copied().unwrap_or((0, 0));
-            make(item.value, count(number), count(participants))
-        })
-        .collect()
-}
-
-/// Folds one bucket's rows into its figures.
-fn figures_of(rows: &[&FigureCount]) -> (Totals, PopularizationFigures) {
-    let mut by_figure: HashMap<&str, Counts<'_>> = HashMap::new();
-    let mut totals = Totals::default();
-    for row in rows {
-        let entry = by_figure
-            .entry(row.figure.as_str())
-            .or_default()
-            .entry(row.key.as_str())
-            .or_default();
-        entry.0 += row.count;
-        entry.1 += row.participants;
-        match row.figure.as_str() {
-            db::figures::VENUES_BY_STATUS => {
-                totals.venues += row.count;
-                if row.key == VenueStatus::Open.as_str() {
-                    totals.open_venues += row.count;
-                }
-            }
-            db::figures::ACTIVITIES_BY_KIND => {
-                totals.activities += row.count;
-                totals.participants += row.participants;
-                totals.online_reach += row.online_reach;
-            }
-            _ => {}
+impl PopularizationFigure {
+    /// The ledger figure a child is ranked by.
+    fn ledger_figure(self) -> &'static str {
+        match self {
+            PopularizationFigure::Venues => VENUES_BY_STATUS,
+            PopularizationFigure::OpenVenues => OPEN_VENUES_BY_KIND,
+            PopularizationFigure::Activities => ACTIVITIES_BY_KIND,
+            PopularizationFigure::Participants => PARTICIPANTS_BY_KIND,
+            PopularizationFigure::OnlineReach => ONLINE_REACH,
         }
     }
-    let empty = Counts::new();
-    let counts = |figure: &str| by_figure.get(figure).unwrap_or(&empty);
-    let figures = PopularizationFigures {
-        venues: count(totals.venues),
-        venues_by_status: breakdown(counts(db::figures::VENUES_BY_STATUS), |status, count, _| {
-            VenueStatusCount { status, count }
-        }),
-        open_venues: count(totals.open_venues),
-        open_venues_by_kind: breakdown(
-            counts(db::figures::OPEN_VENUES_BY_KIND),
-            |kind, count, _| VenueKindCount { kind, count },
-        ),
-        activities: count(totals.activities),
-        participants: count(totals.participants),
-        online_reach: count(totals.online_reach),
-        activities_by_kind: breakdown(
-            counts(db::figures::ACTIVITIES_BY_KIND),
-            |kind, count, participants| ActivityKindCount {
-                kind,
-                count,
-                participants,
-            },
-        ),
-        activities_by_audience: breakdown(
-            counts(db::figures::ACTIVITIES_BY_AUDIENCE),
-            |audience, count, participants| AudienceCount {
-                audience,
-                count,
-                participants,
-            },
-        ),
-    };
-    (totals, figures)
 }
 
-impl CountedFigures for PopularizationFigures {
-    type Row = FigureCount;
-    type Totals = Totals;
+impl LedgerFigures for PopularizationFigures {
+    const FIGURES: &'static [Figure] = &[
+        Figure::stock(VENUES_BY_STATUS),
+        Figure::stock(OPEN_VENUES_BY_KIND),
+        Figure::flow(ACTIVITIES_BY_KIND),
+        Figure::flow(PARTICIPANTS_BY_KIND),
+        Figure::flow(ONLINE_REACH),
+        Figure::flow(ACTIVITIES_BY_AUDIENCE),
+        Figure::flow(PARTICIPANTS_BY_AUDIENCE),
+    ];
 
-    async fn count(pool: &PgPool, scope: &Scope, period: Period) -> sqlx::Result<Vec<FigureCount>> {
-        db::figures::popularization_figures(pool, scope, period).await
-    }
-
-    fn bucket(row: &FigureCount) -> Uuid {
-        row.bucket
-    }
-
-    fn fold(rows: &[&FigureCount]) -> (Totals, Self) {
-        figures_of(rows)
+    fn from_tally(tally: &Tally, _period: Period) -> Self {
+        PopularizationFigures {
+            venues: tally.total(VENUES_BY_STATUS),
+            venues_by_status: tally.breakdown(VENUES_BY_STATUS, |status, count| VenueStatusCount {
+                status,
+                count,
+            }),
+            open_venues: tally.total(OPEN_VENUES_BY_KIND),
+            open_venues_by_kind: tally.breakdown(OPEN_VENUES_BY_KIND, |kind, count| {
+                VenueKindCount { kind, count }
+            }),
+            activities: tally.total(ACTIVITIES_BY_KIND),
+            participants: tally.total(PARTICIPANTS_BY_KIND),
+            online_reach: tally.total(ONLINE_REACH),
+            activities_by_kind: tally.breakdown(ACTIVITIES_BY_KIND, |kind: ActivityKind, count| {
+                ActivityKindCount {
+                    kind,
+                    count,
+                    participants: tally.value(PARTICIPANTS_BY_KIND, kind.as_str()),
+                }
+            }),
+            activities_by_audience: tally.breakdown(
+                ACTIVITIES_BY_AUDIENCE,
+                |audience: Audience, count| AudienceCount {
+                    audience,
+                    count,
+                    participants: tally.value(PARTICIPANTS_BY_AUDIENCE, audience.as_str()),
+                },
+            ),
+        }
     }
 }
 
@@ -241,11 +189,15 @@ pub async fn by_child(
     order_by: PopularizationFigure,
     descending: bool,
 ) -> ApiResult<Vec<ChildPopularizationFigures>> {
-    let ranked =
-        ranked_children::<PopularizationFigures>(ctx, unit_id, &period, descending, |totals| {
-            order_by.of(totals)
-        })
-        .await?;
+    let period = prepare_subtree_read(ctx, unit_id, &period).await?;
+    let ranked = ranked_children::<PopularizationFigures>(
+        pool(ctx)?,
+        unit_id,
+        period,
+        descending,
+        |tally| tally.sum_of(order_by.ledger_figure()),
+    )
+    .await?;
     Ok(ranked
         .into_iter()
         .map(|(rank, unit_id, figures)| ChildPopularizationFigures {

@@ -1,6 +1,5 @@
 //! SQL of the talent subgraph, one function per statement.
 
-pub mod figures;
 pub mod honors;
 pub mod nominations;
 pub mod targets;

@@ -6,8 +6,6 @@ use sqlx::PgPool;
 
 use kexie_subgraph_kit::target::TargetKey;
 
-use super::figures::workstation_working_on;
-
 /// The actual figures of talent-measured targets, in one statement for the whole batch (see
 /// `TargetMetric::CertifiedWorkstations`). Targets whose unit the replicated tree does not
 /// know are left out.
@@ -36,4 +34,18 @@ pub async fn target_actuals(
     .fetch_all(pool)
     .await?;
     Ok(TargetKey::by_position(keys, counts))
+}
+
+/// Whether workstation `s` was working on `day`: founded by then (founding date, else the
+/// day recorded), not archived, and not closed by then (closed now, but the closing step
+/// recorded only after that day, still counts).
+fn workstation_working_on(day: &str) -> String {
+    format!(
+        "s.archived_at is null
+         and coalesce(s.founded_on, local_day(s.created_at)) <= {day}
+         and (s.status <> 'CLOSED' or exists (
+             select 1 from status_change c
+             where c.entity_id = s.workstation_id and c.to_status = 'CLOSED'
+               and local_day(c.changed_at) > {day}))"
+    )
 }

@@ -12,6 +12,7 @@ use uuid::Uuid;
 use kexie_subgraph_kit::page::{per_unit_page, PageArgs};
 use kexie_subgraph_kit::ApiResult;
 
+use kexie_subgraph_kit::figures::{ChildFiguresSeries, FiguresPoint, SeriesInput};
 use kexie_subgraph_kit::rollup::PeriodInput;
 use kexie_subgraph_kit::target::{Actual, MeasuredActual, MeasuredBy, TargetKey};
 
@@ -132,6 +133,27 @@ impl Unit {
         #[graphql(default = true)] descending: bool,
     ) -> ApiResult<Vec<ChildTalentFigures>> {
         figures::by_child(ctx, self.id, period, order_by, descending).await
+    }
+
+    /// The talent figures of the unit's whole subtree for each calendar month, quarter or
+    /// year of a range, each beside the same period a year earlier (同比). Only for those
+    /// who may read the unit's subtree-only data, as `talentFigures`.
+    async fn talent_figures_series(
+        &self,
+        ctx: &Context<'_>,
+        series: SeriesInput,
+    ) -> ApiResult<Vec<FiguresPoint<TalentFigures>>> {
+        kexie_subgraph_kit::figures::unit_series(ctx, self.id, series).await
+    }
+
+    /// The series of `talentFiguresSeries` for each active direct child's subtree, the
+    /// children in name order.
+    async fn talent_figures_series_by_child(
+        &self,
+        ctx: &Context<'_>,
+        series: SeriesInput,
+    ) -> ApiResult<Vec<ChildFiguresSeries<TalentFigures, Unit>>> {
+        kexie_subgraph_kit::figures::children_series(ctx, self.id, series).await
     }
 }
 

@@ -1,23 +1,17 @@
 //! Talent figures: what leadership reads over a unit's whole subtree for a period, and the
 //! same per direct child to compare units side by side.
 
-use std::collections::HashMap;
-
 use async_graphql::{Context, Enum, Object, SimpleObject};
-use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_subgraph_kit::figures::{
-    breakdown, by_bucket, count, prepare_subtree_read, rank, SubtreeFigures,
-};
+use kexie_subgraph_kit::figures::{prepare_subtree_read, ranked_children, LedgerFigures};
+use kexie_subgraph_kit::ledger::{Figure, Tally};
 use kexie_subgraph_kit::rollup::{rollup, Period, PeriodInput};
 use kexie_subgraph_kit::ApiResult;
 
 use super::entities::Unit;
-use super::pool;
-use crate::db;
-use crate::db::figures::FigureCount;
 use crate::domain::{CertificationLevel, HonorLevel, NominationStatus, WorkstationKind};
+use kexie_subgraph_kit::schema::pool;
 
 /// The talent figures of a unit's subtree (the unit itself included) for a period, in the
 /// tree as it stands now (merged units hang under the unit they merged into). Days are
@@ -96,19 +90,6 @@ pub enum TalentFigure {
     Workstations,
 }
 
-impl TalentFigure {
-    fn of(self, figures: &TalentFigures) -> i64 {
-        i64::from(match self {
-            TalentFigure::Workers => figures.workers,
-            TalentFigure::Volunteers => figures.volunteers,
-            TalentFigure::RuralExperts => figures.rural_experts,
-            TalentFigure::Honors => figures.honors,
-            TalentFigure::Nominations => figures.nominations,
-            TalentFigure::Workstations => figures.workstations,
-        })
-    }
-}
-
 /// One direct child of a unit with the figures of its subtree and its place among its
 /// siblings.
 #[derive(Clone, Debug)]
@@ -133,62 +114,66 @@ impl ChildTalentFigures {
     }
 }
 
-/// Folds one bucket's counts into its figures.
-fn figures_of(rows: &[&FigureCount]) -> TalentFigures {
-    let mut by_figure: HashMap<&str, HashMap<&str, i64>> = HashMap::new();
-    for row in rows {
-        if let (Some(figure), Some(key), Some(count)) = (&row.figure, &row.key, row.count) {
-            *by_figure
-                .entry(figure.as_str())
-                .or_default()
-                .entry(key.as_str())
-                .or_default() += count;
+impl TalentFigure {
+    /// The ledger figure a child is ranked by.
+    fn ledger_figure(self) -> &'static str {
+        match self {
+            TalentFigure::Workers => WORKERS,
+            TalentFigure::Volunteers => VOLUNTEERS,
+            TalentFigure::RuralExperts => RURAL_EXPERTS,
+            TalentFigure::Honors => HONORS_BY_LEVEL,
+            TalentFigure::Nominations => NOMINATIONS_BY_STATUS,
+            TalentFigure::Workstations => WORKSTATIONS_BY_KIND,
         }
-    }
-    let empty = HashMap::new();
-    let counts = |figure: &str| by_figure.get(figure).unwrap_or(&empty);
-    let total = |figure: &str| count(counts(figure).values().sum());
-    TalentFigures {
-        workers: total(db::figures::WORKERS),
-        volunteers: total(db::figures::VOLUNTEERS),
-        rural_experts: total(db::figures::RURAL_EXPERTS),
-        honors: total(db::figures::HONORS_BY_LEVEL),
-        honors_by_level: breakdown(counts(db::figures::HONORS_BY_LEVEL), |level, count| {
-            HonorLevelCount { level, count }
-        }),
-        nominations: total(db::figures::NOMINATIONS_BY_STATUS),
-        nominations_by_status: breakdown(
-            counts(db::figures::NOMINATIONS_BY_STATUS),
-            |status, count| NominationStatusCount { status, count },
-        ),
-        workstations: total(db::figures::WORKSTATIONS_BY_KIND),
-        workstations_by_kind: breakdown(
-            counts(db::figures::WORKSTATIONS_BY_KIND),
-            |kind, count| WorkstationKindCount { kind, count },
-        ),
-        workstations_by_certification: breakdown(
-            counts(db::figures::WORKSTATIONS_BY_CERTIFICATION),
-            |certification, count| CertificationLevelCount {
-                certification,
-                count,
-            },
-        ),
     }
 }
 
-impl SubtreeFigures for TalentFigures {
-    /// One statement over the subtrees of all `unit_ids` (see
-    /// [`db::figures::talent_figures_of_subtrees`]).
-    async fn of_subtrees(
-        pool: &PgPool,
-        unit_ids: &[Uuid],
-        period: Period,
-    ) -> sqlx::Result<HashMap<Uuid, Self>> {
-        let rows = db::figures::talent_figures_of_subtrees(pool, unit_ids, period).await?;
-        Ok(by_bucket(&rows, |row| row.bucket)
-            .into_iter()
-            .map(|(unit_id, rows)| (unit_id, figures_of(&rows)))
-            .collect())
+// The ledger figures (see the talent figures migration).
+const WORKERS: &str = "WORKERS";
+const VOLUNTEERS: &str = "VOLUNTEERS";
+const RURAL_EXPERTS: &str = "RURAL_EXPERTS";
+const HONORS_BY_LEVEL: &str = "HONORS_BY_LEVEL";
+const NOMINATIONS_BY_STATUS: &str = "NOMINATIONS_BY_STATUS";
+const WORKSTATIONS_BY_KIND: &str = "WORKSTATIONS_BY_KIND";
+const WORKSTATIONS_BY_CERTIFICATION: &str = "WORKSTATIONS_BY_CERTIFICATION";
+
+impl LedgerFigures for TalentFigures {
+    const FIGURES: &'static [Figure] = &[
+        Figure::stock(WORKERS),
+        Figure::stock(VOLUNTEERS),
+        Figure::stock(RURAL_EXPERTS),
+        Figure::flow(HONORS_BY_LEVEL),
+        Figure::flow(NOMINATIONS_BY_STATUS),
+        Figure::stock(WORKSTATIONS_BY_KIND),
+        Figure::stock(WORKSTATIONS_BY_CERTIFICATION),
+    ];
+
+    fn from_tally(tally: &Tally, _period: Period) -> Self {
+        TalentFigures {
+            workers: tally.total(WORKERS),
+            volunteers: tally.total(VOLUNTEERS),
+            rural_experts: tally.total(RURAL_EXPERTS),
+            honors: tally.total(HONORS_BY_LEVEL),
+            honors_by_level: tally.breakdown(HONORS_BY_LEVEL, |level, count| HonorLevelCount {
+                level,
+                count,
+            }),
+            nominations: tally.total(NOMINATIONS_BY_STATUS),
+            nominations_by_status: tally.breakdown(NOMINATIONS_BY_STATUS, |status, count| {
+                NominationStatusCount { status, count }
+            }),
+            workstations: tally.total(WORKSTATIONS_BY_KIND),
+            workstations_by_kind: tally.breakdown(WORKSTATIONS_BY_KIND, |kind, count| {
+                WorkstationKindCount { kind, count }
+            }),
+            workstations_by_certification: tally.breakdown(
+                WORKSTATIONS_BY_CERTIFICATION,
+                |certification, count| CertificationLevelCount {
+                    certification,
+                    count,
+                },
+            ),
+        }
     }
 }
 
@@ -201,30 +186,17 @@ pub async fn by_child(
     descending: bool,
 ) -> ApiResult<Vec<ChildTalentFigures>> {
     let period = prepare_subtree_read(ctx, unit_id, &period).await?;
-    let rows = db::figures::talent_figures(pool(ctx)?, unit_id, true, period).await?;
-    let mut buckets: HashMap<Uuid, (&str, Vec<&FigureCount>)> = HashMap::new();
-    for row in &rows {
-        buckets
-            .entry(row.bucket)
-            .or_insert_with(|| (row.bucket_name.as_str(), Vec::new()))
-            .1
-            .push(row);
-    }
-    let children: Vec<(Uuid, &str, TalentFigures)> = buckets
+    let ranked =
+        ranked_children::<TalentFigures>(pool(ctx)?, unit_id, period, descending, |tally| {
+            tally.sum_of(order_by.ledger_figure())
+        })
+        .await?;
+    Ok(ranked
         .into_iter()
-        .map(|(unit_id, (name, rows))| (unit_id, name, figures_of(&rows)))
-        .collect();
-    Ok(rank(
-        children,
-        descending,
-        |(_, _, figures)| order_by.of(figures),
-        |(_, name, _)| name,
-    )
-    .into_iter()
-    .map(|(rank, (unit_id, _, figures))| ChildTalentFigures {
-        rank,
-        unit_id,
-        figures,
-    })
-    .collect())
+        .map(|(rank, unit_id, figures)| ChildTalentFigures {
+            rank,
+            unit_id,
+            figures,
+        })
+        .collect())
 }

@@ -1,0 +1,637 @@
+//! The figure ledger: every subgraph's figures kept as dated deltas per unit, figure and key
+//! (the enum value a figure is broken down by), summed per day, month and year in the
+//! `figure_ledger` table by triggers in the same transaction as every write (the
+//! `*_figure_ledger.sql` migration says how). A figure of a subtree for a period reads, for
+//! each unit of the subtree, the whole years inside the period, the whole months at its
+//! edges and the single days at the very edges ([`cover`]): at most a few dozen rows per
+//! unit and key, however many records there are.
+//!
+//! A *flow* (activities held, honors awarded) sums its deltas over the period; a *stock*
+//! (workers registered, venues open) sums them from the beginning up to the period's last
+//! day, its records adding +1 on the day they start to count and -1 on the day they stop.
+
+use std::collections::{BTreeMap, HashMap};
+
+use chrono::{Datelike, Months, NaiveDate};
+use sqlx::PgPool;
+use uuid::Uuid;
+
+use crate::figures::{count, Scope};
+use crate::rollup::Period;
+
+/// How a figure adds up over time.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Measure {
+    /// Summed over the period: what happened within it.
+    Flow,
+    /// Summed over the whole years the period touches (research topics of a year).
+    FlowOfYears,
+    /// Summed up to the period's last day: what stood on that day.
+    Stock,
+    /// Summed up to the period's last day, or today (UTC+8) when that is still to come.
+    StockToDate,
+}
+
+/// One figure of the ledger, as the subgraph's `figure_contributions` names it.
+#[derive(Clone, Copy, Debug)]
+pub struct Figure {
+    pub name: &'static str,
+    pub measure: Measure,
+}
+
+impl Figure {
+    pub const fn flow(name: &'static str) -> Self {
+        Figure {
+            name,
+            measure: Measure::Flow,
+        }
+    }
+
+    pub const fn stock(name: &'static str) -> Self {
+        Figure {
+            name,
+            measure: Measure::Stock,
+        }
+    }
+}
+
+/// The sums of one bucket (a unit's subtree): by figure, then by key.
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct Tally {
+    sums: HashMap<String, HashMap<String, i64>>,
+}
+
+impl Tally {
+    pub fn add(&mut self, figure: &str, key: &str, value: i64) {
+        *self
+            .sums
+            .entry(figure.to_string())
+            .or_default()
+            .entry(key.to_string())
+            .or_default() += value;
+    }
+
+    /// Adds every sum of `other` whose figure `keep` accepts.
+    fn add_all(&mut self, other: &Tally, keep: impl Fn(&str) -> bool) {
+        for (figure, keys) in &other.sums {
+            if keep(figure) {
+                for (key, value) in keys {
+                    self.add(figure, key, *value);
+                }
+            }
+        }
+    }
+
+    /// `figure` over all its keys, as a GraphQL `Int`.
+    pub fn total(&self, figure: &str) -> i32 {
+        count(self.sum_of(figure))
+    }
+
+    /// `figure` over all its keys, at full width (to rank by).
+    pub fn sum_of(&self, figure: &str) -> i64 {
+        self.sums.get(figure).map_or(0, |keys| keys.values().sum())
+    }
+
+    /// `figure` of one key, as a GraphQL `Int`.
+    pub fn value(&self, figure: &str, key: &str) -> i32 {
+        count(self.sum(figure, key))
+    }
+
+    /// `figure` of one key, at full width.
+    pub fn sum(&self, figure: &str, key: &str) -> i64 {
+        self.sums
+            .get(figure)
+            .and_then(|keys| keys.get(key))
+            .copied()
+            .unwrap_or(0)
+    }
+
+    /// `figure` by every value of the enum `T` (keyed by the value's GraphQL name), in
+    /// declaration order, zeros included, so a dashboard's columns never shift.
+    pub fn breakdown<T: async_graphql::EnumType, C>(
+        &self,
+        figure: &str,
+        make: impl Fn(T, i32) -> C,
+    ) -> Vec<C> {
+        T::items()
+            .iter()
+            .map(|item| make(item.value, self.value(figure, item.name)))
+            .collect()
+    }
+}
+
+/// A grain of the ledger.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub enum Grain {
+    Day,
+    Month,
+    Year,
+}
+
+impl Grain {
+    fn code(self) -> &'static str {
+        match self {
+            Grain::Day => "D",
+            Grain::Month => "M",
+            Grain::Year => "Y",
+        }
+    }
+}
+
+/// Ledger rows of one grain whose period starts in `[from, until)`.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub struct Span {
+    pub grain: Grain,
+    pub from: NaiveDate,
+    pub until: NaiveDate,
+}
+
+/// The first day anything can count on: a stock sums its deltas from here.
+pub fn beginning() -> NaiveDate {
+    NaiveDate::from_ymd_opt(1, 1, 1).expect("a valid date")
+}
+
+fn month_start(day: NaiveDate) -> NaiveDate {
+    day.with_day(1).expect("every month has a first day")
+}
+
+fn year_start(day: NaiveDate) -> NaiveDate {
+    day.with_ordinal(1).expect("every year has a first day")
+}
+
+/// The first day of a month on or after `day`.
+fn month_start_on_or_after(day: NaiveDate) -> NaiveDate {
+    if day.day() == 1 {
+        day
+    } else {
+        month_start(day) + Months::new(1)
+    }
+}
+
+/// The first day of a year on or after `day`.
+fn year_start_on_or_after(day: NaiveDate) -> NaiveDate {
+    if day.ordinal() == 1 {
+        day
+    } else {
+        year_start(day) + Months::new(12)
+    }
+}
+
+/// The days `[from, until)` as the fewest ledger rows per key: single days up to the first
+/// month boundary, months up to the first year boundary, whole years, then months and days
+/// again up to `until`. Every day of the range lies in exactly one span's rows.
+pub fn cover(from: NaiveDate, until: NaiveDate) -> Vec<Span> {
+    let span = |grain, from, until| Span { grain, from, until };
+    let (first_month, first_year) = (month_start_on_or_after(from), year_start_on_or_after(from));
+    let (last_month, last_year) = (month_start(until), year_start(until));
+    let spans = if first_year <= last_year {
+        vec![
+            span(Grain::Day, from, first_month),
+            span(Grain::Month, first_month, first_year),
+            span(Grain::Year, first_year, last_year),
+            span(Grain::Month, last_year, last_month),
+            span(Grain::Day, last_month, until),
+        ]
+    } else if first_month <= last_month {
+        vec![
+            span(Grain::Day, from, first_month),
+            span(Grain::Month, first_month, last_month),
+            span(Grain::Day, last_month, until),
+        ]
+    } else {
+        vec![span(Grain::Day, from, until)]
+    };
+    spans
+        .into_iter()
+        .filter(|span| span.from < span.until)
+        .collect()
+}
+
+/// What one part of a read sums: `figures` over `spans`, as one total per bucket, figure
+/// and key, or (`by_month`) one per month.
+#[derive(Clone, Debug)]
+pub struct Window {
+    pub figures: Vec<&'static str>,
+    pub spans: Vec<Span>,
+    pub by_month: bool,
+}
+
+impl Window {
+    /// `figures` summed over the days `[from, until)`.
+    pub fn over(figures: Vec<&'static str>, from: NaiveDate, until: NaiveDate) -> Self {
+        Window {
+            figures,
+            spans: cover(from, until),
+            by_month: false,
+        }
+    }
+
+    /// `figures` summed month by month, over the months from `from` (a month's first day)
+    /// until `until` (a month's first day).
+    pub fn monthly(figures: Vec<&'static str>, from: NaiveDate, until: NaiveDate) -> Self {
+        Window {
+            figures,
+            spans: vec![Span {
+                grain: Grain::Month,
+                from,
+                until,
+            }],
+            by_month: true,
+        }
+    }
+}
+
+/// One sum of a read.
+#[derive(Debug, sqlx::FromRow)]
+pub struct Sum {
+    pub bucket: Uuid,
+    /// The position of its window in the read.
+    pub window: i32,
+    /// The month summed, for a window by month.
+    pub month: Option<NaiveDate>,
+    pub figure: String,
+    pub key: String,
+    pub total: i64,
+}
+
+/// The sums of every window over the units of `scope`, per bucket, in one statement (one
+/// snapshot, so the windows agree with each other).
+pub async fn read(pool: &PgPool, scope: &Scope, windows: &[Window]) -> sqlx::Result<Vec<Sum>> {
+    let mut spans = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+    let mut wanted = (Vec::new(), Vec::new());
+    for (position, window) in (0..).zip(windows) {
+        for span in &window.spans {
+            spans.0.push(position);
+            spans.1.push(span.grain.code());
+            spans.2.push(span.from);
+            spans.3.push(span.until);
+            spans.4.push(window.by_month);
+        }
+        for figure in &window.figures {
+            wanted.0.push(position);
+            wanted.1.push(*figure);
+        }
+    }
+    sqlx::query_as(
+        "with scope as (
+             select * from unnest($1::uuid[], $2::uuid[]) as s(unit_id, bucket)
+         ),
+         spans as (
+             select * from unnest($3::int[], $4::text[], $5::date[], $6::date[], $7::bool[])
+                 as c(window_id, grain, from_day, until_day, by_month)
+         ),
+         wanted as (
+             select * from unnest($8::int[], $9::text[]) as w(window_id, figure)
+         )
+         select s.bucket, c.window_id as window,
+                case when c.by_month then l.period_start end as month,
+                l.figure, l.key, sum(l.delta)::bigint as total
+         from scope s
+         cross join spans c
+         join figure_ledger l on l.unit_id = s.unit_id and l.grain = c.grain::\"char\"
+                             and l.period_start >= c.from_day and l.period_start < c.until_day
+         join wanted w on w.window_id = c.window_id and w.figure = l.figure
+         group by s.bucket, c.window_id, 3, l.figure, l.key",
+    )
+    .bind(&scope.units)
+    .bind(&scope.buckets)
+    .bind(&spans.0)
+    .bind(&spans.1)
+    .bind(&spans.2)
+    .bind(&spans.3)
+    .bind(&spans.4)
+    .bind(&wanted.0)
+    .bind(&wanted.1)
+    .persistent(false)
+    .fetch_all(pool)
+    .await
+}
+
+/// The windows that read `figures` for `period`: a window per measure.
+pub fn windows_of(figures: &[Figure], period: Period, today: NaiveDate) -> Vec<Window> {
+    let names = |measure: Measure| -> Vec<&'static str> {
+        figures
+            .iter()
+            .filter(|figure| figure.measure == measure)
+            .map(|figure| figure.name)
+            .collect()
+    };
+    let after = |day: NaiveDate| day.succ_opt().unwrap_or(day);
+    let years = (
+        year_start(period.from),
+        year_start(period.to) + Months::new(12),
+    );
+    [
+        Window::over(names(Measure::Flow), period.from, after(period.to)),
+        Window::over(names(Measure::FlowOfYears), years.0, years.1),
+        Window::over(names(Measure::Stock), beginning(), after(period.to)),
+        Window::over(
+            names(Measure::StockToDate),
+            beginning(),
+            after(period.to.min(today)),
+        ),
+    ]
+    .into_iter()
+    .filter(|window| !window.figures.is_empty())
+    .collect()
+}
+
+/// The tally of every bucket of `scope` for `period` (buckets with nothing counted
+/// included, empty).
+pub async fn tallies(
+    pool: &PgPool,
+    scope: &Scope,
+    figures: &[Figure],
+    period: Period,
+    today: NaiveDate,
+) -> sqlx::Result<HashMap<Uuid, Tally>> {
+    let sums = read(pool, scope, &windows_of(figures, period, today)).await?;
+    let mut tallies: HashMap<Uuid, Tally> = scope
+        .bucket_names
+        .keys()
+        .map(|bucket| (*bucket, Tally::default()))
+        .collect();
+    for sum in sums {
+        tallies
+            .entry(sum.bucket)
+            .or_default()
+            .add(&sum.figure, &sum.key, sum.total);
+    }
+    Ok(tallies)
+}
+
+/// How long each point of a series is.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, Eq, PartialEq)]
+pub enum Every {
+    /// Calendar months.
+    Month,
+    /// Calendar quarters.
+    Quarter,
+    /// Calendar years.
+    Year,
+}
+
+impl Every {
+    fn months(self) -> u32 {
+        match self {
+            Every::Month => 1,
+            Every::Quarter => 3,
+            Every::Year => 12,
+        }
+    }
+}
+
+/// The most points one series may have (twenty years by month).
+pub const MAX_POINTS: usize = 240;
+
+/// The points of a series: the calendar months, quarters or years from the one holding
+/// `from` to the one holding `to`, each as a period.
+pub fn points(from: NaiveDate, to: NaiveDate, every: Every) -> Vec<Period> {
+    let months = every.months();
+    let month_index = month_start(from).month0();
+    let mut start = month_start(from) - Months::new(month_index % months);
+    let mut points = Vec::new();
+    while start <= to && points.len() <= MAX_POINTS {
+        let next = start + Months::new(months);
+        points.push(Period {
+            from: start,
+            to: next.pred_opt().unwrap_or(next),
+        });
+        start = next;
+    }
+    points
+}
+
+/// The same period a year earlier (29 February becomes the 28th).
+pub fn year_earlier(period: Period) -> Period {
+    Period {
+        from: period.from - Months::new(12),
+        to: period.to - Months::new(12),
+    }
+}
+
+/// The tallies of a series: for every bucket of `scope`, one tally per period of `points`
+/// (whole calendar months, as [`points`] makes them), and one per period a year earlier
+/// ([`year_earlier`]), from one statement reading the ledger month by month.
+pub async fn series(
+    pool: &PgPool,
+    scope: &Scope,
+    figures: &[Figure],
+    points: &[Period],
+    today: NaiveDate,
+) -> sqlx::Result<HashMap<Uuid, Vec<(Tally, Tally)>>> {
+    let (Some(first), Some(last)) = (points.first(), points.last()) else {
+        return Ok(HashMap::new());
+    };
+    // From the first day of the year the earliest year-earlier point starts in (a flow over
+    // whole years needs its months) to the end of the last point.
+    let from = year_start(year_earlier(*first).from);
+    let until = last.to.succ_opt().unwrap_or(last.to);
+    let all: Vec<&'static str> = figures.iter().map(|figure| figure.name).collect();
+    let stocks: Vec<&'static str> = figures
+        .iter()
+        .filter(|figure| matches!(figure.measure, Measure::Stock | Measure::StockToDate))
+        .map(|figure| figure.name)
+        .collect();
+    let to_date: Vec<&'static str> = figures
+        .iter()
+        .filter(|figure| figure.measure == Measure::StockToDate)
+        .map(|figure| figure.name)
+        .collect();
+    let mut windows = vec![
+        Window::over(stocks, beginning(), from),
+        Window::monthly(all, from, until),
+    ];
+    // A stock to date in a point that ends after today stands as it does today.
+    if !to_date.is_empty() && last.to > today {
+        windows.push(Window::over(
+            to_date,
+            beginning(),
+            today.succ_opt().unwrap_or(today),
+        ));
+    }
+    let sums = read(pool, scope, &windows).await?;
+
+    let mut before: HashMap<Uuid, Tally> = HashMap::new();
+    let mut monthly: HashMap<Uuid, BTreeMap<NaiveDate, Tally>> = HashMap::new();
+    let mut on_today: HashMap<Uuid, Tally> = HashMap::new();
+    for sum in sums {
+        let tally = match (sum.window, sum.month) {
+            (0, _) => before.entry(sum.bucket).or_default(),
+            (1, Some(month)) => monthly
+                .entry(sum.bucket)
+                .or_default()
+                .entry(month)
+                .or_default(),
+            _ => on_today.entry(sum.bucket).or_default(),
+        };
+        tally.add(&sum.figure, &sum.key, sum.total);
+    }
+
+    let measure_of = |name: &str| {
+        figures
+            .iter()
+            .find(|figure| figure.name == name)
+            .map(|figure| figure.measure)
+    };
+    let empty = Tally::default();
+    let empty_months = BTreeMap::new();
+    let mut result = HashMap::new();
+    for bucket in scope.bucket_names.keys() {
+        let before = before.get(bucket).unwrap_or(&empty);
+        let months = monthly.get(bucket).unwrap_or(&empty_months);
+        let on_today = on_today.get(bucket).unwrap_or(&empty);
+        let tally_of = |period: Period| {
+            let mut tally = Tally::default();
+            // Stocks: what stood before the series plus every month up to the period's end.
+            tally.add_all(before, |figure| {
+                measure_of(figure) == Some(Measure::Stock)
+                    || (measure_of(figure) == Some(Measure::StockToDate) && period.to <= today)
+            });
+            for sums in months.range(..=period.to).map(|(_, sums)| sums) {
+                tally.add_all(sums, |figure| {
+                    measure_of(figure) == Some(Measure::Stock)
+                        || (measure_of(figure) == Some(Measure::StockToDate) && period.to <= today)
+                });
+            }
+            if period.to > today {
+                tally.add_all(on_today, |figure| {
+                    measure_of(figure) == Some(Measure::StockToDate)
+                });
+            }
+            // Flows: the months inside the period, or inside the years it touches.
+            let years = (
+                year_start(period.from),
+                year_start(period.to) + Months::new(12),
+            );
+            for sums in months.range(period.from..=period.to).map(|(_, sums)| sums) {
+                tally.add_all(sums, |figure| measure_of(figure) == Some(Measure::Flow));
+            }
+            for sums in months.range(years.0..years.1).map(|(_, sums)| sums) {
+                tally.add_all(sums, |figure| {
+                    measure_of(figure) == Some(Measure::FlowOfYears)
+                });
+            }
+            tally
+        };
+        let tallies = points
+            .iter()
+            .map(|point| (tally_of(*point), tally_of(year_earlier(*point))))
+            .collect();
+        result.insert(*bucket, tallies);
+    }
+    Ok(result)
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn day(text: &str) -> NaiveDate {
+        text.parse().unwrap()
+    }
+
+    /// Every day of the range in exactly one span, and no span outside it.
+    fn days_of(spans: &[Span]) -> Vec<NaiveDate> {
+        let mut days = Vec::new();
+        for span in spans {
+            let mut start = span.from;
+            while start < span.until {
+                let next = match span.grain {
+                    Grain::Day => start.succ_opt().unwrap(),
+                    Grain::Month => start + Months::new(1),
+                    Grain::Year => start + Months::new(12),
+                };
+                assert!(next <= span.until, "{span:?} ends inside a period");
+                let mut d = start;
+                while d < next {
+                    days.push(d);
+                    d = d.succ_opt().unwrap();
+                }
+                start = next;
+            }
+        }
+        days.sort();
+        days
+    }
+
+    #[test]
+    fn a_cover_holds_each_day_of_its_range_once() {
+        for (from, until) in [
+            ("2026-01-01", "2027-01-01"),
+            ("2026-01-15", "2026-03-10"),
+            ("2026-01-15", "2026-01-20"),
+            ("2026-01-15", "2026-02-01"),
+            ("2024-02-29", "2028-03-01"),
+            ("2023-12-31", "2024-01-01"),
+            ("2026-03-01", "2026-04-01"),
+        ] {
+            let (from, until) = (day(from), day(until));
+            let spans = cover(from, until);
+            let mut expected = Vec::new();
+            let mut d = from;
+            while d < until {
+                expected.push(d);
+                d = d.succ_opt().unwrap();
+            }
+            assert_eq!(days_of(&spans), expected, "{from}..{until}");
+            assert!(spans.len() <= 5);
+        }
+        // A stock reads whole years from the beginning: a handful of spans.
+        let spans = cover(beginning(), day("2026-05-18"));
+        assert_eq!(
+            spans,
+            vec![
+                Span {
+                    grain: Grain::Year,
+                    from: beginning(),
+                    until: day("2026-01-01")
+                },
+                Span {
+                    grain: Grain::Month,
+                    from: day("2026-01-01"),
+                    until: day("2026-05-01")
+                },
+                Span {
+                    grain: Grain::Day,
+                    from: day("2026-05-01"),
+                    until: day("2026-05-18")
+                },
+            ]
+        );
+    }
+
+    #[test]
+    fn points_are_whole_calendar_periods() {
+        let quarters = points(day("2025-02-10"), day("2025-11-30"), Every::Quarter);
+        let bounds: Vec<(String, String)> = quarters
+            .iter()
+            .map(|p| (p.from.to_string(), p.to.to_string()))
+            .collect();
+        assert_eq!(
+            bounds,
+            vec![
+                ("2025-01-01".into(), "2025-03-31".into()),
+                ("2025-04-01".into(), "2025-06-30".into()),
+                ("2025-07-01".into(), "2025-09-30".into()),
+                ("2025-10-01".into(), "2025-12-31".into()),
+            ]
+        );
+        assert_eq!(
+            points(day("2024-06-01"), day("2026-01-01"), Every::Year).len(),
+            3
+        );
+        assert_eq!(
+            points(day("2024-02-15"), day("2024-02-15"), Every::Month).len(),
+            1
+        );
+        assert_eq!(
+            year_earlier(Period {
+                from: day("2024-02-01"),
+                to: day("2024-02-29")
+            })
+            .to,
+            day("2023-02-28")
+        );
+    }
+}

@@ -1,0 +1,76 @@
+-- What popularization's records contribute to the figure ledger (see
+-- 20261203000001_figure_ledger.sql and the figures' descriptions in PopularizationFigures).
+-- Entities: a venue with its status history, an activity.
+create function figure_contributions(entity_ids uuid[])
+    returns table (entity_id uuid, unit_id uuid, figure text, key text, day date, delta bigint)
+    language sql stable
+    begin atomic
+        with venues as (
+            select v.venue_id, v.owner_unit_id, v.kind, v.opened_on
+            from venue v
+            where v.venue_id = any(entity_ids) and v.archived_at is null
+        ),
+        -- Each recorded status from the day of its change until the day of the next change
+        -- (a change followed by another on the same day never stands at a day's end).
+        changes as (
+            select c.entity_id as venue_id, c.to_status as status, local_day(c.changed_at) as start,
+                   lead(local_day(c.changed_at)) over (partition by c.entity_id
+                                                       order by c.changed_at, c.status_change_id) as stop
+            from status_change c
+            where c.entity_id in (select venue_id from venues)
+        ),
+        spans as (
+            -- Before its first change a venue has no status.
+            select v.venue_id, null::text as status, '-infinity'::date as start,
+                   (select min(c.start) from changes c where c.venue_id = v.venue_id) as stop
+            from venues v
+            union all
+            select venue_id, status, start, stop from changes
+        ),
+        -- From its opening date on, a venue not yet open (or with no status) counts as OPEN.
+        statuses as (
+            select s.venue_id, s.status, s.start,
+                   case when s.status in ('PLANNED', 'UNDER_CONSTRUCTION')
+                        then least(s.stop, v.opened_on) else s.stop end as stop
+            from spans s join venues v on v.venue_id = s.venue_id
+            where s.status is not null
+            union all
+            select s.venue_id, 'OPEN', greatest(s.start, v.opened_on), s.stop
+            from spans s join venues v on v.venue_id = s.venue_id
+            where (s.status is null or s.status in ('PLANNED', 'UNDER_CONSTRUCTION'))
+              and v.opened_on is not null
+        )
+        -- Venues by their status on a day, and the open ones by kind.
+        select v.venue_id, v.owner_unit_id, f.figure, f.key, span.day, span.delta
+        from statuses s
+        join venues v on v.venue_id = s.venue_id
+        cross join lateral (values ('VENUES_BY_STATUS', s.status),
+                                   ('OPEN_VENUES_BY_KIND', case when s.status = 'OPEN' then v.kind end))
+            as f(figure, key)
+        cross join lateral figure_span(s.start, s.stop) as span
+        where f.key is not null
+        union all
+        -- Activities held (as they stand now), on the day they start: count, participants
+        -- and online reach by kind, count and participants by each audience.
+        select a.activity_id, a.organizer_unit_id, f.figure, f.key, a.starts_on, f.amount
+        from activity a
+        cross join lateral (values ('ACTIVITIES_BY_KIND', a.kind, 1::bigint),
+                                   ('PARTICIPANTS_BY_KIND', a.kind, a.participants::bigint),
+                                   ('ONLINE_REACH', '', a.online_reach::bigint)) as f(figure, key, amount)
+        where a.activity_id = any(entity_ids) and a.status = 'HELD' and a.archived_at is null
+        union all
+        select a.activity_id, a.organizer_unit_id, f.figure, audience, a.starts_on, f.amount
+        from activity a
+        cross join unnest(a.audiences) as audience
+        cross join lateral (values ('ACTIVITIES_BY_AUDIENCE', 1::bigint),
+                                   ('PARTICIPANTS_BY_AUDIENCE', a.participants::bigint)) as f(figure, amount)
+        where a.activity_id = any(entity_ids) and a.status = 'HELD' and a.archived_at is null;
+    end;
+
+select figure_track('venue', 'venue_id');
+select figure_track('activity', 'activity_id');
+select figure_track('status_change', 'entity_id');
+
+-- The ledger of the records already there.
+select figure_refresh(array(select venue_id from venue));
+select figure_refresh(array(select activity_id from activity));

@@ -1,0 +1,214 @@
+//! The figure ledger stays exact under any sequence of writes to units, their status
+//! history and their terms: random foundings, back-dated steps, mergers and dissolutions,
+//! terms begun, ended, corrected and archived, one at a time (some rolled back) and from
+//! concurrent transactions, each compared with the ledger rebuilt from the records.
+
+use chrono::{Duration, NaiveDate};
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use kexie_testkit::{ledger_differences, test_seed, TestDb};
+
+const ENTITIES: &str = "select unit_id from unit";
+const KINDS: [&str; 3] = ["SOCIETY", "TOWNSHIP", "ENTERPRISE"];
+
+async fn migrated_pool(db: &TestDb) -> (PgPool, Uuid) {
+    let pool = kexie_subgraph_kit::db::connect(&db.url, kexie_organizations::NAME)
+        .await
+        .unwrap();
+    kexie_organizations::SUBGRAPH.migrate(&pool).await.unwrap();
+    let root = Uuid::now_v7();
+    sqlx::query(
+        "insert into unit (unit_id, path, name, kind, founded_on, created_by, updated_by)
+         values ($1, '/' || $1 || '/', '市科协', 'CITY', '2000-01-01', 't', 't')",
+    )
+    .bind(root)
+    .execute(&pool)
+    .await
+    .unwrap();
+    (pool, root)
+}
+
+struct Writer {
+    rng: fastrand::Rng,
+    root: Uuid,
+    units: Vec<Uuid>,
+}
+
+impl Writer {
+    /// A day in 2022–2026.
+    fn day(&mut self) -> NaiveDate {
+        NaiveDate::from_ymd_opt(2022, 1, 1).unwrap() + Duration::days(self.rng.i64(0..5 * 365))
+    }
+
+    fn pick(&mut self) -> Vec<Uuid> {
+        if self.units.is_empty() {
+            return Vec::new();
+        }
+        let count = self.rng.usize(1..4);
+        (0..count)
+            .map(|_| self.units[self.rng.usize(..self.units.len())])
+            .collect()
+    }
+
+    async fn write(&mut self, conn: &mut PgConnection) -> sqlx::Result<()> {
+        let (day, other) = (self.day(), self.day());
+        let flag = self.rng.bool();
+        let kind = KINDS[self.rng.usize(..KINDS.len())];
+        let id = Uuid::now_v7();
+        let query = match self.rng.u8(..9) {
+            0 | 1 => {
+                self.units.push(id);
+                sqlx::query(
+                    "insert into unit (unit_id, parent_id, path, name, kind, founded_on, created_at,
+                                       created_by, updated_by)
+                     values ($1, $2, '/' || $2 || '/' || $1 || '/', '会', $3, case when $4 then $5 end,
+                             $6::timestamp at time zone 'Asia/Shanghai', 't', 't')",
+                )
+                .bind(id)
+                .bind(self.root)
+                .bind(kind)
+                .bind(flag)
+                .bind(day)
+                .bind(other)
+            }
+            // A merger or dissolution, its step recorded at any moment (back-dated or not),
+            // or a unit brought back to active.
+            2 => sqlx::query(
+                "with changed as (
+                     update unit set status = case when $2 then 'MERGED' else 'DISSOLVED' end
+                     where unit_id = any($1)
+                 )
+                 insert into status_change (status_change_id, entity_id, from_status, to_status, actor,
+                                            changed_at)
+                 select gen_random_uuid(), u, 'ACTIVE', case when $2 then 'MERGED' else 'DISSOLVED' end,
+                        't', $3::timestamp at time zone 'Asia/Shanghai'
+                 from unnest($1::uuid[]) as u",
+            )
+            .bind(self.pick())
+            .bind(flag)
+            .bind(day),
+            3 => sqlx::query("update unit set status = 'ACTIVE' where unit_id = any($1)")
+                .bind(self.pick()),
+            4 => sqlx::query(
+                "update unit set founded_on = case when $2 then $3 end, kind = $4
+                 where unit_id = any($1)",
+            )
+            .bind(self.pick())
+            .bind(flag)
+            .bind(day)
+            .bind(kind),
+            // A term, numbered after the unit's others.
+            5 | 6 => match self.pick().first() {
+                Some(unit) => sqlx::query(
+                    "insert into term (term_id, unit_id, number, starts_on, ends_on, created_by, updated_by)
+                     values ($1, $2, (select coalesce(max(number), 0) + 1 + $5 from term where unit_id = $2),
+                             least($3::date, $4::date), greatest($3::date, $4::date), 't', 't')",
+                )
+                .bind(id)
+                .bind(*unit)
+                .bind(day)
+                .bind(other)
+                .bind(i32::from(flag)),
+                None => return Ok(()),
+            },
+            7 => sqlx::query(
+                "update term set starts_on = least($2::date, $3::date), ends_on = greatest($2::date, $3::date),
+                                 archived_at = case when $4 and ends_on < '2023-06-01' then now() end
+                 where unit_id = any($1)",
+            )
+            .bind(self.pick())
+            .bind(day)
+            .bind(other)
+            .bind(flag),
+            _ => sqlx::query(
+                "delete from status_change where entity_id = any($1)",
+            )
+            .bind(self.pick()),
+        };
+        query.execute(conn).await.map(drop)
+    }
+}
+
+#[tokio::test]
+async fn random_writes_one_after_another_keep_the_ledger_exact() {
+    let db = TestDb::new().await;
+    let (pool, root) = migrated_pool(&db).await;
+    let mut writer = Writer {
+        rng: fastrand::Rng::with_seed(test_seed()),
+        root,
+        units: Vec::new(),
+    };
+    let mut conn = pool.acquire().await.unwrap();
+    for round in 0..30 {
+        for _ in 0..12 {
+            if writer.rng.u8(..5) == 0 {
+                let made = writer.units.len();
+                sqlx::query("begin").execute(&mut *conn).await.unwrap();
+                writer.write(&mut conn).await.unwrap();
+                sqlx::query("rollback").execute(&mut *conn).await.unwrap();
+                writer.units.truncate(made);
+            } else {
+                writer.write(&mut conn).await.unwrap();
+            }
+        }
+        let differences = ledger_differences(&pool, ENTITIES).await;
+        assert!(
+            differences.is_empty(),
+            "round {round}: the ledger differs from the records: {differences:#?}"
+        );
+    }
+    let overdue_rows: i64 = sqlx::query_scalar(
+        "select count(*) from figure_ledger where figure = 'TERMS_OVERDUE' and delta <> 0",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert!(overdue_rows > 0, "terms fell overdue");
+}
+
+#[tokio::test]
+async fn concurrent_terms_and_steps_of_one_unit_keep_the_ledger_exact() {
+    let db = TestDb::new().await;
+    let (pool, root) = migrated_pool(&db).await;
+    for round in 0..4i32 {
+        let mut writers = Vec::new();
+        for task in 0..8i32 {
+            let pool = pool.clone();
+            writers.push(tokio::spawn(async move {
+                let mut tx = pool.begin().await.unwrap();
+                let statement = if task % 2 == 0 {
+                    sqlx::query(
+                        "insert into term (term_id, unit_id, number, starts_on, ends_on, created_by, updated_by)
+                         values (gen_random_uuid(), $1, $2, date '2020-01-01' + $2 * 40, date '2020-01-01' + $2 * 40 + 300, 't', 't')",
+                    )
+                    .bind(root)
+                    .bind(round * 8 + task + 1)
+                } else {
+                    sqlx::query(
+                        "insert into status_change (status_change_id, entity_id, from_status, to_status,
+                                                    actor, changed_at)
+                         values (gen_random_uuid(), $1, 'ACTIVE', 'MERGED', 't', now() - $2 * interval '1 day')",
+                    )
+                    .bind(root)
+                    .bind(f64::from(task * 10 + round))
+                };
+                statement.execute(&mut *tx).await.unwrap();
+                // Hold the transaction open while the others write.
+                sqlx::query("select pg_sleep(0.05)")
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                tx.commit().await.unwrap();
+            }));
+        }
+        for writer in writers {
+            writer.await.unwrap();
+        }
+        let differences = ledger_differences(&pool, ENTITIES).await;
+        assert!(
+            differences.is_empty(),
+            "round {round}: the ledger differs from the records: {differences:#?}"
+        );
+    }
+}
