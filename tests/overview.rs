@@ -18,6 +18,7 @@ use kexie_subgraph_kit::unit_tree;
 use kexie_testkit::{redis_url, GraphqlClient, TestDb};
 
 const OVERVIEW: &str = include_str!("../schema/queries/city_overview.graphql");
+const SERIES: &str = include_str!("../schema/queries/city_series.graphql");
 
 async fn start_subgraphs(db: &TestDb, redis: &str) -> Vec<(Subgraph, ServerHandle)> {
     let mut servers = Vec::new();
@@ -249,6 +250,56 @@ async fn the_read_after_an_acknowledged_write_shows_it_though_reads_come_from_re
         district(&after_move, "游仙区科协")["organizationFigures"]["units"],
         2
     );
+
+    // Series of figures obey the same rule: cached, and fresh right after a write.
+    let series = || async {
+        hub.data(
+            SERIES,
+            json!({ "series": { "from": "2026-01-01", "to": "2026-12-31", "every": "MONTH" } }),
+        )
+        .await
+    };
+    let workers_of_youxian = |series: &Value| {
+        let child = series["city"]["talentFiguresSeriesByChild"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .find(|child| child["unit"]["id"] == youxian)
+            .unwrap();
+        child["points"][11]["figures"]["workers"].clone()
+    };
+    let before = series().await;
+    assert_eq!(
+        before["city"]["talentFiguresSeries"]
+            .as_array()
+            .unwrap()
+            .len(),
+        12
+    );
+    assert_eq!(
+        before["city"]["talentFiguresSeries"][11]["figures"]["workers"],
+        2
+    );
+    assert_eq!(workers_of_youxian(&before), 1);
+    let hits_before = gateway.metrics().snapshot().response_cache_hits;
+    assert_eq!(series().await, before);
+    assert_eq!(
+        gateway.metrics().snapshot().response_cache_hits,
+        hits_before + 1,
+        "the second read of the series was not served from Redis"
+    );
+    create_worker(&hub, "王芳", &youxian).await;
+    let after = series().await;
+    assert_eq!(workers_of_youxian(&after), 2);
+    assert_eq!(
+        after["city"]["talentFiguresSeries"][11]["figures"]["workers"],
+        3
+    );
+    assert_eq!(
+        after["city"]["talentFiguresSeries"][11]["yearEarlier"]["workers"],
+        0
+    );
+    let after_move = overview(&hub).await;
 
     // With Redis unreachable, a gateway over subgraphs that cannot reach it either answers
     // the same.

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # The city-wide overview through the gateway, on generated data: cold (response cache empty,
 # one request at a time) and warm (served from Redis), against `{ __typename }` on the same
-# run. Prints a Markdown table.
+# run; and, cold, the city's trends: 36 months of every subgraph's series for the city and
+# each of its children (schema/queries/city_series.graphql). Prints a Markdown table.
 #
 #   bench/overview/run.sh            # scale 1, then cold at scale 10
 #   SCALES="1" bench/overview/run.sh # scale 1 only
@@ -49,6 +50,8 @@ trap cleanup EXIT
 # The dashboard's query, as the front end sends it.
 jq -n --rawfile query schema/queries/city_overview.graphql \
   '{query: $query, variables: {period: {year: 2025}, year: 2025}}' >"$work/overview.json"
+jq -n --rawfile query schema/queries/city_series.graphql \
+  '{query: $query, variables: {series: {from: "2023-01-01", to: "2025-12-31", every: "MONTH"}}}' >"$work/series.json"
 echo '{"query":"{ __typename }"}' >"$work/typename.json"
 cat >"$work/post.lua" <<'LUA'
 wrk.method = "POST"
@@ -124,22 +127,23 @@ clear_cache() {
     xargs -r redis-cli -h "$redis_host" del >/dev/null
 }
 
-overview_once() { # prints seconds
+overview_once() { # prints seconds; $1 the body file (the overview's by default)
   curl -fsS -o "$work/answer.json" -w '%{time_total}\n' -H 'Content-Type: application/json' \
     -H "Authorization: Bearer $TOKEN" \
-    --data-binary @"$work/overview.json" "$url"
+    --data-binary @"${1:-$work/overview.json}" "$url"
   if jq -e '.errors' "$work/answer.json" >/dev/null; then
-    echo "the overview answered errors:" >&2; jq '.errors' "$work/answer.json" >&2; exit 1
+    echo "the query answered errors:" >&2; jq '.errors' "$work/answer.json" >&2; exit 1
   fi
 }
 
-# Median and maximum of the cold overview, in ms. Each run asks as another member of the
-# leadership: the cache key holds who asks, so neither Redis nor the gateway's memory has
-# an entry for it (emptying Redis alone would leave the gateway's own copies).
+# Median and maximum of the cold overview (or of the body file $1), in ms. Each run asks as
+# another member of the leadership: the cache key holds who asks, so neither Redis nor the
+# gateway's memory has an entry for it (emptying Redis alone would leave the gateway's own
+# copies).
 cold() {
   for run in $(seq 1 "$cold_runs"); do
     clear_cache
-    TOKEN="$(leadership_token "bench-cold-$run-$RANDOM")" overview_once
+    TOKEN="$(leadership_token "bench-cold-$run-$RANDOM")" overview_once "${1:-$work/overview.json}"
   done |
     sort -n | awk '{ v[NR] = $1 * 1000 } END { printf "%.1f %.1f\n", v[int((NR + 1) / 2)], v[NR] }'
 }
@@ -178,6 +182,9 @@ for scale in $scales; do
   read -r cold_p50 cold_max < <(cold)
   echo "| $scale | overview cold, 1 at a time, median / max of $cold_runs | $cold_p50 ms / $cold_max ms |"
   echo "  answer: $(wc -c <"$work/answer.json") bytes" >&2
+  read -r series_p50 series_max < <(cold "$work/series.json")
+  echo "| $scale | 36-month series of the city and its children cold, median / max of $cold_runs | $series_p50 ms / $series_max ms |"
+  echo "  series answer: $(wc -c <"$work/answer.json") bytes" >&2
   if [ "$scale" = "$(echo "$scales" | cut -d' ' -f1)" ]; then
     overview_once >/dev/null
     read -r w1_p50 w1_p99 _ < <(run_wrk 1 "$work/overview.json")

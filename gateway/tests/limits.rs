@@ -234,6 +234,62 @@ async fn connections_cost_their_page_size_once() {
 }
 
 #[tokio::test]
+async fn a_series_costs_its_points_counted_from_its_range_or_its_variables() {
+    let gateway = gateway_with("hub.graphql", &[], |mut config| {
+        config.supergraph =
+            PathBuf::from(env!("CARGO_MANIFEST_DIR")).join("../../schema/supergraph.graphql");
+        config.limits.max_cost = 20;
+        config
+    })
+    .await;
+    // 36 months: unit 1 + the series 1 + 36 × from 1.
+    refused(
+        &gateway,
+        r#"{ unit(id: "1") { talentFiguresSeries(series: { from: "2024-01-15", to: "2026-12-01" }) { from } } }"#,
+        "cost",
+        1 + 1 + 36,
+        20,
+    )
+    .await;
+    // 4 quarters a child, 20 children (a list without a size): the points are the series
+    // of the enclosing field's argument.
+    refused(
+        &gateway,
+        r#"{ unit(id: "1") { adviceFiguresSeriesByChild(series: { from: "2025-01-01", to: "2025-12-31", every: QUARTER }) { points { from } } } }"#,
+        "cost",
+        1 + 1 + 20 * (1 + 4),
+        20,
+    )
+    .await;
+    // Sized by variables: measured for each request with its own.
+    let query = "query($s: SeriesInput!) { unit(id: \"1\") { talentFiguresSeries(series: $s) { from figures { workers } } } }";
+    let ask_with = |series: Value| {
+        let gateway = &gateway;
+        async move {
+            post_with(
+                gateway,
+                json!({ "query": query, "variables": { "s": series } }),
+                &[],
+            )
+            .await
+            .2
+        }
+    };
+    let body = ask_with(json!({ "from": "2023-01-01", "to": "2025-12-31", "every": "YEAR" })).await;
+    assert_ne!(
+        body["errors"][0]["extensions"]["code"], "OPERATION_LIMIT",
+        "3 years cost 1 + 1 + 3 × (1 + 2): {body}"
+    );
+    let body = ask_with(json!({ "from": "2023-01-01", "to": "2025-12-31" })).await;
+    assert_eq!(
+        body["errors"][0]["extensions"],
+        json!({"code": "OPERATION_LIMIT", "limit": "cost", "measured": 1 + 1 + 36 * 3, "maximum": 20}),
+        "{body}"
+    );
+    gateway.stop().await;
+}
+
+#[tokio::test]
 async fn limits_answer_400_to_clients_accepting_graphql_response_json() {
     let (url, _) = organizations().await;
     let gateway = limited(&url, |mut config| {

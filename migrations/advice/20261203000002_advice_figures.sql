@@ -19,11 +19,22 @@ create function figure_contributions(entity_ids uuid[])
         from research_topic t
         cross join lateral (values ('RESEARCH_TOPICS_BY_STATUS', t.status, make_date(t.year, 1, 1)),
                                    ('CONSULTATION_REPORTS', '', t.report_submitted_on)) as f(figure, key, day)
-        where t.research_topic_id = any(entity_ids) and t.archived_at is null and f.day is not null;
+        where t.research_topic_id = any(entity_ids) and t.archived_at is null and f.day is not null
+        union all
+        -- For the targets: submissions adopted, once in each year an ADOPTED step was
+        -- recorded in, on the first day of that year.
+        select m.submission_id, m.submitting_unit_id, 'ADOPTIONS', '', y.first_day, 1::bigint
+        from submission m
+        cross join lateral (
+            select distinct date_trunc('year', local_day(c.changed_at))::date as first_day
+            from status_change c
+            where c.entity_id = m.submission_id and c.to_status = 'ADOPTED') as y
+        where m.submission_id = any(entity_ids) and m.archived_at is null;
     end;
 
 select figure_track('submission', 'submission_id');
 select figure_track('research_topic', 'research_topic_id');
+select figure_track('status_change', 'entity_id');
 
 -- The ledger of the records already there.
 select figure_refresh(array(select submission_id from submission));

@@ -9,7 +9,7 @@ create function figure_contributions(entity_ids uuid[])
             -- Active from the founding day (founding date, else the day recorded) until the
             -- day of the step to its present status when it is merged or dissolved (no
             -- recorded step: never active).
-            select u.unit_id, u.kind,
+            select u.unit_id, u.kind, u.exemplary_year,
                    coalesce(u.founded_on, local_day(u.created_at)) as founded,
                    case when u.status <> 'ACTIVE' then coalesce(
                        (select max(local_day(c.changed_at)) from status_change c
@@ -32,9 +32,14 @@ create function figure_contributions(entity_ids uuid[])
         from units u
         cross join lateral figure_span(u.founded, u.inactive_from) as s
         union all
-        -- Units founded on a day.
-        select u.unit_id, u.unit_id, 'NEW_UNITS', '', u.founded, 1::bigint
+        -- Units founded on a day, by kind.
+        select u.unit_id, u.unit_id, 'NEW_UNITS', u.kind, u.founded, 1::bigint
         from units u
+        union all
+        -- For the targets: units named exemplary, on the first day of that year.
+        select u.unit_id, u.unit_id, 'EXEMPLARY_UNITS', '', make_date(u.exemplary_year, 1, 1), 1::bigint
+        from units u
+        where u.exemplary_year is not null
         union all
         -- Units active on a day whose latest term begun by then had ended before it.
         select u.unit_id, u.unit_id, 'TERMS_OVERDUE', '', s.day, s.delta

@@ -356,6 +356,7 @@ impl<F: LedgerFigures> TypeName for FiguresPoint<F> {
 #[graphql(name_type, directive = rollup::apply())]
 pub struct ChildFiguresSeries<F: LedgerFigures, U: async_graphql::OutputType> {
     pub unit: U,
+    #[graphql(directive = crate::rollup::series::apply())]
     pub points: Vec<FiguresPoint<F>>,
 }
 
@@ -395,7 +396,7 @@ impl SeriesInput {
 }
 
 /// The series of figures `F` for every bucket of `scope`.
-pub async fn series<F: LedgerFigures>(
+pub async fn figures_series<F: LedgerFigures>(
     pool: &PgPool,
     scope: &Scope,
     points: &[Period],
@@ -426,7 +427,7 @@ pub async fn series_of_unit<F: LedgerFigures>(
     points: &[Period],
 ) -> ApiResult<Vec<FiguresPoint<F>>> {
     let scope = scope_of_subtrees(pool, F::TREE, &[unit_id]).await?;
-    series::<F>(pool, &scope, points)
+    figures_series::<F>(pool, &scope, points)
         .await?
         .remove(&unit_id)
         .ok_or_else(|| ApiError::not_found("Unit", unit_id))
@@ -440,7 +441,7 @@ pub async fn series_of_children<F: LedgerFigures>(
     points: &[Period],
 ) -> ApiResult<Vec<(Uuid, Vec<FiguresPoint<F>>)>> {
     let scope = scope_of_children(pool, F::TREE, unit_id).await?;
-    let mut children: Vec<(Uuid, Vec<FiguresPoint<F>>)> = series::<F>(pool, &scope, points)
+    let mut children: Vec<(Uuid, Vec<FiguresPoint<F>>)> = figures_series::<F>(pool, &scope, points)
         .await?
         .into_iter()
         .collect();

@@ -47,6 +47,17 @@ use crate::error::{ApiError, ApiResult};
 #[TypeDirective(location = "Object", composable = "https://kexie.example/rollup/v1.0")]
 pub fn rollup() {}
 
+// Composed into the supergraph too: `#[graphql(directive = series::apply())]` on the list
+// fields of a series.
+/// A list holding one item per calendar period of the `series` argument in force (the
+/// field's own, else the nearest enclosing field's). The gateway's cost limit counts the
+/// list by those points.
+#[TypeDirective(
+    location = "FieldDefinition",
+    composable = "https://kexie.example/series/v1.0"
+)]
+pub fn series() {}
+
 /// The longest any Redis call of the data version may take.
 pub const REDIS_TIMEOUT: Duration = Duration::from_millis(50);
 /// How long a mirrored version stays valid without renewal.

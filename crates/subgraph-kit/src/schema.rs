@@ -49,9 +49,27 @@ where
     Query: ObjectType + 'static,
     Mutation: ObjectType + 'static,
 {
-    builder
+    let sdl = builder
         .finish()
-        .sdl_with_options(SDLExportOptions::new().federation().compose_directive())
+        .sdl_with_options(SDLExportOptions::new().federation().compose_directive());
+    sorted_composed_links(sdl)
+}
+
+/// `sdl` with the links of the hub's composed directives (`@rollup`, `@series`), which the
+/// export lists in no fixed order, sorted: the same SDL on every run.
+fn sorted_composed_links(sdl: String) -> String {
+    const COMPOSED: &str = "extend schema @link(\n\turl: \"https://kexie.example/";
+    let Some(start) = sdl.find(COMPOSED) else {
+        return sdl;
+    };
+    let (head, links) = sdl.split_at(start);
+    let mut blocks: Vec<&str> = links
+        .split("\n\n")
+        .map(str::trim_end)
+        .filter(|block| !block.is_empty())
+        .collect();
+    blocks.sort_unstable();
+    format!("{head}{}\n", blocks.join("\n\n"))
 }
 
 /// `loader` as the schema's data: a batch loader whose batches run in the span of the

@@ -23,8 +23,10 @@ use kexie_contract::telemetry::spawn_in_current_span;
 
 use crate::access::{self, Need};
 use crate::error::{ApiError, ApiResult};
-use crate::figures::count;
+use crate::figures::{china_today, count, scope_of_subtrees, Scope};
 use crate::id::parse_id;
+use crate::ledger::{self, Figure};
+use crate::rollup::Period;
 use crate::unit_tree::{path_of, TreeCatchUp};
 
 /// What a target counts. The actual figure is always computed from the records of the
@@ -129,6 +131,108 @@ impl TargetKey {
             })
             .collect()
     }
+}
+
+/// How a metric is read from the figure ledger ([`crate::ledger`]) over the target's year.
+#[derive(Clone, Copy, Debug)]
+pub struct LedgerMetric {
+    /// The ledger figure, and whether it is a flow over the year or a stock at its end.
+    pub figure: Figure,
+    /// The keys of the figure that count; all of them when empty.
+    pub keys: &'static [&'static str],
+    /// Units of kind CITY left out of the subtree (the city's own records are not a
+    /// county's).
+    pub without_city: bool,
+}
+
+/// The actual figures of a batch of targets from the figure ledger: each target's metric
+/// as `metric_of` reads it, over the subtree of its unit in `tree`, for its year; one read
+/// of the ledger per year and kind of subtree. Targets whose unit the tree does not know,
+/// and metrics `metric_of` does not read, are left out.
+pub async fn actuals_from_ledger(
+    pool: &PgPool,
+    tree: &str,
+    keys: &[TargetKey],
+    metric_of: impl Fn(TargetMetric) -> Option<LedgerMetric>,
+) -> sqlx::Result<HashMap<TargetKey, i64>> {
+    let mut years: HashMap<i32, Vec<(TargetKey, LedgerMetric)>> = HashMap::new();
+    for key in keys {
+        if let Some(metric) = metric_of(key.metric) {
+            years.entry(key.year).or_default().push((*key, metric));
+        }
+    }
+    let mut actuals = HashMap::new();
+    for (year, targets) in years {
+        let (Some(from), Some(to)) = (
+            NaiveDate::from_ymd_opt(year, 1, 1),
+            NaiveDate::from_ymd_opt(year, 12, 31),
+        ) else {
+            continue;
+        };
+        let mut units: Vec<Uuid> = targets.iter().map(|(key, _)| key.unit_id).collect();
+        units.sort();
+        units.dedup();
+        let scope = scope_of_subtrees(pool, tree, &units).await?;
+        for without_city in [false, true] {
+            let of_kind: Vec<&(TargetKey, LedgerMetric)> = targets
+                .iter()
+                .filter(|(_, metric)| metric.without_city == without_city)
+                .collect();
+            if of_kind.is_empty() {
+                continue;
+            }
+            let scope = if without_city {
+                without_city_units(pool, tree, &scope).await?
+            } else {
+                scope.clone()
+            };
+            let mut figures: Vec<Figure> = Vec::new();
+            for (_, metric) in &of_kind {
+                if !figures
+                    .iter()
+                    .any(|figure| figure.name == metric.figure.name)
+                {
+                    figures.push(metric.figure);
+                }
+            }
+            let tallies =
+                ledger::tallies(pool, &scope, &figures, Period { from, to }, china_today()).await?;
+            for (key, metric) in of_kind {
+                if let Some(tally) = tallies.get(&key.unit_id) {
+                    let actual = if metric.keys.is_empty() {
+                        tally.sum_of(metric.figure.name)
+                    } else {
+                        metric
+                            .keys
+                            .iter()
+                            .map(|counted| tally.sum(metric.figure.name, counted))
+                            .sum()
+                    };
+                    actuals.insert(*key, actual);
+                }
+            }
+        }
+    }
+    Ok(actuals)
+}
+
+/// `scope` without the units of kind CITY.
+async fn without_city_units(pool: &PgPool, tree: &str, scope: &Scope) -> sqlx::Result<Scope> {
+    let cities: Vec<Uuid> =
+        sqlx::query_scalar(&format!("select unit_id from {tree} where kind = 'CITY'"))
+            .fetch_all(pool)
+            .await?;
+    let mut kept = Scope {
+        bucket_names: scope.bucket_names.clone(),
+        ..Scope::default()
+    };
+    for (unit, bucket) in scope.units.iter().zip(&scope.buckets) {
+        if !cities.contains(unit) {
+            kept.units.push(*unit);
+            kept.buckets.push(*bucket);
+        }
+    }
+    Ok(kept)
 }
 
 /// How far a target's actual figure has come: `actual / value`. A target of zero is

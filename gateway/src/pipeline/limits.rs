@@ -14,19 +14,25 @@
 //!   20`), else [`DEFAULT_LIST_SIZE`] (the page a subgraph serves without `first`), and
 //!   [`VARIABLE_LIST_SIZE`] when it is a variable
 //!   (the largest page a subgraph serves: the value is only known per request, and the
-//!   measurement is made once per document). `__schema` and `__type` cost 1 whatever they
-//!   select: the gateway answers them from memory, and depth bounds them.
+//!   measurement is made once per document). A list marked
+//!   [`SERIES_DIRECTIVE`](crate::pipeline::schema::SERIES_DIRECTIVE) (a series
+//!   of figures) holds one item per calendar period of the `series` argument in force (the
+//!   field's own, else the nearest enclosing field's): its size is counted from `from`, `to`
+//!   and `every`; when those are variables, the cost is measured again for each request
+//!   with its variables ([`OperationLimits::check_cost`]). `__schema` and `__type` cost 1
+//!   whatever they select: the gateway answers them from memory, and depth bounds them.
 //!
 //! Besides these, `validate.rs` bounds what any document may cost to validate, whatever
 //! the configuration.
 
 use std::collections::HashMap;
 
+use chrono::{Datelike, NaiveDate};
 use graphql_tools::static_graphql::query::{
     Definition, Document, FragmentDefinition, OperationDefinition, Selection, SelectionSet,
     TypeCondition, Value,
 };
-use serde_json::json;
+use serde_json::{json, Map, Value as JsonValue};
 
 use crate::error::{Code, GraphqlError, RequestFailure};
 use crate::pipeline::operation::OperationKind;
@@ -94,16 +100,18 @@ impl OperationLimits {
     }
 
     /// Refuses an operation (of a validated document) over any limit: depth, aliases, root
-    /// fields, then cost.
+    /// fields, then cost. Says whether the cost could not be measured without the request's
+    /// variables (a series sized by variables): then [`OperationLimits::check_cost`] checks
+    /// it for each request.
     pub(crate) fn check_operation(
         &self,
         document: &Document,
         operation: usize,
         kind: OperationKind,
         api: &ApiSchema,
-    ) -> Result<(), RequestFailure> {
-        let Some(measured) = measure(document, operation, kind, api) else {
-            return Ok(());
+    ) -> Result<CostCheck, RequestFailure> {
+        let Some(measured) = measure(document, operation, kind, api, None) else {
+            return Ok(CostCheck::Done);
         };
         if measured.depth > self.max_depth {
             return Err(exceeded(
@@ -138,20 +146,52 @@ impl OperationLimits {
                 self.max_root_fields,
             ));
         }
-        if measured.cost > self.max_cost {
+        if measured.cost_needs_variables {
+            return Ok(CostCheck::PerRequest);
+        }
+        self.refuse_over_cost(measured.cost)?;
+        Ok(CostCheck::Done)
+    }
+
+    /// Refuses an operation whose cost with the request's `variables` is over the limit
+    /// (for operations [`OperationLimits::check_operation`] left to each request).
+    pub(crate) fn check_cost(
+        &self,
+        document: &Document,
+        operation: usize,
+        kind: OperationKind,
+        api: &ApiSchema,
+        variables: &Map<String, JsonValue>,
+    ) -> Result<(), RequestFailure> {
+        match measure(document, operation, kind, api, Some(variables)) {
+            Some(measured) => self.refuse_over_cost(measured.cost),
+            None => Ok(()),
+        }
+    }
+
+    fn refuse_over_cost(&self, cost: u64) -> Result<(), RequestFailure> {
+        if cost > self.max_cost {
             return Err(exceeded(
                 "cost",
                 format!(
-                    "The operation costs {}; at most {} is allowed (every field costs 1, \
+                    "The operation costs {cost}; at most {} is allowed (every field costs 1, \
                      multiplied by the size of the lists it is in).",
-                    measured.cost, self.max_cost
+                    self.max_cost
                 ),
-                measured.cost,
+                cost,
                 self.max_cost,
             ));
         }
         Ok(())
     }
+}
+
+/// Whether an operation's cost was checked when its document was, or must be for each
+/// request.
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+pub(crate) enum CostCheck {
+    Done,
+    PerRequest,
 }
 
 /// Counts the lexical tokens of a GraphQL document without parsing it or allocating:
@@ -246,15 +286,19 @@ pub(crate) struct Measured {
     pub aliases: u64,
     pub root_fields: u64,
     pub cost: u64,
+    /// A series is sized by variables that were not given: `cost` counted it as one item.
+    pub cost_needs_variables: bool,
 }
 
-/// Measures the operation at `operation` in a validated `document`; `None` when there is
-/// no such operation or its root type is missing (validation has refused both already).
+/// Measures the operation at `operation` in a validated `document`, with the request's
+/// `variables` when known; `None` when there is no such operation or its root type is
+/// missing (validation has refused both already).
 pub(crate) fn measure(
     document: &Document,
     operation: usize,
     kind: OperationKind,
     api: &ApiSchema,
+    variables: Option<&Map<String, JsonValue>>,
 ) -> Option<Measured> {
     let selection_set = match document.definitions.get(operation)? {
         Definition::Operation(OperationDefinition::SelectionSet(set)) => set,
@@ -282,13 +326,16 @@ pub(crate) fn measure(
         api,
         fragments: &fragments,
         memo: HashMap::new(),
+        variables,
+        needs_variables: false,
     };
-    let root = walker.selection_set(selection_set, root_type, None, 0);
+    let root = walker.selection_set(selection_set, root_type, Sizes::default(), 0);
     Some(Measured {
         depth: root.depth,
         aliases: root.aliases,
         root_fields: root.fields,
         cost: root.cost,
+        cost_needs_variables: walker.needs_variables,
     })
 }
 
@@ -311,23 +358,36 @@ impl SetMeasures {
     }
 }
 
+/// The list sizes in force where a selection set is measured.
+#[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
+struct Sizes {
+    /// The `first`/`last` of the connection the set belongs to, for its lists.
+    page: Option<u64>,
+    /// The points of the `series` argument of the nearest enclosing field that has one.
+    series: Option<u64>,
+}
+
 struct Walker<'a> {
     api: &'a ApiSchema,
     fragments: &'a HashMap<&'a str, &'a FragmentDefinition>,
     /// Named fragments measured once (a fragment's type condition fixes its type, so its
-    /// measures do not depend on where it is spread), by name and the page size in force.
-    memo: HashMap<(&'a str, Option<u64>), SetMeasures>,
+    /// measures do not depend on where it is spread), by name and the sizes in force.
+    memo: HashMap<(&'a str, Sizes), SetMeasures>,
+    /// The request's variables, when it is measured for one request.
+    variables: Option<&'a Map<String, JsonValue>>,
+    /// A series argument held a variable that `variables` does not give.
+    needs_variables: bool,
 }
 
 impl<'a> Walker<'a> {
-    /// `page` is the `first`/`last` of the connection this set belongs to, for its lists.
     fn selection_set(
         &mut self,
         set: &'a SelectionSet,
         parent_type: &str,
-        page: Option<u64>,
+        sizes: Sizes,
         level: usize,
     ) -> SetMeasures {
+        let page = sizes.page;
         let mut measures = SetMeasures::default();
         // Validation refused fragment cycles; this bounds the walk regardless.
         if level > 512 {
@@ -349,17 +409,30 @@ impl<'a> Walker<'a> {
                         let is_list = definition.is_some_and(|def| is_list(&def.ty));
                         let own_page = page_size(&field.arguments)
                             .or_else(|| definition.and_then(|def| default_page_size(&def.args)));
-                        // A list's items: its own first/last, else its connection's, else
-                        // the default page.
+                        let series = match field.arguments.iter().find(|(name, _)| name == "series")
+                        {
+                            Some((_, value)) => Some(self.series_points(value)),
+                            None => sizes.series,
+                        };
+                        // A list's items: a series' points, else its own first/last, else
+                        // its connection's, else the default page.
                         let (multiplier, inner_page) = if is_list {
-                            (own_page.or(page).unwrap_or(DEFAULT_LIST_SIZE), None)
+                            let size = if definition.is_some_and(|def| def.series) {
+                                series.unwrap_or(1)
+                            } else {
+                                own_page.or(page).unwrap_or(DEFAULT_LIST_SIZE)
+                            };
+                            (size, None)
                         } else {
                             (1, own_page)
                         };
                         let inner = self.selection_set(
                             &field.selection_set,
                             field_type,
-                            inner_page,
+                            Sizes {
+                                page: inner_page,
+                                series,
+                            },
                             level + 1,
                         );
                         own.depth = inner.depth.saturating_add(1);
@@ -376,12 +449,12 @@ impl<'a> Walker<'a> {
                         None => parent_type,
                     };
                     let inner =
-                        self.selection_set(&fragment.selection_set, type_name, page, level + 1);
+                        self.selection_set(&fragment.selection_set, type_name, sizes, level + 1);
                     measures.add(inner);
                 }
                 Selection::FragmentSpread(spread) => {
                     let name = spread.fragment_name.as_str();
-                    let inner = match self.memo.get(&(name, page)) {
+                    let inner = match self.memo.get(&(name, sizes)) {
                         Some(measured) => *measured,
                         None => match self.fragments.get(name) {
                             Some(fragment) => {
@@ -389,10 +462,10 @@ impl<'a> Walker<'a> {
                                 let measured = self.selection_set(
                                     &fragment.selection_set,
                                     type_name,
-                                    page,
+                                    sizes,
                                     level + 1,
                                 );
-                                self.memo.insert((name, page), measured);
+                                self.memo.insert((name, sizes), measured);
                                 measured
                             }
                             None => SetMeasures::default(),
@@ -403,6 +476,57 @@ impl<'a> Walker<'a> {
             }
         }
         measures
+    }
+
+    /// How many points the `series` argument `value` asks for; 1 when it holds a variable
+    /// the walker does not know (noted in `needs_variables`) or is not a valid series (the
+    /// subgraph refuses it).
+    fn series_points(&mut self, value: &Value) -> u64 {
+        match json_of(value, self.variables) {
+            Some(series) => series_points(&series),
+            None => {
+                self.needs_variables = true;
+                1
+            }
+        }
+    }
+}
+
+/// `value` as JSON with its variables in place; `None` when it holds a variable and no
+/// variables are known (the document is measured before any request).
+fn json_of(value: &Value, variables: Option<&Map<String, JsonValue>>) -> Option<JsonValue> {
+    Some(match value {
+        Value::Variable(name) => variables?.get(name).cloned().unwrap_or(JsonValue::Null),
+        Value::String(text) | Value::Enum(text) => JsonValue::String(text.clone()),
+        Value::Object(fields) => JsonValue::Object(
+            fields
+                .iter()
+                .map(|(name, value)| Some((name.clone(), json_of(value, variables)?)))
+                .collect::<Option<Map<String, JsonValue>>>()?,
+        ),
+        _ => JsonValue::Null,
+    })
+}
+
+/// The points of a series `{ from, to, every }`: the calendar months, quarters or years
+/// (`every`, MONTH by default) from the one holding `from` to the one holding `to`; 1 for
+/// anything else.
+fn series_points(series: &JsonValue) -> u64 {
+    let day = |field: &str| {
+        series
+            .get(field)
+            .and_then(JsonValue::as_str)
+            .and_then(|text| text.parse::<NaiveDate>().ok())
+    };
+    let months = match series.get("every").and_then(JsonValue::as_str) {
+        Some("QUARTER") => 3,
+        Some("YEAR") => 12,
+        _ => 1,
+    };
+    let period = |day: NaiveDate| (i64::from(day.year()) * 12 + i64::from(day.month0())) / months;
+    match (day("from"), day("to")) {
+        (Some(from), Some(to)) => u64::try_from(period(to) - period(from) + 1).unwrap_or(1),
+        _ => 1,
     }
 }
 

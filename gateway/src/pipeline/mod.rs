@@ -32,7 +32,7 @@ use crate::freshness::{InFlight, Joined, ReadStart};
 use crate::metrics::{bump, Metrics};
 use execute::transport::Transport;
 use execute::Executor;
-use limits::OperationLimits;
+use limits::{CostCheck, OperationLimits};
 use operation::{selects_rollup, OperationKind, PreparedOperation};
 use plan::planner::CacheOutcome;
 use plan::Plan;
@@ -248,6 +248,17 @@ impl Pipeline {
             Ok(variables) => variables,
             Err(errors) => return Answer::Refused(RequestFailure::Graphql(errors)),
         };
+        if prepared.cost_per_request {
+            if let Err(failure) = self.limits.check_cost(
+                &prepared.document,
+                prepared.operation_index(),
+                prepared.kind,
+                &supergraph.api,
+                &variables,
+            ) {
+                return Answer::Refused(failure);
+            }
+        }
         let plan = match plan_for(&supergraph, &prepared, fresh, &self.metrics) {
             Ok(plan) => plan,
             Err(failure) => return Answer::Refused(failure),
@@ -396,7 +407,7 @@ fn prepare(
             Code::SubscriptionNotSupported,
         )));
     }
-    limits.check_operation(&document, index, kind, &supergraph.api)?;
+    let cost_check = limits.check_operation(&document, index, kind, &supergraph.api)?;
     let normalized = supergraph
         .planner
         .normalize(&document, name.as_deref())
@@ -417,6 +428,7 @@ fn prepare(
         Some(plan)
     };
     let mut prepared = PreparedOperation::new(document, index, kind, normalized, plan);
+    prepared.cost_per_request = cost_check == CostCheck::PerRequest;
     prepared.rollup = selects_rollup(&prepared, &supergraph.api)
         .then(|| DocumentDigest::of(query, operation_name));
     let prepared = Arc::new(prepared);

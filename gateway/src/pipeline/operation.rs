@@ -48,6 +48,9 @@ pub(crate) struct PreparedOperation {
     /// When it selects a rollup ([`selects_rollup`]), whose responses are cached: the
     /// digest of its document that names it in cache keys.
     pub rollup: Option<DocumentDigest>,
+    /// Its cost depends on the request's variables (a series sized by them): the cost
+    /// limit is checked for each request.
+    pub cost_per_request: bool,
 }
 
 impl PreparedOperation {
@@ -77,7 +80,13 @@ impl PreparedOperation {
             normalized,
             plan,
             rollup: None,
+            cost_per_request: false,
         }
+    }
+
+    /// The index of the selected operation in `document.definitions`.
+    pub(crate) fn operation_index(&self) -> usize {
+        self.operation
     }
 
     fn definition(&self) -> Option<&OperationDefinition> {

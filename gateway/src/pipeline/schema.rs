@@ -88,6 +88,8 @@ pub(crate) struct FieldDef {
     pub args: Vec<InputValueDef>,
     pub ty: TypeRef,
     pub deprecation: Option<String>,
+    /// A list marked [`SERIES_DIRECTIVE`].
+    pub series: bool,
 }
 
 /// An argument, or a field of an input object type.
@@ -121,6 +123,11 @@ pub(crate) struct DirectiveDef {
 /// ([`crate::cache::responses`]). Subgraphs compose it into the supergraph
 /// (`@composeDirective`).
 pub(crate) const ROLLUP_DIRECTIVE: &str = "rollup";
+
+/// The directive that marks a list field holding one item per calendar period of the
+/// `series` argument in force (a series of figures): the cost limit counts its points
+/// ([`crate::pipeline::limits`]). Subgraphs compose it into the supergraph.
+pub(crate) const SERIES_DIRECTIVE: &str = "series";
 
 /// A named type of the API schema.
 #[derive(Debug)]
@@ -228,6 +235,10 @@ fn fields_of(fields: &[graphql_tools::static_graphql::schema::Field]) -> Vec<Fie
             args: input_values(&field.arguments),
             ty: TypeRef::from_ast(&field.field_type),
             deprecation: deprecation(&field.directives),
+            series: field
+                .directives
+                .iter()
+                .any(|directive| directive.name == SERIES_DIRECTIVE),
         })
         .collect()
 }

@@ -9,7 +9,6 @@
 pub mod campaigns;
 pub mod research_topics;
 pub mod submissions;
-pub mod targets;
 
 use sqlx::postgres::PgRow;
 use sqlx::{FromRow, Postgres, QueryBuilder, Row};

@@ -20,7 +20,6 @@ use super::campaigns::{CampaignFilterInput, CampaignsOfUnit};
 use super::figures::{self, AdviceFigure, AdviceFigures, ChildAdviceFigures};
 use super::research_topics::{ResearchTopicFilterInput, ResearchTopicsOfUnit};
 use super::submissions::{SubmissionFilterInput, SubmissionsOfUnit, SubmissionsOfWorker};
-use crate::db;
 use crate::db::campaigns::CampaignRow;
 use crate::db::research_topics::ResearchTopicRow;
 use crate::db::submissions::SubmissionRow;
@@ -118,6 +117,7 @@ impl Unit {
     /// The advice figures of the unit's whole subtree for each calendar month, quarter or
     /// year of a range, each beside the same period a year earlier (同比). Only those who
     /// may read the unit's subtree see them, as for `adviceFigures`.
+    #[graphql(directive = kexie_subgraph_kit::rollup::series::apply())]
     async fn advice_figures_series(
         &self,
         ctx: &Context<'_>,
@@ -202,6 +202,12 @@ impl MeasuredActual for AdviceActual {
     }
 
     async fn count(pool: &PgPool, keys: &[TargetKey]) -> sqlx::Result<HashMap<TargetKey, i64>> {
-        db::targets::target_actuals(pool, keys).await
+        kexie_subgraph_kit::target::actuals_from_ledger(
+            pool,
+            "unit_replica",
+            keys,
+            figures::ledger_metric,
+        )
+        .await
     }
 }

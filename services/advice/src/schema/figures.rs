@@ -8,6 +8,7 @@ use kexie_subgraph_kit::figures::{count, prepare_subtree_read, ranked_children, 
 use kexie_subgraph_kit::ledger::{Figure, Measure, Tally};
 use kexie_subgraph_kit::rollup::{rollup, Period, PeriodInput};
 use kexie_subgraph_kit::schema::pool;
+use kexie_subgraph_kit::target::{LedgerMetric, TargetMetric};
 use kexie_subgraph_kit::ApiResult;
 
 use super::entities::Unit;
@@ -159,6 +160,25 @@ impl Totals {
 
     fn adoption_rate(&self) -> Option<f64> {
         (self.submissions > 0).then(|| self.adopted_submissions as f64 / self.submissions as f64)
+    }
+}
+
+const ADOPTIONS: &str = "ADOPTIONS";
+
+/// How advice's target metrics read the ledger (see `TargetMetric`).
+pub(crate) fn ledger_metric(metric: TargetMetric) -> Option<LedgerMetric> {
+    match metric {
+        TargetMetric::ResearchTopics => Some(LedgerMetric {
+            figure: Figure::flow(RESEARCH_TOPICS_BY_STATUS),
+            keys: &["APPROVED", "IN_PROGRESS", "CONCLUDED"],
+            without_city: false,
+        }),
+        TargetMetric::AdoptedSubmissions => Some(LedgerMetric {
+            figure: Figure::flow(ADOPTIONS),
+            keys: &[],
+            without_city: false,
+        }),
+        _ => None,
     }
 }
 

@@ -1,7 +1,5 @@
 //! Targets (工作台账).
 
-use std::collections::HashMap;
-
 use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
@@ -9,7 +7,7 @@ use uuid::Uuid;
 use kexie_subgraph_kit::page::PageArgs;
 
 use kexie_subgraph_kit::record::{Audit, FindById, Record};
-use kexie_subgraph_kit::target::{TargetKey, TargetMetric};
+use kexie_subgraph_kit::target::TargetMetric;
 
 const COLUMNS: &str =
     "target_id, unit_id, year, metric, target_value, responsible_person, deadline, note,
@@ -174,34 +172,4 @@ pub async fn archive(conn: &mut PgConnection, id: Uuid, actor: &str) -> sqlx::Re
     .bind(actor)
     .fetch_one(conn)
     .await
-}
-
-/// A unit's founding day: its founding date, else the day it was recorded.
-const FOUNDED: &str = "coalesce(u.founded_on, (u.created_at at time zone 'Asia/Shanghai')::date)";
-
-/// The actual figures of targets measured by organizations, in one statement for the whole
-/// batch (see [`TargetMetric`] for what each counts). Targets of other metrics are left out.
-pub async fn target_actuals(
-    pool: &PgPool,
-    keys: &[TargetKey],
-) -> sqlx::Result<HashMap<TargetKey, i64>> {
-    let (unit_ids, years, metrics) = TargetKey::arrays(keys);
-    let counts: Vec<(i64, i64)> = sqlx::query_as(&format!(
-        "select k.position, (
-             select count(*) from unit u
-             where u.path like (select path from unit where unit_id = k.unit_id) || '%'
-               and case k.metric
-                   when 'NEW_ENTERPRISE_ASSOCIATIONS' then
-                       u.kind = 'ENTERPRISE' and extract(year from {FOUNDED}) = k.year
-                   when 'EXEMPLARY_GRASSROOTS_ASSOCIATIONS' then u.exemplary_year = k.year
-                   else false end
-         ) as actual
-         from unnest($1::uuid[], $2::int[], $3::text[]) with ordinality as k(unit_id, year, metric, position)"
-    ))
-    .bind(&unit_ids)
-    .bind(&years)
-    .bind(&metrics)
-    .fetch_all(pool)
-    .await?;
-    Ok(TargetKey::by_position(keys, counts))
 }

@@ -12,6 +12,7 @@ use kexie_subgraph_kit::figures::{
 use kexie_subgraph_kit::ledger::{Figure, Measure, Tally};
 use kexie_subgraph_kit::rollup::{rollup, Period, PeriodInput};
 use kexie_subgraph_kit::schema::pool;
+use kexie_subgraph_kit::target::{LedgerMetric, TargetMetric};
 use kexie_subgraph_kit::ApiResult;
 
 use super::units::unit_of;
@@ -95,6 +96,25 @@ impl ChildOrganizationFigures {
 const UNITS_BY_KIND: &str = "UNITS_BY_KIND";
 const NEW_UNITS: &str = "NEW_UNITS";
 const TERMS_OVERDUE: &str = "TERMS_OVERDUE";
+
+const EXEMPLARY_UNITS: &str = "EXEMPLARY_UNITS";
+
+/// How organizations' target metrics read the ledger (see `TargetMetric`).
+pub(crate) fn ledger_metric(metric: TargetMetric) -> Option<LedgerMetric> {
+    match metric {
+        TargetMetric::NewEnterpriseAssociations => Some(LedgerMetric {
+            figure: Figure::flow(NEW_UNITS),
+            keys: &["ENTERPRISE"],
+            without_city: false,
+        }),
+        TargetMetric::ExemplaryGrassrootsAssociations => Some(LedgerMetric {
+            figure: Figure::flow(EXEMPLARY_UNITS),
+            keys: &[],
+            without_city: false,
+        }),
+        _ => None,
+    }
+}
 
 impl LedgerFigures for OrganizationFigures {
     const TREE: &'static str = "unit";

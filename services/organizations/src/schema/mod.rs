@@ -93,7 +93,8 @@ impl Loader<Uuid> for CurrentTermLoader {
     }
 }
 
-/// The actual figures of targets of the metrics organizations measures: one query per batch.
+/// The actual figures of targets of the metrics organizations measures, from the figure
+/// ledger.
 pub struct OwnActualLoader(PgPool);
 
 impl Loader<TargetKey> for OwnActualLoader {
@@ -101,9 +102,14 @@ impl Loader<TargetKey> for OwnActualLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[TargetKey]) -> Result<HashMap<TargetKey, i64>, Self::Error> {
-        Ok(db::targets::target_actuals(&self.0, keys)
-            .await
-            .map_err(ApiError::from)?)
+        Ok(kexie_subgraph_kit::target::actuals_from_ledger(
+            &self.0,
+            "unit",
+            keys,
+            figures::ledger_metric,
+        )
+        .await
+        .map_err(ApiError::from)?)
     }
 }
 

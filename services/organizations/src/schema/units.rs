@@ -179,6 +179,7 @@ impl UnitRow {
     /// The organization figures of the unit's whole subtree for each calendar month,
     /// quarter or year of a range, each beside the same period a year earlier (同比).
     /// Visible to the unit's subtree and to city admins, as `organizationFigures`.
+    #[graphql(directive = kexie_subgraph_kit::rollup::series::apply())]
     async fn organization_figures_series(
         &self,
         ctx: &Context<'_>,

@@ -6,7 +6,6 @@
 //! would be slow for the other.
 
 pub mod activities;
-pub mod targets;
 pub mod venues;
 
 use sqlx::{PgPool, Postgres, QueryBuilder};

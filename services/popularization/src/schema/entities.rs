@@ -22,7 +22,6 @@ use super::figures::{
 };
 use super::venues::VenueFilterInput;
 use super::{ActivitiesOfUnit, VenuesOfUnit};
-use crate::db;
 use crate::db::activities::ActivityRow;
 use crate::db::venues::VenueRow;
 
@@ -117,6 +116,7 @@ impl Unit {
     /// The popularization figures of the unit's whole subtree for each calendar month, quarter or
     /// year of a range, each beside the same period a year earlier (同比). Only those who
     /// may read the unit's subtree see them, as for `popularizationFigures`.
+    #[graphql(directive = kexie_subgraph_kit::rollup::series::apply())]
     async fn popularization_figures_series(
         &self,
         ctx: &Context<'_>,
@@ -168,6 +168,12 @@ impl MeasuredActual for PopularizationActual {
     }
 
     async fn count(pool: &PgPool, keys: &[TargetKey]) -> sqlx::Result<HashMap<TargetKey, i64>> {
-        db::targets::target_actuals(pool, keys).await
+        kexie_subgraph_kit::target::actuals_from_ledger(
+            pool,
+            "unit_replica",
+            keys,
+            figures::ledger_metric,
+        )
+        .await
     }
 }

@@ -7,6 +7,7 @@ use uuid::Uuid;
 use kexie_subgraph_kit::figures::{prepare_subtree_read, ranked_children, LedgerFigures};
 use kexie_subgraph_kit::ledger::{Figure, Tally};
 use kexie_subgraph_kit::rollup::{rollup, Period, PeriodInput};
+use kexie_subgraph_kit::target::{LedgerMetric, TargetMetric};
 use kexie_subgraph_kit::ApiResult;
 
 use super::entities::Unit;
@@ -134,6 +135,31 @@ impl PopularizationFigure {
             PopularizationFigure::Participants => PARTICIPANTS_BY_KIND,
             PopularizationFigure::OnlineReach => ONLINE_REACH,
         }
+    }
+}
+
+const ELDERLY_LECTURES: &str = "ELDERLY_LECTURES";
+const SCIENCE_MUSEUMS: &str = "SCIENCE_MUSEUMS";
+
+/// How popularization's target metrics read the ledger (see `TargetMetric`).
+pub(crate) fn ledger_metric(metric: TargetMetric) -> Option<LedgerMetric> {
+    let held = |figure: &'static str, keys: &'static [&'static str]| LedgerMetric {
+        figure: Figure::flow(figure),
+        keys,
+        without_city: false,
+    };
+    match metric {
+        TargetMetric::CountyScienceMuseums => Some(LedgerMetric {
+            figure: Figure::stock(SCIENCE_MUSEUMS),
+            keys: &[],
+            without_city: true,
+        }),
+        TargetMetric::VolunteerServices => Some(held(ACTIVITIES_BY_KIND, &["VOLUNTEER_SERVICE"])),
+        TargetMetric::AcademicianReports => Some(held(ACTIVITIES_BY_KIND, &["ACADEMICIAN_REPORT"])),
+        TargetMetric::ScienceDayEvents => Some(held(ACTIVITIES_BY_KIND, &["SCIENCE_DAY"])),
+        TargetMetric::RuralPopularizationEvents => Some(held(ACTIVITIES_BY_AUDIENCE, &["FARMERS"])),
+        TargetMetric::ElderlyLectures => Some(held(ELDERLY_LECTURES, &[])),
+        _ => None,
     }
 }
 

@@ -2,7 +2,6 @@
 
 pub mod honors;
 pub mod nominations;
-pub mod targets;
 pub mod workers;
 pub mod workstations;
 

@@ -21,7 +21,6 @@ use super::honors::{HonorFilterInput, HonorsOfUnit};
 use super::nominations::{NominationFilterInput, NominationsOfUnit};
 use super::workers::{WorkerFilterInput, WorkersOfUnit};
 use super::workstations::{WorkstationFilterInput, WorkstationsOfUnit};
-use crate::db;
 use crate::db::honors::HonorRow;
 use crate::db::nominations::NominationRow;
 use crate::db::workers::WorkerRow;
@@ -138,6 +137,7 @@ impl Unit {
     /// The talent figures of the unit's whole subtree for each calendar month, quarter or
     /// year of a range, each beside the same period a year earlier (同比). Only for those
     /// who may read the unit's subtree-only data, as `talentFigures`.
+    #[graphql(directive = kexie_subgraph_kit::rollup::series::apply())]
     async fn talent_figures_series(
         &self,
         ctx: &Context<'_>,
@@ -189,6 +189,12 @@ impl MeasuredActual for TalentActual {
     }
 
     async fn count(pool: &PgPool, keys: &[TargetKey]) -> sqlx::Result<HashMap<TargetKey, i64>> {
-        db::targets::target_actuals(pool, keys).await
+        kexie_subgraph_kit::target::actuals_from_ledger(
+            pool,
+            "unit_replica",
+            keys,
+            figures::ledger_metric,
+        )
+        .await
     }
 }

@@ -7,6 +7,7 @@ use uuid::Uuid;
 use kexie_subgraph_kit::figures::{prepare_subtree_read, ranked_children, LedgerFigures};
 use kexie_subgraph_kit::ledger::{Figure, Tally};
 use kexie_subgraph_kit::rollup::{rollup, Period, PeriodInput};
+use kexie_subgraph_kit::target::{LedgerMetric, TargetMetric};
 use kexie_subgraph_kit::ApiResult;
 
 use super::entities::Unit;
@@ -136,6 +137,18 @@ const HONORS_BY_LEVEL: &str = "HONORS_BY_LEVEL";
 const NOMINATIONS_BY_STATUS: &str = "NOMINATIONS_BY_STATUS";
 const WORKSTATIONS_BY_KIND: &str = "WORKSTATIONS_BY_KIND";
 const WORKSTATIONS_BY_CERTIFICATION: &str = "WORKSTATIONS_BY_CERTIFICATION";
+
+/// How talent's target metric reads the ledger (see `TargetMetric`).
+pub(crate) fn ledger_metric(metric: TargetMetric) -> Option<LedgerMetric> {
+    match metric {
+        TargetMetric::CertifiedWorkstations => Some(LedgerMetric {
+            figure: Figure::stock(WORKSTATIONS_BY_CERTIFICATION),
+            keys: &["PROVINCIAL", "NATIONAL"],
+            without_city: false,
+        }),
+        _ => None,
+    }
+}
 
 impl LedgerFigures for TalentFigures {
     const FIGURES: &'static [Figure] = &[
