@@ -396,6 +396,52 @@ pub fn year_earlier(
     (from - year, until.pred_opt().expect("a day before"))
 }
 
+/// A source of random writes to a subgraph's records, for the figure ledger's property
+/// tests ([`assert_random_writes_keep_the_ledger_exact`]).
+pub trait RandomWriter {
+    /// What the writer has made so far (the IDs it may pick from later).
+    type Made;
+    fn made(&self) -> Self::Made;
+    /// Forgets what was made after `made` (its insert was rolled back).
+    fn forget_since(&mut self, made: Self::Made);
+    /// Whether the next write runs in a transaction that is rolled back.
+    fn roll_back_next(&mut self) -> bool;
+    /// One random write.
+    fn write(
+        &mut self,
+        conn: &mut sqlx::PgConnection,
+    ) -> impl std::future::Future<Output = sqlx::Result<()>> + Send;
+}
+
+/// Thirty rounds of twelve random writes by `writer`, one at a time, those it says to roll
+/// back inside a transaction that is rolled back; after every round the figure ledger must
+/// equal the one rebuilt from the records of the entities `entity_ids` lists.
+pub async fn assert_random_writes_keep_the_ledger_exact<W: RandomWriter>(
+    pool: &sqlx::PgPool,
+    writer: &mut W,
+    entity_ids: &str,
+) {
+    let mut conn = pool.acquire().await.expect("a connection");
+    for round in 0..30 {
+        for _ in 0..12 {
+            if writer.roll_back_next() {
+                let made = writer.made();
+                sqlx::query("begin").execute(&mut *conn).await.unwrap();
+                writer.write(&mut conn).await.unwrap();
+                sqlx::query("rollback").execute(&mut *conn).await.unwrap();
+                writer.forget_since(made);
+            } else {
+                writer.write(&mut conn).await.unwrap();
+            }
+        }
+        let differences = ledger_differences(pool, entity_ids).await;
+        assert!(
+            differences.is_empty(),
+            "round {round}: the ledger differs from the records: {differences:#?}"
+        );
+    }
+}
+
 /// How the figure ledger of the subgraph schema `pool` connects to differs from the ledger
 /// rebuilt from scratch out of the records of every entity `entity_ids` (a query listing
 /// them) names: one line per differing row, none when the ledger is exact. Rows that sum

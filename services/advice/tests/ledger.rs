@@ -7,7 +7,7 @@ use chrono::{Duration, NaiveDate};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use kexie_testkit::{ledger_differences, test_seed, TestDb};
+use kexie_testkit::{assert_random_writes_keep_the_ledger_exact, test_seed, RandomWriter, TestDb};
 
 const ENTITIES: &str =
     "select submission_id from submission union all select research_topic_id from research_topic";
@@ -48,6 +48,23 @@ impl Writer {
         (0..count)
             .map(|_| ids[self.rng.usize(..ids.len())])
             .collect()
+    }
+}
+
+impl RandomWriter for Writer {
+    type Made = (usize, usize);
+
+    fn made(&self) -> Self::Made {
+        (self.submissions.len(), self.topics.len())
+    }
+
+    fn forget_since(&mut self, made: Self::Made) {
+        self.submissions.truncate(made.0);
+        self.topics.truncate(made.1);
+    }
+
+    fn roll_back_next(&mut self) -> bool {
+        self.rng.u8(..5) == 0
     }
 
     async fn write(&mut self, conn: &mut PgConnection) -> sqlx::Result<()> {
@@ -143,26 +160,7 @@ async fn random_writes_one_after_another_keep_the_ledger_exact() {
         submissions: Vec::new(),
         topics: Vec::new(),
     };
-    let mut conn = pool.acquire().await.unwrap();
-    for round in 0..30 {
-        for _ in 0..12 {
-            if writer.rng.u8(..5) == 0 {
-                let made = (writer.submissions.len(), writer.topics.len());
-                sqlx::query("begin").execute(&mut *conn).await.unwrap();
-                writer.write(&mut conn).await.unwrap();
-                sqlx::query("rollback").execute(&mut *conn).await.unwrap();
-                writer.submissions.truncate(made.0);
-                writer.topics.truncate(made.1);
-            } else {
-                writer.write(&mut conn).await.unwrap();
-            }
-        }
-        let differences = ledger_differences(&pool, ENTITIES).await;
-        assert!(
-            differences.is_empty(),
-            "round {round}: the ledger differs from the records: {differences:#?}"
-        );
-    }
+    assert_random_writes_keep_the_ledger_exact(&pool, &mut writer, ENTITIES).await;
     let adoptions: i64 = sqlx::query_scalar(
         "select count(*) from figure_ledger where figure = 'ADOPTIONS' and delta <> 0",
     )

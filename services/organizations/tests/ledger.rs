@@ -7,7 +7,9 @@ use chrono::{Duration, NaiveDate};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use kexie_testkit::{ledger_differences, test_seed, TestDb};
+use kexie_testkit::{
+    assert_random_writes_keep_the_ledger_exact, ledger_differences, test_seed, RandomWriter, TestDb,
+};
 
 const ENTITIES: &str = "select unit_id from unit";
 const KINDS: [&str; 3] = ["SOCIETY", "TOWNSHIP", "ENTERPRISE"];
@@ -49,6 +51,22 @@ impl Writer {
         (0..count)
             .map(|_| self.units[self.rng.usize(..self.units.len())])
             .collect()
+    }
+}
+
+impl RandomWriter for Writer {
+    type Made = usize;
+
+    fn made(&self) -> Self::Made {
+        self.units.len()
+    }
+
+    fn forget_since(&mut self, made: Self::Made) {
+        self.units.truncate(made);
+    }
+
+    fn roll_back_next(&mut self) -> bool {
+        self.rng.u8(..5) == 0
     }
 
     async fn write(&mut self, conn: &mut PgConnection) -> sqlx::Result<()> {
@@ -139,25 +157,7 @@ async fn random_writes_one_after_another_keep_the_ledger_exact() {
         root,
         units: Vec::new(),
     };
-    let mut conn = pool.acquire().await.unwrap();
-    for round in 0..30 {
-        for _ in 0..12 {
-            if writer.rng.u8(..5) == 0 {
-                let made = writer.units.len();
-                sqlx::query("begin").execute(&mut *conn).await.unwrap();
-                writer.write(&mut conn).await.unwrap();
-                sqlx::query("rollback").execute(&mut *conn).await.unwrap();
-                writer.units.truncate(made);
-            } else {
-                writer.write(&mut conn).await.unwrap();
-            }
-        }
-        let differences = ledger_differences(&pool, ENTITIES).await;
-        assert!(
-            differences.is_empty(),
-            "round {round}: the ledger differs from the records: {differences:#?}"
-        );
-    }
+    assert_random_writes_keep_the_ledger_exact(&pool, &mut writer, ENTITIES).await;
     let overdue_rows: i64 = sqlx::query_scalar(
         "select count(*) from figure_ledger where figure = 'TERMS_OVERDUE' and delta <> 0",
     )

@@ -7,7 +7,9 @@ use chrono::{DateTime, Duration, TimeZone, Utc};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use kexie_testkit::{ledger_differences, test_seed, TestDb};
+use kexie_testkit::{
+    assert_random_writes_keep_the_ledger_exact, ledger_differences, test_seed, RandomWriter, TestDb,
+};
 
 const ENTITIES: &str = "select worker_id from worker
     union all select nomination_id from nomination
@@ -43,25 +45,6 @@ impl Writer {
         }
     }
 
-    /// How many records of each kind were made so far.
-    fn made(&self) -> [usize; 4] {
-        [
-            self.workers.len(),
-            self.honors.len(),
-            self.nominations.len(),
-            self.workstations.len(),
-        ]
-    }
-
-    /// Forgets the records made after [`Writer::made`] said `made` (their insert was rolled
-    /// back).
-    fn forget_since(&mut self, made: [usize; 4]) {
-        self.workers.truncate(made[0]);
-        self.honors.truncate(made[1]);
-        self.nominations.truncate(made[2]);
-        self.workstations.truncate(made[3]);
-    }
-
     /// A moment between 2022 and 2026.
     fn moment(&mut self) -> DateTime<Utc> {
         Utc.with_ymd_and_hms(2022, 1, 1, 0, 0, 0).unwrap()
@@ -85,6 +68,30 @@ impl Writer {
     fn some(&mut self, of: fn(&Writer) -> &Vec<Uuid>) -> Vec<Uuid> {
         let count = self.rng.usize(1..4);
         (0..count).filter_map(|_| self.pick(of)).collect()
+    }
+}
+
+impl RandomWriter for Writer {
+    type Made = [usize; 4];
+
+    fn made(&self) -> Self::Made {
+        [
+            self.workers.len(),
+            self.honors.len(),
+            self.nominations.len(),
+            self.workstations.len(),
+        ]
+    }
+
+    fn forget_since(&mut self, made: Self::Made) {
+        self.workers.truncate(made[0]);
+        self.honors.truncate(made[1]);
+        self.nominations.truncate(made[2]);
+        self.workstations.truncate(made[3]);
+    }
+
+    fn roll_back_next(&mut self) -> bool {
+        self.rng.u8(..5) == 0
     }
 
     /// One random write; an error is the database's (a deadlock between concurrent writers).
@@ -237,26 +244,7 @@ async fn random_writes_one_after_another_keep_the_ledger_exact() {
     let pool = migrated_pool(&db).await;
     let units = (0..4).map(|_| Uuid::now_v7()).collect();
     let mut writer = Writer::new(test_seed(), units);
-    let mut conn = pool.acquire().await.unwrap();
-    for round in 0..30 {
-        for _ in 0..12 {
-            // Every fifth write in a transaction that is rolled back: it leaves no trace.
-            if writer.rng.u8(..5) == 0 {
-                let made = writer.made();
-                sqlx::query("begin").execute(&mut *conn).await.unwrap();
-                writer.write(&mut conn).await.unwrap();
-                sqlx::query("rollback").execute(&mut *conn).await.unwrap();
-                writer.forget_since(made);
-            } else {
-                writer.write(&mut conn).await.unwrap();
-            }
-        }
-        let differences = ledger_differences(&pool, ENTITIES).await;
-        assert!(
-            differences.is_empty(),
-            "round {round}: the ledger differs from the records: {differences:#?}"
-        );
-    }
+    assert_random_writes_keep_the_ledger_exact(&pool, &mut writer, ENTITIES).await;
     let rows: i64 = sqlx::query_scalar("select count(*) from figure_ledger where delta <> 0")
         .fetch_one(&pool)
         .await
