@@ -7,7 +7,6 @@
 //! ([`unit_series`], [`children_series`]).
 
 use std::collections::HashMap;
-use std::future::Future;
 use std::marker::PhantomData;
 
 use std::borrow::Cow;
@@ -125,21 +124,9 @@ pub async fn scope_of_subtrees(
     Ok(rows.into_iter().collect())
 }
 
-/// A subgraph's figures of a unit's whole subtree (`PopularizationFigures`, …), counted for
-/// many units at once by [`SubtreeFiguresLoader`].
-pub trait SubtreeFigures: Sized + Clone + Send + Sync + 'static {
-    /// The figures of the subtree of each of `unit_ids` in `period`, by unit, counted
-    /// together; a unit the subgraph does not know is left out.
-    fn of_subtrees(
-        pool: &PgPool,
-        unit_ids: &[Uuid],
-        period: Period,
-    ) -> impl Future<Output = sqlx::Result<HashMap<Uuid, Self>>> + Send;
-}
-
 /// Figures `F` of units' whole subtrees by unit and period, so that the units one request
 /// reads side by side (the city and its districts on the overview, one `_entities` call)
-/// are counted together: one [`SubtreeFigures::of_subtrees`] per period in a batch.
+/// are counted together: one [`of_subtrees`] per period in a batch.
 pub struct SubtreeFiguresLoader<F> {
     pool: PgPool,
     figures: PhantomData<fn() -> F>,
@@ -154,7 +141,7 @@ impl<F> SubtreeFiguresLoader<F> {
     }
 }
 
-impl<F: SubtreeFigures> Loader<(Uuid, Period)> for SubtreeFiguresLoader<F> {
+impl<F: LedgerFigures> Loader<(Uuid, Period)> for SubtreeFiguresLoader<F> {
     type Value = F;
     type Error = async_graphql::Error;
 
@@ -168,7 +155,7 @@ impl<F: SubtreeFigures> Loader<(Uuid, Period)> for SubtreeFiguresLoader<F> {
         }
         let mut figures = HashMap::new();
         for (period, unit_ids) in units_by_period {
-            let of_period = F::of_subtrees(&self.pool, &unit_ids, period)
+            let of_period = of_subtrees::<F>(&self.pool, &unit_ids, period)
                 .await
                 .map_err(ApiError::from)?;
             figures.extend(
@@ -209,7 +196,7 @@ pub async fn require_subtree_read(ctx: &Context<'_>, unit_id: Uuid) -> ApiResult
 /// The figures `F` of `unit_id`'s subtree in `period`, through the schema's
 /// [`SubtreeFiguresLoader`]; `NOT_FOUND` for a unit the subgraph does not know. The caller
 /// checks access first.
-pub async fn of_subtree<F: SubtreeFigures>(
+pub async fn of_subtree<F: LedgerFigures>(
     ctx: &Context<'_>,
     unit_id: Uuid,
     period: Period,
@@ -259,7 +246,7 @@ pub async fn children_series<F: LedgerFigures, U: async_graphql::OutputType + Fr
 /// [`prepare_subtree_read`] (caught up, the period parsed, the caller allowed, the unit
 /// known), through the schema's [`SubtreeFiguresLoader`] so that the units of one
 /// `_entities` call (the city and its districts on the overview) are counted together.
-pub async fn of_unit<F: SubtreeFigures>(
+pub async fn of_unit<F: LedgerFigures>(
     ctx: &Context<'_>,
     unit_id: Uuid,
     period: PeriodInput,
@@ -269,8 +256,8 @@ pub async fn of_unit<F: SubtreeFigures>(
 }
 
 /// Figures read from the figure ledger ([`crate::ledger`]): which ledger figures they are
-/// made of and how one bucket's tally becomes them. They are [`SubtreeFigures`], and
-/// [`ranked_children`] and [`series`] read them too.
+/// made of and how one bucket's tally becomes them. [`SubtreeFiguresLoader`],
+/// [`ranked_children`] and [`figures_series`] read them.
 pub trait LedgerFigures: async_graphql::OutputType + Sized + Clone + 'static {
     /// The table of the unit tree the subtrees are taken from.
     const TREE: &'static str = "unit_replica";
@@ -281,21 +268,20 @@ pub trait LedgerFigures: async_graphql::OutputType + Sized + Clone + 'static {
     fn from_tally(tally: &Tally, period: Period) -> Self;
 }
 
-/// Ledger figures are subtree figures: one read of the ledger over the subtrees of all
-/// `unit_ids`; a unit without records has zero figures, a unit the tree does not know none.
-impl<F: LedgerFigures> SubtreeFigures for F {
-    async fn of_subtrees(
-        pool: &PgPool,
-        unit_ids: &[Uuid],
-        period: Period,
-    ) -> sqlx::Result<HashMap<Uuid, F>> {
-        let scope = scope_of_subtrees(pool, F::TREE, unit_ids).await?;
-        let tallies = ledger::tallies(pool, &scope, F::FIGURES, period, china_today()).await?;
-        Ok(tallies
-            .into_iter()
-            .map(|(unit_id, tally)| (unit_id, F::from_tally(&tally, period)))
-            .collect())
-    }
+/// The figures `F` of the subtree of each of `unit_ids` in `period`, by unit, from one read
+/// of the ledger; a unit without records has zero figures, a unit the tree does not know
+/// none.
+pub async fn of_subtrees<F: LedgerFigures>(
+    pool: &PgPool,
+    unit_ids: &[Uuid],
+    period: Period,
+) -> sqlx::Result<HashMap<Uuid, F>> {
+    let scope = scope_of_subtrees(pool, F::TREE, unit_ids).await?;
+    let tallies = ledger::tallies(pool, &scope, F::FIGURES, period, china_today()).await?;
+    Ok(tallies
+        .into_iter()
+        .map(|(unit_id, tally)| (unit_id, F::from_tally(&tally, period)))
+        .collect())
 }
 
 /// `Unit.<subgraph>FiguresByChild`: the figures `F` of the subtree of each active direct
