@@ -20,7 +20,7 @@ use uuid::Uuid;
 use crate::access::{self, Need};
 use crate::ledger::{self, Every, Figure, Tally};
 use crate::rollup::{rollup, Period, PeriodInput};
-use crate::unit_tree::{catch_up, path_of, subtrees_cte};
+use crate::unit_tree::{catch_up, path_of};
 use crate::{ApiError, ApiResult};
 
 /// The associations work in China Standard Time (UTC+8): a period's days, "today" and a
@@ -63,7 +63,8 @@ pub fn count(value: i64) -> i32 {
     i32::try_from(value).unwrap_or(i32::MAX)
 }
 
-/// The units whose records count, each with the bucket it counts in.
+/// The units whose ledger rows are read, each with the bucket it counts in. A unit's rows
+/// in the figure ledger hold its whole subtree's sums, so a subtree is read as its root.
 #[derive(Clone, Debug, Default)]
 pub struct Scope {
     pub units: Vec<Uuid>,
@@ -86,16 +87,11 @@ impl FromIterator<(Uuid, Uuid, String)> for Scope {
     }
 }
 
-/// The units of the subtree of each active direct child of `unit_id`, each in that child's
-/// bucket, from `tree` (`unit_replica`, or organizations' own `unit`).
+/// The subtree of each active direct child of `unit_id`, each in its own bucket, from
+/// `tree` (`unit_replica`, or organizations' own `unit`).
 pub async fn scope_of_children(pool: &PgPool, tree: &str, unit_id: Uuid) -> sqlx::Result<Scope> {
     let rows: Vec<(Uuid, Uuid, String)> = sqlx::query_as(&format!(
-        "with buckets as (
-             select b.unit_id, b.path, b.name from {tree} b
-             where b.parent_id = $1 and b.status = 'ACTIVE'
-         )
-         select u.unit_id, b.unit_id, b.name
-         from buckets b join {tree} u on u.path like b.path || '%'",
+        "select unit_id, unit_id, name from {tree} where parent_id = $1 and status = 'ACTIVE'",
     ))
     .bind(unit_id)
     .fetch_all(pool)
@@ -103,9 +99,7 @@ pub async fn scope_of_children(pool: &PgPool, tree: &str, unit_id: Uuid) -> sqlx
     Ok(rows.into_iter().collect())
 }
 
-/// The units of the subtree of each of `unit_ids`, each subtree in the bucket of the unit
-/// it hangs from, from `tree`: a unit below two of them (a district and the city) is in
-/// both buckets, so that one statement counts the figures of all of them. Units the tree
+/// The subtree of each of `unit_ids`, each in its own bucket, from `tree`. Units the tree
 /// does not know have no bucket.
 pub async fn scope_of_subtrees(
     pool: &PgPool,
@@ -113,10 +107,7 @@ pub async fn scope_of_subtrees(
     unit_ids: &[Uuid],
 ) -> sqlx::Result<Scope> {
     let rows: Vec<(Uuid, Uuid, String)> = sqlx::query_as(&format!(
-        "with recursive {subtrees}
-         select s.unit_id, b.unit_id, b.name
-         from subtrees s join {tree} b on b.unit_id = s.root_id",
-        subtrees = subtrees_cte(tree, "select unnest($1::uuid[])"),
+        "select unit_id, unit_id, name from {tree} where unit_id = any($1)",
     ))
     .bind(unit_ids)
     .fetch_all(pool)

@@ -216,23 +216,24 @@ pub async fn actuals_from_ledger(
     Ok(actuals)
 }
 
-/// `scope` without the units of kind CITY.
+/// `scope` without the records of units of kind CITY: a city's bucket reads the subtrees
+/// of its children (whatever their status) instead of its own. A CITY unit is the root of
+/// its tree, so other buckets hold none.
 async fn without_city_units(pool: &PgPool, tree: &str, scope: &Scope) -> sqlx::Result<Scope> {
-    let cities: Vec<Uuid> =
-        sqlx::query_scalar(&format!("select unit_id from {tree} where kind = 'CITY'"))
-            .fetch_all(pool)
-            .await?;
-    let mut kept = Scope {
+    let rows: Vec<(Uuid, Uuid)> = sqlx::query_as(&format!(
+        "select coalesce(c.unit_id, b.unit_id), b.unit_id
+         from {tree} b left join {tree} c on b.kind = 'CITY' and c.parent_id = b.unit_id
+         where b.unit_id = any($1) and (b.kind <> 'CITY' or c.unit_id is not null)"
+    ))
+    .bind(&scope.units)
+    .fetch_all(pool)
+    .await?;
+    let (units, buckets) = rows.into_iter().unzip();
+    Ok(Scope {
+        units,
+        buckets,
         bucket_names: scope.bucket_names.clone(),
-        ..Scope::default()
-    };
-    for (unit, bucket) in scope.units.iter().zip(&scope.buckets) {
-        if !cities.contains(unit) {
-            kept.units.push(*unit);
-            kept.buckets.push(*bucket);
-        }
-    }
-    Ok(kept)
+    })
 }
 
 /// How far a target's actual figure has come: `actual / value`. A target of zero is

@@ -4,10 +4,11 @@
 use std::path::Path;
 
 const SUBGRAPHS: [&str; 4] = ["organizations", "talent", "popularization", "advice"];
-const SHARED: [&str; 3] = [
+const SHARED: [&str; 4] = [
     "20261123000010_data_version.sql",
     "20261124000001_idempotency_fingerprint.sql",
     "20261203000001_figure_ledger.sql",
+    "20261204000001_figure_subtree.sql",
 ];
 
 #[test]

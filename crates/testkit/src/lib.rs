@@ -442,15 +442,104 @@ pub async fn assert_random_writes_keep_the_ledger_exact<W: RandomWriter>(
     }
 }
 
+/// One random change of the replicated unit tree (`unit_replica`) over `units`, in the
+/// shapes organizations' events take: a unit the tree does not know arrives under another
+/// (or as a root), a subtree moves whole, a unit merges into another with its children
+/// re-hung there in the same upsert, or a subtree leaves the tree.
+pub async fn random_tree_change(
+    rng: &mut fastrand::Rng,
+    conn: &mut sqlx::PgConnection,
+    units: &[Uuid],
+) -> sqlx::Result<()> {
+    // Tree changes take turns, reading the tree after the one before committed, as
+    // organizations makes them (the figure ledger's tree lock serves here).
+    sqlx::query("select pg_advisory_xact_lock(1802, 0)")
+        .execute(&mut *conn)
+        .await?;
+    let placed: Vec<(Uuid, String)> =
+        sqlx::query_as("select unit_id, path from unit_replica where unit_id = any($1)")
+            .bind(units)
+            .fetch_all(&mut *conn)
+            .await?;
+    let unit = units[rng.usize(..units.len())];
+    let Some((_, path)) = placed.iter().find(|(id, _)| *id == unit) else {
+        let parent = if placed.is_empty() || rng.u8(..4) == 0 {
+            None
+        } else {
+            Some(&placed[rng.usize(..placed.len())])
+        };
+        return sqlx::query(
+            "insert into unit_replica (unit_id, parent_id, path, kind, status, name)
+             values ($1, $2, $3 || $1 || '/', 'TOWNSHIP', 'ACTIVE', '单位')",
+        )
+        .bind(unit)
+        .bind(parent.map(|(id, _)| *id))
+        .bind(parent.map_or("/", |(_, path)| path.as_str()))
+        .execute(conn)
+        .await
+        .map(drop);
+    };
+    let outside: Vec<&(Uuid, String)> = placed
+        .iter()
+        .filter(|(_, other)| !other.starts_with(path.as_str()))
+        .collect();
+    let parent = if outside.is_empty() || rng.u8(..4) == 0 {
+        None
+    } else {
+        Some(outside[rng.usize(..outside.len())])
+    };
+    let parent_id = parent.map(|(id, _)| *id);
+    let parent_path = parent.map_or("/", |(_, path)| path.as_str());
+    let statement = match rng.u8(..3) {
+        0 => sqlx::query(
+            "update unit_replica
+             set path = $2 || substr(path, length($1) - 36),
+                 parent_id = case when unit_id = $3 then $4 else parent_id end
+             where starts_with(path, $1)",
+        ),
+        1 => sqlx::query(
+            "insert into unit_replica (unit_id, parent_id, path, kind, status, name)
+             select unit_id,
+                    case when unit_id = $3 or parent_id = $3 then $4 else parent_id end,
+                    case when unit_id = $3 then $2 || substr(path, length($1) - 36)
+                         else $2 || substr(path, length($1) + 1) end,
+                    kind, case when unit_id = $3 then 'MERGED' else status end, name
+             from unit_replica where starts_with(path, $1)
+             on conflict (unit_id) do update set
+                 parent_id = excluded.parent_id, path = excluded.path, status = excluded.status",
+        ),
+        _ => {
+            return sqlx::query("delete from unit_replica where starts_with(path, $1)")
+                .bind(path)
+                .execute(conn)
+                .await
+                .map(drop)
+        }
+    };
+    statement
+        .bind(path)
+        .bind(parent_path)
+        .bind(unit)
+        .bind(parent_id)
+        .execute(conn)
+        .await
+        .map(drop)
+}
+
 /// How the figure ledger of the subgraph schema `pool` connects to differs from the ledger
 /// rebuilt from scratch out of the records of every entity `entity_ids` (a query listing
-/// them) names: one line per differing row, none when the ledger is exact. Rows that sum
-/// to zero are no difference.
+/// them) names, each contribution summed into its unit and every ancestor of it in the unit
+/// tree as it stands: one line per differing row, none when the ledger is exact. Rows that
+/// sum to zero are no difference.
 pub async fn ledger_differences(pool: &sqlx::PgPool, entity_ids: &str) -> Vec<String> {
     let rows: Vec<(String, String)> = sqlx::query_as(&format!(
-        "with fresh as (
-             select c.unit_id, g.grain, g.period_start, c.figure, c.key, sum(c.delta)::bigint as delta
-             from figure_contributions(array({entity_ids})) c
+        "with own as (
+             select * from figure_contributions(array({entity_ids}))
+         ),
+         fresh as (
+             select r.ancestor_id, g.grain, g.period_start, c.figure, c.key, sum(c.delta)::bigint as delta
+             from own c
+             join figure_reach(array(select distinct unit_id from own)) r on r.unit_id = c.unit_id
              cross join lateral (values ('D'::\"char\", c.day),
                                         ('M'::\"char\", date_trunc('month', c.day)::date),
                                         ('Y'::\"char\", date_trunc('year', c.day)::date))

@@ -7,7 +7,9 @@ use chrono::{Duration, NaiveDate};
 use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
-use kexie_testkit::{assert_random_writes_keep_the_ledger_exact, test_seed, RandomWriter, TestDb};
+use kexie_testkit::{
+    assert_random_writes_keep_the_ledger_exact, random_tree_change, test_seed, RandomWriter, TestDb,
+};
 
 const ENTITIES: &str =
     "select submission_id from submission union all select research_topic_id from research_topic";
@@ -72,7 +74,8 @@ impl RandomWriter for Writer {
         let unit = self.units[self.rng.usize(..self.units.len())];
         let flag = self.rng.bool();
         let id = Uuid::now_v7();
-        let query = match self.rng.u8(..8) {
+        let query = match self.rng.u8(..10) {
+            8 | 9 => return random_tree_change(&mut self.rng, conn, &self.units).await,
             0 | 1 => {
                 self.submissions.push(id);
                 sqlx::query(
@@ -156,7 +159,7 @@ async fn random_writes_one_after_another_keep_the_ledger_exact() {
     let pool = migrated_pool(&db).await;
     let mut writer = Writer {
         rng: fastrand::Rng::with_seed(test_seed()),
-        units: (0..4).map(|_| Uuid::now_v7()).collect(),
+        units: (0..6).map(|_| Uuid::now_v7()).collect(),
         submissions: Vec::new(),
         topics: Vec::new(),
     };

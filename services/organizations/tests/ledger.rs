@@ -74,17 +74,19 @@ impl RandomWriter for Writer {
         let flag = self.rng.bool();
         let kind = KINDS[self.rng.usize(..KINDS.len())];
         let id = Uuid::now_v7();
-        let query = match self.rng.u8(..9) {
+        let parent = self.pick().first().copied().unwrap_or(self.root);
+        let query = match self.rng.u8(..11) {
             0 | 1 => {
                 self.units.push(id);
                 sqlx::query(
                     "insert into unit (unit_id, parent_id, path, name, kind, founded_on, created_at,
                                        created_by, updated_by)
-                     values ($1, $2, '/' || $2 || '/' || $1 || '/', '会', $3, case when $4 then $5 end,
-                             $6::timestamp at time zone 'Asia/Shanghai', 't', 't')",
+                     values ($1, $2, (select path from unit where unit_id = $2) || $1 || '/', '会', $3,
+                             case when $4 then $5 end, $6::timestamp at time zone 'Asia/Shanghai',
+                             't', 't')",
                 )
                 .bind(id)
-                .bind(self.root)
+                .bind(parent)
                 .bind(kind)
                 .bind(flag)
                 .bind(day)
@@ -139,10 +141,57 @@ impl RandomWriter for Writer {
             .bind(day)
             .bind(other)
             .bind(flag),
-            _ => sqlx::query(
+            8 => sqlx::query(
                 "delete from status_change where entity_id = any($1)",
             )
             .bind(self.pick()),
+            // A reorganization: a subtree moves under a unit outside it, as `moveUnit` does
+            // (the unit's parent, then every path of the subtree).
+            9 => match self.pick().first() {
+                Some(unit) => {
+                    sqlx::query(
+                        "update unit set parent_id = $2
+                         where unit_id = $1
+                           and not starts_with((select path from unit where unit_id = $2), path)",
+                    )
+                    .bind(*unit)
+                    .bind(parent)
+                    .execute(&mut *conn)
+                    .await?;
+                    sqlx::query(
+                        "with moved as (
+                             select u.path as old_path, p.path || u.unit_id || '/' as new_path
+                             from unit u join unit p on p.unit_id = u.parent_id
+                             where u.unit_id = $1
+                         )
+                         update unit set path = moved.new_path || substr(unit.path, length(moved.old_path) + 1)
+                         from moved where starts_with(unit.path, moved.old_path)",
+                    )
+                    .bind(*unit)
+                }
+                None => return Ok(()),
+            },
+            // A merger: the unit's children move under the unit it merges into, and it under
+            // that unit too, all paths in one statement.
+            _ => match self.pick().first() {
+                Some(unit) => sqlx::query(
+                    "with merged as (
+                         select u.unit_id, u.path as old_path, p.unit_id as into_id, p.path as into_path
+                         from unit u, unit p
+                         where u.unit_id = $1 and p.unit_id = $2 and not starts_with(p.path, u.path)
+                     )
+                     update unit set
+                         parent_id = case when unit.unit_id = m.unit_id or unit.parent_id = m.unit_id
+                                          then m.into_id else unit.parent_id end,
+                         path = case when unit.unit_id = m.unit_id
+                                     then m.into_path || m.unit_id || '/'
+                                     else m.into_path || substr(unit.path, length(m.old_path) + 1) end
+                     from merged m where starts_with(unit.path, m.old_path)",
+                )
+                .bind(*unit)
+                .bind(parent),
+                None => return Ok(()),
+            },
         };
         query.execute(conn).await.map(drop)
     }

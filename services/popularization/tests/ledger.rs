@@ -8,7 +8,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use kexie_testkit::{
-    assert_random_writes_keep_the_ledger_exact, ledger_differences, test_seed, RandomWriter, TestDb,
+    assert_random_writes_keep_the_ledger_exact, ledger_differences, random_tree_change, test_seed, RandomWriter, TestDb,
 };
 
 const ENTITIES: &str = "select venue_id from venue union all select activity_id from activity";
@@ -73,7 +73,8 @@ impl RandomWriter for Writer {
         let flag = self.rng.bool();
         let status = STATUSES[self.rng.usize(..4)];
         let id = Uuid::now_v7();
-        let query = match self.rng.u8(..10) {
+        let query = match self.rng.u8(..12) {
+            10 | 11 => return random_tree_change(&mut self.rng, conn, &self.units).await,
             0 => {
                 self.venues.push(id);
                 sqlx::query(
@@ -159,7 +160,7 @@ async fn random_writes_one_after_another_keep_the_ledger_exact() {
     let pool = migrated_pool(&db).await;
     let mut writer = Writer {
         rng: fastrand::Rng::with_seed(test_seed()),
-        units: (0..4).map(|_| Uuid::now_v7()).collect(),
+        units: (0..6).map(|_| Uuid::now_v7()).collect(),
         venues: Vec::new(),
         activities: Vec::new(),
     };

@@ -8,7 +8,7 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use kexie_testkit::{
-    assert_random_writes_keep_the_ledger_exact, ledger_differences, test_seed, RandomWriter, TestDb,
+    assert_random_writes_keep_the_ledger_exact, ledger_differences, random_tree_change, test_seed, RandomWriter, TestDb,
 };
 
 const ENTITIES: &str = "select worker_id from worker
@@ -102,7 +102,8 @@ impl RandomWriter for Writer {
         let level = ["NATIONAL", "PROVINCIAL", "CITY", "DISTRICT"][self.rng.usize(..4)];
         let year = self.rng.i32(2021..2027);
         let id = Uuid::now_v7();
-        let query = match self.rng.u8(..16) {
+        let query = match self.rng.u8(..18) {
+            16 | 17 => return random_tree_change(&mut self.rng, conn, &self.units).await,
             0 | 1 => {
                 let ids: Vec<Uuid> = (0..self.rng.usize(1..6)).map(|_| Uuid::now_v7()).collect();
                 self.workers.extend(&ids);
@@ -242,7 +243,7 @@ impl RandomWriter for Writer {
 async fn random_writes_one_after_another_keep_the_ledger_exact() {
     let db = TestDb::new().await;
     let pool = migrated_pool(&db).await;
-    let units = (0..4).map(|_| Uuid::now_v7()).collect();
+    let units = (0..6).map(|_| Uuid::now_v7()).collect();
     let mut writer = Writer::new(test_seed(), units);
     assert_random_writes_keep_the_ledger_exact(&pool, &mut writer, ENTITIES).await;
     let rows: i64 = sqlx::query_scalar("select count(*) from figure_ledger where delta <> 0")
@@ -387,4 +388,101 @@ async fn concurrent_writes_to_one_records_dependents_keep_the_ledger_exact() {
     .await
     .unwrap();
     assert_eq!(honors, 16, "every honor counted once");
+}
+
+/// Workers recorded in a township and the village below it while the township moves back
+/// and forth between two districts, from many transactions at once: a refresh must count in
+/// the ancestors of the tree as committed, and a move must carry every contribution
+/// committed before it.
+#[tokio::test]
+async fn concurrent_moves_and_writes_keep_the_ledger_exact() {
+    let db = TestDb::new().await;
+    let pool = migrated_pool(&db).await;
+    let [city, east, west, township, village] = [(); 5].map(|_| Uuid::now_v7());
+    sqlx::query(
+        "insert into unit_replica (unit_id, parent_id, path, kind, status, name)
+         values ($1, null, '/' || $1 || '/', 'CITY', 'ACTIVE', '市'),
+                ($2, $1, '/' || $1 || '/' || $2 || '/', 'DISTRICT', 'ACTIVE', '东区'),
+                ($3, $1, '/' || $1 || '/' || $3 || '/', 'DISTRICT', 'ACTIVE', '西区'),
+                ($4, $2, '/' || $1 || '/' || $2 || '/' || $4 || '/', 'TOWNSHIP', 'ACTIVE', '镇'),
+                ($5, $4, '/' || $1 || '/' || $2 || '/' || $4 || '/' || $5 || '/', 'ENTERPRISE', 'ACTIVE', '村')",
+    )
+    .bind(city)
+    .bind(east)
+    .bind(west)
+    .bind(township)
+    .bind(village)
+    .execute(&pool)
+    .await
+    .unwrap();
+    for round in 0..6 {
+        let mut writers = Vec::new();
+        for task in 0..8 {
+            let pool = pool.clone();
+            writers.push(tokio::spawn(async move {
+                let mut tx = pool.begin().await.unwrap();
+                if task % 3 == 0 {
+                    // As the replica applies organizations' event: the township and the
+                    // village below it, in one statement.
+                    sqlx::query("select pg_advisory_xact_lock(1802, 0)")
+                        .execute(&mut *tx)
+                        .await
+                        .unwrap();
+                    sqlx::query(
+                        "with target as (
+                             select case when parent_id = $2 then $3 else $2 end as district
+                             from unit_replica where unit_id = $4
+                         )
+                         update unit_replica
+                         set path = '/' || $1 || '/' || target.district || '/'
+                                    || substr(path, length('/' || $1 || '/' || $2 || '/') + 1),
+                             parent_id = case when unit_id = $4 then target.district else parent_id end
+                         from target
+                         where unit_id in ($4, $5)",
+                    )
+                    .bind(city)
+                    .bind(east)
+                    .bind(west)
+                    .bind(township)
+                    .bind(village)
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                } else {
+                    sqlx::query(
+                        "insert into worker (worker_id, name, gender, home_unit_id, created_by, updated_by)
+                         values ($1, '测试', 'MALE', $2, 't', 't')",
+                    )
+                    .bind(Uuid::now_v7())
+                    .bind(if task % 2 == 0 { township } else { village })
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                }
+                // Hold the transaction open while the others write.
+                sqlx::query("select pg_sleep(0.05)")
+                    .execute(&mut *tx)
+                    .await
+                    .unwrap();
+                tx.commit().await.unwrap();
+            }));
+        }
+        for writer in writers {
+            writer.await.unwrap();
+        }
+        let differences = ledger_differences(&pool, ENTITIES).await;
+        assert!(
+            differences.is_empty(),
+            "round {round}: the ledger differs from the records: {differences:#?}"
+        );
+    }
+    let in_city: i64 = sqlx::query_scalar(
+        "select coalesce(sum(delta), 0)::bigint from figure_ledger
+         where unit_id = $1 and grain = 'Y' and figure = 'WORKERS'",
+    )
+    .bind(city)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    assert_eq!(in_city, 6 * 5, "every worker counted once in the city");
 }
