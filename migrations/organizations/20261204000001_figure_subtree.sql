@@ -10,9 +10,18 @@
 -- lock (1802, 0) exclusively before it runs, every refresh takes it shared, so a refresh
 -- always reads the ancestors of the committed tree.
 --
+-- A bulk load (the demo seeder) may set `kexie.defer_figures` to 'on' for its transaction
+-- (`set_config('kexie.defer_figures', 'on', true)`): the triggers then leave the ledger
+-- alone, and the load ends with `figure_refresh_all()`, which builds it anew.
+--
 -- The same file in every subgraph's migrations (crates/subgraph-kit/tests/migrations.rs);
--- each subgraph then defines `figure_tree`, calls `figure_track_tree` on its tree table and
--- `figure_rebuild()`.
+-- each subgraph then defines `figure_tree` and `figure_entities()`, calls
+-- `figure_track_tree` on its tree table and `figure_refresh_all()`.
+
+-- Whether this transaction's triggers leave the ledger alone (a bulk load under way).
+create function figure_deferred() returns boolean
+    language sql stable
+    return coalesce(current_setting('kexie.defer_figures', true), '') = 'on';
 
 -- The units of a path ('/<root>/…/<unit>/'), root first; null for a null path.
 create function figure_path_units(path text) returns uuid[]
@@ -81,6 +90,28 @@ begin
     order by r.ancestor_id, g.grain, g.period_start, c.figure, c.key
     on conflict (unit_id, grain, period_start, figure, key)
         do update set delta = l.delta + excluded.delta;
+end;
+$$;
+
+create or replace function figure_refresh_after() returns trigger
+    language plpgsql as $$
+declare
+    entity_ids uuid[];
+begin
+    if figure_deferred() then
+        return null;
+    end if;
+    if tg_op = 'INSERT' then
+        execute format('select array_agg(distinct %I) from new_rows', tg_argv[0]) into entity_ids;
+    elsif tg_op = 'DELETE' then
+        execute format('select array_agg(distinct %I) from old_rows', tg_argv[0]) into entity_ids;
+    else
+        execute format('select array_agg(distinct e) from (select %1$I from new_rows
+                                                           union select %1$I from old_rows) as r(e)',
+                       tg_argv[0]) into entity_ids;
+    end if;
+    perform figure_refresh(entity_ids);
+    return null;
 end;
 $$;
 
@@ -178,7 +209,9 @@ $$;
 create function figure_tree_before() returns trigger
     language plpgsql as $$
 begin
-    perform pg_advisory_xact_lock(1802, 0);
+    if not figure_deferred() then
+        perform pg_advisory_xact_lock(1802, 0);
+    end if;
     return null;
 end;
 $$;
@@ -191,6 +224,9 @@ declare
     old_paths text[];
     new_paths text[];
 begin
+    if figure_deferred() then
+        return null;
+    end if;
     if tg_op = 'INSERT' then
         select array_agg(unit_id), array_agg(null::text), array_agg(path)
         into unit_ids, old_paths, new_paths
@@ -213,7 +249,11 @@ end;
 $$;
 
 -- Keeps the ledger's subtree sums current with every insert, update and delete on the tree
--- table `source` (columns unit_id and path).
+-- table `source` (columns unit_id and path). Where the tree's rows are also entities whose
+-- figures are tracked (organizations' units), the move must run before the refresh of the
+-- same statement, so that the refresh takes the stored contributions back from where the
+-- move put them: PostgreSQL fires a table's triggers in the order of their names, and
+-- '<table>_figure_tree_…' sorts before figure_track's '<table>_figures_…'.
 create function figure_track_tree(source regclass) returns void
     language plpgsql as $$
 declare
@@ -235,12 +275,17 @@ begin
 end;
 $$;
 
--- Builds the ledger anew from the stored contributions and the tree as it stands.
-create function figure_rebuild() returns void
+-- Builds the contributions and the ledger anew from every entity (`figure_entities()`) and
+-- the tree as they stand. Every refresh and tree change waits meanwhile.
+create function figure_refresh_all() returns void
     language plpgsql as $$
 begin
     perform pg_advisory_xact_lock(1802, 0);
-    truncate figure_ledger;
+    truncate figure_contribution, figure_ledger;
+    insert into figure_contribution (entity_id, unit_id, figure, key, day, delta)
+    select entity_id, unit_id, figure, key, day, delta
+    from figure_contributions(array(select figure_entities()))
+    where delta <> 0;
     with own as (
         select unit_id, figure, key, day, sum(delta) as delta
         from figure_contribution

@@ -5,6 +5,7 @@
 //! it; popularization and advice use both. Everything derives from one seed, so the same
 //! seed and scale always give the same city.
 
+use std::collections::HashMap;
 use std::io::Write;
 use std::time::Instant;
 
@@ -12,6 +13,8 @@ use chrono::NaiveDate;
 use rand::rngs::StdRng;
 use rand::{Rng, SeedableRng};
 use uuid::Uuid;
+
+use kexie_subgraph_kit::unit_tree::ReplicatedUnit;
 
 /// The first and last day of the generated history (three years).
 pub fn history_start() -> NaiveDate {
@@ -72,6 +75,31 @@ impl DemoCity {
     }
 
     /// Units of the given kinds.
+    /// The tree as organizations publishes it right after seeding (every unit active).
+    pub fn replicated_units(&self) -> Vec<ReplicatedUnit> {
+        let mut paths: HashMap<Uuid, String> = HashMap::with_capacity(self.units.len());
+        self.units
+            .iter()
+            .map(|unit| {
+                let parent_path = unit
+                    .parent_id
+                    .and_then(|parent| paths.get(&parent).cloned())
+                    .unwrap_or_else(|| "/".to_string());
+                let path = format!("{parent_path}{}/", unit.id);
+                paths.insert(unit.id, path.clone());
+                ReplicatedUnit {
+                    id: unit.id,
+                    parent_id: unit.parent_id,
+                    path,
+                    kind: unit.kind.to_string(),
+                    status: "ACTIVE".to_string(),
+                    name: unit.name.clone(),
+                    division_code: unit.division_code.clone(),
+                }
+            })
+            .collect()
+    }
+
     pub fn units_of<'a>(&'a self, kinds: &'a [&str]) -> impl Iterator<Item = &'a DemoUnit> + 'a {
         self.units
             .iter()

@@ -11,6 +11,7 @@
 
 pub mod advice;
 pub mod demo;
+mod figures;
 pub mod organizations;
 pub mod popularization;
 pub mod talent;

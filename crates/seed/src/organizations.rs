@@ -9,9 +9,9 @@ use rand::rngs::StdRng;
 use rand::seq::SliceRandom;
 use rand::Rng;
 use sqlx::PgPool;
-use uuid::Uuid;
 
 use crate::demo::{day_between, person_name, weighted, DemoCity, DemoUnit, Progress};
+use crate::figures;
 use kexie_subgraph_kit::id::id_at;
 use kexie_subgraph_kit::unit_tree::ReplicatedUnit;
 
@@ -106,29 +106,17 @@ pub async fn seed(pool: &PgPool, city: &mut DemoCity) -> anyhow::Result<()> {
     let mut progress = Progress::new("organizations: units", city.units.len());
     let mut tx = pool.begin().await?;
     db::tree::lock(&mut tx).await?;
-    let paths = insert_units(&mut tx, &city.units).await?;
+    figures::defer(&mut tx).await?;
+    let replicated = city.replicated_units();
+    insert_units(&mut tx, &city.units, &replicated).await?;
     progress.advance(city.units.len());
     progress.finish();
-
-    let replicated: Vec<ReplicatedUnit> = city
-        .units
-        .iter()
-        .zip(&paths)
-        .map(|(unit, path)| ReplicatedUnit {
-            id: unit.id,
-            parent_id: unit.parent_id,
-            path: path.clone(),
-            kind: unit.kind.to_string(),
-            status: "ACTIVE".to_string(),
-            name: unit.name.clone(),
-            division_code: unit.division_code.clone(),
-        })
-        .collect();
     db::tree::append(&mut tx, &replicated).await?;
 
     let terms = insert_terms(&mut tx, &city.units, &mut rng).await?;
     insert_leaders(&mut tx, &city.units, &mut rng).await?;
     let targets = insert_targets(&mut tx, &city.units, &mut rng).await?;
+    figures::build(&mut tx).await?;
     tx.commit().await?;
     eprintln!("organizations: {terms} terms, {targets} targets");
     Ok(())
@@ -137,7 +125,8 @@ pub async fn seed(pool: &PgPool, city: &mut DemoCity) -> anyhow::Result<()> {
 /// Empties every table of the organizations schema.
 pub async fn reset(pool: &PgPool) -> anyhow::Result<()> {
     sqlx::query(
-        "truncate unit, unit_event, term, leadership_role, target, idempotency_key, status_change cascade",
+        "truncate unit, unit_event, term, leadership_role, target, idempotency_key, status_change,
+                  figure_contribution, figure_ledger cascade",
     )
     .execute(pool)
     .await?;
@@ -370,18 +359,9 @@ fn generate_units(scale: u32, rng: &mut StdRng) -> Vec<DemoUnit> {
 async fn insert_units(
     conn: &mut sqlx::PgConnection,
     units: &[DemoUnit],
-) -> anyhow::Result<Vec<String>> {
-    let mut paths: std::collections::HashMap<Uuid, String> = std::collections::HashMap::new();
-    let mut ordered_paths = Vec::with_capacity(units.len());
-    for unit in units {
-        let parent_path = unit
-            .parent_id
-            .and_then(|parent| paths.get(&parent).cloned())
-            .unwrap_or_else(|| "/".to_string());
-        let path = format!("{parent_path}{}/", unit.id);
-        paths.insert(unit.id, path.clone());
-        ordered_paths.push(path);
-    }
+    replicated: &[ReplicatedUnit],
+) -> anyhow::Result<()> {
+    let ordered_paths: Vec<&str> = replicated.iter().map(|unit| unit.path.as_str()).collect();
     let exemplary: Vec<Option<i32>> = units
         .iter()
         .enumerate()
@@ -423,7 +403,7 @@ async fn insert_units(
     .bind(ACTOR)
     .execute(&mut *conn)
     .await?;
-    Ok(ordered_paths)
+    Ok(())
 }
 
 /// Terms of five years; about one unit in eight is overdue for renewal.

@@ -8,7 +8,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use kexie_seed::demo::{DemoCity, DemoUnit};
-use kexie_testkit::TestDb;
+use kexie_testkit::{ledger_differences, TestDb};
 
 /// A city shaped like the one organizations generates, smaller: two districts with
 /// townships, rural technical associations, enterprises, societies and a retired
@@ -359,6 +359,8 @@ async fn reset_empties_every_talent_table_and_seeding_needs_the_unit_tree() {
         "idempotency_key",
         "unit_replica",
         "unit_replica_state",
+        "figure_contribution",
+        "figure_ledger",
     ] {
         assert_eq!(
             scalar(&pool, &format!("select count(*) from {table}")).await,
@@ -366,4 +368,46 @@ async fn reset_empties_every_talent_table_and_seeding_needs_the_unit_tree() {
             "{table}"
         );
     }
+}
+
+/// The seeder writes without the ledger's triggers and builds the ledger once at the end, on
+/// the tree as organizations publishes it: the ledger must then be the one the records and
+/// the tree make, and later writes keep it so.
+#[tokio::test]
+async fn seeding_builds_the_figure_ledger_on_the_tree_and_writes_keep_it() {
+    let db = TestDb::new().await;
+    let pool = fresh_pool(&db).await;
+    let mut city = demo_city(5);
+    kexie_seed::talent::seed(&pool, &mut city).await.unwrap();
+    let entities = "select figure_entities()";
+    assert_eq!(
+        ledger_differences(&pool, entities).await,
+        Vec::<String>::new()
+    );
+    let root = city.units[0].id;
+    let workers_in_city = scalar(
+        &pool,
+        &format!(
+            "select coalesce(sum(delta), 0)::bigint from figure_ledger
+             where unit_id = '{root}' and grain = 'Y' and figure = 'WORKERS'"
+        ),
+    )
+    .await;
+    assert_eq!(
+        workers_in_city,
+        scalar(
+            &pool,
+            "select count(*) from worker where archived_at is null"
+        )
+        .await,
+        "the city's row holds every worker of its subtree"
+    );
+    sqlx::query("update worker set archived_at = now(), archived_by = 't' where worker_id in (select worker_id from worker limit 5)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(
+        ledger_differences(&pool, entities).await,
+        Vec::<String>::new()
+    );
 }

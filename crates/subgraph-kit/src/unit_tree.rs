@@ -344,8 +344,12 @@ async fn resync(
         .map(|row| serde_json::from_str::<ReplicatedUnit>(row))
         .collect::<Result<Vec<_>, _>>()
         .context("The unit-tree snapshot holds a malformed unit")?;
+    // Only what differs changes: the figure ledger moves the sums of every unit that leaves,
+    // arrives or moves.
+    let ids: Vec<Uuid> = units.iter().map(|unit| unit.id).collect();
     let mut tx = pool.begin().await?;
-    sqlx::query("delete from unit_replica")
+    sqlx::query("delete from unit_replica where unit_id <> all($1)")
+        .bind(&ids)
         .execute(&mut *tx)
         .await?;
     upsert(&mut tx, &units).await?;
@@ -416,7 +420,8 @@ async fn follow(
     Ok(true)
 }
 
-async fn upsert(conn: &mut sqlx::PgConnection, units: &[ReplicatedUnit]) -> sqlx::Result<()> {
+/// Writes `units` into the replicated tree, changing only rows that differ.
+pub async fn upsert(conn: &mut sqlx::PgConnection, units: &[ReplicatedUnit]) -> sqlx::Result<()> {
     if units.is_empty() {
         return Ok(());
     }
@@ -435,7 +440,11 @@ async fn upsert(conn: &mut sqlx::PgConnection, units: &[ReplicatedUnit]) -> sqlx
          select * from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[], $7::text[])
          on conflict (unit_id) do update set
              parent_id = excluded.parent_id, path = excluded.path, kind = excluded.kind,
-             status = excluded.status, name = excluded.name, division_code = excluded.division_code",
+             status = excluded.status, name = excluded.name, division_code = excluded.division_code
+         where (unit_replica.parent_id, unit_replica.path, unit_replica.kind, unit_replica.status,
+                unit_replica.name, unit_replica.division_code)
+               is distinct from (excluded.parent_id, excluded.path, excluded.kind, excluded.status,
+                                 excluded.name, excluded.division_code)",
     )
     .bind(&ids)
     .bind(&parents)

@@ -8,7 +8,8 @@ use sqlx::{PgConnection, PgPool};
 use uuid::Uuid;
 
 use kexie_testkit::{
-    assert_random_writes_keep_the_ledger_exact, ledger_differences, random_tree_change, test_seed, RandomWriter, TestDb,
+    assert_random_writes_keep_the_ledger_exact, ledger_differences, random_tree_change, test_seed,
+    RandomWriter, TestDb,
 };
 
 const ENTITIES: &str = "select venue_id from venue union all select activity_id from activity";

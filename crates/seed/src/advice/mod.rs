@@ -24,6 +24,7 @@ use uuid::Uuid;
 use crate::demo::{
     day_between, history_end, history_start, weighted, DemoCity, DemoUnit, DemoWorker, Progress,
 };
+use crate::figures;
 use kexie_subgraph_kit::id::id_at;
 
 use kexie_advice::domain::{
@@ -53,6 +54,8 @@ pub async fn seed(pool: &PgPool, city: &mut DemoCity) -> anyhow::Result<()> {
     let campaigns = plan_campaigns(&world, &mut rng);
 
     let mut tx = pool.begin().await?;
+    figures::defer(&mut tx).await?;
+    figures::replicate_tree(&mut tx, &city.replicated_units()).await?;
     insert_campaigns(&mut tx, &campaigns).await?;
     let total = SUBMISSIONS_PER_SCALE * scale;
     let generator = SubmissionGenerator::new(&world, &campaigns);
@@ -83,6 +86,7 @@ pub async fn seed(pool: &PgPool, city: &mut DemoCity) -> anyhow::Result<()> {
         progress.advance(chunk.len());
     }
     progress.finish();
+    figures::build(&mut tx).await?;
     tx.commit()
         .await
         .context("Failed to commit the advice demo data")?;
@@ -99,7 +103,8 @@ pub async fn seed(pool: &PgPool, city: &mut DemoCity) -> anyhow::Result<()> {
 pub async fn reset(pool: &PgPool) -> anyhow::Result<()> {
     sqlx::query(
         "truncate campaign, submission, submission_author, research_topic, research_topic_member,
-             idempotency_key, status_change, unit_replica, unit_replica_state",
+             idempotency_key, status_change, unit_replica, unit_replica_state, figure_contribution,
+             figure_ledger",
     )
     .execute(pool)
     .await

@@ -34,6 +34,7 @@ use uuid::Uuid;
 use crate::demo::{
     day_between, history_end, history_start, weighted, DemoCity, DemoUnit, Progress,
 };
+use crate::figures;
 use kexie_subgraph_kit::id::id_at;
 
 use kexie_popularization::domain::{
@@ -66,6 +67,8 @@ pub async fn seed(pool: &PgPool, city: &mut DemoCity) -> anyhow::Result<()> {
     let count = ACTIVITIES_PER_SCALE * city.scale.max(1) as usize;
 
     let mut tx = pool.begin().await?;
+    figures::defer(&mut tx).await?;
+    figures::replicate_tree(&mut tx, &city.replicated_units()).await?;
     let mut progress = Progress::new("popularization: venues", venues.len());
     for chunk in venues.chunks(CHUNK) {
         insert_venues(&mut tx, chunk).await?;
@@ -94,6 +97,7 @@ pub async fn seed(pool: &PgPool, city: &mut DemoCity) -> anyhow::Result<()> {
         progress.advance(size);
     }
     progress.finish();
+    figures::build(&mut tx).await?;
     tx.commit()
         .await
         .context("Failed to commit the popularization demo data")?;
@@ -107,7 +111,8 @@ pub async fn seed(pool: &PgPool, city: &mut DemoCity) -> anyhow::Result<()> {
 /// Empties every table of the popularization schema, the replicated tree included.
 pub async fn reset(pool: &PgPool) -> anyhow::Result<()> {
     sqlx::query(
-        "truncate activity, venue, idempotency_key, status_change, unit_replica, unit_replica_state",
+        "truncate activity, venue, idempotency_key, status_change, unit_replica, unit_replica_state,
+                  figure_contribution, figure_ledger",
     )
     .execute(pool)
     .await

@@ -25,6 +25,7 @@ use crate::demo::{
     day_between, history_end, history_start, person_name, weighted, DemoCity, DemoUnit, DemoWorker,
     Progress,
 };
+use crate::figures;
 use kexie_subgraph_kit::id::id_at;
 
 use kexie_talent::domain::{
@@ -71,6 +72,8 @@ pub async fn seed(pool: &PgPool, city: &mut DemoCity) -> anyhow::Result<()> {
         generate_workstations(&tree, &workers, scale, &mut rng, &mut log);
 
     let mut tx = pool.begin().await?;
+    figures::defer(&mut tx).await?;
+    figures::replicate_tree(&mut tx, &city.replicated_units()).await?;
     let mut progress = Progress::new("talent: workers", workers.len());
     for chunk in workers.chunks(CHUNK) {
         insert_workers(&mut tx, &tree, chunk).await?;
@@ -101,6 +104,7 @@ pub async fn seed(pool: &PgPool, city: &mut DemoCity) -> anyhow::Result<()> {
     for chunk in log.changes.chunks(CHUNK) {
         insert_status_changes(&mut tx, chunk).await?;
     }
+    figures::build(&mut tx).await?;
     tx.commit()
         .await
         .context("Failed to commit the talent demo data")?;
@@ -125,7 +129,7 @@ pub async fn seed(pool: &PgPool, city: &mut DemoCity) -> anyhow::Result<()> {
 pub async fn reset(pool: &PgPool) -> anyhow::Result<()> {
     sqlx::query(
         "truncate worker, honor, nomination, workstation, workstation_resident, idempotency_key,
-                  status_change, unit_replica, unit_replica_state",
+                  status_change, unit_replica, unit_replica_state, figure_contribution, figure_ledger",
     )
     .execute(pool)
     .await
