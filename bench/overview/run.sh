@@ -161,6 +161,9 @@ run_wrk() {
       END { printf "%d %d %d\n", p50, p99, rps }'
 }
 
+ratio() { awk -v a="$1" -v b="$2" 'BEGIN { printf "%.2f×", a / b }'; }
+first_cold="" first_scale=""
+
 echo "| scale | measure | result |"
 echo "|---|---|---|"
 for scale in $scales; do
@@ -185,6 +188,12 @@ for scale in $scales; do
   read -r series_p50 series_max < <(cold "$work/series.json")
   echo "| $scale | 36-month series of the city and its children cold, median / max of $cold_runs | $series_p50 ms / $series_max ms |"
   echo "  series answer: $(wc -c <"$work/answer.json") bytes" >&2
+  echo "| $scale | series cold / overview cold (medians) | $(ratio "$series_p50" "$cold_p50") |"
+  if [ -z "$first_cold" ]; then
+    first_cold="$cold_p50" first_scale="$scale"
+  else
+    echo "| $scale | overview cold / overview cold at scale $first_scale (medians) | $(ratio "$cold_p50" "$first_cold") |"
+  fi
   if [ "$scale" = "$(echo "$scales" | cut -d' ' -f1)" ]; then
     overview_once >/dev/null
     read -r w1_p50 w1_p99 _ < <(run_wrk 1 "$work/overview.json")
@@ -193,6 +202,7 @@ for scale in $scales; do
     read -r t8_p50 t8_p99 t8_rps < <(run_wrk 8 "$work/typename.json")
     read -r t50_p50 t50_p99 t50_rps < <(run_wrk 50 "$work/typename.json")
     echo "| $scale | overview warm, 1 connection, p50 / p99 | ${w1_p50} µs / ${w1_p99} µs |"
+    echo "| $scale | overview cold (median) / warm (p50, 1 connection) | $(ratio "$cold_p50" "$(awk -v us="$w1_p50" 'BEGIN { print us / 1000 }')") |"
     echo "| $scale | overview warm, 8 connections, p50 / p99 | ${w8_p50} µs / ${w8_p99} µs ($w8_rps req/s) |"
     echo "| $scale | \`{ __typename }\`, 8 connections, p50 / p99 | ${t8_p50} µs / ${t8_p99} µs ($t8_rps req/s) |"
     echo "| $scale | overview warm, 50 connections | $w50_rps req/s (p99 ${w50_p99} µs) |"

@@ -1,10 +1,12 @@
-//! The figure ledger: every subgraph's figures kept as dated deltas per unit, figure and key
-//! (the enum value a figure is broken down by), summed per day, month and year in the
-//! `figure_ledger` table by triggers in the same transaction as every write (the
-//! `*_figure_ledger.sql` migration says how). A figure of a subtree for a period reads, for
-//! each unit of the subtree, the whole years inside the period, the whole months at its
-//! edges and the single days at the very edges ([`cover`]): at most a few dozen rows per
-//! unit and key, however many records there are.
+//! The figure ledger: every subgraph's figures kept as dated deltas per unit subtree, figure
+//! and key (the enum value a figure is broken down by), summed per day, month and year in
+//! the `figure_ledger` table by triggers in the same transaction as every write (the
+//! `*_figure_ledger.sql` and `*_figure_subtree.sql` migrations say how). A unit's rows hold
+//! the sums of its whole subtree: a record counts in its unit and every ancestor, and when
+//! the tree changes the sums move with it. So a figure of a subtree for a period reads that
+//! one unit's rows for the whole years inside the period, the whole months at its edges and
+//! the single days at the very edges ([`cover`]): at most a few dozen rows per key, however
+//! many units and records the subtree has.
 //!
 //! A *flow* (activities held, honors awarded) sums its deltas over the period; a *stock*
 //! (workers registered, venues open) sums them from the beginning up to the period's last
