@@ -48,7 +48,7 @@ pub struct DemoWorker {
 #[derive(Clone, Debug, Default)]
 pub struct DemoCity {
     pub seed: u64,
-    /// 1 is one city: about 8 districts, 150 townships, 600 base organizations, 20,000
+    /// 1 is one city: 9 districts, 150 townships, 600 base organizations, 20,000
     /// workers, 50,000 activities over three years and 5,000 submissions.
     pub scale: u32,
     pub units: Vec<DemoUnit>,

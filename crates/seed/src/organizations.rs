@@ -1,8 +1,10 @@
 //! Demo data: one city's association tree, with terms, leadership and targets.
 //!
-//! Scale 1 is a prefecture-level city (modelled on 绵阳市) with 8 districts and counties,
-//! about 150 townships and 600 base organizations. Larger scales add districts (up to 90)
-//! and then townships per district.
+//! Scale 1 is a prefecture-level city (modelled on 绵阳市) with its 9 districts, counties
+//! and county-level city, about 150 townships and 600 base organizations. Larger scales add
+//! districts (up to 90, with codes of the city's own prefix 5107xx) and then townships per
+//! district. Township codes follow GB/T 10114: a district's 街道 take 001–099, its 镇
+//! 101–199 and its 乡 201–399.
 
 use chrono::{Datelike, NaiveDate, TimeZone, Utc};
 use rand::rngs::StdRng;
@@ -30,7 +32,13 @@ const DISTRICTS: &[(&str, &str)] = &[
     ("梓潼县", "510725"),
     ("北川羌族自治县", "510726"),
     ("平武县", "510727"),
+    ("江油市", "510781"),
 ];
+
+/// The kinds of township with the codes GB/T 10114 gives each within a county: 街道
+/// 001–099, 镇 100–199 (101 on: 100 is not used) and 乡 200–399 (from 201).
+const TOWNSHIP_CODES: [(&str, std::ops::Range<usize>); 3] =
+    [("街道", 1..100), ("镇", 101..200), ("乡", 201..400)];
 
 const PLACE_SYLLABLES: &[&str] = &[
     "青", "义", "永", "新", "石", "龙", "花", "金", "松", "丰", "安", "河", "清", "平", "柏", "观",
@@ -69,7 +77,6 @@ const SOCIETIES: &[&str] = &[
     "植物保护学会",
     "科普作家协会",
     "青少年科技教育协会",
-    "老年科技工作者协会",
     "环境科学学会",
     "心理学会",
     "茶叶学会",
@@ -182,9 +189,14 @@ fn generate_units(scale: u32, rng: &mut StdRng) -> Vec<DemoUnit> {
         Some(CITY_CODE.to_string()),
         date(1958, 1, 1),
     );
-    let district_count = (8 * scale as usize).min(90);
+    let district_count = (DISTRICTS.len() * scale as usize).min(90);
     let townships_total = 150 * scale as usize;
-    let townships_per_district = townships_total.div_ceil(district_count).min(999);
+    let townships_per_district = townships_total
+        .div_ceil(district_count)
+        .min(TOWNSHIP_CODES.iter().map(|(_, codes)| codes.len()).sum());
+    let mut extra_district_codes = (6..100)
+        .map(|number| format!("5107{number:02}"))
+        .filter(|code| DISTRICTS.iter().all(|(_, real)| real != code));
     let mut used_names = std::collections::HashSet::new();
     units.push(city.clone());
 
@@ -228,8 +240,9 @@ fn generate_units(scale: u32, rng: &mut StdRng) -> Vec<DemoUnit> {
             Some((name, code)) => (name.to_string(), code.to_string()),
             None => (
                 format!("{}区", place_name(rng)),
-                // Six digits for any number of districts, clear of the real codes above.
-                format!("51{:04}", 1000 + district_index),
+                extra_district_codes
+                    .next()
+                    .expect("the city's prefix has a code for every district"),
             ),
         };
         let short = name.trim_end_matches("羌族自治县").to_string();
@@ -260,7 +273,8 @@ fn generate_units(scale: u32, rng: &mut StdRng) -> Vec<DemoUnit> {
                 date(1985, 1, 1),
             ));
         }
-        for township_index in 0..townships_per_district {
+        let mut taken = [0; TOWNSHIP_CODES.len()];
+        for _ in 0..townships_per_district {
             if units.iter().filter(|unit| unit.kind == "TOWNSHIP").count() >= townships_total {
                 break;
             }
@@ -268,13 +282,21 @@ fn generate_units(scale: u32, rng: &mut StdRng) -> Vec<DemoUnit> {
             while !used_names.insert(format!("{code}{base}")) {
                 base = place_name(rng);
             }
-            let suffix = *weighted(rng, &[("镇", 6), ("乡", 2), ("街道", 2)]);
+            // 镇 most often, 乡 and 街道 less; a kind whose codes are all taken yields to the
+            // next.
+            let mut kind = *weighted(rng, &[(1, 6), (2, 2), (0, 2)]);
+            while taken[kind] == TOWNSHIP_CODES[kind].1.len() {
+                kind = (kind + 1) % TOWNSHIP_CODES.len();
+            }
+            let (suffix, codes) = &TOWNSHIP_CODES[kind];
+            let number = codes.start + taken[kind];
+            taken[kind] += 1;
             let township = demo_unit(
                 rng,
                 Some(&district),
                 "TOWNSHIP",
                 format!("{base}{suffix}科协"),
-                Some(format!("{code}{:03}", 100 + township_index)),
+                Some(format!("{code}{number:03}")),
                 date(2000, 1, 1),
             );
             units.push(township.clone());
@@ -335,7 +357,13 @@ fn generate_units(scale: u32, rng: &mut StdRng) -> Vec<DemoUnit> {
     for district in &districts {
         for _ in 0..rng.gen_range(3..=8) {
             let trade = ENTERPRISE_TRADES[rng.gen_range(0..ENTERPRISE_TRADES.len())];
-            let name = format!("绵阳{}{trade}科技有限公司科协", place_name(rng));
+            // "电子科技" makes "…电子科技有限公司", not "…电子科技科技有限公司".
+            let form = if trade.ends_with("科技") {
+                "有限公司"
+            } else {
+                "科技有限公司"
+            };
+            let name = format!("绵阳{}{trade}{form}科协", place_name(rng));
             let mut unit = demo_unit(
                 rng,
                 Some(district),
@@ -611,6 +639,7 @@ async fn insert_targets(
 mod tests {
     use super::*;
     use rand::SeedableRng;
+    use uuid::Uuid;
 
     #[test]
     fn every_scale_makes_valid_unique_division_codes() {
@@ -633,6 +662,63 @@ mod tests {
                 codes.len(),
                 "scale {scale}: duplicate codes"
             );
+        }
+    }
+
+    #[test]
+    fn codes_follow_the_city_prefix_and_gb_t_10114() {
+        for scale in [1, 10, 50] {
+            let units = generate_units(scale, &mut StdRng::seed_from_u64(7));
+            let code_of = |id: Uuid| {
+                units
+                    .iter()
+                    .find(|unit| unit.id == id)
+                    .and_then(|unit| unit.division_code.clone())
+                    .unwrap()
+            };
+            for unit in &units {
+                let Some(code) = &unit.division_code else {
+                    continue;
+                };
+                assert!(
+                    code.starts_with("5107"),
+                    "scale {scale}: {} {code}",
+                    unit.name
+                );
+                if unit.kind == "TOWNSHIP" {
+                    let district = code_of(unit.parent_id.unwrap());
+                    assert_eq!(&code[..6], district, "{}", unit.name);
+                    let number: usize = code[6..].parse().unwrap();
+                    let (suffix, codes) = TOWNSHIP_CODES
+                        .iter()
+                        .find(|(_, codes)| codes.contains(&number))
+                        .unwrap_or_else(|| panic!("{} {code}", unit.name));
+                    assert!(
+                        unit.name.ends_with(&format!("{suffix}科协")),
+                        "{} {code}",
+                        unit.name
+                    );
+                }
+            }
+        }
+        let city = generate_units(1, &mut StdRng::seed_from_u64(7));
+        let districts: Vec<&str> = city
+            .iter()
+            .filter(|unit| unit.kind == "DISTRICT")
+            .map(|unit| unit.name.as_str())
+            .collect();
+        assert_eq!(districts.len(), DISTRICTS.len());
+        assert!(districts.contains(&"江油市科学技术协会"));
+    }
+
+    #[test]
+    fn names_do_not_stutter_or_repeat_the_retired_scientists_association() {
+        let units = generate_units(10, &mut StdRng::seed_from_u64(11));
+        for unit in &units {
+            assert!(!unit.name.contains("科技科技"), "{}", unit.name);
+            if unit.kind == "SOCIETY" {
+                assert!(!unit.name.contains("老年科技工作者"), "{}", unit.name);
+            }
         }
     }
 }

@@ -442,6 +442,42 @@ pub async fn assert_random_writes_keep_the_ledger_exact<W: RandomWriter>(
     }
 }
 
+/// The units organizations publishes when `merged` merges into `into`: `merged`, MERGED,
+/// hangs under `into`, and its children hang there too with their subtrees (every path
+/// below rewritten), all in one event.
+pub fn merge_event(
+    units: &[kexie_subgraph_kit::unit_tree::ReplicatedUnit],
+    merged: Uuid,
+    into: Uuid,
+) -> Vec<kexie_subgraph_kit::unit_tree::ReplicatedUnit> {
+    let path_of = |id: Uuid| {
+        units
+            .iter()
+            .find(|unit| unit.id == id)
+            .map(|unit| unit.path.clone())
+            .expect("a unit of the tree")
+    };
+    let (old_path, into_path) = (path_of(merged), path_of(into));
+    units
+        .iter()
+        .filter(|unit| unit.path.starts_with(&old_path))
+        .map(|unit| {
+            let mut moved = unit.clone();
+            if unit.id == merged {
+                moved.status = "MERGED".to_string();
+                moved.parent_id = Some(into);
+                moved.path = format!("{into_path}{merged}/");
+            } else {
+                if unit.parent_id == Some(merged) {
+                    moved.parent_id = Some(into);
+                }
+                moved.path = format!("{into_path}{}", &unit.path[old_path.len()..]);
+            }
+            moved
+        })
+        .collect()
+}
+
 /// One random change of the replicated unit tree (`unit_replica`) over `units`, in the
 /// shapes organizations' events take: a unit the tree does not know arrives under another
 /// (or as a root), a subtree moves whole, a unit merges into another with its children

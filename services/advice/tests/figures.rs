@@ -16,7 +16,7 @@ use kexie_seed::demo::{DemoCity, DemoUnit, DemoWorker};
 use kexie_subgraph_kit::config::SubgraphConfig;
 use kexie_subgraph_kit::server::ServerHandle;
 use kexie_subgraph_kit::unit_tree::{self, ReplicatedUnit, TreeKeys};
-use kexie_testkit::{redis_url, GraphqlClient, SampleTree, TestDb};
+use kexie_testkit::{merge_event, redis_url, GraphqlClient, SampleTree, TestDb};
 
 const SUBMISSION_STATUSES: [&str; 9] = [
     "DRAFT",
@@ -163,29 +163,6 @@ fn demo_city() -> DemoCity {
 }
 
 /// The demo city's units as organizations publishes them, with materialized paths.
-fn replicated(city: &DemoCity) -> Vec<ReplicatedUnit> {
-    let mut paths: HashMap<Uuid, String> = HashMap::new();
-    city.units
-        .iter()
-        .map(|unit| {
-            let parent_path = unit
-                .parent_id
-                .map_or("/".to_string(), |parent| paths[&parent].clone());
-            let path = format!("{parent_path}{}/", unit.id);
-            paths.insert(unit.id, path.clone());
-            ReplicatedUnit {
-                id: unit.id,
-                parent_id: unit.parent_id,
-                path,
-                kind: unit.kind.to_string(),
-                status: "ACTIVE".to_string(),
-                name: unit.name.clone(),
-                division_code: unit.division_code.clone(),
-            }
-        })
-        .collect()
-}
-
 struct City {
     client: GraphqlClient,
     pool: PgPool,
@@ -193,8 +170,9 @@ struct City {
     city: Uuid,
     district: Uuid,
     township: Uuid,
-    /// A township of `district` merged away: its records count in the district's figures,
-    /// but it has no row of its own among the district's children.
+    /// A township of `district` merged into `township`: it hangs there with its children,
+    /// so its records count in the township's figures (and the district's), but it has no
+    /// row of its own among the township's children.
     merged: Uuid,
     _server: ServerHandle,
     _db: TestDb,
@@ -235,7 +213,7 @@ impl City {
     }
 }
 
-/// The smallest generated city, the tree replicated with one township merged away, and a
+/// The smallest generated city, the tree replicated with one township merged into another, and a
 /// few submissions archived through the API.
 async fn generated_city() -> City {
     let db = TestDb::new().await;
@@ -252,12 +230,12 @@ async fn generated_city() -> City {
     let pool = kexie_subgraph_kit::db::connect(&db.url, kexie_advice::NAME)
         .await
         .unwrap();
-    let demo = demo_city();
+    let mut demo = demo_city();
     kexie_seed::advice::seed(&pool, &mut demo.clone())
         .await
         .unwrap();
 
-    let units = replicated(&demo);
+    let units = demo.replicated_units();
     let city = units[0].id;
     let district = units
         .iter()
@@ -269,8 +247,13 @@ async fn generated_city() -> City {
         .filter(|unit| unit.kind == "TOWNSHIP" && unit.parent_id == Some(district.id))
         .collect();
     let township = townships[0].id;
-    let mut merged = townships[1].clone();
-    merged.status = "MERGED".to_string();
+    let merged = townships[1].id;
+    let merger = merge_event(&units, merged, township);
+    for unit in &mut demo.units {
+        if let Some(moved) = merger.iter().find(|moved| moved.id == unit.id) {
+            unit.parent_id = moved.parent_id;
+        }
+    }
     let mut redis =
         kexie_contract::data_version::redis_connection(&redis_url(), Duration::from_secs(2))
             .unwrap();
@@ -278,7 +261,7 @@ async fn generated_city() -> City {
     unit_tree::publish_event(&mut redis, &keys, 1, &units)
         .await
         .unwrap();
-    unit_tree::publish_event(&mut redis, &keys, 2, std::slice::from_ref(&merged))
+    unit_tree::publish_event(&mut redis, &keys, 2, &merger)
         .await
         .unwrap();
     assert!(
@@ -312,7 +295,7 @@ async fn generated_city() -> City {
         city,
         district: district.id,
         township,
-        merged: merged.id,
+        merged,
         _server: server,
         _db: db,
     }
@@ -770,7 +753,8 @@ async fn children_are_ranked_by_the_chosen_figure_with_their_own_figures() {
         assert!(distinct.len() > 1, "{label} {by}: {expected_rows:?}");
     }
 
-    // The merged township has no row of its own, yet its records count in the district.
+    // The merged township has no row of its own: its records count in the township it
+    // merged into, and the children with the district's own records make the district.
     let data = city
         .client
         .data(
@@ -795,7 +779,16 @@ async fn children_are_ranked_by_the_chosen_figure_with_their_own_figures() {
     assert!(number(&merged, "submissions") > 0);
     assert_eq!(
         number(&district, "submissions"),
-        children_total + number(&merged, "submissions") + number(&own, "submissions")
+        children_total + number(&own, "submissions")
+    );
+    let into = expected_figures(&city.pool, &city.subtree(city.township), from, to).await;
+    let into_row = rows
+        .iter()
+        .find(|row| row["unit"]["id"] == city.township.to_string())
+        .unwrap();
+    assert_eq!(
+        number(&into_row["figures"], "submissions"),
+        number(&into, "submissions")
     );
 }
 

@@ -15,7 +15,7 @@ use kexie_seed::demo::{DemoCity, DemoUnit};
 use kexie_subgraph_kit::config::SubgraphConfig;
 use kexie_subgraph_kit::server::ServerHandle;
 use kexie_subgraph_kit::unit_tree::{self, ReplicatedUnit, TreeKeys};
-use kexie_testkit::{redis_url, GraphqlClient, SampleTree, TestDb};
+use kexie_testkit::{merge_event, redis_url, GraphqlClient, SampleTree, TestDb};
 
 const VENUE_STATUSES: [&str; 4] = ["PLANNED", "UNDER_CONSTRUCTION", "OPEN", "CLOSED"];
 const VENUE_KINDS: [&str; 8] = [
@@ -163,29 +163,6 @@ fn demo_city() -> DemoCity {
 }
 
 /// The demo city's units as organizations publishes them, with materialized paths.
-fn replicated(city: &DemoCity) -> Vec<ReplicatedUnit> {
-    let mut paths: HashMap<Uuid, String> = HashMap::new();
-    city.units
-        .iter()
-        .map(|unit| {
-            let parent_path = unit
-                .parent_id
-                .map_or("/".to_string(), |parent| paths[&parent].clone());
-            let path = format!("{parent_path}{}/", unit.id);
-            paths.insert(unit.id, path.clone());
-            ReplicatedUnit {
-                id: unit.id,
-                parent_id: unit.parent_id,
-                path,
-                kind: unit.kind.to_string(),
-                status: "ACTIVE".to_string(),
-                name: unit.name.clone(),
-                division_code: unit.division_code.clone(),
-            }
-        })
-        .collect()
-}
-
 struct City {
     client: GraphqlClient,
     pool: PgPool,
@@ -193,8 +170,9 @@ struct City {
     city: Uuid,
     district: Uuid,
     township: Uuid,
-    /// A township of `district` merged away: its records count in the district's figures,
-    /// but it has no row of its own among the district's children.
+    /// A township of `district` merged into `township`: it hangs there with its children,
+    /// so its records count in the township's figures (and the district's), but it has no
+    /// row of its own among the township's children.
     merged: Uuid,
     _server: ServerHandle,
     _db: TestDb,
@@ -235,7 +213,7 @@ impl City {
     }
 }
 
-/// The smallest generated city, the tree replicated with one township merged away, and a
+/// The smallest generated city, the tree replicated with one township merged into another, and a
 /// few changes made through the API: a museum registered today as open since 2025, a venue
 /// and some held activities archived.
 async fn generated_city() -> City {
@@ -253,12 +231,12 @@ async fn generated_city() -> City {
     let pool = kexie_subgraph_kit::db::connect(&db.url, kexie_popularization::NAME)
         .await
         .unwrap();
-    let demo = demo_city();
+    let mut demo = demo_city();
     kexie_seed::popularization::seed(&pool, &mut demo.clone())
         .await
         .unwrap();
 
-    let units = replicated(&demo);
+    let units = demo.replicated_units();
     let city = units[0].id;
     let district = units
         .iter()
@@ -270,8 +248,13 @@ async fn generated_city() -> City {
         .filter(|unit| unit.kind == "TOWNSHIP" && unit.parent_id == Some(district.id))
         .collect();
     let township = townships[0].id;
-    let mut merged = townships[1].clone();
-    merged.status = "MERGED".to_string();
+    let merged = townships[1].id;
+    let merger = merge_event(&units, merged, township);
+    for unit in &mut demo.units {
+        if let Some(moved) = merger.iter().find(|moved| moved.id == unit.id) {
+            unit.parent_id = moved.parent_id;
+        }
+    }
     let mut redis =
         kexie_contract::data_version::redis_connection(&redis_url(), Duration::from_secs(2))
             .unwrap();
@@ -279,7 +262,7 @@ async fn generated_city() -> City {
     unit_tree::publish_event(&mut redis, &keys, 1, &units)
         .await
         .unwrap();
-    unit_tree::publish_event(&mut redis, &keys, 2, std::slice::from_ref(&merged))
+    unit_tree::publish_event(&mut redis, &keys, 2, &merger)
         .await
         .unwrap();
     assert!(
@@ -334,7 +317,7 @@ async fn generated_city() -> City {
         city,
         district: district.id,
         township,
-        merged: merged.id,
+        merged,
         _server: server,
         _db: db,
     }
@@ -520,11 +503,18 @@ async fn figures_of_a_city_a_district_and_a_township_equal_independent_counts() 
             .as_i64()
             .unwrap()
     };
-    let township_2025 = figures(&city, city.township, &json!({ "year": 2025 })).await;
-    let township_2024 = figures(&city, city.township, &json!({ "year": 2024 })).await;
-    assert_eq!(open_halls(&township_2025), open_halls(&township_2024) + 1);
+    // (The township merged into it brings its own halls, counted apart here.)
+    let mut own_halls = Vec::new();
+    for year in [2024, 2025] {
+        let period = json!({ "year": year });
+        own_halls.push(
+            open_halls(&figures(&city, city.township, &period).await)
+                - open_halls(&figures(&city, city.merged, &period).await),
+        );
+    }
+    assert_eq!(own_halls[1], own_halls[0] + 1);
 
-    // A merged township's records still count where it hangs.
+    // A merged township's records count where it now hangs.
     let merged = expected_figures(
         &city.pool,
         &city.subtree(city.merged),
@@ -740,7 +730,8 @@ async fn children_are_ranked_by_the_chosen_figure_with_their_own_figures() {
         assert!(distinct.len() > 1, "{label} {by}: {expected_rows:?}");
     }
 
-    // The merged township has no row of its own, yet its records count in the district.
+    // The merged township has no row of its own: its records count in the township it
+    // merged into, and the children with the district's own records make the district.
     let data = city
         .client
         .data(
@@ -759,23 +750,22 @@ async fn children_are_ranked_by_the_chosen_figure_with_their_own_figures() {
         .map(|row| number(&row["figures"], "activities"))
         .sum();
     let district = figures(&city, city.district, &json!({ "year": 2025 })).await;
-    let merged = expected_figures(
-        &city.pool,
-        &city.subtree(city.merged),
-        day("2025-01-01"),
-        day("2025-12-31"),
-    )
-    .await;
-    let own = expected_figures(
-        &city.pool,
-        &[city.district],
-        day("2025-01-01"),
-        day("2025-12-31"),
-    )
-    .await;
+    let (from, to) = (day("2025-01-01"), day("2025-12-31"));
+    let merged = expected_figures(&city.pool, &city.subtree(city.merged), from, to).await;
+    let own = expected_figures(&city.pool, &[city.district], from, to).await;
+    assert!(number(&merged, "activities") > 0);
     assert_eq!(
         number(&district, "activities"),
-        children_total + number(&merged, "activities") + number(&own, "activities")
+        children_total + number(&own, "activities")
+    );
+    let into = expected_figures(&city.pool, &city.subtree(city.township), from, to).await;
+    let into_row = rows
+        .iter()
+        .find(|row| row["unit"]["id"] == city.township.to_string())
+        .unwrap();
+    assert_eq!(
+        number(&into_row["figures"], "activities"),
+        number(&into, "activities")
     );
 }
 

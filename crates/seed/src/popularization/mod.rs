@@ -147,6 +147,20 @@ fn round_coordinate(value: f64) -> f64 {
 }
 
 /// The city as this generator sees it.
+/// Where the seats of 绵阳's districts, counties and county-level city are (longitude,
+/// latitude), by division code.
+const DISTRICT_SEATS: &[(&str, (f64, f64))] = &[
+    ("510703", (104.74, 31.46)), // 涪城区
+    ("510704", (104.77, 31.48)), // 游仙区
+    ("510705", (104.57, 31.53)), // 安州区
+    ("510722", (105.09, 31.10)), // 三台县
+    ("510723", (105.39, 31.21)), // 盐亭县
+    ("510725", (105.17, 31.64)), // 梓潼县
+    ("510726", (104.45, 31.62)), // 北川羌族自治县
+    ("510727", (104.53, 32.41)), // 平武县
+    ("510781", (104.75, 31.78)), // 江油市
+];
+
 struct World<'a> {
     all: &'a [DemoUnit],
     units: HashMap<Uuid, &'a DemoUnit>,
@@ -165,18 +179,23 @@ impl<'a> World<'a> {
             .iter()
             .find(|unit| unit.kind == "CITY")
             .unwrap_or(&city.units[0]);
-        // Around 绵阳: districts spread over a degree or so.
-        let city_centre = (104.68, 31.47);
+        // 绵阳's districts at their seats; districts added at larger scales spread over a
+        // degree or so around the city.
+        let city_centre = (104.74, 31.46);
         let centres = city
             .units_of(&["DISTRICT"])
             .map(|district| {
-                (
-                    district.id,
+                let seat = DISTRICT_SEATS
+                    .iter()
+                    .find(|(code, _)| district.division_code.as_deref() == Some(*code))
+                    .map(|(_, seat)| *seat);
+                let centre = seat.unwrap_or_else(|| {
                     (
                         city_centre.0 + rng.gen_range(-0.6..0.7),
                         city_centre.1 + rng.gen_range(-0.45..0.8),
-                    ),
-                )
+                    )
+                });
+                (district.id, centre)
             })
             .collect();
         World {
