@@ -13,7 +13,7 @@ use crate::subgraphs::Subgraph;
 
 #[derive(Clone, Debug, clap::Args)]
 pub struct SeedArgs {
-    /// Size of the city: 1 is about 8 districts, 150 townships, 600 base organizations,
+    /// Size of the city: 1 is 9 districts, 150 townships, 600 base organizations,
     /// 20,000 workers, 50,000 activities and 5,000 submissions; 10 is ten times that.
     #[arg(long, default_value_t = 1, value_parser = clap::value_parser!(u32).range(1..=50))]
     pub scale: u32,
@@ -75,6 +75,14 @@ pub async fn run(
     for (subgraph, pool) in &pools {
         subgraph.seed(pool, &mut city).await?;
     }
+    // The work ledger's targets, sized to what the city turned out to do.
+    let organizations = &pools[0].1;
+    let keys = kexie_seed::organizations::targets(organizations).await?;
+    let mut actuals = std::collections::HashMap::new();
+    for (subgraph, pool) in &pools {
+        actuals.extend(subgraph.target_actuals(pool, &keys).await?);
+    }
+    kexie_seed::organizations::size_targets(organizations, &city, &actuals).await?;
     // Statistics and visibility maps for the tables just filled (every subgraph's schema),
     // rather than whenever autovacuum gets to them: without statistics the first rollups are
     // planned as if the tables were empty, several times slower; without visibility maps

@@ -7,7 +7,9 @@ use kexie_seed::demo::DemoCity;
 use kexie_subgraph_kit::config::SubgraphConfig;
 use kexie_subgraph_kit::server::SubgraphApp;
 use kexie_subgraph_kit::subgraph::Subgraph as Definition;
+use kexie_subgraph_kit::target::TargetKey;
 use sqlx::PgPool;
+use std::collections::HashMap;
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, clap::ValueEnum)]
 pub enum Subgraph {
@@ -92,6 +94,24 @@ impl Subgraph {
             Subgraph::Talent => kexie_seed::talent::reset(pool).await,
             Subgraph::Popularization => kexie_seed::popularization::reset(pool).await,
             Subgraph::Advice => kexie_seed::advice::reset(pool).await,
+        }
+    }
+
+    /// The actual figures of the targets whose metrics it measures (the others left out).
+    pub async fn target_actuals(
+        self,
+        pool: &PgPool,
+        keys: &[TargetKey],
+    ) -> sqlx::Result<HashMap<TargetKey, i64>> {
+        match self {
+            Subgraph::Organizations => {
+                kexie_organizations::schema::target_actuals(pool, keys).await
+            }
+            Subgraph::Talent => kexie_talent::schema::target_actuals(pool, keys).await,
+            Subgraph::Popularization => {
+                kexie_popularization::schema::target_actuals(pool, keys).await
+            }
+            Subgraph::Advice => kexie_advice::schema::target_actuals(pool, keys).await,
         }
     }
 

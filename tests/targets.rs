@@ -290,7 +290,7 @@ async fn the_city_overview_is_one_query_through_the_gateway_and_adds_up() {
         .iter()
         .map(|edge| &edge["node"])
         .collect();
-    assert_eq!(districts.len(), 8);
+    assert_eq!(districts.len(), 9);
     assert_eq!(city["targets"].as_array().unwrap().len(), 11);
     for district in &districts {
         let targets = district["targets"].as_array().unwrap();

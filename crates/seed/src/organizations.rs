@@ -18,7 +18,8 @@ use kexie_subgraph_kit::id::id_at;
 use kexie_subgraph_kit::unit_tree::ReplicatedUnit;
 
 use kexie_organizations::db;
-use kexie_subgraph_kit::target::TargetMetric;
+use kexie_subgraph_kit::target::{TargetKey, TargetMetric};
+use std::collections::HashMap;
 
 const ACTOR: &str = "demo-data";
 const CITY_CODE: &str = "510700";
@@ -394,8 +395,9 @@ async fn insert_units(
         .iter()
         .enumerate()
         .map(|(index, unit)| match unit.kind {
+            // Named in any year from 2015 on, never before the unit was founded.
             "TOWNSHIP" | "ENTERPRISE" | "RURAL_TECH" if index % 9 == 0 => {
-                Some(2024 + (index % 3) as i32)
+                Some((2015 + (index / 9 % 12) as i32).max(unit.founded_on.year()))
             }
             _ => None,
         })
@@ -635,6 +637,69 @@ async fn insert_targets(
     Ok(ids.len())
 }
 
+/// Every target of the work ledger, as the key its actual figure is measured by.
+pub async fn targets(pool: &PgPool) -> anyhow::Result<Vec<TargetKey>> {
+    let rows: Vec<(uuid::Uuid, i32, TargetMetric)> =
+        sqlx::query_as("select unit_id, year, metric from target")
+            .fetch_all(pool)
+            .await?;
+    Ok(rows
+        .into_iter()
+        .map(|(unit_id, year, metric)| TargetKey {
+            unit_id,
+            year,
+            metric,
+        })
+        .collect())
+}
+
+/// Sizes every target to what the generated city actually did, once every subgraph is
+/// seeded, so that the work ledger reads like a real one: each value is the target's actual
+/// figure (`actuals`, from the measuring subgraphs) over an attainment drawn around 0.9 —
+/// about a fifth well behind (0.4–0.8), most near the mark (0.8–1.15), some ahead and a few
+/// far ahead (up to 2.5). A target with nothing done gets a small value it falls short of.
+pub async fn size_targets(
+    pool: &PgPool,
+    city: &DemoCity,
+    actuals: &HashMap<TargetKey, i64>,
+) -> anyhow::Result<()> {
+    let mut rng = city.rng("targets");
+    let mut keys = targets(pool).await?;
+    // One order, whatever order the database returns them in: the same city every time.
+    keys.sort_by_key(|key| (key.unit_id, key.year, key.metric as u8));
+    let (mut units, mut years, mut metrics, mut values) = (vec![], vec![], vec![], vec![]);
+    for key in keys {
+        let actual = actuals.get(&key).copied().unwrap_or(0) as f64;
+        let attainment = match rng.gen_range(0..100) {
+            0..=19 => rng.gen_range(0.4..0.8),
+            20..=79 => rng.gen_range(0.8..1.15),
+            80..=94 => rng.gen_range(1.15..1.6),
+            _ => rng.gen_range(1.6..2.5),
+        };
+        let value = if actual > 0.0 {
+            ((actual / attainment).round() as i32).max(1)
+        } else {
+            rng.gen_range(1..=3)
+        };
+        units.push(key.unit_id);
+        years.push(key.year);
+        metrics.push(key.metric);
+        values.push(value);
+    }
+    sqlx::query(
+        "update target t set target_value = v.value
+         from unnest($1::uuid[], $2::int[], $3::text[], $4::int[]) as v(unit_id, year, metric, value)
+         where t.unit_id = v.unit_id and t.year = v.year and t.metric = v.metric",
+    )
+    .bind(&units)
+    .bind(&years)
+    .bind(&metrics)
+    .bind(&values)
+    .execute(pool)
+    .await?;
+    Ok(())
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -689,7 +754,7 @@ mod tests {
                     let district = code_of(unit.parent_id.unwrap());
                     assert_eq!(&code[..6], district, "{}", unit.name);
                     let number: usize = code[6..].parse().unwrap();
-                    let (suffix, codes) = TOWNSHIP_CODES
+                    let (suffix, _) = TOWNSHIP_CODES
                         .iter()
                         .find(|(_, codes)| codes.contains(&number))
                         .unwrap_or_else(|| panic!("{} {code}", unit.name));

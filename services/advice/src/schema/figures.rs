@@ -165,6 +165,16 @@ impl Totals {
 
 const ADOPTIONS: &str = "ADOPTIONS";
 
+/// The actual figures of the targets whose metrics advice measures (the others are left
+/// out), from the figure ledger: what `Target` answers, and what the demo seeder sizes
+/// targets by.
+pub async fn target_actuals(
+    pool: &sqlx::PgPool,
+    keys: &[kexie_subgraph_kit::target::TargetKey],
+) -> sqlx::Result<std::collections::HashMap<kexie_subgraph_kit::target::TargetKey, i64>> {
+    kexie_subgraph_kit::target::actuals_from_ledger(pool, "unit_replica", keys, ledger_metric).await
+}
+
 /// How advice's target metrics read the ledger (see `TargetMetric`).
 pub(crate) fn ledger_metric(metric: TargetMetric) -> Option<LedgerMetric> {
     match metric {

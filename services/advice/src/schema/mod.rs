@@ -20,6 +20,7 @@ use kexie_subgraph_kit::{validate, ApiError, ApiResult};
 use crate::db::campaigns::CampaignRow;
 
 pub use entities::{Unit, Worker};
+pub use figures::target_actuals;
 pub use kexie_subgraph_kit::history::StatusChange;
 
 #[derive(MergedObject, Default)]

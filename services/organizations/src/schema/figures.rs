@@ -99,6 +99,16 @@ const TERMS_OVERDUE: &str = "TERMS_OVERDUE";
 
 const EXEMPLARY_UNITS: &str = "EXEMPLARY_UNITS";
 
+/// The actual figures of the targets whose metrics organizations measures (the others are left
+/// out), from the figure ledger: what `Target` answers, and what the demo seeder sizes
+/// targets by.
+pub async fn target_actuals(
+    pool: &sqlx::PgPool,
+    keys: &[kexie_subgraph_kit::target::TargetKey],
+) -> sqlx::Result<std::collections::HashMap<kexie_subgraph_kit::target::TargetKey, i64>> {
+    kexie_subgraph_kit::target::actuals_from_ledger(pool, "unit", keys, ledger_metric).await
+}
+
 /// How organizations' target metrics read the ledger (see `TargetMetric`).
 pub(crate) fn ledger_metric(metric: TargetMetric) -> Option<LedgerMetric> {
     match metric {

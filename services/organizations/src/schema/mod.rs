@@ -29,6 +29,7 @@ use crate::db;
 use crate::db::targets::TargetRow;
 use crate::db::units::UnitRow;
 
+pub use figures::target_actuals;
 pub use units::UnitInput;
 
 #[derive(MergedObject, Default)]
@@ -102,14 +103,9 @@ impl Loader<TargetKey> for OwnActualLoader {
     type Error = async_graphql::Error;
 
     async fn load(&self, keys: &[TargetKey]) -> Result<HashMap<TargetKey, i64>, Self::Error> {
-        Ok(kexie_subgraph_kit::target::actuals_from_ledger(
-            &self.0,
-            "unit",
-            keys,
-            figures::ledger_metric,
-        )
-        .await
-        .map_err(ApiError::from)?)
+        Ok(figures::target_actuals(&self.0, keys)
+            .await
+            .map_err(ApiError::from)?)
     }
 }
 

@@ -168,12 +168,6 @@ impl MeasuredActual for PopularizationActual {
     }
 
     async fn count(pool: &PgPool, keys: &[TargetKey]) -> sqlx::Result<HashMap<TargetKey, i64>> {
-        kexie_subgraph_kit::target::actuals_from_ledger(
-            pool,
-            "unit_replica",
-            keys,
-            figures::ledger_metric,
-        )
-        .await
+        figures::target_actuals(pool, keys).await
     }
 }

@@ -141,6 +141,16 @@ impl PopularizationFigure {
 const ELDERLY_LECTURES: &str = "ELDERLY_LECTURES";
 const SCIENCE_MUSEUMS: &str = "SCIENCE_MUSEUMS";
 
+/// The actual figures of the targets whose metrics popularization measures (the others are left
+/// out), from the figure ledger: what `Target` answers, and what the demo seeder sizes
+/// targets by.
+pub async fn target_actuals(
+    pool: &sqlx::PgPool,
+    keys: &[kexie_subgraph_kit::target::TargetKey],
+) -> sqlx::Result<std::collections::HashMap<kexie_subgraph_kit::target::TargetKey, i64>> {
+    kexie_subgraph_kit::target::actuals_from_ledger(pool, "unit_replica", keys, ledger_metric).await
+}
+
 /// How popularization's target metrics read the ledger (see `TargetMetric`).
 pub(crate) fn ledger_metric(metric: TargetMetric) -> Option<LedgerMetric> {
     let held = |figure: &'static str, keys: &'static [&'static str]| LedgerMetric {

@@ -24,6 +24,7 @@ use crate::db::activities::{ActivityFilter, ActivityOwner, ActivityRow};
 use crate::db::venues::{VenueFilter, VenueRow};
 
 pub use entities::Unit;
+pub use figures::target_actuals;
 
 #[derive(MergedObject, Default)]
 pub struct Query(

@@ -138,6 +138,16 @@ const NOMINATIONS_BY_STATUS: &str = "NOMINATIONS_BY_STATUS";
 const WORKSTATIONS_BY_KIND: &str = "WORKSTATIONS_BY_KIND";
 const WORKSTATIONS_BY_CERTIFICATION: &str = "WORKSTATIONS_BY_CERTIFICATION";
 
+/// The actual figures of the targets whose metrics talent measures (the others are left
+/// out), from the figure ledger: what `Target` answers, and what the demo seeder sizes
+/// targets by.
+pub async fn target_actuals(
+    pool: &sqlx::PgPool,
+    keys: &[kexie_subgraph_kit::target::TargetKey],
+) -> sqlx::Result<std::collections::HashMap<kexie_subgraph_kit::target::TargetKey, i64>> {
+    kexie_subgraph_kit::target::actuals_from_ledger(pool, "unit_replica", keys, ledger_metric).await
+}
+
 /// How talent's target metric reads the ledger (see `TargetMetric`).
 pub(crate) fn ledger_metric(metric: TargetMetric) -> Option<LedgerMetric> {
     match metric {

@@ -28,6 +28,7 @@ use crate::db::nominations::NominationRow;
 use crate::db::workers::WorkerRow;
 
 pub use entities::Unit;
+pub use figures::target_actuals;
 
 #[derive(MergedObject, Default)]
 pub struct Query(
