@@ -82,7 +82,7 @@ pub async fn run(
     for (subgraph, pool) in &pools {
         actuals.extend(subgraph.target_actuals(pool, &keys).await?);
     }
-    kexie_seed::organizations::size_targets(organizations, &city, &actuals).await?;
+    kexie_seed::organizations::size_targets(organizations, &city, keys, &actuals).await?;
     // Statistics and visibility maps for the tables just filled (every subgraph's schema),
     // rather than whenever autovacuum gets to them: without statistics the first rollups are
     // planned as if the tables were empty, several times slower; without visibility maps

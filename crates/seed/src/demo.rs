@@ -74,7 +74,6 @@ impl DemoCity {
         StdRng::seed_from_u64(state)
     }
 
-    /// Units of the given kinds.
     /// The tree as organizations publishes it right after seeding (every unit active).
     pub fn replicated_units(&self) -> Vec<ReplicatedUnit> {
         let mut paths: HashMap<Uuid, String> = HashMap::with_capacity(self.units.len());
@@ -100,6 +99,7 @@ impl DemoCity {
             .collect()
     }
 
+    /// Units of the given kinds.
     pub fn units_of<'a>(&'a self, kinds: &'a [&str]) -> impl Iterator<Item = &'a DemoUnit> + 'a {
         self.units
             .iter()

@@ -658,13 +658,14 @@ pub async fn targets(pool: &PgPool) -> anyhow::Result<Vec<TargetKey>> {
 /// figure (`actuals`, from the measuring subgraphs) over an attainment drawn around 0.9 —
 /// about a fifth well behind (0.4–0.8), most near the mark (0.8–1.15), some ahead and a few
 /// far ahead (up to 2.5). A target with nothing done gets a small value it falls short of.
+/// `keys` are the targets ([`targets`]).
 pub async fn size_targets(
     pool: &PgPool,
     city: &DemoCity,
+    mut keys: Vec<TargetKey>,
     actuals: &HashMap<TargetKey, i64>,
 ) -> anyhow::Result<()> {
     let mut rng = city.rng("targets");
-    let mut keys = targets(pool).await?;
     // One order, whatever order the database returns them in: the same city every time.
     keys.sort_by_key(|key| (key.unit_id, key.year, key.metric as u8));
     let (mut units, mut years, mut metrics, mut values) = (vec![], vec![], vec![], vec![]);

@@ -10,8 +10,9 @@
 //! lost its stream, only costs a resync.
 //!
 //! Subtree queries are then one indexed statement in the subgraph that owns the records:
-//! `path like (select path from unit_replica where unit_id = $1) || '%'`; the subtrees of
-//! many units at once come from [`subtrees_cte`].
+//! `path like (select path from unit_replica where unit_id = $1) || '%'`; figures of
+//! subtrees read the figure ledger, which the tree's triggers keep per subtree
+//! ([`crate::ledger`]).
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -176,23 +177,6 @@ pub async fn wait_for_seq(pool: &PgPool, seq: i64, timeout: Duration) -> bool {
         }
         tokio::time::sleep(Duration::from_millis(10)).await;
     }
-}
-
-/// SQL for the common table expression `subtrees(unit_id, root_id)`, to put in a `with
-/// recursive` clause: every unit of the tree in `table` (`unit` in organizations,
-/// `unit_replica` elsewhere) in the subtree of each unit whose ID the query `roots` selects,
-/// the root included; a unit below two roots (a district and the city) comes once for each.
-/// It walks `parent_id` down from the roots, one hash join per level, rather than matching
-/// every unit's path against every root's: for the city and its 80 districts at scale 10,
-/// about 25 ms against 120 ms.
-pub fn subtrees_cte(table: &str, roots: &str) -> String {
-    format!(
-        "subtrees(unit_id, root_id) as (
-             select unit_id, unit_id from {table} where unit_id in ({roots})
-             union all
-             select c.unit_id, s.root_id from subtrees s join {table} c on c.parent_id = s.unit_id
-         )"
-    )
 }
 
 /// The paths of units in the replicated tree, a batch at a time: one statement per batch

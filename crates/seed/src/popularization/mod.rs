@@ -146,7 +146,6 @@ fn round_coordinate(value: f64) -> f64 {
     (value * 1e6).round() / 1e6
 }
 
-/// The city as this generator sees it.
 /// Where the seats of 绵阳's districts, counties and county-level city are (longitude,
 /// latitude), by division code.
 const DISTRICT_SEATS: &[(&str, (f64, f64))] = &[
@@ -161,6 +160,7 @@ const DISTRICT_SEATS: &[(&str, (f64, f64))] = &[
     ("510781", (104.75, 31.78)), // 江油市
 ];
 
+/// The city as this generator sees it.
 struct World<'a> {
     all: &'a [DemoUnit],
     units: HashMap<Uuid, &'a DemoUnit>,
