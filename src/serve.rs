@@ -7,6 +7,7 @@ use anyhow::Context as _;
 use uuid::Uuid;
 
 use kexie_contract::principal::{staff_token, PrincipalSecret, Role};
+use kexie_gateway::cockpit::{CockpitConfig, DemoSignIn};
 use kexie_gateway::GatewayConfig;
 use kexie_subgraph_kit::config::{self, SubgraphConfig};
 use kexie_subgraph_kit::server::ServerHandle;
@@ -36,6 +37,10 @@ pub struct ServeArgs {
     /// The gateway's authentication, abuse limits and trusted documents.
     #[command(flatten)]
     pub security: kexie_gateway::SecurityArgs,
+    /// A directory of boundary files for the cockpit's map, `<division code>.json` (GeoJSON
+    /// of that division's children, `properties.adcode` each child's code).
+    #[arg(long, env = "GATEWAY_COCKPIT_MAPS")]
+    pub cockpit_maps: Option<std::path::PathBuf>,
 }
 
 pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
@@ -93,23 +98,44 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
             gateway_config.with_response_cache(&shared.redis_url, &shared.redis_namespace);
     }
     // Without an identity provider nobody could sign in: this run accepts HS256 tokens
-    // signed with a secret made up for it, and hands out a city administrator's token.
+    // signed with a secret made up for it, hands out a city administrator's token, and
+    // offers the cockpit's one-click sign-ins for the demo city's leadership and staff.
+    let mut cockpit = CockpitConfig {
+        maps_dir: args.cockpit_maps.clone(),
+        demo_sign_ins: Vec::new(),
+    };
     let demo_token =
         if gateway_config.auth.hs256_secret.is_none() && gateway_config.auth.jwks_url.is_none() {
             let secret = random_secret();
             gateway_config = gateway_config.with_hs256_secret(&secret);
-            let city = root_unit(&shared.database_url).await?;
-            Some(staff_token(
-                secret.as_bytes(),
-                &gateway_config.auth.audience,
+            let sign = |subject: &str, unit: Uuid, role: Role| {
+                staff_token(
+                    secret.as_bytes(),
+                    &gateway_config.auth.audience,
+                    subject,
+                    unit,
+                    role,
+                    Duration::from_secs(DEMO_TOKEN_HOURS * 3600),
+                )
+            };
+            let units = demo_units(&shared.database_url).await?;
+            for (label, role, unit) in &units {
+                cockpit.demo_sign_ins.push(DemoSignIn {
+                    label: label.to_string(),
+                    unit_name: unit.1.clone(),
+                    token: sign("demo-cockpit", unit.0, *role)?,
+                });
+            }
+            let city = units.first().map(|(_, _, unit)| unit.0);
+            Some(sign(
                 "demo-city-admin",
                 city.unwrap_or(Uuid::nil()),
                 Role::CityAdmin,
-                Duration::from_secs(DEMO_TOKEN_HOURS * 3600),
             )?)
         } else {
             None
         };
+    gateway_config = gateway_config.with_cockpit(cockpit);
     let gateway = kexie_gateway::build(gateway_config).await?.spawn();
 
     eprintln!();
@@ -121,6 +147,10 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
     eprintln!(
         "  GraphQL endpoint and GraphiQL:  {}",
         gateway.graphql_url()
+    );
+    eprintln!(
+        "  leadership cockpit (领导驾驶舱):  {}",
+        gateway.graphql_url().replace("/graphql", "/cockpit")
     );
     if let Some(metrics) = gateway.metrics_url() {
         eprintln!("  gateway metrics (Prometheus):  {metrics}");
@@ -151,6 +181,11 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         ),
     }
     eprintln!();
+    if demo_token.is_some() {
+        eprintln!("The cockpit's first screen signs in with one click as the city's leadership, a");
+        eprintln!("district's leadership or a township's staff.");
+        eprintln!();
+    }
     eprintln!("Open the endpoint in a browser to query the hub. Ctrl-C stops it.");
     kexie_contract::shutdown::signal().await;
     eprintln!("stopping …");
@@ -172,14 +207,35 @@ fn random_secret() -> String {
     bytes.iter().map(|byte| format!("{byte:02x}")).collect()
 }
 
-/// The city association at the root of the unit tree, if there is one yet.
-async fn root_unit(database_url: &str) -> anyhow::Result<Option<Uuid>> {
+/// Who the cockpit's demo sign-ins act for: the city association's leadership, the
+/// leadership of the first district (by name) and the staff of its first township; as many
+/// of them as the tree has yet (none in an empty hub).
+async fn demo_units(
+    database_url: &str,
+) -> anyhow::Result<Vec<(&'static str, Role, (Uuid, String))>> {
     let pool = Subgraph::Organizations.connect(database_url).await?;
-    let root = sqlx::query_scalar("select unit_id from unit where parent_id is null")
+    let mut units = Vec::new();
+    let mut parent: Option<Uuid> = None;
+    for (label, role, kind) in [
+        ("市科协领导", Role::Leadership, "CITY"),
+        ("区县科协领导", Role::Leadership, "DISTRICT"),
+        ("乡镇科协工作人员", Role::UnitStaff, "TOWNSHIP"),
+    ] {
+        let unit: Option<(Uuid, String)> = sqlx::query_as(
+            "select unit_id, name from unit
+             where kind = $1 and status = 'ACTIVE' and parent_id is not distinct from $2
+             order by name limit 1",
+        )
+        .bind(kind)
+        .bind(parent)
         .fetch_optional(&pool)
         .await?;
+        let Some(unit) = unit else { break };
+        parent = Some(unit.0);
+        units.push((label, role, unit));
+    }
     pool.close().await;
-    Ok(root)
+    Ok(units)
 }
 
 /// The configuration of a gateway over the running subgraphs, with the supergraph composed

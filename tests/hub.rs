@@ -3,46 +3,15 @@
 
 mod common;
 
-use std::time::Duration;
-
 use serde_json::json;
 
-use common::start_gateway;
-use kexie::subgraphs::Subgraph;
-use kexie_subgraph_kit::config::SubgraphConfig;
-use kexie_subgraph_kit::server::ServerHandle;
-use kexie_subgraph_kit::unit_tree;
+use common::{replicas_reach, start_gateway, start_subgraphs};
 use kexie_testkit::{redis_url, GraphqlClient, TestDb};
-
-async fn start_subgraphs(db: &TestDb) -> Vec<(Subgraph, ServerHandle)> {
-    let mut servers = Vec::new();
-    for subgraph in Subgraph::ALL {
-        let config = SubgraphConfig {
-            database_url: db.url.clone(),
-            redis_url: redis_url(),
-            redis_namespace: db.redis_namespace(),
-            listen: "127.0.0.1:0".parse().unwrap(),
-            principal_secret: kexie_testkit::principal_secret(),
-        };
-        servers.push((subgraph, subgraph.build(&config).await.unwrap().spawn()));
-    }
-    servers
-}
-
-async fn replicas_reach(db: &TestDb, seq: i64) {
-    for subgraph in &Subgraph::ALL[1..] {
-        let pool = subgraph.connect(&db.url).await.unwrap();
-        assert!(
-            unit_tree::wait_for_seq(&pool, seq, Duration::from_secs(5)).await,
-            "{subgraph} lags"
-        );
-    }
-}
 
 #[tokio::test]
 async fn one_query_through_the_gateway_gathers_a_districts_records_from_all_four_subgraphs() {
     let db = TestDb::new().await;
-    let servers = start_subgraphs(&db).await;
+    let servers = start_subgraphs(&db, &redis_url()).await;
     let gateway = start_gateway(&servers).await;
     let hub = GraphqlClient::new(gateway.graphql_url());
 
@@ -116,7 +85,7 @@ async fn one_query_through_the_gateway_gathers_a_districts_records_from_all_four
 #[tokio::test]
 async fn bad_input_through_the_gateway_keeps_the_subgraphs_error_code() {
     let db = TestDb::new().await;
-    let servers = start_subgraphs(&db).await;
+    let servers = start_subgraphs(&db, &redis_url()).await;
     let gateway = start_gateway(&servers).await;
     let hub = GraphqlClient::new(gateway.graphql_url());
     let code = hub

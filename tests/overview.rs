@@ -9,31 +9,14 @@ use std::time::Duration;
 
 use serde_json::{json, Value};
 
-use common::gateway_config_for_tests;
+use common::{gateway_config_for_tests, replicas_reach, start_subgraphs};
 use kexie::subgraphs::Subgraph;
 use kexie_gateway::GatewayHandle;
-use kexie_subgraph_kit::config::SubgraphConfig;
 use kexie_subgraph_kit::server::ServerHandle;
-use kexie_subgraph_kit::unit_tree;
 use kexie_testkit::{redis_url, GraphqlClient, TestDb};
 
 const OVERVIEW: &str = include_str!("../schema/queries/city_overview.graphql");
 const SERIES: &str = include_str!("../schema/queries/city_series.graphql");
-
-async fn start_subgraphs(db: &TestDb, redis: &str) -> Vec<(Subgraph, ServerHandle)> {
-    let mut servers = Vec::new();
-    for subgraph in Subgraph::ALL {
-        let config = SubgraphConfig {
-            database_url: db.url.clone(),
-            redis_url: redis.to_string(),
-            redis_namespace: db.redis_namespace(),
-            listen: "127.0.0.1:0".parse().unwrap(),
-            principal_secret: kexie_testkit::principal_secret(),
-        };
-        servers.push((subgraph, subgraph.build(&config).await.unwrap().spawn()));
-    }
-    servers
-}
 
 async fn cached_gateway(
     db: &TestDb,
@@ -43,16 +26,6 @@ async fn cached_gateway(
     let config =
         gateway_config_for_tests(servers).with_response_cache(redis, &db.redis_namespace());
     kexie_gateway::build(config).await.unwrap().spawn()
-}
-
-async fn replicas_reach(db: &TestDb, seq: i64) {
-    for subgraph in &Subgraph::ALL[1..] {
-        let pool = subgraph.connect(&db.url).await.unwrap();
-        assert!(
-            unit_tree::wait_for_seq(&pool, seq, Duration::from_secs(5)).await,
-            "{subgraph} lags"
-        );
-    }
 }
 
 async fn overview(hub: &GraphqlClient) -> Value {

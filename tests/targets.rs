@@ -4,42 +4,12 @@
 
 mod common;
 
-use std::time::Duration;
-
 use serde_json::{json, Value};
 
-use common::start_gateway;
+use common::{replicas_reach, start_gateway, start_subgraphs};
 use kexie::seed::{self, SeedArgs};
 use kexie::subgraphs::Subgraph;
-use kexie_subgraph_kit::config::SubgraphConfig;
-use kexie_subgraph_kit::server::ServerHandle;
-use kexie_subgraph_kit::unit_tree;
 use kexie_testkit::{redis_url, GraphqlClient, TestDb};
-
-async fn start_subgraphs(db: &TestDb) -> Vec<(Subgraph, ServerHandle)> {
-    let mut servers = Vec::new();
-    for subgraph in Subgraph::ALL {
-        let config = SubgraphConfig {
-            database_url: db.url.clone(),
-            redis_url: redis_url(),
-            redis_namespace: db.redis_namespace(),
-            listen: "127.0.0.1:0".parse().unwrap(),
-            principal_secret: kexie_testkit::principal_secret(),
-        };
-        servers.push((subgraph, subgraph.build(&config).await.unwrap().spawn()));
-    }
-    servers
-}
-
-async fn replicas_reach(db: &TestDb, seq: i64) {
-    for subgraph in &Subgraph::ALL[1..] {
-        let pool = subgraph.connect(&db.url).await.unwrap();
-        assert!(
-            unit_tree::wait_for_seq(&pool, seq, Duration::from_secs(5)).await,
-            "{subgraph} lags"
-        );
-    }
-}
 
 async fn create(hub: &GraphqlClient, mutation: &str, input_type: &str, input: Value) -> Value {
     let query =
@@ -177,7 +147,7 @@ async fn targets(hub: &GraphqlClient, unit: &Value, as_of: &str) -> Vec<Value> {
 #[tokio::test]
 async fn a_units_targets_show_actuals_from_every_subgraph_with_attainment_and_whether_on_track() {
     let db = TestDb::new().await;
-    let servers = start_subgraphs(&db).await;
+    let servers = start_subgraphs(&db, &redis_url()).await;
     let gateway = start_gateway(&servers).await;
     let hub = GraphqlClient::new(gateway.graphql_url());
     let (city, district) = a_year_of_work(&db, &hub).await;
@@ -269,7 +239,7 @@ async fn the_city_overview_is_one_query_through_the_gateway_and_adds_up() {
     seed::run(&args, &db.url, &redis_url(), &db.redis_namespace())
         .await
         .unwrap();
-    let servers = start_subgraphs(&db).await;
+    let servers = start_subgraphs(&db, &redis_url()).await;
     let organizations = Subgraph::Organizations.connect(&db.url).await.unwrap();
     let seq: i64 = sqlx::query_scalar("select max(seq) from unit_event")
         .fetch_one(&organizations)

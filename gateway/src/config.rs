@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::ArgAction;
 use kexie_contract::principal::{PrincipalSecret, SECRET_VARIABLE};
 
+use crate::http::cockpit::CockpitConfig;
 use crate::identity::api_keys::RateLimitConfig;
 use crate::identity::staff::{AuthConfig, Secret};
 use crate::pipeline::limits::OperationLimits;
@@ -86,6 +87,9 @@ pub struct GatewayConfig {
     /// The subgraph that issues partner API keys and logs their calls (its
     /// `/internal/api-keys/verify` and `/internal/partner-calls` beside its GraphQL URL).
     pub api_key_subgraph: String,
+    /// What the leadership cockpit (`/cockpit`) serves besides its page: boundary files and
+    /// a demo run's sign-ins.
+    pub cockpit: CockpitConfig,
 }
 
 /// The subgraph that issues partner API keys, unless configured otherwise.
@@ -136,6 +140,7 @@ impl GatewayConfig {
             partner_rate_limit: None,
             partner_rate_window: Duration::from_secs(60),
             api_key_subgraph: DEFAULT_API_KEY_SUBGRAPH.to_string(),
+            cockpit: CockpitConfig::default(),
         }
     }
 
@@ -174,6 +179,12 @@ impl GatewayConfig {
     /// Counts partner calls per `window` instead of per minute (for tests).
     pub fn with_partner_rate_window(mut self, window: Duration) -> Self {
         self.partner_rate_window = window;
+        self
+    }
+
+    /// Serves the cockpit with `cockpit`'s boundary files and sign-ins.
+    pub fn with_cockpit(mut self, cockpit: CockpitConfig) -> Self {
+        self.cockpit = cockpit;
         self
     }
 
@@ -251,6 +262,10 @@ pub struct GatewayArgs {
     /// The prefix of the Redis keys, shared with the subgraphs.
     #[arg(long, env = "REDIS_NAMESPACE", default_value = kexie_contract::data_version::DEFAULT_REDIS_NAMESPACE)]
     pub redis_namespace: String,
+    /// A directory of boundary files for the cockpit's map, `<division code>.json` (GeoJSON
+    /// of that division's children, `properties.adcode` each child's code).
+    #[arg(long, env = "GATEWAY_COCKPIT_MAPS")]
+    pub cockpit_maps: Option<PathBuf>,
 }
 
 /// The gateway's traffic settings: toward the subgraphs (timeouts, sharing, forwarded
@@ -483,6 +498,10 @@ impl GatewayArgs {
                 redis_url: self.redis_url,
                 namespace: self.redis_namespace,
             }),
+            cockpit: CockpitConfig {
+                maps_dir: self.cockpit_maps,
+                demo_sign_ins: Vec::new(),
+            },
             ..GatewayConfig::new(PathBuf::new(), self.listen)
         };
         self.traffic.apply(config)

@@ -31,6 +31,8 @@ mod metrics;
 mod pipeline;
 mod reload;
 
+pub use http::cockpit;
+
 use std::future::Future;
 use std::sync::Arc;
 
@@ -210,7 +212,8 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
         principal_tokens: Arc::new(PrincipalTokens::new(principal_secret)),
         trusted_documents: Arc::new(trusted_documents),
         partner_keys,
-    });
+    })
+    .merge(http::cockpit::router(config.cockpit.clone()));
     background.push(tokio::spawn(reload::watch(
         pipeline,
         config.supergraph.clone(),

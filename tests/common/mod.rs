@@ -4,9 +4,13 @@
 // Each test file uses part of it.
 #![allow(dead_code)]
 
+use std::time::Duration;
+
 use kexie_gateway::{GatewayConfig, GatewayHandle};
+use kexie_subgraph_kit::config::SubgraphConfig;
 use kexie_subgraph_kit::server::ServerHandle;
-use kexie_testkit::{principal_secret, STAFF_TOKEN_SECRET};
+use kexie_subgraph_kit::unit_tree;
+use kexie_testkit::{principal_secret, TestDb, STAFF_TOKEN_SECRET};
 
 use kexie::serve::gateway_config;
 use kexie::subgraphs::Subgraph;
@@ -25,4 +29,31 @@ pub async fn start_gateway(servers: &[(Subgraph, ServerHandle)]) -> GatewayHandl
         .await
         .expect("the gateway starts")
         .spawn()
+}
+
+/// Every subgraph on a free port, over the test's database and the Redis at `redis`.
+pub async fn start_subgraphs(db: &TestDb, redis: &str) -> Vec<(Subgraph, ServerHandle)> {
+    let mut servers = Vec::new();
+    for subgraph in Subgraph::ALL {
+        let config = SubgraphConfig {
+            database_url: db.url.clone(),
+            redis_url: redis.to_string(),
+            redis_namespace: db.redis_namespace(),
+            listen: "127.0.0.1:0".parse().unwrap(),
+            principal_secret: principal_secret(),
+        };
+        servers.push((subgraph, subgraph.build(&config).await.unwrap().spawn()));
+    }
+    servers
+}
+
+/// Waits until every replica of the unit tree holds the published change `seq`.
+pub async fn replicas_reach(db: &TestDb, seq: i64) {
+    for subgraph in &Subgraph::ALL[1..] {
+        let pool = subgraph.connect(&db.url).await.unwrap();
+        assert!(
+            unit_tree::wait_for_seq(&pool, seq, Duration::from_secs(5)).await,
+            "{subgraph} lags"
+        );
+    }
 }

@@ -1,6 +1,6 @@
 //! The HTTP surface: `POST /graphql`, `GET /graphql` (GraphiQL for a browser, queries for
-//! other clients), `GET /health` and `GET /ready`; and, on a listener of its own,
-//! `GET /metrics`.
+//! other clients), `GET /health` and `GET /ready`, the leadership cockpit under `/cockpit`
+//! ([`cockpit`]); and, on a listener of its own, `GET /metrics`.
 //!
 //! Status codes follow GraphQL over HTTP: a request that is not well-formed (bad JSON, no
 //! `query`, wrong parameter types) is a 400 whatever the client accepts; a body over the
@@ -19,6 +19,7 @@
 //! and logged as [`crate::identity::api_keys`] describes: 401 for an unknown or revoked key, 429 with
 //! `Retry-After` past the key's limit.
 
+pub mod cockpit;
 pub(crate) mod csrf;
 pub(crate) mod request;
 pub(crate) mod response;

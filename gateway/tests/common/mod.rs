@@ -298,6 +298,16 @@ pub async fn get_raw(
     path_and_query: &str,
     headers: &[(&str, &str)],
 ) -> (u16, reqwest::header::HeaderMap, String) {
+    let (status, headers, body) = get_bytes(gateway, path_and_query, headers).await;
+    (status, headers, String::from_utf8_lossy(&body).into_owned())
+}
+
+/// Sends a GET; returns (status, headers, the body's bytes as sent).
+pub async fn get_bytes(
+    gateway: &GatewayHandle,
+    path_and_query: &str,
+    headers: &[(&str, &str)],
+) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
     let mut request =
         reqwest::Client::new().get(format!("http://127.0.0.1:{}{path_and_query}", gateway.port));
     for (name, value) in headers {
@@ -306,5 +316,5 @@ pub async fn get_raw(
     let response = request.send().await.unwrap();
     let status = response.status().as_u16();
     let headers = response.headers().clone();
-    (status, headers, response.text().await.unwrap())
+    (status, headers, response.bytes().await.unwrap().to_vec())
 }
