@@ -89,6 +89,29 @@ async fn scale_one_is_one_city_and_seeding_again_needs_reset() {
         far_ahead > 0 && *attainments.last().unwrap() < 3.0,
         "{attainments:?}"
     );
+    // The texts' own values stay on the city's targets wherever the city's actual fits them.
+    let city: Uuid = sqlx::query_scalar("select unit_id from unit where parent_id is null")
+        .fetch_one(&organizations)
+        .await
+        .unwrap();
+    let mut kept = 0;
+    for (unit_id, year, metric, value) in values.iter().filter(|(unit, ..)| *unit == city) {
+        let (_, seed_value) = kexie_seed::organizations::SEED_CITY_TARGETS
+            .iter()
+            .find(|(seeded, _)| seeded == metric)
+            .unwrap();
+        let key = TargetKey {
+            unit_id: *unit_id,
+            year: *year,
+            metric: *metric,
+        };
+        let fits = (0.4..=2.5).contains(&(actuals[&key] as f64 / f64::from(*seed_value)));
+        if fits {
+            assert_eq!(value, seed_value, "{metric:?} {year}");
+            kept += 1;
+        }
+    }
+    assert!(kept > 0, "no city target keeps the texts' value");
     let exemplary_years = count(
         &db,
         Subgraph::Organizations,

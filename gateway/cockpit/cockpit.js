@@ -869,10 +869,18 @@
     if (!state.charts.map) {
       state.charts.map = echarts.init($('map'), null, { renderer: 'svg' });
       state.charts.trend = echarts.init($('trend'), null, { renderer: 'svg' });
-      window.addEventListener('resize', () => {
+      const resize = () => {
         state.charts.map.resize();
         state.charts.trend.resize();
+      };
+      window.addEventListener('resize', resize);
+      // Paper is narrower than a screen: the charts are drawn for A4's printable width (the
+      // trend across it, the map in its half) and for the screen again afterwards.
+      window.addEventListener('beforeprint', () => {
+        state.charts.trend.resize({ width: 680 });
+        state.charts.map.resize({ width: 330 });
       });
+      window.addEventListener('afterprint', resize);
     }
     writeAddress(true);
     load();

@@ -118,7 +118,7 @@ try {
     const missingMap = response.status() === 404 && response.url().includes('/cockpit/maps/');
     if (response.status() >= 400 && !missingMap) failedAssets.push(`${response.status()} ${response.url()}`);
   });
-  page.on('pageerror', (error) => consoleErrors.push(error.message));
+  page.on('pageerror', (error) => consoleErrors.push(error.stack || error.message));
 
   // The first screen offers the demo sign-ins.
   await page.goto(`${origin}/cockpit`);
@@ -216,6 +216,16 @@ try {
   assert.equal(leagueSheet.length - leagueAt - 1, districts.length);
   const targetSheet = sheets[2].data;
   assert.equal(targetSheet.filter((row) => row[6] === '滞后').length, lagging.length);
+
+  // The print layout (and PDF) shows the panels and the filters in force, not the controls.
+  await page.emulateMedia({ media: 'print' });
+  // What a browser does around printing (emulating the medium does not).
+  await page.evaluate(() => window.dispatchEvent(new Event('beforeprint')));
+  assert.ok(!(await page.isVisible('#filters')), 'the print layout hides the controls');
+  assert.match(await page.textContent('#print-filters'), new RegExp(`${city.name} · ${lagYear}年`));
+  await page.pdf({ path: path.join(artifacts, 'cockpit.pdf'), format: 'A4', printBackground: true });
+  await page.emulateMedia({ media: 'screen' });
+  await page.evaluate(() => window.dispatchEvent(new Event('afterprint')));
 
   // Drill down: city → district → township, and back by the breadcrumb.
   const firstDistrict = rows[0].id;

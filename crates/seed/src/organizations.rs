@@ -567,25 +567,33 @@ async fn insert_leaders(
     Ok(())
 }
 
+/// The city's yearly targets as the source texts set them (`001_*.txt`, `002_*.txt`; adopted
+/// submissions have no value there and take 10).
+pub const SEED_CITY_TARGETS: &[(TargetMetric, i32)] = &[
+    (TargetMetric::NewEnterpriseAssociations, 5),
+    (TargetMetric::ExemplaryGrassrootsAssociations, 20),
+    (TargetMetric::CountyScienceMuseums, 6),
+    (TargetMetric::VolunteerServices, 100),
+    (TargetMetric::AcademicianReports, 10),
+    (TargetMetric::ScienceDayEvents, 200),
+    (TargetMetric::RuralPopularizationEvents, 50),
+    (TargetMetric::ElderlyLectures, 5),
+    (TargetMetric::CertifiedWorkstations, 30),
+    (TargetMetric::ResearchTopics, 2),
+    (TargetMetric::AdoptedSubmissions, 10),
+];
+
+/// The attainments a sized target is drawn from, lowest and highest: a seed's own value is
+/// kept when the generated city's actual lies within them.
+const ATTAINMENT_RANGE: (f64, f64) = (0.4, 2.5);
+
 /// The texts' own targets for the city, and a share of them for each district, per year.
 async fn insert_targets(
     conn: &mut sqlx::PgConnection,
     units: &[DemoUnit],
     rng: &mut StdRng,
 ) -> anyhow::Result<usize> {
-    let city_targets: &[(TargetMetric, i32)] = &[
-        (TargetMetric::NewEnterpriseAssociations, 5),
-        (TargetMetric::ExemplaryGrassrootsAssociations, 20),
-        (TargetMetric::CountyScienceMuseums, 6),
-        (TargetMetric::VolunteerServices, 100),
-        (TargetMetric::AcademicianReports, 10),
-        (TargetMetric::ScienceDayEvents, 200),
-        (TargetMetric::RuralPopularizationEvents, 50),
-        (TargetMetric::ElderlyLectures, 5),
-        (TargetMetric::CertifiedWorkstations, 30),
-        (TargetMetric::ResearchTopics, 2),
-        (TargetMetric::AdoptedSubmissions, 10),
-    ];
+    let city_targets = SEED_CITY_TARGETS;
     let districts = units
         .iter()
         .filter(|unit| unit.kind == "DISTRICT")
@@ -658,7 +666,11 @@ pub async fn targets(pool: &PgPool) -> anyhow::Result<Vec<TargetKey>> {
 /// figure (`actuals`, from the measuring subgraphs) over an attainment drawn around 0.9 —
 /// about a fifth well behind (0.4–0.8), most near the mark (0.8–1.15), some ahead and a few
 /// far ahead (up to 2.5). A target with nothing done gets a small value it falls short of.
-/// `keys` are the targets ([`targets`]).
+/// A city target keeps the texts' own value ([`SEED_CITY_TARGETS`]) when the city's actual
+/// is within that range of it: the texts' values are one association's own ledger, and
+/// most of them are far from what the whole generated subtree does (5 lectures for the
+/// elderly against a thousand), so those are sized like the rest. `keys` are the targets
+/// ([`targets`]).
 pub async fn size_targets(
     pool: &PgPool,
     city: &DemoCity,
@@ -669,13 +681,25 @@ pub async fn size_targets(
     // One order, whatever order the database returns them in: the same city every time.
     keys.sort_by_key(|key| (key.unit_id, key.year, key.metric as u8));
     let (mut units, mut years, mut metrics, mut values) = (vec![], vec![], vec![], vec![]);
+    let city_id = city.units_of(&["CITY"]).next().map(|unit| unit.id);
     for key in keys {
         let actual = actuals.get(&key).copied().unwrap_or(0) as f64;
+        let seed_value = SEED_CITY_TARGETS
+            .iter()
+            .find(|(metric, _)| *metric == key.metric)
+            .map(|(_, value)| f64::from(*value))
+            .filter(|_| Some(key.unit_id) == city_id);
+        if let Some(seed_value) = seed_value {
+            let attainment = actual / seed_value;
+            if (ATTAINMENT_RANGE.0..=ATTAINMENT_RANGE.1).contains(&attainment) {
+                continue;
+            }
+        }
         let attainment = match rng.gen_range(0..100) {
-            0..=19 => rng.gen_range(0.4..0.8),
+            0..=19 => rng.gen_range(ATTAINMENT_RANGE.0..0.8),
             20..=79 => rng.gen_range(0.8..1.15),
             80..=94 => rng.gen_range(1.15..1.6),
-            _ => rng.gen_range(1.6..2.5),
+            _ => rng.gen_range(1.6..ATTAINMENT_RANGE.1),
         };
         let value = if actual > 0.0 {
             ((actual / attainment).round() as i32).max(1)
