@@ -29,7 +29,7 @@ cargo build --release --bin kexie >&2
 kexie="${CARGO_TARGET_DIR:-$root/target}/release/kexie"
 
 admin="${DATABASE_URL%/*}/postgres"
-psql -q "$admin" -c "drop database if exists kexie_bench_cockpit with (force)" -c "create database kexie_bench_cockpit" >/dev/null
+PGOPTIONS="--client-min-messages=warning" psql -q "$admin" -c "drop database if exists kexie_bench_cockpit with (force)" -c "create database kexie_bench_cockpit" >/dev/null
 
 log="$(mktemp)"
 "$kexie" serve >"$log" 2>&1 &
