@@ -586,52 +586,76 @@
     return state.maps.get(code);
   }
 
+  // Short names on the map: the areas are small.
+  const shortLabel = (child) => (child.shortName || child.name).replace(/科学技术协会$|科协$/, '');
+
+  // The shared colour scale of the map and the tiles.
+  function visualMap(figure, values) {
+    return {
+      min: Math.min(...values), max: Math.max(...values, 1), calculable: true, left: 'left', bottom: 0,
+      text: ['高', '低'], inRange: { color: ['#fee2e2', '#fca5a5', '#dc2626', '#7f1d1d'] },
+      formatter: (value) => formatValue(figure, figure.rate ? value : Math.round(value)),
+    };
+  }
+
+  // The children on their boundaries when the hub has the level's boundary file; otherwise
+  // as equal tiles (色块图), in division-code order, coloured the same way.
   async function renderMap() {
     const unit = state.dashboard.unit;
     const figure = FIGURE_BY_ID.get(state.rankFigure);
-    $('map-figure-name').textContent = `按${figure.label}着色`;
     const geo = await boundaries(unit.divisionCode);
     const chart = state.charts.map;
-    const children = shownChildren().filter((child) => child.divisionCode);
+    const children = shownChildren();
+    const placed = children.filter((child) => child.divisionCode);
     const features = geo ? geo.features.filter((feature) =>
-      children.some((child) => child.divisionCode === String(feature.properties.adcode))) : [];
-    if (!features.length) {
-      $('map').hidden = true;
-      $('map-empty').hidden = false;
+      placed.some((child) => child.divisionCode === String(feature.properties.adcode))) : [];
+    $('map').hidden = children.length === 0;
+    $('map-empty').hidden = children.length > 0;
+    if (!children.length) return;
+    chart.resize({ width: 'auto', height: 'auto' });
+    const values = children.map((child) => valueOf(child, figure) || 0);
+    const tooltip = {
+      trigger: 'item',
+      formatter: (item) => `${item.name}<br>${figure.label}：${formatValue(figure, item.value ?? null)}`,
+    };
+    if (features.length) {
+      $('map-title-text').textContent = '下级单位分布图';
+      $('map-figure-name').textContent = `按${figure.label}着色（示意）`;
+      const mapName = `unit-${unit.divisionCode}`;
+      echarts.registerMap(mapName, geo);
+      const nameByCode = new Map(placed.map((child) => [child.divisionCode, shortLabel(child)]));
+      chart.setOption({
+        tooltip,
+        visualMap: visualMap(figure, values),
+        series: [{
+          type: 'map', map: mapName, roam: false,
+          data: placed.map((child) => ({ name: shortLabel(child), value: valueOf(child, figure) })),
+          nameProperty: 'adcode',
+          nameMap: Object.fromEntries(features.map((feature) =>
+            [String(feature.properties.adcode), nameByCode.get(String(feature.properties.adcode))])),
+          label: { show: true, fontSize: 11 },
+          emphasis: { label: { show: true } },
+        }],
+      }, true);
       return;
     }
-    $('map').hidden = false;
-    $('map-empty').hidden = true;
-    chart.resize();
-    const mapName = `unit-${unit.divisionCode}`;
-    echarts.registerMap(mapName, geo);
-    // Short names on the map: the areas are small.
-    const label = (child) => (child.shortName || child.name).replace(/科学技术协会$|科协$/, '');
-    const data = children.map((child) => ({
-      name: label(child),
-      value: valueOf(child, figure),
-      unitId: child.id,
-      divisionCode: child.divisionCode,
-    }));
-    const nameByCode = new Map(children.map((child) => [child.divisionCode, label(child)]));
-    const values = data.map((item) => item.value || 0);
+    $('map-title-text').textContent = '下级单位色块图';
+    $('map-figure-name').textContent = `按${figure.label}着色（本级无边界数据）`;
+    const ordered = children.slice().sort((a, b) =>
+      (a.divisionCode || '~').localeCompare(b.divisionCode || '~') || a.name.localeCompare(b.name, 'zh-CN'));
+    const columns = Math.max(1, Math.ceil(Math.sqrt(ordered.length * 1.5)));
+    const rows = Math.ceil(ordered.length / columns);
     chart.setOption({
-      tooltip: {
-        trigger: 'item',
-        formatter: (item) => `${item.name}<br>${figure.label}：${formatValue(figure, item.value ?? null)}`,
-      },
-      visualMap: {
-        min: Math.min(...values), max: Math.max(...values, 1), calculable: true, left: 'left', bottom: 0,
-        text: ['高', '低'], inRange: { color: ['#fee2e2', '#fca5a5', '#dc2626', '#7f1d1d'] },
-        formatter: (value) => formatValue(figure, figure.rate ? value : Math.round(value)),
-      },
+      tooltip: { ...tooltip, formatter: (item) => `${ordered[item.dataIndex].name}<br>${figure.label}：${formatValue(figure, item.value[2])}` },
+      visualMap: { ...visualMap(figure, values), dimension: 2 },
+      grid: { left: 70, right: 8, top: 8, bottom: 8 },
+      xAxis: { type: 'category', data: Array.from({ length: columns }, (_, i) => i), show: false },
+      yAxis: { type: 'category', data: Array.from({ length: rows }, (_, i) => i), show: false, inverse: true },
       series: [{
-        type: 'map', map: mapName, roam: false, data,
-        nameProperty: 'adcode',
-        nameMap: Object.fromEntries(features.map((feature) =>
-          [String(feature.properties.adcode), nameByCode.get(String(feature.properties.adcode))])),
-        label: { show: true, fontSize: 11 },
-        emphasis: { label: { show: true } },
+        type: 'heatmap',
+        data: ordered.map((child, i) => [i % columns, Math.floor(i / columns), valueOf(child, figure)]),
+        label: { show: true, fontSize: 11, formatter: (item) => shortLabel(ordered[item.dataIndex]) },
+        itemStyle: { borderColor: '#fff', borderWidth: 2 },
       }],
     }, true);
   }
@@ -654,7 +678,7 @@
     const figure = FIGURE_BY_ID.get(state.trendFigure);
     const points = trendPoints();
     const scale = (value) => (value === null ? null : figure.rate ? +(value * 100).toFixed(1) : value);
-    state.charts.trend.resize();
+    state.charts.trend.resize({ width: 'auto', height: 'auto' });
     state.charts.trend.setOption({
       tooltip: { trigger: 'axis' },
       legend: { data: ['本期', '上年同期'], top: 0 },
@@ -869,9 +893,10 @@
     if (!state.charts.map) {
       state.charts.map = echarts.init($('map'), null, { renderer: 'svg' });
       state.charts.trend = echarts.init($('trend'), null, { renderer: 'svg' });
+      // The container's size again ('auto'), also after a size of its own for printing.
       const resize = () => {
-        state.charts.map.resize();
-        state.charts.trend.resize();
+        state.charts.map.resize({ width: 'auto', height: 'auto' });
+        state.charts.trend.resize({ width: 'auto', height: 'auto' });
       };
       window.addEventListener('resize', resize);
       // Paper is narrower than a screen: the charts are drawn for A4's printable width (the

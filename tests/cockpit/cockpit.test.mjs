@@ -175,6 +175,7 @@ try {
 
   // The map draws one area per district and the trend one point per month.
   assert.ok(await page.isVisible('#map svg'), 'the map renders');
+  assert.equal(await page.textContent('#map-title-text'), '下级单位分布图');
   const areas = await page.$$eval('#map svg path', (paths) => paths.length);
   assert.ok(areas >= districts.length, `the map has ${areas} paths for ${districts.length} districts`);
   assert.ok(await page.isVisible('#trend svg'), 'the trend renders');
@@ -226,6 +227,8 @@ try {
   await page.pdf({ path: path.join(artifacts, 'cockpit.pdf'), format: 'A4', printBackground: true });
   await page.emulateMedia({ media: 'screen' });
   await page.evaluate(() => window.dispatchEvent(new Event('afterprint')));
+  const [mapWidth, drawnWidth] = await page.$eval('#map', (map) => [map.clientWidth, Number(map.querySelector('svg').getAttribute('width'))]);
+  assert.equal(drawnWidth, mapWidth, 'after printing the charts fit the screen again');
 
   // Drill down: city → district → township, and back by the breadcrumb.
   const firstDistrict = rows[0].id;
@@ -234,6 +237,11 @@ try {
   assert.equal(await page.$$eval('#breadcrumb a, #breadcrumb strong', (items) => items.length), 2);
   const district = await figuresOf(cityToken, firstDistrict, lagYear);
   assertCardsEqual(await cardValues(page), district);
+  // No boundary file for a district's townships: they are tiles coloured the same way.
+  assert.equal(await page.textContent('#map-title-text'), '下级单位色块图');
+  const tiles = await page.$$eval('#map svg text', (texts) => texts.map((text) => text.textContent));
+  const townships = district.children.edges.filter((edge) => edge.node.kind === 'TOWNSHIP').length;
+  assert.ok(tiles.length >= townships, `${tiles.length} tile labels for ${townships} townships`);
   await shot(page, 'district');
   const township = await page.$eval('#league tbody tr', (tr) => tr.dataset.unit);
   await page.click(`#league tbody tr[data-unit="${township}"] a`);
