@@ -1,6 +1,7 @@
 //! The leadership cockpit (`/cockpit`) end to end in headless Chromium: the demo city seeded,
 //! the hub running with its response cache, and `tests/cockpit/cockpit.test.mjs` driving
-//! the browser as the city's leadership, a district's leadership and on a phone. Screenshots
+//! the browser as the city's leadership, a district's leadership, on a phone and from a
+//! front end on another origin (CORS). Screenshots
 //! and the exported workbook are kept in `target/cockpit-artifacts/`.
 //!
 //! `tests/cockpit/setup.sh` installs what is missing first: Debian's `chromium`, Node.js and
@@ -19,6 +20,7 @@ use kexie::seed::{self, SeedArgs};
 use kexie::subgraphs::Subgraph;
 use kexie_contract::principal::{staff_token, Role};
 use kexie_gateway::cockpit::{CockpitConfig, DemoSignIn};
+use kexie_gateway::cors::CorsConfig;
 use kexie_testkit::{redis_url, TestDb, STAFF_TOKEN_AUDIENCE, STAFF_TOKEN_SECRET};
 
 fn token(subject: &str, unit: Uuid, role: Role) -> String {
@@ -80,8 +82,14 @@ async fn leaders_read_their_subtree_in_the_cockpit() {
     let city_token = token("cockpit-city-leader", city, Role::Leadership);
     let district_token = token("cockpit-district-leader", districts[0].0, Role::Leadership);
 
+    // A front end on another origin (served by the browser test), allowed by CORS.
+    let front_end_port = std::net::TcpListener::bind("127.0.0.1:0")
+        .unwrap()
+        .local_addr()
+        .unwrap()
+        .port();
     let servers = start_subgraphs(&db, &redis_url()).await;
-    let config = gateway_config_for_tests(&servers)
+    let mut config = gateway_config_for_tests(&servers)
         .with_response_cache(&redis_url(), &namespace)
         .with_cockpit(CockpitConfig {
             maps_dir: None,
@@ -103,6 +111,12 @@ async fn leaders_read_their_subtree_in_the_cockpit() {
                 },
             ],
         });
+    config.cors = CorsConfig {
+        origins: vec![format!("http://127.0.0.1:{front_end_port}")
+            .parse()
+            .unwrap()],
+        ..CorsConfig::default()
+    };
     let gateway = kexie_gateway::build(config).await.unwrap().spawn();
     let origin = gateway
         .graphql_url()
@@ -122,6 +136,7 @@ async fn leaders_read_their_subtree_in_the_cockpit() {
             .env("DISTRICT_TOKEN", &district_token)
             .env("OTHER_DISTRICT_ID", districts[1].0.to_string())
             .env("ARTIFACTS", &artifacts)
+            .env("FRONT_END_PORT", front_end_port.to_string())
             .status()
             .expect("node runs")
     })

@@ -10,6 +10,7 @@ use clap::ArgAction;
 use kexie_contract::principal::{PrincipalSecret, SECRET_VARIABLE};
 
 use crate::http::cockpit::CockpitConfig;
+use crate::http::cors::{CorsConfig, OriginRule, DEFAULT_ALLOW_HEADERS};
 use crate::identity::api_keys::RateLimitConfig;
 use crate::identity::staff::{AuthConfig, Secret};
 use crate::pipeline::limits::OperationLimits;
@@ -90,6 +91,8 @@ pub struct GatewayConfig {
     /// What the leadership cockpit (`/cockpit`) serves besides its page: boundary files and
     /// a demo run's sign-ins.
     pub cockpit: CockpitConfig,
+    /// Which other origins' pages may call from a browser (off by default).
+    pub cors: CorsConfig,
 }
 
 /// The subgraph that issues partner API keys, unless configured otherwise.
@@ -141,6 +144,7 @@ impl GatewayConfig {
             partner_rate_window: Duration::from_secs(60),
             api_key_subgraph: DEFAULT_API_KEY_SUBGRAPH.to_string(),
             cockpit: CockpitConfig::default(),
+            cors: CorsConfig::default(),
         }
     }
 
@@ -430,6 +434,28 @@ pub struct SecurityArgs {
     /// The subgraph that issues partner API keys.
     #[arg(long, env = "GATEWAY_API_KEY_SUBGRAPH", default_value = DEFAULT_API_KEY_SUBGRAPH)]
     pub api_key_subgraph: String,
+    /// Origins whose pages may call from a browser (CORS), comma-separated: exact
+    /// (`https://app.example.gov.cn`) or every subdomain (`https://*.example.gov.cn`).
+    /// Unset: no CORS headers, other origins' pages cannot call.
+    #[arg(long, env = "GATEWAY_CORS_ORIGINS", value_delimiter = ',')]
+    pub cors_origins: Vec<OriginRule>,
+    /// The methods allowed origins may use.
+    #[arg(
+        long,
+        env = "GATEWAY_CORS_METHODS",
+        value_delimiter = ',',
+        default_value = "GET,POST"
+    )]
+    pub cors_methods: Vec<axum::http::Method>,
+    /// The request headers allowed origins may send.
+    #[arg(long, env = "GATEWAY_CORS_ALLOW_HEADERS", value_delimiter = ',', default_value = DEFAULT_ALLOW_HEADERS)]
+    pub cors_allow_headers: Vec<axum::http::HeaderName>,
+    /// Let allowed origins send credentials (cookies) and read the answers.
+    #[arg(long, env = "GATEWAY_CORS_ALLOW_CREDENTIALS", default_value_t = false, action = ArgAction::Set)]
+    pub cors_allow_credentials: bool,
+    /// How long a browser may keep a preflight's answer, in seconds.
+    #[arg(long, env = "GATEWAY_CORS_MAX_AGE_SECS", default_value_t = 600)]
+    pub cors_max_age_secs: u64,
 }
 
 impl SecurityArgs {
@@ -461,6 +487,13 @@ impl SecurityArgs {
         config.trusted_documents = trusted_documents;
         config.trusted_documents_only = self.trusted_documents_only;
         config.api_key_subgraph = self.api_key_subgraph;
+        config.cors = CorsConfig {
+            origins: self.cors_origins,
+            methods: self.cors_methods,
+            allow_headers: self.cors_allow_headers,
+            allow_credentials: self.cors_allow_credentials,
+            max_age: Duration::from_secs(self.cors_max_age_secs),
+        };
         Ok(config)
     }
 }
@@ -592,6 +625,39 @@ mod tests {
         assert!(!config.introspection);
         // A depth of 0 would refuse everything.
         assert!(Cli::try_parse_from(["gateway", "--max-depth", "0"]).is_err());
+
+        assert!(config.cors.origins.is_empty(), "CORS is off by default");
+
+        let cors = Cli::try_parse_from([
+            "gateway",
+            "--cors-origins",
+            "https://app.example.gov.cn,https://*.kexie.example",
+            "--cors-allow-credentials",
+            "true",
+            "--cors-max-age-secs",
+            "60",
+        ])
+        .unwrap()
+        .gateway
+        .security
+        .apply(GatewayConfig::new(
+            "s.graphql",
+            "127.0.0.1:0".parse().unwrap(),
+        ))
+        .unwrap()
+        .cors;
+        assert_eq!(cors.origins.len(), 2);
+        assert!(cors.allow_credentials);
+        assert_eq!(cors.max_age, Duration::from_secs(60));
+        assert_eq!(
+            cors.methods,
+            vec![axum::http::Method::GET, axum::http::Method::POST]
+        );
+        // An origin with a path is a mistake worth stopping for.
+        assert!(
+            Cli::try_parse_from(["gateway", "--cors-origins", "https://app.example.gov.cn/"])
+                .is_err()
+        );
 
         let only = Cli::try_parse_from(["gateway", "--trusted-documents-only", "true"]).unwrap();
         let refused = only.gateway.security.apply(GatewayConfig::new(

@@ -31,7 +31,7 @@ mod metrics;
 mod pipeline;
 mod reload;
 
-pub use http::cockpit;
+pub use http::{cockpit, cors};
 
 use std::future::Future;
 use std::sync::Arc;
@@ -213,7 +213,16 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
         trusted_documents: Arc::new(trusted_documents),
         partner_keys,
     })
-    .merge(http::cockpit::router(config.cockpit.clone()));
+    .merge(http::cockpit::router(config.cockpit.clone()))
+    // Answers compressed as the client accepts (gzip or Brotli), request bodies
+    // decompressed before the body limit counts them; CORS outermost, so that preflights
+    // are answered before routing.
+    .layer(tower_http::compression::CompressionLayer::new())
+    .layer(tower_http::decompression::RequestDecompressionLayer::new());
+    let router = match config.cors.layer() {
+        Some(cors) => router.layer(cors),
+        None => router,
+    };
     background.push(tokio::spawn(reload::watch(
         pipeline,
         config.supergraph.clone(),

@@ -7,12 +7,15 @@
 //   DISTRICT_TOKEN      a token of a district's leadership
 //   OTHER_DISTRICT_ID   another district's ID (the district leader must not see it)
 //   ARTIFACTS           where screenshots and the downloaded workbook are kept
+//   FRONT_END_PORT      a free port for a front end on another origin, which the hub's
+//                       CORS allows as http://127.0.0.1:<port>
 //   CHROMIUM            the browser (default /usr/bin/chromium)
 //
 // Every check compares what the page shows with what the public GraphQL endpoint answers
 // the same token. Exits non-zero at the first failed check.
 import assert from 'node:assert/strict';
 import { mkdir } from 'node:fs/promises';
+import http from 'node:http';
 import path from 'node:path';
 import { chromium } from 'playwright-core';
 import readExcelFile from 'read-excel-file/node';
@@ -20,7 +23,7 @@ import readExcelFile from 'read-excel-file/node';
 const origin = process.env.COCKPIT_URL;
 const artifacts = process.env.ARTIFACTS;
 const executablePath = process.env.CHROMIUM || '/usr/bin/chromium';
-for (const name of ['COCKPIT_URL', 'CITY_TOKEN', 'DISTRICT_TOKEN', 'OTHER_DISTRICT_ID', 'ARTIFACTS']) {
+for (const name of ['COCKPIT_URL', 'CITY_TOKEN', 'DISTRICT_TOKEN', 'OTHER_DISTRICT_ID', 'ARTIFACTS', 'FRONT_END_PORT']) {
   assert.ok(process.env[name], `${name} is not set`);
 }
 await mkdir(artifacts, { recursive: true });
@@ -283,6 +286,34 @@ try {
   await phonePage.waitForFunction(() => !document.getElementById('popover').hidden && document.getElementById('popover').textContent.length > 20);
   await shot(phonePage, 'phone');
   await phone.close();
+  // A front end on another origin: the hub allows http://127.0.0.1:FRONT_END_PORT (CORS),
+  // not the same page served as http://localhost:FRONT_END_PORT.
+  const frontEnd = http.createServer((_, response) => {
+    response.writeHead(200, { 'content-type': 'text/html; charset=utf-8' });
+    response.end('<!doctype html><title>前端</title>');
+  });
+  await new Promise((resolve) => frontEnd.listen(Number(process.env.FRONT_END_PORT), '127.0.0.1', resolve));
+  const other = await browser.newContext();
+  const otherPage = await other.newPage();
+  const ask = (token) => otherPage.evaluate(async ({ url, token }) => {
+    try {
+      const response = await fetch(url, {
+        method: 'POST',
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${token}` },
+        body: JSON.stringify({ query: '{ city { name } }' }),
+      });
+      return (await response.json()).data.city.name;
+    } catch (error) {
+      return `refused: ${error.name}`;
+    }
+  }, { url: `${origin}/graphql`, token });
+  await otherPage.goto(`http://127.0.0.1:${process.env.FRONT_END_PORT}/`);
+  assert.equal(await ask(cityToken), city.name, 'an allowed origin reads the hub');
+  await otherPage.goto(`http://localhost:${process.env.FRONT_END_PORT}/`);
+  assert.equal(await ask(cityToken), 'refused: TypeError', 'another origin is refused by the browser');
+  await other.close();
+  frontEnd.close();
+
   console.log(`cockpit: every check passed; screenshots and the workbook in ${artifacts}`);
 } finally {
   await browser.close();

@@ -13,8 +13,8 @@
 //!   it is sent and reads nothing, so it needs no token; being JSON, a browser on another
 //!   site cannot post it without a preflight.
 //!
-//! Files are sent compressed when the browser accepts it, with an `ETag` so that a warm
-//! page revalidates them with `304 Not Modified`.
+//! Files carry an `ETag`, so that a warm page revalidates them with `304 Not Modified`;
+//! like every answer of the gateway they are compressed when the browser accepts it.
 
 use std::path::PathBuf;
 use std::sync::Arc;
@@ -108,10 +108,6 @@ pub(crate) fn router(config: CockpitConfig) -> Router {
         .route("/cockpit/maps/{file}", get(map))
         .route("/cockpit/sign-ins", get(sign_ins))
         .route("/cockpit/export", post(export))
-        .layer(
-            tower_http::compression::CompressionLayer::new()
-                .quality(tower_http::CompressionLevel::Default),
-        )
         .with_state(Arc::new(config))
 }
 

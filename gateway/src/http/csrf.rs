@@ -15,7 +15,7 @@ use crate::identity::api_keys::API_KEY_HEADER;
 pub const PREFLIGHT_HEADER: &str = "kexie-preflight";
 
 /// Whether a browser would send this request from another site only after a CORS
-/// preflight, which the gateway does not grant (it sends no CORS headers): it carries
+/// preflight, which the gateway grants only to the origins configured for CORS: it carries
 /// `kexie-preflight`, `Authorization`, `x-api-key`, or a `Content-Type` other than the three an HTML
 /// form can send (`text/plain`, `application/x-www-form-urlencoded`,
 /// `multipart/form-data`). Anything else a page on any site could make a visitor's

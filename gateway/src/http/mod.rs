@@ -20,6 +20,7 @@
 //! `Retry-After` past the key's limit.
 
 pub mod cockpit;
+pub mod cors;
 pub(crate) mod csrf;
 pub(crate) mod request;
 pub(crate) mod response;
