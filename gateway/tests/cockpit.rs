@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{gateway_with, get_bytes, get_raw, json_subgraph};
+use common::{gateway_with, get_bytes, get_raw, json_subgraph, send};
 use kexie_gateway::cockpit::{CockpitConfig, DemoSignIn};
 use kexie_gateway::GatewayHandle;
 use serde_json::{json, Value};
@@ -23,16 +23,14 @@ async fn post_export(
     content_type: &str,
     body: Vec<u8>,
 ) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
-    let response = reqwest::Client::new()
-        .post(format!("http://127.0.0.1:{}/cockpit/export", gateway.port))
-        .header("content-type", content_type)
-        .body(body)
-        .send()
-        .await
-        .unwrap();
-    let status = response.status().as_u16();
-    let headers = response.headers().clone();
-    (status, headers, response.bytes().await.unwrap().to_vec())
+    send(
+        gateway,
+        reqwest::Method::POST,
+        "/cockpit/export",
+        &[("content-type", content_type)],
+        body,
+    )
+    .await
 }
 
 fn export(rows: usize) -> Value {

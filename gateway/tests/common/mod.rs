@@ -308,8 +308,31 @@ pub async fn get_bytes(
     path_and_query: &str,
     headers: &[(&str, &str)],
 ) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
-    let mut request =
-        reqwest::Client::new().get(format!("http://127.0.0.1:{}{path_and_query}", gateway.port));
+    send(
+        gateway,
+        reqwest::Method::GET,
+        path_and_query,
+        headers,
+        Vec::new(),
+    )
+    .await
+}
+
+/// Sends a request with `headers` and `body` to the gateway's `path_and_query`; returns
+/// (status, headers, the body's bytes as sent).
+pub async fn send(
+    gateway: &GatewayHandle,
+    method: reqwest::Method,
+    path_and_query: &str,
+    headers: &[(&str, &str)],
+    body: Vec<u8>,
+) -> (u16, reqwest::header::HeaderMap, Vec<u8>) {
+    let mut request = reqwest::Client::new()
+        .request(
+            method,
+            format!("http://127.0.0.1:{}{path_and_query}", gateway.port),
+        )
+        .body(body);
     for (name, value) in headers {
         request = request.header(*name, *value);
     }
