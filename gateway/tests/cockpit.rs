@@ -1,7 +1,8 @@
-//! What the gateway serves for the cockpit besides `/graphql`: the page and its files from
-//! the binary (compressed when accepted, revalidated by `ETag`), boundary files, a demo
-//! run's sign-ins, and the XLSX export, which refuses what it cannot write with a clear
-//! status and code. The page itself is tested in a browser by the hub's `tests/cockpit.rs`.
+//! The pages the gateway serves besides `/graphql` — the cockpit and GraphiQL — with every
+//! file from the binary (compressed when accepted, revalidated by `ETag`, no other host
+//! named); the cockpit's boundary files, a demo run's sign-ins, and the XLSX export, which
+//! refuses what it cannot write with a clear status and code. The pages themselves are
+//! tested in a browser by the hub's `tests/cockpit.rs`.
 
 mod common;
 
@@ -44,44 +45,64 @@ fn export(rows: usize) -> Value {
     })
 }
 
-#[tokio::test]
-async fn the_page_and_every_file_it_loads_come_from_the_gateway() {
-    let gateway = start(CockpitConfig::default()).await;
-    let (status, headers, page) = get_raw(&gateway, "/cockpit", &[]).await;
-    assert_eq!(status, 200);
+/// Every file the page at `path` loads is served by the gateway, compressed when accepted
+/// and revalidated by its `ETag`; the page names no other host. Returns how many files.
+async fn served_whole(gateway: &GatewayHandle, path: &str, accept: &str, prefix: &str) -> usize {
+    let (status, headers, page) = get_raw(gateway, path, &[("accept", accept)]).await;
+    assert_eq!(status, 200, "{path}");
     assert!(headers["content-type"]
         .to_str()
         .unwrap()
         .starts_with("text/html"));
-    assert!(page.contains("科协领导驾驶舱"));
     let policy = headers["content-security-policy"].to_str().unwrap();
     assert!(policy.contains("default-src 'self'"), "{policy}");
+    assert!(
+        !page.contains("http://") && !page.contains("https://"),
+        "{path} names another host"
+    );
 
     let assets: Vec<&str> = page
         .split(['"', '\''])
-        .filter(|part| part.starts_with("/cockpit/assets/"))
+        .filter(|part| part.starts_with(prefix))
         .collect();
-    assert_eq!(assets.len(), 3, "{assets:?}");
-    for asset in assets {
-        let (status, plain, body) = get_bytes(&gateway, asset, &[]).await;
+    for asset in &assets {
+        let (status, plain, body) = get_bytes(gateway, asset, &[]).await;
         assert_eq!(status, 200, "{asset}");
         assert!(plain.get("content-encoding").is_none());
         for encoding in ["gzip", "br"] {
             let (status, headers, compressed) =
-                get_bytes(&gateway, asset, &[("accept-encoding", encoding)]).await;
+                get_bytes(gateway, asset, &[("accept-encoding", encoding)]).await;
             assert_eq!(status, 200);
             assert_eq!(headers["content-encoding"], encoding, "{asset}");
+            // (A file of a few dozen bytes is not.)
             assert!(
-                compressed.len() < body.len(),
+                compressed.len() < body.len() || body.len() < 1024,
                 "{asset} is smaller {encoding}-compressed"
             );
         }
         let tag = plain["etag"].to_str().unwrap();
-        let (status, _, body) = get_bytes(&gateway, asset, &[("if-none-match", tag)]).await;
+        let (status, _, body) = get_bytes(gateway, asset, &[("if-none-match", tag)]).await;
         assert_eq!((status, body.len()), (304, 0), "{asset} revalidated");
     }
-    let (status, _, _) = get_raw(&gateway, "/cockpit/assets/secret.txt", &[]).await;
+    let (status, _, _) = get_raw(gateway, &format!("{prefix}secret.txt"), &[]).await;
     assert_eq!(status, 404);
+    assets.len()
+}
+
+#[tokio::test]
+async fn the_pages_and_every_file_they_load_come_from_the_gateway() {
+    let gateway = start(CockpitConfig::default()).await;
+    let (_, _, page) = get_raw(&gateway, "/cockpit", &[]).await;
+    assert!(page.contains("科协领导驾驶舱"));
+    assert_eq!(
+        served_whole(&gateway, "/cockpit", "text/html", "/cockpit/assets/").await,
+        3
+    );
+    // GraphiQL: production builds of GraphiQL and React, and its start script and styles.
+    assert_eq!(
+        served_whole(&gateway, "/graphql", "text/html", "/graphiql/assets/").await,
+        6
+    );
     gateway.stop().await;
 }
 

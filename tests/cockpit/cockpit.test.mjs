@@ -314,6 +314,26 @@ try {
   await other.close();
   frontEnd.close();
 
+  // GraphiQL renders with nothing but the hub's own files, and runs a query.
+  const graphiql = await browser.newContext({ viewport: { width: 1280, height: 800 } });
+  const graphiqlPage = await graphiql.newPage();
+  const elsewhere = [];
+  graphiqlPage.on('request', (request) => {
+    const url = new URL(request.url());
+    if (!['data:', 'blob:'].includes(url.protocol) && url.origin !== origin) elsewhere.push(request.url());
+  });
+  const graphiqlErrors = [];
+  graphiqlPage.on('pageerror', (error) => graphiqlErrors.push(error.message));
+  await graphiqlPage.goto(`${origin}/graphql`);
+  await graphiqlPage.waitForSelector('.graphiql-container .graphiql-execute-button', { timeout: 20000 });
+  await graphiqlPage.evaluate(() => document.querySelector('.graphiql-query-editor .CodeMirror').CodeMirror.setValue('{ city { name } }'));
+  await graphiqlPage.click('.graphiql-execute-button');
+  await graphiqlPage.waitForFunction((name) => document.querySelector('.graphiql-response')?.textContent.includes(name), city.name, { timeout: 20000 });
+  await shot(graphiqlPage, 'graphiql');
+  assert.deepEqual(elsewhere, [], 'GraphiQL loads nothing from elsewhere');
+  assert.deepEqual(graphiqlErrors, []);
+  await graphiql.close();
+
   console.log(`cockpit: every check passed; screenshots and the workbook in ${artifacts}`);
 } finally {
   await browser.close();

@@ -21,15 +21,14 @@ use std::sync::Arc;
 
 use axum::body::{Body, Bytes};
 use axum::extract::{Path, State};
-use axum::http::header::{
-    CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_SECURITY_POLICY, CONTENT_TYPE, ETAG, IF_NONE_MATCH,
-    X_CONTENT_TYPE_OPTIONS,
-};
+use axum::http::header::{CACHE_CONTROL, CONTENT_DISPOSITION, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderValue, StatusCode};
 use axum::response::{IntoResponse, Redirect, Response};
 use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
+
+use super::assets::{self, Asset};
 
 /// A one-click sign-in the cockpit's first screen offers in a demo run.
 #[derive(Clone, Debug, Serialize)]
@@ -51,13 +50,6 @@ pub struct CockpitConfig {
     pub maps_dir: Option<PathBuf>,
     /// The one-click sign-ins of a demo run.
     pub demo_sign_ins: Vec<DemoSignIn>,
-}
-
-/// A file of the page, included in the binary.
-struct Asset {
-    name: &'static str,
-    content_type: &'static str,
-    bytes: &'static [u8],
 }
 
 const ASSETS: &[Asset] = &[
@@ -111,61 +103,12 @@ pub(crate) fn router(config: CockpitConfig) -> Router {
         .with_state(Arc::new(config))
 }
 
-/// The entity tag of a file: a hash of its bytes.
-fn etag(bytes: &[u8]) -> HeaderValue {
-    let tag = format!("\"{:016x}\"", xxhash_rust::xxh3::xxh3_64(bytes));
-    HeaderValue::from_str(&tag).expect("a hex tag is a valid header value")
-}
-
-/// A file, or `304` when the browser's copy is current. The page and its files are
-/// revalidated on every load (`no-cache`), so a new binary's page is never mixed with an
-/// old script.
-fn asset(asset: &Asset, headers: &HeaderMap) -> Response {
-    let tag = etag(asset.bytes);
-    let cache = [
-        (CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-        (ETAG, tag.clone()),
-    ];
-    let current = headers
-        .get(IF_NONE_MATCH)
-        .and_then(|value| value.to_str().ok())
-        .is_some_and(|value| {
-            value
-                .split(',')
-                .any(|candidate| candidate.trim() == tag.to_str().unwrap_or_default())
-        });
-    if current {
-        return (StatusCode::NOT_MODIFIED, cache).into_response();
-    }
-    (
-        [
-            (CONTENT_TYPE, HeaderValue::from_static(asset.content_type)),
-            (X_CONTENT_TYPE_OPTIONS, HeaderValue::from_static("nosniff")),
-        ],
-        cache,
-        asset.bytes,
-    )
-        .into_response()
-}
-
-/// The page, allowed to load nothing but the hub's own files and to talk to nothing else.
 async fn index(headers: HeaderMap) -> Response {
-    let mut response = asset(&INDEX, &headers);
-    response.headers_mut().insert(
-        CONTENT_SECURITY_POLICY,
-        HeaderValue::from_static(
-            "default-src 'self'; img-src 'self' data: blob:; style-src 'self' 'unsafe-inline'; \
-             frame-ancestors 'none'; base-uri 'none'; form-action 'none'",
-        ),
-    );
-    response
+    assets::page(&INDEX, &headers)
 }
 
 async fn asset_by_name(Path(name): Path<String>, headers: HeaderMap) -> Response {
-    match ASSETS.iter().find(|asset| asset.name == name) {
-        Some(found) => asset(found, &headers),
-        None => (StatusCode::NOT_FOUND, "没有这个文件。").into_response(),
-    }
+    assets::serve_named(ASSETS, &name, &headers)
 }
 
 /// `GET /cockpit/maps/{code}.json`: the boundaries of the division's children.
@@ -184,24 +127,7 @@ async fn map(
     };
     if let Some(dir) = &config.maps_dir {
         match tokio::fs::read(dir.join(format!("{code}.json"))).await {
-            Ok(bytes) => {
-                let tag = etag(&bytes);
-                if headers.get(IF_NONE_MATCH) == Some(&tag) {
-                    return (StatusCode::NOT_MODIFIED, [(ETAG, tag)]).into_response();
-                }
-                return (
-                    [
-                        (
-                            CONTENT_TYPE,
-                            HeaderValue::from_static("application/geo+json"),
-                        ),
-                        (CACHE_CONTROL, HeaderValue::from_static("no-cache")),
-                        (ETAG, tag),
-                    ],
-                    bytes,
-                )
-                    .into_response();
-            }
+            Ok(bytes) => return assets::serve_bytes("application/geo+json", bytes, &headers),
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
             Err(err) => {
                 tracing::warn!(error = %err, code, "reading a boundary file failed");
@@ -209,7 +135,7 @@ async fn map(
         }
     }
     match MAPS.iter().find(|map| map.name == code) {
-        Some(found) => asset(found, &headers),
+        Some(found) => assets::serve(found, &headers),
         None => not_found(),
     }
 }

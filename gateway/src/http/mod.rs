@@ -1,6 +1,7 @@
-//! The HTTP surface: `POST /graphql`, `GET /graphql` (GraphiQL for a browser, queries for
-//! other clients), `GET /health` and `GET /ready`, the leadership cockpit under `/cockpit`
-//! ([`cockpit`]); and, on a listener of its own, `GET /metrics`.
+//! The HTTP surface: `POST /graphql`, `GET /graphql` (GraphiQL for a browser, its files
+//! under `/graphiql/assets/`; queries for other clients), `GET /health` and `GET /ready`,
+//! the leadership cockpit under `/cockpit` ([`cockpit`]); and, on a listener of its own,
+//! `GET /metrics`. Every page's files come from the binary ([`assets`]): no CDN.
 //!
 //! Status codes follow GraphQL over HTTP: a request that is not well-formed (bad JSON, no
 //! `query`, wrong parameter types) is a 400 whatever the client accepts; a body over the
@@ -19,9 +20,11 @@
 //! and logged as [`crate::identity::api_keys`] describes: 401 for an unknown or revoked key, 429 with
 //! `Retry-After` past the key's limit.
 
+mod assets;
 pub mod cockpit;
 pub mod cors;
 pub(crate) mod csrf;
+mod graphiql;
 pub(crate) mod request;
 pub(crate) mod response;
 pub(crate) mod server;
@@ -33,7 +36,7 @@ use axum::body::Body;
 use axum::extract::State;
 use axum::http::header::{ACCEPT, ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode};
-use axum::response::{Html, IntoResponse, Response};
+use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use http_body_util::{BodyExt, Limited};
@@ -72,6 +75,7 @@ pub(crate) fn router(state: HttpState) -> Router {
         .route("/health", get(|| async { "ok" }))
         .route("/ready", get(ready))
         .with_state(state)
+        .merge(graphiql::router())
 }
 
 /// `GET /metrics`, served on its own listener (by default on the loopback interface): the
@@ -304,9 +308,6 @@ async fn post_as(
     }
 }
 
-/// The GraphiQL page served to browsers that open `/graphql`.
-const GRAPHIQL: &str = include_str!("graphiql.html");
-
 async fn graphql_get(
     State(state): State<HttpState>,
     headers: HeaderMap,
@@ -320,7 +321,7 @@ async fn graphql_get(
         .query()
         .is_some_and(|query| query.split('&').any(|pair| pair.starts_with("query=")));
     if wants_html && !has_query {
-        return Html(GRAPHIQL).into_response();
+        return graphiql::page(&headers);
     }
     let Some(media) = negotiate(&headers) else {
         return rejected(&state, not_acceptable());
