@@ -93,6 +93,10 @@ pub struct GatewayConfig {
     pub cockpit: CockpitConfig,
     /// Which other origins' pages may call from a browser (off by default).
     pub cors: CorsConfig,
+    /// Register and run automatic persisted queries (Apollo's protocol).
+    pub persisted_queries: bool,
+    /// How long Redis keeps a registered query.
+    pub persisted_query_ttl: Duration,
 }
 
 /// The subgraph that issues partner API keys, unless configured otherwise.
@@ -145,6 +149,8 @@ impl GatewayConfig {
             api_key_subgraph: DEFAULT_API_KEY_SUBGRAPH.to_string(),
             cockpit: CockpitConfig::default(),
             cors: CorsConfig::default(),
+            persisted_queries: true,
+            persisted_query_ttl: Duration::from_secs(24 * 3600),
         }
     }
 
@@ -431,6 +437,14 @@ pub struct SecurityArgs {
     /// Run trusted documents only.
     #[arg(long, env = "GATEWAY_TRUSTED_DOCUMENTS_ONLY", default_value_t = false, action = ArgAction::Set)]
     pub trusted_documents_only: bool,
+    /// Register and run automatic persisted queries (Apollo's protocol; with trusted
+    /// documents only, nothing is registered).
+    #[arg(long, env = "GATEWAY_APQ", default_value_t = true, action = ArgAction::Set)]
+    pub apq: bool,
+    /// How long Redis keeps a registered persisted query, in seconds.
+    #[arg(long, env = "GATEWAY_APQ_TTL_SECS", default_value_t = 24 * 3600,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub apq_ttl_secs: u64,
     /// The subgraph that issues partner API keys.
     #[arg(long, env = "GATEWAY_API_KEY_SUBGRAPH", default_value = DEFAULT_API_KEY_SUBGRAPH)]
     pub api_key_subgraph: String,
@@ -487,6 +501,8 @@ impl SecurityArgs {
         config.trusted_documents = trusted_documents;
         config.trusted_documents_only = self.trusted_documents_only;
         config.api_key_subgraph = self.api_key_subgraph;
+        config.persisted_queries = self.apq;
+        config.persisted_query_ttl = Duration::from_secs(self.apq_ttl_secs);
         config.cors = CorsConfig {
             origins: self.cors_origins,
             methods: self.cors_methods,

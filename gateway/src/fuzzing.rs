@@ -11,7 +11,7 @@ use std::sync::{Arc, Mutex, OnceLock};
 use bytes::Bytes;
 
 use crate::forwarded::ForwardedHeaders;
-use crate::http::trusted_documents::TrustedDocuments;
+use crate::http::trusted_documents::{Document, TrustedDocuments};
 use crate::metrics::Metrics;
 use crate::pipeline::execute::transport::Transport;
 use crate::pipeline::limits::OperationLimits;
@@ -96,7 +96,13 @@ pub fn run(input: &[u8]) -> Option<Vec<u8>> {
             false,
         ),
     };
-    let request = parsed.ok()?;
+    // Persisted queries are looked up by the HTTP layer; a hash alone runs nothing here.
+    let parsed = parsed.ok()?;
+    let query = match &parsed.document {
+        Document::Text(query) | Document::Register { query, .. } => query.clone(),
+        Document::Lookup(_) => return None,
+    };
+    let request = parsed.with_query(query);
     let outcome = harness.runtime.block_on(harness.pipeline.execute(
         request,
         ForwardedHeaders::default(),

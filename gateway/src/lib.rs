@@ -202,6 +202,21 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
         )
         .context("REDIS_URL is not a valid Redis URL")?,
     );
+    // Automatic persisted queries live in the same Redis as partner keys' counts, when
+    // there is one.
+    let persisted_queries = if config.persisted_queries {
+        let redis = config
+            .partner_rate_limit
+            .as_ref()
+            .map(|redis| (redis.redis_url.as_str(), redis.namespace.as_str()));
+        Some(Arc::new(http::persisted_queries::PersistedQueries::new(
+            config.cache_capacity,
+            redis,
+            config.persisted_query_ttl,
+        )?))
+    } else {
+        None
+    };
     let metrics_router = http::metrics_router(pipeline.clone());
     let router = http::router(http::HttpState {
         pipeline: pipeline.clone(),
@@ -211,6 +226,7 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
         authenticator,
         principal_tokens: Arc::new(PrincipalTokens::new(principal_secret)),
         trusted_documents: Arc::new(trusted_documents),
+        persisted_queries,
         partner_keys,
     })
     .merge(http::cockpit::router(config.cockpit.clone()))

@@ -25,6 +25,7 @@ pub mod cockpit;
 pub mod cors;
 pub(crate) mod csrf;
 mod graphiql;
+pub(crate) mod persisted_queries;
 pub(crate) mod request;
 pub(crate) mod response;
 pub(crate) mod server;
@@ -50,11 +51,14 @@ use crate::identity::principal::{Identity, PrincipalTokens};
 use crate::identity::staff::Authenticator;
 use crate::identity::Caller;
 use crate::metrics::CallOutcome;
-use crate::pipeline::{Answer, GraphqlRequest, Pipeline};
+use crate::pipeline::{Answer, Pipeline};
 use csrf::{csrf_refused, preflighted};
-use request::{content_type, negotiate, parse_get_parameters, parse_post_body, Media};
+use persisted_queries::PersistedQueries;
+use request::{
+    content_type, negotiate, parse_get_parameters, parse_post_body, Media, ParsedRequest,
+};
 use response::{answer, errors_body, not_acceptable, payload_too_large, refusal, refused};
-use trusted_documents::TrustedDocuments;
+use trusted_documents::{Document, TrustedDocuments};
 
 #[derive(Clone)]
 pub(crate) struct HttpState {
@@ -66,6 +70,8 @@ pub(crate) struct HttpState {
     pub authenticator: Arc<Authenticator>,
     pub principal_tokens: Arc<PrincipalTokens>,
     pub trusted_documents: Arc<TrustedDocuments>,
+    /// Automatic persisted queries; `None`: turned off.
+    pub persisted_queries: Option<Arc<PersistedQueries>>,
     pub partner_keys: Arc<PartnerKeys>,
 }
 
@@ -157,14 +163,35 @@ fn forwarded(
     ))
 }
 
+/// The text a request's document stands for: an automatic persisted query looked up, or
+/// registered when sent with its hash.
+async fn document_text(state: &HttpState, document: &Document) -> Result<String, RequestFailure> {
+    match (document, state.persisted_queries.as_deref()) {
+        (Document::Text(query), _) | (Document::Register { query, .. }, None) => Ok(query.clone()),
+        (Document::Register { query, hash }, Some(persisted)) => {
+            persisted.register(hash, query).await;
+            Ok(query.clone())
+        }
+        (Document::Lookup(hash), Some(persisted)) => match persisted.get(hash).await {
+            Some(query) => Ok(query.to_string()),
+            None => Err(trusted_documents::not_found(hash)),
+        },
+        (Document::Lookup(hash), None) => Err(trusted_documents::not_found(hash)),
+    }
+}
+
 async fn run(
     state: &HttpState,
-    request: GraphqlRequest,
+    request: ParsedRequest,
     headers: &HeaderMap,
     identity: Identity,
     media: Media,
     over_get: bool,
 ) -> Answered {
+    let request = match document_text(state, &request.document).await {
+        Ok(query) => request.with_query(query),
+        Err(failure) => return Answered::early(rejected(state, refused(failure, media))),
+    };
     let forwarded = match forwarded(state, headers, identity) {
         Ok(forwarded) => forwarded,
         Err(err) => {

@@ -9,6 +9,7 @@ use serde::Deserialize;
 use serde_json::{Map, Value};
 
 use crate::error::RequestFailure;
+use crate::http::trusted_documents::Document;
 use crate::http::trusted_documents::TrustedDocuments;
 use crate::pipeline::GraphqlRequest;
 
@@ -90,7 +91,7 @@ struct RawRequest {
 }
 
 impl RawRequest {
-    fn into_request(self, trusted: &TrustedDocuments) -> Result<GraphqlRequest, RequestFailure> {
+    fn into_request(self, trusted: &TrustedDocuments) -> Result<ParsedRequest, RequestFailure> {
         let query = match self.query {
             Some(Value::String(query)) => Some(query),
             None | Some(Value::Null) => None,
@@ -127,12 +128,30 @@ impl RawRequest {
                 ))
             }
         };
-        let query = trusted.resolve(query, extensions.as_ref())?;
-        Ok(GraphqlRequest {
-            query,
+        Ok(ParsedRequest {
+            document: trusted.resolve(query, extensions.as_ref())?,
             operation_name,
             variables,
         })
+    }
+}
+
+/// A request read from HTTP, its document as trusted documents resolved it (an automatic
+/// persisted query still to look up or to register).
+pub(crate) struct ParsedRequest {
+    pub document: Document,
+    pub operation_name: Option<String>,
+    pub variables: Option<Map<String, Value>>,
+}
+
+impl ParsedRequest {
+    /// The request to execute, its document's text being `query`.
+    pub(crate) fn with_query(self, query: String) -> GraphqlRequest {
+        GraphqlRequest {
+            query,
+            operation_name: self.operation_name,
+            variables: self.variables,
+        }
     }
 }
 
@@ -141,7 +160,7 @@ impl RawRequest {
 pub(crate) fn parse_post_body(
     body: &[u8],
     trusted: &TrustedDocuments,
-) -> Result<GraphqlRequest, RequestFailure> {
+) -> Result<ParsedRequest, RequestFailure> {
     match serde_json::from_slice::<RawRequest>(body) {
         Ok(raw) => raw.into_request(trusted),
         // Tell malformed JSON from JSON of the wrong shape.
@@ -172,7 +191,7 @@ struct GetParameters {
 pub(crate) fn parse_get_parameters(
     uri: &axum::http::Uri,
     trusted: &TrustedDocuments,
-) -> Result<GraphqlRequest, RequestFailure> {
+) -> Result<ParsedRequest, RequestFailure> {
     let Query(parameters) = Query::<GetParameters>::try_from_uri(uri).map_err(|err| {
         RequestFailure::bad_request(format!("The query string is malformed: {err}"))
     })?;
@@ -203,9 +222,8 @@ pub(crate) fn parse_get_parameters(
             ))
         }
     };
-    let query = trusted.resolve(parameters.query, extensions.as_ref())?;
-    Ok(GraphqlRequest {
-        query,
+    Ok(ParsedRequest {
+        document: trusted.resolve(parameters.query, extensions.as_ref())?,
         operation_name: parameters.operation_name.filter(|name| !name.is_empty()),
         variables: variables.map(|variables: Map<String, Value>| variables),
     })

@@ -9,8 +9,9 @@
 //!
 //! A client may then send the hash instead of the text, as Apollo's persisted-query
 //! extension does: `{"extensions":{"persistedQuery":{"version":1,"sha256Hash":"3b1c…"}}}`
-//! (`PERSISTED_QUERY_NOT_FOUND` when the manifest has no such hash). With
-//! `GATEWAY_TRUSTED_DOCUMENTS_ONLY=true` the gateway runs nothing else
+//! (a hash the manifest lacks is looked up among the automatic persisted queries,
+//! [`super::persisted_queries`]). With `GATEWAY_TRUSTED_DOCUMENTS_ONLY=true` the gateway runs
+//! nothing else and registers nothing
 //! (`UNTRUSTED_DOCUMENT`): a deployment whose clients are all known runs only what was
 //! reviewed. The manifest is read once at start; `kexie trusted-documents` writes one from
 //! a folder of `.graphql` files ([`manifest_of_folder`]).
@@ -78,30 +79,37 @@ impl TrustedDocuments {
         self.by_hash.len()
     }
 
-    /// The document text a request runs: its `query`, or the trusted document its
-    /// persisted-query hash names. `extensions` is the request's `extensions` object.
+    /// The document a request runs: its `query`, the trusted document its persisted-query
+    /// hash names, or — a hash no trusted document has — an automatic persisted query to
+    /// look up ([`Document::Lookup`]); a query sent with a hash that is not a trusted
+    /// document's is one to register ([`Document::Register`]). With trusted documents only,
+    /// nothing else runs and nothing is registered. `extensions` is the request's
+    /// `extensions` object.
     pub(crate) fn resolve(
         &self,
         query: Option<String>,
         extensions: Option<&serde_json::Map<String, Value>>,
-    ) -> Result<String, RequestFailure> {
-        let hash = persisted_hash(extensions)?;
+    ) -> Result<Document, RequestFailure> {
+        let hash = persisted_hash(extensions)?.map(str::to_ascii_lowercase);
         match (query, hash) {
             (Some(query), Some(hash)) => {
-                if !sha256_hex(&query).eq_ignore_ascii_case(hash) {
+                if sha256_hex(&query) != hash {
                     return Err(RequestFailure::bad_request(
                         "The persisted query's sha256Hash is not the SHA-256 of the query.",
                     ));
                 }
-                self.admit(query)
+                let query = self.admit(query)?;
+                if self.by_hash.contains_key(&hash) {
+                    Ok(Document::Text(query))
+                } else {
+                    Ok(Document::Register { query, hash })
+                }
             }
-            (Some(query), None) => self.admit(query),
-            (None, Some(hash)) => match self.by_hash.get(&hash.to_ascii_lowercase()) {
-                Some(document) => Ok(document.to_string()),
-                None => Err(RequestFailure::graphql(GraphqlError::new(
-                    format!("No trusted document has the hash {hash}."),
-                    Code::PersistedQueryNotFound,
-                ))),
+            (Some(query), None) => self.admit(query).map(Document::Text),
+            (None, Some(hash)) => match self.by_hash.get(&hash) {
+                Some(document) => Ok(Document::Text(document.to_string())),
+                None if self.only => Err(not_found(&hash)),
+                None => Ok(Document::Lookup(hash)),
             },
             (None, None) => Err(RequestFailure::bad_request(
                 "The request has no query parameter.",
@@ -118,6 +126,26 @@ impl TrustedDocuments {
         }
         Ok(query)
     }
+}
+
+/// What a request runs, as far as trusted documents can tell.
+#[derive(Debug, PartialEq)]
+pub(crate) enum Document {
+    /// This text.
+    Text(String),
+    /// This text, sent with its hash: an automatic persisted query to keep.
+    Register { query: String, hash: String },
+    /// Only a hash (lower-case hex) no trusted document has: an automatic persisted query.
+    Lookup(String),
+}
+
+/// The refusal of a hash nothing is registered under; clients following Apollo's protocol
+/// then send the query with it.
+pub(crate) fn not_found(hash: &str) -> RequestFailure {
+    RequestFailure::graphql(GraphqlError::new(
+        format!("PersistedQueryNotFound: no query is registered under the hash {hash}."),
+        Code::PersistedQueryNotFound,
+    ))
 }
 
 /// The `sha256Hash` of `extensions.persistedQuery`, if there is one.
@@ -207,7 +235,7 @@ mod tests {
             documents
                 .resolve(None, Some(&persisted(&sha256_hex(query))))
                 .ok(),
-            Some(query.to_string())
+            Some(Document::Text(query.to_string()))
         );
         assert_eq!(
             code(
@@ -231,7 +259,43 @@ mod tests {
         );
         assert_eq!(
             documents.resolve(Some(query.into()), None).ok(),
-            Some(query.to_string())
+            Some(Document::Text(query.to_string()))
+        );
+    }
+
+    #[test]
+    fn other_hashes_are_automatic_persisted_queries_unless_only_trusted_ones_run() {
+        let query = "{ b }";
+        let hash = sha256_hex(query);
+        let persisted = extensions(
+            json!({"persistedQuery": {"version": 1, "sha256Hash": hash.to_uppercase()}}),
+        );
+        let open = TrustedDocuments::default();
+        assert_eq!(
+            open.resolve(None, Some(&persisted)).ok(),
+            Some(Document::Lookup(hash.clone()))
+        );
+        assert_eq!(
+            open.resolve(Some(query.into()), Some(&persisted)).ok(),
+            Some(Document::Register {
+                query: query.into(),
+                hash: hash.clone()
+            })
+        );
+        let only = TrustedDocuments {
+            only: true,
+            ..Default::default()
+        };
+        assert_eq!(
+            code(only.resolve(None, Some(&persisted)).unwrap_err()),
+            "PERSISTED_QUERY_NOT_FOUND"
+        );
+        assert_eq!(
+            code(
+                only.resolve(Some(query.into()), Some(&persisted))
+                    .unwrap_err()
+            ),
+            "UNTRUSTED_DOCUMENT"
         );
     }
 }
