@@ -119,7 +119,14 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
                 )
             };
             let units = demo_units(&shared.database_url).await?;
-            for (label, role, unit) in &units {
+            // One-click sign-ins hand tokens to whoever opens the page: only when the hub
+            // listens on the loopback interface, for the person at this machine.
+            let offered = if args.listen.ip().is_loopback() {
+                units.as_slice()
+            } else {
+                &[]
+            };
+            for (label, role, unit) in offered {
                 cockpit.demo_sign_ins.push(DemoSignIn {
                     label: label.to_string(),
                     unit_name: unit.1.clone(),
@@ -181,9 +188,15 @@ pub async fn run(args: ServeArgs) -> anyhow::Result<()> {
         ),
     }
     eprintln!();
-    if demo_token.is_some() {
+    if demo_token.is_some() && args.listen.ip().is_loopback() {
         eprintln!("The cockpit's first screen signs in with one click as the city's leadership, a");
         eprintln!("district's leadership or a township's staff.");
+        eprintln!();
+    } else if demo_token.is_some() {
+        eprintln!(
+            "The hub listens beyond this machine, so the cockpit offers no one-click sign-in:"
+        );
+        eprintln!("paste a token into it.");
         eprintln!();
     }
     eprintln!("Open the endpoint in a browser to query the hub. Ctrl-C stops it.");
