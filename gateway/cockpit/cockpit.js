@@ -856,7 +856,7 @@
     try {
       const response = await fetch('/cockpit/export', {
         method: 'POST',
-        headers: { 'Content-Type': 'application/json' },
+        headers: { 'Content-Type': 'application/json', Authorization: `Bearer ${state.session.token}` },
         body: JSON.stringify(exportPayload()),
       });
       if (!response.ok) throw new Error(`HTTP ${response.status}`);

@@ -223,13 +223,13 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
         forward_headers: Arc::new(forward_headers),
         max_body_bytes: config.max_body_bytes,
         body_read_timeout: config.body_read_timeout,
-        authenticator,
+        authenticator: authenticator.clone(),
         principal_tokens: Arc::new(PrincipalTokens::new(principal_secret)),
         trusted_documents: Arc::new(trusted_documents),
         persisted_queries,
         partner_keys,
     })
-    .merge(http::cockpit::router(config.cockpit.clone()))
+    .merge(http::cockpit::router(config.cockpit.clone(), authenticator))
     // Answers compressed as the client accepts (gzip or Brotli), request bodies
     // decompressed before the body limit counts them; CORS outermost, so that preflights
     // are answered before routing.

@@ -11,12 +11,29 @@ use kexie_gateway::cockpit::{CockpitConfig, DemoSignIn};
 use kexie_gateway::GatewayHandle;
 use serde_json::{json, Value};
 
+/// The HS256 secret of the staff tokens these gateways accept.
+const STAFF_SECRET: &str = "the cockpit tests' staff secret";
+
 async fn start(cockpit: CockpitConfig) -> GatewayHandle {
     let (url, _) = json_subgraph(|_| json!({"data": {"unit": null}})).await;
     gateway_with("hub.graphql", &[("organizations", &url)], move |config| {
-        config.with_cockpit(cockpit)
+        config.with_hs256_secret(STAFF_SECRET).with_cockpit(cockpit)
     })
     .await
+}
+
+/// `Bearer` and a leadership token the gateways accept.
+fn bearer() -> String {
+    let token = kexie_contract::principal::staff_token(
+        STAFF_SECRET.as_bytes(),
+        "kexie",
+        "cockpit-tests",
+        uuid::Uuid::now_v7(),
+        kexie_contract::principal::Role::Leadership,
+        std::time::Duration::from_secs(600),
+    )
+    .unwrap();
+    format!("Bearer {token}")
 }
 
 async fn post_export(
@@ -28,7 +45,7 @@ async fn post_export(
         gateway,
         reqwest::Method::POST,
         "/cockpit/export",
-        &[("content-type", content_type)],
+        &[("content-type", content_type), ("authorization", &bearer())],
         body,
     )
     .await
@@ -207,6 +224,16 @@ async fn the_export_is_a_workbook_and_bad_exports_are_refused_with_a_code() {
             .unwrap()
             .to_string()
     };
+    // Signed-in staff only.
+    let (status, _, body) = send(
+        &gateway,
+        reqwest::Method::POST,
+        "/cockpit/export",
+        &[("content-type", "application/json")],
+        export(3).to_string().into_bytes(),
+    )
+    .await;
+    assert_eq!((status, refused(&body).as_str()), (401, "UNAUTHENTICATED"));
     let (status, _, body) =
         post_export(&gateway, "text/plain", export(3).to_string().into_bytes()).await;
     assert_eq!(

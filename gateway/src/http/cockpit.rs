@@ -10,8 +10,9 @@
 //!   identity provider hands out tokens it signs itself); none otherwise;
 //! - `POST /cockpit/export`: the panels the page shows, as JSON, back as an XLSX workbook
 //!   (one sheet per panel, the filters and the time of export at the top). It formats what
-//!   it is sent and reads nothing, so it needs no token; being JSON, a browser on another
-//!   site cannot post it without a preflight.
+//!   it is sent and reads nothing; it takes a staff token all the same (`401` without one),
+//!   so that only signed-in staff spend the gateway's time on workbooks. Being JSON, a
+//!   browser on another site cannot post it without a preflight.
 //!
 //! Files carry an `ETag`, so that a warm page revalidates them with `304 Not Modified`;
 //! like every answer of the gateway they are compressed when the browser accepts it.
@@ -28,7 +29,10 @@ use axum::routing::{get, post};
 use axum::{Json, Router};
 use serde::{Deserialize, Serialize};
 
+use kexie_contract::principal::Role;
+
 use super::assets::{self, Asset};
+use crate::identity::staff::Authenticator;
 
 /// A one-click sign-in the cockpit's first screen offers in a demo run.
 #[derive(Clone, Debug, Serialize)]
@@ -89,7 +93,14 @@ const MAX_SHEETS: usize = 12;
 const MAX_ROWS: usize = 10_000;
 const MAX_COLUMNS: usize = 64;
 
-pub(crate) fn router(config: CockpitConfig) -> Router {
+/// What the cockpit's handlers share.
+struct Cockpit {
+    config: CockpitConfig,
+    /// Checks the staff token an export must carry.
+    authenticator: Arc<Authenticator>,
+}
+
+pub(crate) fn router(config: CockpitConfig, authenticator: Arc<Authenticator>) -> Router {
     Router::new()
         .route("/cockpit", get(index))
         .route(
@@ -100,7 +111,10 @@ pub(crate) fn router(config: CockpitConfig) -> Router {
         .route("/cockpit/maps/{file}", get(map))
         .route("/cockpit/sign-ins", get(sign_ins))
         .route("/cockpit/export", post(export))
-        .with_state(Arc::new(config))
+        .with_state(Arc::new(Cockpit {
+            config,
+            authenticator,
+        }))
 }
 
 async fn index(headers: HeaderMap) -> Response {
@@ -113,7 +127,7 @@ async fn asset_by_name(Path(name): Path<String>, headers: HeaderMap) -> Response
 
 /// `GET /cockpit/maps/{code}.json`: the boundaries of the division's children.
 async fn map(
-    State(config): State<Arc<CockpitConfig>>,
+    State(cockpit): State<Arc<Cockpit>>,
     Path(file): Path<String>,
     headers: HeaderMap,
 ) -> Response {
@@ -125,7 +139,7 @@ async fn map(
     else {
         return not_found();
     };
-    if let Some(dir) = &config.maps_dir {
+    if let Some(dir) = &cockpit.config.maps_dir {
         match tokio::fs::read(dir.join(format!("{code}.json"))).await {
             Ok(bytes) => return assets::serve_bytes("application/geo+json", bytes, &headers),
             Err(err) if err.kind() == std::io::ErrorKind::NotFound => {}
@@ -140,10 +154,10 @@ async fn map(
     }
 }
 
-async fn sign_ins(State(config): State<Arc<CockpitConfig>>) -> Response {
+async fn sign_ins(State(cockpit): State<Arc<Cockpit>>) -> Response {
     (
         [(CACHE_CONTROL, HeaderValue::from_static("no-store"))],
-        Json(serde_json::json!({ "demo": config.demo_sign_ins })),
+        Json(serde_json::json!({ "demo": cockpit.config.demo_sign_ins })),
     )
         .into_response()
 }
@@ -184,8 +198,20 @@ fn export_refused(status: StatusCode, code: &str, message: &str) -> Response {
         .into_response()
 }
 
-/// `POST /cockpit/export`: the workbook of the panels sent.
-async fn export(headers: HeaderMap, body: Body) -> Response {
+/// `POST /cockpit/export`: the workbook of the panels sent, for signed-in staff.
+async fn export(State(cockpit): State<Arc<Cockpit>>, headers: HeaderMap, body: Body) -> Response {
+    let signed_in = cockpit
+        .authenticator
+        .authenticate(&headers)
+        .await
+        .is_ok_and(|identity| identity.role != Role::Anonymous);
+    if !signed_in {
+        return export_refused(
+            StatusCode::UNAUTHORIZED,
+            "UNAUTHENTICATED",
+            "请先登录：导出需要有效的身份令牌。",
+        );
+    }
     let is_json = headers
         .get(CONTENT_TYPE)
         .and_then(|value| value.to_str().ok())
