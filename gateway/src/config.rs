@@ -13,6 +13,7 @@ use crate::http::cockpit::CockpitConfig;
 use crate::http::cors::{CorsConfig, OriginRule, DEFAULT_ALLOW_HEADERS};
 use crate::identity::api_keys::RateLimitConfig;
 use crate::identity::staff::{AuthConfig, Secret};
+use crate::pipeline::execute::shaping::Shaping;
 use crate::pipeline::limits::OperationLimits;
 use crate::pipeline::supergraph::{override_key, SubgraphSettings};
 
@@ -93,6 +94,8 @@ pub struct GatewayConfig {
     pub cockpit: CockpitConfig,
     /// Which other origins' pages may call from a browser (off by default).
     pub cors: CorsConfig,
+    /// Retries of subgraph queries and circuit breaking per subgraph.
+    pub shaping: Shaping,
     /// Register and run automatic persisted queries (Apollo's protocol).
     pub persisted_queries: bool,
     /// How long Redis keeps a registered query.
@@ -149,6 +152,7 @@ impl GatewayConfig {
             api_key_subgraph: DEFAULT_API_KEY_SUBGRAPH.to_string(),
             cockpit: CockpitConfig::default(),
             cors: CorsConfig::default(),
+            shaping: Shaping::default(),
             persisted_queries: true,
             persisted_query_ttl: Duration::from_secs(24 * 3600),
         }
@@ -325,6 +329,25 @@ pub struct TrafficArgs {
     /// Where Prometheus `/metrics` is served (`off`: nowhere).
     #[arg(long, env = "GATEWAY_METRICS_LISTEN", default_value = "127.0.0.1:9090")]
     pub metrics_listen: MetricsListen,
+    /// How often a subgraph query that broke or got 502/503/504 is sent again (0: never;
+    /// mutations never are).
+    #[arg(long, env = "GATEWAY_SUBGRAPH_RETRIES", default_value_t = Shaping::default().retries,
+          value_parser = clap::value_parser!(u32).range(0..=10))]
+    pub subgraph_retries: u32,
+    /// The first retry's backoff in milliseconds; each further one doubles it.
+    #[arg(long, env = "GATEWAY_SUBGRAPH_RETRY_BACKOFF_MS", default_value_t = 25)]
+    pub subgraph_retry_backoff_ms: u64,
+    /// The retry budget: retries may add this percentage of a subgraph's requests.
+    #[arg(long, env = "GATEWAY_SUBGRAPH_RETRY_BUDGET_PERCENT", default_value_t = Shaping::default().budget_percent,
+          value_parser = clap::value_parser!(u64).range(0..=100))]
+    pub subgraph_retry_budget_percent: u64,
+    /// Failed subgraph requests in a row that open its circuit (0: no circuit breaking).
+    #[arg(long, env = "GATEWAY_CIRCUIT_FAILURE_THRESHOLD", default_value_t = Shaping::default().failure_threshold)]
+    pub circuit_failure_threshold: u32,
+    /// How long an open circuit refuses requests before letting a probe through, in ms.
+    #[arg(long, env = "GATEWAY_CIRCUIT_OPEN_MS", default_value_t = 10_000,
+          value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
+    pub circuit_open_ms: u64,
 }
 
 /// Where metrics are served: an address, or `off`.
@@ -378,6 +401,13 @@ impl TrafficArgs {
         config.body_read_timeout = Duration::from_millis(self.body_read_timeout_ms);
         config.max_connections = usize::try_from(self.max_connections).unwrap_or(usize::MAX);
         config.metrics_listen = self.metrics_listen.0;
+        config.shaping = Shaping {
+            retries: self.subgraph_retries,
+            backoff: Duration::from_millis(self.subgraph_retry_backoff_ms),
+            budget_percent: self.subgraph_retry_budget_percent,
+            failure_threshold: self.circuit_failure_threshold,
+            open_for: Duration::from_millis(self.circuit_open_ms),
+        };
         config
     }
 }

@@ -51,6 +51,7 @@ pub use http::trusted_documents;
 pub use identity::api_keys::{RateLimitConfig, API_KEY_HEADER};
 pub use identity::staff::{AuthConfig, Secret};
 pub use metrics::{Metrics, MetricsSnapshot};
+pub use pipeline::execute::shaping::Shaping;
 pub use pipeline::limits::{OperationLimits, DEFAULT_LIST_SIZE, VARIABLE_LIST_SIZE};
 pub use pipeline::supergraph::url_override_variable;
 
@@ -149,6 +150,7 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
     let transport = Transport::http(
         config.dedup_subgraph_fetches,
         config.request_timeout,
+        config.shaping,
         metrics.clone(),
     );
     let response_cache = match &config.response_cache {

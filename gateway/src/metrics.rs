@@ -16,6 +16,8 @@ use prometheus_client::metrics::gauge::ConstGauge;
 use prometheus_client::metrics::MetricType;
 use prometheus_client::registry::Registry;
 
+use crate::pipeline::execute::shaping::Health;
+
 /// How a partner call ended, as logged.
 #[derive(Clone, Copy, Debug, PartialEq, Eq)]
 pub(crate) enum CallOutcome {
@@ -98,7 +100,7 @@ const MAX_OPERATION_NAME_LEN: usize = 100;
 /// Picks one counter out of a subgraph's metrics.
 type CounterOf = fn(&SubgraphMetrics) -> &AtomicU64;
 
-/// What the gateway counts about one subgraph.
+/// What the gateway counts and keeps about one subgraph.
 #[derive(Default)]
 pub(crate) struct SubgraphMetrics {
     /// Requests sent (deduplicated fetches count once).
@@ -108,6 +110,8 @@ pub(crate) struct SubgraphMetrics {
     /// Of the errors, those that were timeouts.
     pub timeouts: AtomicU64,
     pub latency: Histogram,
+    /// Its circuit breaker and retry budget, with their counts.
+    pub health: Health,
 }
 
 /// Every counter of the gateway.
@@ -448,7 +452,7 @@ impl Collector for Exposition {
             .iter()
             .map(|(name, metrics)| (name.clone(), metrics.clone()))
             .collect();
-        let per_subgraph: [(&str, &str, CounterOf); 3] = [
+        let per_subgraph: [(&str, &str, CounterOf); 5] = [
             (
                 "gateway_subgraph_fetches",
                 "Requests sent to a subgraph.",
@@ -464,6 +468,16 @@ impl Collector for Exposition {
                 "Subgraph requests that exceeded the subgraph timeout.",
                 |metrics| &metrics.timeouts,
             ),
+            (
+                "gateway_subgraph_retries",
+                "Queries sent to a subgraph again after a broken request or a 502, 503 or 504.",
+                |metrics| &metrics.health.retries,
+            ),
+            (
+                "gateway_subgraph_short_circuits",
+                "Requests refused at once because the subgraph's circuit was open.",
+                |metrics| &metrics.health.short_circuits,
+            ),
         ];
         for (name, help, counter) in per_subgraph {
             let mut family = encoder.encode_descriptor(name, help, None, MetricType::Counter)?;
@@ -471,6 +485,16 @@ impl Collector for Exposition {
                 ConstCounter::new(counter(metrics).load(Ordering::Relaxed))
                     .encode(family.encode_family(&[("subgraph", subgraph.as_str())])?)?;
             }
+        }
+        let mut circuits = encoder.encode_descriptor(
+            "gateway_subgraph_circuit_state",
+            "A subgraph's circuit breaker: 0 closed, 1 open (requests refused), 2 half-open (a probe is out).",
+            None,
+            MetricType::Gauge,
+        )?;
+        for (subgraph, metrics) in &subgraphs {
+            ConstGauge::new(metrics.health.state.load(Ordering::Relaxed) as i64)
+                .encode(circuits.encode_family(&[("subgraph", subgraph.as_str())])?)?;
         }
         let mut latency = encoder.encode_descriptor(
             "gateway_subgraph_fetch_duration_seconds",

@@ -13,7 +13,7 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
-use common::{closed_url, eventually, gateway_with, post_with, serve};
+use common::{closed_url, eventually, gateway_with, metrics_text, post_with, serve};
 use kexie_contract::principal::{self, PrincipalSecret, Role, Scope, PRINCIPAL_HEADER};
 use kexie_gateway::{GatewayConfig, GatewayHandle, API_KEY_HEADER};
 use serde_json::{json, Value};
@@ -258,12 +258,7 @@ async fn a_partner_key_calls_as_its_partner_principal_and_the_call_is_logged() {
     let snapshot = gateway.metrics().snapshot();
     assert_eq!(snapshot.partner_calls_ok, 2);
     assert_eq!(snapshot.partner_calls_errors, 2);
-    let text = reqwest::get(gateway.metrics_url().unwrap())
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = metrics_text(&gateway).await;
     assert!(text.contains("gateway_partner_calls_total{outcome=\"ok\"} 2\n"));
     assert!(text.contains("gateway_partner_call_log_failures_total 0\n"));
     gateway.stop().await;
@@ -455,12 +450,7 @@ async fn a_call_that_cannot_be_logged_is_answered_and_counted() {
         metrics.snapshot().partner_call_log_failures == 1
     })
     .await;
-    let text = reqwest::get(gateway.metrics_url().unwrap())
-        .await
-        .unwrap()
-        .text()
-        .await
-        .unwrap();
+    let text = metrics_text(&gateway).await;
     assert!(text.contains("gateway_partner_call_log_failures_total 1\n"));
     gateway.stop().await;
 }

@@ -341,3 +341,13 @@ pub async fn send(
     let headers = response.headers().clone();
     (status, headers, response.bytes().await.unwrap().to_vec())
 }
+
+/// The gateway's `/metrics` exposition.
+pub async fn metrics_text(gateway: &GatewayHandle) -> String {
+    reqwest::get(gateway.metrics_url().unwrap())
+        .await
+        .unwrap()
+        .text()
+        .await
+        .unwrap()
+}

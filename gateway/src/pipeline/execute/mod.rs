@@ -28,6 +28,7 @@ use crate::pipeline::plan::{
 };
 use rustc_hash::FxHashMap;
 
+pub(crate) mod shaping;
 pub(crate) mod transport;
 
 use crate::forwarded::ForwardedHeaders;

@@ -22,6 +22,7 @@ use tracing::Instrument;
 
 use kexie_contract::principal::PRINCIPAL_HEADER;
 
+use super::shaping::{self, Shaping};
 use crate::forwarded::ForwardedHeaders;
 use crate::freshness::{InFlight, Joined, ReadStart};
 use crate::metrics::{bump, Metrics, SubgraphMetrics};
@@ -49,6 +50,28 @@ pub(crate) enum FetchError {
     Transport(String),
     /// An HTTP error status without a GraphQL response in the body.
     Status(u16),
+    /// Refused without sending: the subgraph's circuit is open for up to this long.
+    CircuitOpen(Duration),
+}
+
+impl FetchError {
+    /// A sign of the subgraph failing, which counts toward opening its circuit.
+    fn is_failure(&self) -> bool {
+        match self {
+            FetchError::Transport(_) | FetchError::Timeout(_) => true,
+            FetchError::Status(status) => *status >= 500,
+            FetchError::Deadline(_) | FetchError::CircuitOpen(_) => false,
+        }
+    }
+
+    /// A failure worth another try for a query: the request broke or a proxy or the
+    /// subgraph said it was briefly unable to answer.
+    fn is_retryable(&self) -> bool {
+        matches!(
+            self,
+            FetchError::Transport(_) | FetchError::Status(502..=504)
+        )
+    }
 }
 
 impl std::fmt::Display for FetchError {
@@ -64,6 +87,11 @@ impl std::fmt::Display for FetchError {
             ),
             FetchError::Transport(message) => write!(f, "the request failed: {message}"),
             FetchError::Status(status) => write!(f, "it answered with HTTP status {status}"),
+            FetchError::CircuitOpen(open_for) => write!(
+                f,
+                "it failed too often in a row: requests to it are refused for up to {} s",
+                open_for.as_secs().max(1)
+            ),
         }
     }
 }
@@ -95,6 +123,8 @@ pub(crate) struct Transport {
     metrics: Arc<Metrics>,
     /// How long a request may take in all (for the message when a fetch meets its deadline).
     request_timeout: Duration,
+    /// Retries and circuit breaking ([`super::shaping`]).
+    shaping: Shaping,
 }
 
 impl Transport {
@@ -102,6 +132,7 @@ impl Transport {
     pub(crate) fn http(
         deduplicate: bool,
         request_timeout: Duration,
+        shaping: Shaping,
         metrics: Arc<Metrics>,
     ) -> Self {
         let mut connector = HttpConnector::new();
@@ -117,6 +148,7 @@ impl Transport {
             in_flight: InFlight::new(),
             metrics,
             request_timeout,
+            shaping,
         }
     }
 
@@ -127,6 +159,7 @@ impl Transport {
             in_flight: InFlight::new(),
             metrics,
             request_timeout: Duration::MAX,
+            shaping: Shaping::default(),
         }
     }
 
@@ -151,13 +184,22 @@ impl Transport {
             Backend::Static(responder) => return responder(&subgraph.name, &body),
             Backend::Http(client) => client,
         };
+        if !subgraph.metrics.health.admit(&self.shaping) {
+            return Err(FetchError::CircuitOpen(self.shaping.open_for));
+        }
         let answer = if !(self.deduplicate && may_share) {
-            send(
-                backend.clone(),
-                subgraph.url.clone(),
-                headers.clone(),
+            let attempt = Attempt {
+                url: subgraph.url.clone(),
+                headers: headers.clone(),
                 body,
-                subgraph.timeout.min(left),
+                timeout: subgraph.timeout,
+                until: Instant::now() + left,
+                retry: may_share.then_some(self.shaping),
+            };
+            send_shaped(
+                backend.clone(),
+                attempt,
+                &self.shaping,
                 subgraph.metrics.clone(),
             )
             .instrument(tracing::Span::current())
@@ -192,16 +234,20 @@ impl Transport {
             key.clone(),
             read,
             || {
-                // The shared fetch is traced under the request that started it.
-                let leader = send(
-                    backend.clone(),
-                    key.url,
-                    key.headers,
-                    key.body,
-                    subgraph.timeout.min(left),
-                    subgraph.metrics.clone(),
-                )
-                .instrument(tracing::Span::current());
+                // The shared fetch is traced under the request that started it. Only
+                // queries are shared, so it may be retried.
+                let attempt = Attempt {
+                    url: key.url,
+                    headers: key.headers,
+                    body: key.body,
+                    timeout: subgraph.timeout,
+                    until: Instant::now() + left,
+                    retry: Some(self.shaping),
+                };
+                let (backend, shaping, metrics) =
+                    (backend.clone(), self.shaping, subgraph.metrics.clone());
+                let leader = async move { send_shaped(backend, attempt, &shaping, metrics).await }
+                    .instrument(tracing::Span::current());
                 (read.fetch_guarantee(), leader)
             },
             || {
@@ -217,6 +263,62 @@ impl Transport {
         tokio::time::timeout(left, answer)
             .await
             .unwrap_or(Err(FetchError::Timeout(left)))
+    }
+}
+
+/// One request to a subgraph, with what its retries may use.
+struct Attempt {
+    url: hyper::Uri,
+    headers: ForwardedHeaders,
+    body: Bytes,
+    /// The subgraph's timeout, for each try.
+    timeout: Duration,
+    /// The request's deadline: no try starts or waits past it.
+    until: Instant,
+    /// How it may be retried; `None`: not at all (a mutation).
+    retry: Option<Shaping>,
+}
+
+/// Sends `attempt`, again after a backoff while it may be retried and the budget allows,
+/// and tells the subgraph's breaker how it ended.
+async fn send_shaped(
+    client: Client<HttpConnector, Full<Bytes>>,
+    attempt: Attempt,
+    shaping: &Shaping,
+    metrics: Arc<SubgraphMetrics>,
+) -> Result<Bytes, FetchError> {
+    let mut tries = 0;
+    loop {
+        let left = attempt.until.saturating_duration_since(Instant::now());
+        let result = send(
+            client.clone(),
+            attempt.url.clone(),
+            attempt.headers.clone(),
+            attempt.body.clone(),
+            attempt.timeout.min(left),
+            metrics.clone(),
+        )
+        .await;
+        let err = match &result {
+            Ok(_) => {
+                metrics.health.succeeded();
+                return result;
+            }
+            Err(err) if !err.is_failure() => return result,
+            Err(err) => err,
+        };
+        tries += 1;
+        let wait = shaping::backoff(shaping, tries);
+        let retry = attempt.retry.is_some_and(|retry| tries <= retry.retries)
+            && err.is_retryable()
+            && Instant::now() + wait < attempt.until
+            && metrics.health.take_retry(shaping);
+        if !retry {
+            metrics.health.failed(shaping);
+            return result;
+        }
+        tracing::debug!(error = %err, tries, "retrying a subgraph query");
+        tokio::time::sleep(wait).await;
     }
 }
 
