@@ -209,7 +209,8 @@ pub async fn unit_series<F: LedgerFigures>(
 ) -> ApiResult<Vec<FiguresPoint<F>>> {
     let points = input.points()?;
     require_subtree_read(ctx, unit_id).await?;
-    series_of_unit(crate::schema::pool(ctx)?, unit_id, &points).await
+    let figures = figures_needed::<F>(&selected_fields(&ctx.look_ahead()));
+    series_of_unit(crate::schema::pool(ctx)?, unit_id, &points, &figures).await
 }
 
 /// `Unit.<subgraph>FiguresSeriesByChild` of a subgraph on the replicated tree: the series
@@ -221,8 +222,9 @@ pub async fn children_series<F: LedgerFigures, U: async_graphql::OutputType + Fr
 ) -> ApiResult<Vec<ChildFiguresSeries<F, U>>> {
     let points = input.points()?;
     require_subtree_read(ctx, unit_id).await?;
+    let figures = figures_needed::<F>(&selected_fields(&ctx.look_ahead().field("points")));
     Ok(
-        series_of_children(crate::schema::pool(ctx)?, unit_id, &points)
+        series_of_children(crate::schema::pool(ctx)?, unit_id, &points, &figures)
             .await?
             .into_iter()
             .map(|(child, points)| ChildFiguresSeries {
@@ -257,6 +259,52 @@ pub trait LedgerFigures: async_graphql::OutputType + Sized + Clone + 'static {
 
     /// The figures of a bucket for `period` from its tally.
     fn from_tally(tally: &Tally, period: Period) -> Self;
+
+    /// The ledger figures (of [`Self::FIGURES`]) the GraphQL field `field` is computed
+    /// from, so that a series reads only what its selection needs; `None`: not known, read
+    /// every figure.
+    fn figures_of_field(field: &str) -> Option<&'static [&'static str]> {
+        let _ = field;
+        None
+    }
+}
+
+/// The names of the fields selected under `figures` and `yearEarlier` of the points at
+/// `points` (a series field, or its `points`).
+fn selected_fields(points: &async_graphql::Lookahead<'_>) -> Vec<String> {
+    ["figures", "yearEarlier"]
+        .iter()
+        .flat_map(|name| points.field(name).selection_fields())
+        .flat_map(|field| {
+            field
+                .selection_set()
+                .map(|child| child.name().to_string())
+                .collect::<Vec<_>>()
+        })
+        .collect()
+}
+
+/// The ledger figures of `F` the `fields` selected need: every one when a field is not
+/// mapped ([`LedgerFigures::figures_of_field`]), at least one (a read needs a figure to
+/// find its buckets).
+pub fn figures_needed<F: LedgerFigures>(fields: &[String]) -> Vec<Figure> {
+    let mut names: Vec<&str> = Vec::new();
+    for field in fields.iter().filter(|field| *field != "__typename") {
+        match F::figures_of_field(field) {
+            Some(figures) => names.extend(figures),
+            None => return F::FIGURES.to_vec(),
+        }
+    }
+    let needed: Vec<Figure> = F::FIGURES
+        .iter()
+        .filter(|figure| names.contains(&figure.name))
+        .copied()
+        .collect();
+    if needed.is_empty() {
+        F::FIGURES[..1].to_vec()
+    } else {
+        needed
+    }
 }
 
 /// The figures `F` of the subtree of each of `unit_ids` in `period`, by unit, from one read
@@ -372,13 +420,15 @@ impl SeriesInput {
     }
 }
 
-/// The series of figures `F` for every bucket of `scope`.
+/// The series of figures `F` for every bucket of `scope`, reading the ledger `figures`
+/// (`F::FIGURES`, or those a selection needs: [`figures_needed`]).
 pub async fn figures_series<F: LedgerFigures>(
     pool: &PgPool,
     scope: &Scope,
     points: &[Period],
+    figures: &[Figure],
 ) -> ApiResult<HashMap<Uuid, Vec<FiguresPoint<F>>>> {
-    let tallies = ledger::series(pool, scope, F::FIGURES, points, china_today()).await?;
+    let tallies = ledger::series(pool, scope, figures, points, china_today()).await?;
     Ok(tallies
         .into_iter()
         .map(|(bucket, tallies)| {
@@ -402,9 +452,10 @@ pub async fn series_of_unit<F: LedgerFigures>(
     pool: &PgPool,
     unit_id: Uuid,
     points: &[Period],
+    figures: &[Figure],
 ) -> ApiResult<Vec<FiguresPoint<F>>> {
     let scope = scope_of_subtrees(pool, F::TREE, &[unit_id]).await?;
-    figures_series::<F>(pool, &scope, points)
+    figures_series::<F>(pool, &scope, points, figures)
         .await?
         .remove(&unit_id)
         .ok_or_else(|| ApiError::not_found("Unit", unit_id))
@@ -416,12 +467,14 @@ pub async fn series_of_children<F: LedgerFigures>(
     pool: &PgPool,
     unit_id: Uuid,
     points: &[Period],
+    figures: &[Figure],
 ) -> ApiResult<Vec<(Uuid, Vec<FiguresPoint<F>>)>> {
     let scope = scope_of_children(pool, F::TREE, unit_id).await?;
-    let mut children: Vec<(Uuid, Vec<FiguresPoint<F>>)> = figures_series::<F>(pool, &scope, points)
-        .await?
-        .into_iter()
-        .collect();
+    let mut children: Vec<(Uuid, Vec<FiguresPoint<F>>)> =
+        figures_series::<F>(pool, &scope, points, figures)
+            .await?
+            .into_iter()
+            .collect();
     children.sort_by(|a, b| {
         let name = |id: &Uuid| scope.bucket_names.get(id).cloned().unwrap_or_default();
         name(&a.0).cmp(&name(&b.0)).then(a.0.cmp(&b.0))

@@ -600,9 +600,108 @@ pub async fn ledger_differences(pool: &sqlx::PgPool, entity_ids: &str) -> Vec<St
         .collect()
 }
 
+/// The top-level fields of a selection, each with its sub-selection:
+/// `a b { c d } e` → `["a", "b { c d }", "e"]`. A fragment definition (`fragment F on T
+/// { … }`) gives the fields of its selection.
+pub fn top_level_fields(selection: &str) -> Vec<String> {
+    let inner = if selection.trim_start().starts_with("fragment") {
+        let open = selection.find('{').expect("a fragment has a selection");
+        let close = selection.rfind('}').expect("a fragment has a selection");
+        &selection[open + 1..close]
+    } else {
+        selection
+    };
+    let mut fields: Vec<String> = Vec::new();
+    let mut depth = 0;
+    for token in inner
+        .replace('{', " { ")
+        .replace('}', " } ")
+        .split_whitespace()
+    {
+        match token {
+            "{" => {
+                depth += 1;
+                fields
+                    .last_mut()
+                    .expect("a field before `{`")
+                    .push_str(" {");
+            }
+            "}" => {
+                depth -= 1;
+                fields
+                    .last_mut()
+                    .expect("a field before `}`")
+                    .push_str(" }");
+            }
+            name if depth == 0 => fields.push(name.to_string()),
+            name => {
+                let field = fields.last_mut().expect("a field before its selection");
+                field.push(' ');
+                field.push_str(name);
+            }
+        }
+    }
+    fields
+}
+
+/// Asks a subgraph for `unit`'s `series_field` (a `Unit` field taking `series: $s`,
+/// through `_entities` as the gateway does) with every field of `selection` under
+/// `figures` and `yearEarlier`, then with each field alone: every point of each answer
+/// alone carries the same values as the whole. A series reads only the ledger figures its
+/// selection needs, so this checks that each field knows the figures it is made of.
+pub async fn assert_series_fields_alone_match(
+    client: &GraphqlClient,
+    series_field: &str,
+    unit: Uuid,
+    selection: &str,
+    series: Value,
+) {
+    let ask = |fields: String| {
+        let query = format!(
+            "query($r: [_Any!]!, $s: SeriesInput!) {{ _entities(representations: $r) {{
+                 ... on Unit {{ {series_field}(series: $s) {{
+                     from figures {{ {fields} }} yearEarlier {{ {fields} }} }} }} }} }}"
+        );
+        let variables = json!({ "r": [{ "__typename": "Unit", "id": unit }], "s": series });
+        async move {
+            let data = client.data(&query, variables).await;
+            data["_entities"][0][series_field].clone()
+        }
+    };
+    let fields = top_level_fields(selection);
+    let whole = ask(fields.join(" ")).await;
+    let points = whole.as_array().expect("a series");
+    assert!(!points.is_empty(), "{series_field}: no points");
+    for field in &fields {
+        let name = field.split_whitespace().next().unwrap_or_default();
+        let alone = ask(field.clone()).await;
+        for (point, alone) in points.iter().zip(alone.as_array().expect("a series")) {
+            for side in ["figures", "yearEarlier"] {
+                assert_eq!(
+                    alone[side][name], point[side][name],
+                    "{series_field}.{side}.{name} alone, point {}",
+                    point["from"]
+                );
+            }
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn top_level_fields_keep_their_selections() {
+        assert_eq!(
+            top_level_fields("a b { c d } e"),
+            vec!["a", "b { c d }", "e"]
+        );
+        assert_eq!(
+            top_level_fields("fragment F on T {\n  x y{z}\n}"),
+            vec!["x", "y { z }"]
+        );
+    }
 
     #[test]
     fn redacted_numbers_ids_by_first_appearance_and_hides_times_and_today() {

@@ -474,6 +474,16 @@ async fn every_point_of_a_series_and_the_year_before_it_match_an_independent_cou
             { "from": "2024-07-01", "to": "2024-09-30" },
         ])
     );
+    // A series reads only the figures its selection needs: each field alone answers as
+    // in the whole selection.
+    kexie_testkit::assert_series_fields_alone_match(
+        &city.client,
+        "talentFiguresSeries",
+        city.district,
+        FIGURES,
+        json!({ "from": "2024-01-01", "to": "2025-12-31", "every": "QUARTER" }),
+    )
+    .await;
 }
 
 #[tokio::test]

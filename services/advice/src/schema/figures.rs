@@ -203,6 +203,18 @@ impl LedgerFigures for AdviceFigures {
         Figure::flow(CONSULTATION_REPORTS),
     ];
 
+    fn figures_of_field(field: &str) -> Option<&'static [&'static str]> {
+        Some(match field {
+            "submissions" | "submissionsByStatus" | "adoptedSubmissions" | "adoptionRate" => {
+                &[SUBMISSIONS_BY_STATUS]
+            }
+            "instructions" | "instructionsByLeaderLevel" => &[INSTRUCTIONS_BY_LEADER_LEVEL],
+            "researchTopics" | "researchTopicsByStatus" => &[RESEARCH_TOPICS_BY_STATUS],
+            "consultationReports" => &[CONSULTATION_REPORTS],
+            _ => return None,
+        })
+    }
+
     fn from_tally(tally: &Tally, _period: Period) -> Self {
         let totals = Totals::of(tally);
         AdviceFigures {

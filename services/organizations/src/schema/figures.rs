@@ -197,7 +197,13 @@ pub async fn series(
 ) -> ApiResult<Vec<FiguresPoint<OrganizationFigures>>> {
     let points = series.points()?;
     require_read_subtree(ctx, unit)?;
-    series_of_unit(pool(ctx)?, unit.unit_id, &points).await
+    series_of_unit(
+        pool(ctx)?,
+        unit.unit_id,
+        &points,
+        OrganizationFigures::FIGURES,
+    )
+    .await
 }
 
 /// `Unit.organizationFiguresSeriesByChild`.
@@ -209,7 +215,14 @@ pub async fn series_by_child(
     let points = series.points()?;
     require_read_subtree(ctx, unit)?;
     let mut children = Vec::new();
-    for (child, points) in series_of_children(pool(ctx)?, unit.unit_id, &points).await? {
+    for (child, points) in series_of_children(
+        pool(ctx)?,
+        unit.unit_id,
+        &points,
+        OrganizationFigures::FIGURES,
+    )
+    .await?
+    {
         children.push(ChildFiguresSeries {
             unit: unit_of(ctx, child).await?,
             points,

@@ -184,6 +184,19 @@ impl LedgerFigures for PopularizationFigures {
         Figure::flow(PARTICIPANTS_BY_AUDIENCE),
     ];
 
+    fn figures_of_field(field: &str) -> Option<&'static [&'static str]> {
+        Some(match field {
+            "venues" | "venuesByStatus" => &[VENUES_BY_STATUS],
+            "openVenues" | "openVenuesByKind" => &[OPEN_VENUES_BY_KIND],
+            "activities" => &[ACTIVITIES_BY_KIND],
+            "participants" => &[PARTICIPANTS_BY_KIND],
+            "onlineReach" => &[ONLINE_REACH],
+            "activitiesByKind" => &[ACTIVITIES_BY_KIND, PARTICIPANTS_BY_KIND],
+            "activitiesByAudience" => &[ACTIVITIES_BY_AUDIENCE, PARTICIPANTS_BY_AUDIENCE],
+            _ => return None,
+        })
+    }
+
     fn from_tally(tally: &Tally, _period: Period) -> Self {
         PopularizationFigures {
             venues: tally.total(VENUES_BY_STATUS),

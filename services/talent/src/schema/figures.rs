@@ -171,6 +171,19 @@ impl LedgerFigures for TalentFigures {
         Figure::stock(WORKSTATIONS_BY_CERTIFICATION),
     ];
 
+    fn figures_of_field(field: &str) -> Option<&'static [&'static str]> {
+        Some(match field {
+            "workers" => &[WORKERS],
+            "volunteers" => &[VOLUNTEERS],
+            "ruralExperts" => &[RURAL_EXPERTS],
+            "honors" | "honorsByLevel" => &[HONORS_BY_LEVEL],
+            "nominations" | "nominationsByStatus" => &[NOMINATIONS_BY_STATUS],
+            "workstations" | "workstationsByKind" => &[WORKSTATIONS_BY_KIND],
+            "workstationsByCertification" => &[WORKSTATIONS_BY_CERTIFICATION],
+            _ => return None,
+        })
+    }
+
     fn from_tally(tally: &Tally, _period: Period) -> Self {
         TalentFigures {
             workers: tally.total(WORKERS),
