@@ -97,12 +97,11 @@ pub fn run(input: &[u8]) -> Option<Vec<u8>> {
         ),
     };
     // Persisted queries are looked up by the HTTP layer; a hash alone runs nothing here.
-    let parsed = parsed.ok()?;
-    let query = match &parsed.document {
-        Document::Text(query) | Document::Register { query, .. } => query.clone(),
+    let (document, with_query) = parsed.ok()?.split();
+    let request = match document {
+        Document::Text(query) | Document::Register { query, .. } => with_query(query),
         Document::Lookup(_) => return None,
     };
-    let request = parsed.with_query(query);
     let outcome = harness.runtime.block_on(harness.pipeline.execute(
         request,
         ForwardedHeaders::default(),

@@ -165,18 +165,18 @@ fn forwarded(
 
 /// The text a request's document stands for: an automatic persisted query looked up, or
 /// registered when sent with its hash.
-async fn document_text(state: &HttpState, document: &Document) -> Result<String, RequestFailure> {
+async fn document_text(state: &HttpState, document: Document) -> Result<String, RequestFailure> {
     match (document, state.persisted_queries.as_deref()) {
-        (Document::Text(query), _) | (Document::Register { query, .. }, None) => Ok(query.clone()),
+        (Document::Text(query), _) | (Document::Register { query, .. }, None) => Ok(query),
         (Document::Register { query, hash }, Some(persisted)) => {
-            persisted.register(hash, query).await;
-            Ok(query.clone())
+            persisted.register(&hash, &query).await;
+            Ok(query)
         }
-        (Document::Lookup(hash), Some(persisted)) => match persisted.get(hash).await {
+        (Document::Lookup(hash), Some(persisted)) => match persisted.get(&hash).await {
             Some(query) => Ok(query.to_string()),
-            None => Err(trusted_documents::not_found(hash)),
+            None => Err(trusted_documents::not_found(&hash)),
         },
-        (Document::Lookup(hash), None) => Err(trusted_documents::not_found(hash)),
+        (Document::Lookup(hash), None) => Err(trusted_documents::not_found(&hash)),
     }
 }
 
@@ -188,8 +188,9 @@ async fn run(
     media: Media,
     over_get: bool,
 ) -> Answered {
-    let request = match document_text(state, &request.document).await {
-        Ok(query) => request.with_query(query),
+    let (document, with_query) = request.split();
+    let request = match document_text(state, document).await {
+        Ok(query) => with_query(query),
         Err(failure) => return Answered::early(rejected(state, refused(failure, media))),
     };
     let forwarded = match forwarded(state, headers, identity) {

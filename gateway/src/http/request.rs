@@ -145,13 +145,18 @@ pub(crate) struct ParsedRequest {
 }
 
 impl ParsedRequest {
-    /// The request to execute, its document's text being `query`.
-    pub(crate) fn with_query(self, query: String) -> GraphqlRequest {
-        GraphqlRequest {
+    /// The document to resolve, and the request to execute once its text is known.
+    pub(crate) fn split(self) -> (Document, impl FnOnce(String) -> GraphqlRequest) {
+        let ParsedRequest {
+            document,
+            operation_name,
+            variables,
+        } = self;
+        (document, move |query| GraphqlRequest {
             query,
-            operation_name: self.operation_name,
-            variables: self.variables,
-        }
+            operation_name,
+            variables,
+        })
     }
 }
 

@@ -105,7 +105,7 @@ impl Default for Health {
 
 impl Health {
     /// Whether a request may go to the subgraph now; counts it for the retry budget.
-    pub(crate) fn admit(&self, shaping: &Shaping) -> bool {
+    pub(crate) fn admit(&self) -> bool {
         let admitted = {
             let mut circuit = self.lock_circuit();
             match *circuit {
@@ -118,7 +118,7 @@ impl Health {
                 Circuit::Open { .. } | Circuit::HalfOpen => false,
             }
         };
-        if admitted || shaping.failure_threshold == 0 {
+        if admitted {
             self.budget(|budget| budget.requests += 1);
             true
         } else {
@@ -218,31 +218,31 @@ mod tests {
         let shaping = shaping();
         let health = Health::default();
         for _ in 0..2 {
-            assert!(health.admit(&shaping));
+            assert!(health.admit());
             health.failed(&shaping);
         }
-        assert!(health.admit(&shaping));
+        assert!(health.admit());
         health.succeeded();
         // A success in between starts the count again.
         for _ in 0..3 {
-            assert!(health.admit(&shaping));
+            assert!(health.admit());
             health.failed(&shaping);
         }
         assert_eq!(
             health.state.load(Ordering::Relaxed),
             CircuitState::Open as u64
         );
-        assert!(!health.admit(&shaping));
+        assert!(!health.admit());
         std::thread::sleep(Duration::from_millis(60));
         // One probe, and no other request while it is out.
-        assert!(health.admit(&shaping));
-        assert!(!health.admit(&shaping));
+        assert!(health.admit());
+        assert!(!health.admit());
         health.failed(&shaping);
-        assert!(!health.admit(&shaping), "a failed probe opens it again");
+        assert!(!health.admit(), "a failed probe opens it again");
         std::thread::sleep(Duration::from_millis(60));
-        assert!(health.admit(&shaping));
+        assert!(health.admit());
         health.succeeded();
-        assert!(health.admit(&shaping) && health.admit(&shaping));
+        assert!(health.admit() && health.admit());
         assert_eq!(
             health.state.load(Ordering::Relaxed),
             CircuitState::Closed as u64
@@ -255,7 +255,7 @@ mod tests {
         let shaping = shaping();
         let health = Health::default();
         for _ in 0..100 {
-            health.admit(&shaping);
+            health.admit();
         }
         // 10 whatever the load, plus 20 % of 100 requests.
         let granted = (0..100).filter(|_| health.take_retry(&shaping)).count();

@@ -184,7 +184,7 @@ impl Transport {
             Backend::Static(responder) => return responder(&subgraph.name, &body),
             Backend::Http(client) => client,
         };
-        if !subgraph.metrics.health.admit(&self.shaping) {
+        if !subgraph.metrics.health.admit() {
             return Err(FetchError::CircuitOpen(self.shaping.open_for));
         }
         let answer = if !(self.deduplicate && may_share) {
@@ -194,7 +194,7 @@ impl Transport {
                 body,
                 timeout: subgraph.timeout,
                 until: Instant::now() + left,
-                retry: may_share.then_some(self.shaping),
+                retry: may_share,
             };
             send_shaped(
                 backend.clone(),
@@ -242,7 +242,7 @@ impl Transport {
                     body: key.body,
                     timeout: subgraph.timeout,
                     until: Instant::now() + left,
-                    retry: Some(self.shaping),
+                    retry: true,
                 };
                 let (backend, shaping, metrics) =
                     (backend.clone(), self.shaping, subgraph.metrics.clone());
@@ -275,8 +275,8 @@ struct Attempt {
     timeout: Duration,
     /// The request's deadline: no try starts or waits past it.
     until: Instant,
-    /// How it may be retried; `None`: not at all (a mutation).
-    retry: Option<Shaping>,
+    /// Whether it may be retried (not a mutation).
+    retry: bool,
 }
 
 /// Sends `attempt`, again after a backoff while it may be retried and the budget allows,
@@ -309,7 +309,8 @@ async fn send_shaped(
         };
         tries += 1;
         let wait = shaping::backoff(shaping, tries);
-        let retry = attempt.retry.is_some_and(|retry| tries <= retry.retries)
+        let retry = attempt.retry
+            && tries <= shaping.retries
             && err.is_retryable()
             && Instant::now() + wait < attempt.until
             && metrics.health.take_retry(shaping);
