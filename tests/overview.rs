@@ -13,7 +13,7 @@ use common::{gateway_config_for_tests, replicas_reach, start_subgraphs};
 use kexie::subgraphs::Subgraph;
 use kexie_gateway::GatewayHandle;
 use kexie_subgraph_kit::server::ServerHandle;
-use kexie_testkit::{redis_url, GraphqlClient, TestDb};
+use kexie_testkit::{redis_url, ClosedPort, GraphqlClient, TestDb};
 
 const OVERVIEW: &str = include_str!("../schema/queries/city_overview.graphql");
 const SERIES: &str = include_str!("../schema/queries/city_series.graphql");
@@ -276,13 +276,8 @@ async fn the_read_after_an_acknowledged_write_shows_it_though_reads_come_from_re
 
     // With Redis unreachable, a gateway over subgraphs that cannot reach it either answers
     // the same.
-    let closed = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        format!(
-            "redis://127.0.0.1:{}",
-            listener.local_addr().unwrap().port()
-        )
-    };
+    let closed_port = ClosedPort::new();
+    let closed = closed_port.redis_url();
     let cut_off_servers = start_subgraphs(&db, &closed).await;
     let cut_off = cached_gateway(&db, &cut_off_servers, &closed).await;
     let cut_off_hub = GraphqlClient::new(cut_off.graphql_url());

@@ -13,9 +13,10 @@ use axum::extract::State;
 use axum::http::{HeaderMap, StatusCode};
 use axum::routing::post;
 use axum::{Json, Router};
-use common::{closed_url, eventually, gateway_with, metrics_text, post_with, serve};
+use common::{eventually, gateway_with, metrics_text, post_with, serve};
 use kexie_contract::principal::{self, PrincipalSecret, Role, Scope, PRINCIPAL_HEADER};
 use kexie_gateway::{GatewayConfig, GatewayHandle, API_KEY_HEADER};
+use kexie_testkit::ClosedPort;
 use serde_json::{json, Value};
 use uuid::Uuid;
 
@@ -394,10 +395,8 @@ async fn gateways_on_the_same_redis_share_a_key_s_count() {
 async fn without_redis_partner_calls_go_through_and_the_failures_are_counted() {
     let (key, stub) = stub_key(1, false);
     let (url, seen) = organizations(&[(key.clone(), stub)], false, false).await;
-    let closed = closed_url().await;
-    let redis = closed
-        .replace("http://", "redis://")
-        .replace("/graphql", "");
+    let closed = ClosedPort::new();
+    let redis = closed.redis_url();
     let gateway = gateway(&url, |config| {
         config.with_partner_rate_limit(&redis, &namespace())
     })
@@ -428,7 +427,7 @@ async fn a_key_that_cannot_be_checked_is_refused_with_503() {
     // Organizations not there at all.
     let gateway = gateway_with(
         "hub.graphql",
-        &[("organizations", &closed_url().await)],
+        &[("organizations", &ClosedPort::new().graphql_url())],
         |config| config.with_principal_secret(principal_secret()),
     )
     .await;

@@ -4,9 +4,10 @@
 mod common;
 
 use common::{
-    closed_url, eventually, gated_subgraph, gateway, gateway_with, json_subgraph, post, query_of,
-    raw_subgraph, representations,
+    eventually, gated_subgraph, gateway, gateway_with, json_subgraph, post, query_of, raw_subgraph,
+    representations,
 };
+use kexie_testkit::ClosedPort;
 use serde_json::{json, Value};
 
 async fn organizations() -> String {
@@ -29,10 +30,13 @@ async fn organizations() -> String {
 #[tokio::test]
 async fn a_subgraph_that_is_down_costs_only_its_own_fields() {
     let organizations = organizations().await;
-    let talent = closed_url().await;
+    let talent = ClosedPort::new();
     let gateway = gateway(
         "hub.graphql",
-        &[("organizations", &organizations), ("talent", &talent)],
+        &[
+            ("organizations", &organizations),
+            ("talent", &talent.graphql_url()),
+        ],
     )
     .await;
     let response = post(
@@ -96,10 +100,13 @@ async fn a_failed_entity_fetch_nulls_only_the_entities_it_should_have_completed(
         ]}})
     })
     .await;
-    let talent = closed_url().await;
+    let talent = ClosedPort::new();
     let gateway = gateway(
         "hub.graphql",
-        &[("popularization", &popularization), ("talent", &talent)],
+        &[
+            ("popularization", &popularization),
+            ("talent", &talent.graphql_url()),
+        ],
     )
     .await;
     let response = post(

@@ -9,7 +9,8 @@ mod common;
 
 use std::path::PathBuf;
 
-use common::{closed_url, gateway_with, post};
+use common::{gateway_with, post};
+use kexie_testkit::ClosedPort;
 use serde_json::json;
 
 fn repo_supergraph() -> PathBuf {
@@ -39,12 +40,12 @@ const FRONT_END_QUERIES: &[&str] = &[
 async fn the_repository_supergraph_plans_front_end_queries() {
     let mut urls = Vec::new();
     for name in SUBGRAPHS {
-        urls.push((name, closed_url().await));
+        urls.push((name, ClosedPort::new()));
     }
     let gateway = gateway_with("hub.graphql", &[], |mut config| {
         config.supergraph = repo_supergraph();
-        for (name, url) in &urls {
-            config = config.with_subgraph_url(name, url.clone());
+        for (name, port) in &urls {
+            config = config.with_subgraph_url(name, port.graphql_url());
         }
         config
     })
@@ -112,14 +113,14 @@ async fn the_repository_trusted_documents_are_current_and_within_the_limits() {
     );
     let mut urls = Vec::new();
     for name in SUBGRAPHS {
-        urls.push((name, closed_url().await));
+        urls.push((name, ClosedPort::new()));
     }
     let gateway = gateway_with("hub.graphql", &[], |mut config| {
         config.supergraph = repo_supergraph();
         config.trusted_documents = Some(manifest_path.clone());
         config.trusted_documents_only = true;
-        for (name, url) in &urls {
-            config = config.with_subgraph_url(name, url.clone());
+        for (name, port) in &urls {
+            config = config.with_subgraph_url(name, port.graphql_url());
         }
         config
     })

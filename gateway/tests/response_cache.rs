@@ -9,6 +9,7 @@ use std::sync::Arc;
 
 use common::{gateway_with, json_subgraph, post, query_of, Received};
 use kexie_gateway::GatewayHandle;
+use kexie_testkit::ClosedPort;
 use serde_json::json;
 
 const FIGURES: &str = "query Figures($year: Int!) { talentFigures(year: $year) { workers } }";
@@ -159,11 +160,8 @@ async fn without_a_version_in_redis_every_read_goes_to_the_subgraphs() {
 async fn an_unreachable_redis_changes_no_answer() {
     let workers = Arc::new(AtomicI64::new(5));
     let (url, received) = talent(workers).await;
-    let closed = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
-    let gateway = cached_gateway(&url, &format!("redis://127.0.0.1:{closed}"), &namespace()).await;
+    let closed = ClosedPort::new();
+    let gateway = cached_gateway(&url, &closed.redis_url(), &namespace()).await;
     for _ in 0..3 {
         assert_eq!(
             figures(&gateway, 2025).await,

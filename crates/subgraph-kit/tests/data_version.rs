@@ -5,7 +5,7 @@ use std::time::{Duration, Instant};
 
 use kexie_contract::data_version::version_key;
 use kexie_subgraph_kit::rollup::{DataVersion, LEASE};
-use kexie_testkit::{redis_url, TestDb};
+use kexie_testkit::{redis_url, ClosedPort, TestDb};
 use sqlx::PgPool;
 
 async fn pool(db: &TestDb) -> PgPool {
@@ -70,16 +70,8 @@ async fn a_bump_reaches_redis_with_a_lease_and_renewal_keeps_it() {
 async fn with_redis_unreachable_a_write_waits_out_the_lease_and_succeeds() {
     let db = TestDb::new().await;
     let pool = pool(&db).await;
-    let closed = {
-        let listener = std::net::TcpListener::bind("127.0.0.1:0").unwrap();
-        listener.local_addr().unwrap().port()
-    };
-    let version = DataVersion::new(
-        pool,
-        &format!("redis://127.0.0.1:{closed}"),
-        &db.redis_namespace(),
-        "probe",
-    );
+    let closed = ClosedPort::new();
+    let version = DataVersion::new(pool, &closed.redis_url(), &db.redis_namespace(), "probe");
     let started = Instant::now();
     version.bump().await.unwrap();
     assert!(

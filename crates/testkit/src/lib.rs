@@ -73,6 +73,44 @@ pub fn redis_url() -> String {
         .unwrap_or_else(|_| kexie_contract::data_version::DEFAULT_REDIS_URL.to_string())
 }
 
+/// A local port where nothing listens, so connections to it are refused. The port stays
+/// bound (without listening) for as long as this value lives: a server that another test
+/// starts meanwhile cannot be given the same port and answer in its place.
+pub struct ClosedPort {
+    port: u16,
+    _bound: tokio::net::TcpSocket,
+}
+
+impl ClosedPort {
+    pub fn new() -> Self {
+        let socket = tokio::net::TcpSocket::new_v4().expect("a TCP socket");
+        socket
+            .bind(([127, 0, 0, 1], 0).into())
+            .expect("a free local port");
+        let port = socket.local_addr().expect("a bound address").port();
+        Self {
+            port,
+            _bound: socket,
+        }
+    }
+
+    /// A subgraph URL on this port.
+    pub fn graphql_url(&self) -> String {
+        format!("http://127.0.0.1:{}/graphql", self.port)
+    }
+
+    /// A Redis URL on this port.
+    pub fn redis_url(&self) -> String {
+        format!("redis://127.0.0.1:{}", self.port)
+    }
+}
+
+impl Default for ClosedPort {
+    fn default() -> Self {
+        Self::new()
+    }
+}
+
 /// The principal secret of every subgraph and gateway a test process starts.
 pub fn principal_secret() -> PrincipalSecret {
     static SECRET: OnceLock<PrincipalSecret> = OnceLock::new();

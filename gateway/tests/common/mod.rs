@@ -195,13 +195,6 @@ pub async fn raw_subgraph(status: u16, content_type: &'static str, body: &'stati
 }
 
 /// A URL nobody listens on.
-pub async fn closed_url() -> String {
-    let listener = TcpListener::bind("127.0.0.1:0").await.unwrap();
-    let port = listener.local_addr().unwrap().port();
-    drop(listener);
-    format!("http://127.0.0.1:{port}/graphql")
-}
-
 /// Waits until `condition` holds, checking every few milliseconds; panics after 10 s.
 pub async fn eventually(what: &str, mut condition: impl FnMut() -> bool) {
     let deadline = std::time::Instant::now() + std::time::Duration::from_secs(10);
