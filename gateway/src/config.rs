@@ -454,10 +454,17 @@ pub struct SecurityArgs {
     #[arg(long, env = "GATEWAY_MAX_TOKENS", default_value_t = OperationLimits::default().max_tokens,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_tokens: u64,
-    /// The highest cost an operation may have (every field 1, times the lists it is in).
+    /// The highest cost an operation may have (an object 1, a scalar 0, times the lists it
+    /// is in; `@cost` and `@listSize` in the schema count as the demand-control
+    /// specification says).
     #[arg(long, env = "GATEWAY_MAX_COST", default_value_t = OperationLimits::default().max_cost,
           value_parser = clap::value_parser!(u64).range(1..))]
     pub max_cost: u64,
+    /// The size the cost limit assumes for a list that nothing sizes (no `first`/`last`,
+    /// no default, no `@listSize`).
+    #[arg(long, env = "GATEWAY_ASSUMED_LIST_SIZE", default_value_t = OperationLimits::default().assumed_list_size,
+          value_parser = clap::value_parser!(u64).range(1..))]
+    pub assumed_list_size: u64,
     /// Answer introspection queries (`__typename` is always answered).
     #[arg(long, env = "GATEWAY_INTROSPECTION", default_value_t = true, action = ArgAction::Set)]
     pub introspection: bool,
@@ -526,6 +533,7 @@ impl SecurityArgs {
             max_root_fields: self.max_root_fields,
             max_tokens: self.max_tokens,
             max_cost: self.max_cost,
+            assumed_list_size: self.assumed_list_size,
         };
         config.introspection = self.introspection;
         config.trusted_documents = trusted_documents;

@@ -52,7 +52,7 @@ pub use identity::api_keys::{RateLimitConfig, API_KEY_HEADER};
 pub use identity::staff::{AuthConfig, Secret};
 pub use metrics::{Metrics, MetricsSnapshot};
 pub use pipeline::execute::shaping::Shaping;
-pub use pipeline::limits::{OperationLimits, DEFAULT_LIST_SIZE, VARIABLE_LIST_SIZE};
+pub use pipeline::limits::{OperationLimits, DEFAULT_ASSUMED_LIST_SIZE, VARIABLE_LIST_SIZE};
 pub use pipeline::supergraph::url_override_variable;
 
 use cache::responses::ResponseCache;

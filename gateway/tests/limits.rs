@@ -8,6 +8,7 @@ use std::path::PathBuf;
 
 use common::{gateway_with, json_subgraph, post_with, Received};
 use kexie_gateway::{GatewayConfig, GatewayHandle};
+use kexie_testkit::ClosedPort;
 use serde_json::{json, Value};
 
 async fn organizations() -> (String, Received) {
@@ -161,15 +162,23 @@ async fn documents_with_too_many_tokens_are_refused_before_they_are_parsed() {
 async fn an_operation_costing_more_than_the_limit_is_refused() {
     let (url, _) = organizations().await;
     let gateway = limited(&url, |config| config).await;
-    // Lists without a size count 20 items: 1 + 20 × (1 + 20 × (1 + 20 × (1 + 20 × 1))).
+    // An object costs 1, a scalar 0; lists nothing sizes are assumed to hold 10 items:
+    // 10 × (1 + 10 × (1 + 10 × (1 + 10 × (1 + 10 × 1)))).
     refused(
         &gateway,
-        "{ units { children { children { children { name } } } } }",
+        "{ units { children { children { children { children { name } } } } } }",
         "cost",
-        168_421,
+        111_110,
         50_000,
     )
     .await;
+    // One level less is an ordinary query.
+    let (_, body) = ask(
+        &gateway,
+        "{ units { children { children { children { name } } } } }",
+    )
+    .await;
+    assert!(body.get("errors").is_none(), "{body}");
     // `first` sizes a list; a variable counts as the largest page, 100.
     let (_, body) = ask(
         &gateway,
@@ -181,7 +190,7 @@ async fn an_operation_costing_more_than_the_limit_is_refused() {
         &gateway,
         "query($n: Int) { units { children { children { workers(first: $n) { name } } } } }",
         "cost",
-        1 + 20 * (1 + 20 * (1 + 20 * (1 + 100))),
+        10 * (1 + 10 * (1 + 10 * (1 + 100))),
         50_000,
     )
     .await;
@@ -192,14 +201,33 @@ async fn an_operation_costing_more_than_the_limit_is_refused() {
         config
     })
     .await;
+    // `name` (a string) and `kind` (an enum) cost nothing.
     refused(
         &gateway,
         r#"{ unit(id: "1") { name kind children { name } } }"#,
         "cost",
-        1 + 1 + 1 + (1 + 20),
+        1 + 10,
         10,
     )
     .await;
+    gateway.stop().await;
+
+    // The assumed size of unsized lists is configurable.
+    let gateway = limited(&url, |mut config| {
+        config.limits.max_cost = 10;
+        config.limits.assumed_list_size = 3;
+        config
+    })
+    .await;
+    let (_, body) = ask(
+        &gateway,
+        r#"{ unit(id: "1") { name kind children { name } } }"#,
+    )
+    .await;
+    assert_ne!(
+        body["errors"][0]["extensions"]["code"], "OPERATION_LIMIT",
+        "1 + 3 is within 10: {body}"
+    );
     gateway.stop().await;
 }
 
@@ -212,12 +240,12 @@ async fn connections_cost_their_page_size_once() {
         config
     })
     .await;
-    // activities(first: 10): the connection 1, pageInfo 1 + 1, edges 1 + 10 × (node 1 + title 1).
+    // activities(first: 10): the connection 1, pageInfo 1, edges 10 × (edge 1 + node 1).
     refused(
         &gateway,
         "{ activities(first: 10) { pageInfo { hasNextPage } edges { node { title } } } }",
         "cost",
-        1 + (1 + 1) + (1 + 10 * (1 + 1)),
+        1 + 1 + 10 * (1 + 1),
         1,
     )
     .await;
@@ -226,10 +254,116 @@ async fn connections_cost_their_page_size_once() {
         &gateway,
         "{ activities { nodes { title } } }",
         "cost",
-        1 + (1 + 20),
+        1 + 20,
         1,
     )
     .await;
+    gateway.stop().await;
+}
+
+/// The public gateway benchmark's query: fragments, seven levels of users, reviews,
+/// products, reviews, authors, reviews and products, lists without page arguments.
+const BENCHMARK_QUERY: &str = "
+fragment User on User { id username name }
+fragment Review on Review { id body }
+fragment Product on Product { inStock name price shippingEstimate upc weight }
+query TestQuery {
+  users {
+    ...User
+    reviews {
+      ...Review
+      product {
+        ...Product
+        reviews { ...Review author { ...User reviews { ...Review product { ...Product } } } }
+      }
+    }
+  }
+  topProducts {
+    ...Product
+    reviews { ...Review author { ...User reviews { ...Review product { ...Product } } } }
+  }
+}";
+
+#[tokio::test]
+async fn the_public_benchmark_query_passes_the_default_limits() {
+    let subgraphs: Vec<(&str, ClosedPort)> = ["accounts", "inventory", "products", "reviews"]
+        .into_iter()
+        .map(|name| (name, ClosedPort::new()))
+        .collect();
+    let urls: Vec<(&str, String)> = subgraphs
+        .iter()
+        .map(|(name, port)| (*name, port.graphql_url()))
+        .collect();
+    let urls: Vec<(&str, &str)> = urls
+        .iter()
+        .map(|(name, url)| (*name, url.as_str()))
+        .collect();
+    let gateway = gateway_with("reviews.graphql", &urls, |config| config).await;
+    let plans_before = gateway.metrics().snapshot().plan_cache_misses;
+    let (_, body) = ask(&gateway, BENCHMARK_QUERY).await;
+    // Planned and sent: the subgraphs are not there, so the errors are theirs.
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "SUBGRAPH_REQUEST_FAILED",
+        "{body}"
+    );
+    assert_eq!(
+        gateway.metrics().snapshot().plan_cache_misses,
+        plans_before + 1
+    );
+    gateway.stop().await;
+
+    // What it costs: users 10 × (1 + reviews 10 × (1 + product (1 + reviews 10 × (1 +
+    // author (1 + reviews 10 × (1 + product 1)))))), topProducts (first: 5 by default)
+    // 5 × (1 + reviews 10 × (1 + author (1 + reviews 10 × (1 + product 1)))).
+    let gateway = gateway_with("reviews.graphql", &urls, |mut config| {
+        config.limits.max_cost = 1;
+        config
+    })
+    .await;
+    let reviews_of_author = 10 * (1 + 1);
+    let reviews_of_product = 10 * (1 + 1 + reviews_of_author);
+    let users = 10 * (1 + 10 * (1 + 1 + reviews_of_product));
+    let top_products = 5 * (1 + reviews_of_product);
+    refused(&gateway, BENCHMARK_QUERY, "cost", users + top_products, 1).await;
+    gateway.stop().await;
+}
+
+#[tokio::test]
+async fn costs_and_list_sizes_declared_in_the_schema_count() {
+    let gateway = gateway_with("demand_control.graphql", &[], |mut config| {
+        config.limits.max_cost = 1;
+        config
+    })
+    .await;
+    // A slicing argument sizes the list; a type's @cost is what its fields cost.
+    refused(
+        &gateway,
+        "{ books(limit: 3) { title cover { url } } }",
+        "cost",
+        3 * (1 + 7),
+        1,
+    )
+    .await;
+    // An assumed size; lists inside it that nothing sizes get the default, 10.
+    refused(
+        &gateway,
+        "{ shelves { books { title } } }",
+        "cost",
+        3 * (1 + 10),
+        1,
+    )
+    .await;
+    // The connection's slicing argument sizes its sized fields only.
+    refused(
+        &gateway,
+        "{ search(first: 4) { total hits { title } suggestions { title } } }",
+        "cost",
+        1 + 4 + 10,
+        1,
+    )
+    .await;
+    // A field's @cost; a list of scalars with a weight counts it per item.
+    refused(&gateway, "{ report { rows } }", "cost", 50 + 4 * 2, 1).await;
     gateway.stop().await;
 }
 
@@ -242,22 +376,22 @@ async fn a_series_costs_its_points_counted_from_its_range_or_its_variables() {
         config
     })
     .await;
-    // 36 months: unit 1 + the series 1 + 36 × from 1.
+    // 36 months: unit 1 + 36 × (point 1 + from 0).
     refused(
         &gateway,
         r#"{ unit(id: "1") { talentFiguresSeries(series: { from: "2024-01-15", to: "2026-12-01" }) { from } } }"#,
         "cost",
-        1 + 1 + 36,
+        1 + 36,
         20,
     )
     .await;
-    // 4 quarters a child, 20 children (a list without a size): the points are the series
+    // 4 quarters a child, 10 children (a list nothing sizes): the points are the series
     // of the enclosing field's argument.
     refused(
         &gateway,
         r#"{ unit(id: "1") { adviceFiguresSeriesByChild(series: { from: "2025-01-01", to: "2025-12-31", every: QUARTER }) { points { from } } } }"#,
         "cost",
-        1 + 1 + 20 * (1 + 4),
+        1 + 10 * (1 + 4),
         20,
     )
     .await;
@@ -278,12 +412,12 @@ async fn a_series_costs_its_points_counted_from_its_range_or_its_variables() {
     let body = ask_with(json!({ "from": "2023-01-01", "to": "2025-12-31", "every": "YEAR" })).await;
     assert_ne!(
         body["errors"][0]["extensions"]["code"], "OPERATION_LIMIT",
-        "3 years cost 1 + 1 + 3 × (1 + 2): {body}"
+        "3 years cost 1 + 3 × (1 + 1): {body}"
     );
     let body = ask_with(json!({ "from": "2023-01-01", "to": "2025-12-31" })).await;
     assert_eq!(
         body["errors"][0]["extensions"],
-        json!({"code": "OPERATION_LIMIT", "limit": "cost", "measured": 1 + 1 + 36 * 3, "maximum": 20}),
+        json!({"code": "OPERATION_LIMIT", "limit": "cost", "measured": 1 + 36 * 2, "maximum": 20}),
         "{body}"
     );
     gateway.stop().await;

@@ -7,14 +7,18 @@
 //! - **depth**: how deep the selected operation nests, fragments expanded (`{ a { b } }` is 2);
 //! - **aliases**: aliased fields, fragments expanded (each spread counts its fragment's);
 //! - **root fields**: fields of the operation's root selection, fragments expanded;
-//! - **cost**: every field costs 1, and what a list field selects counts once per item it
-//!   may hold. A list's size is the `first` or `last` argument of the field itself or of the
-//!   connection it belongs to (`units(first: 10) { edges { node { … } } }` counts the
-//!   node's fields 10 times), else the schema's default for that argument (`first: Int =
-//!   20`), else [`DEFAULT_LIST_SIZE`] (the page a subgraph serves without `first`), and
-//!   [`VARIABLE_LIST_SIZE`] when it is a variable
-//!   (the largest page a subgraph serves: the value is only known per request, and the
-//!   measurement is made once per document). A list marked
+//! - **cost**: as the demand-control specification (`@cost`, `@listSize`) counts it: a
+//!   field of an object, interface or union type costs 1 and one of a scalar or enum
+//!   type 0, unless the schema gives the field or its type `@cost(weight:)`; a list field
+//!   costs its weight and what it selects once per item it may hold. A list's size is its
+//!   slicing arguments' value (`@listSize(slicingArguments:)`, else `first`/`last`), else
+//!   their default in the schema (`first: Int = 20`), else what the connection it belongs
+//!   to gives its sized fields (`units(first: 10) { edges { node { … } } }` counts each
+//!   `node` 10 times; every list of the connection unless `@listSize(sizedFields:)` names
+//!   some), else its `@listSize(assumedSize:)`, else the configured assumed size
+//!   ([`DEFAULT_ASSUMED_LIST_SIZE`] by default). A slicing argument given by a variable counts
+//!   [`VARIABLE_LIST_SIZE`] (the largest page a subgraph serves: the value is only known per
+//!   request, and the measurement is made once per document). A list marked
 //!   [`SERIES_DIRECTIVE`](crate::pipeline::schema::SERIES_DIRECTIVE) (a series
 //!   of figures) holds one item per calendar period of the `series` argument in force (the
 //!   field's own, else the nearest enclosing field's): its size is counted from `from`, `to`
@@ -36,10 +40,11 @@ use serde_json::{json, Map, Value as JsonValue};
 
 use crate::error::{Code, GraphqlError, RequestFailure};
 use crate::pipeline::operation::OperationKind;
-use crate::pipeline::schema::{ApiSchema, InputValueDef, TypeRef};
+use crate::pipeline::schema::{ApiSchema, FieldDef, InputValueDef, ListSize, TypeKind, TypeRef};
 
-/// The size of a list without `first`/`last`: the page a subgraph serves by default.
-pub const DEFAULT_LIST_SIZE: u64 = 20;
+/// The size assumed for a list nothing sizes (no slicing argument, no default, no
+/// `@listSize`): a short list, as most lists without paging are.
+pub const DEFAULT_ASSUMED_LIST_SIZE: u64 = 10;
 /// The size of a list whose `first`/`last` is a variable: the largest page a subgraph serves.
 pub const VARIABLE_LIST_SIZE: u64 = 100;
 
@@ -51,6 +56,8 @@ pub struct OperationLimits {
     pub max_root_fields: u64,
     pub max_tokens: u64,
     pub max_cost: u64,
+    /// The size assumed for a list nothing sizes.
+    pub assumed_list_size: u64,
 }
 
 impl Default for OperationLimits {
@@ -61,6 +68,7 @@ impl Default for OperationLimits {
             max_root_fields: 20,
             max_tokens: 5_000,
             max_cost: 50_000,
+            assumed_list_size: DEFAULT_ASSUMED_LIST_SIZE,
         }
     }
 }
@@ -110,7 +118,8 @@ impl OperationLimits {
         kind: OperationKind,
         api: &ApiSchema,
     ) -> Result<CostCheck, RequestFailure> {
-        let Some(measured) = measure(document, operation, kind, api, None) else {
+        let Some(measured) = measure(document, operation, kind, api, None, self.assumed_list_size)
+        else {
             return Ok(CostCheck::Done);
         };
         if measured.depth > self.max_depth {
@@ -163,7 +172,14 @@ impl OperationLimits {
         api: &ApiSchema,
         variables: &Map<String, JsonValue>,
     ) -> Result<(), RequestFailure> {
-        match measure(document, operation, kind, api, Some(variables)) {
+        match measure(
+            document,
+            operation,
+            kind,
+            api,
+            Some(variables),
+            self.assumed_list_size,
+        ) {
             Some(measured) => self.refuse_over_cost(measured.cost),
             None => Ok(()),
         }
@@ -174,7 +190,7 @@ impl OperationLimits {
             return Err(exceeded(
                 "cost",
                 format!(
-                    "The operation costs {cost}; at most {} is allowed (every field costs 1, \
+                    "The operation costs {cost}; at most {} is allowed (an object costs 1, \
                      multiplied by the size of the lists it is in).",
                     self.max_cost
                 ),
@@ -299,6 +315,7 @@ pub(crate) fn measure(
     kind: OperationKind,
     api: &ApiSchema,
     variables: Option<&Map<String, JsonValue>>,
+    assumed_list_size: u64,
 ) -> Option<Measured> {
     let selection_set = match document.definitions.get(operation)? {
         Definition::Operation(OperationDefinition::SelectionSet(set)) => set,
@@ -328,6 +345,7 @@ pub(crate) fn measure(
         memo: HashMap::new(),
         variables,
         needs_variables: false,
+        assumed_list_size,
     };
     let root = walker.selection_set(selection_set, root_type, Sizes::default(), 0);
     Some(Measured {
@@ -360,11 +378,24 @@ impl SetMeasures {
 
 /// The list sizes in force where a selection set is measured.
 #[derive(Clone, Copy, Debug, Default, PartialEq, Eq, Hash)]
-struct Sizes {
-    /// The `first`/`last` of the connection the set belongs to, for its lists.
+struct Sizes<'a> {
+    /// The size the connection the set belongs to gives its lists (its slicing arguments
+    /// or assumed size).
     page: Option<u64>,
+    /// The connection's `@listSize(sizedFields:)`: the lists `page` sizes (all when unset).
+    sized_fields: Option<&'a [String]>,
     /// The points of the `series` argument of the nearest enclosing field that has one.
     series: Option<u64>,
+}
+
+impl Sizes<'_> {
+    /// The size the enclosing connection gives its list field `name`.
+    fn page_of(&self, name: &str) -> Option<u64> {
+        match self.sized_fields {
+            Some(fields) if !fields.iter().any(|field| field == name) => None,
+            _ => self.page,
+        }
+    }
 }
 
 struct Walker<'a> {
@@ -372,11 +403,13 @@ struct Walker<'a> {
     fragments: &'a HashMap<&'a str, &'a FragmentDefinition>,
     /// Named fragments measured once (a fragment's type condition fixes its type, so its
     /// measures do not depend on where it is spread), by name and the sizes in force.
-    memo: HashMap<(&'a str, Sizes), SetMeasures>,
+    memo: HashMap<(&'a str, Sizes<'a>), SetMeasures>,
     /// The request's variables, when it is measured for one request.
     variables: Option<&'a Map<String, JsonValue>>,
     /// A series argument held a variable that `variables` does not give.
     needs_variables: bool,
+    /// The size assumed for a list nothing sizes.
+    assumed_list_size: u64,
 }
 
 impl<'a> Walker<'a> {
@@ -384,10 +417,9 @@ impl<'a> Walker<'a> {
         &mut self,
         set: &'a SelectionSet,
         parent_type: &str,
-        sizes: Sizes,
+        sizes: Sizes<'a>,
         level: usize,
     ) -> SetMeasures {
-        let page = sizes.page;
         let mut measures = SetMeasures::default();
         // Validation refused fragment cycles; this bounds the walk regardless.
         if level > 512 {
@@ -396,51 +428,69 @@ impl<'a> Walker<'a> {
         for selection in &set.items {
             match selection {
                 Selection::Field(field) => {
+                    let name = field.name.as_str();
+                    let definition = self.api.field(parent_type, name);
+                    let field_type = definition.map(|def| def.ty.named()).unwrap_or("");
+                    let weight = self.weight(definition, field_type);
                     let mut own = SetMeasures {
                         fields: 1,
                         depth: 1,
                         aliases: u64::from(field.alias.is_some()),
-                        cost: 1,
+                        cost: weight,
                     };
-                    let name = field.name.as_str();
-                    if !field.selection_set.items.is_empty() {
-                        let definition = self.api.field(parent_type, name);
-                        let field_type = definition.map(|def| def.ty.named()).unwrap_or("");
-                        let is_list = definition.is_some_and(|def| is_list(&def.ty));
-                        let own_page = page_size(&field.arguments)
-                            .or_else(|| definition.and_then(|def| default_page_size(&def.args)));
-                        let series = match field.arguments.iter().find(|(name, _)| name == "series")
-                        {
-                            Some((_, value)) => Some(self.series_points(value)),
-                            None => sizes.series,
-                        };
-                        // A list's items: a series' points, else its own first/last, else
-                        // its connection's, else the default page.
-                        let (multiplier, inner_page) = if is_list {
-                            let size = if definition.is_some_and(|def| def.series) {
-                                series.unwrap_or(1)
-                            } else {
-                                own_page.or(page).unwrap_or(DEFAULT_LIST_SIZE)
-                            };
-                            (size, None)
+                    let is_list = definition.is_some_and(|def| is_list(&def.ty));
+                    let list_size = definition.and_then(|def| def.list_size.as_ref());
+                    // The size the field's own slicing arguments give, else their defaults.
+                    let sliced = definition.and_then(|def| {
+                        let slicing = slicing_arguments(list_size);
+                        page_size(&field.arguments, &slicing)
+                            .or_else(|| default_page_size(&def.args, &slicing))
+                    });
+                    let series = match field.arguments.iter().find(|(name, _)| name == "series") {
+                        Some((_, value)) => Some(self.series_points(value)),
+                        None => sizes.series,
+                    };
+                    // A list holds a series' points, else what its slicing arguments say,
+                    // else what its connection's say, else its assumed size, else the
+                    // default; what it selects counts once per item.
+                    let (multiplier, inner_page) = if is_list {
+                        let size = if definition.is_some_and(|def| def.series) {
+                            series.unwrap_or(1)
                         } else {
-                            (1, own_page)
+                            sliced
+                                .or_else(|| sizes.page_of(name))
+                                .or_else(|| list_size.and_then(|size| size.assumed_size))
+                                .unwrap_or(self.assumed_list_size)
                         };
-                        let inner = self.selection_set(
+                        (size, None)
+                    } else {
+                        let page = sliced.or_else(|| list_size.and_then(|size| size.assumed_size));
+                        (1, page)
+                    };
+                    let inner = if field.selection_set.items.is_empty() {
+                        SetMeasures::default()
+                    } else {
+                        let sized_fields = list_size
+                            .map(|size| size.sized_fields.as_slice())
+                            .filter(|fields| !fields.is_empty());
+                        self.selection_set(
                             &field.selection_set,
                             field_type,
                             Sizes {
                                 page: inner_page,
+                                sized_fields,
                                 series,
                             },
                             level + 1,
-                        );
-                        own.depth = inner.depth.saturating_add(1);
-                        own.aliases = own.aliases.saturating_add(inner.aliases);
-                        if name != "__schema" && name != "__type" {
-                            own.cost = inner.cost.saturating_mul(multiplier).saturating_add(1);
-                        }
-                    }
+                        )
+                    };
+                    own.depth = own.depth.saturating_add(inner.depth);
+                    own.aliases = own.aliases.saturating_add(inner.aliases);
+                    own.cost = if name == "__schema" || name == "__type" {
+                        1
+                    } else {
+                        weight.saturating_add(inner.cost).saturating_mul(multiplier)
+                    };
                     measures.add(own);
                 }
                 Selection::InlineFragment(fragment) => {
@@ -476,6 +526,21 @@ impl<'a> Walker<'a> {
             }
         }
         measures
+    }
+
+    /// What a field costs by itself: its `@cost`, else its type's, else 1 for an object,
+    /// interface or union and 0 for a scalar or enum.
+    fn weight(&self, definition: Option<&FieldDef>, field_type: &str) -> u64 {
+        if let Some(weight) = definition.and_then(|def| def.cost) {
+            return weight;
+        }
+        match self.api.type_def(field_type) {
+            Some(def) => def.cost.unwrap_or(match def.kind {
+                TypeKind::Object | TypeKind::Interface | TypeKind::Union => 1,
+                _ => 0,
+            }),
+            None => 0,
+        }
     }
 
     /// How many points the `series` argument `value` asks for; 1 when it holds a variable
@@ -538,12 +603,23 @@ fn is_list(ty: &TypeRef) -> bool {
     }
 }
 
-/// The larger of the schema's defaults for a field's `first` and `last` arguments, if it
-/// gives one (`first: Int = 20`).
-fn default_page_size(arguments: &[InputValueDef]) -> Option<u64> {
+/// The arguments that size a list: its `@listSize(slicingArguments:)`, else `first` and
+/// `last`.
+fn slicing_arguments(list_size: Option<&ListSize>) -> Vec<&str> {
+    match list_size {
+        Some(size) if !size.slicing_arguments.is_empty() => {
+            size.slicing_arguments.iter().map(String::as_str).collect()
+        }
+        _ => vec!["first", "last"],
+    }
+}
+
+/// The largest default the schema gives the `slicing` arguments, if any
+/// (`first: Int = 20`).
+fn default_page_size(arguments: &[InputValueDef], slicing: &[&str]) -> Option<u64> {
     arguments
         .iter()
-        .filter(|argument| argument.name == "first" || argument.name == "last")
+        .filter(|argument| slicing.contains(&argument.name.as_str()))
         .filter_map(|argument| match &argument.default_value {
             Some(Value::Int(number)) => Some(number.as_i64().unwrap_or(0).max(0) as u64),
             _ => None,
@@ -551,11 +627,12 @@ fn default_page_size(arguments: &[InputValueDef]) -> Option<u64> {
         .max()
 }
 
-/// The larger of a field's `first` and `last` arguments, if it has either.
-fn page_size(arguments: &[(String, Value)]) -> Option<u64> {
+/// The largest of the `slicing` arguments a field is given, if any; a variable counts
+/// [`VARIABLE_LIST_SIZE`].
+fn page_size(arguments: &[(String, Value)], slicing: &[&str]) -> Option<u64> {
     arguments
         .iter()
-        .filter(|(name, _)| name == "first" || name == "last")
+        .filter(|(name, _)| slicing.contains(&name.as_str()))
         .filter_map(|(_, value)| match value {
             Value::Int(number) => Some(number.as_i64().unwrap_or(0).max(0) as u64),
             Value::Variable(_) => Some(VARIABLE_LIST_SIZE),
@@ -611,13 +688,22 @@ mod tests {
             };
             field.arguments.clone()
         };
-        assert_eq!(page_size(&arguments("{ a(first: 5) }")), Some(5));
-        assert_eq!(page_size(&arguments("{ a(first: 5, last: 7) }")), Some(7));
+        let paging = ["first", "last"];
+        assert_eq!(page_size(&arguments("{ a(first: 5) }"), &paging), Some(5));
         assert_eq!(
-            page_size(&arguments("{ a(first: $n) }")),
+            page_size(&arguments("{ a(first: 5, last: 7) }"), &paging),
+            Some(7)
+        );
+        assert_eq!(
+            page_size(&arguments("{ a(first: $n) }"), &paging),
             Some(VARIABLE_LIST_SIZE)
         );
-        assert_eq!(page_size(&arguments("{ a(after: \"x\") }")), None);
-        assert_eq!(page_size(&arguments("{ a(first: -3) }")), Some(0));
+        assert_eq!(page_size(&arguments("{ a(after: \"x\") }"), &paging), None);
+        assert_eq!(page_size(&arguments("{ a(first: -3) }"), &paging), Some(0));
+        assert_eq!(
+            page_size(&arguments("{ a(limit: 4) }"), &["limit"]),
+            Some(4)
+        );
+        assert_eq!(page_size(&arguments("{ a(limit: 4) }"), &paging), None);
     }
 }

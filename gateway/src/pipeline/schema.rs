@@ -90,7 +90,27 @@ pub(crate) struct FieldDef {
     pub deprecation: Option<String>,
     /// A list marked [`SERIES_DIRECTIVE`].
     pub series: bool,
+    /// `@cost(weight:)` on the field: what it costs instead of its type's weight.
+    pub cost: Option<u64>,
+    /// `@listSize` on a list field (or a connection holding lists).
+    pub list_size: Option<ListSize>,
 }
+
+/// `@listSize` of the demand-control specification: how many items a list field may hold.
+#[derive(Debug, Default, PartialEq, Eq)]
+pub(crate) struct ListSize {
+    /// The size when no slicing argument is given.
+    pub assumed_size: Option<u64>,
+    /// Arguments whose value bounds the size (`first`, `last`, `limit` …).
+    pub slicing_arguments: Vec<String>,
+    /// On a connection: its child fields the slicing arguments size (`edges`, `nodes`).
+    pub sized_fields: Vec<String>,
+}
+
+/// The directives of the demand-control specification the cost limit reads: `@cost` on
+/// fields and types, `@listSize` on fields ([`crate::pipeline::limits`]).
+pub(crate) const COST_DIRECTIVE: &str = "cost";
+pub(crate) const LIST_SIZE_DIRECTIVE: &str = "listSize";
 
 /// An argument, or a field of an input object type.
 #[derive(Debug)]
@@ -149,6 +169,8 @@ pub(crate) struct TypeDef {
     pub one_of: bool,
     /// An object type marked [`ROLLUP_DIRECTIVE`]: queries selecting it are cached.
     pub rollup: bool,
+    /// `@cost(weight:)` on the type: what a field of this type costs.
+    pub cost: Option<u64>,
 }
 
 impl TypeDef {
@@ -223,7 +245,60 @@ fn new_type(name: &str, kind: TypeKind, description: &Option<String>) -> TypeDef
         specified_by: None,
         one_of: false,
         rollup: false,
+        cost: None,
     }
+}
+
+/// The argument `name` of `directive`.
+fn argument<'a>(directive: &'a Directive, name: &str) -> Option<&'a AstValue> {
+    directive
+        .arguments
+        .iter()
+        .find_map(|(argument, value)| (argument == name).then_some(value))
+}
+
+/// A weight or size: an integer, or a string holding one (the specification's `weight`
+/// is a string in some versions); negative counts as 0.
+fn count_of(value: &AstValue) -> Option<u64> {
+    match value {
+        AstValue::Int(number) => Some(number.as_i64()?.max(0) as u64),
+        AstValue::String(text) => text.trim().parse::<f64>().ok().map(|n| n.max(0.0) as u64),
+        _ => None,
+    }
+}
+
+fn names_of(value: Option<&AstValue>) -> Vec<String> {
+    match value {
+        Some(AstValue::List(items)) => items
+            .iter()
+            .filter_map(|item| match item {
+                AstValue::String(name) => Some(name.clone()),
+                _ => None,
+            })
+            .collect(),
+        Some(AstValue::String(name)) => vec![name.clone()],
+        _ => Vec::new(),
+    }
+}
+
+/// `@cost(weight:)` among `directives`.
+fn cost_of(directives: &[Directive]) -> Option<u64> {
+    directives
+        .iter()
+        .find(|directive| directive.name == COST_DIRECTIVE)
+        .and_then(|directive| count_of(argument(directive, "weight")?))
+}
+
+/// `@listSize(…)` among `directives`.
+fn list_size_of(directives: &[Directive]) -> Option<ListSize> {
+    let directive = directives
+        .iter()
+        .find(|directive| directive.name == LIST_SIZE_DIRECTIVE)?;
+    Some(ListSize {
+        assumed_size: argument(directive, "assumedSize").and_then(count_of),
+        slicing_arguments: names_of(argument(directive, "slicingArguments")),
+        sized_fields: names_of(argument(directive, "sizedFields")),
+    })
 }
 
 fn fields_of(fields: &[graphql_tools::static_graphql::schema::Field]) -> Vec<FieldDef> {
@@ -239,6 +314,8 @@ fn fields_of(fields: &[graphql_tools::static_graphql::schema::Field]) -> Vec<Fie
                 .directives
                 .iter()
                 .any(|directive| directive.name == SERIES_DIRECTIVE),
+            cost: None,
+            list_size: None,
         })
         .collect()
 }
@@ -403,6 +480,44 @@ impl ApiSchema {
             mutation_type,
             subscription_type,
             directives,
+        }
+    }
+
+    /// Reads the demand-control directives (`@cost` on types and fields, `@listSize` on
+    /// fields) of the `supergraph` document onto the types and fields of this schema: the
+    /// consumer schema the planner derives leaves them out.
+    pub(crate) fn read_demand_control(&mut self, supergraph: &Document) {
+        for definition in &supergraph.definitions {
+            let Definition::TypeDefinition(definition) = definition else {
+                continue;
+            };
+            let (name, directives, fields) = match definition {
+                TypeDefinition::Scalar(scalar) => (&scalar.name, &scalar.directives, None),
+                TypeDefinition::Object(object) => {
+                    (&object.name, &object.directives, Some(&object.fields))
+                }
+                TypeDefinition::Interface(interface) => (
+                    &interface.name,
+                    &interface.directives,
+                    Some(&interface.fields),
+                ),
+                TypeDefinition::Union(union) => (&union.name, &union.directives, None),
+                TypeDefinition::Enum(enumeration) => {
+                    (&enumeration.name, &enumeration.directives, None)
+                }
+                TypeDefinition::InputObject(_) => continue,
+            };
+            let Some(def) = self.types.get_mut(name) else {
+                continue;
+            };
+            def.cost = cost_of(directives);
+            for field in fields.into_iter().flatten() {
+                if let Some(index) = def.field_index.get(&field.name) {
+                    let own = &mut def.fields[*index];
+                    own.cost = cost_of(&field.directives);
+                    own.list_size = list_size_of(&field.directives);
+                }
+            }
         }
     }
 

@@ -79,7 +79,8 @@ impl Supergraph {
         metrics: &Metrics,
     ) -> anyhow::Result<Supergraph> {
         let loaded = planner::load(sdl)?;
-        let api = ApiSchema::from_document(&loaded.consumer_schema);
+        let mut api = ApiSchema::from_document(&loaded.consumer_schema);
+        api.read_demand_control(&loaded.document);
         let mut subgraphs = Vec::with_capacity(loaded.subgraphs.len());
         for declaration in &loaded.subgraphs {
             let url = settings

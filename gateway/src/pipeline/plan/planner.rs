@@ -59,6 +59,8 @@ pub(crate) struct LoadedSupergraph {
     /// For every interface and union of the supergraph (inaccessible ones included), its
     /// object types; used to match `__typename` against type conditions of plans.
     pub possible_types: HashMap<String, HashSet<String>>,
+    /// The supergraph document itself, for what the consumer schema leaves out.
+    pub document: SchemaDocument,
 }
 
 /// Reads a supergraph SDL. Fails (never panics) on anything the planner cannot use.
@@ -127,6 +129,7 @@ pub(crate) fn load(sdl: &str) -> anyhow::Result<LoadedSupergraph> {
         consumer_schema,
         subgraphs,
         possible_types,
+        document,
     })
 }
 
