@@ -104,7 +104,7 @@ async fn run(command: Command) -> anyhow::Result<()> {
             app.run_until(kexie_contract::shutdown::signal()).await
         }
         Command::Token(args) => {
-            println!("{}", token::issue(&args)?);
+            println!("{}", token::issue(&args).await?);
             Ok(())
         }
         Command::Migrate => {

@@ -15,8 +15,12 @@ pub struct TokenArgs {
     #[arg(long)]
     pub subject: String,
     /// The UUID of the unit they work for.
+    #[arg(long, required_unless_present = "unit_code", conflicts_with = "unit_code")]
+    pub unit: Option<Uuid>,
+    /// Or the unit's division code (区划代码, such as 510700), looked up among the active
+    /// units of the database at DATABASE_URL.
     #[arg(long)]
-    pub unit: Uuid,
+    pub unit_code: Option<String>,
     /// unit_staff, unit_admin, leadership or city_admin.
     #[arg(long, value_parser = parse_role)]
     pub role: Role,
@@ -38,15 +42,36 @@ fn parse_role(name: &str) -> Result<Role, String> {
 }
 
 /// The token the arguments describe.
-pub fn issue(args: &TokenArgs) -> anyhow::Result<String> {
+pub async fn issue(args: &TokenArgs) -> anyhow::Result<String> {
     anyhow::ensure!(!args.secret.is_empty(), "GATEWAY_JWT_HS256_SECRET is empty");
+    let unit = match (args.unit, &args.unit_code) {
+        (Some(unit), _) => unit,
+        (None, Some(code)) => unit_of_code(code).await?,
+        (None, None) => anyhow::bail!("give --unit or --unit-code"),
+    };
     staff_token(
         args.secret.as_bytes(),
         &args.audience,
         &args.subject,
-        args.unit,
+        unit,
         args.role,
         Duration::from_secs(args.hours * 3600),
     )
     .context("signing the token")
+}
+
+/// The active unit with the division code `code`.
+async fn unit_of_code(code: &str) -> anyhow::Result<Uuid> {
+    let database_url = kexie_subgraph_kit::config::database_url_from_env()?;
+    let pool = crate::subgraphs::Subgraph::Organizations
+        .connect(&database_url)
+        .await?;
+    let unit: Option<Uuid> = sqlx::query_scalar(
+        "select unit_id from unit where division_code = $1 and status = 'ACTIVE'",
+    )
+    .bind(code)
+    .fetch_optional(&pool)
+    .await?;
+    pool.close().await;
+    unit.with_context(|| format!("no active unit has the division code {code}"))
 }

@@ -82,13 +82,23 @@ async fn ensure_database(options: &PgConnectOptions) -> anyhow::Result<()> {
                 delay = (delay * 2).min(Duration::from_secs(5));
             }
             Err(err) => {
+                let host = options.get_host();
+                // A plain `docker run` of the image: the default address is the container.
+                let hint = if matches!(host, "127.0.0.1" | "localhost" | "::1")
+                    && std::path::Path::new("/.dockerenv").exists()
+                {
+                    "; inside a container 127.0.0.1 is the container itself: set DATABASE_URL \
+                     (and REDIS_URL) to servers it can reach, or start the hub with \
+                     `docker compose up`"
+                } else {
+                    ""
+                };
                 return Err(err).with_context(|| {
                     format!(
-                        "PostgreSQL at {}:{} could not be reached (DATABASE_URL)",
-                        options.get_host(),
+                        "PostgreSQL at {host}:{} could not be reached (DATABASE_URL){hint}",
                         options.get_port()
                     )
-                })
+                });
             }
         }
     }
