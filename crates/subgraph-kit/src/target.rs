@@ -19,7 +19,6 @@ use chrono::{Datelike, NaiveDate};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_contract::telemetry::spawn_in_current_span;
 
 use crate::access::{self, Need};
 use crate::error::{ApiError, ApiResult};
@@ -372,7 +371,7 @@ impl<M: MeasuredActual> TargetQuery<M> {
                 catch_up: ctx.data_opt::<TreeCatchUp>().cloned(),
                 measure: std::marker::PhantomData,
             };
-            Arc::new(DataLoader::new(loader, spawn_in_current_span))
+            Arc::new(crate::schema::loader(loader))
         });
         let key = TargetKey {
             unit_id: parse_id("unitId", &unit_id)?,
