@@ -15,7 +15,11 @@ pub struct TokenArgs {
     #[arg(long)]
     pub subject: String,
     /// The UUID of the unit they work for.
-    #[arg(long, required_unless_present = "unit_code", conflicts_with = "unit_code")]
+    #[arg(
+        long,
+        required_unless_present = "unit_code",
+        conflicts_with = "unit_code"
+    )]
     pub unit: Option<Uuid>,
     /// Or the unit's division code (区划代码, such as 510700), looked up among the active
     /// units of the database at DATABASE_URL.

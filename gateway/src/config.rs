@@ -16,6 +16,7 @@ use crate::identity::staff::{AuthConfig, Secret};
 use crate::pipeline::execute::shaping::Shaping;
 use crate::pipeline::limits::OperationLimits;
 use crate::pipeline::supergraph::{override_key, SubgraphSettings};
+use crate::tls::SubgraphTls;
 
 /// The client headers passed on to subgraphs unless configured otherwise: the credentials,
 /// and the W3C trace context.
@@ -38,6 +39,14 @@ pub struct GatewayConfig {
     /// (any case; `-` and other separators count as `_`). [`GatewayArgs::into_config`] fills it
     /// from the `SUBGRAPH_<NAME>_URL` environment variables.
     pub subgraph_urls: HashMap<String, String>,
+    /// A PEM bundle of CA certificates trusted for every `https://` connection (subgraphs,
+    /// the JWKS) besides the system's roots: a private CA.
+    pub tls_ca_file: Option<PathBuf>,
+    /// TLS settings of particular subgraphs (a CA bundle of their own, a client certificate
+    /// for mTLS), keyed like `subgraph_urls`. [`GatewayArgs::into_config`] fills it from the
+    /// `SUBGRAPH_<NAME>_CA_FILE`, `SUBGRAPH_<NAME>_CLIENT_CERT_FILE` and
+    /// `SUBGRAPH_<NAME>_CLIENT_KEY_FILE` environment variables.
+    pub subgraph_tls: HashMap<String, SubgraphTls>,
     /// Share one subgraph request between identical requests in flight (queries only).
     pub dedup_subgraph_fetches: bool,
     /// Share one execution between identical client queries in flight with the same
@@ -126,6 +135,8 @@ impl GatewayConfig {
             subgraph_timeout: Duration::from_millis(5_000),
             subgraph_timeouts: HashMap::new(),
             subgraph_urls: HashMap::new(),
+            tls_ca_file: None,
+            subgraph_tls: HashMap::new(),
             dedup_subgraph_fetches: true,
             dedup_client_queries: false,
             max_body_bytes: 1024 * 1024,
@@ -214,6 +225,18 @@ impl GatewayConfig {
         self
     }
 
+    /// Trusts the CA certificates of the PEM file `path` for every `https://` connection.
+    pub fn with_tls_ca_file(mut self, path: impl Into<PathBuf>) -> Self {
+        self.tls_ca_file = Some(path.into());
+        self
+    }
+
+    /// Gives one subgraph TLS settings of its own.
+    pub fn with_subgraph_tls(mut self, name: &str, tls: SubgraphTls) -> Self {
+        self.subgraph_tls.insert(name.to_string(), tls);
+        self
+    }
+
     /// Gives one subgraph a timeout of its own.
     pub fn with_subgraph_timeout(mut self, name: &str, timeout: Duration) -> Self {
         self.subgraph_timeouts.insert(name.to_string(), timeout);
@@ -234,6 +257,12 @@ impl GatewayConfig {
                 .map(|(name, timeout)| (override_key(name), *timeout))
                 .collect(),
             default_timeout: self.subgraph_timeout,
+            tls: self
+                .subgraph_tls
+                .iter()
+                .map(|(name, tls)| (override_key(name), tls.clone()))
+                .collect(),
+            ca_file: self.tls_ca_file.clone(),
         }
     }
 }
@@ -287,6 +316,10 @@ pub struct GatewayArgs {
 /// are served. Shared by `kexie gateway` and `kexie serve`.
 #[derive(Clone, Debug, clap::Args)]
 pub struct TrafficArgs {
+    /// A PEM file of CA certificates trusted for every https:// connection (subgraphs, the
+    /// JWKS) besides the system's roots.
+    #[arg(long, env = "GATEWAY_TLS_CA_FILE")]
+    pub tls_ca_file: Option<PathBuf>,
     /// Timeout of one subgraph request, in milliseconds.
     #[arg(long, env = "GATEWAY_SUBGRAPH_TIMEOUT_MS", default_value_t = 5_000,
           value_parser = clap::value_parser!(u64).range(1..=600_000))]
@@ -371,10 +404,36 @@ impl std::str::FromStr for MetricsListen {
 }
 
 impl TrafficArgs {
-    /// `config` with these settings, and the subgraph timeouts of the
+    /// `config` with these settings, the subgraph timeouts of the
     /// `SUBGRAPH_<NAME>_TIMEOUT_MS` environment variables (a value that is not a positive
-    /// number of milliseconds is ignored, with a warning).
+    /// number of milliseconds is ignored, with a warning) and the subgraphs' TLS settings of
+    /// `SUBGRAPH_<NAME>_CA_FILE`, `SUBGRAPH_<NAME>_CLIENT_CERT_FILE` and
+    /// `SUBGRAPH_<NAME>_CLIENT_KEY_FILE`.
     pub fn apply(self, mut config: GatewayConfig) -> GatewayConfig {
+        config.tls_ca_file = self.tls_ca_file.filter(|path| !path.as_os_str().is_empty());
+        let mut subgraph_tls: HashMap<String, SubgraphTls> = HashMap::new();
+        for (suffix, set) in [
+            (
+                "_CA_FILE",
+                (|tls, path| tls.ca_file = Some(path)) as fn(&mut SubgraphTls, PathBuf),
+            ),
+            ("_CLIENT_CERT_FILE", |tls, path| {
+                tls.client_cert_file = Some(path)
+            }),
+            ("_CLIENT_KEY_FILE", |tls, path| {
+                tls.client_key_file = Some(path)
+            }),
+        ] {
+            for (subgraph, value) in subgraph_variables(suffix) {
+                if !value.trim().is_empty() {
+                    set(
+                        subgraph_tls.entry(subgraph).or_default(),
+                        PathBuf::from(value),
+                    );
+                }
+            }
+        }
+        config.subgraph_tls = subgraph_tls;
         config.subgraph_timeout = Duration::from_millis(self.subgraph_timeout_ms);
         config.subgraph_timeouts = subgraph_variables("_TIMEOUT_MS")
             .into_iter()
@@ -430,7 +489,7 @@ pub struct SecurityArgs {
     /// The HS256 secret of staff tokens (unset: HS256 tokens are refused).
     #[arg(long, env = "GATEWAY_JWT_HS256_SECRET", hide_env_values = true)]
     pub jwt_hs256_secret: Option<Secret>,
-    /// The JWKS URL of the identity provider (RS256 and ES256 tokens; plain http://).
+    /// The JWKS URL of the identity provider (RS256 and ES256 tokens; https:// or http://).
     #[arg(long, env = "GATEWAY_JWKS_URL")]
     pub jwks_url: Option<String>,
     /// The `aud` every staff token must name.

@@ -30,6 +30,7 @@ mod identity;
 mod metrics;
 mod pipeline;
 mod reload;
+mod tls;
 
 pub use http::{cockpit, cors};
 
@@ -54,6 +55,7 @@ pub use metrics::{Metrics, MetricsSnapshot};
 pub use pipeline::execute::shaping::Shaping;
 pub use pipeline::limits::{OperationLimits, DEFAULT_ASSUMED_LIST_SIZE, VARIABLE_LIST_SIZE};
 pub use pipeline::supergraph::url_override_variable;
+pub use tls::SubgraphTls;
 
 use cache::responses::ResponseCache;
 use http::server::{self, ConnectionLimits};
@@ -83,7 +85,8 @@ pub struct GatewayApp {
 /// Loads the supergraph and the trusted documents, fetches the JWKS, binds `config.listen`
 /// and prepares the router. Fails when the supergraph file cannot be read or is not a
 /// usable supergraph, the trusted-documents manifest cannot be read, the JWKS URL is not an
-/// `http://` URL, or the address is taken. A JWKS that cannot be fetched yet is logged and
+/// `https://` or `http://` URL, a CA bundle or client certificate cannot be read, or the
+/// address is taken. A JWKS that cannot be fetched yet is logged and
 /// fetched again every ten seconds: anonymous reads and HS256 tokens work meanwhile.
 pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
     let metrics = Arc::new(Metrics::default());
@@ -98,10 +101,13 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
         ),
         None => TrustedDocuments::default(),
     };
+    // The TLS of connections without settings of their own: the system's roots and the
+    // configured CA bundle.
+    let outbound_tls = tls::shared_config(config.tls_ca_file.as_deref())?;
     let mut background = Vec::new();
     let jwks = match &config.auth.jwks_url {
         Some(url) => {
-            let jwks = Arc::new(Jwks::new(url)?);
+            let jwks = Arc::new(Jwks::new(url, outbound_tls.clone())?);
             let healthy = match jwks.refresh().await {
                 Ok(keys) => {
                     tracing::info!(url = %url, keys, "JWKS loaded");
@@ -151,6 +157,7 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
         config.dedup_subgraph_fetches,
         config.request_timeout,
         config.shaping,
+        outbound_tls.clone(),
         metrics.clone(),
     );
     let response_cache = match &config.response_cache {
@@ -200,6 +207,7 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
             principal_secret.clone(),
             config.partner_rate_limit.as_ref(),
             config.partner_rate_window,
+            outbound_tls,
             metrics.clone(),
         )
         .context("REDIS_URL is not a valid Redis URL")?,
@@ -290,6 +298,7 @@ fn find_key_service(pipeline: Arc<Pipeline>, name: String) -> identity::api_keys
         supergraph.subgraph(&name).map(|subgraph| KeyService {
             url: subgraph.url.clone(),
             timeout: subgraph.timeout,
+            client: subgraph.client.clone(),
         })
     })
 }

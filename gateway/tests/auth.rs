@@ -1,6 +1,6 @@
 //! Staff authentication at the gateway and the signed principal it forwards: HS256 tokens,
-//! RS256 and ES256 tokens against a JWKS served by a local HTTP server, every way a token
-//! can be wrong, and what the subgraphs receive.
+//! RS256 and ES256 tokens against a JWKS served by a local HTTP or HTTPS server (a private
+//! CA), every way a token can be wrong, and what the subgraphs receive.
 
 mod common;
 
@@ -9,6 +9,7 @@ use std::time::{SystemTime, UNIX_EPOCH};
 
 use axum::routing::get;
 use axum::{Json, Router};
+use common::tls::{serve_tls, TestCa};
 use common::{gateway_with, header_subgraph, post_with, serve, ReceivedHeaders};
 use jsonwebtoken::jwk::{Jwk, JwkSet};
 use jsonwebtoken::{Algorithm, EncodingKey, Header};
@@ -475,6 +476,20 @@ struct JwksServer {
 
 impl JwksServer {
     async fn start(keys: Vec<Jwk>) -> (Self, String) {
+        let (server, router) = JwksServer::router(keys);
+        // `serve` names the route /graphql; a JWKS can live at any path.
+        let url = serve(router).await;
+        (server, url)
+    }
+
+    /// The same over HTTPS, with a certificate `ca` signs.
+    async fn start_over_tls(keys: Vec<Jwk>, ca: &TestCa) -> (Self, String) {
+        let (server, router) = JwksServer::router(keys);
+        let url = serve_tls(router, ca, None).await;
+        (server, url)
+    }
+
+    fn router(keys: Vec<Jwk>) -> (Self, Router) {
         let server = JwksServer::default();
         *server.keys.lock().unwrap() = keys;
         let state = server.clone();
@@ -490,14 +505,46 @@ impl JwksServer {
                 }
             }),
         );
-        // `serve` names the route /graphql; a JWKS can live at any path.
-        let url = serve(router).await;
-        (server, url)
+        (server, router)
     }
 
     fn fetches(&self) -> usize {
         *self.fetches.lock().unwrap()
     }
+}
+
+#[tokio::test]
+async fn an_https_jwks_of_a_private_ca_is_trusted_once_its_ca_is_configured() {
+    let ca = TestCa::new("Kexie identity provider CA");
+    let (organizations, _) = echo_subgraph().await;
+    let (jwks, jwks_url) =
+        JwksServer::start_over_tls(vec![public_jwk(&rsa_key(), Algorithm::RS256, "rsa")], &ca)
+            .await;
+    let authorization = format!("Bearer {}", rsa_token(&claims(), Some("rsa")));
+
+    // The provider's certificate is not trusted: the JWKS is never fetched, RS256 tokens
+    // are not accepted.
+    let gateway = staff_gateway(&organizations, |mut config| {
+        config.auth.jwks_url = Some(jwks_url.clone());
+        config
+    })
+    .await;
+    let (status, _, body) = ask(&gateway, &[("authorization", &authorization)]).await;
+    assert_ne!(status, 200, "{body}");
+    assert_eq!(jwks.fetches(), 0, "the TLS handshake should have failed");
+    gateway.stop().await;
+
+    // With the private CA trusted, it is fetched over HTTPS and the token verified.
+    let gateway = staff_gateway(&organizations, |mut config| {
+        config.auth.jwks_url = Some(jwks_url.clone());
+        config.with_tls_ca_file(&ca.ca_file)
+    })
+    .await;
+    assert_eq!(jwks.fetches(), 1, "the JWKS is fetched at start");
+    let (status, _, body) = ask(&gateway, &[("authorization", &authorization)]).await;
+    assert_eq!(status, 200, "{body}");
+    assert_eq!(principal_of(&body).subject, "wang.fang");
+    gateway.stop().await;
 }
 
 #[tokio::test]
@@ -632,12 +679,12 @@ async fn an_unknown_key_makes_the_gateway_fetch_the_jwks_again_at_most_once_per_
 }
 
 #[tokio::test]
-async fn a_jwks_url_without_plain_http_stops_the_gateway_at_start() {
+async fn a_jwks_url_neither_https_nor_http_stops_the_gateway_at_start() {
     let mut config = GatewayConfig::new(
         common::fixture("hub.graphql"),
         "127.0.0.1:0".parse().unwrap(),
     );
-    config.auth.jwks_url = Some("https://id.kexie.example/jwks".to_string());
+    config.auth.jwks_url = Some("ftp://id.kexie.example/jwks".to_string());
     let error = kexie_gateway::build(config).await.err().expect("refused");
     assert!(error.to_string().contains("GATEWAY_JWKS_URL"), "{error}");
 }

@@ -19,7 +19,6 @@ use chrono::{Datelike, NaiveDate};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-
 use crate::access::{self, Need};
 use crate::error::{ApiError, ApiResult};
 use crate::figures::{china_today, count, scope_of_subtrees, Scope};

@@ -34,15 +34,13 @@ use std::time::{Duration, SystemTime, UNIX_EPOCH};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::header::CONTENT_TYPE;
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use kexie_contract::principal::{self, Principal, PrincipalSecret, Role, Scope, PRINCIPAL_HEADER};
 use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
 use uuid::Uuid;
 
 use crate::metrics::{bump, CallOutcome, Metrics};
+use crate::tls::SubgraphClient;
 
 /// The header carrying a partner's key.
 pub const API_KEY_HEADER: &str = "x-api-key";
@@ -118,10 +116,12 @@ struct RateLimiter {
 }
 
 /// The subgraph that issues and keeps the keys, as the current supergraph has it: its
-/// GraphQL URL and how long one call to it may take.
+/// GraphQL URL, how long one call to it may take, and its own client when it has TLS
+/// settings of its own.
 pub(crate) struct KeyService {
     pub url: hyper::Uri,
     pub timeout: Duration,
+    pub client: Option<SubgraphClient>,
 }
 
 /// Finds the [`KeyService`] in the supergraph serving now (URL overrides and reloads
@@ -131,7 +131,7 @@ pub(crate) type FindKeyService = Box<dyn Fn() -> Option<KeyService> + Send + Syn
 /// Checks keys, counts their calls and logs them.
 pub(crate) struct PartnerKeys {
     key_service: FindKeyService,
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: SubgraphClient,
     secret: Arc<PrincipalSecret>,
     limiter: Option<RateLimiter>,
     metrics: Arc<Metrics>,
@@ -172,6 +172,7 @@ impl PartnerKeys {
         secret: Arc<PrincipalSecret>,
         rate_limit: Option<&RateLimitConfig>,
         window: Duration,
+        tls: rustls::ClientConfig,
         metrics: Arc<Metrics>,
     ) -> anyhow::Result<Self> {
         let limiter = match rate_limit {
@@ -185,11 +186,9 @@ impl PartnerKeys {
             }),
             None => None,
         };
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
         Ok(PartnerKeys {
             key_service,
-            client: Client::builder(TokioExecutor::new()).build(connector),
+            client: crate::tls::client(tls),
             secret,
             limiter,
             metrics,
@@ -197,14 +196,15 @@ impl PartnerKeys {
     }
 
     /// The URL of an internal endpoint of the key service and the time one call may take.
-    fn endpoint(&self, path: &str) -> Result<(hyper::Uri, Duration), String> {
+    fn endpoint(&self, path: &str) -> Result<(hyper::Uri, Duration, SubgraphClient), String> {
         let service = (self.key_service)().ok_or("the supergraph has no API-key subgraph")?;
-        Ok((internal_url(&service.url, path)?, service.timeout))
+        let client = service.client.unwrap_or_else(|| self.client.clone());
+        Ok((internal_url(&service.url, path)?, service.timeout, client))
     }
 
     /// POSTs `body` to the internal endpoint `path` as the gateway; the status and body.
     async fn call(&self, path: &str, body: Vec<u8>) -> Result<(u16, Bytes), String> {
-        let (url, timeout) = self.endpoint(path)?;
+        let (url, timeout, client) = self.endpoint(path)?;
         let token = principal::sign(
             &Principal::issue(GATEWAY_SUBJECT, None, Role::Gateway),
             &self.secret,
@@ -216,8 +216,7 @@ impl PartnerKeys {
             .body(Full::new(Bytes::from(body)))
             .map_err(|err| err.to_string())?;
         let exchange = async {
-            let response = self
-                .client
+            let response = client
                 .request(request)
                 .await
                 .map_err(|err| format!("the request failed: {err}"))?;

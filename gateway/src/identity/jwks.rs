@@ -6,12 +6,11 @@ use std::time::{Duration, Instant};
 use anyhow::Context as _;
 use bytes::Bytes;
 use http_body_util::{BodyExt, Empty, Limited};
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use jsonwebtoken::jwk::{AlgorithmParameters, EllipticCurve, Jwk, KeyAlgorithm, PublicKeyUse};
 use jsonwebtoken::{Algorithm, DecodingKey};
 use serde::Deserialize;
+
+use crate::tls::HttpsClient;
 
 /// How often the JWKS is fetched again while the last fetch succeeded (key rotation).
 const JWKS_REFRESH: Duration = Duration::from_secs(300);
@@ -36,12 +35,11 @@ struct JwksKey {
 /// ten seconds while fetching fails), and on a token naming a key the gateway does not know
 /// (at most once per ten seconds, however many such tokens arrive).
 /// Keys for RS256 (`kty: RSA`) and ES256 (`kty: EC`, `crv: P-256`) are kept; keys for
-/// encryption (`use: enc`) and other algorithms are skipped. Served over plain `http://`:
-/// the build has no TLS client, so the gateway fetches from the provider's address inside
-/// the network (or through a local proxy).
+/// encryption (`use: enc`) and other algorithms are skipped. Fetched over `https://`
+/// (verified against the system's roots and `GATEWAY_TLS_CA_FILE`) or plain `http://`.
 pub(crate) struct Jwks {
     url: hyper::Uri,
-    client: Client<HttpConnector, Empty<Bytes>>,
+    client: HttpsClient<Empty<Bytes>>,
     keys: RwLock<Arc<Vec<JwksKey>>>,
     /// When the last fetch for an unknown key was made; held while fetching, so concurrent
     /// requests wait for one fetch instead of each making their own.
@@ -49,19 +47,16 @@ pub(crate) struct Jwks {
 }
 
 impl Jwks {
-    pub(crate) fn new(url: &str) -> anyhow::Result<Self> {
+    pub(crate) fn new(url: &str, tls: rustls::ClientConfig) -> anyhow::Result<Self> {
         let uri: hyper::Uri = url
             .parse()
             .with_context(|| format!("GATEWAY_JWKS_URL ({url}) is not a URL"))?;
-        if uri.scheme_str() != Some("http") || uri.host().is_none() {
-            anyhow::bail!(
-                "GATEWAY_JWKS_URL ({url}) must be an http:// URL: the gateway has no TLS client; \
-                 use the identity provider's address inside the network or a local proxy"
-            );
+        if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
+            anyhow::bail!("GATEWAY_JWKS_URL ({url}) must be an https:// or http:// URL");
         }
         Ok(Jwks {
             url: uri,
-            client: Client::builder(TokioExecutor::new()).build(HttpConnector::new()),
+            client: crate::tls::client(tls),
             keys: RwLock::new(Arc::new(Vec::new())),
             last_unknown_key_fetch: tokio::sync::Mutex::new(None),
         })

@@ -2,6 +2,7 @@
 //! prepared documents and plans that belong to it (a reload starts them afresh).
 
 use std::collections::HashMap;
+use std::path::PathBuf;
 use std::sync::Arc;
 use std::time::Duration;
 
@@ -17,6 +18,7 @@ use crate::pipeline::operation::PreparedOperation;
 use crate::pipeline::plan::planner::{self, QueryPlanner};
 use crate::pipeline::plan::{Plan, PossibleTypes};
 use crate::pipeline::schema::ApiSchema;
+use crate::tls::{self, SubgraphTls};
 
 /// The environment variable that overrides the URL of the subgraph `name`:
 /// `SUBGRAPH_<NAME>_URL`, the name upper-cased with anything but letters and digits as `_`.
@@ -37,13 +39,16 @@ pub(crate) fn override_key(name: &str) -> String {
         .collect()
 }
 
-/// What the gateway knows about subgraphs besides the supergraph: URL and timeout
-/// overrides by [`override_key`], and the timeout of the others.
+/// What the gateway knows about subgraphs besides the supergraph: URL, timeout and TLS
+/// overrides by [`override_key`], the timeout of the others, and the CA bundle every
+/// `https://` connection trusts besides the system's roots.
 #[derive(Clone, Debug, Default)]
 pub(crate) struct SubgraphSettings {
     pub urls: HashMap<String, String>,
     pub timeouts: HashMap<String, Duration>,
     pub default_timeout: Duration,
+    pub tls: HashMap<String, SubgraphTls>,
+    pub ca_file: Option<PathBuf>,
 }
 
 impl SubgraphSettings {
@@ -94,18 +99,27 @@ impl Supergraph {
                     url_override_variable(&declaration.name)
                 )
             })?;
-            if uri.scheme_str() != Some("http") || uri.host().is_none() {
+            if !matches!(uri.scheme_str(), Some("http" | "https")) || uri.host().is_none() {
                 anyhow::bail!(
-                    "the URL of subgraph {:?} ({url:?}) must be an http:// URL; set {}",
+                    "the URL of subgraph {:?} ({url:?}) must be an http:// or https:// URL; set {}",
                     declaration.name,
                     url_override_variable(&declaration.name)
                 );
             }
+            let own_tls = settings
+                .tls
+                .get(&override_key(&declaration.name))
+                .cloned()
+                .unwrap_or_default();
+            let client =
+                tls::subgraph_config(settings.ca_file.as_deref(), &declaration.name, &own_tls)?
+                    .map(tls::client);
             subgraphs.push(Subgraph {
                 name: declaration.name.clone(),
                 url: uri,
                 timeout: settings.timeout_of(&declaration.name),
                 metrics: metrics.subgraph(&declaration.name),
+                client,
             });
         }
         let subgraph_index = subgraphs

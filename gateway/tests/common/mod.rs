@@ -5,6 +5,7 @@
 #![allow(dead_code)]
 
 pub mod hub;
+pub mod tls;
 
 use std::path::PathBuf;
 use std::sync::{Arc, Mutex};

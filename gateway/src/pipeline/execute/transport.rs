@@ -15,9 +15,6 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::header::{ACCEPT, CONTENT_TYPE};
-use hyper_util::client::legacy::connect::HttpConnector;
-use hyper_util::client::legacy::Client;
-use hyper_util::rt::TokioExecutor;
 use tracing::Instrument;
 
 use kexie_contract::principal::PRINCIPAL_HEADER;
@@ -26,6 +23,7 @@ use super::shaping::{self, Shaping};
 use crate::forwarded::ForwardedHeaders;
 use crate::freshness::{InFlight, Joined, ReadStart};
 use crate::metrics::{bump, Metrics, SubgraphMetrics};
+use crate::tls::{self, SubgraphClient};
 
 /// A subgraph the gateway sends requests to.
 pub(crate) struct Subgraph {
@@ -34,6 +32,9 @@ pub(crate) struct Subgraph {
     /// How long one request to it may take.
     pub timeout: Duration,
     pub metrics: Arc<SubgraphMetrics>,
+    /// Its own client, when it has TLS settings of its own (a CA, a client certificate);
+    /// otherwise the transport's shared client serves it.
+    pub client: Option<SubgraphClient>,
 }
 
 /// The largest answer read from a subgraph.
@@ -103,7 +104,7 @@ pub(crate) type StaticResponder =
 
 #[derive(Clone)]
 enum Backend {
-    Http(Client<HttpConnector, Full<Bytes>>),
+    Http(SubgraphClient),
     Static(StaticResponder),
 }
 
@@ -133,15 +134,10 @@ impl Transport {
         deduplicate: bool,
         request_timeout: Duration,
         shaping: Shaping,
+        tls: rustls::ClientConfig,
         metrics: Arc<Metrics>,
     ) -> Self {
-        let mut connector = HttpConnector::new();
-        connector.set_nodelay(true);
-        connector.set_keepalive(Some(Duration::from_secs(60)));
-        let client = Client::builder(TokioExecutor::new())
-            .pool_idle_timeout(Duration::from_secs(90))
-            .pool_max_idle_per_host(512)
-            .build(connector);
+        let client = tls::client(tls);
         Transport {
             backend: Backend::Http(client),
             deduplicate,
@@ -182,7 +178,7 @@ impl Transport {
         }
         let backend = match &self.backend {
             Backend::Static(responder) => return responder(&subgraph.name, &body),
-            Backend::Http(client) => client,
+            Backend::Http(shared) => subgraph.client.as_ref().unwrap_or(shared),
         };
         if !subgraph.metrics.health.admit() {
             return Err(FetchError::CircuitOpen(self.shaping.open_for));
@@ -218,7 +214,7 @@ impl Transport {
     /// `read`; waits `left` at most.
     async fn shared(
         &self,
-        backend: &Client<HttpConnector, Full<Bytes>>,
+        backend: &SubgraphClient,
         subgraph: &Subgraph,
         headers: &ForwardedHeaders,
         body: Bytes,
@@ -282,7 +278,7 @@ struct Attempt {
 /// Sends `attempt`, again after a backoff while it may be retried and the budget allows,
 /// and tells the subgraph's breaker how it ended.
 async fn send_shaped(
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: SubgraphClient,
     attempt: Attempt,
     shaping: &Shaping,
     metrics: Arc<SubgraphMetrics>,
@@ -324,7 +320,7 @@ async fn send_shaped(
 }
 
 async fn send(
-    client: Client<HttpConnector, Full<Bytes>>,
+    client: SubgraphClient,
     url: hyper::Uri,
     headers: ForwardedHeaders,
     body: Bytes,

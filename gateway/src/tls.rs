@@ -1,0 +1,157 @@
+//! TLS of the gateway's outgoing connections — to subgraphs, the JWKS and the API-key
+//! subgraph — with rustls (the `ring` provider): `https://` URLs are verified against the
+//! system's roots plus an optional CA bundle (`GATEWAY_TLS_CA_FILE`, for a private CA);
+//! each subgraph may add a CA bundle of its own and present a client certificate (mTLS).
+//! `http://` URLs stay plain.
+
+use std::path::{Path, PathBuf};
+use std::sync::Arc;
+use std::time::Duration;
+
+use anyhow::Context as _;
+use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
+use hyper_util::client::legacy::connect::HttpConnector;
+use hyper_util::client::legacy::Client;
+use hyper_util::rt::TokioExecutor;
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
+use rustls::{ClientConfig, RootCertStore};
+
+/// An HTTP client for `http://` and `https://` URLs.
+pub(crate) type HttpsClient<B> = Client<HttpsConnector<HttpConnector>, B>;
+
+/// The client of requests to subgraphs (GraphQL and the API-key subgraph's endpoints).
+pub(crate) type SubgraphClient = HttpsClient<http_body_util::Full<bytes::Bytes>>;
+
+/// What one subgraph's connections add to the gateway's TLS: a CA bundle trusted for it
+/// alone, and the client certificate and key it presents (mTLS).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct SubgraphTls {
+    pub ca_file: Option<PathBuf>,
+    pub client_cert_file: Option<PathBuf>,
+    pub client_key_file: Option<PathBuf>,
+}
+
+impl SubgraphTls {
+    pub(crate) fn is_default(&self) -> bool {
+        *self == SubgraphTls::default()
+    }
+}
+
+/// The roots connections trust: the system's, then the certificates of `ca_files`.
+fn roots(ca_files: &[&Path]) -> anyhow::Result<RootCertStore> {
+    let mut roots = RootCertStore::empty();
+    let system = rustls_native_certs::load_native_certs();
+    for error in &system.errors {
+        tracing::warn!(%error, "a system root certificate could not be read");
+    }
+    roots.add_parsable_certificates(system.certs);
+    for file in ca_files {
+        let certificates = certificates(file)?;
+        anyhow::ensure!(
+            !certificates.is_empty(),
+            "the CA bundle {} holds no PEM certificate",
+            file.display()
+        );
+        for certificate in certificates {
+            roots.add(certificate).with_context(|| {
+                format!("a certificate of {} is not a valid CA", file.display())
+            })?;
+        }
+    }
+    Ok(roots)
+}
+
+fn certificates(file: &Path) -> anyhow::Result<Vec<CertificateDer<'static>>> {
+    CertificateDer::pem_file_iter(file)
+        .with_context(|| format!("cannot read the certificates of {}", file.display()))?
+        .collect::<Result<Vec<_>, _>>()
+        .with_context(|| format!("{} is not a PEM certificate file", file.display()))
+}
+
+fn private_key(file: &Path) -> anyhow::Result<PrivateKeyDer<'static>> {
+    PrivateKeyDer::from_pem_file(file)
+        .with_context(|| format!("{} holds no PEM private key", file.display()))
+}
+
+/// The rustls configuration of clients trusting the system's roots plus `ca_files`, and
+/// presenting `identity` (certificate chain file, key file) when given.
+pub(crate) fn client_config(
+    ca_files: &[&Path],
+    identity: Option<(&Path, &Path)>,
+) -> anyhow::Result<ClientConfig> {
+    // ring rather than aws-lc-rs: it builds with the C compiler alone and quickly; it
+    // offers no post-quantum key exchange, which rustls now flags. Switch the provider
+    // (and the features in Cargo.toml) when that is required.
+    #[allow(deprecated)]
+    let provider = rustls::crypto::ring::default_provider();
+    let builder = ClientConfig::builder_with_provider(Arc::new(provider))
+        .with_safe_default_protocol_versions()
+        .context("the TLS provider supports no protocol version")?
+        .with_root_certificates(roots(ca_files)?);
+    Ok(match identity {
+        None => builder.with_no_client_auth(),
+        Some((cert_file, key_file)) => builder
+            .with_client_auth_cert(certificates(cert_file)?, private_key(key_file)?)
+            .with_context(|| {
+                format!(
+                    "the client certificate {} does not go with the key {}",
+                    cert_file.display(),
+                    key_file.display()
+                )
+            })?,
+    })
+}
+
+/// A client for `http://` and `https://` URLs with `tls`, keeping idle connections.
+pub(crate) fn client<B>(tls: ClientConfig) -> HttpsClient<B>
+where
+    B: hyper::body::Body + Send + 'static,
+    B::Data: Send,
+{
+    let mut http = HttpConnector::new();
+    http.set_nodelay(true);
+    http.set_keepalive(Some(Duration::from_secs(60)));
+    // The HTTPS connector hands `https://` connections to rustls after the TCP connect.
+    http.enforce_http(false);
+    let connector = HttpsConnectorBuilder::new()
+        .with_tls_config(tls)
+        .https_or_http()
+        .enable_http1()
+        .wrap_connector(http);
+    Client::builder(TokioExecutor::new())
+        .pool_idle_timeout(Duration::from_secs(90))
+        .pool_max_idle_per_host(512)
+        .build(connector)
+}
+
+/// The configuration of connections that have nothing of their own (the JWKS, the API-key
+/// subgraph, subgraphs without TLS settings): the system's roots plus `ca_file`.
+pub(crate) fn shared_config(ca_file: Option<&Path>) -> anyhow::Result<ClientConfig> {
+    client_config(ca_file.as_slice(), None).context("the CA bundle of GATEWAY_TLS_CA_FILE")
+}
+
+/// The configuration of one subgraph's connections: the shared roots, its own CA bundle
+/// and its client certificate; `None` when it has nothing of its own.
+pub(crate) fn subgraph_config(
+    ca_file: Option<&Path>,
+    name: &str,
+    own: &SubgraphTls,
+) -> anyhow::Result<Option<ClientConfig>> {
+    if own.is_default() {
+        return Ok(None);
+    }
+    let mut ca_files: Vec<&Path> = ca_file.into_iter().collect();
+    ca_files.extend(own.ca_file.as_deref());
+    let identity = match (&own.client_cert_file, &own.client_key_file) {
+        (Some(cert), Some(key)) => Some((cert.as_path(), key.as_path())),
+        (None, None) => None,
+        _ => anyhow::bail!(
+            "subgraph {name:?}: a client certificate needs both its certificate and its key \
+             (SUBGRAPH_<NAME>_CLIENT_CERT_FILE and SUBGRAPH_<NAME>_CLIENT_KEY_FILE)"
+        ),
+    };
+    client_config(&ca_files, identity)
+        .map(Some)
+        .with_context(|| format!("the TLS settings of subgraph {name:?}"))
+}
