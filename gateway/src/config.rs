@@ -47,6 +47,10 @@ pub struct GatewayConfig {
     /// `SUBGRAPH_<NAME>_CA_FILE`, `SUBGRAPH_<NAME>_CLIENT_CERT_FILE` and
     /// `SUBGRAPH_<NAME>_CLIENT_KEY_FILE` environment variables.
     pub subgraph_tls: HashMap<String, SubgraphTls>,
+    /// The certificate chain and private key (PEM files) the listener serves TLS with,
+    /// read again when they change; unset, it serves plain HTTP.
+    pub tls_cert_file: Option<PathBuf>,
+    pub tls_key_file: Option<PathBuf>,
     /// Share one subgraph request between identical requests in flight (queries only).
     pub dedup_subgraph_fetches: bool,
     /// Share one execution between identical client queries in flight with the same
@@ -137,6 +141,8 @@ impl GatewayConfig {
             subgraph_urls: HashMap::new(),
             tls_ca_file: None,
             subgraph_tls: HashMap::new(),
+            tls_cert_file: None,
+            tls_key_file: None,
             dedup_subgraph_fetches: true,
             dedup_client_queries: false,
             max_body_bytes: 1024 * 1024,
@@ -231,6 +237,18 @@ impl GatewayConfig {
         self
     }
 
+    /// Serves TLS with the certificate chain and key of these PEM files (read again when
+    /// they change).
+    pub fn with_tls_certificate(
+        mut self,
+        cert_file: impl Into<PathBuf>,
+        key_file: impl Into<PathBuf>,
+    ) -> Self {
+        self.tls_cert_file = Some(cert_file.into());
+        self.tls_key_file = Some(key_file.into());
+        self
+    }
+
     /// Gives one subgraph TLS settings of its own.
     pub fn with_subgraph_tls(mut self, name: &str, tls: SubgraphTls) -> Self {
         self.subgraph_tls.insert(name.to_string(), tls);
@@ -320,6 +338,13 @@ pub struct TrafficArgs {
     /// JWKS) besides the system's roots.
     #[arg(long, env = "GATEWAY_TLS_CA_FILE")]
     pub tls_ca_file: Option<PathBuf>,
+    /// The certificate chain (PEM) the gateway serves TLS with; read again when it changes.
+    /// Unset: plain HTTP.
+    #[arg(long, env = "GATEWAY_TLS_CERT_FILE")]
+    pub tls_cert_file: Option<PathBuf>,
+    /// The private key (PEM) of that certificate.
+    #[arg(long, env = "GATEWAY_TLS_KEY_FILE")]
+    pub tls_key_file: Option<PathBuf>,
     /// Timeout of one subgraph request, in milliseconds.
     #[arg(long, env = "GATEWAY_SUBGRAPH_TIMEOUT_MS", default_value_t = 5_000,
           value_parser = clap::value_parser!(u64).range(1..=600_000))]
@@ -410,7 +435,10 @@ impl TrafficArgs {
     /// `SUBGRAPH_<NAME>_CA_FILE`, `SUBGRAPH_<NAME>_CLIENT_CERT_FILE` and
     /// `SUBGRAPH_<NAME>_CLIENT_KEY_FILE`.
     pub fn apply(self, mut config: GatewayConfig) -> GatewayConfig {
-        config.tls_ca_file = self.tls_ca_file.filter(|path| !path.as_os_str().is_empty());
+        let set = |path: Option<PathBuf>| path.filter(|path| !path.as_os_str().is_empty());
+        config.tls_ca_file = set(self.tls_ca_file);
+        config.tls_cert_file = set(self.tls_cert_file);
+        config.tls_key_file = set(self.tls_key_file);
         let mut subgraph_tls: HashMap<String, SubgraphTls> = HashMap::new();
         for (suffix, set) in [
             (

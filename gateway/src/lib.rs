@@ -76,6 +76,8 @@ pub struct GatewayApp {
     listener: TcpListener,
     router: Router,
     limits: ConnectionLimits,
+    /// The listener's TLS, when it has a certificate.
+    tls: Option<tokio_rustls::TlsAcceptor>,
     metrics_listener: Option<TcpListener>,
     metrics_router: Router,
     metrics: Arc<Metrics>,
@@ -104,7 +106,31 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
     // The TLS of connections without settings of their own: the system's roots and the
     // configured CA bundle.
     let outbound_tls = tls::shared_config(config.tls_ca_file.as_deref())?;
+    // The listener's own certificate, reloaded when its files change.
+    let server_certificate = match (&config.tls_cert_file, &config.tls_key_file) {
+        (Some(cert_file), Some(key_file)) => Some(Arc::new(
+            tls::ServerCertificate::load(cert_file, key_file)
+                .context("the certificate of GATEWAY_TLS_CERT_FILE and GATEWAY_TLS_KEY_FILE")?,
+        )),
+        (None, None) => None,
+        _ => anyhow::bail!(
+            "serving TLS needs both a certificate and its key (GATEWAY_TLS_CERT_FILE and \
+             GATEWAY_TLS_KEY_FILE)"
+        ),
+    };
+    let tls = match &server_certificate {
+        Some(certificate) => Some(tokio_rustls::TlsAcceptor::from(Arc::new(
+            certificate.server_config()?,
+        ))),
+        None => None,
+    };
     let mut background = Vec::new();
+    if let Some(certificate) = server_certificate {
+        background.push(tokio::spawn(tls::keep_certificate_fresh(
+            certificate,
+            config.supergraph_poll_interval,
+        )));
+    }
     let jwks = match &config.auth.jwks_url {
         Some(url) => {
             let jwks = Arc::new(Jwks::new(url, outbound_tls.clone())?);
@@ -280,6 +306,7 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
     Ok(GatewayApp {
         listener,
         router,
+        tls,
         limits: ConnectionLimits {
             header_read_timeout: config.header_read_timeout,
             max_connections: config.max_connections,
@@ -335,12 +362,13 @@ impl GatewayApp {
                 listener,
                 self.metrics_router,
                 self.limits,
+                None,
                 async move {
                     let _ = metrics_stopped.await;
                 },
             ))
         });
-        server::serve(self.listener, self.router, self.limits, shutdown).await;
+        server::serve(self.listener, self.router, self.limits, self.tls, shutdown).await;
         let _ = stop_metrics.send(());
         if let Some(metrics_server) = metrics_server {
             let _ = metrics_server.await;
@@ -354,6 +382,7 @@ impl GatewayApp {
     /// Serves in the background; for tests and the all-in-one process.
     pub fn spawn(self) -> GatewayHandle {
         let port = self.port();
+        let scheme = if self.tls.is_some() { "https" } else { "http" };
         let metrics_port = self.metrics_port();
         let metrics = self.metrics.clone();
         let (stop, stopped) = tokio::sync::oneshot::channel::<()>();
@@ -366,6 +395,7 @@ impl GatewayApp {
         });
         GatewayHandle {
             port,
+            scheme,
             metrics_port,
             metrics,
             stop: Some(stop),
@@ -378,6 +408,8 @@ impl GatewayApp {
 pub struct GatewayHandle {
     /// The port it listens on.
     pub port: u16,
+    /// `https` when it serves TLS, else `http`.
+    scheme: &'static str,
     /// The port `/metrics` is served on, if it is.
     pub metrics_port: Option<u16>,
     metrics: Arc<Metrics>,
@@ -388,7 +420,7 @@ pub struct GatewayHandle {
 impl GatewayHandle {
     /// The URL of its GraphQL endpoint on the loopback interface.
     pub fn graphql_url(&self) -> String {
-        format!("http://127.0.0.1:{}/graphql", self.port)
+        format!("{}://127.0.0.1:{}/graphql", self.scheme, self.port)
     }
 
     /// The URL of its `/metrics` on the loopback interface, if it serves them.

@@ -1,11 +1,17 @@
-//! TLS of the gateway's outgoing connections — to subgraphs, the JWKS and the API-key
-//! subgraph — with rustls (the `ring` provider): `https://` URLs are verified against the
-//! system's roots plus an optional CA bundle (`GATEWAY_TLS_CA_FILE`, for a private CA);
-//! each subgraph may add a CA bundle of its own and present a client certificate (mTLS).
-//! `http://` URLs stay plain.
+//! TLS with rustls (the `ring` provider).
+//!
+//! Outgoing connections — to subgraphs, the JWKS and the API-key subgraph: `https://` URLs
+//! are verified against the system's roots plus an optional CA bundle
+//! (`GATEWAY_TLS_CA_FILE`, for a private CA); each subgraph may add a CA bundle of its own
+//! and present a client certificate (mTLS). `http://` URLs stay plain.
+//!
+//! The gateway's own listener, when given a certificate and key
+//! (`GATEWAY_TLS_CERT_FILE`, `GATEWAY_TLS_KEY_FILE`): served over TLS, the files read again
+//! when they change (a renewed certificate is served to new connections without a
+//! restart; files that do not load keep the previous certificate, with an error logged).
 
 use std::path::{Path, PathBuf};
-use std::sync::Arc;
+use std::sync::{Arc, RwLock};
 use std::time::Duration;
 
 use anyhow::Context as _;
@@ -15,7 +21,9 @@ use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
 use rustls::pki_types::pem::PemObject;
 use rustls::pki_types::{CertificateDer, PrivateKeyDer};
-use rustls::{ClientConfig, RootCertStore};
+use rustls::server::{ClientHello, ResolvesServerCert};
+use rustls::sign::CertifiedKey;
+use rustls::{ClientConfig, RootCertStore, ServerConfig};
 
 /// An HTTP client for `http://` and `https://` URLs.
 pub(crate) type HttpsClient<B> = Client<HttpsConnector<HttpConnector>, B>;
@@ -36,6 +44,15 @@ impl SubgraphTls {
     pub(crate) fn is_default(&self) -> bool {
         *self == SubgraphTls::default()
     }
+}
+
+/// The cryptography of every TLS connection. *ring* rather than aws-lc-rs: it builds with
+/// the C compiler alone and quickly; it offers no post-quantum key exchange, which rustls
+/// now flags. Switch the provider (and the features in Cargo.toml) when that is required.
+fn provider() -> Arc<rustls::crypto::CryptoProvider> {
+    #[allow(deprecated)]
+    let provider = rustls::crypto::ring::default_provider();
+    Arc::new(provider)
 }
 
 /// The roots connections trust: the system's, then the certificates of `ca_files`.
@@ -80,12 +97,7 @@ pub(crate) fn client_config(
     ca_files: &[&Path],
     identity: Option<(&Path, &Path)>,
 ) -> anyhow::Result<ClientConfig> {
-    // ring rather than aws-lc-rs: it builds with the C compiler alone and quickly; it
-    // offers no post-quantum key exchange, which rustls now flags. Switch the provider
-    // (and the features in Cargo.toml) when that is required.
-    #[allow(deprecated)]
-    let provider = rustls::crypto::ring::default_provider();
-    let builder = ClientConfig::builder_with_provider(Arc::new(provider))
+    let builder = ClientConfig::builder_with_provider(provider())
         .with_safe_default_protocol_versions()
         .context("the TLS provider supports no protocol version")?
         .with_root_certificates(roots(ca_files)?);
@@ -154,4 +166,128 @@ pub(crate) fn subgraph_config(
     client_config(&ca_files, identity)
         .map(Some)
         .with_context(|| format!("the TLS settings of subgraph {name:?}"))
+}
+
+/// The certificate the gateway's listener serves, from a certificate chain file and a key
+/// file (PEM), replaced when [`ServerCertificate::reload`] finds the files changed.
+#[derive(Debug)]
+pub(crate) struct ServerCertificate {
+    cert_file: PathBuf,
+    key_file: PathBuf,
+    current: RwLock<Arc<CertifiedKey>>,
+    /// A hash of the files' contents the current certificate was loaded from.
+    loaded_from: RwLock<u64>,
+}
+
+impl ServerCertificate {
+    /// Loads the certificate; fails when the files cannot be read, hold no certificate or
+    /// key, or the key is not the certificate's.
+    pub(crate) fn load(cert_file: &Path, key_file: &Path) -> anyhow::Result<Self> {
+        let (contents, certified) = Self::read(cert_file, key_file)?;
+        Ok(ServerCertificate {
+            cert_file: cert_file.to_path_buf(),
+            key_file: key_file.to_path_buf(),
+            current: RwLock::new(Arc::new(certified)),
+            loaded_from: RwLock::new(contents),
+        })
+    }
+
+    fn read(cert_file: &Path, key_file: &Path) -> anyhow::Result<(u64, CertifiedKey)> {
+        let mut contents = std::fs::read(cert_file)
+            .with_context(|| format!("cannot read {}", cert_file.display()))?;
+        contents.extend(
+            std::fs::read(key_file)
+                .with_context(|| format!("cannot read {}", key_file.display()))?,
+        );
+        let chain = certificates(cert_file)?;
+        anyhow::ensure!(
+            !chain.is_empty(),
+            "{} holds no PEM certificate",
+            cert_file.display()
+        );
+        let certified = CertifiedKey::from_der(chain, private_key(key_file)?, &provider())
+            .with_context(|| {
+                format!(
+                    "the key {} is not the key of the certificate {}",
+                    key_file.display(),
+                    cert_file.display()
+                )
+            })?;
+        Ok((xxhash_rust::xxh3::xxh3_64(&contents), certified))
+    }
+
+    /// Loads the files again if their contents changed; a failure keeps the certificate
+    /// served now. Returns whether a new certificate is served.
+    pub(crate) fn reload(&self) -> anyhow::Result<bool> {
+        let (contents, certified) = Self::read(&self.cert_file, &self.key_file)?;
+        if contents
+            == *self
+                .loaded_from
+                .read()
+                .unwrap_or_else(|err| err.into_inner())
+        {
+            return Ok(false);
+        }
+        *self.current.write().unwrap_or_else(|err| err.into_inner()) = Arc::new(certified);
+        *self
+            .loaded_from
+            .write()
+            .unwrap_or_else(|err| err.into_inner()) = contents;
+        Ok(true)
+    }
+
+    /// The TLS configuration of the listener: HTTP/1.1, this certificate.
+    pub(crate) fn server_config(self: &Arc<Self>) -> anyhow::Result<ServerConfig> {
+        let mut config = ServerConfig::builder_with_provider(provider())
+            .with_safe_default_protocol_versions()
+            .context("the TLS provider supports no protocol version")?
+            .with_no_client_auth()
+            .with_cert_resolver(self.clone());
+        config.alpn_protocols = vec![b"http/1.1".to_vec()];
+        Ok(config)
+    }
+}
+
+impl ResolvesServerCert for ServerCertificate {
+    fn resolve(&self, _: ClientHello<'_>) -> Option<Arc<CertifiedKey>> {
+        Some(
+            self.current
+                .read()
+                .unwrap_or_else(|err| err.into_inner())
+                .clone(),
+        )
+    }
+}
+
+/// Checks the certificate files every `interval` and serves them anew when they changed.
+pub(crate) async fn keep_certificate_fresh(
+    certificate: Arc<ServerCertificate>,
+    interval: Duration,
+) {
+    let mut ticker = tokio::time::interval(interval);
+    ticker.set_missed_tick_behavior(tokio::time::MissedTickBehavior::Delay);
+    // The error last reported, so that a file left broken is reported once.
+    let mut last_error = None;
+    loop {
+        ticker.tick().await;
+        let checked = {
+            let certificate = certificate.clone();
+            tokio::task::spawn_blocking(move || certificate.reload()).await
+        };
+        match checked {
+            Ok(Ok(true)) => {
+                last_error = None;
+                tracing::info!(cert = %certificate.cert_file.display(), "TLS certificate reloaded");
+            }
+            Ok(Ok(false)) => last_error = None,
+            Ok(Err(err)) => {
+                let message = format!("{err:#}");
+                if last_error.as_ref() != Some(&message) {
+                    tracing::error!(error = %message, "the TLS certificate files do not load; still serving the previous certificate");
+                    last_error = Some(message);
+                }
+            }
+            Err(_) => {}
+        }
+    }
 }

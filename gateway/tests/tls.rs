@@ -1,14 +1,21 @@
 //! Subgraphs over `https://`: a certificate of a private CA is trusted only once the CA is
 //! configured (for all connections or for that subgraph), and a subgraph that asks for a
-//! client certificate (mTLS) gets the one configured for it.
+//! client certificate (mTLS) gets the one configured for it. The gateway's own listener
+//! over TLS, its certificate replaced on disk and served without a restart.
 
 mod common;
+
+use std::sync::Arc;
 
 use axum::routing::post;
 use axum::{Json, Router};
 use common::tls::{serve_tls, TestCa};
-use common::{gateway_with, post as ask};
+use common::{eventually_async, gateway_with, post as ask};
+use http_body_util::{BodyExt, Empty};
+use hyper_util::rt::TokioIo;
 use kexie_gateway::{GatewayConfig, SubgraphTls};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, ServerName};
 use serde_json::{json, Value};
 
 const QUERY: &str = r#"{ unit(id: "1") { name } }"#;
@@ -128,7 +135,19 @@ async fn tls_settings_that_cannot_be_used_stop_the_gateway_from_starting() {
         )
     };
 
-    // A certificate without its key.
+    // A listener certificate that is not there, or without its key.
+    let message = build(config().with_tls_certificate(
+        ca.ca_file.with_file_name("missing.pem"),
+        ca.ca_file.with_file_name("missing.key"),
+    ))
+    .await;
+    assert!(message.contains("missing.pem"), "{message}");
+    let mut only_cert = config();
+    only_cert.tls_cert_file = Some(cert_file.clone());
+    let message = build(only_cert).await;
+    assert!(message.contains("GATEWAY_TLS_KEY_FILE"), "{message}");
+
+    // A client certificate without its key.
     let message = build(config().with_subgraph_tls(
         "organizations",
         SubgraphTls {
@@ -149,4 +168,88 @@ async fn tls_settings_that_cannot_be_used_stop_the_gateway_from_starting() {
     std::fs::write(&empty, "not a certificate\n").unwrap();
     let message = build(config().with_tls_ca_file(&empty)).await;
     assert!(message.contains("holds no PEM certificate"), "{message}");
+}
+
+/// GETs `/ready` from the gateway on 127.0.0.1:`port` over TLS, trusting `ca`; the status
+/// and the certificate the gateway presented, or the handshake's error.
+async fn https_ready(port: u16, ca: &TestCa) -> Result<(u16, CertificateDer<'static>), String> {
+    let mut roots = rustls::RootCertStore::empty();
+    for certificate in CertificateDer::pem_file_iter(&ca.ca_file).unwrap() {
+        roots.add(certificate.unwrap()).unwrap();
+    }
+    #[allow(deprecated)]
+    let provider = Arc::new(rustls::crypto::ring::default_provider());
+    let config = rustls::ClientConfig::builder_with_provider(provider)
+        .with_safe_default_protocol_versions()
+        .unwrap()
+        .with_root_certificates(roots)
+        .with_no_client_auth();
+    let tcp = tokio::net::TcpStream::connect(("127.0.0.1", port))
+        .await
+        .map_err(|err| err.to_string())?;
+    let stream = tokio_rustls::TlsConnector::from(Arc::new(config))
+        .connect(ServerName::try_from("127.0.0.1").unwrap(), tcp)
+        .await
+        .map_err(|err| err.to_string())?;
+    let presented = stream.get_ref().1.peer_certificates().unwrap()[0]
+        .clone()
+        .into_owned();
+    let (mut sender, connection) = hyper::client::conn::http1::handshake(TokioIo::new(stream))
+        .await
+        .map_err(|err| err.to_string())?;
+    tokio::spawn(connection);
+    let request = hyper::Request::get("/ready")
+        .header("host", "127.0.0.1")
+        .body(Empty::<bytes::Bytes>::new())
+        .unwrap();
+    let response = sender
+        .send_request(request)
+        .await
+        .map_err(|err| err.to_string())?;
+    let status = response.status().as_u16();
+    let _ = response.into_body().collect().await;
+    Ok((status, presented))
+}
+
+fn certificate_of(file: &std::path::Path) -> CertificateDer<'static> {
+    CertificateDer::from_pem_file(file).unwrap()
+}
+
+#[tokio::test]
+async fn the_gateway_serves_tls_and_a_renewed_certificate_without_a_restart() {
+    let ca = TestCa::new("Kexie private CA");
+    let (cert_file, key_file) = ca.issue("gateway", &["127.0.0.1"]);
+    let first = certificate_of(&cert_file);
+    let gateway = gateway_with("hub.graphql", &[], |mut config| {
+        config.supergraph_poll_interval = std::time::Duration::from_millis(50);
+        config.with_tls_certificate(&cert_file, &key_file)
+    })
+    .await;
+    assert!(gateway.graphql_url().starts_with("https://"));
+    let (status, presented) = https_ready(gateway.port, &ca).await.unwrap();
+    assert_eq!(status, 200);
+    assert_eq!(presented, first);
+
+    // Plain HTTP on the TLS port gets no answer.
+    let plain = reqwest::get(format!("http://127.0.0.1:{}/ready", gateway.port)).await;
+    assert!(plain.is_err(), "{plain:?}");
+
+    // The certificate is renewed on disk: new connections get the new one.
+    let (renewed_cert, renewed_key) = ca.issue("renewed", &["127.0.0.1"]);
+    let renewed = certificate_of(&renewed_cert);
+    assert_ne!(renewed, first);
+    std::fs::copy(&renewed_key, &key_file).unwrap();
+    std::fs::copy(&renewed_cert, &cert_file).unwrap();
+    eventually_async("the renewed certificate is served", || async {
+        matches!(https_ready(gateway.port, &ca).await, Ok((200, presented)) if presented == renewed)
+    })
+    .await;
+
+    // Files that do not load (a key of another certificate) leave the renewed one served.
+    let (_, other_key) = ca.issue("other", &["127.0.0.1"]);
+    std::fs::copy(&other_key, &key_file).unwrap();
+    tokio::time::sleep(std::time::Duration::from_millis(300)).await;
+    let (status, presented) = https_ready(gateway.port, &ca).await.unwrap();
+    assert_eq!((status, presented), (200, renewed));
+    gateway.stop().await;
 }

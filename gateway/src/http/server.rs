@@ -11,7 +11,8 @@
 //!   connection goes idle); past it the connection is closed;
 //! - the body has its own timeout, in the GraphQL handler (a 408 there says why);
 //! - at most `max_connections` are open: the next is accepted when one closes, and waits
-//!   in the kernel's backlog meanwhile, so the process never runs out of descriptors.
+//!   in the kernel's backlog meanwhile, so the process never runs out of descriptors;
+//! - over TLS, the handshake must end within the header read timeout too.
 
 use std::future::Future;
 use std::sync::Arc;
@@ -24,6 +25,7 @@ use hyper_util::rt::{TokioIo, TokioTimer};
 use hyper_util::service::TowerToHyperService;
 use tokio::net::TcpListener;
 use tokio::sync::Semaphore;
+use tokio_rustls::TlsAcceptor;
 use tower::ServiceExt as _;
 
 /// What a client connection may take.
@@ -33,12 +35,13 @@ pub(crate) struct ConnectionLimits {
     pub max_connections: usize,
 }
 
-/// Serves `router` on `listener` until `shutdown` completes; then stops accepting, lets the
-/// requests in flight finish and closes idle connections.
+/// Serves `router` on `listener` (over TLS with `tls`) until `shutdown` completes; then
+/// stops accepting, lets the requests in flight finish and closes idle connections.
 pub(crate) async fn serve(
     listener: TcpListener,
     router: Router,
     limits: ConnectionLimits,
+    tls: Option<TlsAcceptor>,
     shutdown: impl Future<Output = ()> + Send + 'static,
 ) {
     let permits = Arc::new(Semaphore::new(limits.max_connections.max(1)));
@@ -74,11 +77,26 @@ pub(crate) async fn serve(
                 .clone()
                 .map_request(|request: hyper::Request<Incoming>| request.map(Body::new)),
         );
-        let connection = graceful.watch(builder.serve_connection(TokioIo::new(stream), service));
+        let (watcher, builder, tls) = (graceful.watcher(), builder.clone(), tls.clone());
         tokio::spawn(async move {
-            // A connection ends with an error when the client goes away or is too slow:
-            // nothing to do about either.
-            let _ = connection.await;
+            // A connection ends with an error when the client goes away, is too slow or
+            // fails the handshake: nothing to do about any of these.
+            match tls {
+                None => {
+                    let _ = watcher
+                        .watch(builder.serve_connection(TokioIo::new(stream), service))
+                        .await;
+                }
+                Some(tls) => {
+                    let handshake =
+                        tokio::time::timeout(limits.header_read_timeout, tls.accept(stream));
+                    if let Ok(Ok(stream)) = handshake.await {
+                        let _ = watcher
+                            .watch(builder.serve_connection(TokioIo::new(stream), service))
+                            .await;
+                    }
+                }
+            }
             drop(permit);
         });
     }
