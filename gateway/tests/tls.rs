@@ -1,7 +1,8 @@
 //! Subgraphs over `https://`: a certificate of a private CA is trusted only once the CA is
 //! configured (for all connections or for that subgraph), and a subgraph that asks for a
 //! client certificate (mTLS) gets the one configured for it. The gateway's own listener
-//! over TLS, its certificate replaced on disk and served without a restart.
+//! over TLS, its certificate replaced on disk and served without a restart. Traces exported
+//! to an `https://` collector of a private CA.
 
 mod common;
 
@@ -252,4 +253,80 @@ async fn the_gateway_serves_tls_and_a_renewed_certificate_without_a_restart() {
     let (status, presented) = https_ready(gateway.port, &ca).await.unwrap();
     assert_eq!((status, presented), (200, renewed));
     gateway.stop().await;
+}
+
+/// A collector over HTTPS: counts the OTLP trace exports it receives.
+async fn collector(ca: &TestCa) -> (String, Arc<std::sync::Mutex<Vec<String>>>) {
+    let received = Arc::new(std::sync::Mutex::new(Vec::new()));
+    let seen = received.clone();
+    let router = Router::new().route(
+        "/v1/traces",
+        post(move |headers: axum::http::HeaderMap| {
+            let seen = seen.clone();
+            async move {
+                let content_type = headers
+                    .get("content-type")
+                    .and_then(|value| value.to_str().ok())
+                    .unwrap_or_default()
+                    .to_string();
+                seen.lock().unwrap().push(content_type);
+                (
+                    [("content-type", "application/x-protobuf")],
+                    Vec::<u8>::new(),
+                )
+            }
+        }),
+    );
+    let url = serve_tls(router, ca, None).await;
+    (url.trim_end_matches("/graphql").to_string(), received)
+}
+
+/// Exports one span through a tracer provider set up from `vars`, as a process would from
+/// its environment; waits for the export to end.
+async fn export_one_span(vars: Vec<(&'static str, String)>) {
+    use opentelemetry::trace::{Tracer as _, TracerProvider as _};
+    let config = kexie_contract::telemetry::TelemetryConfig::from_vars(
+        |name| {
+            Ok(vars
+                .iter()
+                .find(|(var, _)| *var == name)
+                .map(|(_, value)| value.clone()))
+        },
+        "kexie-tls-test",
+    )
+    .unwrap();
+    tokio::task::spawn_blocking(move || {
+        let provider = config.tracer_provider().unwrap();
+        provider.tracer("tls").in_span("probe", |_| {});
+        let _ = provider.force_flush();
+        let _ = provider.shutdown();
+    })
+    .await
+    .unwrap();
+}
+
+#[tokio::test]
+async fn traces_reach_an_https_collector_once_its_ca_is_configured() {
+    let ca = TestCa::new("Kexie collector CA");
+    let (endpoint, received) = collector(&ca).await;
+    assert!(endpoint.starts_with("https://"));
+
+    export_one_span(vec![("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.clone())]).await;
+    assert!(
+        received.lock().unwrap().is_empty(),
+        "exported without trusting the CA"
+    );
+
+    export_one_span(vec![
+        ("OTEL_EXPORTER_OTLP_ENDPOINT", endpoint.clone()),
+        (
+            "OTEL_EXPORTER_OTLP_CERTIFICATE",
+            ca.ca_file.display().to_string(),
+        ),
+    ])
+    .await;
+    assert_eq!(
+        *received.lock().unwrap(),
+        vec!["application/x-protobuf".to_string()]
+    );
 }

@@ -7,3 +7,4 @@ pub mod data_version;
 pub mod principal;
 pub mod shutdown;
 pub mod telemetry;
+pub mod tls;

@@ -4,9 +4,11 @@
 //! |---|---|---|
 //! | `RUST_LOG` | `info,sqlx=warn,opentelemetry=warn` | which log lines are written |
 //! | `LOG_FORMAT` | `text` | `text` or `json`; a line written inside a trace carries its `trace_id` and `span_id` |
-//! | `OTEL_EXPORTER_OTLP_ENDPOINT` | unset | the collector (`http://host:4318`); traces go to `<endpoint>/v1/traces` over OTLP HTTP/protobuf. Unset: nothing is exported |
+//! | `OTEL_EXPORTER_OTLP_ENDPOINT` | unset | the collector (`http://host:4318` or `https://…`); traces go to `<endpoint>/v1/traces` over OTLP HTTP/protobuf. Unset: nothing is exported |
 //! | `OTEL_EXPORTER_OTLP_TRACES_ENDPOINT` | unset | the full URL for traces, overriding the one above |
 //! | `OTEL_EXPORTER_OTLP_PROTOCOL` | `http/protobuf` | the only transport built in |
+//! | `OTEL_EXPORTER_OTLP_CERTIFICATE` | unset | a PEM bundle of CA certificates trusted for an `https://` collector besides the system's roots |
+//! | `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE`, `OTEL_EXPORTER_OTLP_CLIENT_KEY` | unset | the client certificate and key (PEM) presented to the collector (mTLS) |
 //! | `OTEL_SERVICE_NAME` | the executable's name (`kexie-organizations` …) | `service.name` of the exported spans |
 //!
 //! The exporter also honours the standard `OTEL_EXPORTER_OTLP_HEADERS`,
@@ -76,7 +78,20 @@ pub struct TelemetryConfig {
     pub log_filter: String,
     /// Where spans are exported; `None` exports nothing.
     pub otlp_traces_endpoint: Option<String>,
+    /// The TLS of an `https://` collector.
+    pub otlp_tls: OtlpTls,
     pub service_name: String,
+}
+
+/// What an `https://` collector's connections trust and present.
+#[derive(Clone, Debug, Default)]
+pub struct OtlpTls {
+    /// `OTEL_EXPORTER_OTLP_CERTIFICATE`: CA certificates besides the system's roots.
+    pub ca_file: Option<std::path::PathBuf>,
+    /// `OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE` and `OTEL_EXPORTER_OTLP_CLIENT_KEY` (mTLS).
+    pub client_identity: Option<(std::path::PathBuf, std::path::PathBuf)>,
+    /// `OTEL_EXPORTER_OTLP_TIMEOUT`: how long one export may take.
+    pub timeout: Duration,
 }
 
 impl TelemetryConfig {
@@ -131,13 +146,30 @@ impl TelemetryConfig {
                 }
             }
         }
-        if let Some(timeout) = var("OTEL_EXPORTER_OTLP_TIMEOUT")? {
-            timeout.parse::<u64>().map_err(|_| {
+        let timeout = match var("OTEL_EXPORTER_OTLP_TIMEOUT")? {
+            Some(timeout) => Duration::from_millis(timeout.parse::<u64>().map_err(|_| {
                 anyhow::anyhow!(
                     "OTEL_EXPORTER_OTLP_TIMEOUT must be a number of milliseconds, got {timeout:?}"
                 )
-            })?;
-        }
+            })?),
+            None => Duration::from_secs(10),
+        };
+        let client_identity = match (
+            var("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE")?,
+            var("OTEL_EXPORTER_OTLP_CLIENT_KEY")?,
+        ) {
+            (Some(cert), Some(key)) => Some((cert.into(), key.into())),
+            (None, None) => None,
+            _ => bail!(
+                "OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE and OTEL_EXPORTER_OTLP_CLIENT_KEY go \
+                 together: set both or neither"
+            ),
+        };
+        let otlp_tls = OtlpTls {
+            ca_file: var("OTEL_EXPORTER_OTLP_CERTIFICATE")?.map(Into::into),
+            client_identity,
+            timeout,
+        };
         let base = var("OTEL_EXPORTER_OTLP_ENDPOINT")?
             .map(|endpoint| collector_url("OTEL_EXPORTER_OTLP_ENDPOINT", &endpoint))
             .transpose()?;
@@ -156,6 +188,7 @@ impl TelemetryConfig {
             log_format,
             log_filter,
             otlp_traces_endpoint,
+            otlp_tls,
             service_name,
         })
     }
@@ -168,37 +201,56 @@ impl TelemetryConfig {
             .build();
         let mut provider = SdkTracerProvider::builder().with_resource(resource);
         if let Some(endpoint) = &self.otlp_traces_endpoint {
-            use opentelemetry_otlp::{Protocol, WithExportConfig as _};
-            let exporter = opentelemetry_otlp::SpanExporter::builder()
+            use opentelemetry_otlp::{Protocol, WithExportConfig as _, WithHttpConfig as _};
+            let mut exporter = opentelemetry_otlp::SpanExporter::builder()
                 .with_http()
                 .with_protocol(Protocol::HttpBinary)
-                .with_endpoint(endpoint.clone())
-                .build()
-                .with_context(|| {
-                    format!(
-                        "Failed to set up the OTLP exporter to {endpoint} (OTEL_EXPORTER_OTLP_*)"
-                    )
-                })?;
+                .with_endpoint(endpoint.clone());
+            if endpoint.starts_with("https://") {
+                exporter = exporter.with_http_client(self.otlp_tls.client()?);
+            }
+            let exporter = exporter.build().with_context(|| {
+                format!("Failed to set up the OTLP exporter to {endpoint} (OTEL_EXPORTER_OTLP_*)")
+            })?;
             provider = provider.with_batch_exporter(exporter);
         }
         Ok(provider.build())
     }
 }
 
-/// An OTLP collector URL: plain `http`, since no TLS client is built in (run a collector or
-/// agent next to the process and let it forward over TLS).
+impl OtlpTls {
+    /// The exporter's HTTP client for an `https://` collector: the system's roots, the CA
+    /// bundle and the client certificate configured, the export timeout. Built on a thread
+    /// of its own: a blocking client may not be made (nor dropped) inside the runtime.
+    fn client(&self) -> anyhow::Result<reqwest::blocking::Client> {
+        let identity = self
+            .client_identity
+            .as_ref()
+            .map(|(cert, key)| (cert.as_path(), key.as_path()));
+        let tls = crate::tls::client_config(self.ca_file.as_deref().as_slice(), identity)
+            .context("the TLS settings of the OTLP exporter (OTEL_EXPORTER_OTLP_CERTIFICATE …)")?;
+        let timeout = self.timeout;
+        std::thread::spawn(move || {
+            reqwest::blocking::Client::builder()
+                .use_preconfigured_tls(tls)
+                .timeout(timeout)
+                .build()
+        })
+        .join()
+        .map_err(|_| anyhow::anyhow!("building the OTLP exporter's client panicked"))?
+        .context("building the OTLP exporter's client")
+    }
+}
+
+/// An OTLP collector URL, `http://` or `https://`.
 fn collector_url(var: &str, raw: &str) -> anyhow::Result<reqwest::Url> {
     let url = reqwest::Url::parse(raw).map_err(|err| {
         anyhow::anyhow!("{var} must be a URL such as http://127.0.0.1:4318, got {raw:?}: {err}")
     })?;
     match url.scheme() {
-        "http" if url.host_str().is_some_and(|host| !host.is_empty()) => Ok(url),
-        "http" => bail!("{var} must name a host, got {raw:?}"),
-        "https" => bail!(
-            "{var} must be an http:// URL: this build has no TLS client for OTLP; \
-             export to a local collector that forwards over TLS (got {raw:?})"
-        ),
-        other => bail!("{var} must be an http:// URL, got scheme {other:?} in {raw:?}"),
+        "http" | "https" if url.host_str().is_some_and(|host| !host.is_empty()) => Ok(url),
+        "http" | "https" => bail!("{var} must name a host, got {raw:?}"),
+        other => bail!("{var} must be an http:// or https:// URL, got scheme {other:?} in {raw:?}"),
     }
 }
 
@@ -662,6 +714,25 @@ mod tests {
     }
 
     #[test]
+    fn an_https_collector_is_exported_to_with_the_tls_settings_given() {
+        let https = config(&[
+            ("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318"),
+            ("OTEL_EXPORTER_OTLP_CERTIFICATE", "/etc/kexie/ca.pem"),
+            ("OTEL_EXPORTER_OTLP_TIMEOUT", "2500"),
+        ])
+        .unwrap();
+        assert_eq!(
+            https.otlp_traces_endpoint.as_deref(),
+            Some("https://collector:4318/v1/traces")
+        );
+        assert_eq!(
+            https.otlp_tls.ca_file.as_deref(),
+            Some(std::path::Path::new("/etc/kexie/ca.pem"))
+        );
+        assert_eq!(https.otlp_tls.timeout, Duration::from_millis(2500));
+    }
+
+    #[test]
     fn misconfigured_values_are_refused_by_name() {
         assert!(error(&[("LOG_FORMAT", "xml")]).contains("LOG_FORMAT"));
         assert!(error(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "collector:4318")])
@@ -669,8 +740,8 @@ mod tests {
         assert!(error(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "not a url")])
             .contains("OTEL_EXPORTER_OTLP_ENDPOINT"));
         assert!(
-            error(&[("OTEL_EXPORTER_OTLP_ENDPOINT", "https://collector:4318")])
-                .contains("OTEL_EXPORTER_OTLP_ENDPOINT")
+            error(&[("OTEL_EXPORTER_OTLP_CLIENT_CERTIFICATE", "/etc/client.pem")])
+                .contains("OTEL_EXPORTER_OTLP_CLIENT_KEY")
         );
         assert!(error(&[("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT", "ftp://x")])
             .contains("OTEL_EXPORTER_OTLP_TRACES_ENDPOINT"));
