@@ -4,12 +4,12 @@
 use std::path::PathBuf;
 
 use anyhow::Context as _;
-use clap::{Parser, Subcommand};
+use clap::{CommandFactory as _, Parser, Subcommand};
 
 mod api_keys;
 
 use kexie::subgraphs::Subgraph;
-use kexie::{schema_files, seed, serve, token};
+use kexie::{config_file, schema_files, seed, serve, token};
 use kexie_subgraph_kit::config;
 
 #[global_allocator]
@@ -18,10 +18,15 @@ static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 /// Kexie Hub: one GraphQL endpoint over the organizations, talent, popularization and
 /// advice subgraphs of a city's science and technology associations.
 ///
-/// Configuration comes from the environment; see README.md for every variable.
+/// Configuration comes from the environment (see README.md for every variable) and from
+/// an optional YAML file of the same settings (`--config`), which the environment overrides.
 #[derive(Parser)]
 #[command(name = "kexie", version)]
 struct Cli {
+    /// A YAML configuration file: every key is an environment variable, lower-cased, its
+    /// first word the section (schema/config.schema.json); set variables override it.
+    #[arg(long, global = true, env = config_file::CONFIG_VARIABLE, value_name = "FILE")]
+    config: Option<PathBuf>,
     #[command(subcommand)]
     command: Command,
 }
@@ -59,6 +64,9 @@ enum Command {
     /// (DATABASE_URL).
     #[command(subcommand)]
     ApiKey(api_keys::ApiKeyCommand),
+    /// Check a configuration file, or write its JSON Schema.
+    #[command(subcommand)]
+    Config(ConfigCommand),
     /// Write the trusted-documents manifest (SHA-256 → document, for
     /// GATEWAY_TRUSTED_DOCUMENTS) of every .graphql file in a folder.
     TrustedDocuments {
@@ -74,9 +82,37 @@ enum Command {
     },
 }
 
-#[tokio::main]
-async fn main() -> anyhow::Result<()> {
+#[derive(Subcommand)]
+enum ConfigCommand {
+    /// Check FILE: every key known, every value what its setting accepts; exit 1 naming
+    /// the first problem.
+    Check { file: PathBuf },
+    /// Write the JSON Schema of configuration files.
+    Schema {
+        /// Where to write it.
+        #[arg(long, default_value = "schema/config.schema.json")]
+        output: PathBuf,
+        /// Only check that the file is up to date; exit 1 if not.
+        #[arg(long)]
+        check: bool,
+    },
+}
+
+fn main() -> anyhow::Result<()> {
+    // The configuration file fills in the environment before anything reads it, and before
+    // any thread starts (setting variables is only sound then).
+    let args: Vec<String> = std::env::args().skip(1).collect();
+    if let Some(path) = config_file::path_of(&args) {
+        let settings = config_file::read(&path, &Cli::command())?;
+        config_file::apply(&settings);
+    }
     let cli = Cli::parse();
+    tokio::runtime::Runtime::new()
+        .context("starting the async runtime")?
+        .block_on(run_cli(cli))
+}
+
+async fn run_cli(cli: Cli) -> anyhow::Result<()> {
     // Each component alone reports as its own service; the all-in-one process as `kexie`.
     let service = match &cli.command {
         Command::Subgraph { name } => format!("kexie-{name}"),
@@ -102,6 +138,24 @@ async fn run(command: Command) -> anyhow::Result<()> {
             let app = name.build(&config).await?;
             tracing::info!(subgraph = %name, port = app.port(), "serving");
             app.run_until(kexie_contract::shutdown::signal()).await
+        }
+        Command::Config(ConfigCommand::Check { file }) => check_config(&file),
+        Command::Config(ConfigCommand::Schema { output, check }) => {
+            let schema =
+                serde_json::to_string_pretty(&config_file::schema(&Cli::command()))? + "\n";
+            if check {
+                let written = std::fs::read_to_string(&output).unwrap_or_default();
+                anyhow::ensure!(
+                    written == schema,
+                    "{} is out of date; run `cargo run -- config schema`",
+                    output.display()
+                );
+            } else {
+                std::fs::write(&output, schema)
+                    .with_context(|| format!("writing {}", output.display()))?;
+                eprintln!("wrote {}", output.display());
+            }
+            Ok(())
         }
         Command::Token(args) => {
             println!("{}", token::issue(&args).await?);
@@ -170,4 +224,37 @@ async fn run(command: Command) -> anyhow::Result<()> {
             Ok(())
         }
     }
+}
+
+/// `kexie config check FILE`: the file's keys and value shapes, then the values as the
+/// commands and the subgraphs' configuration read them.
+fn check_config(file: &std::path::Path) -> anyhow::Result<()> {
+    let settings = config_file::read(file, &Cli::command())?;
+    // This process only checks: the file's values go into its environment as they are.
+    for (name, value) in &settings {
+        std::env::set_var(name, value);
+    }
+    for command in ["gateway", "serve"] {
+        Cli::try_parse_from(["kexie", command])
+            .map_err(|err| anyhow::anyhow!("{}: {}", file.display(), err.render()))?;
+    }
+    for (name, value) in &settings {
+        if name.starts_with("SUBGRAPH_") && name.ends_with("_TIMEOUT_MS") {
+            anyhow::ensure!(
+                value.parse::<u64>().is_ok_and(|millis| millis > 0),
+                "{}: {name} must be a positive number of milliseconds, got {value:?}",
+                file.display()
+            );
+        }
+    }
+    kexie_contract::telemetry::TelemetryConfig::from_env("kexie")
+        .with_context(|| format!("in {}", file.display()))?;
+    if settings.contains_key("DATABASE_URL") {
+        config::database_url_from_env().with_context(|| format!("in {}", file.display()))?;
+    }
+    if settings.contains_key("REDIS_URL") {
+        config::redis_url_from_env().with_context(|| format!("in {}", file.display()))?;
+    }
+    println!("{}: {} settings, all valid", file.display(), settings.len());
+    Ok(())
 }
