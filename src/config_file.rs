@@ -5,7 +5,8 @@
 //! `GATEWAY_CORS_ORIGINS` is `cors_origins` under `gateway`, `DATABASE_URL` is `url` under
 //! `database`. The variables of one subgraph seen from the gateway
 //! (`SUBGRAPH_<NAME>_URL`, `…_TIMEOUT_MS`, `…_CA_FILE`, `…_CLIENT_CERT_FILE`,
-//! `…_CLIENT_KEY_FILE`) are `url` … under the subgraph's name under `subgraph`. A list is
+//! `…_CLIENT_KEY_FILE`, `…_FORWARD_HEADERS`, `…_INSERT_HEADERS`, `…_REMOVE_HEADERS`) are
+//! `url` … under the subgraph's name under `subgraph`. A list is
 //! what a comma-separated variable holds.
 //!
 //! The file fills in what the environment leaves unset: a variable that is set wins over the
@@ -28,28 +29,16 @@ use crate::subgraphs::Subgraph;
 /// The variable naming the configuration file when `--config` is not given.
 pub const CONFIG_VARIABLE: &str = "KEXIE_CONFIG";
 
-/// Keys of one subgraph under `subgraph.<name>`, and what each sets.
-const SUBGRAPH_KEYS: [(&str, &str); 5] = [
-    (
-        "url",
-        "where the gateway finds this subgraph, overriding the supergraph's URL",
-    ),
-    (
-        "timeout_ms",
-        "the timeout of one request to this subgraph, in milliseconds",
-    ),
-    (
-        "ca_file",
-        "a PEM bundle of CA certificates trusted for this subgraph besides the others",
-    ),
-    (
-        "client_cert_file",
-        "the client certificate (PEM) presented to this subgraph (mTLS)",
-    ),
-    (
-        "client_key_file",
-        "the private key (PEM) of that client certificate",
-    ),
+/// Keys of one subgraph under `subgraph.<name>`, what each sets, and whether it is a list.
+const SUBGRAPH_KEYS: [(&str, &str, bool); 8] = [
+    ("url", "where the gateway finds this subgraph, overriding the supergraph's URL", false),
+    ("timeout_ms", "the timeout of one request to this subgraph, in milliseconds", false),
+    ("ca_file", "a PEM bundle of CA certificates trusted for this subgraph besides the others", false),
+    ("client_cert_file", "the client certificate (PEM) presented to this subgraph (mTLS)", false),
+    ("client_key_file", "the private key (PEM) of that client certificate", false),
+    ("forward_headers", "client headers passed on to this subgraph besides the gateway's (client-name:sent-name renames)", true),
+    ("insert_headers", "name=value headers sent to this subgraph (replacing the gateway's of the same name)", true),
+    ("remove_headers", "headers not sent to this subgraph", true),
 ];
 
 /// Variables read from the environment outside the commands' flags, with what they set.
@@ -269,15 +258,21 @@ pub fn settings(text: &str, command: &clap::Command) -> anyhow::Result<BTreeMap<
                     .replace(|c: char| !c.is_ascii_alphanumeric(), "_");
                 for (key, value) in mapping(&path, value)? {
                     let path = joined(&path, &key);
-                    if !SUBGRAPH_KEYS.iter().any(|(known, _)| *known == key) {
+                    let Some((_, _, list)) =
+                        SUBGRAPH_KEYS.iter().find(|(known, _, _)| *known == key)
+                    else {
                         bail!(
                             "{path}: unknown key{}; a subgraph takes {}",
-                            suggestion(&key, SUBGRAPH_KEYS.map(|(key, _)| key)),
-                            SUBGRAPH_KEYS.map(|(key, _)| key).join(", ")
+                            suggestion(&key, SUBGRAPH_KEYS.map(|(key, _, _)| key)),
+                            SUBGRAPH_KEYS.map(|(key, _, _)| key).join(", ")
                         );
-                    }
+                    };
+                    let variable = Variable {
+                        list: *list,
+                        ..Variable::default()
+                    };
                     let name = format!("SUBGRAPH_{subgraph_key}_{}", key.to_ascii_uppercase());
-                    settings.insert(name, leaf(&path, value, &Variable::default())?);
+                    settings.insert(name, leaf(&path, value, &variable)?);
                 }
             }
             continue;
@@ -392,9 +387,10 @@ pub fn schema(command: &clap::Command) -> Json {
         .collect();
     let subgraph_keys: Map<String, Json> = SUBGRAPH_KEYS
         .iter()
-        .map(|(key, help)| {
+        .map(|(key, help, list)| {
             let variable = Variable {
                 help: help.to_string(),
+                list: *list,
                 ..Variable::default()
             };
             let name = format!("SUBGRAPH_<NAME>_{}", key.to_ascii_uppercase());

@@ -9,6 +9,7 @@ use std::time::Duration;
 use clap::ArgAction;
 use kexie_contract::principal::{PrincipalSecret, SECRET_VARIABLE};
 
+use crate::forwarded::HeaderRules;
 use crate::http::cockpit::CockpitConfig;
 use crate::http::cors::{CorsConfig, OriginRule, DEFAULT_ALLOW_HEADERS};
 use crate::identity::api_keys::RateLimitConfig;
@@ -17,6 +18,17 @@ use crate::pipeline::execute::shaping::Shaping;
 use crate::pipeline::limits::OperationLimits;
 use crate::pipeline::supergraph::{override_key, SubgraphSettings};
 use crate::tls::SubgraphTls;
+
+/// One subgraph's header rules as configured (see [`HeaderRules::parse`]).
+#[derive(Clone, Debug, Default)]
+pub struct SubgraphHeaders {
+    /// Client headers passed on (`client-name:sent-name` renames).
+    pub forward: Vec<String>,
+    /// `name=value` headers sent.
+    pub insert: Vec<String>,
+    /// Headers not sent.
+    pub remove: Vec<String>,
+}
 
 /// The client headers passed on to subgraphs unless configured otherwise: the credentials,
 /// and the W3C trace context.
@@ -76,8 +88,18 @@ pub struct GatewayConfig {
     pub cache_capacity: usize,
     /// How often the supergraph file is checked for changes.
     pub supergraph_poll_interval: Duration,
-    /// Client headers forwarded to subgraphs (lower case).
+    /// Client headers forwarded to every subgraph (lower case; `client-name:sent-name`
+    /// renames one).
     pub forward_headers: Vec<String>,
+    /// Headers of fixed value sent to every subgraph (`name=value`).
+    pub insert_headers: Vec<String>,
+    /// Headers never sent to subgraphs, of those the rules above give.
+    pub remove_headers: Vec<String>,
+    /// Header rules of particular subgraphs, after those of every subgraph, keyed like
+    /// `subgraph_urls`. [`GatewayArgs::into_config`] fills it from the
+    /// `SUBGRAPH_<NAME>_FORWARD_HEADERS`, `…_INSERT_HEADERS` and `…_REMOVE_HEADERS`
+    /// environment variables.
+    pub subgraph_headers: HashMap<String, SubgraphHeaders>,
     /// Whether `__schema` and `__type` are answered.
     pub introspection: bool,
     /// Where rollup responses are cached; `None` serves every request from the subgraphs.
@@ -157,6 +179,9 @@ impl GatewayConfig {
                 .split(',')
                 .map(str::to_string)
                 .collect(),
+            insert_headers: Vec::new(),
+            remove_headers: Vec::new(),
+            subgraph_headers: HashMap::new(),
             introspection: true,
             response_cache: None,
             principal_secret: PrincipalSecret::generate(),
@@ -249,6 +274,12 @@ impl GatewayConfig {
         self
     }
 
+    /// Gives one subgraph header rules of its own, applied after those of every subgraph.
+    pub fn with_subgraph_headers(mut self, name: &str, headers: SubgraphHeaders) -> Self {
+        self.subgraph_headers.insert(name.to_string(), headers);
+        self
+    }
+
     /// Gives one subgraph TLS settings of its own.
     pub fn with_subgraph_tls(mut self, name: &str, tls: SubgraphTls) -> Self {
         self.subgraph_tls.insert(name.to_string(), tls);
@@ -261,9 +292,27 @@ impl GatewayConfig {
         self
     }
 
-    /// The per-subgraph settings, keyed as the supergraph loader looks them up.
-    pub(crate) fn subgraph_settings(&self) -> SubgraphSettings {
-        SubgraphSettings {
+    /// The per-subgraph settings, keyed as the supergraph loader looks them up; fails on
+    /// header rules that cannot be used.
+    pub(crate) fn subgraph_settings(&self) -> anyhow::Result<SubgraphSettings> {
+        let headers = HeaderRules::parse(
+            "GATEWAY",
+            &self.forward_headers,
+            &self.insert_headers,
+            &self.remove_headers,
+        )?;
+        let mut subgraph_headers = HashMap::new();
+        for (name, own) in &self.subgraph_headers {
+            let key = override_key(name);
+            let rules = HeaderRules::parse(
+                &format!("SUBGRAPH_{key}"),
+                &own.forward,
+                &own.insert,
+                &own.remove,
+            )?;
+            subgraph_headers.insert(key, rules);
+        }
+        Ok(SubgraphSettings {
             urls: self
                 .subgraph_urls
                 .iter()
@@ -281,7 +330,9 @@ impl GatewayConfig {
                 .map(|(name, tls)| (override_key(name), tls.clone()))
                 .collect(),
             ca_file: self.tls_ca_file.clone(),
-        }
+            headers,
+            subgraph_headers,
+        })
     }
 }
 
@@ -363,9 +414,16 @@ pub struct TrafficArgs {
     /// Cached prepared documents, and cached plans.
     #[arg(long, env = "GATEWAY_CACHE_CAPACITY", default_value_t = 1024)]
     pub cache_capacity: usize,
-    /// Client headers forwarded to the subgraphs, comma-separated (never `kexie-principal`).
+    /// Client headers forwarded to every subgraph, comma-separated; `client-name:sent-name`
+    /// renames one (never `kexie-principal` nor `x-api-key`).
     #[arg(long, env = "GATEWAY_FORWARD_HEADERS", value_delimiter = ',', default_value = DEFAULT_FORWARD_HEADERS)]
     pub forward_headers: Vec<String>,
+    /// Headers of fixed value sent to every subgraph, comma-separated `name=value`.
+    #[arg(long, env = "GATEWAY_INSERT_HEADERS", value_delimiter = ',')]
+    pub insert_headers: Vec<String>,
+    /// Headers never sent to subgraphs (of those forwarded or inserted), comma-separated.
+    #[arg(long, env = "GATEWAY_REMOVE_HEADERS", value_delimiter = ',')]
+    pub remove_headers: Vec<String>,
     /// One request's deadline from its arrival, in milliseconds.
     #[arg(long, env = "GATEWAY_REQUEST_TIMEOUT_MS", default_value_t = 30_000,
           value_parser = clap::value_parser!(u64).range(1..=3_600_000))]
@@ -483,6 +541,26 @@ impl TrafficArgs {
             .map(|header| header.trim().to_ascii_lowercase())
             .filter(|header| !header.is_empty())
             .collect();
+        config.insert_headers = self.insert_headers;
+        config.remove_headers = self.remove_headers;
+        let mut subgraph_headers: HashMap<String, SubgraphHeaders> = HashMap::new();
+        for (suffix, set) in [
+            (
+                "_FORWARD_HEADERS",
+                (|headers, list| headers.forward = list) as fn(&mut SubgraphHeaders, Vec<String>),
+            ),
+            ("_INSERT_HEADERS", |headers, list| headers.insert = list),
+            ("_REMOVE_HEADERS", |headers, list| headers.remove = list),
+        ] {
+            for (subgraph, value) in subgraph_variables(suffix) {
+                let list = value
+                    .split(',')
+                    .map(|item| item.trim().to_string())
+                    .collect();
+                set(subgraph_headers.entry(subgraph).or_default(), list);
+            }
+        }
+        config.subgraph_headers = subgraph_headers;
         config.request_timeout = Duration::from_millis(self.request_timeout_ms);
         config.header_read_timeout = Duration::from_millis(self.header_read_timeout_ms);
         config.body_read_timeout = Duration::from_millis(self.body_read_timeout_ms);
@@ -815,6 +893,7 @@ mod tests {
         assert_eq!(
             config
                 .subgraph_settings()
+                .unwrap()
                 .urls
                 .get("TALENT_V2")
                 .map(String::as_str),
@@ -826,7 +905,7 @@ mod tests {
     fn a_subgraph_may_have_a_timeout_of_its_own() {
         let config = GatewayConfig::new("s.graphql", "127.0.0.1:0".parse().unwrap())
             .with_subgraph_timeout("advice", Duration::from_millis(300));
-        let settings = config.subgraph_settings();
+        let settings = config.subgraph_settings().unwrap();
         assert_eq!(settings.timeout_of("advice"), Duration::from_millis(300));
         assert_eq!(settings.timeout_of("talent"), Duration::from_millis(5_000));
     }

@@ -5,8 +5,11 @@
 
 use std::sync::Arc;
 
+use anyhow::{bail, Context as _};
 use hyper::header::{HeaderName, HeaderValue};
+use kexie_contract::principal::PRINCIPAL_HEADER;
 
+use crate::identity::api_keys::API_KEY_HEADER;
 use crate::identity::principal::Identity;
 
 /// What a request sends to subgraphs besides its operations: the client headers passed on
@@ -38,5 +41,224 @@ impl Eq for SignedPrincipal {}
 impl std::hash::Hash for SignedPrincipal {
     fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
         self.identity.hash(state);
+    }
+}
+
+/// Headers no rule may send: the gateway's own principal, and those of the HTTP exchange
+/// itself, which the gateway sets.
+const PROTECTED: [&str; 7] = [
+    PRINCIPAL_HEADER,
+    "content-type",
+    "content-length",
+    "accept",
+    "host",
+    "transfer-encoding",
+    "connection",
+];
+
+/// How client headers become subgraph headers, for every subgraph (`GATEWAY_*_HEADERS`) or
+/// one (`SUBGRAPH_<NAME>_*_HEADERS`): client headers passed on, possibly under another name
+/// (propagate, rename); headers of fixed value (insert); headers not sent (remove).
+#[derive(Clone, Debug, Default, PartialEq, Eq)]
+pub struct HeaderRules {
+    /// (the client's header, the name it is sent under).
+    pub propagate: Vec<(HeaderName, HeaderName)>,
+    pub insert: Vec<(HeaderName, HeaderValue)>,
+    pub remove: Vec<HeaderName>,
+}
+
+fn header_name(setting: &str, text: &str) -> anyhow::Result<HeaderName> {
+    HeaderName::try_from(text.trim())
+        .with_context(|| format!("{setting}: {text:?} is not a header name"))
+}
+
+fn sendable(setting: &str, name: HeaderName) -> anyhow::Result<HeaderName> {
+    if PROTECTED.contains(&name.as_str()) {
+        bail!("{setting}: the gateway sets {name} itself; no rule may");
+    }
+    Ok(name)
+}
+
+impl HeaderRules {
+    /// Reads the rules of one scope (`scope` names its settings in errors): `propagate`
+    /// entries are a header name or `client-name:sent-name`, `insert` entries
+    /// `name=value`, `remove` entries a name. A client's principal or API key is never
+    /// propagated (skipped with a warning).
+    pub fn parse(
+        scope: &str,
+        propagate: &[String],
+        insert: &[String],
+        remove: &[String],
+    ) -> anyhow::Result<Self> {
+        let mut rules = HeaderRules::default();
+        let setting = format!("{scope}_FORWARD_HEADERS");
+        for entry in propagate
+            .iter()
+            .map(|entry| entry.trim())
+            .filter(|entry| !entry.is_empty())
+        {
+            let (from, to) = entry.split_once(':').unwrap_or((entry, entry));
+            let from = header_name(&setting, from)?;
+            if from.as_str() == PRINCIPAL_HEADER || from.as_str() == API_KEY_HEADER {
+                tracing::warn!(header = %from, "a client's principal or API key is never passed on to subgraphs");
+                continue;
+            }
+            let to = sendable(&setting, header_name(&setting, to)?)?;
+            rules.propagate.push((from, to));
+        }
+        let setting = format!("{scope}_INSERT_HEADERS");
+        for entry in insert
+            .iter()
+            .map(|entry| entry.trim())
+            .filter(|entry| !entry.is_empty())
+        {
+            let Some((name, value)) = entry.split_once('=') else {
+                bail!("{setting}: {entry:?} is not name=value");
+            };
+            let name = sendable(&setting, header_name(&setting, name)?)?;
+            let value = HeaderValue::from_str(value.trim())
+                .with_context(|| format!("{setting}: {value:?} is not a header value"))?;
+            rules.insert.push((name, value));
+        }
+        let setting = format!("{scope}_REMOVE_HEADERS");
+        for entry in remove
+            .iter()
+            .map(|entry| entry.trim())
+            .filter(|entry| !entry.is_empty())
+        {
+            rules.remove.push(header_name(&setting, entry)?);
+        }
+        Ok(rules)
+    }
+
+    /// These rules, then `own`'s (one subgraph's after every subgraph's).
+    pub(crate) fn then(&self, own: &HeaderRules) -> HeaderRules {
+        HeaderRules {
+            propagate: [self.propagate.as_slice(), &own.propagate].concat(),
+            insert: [self.insert.as_slice(), &own.insert].concat(),
+            remove: [self.remove.as_slice(), &own.remove].concat(),
+        }
+    }
+
+    /// The client headers the rules read.
+    pub(crate) fn sources(&self) -> impl Iterator<Item = &HeaderName> {
+        self.propagate.iter().map(|(from, _)| from)
+    }
+
+    /// The headers a subgraph request carries given the client headers `captured`: the
+    /// propagated ones under their names, then the inserted ones (replacing any of the
+    /// same name), without the removed ones.
+    pub(crate) fn apply(
+        &self,
+        captured: &[(HeaderName, HeaderValue)],
+    ) -> Vec<(HeaderName, HeaderValue)> {
+        let mut headers: Vec<(HeaderName, HeaderValue)> = Vec::new();
+        for (from, to) in &self.propagate {
+            for (name, value) in captured {
+                if name == from {
+                    headers.push((to.clone(), value.clone()));
+                }
+            }
+        }
+        for (name, value) in &self.insert {
+            headers.retain(|(sent, _)| sent != name);
+            headers.push((name.clone(), value.clone()));
+        }
+        headers.retain(|(name, _)| !self.remove.contains(name));
+        headers
+    }
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    fn list(items: &[&str]) -> Vec<String> {
+        items.iter().map(|item| item.to_string()).collect()
+    }
+
+    #[test]
+    fn rules_propagate_rename_insert_and_remove_in_that_order() {
+        let all = HeaderRules::parse(
+            "GATEWAY",
+            &list(&["authorization", "x-tenant:x-unit-tenant", "x-debug"]),
+            &list(&["x-hub=kexie"]),
+            &[],
+        )
+        .unwrap();
+        let talent = HeaderRules::parse(
+            "SUBGRAPH_TALENT",
+            &list(&["x-region"]),
+            &list(&["x-hub=talent"]),
+            &list(&["x-debug"]),
+        )
+        .unwrap();
+        let captured: Vec<(HeaderName, HeaderValue)> = [
+            ("authorization", "Bearer t"),
+            ("x-tenant", "510700"),
+            ("x-debug", "1"),
+            ("x-region", "west"),
+        ]
+        .iter()
+        .map(|(name, value)| {
+            (
+                HeaderName::from_static(name),
+                HeaderValue::from_static(value),
+            )
+        })
+        .collect();
+        let sent = |rules: &HeaderRules| -> Vec<(String, String)> {
+            rules
+                .apply(&captured)
+                .into_iter()
+                .map(|(name, value)| (name.to_string(), value.to_str().unwrap().to_string()))
+                .collect()
+        };
+        let pairs = |items: &[(&str, &str)]| -> Vec<(String, String)> {
+            items
+                .iter()
+                .map(|(a, b)| (a.to_string(), b.to_string()))
+                .collect()
+        };
+        assert_eq!(
+            sent(&all),
+            pairs(&[
+                ("authorization", "Bearer t"),
+                ("x-unit-tenant", "510700"),
+                ("x-debug", "1"),
+                ("x-hub", "kexie")
+            ])
+        );
+        assert_eq!(
+            sent(&all.then(&talent)),
+            pairs(&[
+                ("authorization", "Bearer t"),
+                ("x-unit-tenant", "510700"),
+                ("x-region", "west"),
+                ("x-hub", "talent")
+            ])
+        );
+    }
+
+    #[test]
+    fn rules_that_would_send_what_the_gateway_sets_are_refused() {
+        let refused = |propagate: &[&str], insert: &[&str]| {
+            HeaderRules::parse("GATEWAY", &list(propagate), &list(insert), &[])
+                .unwrap_err()
+                .to_string()
+        };
+        assert!(refused(&["x-a:kexie-principal"], &[]).contains("GATEWAY_FORWARD_HEADERS"));
+        assert!(refused(&[], &["content-type=text/plain"]).contains("GATEWAY_INSERT_HEADERS"));
+        assert!(refused(&[], &["x-hub"]).contains("not name=value"));
+        assert!(refused(&["bad header"], &[]).contains("not a header name"));
+        // A client's principal or API key is skipped, not an error.
+        let rules = HeaderRules::parse(
+            "GATEWAY",
+            &list(&[PRINCIPAL_HEADER, API_KEY_HEADER, "authorization"]),
+            &[],
+            &[],
+        )
+        .unwrap();
+        assert_eq!(rules.sources().count(), 1);
     }
 }

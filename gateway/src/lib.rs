@@ -43,8 +43,8 @@ use axum::Router;
 use tokio::net::TcpListener;
 
 pub use config::{
-    GatewayArgs, GatewayConfig, MetricsListen, ResponseCacheConfig, SecurityArgs, TrafficArgs,
-    DEFAULT_FORWARD_HEADERS,
+    GatewayArgs, GatewayConfig, MetricsListen, ResponseCacheConfig, SecurityArgs, SubgraphHeaders,
+    TrafficArgs, DEFAULT_FORWARD_HEADERS,
 };
 pub use error::Code;
 pub use http::csrf::PREFLIGHT_HEADER;
@@ -158,7 +158,7 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
                 config.supergraph.display()
             )
         })?;
-    let settings = config.subgraph_settings();
+    let settings = config.subgraph_settings()?;
     let capacity = config.cache_capacity;
     let load_metrics = metrics.clone();
     let load_settings = settings.clone();
@@ -205,27 +205,18 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
         },
         response_cache,
     ));
-    let forward_headers = config
-        .forward_headers
-        .iter()
-        .filter_map(|name| match HeaderName::try_from(name.as_str()) {
-            // The gateway signs the principal itself; a client's is never passed on.
-            Ok(header) if header.as_str() == kexie_contract::principal::PRINCIPAL_HEADER => {
-                tracing::warn!(header = %name, "the principal header is never forwarded from clients");
-                None
-            }
-            // A partner's key stays at the gateway: subgraphs get its principal.
-            Ok(header) if header.as_str() == API_KEY_HEADER => {
-                tracing::warn!(header = %name, "API keys are never forwarded to subgraphs");
-                None
-            }
-            Ok(header) => Some(header),
-            Err(_) => {
-                tracing::warn!(header = %name, "not a valid header name; it is not forwarded");
-                None
-            }
-        })
-        .collect();
+    // The client headers any subgraph's rules read: what every request captures.
+    let mut forward_headers: Vec<HeaderName> = Vec::new();
+    for name in settings.headers.sources().chain(
+        settings
+            .subgraph_headers
+            .values()
+            .flat_map(|rules| rules.sources()),
+    ) {
+        if !forward_headers.contains(name) {
+            forward_headers.push(name.clone());
+        }
+    }
     let principal_secret = Arc::new(config.principal_secret.clone());
     let partner_keys = Arc::new(
         PartnerKeys::new(

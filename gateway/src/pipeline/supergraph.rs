@@ -12,6 +12,7 @@ use graphql_tools::validation::validate::ValidationPlan;
 
 use crate::cache::documents::DocumentCache;
 use crate::cache::plans::PlanCache;
+use crate::forwarded::HeaderRules;
 use crate::metrics::Metrics;
 use crate::pipeline::execute::transport::Subgraph;
 use crate::pipeline::operation::PreparedOperation;
@@ -49,6 +50,9 @@ pub(crate) struct SubgraphSettings {
     pub default_timeout: Duration,
     pub tls: HashMap<String, SubgraphTls>,
     pub ca_file: Option<PathBuf>,
+    /// The header rules of every subgraph, and those particular subgraphs add.
+    pub headers: HeaderRules,
+    pub subgraph_headers: HashMap<String, HeaderRules>,
 }
 
 impl SubgraphSettings {
@@ -114,12 +118,20 @@ impl Supergraph {
             let client =
                 tls::subgraph_config(settings.ca_file.as_deref(), &declaration.name, &own_tls)?
                     .map(tls::client);
+            let headers = match settings
+                .subgraph_headers
+                .get(&override_key(&declaration.name))
+            {
+                Some(own) => settings.headers.then(own),
+                None => settings.headers.clone(),
+            };
             subgraphs.push(Subgraph {
                 name: declaration.name.clone(),
                 url: uri,
                 timeout: settings.timeout_of(&declaration.name),
                 metrics: metrics.subgraph(&declaration.name),
                 client,
+                headers: Arc::new(headers),
             });
         }
         let subgraph_index = subgraphs

@@ -20,7 +20,7 @@ use tracing::Instrument;
 use kexie_contract::principal::PRINCIPAL_HEADER;
 
 use super::shaping::{self, Shaping};
-use crate::forwarded::ForwardedHeaders;
+use crate::forwarded::{ForwardedHeaders, HeaderRules};
 use crate::freshness::{InFlight, Joined, ReadStart};
 use crate::metrics::{bump, Metrics, SubgraphMetrics};
 use crate::tls::{self, SubgraphClient};
@@ -35,6 +35,8 @@ pub(crate) struct Subgraph {
     /// Its own client, when it has TLS settings of its own (a CA, a client certificate);
     /// otherwise the transport's shared client serves it.
     pub client: Option<SubgraphClient>,
+    /// How a request's client headers become this subgraph's request headers.
+    pub headers: Arc<HeaderRules>,
 }
 
 /// The largest answer read from a subgraph.
@@ -187,6 +189,7 @@ impl Transport {
             let attempt = Attempt {
                 url: subgraph.url.clone(),
                 headers: headers.clone(),
+                rules: subgraph.headers.clone(),
                 body,
                 timeout: subgraph.timeout,
                 until: Instant::now() + left,
@@ -235,6 +238,7 @@ impl Transport {
                 let attempt = Attempt {
                     url: key.url,
                     headers: key.headers,
+                    rules: subgraph.headers.clone(),
                     body: key.body,
                     timeout: subgraph.timeout,
                     until: Instant::now() + left,
@@ -266,6 +270,8 @@ impl Transport {
 struct Attempt {
     url: hyper::Uri,
     headers: ForwardedHeaders,
+    /// The subgraph's header rules, applied to `headers`.
+    rules: Arc<HeaderRules>,
     body: Bytes,
     /// The subgraph's timeout, for each try.
     timeout: Duration,
@@ -289,7 +295,8 @@ async fn send_shaped(
         let result = send(
             client.clone(),
             attempt.url.clone(),
-            attempt.headers.clone(),
+            &attempt.headers,
+            &attempt.rules,
             attempt.body.clone(),
             attempt.timeout.min(left),
             metrics.clone(),
@@ -322,7 +329,8 @@ async fn send_shaped(
 async fn send(
     client: SubgraphClient,
     url: hyper::Uri,
-    headers: ForwardedHeaders,
+    headers: &ForwardedHeaders,
+    rules: &HeaderRules,
     body: Bytes,
     timeout: Duration,
     metrics: Arc<SubgraphMetrics>,
@@ -340,8 +348,8 @@ async fn send(
         let mut trace = hyper::HeaderMap::new();
         kexie_contract::telemetry::inject_trace_context(&mut trace);
         let mut request = hyper::Request::post(url);
-        for (name, value) in &headers.0 {
-            if !trace.contains_key(name) {
+        for (name, value) in rules.apply(&headers.0) {
+            if !trace.contains_key(&name) {
                 request = request.header(name, value);
             }
         }
