@@ -1,6 +1,6 @@
 //! The HTTP surface every subgraph shares: `POST /graphql`, `GET /graphql` (GraphiQL in a
 //! browser, queries for other clients), `GET /health` (alive), `GET /ready` (its database
-//! answers) and `GET /metrics` (Prometheus). Every GraphQL request runs in a server span
+//! answers and its unit-tree replica, if it has one, is caught up) and `GET /metrics` (Prometheus). Every GraphQL request runs in a server span
 //! that continues the caller's W3C trace context and is counted per operation.
 //!
 //! Every GraphQL request must carry the principal the gateway signed
@@ -370,14 +370,24 @@ impl AfterMutation {
     }
 }
 
+/// Ready when the database answers and, in a subgraph that replicates the unit tree, the
+/// replica has reached the last change organizations published: before that, figures over
+/// subtrees would be computed from an older tree (after their bounded wait).
 async fn ready<E>(State(state): State<SubgraphState<E>>) -> Response {
-    match sqlx::query("select 1").execute(&state.pool).await {
-        Ok(_) => "ready".into_response(),
-        Err(err) => {
-            tracing::warn!(error = %err, "not ready: database unreachable");
-            (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response()
+    if let Err(err) = sqlx::query("select 1").execute(&state.pool).await {
+        tracing::warn!(error = %err, "not ready: database unreachable");
+        return (StatusCode::SERVICE_UNAVAILABLE, "database unreachable").into_response();
+    }
+    if let Some(catch_up) = &state.tree_catch_up {
+        if let Err((local, published)) = catch_up.caught_up().await {
+            return (
+                StatusCode::SERVICE_UNAVAILABLE,
+                format!("the unit tree replica is catching up: change {local} of {published}"),
+            )
+                .into_response();
         }
     }
+    "ready".into_response()
 }
 
 async fn metrics<E>(State(state): State<SubgraphState<E>>) -> Response {

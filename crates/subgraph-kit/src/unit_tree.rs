@@ -486,6 +486,25 @@ impl TreeCatchUp {
         Ok(TreeCatchUp { pool, redis, keys })
     }
 
+    /// Whether the replica has reached the last published change, what `/ready` reports:
+    /// `Err((local, published))` while it is behind. A Redis that does not answer within
+    /// 50 ms, or has published nothing, leaves nothing known to wait for.
+    pub async fn caught_up(&self) -> Result<(), (i64, i64)> {
+        let mut redis = self.redis.clone();
+        let published = tokio::time::timeout(
+            Duration::from_millis(50),
+            published_seq(&mut redis, &self.keys),
+        )
+        .await;
+        let Ok(Ok(Some(published))) = published else {
+            return Ok(());
+        };
+        match local_seq(&self.pool).await {
+            Ok(local) if local < published => Err((local, published)),
+            _ => Ok(()),
+        }
+    }
+
     /// Waits until the replica has reached the last published change (bounded).
     pub async fn wait(&self) {
         let mut redis = self.redis.clone();

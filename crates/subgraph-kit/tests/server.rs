@@ -8,8 +8,9 @@ use async_graphql::{Context, EmptySubscription, Object, Schema};
 use sqlx::PgPool;
 
 use kexie_contract::principal::{sign, Principal, PrincipalSecret, Role, PRINCIPAL_HEADER};
-use kexie_subgraph_kit::server::{router, ServerHandle, SubgraphApp};
-use kexie_testkit::principal_secret;
+use kexie_subgraph_kit::server::{router, ServerHandle, SubgraphApp, SubgraphRouter};
+use kexie_subgraph_kit::unit_tree::{TreeCatchUp, TreeKeys};
+use kexie_testkit::{principal_secret, redis_url, TestDb};
 
 /// A principal signed as the gateway signs it.
 fn signed() -> String {
@@ -418,4 +419,64 @@ async fn a_body_over_the_limit_is_a_413_in_graphql_shape() {
         .unwrap();
     assert_refused(response, 413, "PAYLOAD_TOO_LARGE").await;
     server.stop().await;
+}
+
+#[tokio::test]
+async fn a_replica_behind_the_published_tree_is_not_ready() {
+    let db = TestDb::new().await;
+    let pool = kexie_subgraph_kit::db::connect(&db.url, "replica")
+        .await
+        .unwrap();
+    sqlx::query(
+        "create table unit_replica_state (singleton boolean primary key, seq bigint not null)",
+    )
+    .execute(&pool)
+    .await
+    .unwrap();
+    let keys = TreeKeys::new(&db.redis_namespace());
+    let schema = Schema::build(Query, Mutation, EmptySubscription).finish();
+    let catch_up = TreeCatchUp::new(pool.clone(), &redis_url(), keys.clone()).unwrap();
+    let server = SubgraphApp::bind(
+        "127.0.0.1:0".parse().unwrap(),
+        SubgraphRouter::new(schema, pool.clone(), principal_secret())
+            .tree_catch_up(catch_up)
+            .build(),
+        Vec::new(),
+    )
+    .await
+    .unwrap()
+    .spawn();
+    let ready_url = server.graphql_url().replace("/graphql", "/ready");
+    let ready = || async {
+        let response = reqwest::get(&ready_url).await.unwrap();
+        (response.status().as_u16(), response.text().await.unwrap())
+    };
+    // Nothing published yet: nothing to wait for.
+    assert_eq!(ready().await.0, 200);
+
+    let mut redis = redis::Client::open(redis_url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    let _: () = redis::cmd("SET")
+        .arg(&keys.seq)
+        .arg(3)
+        .query_async(&mut redis)
+        .await
+        .unwrap();
+    let (status, body) = ready().await;
+    assert_eq!(status, 503, "{body}");
+    assert!(body.contains("change 0 of 3"), "{body}");
+
+    sqlx::query("insert into unit_replica_state (singleton, seq) values (true, 3)")
+        .execute(&pool)
+        .await
+        .unwrap();
+    assert_eq!(ready().await, (200, "ready".to_string()));
+    let _: () = redis::cmd("DEL")
+        .arg(&keys.seq)
+        .query_async(&mut redis)
+        .await
+        .unwrap();
 }
