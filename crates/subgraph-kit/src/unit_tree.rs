@@ -486,17 +486,23 @@ impl TreeCatchUp {
         Ok(TreeCatchUp { pool, redis, keys })
     }
 
-    /// Whether the replica has reached the last published change, what `/ready` reports:
-    /// `Err((local, published))` while it is behind. A Redis that does not answer within
-    /// 50 ms, or has published nothing, leaves nothing known to wait for.
-    pub async fn caught_up(&self) -> Result<(), (i64, i64)> {
+    /// The last change organizations published; `None` when Redis does not say within
+    /// 50 ms or nothing is published.
+    async fn published(&self) -> Option<i64> {
         let mut redis = self.redis.clone();
         let published = tokio::time::timeout(
             Duration::from_millis(50),
             published_seq(&mut redis, &self.keys),
         )
         .await;
-        let Ok(Ok(Some(published))) = published else {
+        published.ok()?.ok()?
+    }
+
+    /// Whether the replica has reached the last published change, what `/ready` reports:
+    /// `Err((local, published))` while it is behind. A Redis that does not answer within
+    /// 50 ms, or has published nothing, leaves nothing known to wait for.
+    pub async fn caught_up(&self) -> Result<(), (i64, i64)> {
+        let Some(published) = self.published().await else {
             return Ok(());
         };
         match local_seq(&self.pool).await {
@@ -507,13 +513,7 @@ impl TreeCatchUp {
 
     /// Waits until the replica has reached the last published change (bounded).
     pub async fn wait(&self) {
-        let mut redis = self.redis.clone();
-        let published = tokio::time::timeout(
-            Duration::from_millis(50),
-            published_seq(&mut redis, &self.keys),
-        )
-        .await;
-        let Ok(Ok(Some(published))) = published else {
+        let Some(published) = self.published().await else {
             return;
         };
         if !wait_for_seq(&self.pool, published, CATCH_UP_TIMEOUT).await {
