@@ -497,29 +497,17 @@ impl TrafficArgs {
         config.tls_ca_file = set(self.tls_ca_file);
         config.tls_cert_file = set(self.tls_cert_file);
         config.tls_key_file = set(self.tls_key_file);
-        let mut subgraph_tls: HashMap<String, SubgraphTls> = HashMap::new();
-        for (suffix, set) in [
-            (
-                "_CA_FILE",
-                (|tls, path| tls.ca_file = Some(path)) as fn(&mut SubgraphTls, PathBuf),
-            ),
+        config.subgraph_tls = per_subgraph(&[
+            ("_CA_FILE", |tls: &mut SubgraphTls, path| {
+                tls.ca_file = Some(path.into())
+            }),
             ("_CLIENT_CERT_FILE", |tls, path| {
-                tls.client_cert_file = Some(path)
+                tls.client_cert_file = Some(path.into())
             }),
             ("_CLIENT_KEY_FILE", |tls, path| {
-                tls.client_key_file = Some(path)
+                tls.client_key_file = Some(path.into())
             }),
-        ] {
-            for (subgraph, value) in subgraph_variables(suffix) {
-                if !value.trim().is_empty() {
-                    set(
-                        subgraph_tls.entry(subgraph).or_default(),
-                        PathBuf::from(value),
-                    );
-                }
-            }
-        }
-        config.subgraph_tls = subgraph_tls;
+        ]);
         config.subgraph_timeout = Duration::from_millis(self.subgraph_timeout_ms);
         config.subgraph_timeouts = subgraph_variables("_TIMEOUT_MS")
             .into_iter()
@@ -543,24 +531,18 @@ impl TrafficArgs {
             .collect();
         config.insert_headers = self.insert_headers;
         config.remove_headers = self.remove_headers;
-        let mut subgraph_headers: HashMap<String, SubgraphHeaders> = HashMap::new();
-        for (suffix, set) in [
+        config.subgraph_headers = per_subgraph(&[
             (
                 "_FORWARD_HEADERS",
-                (|headers, list| headers.forward = list) as fn(&mut SubgraphHeaders, Vec<String>),
+                |headers: &mut SubgraphHeaders, value| headers.forward = list(value),
             ),
-            ("_INSERT_HEADERS", |headers, list| headers.insert = list),
-            ("_REMOVE_HEADERS", |headers, list| headers.remove = list),
-        ] {
-            for (subgraph, value) in subgraph_variables(suffix) {
-                let list = value
-                    .split(',')
-                    .map(|item| item.trim().to_string())
-                    .collect();
-                set(subgraph_headers.entry(subgraph).or_default(), list);
-            }
-        }
-        config.subgraph_headers = subgraph_headers;
+            ("_INSERT_HEADERS", |headers, value| {
+                headers.insert = list(value)
+            }),
+            ("_REMOVE_HEADERS", |headers, value| {
+                headers.remove = list(value)
+            }),
+        ]);
         config.request_timeout = Duration::from_millis(self.request_timeout_ms);
         config.header_read_timeout = Duration::from_millis(self.header_read_timeout_ms);
         config.body_read_timeout = Duration::from_millis(self.body_read_timeout_ms);
@@ -575,6 +557,31 @@ impl TrafficArgs {
         };
         config
     }
+}
+
+/// Sets one field of a subgraph's settings from its variable's value.
+type Setter<T> = fn(&mut T, String);
+
+/// Per subgraph `<NAME>`, the settings its variables `SUBGRAPH_<NAME><suffix>` give, each
+/// set by the function of its suffix (empty values are unset).
+fn per_subgraph<T: Default>(fields: &[(&str, Setter<T>)]) -> HashMap<String, T> {
+    let mut found: HashMap<String, T> = HashMap::new();
+    for (suffix, set) in fields {
+        for (subgraph, value) in subgraph_variables(suffix) {
+            if !value.trim().is_empty() {
+                set(found.entry(subgraph).or_default(), value);
+            }
+        }
+    }
+    found
+}
+
+/// A comma-separated list.
+fn list(value: String) -> Vec<String> {
+    value
+        .split(',')
+        .map(|item| item.trim().to_string())
+        .collect()
 }
 
 /// The environment variables `SUBGRAPH_<NAME><suffix>`, as (`<NAME>`, value).

@@ -72,6 +72,13 @@ fn header_name(setting: &str, text: &str) -> anyhow::Result<HeaderName> {
         .with_context(|| format!("{setting}: {text:?} is not a header name"))
 }
 
+/// The entries of a list setting, trimmed, without empty ones.
+fn entries(list: &[String]) -> impl Iterator<Item = &str> {
+    list.iter()
+        .map(|entry| entry.trim())
+        .filter(|entry| !entry.is_empty())
+}
+
 fn sendable(setting: &str, name: HeaderName) -> anyhow::Result<HeaderName> {
     if PROTECTED.contains(&name.as_str()) {
         bail!("{setting}: the gateway sets {name} itself; no rule may");
@@ -92,11 +99,7 @@ impl HeaderRules {
     ) -> anyhow::Result<Self> {
         let mut rules = HeaderRules::default();
         let setting = format!("{scope}_FORWARD_HEADERS");
-        for entry in propagate
-            .iter()
-            .map(|entry| entry.trim())
-            .filter(|entry| !entry.is_empty())
-        {
+        for entry in entries(propagate) {
             let (from, to) = entry.split_once(':').unwrap_or((entry, entry));
             let from = header_name(&setting, from)?;
             if from.as_str() == PRINCIPAL_HEADER || from.as_str() == API_KEY_HEADER {
@@ -107,11 +110,7 @@ impl HeaderRules {
             rules.propagate.push((from, to));
         }
         let setting = format!("{scope}_INSERT_HEADERS");
-        for entry in insert
-            .iter()
-            .map(|entry| entry.trim())
-            .filter(|entry| !entry.is_empty())
-        {
+        for entry in entries(insert) {
             let Some((name, value)) = entry.split_once('=') else {
                 bail!("{setting}: {entry:?} is not name=value");
             };
@@ -121,11 +120,7 @@ impl HeaderRules {
             rules.insert.push((name, value));
         }
         let setting = format!("{scope}_REMOVE_HEADERS");
-        for entry in remove
-            .iter()
-            .map(|entry| entry.trim())
-            .filter(|entry| !entry.is_empty())
-        {
+        for entry in entries(remove) {
             rules.remove.push(header_name(&setting, entry)?);
         }
         Ok(rules)

@@ -19,7 +19,9 @@ use hyper_rustls::{HttpsConnector, HttpsConnectorBuilder};
 use hyper_util::client::legacy::connect::HttpConnector;
 use hyper_util::client::legacy::Client;
 use hyper_util::rt::TokioExecutor;
-use kexie_contract::tls::{certificates, client_config, private_key, provider};
+use kexie_contract::tls::{client_config, provider};
+use rustls::pki_types::pem::PemObject;
+use rustls::pki_types::{CertificateDer, PrivateKeyDer};
 use rustls::server::{ClientHello, ResolvesServerCert};
 use rustls::sign::CertifiedKey;
 use rustls::{ClientConfig, ServerConfig};
@@ -104,65 +106,69 @@ pub(crate) fn subgraph_config(
 pub(crate) struct ServerCertificate {
     cert_file: PathBuf,
     key_file: PathBuf,
-    current: RwLock<Arc<CertifiedKey>>,
-    /// A hash of the files' contents the current certificate was loaded from.
-    loaded_from: RwLock<u64>,
+    /// A hash of the files' contents, and the certificate loaded from them.
+    current: RwLock<(u64, Arc<CertifiedKey>)>,
+}
+
+/// The contents of a certificate file and a key file, and a hash of both.
+struct Files {
+    hash: u64,
+    cert: Vec<u8>,
+    key: Vec<u8>,
 }
 
 impl ServerCertificate {
     /// Loads the certificate; fails when the files cannot be read, hold no certificate or
     /// key, or the key is not the certificate's.
     pub(crate) fn load(cert_file: &Path, key_file: &Path) -> anyhow::Result<Self> {
-        let (contents, certified) = Self::read(cert_file, key_file)?;
+        let files = Self::read(cert_file, key_file)?;
+        let certified = Self::certified(&files, cert_file, key_file)?;
         Ok(ServerCertificate {
             cert_file: cert_file.to_path_buf(),
             key_file: key_file.to_path_buf(),
-            current: RwLock::new(Arc::new(certified)),
-            loaded_from: RwLock::new(contents),
+            current: RwLock::new((files.hash, Arc::new(certified))),
         })
     }
 
-    fn read(cert_file: &Path, key_file: &Path) -> anyhow::Result<(u64, CertifiedKey)> {
-        let mut contents = std::fs::read(cert_file)
-            .with_context(|| format!("cannot read {}", cert_file.display()))?;
-        contents.extend(
-            std::fs::read(key_file)
-                .with_context(|| format!("cannot read {}", key_file.display()))?,
-        );
-        let chain = certificates(cert_file)?;
+    fn read(cert_file: &Path, key_file: &Path) -> anyhow::Result<Files> {
+        let read = |file: &Path| {
+            std::fs::read(file).with_context(|| format!("cannot read {}", file.display()))
+        };
+        let (cert, key) = (read(cert_file)?, read(key_file)?);
+        let hash = xxhash_rust::xxh3::xxh3_64(&[cert.as_slice(), &key].concat());
+        Ok(Files { hash, cert, key })
+    }
+
+    fn certified(files: &Files, cert_file: &Path, key_file: &Path) -> anyhow::Result<CertifiedKey> {
+        let chain = CertificateDer::pem_slice_iter(&files.cert)
+            .collect::<Result<Vec<_>, _>>()
+            .with_context(|| format!("{} is not a PEM certificate file", cert_file.display()))?;
         anyhow::ensure!(
             !chain.is_empty(),
             "{} holds no PEM certificate",
             cert_file.display()
         );
-        let certified = CertifiedKey::from_der(chain, private_key(key_file)?, &provider())
-            .with_context(|| {
-                format!(
-                    "the key {} is not the key of the certificate {}",
-                    key_file.display(),
-                    cert_file.display()
-                )
-            })?;
-        Ok((xxhash_rust::xxh3::xxh3_64(&contents), certified))
+        let key = PrivateKeyDer::from_pem_slice(&files.key)
+            .with_context(|| format!("{} holds no PEM private key", key_file.display()))?;
+        CertifiedKey::from_der(chain, key, &provider()).with_context(|| {
+            format!(
+                "the key {} is not the key of the certificate {}",
+                key_file.display(),
+                cert_file.display()
+            )
+        })
     }
 
-    /// Loads the files again if their contents changed; a failure keeps the certificate
-    /// served now. Returns whether a new certificate is served.
+    /// Reads the files and, if their contents changed, loads them; a failure keeps the
+    /// certificate served now. Returns whether a new certificate is served.
     pub(crate) fn reload(&self) -> anyhow::Result<bool> {
-        let (contents, certified) = Self::read(&self.cert_file, &self.key_file)?;
-        if contents
-            == *self
-                .loaded_from
-                .read()
-                .unwrap_or_else(|err| err.into_inner())
-        {
+        let files = Self::read(&self.cert_file, &self.key_file)?;
+        if files.hash == self.current.read().unwrap_or_else(|err| err.into_inner()).0 {
             return Ok(false);
         }
-        *self.current.write().unwrap_or_else(|err| err.into_inner()) = Arc::new(certified);
-        *self
-            .loaded_from
-            .write()
-            .unwrap_or_else(|err| err.into_inner()) = contents;
+        let certified = Self::certified(&files, &self.cert_file, &self.key_file)?;
+        *self.current.write().unwrap_or_else(|err| err.into_inner()) =
+            (files.hash, Arc::new(certified));
         Ok(true)
     }
 
@@ -184,6 +190,7 @@ impl ResolvesServerCert for ServerCertificate {
             self.current
                 .read()
                 .unwrap_or_else(|err| err.into_inner())
+                .1
                 .clone(),
         )
     }

@@ -44,14 +44,14 @@ fn roots(ca_files: &[&Path]) -> anyhow::Result<RootCertStore> {
     Ok(roots)
 }
 
-pub fn certificates(file: &Path) -> anyhow::Result<Vec<CertificateDer<'static>>> {
+fn certificates(file: &Path) -> anyhow::Result<Vec<CertificateDer<'static>>> {
     CertificateDer::pem_file_iter(file)
         .with_context(|| format!("cannot read the certificates of {}", file.display()))?
         .collect::<Result<Vec<_>, _>>()
         .with_context(|| format!("{} is not a PEM certificate file", file.display()))
 }
 
-pub fn private_key(file: &Path) -> anyhow::Result<PrivateKeyDer<'static>> {
+fn private_key(file: &Path) -> anyhow::Result<PrivateKeyDer<'static>> {
     PrivateKeyDer::from_pem_file(file)
         .with_context(|| format!("{} holds no PEM private key", file.display()))
 }

@@ -1,7 +1,8 @@
 //! The HTTP surface every subgraph shares: `POST /graphql`, `GET /graphql` (GraphiQL in a
 //! browser, queries for other clients), `GET /health` (alive), `GET /ready` (its database
-//! answers and its unit-tree replica, if it has one, is caught up) and `GET /metrics` (Prometheus). Every GraphQL request runs in a server span
-//! that continues the caller's W3C trace context and is counted per operation.
+//! answers and its unit-tree replica, if it has one, is caught up) and `GET /metrics`
+//! (Prometheus). Every GraphQL request runs in a server span that continues the caller's
+//! W3C trace context and is counted per operation.
 //!
 //! Every GraphQL request must carry the principal the gateway signed
 //! ([`kexie_contract::principal::PRINCIPAL_HEADER`]); one without it, or with one that is forged,
