@@ -30,9 +30,9 @@ COPY --from=builder /app/target/release/kexie /usr/local/bin/kexie
 COPY schema ./schema
 ENV LOG_FORMAT=json
 USER 10001
-# 4000: the gateway (`serve` and `gateway`); 4001–4004: the subgraphs; 9090: the
+# 4000: the gateway (`serve` and `gateway`); 4001–4005: the subgraphs; 9090: the
 # gateway's metrics listener (set GATEWAY_METRICS_LISTEN=0.0.0.0:9090 to reach it).
-EXPOSE 4000 4001 4002 4003 4004 9090
+EXPOSE 4000 4001 4002 4003 4004 4005 9090
 # Ready when the gateway answers /ready; a subgraph container sets HEALTH_URL to its own
 # (docker-compose.yml overrides the check per service).
 ENV HEALTH_URL=http://127.0.0.1:4000/ready

@@ -15,8 +15,8 @@ use kexie_subgraph_kit::config;
 #[global_allocator]
 static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
 
-/// Kexie Hub: one GraphQL endpoint over the organizations, talent, popularization and
-/// advice subgraphs of a city's science and technology associations.
+/// Kexie Hub: one GraphQL endpoint over the organizations, talent, popularization, advice
+/// and innovation subgraphs of a city's science and technology associations.
 ///
 /// Configuration comes from the environment (see README.md for every variable) and from
 /// an optional YAML file of the same settings (`--config`), which the environment overrides.
@@ -33,7 +33,7 @@ struct Cli {
 
 #[derive(Subcommand)]
 enum Command {
-    /// Run the whole hub in one process: migrations, the four subgraphs and the gateway,
+    /// Run the whole hub in one process: migrations, the five subgraphs and the gateway,
     /// each on its own port, with demo data loaded into an empty database.
     Serve(serve::ServeArgs),
     /// Run the gateway alone over subgraphs running elsewhere.

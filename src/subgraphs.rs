@@ -1,4 +1,4 @@
-//! The four subgraphs, so that every command treats them alike.
+//! The five subgraphs, so that every command treats them alike.
 
 use std::fmt;
 use std::str::FromStr;
@@ -17,15 +17,17 @@ pub enum Subgraph {
     Talent,
     Popularization,
     Advice,
+    Innovation,
 }
 
 impl Subgraph {
     /// In dependency order: the tree first, then workers, then what refers to both.
-    pub const ALL: [Subgraph; 4] = [
+    pub const ALL: [Subgraph; 5] = [
         Subgraph::Organizations,
         Subgraph::Talent,
         Subgraph::Popularization,
         Subgraph::Advice,
+        Subgraph::Innovation,
     ];
 
     /// What its crate declares about it: name, default address, migrations.
@@ -35,6 +37,7 @@ impl Subgraph {
             Subgraph::Talent => &kexie_talent::SUBGRAPH,
             Subgraph::Popularization => &kexie_popularization::SUBGRAPH,
             Subgraph::Advice => &kexie_advice::SUBGRAPH,
+            Subgraph::Innovation => &kexie_innovation::SUBGRAPH,
         }
     }
 
@@ -58,6 +61,7 @@ impl Subgraph {
             Subgraph::Talent => kexie_talent::build(config).await,
             Subgraph::Popularization => kexie_popularization::build(config).await,
             Subgraph::Advice => kexie_advice::build(config).await,
+            Subgraph::Innovation => kexie_innovation::build(config).await,
         }
     }
 
@@ -76,6 +80,7 @@ impl Subgraph {
             Subgraph::Talent => kexie_talent::sdl(),
             Subgraph::Popularization => kexie_popularization::sdl(),
             Subgraph::Advice => kexie_advice::sdl(),
+            Subgraph::Innovation => kexie_innovation::sdl(),
         }
     }
 
@@ -85,6 +90,7 @@ impl Subgraph {
             Subgraph::Talent => kexie_seed::talent::seed(pool, city).await,
             Subgraph::Popularization => kexie_seed::popularization::seed(pool, city).await,
             Subgraph::Advice => kexie_seed::advice::seed(pool, city).await,
+            Subgraph::Innovation => kexie_seed::innovation::seed(pool, city).await,
         }
     }
 
@@ -94,6 +100,7 @@ impl Subgraph {
             Subgraph::Talent => kexie_seed::talent::reset(pool).await,
             Subgraph::Popularization => kexie_seed::popularization::reset(pool).await,
             Subgraph::Advice => kexie_seed::advice::reset(pool).await,
+            Subgraph::Innovation => kexie_seed::innovation::reset(pool).await,
         }
     }
 
@@ -112,6 +119,8 @@ impl Subgraph {
                 kexie_popularization::schema::target_actuals(pool, keys).await
             }
             Subgraph::Advice => kexie_advice::schema::target_actuals(pool, keys).await,
+            // It measures none of the target metrics.
+            Subgraph::Innovation => Ok(HashMap::new()),
         }
     }
 
@@ -121,6 +130,7 @@ impl Subgraph {
             Subgraph::Talent => kexie_seed::talent::is_empty(pool).await,
             Subgraph::Popularization => kexie_seed::popularization::is_empty(pool).await,
             Subgraph::Advice => kexie_seed::advice::is_empty(pool).await,
+            Subgraph::Innovation => kexie_seed::innovation::is_empty(pool).await,
         }
     }
 }
@@ -138,6 +148,6 @@ impl FromStr for Subgraph {
         Subgraph::ALL
             .into_iter()
             .find(|subgraph| subgraph.name() == name)
-            .ok_or_else(|| anyhow::anyhow!("no subgraph is called {name:?}; there are organizations, talent, popularization and advice"))
+            .ok_or_else(|| anyhow::anyhow!("no subgraph is called {name:?}; there are organizations, talent, popularization, advice and innovation"))
     }
 }

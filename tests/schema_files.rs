@@ -19,7 +19,13 @@ fn the_supergraph_routes_root_fields_to_every_subgraph() {
         .nth(1)
         .and_then(|rest| rest.split("\n{").next())
         .unwrap();
-    for graph in ["ORGANIZATIONS", "TALENT", "POPULARIZATION", "ADVICE"] {
+    for graph in [
+        "ORGANIZATIONS",
+        "TALENT",
+        "POPULARIZATION",
+        "ADVICE",
+        "INNOVATION",
+    ] {
         assert!(
             query.contains(&format!("@join__type(graph: {graph})")),
             "Query lacks {graph}: {query}"

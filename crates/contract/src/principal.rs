@@ -80,14 +80,19 @@ pub enum Scope {
     /// Submit decision advice (建言献策) to a unit, and follow what it submitted.
     #[serde(rename = "advice:submit")]
     SubmitAdvice,
+    /// Enterprises' technology needs, results on offer and their matches (科技局, 工信局
+    /// following 供需对接).
+    #[serde(rename = "innovation:read")]
+    ReadInnovation,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 4] = [
+    pub const ALL: [Scope; 5] = [
         Scope::ReadVenuesAndActivities,
         Scope::CoOrganizeActivities,
         Scope::ReadPublicTalent,
         Scope::SubmitAdvice,
+        Scope::ReadInnovation,
     ];
 
     /// The name used in API keys and principals (`venues-activities:read` …).
@@ -97,6 +102,7 @@ impl Scope {
             Scope::CoOrganizeActivities => "activities:co-organize",
             Scope::ReadPublicTalent => "talent:read-public",
             Scope::SubmitAdvice => "advice:submit",
+            Scope::ReadInnovation => "innovation:read",
         }
     }
 

@@ -64,6 +64,108 @@ impl DemoCity {
         }
     }
 
+    /// A city shaped like the generated one, at the smallest size whose townships still hold
+    /// records of every kind every quarter: three districts of four townships (each with a
+    /// rural technical association and an enterprise association), societies in the city and
+    /// the districts, a university, and twelve workers at home in every unit; fixed IDs, so
+    /// that every run generates the same city. For the figures tests, which compare every
+    /// figure with an independent count over it.
+    pub fn compact() -> DemoCity {
+        let mut city = DemoCity::new(2026, 1);
+        let founded_on = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap_or_default();
+        let mut add =
+            |parent: Option<Uuid>, kind: &'static str, name: String, code: Option<String>| {
+                // Fixed IDs, so that every run generates the same city.
+                let id = Uuid::from_u128(
+                    0x0190_0000_0000_7000_8000_0000_0000_0000 + city.units.len() as u128,
+                );
+                city.units.push(DemoUnit {
+                    id,
+                    parent_id: parent,
+                    kind,
+                    name,
+                    division_code: code,
+                    founded_on,
+                });
+                id
+            };
+        let root = add(
+            None,
+            "CITY",
+            "绵阳市科学技术协会".into(),
+            Some("510700".into()),
+        );
+        for n in 0..6 {
+            add(Some(root), "SOCIETY", format!("绵阳市第{n}学会"), None);
+        }
+        add(Some(root), "UNIVERSITY", "西南科技大学科协".into(), None);
+        add(Some(root), "SENIOR", "绵阳市老科技工作者协会".into(), None);
+        for (d, district) in ["涪城区", "游仙区", "三台县"].iter().enumerate() {
+            let code = format!("5107{:02}", d + 3);
+            let district_id = add(
+                Some(root),
+                "DISTRICT",
+                format!("{district}科学技术协会"),
+                Some(code.clone()),
+            );
+            add(
+                Some(district_id),
+                "SENIOR",
+                format!("{district}老科协"),
+                None,
+            );
+            for n in 0..3 {
+                add(
+                    Some(district_id),
+                    "SOCIETY",
+                    format!("{district}第{n}学会"),
+                    None,
+                );
+                add(
+                    Some(district_id),
+                    "ENTERPRISE",
+                    format!("{district}第{n}股份有限公司科协"),
+                    None,
+                );
+            }
+            for (t, place) in ["青义镇", "石马镇", "城南街道", "柏林乡"]
+                .iter()
+                .enumerate()
+            {
+                let township_id = add(
+                    Some(district_id),
+                    "TOWNSHIP",
+                    format!("{district}{place}科协"),
+                    Some(format!("{code}{:03}", 100 + t)),
+                );
+                add(
+                    Some(township_id),
+                    "RURAL_TECH",
+                    format!("{place}猕猴桃专业技术协会"),
+                    None,
+                );
+                add(
+                    Some(township_id),
+                    "ENTERPRISE",
+                    format!("四川{place}电子科技有限公司科协"),
+                    None,
+                );
+            }
+        }
+        let homes: Vec<Uuid> = city.units.iter().map(|unit| unit.id).collect();
+        city.workers = homes
+            .iter()
+            .flat_map(|home| std::iter::repeat_n(*home, 12))
+            .enumerate()
+            .map(|(index, home)| DemoWorker {
+                id: Uuid::from_u128(0x0191_0000_0000_7000_8000_0000_0000_0000 + index as u128),
+                home_unit_id: home,
+                name: format!("科技工作者{index}"),
+            })
+            .collect();
+        city
+    }
+
     /// A random source for one part of the generation, independent of the others, so
     /// that changing one subgraph's generator leaves the others' data as it was.
     pub fn rng(&self, part: &str) -> StdRng {

@@ -3,7 +3,13 @@
 
 use std::path::Path;
 
-const SUBGRAPHS: [&str; 4] = ["organizations", "talent", "popularization", "advice"];
+const SUBGRAPHS: [&str; 5] = [
+    "organizations",
+    "talent",
+    "popularization",
+    "advice",
+    "innovation",
+];
 const SHARED: [&str; 4] = [
     "20261123000010_data_version.sql",
     "20261124000001_idempotency_fingerprint.sql",

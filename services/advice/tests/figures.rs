@@ -12,7 +12,7 @@ use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_seed::demo::{DemoCity, DemoUnit, DemoWorker};
+use kexie_seed::demo::{DemoCity, DemoUnit};
 use kexie_subgraph_kit::config::SubgraphConfig;
 use kexie_subgraph_kit::server::ServerHandle;
 use kexie_subgraph_kit::unit_tree::{self, ReplicatedUnit, TreeKeys};
@@ -62,104 +62,6 @@ fn by_child_query() -> String {
 
 fn unit_ref(unit: Uuid) -> Value {
     json!([{ "__typename": "Unit", "id": unit.to_string() }])
-}
-
-/// A city shaped like the generated one, at the smallest size whose townships still submit
-/// advice every quarter: three districts of four townships (each with a rural technical
-/// association and an enterprise association), societies in the city and the districts,
-/// and twelve workers at home in every unit.
-fn demo_city() -> DemoCity {
-    let mut city = DemoCity::new(2026, 1);
-    let founded_on = NaiveDate::from_ymd_opt(2000, 1, 1).unwrap();
-    let mut add = |parent: Option<Uuid>, kind: &'static str, name: String, code: Option<String>| {
-        // Fixed IDs, so that every run generates the same city.
-        let id =
-            Uuid::from_u128(0x0190_0000_0000_7000_8000_0000_0000_0000 + city.units.len() as u128);
-        city.units.push(DemoUnit {
-            id,
-            parent_id: parent,
-            kind,
-            name,
-            division_code: code,
-            founded_on,
-        });
-        id
-    };
-    let root = add(
-        None,
-        "CITY",
-        "绵阳市科学技术协会".into(),
-        Some("510700".into()),
-    );
-    for n in 0..6 {
-        add(Some(root), "SOCIETY", format!("绵阳市第{n}学会"), None);
-    }
-    add(Some(root), "UNIVERSITY", "西南科技大学科协".into(), None);
-    add(Some(root), "SENIOR", "绵阳市老科技工作者协会".into(), None);
-    for (d, district) in ["涪城区", "游仙区", "三台县"].iter().enumerate() {
-        let code = format!("5107{:02}", d + 3);
-        let district_id = add(
-            Some(root),
-            "DISTRICT",
-            format!("{district}科学技术协会"),
-            Some(code.clone()),
-        );
-        add(
-            Some(district_id),
-            "SENIOR",
-            format!("{district}老科协"),
-            None,
-        );
-        for n in 0..3 {
-            add(
-                Some(district_id),
-                "SOCIETY",
-                format!("{district}第{n}学会"),
-                None,
-            );
-            add(
-                Some(district_id),
-                "ENTERPRISE",
-                format!("{district}第{n}股份有限公司科协"),
-                None,
-            );
-        }
-        for (t, place) in ["青义镇", "石马镇", "城南街道", "柏林乡"]
-            .iter()
-            .enumerate()
-        {
-            let township_id = add(
-                Some(district_id),
-                "TOWNSHIP",
-                format!("{district}{place}科协"),
-                Some(format!("{code}{:03}", 100 + t)),
-            );
-            add(
-                Some(township_id),
-                "RURAL_TECH",
-                format!("{place}猕猴桃专业技术协会"),
-                None,
-            );
-            add(
-                Some(township_id),
-                "ENTERPRISE",
-                format!("四川{place}电子科技有限公司科协"),
-                None,
-            );
-        }
-    }
-    let homes: Vec<Uuid> = city.units.iter().map(|unit| unit.id).collect();
-    city.workers = homes
-        .iter()
-        .flat_map(|home| std::iter::repeat_n(*home, 12))
-        .enumerate()
-        .map(|(index, home)| DemoWorker {
-            id: Uuid::from_u128(0x0191_0000_0000_7000_8000_0000_0000_0000 + index as u128),
-            home_unit_id: home,
-            name: format!("科技工作者{index}"),
-        })
-        .collect();
-    city
 }
 
 /// The demo city's units as organizations publishes them, with materialized paths.
@@ -230,7 +132,7 @@ async fn generated_city() -> City {
     let pool = kexie_subgraph_kit::db::connect(&db.url, kexie_advice::NAME)
         .await
         .unwrap();
-    let mut demo = demo_city();
+    let mut demo = DemoCity::compact();
     kexie_seed::advice::seed(&pool, &mut demo.clone())
         .await
         .unwrap();

@@ -7,10 +7,10 @@ use uuid::Uuid;
 use kexie_subgraph_kit::page::PageArgs;
 use kexie_subgraph_kit::record::{Audit, FindById, Record};
 
-use super::{
+use crate::domain::CampaignKind;
+use kexie_subgraph_kit::list_query::{
     close_lateral, open_lateral, push_any_text, push_page, push_unit_scope, untag, Key, Keyed,
 };
-use crate::domain::CampaignKind;
 
 const COLUMNS: &str = "c.campaign_id, c.organizer_id, c.title, c.kind, c.opens_on, c.closes_on,
     c.description, c.version, c.created_at, c.created_by, c.updated_at, c.updated_by, c.archived_at";

@@ -7,10 +7,10 @@ use uuid::Uuid;
 use kexie_subgraph_kit::page::PageArgs;
 use kexie_subgraph_kit::record::{Audit, Record};
 
-use super::{
+use crate::domain::{ResearchAward, ResearchTopicStatus};
+use kexie_subgraph_kit::list_query::{
     close_lateral, open_lateral, push_any_text, push_page, push_unit_scope, untag, Key, Keyed,
 };
-use crate::domain::{ResearchAward, ResearchTopicStatus};
 
 const COLUMNS: &str = "t.research_topic_id, t.lead_unit_id, t.year, t.title, t.status,
     t.report_title, t.report_summary, t.report_submitted_on, t.award, t.awarded_at, t.version,

@@ -7,10 +7,10 @@ use uuid::Uuid;
 use kexie_subgraph_kit::page::PageArgs;
 use kexie_subgraph_kit::record::{Audit, Record};
 
-use super::{
+use crate::domain::{LeaderLevel, SubmissionCategory, SubmissionChannel, SubmissionStatus};
+use kexie_subgraph_kit::list_query::{
     close_lateral, open_lateral, push_any_text, push_page, push_unit_scope, untag, Key, Keyed,
 };
-use crate::domain::{LeaderLevel, SubmissionCategory, SubmissionChannel, SubmissionStatus};
 
 const COLUMNS: &str = "s.submission_id, s.submitting_unit_id, s.campaign_id, s.title, s.summary,
     s.body, s.category, s.channel, s.status, s.submitted_on, s.instruction_leader_level,

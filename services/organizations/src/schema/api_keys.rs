@@ -33,7 +33,7 @@ impl ApiKeyRow {
         &self.bureau
     }
     /// What the key allows beyond the public: `venues-activities:read`,
-    /// `activities:co-organize`, `talent:read-public`, `advice:submit`.
+    /// `activities:co-organize`, `talent:read-public`, `advice:submit`, `innovation:read`.
     async fn scopes(&self) -> &[String] {
         &self.scopes
     }
@@ -83,7 +83,7 @@ pub struct CreateApiKeyInput {
     /// or OTHER.
     pub bureau: String,
     /// At least one of `venues-activities:read`, `activities:co-organize`,
-    /// `talent:read-public`, `advice:submit`.
+    /// `talent:read-public`, `advice:submit`, `innovation:read`.
     pub scopes: Vec<String>,
     /// 1 to 100000; 600 when not given.
     pub requests_per_minute: Option<i32>,

@@ -1,0 +1,840 @@
+//! Demo data: three years (2024 to November 2026) of enterprises' technology needs, results
+//! on offer and the matches the associations brokered between them, for the city that
+//! organizations and talent generated before.
+//!
+//! At scale 1: about 600 needs (two thirds published by enterprise associations for their
+//! own enterprise, the rest by district associations for a named company), 400 results
+//! owned by universities and societies (a third held by one of their workers), and 1–3
+//! matches for two needs in three. Matches run like a real funnel (about a fifth still
+//! proposed or negotiating, a third contracted, half of those put to use, the rest failed)
+//! and the needs follow them: a need with a contract is MATCHED or, most often, RESOLVED; a
+//! need without one is MATCHING, CLOSED or still PUBLISHED. Every record carries its whole
+//! workflow history. Volumes grow with the scale; everything derives from
+//! `DemoCity::rng("innovation")`.
+
+use anyhow::{bail, Context as _};
+use chrono::{DateTime, Duration, NaiveDate, TimeZone as _, Utc};
+use rand::rngs::StdRng;
+use rand::seq::SliceRandom;
+use rand::Rng;
+use sqlx::{PgConnection, PgPool};
+use uuid::Uuid;
+
+use crate::demo::{day_between, history_start, DemoCity, DemoUnit, Progress};
+use crate::figures;
+use kexie_subgraph_kit::id::id_at;
+
+use kexie_innovation::domain::{Licensing, MatchStatus, NeedStatus, ResultMaturity, TechField};
+
+/// Who the generated records say wrote them.
+const ACTOR: &str = "demo-data";
+const NEEDS_PER_SCALE: usize = 600;
+const RESULTS_PER_SCALE: usize = 400;
+const CHUNK: usize = 5_000;
+
+/// The last day of the generated history: fixed, so that the same seed always gives the
+/// same city, and in the past.
+fn generated_until() -> NaiveDate {
+    NaiveDate::from_ymd_opt(2026, 11, 30).unwrap_or_default()
+}
+
+/// What a need is about, per field: (title, problem).
+const NEED_TOPICS: &[(TechField, &str, &str)] = &[
+    (
+        TechField::AdvancedManufacturing,
+        "数控机床主轴热变形补偿",
+        "高速加工时主轴温升导致定位误差超过 0.02 毫米，需要热变形在线补偿方案",
+    ),
+    (
+        TechField::AdvancedManufacturing,
+        "焊接机器人视觉纠偏",
+        "薄板焊缝跟踪不稳，返修率约 8%，希望引入视觉纠偏提高一次合格率",
+    ),
+    (
+        TechField::NewMaterials,
+        "高性能复合材料成型工艺",
+        "碳纤维复合材料件孔隙率偏高，需要优化固化工艺和模具设计",
+    ),
+    (
+        TechField::NewMaterials,
+        "锂电池正极材料一致性提升",
+        "批次间比容量波动大，需要改进烧结工艺与在线检测手段",
+    ),
+    (
+        TechField::ElectronicInformation,
+        "工业设备故障预测",
+        "产线关键设备缺少状态监测，需要振动与温度数据的故障预警模型",
+    ),
+    (
+        TechField::ElectronicInformation,
+        "嵌入式控制器国产化替代",
+        "现用进口控制芯片供货周期长，需要国产芯片替代及软件移植",
+    ),
+    (
+        TechField::Biomedicine,
+        "中药材有效成分提取纯化",
+        "现有提取工艺收率低、溶剂残留高，需要绿色提取纯化工艺",
+    ),
+    (
+        TechField::Biomedicine,
+        "医疗器械生物相容性评价",
+        "新产品注册需要生物相容性评价方案和检测合作",
+    ),
+    (
+        TechField::ModernAgriculture,
+        "设施蔬菜病虫害绿色防控",
+        "大棚蔬菜农药使用偏多，需要生物防治和精准施药技术",
+    ),
+    (
+        TechField::ModernAgriculture,
+        "特色农产品保鲜储运",
+        "鲜果采后损耗超过 20%，需要预冷与气调保鲜技术",
+    ),
+    (
+        TechField::EnergyEnvironment,
+        "工业废水深度处理",
+        "含盐废水达标排放困难，需要低成本的深度处理与回用工艺",
+    ),
+    (
+        TechField::EnergyEnvironment,
+        "窑炉余热回收利用",
+        "窑炉烟气余热未利用，希望评估余热发电或供热方案",
+    ),
+    (
+        TechField::NewEnergy,
+        "分布式光伏储能调度",
+        "厂区光伏发电与用电负荷不匹配，需要储能配置和调度策略",
+    ),
+    (
+        TechField::NewEnergy,
+        "氢能叉车供氢系统",
+        "计划试用氢能叉车，需要小型加氢与安全管理方案",
+    ),
+    (
+        TechField::DigitalEconomy,
+        "生产数据采集与数字孪生",
+        "车间设备协议多样，需要统一的数据采集平台和数字孪生展示",
+    ),
+    (
+        TechField::DigitalEconomy,
+        "供应链协同管理系统",
+        "上下游订单和库存信息不通，需要轻量化供应链协同系统",
+    ),
+];
+
+/// What a result is, per field, with the maturity it typically has reached.
+const RESULT_TOPICS: &[(TechField, &str, ResultMaturity)] = &[
+    (
+        TechField::AdvancedManufacturing,
+        "基于数字孪生的机床热误差补偿技术",
+        ResultMaturity::Pilot,
+    ),
+    (
+        TechField::AdvancedManufacturing,
+        "轻量化机器人关节减速器",
+        ResultMaturity::Prototype,
+    ),
+    (
+        TechField::NewMaterials,
+        "低孔隙率复合材料热压罐成型工艺",
+        ResultMaturity::Pilot,
+    ),
+    (
+        TechField::NewMaterials,
+        "高镍正极材料包覆改性技术",
+        ResultMaturity::Laboratory,
+    ),
+    (
+        TechField::ElectronicInformation,
+        "旋转机械故障诊断算法与装置",
+        ResultMaturity::Industrialized,
+    ),
+    (
+        TechField::ElectronicInformation,
+        "国产嵌入式实时操作系统适配套件",
+        ResultMaturity::Prototype,
+    ),
+    (
+        TechField::Biomedicine,
+        "超临界二氧化碳中药提取工艺",
+        ResultMaturity::Pilot,
+    ),
+    (
+        TechField::Biomedicine,
+        "可降解医用高分子材料",
+        ResultMaturity::Laboratory,
+    ),
+    (
+        TechField::ModernAgriculture,
+        "设施蔬菜天敌昆虫防控技术",
+        ResultMaturity::Industrialized,
+    ),
+    (
+        TechField::ModernAgriculture,
+        "果蔬预冷气调保鲜装置",
+        ResultMaturity::Pilot,
+    ),
+    (
+        TechField::EnergyEnvironment,
+        "高盐废水膜浓缩蒸发结晶工艺",
+        ResultMaturity::Pilot,
+    ),
+    (
+        TechField::EnergyEnvironment,
+        "中低温余热有机朗肯循环发电",
+        ResultMaturity::Prototype,
+    ),
+    (
+        TechField::NewEnergy,
+        "光储一体化能量管理系统",
+        ResultMaturity::Industrialized,
+    ),
+    (
+        TechField::NewEnergy,
+        "固态储氢材料与供氢装置",
+        ResultMaturity::Laboratory,
+    ),
+    (
+        TechField::DigitalEconomy,
+        "多协议工业数据采集网关",
+        ResultMaturity::Industrialized,
+    ),
+    (
+        TechField::DigitalEconomy,
+        "中小企业供应链协同云平台",
+        ResultMaturity::Pilot,
+    ),
+];
+
+const COMPANY_PREFIXES: &[&str] = &[
+    "恒通", "华科", "瑞丰", "宏达", "金川", "天佑", "昌盛", "联创", "博远", "新锐",
+];
+const COMPANY_TRADES: &[&str] = &[
+    "机械制造",
+    "新材料",
+    "电子科技",
+    "生物科技",
+    "农业开发",
+    "环保科技",
+    "能源",
+    "信息技术",
+];
+
+/// A status step of the generated history.
+struct Step {
+    id: Uuid,
+    entity_id: Uuid,
+    from: Option<&'static str>,
+    to: &'static str,
+    at: DateTime<Utc>,
+}
+
+struct NeedPlan {
+    id: Uuid,
+    unit_id: Uuid,
+    enterprise_name: Option<String>,
+    title: String,
+    field: TechField,
+    problem: String,
+    budget: Option<f64>,
+    deadline: Option<NaiveDate>,
+    status: NeedStatus,
+    published_on: NaiveDate,
+    ended_on: Option<NaiveDate>,
+}
+
+struct ResultPlan {
+    id: Uuid,
+    owner_unit_id: Uuid,
+    owner_worker_id: Option<Uuid>,
+    title: String,
+    field: TechField,
+    maturity: ResultMaturity,
+    patent_numbers: Vec<String>,
+    licensing: Licensing,
+    offered_on: NaiveDate,
+}
+
+struct MatchPlan {
+    id: Uuid,
+    need_id: Uuid,
+    result_id: Option<Uuid>,
+    expert_id: Option<Uuid>,
+    status: MatchStatus,
+    proposed_on: NaiveDate,
+    contract_signed_on: Option<NaiveDate>,
+    contract_amount: Option<f64>,
+    transferred_on: Option<NaiveDate>,
+    /// The day and time of its latest step.
+    last_step: NaiveDate,
+    last_at: DateTime<Utc>,
+}
+
+/// A time in the working hours of a local day, as a timestamp: when a generated step
+/// happened.
+fn at(day: NaiveDate, rng: &mut StdRng) -> DateTime<Utc> {
+    let local =
+        day.and_hms_opt(9, 0, 0).unwrap_or_default() + Duration::minutes(rng.gen_range(0..480));
+    Utc.from_utc_datetime(&(local - Duration::hours(8)))
+}
+
+/// A step of `entity_id` on `day`, after its previous step (`previous`, which it moves on):
+/// two steps on one day keep their order.
+fn step(
+    entity_id: Uuid,
+    from: Option<&'static str>,
+    to: &'static str,
+    day: NaiveDate,
+    previous: &mut DateTime<Utc>,
+    rng: &mut StdRng,
+) -> Step {
+    let at = at(day, rng).max(*previous + Duration::minutes(1));
+    *previous = at;
+    Step {
+        id: id_at(at, rng),
+        entity_id,
+        from,
+        to,
+        at,
+    }
+}
+
+/// A day `days` after `day`, at the latest the end of the generated history.
+fn later(day: NaiveDate, days: i64) -> NaiveDate {
+    (day + Duration::days(days)).min(generated_until())
+}
+
+/// Generates and writes this subgraph's records for `city`. Needs the units and the workers:
+/// run it after organizations and talent.
+pub async fn seed(pool: &PgPool, city: &mut DemoCity) -> anyhow::Result<()> {
+    if city.units.is_empty() {
+        bail!("innovation needs the unit tree: seed organizations first");
+    }
+    if city.workers.is_empty() {
+        bail!("innovation needs S&T workers as experts: seed talent first");
+    }
+    let mut rng = city.rng("innovation");
+    let scale = city.scale.max(1) as usize;
+    let enterprises: Vec<&DemoUnit> = city.units_of(&["ENTERPRISE"]).collect();
+    let districts: Vec<&DemoUnit> = city.units_of(&["DISTRICT"]).collect();
+    let owners: Vec<&DemoUnit> = city.units_of(&["UNIVERSITY", "SOCIETY"]).collect();
+    if enterprises.is_empty() || districts.is_empty() || owners.is_empty() {
+        bail!("innovation needs enterprises, districts, universities and societies in the tree");
+    }
+
+    let mut steps: Vec<Step> = Vec::new();
+    let results = plan_results(city, &owners, RESULTS_PER_SCALE * scale, &mut rng);
+    let mut needs = Vec::with_capacity(NEEDS_PER_SCALE * scale);
+    let mut matches = Vec::new();
+    for _ in 0..NEEDS_PER_SCALE * scale {
+        let need = plan_need(&enterprises, &districts, &mut rng);
+        let mut need_matches = plan_matches(city, &need, &results, &mut rng, &mut steps);
+        needs.push(settle_need(need, &mut need_matches, &mut rng, &mut steps));
+        matches.extend(need_matches);
+    }
+
+    let mut tx = pool.begin().await?;
+    figures::defer(&mut tx).await?;
+    figures::replicate_tree(&mut tx, &city.replicated_units()).await?;
+    let mut progress = Progress::new("innovation: records", needs.len() + results.len());
+    for chunk in results.chunks(CHUNK) {
+        insert_results(&mut tx, chunk).await?;
+        progress.advance(chunk.len());
+    }
+    for chunk in needs.chunks(CHUNK) {
+        insert_needs(&mut tx, chunk).await?;
+        progress.advance(chunk.len());
+    }
+    for chunk in matches.chunks(CHUNK) {
+        insert_matches(&mut tx, chunk).await?;
+    }
+    for chunk in steps.chunks(CHUNK) {
+        insert_history(&mut tx, chunk).await?;
+    }
+    progress.finish();
+    figures::build(&mut tx).await?;
+    tx.commit()
+        .await
+        .context("Failed to commit the innovation demo data")?;
+    eprintln!(
+        "innovation: {} technology needs, {} scientific results, {} matches",
+        needs.len(),
+        results.len(),
+        matches.len()
+    );
+    Ok(())
+}
+
+/// Empties every table of the innovation schema, the replicated tree included.
+pub async fn reset(pool: &PgPool) -> anyhow::Result<()> {
+    sqlx::query(
+        "truncate need_match, tech_need, science_result, idempotency_key, status_change,
+             unit_replica, unit_replica_state, figure_contribution, figure_ledger",
+    )
+    .execute(pool)
+    .await
+    .context("Failed to empty the innovation tables")?;
+    Ok(())
+}
+
+/// Whether the subgraph holds no records of its own (the replicated tree does not count).
+pub async fn is_empty(pool: &PgPool) -> anyhow::Result<bool> {
+    let any: bool = sqlx::query_scalar(
+        "select exists(select 1 from tech_need) or exists(select 1 from science_result)",
+    )
+    .fetch_one(pool)
+    .await
+    .context("Failed to look for innovation records")?;
+    Ok(!any)
+}
+
+fn plan_results(
+    city: &DemoCity,
+    owners: &[&DemoUnit],
+    total: usize,
+    rng: &mut StdRng,
+) -> Vec<ResultPlan> {
+    (0..total)
+        .map(|_| {
+            let owner = owners[rng.gen_range(0..owners.len())];
+            let (field, title, maturity) = RESULT_TOPICS[rng.gen_range(0..RESULT_TOPICS.len())];
+            let offered_on = day_between(rng, history_start(), generated_until());
+            let holder = rng.gen_bool(0.33).then(|| {
+                let worker = &city.workers[rng.gen_range(0..city.workers.len())];
+                worker.id
+            });
+            let patents = (0..rng.gen_range(0..=3))
+                .map(|_| {
+                    format!(
+                        "ZL{} 1 {:07}.{}",
+                        rng.gen_range(2018..=2025),
+                        rng.gen_range(0..10_000_000),
+                        rng.gen_range(0..10)
+                    )
+                })
+                .collect::<Vec<_>>();
+            let licensing = *[
+                Licensing::Transfer,
+                Licensing::License,
+                Licensing::Equity,
+                Licensing::JointDevelopment,
+            ]
+            .choose(rng)
+            .unwrap_or(&Licensing::License);
+            ResultPlan {
+                id: id_at(at(offered_on, rng), rng),
+                owner_unit_id: owner.id,
+                owner_worker_id: holder,
+                title: title.to_string(),
+                field,
+                maturity,
+                patent_numbers: patents,
+                licensing,
+                offered_on,
+            }
+        })
+        .collect()
+}
+
+fn plan_need(enterprises: &[&DemoUnit], districts: &[&DemoUnit], rng: &mut StdRng) -> NeedPlan {
+    let (field, title, problem) = NEED_TOPICS[rng.gen_range(0..NEED_TOPICS.len())];
+    let published_on = day_between(rng, history_start(), generated_until());
+    let (unit_id, enterprise_name) = if rng.gen_bool(0.67) {
+        (enterprises[rng.gen_range(0..enterprises.len())].id, None)
+    } else {
+        let district = districts[rng.gen_range(0..districts.len())];
+        let name = format!(
+            "{}{}有限公司",
+            COMPANY_PREFIXES[rng.gen_range(0..COMPANY_PREFIXES.len())],
+            COMPANY_TRADES[rng.gen_range(0..COMPANY_TRADES.len())]
+        );
+        (district.id, Some(name))
+    };
+    NeedPlan {
+        id: id_at(at(published_on, rng), rng),
+        unit_id,
+        enterprise_name,
+        title: title.to_string(),
+        field,
+        problem: problem.to_string(),
+        budget: rng
+            .gen_bool(0.7)
+            .then(|| f64::from(rng.gen_range(2..=300)) * 5.0),
+        deadline: rng
+            .gen_bool(0.6)
+            .then(|| published_on + Duration::days(rng.gen_range(90..=540))),
+        status: NeedStatus::Published,
+        published_on,
+        ended_on: None,
+    }
+}
+
+/// The matches of one need: none for a third of the needs, else 1–3, the most advanced one
+/// deciding where the need ends up.
+fn plan_matches(
+    city: &DemoCity,
+    need: &NeedPlan,
+    results: &[ResultPlan],
+    rng: &mut StdRng,
+    steps: &mut Vec<Step>,
+) -> Vec<MatchPlan> {
+    if rng.gen_bool(0.34) || need.published_on + Duration::days(14) > generated_until() {
+        return Vec::new();
+    }
+    let same_field: Vec<&ResultPlan> = results
+        .iter()
+        .filter(|result| result.field == need.field && result.offered_on <= need.published_on)
+        .collect();
+    let mut matches: Vec<MatchPlan> = Vec::new();
+    for _ in 0..rng.gen_range(1..=3) {
+        let proposed_on = later(need.published_on, rng.gen_range(7..=60));
+        let result = (!same_field.is_empty() && rng.gen_bool(0.6))
+            .then(|| same_field[rng.gen_range(0..same_field.len())]);
+        let expert_id = (result.is_none() || rng.gen_bool(0.3))
+            .then(|| city.workers[rng.gen_range(0..city.workers.len())].id);
+        let result_id = result.map(|result| result.id);
+        let repeated = matches.iter().any(|other| {
+            other.result_id == result_id && (result_id.is_some() || other.expert_id == expert_id)
+        });
+        if repeated {
+            continue;
+        }
+        let id = id_at(at(proposed_on, rng), rng);
+        let mut last_at = DateTime::<Utc>::MIN_UTC;
+        steps.push(step(id, None, "PROPOSED", proposed_on, &mut last_at, rng));
+        let mut plan = MatchPlan {
+            id,
+            need_id: need.id,
+            result_id,
+            expert_id,
+            status: MatchStatus::Proposed,
+            proposed_on,
+            contract_signed_on: None,
+            contract_amount: None,
+            transferred_on: None,
+            last_step: proposed_on,
+            last_at,
+        };
+        let roll: f64 = rng.gen();
+        if roll >= 0.1 {
+            let talks = later(proposed_on, rng.gen_range(3..=30));
+            steps.push(step(
+                id,
+                Some("PROPOSED"),
+                "NEGOTIATING",
+                talks,
+                &mut plan.last_at,
+                rng,
+            ));
+            plan.status = MatchStatus::Negotiating;
+            plan.last_step = talks;
+            if roll < 0.2 {
+                // still talking
+            } else if roll < 0.55 {
+                let failed = later(talks, rng.gen_range(10..=90));
+                steps.push(step(
+                    id,
+                    Some("NEGOTIATING"),
+                    "FAILED",
+                    failed,
+                    &mut plan.last_at,
+                    rng,
+                ));
+                plan.status = MatchStatus::Failed;
+                plan.last_step = failed;
+            } else {
+                let signed = later(talks, rng.gen_range(10..=120));
+                steps.push(step(
+                    id,
+                    Some("NEGOTIATING"),
+                    "CONTRACTED",
+                    signed,
+                    &mut plan.last_at,
+                    rng,
+                ));
+                plan.status = MatchStatus::Contracted;
+                plan.contract_signed_on = Some(signed);
+                plan.contract_amount = Some(f64::from(rng.gen_range(4..=400)) * 2.5);
+                plan.last_step = signed;
+                if rng.gen_bool(0.5) && signed + Duration::days(60) <= generated_until() {
+                    let transferred = later(signed, rng.gen_range(60..=300));
+                    steps.push(step(
+                        id,
+                        Some("CONTRACTED"),
+                        "TRANSFERRED",
+                        transferred,
+                        &mut plan.last_at,
+                        rng,
+                    ));
+                    plan.status = MatchStatus::Transferred;
+                    plan.transferred_on = Some(transferred);
+                    plan.last_step = transferred;
+                }
+            }
+        }
+        matches.push(plan);
+    }
+    matches
+}
+
+/// Where a need ends up given its matches, with its history. A need resolved ends its
+/// matches still under way as FAILED, as the API does.
+fn settle_need(
+    mut need: NeedPlan,
+    matches: &mut [MatchPlan],
+    rng: &mut StdRng,
+    steps: &mut Vec<Step>,
+) -> NeedPlan {
+    let mut last_at = DateTime::<Utc>::MIN_UTC;
+    steps.push(step(
+        need.id,
+        None,
+        "PUBLISHED",
+        need.published_on,
+        &mut last_at,
+        rng,
+    ));
+    let first_proposal = matches.iter().map(|plan| plan.proposed_on).min();
+    let first_contract = matches
+        .iter()
+        .filter_map(|plan| plan.contract_signed_on)
+        .min();
+    let Some(proposed) = first_proposal else {
+        if rng.gen_bool(0.4) && need.published_on + Duration::days(180) <= generated_until() {
+            let closed = later(need.published_on, rng.gen_range(180..=360));
+            steps.push(step(
+                need.id,
+                Some("PUBLISHED"),
+                "CLOSED",
+                closed,
+                &mut last_at,
+                rng,
+            ));
+            need.status = NeedStatus::Closed;
+            need.ended_on = Some(closed);
+        }
+        return need;
+    };
+    steps.push(step(
+        need.id,
+        Some("PUBLISHED"),
+        "MATCHING",
+        proposed,
+        &mut last_at,
+        rng,
+    ));
+    need.status = NeedStatus::Matching;
+    let last_activity = matches
+        .iter()
+        .map(|plan| plan.last_step)
+        .max()
+        .unwrap_or(proposed);
+    match first_contract {
+        Some(signed) => {
+            steps.push(step(
+                need.id,
+                Some("MATCHING"),
+                "MATCHED",
+                signed,
+                &mut last_at,
+                rng,
+            ));
+            need.status = NeedStatus::Matched;
+            if rng.gen_bool(0.7) && last_activity + Duration::days(30) <= generated_until() {
+                let resolved = later(last_activity, rng.gen_range(30..=120));
+                steps.push(step(
+                    need.id,
+                    Some("MATCHED"),
+                    "RESOLVED",
+                    resolved,
+                    &mut last_at,
+                    rng,
+                ));
+                need.status = NeedStatus::Resolved;
+                need.ended_on = Some(resolved);
+                for plan in matches.iter_mut().filter(|plan| {
+                    matches!(
+                        plan.status,
+                        MatchStatus::Proposed | MatchStatus::Negotiating
+                    )
+                }) {
+                    let from = plan.status.as_str();
+                    steps.push(step(
+                        plan.id,
+                        Some(from),
+                        "FAILED",
+                        resolved,
+                        &mut plan.last_at,
+                        rng,
+                    ));
+                    plan.status = MatchStatus::Failed;
+                }
+            }
+        }
+        None => {
+            let all_failed = matches
+                .iter()
+                .all(|plan| plan.status == MatchStatus::Failed);
+            if all_failed && rng.gen_bool(0.6) {
+                let closed = later(last_activity, rng.gen_range(7..=60));
+                steps.push(step(
+                    need.id,
+                    Some("MATCHING"),
+                    "CLOSED",
+                    closed,
+                    &mut last_at,
+                    rng,
+                ));
+                need.status = NeedStatus::Closed;
+                need.ended_on = Some(closed);
+            }
+        }
+    }
+    need
+}
+
+async fn insert_results(conn: &mut PgConnection, results: &[ResultPlan]) -> anyhow::Result<()> {
+    // Patent numbers go in as one text each (joined by a tab) and are split again, since
+    // unnest cannot take an array of arrays of different lengths.
+    sqlx::query(
+        "insert into science_result (science_result_id, owner_unit_id, owner_worker_id, title,
+             field, maturity, patent_numbers, licensing, offered_on, created_by, updated_by)
+         select id, unit, worker, title, field, maturity,
+                case when patents = '' then '{}'::text[] else string_to_array(patents, E'\\t') end,
+                licensing, offered_on, $10, $10
+         from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[],
+                     $7::text[], $8::text[], $9::date[])
+              as t(id, unit, worker, title, field, maturity, patents, licensing, offered_on)",
+    )
+    .bind(results.iter().map(|r| r.id).collect::<Vec<_>>())
+    .bind(results.iter().map(|r| r.owner_unit_id).collect::<Vec<_>>())
+    .bind(
+        results
+            .iter()
+            .map(|r| r.owner_worker_id)
+            .collect::<Vec<_>>(),
+    )
+    .bind(results.iter().map(|r| r.title.as_str()).collect::<Vec<_>>())
+    .bind(results.iter().map(|r| r.field.as_str()).collect::<Vec<_>>())
+    .bind(
+        results
+            .iter()
+            .map(|r| r.maturity.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        results
+            .iter()
+            .map(|r| r.patent_numbers.join("\t"))
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        results
+            .iter()
+            .map(|r| r.licensing.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(results.iter().map(|r| r.offered_on).collect::<Vec<_>>())
+    .bind(ACTOR)
+    .execute(conn)
+    .await
+    .context("Failed to insert the demo scientific results")?;
+    Ok(())
+}
+
+async fn insert_needs(conn: &mut PgConnection, needs: &[NeedPlan]) -> anyhow::Result<()> {
+    sqlx::query(
+        "insert into tech_need (tech_need_id, unit_id, enterprise_name, title, field, problem,
+             budget, deadline, status, published_on, ended_on, created_by, updated_by)
+         select id, unit, company, title, field, problem, budget::numeric(14, 2), deadline,
+                status, published_on, ended_on, $12, $12
+         from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::text[],
+                     $7::float8[], $8::date[], $9::text[], $10::date[], $11::date[])
+              as t(id, unit, company, title, field, problem, budget, deadline, status,
+                   published_on, ended_on)",
+    )
+    .bind(needs.iter().map(|n| n.id).collect::<Vec<_>>())
+    .bind(needs.iter().map(|n| n.unit_id).collect::<Vec<_>>())
+    .bind(
+        needs
+            .iter()
+            .map(|n| n.enterprise_name.as_deref())
+            .collect::<Vec<_>>(),
+    )
+    .bind(needs.iter().map(|n| n.title.as_str()).collect::<Vec<_>>())
+    .bind(needs.iter().map(|n| n.field.as_str()).collect::<Vec<_>>())
+    .bind(needs.iter().map(|n| n.problem.as_str()).collect::<Vec<_>>())
+    .bind(needs.iter().map(|n| n.budget).collect::<Vec<_>>())
+    .bind(needs.iter().map(|n| n.deadline).collect::<Vec<_>>())
+    .bind(needs.iter().map(|n| n.status.as_str()).collect::<Vec<_>>())
+    .bind(needs.iter().map(|n| n.published_on).collect::<Vec<_>>())
+    .bind(needs.iter().map(|n| n.ended_on).collect::<Vec<_>>())
+    .bind(ACTOR)
+    .execute(conn)
+    .await
+    .context("Failed to insert the demo technology needs")?;
+    Ok(())
+}
+
+async fn insert_matches(conn: &mut PgConnection, matches: &[MatchPlan]) -> anyhow::Result<()> {
+    sqlx::query(
+        "insert into need_match (need_match_id, tech_need_id, science_result_id, expert_id,
+             status, proposed_on, contract_signed_on, contract_amount, transferred_on,
+             created_by, updated_by)
+         select id, need, result, expert, status, proposed_on, signed_on,
+                amount::numeric(14, 2), transferred_on, $10, $10
+         from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::date[],
+                     $7::date[], $8::float8[], $9::date[])
+              as t(id, need, result, expert, status, proposed_on, signed_on, amount,
+                   transferred_on)",
+    )
+    .bind(matches.iter().map(|m| m.id).collect::<Vec<_>>())
+    .bind(matches.iter().map(|m| m.need_id).collect::<Vec<_>>())
+    .bind(matches.iter().map(|m| m.result_id).collect::<Vec<_>>())
+    .bind(matches.iter().map(|m| m.expert_id).collect::<Vec<_>>())
+    .bind(
+        matches
+            .iter()
+            .map(|m| m.status.as_str())
+            .collect::<Vec<_>>(),
+    )
+    .bind(matches.iter().map(|m| m.proposed_on).collect::<Vec<_>>())
+    .bind(
+        matches
+            .iter()
+            .map(|m| m.contract_signed_on)
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        matches
+            .iter()
+            .map(|m| m.contract_amount)
+            .collect::<Vec<_>>(),
+    )
+    .bind(matches.iter().map(|m| m.transferred_on).collect::<Vec<_>>())
+    .bind(ACTOR)
+    .execute(conn)
+    .await
+    .context("Failed to insert the demo matches")?;
+    Ok(())
+}
+
+async fn insert_history(conn: &mut PgConnection, steps: &[Step]) -> anyhow::Result<()> {
+    sqlx::query(
+        "insert into status_change (status_change_id, entity_id, from_status, to_status, actor,
+             changed_at)
+         select id, entity, from_status, to_status, $6, changed_at
+         from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::timestamptz[])
+              as t(id, entity, from_status, to_status, changed_at)",
+    )
+    .bind(steps.iter().map(|step| step.id).collect::<Vec<_>>())
+    .bind(steps.iter().map(|step| step.entity_id).collect::<Vec<_>>())
+    .bind(steps.iter().map(|step| step.from).collect::<Vec<_>>())
+    .bind(steps.iter().map(|step| step.to).collect::<Vec<_>>())
+    .bind(steps.iter().map(|step| step.at).collect::<Vec<_>>())
+    .bind(ACTOR)
+    .execute(conn)
+    .await
+    .context("Failed to insert the demo workflow history")?;
+    Ok(())
+}

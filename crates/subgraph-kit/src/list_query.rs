@@ -1,0 +1,116 @@
+//! What the subgraphs' list statements are built of, with `QueryBuilder`, so that each
+//! statement carries only the conditions a filter sets: a generic plan full of `$n is null
+//! or …` would keep PostgreSQL from using the per-filter indexes. The same conditions serve
+//! a top-level list (the unit or worker bound as a value) and a per-unit or per-worker list
+//! for a whole `_entities` batch (the key taken from a lateral join over all the keys).
+
+use sqlx::postgres::PgRow;
+use sqlx::{FromRow, Postgres, QueryBuilder, Row};
+use uuid::Uuid;
+
+use crate::page::PageArgs;
+
+/// What a list condition compares with: a value bound as a parameter, or the key column
+/// `k.key_id` of the lateral join that fetches many lists at once.
+#[derive(Clone, Copy, Debug)]
+pub enum Key {
+    Value(Uuid),
+    Lateral,
+}
+
+impl Key {
+    pub fn push(self, qb: &mut QueryBuilder<'_, Postgres>) {
+        match self {
+            Key::Value(id) => {
+                qb.push_bind(id);
+            }
+            Key::Lateral => {
+                qb.push("k.key_id");
+            }
+        }
+    }
+}
+
+/// `and <column> = <unit>`, or with `include_subtree` any unit below it in the replicated
+/// tree as well.
+pub fn push_unit_scope(
+    qb: &mut QueryBuilder<'_, Postgres>,
+    column: &str,
+    unit: Key,
+    include_subtree: bool,
+) {
+    qb.push(" and ").push(column);
+    if include_subtree {
+        qb.push(
+            " in (select r.unit_id from unit_replica r
+                  where r.path like (select p.path from unit_replica p where p.unit_id = ",
+        );
+        unit.push(qb);
+        qb.push(") || '%')");
+    } else {
+        qb.push(" = ");
+        unit.push(qb);
+    }
+}
+
+/// `and <column> = any(<values>)` when the filter names values.
+pub fn push_any_text(
+    qb: &mut QueryBuilder<'_, Postgres>,
+    column: &str,
+    values: &Option<Vec<String>>,
+) {
+    if let Some(values) = values {
+        qb.push(" and ")
+            .push(column)
+            .push(" = any(")
+            .push_bind(values.clone())
+            .push("::text[])");
+    }
+}
+
+/// Keyset pagination, newest first.
+pub fn push_page(qb: &mut QueryBuilder<'_, Postgres>, id_column: &str, page: PageArgs) {
+    if let Some(after) = page.after {
+        qb.push(" and ")
+            .push(id_column)
+            .push(" < ")
+            .push_bind(after);
+    }
+    qb.push(" order by ")
+        .push(id_column)
+        .push(" desc limit ")
+        .push_bind(page.limit());
+}
+
+/// Opens `select k.key_id, t.* from unnest(<keys>) as k(key_id) cross join lateral (`; the
+/// caller pushes the inner query and then [`close_lateral`].
+pub fn open_lateral(qb: &mut QueryBuilder<'_, Postgres>, keys: &[Uuid]) {
+    qb.push("select k.key_id, t.* from unnest(")
+        .push_bind(keys.to_vec())
+        .push("::uuid[]) as k(key_id) cross join lateral (");
+}
+
+pub fn close_lateral(qb: &mut QueryBuilder<'_, Postgres>) {
+    qb.push(") t");
+}
+
+/// A row of a per-key list, tagged with its key.
+pub struct Keyed<T> {
+    pub key_id: Uuid,
+    pub row: T,
+}
+
+impl<'r, T: FromRow<'r, PgRow>> FromRow<'r, PgRow> for Keyed<T> {
+    fn from_row(row: &'r PgRow) -> sqlx::Result<Self> {
+        Ok(Keyed {
+            key_id: row.try_get("key_id")?,
+            row: T::from_row(row)?,
+        })
+    }
+}
+
+pub fn untag<T>(rows: Vec<Keyed<T>>) -> Vec<(Uuid, T)> {
+    rows.into_iter()
+        .map(|keyed| (keyed.key_id, keyed.row))
+        .collect()
+}

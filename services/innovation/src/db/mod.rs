@@ -1,0 +1,6 @@
+//! SQL of the innovation subgraph, one function per statement. Lists are built with
+//! `kexie_subgraph_kit::list_query`.
+
+pub mod matches;
+pub mod needs;
+pub mod results;

@@ -1,0 +1,226 @@
+//! Innovation figures: what leadership reads over a unit's whole subtree for a period
+//! (为创新驱动发展服务, 科创中国), and the same per direct child to compare units side by side.
+
+use async_graphql::{Context, Enum, Object, SimpleObject};
+use uuid::Uuid;
+
+use kexie_subgraph_kit::figures::{count, prepare_subtree_read, ranked_children, LedgerFigures};
+use kexie_subgraph_kit::ledger::{Figure, Measure, Tally};
+use kexie_subgraph_kit::rollup::{rollup, Period, PeriodInput};
+use kexie_subgraph_kit::schema::pool;
+use kexie_subgraph_kit::ApiResult;
+
+use super::entities::Unit;
+use crate::domain::{MatchStatus, NeedStatus, ResultMaturity, TechField};
+
+/// The innovation figures of a unit's subtree (the unit itself included) for a period, in
+/// the tree as it stands now (a merged unit's records count where it now hangs). Dates are
+/// local days (UTC+8). Archived needs and results never count, nor do the matches of an
+/// archived need; matches count where their need's unit is. A count beyond the range of
+/// `Int` reads as 2147483647.
+#[derive(SimpleObject, Clone, Debug)]
+#[graphql(directive = rollup::apply())]
+pub struct InnovationFigures {
+    /// Technology needs (企业技术需求) published within the period (by `publishedOn`).
+    pub tech_needs: i32,
+    /// `techNeeds` by where they stand now: every status, in the order of `NeedStatus`,
+    /// zeros included.
+    pub tech_needs_by_status: Vec<NeedStatusCount>,
+    /// `techNeeds` by field: every field, in the order of `TechField`, zeros included.
+    pub tech_needs_by_field: Vec<TechFieldCount>,
+    /// Needs open (published and neither resolved nor closed) on the period's last day, or
+    /// today when that is still to come.
+    pub open_tech_needs: i32,
+    /// Needs resolved within the period (by the day resolved, whenever published).
+    pub resolved_tech_needs: i32,
+    /// Matches (供需对接) proposed within the period (by `proposedOn`).
+    pub matches: i32,
+    /// `matches` by where they stand now: every status, in the order of `MatchStatus`,
+    /// zeros included.
+    pub matches_by_status: Vec<MatchStatusCount>,
+    /// Contracts signed within the period (by the day signed, whenever proposed).
+    pub contracts: i32,
+    /// The amount of `contracts`, in 万元.
+    pub contract_value: f64,
+    /// Results put to use (成果转化) within the period (by `transferredOn`).
+    pub transfers: i32,
+    /// Scientific results (科技成果) offered within the period (by `offeredOn`).
+    pub science_results: i32,
+    /// `scienceResults` by maturity: every maturity, in the order of `ResultMaturity`,
+    /// zeros included.
+    pub science_results_by_maturity: Vec<MaturityCount>,
+}
+
+/// How many needs in one status.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct NeedStatusCount {
+    pub status: NeedStatus,
+    pub count: i32,
+}
+
+/// How many needs of one field.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct TechFieldCount {
+    pub field: TechField,
+    pub count: i32,
+}
+
+/// How many matches in one status.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct MatchStatusCount {
+    pub status: MatchStatus,
+    pub count: i32,
+}
+
+/// How many results of one maturity.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct MaturityCount {
+    pub maturity: ResultMaturity,
+    pub count: i32,
+}
+
+/// A scalar figure of `InnovationFigures` to rank children by.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq)]
+pub enum InnovationFigure {
+    TechNeeds,
+    OpenTechNeeds,
+    ResolvedTechNeeds,
+    Matches,
+    Contracts,
+    ContractValue,
+    Transfers,
+    ScienceResults,
+}
+
+// The ledger figures (see the innovation figures migration).
+const NEEDS_BY_STATUS: &str = "NEEDS_BY_STATUS";
+const NEEDS_BY_FIELD: &str = "NEEDS_BY_FIELD";
+const OPEN_NEEDS: &str = "OPEN_NEEDS";
+const RESOLVED_NEEDS: &str = "RESOLVED_NEEDS";
+const MATCHES_BY_STATUS: &str = "MATCHES_BY_STATUS";
+const CONTRACTS: &str = "CONTRACTS";
+/// In hundredths of 万元, so that sums stay exact.
+const CONTRACT_VALUE: &str = "CONTRACT_VALUE";
+const TRANSFERS: &str = "TRANSFERS";
+const RESULTS_BY_MATURITY: &str = "RESULTS_BY_MATURITY";
+
+impl InnovationFigure {
+    fn rank_value(self, tally: &Tally) -> i64 {
+        match self {
+            InnovationFigure::TechNeeds => tally.sum_of(NEEDS_BY_STATUS),
+            InnovationFigure::OpenTechNeeds => tally.sum_of(OPEN_NEEDS),
+            InnovationFigure::ResolvedTechNeeds => tally.sum_of(RESOLVED_NEEDS),
+            InnovationFigure::Matches => tally.sum_of(MATCHES_BY_STATUS),
+            InnovationFigure::Contracts => tally.sum_of(CONTRACTS),
+            InnovationFigure::ContractValue => tally.sum_of(CONTRACT_VALUE),
+            InnovationFigure::Transfers => tally.sum_of(TRANSFERS),
+            InnovationFigure::ScienceResults => tally.sum_of(RESULTS_BY_MATURITY),
+        }
+    }
+}
+
+#[derive(Clone, Debug)]
+pub struct ChildInnovationFigures {
+    rank: i32,
+    unit_id: Uuid,
+    figures: InnovationFigures,
+}
+
+/// One direct child of a unit with the figures of its subtree and its place among its
+/// siblings.
+#[Object(directive = rollup::apply())]
+impl ChildInnovationFigures {
+    /// 1 for the first; children with equal values share a rank and the next rank skips
+    /// (1, 2, 2, 4).
+    async fn rank(&self) -> i32 {
+        self.rank
+    }
+    async fn unit(&self) -> Unit {
+        Unit { id: self.unit_id }
+    }
+    async fn figures(&self) -> &InnovationFigures {
+        &self.figures
+    }
+}
+
+impl LedgerFigures for InnovationFigures {
+    const FIGURES: &'static [Figure] = &[
+        Figure::flow(NEEDS_BY_STATUS),
+        Figure::flow(NEEDS_BY_FIELD),
+        Figure {
+            name: OPEN_NEEDS,
+            measure: Measure::StockToDate,
+        },
+        Figure::flow(RESOLVED_NEEDS),
+        Figure::flow(MATCHES_BY_STATUS),
+        Figure::flow(CONTRACTS),
+        Figure::flow(CONTRACT_VALUE),
+        Figure::flow(TRANSFERS),
+        Figure::flow(RESULTS_BY_MATURITY),
+    ];
+
+    fn figures_of_field(field: &str) -> Option<&'static [&'static str]> {
+        Some(match field {
+            "techNeeds" | "techNeedsByStatus" => &[NEEDS_BY_STATUS],
+            "techNeedsByField" => &[NEEDS_BY_FIELD],
+            "openTechNeeds" => &[OPEN_NEEDS],
+            "resolvedTechNeeds" => &[RESOLVED_NEEDS],
+            "matches" | "matchesByStatus" => &[MATCHES_BY_STATUS],
+            "contracts" => &[CONTRACTS],
+            "contractValue" => &[CONTRACT_VALUE],
+            "transfers" => &[TRANSFERS],
+            "scienceResults" | "scienceResultsByMaturity" => &[RESULTS_BY_MATURITY],
+            _ => return None,
+        })
+    }
+
+    fn from_tally(tally: &Tally, _period: Period) -> Self {
+        InnovationFigures {
+            tech_needs: count(tally.sum_of(NEEDS_BY_STATUS)),
+            tech_needs_by_status: tally.breakdown(NEEDS_BY_STATUS, |status, count| {
+                NeedStatusCount { status, count }
+            }),
+            tech_needs_by_field: tally.breakdown(NEEDS_BY_FIELD, |field, count| TechFieldCount {
+                field,
+                count,
+            }),
+            open_tech_needs: count(tally.sum_of(OPEN_NEEDS)),
+            resolved_tech_needs: count(tally.sum_of(RESOLVED_NEEDS)),
+            matches: count(tally.sum_of(MATCHES_BY_STATUS)),
+            matches_by_status: tally.breakdown(MATCHES_BY_STATUS, |status, count| {
+                MatchStatusCount { status, count }
+            }),
+            contracts: count(tally.sum_of(CONTRACTS)),
+            contract_value: tally.sum_of(CONTRACT_VALUE) as f64 / 100.0,
+            transfers: count(tally.sum_of(TRANSFERS)),
+            science_results: count(tally.sum_of(RESULTS_BY_MATURITY)),
+            science_results_by_maturity: tally.breakdown(RESULTS_BY_MATURITY, |maturity, count| {
+                MaturityCount { maturity, count }
+            }),
+        }
+    }
+}
+
+/// `Unit.innovationFiguresByChild`: every active direct child, ranked.
+pub async fn by_child(
+    ctx: &Context<'_>,
+    unit_id: Uuid,
+    period: PeriodInput,
+    order_by: InnovationFigure,
+    descending: bool,
+) -> ApiResult<Vec<ChildInnovationFigures>> {
+    let period = prepare_subtree_read(ctx, unit_id, &period).await?;
+    let ranked =
+        ranked_children::<InnovationFigures>(pool(ctx)?, unit_id, period, descending, |tally| {
+            order_by.rank_value(tally)
+        })
+        .await?;
+    Ok(ranked
+        .into_iter()
+        .map(|(rank, unit_id, figures)| ChildInnovationFigures {
+            rank,
+            unit_id,
+            figures,
+        })
+        .collect())
+}

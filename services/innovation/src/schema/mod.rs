@@ -1,0 +1,94 @@
+//! The GraphQL schema of the innovation subgraph: thin resolvers over `db`.
+
+mod entities;
+mod figures;
+mod matches;
+mod needs;
+mod results;
+
+use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
+use sqlx::PgPool;
+
+use kexie_subgraph_kit::figures::SubtreeFiguresLoader;
+use kexie_subgraph_kit::history::HistoryLoader;
+use kexie_subgraph_kit::page::PerUnitLoader;
+use kexie_subgraph_kit::record::ByIdLoader;
+use kexie_subgraph_kit::schema::{loader, pool, ReferenceQuery};
+use kexie_subgraph_kit::unit_tree::PathLoader;
+use kexie_subgraph_kit::{validate, ApiError, ApiResult};
+
+use crate::db::needs::NeedRow;
+use crate::db::results::ResultRow;
+
+pub use entities::{Unit, Worker};
+pub use figures::InnovationFigures;
+pub use kexie_subgraph_kit::history::StatusChange;
+
+#[derive(MergedObject, Default)]
+pub struct Query(
+    ReferenceQuery<entities::Unit>,
+    ReferenceQuery<entities::Worker>,
+    needs::NeedQuery,
+    results::ResultQuery,
+    matches::MatchQuery,
+);
+
+#[derive(MergedObject, Default)]
+pub struct Mutation(
+    needs::NeedMutation,
+    results::ResultMutation,
+    matches::MatchMutation,
+);
+
+pub type SubgraphSchema = Schema<Query, Mutation, EmptySubscription>;
+
+/// The schema's types and federation settings, without data: what the SDL is made of.
+pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
+    kexie_subgraph_kit::schema::builder(Query::default(), Mutation::default())
+}
+
+/// The schema over `pool`, with its batch loaders.
+pub fn build(pool: PgPool) -> SubgraphSchema {
+    builder()
+        .data(loader(ByIdLoader::<NeedRow>::new(pool.clone())))
+        .data(loader(ByIdLoader::<ResultRow>::new(pool.clone())))
+        .data(loader(HistoryLoader(pool.clone())))
+        .data(loader(PathLoader(pool.clone())))
+        .data(loader(PerUnitLoader(needs::NeedsOfUnit(pool.clone()))))
+        .data(loader(PerUnitLoader(results::ResultsOfUnit(pool.clone()))))
+        .data(loader(PerUnitLoader(results::ResultsOfWorker(
+            pool.clone(),
+        ))))
+        .data(loader(PerUnitLoader(matches::MatchesOfNeed(pool.clone()))))
+        .data(loader(PerUnitLoader(matches::MatchesOfResult(
+            pool.clone(),
+        ))))
+        .data(loader(PerUnitLoader(matches::MatchesOfExpert(
+            pool.clone(),
+        ))))
+        .data(loader(SubtreeFiguresLoader::<InnovationFigures>::new(
+            pool.clone(),
+        )))
+        .data(pool)
+        .finish()
+}
+
+/// The longest note on a workflow step.
+const MAX_NOTE: usize = 1000;
+
+/// A per-unit list takes its unit from the `Unit` it hangs on; a `filter.unitId` there
+/// would contradict it.
+fn refuse_unit_filter(unit_id: Option<&async_graphql::ID>) -> ApiResult<()> {
+    if unit_id.is_some() {
+        return Err(ApiError::validation(
+            "filter.unitId",
+            "is implied by the unit this list hangs on; leave it out",
+        ));
+    }
+    Ok(())
+}
+
+/// A workflow step's optional note.
+fn note(note: Option<&str>) -> ApiResult<Option<String>> {
+    validate::optional_text("note", note, MAX_NOTE)
+}

@@ -1,0 +1,9 @@
+//! The innovation subgraph as front-end teams and partner bureaus use it, against real
+//! PostgreSQL and Redis: one test binary (one link), one module per part.
+
+mod authorization;
+mod federation;
+mod matches;
+mod needs;
+mod results;
+mod support;
