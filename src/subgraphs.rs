@@ -119,8 +119,7 @@ impl Subgraph {
                 kexie_popularization::schema::target_actuals(pool, keys).await
             }
             Subgraph::Advice => kexie_advice::schema::target_actuals(pool, keys).await,
-            // It measures none of the target metrics.
-            Subgraph::Innovation => Ok(HashMap::new()),
+            Subgraph::Innovation => kexie_innovation::schema::target_actuals(pool, keys).await,
         }
     }
 

@@ -1,6 +1,6 @@
 //! Targets (工作台账) through the gateway: each target's actual figure comes from the
 //! subgraph whose records it counts, and organizations turns it into attainment and
-//! whether the target is on track — one query, four subgraphs.
+//! whether the target is on track — one query, five subgraphs.
 
 mod common;
 
@@ -20,8 +20,9 @@ async fn create(hub: &GraphqlClient, mutation: &str, input_type: &str, input: Va
 /// A city, a district with a township (exemplary in 2026) and an enterprise association
 /// founded in 2026, and in the other subgraphs: two workstations (one provincially
 /// certified), a Science Day event for youth and farmers held and another still planned, a
-/// county science museum and the city's own, and an approved research topic. Returns the
-/// IDs of the city and the district.
+/// county science museum and the city's own, an approved research topic, and the
+/// enterprise's technology need matched with an expert, contracted in April and resolved in
+/// May. Returns the IDs of the city and the district.
 async fn a_year_of_work(db: &TestDb, hub: &GraphqlClient) -> (Value, Value) {
     let city = create(
         hub,
@@ -116,6 +117,43 @@ async fn a_year_of_work(db: &TestDb, hub: &GraphqlClient) -> (Value, Value) {
         json!({ "id": topic["id"] }),
     )
     .await;
+    let need = create(
+        hub,
+        "createTechNeed",
+        "CreateTechNeedInput",
+        json!({ "unitId": enterprise, "title": "嵌入式控制器国产化替代", "field": "ELECTRONIC_INFORMATION",
+                "problem": "进口控制芯片供货周期长", "publishedOn": "2026-03-10" }),
+    )
+    .await;
+    let proposed = create(
+        hub,
+        "proposeNeedMatch",
+        "ProposeNeedMatchInput",
+        json!({ "needId": need["id"], "expertId": "0190b6a0-0000-7000-8000-000000000001",
+                "proposedOn": "2026-03-15" }),
+    )
+    .await;
+    for (version, to, contract) in [
+        (1, "NEGOTIATING", Value::Null),
+        (
+            2,
+            "CONTRACTED",
+            json!({ "signedOn": "2026-04-01", "amount": 50.0 }),
+        ),
+    ] {
+        hub.data(
+            "mutation($id: ID!, $v: Int!, $to: MatchStatus!, $contract: ContractInput) {
+               transitionNeedMatch(id: $id, expectedVersion: $v, to: $to, contract: $contract) { status } }",
+            json!({ "id": proposed["id"], "v": version, "to": to, "contract": contract }),
+        )
+        .await;
+    }
+    // Published, matching (the proposal), matched (the contract): version 3.
+    hub.data(
+        "mutation($id: ID!) { transitionTechNeed(id: $id, expectedVersion: 3, to: RESOLVED, on: \"2026-05-20\") { status } }",
+        json!({ "id": need["id"] }),
+    )
+    .await;
     (city, district)
 }
 
@@ -160,6 +198,8 @@ async fn a_units_targets_show_actuals_from_every_subgraph_with_attainment_and_wh
         ("COUNTY_SCIENCE_MUSEUMS", 1),
         ("RESEARCH_TOPICS", 1),
         ("ADOPTED_SUBMISSIONS", 2),
+        ("RESOLVED_TECH_NEEDS", 3),
+        ("TECH_CONTRACTS", 1),
     ] {
         set_target(&hub, &district, metric, value).await;
     }
@@ -180,8 +220,10 @@ async fn a_units_targets_show_actuals_from_every_subgraph_with_attainment_and_wh
             target("EXEMPLARY_GRASSROOTS_ASSOCIATIONS", 1, 1, 1.0, true),
             target("NEW_ENTERPRISE_ASSOCIATIONS", 2, 1, 0.5, false),
             target("RESEARCH_TOPICS", 1, 1, 1.0, true),
+            target("RESOLVED_TECH_NEEDS", 3, 1, 1.0 / 3.0, false),
             target("RURAL_POPULARIZATION_EVENTS", 2, 1, 0.5, false),
             target("SCIENCE_DAY_EVENTS", 4, 1, 0.25, false),
+            target("TECH_CONTRACTS", 1, 1, 1.0, true),
         ]
     );
     // In early July half the year has passed: half the value keeps a target on track.
@@ -204,9 +246,11 @@ async fn a_units_targets_show_actuals_from_every_subgraph_with_attainment_and_wh
             ("EXEMPLARY_GRASSROOTS_ASSOCIATIONS".to_string(), true),
             ("NEW_ENTERPRISE_ASSOCIATIONS".to_string(), false),
             ("RESEARCH_TOPICS".to_string(), true),
+            ("RESOLVED_TECH_NEEDS".to_string(), false),
             // 1 < 2 × 183/365: just short of the pace.
             ("RURAL_POPULARIZATION_EVENTS".to_string(), false),
             ("SCIENCE_DAY_EVENTS".to_string(), false),
+            ("TECH_CONTRACTS".to_string(), true),
         ]
     );
     // The city's targets count the township's event two levels down and the district's
@@ -261,10 +305,10 @@ async fn the_city_overview_is_one_query_through_the_gateway_and_adds_up() {
         .map(|edge| &edge["node"])
         .collect();
     assert_eq!(districts.len(), 9);
-    assert_eq!(city["targets"].as_array().unwrap().len(), 11);
+    assert_eq!(city["targets"].as_array().unwrap().len(), 13);
     for district in &districts {
         let targets = district["targets"].as_array().unwrap();
-        assert_eq!(targets.len(), 11, "{}", district["name"]);
+        assert_eq!(targets.len(), 13, "{}", district["name"]);
         for target in targets {
             let (actual, value) = (
                 target["actual"].as_f64().unwrap(),
@@ -281,6 +325,8 @@ async fn the_city_overview_is_one_query_through_the_gateway_and_adds_up() {
         ("talentFigures", "workers"),
         ("talentFigures", "honors"),
         ("talentFigures", "workstations"),
+        ("innovationFigures", "techNeeds"),
+        ("innovationFigures", "contracts"),
     ] {
         let of_districts: i64 = districts
             .iter()

@@ -31,6 +31,17 @@
       ],
     },
     {
+      key: 'innovation', title: '服务创新驱动', field: 'innovationFigures', type: 'InnovationFigures',
+      figures: [
+        { name: 'techNeeds', label: '企业技术需求', unit: '项' },
+        { name: 'resolvedTechNeeds', label: '需求解决', unit: '项' },
+        { name: 'contracts', label: '对接签约', unit: '项' },
+        { name: 'contractValue', label: '签约金额', unit: '万元' },
+        { name: 'transfers', label: '成果转化', unit: '项' },
+        { name: 'scienceResults', label: '科技成果', unit: '项' },
+      ],
+    },
+    {
       key: 'popularization', title: '科学普及', field: 'popularizationFigures', type: 'PopularizationFigures',
       figures: [
         { name: 'activities', label: '科普活动', unit: '场' },
@@ -68,6 +79,8 @@
     CERTIFIED_WORKSTATIONS: '省级认证专家工作站',
     RESEARCH_TOPICS: '调研课题',
     ADOPTED_SUBMISSIONS: '建议被采纳',
+    RESOLVED_TECH_NEEDS: '企业技术难题解决',
+    TECH_CONTRACTS: '技术合同签约',
   };
   const KIND_LABELS = {
     CITY: '市科协', DISTRICT: '区/县科协', TOWNSHIP: '乡镇/街道科协', ENTERPRISE: '企业科协',

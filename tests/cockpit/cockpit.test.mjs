@@ -31,11 +31,12 @@ await mkdir(artifacts, { recursive: true });
 const FIGURES = {
   organizationFigures: ['units', 'newUnits', 'termsOverdue'],
   talentFigures: ['workers', 'volunteers', 'ruralExperts', 'honors', 'nominations', 'workstations'],
+  innovationFigures: ['techNeeds', 'resolvedTechNeeds', 'contracts', 'contractValue', 'transfers', 'scienceResults'],
   popularizationFigures: ['activities', 'participants', 'onlineReach', 'venues', 'openVenues'],
   adviceFigures: ['submissions', 'adoptedSubmissions', 'adoptionRate', 'instructions', 'researchTopics', 'consultationReports'],
 };
 const SERVICE_KEYS = {
-  organizationFigures: 'organization', talentFigures: 'talent',
+  organizationFigures: 'organization', talentFigures: 'talent', innovationFigures: 'innovation',
   popularizationFigures: 'popularization', adviceFigures: 'advice',
 };
 

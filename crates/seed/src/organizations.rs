@@ -568,7 +568,8 @@ async fn insert_leaders(
 }
 
 /// The city's yearly targets as the source texts set them (`001_*.txt`, `002_*.txt`; adopted
-/// submissions have no value there and take 10).
+/// submissions, resolved technology needs and technology contracts have no value there and
+/// take 10, 30 and 40).
 pub const SEED_CITY_TARGETS: &[(TargetMetric, i32)] = &[
     (TargetMetric::NewEnterpriseAssociations, 5),
     (TargetMetric::ExemplaryGrassrootsAssociations, 20),
@@ -581,6 +582,8 @@ pub const SEED_CITY_TARGETS: &[(TargetMetric, i32)] = &[
     (TargetMetric::CertifiedWorkstations, 30),
     (TargetMetric::ResearchTopics, 2),
     (TargetMetric::AdoptedSubmissions, 10),
+    (TargetMetric::ResolvedTechNeeds, 30),
+    (TargetMetric::TechContracts, 40),
 ];
 
 /// The attainments a sized target is drawn from, lowest and highest: a seed's own value is
@@ -702,7 +705,9 @@ pub async fn size_targets(
             _ => rng.gen_range(1.6..ATTAINMENT_RANGE.1),
         };
         let value = if actual > 0.0 {
-            ((actual / attainment).round() as i32).max(1)
+            // Rounding a small actual's value down must not take it past the range.
+            let least = (actual / ATTAINMENT_RANGE.1).ceil();
+            ((actual / attainment).round().max(least) as i32).max(1)
         } else {
             rng.gen_range(1..=3)
         };

@@ -71,6 +71,12 @@ pub enum TargetMetric {
     /// 建议被采纳 (advice): submissions whose workflow reached ADOPTED in the year (the day
     /// of that step in their history).
     AdoptedSubmissions,
+    /// 企业技术难题解决 (innovation): enterprises' technology needs resolved in the year (the
+    /// day recorded as resolved), whenever published.
+    ResolvedTechNeeds,
+    /// 技术合同签约 (innovation): contracts signed in the year from matches of needs with
+    /// results or experts (供需对接签约), by the day signed.
+    TechContracts,
 }
 
 /// The subgraph whose records a metric counts.
@@ -80,6 +86,7 @@ pub enum MeasuredBy {
     Talent,
     Popularization,
     Advice,
+    Innovation,
 }
 
 impl TargetMetric {
@@ -97,6 +104,7 @@ impl TargetMetric {
             | ElderlyLectures => MeasuredBy::Popularization,
             CertifiedWorkstations => MeasuredBy::Talent,
             ResearchTopics | AdoptedSubmissions => MeasuredBy::Advice,
+            ResolvedTechNeeds | TechContracts => MeasuredBy::Innovation,
         }
     }
 }

@@ -1,14 +1,19 @@
 //! The entities other subgraphs own, as this one extends them: `Unit` (organizations) with
 //! its needs, results and innovation figures, and `Worker` (talent) with the results they
-//! hold and the matches they were proposed in as experts.
+//! hold and the matches they were proposed in as experts, and `Target` (organizations) with
+//! the actual figures innovation measures.
+
+use std::collections::HashMap;
 
 use async_graphql::connection::Connection;
 use async_graphql::{Context, Object, ID};
+use sqlx::PgPool;
 use uuid::Uuid;
 
 use kexie_subgraph_kit::figures::{ChildFiguresSeries, FiguresPoint, SeriesInput};
 use kexie_subgraph_kit::page::{per_unit_page, PageArgs};
 use kexie_subgraph_kit::rollup::PeriodInput;
+use kexie_subgraph_kit::target::{Actual, MeasuredActual, MeasuredBy, TargetKey};
 use kexie_subgraph_kit::ApiResult;
 
 use super::figures::{self, ChildInnovationFigures, InnovationFigure, InnovationFigures};
@@ -168,5 +173,35 @@ impl From<Uuid> for Unit {
 impl From<Uuid> for Worker {
     fn from(id: Uuid) -> Self {
         Worker { id }
+    }
+}
+
+/// `Target` (owned by organizations) as this subgraph extends it: the actual figure of the
+/// metrics innovation measures, from its figure ledger over the target unit's subtree. The
+/// rest of the extension is `kexie_subgraph_kit::target`.
+pub struct InnovationActual(Actual<InnovationActual>);
+
+#[Object]
+impl InnovationActual {
+    /// The actual figure of a metric innovation measures (see `TargetMetric`) over the
+    /// target unit's subtree in the target's year; null for the metrics other subgraphs
+    /// measure. Only those who may read the target unit's subtree figures see it (its staff
+    /// and leadership, those of the units above it, the city's administrators): anyone else
+    /// is refused with `FORBIDDEN`.
+    #[graphql(requires = "unitId year metric")]
+    async fn innovation_actual(&self, ctx: &Context<'_>) -> ApiResult<Option<i32>> {
+        self.0.resolve(ctx).await
+    }
+}
+
+impl MeasuredActual for InnovationActual {
+    const MEASURED_BY: MeasuredBy = MeasuredBy::Innovation;
+
+    fn new(actual: Actual<Self>) -> Self {
+        InnovationActual(actual)
+    }
+
+    async fn count(pool: &PgPool, keys: &[TargetKey]) -> sqlx::Result<HashMap<TargetKey, i64>> {
+        figures::target_actuals(pool, keys).await
     }
 }

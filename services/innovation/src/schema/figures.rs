@@ -8,6 +8,7 @@ use kexie_subgraph_kit::figures::{count, prepare_subtree_read, ranked_children, 
 use kexie_subgraph_kit::ledger::{Figure, Measure, Tally};
 use kexie_subgraph_kit::rollup::{rollup, Period, PeriodInput};
 use kexie_subgraph_kit::schema::pool;
+use kexie_subgraph_kit::target::{LedgerMetric, TargetMetric};
 use kexie_subgraph_kit::ApiResult;
 
 use super::entities::Unit;
@@ -140,6 +141,33 @@ impl ChildInnovationFigures {
     }
     async fn figures(&self) -> &InnovationFigures {
         &self.figures
+    }
+}
+
+/// The actual figures of the targets whose metrics innovation measures (the others are left
+/// out), from the figure ledger: what `Target` answers, and what the demo seeder sizes
+/// targets by.
+pub async fn target_actuals(
+    pool: &sqlx::PgPool,
+    keys: &[kexie_subgraph_kit::target::TargetKey],
+) -> sqlx::Result<std::collections::HashMap<kexie_subgraph_kit::target::TargetKey, i64>> {
+    kexie_subgraph_kit::target::actuals_from_ledger(pool, "unit_replica", keys, ledger_metric).await
+}
+
+/// How innovation's target metrics read the ledger (see `TargetMetric`).
+fn ledger_metric(metric: TargetMetric) -> Option<LedgerMetric> {
+    match metric {
+        TargetMetric::ResolvedTechNeeds => Some(LedgerMetric {
+            figure: Figure::flow(RESOLVED_NEEDS),
+            keys: &[],
+            without_city: false,
+        }),
+        TargetMetric::TechContracts => Some(LedgerMetric {
+            figure: Figure::flow(CONTRACTS),
+            keys: &[],
+            without_city: false,
+        }),
+        _ => None,
     }
 }
 

@@ -21,7 +21,7 @@ use crate::db::needs::NeedRow;
 use crate::db::results::ResultRow;
 
 pub use entities::{Unit, Worker};
-pub use figures::InnovationFigures;
+pub use figures::{target_actuals, InnovationFigures};
 pub use kexie_subgraph_kit::history::StatusChange;
 
 #[derive(MergedObject, Default)]
@@ -31,6 +31,7 @@ pub struct Query(
     needs::NeedQuery,
     results::ResultQuery,
     matches::MatchQuery,
+    kexie_subgraph_kit::target::TargetQuery<entities::InnovationActual>,
 );
 
 #[derive(MergedObject, Default)]

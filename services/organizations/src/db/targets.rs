@@ -50,6 +50,7 @@ pub struct ReportedActuals {
     pub talent: Option<i32>,
     pub popularization: Option<i32>,
     pub advice: Option<i32>,
+    pub innovation: Option<i32>,
 }
 
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]

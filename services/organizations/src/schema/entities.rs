@@ -33,6 +33,7 @@ impl EntityQuery {
         talent_actual: Option<i32>,
         popularization_actual: Option<i32>,
         advice_actual: Option<i32>,
+        innovation_actual: Option<i32>,
     ) -> ApiResult<Option<TargetRow>> {
         let target = readable(
             ctx,
@@ -44,6 +45,7 @@ impl EntityQuery {
                 talent: talent_actual,
                 popularization: popularization_actual,
                 advice: advice_actual,
+                innovation: innovation_actual,
             },
             ..target
         }))

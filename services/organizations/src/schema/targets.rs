@@ -23,7 +23,7 @@ use crate::db::units::UnitRow;
 use crate::policy::{self, require_administer_parent, require_read_subtree_of};
 
 /// The fields of the measuring subgraphs that `actual` needs.
-const MEASURED: &str = "talentActual popularizationActual adviceActual";
+const MEASURED: &str = "talentActual popularizationActual adviceActual innovationActual";
 
 #[Object(name = "Target")]
 impl TargetRow {
@@ -80,16 +80,21 @@ impl TargetRow {
     async fn advice_actual(&self) -> Option<i32> {
         self.reported.advice
     }
+    /// Measured by the innovation subgraph.
+    #[graphql(external)]
+    async fn innovation_actual(&self) -> Option<i32> {
+        self.reported.innovation
+    }
 
     /// The actual figure, computed from the records of the subgraph that measures the
     /// metric over the unit's subtree for the target's year (see `TargetMetric`); never typed in.
-    #[graphql(requires = "talentActual popularizationActual adviceActual")]
+    #[graphql(requires = "talentActual popularizationActual adviceActual innovationActual")]
     async fn actual(&self, ctx: &Context<'_>) -> ApiResult<i32> {
         actual(ctx, self).await
     }
 
     /// `actual / targetValue`: 1.0 means reached; a target value of zero counts as reached.
-    #[graphql(requires = "talentActual popularizationActual adviceActual")]
+    #[graphql(requires = "talentActual popularizationActual adviceActual innovationActual")]
     async fn attainment(&self, ctx: &Context<'_>) -> ApiResult<f64> {
         Ok(target::attainment(
             actual(ctx, self).await?,
@@ -100,7 +105,7 @@ impl TargetRow {
     /// Whether the target is on track on `asOf` (default: today, UTC+8): a past year when
     /// `actual` reached the value, a year to come always, the current year when `actual` is
     /// at least the value times the share of the year elapsed on `asOf`.
-    #[graphql(requires = "talentActual popularizationActual adviceActual")]
+    #[graphql(requires = "talentActual popularizationActual adviceActual innovationActual")]
     async fn on_track(&self, ctx: &Context<'_>, as_of: Option<NaiveDate>) -> ApiResult<bool> {
         let as_of = as_of.unwrap_or_else(china_today);
         Ok(target::on_track(
@@ -129,6 +134,7 @@ async fn actual(ctx: &Context<'_>, target: &TargetRow) -> ApiResult<i32> {
         MeasuredBy::Talent => (target.reported.talent, "talentActual"),
         MeasuredBy::Popularization => (target.reported.popularization, "popularizationActual"),
         MeasuredBy::Advice => (target.reported.advice, "adviceActual"),
+        MeasuredBy::Innovation => (target.reported.innovation, "innovationActual"),
     };
     reported.ok_or_else(|| {
         ApiError::validation(
