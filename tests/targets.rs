@@ -22,7 +22,7 @@ async fn create(hub: &GraphqlClient, mutation: &str, input_type: &str, input: Va
 /// certified), a Science Day event for youth and farmers held and another still planned, a
 /// county science museum and the city's own, an approved research topic, and the
 /// enterprise's technology need matched with an expert, contracted in April and resolved in
-/// May. Returns the IDs of the city and the district.
+/// May, and a society visit to it in June. Returns the IDs of the city and the district.
 async fn a_year_of_work(db: &TestDb, hub: &GraphqlClient) -> (Value, Value) {
     let city = create(
         hub,
@@ -148,6 +148,20 @@ async fn a_year_of_work(db: &TestDb, hub: &GraphqlClient) -> (Value, Value) {
         )
         .await;
     }
+    let visit = create(
+        hub,
+        "createServiceVisit",
+        "CreateServiceVisitInput",
+        json!({ "unitId": district, "enterpriseUnitId": enterprise, "kind": "SOCIETY_VISIT",
+                "title": "涪城区电子学会企业行", "visitedOn": "2026-06-18" }),
+    )
+    .await;
+    hub.data(
+        "mutation($id: ID!) { transitionServiceVisit(id: $id, expectedVersion: 1, to: HELD,
+             outcome: { problemsTaken: 3, problemsSolved: 2 }) { status } }",
+        json!({ "id": visit["id"] }),
+    )
+    .await;
     // Published, matching (the proposal), matched (the contract): version 3.
     hub.data(
         "mutation($id: ID!) { transitionTechNeed(id: $id, expectedVersion: 3, to: RESOLVED, on: \"2026-05-20\") { status } }",
@@ -200,6 +214,7 @@ async fn a_units_targets_show_actuals_from_every_subgraph_with_attainment_and_wh
         ("ADOPTED_SUBMISSIONS", 2),
         ("RESOLVED_TECH_NEEDS", 3),
         ("TECH_CONTRACTS", 1),
+        ("SOCIETY_ENTERPRISE_VISITS", 2),
     ] {
         set_target(&hub, &district, metric, value).await;
     }
@@ -223,6 +238,7 @@ async fn a_units_targets_show_actuals_from_every_subgraph_with_attainment_and_wh
             target("RESOLVED_TECH_NEEDS", 3, 1, 1.0 / 3.0, false),
             target("RURAL_POPULARIZATION_EVENTS", 2, 1, 0.5, false),
             target("SCIENCE_DAY_EVENTS", 4, 1, 0.25, false),
+            target("SOCIETY_ENTERPRISE_VISITS", 2, 1, 0.5, false),
             target("TECH_CONTRACTS", 1, 1, 1.0, true),
         ]
     );
@@ -250,6 +266,7 @@ async fn a_units_targets_show_actuals_from_every_subgraph_with_attainment_and_wh
             // 1 < 2 × 183/365: just short of the pace.
             ("RURAL_POPULARIZATION_EVENTS".to_string(), false),
             ("SCIENCE_DAY_EVENTS".to_string(), false),
+            ("SOCIETY_ENTERPRISE_VISITS".to_string(), false),
             ("TECH_CONTRACTS".to_string(), true),
         ]
     );
@@ -305,10 +322,10 @@ async fn the_city_overview_is_one_query_through_the_gateway_and_adds_up() {
         .map(|edge| &edge["node"])
         .collect();
     assert_eq!(districts.len(), 9);
-    assert_eq!(city["targets"].as_array().unwrap().len(), 13);
+    assert_eq!(city["targets"].as_array().unwrap().len(), 14);
     for district in &districts {
         let targets = district["targets"].as_array().unwrap();
-        assert_eq!(targets.len(), 13, "{}", district["name"]);
+        assert_eq!(targets.len(), 14, "{}", district["name"]);
         for target in targets {
             let (actual, value) = (
                 target["actual"].as_f64().unwrap(),

@@ -39,6 +39,8 @@
         { name: 'contractValue', label: '签约金额', unit: '万元' },
         { name: 'transfers', label: '成果转化', unit: '项' },
         { name: 'scienceResults', label: '科技成果', unit: '项' },
+        { name: 'serviceVisits', label: '服务企业', unit: '次' },
+        { name: 'problemsSolved', label: '解决难题', unit: '个' },
       ],
     },
     {
@@ -81,6 +83,7 @@
     ADOPTED_SUBMISSIONS: '建议被采纳',
     RESOLVED_TECH_NEEDS: '企业技术难题解决',
     TECH_CONTRACTS: '技术合同签约',
+    SOCIETY_ENTERPRISE_VISITS: '学会服务企业行',
   };
   const KIND_LABELS = {
     CITY: '市科协', DISTRICT: '区/县科协', TOWNSHIP: '乡镇/街道科协', ENTERPRISE: '企业科协',

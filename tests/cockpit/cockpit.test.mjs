@@ -31,7 +31,7 @@ await mkdir(artifacts, { recursive: true });
 const FIGURES = {
   organizationFigures: ['units', 'newUnits', 'termsOverdue'],
   talentFigures: ['workers', 'volunteers', 'ruralExperts', 'honors', 'nominations', 'workstations'],
-  innovationFigures: ['techNeeds', 'resolvedTechNeeds', 'contracts', 'contractValue', 'transfers', 'scienceResults'],
+  innovationFigures: ['techNeeds', 'resolvedTechNeeds', 'contracts', 'contractValue', 'transfers', 'scienceResults', 'serviceVisits', 'problemsSolved'],
   popularizationFigures: ['activities', 'participants', 'onlineReach', 'venues', 'openVenues'],
   adviceFigures: ['submissions', 'adoptedSubmissions', 'adoptionRate', 'instructions', 'researchTopics', 'consultationReports'],
 };

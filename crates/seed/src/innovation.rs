@@ -8,8 +8,11 @@
 //! matches for two needs in three. Matches run like a real funnel (about a fifth still
 //! proposed or negotiating, a third contracted, half of those put to use, the rest failed)
 //! and the needs follow them: a need with a contract is MATCHED or, most often, RESOLVED; a
-//! need without one is MATCHING, CLOSED or still PUBLISHED. Every record carries its whole
-//! workflow history. Volumes grow with the scale; everything derives from
+//! need without one is MATCHING, CLOSED or still PUBLISHED. Societies visit enterprises
+//! (学会服务企业行, 0–2 a year each) and district associations send expert teams (专家服务团,
+//! 0–3 a year each) with 1–4 of the city's workers: most held, taking up 1–6 problems and
+//! solving some, a few cancelled, the last weeks' still planned. Every record carries its
+//! whole workflow history. Volumes grow with the scale; everything derives from
 //! `DemoCity::rng("innovation")`.
 
 use anyhow::{bail, Context as _};
@@ -24,7 +27,9 @@ use crate::demo::{day_between, history_start, DemoCity, DemoUnit, Progress};
 use crate::figures;
 use kexie_subgraph_kit::id::id_at;
 
-use kexie_innovation::domain::{Licensing, MatchStatus, NeedStatus, ResultMaturity, TechField};
+use kexie_innovation::domain::{
+    Licensing, MatchStatus, NeedStatus, ResultMaturity, TechField, VisitKind, VisitStatus,
+};
 
 /// Who the generated records say wrote them.
 const ACTOR: &str = "demo-data";
@@ -255,6 +260,20 @@ struct ResultPlan {
     offered_on: NaiveDate,
 }
 
+struct VisitPlan {
+    id: Uuid,
+    unit_id: Uuid,
+    enterprise_unit_id: Option<Uuid>,
+    enterprise_name: Option<String>,
+    kind: VisitKind,
+    title: String,
+    visited_on: NaiveDate,
+    status: VisitStatus,
+    problems_taken: i32,
+    problems_solved: i32,
+    expert_ids: Vec<Uuid>,
+}
+
 struct MatchPlan {
     id: Uuid,
     need_id: Uuid,
@@ -333,6 +352,16 @@ pub async fn seed(pool: &PgPool, city: &mut DemoCity) -> anyhow::Result<()> {
         matches.extend(need_matches);
     }
 
+    let societies: Vec<&DemoUnit> = city.units_of(&["SOCIETY"]).collect();
+    let visits = plan_visits(
+        city,
+        &societies,
+        &districts,
+        &enterprises,
+        &mut rng,
+        &mut steps,
+    );
+
     let mut tx = pool.begin().await?;
     figures::defer(&mut tx).await?;
     figures::replicate_tree(&mut tx, &city.replicated_units()).await?;
@@ -348,6 +377,9 @@ pub async fn seed(pool: &PgPool, city: &mut DemoCity) -> anyhow::Result<()> {
     for chunk in matches.chunks(CHUNK) {
         insert_matches(&mut tx, chunk).await?;
     }
+    for chunk in visits.chunks(CHUNK) {
+        insert_visits(&mut tx, chunk).await?;
+    }
     for chunk in steps.chunks(CHUNK) {
         insert_history(&mut tx, chunk).await?;
     }
@@ -357,10 +389,11 @@ pub async fn seed(pool: &PgPool, city: &mut DemoCity) -> anyhow::Result<()> {
         .await
         .context("Failed to commit the innovation demo data")?;
     eprintln!(
-        "innovation: {} technology needs, {} scientific results, {} matches",
+        "innovation: {} technology needs, {} scientific results, {} matches, {} service visits",
         needs.len(),
         results.len(),
-        matches.len()
+        matches.len(),
+        visits.len()
     );
     Ok(())
 }
@@ -368,7 +401,8 @@ pub async fn seed(pool: &PgPool, city: &mut DemoCity) -> anyhow::Result<()> {
 /// Empties every table of the innovation schema, the replicated tree included.
 pub async fn reset(pool: &PgPool) -> anyhow::Result<()> {
     sqlx::query(
-        "truncate need_match, tech_need, science_result, idempotency_key, status_change,
+        "truncate need_match, tech_need, science_result, service_visit, service_visit_expert,
+             idempotency_key, status_change,
              unit_replica, unit_replica_state, figure_contribution, figure_ledger",
     )
     .execute(pool)
@@ -380,7 +414,8 @@ pub async fn reset(pool: &PgPool) -> anyhow::Result<()> {
 /// Whether the subgraph holds no records of its own (the replicated tree does not count).
 pub async fn is_empty(pool: &PgPool) -> anyhow::Result<bool> {
     let any: bool = sqlx::query_scalar(
-        "select exists(select 1 from tech_need) or exists(select 1 from science_result)",
+        "select exists(select 1 from tech_need) or exists(select 1 from science_result)
+             or exists(select 1 from service_visit)",
     )
     .fetch_one(pool)
     .await
@@ -691,6 +726,165 @@ fn settle_need(
         }
     }
     need
+}
+
+/// Visits of each year: societies' visits to enterprises and district associations' expert
+/// teams, with their history.
+fn plan_visits(
+    city: &DemoCity,
+    societies: &[&DemoUnit],
+    districts: &[&DemoUnit],
+    enterprises: &[&DemoUnit],
+    rng: &mut StdRng,
+    steps: &mut Vec<Step>,
+) -> Vec<VisitPlan> {
+    let mut visits = Vec::new();
+    let organizers = societies
+        .iter()
+        .map(|unit| (*unit, VisitKind::SocietyVisit, 0..=2))
+        .chain(
+            districts
+                .iter()
+                .map(|unit| (*unit, VisitKind::ExpertTeam, 0..=3)),
+        );
+    for (organizer, kind, per_year) in organizers {
+        for year in 2024..=2026 {
+            let first = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default();
+            let last = NaiveDate::from_ymd_opt(year, 12, 31)
+                .unwrap_or_default()
+                .min(generated_until());
+            for _ in 0..rng.gen_range(per_year.clone()) {
+                let visited_on = day_between(rng, first, last);
+                let enterprise = rng
+                    .gen_bool(0.6)
+                    .then(|| enterprises[rng.gen_range(0..enterprises.len())]);
+                let (_, need_title, _) = NEED_TOPICS[rng.gen_range(0..NEED_TOPICS.len())];
+                let title = match kind {
+                    VisitKind::SocietyVisit => format!("{}企业行：{need_title}", organizer.name),
+                    VisitKind::ExpertTeam => format!("专家服务团：{need_title}"),
+                };
+                let planned_on = visited_on - Duration::days(rng.gen_range(10..=30));
+                let id = id_at(at(planned_on, rng), rng);
+                let mut last_at = DateTime::<Utc>::MIN_UTC;
+                steps.push(step(id, None, "PLANNED", planned_on, &mut last_at, rng));
+                let recent = visited_on + Duration::days(21) > generated_until();
+                let (status, taken, solved) = if recent && rng.gen_bool(0.5) {
+                    (VisitStatus::Planned, 0, 0)
+                } else if rng.gen_bool(0.06) {
+                    steps.push(step(
+                        id,
+                        Some("PLANNED"),
+                        "CANCELLED",
+                        visited_on,
+                        &mut last_at,
+                        rng,
+                    ));
+                    (VisitStatus::Cancelled, 0, 0)
+                } else {
+                    steps.push(step(
+                        id,
+                        Some("PLANNED"),
+                        "HELD",
+                        visited_on,
+                        &mut last_at,
+                        rng,
+                    ));
+                    let taken = rng.gen_range(1..=6);
+                    (VisitStatus::Held, taken, rng.gen_range(0..=taken))
+                };
+                let experts = (0..rng.gen_range(1..=4))
+                    .map(|_| city.workers[rng.gen_range(0..city.workers.len())].id)
+                    .collect::<std::collections::BTreeSet<_>>()
+                    .into_iter()
+                    .collect();
+                visits.push(VisitPlan {
+                    id,
+                    unit_id: organizer.id,
+                    enterprise_unit_id: enterprise.map(|unit| unit.id),
+                    enterprise_name: enterprise.is_none().then(|| {
+                        format!(
+                            "{}{}有限公司",
+                            COMPANY_PREFIXES[rng.gen_range(0..COMPANY_PREFIXES.len())],
+                            COMPANY_TRADES[rng.gen_range(0..COMPANY_TRADES.len())]
+                        )
+                    }),
+                    kind,
+                    title,
+                    visited_on,
+                    status,
+                    problems_taken: taken,
+                    problems_solved: solved,
+                    expert_ids: experts,
+                });
+            }
+        }
+    }
+    visits
+}
+
+async fn insert_visits(conn: &mut PgConnection, visits: &[VisitPlan]) -> anyhow::Result<()> {
+    sqlx::query(
+        "insert into service_visit (service_visit_id, unit_id, enterprise_unit_id,
+             enterprise_name, kind, title, visited_on, status, problems_taken, problems_solved,
+             created_by, updated_by)
+         select id, unit, enterprise, company, kind, title, visited_on, status, taken, solved,
+                $11, $11
+         from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[], $6::text[],
+                     $7::date[], $8::text[], $9::int[], $10::int[])
+              as t(id, unit, enterprise, company, kind, title, visited_on, status, taken, solved)",
+    )
+    .bind(visits.iter().map(|v| v.id).collect::<Vec<_>>())
+    .bind(visits.iter().map(|v| v.unit_id).collect::<Vec<_>>())
+    .bind(
+        visits
+            .iter()
+            .map(|v| v.enterprise_unit_id)
+            .collect::<Vec<_>>(),
+    )
+    .bind(
+        visits
+            .iter()
+            .map(|v| v.enterprise_name.as_deref())
+            .collect::<Vec<_>>(),
+    )
+    .bind(visits.iter().map(|v| v.kind.as_str()).collect::<Vec<_>>())
+    .bind(visits.iter().map(|v| v.title.as_str()).collect::<Vec<_>>())
+    .bind(visits.iter().map(|v| v.visited_on).collect::<Vec<_>>())
+    .bind(visits.iter().map(|v| v.status.as_str()).collect::<Vec<_>>())
+    .bind(visits.iter().map(|v| v.problems_taken).collect::<Vec<_>>())
+    .bind(visits.iter().map(|v| v.problems_solved).collect::<Vec<_>>())
+    .bind(ACTOR)
+    .execute(&mut *conn)
+    .await
+    .context("Failed to insert the demo service visits")?;
+    let (visit_ids, workers, positions): (Vec<Uuid>, Vec<Uuid>, Vec<i32>) = visits
+        .iter()
+        .flat_map(|v| {
+            v.expert_ids
+                .iter()
+                .zip(0..)
+                .map(move |(worker, position)| (v.id, *worker, position))
+        })
+        .fold(
+            (vec![], vec![], vec![]),
+            |mut columns, (visit, worker, position)| {
+                columns.0.push(visit);
+                columns.1.push(worker);
+                columns.2.push(position);
+                columns
+            },
+        );
+    sqlx::query(
+        "insert into service_visit_expert (service_visit_id, worker_id, position)
+         select * from unnest($1::uuid[], $2::uuid[], $3::int[])",
+    )
+    .bind(&visit_ids)
+    .bind(&workers)
+    .bind(&positions)
+    .execute(conn)
+    .await
+    .context("Failed to insert the demo service visits' experts")?;
+    Ok(())
 }
 
 async fn insert_results(conn: &mut PgConnection, results: &[ResultPlan]) -> anyhow::Result<()> {

@@ -567,9 +567,9 @@ async fn insert_leaders(
     Ok(())
 }
 
-/// The city's yearly targets as the source texts set them (`001_*.txt`, `002_*.txt`; adopted
-/// submissions, resolved technology needs and technology contracts have no value there and
-/// take 10, 30 and 40).
+/// The city's yearly targets as the source texts set them (`001_*.txt`, `002_*.txt`: among
+/// them 不少于20场 societies' visits to enterprises; adopted submissions, resolved technology
+/// needs and technology contracts have no value there and take 10, 30 and 40).
 pub const SEED_CITY_TARGETS: &[(TargetMetric, i32)] = &[
     (TargetMetric::NewEnterpriseAssociations, 5),
     (TargetMetric::ExemplaryGrassrootsAssociations, 20),
@@ -584,6 +584,7 @@ pub const SEED_CITY_TARGETS: &[(TargetMetric, i32)] = &[
     (TargetMetric::AdoptedSubmissions, 10),
     (TargetMetric::ResolvedTechNeeds, 30),
     (TargetMetric::TechContracts, 40),
+    (TargetMetric::SocietyEnterpriseVisits, 20),
 ];
 
 /// The attainments a sized target is drawn from, lowest and highest: a seed's own value is

@@ -20,6 +20,30 @@ pub fn parse_ids(field: &str, ids: &[ID]) -> ApiResult<Vec<Uuid>> {
     ids.iter().map(|id| parse_id(field, id)).collect()
 }
 
+/// Checks a list of worker references. Workers belong to the talent subgraph, which the
+/// others cannot read, so only the shape is checked: well-formed IDs, no repeats, and a count
+/// within `min..=max`.
+pub fn worker_ids(field: &str, ids: &[ID], min: usize, max: usize) -> ApiResult<Vec<Uuid>> {
+    if ids.len() < min || ids.len() > max {
+        return Err(ApiError::validation(
+            field,
+            format!("must name {min} to {max} workers, got {}", ids.len()),
+        ));
+    }
+    let mut parsed = Vec::with_capacity(ids.len());
+    for id in ids {
+        let worker_id = parse_id(field, id)?;
+        if parsed.contains(&worker_id) {
+            return Err(ApiError::validation(
+                field,
+                format!("names worker {worker_id} more than once"),
+            ));
+        }
+        parsed.push(worker_id);
+    }
+    Ok(parsed)
+}
+
 /// A fresh ID for a record created now.
 pub fn new_id() -> Uuid {
     Uuid::now_v7()
@@ -32,4 +56,25 @@ pub fn id_at(at: chrono::DateTime<chrono::Utc>, rng: &mut impl rand::Rng) -> Uui
     let mut random = [0u8; 10];
     rng.fill(&mut random);
     uuid::Builder::from_unix_timestamp_millis(millis, &random).into_uuid()
+}
+
+#[cfg(test)]
+mod tests {
+    use super::*;
+
+    #[test]
+    fn worker_references_must_be_well_formed_distinct_and_counted() {
+        let id = ID(Uuid::now_v7().to_string());
+        assert_eq!(
+            worker_ids("authorIds", std::slice::from_ref(&id), 1, 20)
+                .unwrap()
+                .len(),
+            1
+        );
+        assert!(worker_ids("authorIds", &[], 1, 20).is_err());
+        assert!(worker_ids("authorIds", &[id.clone(), id.clone()], 1, 20).is_err());
+        assert!(worker_ids("authorIds", &[ID("nope".into())], 1, 20).is_err());
+        let many: Vec<ID> = (0..21).map(|_| ID(Uuid::now_v7().to_string())).collect();
+        assert!(worker_ids("authorIds", &many, 1, 20).is_err());
+    }
 }

@@ -77,6 +77,9 @@ pub enum TargetMetric {
     /// 技术合同签约 (innovation): contracts signed in the year from matches of needs with
     /// results or experts (供需对接签约), by the day signed.
     TechContracts,
+    /// 学会服务企业行 (innovation): learned societies' and associations' visits to
+    /// enterprises (kind SOCIETY_VISIT) held in the year.
+    SocietyEnterpriseVisits,
 }
 
 /// The subgraph whose records a metric counts.
@@ -104,7 +107,7 @@ impl TargetMetric {
             | ElderlyLectures => MeasuredBy::Popularization,
             CertifiedWorkstations => MeasuredBy::Talent,
             ResearchTopics | AdoptedSubmissions => MeasuredBy::Advice,
-            ResolvedTechNeeds | TechContracts => MeasuredBy::Innovation,
+            ResolvedTechNeeds | TechContracts | SocietyEnterpriseVisits => MeasuredBy::Innovation,
         }
     }
 }

@@ -2,8 +2,8 @@
 //! township, for a year, a quarter and a range of days, and every point of a series with
 //! the year before it, must equal an independent count over the raw tables (present
 //! statuses read from the workflow history); the ranking by child must hold each child's
-//! own figures in league-table order. The tree has a township merged into another, and
-//! needs and a result are archived, closed and back-dated through the API.
+//! own figures in league-table order. The tree has a township merged into another; needs,
+//! a result and a visit are archived, closed, held and back-dated through the API.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -38,11 +38,13 @@ const MATCH_STATUSES: [&str; 5] = [
     "FAILED",
 ];
 const MATURITIES: [&str; 4] = ["LABORATORY", "PROTOTYPE", "PILOT", "INDUSTRIALIZED"];
+const VISIT_KINDS: [&str; 2] = ["SOCIETY_VISIT", "EXPERT_TEAM"];
 
 const FIGURES: &str = "fragment F on InnovationFigures {
     techNeeds techNeedsByStatus { status count } techNeedsByField { field count }
     openTechNeeds resolvedTechNeeds matches matchesByStatus { status count }
     contracts contractValue transfers scienceResults scienceResultsByMaturity { maturity count }
+    serviceVisits serviceVisitsByKind { kind count } problemsTaken problemsSolved expertServices
 }";
 
 fn unit_ref(unit: Uuid) -> Value {
@@ -199,6 +201,37 @@ async fn generated_city() -> City {
         )
         .await;
 
+    let (visit, version): (Uuid, i32) = sqlx::query_as(
+        "select service_visit_id, version from service_visit where status = 'HELD'
+         order by service_visit_id limit 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    client
+        .data(
+            "mutation($id: ID!, $v: Int!) { archiveServiceVisit(id: $id, expectedVersion: $v) { id } }",
+            json!({ "id": visit.to_string(), "v": version }),
+        )
+        .await;
+    let recorded = client
+        .data(
+            "mutation($unit: ID!, $experts: [ID!]!) { createServiceVisit(input: { unitId: $unit,
+                 enterpriseName: \"昌盛新材料有限公司\", kind: SOCIETY_VISIT, title: \"补录的企业行\",
+                 visitedOn: \"2025-05-12\", expertIds: $experts }) { id } }",
+            json!({ "unit": township.to_string(),
+                    "experts": [Uuid::now_v7().to_string(), Uuid::now_v7().to_string()] }),
+        )
+        .await["createServiceVisit"]["id"]
+        .clone();
+    client
+        .data(
+            "mutation($id: ID!) { transitionServiceVisit(id: $id, expectedVersion: 1, to: HELD,
+                 outcome: { problemsTaken: 3, problemsSolved: 2 }) { id } }",
+            json!({ "id": recorded }),
+        )
+        .await;
+
     City {
         client,
         pool,
@@ -235,6 +268,9 @@ type MatchDays = (
     Option<NaiveDate>,
     String,
 );
+
+/// A visit's kind, day, problems taken up and solved, experts and present status.
+type VisitFacts = (String, NaiveDate, i32, i32, i64, String);
 
 /// The figures of `units` for the days `from..=to`, counted independently over the raw
 /// tables: a record's present status is the last step of its history.
@@ -307,6 +343,29 @@ async fn expected_figures(pool: &PgPool, units: &[Uuid], from: NaiveDate, to: Na
         }
     }
 
+    // Held visits: the status from the history, the experts counted from their table.
+    let visits: Vec<VisitFacts> = sqlx::query_as(&format!(
+        "select v.kind, v.visited_on, v.problems_taken, v.problems_solved,
+                (select count(*) from service_visit_expert e where e.service_visit_id = v.service_visit_id),
+                {}
+         from service_visit v where v.unit_id = any($1) and v.archived_at is null",
+        last_status.replace("{id}", "v.service_visit_id")
+    ))
+    .bind(units)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let mut by_kind = HashMap::new();
+    let (mut taken, mut solved, mut experts) = (0, 0, 0);
+    for (kind, visited, problems_taken, problems_solved, expert_count, status) in &visits {
+        if status == "HELD" && within(Some(*visited), from, to) {
+            *by_kind.entry(kind.clone()).or_insert(0) += 1;
+            taken += i64::from(*problems_taken);
+            solved += i64::from(*problems_solved);
+            experts += expert_count;
+        }
+    }
+
     json!({
         "techNeeds": by_status.values().sum::<i64>(),
         "techNeedsByStatus": breakdown(&NEED_STATUSES, &by_status, "status"),
@@ -320,6 +379,11 @@ async fn expected_figures(pool: &PgPool, units: &[Uuid], from: NaiveDate, to: Na
         "transfers": transfers,
         "scienceResults": by_maturity.values().sum::<i64>(),
         "scienceResultsByMaturity": breakdown(&MATURITIES, &by_maturity, "maturity"),
+        "serviceVisits": by_kind.values().sum::<i64>(),
+        "serviceVisitsByKind": breakdown(&VISIT_KINDS, &by_kind, "kind"),
+        "problemsTaken": taken,
+        "problemsSolved": solved,
+        "expertServices": experts,
     })
 }
 
@@ -454,6 +518,7 @@ async fn children_are_ranked_by_the_chosen_figure_with_their_own_figures() {
     );
     for (by, field, descending) in [
         ("TECH_NEEDS", "techNeeds", true),
+        ("SERVICE_VISITS", "serviceVisits", true),
         ("CONTRACT_VALUE", "contractValue", true),
         ("OPEN_TECH_NEEDS", "openTechNeeds", false),
     ] {

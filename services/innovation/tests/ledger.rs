@@ -1,5 +1,6 @@
-//! The figure ledger stays exact under any sequence of writes to needs, their matches and
-//! results: random inserts, status changes, back-dated days, contracts and transfers,
+//! The figure ledger stays exact under any sequence of writes to needs, their matches,
+//! results and service visits with their experts: random inserts, status changes,
+//! back-dated days, contracts and transfers, problems solved,
 //! moves between units, archives and deletes, one at a time (some rolled back) and from
 //! concurrent transactions on one need's matches, each compared with the ledger rebuilt
 //! from the records.
@@ -13,8 +14,9 @@ use kexie_testkit::{
     RandomWriter, TestDb,
 };
 
-const ENTITIES: &str =
-    "select tech_need_id from tech_need union all select science_result_id from science_result";
+const ENTITIES: &str = "select tech_need_id from tech_need
+    union all select science_result_id from science_result
+    union all select service_visit_id from service_visit";
 const MATCH_STATUSES: [&str; 5] = [
     "PROPOSED",
     "NEGOTIATING",
@@ -38,6 +40,7 @@ struct Writer {
     needs: Vec<Uuid>,
     results: Vec<Uuid>,
     matches: Vec<Uuid>,
+    visits: Vec<Uuid>,
 }
 
 impl Writer {
@@ -59,16 +62,22 @@ impl Writer {
 }
 
 impl RandomWriter for Writer {
-    type Made = (usize, usize, usize);
+    type Made = (usize, usize, usize, usize);
 
     fn made(&self) -> Self::Made {
-        (self.needs.len(), self.results.len(), self.matches.len())
+        (
+            self.needs.len(),
+            self.results.len(),
+            self.matches.len(),
+            self.visits.len(),
+        )
     }
 
     fn forget_since(&mut self, made: Self::Made) {
         self.needs.truncate(made.0);
         self.results.truncate(made.1);
         self.matches.truncate(made.2);
+        self.visits.truncate(made.3);
     }
 
     fn roll_back_next(&mut self) -> bool {
@@ -81,8 +90,48 @@ impl RandomWriter for Writer {
         let unit = self.units[self.rng.usize(..self.units.len())];
         let flag = self.rng.bool();
         let id = Uuid::now_v7();
-        let query = match self.rng.u8(..12) {
+        let query = match self.rng.u8(..15) {
             10 | 11 => return random_tree_change(&mut self.rng, conn, &self.units).await,
+            12 => {
+                self.visits.push(id);
+                // Planned, or held with its problems, on any day; with an expert or two.
+                sqlx::query(
+                    "with visit as (
+                         insert into service_visit (service_visit_id, unit_id, enterprise_name, kind,
+                                                    title, visited_on, status, problems_taken,
+                                                    problems_solved, created_by, updated_by)
+                         values ($1, $2, '公司', $3, '企业行', $4,
+                                 case when $5 then 'HELD' else 'PLANNED' end,
+                                 case when $5 then 5 else 0 end, case when $5 then 2 else 0 end,
+                                 't', 't')
+                         returning service_visit_id
+                     )
+                     insert into service_visit_expert (service_visit_id, worker_id, position)
+                     select service_visit_id, gen_random_uuid(), p from visit, generate_series(0, $6) as p",
+                )
+                .bind(id)
+                .bind(unit)
+                .bind(if self.rng.bool() { "SOCIETY_VISIT" } else { "EXPERT_TEAM" })
+                .bind(day)
+                .bind(flag)
+                .bind(self.rng.i32(0..2))
+            }
+            13 => sqlx::query(
+                "update service_visit set status = 'HELD', problems_taken = $2, problems_solved = 1,
+                                          visited_on = $3, unit_id = $4,
+                                          archived_at = case when $5 then now() end
+                 where service_visit_id = any($1)",
+            )
+            .bind(self.pick(|w| &w.visits))
+            .bind(self.rng.i32(1..9))
+            .bind(day)
+            .bind(unit)
+            .bind(self.rng.u8(..4) == 0),
+            14 => sqlx::query(
+                "delete from service_visit_expert where service_visit_id = any($1)
+                     and position = 0",
+            )
+            .bind(self.pick(|w| &w.visits)),
             0 | 1 => {
                 self.needs.push(id);
                 // Published, or already ended (resolved or closed) on a later day.
@@ -191,6 +240,7 @@ async fn random_writes_one_after_another_keep_the_ledger_exact() {
         needs: Vec::new(),
         results: Vec::new(),
         matches: Vec::new(),
+        visits: Vec::new(),
     };
     assert_random_writes_keep_the_ledger_exact(&pool, &mut writer, ENTITIES).await;
     let contracts: i64 = sqlx::query_scalar(

@@ -1,9 +1,8 @@
 //! The advice domain (建言献策, 决策咨询): kinds, categories and channels, the two workflows
 //! with the steps they allow, and the checks on worker references.
 
-use async_graphql::{Enum, ID};
+use async_graphql::Enum;
 use chrono::{FixedOffset, NaiveDate, Offset as _, Utc};
-use uuid::Uuid;
 
 use kexie_subgraph_kit::{ApiError, ApiResult};
 
@@ -339,29 +338,7 @@ impl ResearchAward {
     }
 }
 
-/// Checks a list of worker references. Workers belong to the talent subgraph, which this
-/// one cannot read, so only the shape is checked: well-formed IDs, no repeats, and a count
-/// within `min..=max`.
-pub fn worker_ids(field: &str, ids: &[ID], min: usize, max: usize) -> ApiResult<Vec<Uuid>> {
-    if ids.len() < min || ids.len() > max {
-        return Err(ApiError::validation(
-            field,
-            format!("must name {min} to {max} workers, got {}", ids.len()),
-        ));
-    }
-    let mut parsed = Vec::with_capacity(ids.len());
-    for id in ids {
-        let worker_id = kexie_subgraph_kit::id::parse_id(field, id)?;
-        if parsed.contains(&worker_id) {
-            return Err(ApiError::validation(
-                field,
-                format!("names worker {worker_id} more than once"),
-            ));
-        }
-        parsed.push(worker_id);
-    }
-    Ok(parsed)
-}
+pub use kexie_subgraph_kit::id::worker_ids;
 
 /// China Standard Time (UTC+8, no daylight saving): the associations' working day, for
 /// "today" and submission dates.
@@ -416,21 +393,5 @@ mod tests {
         assert_eq!(InProgress.next(), vec![Concluded]);
         assert!(Concluded.check_awardable().is_ok());
         assert!(InProgress.check_awardable().is_err());
-    }
-
-    #[test]
-    fn worker_references_must_be_well_formed_distinct_and_counted() {
-        let id = ID(Uuid::now_v7().to_string());
-        assert_eq!(
-            worker_ids("authorIds", std::slice::from_ref(&id), 1, 20)
-                .unwrap()
-                .len(),
-            1
-        );
-        assert!(worker_ids("authorIds", &[], 1, 20).is_err());
-        assert!(worker_ids("authorIds", &[id.clone(), id.clone()], 1, 20).is_err());
-        assert!(worker_ids("authorIds", &[ID("nope".into())], 1, 20).is_err());
-        let many: Vec<ID> = (0..21).map(|_| ID(Uuid::now_v7().to_string())).collect();
-        assert!(worker_ids("authorIds", &many, 1, 20).is_err());
     }
 }

@@ -4,3 +4,4 @@
 pub mod matches;
 pub mod needs;
 pub mod results;
+pub mod visits;

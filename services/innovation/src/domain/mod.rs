@@ -1,6 +1,7 @@
 //! The innovation domain (为创新驱动发展服务): technology fields, the maturity and licensing of
-//! results, and the two workflows — of an enterprise's technology need and of a match —
-//! with the steps they allow.
+//! results, the kinds of service to enterprises, and the three workflows — of an
+//! enterprise's technology need, of a match and of a service visit — with the steps they
+//! allow.
 
 use async_graphql::Enum;
 use kexie_subgraph_kit::{ApiError, ApiResult};
@@ -271,6 +272,96 @@ impl MatchStatus {
     }
 }
 
+/// How an association serves an enterprise on site.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq, Hash, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum VisitKind {
+    /// 学会服务企业行: a learned society's visit to an enterprise ("省级学会XX企业行").
+    SocietyVisit,
+    /// 专家服务团: a team of experts sent to an enterprise.
+    ExpertTeam,
+}
+
+impl VisitKind {
+    pub const ALL: [VisitKind; 2] = [VisitKind::SocietyVisit, VisitKind::ExpertTeam];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VisitKind::SocietyVisit => "SOCIETY_VISIT",
+            VisitKind::ExpertTeam => "EXPERT_TEAM",
+        }
+    }
+}
+
+/// Where a service visit stands.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq, Hash, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum VisitStatus {
+    /// 计划: planned.
+    Planned,
+    /// 已开展: held, with the problems taken up and solved.
+    Held,
+    /// 已取消
+    Cancelled,
+}
+
+impl VisitStatus {
+    pub const ALL: [VisitStatus; 3] = [
+        VisitStatus::Planned,
+        VisitStatus::Held,
+        VisitStatus::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            VisitStatus::Planned => "PLANNED",
+            VisitStatus::Held => "HELD",
+            VisitStatus::Cancelled => "CANCELLED",
+        }
+    }
+
+    /// PLANNED → HELD or CANCELLED.
+    pub fn can_go_to(self, to: VisitStatus) -> bool {
+        matches!(
+            (self, to),
+            (
+                VisitStatus::Planned,
+                VisitStatus::Held | VisitStatus::Cancelled
+            )
+        )
+    }
+
+    pub fn next(self) -> Vec<VisitStatus> {
+        VisitStatus::ALL
+            .into_iter()
+            .filter(|to| self.can_go_to(*to))
+            .collect()
+    }
+
+    pub fn check_step(self, to: VisitStatus) -> ApiResult<()> {
+        if self.can_go_to(to) {
+            return Ok(());
+        }
+        Err(ApiError::IllegalTransition {
+            entity: "ServiceVisit",
+            from: self.as_str().to_string(),
+            to: to.as_str().to_string(),
+        })
+    }
+
+    /// Refuses what only a visit in `status` takes.
+    pub fn check_is(self, status: VisitStatus, what: &str) -> ApiResult<()> {
+        if self == status {
+            return Ok(());
+        }
+        Err(ApiError::IllegalTransition {
+            entity: "ServiceVisit",
+            from: self.as_str().to_string(),
+            to: format!("{what}: only {} visits take it", status.as_str()),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -319,5 +410,14 @@ mod tests {
             }
         }
         assert!(Transferred.is_contracted() && !Failed.is_contracted());
+    }
+
+    #[test]
+    fn a_visit_is_held_or_cancelled_once_planned_and_nothing_after() {
+        use VisitStatus::*;
+        assert_eq!(Planned.next(), vec![Held, Cancelled]);
+        assert!(Held.next().is_empty() && Cancelled.next().is_empty());
+        assert!(Held.check_is(Held, "outcome").is_ok());
+        assert!(Planned.check_is(Held, "outcome").is_err());
     }
 }

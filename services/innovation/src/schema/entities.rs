@@ -20,9 +20,11 @@ use super::figures::{self, ChildInnovationFigures, InnovationFigure, InnovationF
 use super::matches::{MatchFilterInput, MatchesOfExpert};
 use super::needs::{NeedFilterInput, NeedsOfUnit};
 use super::results::{ResultFilterInput, ResultsOfUnit, ResultsOfWorker};
+use super::visits::{VisitFilterInput, VisitsOfExpert, VisitsOfUnit};
 use crate::db::matches::MatchRow;
 use crate::db::needs::NeedRow;
 use crate::db::results::ResultRow;
+use crate::db::visits::VisitRow;
 
 /// A unit of the association tree (owned by organizations), with this subgraph's lists.
 #[derive(Clone, Copy, Debug)]
@@ -70,6 +72,24 @@ impl Unit {
             .unwrap_or_default()
             .for_owner(ctx, include_subtree.unwrap_or(false))?;
         per_unit_page::<ResultsOfUnit>(ctx, self.id, filter, page).await
+    }
+
+    /// Service visits to enterprises the unit organized (with `includeSubtree`, those of
+    /// every unit below it too), newest first. For staff and keys with `innovation:read`
+    /// (`FORBIDDEN` otherwise).
+    async fn service_visits(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<VisitFilterInput>,
+        #[graphql(default_with = "Some(false)")] include_subtree: Option<bool>,
+        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, VisitRow>> {
+        let page = PageArgs::parse(first, after)?;
+        let filter = filter
+            .unwrap_or_default()
+            .for_party(ctx, include_subtree.unwrap_or(false))?;
+        per_unit_page::<VisitsOfUnit>(ctx, self.id, filter, page).await
     }
 
     /// Innovation figures of the unit's whole subtree (the unit included) for `period`. An
@@ -161,6 +181,20 @@ impl Worker {
         let page = PageArgs::parse(first, after)?;
         let filter = filter.unwrap_or_default().for_party(ctx)?;
         per_unit_page::<MatchesOfExpert>(ctx, self.id, filter, page).await
+    }
+
+    /// Service visits the worker went on as an expert (专家服务), newest first. For staff
+    /// and keys with `innovation:read` (`FORBIDDEN` otherwise).
+    async fn service_visits(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<VisitFilterInput>,
+        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, VisitRow>> {
+        let page = PageArgs::parse(first, after)?;
+        let filter = filter.unwrap_or_default().for_party(ctx, false)?;
+        per_unit_page::<VisitsOfExpert>(ctx, self.id, filter, page).await
     }
 }
 

@@ -12,7 +12,7 @@ use kexie_subgraph_kit::target::{LedgerMetric, TargetMetric};
 use kexie_subgraph_kit::ApiResult;
 
 use super::entities::Unit;
-use crate::domain::{MatchStatus, NeedStatus, ResultMaturity, TechField};
+use crate::domain::{MatchStatus, NeedStatus, ResultMaturity, TechField, VisitKind};
 
 /// The innovation figures of a unit's subtree (the unit itself included) for a period, in
 /// the tree as it stands now (a merged unit's records count where it now hangs). Dates are
@@ -50,6 +50,25 @@ pub struct InnovationFigures {
     /// `scienceResults` by maturity: every maturity, in the order of `ResultMaturity`,
     /// zeros included.
     pub science_results_by_maturity: Vec<MaturityCount>,
+    /// Service visits to enterprises (学会服务企业行, 专家服务团) held within the period (by
+    /// the day of the visit); planned and cancelled visits do not count.
+    pub service_visits: i32,
+    /// `serviceVisits` by kind: every kind, in the order of `VisitKind`, zeros included.
+    pub service_visits_by_kind: Vec<VisitKindCount>,
+    /// The enterprises' problems the visits of `serviceVisits` took up.
+    pub problems_taken: i32,
+    /// Of `problemsTaken`, those solved (on the visit or in its follow-up).
+    pub problems_solved: i32,
+    /// Experts' services on the visits of `serviceVisits` (专家服务人次: an expert on two
+    /// visits counts twice).
+    pub expert_services: i32,
+}
+
+/// How many visits of one kind.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct VisitKindCount {
+    pub kind: VisitKind,
+    pub count: i32,
 }
 
 /// How many needs in one status.
@@ -91,6 +110,8 @@ pub enum InnovationFigure {
     ContractValue,
     Transfers,
     ScienceResults,
+    ServiceVisits,
+    ProblemsSolved,
 }
 
 // The ledger figures (see the innovation figures migration).
@@ -104,6 +125,10 @@ const CONTRACTS: &str = "CONTRACTS";
 const CONTRACT_VALUE: &str = "CONTRACT_VALUE";
 const TRANSFERS: &str = "TRANSFERS";
 const RESULTS_BY_MATURITY: &str = "RESULTS_BY_MATURITY";
+const VISITS_BY_KIND: &str = "VISITS_BY_KIND";
+const PROBLEMS_TAKEN: &str = "PROBLEMS_TAKEN";
+const PROBLEMS_SOLVED: &str = "PROBLEMS_SOLVED";
+const EXPERT_SERVICES: &str = "EXPERT_SERVICES";
 
 impl InnovationFigure {
     fn rank_value(self, tally: &Tally) -> i64 {
@@ -116,6 +141,8 @@ impl InnovationFigure {
             InnovationFigure::ContractValue => tally.sum_of(CONTRACT_VALUE),
             InnovationFigure::Transfers => tally.sum_of(TRANSFERS),
             InnovationFigure::ScienceResults => tally.sum_of(RESULTS_BY_MATURITY),
+            InnovationFigure::ServiceVisits => tally.sum_of(VISITS_BY_KIND),
+            InnovationFigure::ProblemsSolved => tally.sum_of(PROBLEMS_SOLVED),
         }
     }
 }
@@ -167,6 +194,11 @@ fn ledger_metric(metric: TargetMetric) -> Option<LedgerMetric> {
             keys: &[],
             without_city: false,
         }),
+        TargetMetric::SocietyEnterpriseVisits => Some(LedgerMetric {
+            figure: Figure::flow(VISITS_BY_KIND),
+            keys: &["SOCIETY_VISIT"],
+            without_city: false,
+        }),
         _ => None,
     }
 }
@@ -185,6 +217,10 @@ impl LedgerFigures for InnovationFigures {
         Figure::flow(CONTRACT_VALUE),
         Figure::flow(TRANSFERS),
         Figure::flow(RESULTS_BY_MATURITY),
+        Figure::flow(VISITS_BY_KIND),
+        Figure::flow(PROBLEMS_TAKEN),
+        Figure::flow(PROBLEMS_SOLVED),
+        Figure::flow(EXPERT_SERVICES),
     ];
 
     fn figures_of_field(field: &str) -> Option<&'static [&'static str]> {
@@ -198,6 +234,10 @@ impl LedgerFigures for InnovationFigures {
             "contractValue" => &[CONTRACT_VALUE],
             "transfers" => &[TRANSFERS],
             "scienceResults" | "scienceResultsByMaturity" => &[RESULTS_BY_MATURITY],
+            "serviceVisits" | "serviceVisitsByKind" => &[VISITS_BY_KIND],
+            "problemsTaken" => &[PROBLEMS_TAKEN],
+            "problemsSolved" => &[PROBLEMS_SOLVED],
+            "expertServices" => &[EXPERT_SERVICES],
             _ => return None,
         })
     }
@@ -225,6 +265,12 @@ impl LedgerFigures for InnovationFigures {
             science_results_by_maturity: tally.breakdown(RESULTS_BY_MATURITY, |maturity, count| {
                 MaturityCount { maturity, count }
             }),
+            service_visits: count(tally.sum_of(VISITS_BY_KIND)),
+            service_visits_by_kind: tally
+                .breakdown(VISITS_BY_KIND, |kind, count| VisitKindCount { kind, count }),
+            problems_taken: count(tally.sum_of(PROBLEMS_TAKEN)),
+            problems_solved: count(tally.sum_of(PROBLEMS_SOLVED)),
+            expert_services: count(tally.sum_of(EXPERT_SERVICES)),
         }
     }
 }

@@ -5,6 +5,7 @@ mod figures;
 mod matches;
 mod needs;
 mod results;
+mod visits;
 
 use async_graphql::{EmptySubscription, MergedObject, Schema, SchemaBuilder};
 use sqlx::PgPool;
@@ -31,6 +32,7 @@ pub struct Query(
     needs::NeedQuery,
     results::ResultQuery,
     matches::MatchQuery,
+    visits::VisitQuery,
     kexie_subgraph_kit::target::TargetQuery<entities::InnovationActual>,
 );
 
@@ -39,6 +41,7 @@ pub struct Mutation(
     needs::NeedMutation,
     results::ResultMutation,
     matches::MatchMutation,
+    visits::VisitMutation,
 );
 
 pub type SubgraphSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -67,6 +70,8 @@ pub fn build(pool: PgPool) -> SubgraphSchema {
         .data(loader(PerUnitLoader(matches::MatchesOfExpert(
             pool.clone(),
         ))))
+        .data(loader(PerUnitLoader(visits::VisitsOfUnit(pool.clone()))))
+        .data(loader(PerUnitLoader(visits::VisitsOfExpert(pool.clone()))))
         .data(loader(SubtreeFiguresLoader::<InnovationFigures>::new(
             pool.clone(),
         )))

@@ -7,3 +7,4 @@ mod matches;
 mod needs;
 mod results;
 mod support;
+mod visits;

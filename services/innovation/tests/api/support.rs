@@ -87,6 +87,8 @@ pub async fn fingerprint(pool: &PgPool) -> String {
         "tech_need",
         "science_result",
         "need_match",
+        "service_visit",
+        "service_visit_expert",
         "status_change",
         "idempotency_key",
         "figure_ledger",
@@ -279,5 +281,43 @@ pub async fn step_match(
                     "transferredOn": transferred_on }),
         )
         .await["transitionNeedMatch"]
+        .clone()
+}
+
+pub const VISIT_FIELDS: &str = "id title kind unit { id } enterprise { id } enterpriseName
+    visitedOn status allowedTransitions experts { id } problemsTaken problemsSolved summary
+    history { fromStatus toStatus actor note } version createdBy updatedBy archivedAt";
+
+pub fn create_visit_query() -> String {
+    format!("mutation($input: CreateServiceVisitInput!) {{ createServiceVisit(input: $input) {{ {VISIT_FIELDS} }} }}")
+}
+
+pub fn transition_visit_query() -> String {
+    format!(
+        "mutation($id: ID!, $v: Int!, $to: VisitStatus!, $note: String, $outcome: VisitOutcomeInput) {{
+           transitionServiceVisit(id: $id, expectedVersion: $v, to: $to, note: $note, outcome: $outcome) {{
+             {VISIT_FIELDS} }} }}"
+    )
+}
+
+/// A valid visit organized by `unit`, with overrides merged in.
+pub fn visit_input(unit: Uuid, overrides: Value) -> Value {
+    merged(
+        json!({
+            "unitId": unit.to_string(),
+            "enterpriseName": "恒通机械制造有限公司",
+            "kind": "SOCIETY_VISIT",
+            "title": "机械工程学会企业行",
+            "visitedOn": "2026-06-18",
+            "expertIds": [worker(), worker()],
+        }),
+        overrides,
+    )
+}
+
+pub async fn create_visit(client: &GraphqlClient, input: Value) -> Value {
+    client
+        .data(&create_visit_query(), json!({ "input": input }))
+        .await["createServiceVisit"]
         .clone()
 }
