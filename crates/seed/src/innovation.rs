@@ -11,8 +11,10 @@
 //! need without one is MATCHING, CLOSED or still PUBLISHED. Societies visit enterprises
 //! (学会服务企业行, 0–2 a year each) and district associations send expert teams (专家服务团,
 //! 0–3 a year each) with 1–4 of the city's workers: most held, taking up 1–6 problems and
-//! solving some, a few cancelled, the last weeks' still planned. Every record carries its
-//! whole workflow history. Volumes grow with the scale; everything derives from
+//! solving some, a few cancelled, the last weeks' still planned. Universities sign 1–4
+//! cooperation agreements with enterprises a year (校企合作, most for three years). The city
+//! is a 科创中国 pilot city since 2023 and its first district a pilot park since 2024. Every
+//! record carries its whole workflow history. Volumes grow with the scale; everything derives from
 //! `DemoCity::rng("innovation")`.
 
 use anyhow::{bail, Context as _};
@@ -28,7 +30,8 @@ use crate::figures;
 use kexie_subgraph_kit::id::id_at;
 
 use kexie_innovation::domain::{
-    Licensing, MatchStatus, NeedStatus, ResultMaturity, TechField, VisitKind, VisitStatus,
+    Licensing, MatchStatus, NeedStatus, PilotKind, ResultMaturity, TechField, VisitKind,
+    VisitStatus,
 };
 
 /// Who the generated records say wrote them.
@@ -380,6 +383,9 @@ pub async fn seed(pool: &PgPool, city: &mut DemoCity) -> anyhow::Result<()> {
     for chunk in visits.chunks(CHUNK) {
         insert_visits(&mut tx, chunk).await?;
     }
+    let universities: Vec<&DemoUnit> = city.units_of(&["UNIVERSITY"]).collect();
+    let agreements = insert_agreements(&mut tx, &universities, &enterprises, &mut rng).await?;
+    insert_pilots(&mut tx, city, &districts, &mut rng).await?;
     for chunk in steps.chunks(CHUNK) {
         insert_history(&mut tx, chunk).await?;
     }
@@ -389,11 +395,12 @@ pub async fn seed(pool: &PgPool, city: &mut DemoCity) -> anyhow::Result<()> {
         .await
         .context("Failed to commit the innovation demo data")?;
     eprintln!(
-        "innovation: {} technology needs, {} scientific results, {} matches, {} service visits",
+        "innovation: {} technology needs, {} scientific results, {} matches, {} service visits, {} cooperation agreements",
         needs.len(),
         results.len(),
         matches.len(),
-        visits.len()
+        visits.len(),
+        agreements
     );
     Ok(())
 }
@@ -402,7 +409,7 @@ pub async fn seed(pool: &PgPool, city: &mut DemoCity) -> anyhow::Result<()> {
 pub async fn reset(pool: &PgPool) -> anyhow::Result<()> {
     sqlx::query(
         "truncate need_match, tech_need, science_result, service_visit, service_visit_expert,
-             idempotency_key, status_change,
+             cooperation_agreement, pilot_designation, idempotency_key, status_change,
              unit_replica, unit_replica_state, figure_contribution, figure_ledger",
     )
     .execute(pool)
@@ -820,6 +827,100 @@ fn plan_visits(
         }
     }
     visits
+}
+
+/// 1–4 agreements a year for each university, most for three years, some open-ended;
+/// returns how many.
+async fn insert_agreements(
+    conn: &mut PgConnection,
+    universities: &[&DemoUnit],
+    enterprises: &[&DemoUnit],
+    rng: &mut StdRng,
+) -> anyhow::Result<usize> {
+    let (mut ids, mut owners, mut partners, mut titles, mut fields, mut signed, mut ends) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    for university in universities {
+        for year in 2024..=2026 {
+            let first = NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default();
+            let last = NaiveDate::from_ymd_opt(year, 12, 31)
+                .unwrap_or_default()
+                .min(generated_until());
+            for _ in 0..rng.gen_range(1..=4) {
+                let day = day_between(rng, first, last);
+                let enterprise = enterprises[rng.gen_range(0..enterprises.len())];
+                let (field, topic, _) = RESULT_TOPICS[rng.gen_range(0..RESULT_TOPICS.len())];
+                ids.push(id_at(at(day, rng), rng));
+                owners.push(university.id);
+                partners.push(enterprise.id);
+                titles.push(format!("{topic}校企联合研发协议"));
+                fields.push(field.as_str());
+                signed.push(day);
+                ends.push(rng.gen_bool(0.8).then(|| day + Duration::days(3 * 365 - 1)));
+            }
+        }
+    }
+    sqlx::query(
+        "insert into cooperation_agreement (cooperation_agreement_id, university_unit_id,
+             enterprise_unit_id, title, field, signed_on, ends_on, created_by, updated_by)
+         select *, $8, $8 from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::text[], $5::text[],
+                                      $6::date[], $7::date[])",
+    )
+    .bind(&ids)
+    .bind(&owners)
+    .bind(&partners)
+    .bind(&titles)
+    .bind(&fields)
+    .bind(&signed)
+    .bind(&ends)
+    .bind(ACTOR)
+    .execute(conn)
+    .await
+    .context("Failed to insert the demo cooperation agreements")?;
+    Ok(ids.len())
+}
+
+/// The city, a 科创中国 pilot city since 2023, and its first district, a pilot park since 2024.
+async fn insert_pilots(
+    conn: &mut PgConnection,
+    city: &DemoCity,
+    districts: &[&DemoUnit],
+    rng: &mut StdRng,
+) -> anyhow::Result<()> {
+    let mut designations = Vec::new();
+    if let Some(root) = city.units_of(&["CITY"]).next() {
+        designations.push((root.id, PilotKind::PilotCity, "“科创中国”试点城市", 2023));
+    }
+    if let Some(district) = districts.first() {
+        designations.push((
+            district.id,
+            PilotKind::PilotPark,
+            "“科创中国”试点园区",
+            2024,
+        ));
+    }
+    for (unit, kind, name, from_year) in designations {
+        sqlx::query(
+            "insert into pilot_designation (pilot_designation_id, unit_id, kind, name, from_year,
+                 created_by, updated_by)
+             values ($1, $2, $3, $4, $5, $6, $6)",
+        )
+        .bind(id_at(
+            at(
+                NaiveDate::from_ymd_opt(from_year, 3, 1).unwrap_or_default(),
+                rng,
+            ),
+            rng,
+        ))
+        .bind(unit)
+        .bind(kind.as_str())
+        .bind(name)
+        .bind(from_year)
+        .bind(ACTOR)
+        .execute(&mut *conn)
+        .await
+        .context("Failed to insert the demo pilot designations")?;
+    }
+    Ok(())
 }
 
 async fn insert_visits(conn: &mut PgConnection, visits: &[VisitPlan]) -> anyhow::Result<()> {

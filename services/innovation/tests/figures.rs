@@ -8,7 +8,7 @@
 use std::collections::HashMap;
 use std::time::Duration;
 
-use chrono::NaiveDate;
+use chrono::{Datelike, NaiveDate};
 use serde_json::{json, Value};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -39,12 +39,14 @@ const MATCH_STATUSES: [&str; 5] = [
 ];
 const MATURITIES: [&str; 4] = ["LABORATORY", "PROTOTYPE", "PILOT", "INDUSTRIALIZED"];
 const VISIT_KINDS: [&str; 2] = ["SOCIETY_VISIT", "EXPERT_TEAM"];
+const PILOT_KINDS: [&str; 3] = ["PILOT_CITY", "HUB_CITY", "PILOT_PARK"];
 
 const FIGURES: &str = "fragment F on InnovationFigures {
     techNeeds techNeedsByStatus { status count } techNeedsByField { field count }
     openTechNeeds resolvedTechNeeds matches matchesByStatus { status count }
     contracts contractValue transfers scienceResults scienceResultsByMaturity { maturity count }
     serviceVisits serviceVisitsByKind { kind count } problemsTaken problemsSolved expertServices
+    cooperationAgreements cooperationInForce pilotDesignations pilotDesignationsByKind { kind count }
 }";
 
 fn unit_ref(unit: Uuid) -> Value {
@@ -366,6 +368,38 @@ async fn expected_figures(pool: &PgPool, units: &[Uuid], from: NaiveDate, to: Na
         }
     }
 
+    let agreements: Vec<(NaiveDate, Option<NaiveDate>)> = sqlx::query_as(
+        "select signed_on, ends_on from cooperation_agreement
+         where university_unit_id = any($1) and archived_at is null",
+    )
+    .bind(units)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let signed = agreements
+        .iter()
+        .filter(|(day, _)| within(Some(*day), from, to))
+        .count();
+    let in_force = agreements
+        .iter()
+        .filter(|(day, end)| *day <= stock_day && end.is_none_or(|end| end >= stock_day))
+        .count();
+    let pilots: Vec<(String, i32, Option<i32>)> = sqlx::query_as(
+        "select kind, from_year, to_year from pilot_designation
+         where unit_id = any($1) and archived_at is null",
+    )
+    .bind(units)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let year = stock_day.year();
+    let mut pilots_by_kind = HashMap::new();
+    for (kind, from_year, to_year) in &pilots {
+        if *from_year <= year && to_year.is_none_or(|to_year| to_year >= year) {
+            *pilots_by_kind.entry(kind.clone()).or_insert(0) += 1;
+        }
+    }
+
     json!({
         "techNeeds": by_status.values().sum::<i64>(),
         "techNeedsByStatus": breakdown(&NEED_STATUSES, &by_status, "status"),
@@ -384,6 +418,10 @@ async fn expected_figures(pool: &PgPool, units: &[Uuid], from: NaiveDate, to: Na
         "problemsTaken": taken,
         "problemsSolved": solved,
         "expertServices": experts,
+        "cooperationAgreements": signed,
+        "cooperationInForce": in_force,
+        "pilotDesignations": pilots_by_kind.values().sum::<i64>(),
+        "pilotDesignationsByKind": breakdown(&PILOT_KINDS, &pilots_by_kind, "kind"),
     })
 }
 

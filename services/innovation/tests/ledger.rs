@@ -1,5 +1,6 @@
 //! The figure ledger stays exact under any sequence of writes to needs, their matches,
-//! results and service visits with their experts: random inserts, status changes,
+//! results, service visits with their experts, cooperation agreements and pilot
+//! designations: random inserts, status changes,
 //! back-dated days, contracts and transfers, problems solved,
 //! moves between units, archives and deletes, one at a time (some rolled back) and from
 //! concurrent transactions on one need's matches, each compared with the ledger rebuilt
@@ -16,7 +17,9 @@ use kexie_testkit::{
 
 const ENTITIES: &str = "select tech_need_id from tech_need
     union all select science_result_id from science_result
-    union all select service_visit_id from service_visit";
+    union all select service_visit_id from service_visit
+    union all select cooperation_agreement_id from cooperation_agreement
+    union all select pilot_designation_id from pilot_designation";
 const MATCH_STATUSES: [&str; 5] = [
     "PROPOSED",
     "NEGOTIATING",
@@ -90,7 +93,30 @@ impl RandomWriter for Writer {
         let unit = self.units[self.rng.usize(..self.units.len())];
         let flag = self.rng.bool();
         let id = Uuid::now_v7();
-        let query = match self.rng.u8(..15) {
+        let query = match self.rng.u8(..17) {
+            // An agreement in force from one day to another (or open-ended), or ended.
+            15 => sqlx::query(
+                "insert into cooperation_agreement (cooperation_agreement_id, university_unit_id,
+                                                    enterprise_name, title, field, signed_on,
+                                                    ends_on, created_by, updated_by)
+                 values ($1, $2, '公司', '协议', 'NEW_ENERGY', $3, case when $4 then $5::date end,
+                         't', 't')",
+            )
+            .bind(id)
+            .bind(unit)
+            .bind(first)
+            .bind(flag)
+            .bind(last),
+            // A designation of some years, or still in force.
+            16 => sqlx::query(
+                "insert into pilot_designation (pilot_designation_id, unit_id, kind, name,
+                                                from_year, to_year, created_by, updated_by)
+                 values ($1, $2, 'PILOT_PARK', '试点', $3, case when $4 then $3 + 1 end, 't', 't')",
+            )
+            .bind(id)
+            .bind(unit)
+            .bind(self.rng.i32(2023..2027))
+            .bind(flag),
             10 | 11 => return random_tree_change(&mut self.rng, conn, &self.units).await,
             12 => {
                 self.visits.push(id);
@@ -243,13 +269,36 @@ async fn random_writes_one_after_another_keep_the_ledger_exact() {
         visits: Vec::new(),
     };
     assert_random_writes_keep_the_ledger_exact(&pool, &mut writer, ENTITIES).await;
-    let contracts: i64 = sqlx::query_scalar(
-        "select count(*) from figure_ledger where figure = 'CONTRACT_VALUE' and delta <> 0",
+    // Whatever the random writes left, a contract signed now counts its value, in
+    // hundredths of 万元.
+    let need = Uuid::now_v7();
+    sqlx::query(
+        "with need as (
+             insert into tech_need (tech_need_id, unit_id, title, field, problem, published_on,
+                                    created_by, updated_by)
+             values ($1, $2, '需求', 'NEW_MATERIALS', '问题', '2026-01-05', 't', 't')
+         )
+         insert into need_match (need_match_id, tech_need_id, expert_id, status, proposed_on,
+                                 contract_signed_on, contract_amount, created_by, updated_by)
+         values (gen_random_uuid(), $1, gen_random_uuid(), 'CONTRACTED', '2026-01-06',
+                 '2026-01-20', 12.34, 't', 't')",
     )
+    .bind(need)
+    .bind(writer.units[0])
+    .execute(&pool)
+    .await
+    .unwrap();
+    assert!(ledger_differences(&pool, ENTITIES).await.is_empty());
+    let value: i64 = sqlx::query_scalar(
+        "select coalesce(sum(delta), 0)::bigint from figure_ledger
+         where figure = 'CONTRACT_VALUE' and grain = 'D' and period_start = '2026-01-20'
+           and unit_id = $1",
+    )
+    .bind(writer.units[0])
     .fetch_one(&pool)
     .await
     .unwrap();
-    assert!(contracts > 0, "contract values were counted");
+    assert!(value >= 1234, "the contract's value counts: {value}");
 }
 
 #[tokio::test]

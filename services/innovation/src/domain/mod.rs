@@ -362,6 +362,34 @@ impl VisitStatus {
     }
 }
 
+/// A designation of the 科创中国 pilot programme a unit carries.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq, Hash, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PilotKind {
+    /// 科创中国试点城市
+    PilotCity,
+    /// 科创中国创新枢纽城市
+    HubCity,
+    /// 科创中国试点园区 (or 创新基地)
+    PilotPark,
+}
+
+impl PilotKind {
+    pub const ALL: [PilotKind; 3] = [
+        PilotKind::PilotCity,
+        PilotKind::HubCity,
+        PilotKind::PilotPark,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PilotKind::PilotCity => "PILOT_CITY",
+            PilotKind::HubCity => "HUB_CITY",
+            PilotKind::PilotPark => "PILOT_PARK",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -16,13 +16,16 @@ use kexie_subgraph_kit::rollup::PeriodInput;
 use kexie_subgraph_kit::target::{Actual, MeasuredActual, MeasuredBy, TargetKey};
 use kexie_subgraph_kit::ApiResult;
 
+use super::cooperation::{AgreementFilterInput, AgreementsOfUnit};
 use super::figures::{self, ChildInnovationFigures, InnovationFigure, InnovationFigures};
 use super::matches::{MatchFilterInput, MatchesOfExpert};
 use super::needs::{NeedFilterInput, NeedsOfUnit};
 use super::results::{ResultFilterInput, ResultsOfUnit, ResultsOfWorker};
 use super::visits::{VisitFilterInput, VisitsOfExpert, VisitsOfUnit};
+use crate::db::cooperation::AgreementRow;
 use crate::db::matches::MatchRow;
 use crate::db::needs::NeedRow;
+use crate::db::pilots::PilotRow;
 use crate::db::results::ResultRow;
 use crate::db::visits::VisitRow;
 
@@ -90,6 +93,29 @@ impl Unit {
             .unwrap_or_default()
             .for_party(ctx, include_subtree.unwrap_or(false))?;
         per_unit_page::<VisitsOfUnit>(ctx, self.id, filter, page).await
+    }
+
+    /// Cooperation agreements (校企合作) the unit signed as the university side (with
+    /// `includeSubtree`, those of every unit below it too), newest first. For staff and keys
+    /// with `innovation:read` (`FORBIDDEN` otherwise).
+    async fn cooperation_agreements(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<AgreementFilterInput>,
+        #[graphql(default_with = "Some(false)")] include_subtree: Option<bool>,
+        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, AgreementRow>> {
+        let page = PageArgs::parse(first, after)?;
+        let filter = filter
+            .unwrap_or_default()
+            .for_unit(ctx, include_subtree.unwrap_or(false))?;
+        per_unit_page::<AgreementsOfUnit>(ctx, self.id, filter, page).await
+    }
+
+    /// The 科创中国 pilot designations the unit carries, oldest first. Public.
+    async fn pilot_designations(&self, ctx: &Context<'_>) -> ApiResult<Vec<PilotRow>> {
+        super::pilots::of_unit(ctx, self.id).await
     }
 
     /// Innovation figures of the unit's whole subtree (the unit included) for `period`. An

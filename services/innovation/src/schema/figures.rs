@@ -12,7 +12,7 @@ use kexie_subgraph_kit::target::{LedgerMetric, TargetMetric};
 use kexie_subgraph_kit::ApiResult;
 
 use super::entities::Unit;
-use crate::domain::{MatchStatus, NeedStatus, ResultMaturity, TechField, VisitKind};
+use crate::domain::{MatchStatus, NeedStatus, PilotKind, ResultMaturity, TechField, VisitKind};
 
 /// The innovation figures of a unit's subtree (the unit itself included) for a period, in
 /// the tree as it stands now (a merged unit's records count where it now hangs). Dates are
@@ -62,6 +62,24 @@ pub struct InnovationFigures {
     /// Experts' services on the visits of `serviceVisits` (专家服务人次: an expert on two
     /// visits counts twice).
     pub expert_services: i32,
+    /// School–enterprise cooperation agreements (校企合作) the subtree's universities signed
+    /// within the period.
+    pub cooperation_agreements: i32,
+    /// Agreements in force on the period's last day, or today when that is still to come.
+    pub cooperation_in_force: i32,
+    /// 科创中国 pilot designations the subtree's units carry on the period's last day (or
+    /// today): a designation is in force from 1 January of its first year to 31 December of
+    /// its last.
+    pub pilot_designations: i32,
+    /// `pilotDesignations` by kind: every kind, in the order of `PilotKind`, zeros included.
+    pub pilot_designations_by_kind: Vec<PilotKindCount>,
+}
+
+/// How many designations of one kind.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct PilotKindCount {
+    pub kind: PilotKind,
+    pub count: i32,
 }
 
 /// How many visits of one kind.
@@ -112,6 +130,7 @@ pub enum InnovationFigure {
     ScienceResults,
     ServiceVisits,
     ProblemsSolved,
+    CooperationAgreements,
 }
 
 // The ledger figures (see the innovation figures migration).
@@ -129,6 +148,9 @@ const VISITS_BY_KIND: &str = "VISITS_BY_KIND";
 const PROBLEMS_TAKEN: &str = "PROBLEMS_TAKEN";
 const PROBLEMS_SOLVED: &str = "PROBLEMS_SOLVED";
 const EXPERT_SERVICES: &str = "EXPERT_SERVICES";
+const COOPERATION_AGREEMENTS: &str = "COOPERATION_AGREEMENTS";
+const COOPERATION_IN_FORCE: &str = "COOPERATION_IN_FORCE";
+const PILOTS_BY_KIND: &str = "PILOTS_BY_KIND";
 
 impl InnovationFigure {
     fn rank_value(self, tally: &Tally) -> i64 {
@@ -143,6 +165,7 @@ impl InnovationFigure {
             InnovationFigure::ScienceResults => tally.sum_of(RESULTS_BY_MATURITY),
             InnovationFigure::ServiceVisits => tally.sum_of(VISITS_BY_KIND),
             InnovationFigure::ProblemsSolved => tally.sum_of(PROBLEMS_SOLVED),
+            InnovationFigure::CooperationAgreements => tally.sum_of(COOPERATION_AGREEMENTS),
         }
     }
 }
@@ -221,6 +244,15 @@ impl LedgerFigures for InnovationFigures {
         Figure::flow(PROBLEMS_TAKEN),
         Figure::flow(PROBLEMS_SOLVED),
         Figure::flow(EXPERT_SERVICES),
+        Figure::flow(COOPERATION_AGREEMENTS),
+        Figure {
+            name: COOPERATION_IN_FORCE,
+            measure: Measure::StockToDate,
+        },
+        Figure {
+            name: PILOTS_BY_KIND,
+            measure: Measure::StockToDate,
+        },
     ];
 
     fn figures_of_field(field: &str) -> Option<&'static [&'static str]> {
@@ -238,6 +270,9 @@ impl LedgerFigures for InnovationFigures {
             "problemsTaken" => &[PROBLEMS_TAKEN],
             "problemsSolved" => &[PROBLEMS_SOLVED],
             "expertServices" => &[EXPERT_SERVICES],
+            "cooperationAgreements" => &[COOPERATION_AGREEMENTS],
+            "cooperationInForce" => &[COOPERATION_IN_FORCE],
+            "pilotDesignations" | "pilotDesignationsByKind" => &[PILOTS_BY_KIND],
             _ => return None,
         })
     }
@@ -271,6 +306,11 @@ impl LedgerFigures for InnovationFigures {
             problems_taken: count(tally.sum_of(PROBLEMS_TAKEN)),
             problems_solved: count(tally.sum_of(PROBLEMS_SOLVED)),
             expert_services: count(tally.sum_of(EXPERT_SERVICES)),
+            cooperation_agreements: count(tally.sum_of(COOPERATION_AGREEMENTS)),
+            cooperation_in_force: count(tally.sum_of(COOPERATION_IN_FORCE)),
+            pilot_designations: count(tally.sum_of(PILOTS_BY_KIND)),
+            pilot_designations_by_kind: tally
+                .breakdown(PILOTS_BY_KIND, |kind, count| PilotKindCount { kind, count }),
         }
     }
 }

@@ -1,9 +1,11 @@
 //! The GraphQL schema of the innovation subgraph: thin resolvers over `db`.
 
+mod cooperation;
 mod entities;
 mod figures;
 mod matches;
 mod needs;
+mod pilots;
 mod results;
 mod visits;
 
@@ -33,6 +35,7 @@ pub struct Query(
     results::ResultQuery,
     matches::MatchQuery,
     visits::VisitQuery,
+    cooperation::AgreementQuery,
     kexie_subgraph_kit::target::TargetQuery<entities::InnovationActual>,
 );
 
@@ -42,6 +45,8 @@ pub struct Mutation(
     results::ResultMutation,
     matches::MatchMutation,
     visits::VisitMutation,
+    cooperation::AgreementMutation,
+    pilots::PilotMutation,
 );
 
 pub type SubgraphSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -72,6 +77,10 @@ pub fn build(pool: PgPool) -> SubgraphSchema {
         ))))
         .data(loader(PerUnitLoader(visits::VisitsOfUnit(pool.clone()))))
         .data(loader(PerUnitLoader(visits::VisitsOfExpert(pool.clone()))))
+        .data(loader(PerUnitLoader(cooperation::AgreementsOfUnit(
+            pool.clone(),
+        ))))
+        .data(loader(pilots::PilotsOfUnit(pool.clone())))
         .data(loader(SubtreeFiguresLoader::<InnovationFigures>::new(
             pool.clone(),
         )))

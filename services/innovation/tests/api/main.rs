@@ -2,9 +2,11 @@
 //! PostgreSQL and Redis: one test binary (one link), one module per part.
 
 mod authorization;
+mod cooperation;
 mod federation;
 mod matches;
 mod needs;
+mod pilots;
 mod results;
 mod support;
 mod visits;

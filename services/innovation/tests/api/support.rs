@@ -89,6 +89,8 @@ pub async fn fingerprint(pool: &PgPool) -> String {
         "need_match",
         "service_visit",
         "service_visit_expert",
+        "cooperation_agreement",
+        "pilot_designation",
         "status_change",
         "idempotency_key",
         "figure_ledger",
