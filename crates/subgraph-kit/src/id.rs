@@ -15,6 +15,20 @@ pub fn parse_optional_id(field: &str, id: Option<&ID>) -> ApiResult<Option<Uuid>
     id.map(|id| parse_id(field, id)).transpose()
 }
 
+/// Parses an optional ID of an update input, keeping absent and null apart (see
+/// [`crate::validate::patch`]).
+pub fn parse_maybe_id(
+    field: &str,
+    id: async_graphql::MaybeUndefined<ID>,
+) -> ApiResult<async_graphql::MaybeUndefined<Uuid>> {
+    use async_graphql::MaybeUndefined;
+    Ok(match id {
+        MaybeUndefined::Value(id) => MaybeUndefined::Value(parse_id(field, &id)?),
+        MaybeUndefined::Null => MaybeUndefined::Null,
+        MaybeUndefined::Undefined => MaybeUndefined::Undefined,
+    })
+}
+
 /// Parses a list of client-supplied IDs.
 pub fn parse_ids(field: &str, ids: &[ID]) -> ApiResult<Vec<Uuid>> {
     ids.iter().map(|id| parse_id(field, id)).collect()

@@ -7,7 +7,7 @@ use chrono::NaiveDate;
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
+use kexie_subgraph_kit::id::{new_id, parse_id, parse_maybe_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
 use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitQuery};
 use kexie_subgraph_kit::record::Audit;
@@ -286,11 +286,7 @@ impl AgreementMutation {
         let actor = Actor::of(ctx);
         let agreement_id = parse_id("id", &id)?;
         let new_unit = parse_optional_id("universityUnitId", input.university_unit_id.as_ref())?;
-        let new_enterprise = match input.enterprise_unit_id {
-            MaybeUndefined::Value(id) => MaybeUndefined::Value(parse_id("enterpriseUnitId", &id)?),
-            MaybeUndefined::Null => MaybeUndefined::Null,
-            MaybeUndefined::Undefined => MaybeUndefined::Undefined,
-        };
+        let new_enterprise = parse_maybe_id("enterpriseUnitId", input.enterprise_unit_id)?;
         let mut tx = pool.begin().await?;
         let current =
             agreement_for_change(ctx, &mut tx, agreement_id, expected_version, new_unit).await?;

@@ -7,7 +7,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use kexie_subgraph_kit::figures::china_today;
-use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
+use kexie_subgraph_kit::id::{new_id, parse_id, parse_maybe_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
 use kexie_subgraph_kit::page::{connection, per_unit_page, PageArgs, PerUnitQuery};
 use kexie_subgraph_kit::record::Audit;
@@ -348,11 +348,7 @@ impl ResultMutation {
         let actor = Actor::of(ctx);
         let result_id = parse_id("id", &id)?;
         let new_unit = parse_optional_id("ownerUnitId", input.owner_unit_id.as_ref())?;
-        let new_worker = match input.owner_worker_id {
-            MaybeUndefined::Value(id) => MaybeUndefined::Value(parse_id("ownerWorkerId", &id)?),
-            MaybeUndefined::Null => MaybeUndefined::Null,
-            MaybeUndefined::Undefined => MaybeUndefined::Undefined,
-        };
+        let new_worker = parse_maybe_id("ownerWorkerId", input.owner_worker_id)?;
         let mut tx = pool.begin().await?;
         let current =
             result_for_change(ctx, &mut tx, result_id, expected_version, new_unit).await?;

@@ -8,7 +8,7 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use kexie_subgraph_kit::history::{self as workflow, StatusChange};
-use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id, worker_ids};
+use kexie_subgraph_kit::id::{new_id, parse_id, parse_maybe_id, parse_optional_id, worker_ids};
 use kexie_subgraph_kit::idempotency::{self, Claim};
 use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitQuery};
 use kexie_subgraph_kit::record::Audit;
@@ -395,11 +395,7 @@ impl VisitMutation {
         let actor = Actor::of(ctx);
         let visit_id = parse_id("id", &id)?;
         let new_unit = parse_optional_id("unitId", input.unit_id.as_ref())?;
-        let new_enterprise = match input.enterprise_unit_id {
-            MaybeUndefined::Value(id) => MaybeUndefined::Value(parse_id("enterpriseUnitId", &id)?),
-            MaybeUndefined::Null => MaybeUndefined::Null,
-            MaybeUndefined::Undefined => MaybeUndefined::Undefined,
-        };
+        let new_enterprise = parse_maybe_id("enterpriseUnitId", input.enterprise_unit_id)?;
         let new_experts = input
             .expert_ids
             .as_deref()
