@@ -22,7 +22,8 @@ async fn create(hub: &GraphqlClient, mutation: &str, input_type: &str, input: Va
 /// certified), a Science Day event for youth and farmers held and another still planned, a
 /// county science museum and the city's own, an approved research topic, and the
 /// enterprise's technology need matched with an expert, contracted in April and resolved in
-/// May, and a society visit to it in June. Returns the IDs of the city and the district.
+/// May, and a society visit to it in June; the township's party-building lecture and an
+/// observation visit. Returns the IDs of the city and the district.
 async fn a_year_of_work(db: &TestDb, hub: &GraphqlClient) -> (Value, Value) {
     let city = create(
         hub,
@@ -59,6 +60,18 @@ async fn a_year_of_work(db: &TestDb, hub: &GraphqlClient) -> (Value, Value) {
     .await["id"]
         .clone();
     replicas_reach(db, 4).await;
+    for (kind, title) in [
+        ("LECTURE", "党的二十大精神宣讲"),
+        ("OBSERVATION", "学会党建工作观摩会"),
+    ] {
+        create(
+            hub,
+            "recordPartyBuildingActivity",
+            "RecordPartyBuildingActivityInput",
+            json!({ "unitId": township, "kind": kind, "title": title, "heldOn": "2026-04-15" }),
+        )
+        .await;
+    }
 
     for (name, certification) in [
         ("金松电子院士（专家）工作站", "PROVINCIAL"),
@@ -78,7 +91,8 @@ async fn a_year_of_work(db: &TestDb, hub: &GraphqlClient) -> (Value, Value) {
         "createActivity",
         "CreateActivityInput",
         json!({ "organizerId": township, "title": "青义镇全国科普日活动", "kind": "SCIENCE_DAY",
-                "startsOn": "2026-09-20", "audiences": ["YOUTH", "FARMERS"] }),
+                "startsOn": "2026-09-20", "audiences": ["YOUTH", "FARMERS"],
+                "topics": ["DISASTER_PREVENTION", "FOOD_SAFETY"] }),
     )
     .await;
     hub.data(
@@ -91,7 +105,7 @@ async fn a_year_of_work(db: &TestDb, hub: &GraphqlClient) -> (Value, Value) {
         "createActivity",
         "CreateActivityInput",
         json!({ "organizerId": township, "title": "青义镇科普日补充活动", "kind": "SCIENCE_DAY",
-                "startsOn": "2026-09-21", "audiences": ["GENERAL_PUBLIC"] }),
+                "startsOn": "2026-09-21", "audiences": ["GENERAL_PUBLIC"], "topics": ["FOOD_SAFETY"] }),
     )
     .await;
     // A county museum open since May, and the city's own museum (not a county one).
@@ -209,12 +223,14 @@ async fn a_units_targets_show_actuals_from_every_subgraph_with_attainment_and_wh
         ("CERTIFIED_WORKSTATIONS", 1),
         ("SCIENCE_DAY_EVENTS", 4),
         ("RURAL_POPULARIZATION_EVENTS", 2),
+        ("SAFETY_POPULARIZATION_EVENTS", 2),
         ("COUNTY_SCIENCE_MUSEUMS", 1),
         ("RESEARCH_TOPICS", 1),
         ("ADOPTED_SUBMISSIONS", 2),
         ("RESOLVED_TECH_NEEDS", 3),
         ("TECH_CONTRACTS", 1),
         ("SOCIETY_ENTERPRISE_VISITS", 2),
+        ("PARTY_BUILDING_EVENTS", 2),
     ] {
         set_target(&hub, &district, metric, value).await;
     }
@@ -234,9 +250,13 @@ async fn a_units_targets_show_actuals_from_every_subgraph_with_attainment_and_wh
             target("COUNTY_SCIENCE_MUSEUMS", 1, 1, 1.0, true),
             target("EXEMPLARY_GRASSROOTS_ASSOCIATIONS", 1, 1, 1.0, true),
             target("NEW_ENTERPRISE_ASSOCIATIONS", 2, 1, 0.5, false),
+            // The lecture counts; the observation visit does not.
+            target("PARTY_BUILDING_EVENTS", 2, 1, 0.5, false),
             target("RESEARCH_TOPICS", 1, 1, 1.0, true),
             target("RESOLVED_TECH_NEEDS", 3, 1, 1.0 / 3.0, false),
             target("RURAL_POPULARIZATION_EVENTS", 2, 1, 0.5, false),
+            // Held on both topics, it counts once; the planned one not at all.
+            target("SAFETY_POPULARIZATION_EVENTS", 2, 1, 0.5, false),
             target("SCIENCE_DAY_EVENTS", 4, 1, 0.25, false),
             target("SOCIETY_ENTERPRISE_VISITS", 2, 1, 0.5, false),
             target("TECH_CONTRACTS", 1, 1, 1.0, true),
@@ -261,10 +281,12 @@ async fn a_units_targets_show_actuals_from_every_subgraph_with_attainment_and_wh
             ("COUNTY_SCIENCE_MUSEUMS".to_string(), true),
             ("EXEMPLARY_GRASSROOTS_ASSOCIATIONS".to_string(), true),
             ("NEW_ENTERPRISE_ASSOCIATIONS".to_string(), false),
+            ("PARTY_BUILDING_EVENTS".to_string(), false),
             ("RESEARCH_TOPICS".to_string(), true),
             ("RESOLVED_TECH_NEEDS".to_string(), false),
             // 1 < 2 × 183/365: just short of the pace.
             ("RURAL_POPULARIZATION_EVENTS".to_string(), false),
+            ("SAFETY_POPULARIZATION_EVENTS".to_string(), false),
             ("SCIENCE_DAY_EVENTS".to_string(), false),
             ("SOCIETY_ENTERPRISE_VISITS".to_string(), false),
             ("TECH_CONTRACTS".to_string(), true),
@@ -322,10 +344,12 @@ async fn the_city_overview_is_one_query_through_the_gateway_and_adds_up() {
         .map(|edge| &edge["node"])
         .collect();
     assert_eq!(districts.len(), 9);
-    assert_eq!(city["targets"].as_array().unwrap().len(), 14);
+    // Every metric the texts set a target for, for the city and each district.
+    let metrics = kexie_seed::organizations::SEED_CITY_TARGETS.len();
+    assert_eq!(city["targets"].as_array().unwrap().len(), metrics);
     for district in &districts {
         let targets = district["targets"].as_array().unwrap();
-        assert_eq!(targets.len(), 14, "{}", district["name"]);
+        assert_eq!(targets.len(), metrics, "{}", district["name"]);
         for target in targets {
             let (actual, value) = (
                 target["actual"].as_f64().unwrap(),

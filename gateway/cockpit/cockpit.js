@@ -17,6 +17,8 @@
         { name: 'units', label: '组织数', unit: '个' },
         { name: 'newUnits', label: '新建组织', unit: '个' },
         { name: 'termsOverdue', label: '换届逾期', unit: '个', lowerIsBetter: true },
+        { name: 'partyBuildingActivities', label: '学会党建活动', unit: '场' },
+        { name: 'mediaReports', label: '宣传报道', unit: '篇' },
       ],
     },
     {
@@ -41,6 +43,7 @@
         { name: 'scienceResults', label: '科技成果', unit: '项' },
         { name: 'serviceVisits', label: '服务企业', unit: '次' },
         { name: 'problemsSolved', label: '解决难题', unit: '个' },
+        { name: 'events', label: '对接交流活动', unit: '场' },
       ],
     },
     {
@@ -78,12 +81,15 @@
     SCIENCE_DAY_EVENTS: '全国科普日活动',
     RURAL_POPULARIZATION_EVENTS: '农村科普活动',
     ELDERLY_LECTURES: '老年人科普讲座',
+    SAFETY_POPULARIZATION_EVENTS: '防灾减灾、食品安全宣传',
     CERTIFIED_WORKSTATIONS: '省级认证专家工作站',
     RESEARCH_TOPICS: '调研课题',
     ADOPTED_SUBMISSIONS: '建议被采纳',
     RESOLVED_TECH_NEEDS: '企业技术难题解决',
     TECH_CONTRACTS: '技术合同签约',
     SOCIETY_ENTERPRISE_VISITS: '学会服务企业行',
+    PARTY_BUILDING_EVENTS: '学会党建宣讲培训',
+    MAINSTREAM_MEDIA_REPORTS: '中央、省级媒体宣传报道',
   };
   const KIND_LABELS = {
     CITY: '市科协', DISTRICT: '区/县科协', TOWNSHIP: '乡镇/街道科协', ENTERPRISE: '企业科协',

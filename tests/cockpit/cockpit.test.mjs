@@ -29,9 +29,9 @@ for (const name of ['COCKPIT_URL', 'CITY_TOKEN', 'DISTRICT_TOKEN', 'OTHER_DISTRI
 await mkdir(artifacts, { recursive: true });
 
 const FIGURES = {
-  organizationFigures: ['units', 'newUnits', 'termsOverdue'],
+  organizationFigures: ['units', 'newUnits', 'termsOverdue', 'partyBuildingActivities', 'mediaReports'],
   talentFigures: ['workers', 'volunteers', 'ruralExperts', 'honors', 'nominations', 'workstations'],
-  innovationFigures: ['techNeeds', 'resolvedTechNeeds', 'contracts', 'contractValue', 'transfers', 'scienceResults', 'serviceVisits', 'problemsSolved'],
+  innovationFigures: ['techNeeds', 'resolvedTechNeeds', 'contracts', 'contractValue', 'transfers', 'scienceResults', 'serviceVisits', 'problemsSolved', 'events'],
   popularizationFigures: ['activities', 'participants', 'onlineReach', 'venues', 'openVenues'],
   adviceFigures: ['submissions', 'adoptedSubmissions', 'adoptionRate', 'instructions', 'researchTopics', 'consultationReports'],
 };

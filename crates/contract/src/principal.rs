@@ -84,15 +84,21 @@ pub enum Scope {
     /// following 供需对接).
     #[serde(rename = "innovation:read")]
     ReadInnovation,
+    /// Plan innovation events the bureau co-organizes (its bureau among `partnerBureaus`:
+    /// 科技局 and 工信局 co-running 科创会·市州行) and change or move through their workflow
+    /// the events that name it.
+    #[serde(rename = "innovation-events:co-organize")]
+    CoOrganizeInnovationEvents,
 }
 
 impl Scope {
-    pub const ALL: [Scope; 5] = [
+    pub const ALL: [Scope; 6] = [
         Scope::ReadVenuesAndActivities,
         Scope::CoOrganizeActivities,
         Scope::ReadPublicTalent,
         Scope::SubmitAdvice,
         Scope::ReadInnovation,
+        Scope::CoOrganizeInnovationEvents,
     ];
 
     /// The name used in API keys and principals (`venues-activities:read` …).
@@ -103,6 +109,7 @@ impl Scope {
             Scope::ReadPublicTalent => "talent:read-public",
             Scope::SubmitAdvice => "advice:submit",
             Scope::ReadInnovation => "innovation:read",
+            Scope::CoOrganizeInnovationEvents => "innovation-events:co-organize",
         }
     }
 

@@ -11,7 +11,11 @@
 //! need without one is MATCHING, CLOSED or still PUBLISHED. Societies visit enterprises
 //! (学会服务企业行, 0–2 a year each) and district associations send expert teams (专家服务团,
 //! 0–3 a year each) with 1–4 of the city's workers: most held, taking up 1–6 problems and
-//! solving some, a few cancelled, the last weeks' still planned. Universities sign 1–4
+//! solving some, a few cancelled, the last weeks' still planned. The city holds 2–3
+//! 科创会·市州行 matchmaking events a year with the science and industry bureaus, districts
+//! their own matchmaking or industry seminars, societies conferences and salons, universities
+//! roadshows; matches proposed soon after a matchmaking event that presented their need are
+//! often recorded as brokered there. Universities sign 1–4
 //! cooperation agreements with enterprises a year (校企合作, most for three years). The city
 //! is a 科创中国 pilot city since 2023 and its first district a pilot park since 2024. Every
 //! record carries its whole workflow history. Volumes grow with the scale; everything derives from
@@ -30,9 +34,10 @@ use crate::figures;
 use kexie_subgraph_kit::id::id_at;
 
 use kexie_innovation::domain::{
-    Licensing, MatchStatus, NeedStatus, PilotKind, ResultMaturity, TechField, VisitKind,
-    VisitStatus,
+    EventKind, EventStatus, Licensing, MatchStatus, NeedStatus, PilotKind, ResultMaturity,
+    TechField, VisitKind, VisitStatus,
 };
+use kexie_subgraph_kit::bureau::PartnerBureau;
 
 /// Who the generated records say wrote them.
 const ACTOR: &str = "demo-data";
@@ -290,6 +295,24 @@ struct MatchPlan {
     /// The day and time of its latest step.
     last_step: NaiveDate,
     last_at: DateTime<Utc>,
+    /// The event at which it was brokered.
+    event_id: Option<Uuid>,
+}
+
+struct EventPlan {
+    id: Uuid,
+    unit_id: Uuid,
+    kind: EventKind,
+    title: String,
+    place: String,
+    starts_on: NaiveDate,
+    ends_on: NaiveDate,
+    partner_bureaus: Vec<PartnerBureau>,
+    status: EventStatus,
+    participants: i32,
+    enterprises: i32,
+    need_ids: Vec<Uuid>,
+    result_ids: Vec<Uuid>,
 }
 
 /// A time in the working hours of a local day, as a timestamp: when a generated step
@@ -365,6 +388,19 @@ pub async fn seed(pool: &PgPool, city: &mut DemoCity) -> anyhow::Result<()> {
         &mut steps,
     );
 
+    let events = plan_events(
+        city,
+        &EventHosts {
+            districts: &districts,
+            societies: &societies,
+            universities: &city.units_of(&["UNIVERSITY"]).collect::<Vec<_>>(),
+        },
+        (&needs, &results),
+        &mut matches,
+        &mut rng,
+        &mut steps,
+    );
+
     let mut tx = pool.begin().await?;
     figures::defer(&mut tx).await?;
     figures::replicate_tree(&mut tx, &city.replicated_units()).await?;
@@ -377,6 +413,7 @@ pub async fn seed(pool: &PgPool, city: &mut DemoCity) -> anyhow::Result<()> {
         insert_needs(&mut tx, chunk).await?;
         progress.advance(chunk.len());
     }
+    insert_events(&mut tx, &events).await?;
     for chunk in matches.chunks(CHUNK) {
         insert_matches(&mut tx, chunk).await?;
     }
@@ -395,11 +432,12 @@ pub async fn seed(pool: &PgPool, city: &mut DemoCity) -> anyhow::Result<()> {
         .await
         .context("Failed to commit the innovation demo data")?;
     eprintln!(
-        "innovation: {} technology needs, {} scientific results, {} matches, {} service visits, {} cooperation agreements",
+        "innovation: {} technology needs, {} scientific results, {} matches, {} service visits, {} events, {} cooperation agreements",
         needs.len(),
         results.len(),
         matches.len(),
         visits.len(),
+        events.len(),
         agreements
     );
     Ok(())
@@ -408,7 +446,8 @@ pub async fn seed(pool: &PgPool, city: &mut DemoCity) -> anyhow::Result<()> {
 /// Empties every table of the innovation schema, the replicated tree included.
 pub async fn reset(pool: &PgPool) -> anyhow::Result<()> {
     sqlx::query(
-        "truncate need_match, tech_need, science_result, service_visit, service_visit_expert,
+        "truncate need_match, innovation_event_need, innovation_event_result, innovation_event,
+             tech_need, science_result, service_visit, service_visit_expert,
              cooperation_agreement, pilot_designation, idempotency_key, status_change,
              unit_replica, unit_replica_state, figure_contribution, figure_ledger",
     )
@@ -422,7 +461,7 @@ pub async fn reset(pool: &PgPool) -> anyhow::Result<()> {
 pub async fn is_empty(pool: &PgPool) -> anyhow::Result<bool> {
     let any: bool = sqlx::query_scalar(
         "select exists(select 1 from tech_need) or exists(select 1 from science_result)
-             or exists(select 1 from service_visit)",
+             or exists(select 1 from service_visit) or exists(select 1 from innovation_event)",
     )
     .fetch_one(pool)
     .await
@@ -556,6 +595,7 @@ fn plan_matches(
             transferred_on: None,
             last_step: proposed_on,
             last_at,
+            event_id: None,
         };
         let roll: f64 = rng.gen();
         if roll >= 0.1 {
@@ -829,6 +869,260 @@ fn plan_visits(
     visits
 }
 
+/// The units that hold innovation events.
+struct EventHosts<'a> {
+    districts: &'a [&'a DemoUnit],
+    societies: &'a [&'a DemoUnit],
+    universities: &'a [&'a DemoUnit],
+}
+
+/// The district a unit lies in (itself for a district), by its parent links.
+fn district_of(city: &DemoCity, unit_id: Uuid) -> Option<Uuid> {
+    let mut current = city.units.iter().find(|unit| unit.id == unit_id)?;
+    loop {
+        if current.kind == "DISTRICT" {
+            return Some(current.id);
+        }
+        let parent = current.parent_id?;
+        current = city.units.iter().find(|unit| unit.id == parent)?;
+    }
+}
+
+/// Innovation events, 2024 to the end of the generated history: the city's 科创会·市州行
+/// matchmaking (2–3 a year, co-organized by 科技局 and 工信局, presenting 4–8 open needs and
+/// 2–5 results), each district's matchmaking or industry seminar (1–2 a year, its own
+/// needs), societies' conferences and salons (0–1 a year each) and universities' roadshows
+/// (0–1 a year, their own results). Most are held; the last weeks' are still planned. About
+/// half the matches of a presented need proposed within a month of a held matchmaking event
+/// are recorded as brokered there.
+fn plan_events(
+    city: &DemoCity,
+    hosts: &EventHosts<'_>,
+    (needs, results): (&[NeedPlan], &[ResultPlan]),
+    matches: &mut [MatchPlan],
+    rng: &mut StdRng,
+    steps: &mut Vec<Step>,
+) -> Vec<EventPlan> {
+    use PartnerBureau::{Agriculture, IndustryIt, ScienceTechnology};
+    let Some(root) = city.units_of(&["CITY"]).next() else {
+        return Vec::new();
+    };
+    let need_district: std::collections::HashMap<Uuid, Option<Uuid>> = needs
+        .iter()
+        .map(|need| (need.id, district_of(city, need.unit_id)))
+        .collect();
+    let mut hosted: Vec<(&DemoUnit, EventKind, std::ops::RangeInclusive<u32>)> =
+        vec![(root, EventKind::Matchmaking, 2..=3)];
+    for district in hosts.districts {
+        let kind = if rng.gen_bool(0.5) {
+            EventKind::Matchmaking
+        } else {
+            EventKind::IndustrySeminar
+        };
+        hosted.push((district, kind, 1..=2));
+    }
+    for society in hosts.societies {
+        let kind = if rng.gen_bool(0.5) {
+            EventKind::Conference
+        } else {
+            EventKind::Salon
+        };
+        hosted.push((society, kind, 0..=1));
+    }
+    for university in hosts.universities {
+        hosted.push((university, EventKind::Roadshow, 0..=1));
+    }
+
+    let mut events = Vec::new();
+    for (host, kind, per_year) in hosted {
+        for year in 2024..=2026 {
+            let first = NaiveDate::from_ymd_opt(year, 3, 1).unwrap_or_default();
+            let last = NaiveDate::from_ymd_opt(year, 12, 20)
+                .unwrap_or_default()
+                .min(generated_until() + Duration::days(30));
+            for _ in 0..rng.gen_range(per_year.clone()) {
+                let starts_on = day_between(rng, first, last);
+                let ends_on = starts_on + Duration::days(rng.gen_range(0..=1));
+                let (field, topic, _) = RESULT_TOPICS[rng.gen_range(0..RESULT_TOPICS.len())];
+                let (title, place, bureaus) = match kind {
+                    EventKind::Matchmaking if host.kind == "CITY" => (
+                        format!("科创会·市州行 {year}年第{}场", events.len() % 3 + 1),
+                        "市科技馆报告厅".to_string(),
+                        vec![ScienceTechnology, IndustryIt],
+                    ),
+                    EventKind::Matchmaking => (
+                        format!("{}科技成果供需对接会", host.name.trim_end_matches("科协")),
+                        "区政务服务中心".to_string(),
+                        vec![ScienceTechnology],
+                    ),
+                    EventKind::IndustrySeminar => (
+                        format!("{topic}产业技术研讨会"),
+                        "区工业园区会议中心".to_string(),
+                        vec![IndustryIt],
+                    ),
+                    EventKind::Conference => (
+                        format!("{}{year}年学术年会", host.name),
+                        "市科技馆学术报告厅".to_string(),
+                        Vec::new(),
+                    ),
+                    EventKind::Salon => (
+                        format!("特色产业高端沙龙：{topic}"),
+                        "科技工作者之家".to_string(),
+                        if field == TechField::ModernAgriculture {
+                            vec![Agriculture]
+                        } else {
+                            Vec::new()
+                        },
+                    ),
+                    EventKind::Roadshow => (
+                        format!("{}科技成果路演", host.name),
+                        "大学科技园".to_string(),
+                        vec![ScienceTechnology],
+                    ),
+                };
+                let presents_needs =
+                    matches!(kind, EventKind::Matchmaking | EventKind::IndustrySeminar);
+                let open_then: Vec<&NeedPlan> = needs
+                    .iter()
+                    .filter(|need| {
+                        presents_needs
+                            && need.published_on <= starts_on
+                            && need.ended_on.is_none_or(|ended| ended > starts_on)
+                            && (host.kind == "CITY"
+                                || need_district.get(&need.id) == Some(&Some(host.id)))
+                    })
+                    .collect();
+                let presented = rng.gen_range(4..=8);
+                let need_ids: Vec<Uuid> = open_then
+                    .choose_multiple(rng, presented)
+                    .map(|need| need.id)
+                    .collect();
+                let offered: Vec<&ResultPlan> = results
+                    .iter()
+                    .filter(|result| {
+                        result.offered_on <= starts_on
+                            && (kind != EventKind::Roadshow || result.owner_unit_id == host.id)
+                            && kind != EventKind::Conference
+                    })
+                    .collect();
+                let presented = rng.gen_range(2..=5);
+                let result_ids: Vec<Uuid> = offered
+                    .choose_multiple(rng, presented)
+                    .map(|result| result.id)
+                    .collect();
+
+                let planned_on = starts_on - Duration::days(rng.gen_range(20..=45));
+                let id = id_at(at(planned_on, rng), rng);
+                let mut last_at = DateTime::<Utc>::MIN_UTC;
+                steps.push(step(id, None, "PLANNED", planned_on, &mut last_at, rng));
+                let (status, participants) = if starts_on > generated_until() {
+                    (EventStatus::Planned, 0)
+                } else if rng.gen_bool(0.05) {
+                    let on = starts_on - Duration::days(rng.gen_range(1..=7));
+                    steps.push(step(
+                        id,
+                        Some("PLANNED"),
+                        "CANCELLED",
+                        on,
+                        &mut last_at,
+                        rng,
+                    ));
+                    (EventStatus::Cancelled, 0)
+                } else {
+                    let held_on = ends_on.min(generated_until());
+                    steps.push(step(
+                        id,
+                        Some("PLANNED"),
+                        "HELD",
+                        held_on,
+                        &mut last_at,
+                        rng,
+                    ));
+                    (EventStatus::Held, rng.gen_range(40..=400))
+                };
+                if status == EventStatus::Held && kind == EventKind::Matchmaking {
+                    for brokered in matches.iter_mut().filter(|m| {
+                        m.event_id.is_none()
+                            && need_ids.contains(&m.need_id)
+                            && m.proposed_on >= starts_on
+                            && m.proposed_on <= starts_on + Duration::days(30)
+                    }) {
+                        if rng.gen_bool(0.5) {
+                            brokered.event_id = Some(id);
+                        }
+                    }
+                }
+                events.push(EventPlan {
+                    id,
+                    unit_id: host.id,
+                    kind,
+                    title,
+                    place,
+                    starts_on,
+                    ends_on,
+                    partner_bureaus: bureaus,
+                    status,
+                    participants,
+                    enterprises: if status == EventStatus::Held {
+                        participants / rng.gen_range(3..=8)
+                    } else {
+                        0
+                    },
+                    need_ids,
+                    result_ids,
+                });
+            }
+        }
+    }
+    events
+}
+
+async fn insert_events(conn: &mut PgConnection, events: &[EventPlan]) -> anyhow::Result<()> {
+    for event in events {
+        let bureaus: Vec<&str> = event.partner_bureaus.iter().map(|b| b.as_str()).collect();
+        sqlx::query(
+            "insert into innovation_event (innovation_event_id, unit_id, kind, title, place,
+                 starts_on, ends_on, partner_bureaus, status, participants, enterprises,
+                 created_by, updated_by)
+             values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $12)",
+        )
+        .bind(event.id)
+        .bind(event.unit_id)
+        .bind(event.kind.as_str())
+        .bind(&event.title)
+        .bind(&event.place)
+        .bind(event.starts_on)
+        .bind(event.ends_on)
+        .bind(&bureaus)
+        .bind(event.status.as_str())
+        .bind(event.participants)
+        .bind(event.enterprises)
+        .bind(ACTOR)
+        .execute(&mut *conn)
+        .await
+        .context("Failed to insert the demo innovation events")?;
+        sqlx::query(
+            "insert into innovation_event_need (innovation_event_id, tech_need_id, position)
+             select $1, id, (ordinality - 1)::int from unnest($2::uuid[]) with ordinality as i(id, ordinality)",
+        )
+        .bind(event.id)
+        .bind(&event.need_ids)
+        .execute(&mut *conn)
+        .await
+        .context("Failed to insert the needs presented at the demo events")?;
+        sqlx::query(
+            "insert into innovation_event_result (innovation_event_id, science_result_id, position)
+             select $1, id, (ordinality - 1)::int from unnest($2::uuid[]) with ordinality as i(id, ordinality)",
+        )
+        .bind(event.id)
+        .bind(&event.result_ids)
+        .execute(&mut *conn)
+        .await
+        .context("Failed to insert the results presented at the demo events")?;
+    }
+    Ok(())
+}
+
 /// 1–4 agreements a year for each university, most for three years, some open-ended;
 /// returns how many.
 async fn insert_agreements(
@@ -1075,13 +1369,13 @@ async fn insert_matches(conn: &mut PgConnection, matches: &[MatchPlan]) -> anyho
     sqlx::query(
         "insert into need_match (need_match_id, tech_need_id, science_result_id, expert_id,
              status, proposed_on, contract_signed_on, contract_amount, transferred_on,
-             created_by, updated_by)
+             innovation_event_id, created_by, updated_by)
          select id, need, result, expert, status, proposed_on, signed_on,
-                amount::numeric(14, 2), transferred_on, $10, $10
+                amount::numeric(14, 2), transferred_on, event, $11, $11
          from unnest($1::uuid[], $2::uuid[], $3::uuid[], $4::uuid[], $5::text[], $6::date[],
-                     $7::date[], $8::float8[], $9::date[])
+                     $7::date[], $8::float8[], $9::date[], $10::uuid[])
               as t(id, need, result, expert, status, proposed_on, signed_on, amount,
-                   transferred_on)",
+                   transferred_on, event)",
     )
     .bind(matches.iter().map(|m| m.id).collect::<Vec<_>>())
     .bind(matches.iter().map(|m| m.need_id).collect::<Vec<_>>())
@@ -1107,6 +1401,7 @@ async fn insert_matches(conn: &mut PgConnection, matches: &[MatchPlan]) -> anyho
             .collect::<Vec<_>>(),
     )
     .bind(matches.iter().map(|m| m.transferred_on).collect::<Vec<_>>())
+    .bind(matches.iter().map(|m| m.event_id).collect::<Vec<_>>())
     .bind(ACTOR)
     .execute(conn)
     .await

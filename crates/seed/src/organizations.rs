@@ -124,17 +124,23 @@ pub async fn seed(pool: &PgPool, city: &mut DemoCity) -> anyhow::Result<()> {
     let terms = insert_terms(&mut tx, &city.units, &mut rng).await?;
     insert_leaders(&mut tx, &city.units, &mut rng).await?;
     let targets = insert_targets(&mut tx, &city.units, &mut rng).await?;
+    let mut work_rng = city.rng("association-work");
+    let party_building = insert_party_building(&mut tx, &city.units, &mut work_rng).await?;
+    let reports = insert_media_reports(&mut tx, &city.units, &mut work_rng).await?;
     figures::build(&mut tx).await?;
     tx.commit().await?;
-    eprintln!("organizations: {terms} terms, {targets} targets");
+    eprintln!(
+        "organizations: {terms} terms, {targets} targets, {party_building} party-building activities, {reports} media reports"
+    );
     Ok(())
 }
 
 /// Empties every table of the organizations schema.
 pub async fn reset(pool: &PgPool) -> anyhow::Result<()> {
     sqlx::query(
-        "truncate unit, unit_event, term, leadership_role, target, idempotency_key, status_change,
-                  figure_contribution, figure_ledger cascade",
+        "truncate unit, unit_event, term, leadership_role, target, party_building_activity,
+                  media_report, idempotency_key, status_change, figure_contribution,
+                  figure_ledger cascade",
     )
     .execute(pool)
     .await?;
@@ -568,7 +574,9 @@ async fn insert_leaders(
 }
 
 /// The city's yearly targets as the source texts set them (`001_*.txt`, `002_*.txt`: among
-/// them 不少于20场 societies' visits to enterprises; adopted submissions, resolved technology
+/// them 不少于20场 societies' visits to enterprises, 20场(次)以上 disaster-prevention and
+/// food-safety popularization, 不少于20场(次) party-building lectures and training and 53篇
+/// reports in central and provincial media; adopted submissions, resolved technology
 /// needs and technology contracts have no value there and take 10, 30 and 40).
 pub const SEED_CITY_TARGETS: &[(TargetMetric, i32)] = &[
     (TargetMetric::NewEnterpriseAssociations, 5),
@@ -579,12 +587,15 @@ pub const SEED_CITY_TARGETS: &[(TargetMetric, i32)] = &[
     (TargetMetric::ScienceDayEvents, 200),
     (TargetMetric::RuralPopularizationEvents, 50),
     (TargetMetric::ElderlyLectures, 5),
+    (TargetMetric::SafetyPopularizationEvents, 20),
     (TargetMetric::CertifiedWorkstations, 30),
     (TargetMetric::ResearchTopics, 2),
     (TargetMetric::AdoptedSubmissions, 10),
     (TargetMetric::ResolvedTechNeeds, 30),
     (TargetMetric::TechContracts, 40),
     (TargetMetric::SocietyEnterpriseVisits, 20),
+    (TargetMetric::PartyBuildingEvents, 20),
+    (TargetMetric::MainstreamMediaReports, 53),
 ];
 
 /// The attainments a sized target is drawn from, lowest and highest: a seed's own value is
@@ -643,6 +654,185 @@ async fn insert_targets(
     .bind(&values)
     .bind(&people)
     .bind(&deadlines)
+    .bind(ACTOR)
+    .execute(&mut *conn)
+    .await?;
+    Ok(ids.len())
+}
+
+/// The days of the generated history, year by year: 2024, 2025 and 2026 up to its end.
+fn history_years() -> impl Iterator<Item = (NaiveDate, NaiveDate)> {
+    (2024..=2026).map(|year| {
+        (
+            NaiveDate::from_ymd_opt(year, 1, 1).unwrap_or_default(),
+            NaiveDate::from_ymd_opt(year, 12, 31)
+                .unwrap_or_default()
+                .min(crate::demo::history_end()),
+        )
+    })
+}
+
+/// The societies' party building (学会党建): each society holds 0–2 activities a year —
+/// mostly lectures on the Party's policies and training by Party-school experts, some
+/// observation visits and work meetings — and the city association a work meeting or two
+/// for all of them. Returns how many.
+async fn insert_party_building(
+    conn: &mut sqlx::PgConnection,
+    units: &[DemoUnit],
+    rng: &mut StdRng,
+) -> anyhow::Result<usize> {
+    use kexie_organizations::domain::PartyBuildingKind::*;
+    const KINDS: &[(kexie_organizations::domain::PartyBuildingKind, u32)] = &[
+        (Lecture, 45),
+        (Training, 35),
+        (Observation, 10),
+        (WorkMeeting, 10),
+    ];
+    let (mut ids, mut unit_ids, mut kinds, mut titles, mut days, mut speakers, mut people) =
+        (vec![], vec![], vec![], vec![], vec![], vec![], vec![]);
+    for unit in units
+        .iter()
+        .filter(|unit| matches!(unit.kind, "SOCIETY" | "CITY"))
+    {
+        for (first, last) in history_years() {
+            let count = if unit.kind == "CITY" {
+                rng.gen_range(1..=2)
+            } else {
+                rng.gen_range(0..=2)
+            };
+            for _ in 0..count {
+                let kind = if unit.kind == "CITY" {
+                    WorkMeeting
+                } else {
+                    *weighted(rng, KINDS)
+                };
+                let day = day_between(rng, first, last);
+                let (title, speaker) = match kind {
+                    Lecture => (
+                        "党的二十大精神宣讲报告会".to_string(),
+                        Some(format!(
+                            "{}党校 {}教授",
+                            ["省委", "市委"][rng.gen_range(0..2)],
+                            person_name(rng)
+                        )),
+                    ),
+                    Training => (
+                        format!("{}党员骨干培训班", unit.name),
+                        Some(format!("市委党校 {}副教授", person_name(rng))),
+                    ),
+                    Observation => ("学会党建工作观摩会".to_string(), None),
+                    WorkMeeting => ("学会党建科普工作会".to_string(), None),
+                };
+                ids.push(id_at(
+                    Utc.from_utc_datetime(&day.and_hms_opt(6, 0, 0).unwrap_or_default()),
+                    rng,
+                ));
+                unit_ids.push(unit.id);
+                kinds.push(kind.as_str());
+                titles.push(title);
+                days.push(day);
+                speakers.push(speaker);
+                people.push(rng.gen_range(20..=150));
+            }
+        }
+    }
+    sqlx::query(
+        "insert into party_building_activity (party_building_activity_id, unit_id, kind, title,
+             held_on, speaker, participants, created_by, updated_by)
+         select *, $8, $8 from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::date[],
+                                      $6::text[], $7::int[])",
+    )
+    .bind(&ids)
+    .bind(&unit_ids)
+    .bind(&kinds)
+    .bind(&titles)
+    .bind(&days)
+    .bind(&speakers)
+    .bind(&people)
+    .bind(ACTOR)
+    .execute(&mut *conn)
+    .await?;
+    Ok(ids.len())
+}
+
+/// Publicity (宣传): the city association's work reported 50–70 times a year, mostly by
+/// provincial media, some by central ones (人民日报, 科技日报 …) and the city's own; each
+/// district's 5–15 times, mostly by the city's and the county's media. Returns how many.
+async fn insert_media_reports(
+    conn: &mut sqlx::PgConnection,
+    units: &[DemoUnit],
+    rng: &mut StdRng,
+) -> anyhow::Result<usize> {
+    use kexie_organizations::domain::MediaLevel::{self, *};
+    const CITY_LEVELS: &[(MediaLevel, u32)] =
+        &[(Central, 10), (Provincial, 65), (City, 22), (County, 3)];
+    const DISTRICT_LEVELS: &[(MediaLevel, u32)] =
+        &[(Central, 1), (Provincial, 14), (City, 45), (County, 40)];
+    const TOPICS: &[&str] = &[
+        "开展全国科普日系列活动",
+        "科技志愿者服务走进乡村",
+        "院士专家进企业助力高质量发展",
+        "推进科技成果转化",
+        "举办科技工作者日座谈会",
+        "建设科普阵地服务群众",
+        "深化科协系统改革",
+        "学会服务企业行取得实效",
+    ];
+    let (mut ids, mut unit_ids, mut titles, mut outlets, mut levels, mut days) =
+        (vec![], vec![], vec![], vec![], vec![], vec![]);
+    for unit in units
+        .iter()
+        .filter(|unit| matches!(unit.kind, "CITY" | "DISTRICT"))
+    {
+        let (per_year, weights) = if unit.kind == "CITY" {
+            (50..=70, CITY_LEVELS)
+        } else {
+            (5..=15, DISTRICT_LEVELS)
+        };
+        let place = unit.name.trim_end_matches("科协");
+        for (first, last) in history_years() {
+            for _ in 0..rng.gen_range(per_year.clone()) {
+                let level = *weighted(rng, weights);
+                let outlet = match level {
+                    Central => ["人民日报", "新华网", "科技日报", "中国科协网"]
+                        [rng.gen_range(0..4)]
+                    .to_string(),
+                    Provincial => ["四川日报", "四川科技报", "川观新闻", "四川广播电视台"]
+                        [rng.gen_range(0..4)]
+                    .to_string(),
+                    City => {
+                        ["绵阳日报", "绵阳广播电视台", "绵阳发布"][rng.gen_range(0..3)].to_string()
+                    }
+                    County => format!("{place}融媒体中心"),
+                };
+                let day = day_between(rng, first, last);
+                ids.push(id_at(
+                    Utc.from_utc_datetime(&day.and_hms_opt(7, 0, 0).unwrap_or_default()),
+                    rng,
+                ));
+                unit_ids.push(unit.id);
+                titles.push(format!(
+                    "{place}：{}",
+                    TOPICS[rng.gen_range(0..TOPICS.len())]
+                ));
+                outlets.push(outlet);
+                levels.push(level.as_str());
+                days.push(day);
+            }
+        }
+    }
+    sqlx::query(
+        "insert into media_report (media_report_id, unit_id, title, outlet, level, published_on,
+             created_by, updated_by)
+         select *, $7, $7 from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[],
+                                      $6::date[])",
+    )
+    .bind(&ids)
+    .bind(&unit_ids)
+    .bind(&titles)
+    .bind(&outlets)
+    .bind(&levels)
+    .bind(&days)
     .bind(ACTOR)
     .execute(&mut *conn)
     .await?;

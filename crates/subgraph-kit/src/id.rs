@@ -38,22 +38,34 @@ pub fn parse_ids(field: &str, ids: &[ID]) -> ApiResult<Vec<Uuid>> {
 /// others cannot read, so only the shape is checked: well-formed IDs, no repeats, and a count
 /// within `min..=max`.
 pub fn worker_ids(field: &str, ids: &[ID], min: usize, max: usize) -> ApiResult<Vec<Uuid>> {
+    distinct_ids(field, ids, min, max, ("worker", "workers"))
+}
+
+/// `min` to `max` distinct IDs of records named `noun` (singular, plural), in the order
+/// given: the records a list input refers to.
+pub fn distinct_ids(
+    field: &str,
+    ids: &[ID],
+    min: usize,
+    max: usize,
+    (one, many): (&str, &str),
+) -> ApiResult<Vec<Uuid>> {
     if ids.len() < min || ids.len() > max {
         return Err(ApiError::validation(
             field,
-            format!("must name {min} to {max} workers, got {}", ids.len()),
+            format!("must name {min} to {max} {many}, got {}", ids.len()),
         ));
     }
     let mut parsed = Vec::with_capacity(ids.len());
     for id in ids {
-        let worker_id = parse_id(field, id)?;
-        if parsed.contains(&worker_id) {
+        let record_id = parse_id(field, id)?;
+        if parsed.contains(&record_id) {
             return Err(ApiError::validation(
                 field,
-                format!("names worker {worker_id} more than once"),
+                format!("names {one} {record_id} more than once"),
             ));
         }
-        parsed.push(worker_id);
+        parsed.push(record_id);
     }
     Ok(parsed)
 }

@@ -4,6 +4,7 @@
 
 pub mod access;
 pub mod actor;
+pub mod bureau;
 pub mod config;
 pub mod db;
 pub mod error;

@@ -60,6 +60,18 @@ pub async fn load_by_id<R: FindById>(ctx: &Context<'_>, id: Uuid) -> ApiResult<O
     crate::schema::load::<ByIdLoader<R>, _>(ctx, id).await
 }
 
+/// The records `R` with these IDs, in their order (unknown IDs left out), through the
+/// schema's [`ByIdLoader<R>`]: a list a record refers to, batched across records.
+pub async fn load_all_by_id<R: FindById>(ctx: &Context<'_>, ids: &[Uuid]) -> ApiResult<Vec<R>> {
+    let mut found =
+        crate::schema::data::<async_graphql::dataloader::DataLoader<ByIdLoader<R>>>(ctx)?
+            .load_many(ids.iter().copied())
+            .await
+            // The loader logged the cause where it happened.
+            .map_err(|err| ApiError::internal(err.message))?;
+    Ok(ids.iter().filter_map(|id| found.remove(id)).collect())
+}
+
 /// The audit columns of a row: read with `#[sqlx(flatten)]` from a statement that selects
 /// them by their names.
 #[derive(Clone, Debug, sqlx::FromRow)]

@@ -60,6 +60,9 @@ pub enum TargetMetric {
     /// 老年人科普讲座 (popularization): activities of kind LECTURE with ELDERLY among their
     /// audiences, held, that start in the year.
     ElderlyLectures,
+    /// 防灾减灾、食品安全宣传 (popularization): activities of any kind with DISASTER_PREVENTION
+    /// or FOOD_SAFETY among their topics, held, that start in the year (once each).
+    SafetyPopularizationEvents,
     /// 省级认证专家工作站 (talent): workstations certified at provincial level or higher
     /// (PROVINCIAL, NATIONAL) working at year end (founded by then, not closed by then). The
     /// day of certification is not recorded, so this is the year-end stock rather than the
@@ -80,6 +83,12 @@ pub enum TargetMetric {
     /// 学会服务企业行 (innovation): learned societies' and associations' visits to
     /// enterprises (kind SOCIETY_VISIT) held in the year.
     SocietyEnterpriseVisits,
+    /// 学会党建宣讲、培训 (organizations): party-building activities of kind LECTURE or
+    /// TRAINING held in the year.
+    PartyBuildingEvents,
+    /// 中央、省级主流媒体刊登 (organizations): media reports in CENTRAL or PROVINCIAL outlets
+    /// published in the year.
+    MainstreamMediaReports,
 }
 
 /// The subgraph whose records a metric counts.
@@ -96,15 +105,17 @@ impl TargetMetric {
     pub fn measured_by(self) -> MeasuredBy {
         use TargetMetric::*;
         match self {
-            NewEnterpriseAssociations | ExemplaryGrassrootsAssociations => {
-                MeasuredBy::Organizations
-            }
+            NewEnterpriseAssociations
+            | ExemplaryGrassrootsAssociations
+            | PartyBuildingEvents
+            | MainstreamMediaReports => MeasuredBy::Organizations,
             CountyScienceMuseums
             | VolunteerServices
             | AcademicianReports
             | ScienceDayEvents
             | RuralPopularizationEvents
-            | ElderlyLectures => MeasuredBy::Popularization,
+            | ElderlyLectures
+            | SafetyPopularizationEvents => MeasuredBy::Popularization,
             CertifiedWorkstations => MeasuredBy::Talent,
             ResearchTopics | AdoptedSubmissions => MeasuredBy::Advice,
             ResolvedTechNeeds | TechContracts | SocietyEnterpriseVisits => MeasuredBy::Innovation,

@@ -40,6 +40,13 @@ const MATCH_STATUSES: [&str; 5] = [
 const MATURITIES: [&str; 4] = ["LABORATORY", "PROTOTYPE", "PILOT", "INDUSTRIALIZED"];
 const VISIT_KINDS: [&str; 2] = ["SOCIETY_VISIT", "EXPERT_TEAM"];
 const PILOT_KINDS: [&str; 3] = ["PILOT_CITY", "HUB_CITY", "PILOT_PARK"];
+const EVENT_KINDS: [&str; 5] = [
+    "MATCHMAKING",
+    "CONFERENCE",
+    "SALON",
+    "INDUSTRY_SEMINAR",
+    "ROADSHOW",
+];
 
 const FIGURES: &str = "fragment F on InnovationFigures {
     techNeeds techNeedsByStatus { status count } techNeedsByField { field count }
@@ -47,6 +54,8 @@ const FIGURES: &str = "fragment F on InnovationFigures {
     contracts contractValue transfers scienceResults scienceResultsByMaturity { maturity count }
     serviceVisits serviceVisitsByKind { kind count } problemsTaken problemsSolved expertServices
     cooperationAgreements cooperationInForce pilotDesignations pilotDesignationsByKind { kind count }
+    events eventsByKind { kind count } eventParticipants eventNeedsPresented
+    eventResultsPresented eventMatches
 }";
 
 fn unit_ref(unit: Uuid) -> Value {
@@ -234,6 +243,55 @@ async fn generated_city() -> City {
         )
         .await;
 
+    // Events: a held one archived, one recorded afterwards for the township presenting the
+    // back-dated need, held, and a match brokered there.
+    let (event, version): (Uuid, i32) = sqlx::query_as(
+        "select innovation_event_id, version from innovation_event where status = 'HELD'
+         order by innovation_event_id limit 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    client
+        .data(
+            "mutation($id: ID!, $v: Int!) { archiveInnovationEvent(id: $id, expectedVersion: $v) { id } }",
+            json!({ "id": event.to_string(), "v": version }),
+        )
+        .await;
+    let open_need: Uuid = sqlx::query_scalar(
+        "select tech_need_id from tech_need where unit_id = any($1) and archived_at is null
+           and status in ('PUBLISHED', 'MATCHING') and published_on <= '2025-05-20'
+         order by tech_need_id limit 1",
+    )
+    .bind(&subtree)
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    let recorded_event = client
+        .data(
+            "mutation($unit: ID!, $need: ID!) { createInnovationEvent(input: { unitId: $unit,
+                 kind: MATCHMAKING, title: \"补录的供需对接会\", startsOn: \"2025-05-20\",
+                 partnerBureaus: [SCIENCE_TECHNOLOGY], techNeedIds: [$need] }) { id } }",
+            json!({ "unit": township.to_string(), "need": open_need.to_string() }),
+        )
+        .await["createInnovationEvent"]["id"]
+        .clone();
+    client
+        .data(
+            "mutation($id: ID!) { transitionInnovationEvent(id: $id, expectedVersion: 1, to: HELD,
+                 attendance: { participants: 75, enterprises: 12 }) { id } }",
+            json!({ "id": recorded_event }),
+        )
+        .await;
+    client
+        .data(
+            "mutation($need: ID!, $event: ID!, $expert: ID!) { proposeNeedMatch(input: {
+                 needId: $need, expertId: $expert, eventId: $event, proposedOn: \"2025-05-21\" }) { id } }",
+            json!({ "need": open_need.to_string(), "event": recorded_event,
+                    "expert": Uuid::now_v7().to_string() }),
+        )
+        .await;
+
     City {
         client,
         pool,
@@ -262,13 +320,15 @@ fn breakdown(keys: &[&str], counts: &HashMap<String, i64>, name: &str) -> Vec<Va
         .collect()
 }
 
-/// A match's day proposed, day signed, amount, day put to use and present status.
+/// A match's day proposed, day signed, amount, day put to use, present status and whether
+/// it was brokered at an event.
 type MatchDays = (
     NaiveDate,
     Option<NaiveDate>,
     Option<f64>,
     Option<NaiveDate>,
     String,
+    bool,
 );
 
 /// A visit's kind, day, problems taken up and solved, experts and present status.
@@ -306,7 +366,7 @@ async fn expected_figures(pool: &PgPool, units: &[Uuid], from: NaiveDate, to: Na
 
     let matches: Vec<MatchDays> = sqlx::query_as(&format!(
         "select m.proposed_on, m.contract_signed_on, m.contract_amount::float8,
-                    m.transferred_on, {}
+                    m.transferred_on, {}, m.innovation_event_id is not null
              from need_match m join tech_need n on n.tech_need_id = m.tech_need_id
              where n.unit_id = any($1) and n.archived_at is null",
         last_status.replace("{id}", "m.need_match_id")
@@ -316,10 +376,13 @@ async fn expected_figures(pool: &PgPool, units: &[Uuid], from: NaiveDate, to: Na
     .await
     .unwrap();
     let mut matches_by_status = HashMap::new();
-    let (mut contracts, mut value, mut transfers) = (0, 0.0, 0);
-    for (proposed, signed, amount, transferred, status) in &matches {
+    let (mut contracts, mut value, mut transfers, mut event_matches) = (0, 0.0, 0, 0);
+    for (proposed, signed, amount, transferred, status, at_event) in &matches {
         if within(Some(*proposed), from, to) {
             *matches_by_status.entry(status.clone()).or_insert(0) += 1;
+            if *at_event {
+                event_matches += 1;
+            }
         }
         if within(*signed, from, to) {
             contracts += 1;
@@ -400,6 +463,30 @@ async fn expected_figures(pool: &PgPool, units: &[Uuid], from: NaiveDate, to: Na
         }
     }
 
+    // Held events: the status from the history, the presented records from their tables.
+    let events: Vec<(String, NaiveDate, i32, i64, i64, String)> = sqlx::query_as(&format!(
+        "select e.kind, e.starts_on, e.participants,
+                (select count(*) from innovation_event_need p where p.innovation_event_id = e.innovation_event_id),
+                (select count(*) from innovation_event_result p where p.innovation_event_id = e.innovation_event_id),
+                {}
+         from innovation_event e where e.unit_id = any($1) and e.archived_at is null",
+        last_status.replace("{id}", "e.innovation_event_id")
+    ))
+    .bind(units)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let mut events_by_kind = HashMap::new();
+    let (mut participants, mut needs_presented, mut results_presented) = (0, 0, 0);
+    for (kind, starts, people, needs, results, status) in &events {
+        if status == "HELD" && within(Some(*starts), from, to) {
+            *events_by_kind.entry(kind.clone()).or_insert(0) += 1;
+            participants += i64::from(*people);
+            needs_presented += needs;
+            results_presented += results;
+        }
+    }
+
     json!({
         "techNeeds": by_status.values().sum::<i64>(),
         "techNeedsByStatus": breakdown(&NEED_STATUSES, &by_status, "status"),
@@ -422,6 +509,12 @@ async fn expected_figures(pool: &PgPool, units: &[Uuid], from: NaiveDate, to: Na
         "cooperationInForce": in_force,
         "pilotDesignations": pilots_by_kind.values().sum::<i64>(),
         "pilotDesignationsByKind": breakdown(&PILOT_KINDS, &pilots_by_kind, "kind"),
+        "events": events_by_kind.values().sum::<i64>(),
+        "eventsByKind": breakdown(&EVENT_KINDS, &events_by_kind, "kind"),
+        "eventParticipants": participants,
+        "eventNeedsPresented": needs_presented,
+        "eventResultsPresented": results_presented,
+        "eventMatches": event_matches,
     })
 }
 

@@ -1,6 +1,6 @@
 //! The figure ledger stays exact under any sequence of writes to needs, their matches,
-//! results, service visits with their experts, cooperation agreements and pilot
-//! designations: random inserts, status changes,
+//! results, service visits with their experts, cooperation agreements, pilot designations
+//! and innovation events with what they present: random inserts, status changes,
 //! back-dated days, contracts and transfers, problems solved,
 //! moves between units, archives and deletes, one at a time (some rolled back) and from
 //! concurrent transactions on one need's matches, each compared with the ledger rebuilt
@@ -19,7 +19,8 @@ const ENTITIES: &str = "select tech_need_id from tech_need
     union all select science_result_id from science_result
     union all select service_visit_id from service_visit
     union all select cooperation_agreement_id from cooperation_agreement
-    union all select pilot_designation_id from pilot_designation";
+    union all select pilot_designation_id from pilot_designation
+    union all select innovation_event_id from innovation_event";
 const MATCH_STATUSES: [&str; 5] = [
     "PROPOSED",
     "NEGOTIATING",
@@ -44,6 +45,7 @@ struct Writer {
     results: Vec<Uuid>,
     matches: Vec<Uuid>,
     visits: Vec<Uuid>,
+    events: Vec<Uuid>,
 }
 
 impl Writer {
@@ -65,7 +67,7 @@ impl Writer {
 }
 
 impl RandomWriter for Writer {
-    type Made = (usize, usize, usize, usize);
+    type Made = (usize, usize, usize, usize, usize);
 
     fn made(&self) -> Self::Made {
         (
@@ -73,6 +75,7 @@ impl RandomWriter for Writer {
             self.results.len(),
             self.matches.len(),
             self.visits.len(),
+            self.events.len(),
         )
     }
 
@@ -81,6 +84,7 @@ impl RandomWriter for Writer {
         self.results.truncate(made.1);
         self.matches.truncate(made.2);
         self.visits.truncate(made.3);
+        self.events.truncate(made.4);
     }
 
     fn roll_back_next(&mut self) -> bool {
@@ -93,7 +97,58 @@ impl RandomWriter for Writer {
         let unit = self.units[self.rng.usize(..self.units.len())];
         let flag = self.rng.bool();
         let id = Uuid::now_v7();
-        let query = match self.rng.u8(..17) {
+        let query = match self.rng.u8(..21) {
+            17 => {
+                self.events.push(id);
+                // Planned, or held with its attendance, presenting needs and results.
+                let needs = self.pick(|w| &w.needs);
+                let results = self.pick(|w| &w.results);
+                sqlx::query(
+                    "with event as (
+                         insert into innovation_event (innovation_event_id, unit_id, kind, title,
+                                                       starts_on, ends_on, status, participants,
+                                                       created_by, updated_by)
+                         values ($1, $2, $3, '活动', $4, $4,
+                                 case when $5 then 'HELD' else 'PLANNED' end,
+                                 case when $5 then 120 else 0 end, 't', 't')
+                         returning innovation_event_id
+                     ), presented_needs as (
+                         insert into innovation_event_need (innovation_event_id, tech_need_id, position)
+                         select distinct on (n) $1, n, 0 from event, unnest($6::uuid[]) as n
+                     )
+                     insert into innovation_event_result (innovation_event_id, science_result_id, position)
+                     select distinct on (r) $1, r, 0 from event, unnest($7::uuid[]) as r
+                     where exists (select from science_result where science_result_id = r)",
+                )
+                .bind(id)
+                .bind(unit)
+                .bind(if self.rng.bool() { "MATCHMAKING" } else { "SALON" })
+                .bind(day)
+                .bind(flag)
+                .bind(needs)
+                .bind(results)
+            }
+            18 => sqlx::query(
+                "update innovation_event set status = 'HELD', participants = $2, starts_on = $3,
+                                             ends_on = $3, unit_id = $4,
+                                             archived_at = case when $5 then now() end
+                 where innovation_event_id = any($1)",
+            )
+            .bind(self.pick(|w| &w.events))
+            .bind(self.rng.i32(1..500))
+            .bind(day)
+            .bind(unit)
+            .bind(self.rng.u8(..4) == 0),
+            19 => sqlx::query(
+                "delete from innovation_event_need where innovation_event_id = any($1)",
+            )
+            .bind(self.pick(|w| &w.events)),
+            // A match recorded as brokered at an event, or no longer.
+            20 => sqlx::query(
+                "update need_match set innovation_event_id = $2 where need_match_id = any($1)",
+            )
+            .bind(self.pick(|w| &w.matches))
+            .bind(self.pick(|w| &w.events).first().copied().filter(|_| flag)),
             // An agreement in force from one day to another (or open-ended), or ended.
             15 => sqlx::query(
                 "insert into cooperation_agreement (cooperation_agreement_id, university_unit_id,
@@ -249,7 +304,9 @@ impl RandomWriter for Writer {
             .bind(flag && self.rng.bool()),
             _ => sqlx::query("delete from science_result where science_result_id = any($1)
                                   and not exists (select from need_match m
-                                                  where m.science_result_id = science_result.science_result_id)")
+                                                  where m.science_result_id = science_result.science_result_id)
+                                  and not exists (select from innovation_event_result p
+                                                  where p.science_result_id = science_result.science_result_id)")
                 .bind(self.pick(|w| &w.results)),
         };
         query.execute(conn).await.map(drop)
@@ -267,6 +324,7 @@ async fn random_writes_one_after_another_keep_the_ledger_exact() {
         results: Vec::new(),
         matches: Vec::new(),
         visits: Vec::new(),
+        events: Vec::new(),
     };
     assert_random_writes_keep_the_ledger_exact(&pool, &mut writer, ENTITIES).await;
     // Whatever the random writes left, a contract signed now counts its value, in

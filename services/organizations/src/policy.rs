@@ -27,6 +27,7 @@ use kexie_subgraph_kit::{ApiError, ApiResult};
 
 use crate::db;
 use crate::db::units::{Placement, UnitRow};
+use crate::domain::UnitStatus;
 
 /// Refuses unless the principal may administer `unit_id`: read inside the mutation's
 /// transaction, which then holds the unit where it is (see [`db::units::placement`]). An
@@ -105,6 +106,38 @@ pub async fn require_administer_parent(
         _ => access::require(ctx, Need::Administer, unit_id, None)?,
     }
     placement.ok_or_else(|| ApiError::not_found("Unit", unit_id))
+}
+
+/// Refuses unless the principal may write the records of `unit_id` (party building, media
+/// reports): staff of the unit or of a unit above it. Read like [`require_administer`].
+/// When the write places a record there (`placed`: the input field naming the unit), a
+/// merged or dissolved unit is refused with `VALIDATION`.
+pub async fn require_record_write(
+    ctx: &Context<'_>,
+    conn: &mut PgConnection,
+    unit_id: Uuid,
+    placed: Option<&str>,
+) -> ApiResult<()> {
+    let placement = db::units::placement(conn, unit_id).await?;
+    access::require(
+        ctx,
+        Need::Write,
+        unit_id,
+        placement.as_ref().map(|placement| placement.path.as_str()),
+    )?;
+    match (placement, placed) {
+        (None, _) => Err(ApiError::not_found("Unit", unit_id)),
+        (Some(placement), Some(field)) if placement.status != UnitStatus::Active => {
+            Err(ApiError::validation(
+                field,
+                format!(
+                    "unit {unit_id} is {} and takes no new records",
+                    placement.status.as_str()
+                ),
+            ))
+        }
+        _ => Ok(()),
+    }
 }
 
 /// Refuses unless the principal may read the subtree-only data of `unit` (its targets and

@@ -115,6 +115,28 @@ async fn generated_city() -> City {
             json!({ "parent": township.to_string() }),
         )
         .await;
+    // The associations' own work: an activity archived, a report recorded afterwards for
+    // the township (which now holds the merged one).
+    let (activity, activity_version): (Uuid, i32) = sqlx::query_as(
+        "select party_building_activity_id, version from party_building_activity
+         order by party_building_activity_id limit 1",
+    )
+    .fetch_one(&pool)
+    .await
+    .unwrap();
+    client
+        .data(
+            "mutation($id: ID!, $v: Int!) { archivePartyBuildingActivity(id: $id, expectedVersion: $v) { id } }",
+            json!({ "id": activity.to_string(), "v": activity_version }),
+        )
+        .await;
+    client
+        .data(
+            "mutation($unit: ID!) { recordMediaReport(input: { unitId: $unit, title: \"补录的报道\",
+                 outlet: \"四川日报\", level: PROVINCIAL, publishedOn: \"2025-03-03\" }) { id } }",
+            json!({ "unit": township.to_string() }),
+        )
+        .await;
     City {
         _db: db,
         _server: server,
@@ -188,6 +210,41 @@ async fn expected_figures(pool: &PgPool, unit: Uuid, from: NaiveDate, to: NaiveD
     .fetch_one(pool)
     .await
     .unwrap();
+    // Party building by kind and media reports by level, of the subtree's units, live.
+    let party_building: Vec<(String, i64, i64)> = sqlx::query_as(&format!(
+        "{SUBTREE} select a.kind, count(*), sum(a.participants)::bigint
+         from party_building_activity a join units u on u.unit_id = a.unit_id
+         where a.archived_at is null and a.held_on between $4 and $2 group by a.kind"
+    ))
+    .bind(unit)
+    .bind(to)
+    .bind(judged_on)
+    .bind(from)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let reports: Vec<(String, i64)> = sqlx::query_as(&format!(
+        "{SUBTREE} select m.level, count(*)
+         from media_report m join units u on u.unit_id = m.unit_id
+         where m.archived_at is null and m.published_on between $4 and $2
+         group by m.level"
+    ))
+    .bind(unit)
+    .bind(to)
+    .bind(judged_on)
+    .bind(from)
+    .fetch_all(pool)
+    .await
+    .unwrap();
+    let in_list = |list: &[(String, i64)], key: &str| {
+        list.iter()
+            .find(|(found, _)| found == key)
+            .map_or(0, |(_, count)| *count)
+    };
+    let party_by_kind: Vec<(String, i64)> = party_building
+        .iter()
+        .map(|(kind, count, _)| (kind.clone(), *count))
+        .collect();
     let count_of = |kind: &str| {
         by_kind
             .iter()
@@ -200,10 +257,23 @@ async fn expected_figures(pool: &PgPool, unit: Uuid, from: NaiveDate, to: NaiveD
         "newUnits": new_units,
         "termsOverdue": overdue,
         "overdueOn": judged_on.to_string(),
+        "partyBuildingActivities": party_by_kind.iter().map(|(_, count)| count).sum::<i64>(),
+        "partyBuildingActivitiesByKind": PARTY_KINDS.iter()
+            .map(|kind| json!({ "kind": kind, "count": in_list(&party_by_kind, kind) }))
+            .collect::<Vec<_>>(),
+        "partyBuildingParticipants": party_building.iter().map(|(_, _, people)| people).sum::<i64>(),
+        "mediaReports": reports.iter().map(|(_, count)| count).sum::<i64>(),
+        "mediaReportsByLevel": LEVELS.iter()
+            .map(|level| json!({ "level": level, "count": in_list(&reports, level) }))
+            .collect::<Vec<_>>(),
     })
 }
 
-const FIGURES: &str = "units unitsByKind { kind count } newUnits termsOverdue overdueOn";
+const FIGURES: &str = "units unitsByKind { kind count } newUnits termsOverdue overdueOn
+    partyBuildingActivities partyBuildingActivitiesByKind { kind count } partyBuildingParticipants
+    mediaReports mediaReportsByLevel { level count }";
+const PARTY_KINDS: [&str; 4] = ["LECTURE", "TRAINING", "OBSERVATION", "WORK_MEETING"];
+const LEVELS: [&str; 4] = ["CENTRAL", "PROVINCIAL", "CITY", "COUNTY"];
 
 async fn figures(city: &City, unit: Uuid, period: Value) -> Value {
     city.client

@@ -1,6 +1,7 @@
 //! The figure ledger stays exact under any sequence of writes to units, their status
-//! history and their terms: random foundings, back-dated steps, mergers and dissolutions,
-//! terms begun, ended, corrected and archived, one at a time (some rolled back) and from
+//! history and their terms, and to party-building activities and media reports: random
+//! foundings, back-dated steps, mergers and dissolutions, terms begun, ended, corrected and
+//! archived, records moved, re-dated and archived, one at a time (some rolled back) and from
 //! concurrent transactions, each compared with the ledger rebuilt from the records.
 
 use chrono::{Duration, NaiveDate};
@@ -11,7 +12,9 @@ use kexie_testkit::{
     assert_random_writes_keep_the_ledger_exact, ledger_differences, test_seed, RandomWriter, TestDb,
 };
 
-const ENTITIES: &str = "select unit_id from unit";
+const ENTITIES: &str = "select unit_id from unit
+    union all select party_building_activity_id from party_building_activity
+    union all select media_report_id from media_report";
 const KINDS: [&str; 3] = ["SOCIETY", "TOWNSHIP", "ENTERPRISE"];
 
 async fn migrated_pool(db: &TestDb) -> (PgPool, Uuid) {
@@ -75,7 +78,49 @@ impl RandomWriter for Writer {
         let kind = KINDS[self.rng.usize(..KINDS.len())];
         let id = Uuid::now_v7();
         let parent = self.pick().first().copied().unwrap_or(self.root);
-        let query = match self.rng.u8(..11) {
+        let unit = parent;
+        let nth = self.rng.i64(0..8);
+        let query = match self.rng.u8(..15) {
+            11 => sqlx::query(
+                "insert into party_building_activity (party_building_activity_id, unit_id, kind,
+                                                      title, held_on, participants, created_by,
+                                                      updated_by)
+                 values ($1, $2, $3, '宣讲', $4, $5, 't', 't')",
+            )
+            .bind(id)
+            .bind(unit)
+            .bind(if flag { "LECTURE" } else { "WORK_MEETING" })
+            .bind(day)
+            .bind(self.rng.i32(0..200)),
+            12 => sqlx::query(
+                "update party_building_activity set unit_id = $1, held_on = $2, kind = 'TRAINING',
+                                                    archived_at = case when $3 then now() end
+                 where party_building_activity_id = (select party_building_activity_id
+                     from party_building_activity order by 1 offset $4 limit 1)",
+            )
+            .bind(unit)
+            .bind(other)
+            .bind(self.rng.u8(..4) == 0)
+            .bind(nth),
+            13 => sqlx::query(
+                "insert into media_report (media_report_id, unit_id, title, outlet, level,
+                                           published_on, created_by, updated_by)
+                 values ($1, $2, '报道', '四川日报', $3, $4, 't', 't')",
+            )
+            .bind(id)
+            .bind(unit)
+            .bind(if flag { "PROVINCIAL" } else { "COUNTY" })
+            .bind(day),
+            14 => sqlx::query(
+                "update media_report set unit_id = $1, published_on = $2, level = 'CENTRAL',
+                                         archived_at = case when $3 then now() end
+                 where media_report_id = (select media_report_id from media_report
+                                          order by 1 offset $4 limit 1)",
+            )
+            .bind(unit)
+            .bind(other)
+            .bind(self.rng.u8(..4) == 0)
+            .bind(nth),
             0 | 1 => {
                 self.units.push(id);
                 sqlx::query(

@@ -20,7 +20,7 @@ use kexie_subgraph_kit::{ApiError, ApiResult};
 
 use crate::db::activities::{ActivityReach, ActivityRow};
 use crate::db::venues::VenueRow;
-use crate::domain::{PartnerBureau, TextEnum};
+use crate::domain::PartnerBureau;
 
 /// Whether the request's principal sees every venue and activity, whatever its status.
 fn sees_everything(principal: &Principal) -> bool {

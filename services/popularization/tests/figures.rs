@@ -48,11 +48,25 @@ const AUDIENCES: [&str; 6] = [
     "GENERAL_PUBLIC",
 ];
 
+const TOPICS: [&str; 7] = [
+    "DISASTER_PREVENTION",
+    "FOOD_SAFETY",
+    "HEALTH",
+    "AGRICULTURAL_TECHNOLOGY",
+    "ECOLOGY",
+    "DIGITAL_LITERACY",
+    "SCIENTIST_SPIRIT",
+];
+
+/// A held activity's kind, audiences, participants, online reach and topics.
+type HeldActivity = (String, Vec<String>, i32, i32, Vec<String>);
+
 const FIGURES: &str = "fragment F on PopularizationFigures {
     venues venuesByStatus { status count } openVenues openVenuesByKind { kind count }
     activities participants onlineReach
     activitiesByKind { kind count participants }
     activitiesByAudience { audience count participants }
+    activitiesByTopic { topic count }
 }";
 
 fn of_unit_query() -> String {
@@ -384,8 +398,8 @@ async fn expected_figures(pool: &PgPool, units: &[Uuid], from: NaiveDate, to: Na
         }
     }
 
-    let activities: Vec<(String, Vec<String>, i32, i32)> = sqlx::query_as(
-        "select kind, audiences, participants, online_reach from activity
+    let activities: Vec<HeldActivity> = sqlx::query_as(
+        "select kind, audiences, participants, online_reach, topics from activity
          where organizer_unit_id = any($1) and status = 'HELD' and archived_at is null
            and starts_on >= $2 and starts_on <= $3",
     )
@@ -397,7 +411,11 @@ async fn expected_figures(pool: &PgPool, units: &[Uuid], from: NaiveDate, to: Na
     .unwrap();
     let mut by_kind: HashMap<&str, (i64, i64)> = HashMap::new();
     let mut by_audience: HashMap<&str, (i64, i64)> = HashMap::new();
-    for (kind, audiences, participants, _) in &activities {
+    let mut by_topic: HashMap<&str, i64> = HashMap::new();
+    for (kind, audiences, participants, _, topics) in &activities {
+        for topic in topics {
+            *by_topic.entry(topic.as_str()).or_default() += 1;
+        }
         let entry = by_kind.entry(kind.as_str()).or_default();
         entry.0 += 1;
         entry.1 += i64::from(*participants);
@@ -427,6 +445,9 @@ async fn expected_figures(pool: &PgPool, units: &[Uuid], from: NaiveDate, to: Na
         "activitiesByAudience": AUDIENCES.iter()
             .map(|audience| { let (count, participants) = get(&by_audience, audience);
                               json!({ "audience": audience, "count": count, "participants": participants }) })
+            .collect::<Vec<_>>(),
+        "activitiesByTopic": TOPICS.iter()
+            .map(|topic| json!({ "topic": topic, "count": by_topic.get(topic).copied().unwrap_or(0) }))
             .collect::<Vec<_>>(),
     })
 }

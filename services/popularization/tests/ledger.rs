@@ -121,10 +121,11 @@ impl RandomWriter for Writer {
                 self.activities.push(id);
                 sqlx::query(
                     "insert into activity (activity_id, organizer_unit_id, title, kind, starts_on,
-                                           ends_on, audiences, participants, online_reach, mode,
-                                           status, created_by, updated_by)
-                     values ($1, $2, '活动', 'LECTURE', $3, $3, array['YOUTH', 'FARMERS'], $4, $4 * 2,
-                             'OFFLINE', case when $5 then 'HELD' else 'PLANNED' end, 't', 't')",
+                                           ends_on, audiences, topics, participants, online_reach,
+                                           mode, status, created_by, updated_by)
+                     values ($1, $2, '活动', 'LECTURE', $3, $3, array['YOUTH', 'FARMERS'],
+                             case when $5 then array['FOOD_SAFETY', 'DISASTER_PREVENTION'] else array['HEALTH'] end,
+                             $4, $4 * 2, 'OFFLINE', case when $5 then 'HELD' else 'PLANNED' end, 't', 't')",
                 )
                 .bind(id)
                 .bind(unit)
@@ -136,7 +137,8 @@ impl RandomWriter for Writer {
                 "update activity set status = case when $2 then 'HELD' else 'CANCELLED' end,
                                      starts_on = $3, ends_on = $3, organizer_unit_id = $4,
                                      participants = participants + 7,
-                                     audiences = case when $2 then array['YOUTH'] else array['FARMERS', 'YOUTH', 'ELDERLY'] end
+                                     audiences = case when $2 then array['YOUTH'] else array['FARMERS', 'YOUTH', 'ELDERLY'] end,
+                                     topics = case when $2 then array['FOOD_SAFETY'] else '{}' end
                  where activity_id = any($1)",
             )
             .bind(self.pick(false))

@@ -38,7 +38,8 @@ use crate::figures;
 use kexie_subgraph_kit::id::id_at;
 
 use kexie_popularization::domain::{
-    ActivityKind, ActivityMode, ActivityStatus, Audience, PartnerBureau, VenueKind, VenueStatus,
+    ActivityKind, ActivityMode, ActivityStatus, ActivityTopic, Audience, PartnerBureau, VenueKind,
+    VenueStatus,
 };
 use text::{host_name, place_core};
 
@@ -815,6 +816,7 @@ struct ActivityPlan {
     starts_on: NaiveDate,
     ends_on: NaiveDate,
     audiences: Vec<Audience>,
+    topics: Vec<ActivityTopic>,
     participants: i32,
     online_reach: i32,
     mode: ActivityMode,
@@ -980,6 +982,49 @@ const BASE_AUDIENCES: &[(Audience, u32)] = &[
     (Audience::IndustrialWorkers, 9),
     (Audience::CivilServants, 7),
 ];
+
+/// What an activity is about, from its audience and form: farmers learn farming
+/// techniques, the elderly health and food safety, the young science and the scientists'
+/// spirit; about one activity in six (more among exhibitions and volunteer services) is
+/// about disaster prevention or food safety (防灾减灾、食品安全宣传); some record no theme.
+fn topics(rng: &mut StdRng, kind: ActivityKind, audience: Audience) -> Vec<ActivityTopic> {
+    use ActivityTopic::*;
+    let mut topics = Vec::new();
+    let safety = match kind {
+        ActivityKind::Exhibition | ActivityKind::VolunteerService | ActivityKind::Broadcast => 0.3,
+        _ => 0.12,
+    };
+    if rng.gen_bool(safety) {
+        topics.push(if rng.gen_bool(0.55) {
+            DisasterPrevention
+        } else {
+            FoodSafety
+        });
+    }
+    let usual = match audience {
+        Audience::Farmers => AgriculturalTechnology,
+        Audience::Elderly => {
+            if rng.gen_bool(0.6) {
+                Health
+            } else {
+                FoodSafety
+            }
+        }
+        Audience::Youth => {
+            if rng.gen_bool(0.7) {
+                Ecology
+            } else {
+                ScientistSpirit
+            }
+        }
+        Audience::IndustrialWorkers | Audience::CivilServants => DigitalLiteracy,
+        Audience::GeneralPublic => Health,
+    };
+    if rng.gen_bool(0.7) && !topics.contains(&usual) {
+        topics.push(usual);
+    }
+    topics
+}
 
 /// Whom an activity is for: its main audience first.
 fn audiences(rng: &mut StdRng, kind: ActivityKind, organizer_kind: &str) -> Vec<Audience> {
@@ -1266,6 +1311,7 @@ impl<'a> ActivityPlanner<'a> {
             .first()
             .copied()
             .unwrap_or(Audience::GeneralPublic);
+        let topics = topics(rng, kind, main_audience);
         let partner_bureaus = if rng.gen_bool(0.3) {
             partner_bureaus(rng, main_audience)
         } else {
@@ -1335,6 +1381,7 @@ impl<'a> ActivityPlanner<'a> {
             starts_on,
             ends_on,
             audiences,
+            topics,
             participants,
             online_reach,
             mode,
@@ -1450,16 +1497,16 @@ async fn insert_activities(
         |activity: &ActivityPlan| activity.steps.last().map_or_else(Utc::now, |step| step.at);
     sqlx::query(
         "insert into activity (activity_id, organizer_unit_id, title, kind, partner_bureaus, venue_id,
-                               starts_on, ends_on, audiences, participants, online_reach, mode, status,
-                               version, created_at, created_by, updated_at, updated_by)
+                               starts_on, ends_on, audiences, topics, participants, online_reach,
+                               mode, status, version, created_at, created_by, updated_at, updated_by)
          select id, organizer, title, kind, string_to_array(bureaus, '|'), venue, starts, ends,
-                string_to_array(audiences, '|'), participants, reach, mode, status, version,
-                created, $17, updated, $17
+                string_to_array(audiences, '|'), string_to_array(topics, '|'), participants,
+                reach, mode, status, version, created, $17, updated, $17
          from unnest($1::uuid[], $2::uuid[], $3::text[], $4::text[], $5::text[], $6::uuid[],
                      $7::date[], $8::date[], $9::text[], $10::int[], $11::int[], $12::text[],
-                     $13::text[], $14::int[], $15::timestamptz[], $16::timestamptz[])
+                     $13::text[], $14::int[], $15::timestamptz[], $16::timestamptz[], $18::text[])
               as t(id, organizer, title, kind, bureaus, venue, starts, ends, audiences,
-                   participants, reach, mode, status, version, created, updated)",
+                   participants, reach, mode, status, version, created, updated, topics)",
     )
     .bind(activities.iter().map(|activity| activity.id).collect::<Vec<_>>())
     .bind(activities.iter().map(|activity| activity.organizer).collect::<Vec<_>>())
@@ -1488,6 +1535,12 @@ async fn insert_activities(
     .bind(activities.iter().map(first_step).collect::<Vec<_>>())
     .bind(activities.iter().map(last_step).collect::<Vec<_>>())
     .bind(ACTOR)
+    .bind(
+        activities
+            .iter()
+            .map(|activity| joined(&activity.topics, |topic| topic.as_str()))
+            .collect::<Vec<_>>(),
+    )
     .execute(conn)
     .await
     .context("Failed to insert the demo activities")?;

@@ -14,7 +14,7 @@ use crate::domain::MatchStatus;
 
 const COLUMNS: &str = "m.need_match_id, m.tech_need_id, m.science_result_id, m.expert_id,
     m.status, m.proposed_on, m.contract_signed_on, m.contract_amount::float8 as contract_amount,
-    m.transferred_on, m.version, m.created_at, m.created_by, m.updated_at, m.updated_by,
+    m.transferred_on, m.innovation_event_id, m.version, m.created_at, m.created_by, m.updated_at, m.updated_by,
     m.archived_at";
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -29,6 +29,8 @@ pub struct MatchRow {
     /// 万元.
     pub contract_amount: Option<f64>,
     pub transferred_on: Option<NaiveDate>,
+    /// The event at which the match was brokered.
+    pub innovation_event_id: Option<Uuid>,
     #[sqlx(flatten)]
     pub audit: Audit,
 }
@@ -64,6 +66,7 @@ pub enum Party {
     Need,
     Result,
     Expert,
+    Event,
 }
 
 impl Party {
@@ -72,6 +75,7 @@ impl Party {
             Party::Need => "m.tech_need_id",
             Party::Result => "m.science_result_id",
             Party::Expert => "m.expert_id",
+            Party::Event => "m.innovation_event_id",
         }
     }
 }
@@ -221,25 +225,33 @@ pub async fn fail_open(
     .await
 }
 
+/// A proposal's fields: the need, what is proposed for it, where and when.
+pub struct NewMatch {
+    pub need_id: Uuid,
+    pub result_id: Option<Uuid>,
+    pub expert_id: Option<Uuid>,
+    /// The event at which it was brokered.
+    pub event_id: Option<Uuid>,
+    pub proposed_on: NaiveDate,
+}
+
 pub async fn insert(
     conn: &mut PgConnection,
     match_id: Uuid,
-    need_id: Uuid,
-    result_id: Option<Uuid>,
-    expert_id: Option<Uuid>,
-    proposed_on: NaiveDate,
+    new: &NewMatch,
     actor: &str,
 ) -> sqlx::Result<()> {
     sqlx::query(
         "insert into need_match (need_match_id, tech_need_id, science_result_id, expert_id,
-             status, proposed_on, created_by, updated_by)
-         values ($1, $2, $3, $4, 'PROPOSED', $5, $6, $6)",
+             innovation_event_id, status, proposed_on, created_by, updated_by)
+         values ($1, $2, $3, $4, $5, 'PROPOSED', $6, $7, $7)",
     )
     .bind(match_id)
-    .bind(need_id)
-    .bind(result_id)
-    .bind(expert_id)
-    .bind(proposed_on)
+    .bind(new.need_id)
+    .bind(new.result_id)
+    .bind(new.expert_id)
+    .bind(new.event_id)
+    .bind(new.proposed_on)
     .bind(actor)
     .execute(conn)
     .await?;

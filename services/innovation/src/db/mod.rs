@@ -2,6 +2,7 @@
 //! `kexie_subgraph_kit::list_query`.
 
 pub mod cooperation;
+pub mod events;
 pub mod matches;
 pub mod needs;
 pub mod pilots;

@@ -390,6 +390,112 @@ impl PilotKind {
     }
 }
 
+/// What kind of innovation event: matchmaking, or academic exchange (学术交流).
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq, Hash, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum EventKind {
+    /// 供需对接会: needs and results presented and matched (科创会·市州行, 天府科技云
+    /// 供需对接).
+    Matchmaking,
+    /// 学术会议, 学术年会: an academic conference.
+    Conference,
+    /// 学术沙龙, 高端沙龙: a salon.
+    Salon,
+    /// 产业技术研讨会: an industry technology seminar.
+    IndustrySeminar,
+    /// 成果路演: results presented to enterprises and investors.
+    Roadshow,
+}
+
+impl EventKind {
+    pub const ALL: [EventKind; 5] = [
+        EventKind::Matchmaking,
+        EventKind::Conference,
+        EventKind::Salon,
+        EventKind::IndustrySeminar,
+        EventKind::Roadshow,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventKind::Matchmaking => "MATCHMAKING",
+            EventKind::Conference => "CONFERENCE",
+            EventKind::Salon => "SALON",
+            EventKind::IndustrySeminar => "INDUSTRY_SEMINAR",
+            EventKind::Roadshow => "ROADSHOW",
+        }
+    }
+}
+
+/// Where an innovation event stands.
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq, Hash, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum EventStatus {
+    /// 筹备中: planned.
+    Planned,
+    /// 已举办: held, with its attendance.
+    Held,
+    /// 已取消
+    Cancelled,
+}
+
+impl EventStatus {
+    pub const ALL: [EventStatus; 3] = [
+        EventStatus::Planned,
+        EventStatus::Held,
+        EventStatus::Cancelled,
+    ];
+
+    pub fn as_str(self) -> &'static str {
+        match self {
+            EventStatus::Planned => "PLANNED",
+            EventStatus::Held => "HELD",
+            EventStatus::Cancelled => "CANCELLED",
+        }
+    }
+
+    /// PLANNED → HELD or CANCELLED.
+    pub fn can_go_to(self, to: EventStatus) -> bool {
+        matches!(
+            (self, to),
+            (
+                EventStatus::Planned,
+                EventStatus::Held | EventStatus::Cancelled
+            )
+        )
+    }
+
+    pub fn next(self) -> Vec<EventStatus> {
+        EventStatus::ALL
+            .into_iter()
+            .filter(|to| self.can_go_to(*to))
+            .collect()
+    }
+
+    pub fn check_step(self, to: EventStatus) -> ApiResult<()> {
+        if self.can_go_to(to) {
+            return Ok(());
+        }
+        Err(ApiError::IllegalTransition {
+            entity: "InnovationEvent",
+            from: self.as_str().to_string(),
+            to: to.as_str().to_string(),
+        })
+    }
+
+    /// Refuses what only an event in `status` takes.
+    pub fn check_is(self, status: EventStatus, what: &str) -> ApiResult<()> {
+        if self == status {
+            return Ok(());
+        }
+        Err(ApiError::IllegalTransition {
+            entity: "InnovationEvent",
+            from: self.as_str().to_string(),
+            to: format!("{what}: only {} events take it", status.as_str()),
+        })
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;
@@ -438,6 +544,15 @@ mod tests {
             }
         }
         assert!(Transferred.is_contracted() && !Failed.is_contracted());
+    }
+
+    #[test]
+    fn an_event_is_held_or_cancelled_once_planned_and_nothing_after() {
+        use EventStatus::*;
+        assert_eq!(Planned.next(), vec![Held, Cancelled]);
+        assert!(Held.next().is_empty() && Cancelled.next().is_empty());
+        assert!(Planned.check_step(Held).is_ok() && Held.check_step(Cancelled).is_err());
+        assert!(Planned.check_is(Held, "attendance").is_err());
     }
 
     #[test]

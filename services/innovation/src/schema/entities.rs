@@ -17,12 +17,14 @@ use kexie_subgraph_kit::target::{Actual, MeasuredActual, MeasuredBy, TargetKey};
 use kexie_subgraph_kit::ApiResult;
 
 use super::cooperation::{AgreementFilterInput, AgreementsOfUnit};
+use super::events::{EventFilterInput, EventsOfUnit};
 use super::figures::{self, ChildInnovationFigures, InnovationFigure, InnovationFigures};
 use super::matches::{MatchFilterInput, MatchesOfExpert};
 use super::needs::{NeedFilterInput, NeedsOfUnit};
 use super::results::{ResultFilterInput, ResultsOfUnit, ResultsOfWorker};
 use super::visits::{VisitFilterInput, VisitsOfExpert, VisitsOfUnit};
 use crate::db::cooperation::AgreementRow;
+use crate::db::events::EventRow;
 use crate::db::matches::MatchRow;
 use crate::db::needs::NeedRow;
 use crate::db::pilots::PilotRow;
@@ -93,6 +95,25 @@ impl Unit {
             .unwrap_or_default()
             .for_party(ctx, include_subtree.unwrap_or(false))?;
         per_unit_page::<VisitsOfUnit>(ctx, self.id, filter, page).await
+    }
+
+    /// Innovation events (创新活动: matchmaking, academic exchange) the unit organized (with
+    /// `includeSubtree`, those of every unit below it too), newest first. For staff and keys
+    /// with `innovation:read`; a key with `innovation-events:co-organize` sees those its
+    /// bureau co-organizes (`FORBIDDEN` for everyone else).
+    async fn innovation_events(
+        &self,
+        ctx: &Context<'_>,
+        filter: Option<EventFilterInput>,
+        #[graphql(default_with = "Some(false)")] include_subtree: Option<bool>,
+        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        after: Option<String>,
+    ) -> ApiResult<Connection<String, EventRow>> {
+        let page = PageArgs::parse(first, after)?;
+        let filter = filter
+            .unwrap_or_default()
+            .for_unit(ctx, include_subtree.unwrap_or(false))?;
+        per_unit_page::<EventsOfUnit>(ctx, self.id, filter, page).await
     }
 
     /// Cooperation agreements (校企合作) the unit signed as the university side (with

@@ -12,7 +12,9 @@ use kexie_subgraph_kit::target::{LedgerMetric, TargetMetric};
 use kexie_subgraph_kit::ApiResult;
 
 use super::entities::Unit;
-use crate::domain::{MatchStatus, NeedStatus, PilotKind, ResultMaturity, TechField, VisitKind};
+use crate::domain::{
+    EventKind, MatchStatus, NeedStatus, PilotKind, ResultMaturity, TechField, VisitKind,
+};
 
 /// The innovation figures of a unit's subtree (the unit itself included) for a period, in
 /// the tree as it stands now (a merged unit's records count where it now hangs). Dates are
@@ -73,6 +75,26 @@ pub struct InnovationFigures {
     pub pilot_designations: i32,
     /// `pilotDesignations` by kind: every kind, in the order of `PilotKind`, zeros included.
     pub pilot_designations_by_kind: Vec<PilotKindCount>,
+    /// Innovation events (matchmaking, academic exchange) held within the period (by their
+    /// first day); planned and cancelled events do not count.
+    pub events: i32,
+    /// `events` by kind: every kind, in the order of `EventKind`, zeros included.
+    pub events_by_kind: Vec<EventKindCount>,
+    /// People who took part in `events` (人次).
+    pub event_participants: i32,
+    /// Needs presented at `events` (a need presented at two events counts twice).
+    pub event_needs_presented: i32,
+    /// Results presented at `events`.
+    pub event_results_presented: i32,
+    /// Of `matches`, those brokered at an event.
+    pub event_matches: i32,
+}
+
+/// How many events of one kind.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct EventKindCount {
+    pub kind: EventKind,
+    pub count: i32,
 }
 
 /// How many designations of one kind.
@@ -131,6 +153,7 @@ pub enum InnovationFigure {
     ServiceVisits,
     ProblemsSolved,
     CooperationAgreements,
+    Events,
 }
 
 // The ledger figures (see the innovation figures migration).
@@ -151,6 +174,11 @@ const EXPERT_SERVICES: &str = "EXPERT_SERVICES";
 const COOPERATION_AGREEMENTS: &str = "COOPERATION_AGREEMENTS";
 const COOPERATION_IN_FORCE: &str = "COOPERATION_IN_FORCE";
 const PILOTS_BY_KIND: &str = "PILOTS_BY_KIND";
+const EVENTS_BY_KIND: &str = "EVENTS_BY_KIND";
+const EVENT_PARTICIPANTS: &str = "EVENT_PARTICIPANTS";
+const EVENT_NEEDS_PRESENTED: &str = "EVENT_NEEDS_PRESENTED";
+const EVENT_RESULTS_PRESENTED: &str = "EVENT_RESULTS_PRESENTED";
+const EVENT_MATCHES: &str = "EVENT_MATCHES";
 
 impl InnovationFigure {
     fn rank_value(self, tally: &Tally) -> i64 {
@@ -166,6 +194,7 @@ impl InnovationFigure {
             InnovationFigure::ServiceVisits => tally.sum_of(VISITS_BY_KIND),
             InnovationFigure::ProblemsSolved => tally.sum_of(PROBLEMS_SOLVED),
             InnovationFigure::CooperationAgreements => tally.sum_of(COOPERATION_AGREEMENTS),
+            InnovationFigure::Events => tally.sum_of(EVENTS_BY_KIND),
         }
     }
 }
@@ -253,6 +282,11 @@ impl LedgerFigures for InnovationFigures {
             name: PILOTS_BY_KIND,
             measure: Measure::StockToDate,
         },
+        Figure::flow(EVENTS_BY_KIND),
+        Figure::flow(EVENT_PARTICIPANTS),
+        Figure::flow(EVENT_NEEDS_PRESENTED),
+        Figure::flow(EVENT_RESULTS_PRESENTED),
+        Figure::flow(EVENT_MATCHES),
     ];
 
     fn figures_of_field(field: &str) -> Option<&'static [&'static str]> {
@@ -273,6 +307,11 @@ impl LedgerFigures for InnovationFigures {
             "cooperationAgreements" => &[COOPERATION_AGREEMENTS],
             "cooperationInForce" => &[COOPERATION_IN_FORCE],
             "pilotDesignations" | "pilotDesignationsByKind" => &[PILOTS_BY_KIND],
+            "events" | "eventsByKind" => &[EVENTS_BY_KIND],
+            "eventParticipants" => &[EVENT_PARTICIPANTS],
+            "eventNeedsPresented" => &[EVENT_NEEDS_PRESENTED],
+            "eventResultsPresented" => &[EVENT_RESULTS_PRESENTED],
+            "eventMatches" => &[EVENT_MATCHES],
             _ => return None,
         })
     }
@@ -311,6 +350,13 @@ impl LedgerFigures for InnovationFigures {
             pilot_designations: count(tally.sum_of(PILOTS_BY_KIND)),
             pilot_designations_by_kind: tally
                 .breakdown(PILOTS_BY_KIND, |kind, count| PilotKindCount { kind, count }),
+            events: count(tally.sum_of(EVENTS_BY_KIND)),
+            events_by_kind: tally
+                .breakdown(EVENTS_BY_KIND, |kind, count| EventKindCount { kind, count }),
+            event_participants: count(tally.sum_of(EVENT_PARTICIPANTS)),
+            event_needs_presented: count(tally.sum_of(EVENT_NEEDS_PRESENTED)),
+            event_results_presented: count(tally.sum_of(EVENT_RESULTS_PRESENTED)),
+            event_matches: count(tally.sum_of(EVENT_MATCHES)),
         }
     }
 }

@@ -20,10 +20,11 @@ use super::entities::Worker;
 use super::needs::{amount, need_for_change, past_day, step_need};
 use super::pool;
 use crate::db;
-use crate::db::matches::{ContractFields, MatchFilter, MatchRow, Party};
+use crate::db::events::EventRow;
+use crate::db::matches::{ContractFields, MatchFilter, MatchRow, NewMatch, Party};
 use crate::db::needs::NeedRow;
 use crate::db::results::ResultRow;
-use crate::domain::{MatchStatus, NeedStatus};
+use crate::domain::{EventStatus, MatchStatus, NeedStatus};
 use crate::policy;
 
 /// 签约: the contract a match ended in.
@@ -53,6 +54,13 @@ impl MatchRow {
     /// The expert proposed (talent's S&T worker), with or without a result.
     async fn expert(&self) -> Option<Worker> {
         self.expert_id.map(|id| Worker { id })
+    }
+    /// The event at which the match was brokered (科创会·市州行 …), if any.
+    async fn event(&self, ctx: &Context<'_>) -> ApiResult<Option<EventRow>> {
+        match self.innovation_event_id {
+            Some(id) => load_by_id(ctx, id).await,
+            None => Ok(None),
+        }
     }
     async fn status(&self) -> MatchStatus {
         self.status
@@ -150,6 +158,7 @@ macro_rules! matches_of {
 matches_of!(MatchesOfNeed, Party::Need);
 matches_of!(MatchesOfResult, Party::Result);
 matches_of!(MatchesOfExpert, Party::Expert);
+matches_of!(MatchesOfEvent, Party::Event);
 
 #[derive(Default)]
 pub struct MatchQuery;
@@ -193,6 +202,9 @@ pub struct ProposeNeedMatchInput {
     /// The day it was proposed; today (UTC+8) when absent, never in the future nor before
     /// the need was published.
     pub proposed_on: Option<NaiveDate>,
+    /// The event at which it was brokered: a live event not cancelled, on or after whose
+    /// first day the match is proposed.
+    pub event_id: Option<ID>,
     pub note: Option<String>,
     /// A retried proposal with the same key returns the first match and writes nothing.
     pub idempotency_key: Option<String>,
@@ -246,6 +258,7 @@ impl MatchMutation {
         let need_id = parse_id("needId", &input.need_id)?;
         let result_id = parse_optional_id("scienceResultId", input.science_result_id.as_ref())?;
         let expert_id = parse_optional_id("expertId", input.expert_id.as_ref())?;
+        let event_id = parse_optional_id("eventId", input.event_id.as_ref())?;
         if result_id.is_none() && expert_id.is_none() {
             return Err(ApiError::validation(
                 "scienceResultId",
@@ -289,21 +302,40 @@ impl MatchMutation {
                 row.audit.is_archived()
             })?;
         }
+        if let Some(event_id) = event_id {
+            let event = db::events::find(pool, &[event_id]).await?.pop();
+            let event = validate::live("InnovationEvent", event_id, event, |row| {
+                row.audit.is_archived()
+            })?;
+            if event.status == EventStatus::Cancelled {
+                return Err(ApiError::validation(
+                    "eventId",
+                    format!("event {event_id} was cancelled"),
+                ));
+            }
+            if proposed_on < event.starts_on {
+                return Err(ApiError::validation(
+                    "proposedOn",
+                    format!(
+                        "{proposed_on} is before the event's first day ({})",
+                        event.starts_on
+                    ),
+                ));
+            }
+        }
         if db::matches::live_exists(&mut tx, need_id, result_id, expert_id).await? {
             return Err(ApiError::Duplicate(
                 "this result or expert is already proposed for the need".to_string(),
             ));
         }
-        db::matches::insert(
-            &mut tx,
-            match_id,
+        let new = NewMatch {
             need_id,
             result_id,
             expert_id,
+            event_id,
             proposed_on,
-            &actor.subject,
-        )
-        .await?;
+        };
+        db::matches::insert(&mut tx, match_id, &new, &actor.subject).await?;
         let proposed = MatchStatus::Proposed.as_str();
         workflow::record(&mut tx, match_id, None, proposed, &actor, note.as_deref()).await?;
         if need.status == NeedStatus::Published {

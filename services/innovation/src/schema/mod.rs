@@ -2,6 +2,7 @@
 
 mod cooperation;
 mod entities;
+mod events;
 mod figures;
 mod matches;
 mod needs;
@@ -20,6 +21,7 @@ use kexie_subgraph_kit::schema::{loader, pool, ReferenceQuery};
 use kexie_subgraph_kit::unit_tree::PathLoader;
 use kexie_subgraph_kit::{validate, ApiError, ApiResult};
 
+use crate::db::events::EventRow;
 use crate::db::needs::NeedRow;
 use crate::db::results::ResultRow;
 
@@ -36,6 +38,7 @@ pub struct Query(
     matches::MatchQuery,
     visits::VisitQuery,
     cooperation::AgreementQuery,
+    events::EventQuery,
     kexie_subgraph_kit::target::TargetQuery<entities::InnovationActual>,
 );
 
@@ -46,6 +49,7 @@ pub struct Mutation(
     matches::MatchMutation,
     visits::VisitMutation,
     cooperation::AgreementMutation,
+    events::EventMutation,
     pilots::PilotMutation,
 );
 
@@ -61,6 +65,7 @@ pub fn build(pool: PgPool) -> SubgraphSchema {
     builder()
         .data(loader(ByIdLoader::<NeedRow>::new(pool.clone())))
         .data(loader(ByIdLoader::<ResultRow>::new(pool.clone())))
+        .data(loader(ByIdLoader::<EventRow>::new(pool.clone())))
         .data(loader(HistoryLoader(pool.clone())))
         .data(loader(PathLoader(pool.clone())))
         .data(loader(PerUnitLoader(needs::NeedsOfUnit(pool.clone()))))
@@ -75,6 +80,8 @@ pub fn build(pool: PgPool) -> SubgraphSchema {
         .data(loader(PerUnitLoader(matches::MatchesOfExpert(
             pool.clone(),
         ))))
+        .data(loader(PerUnitLoader(matches::MatchesOfEvent(pool.clone()))))
+        .data(loader(PerUnitLoader(events::EventsOfUnit(pool.clone()))))
         .data(loader(PerUnitLoader(visits::VisitsOfUnit(pool.clone()))))
         .data(loader(PerUnitLoader(visits::VisitsOfExpert(pool.clone()))))
         .data(loader(PerUnitLoader(cooperation::AgreementsOfUnit(

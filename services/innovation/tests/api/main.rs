@@ -3,6 +3,7 @@
 
 mod authorization;
 mod cooperation;
+mod events;
 mod federation;
 mod matches;
 mod needs;

@@ -323,3 +323,53 @@ pub async fn create_visit(client: &GraphqlClient, input: Value) -> Value {
         .await["createServiceVisit"]
         .clone()
 }
+
+pub const EVENT_FIELDS: &str = "id title kind unit { id } partnerBureaus place startsOn endsOn
+    status allowedTransitions techNeeds { id } scienceResults { id } participants enterprises
+    summary history { fromStatus toStatus actor note } version createdBy updatedBy archivedAt";
+
+pub fn create_event_query() -> String {
+    format!("mutation($input: CreateInnovationEventInput!) {{ createInnovationEvent(input: $input) {{ {EVENT_FIELDS} }} }}")
+}
+
+pub fn transition_event_query() -> String {
+    format!(
+        "mutation($id: ID!, $v: Int!, $to: EventStatus!, $note: String, $attendance: EventAttendanceInput) {{
+           transitionInnovationEvent(id: $id, expectedVersion: $v, to: $to, note: $note, attendance: $attendance) {{
+             {EVENT_FIELDS} }} }}"
+    )
+}
+
+/// A valid event organized by `unit`, with overrides merged in.
+pub fn event_input(unit: Uuid, overrides: Value) -> Value {
+    merged(
+        json!({
+            "unitId": unit.to_string(),
+            "kind": "MATCHMAKING",
+            "title": "科创会·市州行 先进制造专场",
+            "place": "市科技馆报告厅",
+            "startsOn": "2026-05-20",
+            "partnerBureaus": ["SCIENCE_TECHNOLOGY", "INDUSTRY_IT"],
+        }),
+        overrides,
+    )
+}
+
+pub async fn create_event(client: &GraphqlClient, input: Value) -> Value {
+    client
+        .data(&create_event_query(), json!({ "input": input }))
+        .await["createInnovationEvent"]
+        .clone()
+}
+
+/// Holds a planned event with `participants` people, of whom a tenth are enterprises.
+pub async fn hold_event(client: &GraphqlClient, event: &Value, participants: i32) -> Value {
+    client
+        .data(
+            &transition_event_query(),
+            json!({ "id": event["id"], "v": event["version"], "to": "HELD",
+                    "attendance": { "participants": participants, "enterprises": participants / 10 } }),
+        )
+        .await["transitionInnovationEvent"]
+        .clone()
+}

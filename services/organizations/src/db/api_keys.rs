@@ -18,21 +18,10 @@ use sqlx::PgPool;
 use uuid::Uuid;
 
 use kexie_contract::principal::Scope;
+use kexie_subgraph_kit::bureau::PartnerBureau;
 use kexie_subgraph_kit::page::PageArgs;
 use kexie_subgraph_kit::{validate, ApiError, ApiResult};
 
-/// The partner bureaus a key may speak for: popularization's `PartnerBureau` values.
-pub const BUREAUS: [&str; 9] = [
-    "EDUCATION",
-    "AGRICULTURE",
-    "VETERAN_CADRES",
-    "WOMENS_FEDERATION",
-    "SCIENCE_TECHNOLOGY",
-    "INDUSTRY_IT",
-    "ORGANIZATION_DEPARTMENT",
-    "HEALTH",
-    "OTHER",
-];
 /// The prefix of every key.
 pub const KEY_PREFIX: &str = "kx_";
 /// The default limit of a new key.
@@ -85,12 +74,13 @@ impl NewApiKey {
     ) -> ApiResult<NewApiKey> {
         let name = validate::text("name", name, MAX_NAME_CHARS)?;
         let bureau = bureau.trim();
-        if !BUREAUS.contains(&bureau) {
+        if PartnerBureau::parse(bureau).is_none() {
+            let known: Vec<&str> = PartnerBureau::ALL.iter().map(|b| b.as_str()).collect();
             return Err(ApiError::validation(
                 "bureau",
                 format!(
                     "`{bureau}` is not a partner bureau; it must be one of {}",
-                    BUREAUS.join(", ")
+                    known.join(", ")
                 ),
             ));
         }

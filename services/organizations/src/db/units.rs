@@ -197,6 +197,7 @@ pub struct Placement {
     pub parent_id: Option<Uuid>,
     /// Absent for the root.
     pub parent_path: Option<String>,
+    pub status: UnitStatus,
 }
 
 /// Where `unit_id` hangs, read in the caller's transaction. The unit's row stays locked
@@ -204,7 +205,7 @@ pub struct Placement {
 /// subtree it moves, so it waits, and the unit cannot move between the check and the write.
 pub async fn placement(conn: &mut PgConnection, unit_id: Uuid) -> sqlx::Result<Option<Placement>> {
     sqlx::query_as(
-        "select u.path, u.parent_id, p.path as parent_path
+        "select u.path, u.parent_id, p.path as parent_path, u.status
          from unit u left join unit p on p.unit_id = u.parent_id
          where u.unit_id = $1
          for share of u",

@@ -177,6 +177,56 @@ pub enum ThreeHeadsPost {
     AgriculturalStationHead,
 }
 
+/// What kind of party-building activity a society held (学会党建).
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq, Hash, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum PartyBuildingKind {
+    /// 宣讲: a lecture on the Party's policies (党的二十大精神宣讲 …).
+    Lecture,
+    /// 培训: training.
+    Training,
+    /// 观摩会: a visit to learn from another society's party building.
+    Observation,
+    /// 党建工作会: a party-building work meeting.
+    WorkMeeting,
+}
+
+impl PartyBuildingKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            PartyBuildingKind::Lecture => "LECTURE",
+            PartyBuildingKind::Training => "TRAINING",
+            PartyBuildingKind::Observation => "OBSERVATION",
+            PartyBuildingKind::WorkMeeting => "WORK_MEETING",
+        }
+    }
+}
+
+/// The level of the outlet that published a report (宣传报道).
+#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq, Hash, sqlx::Type)]
+#[sqlx(type_name = "text", rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum MediaLevel {
+    /// 中央媒体
+    Central,
+    /// 省级媒体
+    Provincial,
+    /// 市级媒体
+    City,
+    /// 县级媒体 (融媒体中心)
+    County,
+}
+
+impl MediaLevel {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            MediaLevel::Central => "CENTRAL",
+            MediaLevel::Provincial => "PROVINCIAL",
+            MediaLevel::City => "CITY",
+            MediaLevel::County => "COUNTY",
+        }
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

@@ -33,7 +33,8 @@ impl ApiKeyRow {
         &self.bureau
     }
     /// What the key allows beyond the public: `venues-activities:read`,
-    /// `activities:co-organize`, `talent:read-public`, `advice:submit`, `innovation:read`.
+    /// `activities:co-organize`, `talent:read-public`, `advice:submit`, `innovation:read`,
+    /// `innovation-events:co-organize`.
     async fn scopes(&self) -> &[String] {
         &self.scopes
     }
@@ -83,7 +84,8 @@ pub struct CreateApiKeyInput {
     /// or OTHER.
     pub bureau: String,
     /// At least one of `venues-activities:read`, `activities:co-organize`,
-    /// `talent:read-public`, `advice:submit`, `innovation:read`.
+    /// `talent:read-public`, `advice:submit`, `innovation:read`,
+    /// `innovation-events:co-organize`.
     pub scopes: Vec<String>,
     /// 1 to 100000; 600 when not given.
     pub requests_per_minute: Option<i32>,

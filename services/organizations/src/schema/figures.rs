@@ -17,7 +17,7 @@ use kexie_subgraph_kit::ApiResult;
 
 use super::units::unit_of;
 use crate::db::units::UnitRow;
-use crate::domain::UnitKind;
+use crate::domain::{MediaLevel, PartyBuildingKind, UnitKind};
 use crate::policy::require_read_subtree;
 
 /// The organization figures of a unit's subtree (the unit itself included) for a period.
@@ -40,6 +40,32 @@ pub struct OrganizationFigures {
     /// The day terms are judged on: the period's last day, or today (UTC+8) when that is
     /// still to come.
     pub overdue_on: NaiveDate,
+    /// Party-building activities (学会党建) held within the period.
+    pub party_building_activities: i32,
+    /// `partyBuildingActivities` by kind: every kind, in the order of `PartyBuildingKind`,
+    /// zeros included.
+    pub party_building_activities_by_kind: Vec<PartyBuildingKindCount>,
+    /// People who took part in `partyBuildingActivities` (人次).
+    pub party_building_participants: i32,
+    /// Media reports (宣传报道) published within the period.
+    pub media_reports: i32,
+    /// `mediaReports` by the outlet's level: every level, in the order of `MediaLevel`,
+    /// zeros included.
+    pub media_reports_by_level: Vec<MediaLevelCount>,
+}
+
+/// How many party-building activities of one kind.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct PartyBuildingKindCount {
+    pub kind: PartyBuildingKind,
+    pub count: i32,
+}
+
+/// How many media reports at one level.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct MediaLevelCount {
+    pub level: MediaLevel,
+    pub count: i32,
 }
 
 /// How many units of one kind.
@@ -55,6 +81,8 @@ pub enum OrganizationFigure {
     Units,
     NewUnits,
     TermsOverdue,
+    PartyBuildingActivities,
+    MediaReports,
 }
 
 impl OrganizationFigure {
@@ -64,6 +92,8 @@ impl OrganizationFigure {
             OrganizationFigure::Units => UNITS_BY_KIND,
             OrganizationFigure::NewUnits => NEW_UNITS,
             OrganizationFigure::TermsOverdue => TERMS_OVERDUE,
+            OrganizationFigure::PartyBuildingActivities => PARTY_BUILDING_BY_KIND,
+            OrganizationFigure::MediaReports => MEDIA_REPORTS_BY_LEVEL,
         }
     }
 }
@@ -96,6 +126,9 @@ impl ChildOrganizationFigures {
 const UNITS_BY_KIND: &str = "UNITS_BY_KIND";
 const NEW_UNITS: &str = "NEW_UNITS";
 const TERMS_OVERDUE: &str = "TERMS_OVERDUE";
+const PARTY_BUILDING_BY_KIND: &str = "PARTY_BUILDING_BY_KIND";
+const PARTY_BUILDING_PARTICIPANTS: &str = "PARTY_BUILDING_PARTICIPANTS";
+const MEDIA_REPORTS_BY_LEVEL: &str = "MEDIA_REPORTS_BY_LEVEL";
 
 const EXEMPLARY_UNITS: &str = "EXEMPLARY_UNITS";
 
@@ -122,6 +155,16 @@ pub(crate) fn ledger_metric(metric: TargetMetric) -> Option<LedgerMetric> {
             keys: &[],
             without_city: false,
         }),
+        TargetMetric::PartyBuildingEvents => Some(LedgerMetric {
+            figure: Figure::flow(PARTY_BUILDING_BY_KIND),
+            keys: &["LECTURE", "TRAINING"],
+            without_city: false,
+        }),
+        TargetMetric::MainstreamMediaReports => Some(LedgerMetric {
+            figure: Figure::flow(MEDIA_REPORTS_BY_LEVEL),
+            keys: &["CENTRAL", "PROVINCIAL"],
+            without_city: false,
+        }),
         _ => None,
     }
 }
@@ -135,6 +178,9 @@ impl LedgerFigures for OrganizationFigures {
             name: TERMS_OVERDUE,
             measure: Measure::StockToDate,
         },
+        Figure::flow(PARTY_BUILDING_BY_KIND),
+        Figure::flow(PARTY_BUILDING_PARTICIPANTS),
+        Figure::flow(MEDIA_REPORTS_BY_LEVEL),
     ];
 
     fn from_tally(tally: &Tally, period: Period) -> Self {
@@ -146,6 +192,16 @@ impl LedgerFigures for OrganizationFigures {
             terms_overdue: tally.total(TERMS_OVERDUE),
             // The day terms are judged on.
             overdue_on: period.to.min(china_today()),
+            party_building_activities: tally.total(PARTY_BUILDING_BY_KIND),
+            party_building_activities_by_kind: tally
+                .breakdown(PARTY_BUILDING_BY_KIND, |kind, count| {
+                    PartyBuildingKindCount { kind, count }
+                }),
+            party_building_participants: tally.total(PARTY_BUILDING_PARTICIPANTS),
+            media_reports: tally.total(MEDIA_REPORTS_BY_LEVEL),
+            media_reports_by_level: tally.breakdown(MEDIA_REPORTS_BY_LEVEL, |level, count| {
+                MediaLevelCount { level, count }
+            }),
         }
     }
 }

@@ -4,6 +4,8 @@ mod api_keys;
 mod entities;
 mod figures;
 mod leaders;
+mod media_reports;
+mod party_building;
 mod targets;
 mod terms;
 mod units;
@@ -40,6 +42,8 @@ pub struct Query(
     leaders::LeadershipQuery,
     targets::TargetQuery,
     api_keys::ApiKeyQuery,
+    party_building::PartyBuildingQuery,
+    media_reports::MediaReportQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -49,6 +53,8 @@ pub struct Mutation(
     leaders::LeadershipMutation,
     targets::TargetMutation,
     api_keys::ApiKeyMutation,
+    party_building::PartyBuildingMutation,
+    media_reports::MediaReportMutation,
 );
 
 pub type SubgraphSchema = Schema<Query, Mutation, EmptySubscription>;

@@ -3,6 +3,7 @@
 //! database and Redis namespace per test.
 
 mod api_keys;
+mod association_work;
 mod authorization;
 mod support;
 mod units;

@@ -13,7 +13,7 @@ use super::{
 };
 use crate::domain::activity::ActivityFields;
 use crate::domain::{
-    ActivityKind, ActivityMode, ActivityStatus, Audience, EnumList, PartnerBureau,
+    ActivityKind, ActivityMode, ActivityStatus, ActivityTopic, Audience, EnumList, PartnerBureau,
 };
 
 const ACTIVITIES: Listed = Listed {
@@ -25,7 +25,7 @@ const ACTIVITIES: Listed = Listed {
 };
 
 const COLUMNS: &str = "a.activity_id, a.organizer_unit_id, a.title, a.kind, a.partner_bureaus,
-    a.venue_id, a.starts_on, a.ends_on, a.audiences, a.participants, a.online_reach, a.mode,
+    a.venue_id, a.starts_on, a.ends_on, a.audiences, a.topics, a.participants, a.online_reach, a.mode,
     a.status, a.version, a.created_at, a.created_by, a.updated_at, a.updated_by, a.archived_at";
 
 #[derive(Clone, Debug, sqlx::FromRow)]
@@ -41,6 +41,8 @@ pub struct ActivityRow {
     pub ends_on: NaiveDate,
     #[sqlx(try_from = "Vec<String>")]
     pub audiences: EnumList<Audience>,
+    #[sqlx(try_from = "Vec<String>")]
+    pub topics: EnumList<ActivityTopic>,
     pub participants: i32,
     pub online_reach: i32,
     pub mode: ActivityMode,
@@ -72,6 +74,7 @@ impl ActivityRow {
             starts_on: self.starts_on,
             ends_on: self.ends_on,
             audiences: self.audiences.0.clone(),
+            topics: self.topics.0.clone(),
             participants: self.participants,
             online_reach: self.online_reach,
             mode: self.mode,
@@ -89,6 +92,8 @@ pub struct ActivityFilter {
     pub statuses: Option<Vec<ActivityStatus>>,
     /// Activities for any of these audiences.
     pub audiences: Option<Vec<Audience>>,
+    /// Activities on any of these topics.
+    pub topics: Option<Vec<ActivityTopic>>,
     /// Activities co-organized by any of these bureaus.
     pub partner_bureaus: Option<Vec<PartnerBureau>>,
     /// Only activities with (true) or without (false) partner bureaus.
@@ -157,6 +162,13 @@ fn push_filter(
             qb,
             "a.audiences",
             audiences.iter().map(|audience| audience.as_str()).collect(),
+        );
+    }
+    if let Some(topics) = &filter.topics {
+        push_overlap(
+            qb,
+            "a.topics",
+            topics.iter().map(|topic| topic.as_str()).collect(),
         );
     }
     if let Some(bureaus) = &filter.partner_bureaus {
@@ -315,9 +327,9 @@ pub async fn insert(
 ) -> sqlx::Result<ActivityRow> {
     sqlx::query_as(&format!(
         "insert into activity as a (activity_id, organizer_unit_id, title, kind, partner_bureaus,
-                                    venue_id, starts_on, ends_on, audiences, participants,
-                                    online_reach, mode, created_by, updated_by)
-         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $10, $11, $12, $13, $13)
+                                    venue_id, starts_on, ends_on, audiences, topics,
+                                    participants, online_reach, mode, created_by, updated_by)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $9, $14, $10, $11, $12, $13, $13)
          returning {COLUMNS}"
     ))
     .bind(activity_id)
@@ -333,6 +345,7 @@ pub async fn insert(
     .bind(fields.online_reach)
     .bind(fields.mode)
     .bind(actor)
+    .bind(texts(&fields.topics, ActivityTopic::as_str))
     .fetch_one(conn)
     .await
 }
@@ -347,7 +360,8 @@ pub async fn update(
     sqlx::query_as(&format!(
         "update activity a set organizer_unit_id = $2, title = $3, kind = $4, partner_bureaus = $5,
                 venue_id = $6, starts_on = $7, ends_on = $8, audiences = $9, participants = $10,
-                online_reach = $11, mode = $12, updated_by = $13, version = version + 1
+                online_reach = $11, mode = $12, updated_by = $13, topics = $14,
+                version = version + 1
          where a.activity_id = $1 returning {COLUMNS}"
     ))
     .bind(activity_id)
@@ -363,6 +377,7 @@ pub async fn update(
     .bind(fields.online_reach)
     .bind(fields.mode)
     .bind(actor)
+    .bind(texts(&fields.topics, ActivityTopic::as_str))
     .fetch_one(conn)
     .await
 }

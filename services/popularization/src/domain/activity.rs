@@ -5,7 +5,9 @@ use uuid::Uuid;
 
 use kexie_subgraph_kit::{validate, ApiError, ApiResult};
 
-use super::{distinct, ActivityKind, ActivityMode, ActivityStatus, Audience, PartnerBureau};
+use super::{
+    distinct, ActivityKind, ActivityMode, ActivityStatus, ActivityTopic, Audience, PartnerBureau,
+};
 
 pub const MAX_TITLE: usize = 200;
 
@@ -44,6 +46,8 @@ pub struct ActivityFields {
     pub starts_on: NaiveDate,
     pub ends_on: NaiveDate,
     pub audiences: Vec<Audience>,
+    /// What it is about; empty when no theme is recorded.
+    pub topics: Vec<ActivityTopic>,
     /// Expected while planned, the final count once held.
     pub participants: i32,
     /// Views, listeners or viewers reached online.
@@ -73,6 +77,7 @@ impl ActivityFields {
         Ok(ActivityFields {
             title,
             audiences,
+            topics: distinct(&self.topics),
             partner_bureaus: distinct(&self.partner_bureaus),
             ..self
         })
@@ -112,6 +117,7 @@ mod tests {
             starts_on: date(2025, 9, 20),
             ends_on: date(2025, 9, 21),
             audiences: vec![Audience::Youth, Audience::GeneralPublic, Audience::Youth],
+            topics: vec![ActivityTopic::FoodSafety, ActivityTopic::FoodSafety],
             participants: 800,
             online_reach: 12_000,
             mode: ActivityMode::Hybrid,

@@ -178,28 +178,32 @@ text_enum! {
     }
 }
 
+pub use kexie_subgraph_kit::bureau::PartnerBureau;
+
+impl TextEnum for PartnerBureau {
+    fn parse(text: &str) -> Option<Self> {
+        PartnerBureau::parse(text)
+    }
+}
+
 text_enum! {
-    /// A government bureau co-organizing an activity ("借力打力": 利用教育局、老干部局、
-    /// 农业农村局、妇联等单位力量).
-    pub enum PartnerBureau {
-        /// 教育局
-        Education = "EDUCATION",
-        /// 农业农村局
-        Agriculture = "AGRICULTURE",
-        /// 老干部局
-        VeteranCadres = "VETERAN_CADRES",
-        /// 妇联
-        WomensFederation = "WOMENS_FEDERATION",
-        /// 科技局
-        ScienceTechnology = "SCIENCE_TECHNOLOGY",
-        /// 工信局
-        IndustryIt = "INDUSTRY_IT",
-        /// 组织部
-        OrganizationDepartment = "ORGANIZATION_DEPARTMENT",
-        /// 卫健委
+    /// What an activity is about (科普主题), beside its form (`ActivityKind`): the themes the
+    /// associations' plans count ("开展防灾减灾、食品安全宣传活动等20场(次)以上").
+    pub enum ActivityTopic {
+        /// 防灾减灾: disaster prevention and mitigation, emergency skills.
+        DisasterPrevention = "DISASTER_PREVENTION",
+        /// 食品安全
+        FoodSafety = "FOOD_SAFETY",
+        /// 健康科普: health and medicine.
         Health = "HEALTH",
-        /// Any other bureau.
-        Other = "OTHER",
+        /// 农业实用技术
+        AgriculturalTechnology = "AGRICULTURAL_TECHNOLOGY",
+        /// 生态环保
+        Ecology = "ECOLOGY",
+        /// 数字素养: digital and information literacy.
+        DigitalLiteracy = "DIGITAL_LITERACY",
+        /// 科学家精神
+        ScientistSpirit = "SCIENTIST_SPIRIT",
     }
 }
 

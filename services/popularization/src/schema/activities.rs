@@ -21,7 +21,8 @@ use crate::db::activities::{ActivityFilter, ActivityReach, ActivityRow};
 use crate::db::venues::VenueRow;
 use crate::domain::activity::{check_held_by, ActivityFields, MAX_TITLE};
 use crate::domain::{
-    local_today, ActivityKind, ActivityMode, ActivityStatus, Audience, PartnerBureau, VenueStatus,
+    local_today, ActivityKind, ActivityMode, ActivityStatus, ActivityTopic, Audience,
+    PartnerBureau, VenueStatus,
 };
 use crate::policy::{self, ActivityWrite};
 use kexie_subgraph_kit::history::StatusChange;
@@ -75,6 +76,10 @@ impl ActivityRow {
     async fn audiences(&self) -> Vec<Audience> {
         self.audiences.0.clone()
     }
+    /// What it is about (科普主题: 防灾减灾, 食品安全 …); empty when no theme is recorded.
+    async fn topics(&self) -> Vec<ActivityTopic> {
+        self.topics.0.clone()
+    }
     /// People taking part: expected while planned, the final count once held.
     async fn participants(&self) -> i32 {
         self.participants
@@ -117,6 +122,8 @@ pub struct ActivityFilterInput {
     pub statuses: Option<Vec<ActivityStatus>>,
     /// Activities for any of these audiences.
     pub audiences: Option<Vec<Audience>>,
+    /// Activities on any of these topics.
+    pub topics: Option<Vec<ActivityTopic>>,
     /// Activities co-organized by any of these bureaus.
     pub partner_bureaus: Option<Vec<PartnerBureau>>,
     /// Only co-organized activities (true) or only those without partners (false).
@@ -151,6 +158,7 @@ impl ActivityFilterInput {
             kinds: self.kinds,
             statuses: self.statuses,
             audiences: self.audiences,
+            topics: self.topics,
             partner_bureaus: self.partner_bureaus,
             co_organized: self.co_organized,
             venue_id: parse_optional_id("filter.venueId", self.venue_id.as_ref())?,
@@ -241,6 +249,8 @@ pub struct CreateActivityInput {
     pub ends_on: Option<NaiveDate>,
     /// At least one.
     pub audiences: Vec<Audience>,
+    /// What it is about (防灾减灾, 食品安全 …); none when left out.
+    pub topics: Option<Vec<ActivityTopic>>,
     /// Expected participants; 0 when left out.
     pub participants: Option<i32>,
     pub online_reach: Option<i32>,
@@ -264,6 +274,8 @@ pub struct UpdateActivityInput {
     pub ends_on: Option<NaiveDate>,
     /// Replaces the whole list; at least one.
     pub audiences: Option<Vec<Audience>>,
+    /// Replaces the whole list.
+    pub topics: Option<Vec<ActivityTopic>>,
     pub participants: Option<i32>,
     pub online_reach: Option<i32>,
     pub mode: Option<ActivityMode>,
@@ -332,6 +344,7 @@ impl ActivityMutation {
             starts_on: input.starts_on,
             ends_on: input.ends_on.unwrap_or(input.starts_on),
             audiences: input.audiences.clone(),
+            topics: input.topics.clone().unwrap_or_default(),
             participants: input.participants.unwrap_or(0),
             online_reach: input.online_reach.unwrap_or(0),
             mode: input.mode,
@@ -438,6 +451,7 @@ impl ActivityMutation {
                 was.ends_on
             }),
             audiences: input.audiences.unwrap_or(was.audiences),
+            topics: input.topics.unwrap_or(was.topics),
             participants: input.participants.unwrap_or(was.participants),
             online_reach: input.online_reach.unwrap_or(was.online_reach),
             mode: input.mode.unwrap_or(was.mode),

@@ -11,7 +11,7 @@ use kexie_subgraph_kit::target::{LedgerMetric, TargetMetric};
 use kexie_subgraph_kit::ApiResult;
 
 use super::entities::Unit;
-use crate::domain::{ActivityKind, Audience, VenueKind, VenueStatus};
+use crate::domain::{ActivityKind, ActivityTopic, Audience, VenueKind, VenueStatus};
 use kexie_subgraph_kit::schema::pool;
 
 /// The popularization figures of a unit's subtree (the unit itself included) for a period,
@@ -50,6 +50,16 @@ pub struct PopularizationFigures {
     /// included. An activity for several audiences counts, with all its participants,
     /// under each of them, so the audiences add up to more than the totals.
     pub activities_by_audience: Vec<AudienceCount>,
+    /// `activities` by topic: every topic, in the order of `ActivityTopic`, zeros included.
+    /// An activity on several topics counts under each; one on none under none.
+    pub activities_by_topic: Vec<TopicCount>,
+}
+
+/// How many activities on one topic.
+#[derive(SimpleObject, Clone, Debug)]
+pub struct TopicCount {
+    pub topic: ActivityTopic,
+    pub count: i32,
 }
 
 /// How many venues in one status.
@@ -124,6 +134,7 @@ const PARTICIPANTS_BY_KIND: &str = "PARTICIPANTS_BY_KIND";
 const ONLINE_REACH: &str = "ONLINE_REACH";
 const ACTIVITIES_BY_AUDIENCE: &str = "ACTIVITIES_BY_AUDIENCE";
 const PARTICIPANTS_BY_AUDIENCE: &str = "PARTICIPANTS_BY_AUDIENCE";
+const ACTIVITIES_BY_TOPIC: &str = "ACTIVITIES_BY_TOPIC";
 
 impl PopularizationFigure {
     /// The ledger figure a child is ranked by.
@@ -139,6 +150,7 @@ impl PopularizationFigure {
 }
 
 const ELDERLY_LECTURES: &str = "ELDERLY_LECTURES";
+const SAFETY_ACTIVITIES: &str = "SAFETY_ACTIVITIES";
 const SCIENCE_MUSEUMS: &str = "SCIENCE_MUSEUMS";
 
 /// The actual figures of the targets whose metrics popularization measures (the others are left
@@ -169,6 +181,7 @@ pub(crate) fn ledger_metric(metric: TargetMetric) -> Option<LedgerMetric> {
         TargetMetric::ScienceDayEvents => Some(held(ACTIVITIES_BY_KIND, &["SCIENCE_DAY"])),
         TargetMetric::RuralPopularizationEvents => Some(held(ACTIVITIES_BY_AUDIENCE, &["FARMERS"])),
         TargetMetric::ElderlyLectures => Some(held(ELDERLY_LECTURES, &[])),
+        TargetMetric::SafetyPopularizationEvents => Some(held(SAFETY_ACTIVITIES, &[])),
         _ => None,
     }
 }
@@ -182,6 +195,7 @@ impl LedgerFigures for PopularizationFigures {
         Figure::flow(ONLINE_REACH),
         Figure::flow(ACTIVITIES_BY_AUDIENCE),
         Figure::flow(PARTICIPANTS_BY_AUDIENCE),
+        Figure::flow(ACTIVITIES_BY_TOPIC),
     ];
 
     fn figures_of_field(field: &str) -> Option<&'static [&'static str]> {
@@ -193,6 +207,7 @@ impl LedgerFigures for PopularizationFigures {
             "onlineReach" => &[ONLINE_REACH],
             "activitiesByKind" => &[ACTIVITIES_BY_KIND, PARTICIPANTS_BY_KIND],
             "activitiesByAudience" => &[ACTIVITIES_BY_AUDIENCE, PARTICIPANTS_BY_AUDIENCE],
+            "activitiesByTopic" => &[ACTIVITIES_BY_TOPIC],
             _ => return None,
         })
     }
@@ -226,6 +241,10 @@ impl LedgerFigures for PopularizationFigures {
                     participants: tally.value(PARTICIPANTS_BY_AUDIENCE, audience.as_str()),
                 },
             ),
+            activities_by_topic: tally.breakdown(ACTIVITIES_BY_TOPIC, |topic, count| TopicCount {
+                topic,
+                count,
+            }),
         }
     }
 }

@@ -11,7 +11,7 @@ const CREATE: &str =
 
 const UPDATE: &str = "mutation($id: ID!, $version: Int!, $input: UpdateActivityInput!) {
     updateActivity(id: $id, expectedVersion: $version, input: $input) {
-        id title kind startsOn endsOn audiences partnerBureaus venue { id } organizer { id }
+        id title kind startsOn endsOn audiences topics partnerBureaus venue { id } organizer { id }
         participants onlineReach mode version updatedBy } }";
 
 const TRANSITION: &str = "mutation($id: ID!, $version: Int!, $to: ActivityStatus!, $note: String,
@@ -55,6 +55,7 @@ async fn an_activity_is_planned_and_read_back_with_its_organizer_venue_and_partn
             "startsOn": "2025-09-20",
             "endsOn": "2025-09-21",
             "audiences": ["YOUTH", "GENERAL_PUBLIC"],
+            "topics": ["DISASTER_PREVENTION", "ECOLOGY", "DISASTER_PREVENTION"],
             "participants": 1200,
             "onlineReach": 30000,
             "mode": "HYBRID",
@@ -74,6 +75,7 @@ async fn an_activity_is_planned_and_read_back_with_its_organizer_venue_and_partn
         json!({ "id": venue["id"], "name": "巴州区科技馆" })
     );
     assert_eq!(created["audiences"], json!(["YOUTH", "GENERAL_PUBLIC"]));
+    assert_eq!(created["topics"], json!(["DISASTER_PREVENTION", "ECOLOGY"]));
     assert_eq!(created["participants"], 1200);
     assert_eq!(created["onlineReach"], 30000);
     assert_eq!(created["mode"], "HYBRID");
@@ -131,7 +133,8 @@ async fn activity_lists_filter_by_every_criterion_and_page_newest_first() {
                 "startsOn": "2025-09-20", "audiences": ["YOUTH", "GENERAL_PUBLIC"], "venueId": venue["id"],
                 "partnerBureaus": ["EDUCATION"] }),
         json!({ "organizerId": id(&tree.township_a), "title": "清江镇农村科普大喇叭·春耕备耕", "kind": "BROADCAST",
-                "startsOn": "2025-03-02", "audiences": ["FARMERS"] }),
+                "startsOn": "2025-03-02", "audiences": ["FARMERS"],
+                "topics": ["AGRICULTURAL_TECHNOLOGY", "FOOD_SAFETY"] }),
         json!({ "organizerId": id(&tree.enterprise_a), "title": "巴中化工产业工人创新方法大赛", "kind": "COMPETITION",
                 "startsOn": "2025-11-05", "endsOn": "2025-11-06", "audiences": ["INDUSTRIAL_WORKERS"],
                 "partnerBureaus": ["INDUSTRY_IT"], "mode": "ONLINE" }),
@@ -139,7 +142,8 @@ async fn activity_lists_filter_by_every_criterion_and_page_newest_first() {
                 "startsOn": "2026-01-12", "endsOn": "2026-01-14", "audiences": ["FARMERS", "ELDERLY"],
                 "partnerBureaus": ["AGRICULTURE", "WOMENS_FEDERATION"] }),
         json!({ "organizerId": id(&tree.district_b), "title": "恩阳区老年人智能手机使用科普讲座", "kind": "LECTURE",
-                "startsOn": "2026-03-08", "audiences": ["ELDERLY"], "partnerBureaus": ["VETERAN_CADRES"] }),
+                "startsOn": "2026-03-08", "audiences": ["ELDERLY"], "partnerBureaus": ["VETERAN_CADRES"],
+                "topics": ["DIGITAL_LITERACY"] }),
     ];
     let mut created = Vec::new();
     for input in plan {
@@ -166,6 +170,10 @@ async fn activity_lists_filter_by_every_criterion_and_page_newest_first() {
     assert_eq!(
         list(json!({ "unitId": id(&tree.district_a) })).await,
         ["2025年全国科普日巴州区主场活动"]
+    );
+    assert_eq!(
+        list(json!({ "topics": ["FOOD_SAFETY", "DISASTER_PREVENTION"] })).await,
+        ["清江镇农村科普大喇叭·春耕备耕"]
     );
     assert_eq!(
         list(json!({ "unitId": id(&tree.district_a), "includeSubtree": true })).await,
@@ -311,11 +319,12 @@ async fn an_activity_update_changes_only_the_given_fields_and_a_stale_version_co
             json!({ "id": created["id"], "version": 1, "input": {
                 "title": "老年人健康养生科普讲座", "startsOn": "2025-03-20", "venueId": venue["id"],
                 "partnerBureaus": ["VETERAN_CADRES"], "participants": 80, "mode": "HYBRID",
-                "organizerId": id(&hub.tree.district_a) } }),
+                "organizerId": id(&hub.tree.district_a), "topics": ["HEALTH", "FOOD_SAFETY"] } }),
         )
         .await["updateActivity"]
         .clone();
     assert_eq!(updated["title"], "老年人健康养生科普讲座");
+    assert_eq!(updated["topics"], json!(["HEALTH", "FOOD_SAFETY"]));
     // A one-day activity moved to another day stays a one-day activity.
     assert_eq!(updated["startsOn"], "2025-03-20");
     assert_eq!(updated["endsOn"], "2025-03-20");

@@ -106,7 +106,7 @@ pub const VENUE_FIELDS: &str = "id name kind status owner { id } coBuilders addr
     history { fromStatus toStatus actor note changedAt }";
 
 pub const ACTIVITY_FIELDS: &str = "id title kind status organizer { id } partnerBureaus
-    coOrganized venue { id name } startsOn endsOn audiences participants onlineReach mode
+    coOrganized venue { id name } startsOn endsOn audiences topics participants onlineReach mode
     version createdBy updatedBy archivedAt history { fromStatus toStatus actor note changedAt }";
 
 pub async fn create_venue(client: &GraphqlClient, input: Value) -> Value {

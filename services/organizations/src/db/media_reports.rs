@@ -1,0 +1,170 @@
+//! Reports of the associations' work in the media (宣传报道).
+
+use chrono::NaiveDate;
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
+use uuid::Uuid;
+
+use kexie_subgraph_kit::list_query::push_any_text;
+use kexie_subgraph_kit::page::PageArgs;
+use kexie_subgraph_kit::record::Audit;
+
+use super::push_records_page;
+use crate::domain::MediaLevel;
+
+const COLUMNS: &str = "m.media_report_id, m.unit_id, m.title, m.outlet, m.level, m.published_on,
+    m.url, m.version, m.created_at, m.created_by, m.updated_at, m.updated_by, m.archived_at";
+
+#[derive(Clone, Debug, sqlx::FromRow)]
+pub struct MediaReportRow {
+    pub media_report_id: Uuid,
+    pub unit_id: Uuid,
+    pub title: String,
+    pub outlet: String,
+    pub level: MediaLevel,
+    pub published_on: NaiveDate,
+    pub url: Option<String>,
+    #[sqlx(flatten)]
+    pub audit: Audit,
+}
+
+/// Which reports a list shows: those of a unit (and its subtree).
+#[derive(Clone, Debug)]
+pub struct MediaReportFilter {
+    pub unit_id: Uuid,
+    pub include_subtree: bool,
+    pub levels: Option<Vec<String>>,
+    pub from: Option<NaiveDate>,
+    pub to: Option<NaiveDate>,
+    /// An `ilike` pattern on the title and the outlet.
+    pub search: Option<String>,
+    pub include_archived: bool,
+}
+
+pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<MediaReportRow>> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from media_report m where m.media_report_id = any($1)"
+    ))
+    .bind(ids)
+    .fetch_all(pool)
+    .await
+}
+
+pub async fn list(
+    pool: &PgPool,
+    filter: &MediaReportFilter,
+    page: PageArgs,
+) -> sqlx::Result<Vec<MediaReportRow>> {
+    let mut qb: QueryBuilder<'_, Postgres> =
+        QueryBuilder::new(format!("select {COLUMNS} from media_report m where true"));
+    push_any_text(&mut qb, "m.level", &filter.levels);
+    if let Some(from) = filter.from {
+        qb.push(" and m.published_on >= ").push_bind(from);
+    }
+    if let Some(to) = filter.to {
+        qb.push(" and m.published_on <= ").push_bind(to);
+    }
+    if let Some(pattern) = &filter.search {
+        qb.push(" and (m.title ilike ")
+            .push_bind(pattern.clone())
+            .push(" or m.outlet ilike ")
+            .push_bind(pattern.clone())
+            .push(")");
+    }
+    if !filter.include_archived {
+        qb.push(" and m.archived_at is null");
+    }
+    push_records_page(
+        &mut qb,
+        ("m.unit_id", "m.media_report_id"),
+        (filter.unit_id, filter.include_subtree),
+        page,
+    );
+    qb.build_query_as().fetch_all(pool).await
+}
+
+pub async fn get_for_update(
+    conn: &mut PgConnection,
+    id: Uuid,
+) -> sqlx::Result<Option<MediaReportRow>> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from media_report m where m.media_report_id = $1 for update"
+    ))
+    .bind(id)
+    .fetch_optional(conn)
+    .await
+}
+
+/// Validated fields of a report.
+pub struct MediaReportFields {
+    pub unit_id: Uuid,
+    pub title: String,
+    pub outlet: String,
+    pub level: MediaLevel,
+    pub published_on: NaiveDate,
+    pub url: Option<String>,
+}
+
+pub async fn insert(
+    conn: &mut PgConnection,
+    id: Uuid,
+    fields: &MediaReportFields,
+    actor: &str,
+) -> sqlx::Result<MediaReportRow> {
+    sqlx::query_as(&format!(
+        "insert into media_report as m (media_report_id, unit_id, title, outlet, level,
+             published_on, url, created_by, updated_by)
+         values ($1, $2, $3, $4, $5, $6, $7, $8, $8)
+         returning {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(fields.unit_id)
+    .bind(&fields.title)
+    .bind(&fields.outlet)
+    .bind(fields.level)
+    .bind(fields.published_on)
+    .bind(&fields.url)
+    .bind(actor)
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn update(
+    conn: &mut PgConnection,
+    id: Uuid,
+    fields: &MediaReportFields,
+    actor: &str,
+) -> sqlx::Result<MediaReportRow> {
+    sqlx::query_as(&format!(
+        "update media_report m set unit_id = $2, title = $3, outlet = $4, level = $5,
+             published_on = $6, url = $7, updated_by = $8, version = version + 1
+         where m.media_report_id = $1
+         returning {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(fields.unit_id)
+    .bind(&fields.title)
+    .bind(&fields.outlet)
+    .bind(fields.level)
+    .bind(fields.published_on)
+    .bind(&fields.url)
+    .bind(actor)
+    .fetch_one(conn)
+    .await
+}
+
+pub async fn archive(
+    conn: &mut PgConnection,
+    id: Uuid,
+    actor: &str,
+) -> sqlx::Result<MediaReportRow> {
+    sqlx::query_as(&format!(
+        "update media_report m set archived_at = now(), archived_by = $2, updated_by = $2,
+             version = version + 1
+         where m.media_report_id = $1
+         returning {COLUMNS}"
+    ))
+    .bind(id)
+    .bind(actor)
+    .fetch_one(conn)
+    .await
+}
