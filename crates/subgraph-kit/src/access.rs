@@ -75,6 +75,85 @@ pub fn allows(principal: &Principal, need: Need, unit_path: &str) -> bool {
     }
 }
 
+/// What a principal may do, as a front end asks to show or hide its buttons: the roles'
+/// rights on the subtree of their own unit (from [`allows`], as every mutation checks
+/// them), and a partner key's scopes.
+#[derive(async_graphql::Enum, Copy, Clone, Debug, PartialEq, Eq)]
+pub enum Permission {
+    /// 查看工作数据: staff data beyond the public (every record list, histories).
+    ReadStaffData,
+    /// 查看本级及下级统计: figures, targets and workers' personal data of the subtree.
+    ReadSubtree,
+    /// 录入和修改: create and change the records of the subtree's units.
+    WriteRecords,
+    /// 组织管理: manage the subtree's units, leaders, terms and the targets below.
+    AdministerUnits,
+    /// 接口密钥管理: partner API keys and the log of partner calls.
+    ManageApiKeys,
+    /// `venues-activities:read`
+    ReadVenuesAndActivities,
+    /// `activities:co-organize`
+    CoOrganizeActivities,
+    /// `talent:read-public`
+    ReadPublicTalent,
+    /// `advice:submit`
+    SubmitAdvice,
+    /// `innovation:read`
+    ReadInnovation,
+    /// `innovation-events:co-organize`
+    CoOrganizeInnovationEvents,
+}
+
+/// Everything `principal` may do, in the order of [`Permission`]: for staff, what
+/// [`allows`] grants on their own unit's subtree; for a partner, its key's scopes.
+pub fn permissions(principal: &Principal) -> Vec<Permission> {
+    let own_subtree = principal.unit.map(|unit| format!("/{unit}/"));
+    let on_own = |need: Need| {
+        principal.role == Role::CityAdmin
+            || own_subtree
+                .as_deref()
+                .is_some_and(|path| allows(principal, need, path))
+    };
+    let mut granted = Vec::new();
+    if is_staff(principal) {
+        granted.push(Permission::ReadStaffData);
+    }
+    for (need, permission) in [
+        (Need::ReadSubtree, Permission::ReadSubtree),
+        (Need::Write, Permission::WriteRecords),
+        (Need::Administer, Permission::AdministerUnits),
+    ] {
+        if on_own(need) {
+            granted.push(permission);
+        }
+    }
+    if principal.role == Role::CityAdmin {
+        granted.push(Permission::ManageApiKeys);
+    }
+    for (scope, permission) in [
+        (
+            Scope::ReadVenuesAndActivities,
+            Permission::ReadVenuesAndActivities,
+        ),
+        (
+            Scope::CoOrganizeActivities,
+            Permission::CoOrganizeActivities,
+        ),
+        (Scope::ReadPublicTalent, Permission::ReadPublicTalent),
+        (Scope::SubmitAdvice, Permission::SubmitAdvice),
+        (Scope::ReadInnovation, Permission::ReadInnovation),
+        (
+            Scope::CoOrganizeInnovationEvents,
+            Permission::CoOrganizeInnovationEvents,
+        ),
+    ] {
+        if principal.has_scope(scope) {
+            granted.push(permission);
+        }
+    }
+    granted
+}
+
 /// Whether `principal` is staff of some unit (any staff role): it reads everything that is
 /// neither public nor subtree-only.
 pub fn is_staff(principal: &Principal) -> bool {
@@ -237,5 +316,41 @@ mod tests {
         ));
         let partner = Principal::partner(Uuid::now_v7(), "EDUCATION", Scope::ALL.to_vec());
         assert!(!allows(&partner, Need::Write, &other_path));
+    }
+
+    #[test]
+    fn permissions_follow_the_roles_and_the_scopes() {
+        use Permission::*;
+        let unit = Some(Uuid::now_v7());
+        let of = |role| permissions(&Principal::issue("x", unit, role));
+        assert_eq!(
+            of(Role::UnitStaff),
+            vec![ReadStaffData, ReadSubtree, WriteRecords]
+        );
+        assert_eq!(
+            of(Role::UnitAdmin),
+            vec![ReadStaffData, ReadSubtree, WriteRecords, AdministerUnits]
+        );
+        assert_eq!(of(Role::Leadership), vec![ReadStaffData, ReadSubtree]);
+        assert_eq!(
+            of(Role::CityAdmin),
+            vec![
+                ReadStaffData,
+                ReadSubtree,
+                WriteRecords,
+                AdministerUnits,
+                ManageApiKeys
+            ]
+        );
+        assert!(permissions(&Principal::anonymous()).is_empty());
+        let partner = Principal::partner(
+            Uuid::now_v7(),
+            "SCIENCE_TECHNOLOGY",
+            vec![Scope::ReadInnovation, Scope::CoOrganizeInnovationEvents],
+        );
+        assert_eq!(
+            permissions(&partner),
+            vec![ReadInnovation, CoOrganizeInnovationEvents]
+        );
     }
 }

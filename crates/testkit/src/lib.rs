@@ -725,6 +725,87 @@ pub async fn assert_series_fields_alone_match(
     }
 }
 
+/// Proves a workflow type's `allowedTransitions` against what its transition mutation then
+/// does, on every status reachable from a new record: each status listed is accepted (on a
+/// fresh record brought there by the same steps), each status not listed is refused with
+/// `ILLEGAL_TRANSITION`. `create` makes a new record and returns it with `id`, `status`,
+/// `allowedTransitions` and `version`; `transition` is a mutation taking `$id: ID!`,
+/// `$v: Int!` and `$to`, whose single field returns the same; `statuses` are every value of
+/// the status enum. Returns the statuses visited, in the order reached.
+pub async fn assert_allowed_transitions_are_what_the_mutation_accepts<F, Fut>(
+    client: &GraphqlClient,
+    create: F,
+    transition: &str,
+    statuses: &[&str],
+) -> Vec<String>
+where
+    F: Fn() -> Fut,
+    Fut: std::future::Future<Output = Value>,
+{
+    let step = |record: Value, to: String| {
+        let client = client.clone();
+        let transition = transition.to_string();
+        async move {
+            client
+                .post(
+                    &transition,
+                    json!({ "id": record["id"], "v": record["version"], "to": to }),
+                )
+                .await
+        }
+    };
+    let field = |body: &Value| -> Value {
+        body["data"]
+            .as_object()
+            .and_then(|data| data.values().next().cloned())
+            .unwrap_or(Value::Null)
+    };
+    // Each status reached, with the steps from a new record that reach it.
+    let start = create().await;
+    let mut paths: Vec<(String, Vec<String>)> =
+        vec![(start["status"].as_str().unwrap().to_string(), Vec::new())];
+    let mut next = 0;
+    while next < paths.len() {
+        let (status, path) = paths[next].clone();
+        next += 1;
+        let bring = || async {
+            let mut record = create().await;
+            for to in &path {
+                let body = step(record.clone(), to.clone()).await;
+                record = field(&body);
+                assert_eq!(record["status"], json!(to), "{body:#}");
+            }
+            record
+        };
+        let here = bring().await;
+        let allowed: Vec<String> = serde_json::from_value(here["allowedTransitions"].clone())
+            .expect("allowedTransitions is a list of statuses");
+        for to in statuses {
+            if allowed.iter().any(|allowed| allowed == to) {
+                continue;
+            }
+            let body = step(here.clone(), to.to_string()).await;
+            assert_eq!(
+                body["errors"][0]["extensions"]["code"], "ILLEGAL_TRANSITION",
+                "{status} → {to} is not listed, yet: {body:#}"
+            );
+        }
+        for to in allowed {
+            let body = step(bring().await, to.clone()).await;
+            assert!(
+                body.get("errors").is_none(),
+                "{status} → {to} is listed, yet refused: {body:#}"
+            );
+            if !paths.iter().any(|(reached, _)| *reached == to) {
+                let mut longer = path.clone();
+                longer.push(to.clone());
+                paths.push((to, longer));
+            }
+        }
+    }
+    paths.into_iter().map(|(status, _)| status).collect()
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

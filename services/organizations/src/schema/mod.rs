@@ -9,6 +9,7 @@ mod party_building;
 mod targets;
 mod terms;
 mod units;
+mod viewer;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -44,6 +45,7 @@ pub struct Query(
     api_keys::ApiKeyQuery,
     party_building::PartyBuildingQuery,
     media_reports::MediaReportQuery,
+    viewer::ViewerQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -7,3 +7,4 @@ mod association_work;
 mod authorization;
 mod support;
 mod units;
+mod viewer;

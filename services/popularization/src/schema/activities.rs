@@ -43,6 +43,15 @@ impl ActivityRow {
     async fn status(&self) -> ActivityStatus {
         self.status
     }
+    /// The statuses `transitionActivity` accepts from here (the workflow; whether the viewer may take the step is
+    /// `viewer.may(need: WRITE, unitId: …)` on the owning unit).
+    async fn allowed_transitions(&self) -> Vec<ActivityStatus> {
+        ActivityStatus::ALL
+            .iter()
+            .copied()
+            .filter(|to| self.status.can_become(*to))
+            .collect()
+    }
     /// The organizing unit (主办单位).
     async fn organizer(&self) -> Unit {
         Unit {

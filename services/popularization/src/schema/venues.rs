@@ -41,6 +41,15 @@ impl VenueRow {
     async fn status(&self) -> VenueStatus {
         self.status
     }
+    /// The statuses `transitionVenue` accepts from here (the workflow; whether the viewer may take the step is
+    /// `viewer.may(need: WRITE, unitId: …)` on the owning unit).
+    async fn allowed_transitions(&self) -> Vec<VenueStatus> {
+        VenueStatus::ALL
+            .iter()
+            .copied()
+            .filter(|to| self.status.can_become(*to))
+            .collect()
+    }
     /// The unit that owns and runs it.
     async fn owner(&self) -> Unit {
         Unit {

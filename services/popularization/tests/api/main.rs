@@ -7,3 +7,4 @@ mod authorization;
 mod support;
 mod units;
 mod venues;
+mod workflows;

@@ -72,6 +72,15 @@ impl NominationRow {
     async fn status(&self) -> NominationStatus {
         self.status
     }
+    /// The statuses `transitionNomination` accepts from here (the workflow; whether the viewer may take the step is
+    /// `viewer.may(need: WRITE, unitId: …)` on the owning unit).
+    async fn allowed_transitions(&self) -> Vec<NominationStatus> {
+        <NominationStatus as async_graphql::EnumType>::items()
+            .iter()
+            .map(|item| item.value)
+            .filter(|to| self.status.can_become(*to))
+            .collect()
+    }
     /// The honor record the award created; null until AWARDED.
     async fn honor(&self, ctx: &Context<'_>) -> ApiResult<Option<HonorRow>> {
         match self.honor_id {

@@ -58,6 +58,15 @@ impl WorkstationRow {
     async fn status(&self) -> WorkstationStatus {
         self.status
     }
+    /// The statuses `transitionWorkstation` accepts from here (the workflow; whether the viewer may take the step is
+    /// `viewer.may(need: WRITE, unitId: …)` on the owning unit).
+    async fn allowed_transitions(&self) -> Vec<WorkstationStatus> {
+        <WorkstationStatus as async_graphql::EnumType>::items()
+            .iter()
+            .map(|item| item.value)
+            .filter(|to| self.status.can_become(*to))
+            .collect()
+    }
     /// 入站专家, longest resident first (archived workers left out).
     async fn resident_experts(&self, ctx: &Context<'_>) -> ApiResult<Vec<WorkerRow>> {
         Ok(load::<ResidentsOfWorkstation, _>(ctx, self.workstation_id)

@@ -7,4 +7,5 @@ mod nominations;
 mod support;
 mod units;
 mod workers;
+mod workflows;
 mod workstations;
