@@ -82,6 +82,63 @@ pub fn push_page(qb: &mut QueryBuilder<'_, Postgres>, id_column: &str, page: Pag
         .push_bind(page.limit());
 }
 
+/// Ends a top-level list's statement with its page: newest first by `id_column`, or a sync
+/// page ([`push_change_page`]). The statement selects `<xid_column>::text::bigint as
+/// change_seq` beside the row's columns (read as [`crate::page::Changed`]).
+pub fn push_list_page(
+    qb: &mut QueryBuilder<'_, Postgres>,
+    columns: (&str, &str, &str),
+    page: crate::page::ListPage,
+) {
+    match page {
+        crate::page::ListPage::Newest(page) => push_page(qb, columns.1, page),
+        crate::page::ListPage::Changes { since, page } => {
+            push_change_page(qb, columns, since, page)
+        }
+    }
+}
+
+/// Ends a sync read (`filter.updatedSince`): rows whose last change committed, after the
+/// page's cursor (or, starting, written at `since` or later), in the order the changes
+/// were made, one page. Only changes older than every transaction still running are read
+/// (`pg_snapshot_xmin`), so a cursor never passes a change that has yet to commit: the
+/// reader meets it on a later page instead of missing it.
+pub fn push_change_page(
+    qb: &mut QueryBuilder<'_, Postgres>,
+    (xid_column, id_column, updated_column): (&str, &str, &str),
+    since: chrono::DateTime<chrono::Utc>,
+    page: crate::page::ChangePage,
+) {
+    qb.push(" and ")
+        .push(xid_column)
+        .push(" < pg_snapshot_xmin(pg_current_snapshot())");
+    match page.after {
+        Some((xid, id)) => {
+            qb.push(" and (")
+                .push(xid_column)
+                .push(", ")
+                .push(id_column)
+                .push(") > (")
+                .push_bind(xid.to_string())
+                .push("::xid8, ")
+                .push_bind(id)
+                .push(")");
+        }
+        None => {
+            qb.push(" and ")
+                .push(updated_column)
+                .push(" >= ")
+                .push_bind(since);
+        }
+    }
+    qb.push(" order by ")
+        .push(xid_column)
+        .push(", ")
+        .push(id_column)
+        .push(" limit ")
+        .push_bind(page.limit());
+}
+
 /// Opens `select k.key_id, t.* from unnest(<keys>) as k(key_id) cross join lateral (`; the
 /// caller pushes the inner query and then [`close_lateral`].
 pub fn open_lateral(qb: &mut QueryBuilder<'_, Postgres>, keys: &[Uuid]) {

@@ -5,9 +5,10 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use kexie_subgraph_kit::list_query::{
-    close_lateral, open_lateral, push_any_text, push_page, push_unit_scope, untag, Key, Keyed,
+    close_lateral, open_lateral, push_any_text, push_list_page, push_page, push_unit_scope, untag,
+    Key, Keyed,
 };
-use kexie_subgraph_kit::page::PageArgs;
+use kexie_subgraph_kit::page::{Changed, ListPage, PageArgs};
 use kexie_subgraph_kit::record::{Audit, Record};
 
 use crate::domain::TechField;
@@ -49,7 +50,8 @@ pub struct AgreementFilter {
 
 fn push_select(qb: &mut QueryBuilder<'_, Postgres>, filter: &AgreementFilter, unit: Option<Key>) {
     qb.push(format!(
-        "select {COLUMNS} from cooperation_agreement a where true"
+        "select a.changed_xid::text::bigint as change_seq, {COLUMNS}
+         from cooperation_agreement a where true"
     ));
     if let Some(unit) = unit {
         push_unit_scope(qb, "a.university_unit_id", unit, filter.include_subtree);
@@ -79,11 +81,19 @@ pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<AgreementRow>
 pub async fn list(
     pool: &PgPool,
     filter: &AgreementFilter,
-    page: PageArgs,
-) -> sqlx::Result<Vec<AgreementRow>> {
+    page: ListPage,
+) -> sqlx::Result<Vec<Changed<AgreementRow>>> {
     let mut qb = QueryBuilder::new("");
     push_select(&mut qb, filter, filter.unit_id.map(Key::Value));
-    push_page(&mut qb, "a.cooperation_agreement_id", page);
+    push_list_page(
+        &mut qb,
+        (
+            "a.changed_xid",
+            "a.cooperation_agreement_id",
+            "a.updated_at",
+        ),
+        page,
+    );
     qb.build_query_as().fetch_all(pool).await
 }
 

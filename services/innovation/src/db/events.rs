@@ -7,9 +7,10 @@ use uuid::Uuid;
 
 use kexie_subgraph_kit::bureau::PartnerBureau;
 use kexie_subgraph_kit::list_query::{
-    close_lateral, open_lateral, push_any_text, push_page, push_unit_scope, untag, Key, Keyed,
+    close_lateral, open_lateral, push_any_text, push_list_page, push_page, push_unit_scope, untag,
+    Key, Keyed,
 };
-use kexie_subgraph_kit::page::PageArgs;
+use kexie_subgraph_kit::page::{Changed, ListPage, PageArgs};
 use kexie_subgraph_kit::record::{Audit, FindById, Record};
 
 use crate::domain::{EventKind, EventStatus};
@@ -89,7 +90,8 @@ pub struct EventFilter {
 
 fn push_select(qb: &mut QueryBuilder<'_, Postgres>, filter: &EventFilter, unit: Option<Key>) {
     qb.push(format!(
-        "select {COLUMNS} from innovation_event e where true"
+        "select e.changed_xid::text::bigint as change_seq, {COLUMNS}
+         from innovation_event e where true"
     ));
     if let Some(key) = unit {
         push_unit_scope(qb, "e.unit_id", key, filter.include_subtree);
@@ -136,11 +138,15 @@ pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<EventRow>> {
 pub async fn list(
     pool: &PgPool,
     filter: &EventFilter,
-    page: PageArgs,
-) -> sqlx::Result<Vec<EventRow>> {
+    page: ListPage,
+) -> sqlx::Result<Vec<Changed<EventRow>>> {
     let mut qb = QueryBuilder::new("");
     push_select(&mut qb, filter, filter.unit_id.map(Key::Value));
-    push_page(&mut qb, "e.innovation_event_id", page);
+    push_list_page(
+        &mut qb,
+        ("e.changed_xid", "e.innovation_event_id", "e.updated_at"),
+        page,
+    );
     qb.build_query_as().fetch_all(pool).await
 }
 

@@ -5,9 +5,10 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use kexie_subgraph_kit::list_query::{
-    close_lateral, open_lateral, push_any_text, push_page, push_unit_scope, untag, Key, Keyed,
+    close_lateral, open_lateral, push_any_text, push_list_page, push_page, push_unit_scope, untag,
+    Key, Keyed,
 };
-use kexie_subgraph_kit::page::PageArgs;
+use kexie_subgraph_kit::page::{Changed, ListPage, PageArgs};
 use kexie_subgraph_kit::record::{Audit, FindById, Record};
 
 use crate::domain::MatchStatus;
@@ -86,7 +87,8 @@ fn push_select(
     party: Option<(Party, Key)>,
 ) {
     qb.push(format!(
-        "select {COLUMNS} from need_match m
+        "select m.changed_xid::text::bigint as change_seq, {COLUMNS}
+         from need_match m
          join tech_need n on n.tech_need_id = m.tech_need_id
          where n.archived_at is null"
     ));
@@ -118,11 +120,15 @@ pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<MatchRow>> {
 pub async fn list(
     pool: &PgPool,
     filter: &MatchFilter,
-    page: PageArgs,
-) -> sqlx::Result<Vec<MatchRow>> {
+    page: ListPage,
+) -> sqlx::Result<Vec<Changed<MatchRow>>> {
     let mut qb = QueryBuilder::new("");
     push_select(&mut qb, filter, None);
-    push_page(&mut qb, "m.need_match_id", page);
+    push_list_page(
+        &mut qb,
+        ("m.changed_xid", "m.need_match_id", "m.updated_at"),
+        page,
+    );
     qb.build_query_as().fetch_all(pool).await
 }
 

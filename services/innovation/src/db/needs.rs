@@ -5,9 +5,10 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use kexie_subgraph_kit::list_query::{
-    close_lateral, open_lateral, push_any_text, push_page, push_unit_scope, untag, Key, Keyed,
+    close_lateral, open_lateral, push_any_text, push_list_page, push_page, push_unit_scope, untag,
+    Key, Keyed,
 };
-use kexie_subgraph_kit::page::PageArgs;
+use kexie_subgraph_kit::page::{Changed, ListPage, PageArgs};
 use kexie_subgraph_kit::record::{Audit, FindById, Record};
 
 use crate::domain::{NeedStatus, TechField};
@@ -63,7 +64,9 @@ pub struct NeedFilter {
 }
 
 fn push_select(qb: &mut QueryBuilder<'_, Postgres>, filter: &NeedFilter, unit: Option<Key>) {
-    qb.push(format!("select {COLUMNS} from tech_need n where true"));
+    qb.push(format!(
+        "select n.changed_xid::text::bigint as change_seq, {COLUMNS} from tech_need n where true"
+    ));
     if let Some(unit) = unit {
         push_unit_scope(qb, "n.unit_id", unit, filter.include_subtree);
     }
@@ -98,14 +101,19 @@ pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<NeedRow>> {
     .await
 }
 
+/// A page of the needs `filter` shows: newest first, or changed since, in commit order.
 pub async fn list(
     pool: &PgPool,
     filter: &NeedFilter,
-    page: PageArgs,
-) -> sqlx::Result<Vec<NeedRow>> {
+    page: ListPage,
+) -> sqlx::Result<Vec<Changed<NeedRow>>> {
     let mut qb = QueryBuilder::new("");
     push_select(&mut qb, filter, filter.unit_id.map(Key::Value));
-    push_page(&mut qb, "n.tech_need_id", page);
+    push_list_page(
+        &mut qb,
+        ("n.changed_xid", "n.tech_need_id", "n.updated_at"),
+        page,
+    );
     qb.build_query_as().fetch_all(pool).await
 }
 

@@ -5,9 +5,10 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use kexie_subgraph_kit::list_query::{
-    close_lateral, open_lateral, push_any_text, push_page, push_unit_scope, untag, Key, Keyed,
+    close_lateral, open_lateral, push_any_text, push_list_page, push_page, push_unit_scope, untag,
+    Key, Keyed,
 };
-use kexie_subgraph_kit::page::PageArgs;
+use kexie_subgraph_kit::page::{Changed, ListPage, PageArgs};
 use kexie_subgraph_kit::record::{Audit, FindById, Record};
 
 use crate::domain::{Licensing, ResultMaturity, TechField};
@@ -68,7 +69,10 @@ fn push_select(
     filter: &ResultFilter,
     owner: Option<(Owner, Key)>,
 ) {
-    qb.push(format!("select {COLUMNS} from science_result r where true"));
+    qb.push(format!(
+        "select r.changed_xid::text::bigint as change_seq, {COLUMNS}
+         from science_result r where true"
+    ));
     match owner {
         Some((Owner::Unit, key)) => {
             push_unit_scope(qb, "r.owner_unit_id", key, filter.include_subtree)
@@ -105,15 +109,19 @@ pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<ResultRow>> {
 pub async fn list(
     pool: &PgPool,
     filter: &ResultFilter,
-    page: PageArgs,
-) -> sqlx::Result<Vec<ResultRow>> {
+    page: ListPage,
+) -> sqlx::Result<Vec<Changed<ResultRow>>> {
     let mut qb = QueryBuilder::new("");
     push_select(
         &mut qb,
         filter,
         filter.unit_id.map(|unit| (Owner::Unit, Key::Value(unit))),
     );
-    push_page(&mut qb, "r.science_result_id", page);
+    push_list_page(
+        &mut qb,
+        ("r.changed_xid", "r.science_result_id", "r.updated_at"),
+        page,
+    );
     qb.build_query_as().fetch_all(pool).await
 }
 

@@ -5,9 +5,10 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use kexie_subgraph_kit::list_query::{
-    close_lateral, open_lateral, push_any_text, push_page, push_unit_scope, untag, Key, Keyed,
+    close_lateral, open_lateral, push_any_text, push_list_page, push_page, push_unit_scope, untag,
+    Key, Keyed,
 };
-use kexie_subgraph_kit::page::PageArgs;
+use kexie_subgraph_kit::page::{Changed, ListPage, PageArgs};
 use kexie_subgraph_kit::record::{Audit, Record};
 
 use crate::domain::{VisitKind, VisitStatus};
@@ -69,7 +70,10 @@ fn push_select(
     filter: &VisitFilter,
     party: Option<(Party, Key)>,
 ) {
-    qb.push(format!("select {COLUMNS} from service_visit v where true"));
+    qb.push(format!(
+        "select v.changed_xid::text::bigint as change_seq, {COLUMNS}
+         from service_visit v where true"
+    ));
     match party {
         Some((Party::Organizer, key)) => {
             push_unit_scope(qb, "v.unit_id", key, filter.include_subtree)
@@ -116,14 +120,18 @@ pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<VisitRow>> {
 pub async fn list(
     pool: &PgPool,
     filter: &VisitFilter,
-    page: PageArgs,
-) -> sqlx::Result<Vec<VisitRow>> {
+    page: ListPage,
+) -> sqlx::Result<Vec<Changed<VisitRow>>> {
     let mut qb = QueryBuilder::new("");
     let unit = filter
         .unit_id
         .map(|unit| (Party::Organizer, Key::Value(unit)));
     push_select(&mut qb, filter, unit);
-    push_page(&mut qb, "v.service_visit_id", page);
+    push_list_page(
+        &mut qb,
+        ("v.changed_xid", "v.service_visit_id", "v.updated_at"),
+        page,
+    );
     qb.build_query_as().fetch_all(pool).await
 }
 

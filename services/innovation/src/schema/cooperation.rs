@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_maybe_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::page::{list_connection, ListPage, PageArgs, PerUnitQuery};
 use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
@@ -79,6 +79,10 @@ pub struct AgreementFilterInput {
     /// In force on this day.
     pub in_force_on: Option<NaiveDate>,
     pub include_archived: Option<bool>,
+    /// Incremental sync: agreements written at this time or later, in the order the changes
+    /// committed (oldest first); continue with `after` set to the last page's `endCursor`.
+    /// See the sync recipe in the README.
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl AgreementFilterInput {
@@ -97,6 +101,12 @@ impl AgreementFilterInput {
 
     /// The filter of `Unit.cooperationAgreements`, whose unit is the one it hangs on.
     pub fn for_unit(self, ctx: &Context<'_>, include_subtree: bool) -> ApiResult<AgreementFilter> {
+        if self.updated_since.is_some() {
+            return Err(ApiError::validation(
+                "filter.updatedSince",
+                "sync reads the top-level cooperationAgreements list",
+            ));
+        }
         refuse_unit_filter(self.unit_id.as_ref())?;
         let in_filter = self.include_subtree.unwrap_or(false);
         let mut filter = self.parse(ctx)?;
@@ -136,10 +146,11 @@ impl AgreementQuery {
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, AgreementRow>> {
-        let page = PageArgs::parse(first, after)?;
-        let filter = filter.unwrap_or_default().parse(ctx)?;
+        let filter = filter.unwrap_or_default();
+        let page = ListPage::parse(first, after, filter.updated_since)?;
+        let filter = filter.parse(ctx)?;
         let rows = db::cooperation::list(pool(ctx)?, &filter, page).await?;
-        Ok(connection(rows, &page, |row| row.cooperation_agreement_id))
+        Ok(list_connection(rows, &page))
     }
 }
 

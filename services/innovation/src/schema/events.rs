@@ -12,7 +12,7 @@ use kexie_subgraph_kit::bureau::PartnerBureau;
 use kexie_subgraph_kit::history::{self as workflow, StatusChange};
 use kexie_subgraph_kit::id::{distinct_ids, new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{connection, per_unit_page, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::page::{list_connection, per_unit_page, ListPage, PageArgs, PerUnitQuery};
 use kexie_subgraph_kit::record::{load_all_by_id, Audit};
 use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
@@ -141,6 +141,10 @@ pub struct EventFilterInput {
     /// Part of the title or of the place.
     pub search: Option<String>,
     pub include_archived: Option<bool>,
+    /// Incremental sync: events written at this time or later, in the order the changes
+    /// committed (oldest first); continue with `after` set to the last page's `endCursor`.
+    /// See the sync recipe in the README.
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 fn texts<T: Copy>(values: Option<Vec<T>>, as_str: fn(T) -> &'static str) -> Option<Vec<String>> {
@@ -170,6 +174,12 @@ impl EventFilterInput {
 
     /// The filter of `Unit.innovationEvents`, whose organizer is the unit it hangs on.
     pub fn for_unit(self, ctx: &Context<'_>, include_subtree: bool) -> ApiResult<EventFilter> {
+        if self.updated_since.is_some() {
+            return Err(ApiError::validation(
+                "filter.updatedSince",
+                "sync reads the top-level innovationEvents list",
+            ));
+        }
         refuse_unit_filter(self.unit_id.as_ref())?;
         let in_filter = self.include_subtree.unwrap_or(false);
         let mut filter = self.parse(ctx)?;
@@ -222,10 +232,11 @@ impl EventQuery {
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, EventRow>> {
-        let page = PageArgs::parse(first, after)?;
-        let filter = filter.unwrap_or_default().parse(ctx)?;
+        let filter = filter.unwrap_or_default();
+        let page = ListPage::parse(first, after, filter.updated_since)?;
+        let filter = filter.parse(ctx)?;
         let rows = db::events::list(pool(ctx)?, &filter, page).await?;
-        Ok(connection(rows, &page, |row| row.innovation_event_id))
+        Ok(list_connection(rows, &page))
     }
 }
 

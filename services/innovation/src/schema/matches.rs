@@ -12,7 +12,7 @@ use kexie_subgraph_kit::figures::china_today;
 use kexie_subgraph_kit::history::{self as workflow, StatusChange};
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::page::{list_connection, ListPage, PageArgs, PerUnitQuery};
 use kexie_subgraph_kit::record::{load_by_id, Audit};
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
@@ -111,6 +111,10 @@ pub struct MatchFilterInput {
     pub signed_from: Option<NaiveDate>,
     /// Contracts signed on or before this day.
     pub signed_to: Option<NaiveDate>,
+    /// Incremental sync: matches written at this time or later, in the order the changes
+    /// committed (oldest first); continue with `after` set to the last page's `endCursor`.
+    /// See the sync recipe in the README.
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl MatchFilterInput {
@@ -130,6 +134,12 @@ impl MatchFilterInput {
 
     /// The filter of a list on a need, a result or an expert.
     pub fn for_party(self, ctx: &Context<'_>) -> ApiResult<MatchFilter> {
+        if self.updated_since.is_some() {
+            return Err(ApiError::validation(
+                "filter.updatedSince",
+                "sync reads the top-level needMatches list",
+            ));
+        }
         self.parse(ctx)
     }
 }
@@ -183,10 +193,11 @@ impl MatchQuery {
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, MatchRow>> {
-        let page = PageArgs::parse(first, after)?;
-        let filter = filter.unwrap_or_default().parse(ctx)?;
+        let filter = filter.unwrap_or_default();
+        let page = ListPage::parse(first, after, filter.updated_since)?;
+        let filter = filter.parse(ctx)?;
         let rows = db::matches::list(pool(ctx)?, &filter, page).await?;
-        Ok(connection(rows, &page, |row| row.need_match_id))
+        Ok(list_connection(rows, &page))
     }
 }
 

@@ -11,7 +11,7 @@ use kexie_subgraph_kit::figures::china_today;
 use kexie_subgraph_kit::history::{self as workflow, StatusChange};
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{connection, per_unit_page, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::page::{list_connection, per_unit_page, ListPage, PageArgs, PerUnitQuery};
 use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
@@ -121,6 +121,11 @@ pub struct NeedFilterInput {
     /// Part of the title, the problem or the company's name.
     pub search: Option<String>,
     pub include_archived: Option<bool>,
+    /// Incremental sync: needs written at this time or later, in the order the changes
+    /// committed (oldest first), each page's cursor continuing where the last ended; with
+    /// `includeArchived` a mirror learns of archived ones too. A need changed again comes
+    /// again. Read with `after` set to the last page's `endCursor`.
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl NeedFilterInput {
@@ -146,6 +151,12 @@ impl NeedFilterInput {
     /// The filter of `Unit.techNeeds`, whose unit is the one it hangs on.
     pub fn for_unit(self, ctx: &Context<'_>, include_subtree: bool) -> ApiResult<NeedFilter> {
         refuse_unit_filter(self.unit_id.as_ref())?;
+        if self.updated_since.is_some() {
+            return Err(ApiError::validation(
+                "filter.updatedSince",
+                "sync reads the top-level techNeeds list (with filter.unitId for one unit)",
+            ));
+        }
         let in_filter = self.include_subtree.unwrap_or(false);
         let mut filter = self.parse(ctx)?;
         filter.include_subtree = include_subtree || in_filter;
@@ -184,7 +195,8 @@ impl NeedQuery {
             .pop())
     }
 
-    /// Technology needs, newest first. For staff and keys with `innovation:read`
+    /// Technology needs, newest first (with `filter.updatedSince`, in the order their
+    /// changes committed: a partner's sync). For staff and keys with `innovation:read`
     /// (`FORBIDDEN` otherwise).
     async fn tech_needs(
         &self,
@@ -193,10 +205,11 @@ impl NeedQuery {
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, NeedRow>> {
-        let page = PageArgs::parse(first, after)?;
-        let filter = filter.unwrap_or_default().parse(ctx)?;
+        let filter = filter.unwrap_or_default();
+        let page = ListPage::parse(first, after, filter.updated_since)?;
+        let filter = filter.parse(ctx)?;
         let rows = db::needs::list(pool(ctx)?, &filter, page).await?;
-        Ok(connection(rows, &page, |row| row.tech_need_id))
+        Ok(list_connection(rows, &page))
     }
 }
 

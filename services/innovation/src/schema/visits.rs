@@ -10,7 +10,7 @@ use uuid::Uuid;
 use kexie_subgraph_kit::history::{self as workflow, StatusChange};
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_maybe_id, parse_optional_id, worker_ids};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::page::{list_connection, ListPage, PageArgs, PerUnitQuery};
 use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
@@ -113,6 +113,10 @@ pub struct VisitFilterInput {
     /// Part of the title or of the company's name.
     pub search: Option<String>,
     pub include_archived: Option<bool>,
+    /// Incremental sync: visits written at this time or later, in the order the changes
+    /// committed (oldest first); continue with `after` set to the last page's `endCursor`.
+    /// See the sync recipe in the README.
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl VisitFilterInput {
@@ -138,6 +142,12 @@ impl VisitFilterInput {
     /// The filter of `Unit.serviceVisits` and `Worker.serviceVisits`, whose organizer or
     /// expert is the one it hangs on.
     pub fn for_party(self, ctx: &Context<'_>, include_subtree: bool) -> ApiResult<VisitFilter> {
+        if self.updated_since.is_some() {
+            return Err(ApiError::validation(
+                "filter.updatedSince",
+                "sync reads the top-level serviceVisits list",
+            ));
+        }
         refuse_unit_filter(self.unit_id.as_ref())?;
         let in_filter = self.include_subtree.unwrap_or(false);
         let mut filter = self.parse(ctx)?;
@@ -203,10 +213,11 @@ impl VisitQuery {
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, VisitRow>> {
-        let page = PageArgs::parse(first, after)?;
-        let filter = filter.unwrap_or_default().parse(ctx)?;
+        let filter = filter.unwrap_or_default();
+        let page = ListPage::parse(first, after, filter.updated_since)?;
+        let filter = filter.parse(ctx)?;
         let rows = db::visits::list(pool(ctx)?, &filter, page).await?;
-        Ok(connection(rows, &page, |row| row.service_visit_id))
+        Ok(list_connection(rows, &page))
     }
 }
 

@@ -10,4 +10,5 @@ mod needs;
 mod pilots;
 mod results;
 mod support;
+mod sync;
 mod visits;
