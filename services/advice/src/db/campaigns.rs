@@ -4,12 +4,13 @@ use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use kexie_subgraph_kit::page::PageArgs;
+use kexie_subgraph_kit::page::{Changed, ListPage, PageArgs};
 use kexie_subgraph_kit::record::{Audit, FindById, Record};
 
 use crate::domain::CampaignKind;
 use kexie_subgraph_kit::list_query::{
-    close_lateral, open_lateral, push_any_text, push_page, push_unit_scope, untag, Key, Keyed,
+    close_lateral, open_lateral, push_any_text, push_list_page, push_page, push_unit_scope, untag,
+    Key, Keyed,
 };
 
 const COLUMNS: &str = "c.campaign_id, c.organizer_id, c.title, c.kind, c.opens_on, c.closes_on,
@@ -84,11 +85,17 @@ pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<CampaignRow>>
 pub async fn list(
     pool: &PgPool,
     filter: &CampaignFilter,
-    page: PageArgs,
-) -> sqlx::Result<Vec<CampaignRow>> {
-    let mut qb = QueryBuilder::new(format!("select {COLUMNS} from campaign c where true"));
+    page: ListPage,
+) -> sqlx::Result<Vec<Changed<CampaignRow>>> {
+    let mut qb = QueryBuilder::new(format!(
+        "select c.changed_xid::text::bigint as change_seq, {COLUMNS} from campaign c where true"
+    ));
     push_filter(&mut qb, filter, filter.unit_id.map(Key::Value));
-    push_page(&mut qb, "c.campaign_id", page);
+    push_list_page(
+        &mut qb,
+        ("c.changed_xid", "c.campaign_id", "c.updated_at"),
+        page,
+    );
     qb.build_query_as().fetch_all(pool).await
 }
 

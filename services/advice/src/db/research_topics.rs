@@ -4,12 +4,13 @@ use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use kexie_subgraph_kit::page::PageArgs;
+use kexie_subgraph_kit::page::{Changed, ListPage, PageArgs};
 use kexie_subgraph_kit::record::{Audit, Record};
 
 use crate::domain::{ResearchAward, ResearchTopicStatus};
 use kexie_subgraph_kit::list_query::{
-    close_lateral, open_lateral, push_any_text, push_page, push_unit_scope, untag, Key, Keyed,
+    close_lateral, open_lateral, push_any_text, push_list_page, push_page, push_unit_scope, untag,
+    Key, Keyed,
 };
 
 const COLUMNS: &str = "t.research_topic_id, t.lead_unit_id, t.year, t.title, t.status,
@@ -61,7 +62,9 @@ fn push_select(
     filter: &ResearchTopicFilter,
     unit: Option<Key>,
 ) {
-    qb.push(format!("select {COLUMNS} from research_topic t where true"));
+    qb.push(format!(
+        "select t.changed_xid::text::bigint as change_seq, {COLUMNS} from research_topic t where true"
+    ));
     if let Some(unit) = unit {
         push_unit_scope(qb, "t.lead_unit_id", unit, filter.include_subtree);
     }
@@ -102,11 +105,15 @@ pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<ResearchTopic
 pub async fn list(
     pool: &PgPool,
     filter: &ResearchTopicFilter,
-    page: PageArgs,
-) -> sqlx::Result<Vec<ResearchTopicRow>> {
+    page: ListPage,
+) -> sqlx::Result<Vec<Changed<ResearchTopicRow>>> {
     let mut qb = QueryBuilder::new("");
     push_select(&mut qb, filter, filter.unit_id.map(Key::Value));
-    push_page(&mut qb, "t.research_topic_id", page);
+    push_list_page(
+        &mut qb,
+        ("t.changed_xid", "t.research_topic_id", "t.updated_at"),
+        page,
+    );
     qb.build_query_as().fetch_all(pool).await
 }
 

@@ -4,12 +4,13 @@ use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use kexie_subgraph_kit::page::PageArgs;
+use kexie_subgraph_kit::page::{Changed, ListPage, PageArgs};
 use kexie_subgraph_kit::record::{Audit, Record};
 
 use crate::domain::{LeaderLevel, SubmissionCategory, SubmissionChannel, SubmissionStatus};
 use kexie_subgraph_kit::list_query::{
-    close_lateral, open_lateral, push_any_text, push_page, push_unit_scope, untag, Key, Keyed,
+    close_lateral, open_lateral, push_any_text, push_list_page, push_page, push_unit_scope, untag,
+    Key, Keyed,
 };
 
 const COLUMNS: &str = "s.submission_id, s.submitting_unit_id, s.campaign_id, s.title, s.summary,
@@ -75,7 +76,9 @@ fn push_select(
     unit: Option<Key>,
     author: Option<Key>,
 ) {
-    qb.push(format!("select {COLUMNS} from submission s"));
+    qb.push(format!(
+        "select s.changed_xid::text::bigint as change_seq, {COLUMNS} from submission s"
+    ));
     if let Some(author) = author {
         // Driven from the author's index, so a worker's list does not scan every submission.
         qb.push(
@@ -127,8 +130,8 @@ pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<SubmissionRow
 pub async fn list(
     pool: &PgPool,
     filter: &SubmissionFilter,
-    page: PageArgs,
-) -> sqlx::Result<Vec<SubmissionRow>> {
+    page: ListPage,
+) -> sqlx::Result<Vec<Changed<SubmissionRow>>> {
     let mut qb = QueryBuilder::new("");
     push_select(
         &mut qb,
@@ -136,7 +139,11 @@ pub async fn list(
         filter.unit_id.map(Key::Value),
         filter.author_id.map(Key::Value),
     );
-    push_page(&mut qb, "s.submission_id", page);
+    push_list_page(
+        &mut qb,
+        ("s.changed_xid", "s.submission_id", "s.updated_at"),
+        page,
+    );
     qb.build_query_as().fetch_all(pool).await
 }
 

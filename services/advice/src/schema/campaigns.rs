@@ -9,7 +9,7 @@ use uuid::Uuid;
 
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::page::{list_connection, ListPage, PageArgs, PerUnitQuery};
 use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
@@ -80,6 +80,10 @@ pub struct CampaignFilterInput {
     /// Part of the title.
     pub search: Option<String>,
     pub include_archived: Option<bool>,
+    /// Incremental sync: campaigns written at this time or later, in the order the changes
+    /// committed (oldest first); continue with `after` set to the last page's `endCursor`.
+    /// See the sync recipe in the README.
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl CampaignFilterInput {
@@ -100,6 +104,12 @@ impl CampaignFilterInput {
 
     /// The filter of `Unit.campaigns`, whose unit is the one it hangs on.
     pub fn for_unit(self, ctx: &Context<'_>, include_subtree: bool) -> ApiResult<CampaignFilter> {
+        if self.updated_since.is_some() {
+            return Err(ApiError::validation(
+                "filter.updatedSince",
+                "sync reads the top-level campaigns list",
+            ));
+        }
         refuse_unit_filter(self.unit_id.as_ref())?;
         let in_filter = self.include_subtree.unwrap_or(false);
         let mut filter = self.parse(ctx)?;
@@ -147,10 +157,11 @@ impl CampaignQuery {
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, CampaignRow>> {
-        let page = PageArgs::parse(first, after)?;
-        let filter = filter.unwrap_or_default().parse(ctx)?;
+        let filter = filter.unwrap_or_default();
+        let page = ListPage::parse(first, after, filter.updated_since)?;
+        let filter = filter.parse(ctx)?;
         let rows = db::campaigns::list(pool(ctx)?, &filter, page).await?;
-        Ok(connection(rows, &page, |row| row.campaign_id))
+        Ok(list_connection(rows, &page))
     }
 }
 

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use kexie_subgraph_kit::history::{self as workflow, StatusChange};
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::page::{list_connection, ListPage, PageArgs, PerUnitQuery};
 use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
@@ -117,6 +117,10 @@ pub struct ResearchTopicFilterInput {
     /// Part of the title or of the report's title.
     pub search: Option<String>,
     pub include_archived: Option<bool>,
+    /// Incremental sync: research topics written at this time or later, in the order the changes
+    /// committed (oldest first); continue with `after` set to the last page's `endCursor`.
+    /// See the sync recipe in the README.
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl ResearchTopicFilterInput {
@@ -148,6 +152,12 @@ impl ResearchTopicFilterInput {
         ctx: &Context<'_>,
         include_subtree: bool,
     ) -> ApiResult<ResearchTopicFilter> {
+        if self.updated_since.is_some() {
+            return Err(ApiError::validation(
+                "filter.updatedSince",
+                "sync reads the top-level researchTopics list",
+            ));
+        }
         refuse_unit_filter(self.unit_id.as_ref())?;
         let in_filter = self.include_subtree.unwrap_or(false);
         let mut filter = self.parse(ctx)?;
@@ -201,10 +211,11 @@ impl ResearchTopicQuery {
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, ResearchTopicRow>> {
-        let page = PageArgs::parse(first, after)?;
-        let filter = filter.unwrap_or_default().parse(ctx)?;
+        let filter = filter.unwrap_or_default();
+        let page = ListPage::parse(first, after, filter.updated_since)?;
+        let filter = filter.parse(ctx)?;
         let rows = db::research_topics::list(pool(ctx)?, &filter, page).await?;
-        Ok(connection(rows, &page, |row| row.research_topic_id))
+        Ok(list_connection(rows, &page))
     }
 }
 

@@ -11,7 +11,7 @@ use uuid::Uuid;
 use kexie_subgraph_kit::history::{self as workflow, StatusChange};
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::page::{list_connection, ListPage, PageArgs, PerUnitQuery};
 use kexie_subgraph_kit::record::load_by_id;
 use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::unit_tree::require_active_unit;
@@ -147,6 +147,10 @@ pub struct SubmissionFilterInput {
     /// Part of the title or summary.
     pub search: Option<String>,
     pub include_archived: Option<bool>,
+    /// Incremental sync: submissions written at this time or later, in the order the changes
+    /// committed (oldest first); continue with `after` set to the last page's `endCursor`.
+    /// See the sync recipe in the README.
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl SubmissionFilterInput {
@@ -188,6 +192,12 @@ impl SubmissionFilterInput {
 
     /// The filter of `Unit.submissions`, whose unit is the one it hangs on.
     pub fn for_unit(self, ctx: &Context<'_>, include_subtree: bool) -> ApiResult<SubmissionFilter> {
+        if self.updated_since.is_some() {
+            return Err(ApiError::validation(
+                "filter.updatedSince",
+                "sync reads the top-level submissions list",
+            ));
+        }
         refuse_unit_filter(self.unit_id.as_ref())?;
         let in_filter = self.include_subtree.unwrap_or(false);
         let mut filter = self.parse(ctx)?;
@@ -197,6 +207,12 @@ impl SubmissionFilterInput {
 
     /// The filter of `Worker.submissions`, whose author is the worker it hangs on.
     pub fn for_worker(self, ctx: &Context<'_>) -> ApiResult<SubmissionFilter> {
+        if self.updated_since.is_some() {
+            return Err(ApiError::validation(
+                "filter.updatedSince",
+                "sync reads the top-level submissions list",
+            ));
+        }
         if self.author_id.is_some() {
             return Err(ApiError::validation(
                 "filter.authorId",
@@ -271,10 +287,11 @@ impl SubmissionQuery {
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, SubmissionRow>> {
-        let page = PageArgs::parse(first, after)?;
-        let filter = filter.unwrap_or_default().parse(ctx)?;
+        let filter = filter.unwrap_or_default();
+        let page = ListPage::parse(first, after, filter.updated_since)?;
+        let filter = filter.parse(ctx)?;
         let rows = db::submissions::list(pool(ctx)?, &filter, page).await?;
-        Ok(connection(rows, &page, |row| row.submission_id))
+        Ok(list_connection(rows, &page))
     }
 }
 

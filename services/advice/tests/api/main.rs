@@ -7,3 +7,4 @@ mod federation;
 mod research_topics;
 mod submissions;
 mod support;
+mod sync;

@@ -1,6 +1,10 @@
 //! Incremental sync (`filter.updatedSince`): a partner's mirror, kept only by reading the
 //! pages after its last cursor while writers change needs concurrently — some through the
 //! API, some in transactions held open while others commit — ends equal to the source.
+//!
+//! A sync read holds back changes newer than the oldest transaction still running anywhere
+//! on the server (other tests' included), so readers here poll until what they wait for
+//! shows, as a partner's mirror does: a change comes late, never goes missing.
 
 use std::collections::HashMap;
 use std::time::Duration;
@@ -145,8 +149,6 @@ async fn a_mirror_kept_by_sync_pages_ends_equal_to_the_source_through_concurrent
     for writer in writers {
         writer.await.unwrap();
     }
-    mirror.catch_up(&hub.client).await;
-
     let source: Vec<(Uuid, String, String, i32, bool)> = sqlx::query_as(
         "select tech_need_id, title, status, version, archived_at is not null from tech_need",
     )
@@ -162,6 +164,15 @@ async fn a_mirror_kept_by_sync_pages_ends_equal_to_the_source_through_concurrent
             )
         })
         .collect();
+    // Changes held back behind transactions still running arrive once those end.
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        mirror.catch_up(&hub.client).await;
+        if mirror.needs == source || std::time::Instant::now() > deadline {
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
     assert!(source.len() > 20, "the writers wrote: {}", source.len());
     assert!(
         source.values().any(|need| need.3),
@@ -255,7 +266,12 @@ async fn every_top_level_list_syncs_in_commit_order_from_a_cursor() {
             }
         };
         // From the epoch: the one record, then nothing after its cursor.
-        let first = read("1970-01-01T00:00:00Z", None).await;
+        let deadline = std::time::Instant::now() + Duration::from_secs(60);
+        let mut first = read("1970-01-01T00:00:00Z", None).await;
+        while first["edges"] == json!([]) && std::time::Instant::now() < deadline {
+            tokio::time::sleep(Duration::from_millis(50)).await;
+            first = read("1970-01-01T00:00:00Z", None).await;
+        }
         assert_eq!(
             first["edges"].as_array().unwrap().len(),
             1,
