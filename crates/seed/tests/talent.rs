@@ -110,7 +110,8 @@ async fn checksum(pool: &PgPool) -> String {
         "status_change",
     ] {
         let digest: Option<String> = sqlx::query_scalar(&format!(
-            "select md5(string_agg(x::text, '|' order by x::text)) from {table} x"
+            "select md5(string_agg((to_jsonb(x) - 'changed_xid')::text, '|'
+                order by (to_jsonb(x) - 'changed_xid')::text)) from {table} x"
         ))
         .fetch_one(pool)
         .await

@@ -170,6 +170,21 @@ impl ListPage {
     }
 }
 
+/// Refuses `filter.updatedSince` on a list that hangs on a record (a unit's, a worker's):
+/// a partner syncs through the top-level list `top_level`, which takes the same filter.
+pub fn refuse_sync_below(
+    updated_since: Option<chrono::DateTime<chrono::Utc>>,
+    top_level: &str,
+) -> ApiResult<()> {
+    match updated_since {
+        Some(_) => Err(ApiError::validation(
+            "filter.updatedSince",
+            format!("sync reads the top-level {top_level} list"),
+        )),
+        None => Ok(()),
+    }
+}
+
 /// The connection of a top-level list page (rows read with their change, see
 /// [`Changed`]).
 pub fn list_connection<T: OutputType + Record>(

@@ -806,6 +806,109 @@ where
     paths.into_iter().map(|(status, _)| status).collect()
 }
 
+/// Proves a top-level list's incremental sync (`filter.updatedSince`) from the partner's
+/// side: read from the beginning of time with archived records, page by page through its
+/// own `s1:` cursors, it shows exactly `expected` (the IDs of every record written so far),
+/// each once; after its last cursor it shows nothing more, and from a time to come nothing.
+/// Sync reads hold back changes newer than the oldest transaction running anywhere on the
+/// server (other tests' too), so this polls for up to a minute, as a mirror would.
+/// `arguments` are the list's other arguments (`unitId: "…"`), or empty; `archived` the
+/// filter field that includes archived records (`includeArchived: true`).
+/// Returns the last page's `endCursor`, for reading what changes next.
+pub async fn assert_list_syncs(
+    client: &GraphqlClient,
+    (list, arguments, archived): (&str, &str, &str),
+    expected: &[&str],
+) -> String {
+    let query = format!(
+        "query($since: DateTime!, $after: String) {{
+           {list}({arguments} filter: {{ updatedSince: $since, {archived} }}, first: 2, after: $after) {{
+             edges {{ node {{ id }} }} pageInfo {{ hasNextPage endCursor }} }} }}"
+    );
+    let mut expected: Vec<String> = expected.iter().map(|id| id.to_string()).collect();
+    expected.sort();
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    let mut seen: Vec<String> = Vec::new();
+    let mut cursor: Option<String> = None;
+    loop {
+        let page = client
+            .data(
+                &query,
+                json!({ "since": "1970-01-01T00:00:00Z", "after": cursor }),
+            )
+            .await[list]
+            .clone();
+        for edge in page["edges"].as_array().expect("a connection") {
+            seen.push(edge["node"]["id"].as_str().unwrap().to_string());
+        }
+        if let Some(end) = page["pageInfo"]["endCursor"].as_str() {
+            assert!(
+                end.starts_with("s1:"),
+                "{list}: a sync page's cursor, {end}"
+            );
+            cursor = Some(end.to_string());
+        }
+        let mut sorted = seen.clone();
+        sorted.sort();
+        if page["pageInfo"]["hasNextPage"] == json!(true) {
+            continue;
+        }
+        if sorted == expected || std::time::Instant::now() > deadline {
+            assert_eq!(sorted, expected, "{list}: what sync pages showed");
+            break;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+    let cursor = cursor.expect("at least one record synced");
+    let after_end = client
+        .data(
+            &query,
+            json!({ "since": "1970-01-01T00:00:00Z", "after": cursor }),
+        )
+        .await;
+    assert_eq!(
+        after_end[list]["edges"],
+        json!([]),
+        "{list}: after the last cursor"
+    );
+    let future = client
+        .data(
+            &query,
+            json!({ "since": "2999-01-01T00:00:00Z", "after": null }),
+        )
+        .await;
+    assert_eq!(
+        future[list]["edges"],
+        json!([]),
+        "{list}: since a time to come"
+    );
+    cursor
+}
+
+/// What a top-level list's sync shows after `cursor` (the edges, `fields` of each node),
+/// waiting up to a minute for something to show: a change comes once its transaction and
+/// every one older than it has ended.
+pub async fn sync_edges_after(
+    client: &GraphqlClient,
+    (list, arguments, filter): (&str, &str, &str),
+    cursor: &str,
+    fields: &str,
+) -> Value {
+    let query = format!(
+        "query($after: String) {{
+           {list}({arguments} filter: {{ updatedSince: \"1970-01-01T00:00:00Z\", {filter} }},
+                  first: 100, after: $after) {{ edges {{ node {{ {fields} }} }} }} }}"
+    );
+    let deadline = std::time::Instant::now() + Duration::from_secs(60);
+    loop {
+        let edges = client.data(&query, json!({ "after": cursor })).await[list]["edges"].clone();
+        if edges != json!([]) || std::time::Instant::now() > deadline {
+            return edges;
+        }
+        tokio::time::sleep(Duration::from_millis(50)).await;
+    }
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

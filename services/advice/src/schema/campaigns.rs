@@ -9,7 +9,9 @@ use uuid::Uuid;
 
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{list_connection, ListPage, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::page::{
+    list_connection, refuse_sync_below, ListPage, PageArgs, PerUnitQuery,
+};
 use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
@@ -104,12 +106,7 @@ impl CampaignFilterInput {
 
     /// The filter of `Unit.campaigns`, whose unit is the one it hangs on.
     pub fn for_unit(self, ctx: &Context<'_>, include_subtree: bool) -> ApiResult<CampaignFilter> {
-        if self.updated_since.is_some() {
-            return Err(ApiError::validation(
-                "filter.updatedSince",
-                "sync reads the top-level campaigns list",
-            ));
-        }
+        refuse_sync_below(self.updated_since, "campaigns")?;
         refuse_unit_filter(self.unit_id.as_ref())?;
         let in_filter = self.include_subtree.unwrap_or(false);
         let mut filter = self.parse(ctx)?;

@@ -11,7 +11,9 @@ use uuid::Uuid;
 use kexie_subgraph_kit::history::{self as workflow, StatusChange};
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{list_connection, ListPage, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::page::{
+    list_connection, refuse_sync_below, ListPage, PageArgs, PerUnitQuery,
+};
 use kexie_subgraph_kit::record::load_by_id;
 use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::unit_tree::require_active_unit;
@@ -192,12 +194,7 @@ impl SubmissionFilterInput {
 
     /// The filter of `Unit.submissions`, whose unit is the one it hangs on.
     pub fn for_unit(self, ctx: &Context<'_>, include_subtree: bool) -> ApiResult<SubmissionFilter> {
-        if self.updated_since.is_some() {
-            return Err(ApiError::validation(
-                "filter.updatedSince",
-                "sync reads the top-level submissions list",
-            ));
-        }
+        refuse_sync_below(self.updated_since, "submissions")?;
         refuse_unit_filter(self.unit_id.as_ref())?;
         let in_filter = self.include_subtree.unwrap_or(false);
         let mut filter = self.parse(ctx)?;
@@ -207,12 +204,7 @@ impl SubmissionFilterInput {
 
     /// The filter of `Worker.submissions`, whose author is the worker it hangs on.
     pub fn for_worker(self, ctx: &Context<'_>) -> ApiResult<SubmissionFilter> {
-        if self.updated_since.is_some() {
-            return Err(ApiError::validation(
-                "filter.updatedSince",
-                "sync reads the top-level submissions list",
-            ));
-        }
+        refuse_sync_below(self.updated_since, "submissions")?;
         if self.author_id.is_some() {
             return Err(ApiError::validation(
                 "filter.authorId",

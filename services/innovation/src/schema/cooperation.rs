@@ -9,7 +9,9 @@ use uuid::Uuid;
 
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_maybe_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{list_connection, ListPage, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::page::{
+    list_connection, refuse_sync_below, ListPage, PageArgs, PerUnitQuery,
+};
 use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
@@ -101,12 +103,7 @@ impl AgreementFilterInput {
 
     /// The filter of `Unit.cooperationAgreements`, whose unit is the one it hangs on.
     pub fn for_unit(self, ctx: &Context<'_>, include_subtree: bool) -> ApiResult<AgreementFilter> {
-        if self.updated_since.is_some() {
-            return Err(ApiError::validation(
-                "filter.updatedSince",
-                "sync reads the top-level cooperationAgreements list",
-            ));
-        }
+        refuse_sync_below(self.updated_since, "cooperationAgreements")?;
         refuse_unit_filter(self.unit_id.as_ref())?;
         let in_filter = self.include_subtree.unwrap_or(false);
         let mut filter = self.parse(ctx)?;

@@ -12,7 +12,9 @@ use kexie_subgraph_kit::bureau::PartnerBureau;
 use kexie_subgraph_kit::history::{self as workflow, StatusChange};
 use kexie_subgraph_kit::id::{distinct_ids, new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{list_connection, per_unit_page, ListPage, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::page::{
+    list_connection, per_unit_page, refuse_sync_below, ListPage, PageArgs, PerUnitQuery,
+};
 use kexie_subgraph_kit::record::{load_all_by_id, Audit};
 use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
@@ -174,12 +176,7 @@ impl EventFilterInput {
 
     /// The filter of `Unit.innovationEvents`, whose organizer is the unit it hangs on.
     pub fn for_unit(self, ctx: &Context<'_>, include_subtree: bool) -> ApiResult<EventFilter> {
-        if self.updated_since.is_some() {
-            return Err(ApiError::validation(
-                "filter.updatedSince",
-                "sync reads the top-level innovationEvents list",
-            ));
-        }
+        refuse_sync_below(self.updated_since, "innovationEvents")?;
         refuse_unit_filter(self.unit_id.as_ref())?;
         let in_filter = self.include_subtree.unwrap_or(false);
         let mut filter = self.parse(ctx)?;

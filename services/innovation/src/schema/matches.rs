@@ -12,7 +12,9 @@ use kexie_subgraph_kit::figures::china_today;
 use kexie_subgraph_kit::history::{self as workflow, StatusChange};
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{list_connection, ListPage, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::page::{
+    list_connection, refuse_sync_below, ListPage, PageArgs, PerUnitQuery,
+};
 use kexie_subgraph_kit::record::{load_by_id, Audit};
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
@@ -134,12 +136,7 @@ impl MatchFilterInput {
 
     /// The filter of a list on a need, a result or an expert.
     pub fn for_party(self, ctx: &Context<'_>) -> ApiResult<MatchFilter> {
-        if self.updated_since.is_some() {
-            return Err(ApiError::validation(
-                "filter.updatedSince",
-                "sync reads the top-level needMatches list",
-            ));
-        }
+        refuse_sync_below(self.updated_since, "needMatches")?;
         self.parse(ctx)
     }
 }

@@ -11,7 +11,9 @@ use kexie_subgraph_kit::figures::china_today;
 use kexie_subgraph_kit::history::{self as workflow, StatusChange};
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{list_connection, per_unit_page, ListPage, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::page::{
+    list_connection, per_unit_page, refuse_sync_below, ListPage, PageArgs, PerUnitQuery,
+};
 use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
@@ -151,12 +153,7 @@ impl NeedFilterInput {
     /// The filter of `Unit.techNeeds`, whose unit is the one it hangs on.
     pub fn for_unit(self, ctx: &Context<'_>, include_subtree: bool) -> ApiResult<NeedFilter> {
         refuse_unit_filter(self.unit_id.as_ref())?;
-        if self.updated_since.is_some() {
-            return Err(ApiError::validation(
-                "filter.updatedSince",
-                "sync reads the top-level techNeeds list (with filter.unitId for one unit)",
-            ));
-        }
+        refuse_sync_below(self.updated_since, "techNeeds")?;
         let in_filter = self.include_subtree.unwrap_or(false);
         let mut filter = self.parse(ctx)?;
         filter.include_subtree = include_subtree || in_filter;

@@ -9,7 +9,9 @@ use uuid::Uuid;
 use kexie_subgraph_kit::figures::china_today;
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_maybe_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{list_connection, per_unit_page, ListPage, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::page::{
+    list_connection, per_unit_page, refuse_sync_below, ListPage, PageArgs, PerUnitQuery,
+};
 use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
@@ -130,12 +132,7 @@ impl ResultFilterInput {
     /// The filter of `Unit.scienceResults` and `Worker.scienceResults`, whose owner is the
     /// one it hangs on.
     pub fn for_owner(self, ctx: &Context<'_>, include_subtree: bool) -> ApiResult<ResultFilter> {
-        if self.updated_since.is_some() {
-            return Err(ApiError::validation(
-                "filter.updatedSince",
-                "sync reads the top-level scienceResults list",
-            ));
-        }
+        refuse_sync_below(self.updated_since, "scienceResults")?;
         refuse_unit_filter(self.unit_id.as_ref())?;
         let in_filter = self.include_subtree.unwrap_or(false);
         let mut filter = self.parse(ctx)?;

@@ -10,7 +10,9 @@ use uuid::Uuid;
 use kexie_subgraph_kit::history::{self as workflow, StatusChange};
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_maybe_id, parse_optional_id, worker_ids};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{list_connection, ListPage, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::page::{
+    list_connection, refuse_sync_below, ListPage, PageArgs, PerUnitQuery,
+};
 use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
@@ -142,12 +144,7 @@ impl VisitFilterInput {
     /// The filter of `Unit.serviceVisits` and `Worker.serviceVisits`, whose organizer or
     /// expert is the one it hangs on.
     pub fn for_party(self, ctx: &Context<'_>, include_subtree: bool) -> ApiResult<VisitFilter> {
-        if self.updated_since.is_some() {
-            return Err(ApiError::validation(
-                "filter.updatedSince",
-                "sync reads the top-level serviceVisits list",
-            ));
-        }
+        refuse_sync_below(self.updated_since, "serviceVisits")?;
         refuse_unit_filter(self.unit_id.as_ref())?;
         let in_filter = self.include_subtree.unwrap_or(false);
         let mut filter = self.parse(ctx)?;

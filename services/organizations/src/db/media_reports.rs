@@ -4,11 +4,11 @@ use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use kexie_subgraph_kit::list_query::push_any_text;
-use kexie_subgraph_kit::page::PageArgs;
-use kexie_subgraph_kit::record::Audit;
+use kexie_subgraph_kit::list_query::{push_any_text, push_list_page};
+use kexie_subgraph_kit::page::{Changed, ListPage};
+use kexie_subgraph_kit::record::{Audit, Record};
 
-use super::push_records_page;
+use super::push_unit_scope;
 use crate::domain::MediaLevel;
 
 const COLUMNS: &str = "m.media_report_id, m.unit_id, m.title, m.outlet, m.level, m.published_on,
@@ -25,6 +25,12 @@ pub struct MediaReportRow {
     pub url: Option<String>,
     #[sqlx(flatten)]
     pub audit: Audit,
+}
+
+impl Record for MediaReportRow {
+    fn id(&self) -> Uuid {
+        self.media_report_id
+    }
 }
 
 /// Which reports a list shows: those of a unit (and its subtree).
@@ -52,10 +58,10 @@ pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<MediaReportRo
 pub async fn list(
     pool: &PgPool,
     filter: &MediaReportFilter,
-    page: PageArgs,
-) -> sqlx::Result<Vec<MediaReportRow>> {
+    page: ListPage,
+) -> sqlx::Result<Vec<Changed<MediaReportRow>>> {
     let mut qb: QueryBuilder<'_, Postgres> =
-        QueryBuilder::new(format!("select {COLUMNS} from media_report m where true"));
+        QueryBuilder::new(format!("select m.changed_xid::text::bigint as change_seq, {COLUMNS} from media_report m where true"));
     push_any_text(&mut qb, "m.level", &filter.levels);
     if let Some(from) = filter.from {
         qb.push(" and m.published_on >= ").push_bind(from);
@@ -73,10 +79,10 @@ pub async fn list(
     if !filter.include_archived {
         qb.push(" and m.archived_at is null");
     }
-    push_records_page(
+    push_unit_scope(&mut qb, "m.unit_id", filter.unit_id, filter.include_subtree);
+    push_list_page(
         &mut qb,
-        ("m.unit_id", "m.media_report_id"),
-        (filter.unit_id, filter.include_subtree),
+        ("m.changed_xid", "m.media_report_id", "m.updated_at"),
         page,
     );
     qb.build_query_as().fetch_all(pool).await

@@ -12,16 +12,12 @@ pub mod units;
 use sqlx::{Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use kexie_subgraph_kit::list_query::push_page;
-use kexie_subgraph_kit::page::PageArgs;
-
-/// Ends a list of a unit's records (party building, media reports): those of `unit` (with
-/// `include_subtree`, of every unit below it in the tree as well), newest first, one page.
-fn push_records_page(
+/// `and <unit_column>` is `unit` or, with `include_subtree`, any unit below it in the tree.
+fn push_unit_scope(
     qb: &mut QueryBuilder<'_, Postgres>,
-    (unit_column, id_column): (&str, &str),
-    (unit, include_subtree): (Uuid, bool),
-    page: PageArgs,
+    unit_column: &str,
+    unit: Uuid,
+    include_subtree: bool,
 ) {
     qb.push(" and ").push(unit_column);
     if include_subtree {
@@ -34,5 +30,4 @@ fn push_records_page(
     } else {
         qb.push(" = ").push_bind(unit);
     }
-    push_page(qb, id_column, page);
 }

@@ -4,11 +4,11 @@ use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use kexie_subgraph_kit::list_query::push_any_text;
-use kexie_subgraph_kit::page::PageArgs;
-use kexie_subgraph_kit::record::Audit;
+use kexie_subgraph_kit::list_query::{push_any_text, push_list_page};
+use kexie_subgraph_kit::page::{Changed, ListPage};
+use kexie_subgraph_kit::record::{Audit, Record};
 
-use super::push_records_page;
+use super::push_unit_scope;
 use crate::domain::PartyBuildingKind;
 
 const COLUMNS: &str = "a.party_building_activity_id, a.unit_id, a.kind, a.title, a.held_on,
@@ -26,6 +26,12 @@ pub struct PartyBuildingRow {
     pub participants: i32,
     #[sqlx(flatten)]
     pub audit: Audit,
+}
+
+impl Record for PartyBuildingRow {
+    fn id(&self) -> Uuid {
+        self.party_building_activity_id
+    }
 }
 
 /// Which activities a list shows: those of a unit (and its subtree).
@@ -52,10 +58,10 @@ pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<PartyBuilding
 pub async fn list(
     pool: &PgPool,
     filter: &PartyBuildingFilter,
-    page: PageArgs,
-) -> sqlx::Result<Vec<PartyBuildingRow>> {
+    page: ListPage,
+) -> sqlx::Result<Vec<Changed<PartyBuildingRow>>> {
     let mut qb: QueryBuilder<'_, Postgres> = QueryBuilder::new(format!(
-        "select {COLUMNS} from party_building_activity a where true"
+        "select a.changed_xid::text::bigint as change_seq, {COLUMNS} from party_building_activity a where true"
     ));
     push_any_text(&mut qb, "a.kind", &filter.kinds);
     if let Some(from) = filter.from {
@@ -67,10 +73,14 @@ pub async fn list(
     if !filter.include_archived {
         qb.push(" and a.archived_at is null");
     }
-    push_records_page(
+    push_unit_scope(&mut qb, "a.unit_id", filter.unit_id, filter.include_subtree);
+    push_list_page(
         &mut qb,
-        ("a.unit_id", "a.party_building_activity_id"),
-        (filter.unit_id, filter.include_subtree),
+        (
+            "a.changed_xid",
+            "a.party_building_activity_id",
+            "a.updated_at",
+        ),
         page,
     );
     qb.build_query_as().fetch_all(pool).await

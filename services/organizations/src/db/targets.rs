@@ -1,13 +1,16 @@
 //! Targets (工作台账).
 
 use chrono::NaiveDate;
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgPool, QueryBuilder};
 use uuid::Uuid;
 
-use kexie_subgraph_kit::page::PageArgs;
+use kexie_subgraph_kit::list_query::push_list_page;
+use kexie_subgraph_kit::page::{Changed, ListPage};
 
 use kexie_subgraph_kit::record::{Audit, FindById, Record};
 use kexie_subgraph_kit::target::TargetMetric;
+
+use super::push_unit_scope;
 
 const COLUMNS: &str =
     "target_id, unit_id, year, metric, target_value, responsible_person, deadline, note,
@@ -74,28 +77,29 @@ pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<TargetRow>> {
 pub async fn list(
     pool: &PgPool,
     filter: &TargetFilter,
-    page: PageArgs,
-) -> sqlx::Result<Vec<TargetRow>> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from target t
-         where ($1::uuid is null
-                or (not $2 and t.unit_id = $1)
-                or ($2 and t.unit_id in (select unit_id from unit where path like (select path from unit where unit_id = $1) || '%')))
-           and ($3::int is null or t.year = $3)
-           and ($4::text is null or t.metric = $4)
-           and ($5 or t.archived_at is null)
-           and ($6::uuid is null or t.target_id < $6)
-         order by t.target_id desc limit $7"
-    ))
-    .bind(filter.unit_id)
-    .bind(filter.include_subtree)
-    .bind(filter.year)
-    .bind(filter.metric)
-    .bind(filter.include_archived)
-    .bind(page.after)
-    .bind(page.limit())
-    .fetch_all(pool)
-    .await
+    page: ListPage,
+) -> sqlx::Result<Vec<Changed<TargetRow>>> {
+    let mut qb = QueryBuilder::new(format!(
+        "select t.changed_xid::text::bigint as change_seq, {COLUMNS} from target t where true"
+    ));
+    if let Some(unit_id) = filter.unit_id {
+        push_unit_scope(&mut qb, "t.unit_id", unit_id, filter.include_subtree);
+    }
+    if let Some(year) = filter.year {
+        qb.push(" and t.year = ").push_bind(year);
+    }
+    if let Some(metric) = filter.metric {
+        qb.push(" and t.metric = ").push_bind(metric);
+    }
+    if !filter.include_archived {
+        qb.push(" and t.archived_at is null");
+    }
+    push_list_page(
+        &mut qb,
+        ("t.changed_xid", "t.target_id", "t.updated_at"),
+        page,
+    );
+    qb.build_query_as().fetch_all(pool).await
 }
 
 pub async fn get_for_update(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<TargetRow>> {

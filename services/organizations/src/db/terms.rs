@@ -1,11 +1,14 @@
 //! Terms of office (换届).
 
 use chrono::NaiveDate;
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgPool, QueryBuilder};
 use uuid::Uuid;
 
-use kexie_subgraph_kit::page::PageArgs;
-use kexie_subgraph_kit::record::Audit;
+use kexie_subgraph_kit::list_query::push_list_page;
+use kexie_subgraph_kit::page::{Changed, ListPage};
+use kexie_subgraph_kit::record::{Audit, Record};
+
+use super::push_unit_scope;
 
 const COLUMNS: &str =
     "term_id, unit_id, number, starts_on, ends_on, version, created_at, created_by,
@@ -22,6 +25,12 @@ pub struct TermRow {
     pub audit: Audit,
 }
 
+impl Record for TermRow {
+    fn id(&self) -> Uuid {
+        self.term_id
+    }
+}
+
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub struct TermFilter {
     pub unit_id: Option<Uuid>,
@@ -30,14 +39,6 @@ pub struct TermFilter {
     pub overdue_on: Option<NaiveDate>,
     pub include_archived: bool,
 }
-
-const FILTER: &str = "($1::uuid is null
-        or (not $2 and t.unit_id = $1)
-        or ($2 and t.unit_id in (select unit_id from unit where path like (select path from unit where unit_id = $1) || '%')))
-    and ($3::date is null or (t.ends_on < $3 and not exists (
-        select 1 from term newer where newer.unit_id = t.unit_id and newer.archived_at is null and newer.number > t.number)
-        and exists (select 1 from unit u where u.unit_id = t.unit_id and u.status = 'ACTIVE')))
-    and ($4 or t.archived_at is null)";
 
 pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<TermRow>> {
     sqlx::query_as(&format!(
@@ -51,21 +52,32 @@ pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<TermRow>> {
 pub async fn list(
     pool: &PgPool,
     filter: &TermFilter,
-    page: PageArgs,
-) -> sqlx::Result<Vec<TermRow>> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from term t where {FILTER}
-           and ($5::uuid is null or t.term_id < $5)
-         order by t.term_id desc limit $6"
-    ))
-    .bind(filter.unit_id)
-    .bind(filter.include_subtree)
-    .bind(filter.overdue_on)
-    .bind(filter.include_archived)
-    .bind(page.after)
-    .bind(page.limit())
-    .fetch_all(pool)
-    .await
+    page: ListPage,
+) -> sqlx::Result<Vec<Changed<TermRow>>> {
+    let mut qb = QueryBuilder::new(format!(
+        "select t.changed_xid::text::bigint as change_seq, {COLUMNS} from term t where true"
+    ));
+    if let Some(unit_id) = filter.unit_id {
+        push_unit_scope(&mut qb, "t.unit_id", unit_id, filter.include_subtree);
+    }
+    if let Some(day) = filter.overdue_on {
+        qb.push(" and t.ends_on < ")
+            .push_bind(day)
+            .push(
+                " and not exists (select 1 from term newer where newer.unit_id = t.unit_id
+                     and newer.archived_at is null and newer.number > t.number)
+                  and exists (select 1 from unit u where u.unit_id = t.unit_id and u.status = 'ACTIVE')",
+            );
+    }
+    if !filter.include_archived {
+        qb.push(" and t.archived_at is null");
+    }
+    push_list_page(
+        &mut qb,
+        ("t.changed_xid", "t.term_id", "t.updated_at"),
+        page,
+    );
+    qb.build_query_as().fetch_all(pool).await
 }
 
 /// The latest live term of each unit.

@@ -1,10 +1,13 @@
 //! Units.
 
 use chrono::{DateTime, NaiveDate, Utc};
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use kexie_subgraph_kit::page::PageArgs;
+use kexie_subgraph_kit::list_query::{
+    close_lateral, open_lateral, push_any_text, push_list_page, push_page, untag, Keyed,
+};
+use kexie_subgraph_kit::page::{Changed, ListPage, PageArgs};
 use kexie_subgraph_kit::record::{FindById, Record};
 use kexie_subgraph_kit::unit_tree::ReplicatedUnit;
 
@@ -75,12 +78,35 @@ pub struct UnitFilter {
     pub search: Option<String>,
 }
 
-const FILTER: &str = "($1::uuid is null or u.parent_id = $1)
-    and ($2::uuid is null or (u.path like (select path from unit where unit_id = $2) || '%' and u.unit_id <> $2))
-    and ($3::text[] is null or u.kind = any($3))
-    and u.status = any(coalesce($4::text[], array['ACTIVE']))
-    and ($5::text is null or u.division_code like $5 || '%')
-    and ($6::text is null or u.name ilike '%' || $6 || '%' or u.short_name ilike '%' || $6 || '%')";
+fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, filter: &UnitFilter) {
+    if let Some(parent_id) = filter.parent_id {
+        qb.push(" and u.parent_id = ").push_bind(parent_id);
+    }
+    if let Some(unit_id) = filter.under_unit_id {
+        qb.push(" and u.path like (select p.path from unit p where p.unit_id = ")
+            .push_bind(unit_id)
+            .push(") || '%' and u.unit_id <> ")
+            .push_bind(unit_id);
+    }
+    push_any_text(qb, "u.kind", &filter.kinds);
+    let statuses = filter
+        .statuses
+        .clone()
+        .unwrap_or_else(|| vec![UnitStatus::Active.as_str().to_string()]);
+    push_any_text(qb, "u.status", &Some(statuses));
+    if let Some(prefix) = &filter.division_code_prefix {
+        qb.push(" and u.division_code like ")
+            .push_bind(prefix.clone())
+            .push(" || '%'");
+    }
+    if let Some(search) = &filter.search {
+        qb.push(" and (u.name ilike '%' || ")
+            .push_bind(search.clone())
+            .push(" || '%' or u.short_name ilike '%' || ")
+            .push_bind(search.clone())
+            .push(" || '%')");
+    }
+}
 
 pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<UnitRow>> {
     sqlx::query_as(&format!(
@@ -112,23 +138,18 @@ pub async fn root(pool: &PgPool) -> sqlx::Result<Option<UnitRow>> {
 pub async fn list(
     pool: &PgPool,
     filter: &UnitFilter,
-    page: PageArgs,
-) -> sqlx::Result<Vec<UnitRow>> {
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from unit u where {FILTER}
-           and ($7::uuid is null or u.unit_id < $7)
-         order by u.unit_id desc limit $8"
-    ))
-    .bind(filter.parent_id)
-    .bind(filter.under_unit_id)
-    .bind(&filter.kinds)
-    .bind(&filter.statuses)
-    .bind(&filter.division_code_prefix)
-    .bind(&filter.search)
-    .bind(page.after)
-    .bind(page.limit())
-    .fetch_all(pool)
-    .await
+    page: ListPage,
+) -> sqlx::Result<Vec<Changed<UnitRow>>> {
+    let mut qb = QueryBuilder::new(format!(
+        "select u.changed_xid::text::bigint as change_seq, {COLUMNS} from unit u where true"
+    ));
+    push_filter(&mut qb, filter);
+    push_list_page(
+        &mut qb,
+        ("u.changed_xid", "u.unit_id", "u.updated_at"),
+        page,
+    );
+    qb.build_query_as().fetch_all(pool).await
 }
 
 /// The children of each of `parent_ids` matching `filter`, one page each, in one statement.
@@ -138,36 +159,16 @@ pub async fn children(
     filter: &UnitFilter,
     page: PageArgs,
 ) -> sqlx::Result<Vec<(Uuid, UnitRow)>> {
-    #[derive(sqlx::FromRow)]
-    struct Child {
-        owner_id: Uuid,
-        #[sqlx(flatten)]
-        unit: UnitRow,
-    }
-    let rows: Vec<Child> = sqlx::query_as(&format!(
-        "select k.owner_id, c.* from unnest($9::uuid[]) as k(owner_id)
-         cross join lateral (
-             select {COLUMNS} from unit u
-             where u.parent_id = k.owner_id and {FILTER}
-               and ($7::uuid is null or u.unit_id < $7)
-             order by u.unit_id desc limit $8
-         ) c"
-    ))
-    .bind(filter.parent_id)
-    .bind(filter.under_unit_id)
-    .bind(&filter.kinds)
-    .bind(&filter.statuses)
-    .bind(&filter.division_code_prefix)
-    .bind(&filter.search)
-    .bind(page.after)
-    .bind(page.limit())
-    .bind(parent_ids)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| (row.owner_id, row.unit))
-        .collect())
+    let mut qb = QueryBuilder::new("");
+    open_lateral(&mut qb, parent_ids);
+    qb.push(format!(
+        "select {COLUMNS} from unit u where u.parent_id = k.key_id"
+    ));
+    push_filter(&mut qb, filter);
+    push_page(&mut qb, "u.unit_id", page);
+    close_lateral(&mut qb);
+    let rows: Vec<Keyed<UnitRow>> = qb.build_query_as().fetch_all(pool).await?;
+    Ok(untag(rows))
 }
 
 /// The unit's ancestors, root first.

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use kexie_subgraph_kit::figures::china_today;
 use kexie_subgraph_kit::id::{new_id, parse_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{connection, PageArgs};
+use kexie_subgraph_kit::page::{list_connection, ListPage};
 use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
@@ -73,6 +73,10 @@ pub struct MediaReportFilterInput {
     /// Part of the title or of the outlet.
     pub search: Option<String>,
     pub include_archived: Option<bool>,
+    /// Incremental sync: media reports written at this time or later, in the order the changes
+    /// committed (oldest first); continue with `after` set to the last page's `endCursor`.
+    /// See the sync recipe in the README.
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Default)]
@@ -92,10 +96,10 @@ impl MediaReportQuery {
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, MediaReportRow>> {
-        let page = PageArgs::parse(first, after)?;
         let unit_id = parse_id("unitId", &unit_id)?;
         require_read_subtree_of(ctx, unit_id).await?;
         let filter = filter.unwrap_or_default();
+        let page = ListPage::parse(first, after, filter.updated_since)?;
         validate::date_order("filter.to", filter.from, filter.to)?;
         let filter = MediaReportFilter {
             unit_id,
@@ -109,7 +113,7 @@ impl MediaReportQuery {
             include_archived: filter.include_archived.unwrap_or(false),
         };
         let rows = db::media_reports::list(pool(ctx)?, &filter, page).await?;
-        Ok(connection(rows, &page, |row| row.media_report_id))
+        Ok(list_connection(rows, &page))
     }
 }
 

@@ -9,7 +9,7 @@ use uuid::Uuid;
 use kexie_subgraph_kit::figures::china_today;
 use kexie_subgraph_kit::id::{new_id, parse_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{connection, PageArgs};
+use kexie_subgraph_kit::page::{list_connection, ListPage};
 use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
@@ -71,6 +71,10 @@ pub struct PartyBuildingFilterInput {
     /// Held on or before this day.
     pub to: Option<NaiveDate>,
     pub include_archived: Option<bool>,
+    /// Incremental sync: party-building activities written at this time or later, in the order the changes
+    /// committed (oldest first); continue with `after` set to the last page's `endCursor`.
+    /// See the sync recipe in the README.
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Default)]
@@ -90,10 +94,10 @@ impl PartyBuildingQuery {
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, PartyBuildingRow>> {
-        let page = PageArgs::parse(first, after)?;
         let unit_id = parse_id("unitId", &unit_id)?;
         require_read_subtree_of(ctx, unit_id).await?;
         let filter = filter.unwrap_or_default();
+        let page = ListPage::parse(first, after, filter.updated_since)?;
         validate::date_order("filter.to", filter.from, filter.to)?;
         let filter = PartyBuildingFilter {
             unit_id,
@@ -106,9 +110,7 @@ impl PartyBuildingQuery {
             include_archived: filter.include_archived.unwrap_or(false),
         };
         let rows = db::party_building::list(pool(ctx)?, &filter, page).await?;
-        Ok(connection(rows, &page, |row| {
-            row.party_building_activity_id
-        }))
+        Ok(list_connection(rows, &page))
     }
 }
 

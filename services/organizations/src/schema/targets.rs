@@ -7,7 +7,7 @@ use chrono::{Datelike, NaiveDate};
 
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{connection, PageArgs};
+use kexie_subgraph_kit::page::{list_connection, ListPage};
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
 use kexie_subgraph_kit::figures::{china_today, count};
@@ -154,6 +154,10 @@ pub struct TargetFilterInput {
     pub year: Option<i32>,
     pub metric: Option<TargetMetric>,
     pub include_archived: Option<bool>,
+    /// Incremental sync: targets written at this time or later, in the order the changes
+    /// committed (oldest first); continue with `after` set to the last page's `endCursor`.
+    /// See the sync recipe in the README.
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Default)]
@@ -181,8 +185,8 @@ impl TargetQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, TargetRow>> {
-        let page = PageArgs::parse(first, after)?;
         let input = filter.unwrap_or_default();
+        let page = ListPage::parse(first, after, input.updated_since)?;
         let mut filter = TargetFilter {
             unit_id: parse_optional_id("filter.unitId", input.unit_id.as_ref())?,
             include_subtree: input.include_subtree.unwrap_or(false),
@@ -200,7 +204,7 @@ impl TargetQuery {
             }
         }
         let rows = db::targets::list(pool(ctx)?, &filter, page).await?;
-        Ok(connection(rows, &page, |row| row.target_id))
+        Ok(list_connection(rows, &page))
     }
 }
 

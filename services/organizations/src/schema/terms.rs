@@ -7,7 +7,7 @@ use chrono::{NaiveDate, Utc};
 
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{connection, PageArgs};
+use kexie_subgraph_kit::page::{list_connection, ListPage};
 use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
@@ -58,6 +58,10 @@ pub struct TermFilterInput {
     /// Only overdue terms: each active unit's latest term, when it ended before this day.
     pub overdue_on: Option<NaiveDate>,
     pub include_archived: Option<bool>,
+    /// Incremental sync: terms written at this time or later, in the order the changes
+    /// committed (oldest first); continue with `after` set to the last page's `endCursor`.
+    /// See the sync recipe in the README.
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 #[derive(Default)]
@@ -80,8 +84,8 @@ impl TermQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, TermRow>> {
-        let page = PageArgs::parse(first, after)?;
         let input = filter.unwrap_or_default();
+        let page = ListPage::parse(first, after, input.updated_since)?;
         let filter = TermFilter {
             unit_id: parse_optional_id("filter.unitId", input.unit_id.as_ref())?,
             include_subtree: input.include_subtree.unwrap_or(false),
@@ -89,7 +93,7 @@ impl TermQuery {
             include_archived: input.include_archived.unwrap_or(false),
         };
         let rows = db::terms::list(pool(ctx)?, &filter, page).await?;
-        Ok(connection(rows, &page, |row| row.term_id))
+        Ok(list_connection(rows, &page))
     }
 }
 

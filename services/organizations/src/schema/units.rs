@@ -11,7 +11,9 @@ use kexie_subgraph_kit::figures::{ChildFiguresSeries, FiguresPoint, SeriesInput}
 use kexie_subgraph_kit::history::{self, StatusChange};
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{connection, per_unit_page, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::page::{
+    list_connection, per_unit_page, refuse_sync_below, ListPage, PageArgs, PerUnitQuery,
+};
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
 use kexie_subgraph_kit::record::load_by_id;
@@ -108,7 +110,9 @@ impl UnitRow {
         after: Option<String>,
     ) -> ApiResult<Connection<String, UnitRow>> {
         let page = PageArgs::parse(first, after)?;
-        let filter = filter.unwrap_or_default().parse()?;
+        let filter = filter.unwrap_or_default();
+        refuse_sync_below(filter.updated_since, "units")?;
+        let filter = filter.parse()?;
         per_unit_page::<ChildrenQuery>(ctx, self.unit_id, filter, page).await
     }
 
@@ -140,11 +144,12 @@ impl UnitRow {
             year,
             ..Default::default()
         };
-        let page = PageArgs {
+        let page = ListPage::Newest(PageArgs {
             first: 1000,
             after: None,
-        };
-        Ok(db::targets::list(pool(ctx)?, &filter, page).await?)
+        });
+        let rows = db::targets::list(pool(ctx)?, &filter, page).await?;
+        Ok(rows.into_iter().map(|changed| changed.row).collect())
     }
 
     /// Creation, merger and dissolution, with who, when and why.
@@ -212,6 +217,11 @@ pub struct UnitFilterInput {
     pub division_code_prefix: Option<String>,
     /// Part of the name or short name.
     pub search: Option<String>,
+    /// Incremental sync: units written at this time or later, in the order the changes
+    /// committed (oldest first); continue with `after` set to the last page's `endCursor`.
+    /// Merged and dissolved units come only with `statuses` naming them: see the
+    /// sync recipe in the README.
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl UnitFilterInput {
@@ -287,10 +297,11 @@ impl UnitQuery {
         first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, UnitRow>> {
-        let page = PageArgs::parse(first, after)?;
-        let filter = filter.unwrap_or_default().parse()?;
+        let filter = filter.unwrap_or_default();
+        let page = ListPage::parse(first, after, filter.updated_since)?;
+        let filter = filter.parse()?;
         let rows = db::units::list(pool(ctx)?, &filter, page).await?;
-        Ok(connection(rows, &page, |row| row.unit_id))
+        Ok(list_connection(rows, &page))
     }
 }
 

@@ -11,19 +11,9 @@ use kexie_contract::principal::{Role, Scope};
 use kexie_subgraph_kit::unit_tree::{self, TreeKeys};
 use kexie_testkit::{redis_url, GraphqlClient};
 
-use crate::support::{start, Hub};
+use crate::support::{create, start, Hub};
 
 /// Runs `mutation` (a field taking `input: <input_type>!`) and returns the record's ID.
-async fn create(client: &GraphqlClient, mutation: &str, input_type: &str, input: Value) -> Value {
-    let data = client
-        .data(
-            &format!("mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ id }} }}"),
-            json!({ "input": input }),
-        )
-        .await;
-    data[mutation]["id"].clone()
-}
-
 /// A city with two districts; district A has three townships and an enterprise association
 /// under its first township, district B one township. Township A1 has leaders, terms and
 /// targets; district A has a target of its own, set by the city.

@@ -6,5 +6,6 @@ mod api_keys;
 mod association_work;
 mod authorization;
 mod support;
+mod sync;
 mod units;
 mod viewer;

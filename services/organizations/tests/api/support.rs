@@ -2,6 +2,8 @@
 
 use kexie_subgraph_kit::config::SubgraphConfig;
 use kexie_subgraph_kit::server::ServerHandle;
+use serde_json::{json, Value};
+
 use kexie_testkit::{redis_url, GraphqlClient, TestDb};
 
 pub struct Hub {
@@ -33,4 +35,20 @@ pub async fn start() -> Hub {
         client,
         pool,
     }
+}
+
+/// Creates a record with `mutation` (whose input is of `input_type`) and returns its ID.
+pub async fn create(
+    client: &GraphqlClient,
+    mutation: &str,
+    input_type: &str,
+    input: Value,
+) -> Value {
+    let data = client
+        .data(
+            &format!("mutation($input: {input_type}!) {{ {mutation}(input: $input) {{ id }} }}"),
+            json!({ "input": input }),
+        )
+        .await;
+    data[mutation]["id"].clone()
 }

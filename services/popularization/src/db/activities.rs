@@ -4,7 +4,8 @@ use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use kexie_subgraph_kit::page::PageArgs;
+use kexie_subgraph_kit::list_query::push_list_page;
+use kexie_subgraph_kit::page::{Changed, ListPage, PageArgs};
 use kexie_subgraph_kit::record::{Audit, FindById, Record};
 
 use super::{
@@ -234,15 +235,16 @@ pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<ActivityRow>>
 pub async fn list(
     pool: &PgPool,
     filter: &ActivityFilter,
-    page: PageArgs,
-) -> sqlx::Result<Vec<ActivityRow>> {
+    page: ListPage,
+) -> sqlx::Result<Vec<Changed<ActivityRow>>> {
     let units = units_of(pool, filter.unit_id, filter.include_subtree).await?;
-    let mut qb = QueryBuilder::new("");
-    push_select(
+    let mut qb = QueryBuilder::new(format!(
+        "select a.changed_xid::text::bigint as change_seq, {COLUMNS} from activity a where true"
+    ));
+    push_filter(&mut qb, filter, units);
+    push_list_page(
         &mut qb,
-        &ACTIVITIES,
-        Scope::Filtered,
-        |qb| push_filter(qb, filter, units),
+        ("a.changed_xid", "a.activity_id", "a.updated_at"),
         page,
     );
     qb.build_query_as().persistent(false).fetch_all(pool).await

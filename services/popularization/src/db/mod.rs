@@ -11,6 +11,7 @@ pub mod venues;
 use sqlx::{PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
+use kexie_subgraph_kit::list_query::push_page;
 use kexie_subgraph_kit::page::PageArgs;
 
 /// A unit and every unit below it in the replicated tree. The unit itself is always
@@ -54,11 +55,9 @@ struct Listed {
     unit: &'static str,
 }
 
-/// Whose rows a list statement selects.
+/// Whose rows a per-key list statement selects.
 #[derive(Clone, Copy, Debug)]
 enum Scope {
-    /// Whatever the filter says.
-    Filtered,
     /// In a per-key batch: the rows whose `column` is the key.
     KeyColumn(&'static str),
     /// In a per-key batch: the rows of the key unit's whole subtree. Each unit of the
@@ -67,7 +66,7 @@ enum Scope {
     KeySubtree,
 }
 
-/// Pushes the select of one page of `table` in `scope`; `filter` pushes the filter's
+/// Pushes the select of one page of `table` for the batch's key in `scope`; `filter` pushes the filter's
 /// predicates (`and …`).
 fn push_select(
     qb: &mut QueryBuilder<'_, Postgres>,
@@ -84,11 +83,10 @@ fn push_select(
         unit,
     } = table;
     match scope {
-        Scope::Filtered | Scope::KeyColumn(_) => {
-            qb.push(format!("select {columns} from {from} where true"));
-            if let Scope::KeyColumn(column) = scope {
-                qb.push(format!(" and {column} = k.unit_id"));
-            }
+        Scope::KeyColumn(column) => {
+            qb.push(format!(
+                "select {columns} from {from} where {column} = k.unit_id"
+            ));
             filter(qb);
             push_page(qb, id, page);
         }
@@ -149,21 +147,6 @@ fn push_search(qb: &mut QueryBuilder<'_, Postgres>, column: &str, search: &str) 
         .push(column)
         .push(" ilike ")
         .push_bind(format!("%{escaped}%"));
-}
-
-/// The keyset page: rows older than the cursor, newest first, one extra to tell whether
-/// there is a next page.
-fn push_page(qb: &mut QueryBuilder<'_, Postgres>, id_column: &str, page: PageArgs) {
-    if let Some(after) = page.after {
-        qb.push(" and ")
-            .push(id_column)
-            .push(" < ")
-            .push_bind(after);
-    }
-    qb.push(" order by ")
-        .push(id_column)
-        .push(" desc limit ")
-        .push_bind(page.limit());
 }
 
 /// Opens a per-key batch: `select k.unit_id as key_id, t.* from unnest($1) as k(unit_id)

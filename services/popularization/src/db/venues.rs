@@ -4,7 +4,8 @@ use chrono::NaiveDate;
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use kexie_subgraph_kit::page::PageArgs;
+use kexie_subgraph_kit::list_query::push_list_page;
+use kexie_subgraph_kit::page::{Changed, ListPage, PageArgs};
 use kexie_subgraph_kit::record::{Audit, FindById, Record};
 
 use super::{
@@ -130,15 +131,16 @@ pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<VenueRow>> {
 pub async fn list(
     pool: &PgPool,
     filter: &VenueFilter,
-    page: PageArgs,
-) -> sqlx::Result<Vec<VenueRow>> {
+    page: ListPage,
+) -> sqlx::Result<Vec<Changed<VenueRow>>> {
     let units = units_of(pool, filter.unit_id, filter.include_subtree).await?;
-    let mut qb = QueryBuilder::new("");
-    push_select(
+    let mut qb = QueryBuilder::new(format!(
+        "select v.changed_xid::text::bigint as change_seq, {COLUMNS} from venue v where true"
+    ));
+    push_filter(&mut qb, filter, units);
+    push_list_page(
         &mut qb,
-        &VENUES,
-        Scope::Filtered,
-        |qb| push_filter(qb, filter, units),
+        ("v.changed_xid", "v.venue_id", "v.updated_at"),
         page,
     );
     qb.build_query_as().persistent(false).fetch_all(pool).await

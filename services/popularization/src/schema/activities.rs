@@ -10,7 +10,9 @@ use kexie_subgraph_kit::access;
 use kexie_subgraph_kit::history;
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{connection, per_unit_page, PageArgs};
+use kexie_subgraph_kit::page::{
+    list_connection, per_unit_page, refuse_sync_below, ListPage, PageArgs,
+};
 use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
@@ -146,6 +148,10 @@ pub struct ActivityFilterInput {
     /// Part of the title, any case.
     pub search: Option<String>,
     pub include_archived: Option<bool>,
+    /// Incremental sync: activities written at this time or later, in the order the changes
+    /// committed (oldest first); continue with `after` set to the last page's `endCursor`.
+    /// See the sync recipe in the README.
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl ActivityFilterInput {
@@ -190,7 +196,9 @@ pub(super) async fn venue_activities(
     after: Option<String>,
 ) -> ApiResult<Connection<String, ActivityRow>> {
     let page = PageArgs::parse(first, after)?;
-    let mut filter = filter.unwrap_or_default().parse(ctx)?;
+    let filter = filter.unwrap_or_default();
+    refuse_sync_below(filter.updated_since, "activities")?;
+    let mut filter = filter.parse(ctx)?;
     if filter.venue_id.is_some_and(|other| other != venue_id) {
         return Err(ApiError::validation(
             "filter.venueId",
@@ -225,10 +233,11 @@ impl ActivityQuery {
         #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, ActivityRow>> {
-        let page = PageArgs::parse(first, after)?;
-        let filter = filter.unwrap_or_default().parse(ctx)?;
+        let filter = filter.unwrap_or_default();
+        let page = ListPage::parse(first, after, filter.updated_since)?;
+        let filter = filter.parse(ctx)?;
         let rows = db::activities::list(pool(ctx)?, &filter, page).await?;
-        Ok(connection(rows, &page, |row| row.activity_id))
+        Ok(list_connection(rows, &page))
     }
 
     #[graphql(entity)]

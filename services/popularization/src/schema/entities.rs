@@ -9,7 +9,7 @@ use async_graphql::{Context, Object, ID};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_subgraph_kit::page::{per_unit_page, PageArgs};
+use kexie_subgraph_kit::page::{per_unit_page, refuse_sync_below, PageArgs};
 use kexie_subgraph_kit::{ApiError, ApiResult};
 
 use kexie_subgraph_kit::figures::{ChildFiguresSeries, FiguresPoint, SeriesInput};
@@ -61,7 +61,9 @@ impl Unit {
         after: Option<String>,
     ) -> ApiResult<Connection<String, VenueRow>> {
         let page = PageArgs::parse(first, after)?;
-        let mut filter = filter.unwrap_or_default().parse(ctx)?;
+        let filter = filter.unwrap_or_default();
+        refuse_sync_below(filter.updated_since, "venues")?;
+        let mut filter = filter.parse(ctx)?;
         own_unit(self.id, filter.unit_id)?;
         filter.unit_id = None;
         filter.include_subtree |= include_subtree.unwrap_or(false);
@@ -79,7 +81,9 @@ impl Unit {
         after: Option<String>,
     ) -> ApiResult<Connection<String, ActivityRow>> {
         let page = PageArgs::parse(first, after)?;
-        let mut filter = filter.unwrap_or_default().parse(ctx)?;
+        let filter = filter.unwrap_or_default();
+        refuse_sync_below(filter.updated_since, "activities")?;
+        let mut filter = filter.parse(ctx)?;
         own_unit(self.id, filter.unit_id)?;
         filter.unit_id = None;
         filter.include_subtree |= include_subtree.unwrap_or(false);

@@ -10,7 +10,7 @@ use kexie_subgraph_kit::access;
 use kexie_subgraph_kit::history;
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{connection, PageArgs};
+use kexie_subgraph_kit::page::{list_connection, ListPage};
 use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
@@ -126,6 +126,10 @@ pub struct VenueFilterInput {
     /// Part of the name, any case.
     pub search: Option<String>,
     pub include_archived: Option<bool>,
+    /// Incremental sync: venues written at this time or later, in the order the changes
+    /// committed (oldest first); continue with `after` set to the last page's `endCursor`.
+    /// See the sync recipe in the README.
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl VenueFilterInput {
@@ -167,10 +171,11 @@ impl VenueQuery {
         #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, VenueRow>> {
-        let page = PageArgs::parse(first, after)?;
-        let filter = filter.unwrap_or_default().parse(ctx)?;
+        let filter = filter.unwrap_or_default();
+        let page = ListPage::parse(first, after, filter.updated_since)?;
+        let filter = filter.parse(ctx)?;
         let rows = db::venues::list(pool(ctx)?, &filter, page).await?;
-        Ok(connection(rows, &page, |row| row.venue_id))
+        Ok(list_connection(rows, &page))
     }
 
     #[graphql(entity)]

@@ -5,6 +5,7 @@
 mod activities;
 mod authorization;
 mod support;
+mod sync;
 mod units;
 mod venues;
 mod workflows;

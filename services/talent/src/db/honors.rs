@@ -1,12 +1,16 @@
 //! Honors (荣誉).
 
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use kexie_subgraph_kit::page::PageArgs;
+use kexie_subgraph_kit::list_query::{
+    close_lateral, open_lateral, push_any_text, push_list_page, push_page, push_unit_scope, untag,
+    Key, Keyed,
+};
+use kexie_subgraph_kit::page::{Changed, ListPage, PageArgs};
 use kexie_subgraph_kit::record::{Audit, FindById, Record};
 
-use super::UnitScope;
+use super::texts;
 use crate::domain::HonorLevel;
 
 const COLUMNS: &str = "h.honor_id, h.worker_id, h.name, h.level, h.year, h.conferring_unit_id,
@@ -52,20 +56,27 @@ pub struct HonorFilter {
     pub include_archived: bool,
 }
 
-/// The conditions after the unit scope; parameters `$2`..`$8`.
-const FILTER: &str = "($2::text[] is null or h.level = any($2))
-    and ($3::int is null or h.year = $3)
-    and ($4::uuid is null or h.worker_id = $4)
-    and ($5::text is null or h.name ilike $5 or w.name ilike $5)
-    and ($6 or h.archived_at is null)
-    and ($7::uuid is null or h.honor_id < $7)
-    order by h.honor_id desc limit $8";
-
-fn levels(filter: &HonorFilter) -> Option<Vec<&'static str>> {
-    filter
-        .levels
-        .as_ref()
-        .map(|levels| levels.iter().map(|level| level.as_str()).collect())
+fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, filter: &HonorFilter, unit: Option<Key>) {
+    if let Some(unit) = unit {
+        push_unit_scope(qb, "w.home_unit_id", unit, filter.include_subtree);
+    }
+    push_any_text(qb, "h.level", &texts(&filter.levels, HonorLevel::as_str));
+    if let Some(year) = filter.year {
+        qb.push(" and h.year = ").push_bind(year);
+    }
+    if let Some(worker_id) = filter.worker_id {
+        qb.push(" and h.worker_id = ").push_bind(worker_id);
+    }
+    if let Some(pattern) = &filter.search {
+        qb.push(" and (h.name ilike ")
+            .push_bind(pattern.clone())
+            .push(" or w.name ilike ")
+            .push_bind(pattern.clone())
+            .push(")");
+    }
+    if !filter.include_archived {
+        qb.push(" and h.archived_at is null");
+    }
 }
 
 pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<HonorRow>> {
@@ -80,24 +91,19 @@ pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<HonorRow>> {
 pub async fn list(
     pool: &PgPool,
     filter: &HonorFilter,
-    page: PageArgs,
-) -> sqlx::Result<Vec<HonorRow>> {
-    let scope = UnitScope::of(filter.unit_id, filter.include_subtree);
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from honor h join worker w on w.worker_id = h.worker_id
-         where {} and {FILTER}",
-        scope.condition("w.home_unit_id", "$1::uuid")
-    ))
-    .bind(filter.unit_id)
-    .bind(levels(filter))
-    .bind(filter.year)
-    .bind(filter.worker_id)
-    .bind(&filter.search)
-    .bind(filter.include_archived)
-    .bind(page.after)
-    .bind(page.limit())
-    .fetch_all(pool)
-    .await
+    page: ListPage,
+) -> sqlx::Result<Vec<Changed<HonorRow>>> {
+    let mut qb = QueryBuilder::new(format!(
+        "select h.changed_xid::text::bigint as change_seq, {COLUMNS}
+         from honor h join worker w on w.worker_id = h.worker_id where true"
+    ));
+    push_filter(&mut qb, filter, filter.unit_id.map(Key::Value));
+    push_list_page(
+        &mut qb,
+        ("h.changed_xid", "h.honor_id", "h.updated_at"),
+        page,
+    );
+    qb.build_query_as().fetch_all(pool).await
 }
 
 /// One page of honors for each of `unit_ids` (of the workers at home there, or in their
@@ -108,39 +114,16 @@ pub async fn of_units(
     filter: &HonorFilter,
     page: PageArgs,
 ) -> sqlx::Result<Vec<(Uuid, HonorRow)>> {
-    #[derive(sqlx::FromRow)]
-    struct Owned {
-        owner_id: Uuid,
-        #[sqlx(flatten)]
-        row: HonorRow,
-    }
-    let scope = if filter.include_subtree {
-        UnitScope::Subtree
-    } else {
-        UnitScope::Own
-    };
-    let rows: Vec<Owned> = sqlx::query_as(&format!(
-        "select k.owner_id, r.* from unnest($1::uuid[]) as k(owner_id)
-         cross join lateral (
-             select {COLUMNS} from honor h join worker w on w.worker_id = h.worker_id
-             where {} and {FILTER}
-         ) r",
-        scope.condition("w.home_unit_id", "k.owner_id")
-    ))
-    .bind(unit_ids)
-    .bind(levels(filter))
-    .bind(filter.year)
-    .bind(filter.worker_id)
-    .bind(&filter.search)
-    .bind(filter.include_archived)
-    .bind(page.after)
-    .bind(page.limit())
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| (row.owner_id, row.row))
-        .collect())
+    let mut qb = QueryBuilder::new("");
+    open_lateral(&mut qb, unit_ids);
+    qb.push(format!(
+        "select {COLUMNS} from honor h join worker w on w.worker_id = h.worker_id where true"
+    ));
+    push_filter(&mut qb, filter, Some(Key::Lateral));
+    push_page(&mut qb, "h.honor_id", page);
+    close_lateral(&mut qb);
+    let rows: Vec<Keyed<HonorRow>> = qb.build_query_as().fetch_all(pool).await?;
+    Ok(untag(rows))
 }
 
 /// The honors of each of `worker_ids` that are not archived, latest year first.

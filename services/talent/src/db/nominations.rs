@@ -1,12 +1,16 @@
 //! Nominations (举荐).
 
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use kexie_subgraph_kit::page::PageArgs;
+use kexie_subgraph_kit::list_query::{
+    close_lateral, open_lateral, push_any_text, push_list_page, push_page, push_unit_scope, untag,
+    Key, Keyed,
+};
+use kexie_subgraph_kit::page::{Changed, ListPage, PageArgs};
 use kexie_subgraph_kit::record::{Audit, FindById, Record};
 
-use super::UnitScope;
+use super::texts;
 use crate::domain::{HonorLevel, NominationStatus};
 
 const COLUMNS: &str = "n.nomination_id, n.worker_id, n.honor_name, n.honor_level, n.year,
@@ -57,29 +61,38 @@ pub struct NominationFilter {
     pub include_archived: bool,
 }
 
-/// The conditions after the unit scope; parameters `$2`..`$9`.
-const FILTER: &str = "($2::text[] is null or n.status = any($2))
-    and ($3::int is null or n.year = $3)
-    and ($4::text[] is null or n.honor_level = any($4))
-    and ($5::uuid is null or n.worker_id = $5)
-    and ($6::text is null or n.honor_name ilike $6
-         or exists (select 1 from worker w where w.worker_id = n.worker_id and w.name ilike $6))
-    and ($7 or n.archived_at is null)
-    and ($8::uuid is null or n.nomination_id < $8)
-    order by n.nomination_id desc limit $9";
-
-fn statuses(filter: &NominationFilter) -> Option<Vec<&'static str>> {
-    filter
-        .statuses
-        .as_ref()
-        .map(|statuses| statuses.iter().map(|status| status.as_str()).collect())
-}
-
-fn levels(filter: &NominationFilter) -> Option<Vec<&'static str>> {
-    filter
-        .levels
-        .as_ref()
-        .map(|levels| levels.iter().map(|level| level.as_str()).collect())
+fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, filter: &NominationFilter, unit: Option<Key>) {
+    if let Some(unit) = unit {
+        push_unit_scope(qb, "n.nominating_unit_id", unit, filter.include_subtree);
+    }
+    push_any_text(
+        qb,
+        "n.status",
+        &texts(&filter.statuses, NominationStatus::as_str),
+    );
+    if let Some(year) = filter.year {
+        qb.push(" and n.year = ").push_bind(year);
+    }
+    push_any_text(
+        qb,
+        "n.honor_level",
+        &texts(&filter.levels, HonorLevel::as_str),
+    );
+    if let Some(worker_id) = filter.worker_id {
+        qb.push(" and n.worker_id = ").push_bind(worker_id);
+    }
+    if let Some(pattern) = &filter.search {
+        qb.push(" and (n.honor_name ilike ")
+            .push_bind(pattern.clone())
+            .push(
+                " or exists (select 1 from worker w where w.worker_id = n.worker_id and w.name ilike ",
+            )
+            .push_bind(pattern.clone())
+            .push("))");
+    }
+    if !filter.include_archived {
+        qb.push(" and n.archived_at is null");
+    }
 }
 
 pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<NominationRow>> {
@@ -94,24 +107,18 @@ pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<NominationRow
 pub async fn list(
     pool: &PgPool,
     filter: &NominationFilter,
-    page: PageArgs,
-) -> sqlx::Result<Vec<NominationRow>> {
-    let scope = UnitScope::of(filter.unit_id, filter.include_subtree);
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from nomination n where {} and {FILTER}",
-        scope.condition("n.nominating_unit_id", "$1::uuid")
-    ))
-    .bind(filter.unit_id)
-    .bind(statuses(filter))
-    .bind(filter.year)
-    .bind(levels(filter))
-    .bind(filter.worker_id)
-    .bind(&filter.search)
-    .bind(filter.include_archived)
-    .bind(page.after)
-    .bind(page.limit())
-    .fetch_all(pool)
-    .await
+    page: ListPage,
+) -> sqlx::Result<Vec<Changed<NominationRow>>> {
+    let mut qb = QueryBuilder::new(format!(
+        "select n.changed_xid::text::bigint as change_seq, {COLUMNS} from nomination n where true"
+    ));
+    push_filter(&mut qb, filter, filter.unit_id.map(Key::Value));
+    push_list_page(
+        &mut qb,
+        ("n.changed_xid", "n.nomination_id", "n.updated_at"),
+        page,
+    );
+    qb.build_query_as().fetch_all(pool).await
 }
 
 /// One page of nominations made by each of `unit_ids` (or by their subtrees), in one
@@ -122,39 +129,14 @@ pub async fn of_units(
     filter: &NominationFilter,
     page: PageArgs,
 ) -> sqlx::Result<Vec<(Uuid, NominationRow)>> {
-    #[derive(sqlx::FromRow)]
-    struct Owned {
-        owner_id: Uuid,
-        #[sqlx(flatten)]
-        row: NominationRow,
-    }
-    let scope = if filter.include_subtree {
-        UnitScope::Subtree
-    } else {
-        UnitScope::Own
-    };
-    let rows: Vec<Owned> = sqlx::query_as(&format!(
-        "select k.owner_id, r.* from unnest($1::uuid[]) as k(owner_id)
-         cross join lateral (
-             select {COLUMNS} from nomination n where {} and {FILTER}
-         ) r",
-        scope.condition("n.nominating_unit_id", "k.owner_id")
-    ))
-    .bind(unit_ids)
-    .bind(statuses(filter))
-    .bind(filter.year)
-    .bind(levels(filter))
-    .bind(filter.worker_id)
-    .bind(&filter.search)
-    .bind(filter.include_archived)
-    .bind(page.after)
-    .bind(page.limit())
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| (row.owner_id, row.row))
-        .collect())
+    let mut qb = QueryBuilder::new("");
+    open_lateral(&mut qb, unit_ids);
+    qb.push(format!("select {COLUMNS} from nomination n where true"));
+    push_filter(&mut qb, filter, Some(Key::Lateral));
+    push_page(&mut qb, "n.nomination_id", page);
+    close_lateral(&mut qb);
+    let rows: Vec<Keyed<NominationRow>> = qb.build_query_as().fetch_all(pool).await?;
+    Ok(untag(rows))
 }
 
 /// The nominations of each of `worker_ids` that are not archived, newest first.

@@ -1,12 +1,16 @@
 //! S&T workers (科技工作者).
 
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use kexie_subgraph_kit::page::PageArgs;
+use kexie_subgraph_kit::list_query::{
+    close_lateral, open_lateral, push_any_text, push_list_page, push_page, push_unit_scope, untag,
+    Key, Keyed,
+};
+use kexie_subgraph_kit::page::{Changed, ListPage, PageArgs};
 use kexie_subgraph_kit::record::{Audit, FindById, Record};
 
-use super::UnitScope;
+use super::texts;
 use crate::domain::{Gender, ProfessionalTitle};
 
 pub(crate) const COLUMNS: &str = "w.worker_id, w.name, w.gender, w.birth_year, w.discipline,
@@ -65,24 +69,38 @@ pub struct WorkerFilter {
     pub include_archived: bool,
 }
 
-/// The conditions after the unit scope; parameters `$2`..`$12`.
-const FILTER: &str = "($2::text[] is null or w.title = any($2))
-    and ($3::text is null or w.gender = $3)
-    and ($4::boolean is null or w.is_volunteer = $4)
-    and ($5::boolean is null or w.is_rural_expert = $5)
-    and ($6::boolean is null or w.is_young_talent = $6)
-    and ($7::boolean is null or w.is_academician = $7)
-    and ($8::text is null or w.discipline ilike $8)
-    and ($9::text is null or w.name ilike $9)
-    and ($10 or w.archived_at is null)
-    and ($11::uuid is null or w.worker_id < $11)
-    order by w.worker_id desc limit $12";
-
-fn titles(filter: &WorkerFilter) -> Option<Vec<&'static str>> {
-    filter
-        .titles
-        .as_ref()
-        .map(|titles| titles.iter().map(|title| title.as_str()).collect())
+fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, filter: &WorkerFilter, unit: Option<Key>) {
+    if let Some(unit) = unit {
+        push_unit_scope(qb, "w.home_unit_id", unit, filter.include_subtree);
+    }
+    push_any_text(
+        qb,
+        "w.title",
+        &texts(&filter.titles, ProfessionalTitle::as_str),
+    );
+    if let Some(gender) = filter.gender {
+        qb.push(" and w.gender = ").push_bind(gender);
+    }
+    for (column, value) in [
+        ("w.is_volunteer", filter.is_volunteer),
+        ("w.is_rural_expert", filter.is_rural_expert),
+        ("w.is_young_talent", filter.is_young_talent),
+        ("w.is_academician", filter.is_academician),
+    ] {
+        if let Some(value) = value {
+            qb.push(" and ").push(column).push(" = ").push_bind(value);
+        }
+    }
+    if let Some(pattern) = &filter.discipline {
+        qb.push(" and w.discipline ilike ")
+            .push_bind(pattern.clone());
+    }
+    if let Some(pattern) = &filter.search {
+        qb.push(" and w.name ilike ").push_bind(pattern.clone());
+    }
+    if !filter.include_archived {
+        qb.push(" and w.archived_at is null");
+    }
 }
 
 pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<WorkerRow>> {
@@ -97,27 +115,18 @@ pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<WorkerRow>> {
 pub async fn list(
     pool: &PgPool,
     filter: &WorkerFilter,
-    page: PageArgs,
-) -> sqlx::Result<Vec<WorkerRow>> {
-    let scope = UnitScope::of(filter.unit_id, filter.include_subtree);
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from worker w where {} and {FILTER}",
-        scope.condition("w.home_unit_id", "$1::uuid")
-    ))
-    .bind(filter.unit_id)
-    .bind(titles(filter))
-    .bind(filter.gender)
-    .bind(filter.is_volunteer)
-    .bind(filter.is_rural_expert)
-    .bind(filter.is_young_talent)
-    .bind(filter.is_academician)
-    .bind(&filter.discipline)
-    .bind(&filter.search)
-    .bind(filter.include_archived)
-    .bind(page.after)
-    .bind(page.limit())
-    .fetch_all(pool)
-    .await
+    page: ListPage,
+) -> sqlx::Result<Vec<Changed<WorkerRow>>> {
+    let mut qb = QueryBuilder::new(format!(
+        "select w.changed_xid::text::bigint as change_seq, {COLUMNS} from worker w where true"
+    ));
+    push_filter(&mut qb, filter, filter.unit_id.map(Key::Value));
+    push_list_page(
+        &mut qb,
+        ("w.changed_xid", "w.worker_id", "w.updated_at"),
+        page,
+    );
+    qb.build_query_as().fetch_all(pool).await
 }
 
 /// One page of workers for each of `unit_ids` (their own, or their subtrees'), in one
@@ -128,42 +137,14 @@ pub async fn of_units(
     filter: &WorkerFilter,
     page: PageArgs,
 ) -> sqlx::Result<Vec<(Uuid, WorkerRow)>> {
-    #[derive(sqlx::FromRow)]
-    struct Owned {
-        owner_id: Uuid,
-        #[sqlx(flatten)]
-        row: WorkerRow,
-    }
-    let scope = if filter.include_subtree {
-        UnitScope::Subtree
-    } else {
-        UnitScope::Own
-    };
-    let rows: Vec<Owned> = sqlx::query_as(&format!(
-        "select k.owner_id, r.* from unnest($1::uuid[]) as k(owner_id)
-         cross join lateral (
-             select {COLUMNS} from worker w where {} and {FILTER}
-         ) r",
-        scope.condition("w.home_unit_id", "k.owner_id")
-    ))
-    .bind(unit_ids)
-    .bind(titles(filter))
-    .bind(filter.gender)
-    .bind(filter.is_volunteer)
-    .bind(filter.is_rural_expert)
-    .bind(filter.is_young_talent)
-    .bind(filter.is_academician)
-    .bind(&filter.discipline)
-    .bind(&filter.search)
-    .bind(filter.include_archived)
-    .bind(page.after)
-    .bind(page.limit())
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| (row.owner_id, row.row))
-        .collect())
+    let mut qb = QueryBuilder::new("");
+    open_lateral(&mut qb, unit_ids);
+    qb.push(format!("select {COLUMNS} from worker w where true"));
+    push_filter(&mut qb, filter, Some(Key::Lateral));
+    push_page(&mut qb, "w.worker_id", page);
+    close_lateral(&mut qb);
+    let rows: Vec<Keyed<WorkerRow>> = qb.build_query_as().fetch_all(pool).await?;
+    Ok(untag(rows))
 }
 
 /// Reads a worker inside a write, locking it until the transaction ends.

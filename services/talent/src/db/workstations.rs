@@ -1,14 +1,18 @@
 //! Workstations (工作站) and their resident experts.
 
 use chrono::NaiveDate;
-use sqlx::{PgConnection, PgPool};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use kexie_subgraph_kit::page::PageArgs;
+use kexie_subgraph_kit::list_query::{
+    close_lateral, open_lateral, push_any_text, push_list_page, push_page, push_unit_scope, untag,
+    Key, Keyed,
+};
+use kexie_subgraph_kit::page::{Changed, ListPage, PageArgs};
 use kexie_subgraph_kit::record::{Audit, Record};
 
+use super::texts;
 use super::workers::WorkerRow;
-use super::UnitScope;
 use crate::domain::{CertificationLevel, WorkstationKind, WorkstationStatus};
 
 const COLUMNS: &str = "s.workstation_id, s.kind, s.name, s.host_unit_id, s.host_enterprise,
@@ -51,38 +55,37 @@ pub struct WorkstationFilter {
     pub include_archived: bool,
 }
 
-/// The conditions after the unit scope; parameters `$2`..`$10`.
-const FILTER: &str = "($2::text[] is null or s.kind = any($2))
-    and ($3::text[] is null or s.certification = any($3))
-    and ($4::text[] is null or s.status = any($4))
-    and ($5::date is null or s.founded_on >= $5)
-    and ($6::date is null or s.founded_on <= $6)
-    and ($7::text is null or s.name ilike $7 or s.host_enterprise ilike $7)
-    and ($8 or s.archived_at is null)
-    and ($9::uuid is null or s.workstation_id < $9)
-    order by s.workstation_id desc limit $10";
-
-type FilterArrays = (
-    Option<Vec<&'static str>>,
-    Option<Vec<&'static str>>,
-    Option<Vec<&'static str>>,
-);
-
-fn arrays(filter: &WorkstationFilter) -> FilterArrays {
-    (
-        filter
-            .kinds
-            .as_ref()
-            .map(|kinds| kinds.iter().map(|kind| kind.as_str()).collect()),
-        filter
-            .certifications
-            .as_ref()
-            .map(|levels| levels.iter().map(|level| level.as_str()).collect()),
-        filter
-            .statuses
-            .as_ref()
-            .map(|statuses| statuses.iter().map(|status| status.as_str()).collect()),
-    )
+fn push_filter(qb: &mut QueryBuilder<'_, Postgres>, filter: &WorkstationFilter, unit: Option<Key>) {
+    if let Some(unit) = unit {
+        push_unit_scope(qb, "s.host_unit_id", unit, filter.include_subtree);
+    }
+    push_any_text(qb, "s.kind", &texts(&filter.kinds, WorkstationKind::as_str));
+    push_any_text(
+        qb,
+        "s.certification",
+        &texts(&filter.certifications, CertificationLevel::as_str),
+    );
+    push_any_text(
+        qb,
+        "s.status",
+        &texts(&filter.statuses, WorkstationStatus::as_str),
+    );
+    if let Some(day) = filter.founded_from {
+        qb.push(" and s.founded_on >= ").push_bind(day);
+    }
+    if let Some(day) = filter.founded_to {
+        qb.push(" and s.founded_on <= ").push_bind(day);
+    }
+    if let Some(pattern) = &filter.search {
+        qb.push(" and (s.name ilike ")
+            .push_bind(pattern.clone())
+            .push(" or s.host_enterprise ilike ")
+            .push_bind(pattern.clone())
+            .push(")");
+    }
+    if !filter.include_archived {
+        qb.push(" and s.archived_at is null");
+    }
 }
 
 pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<WorkstationRow>> {
@@ -97,26 +100,18 @@ pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<WorkstationRo
 pub async fn list(
     pool: &PgPool,
     filter: &WorkstationFilter,
-    page: PageArgs,
-) -> sqlx::Result<Vec<WorkstationRow>> {
-    let scope = UnitScope::of(filter.unit_id, filter.include_subtree);
-    let (kinds, certifications, statuses) = arrays(filter);
-    sqlx::query_as(&format!(
-        "select {COLUMNS} from workstation s where {} and {FILTER}",
-        scope.condition("s.host_unit_id", "$1::uuid")
-    ))
-    .bind(filter.unit_id)
-    .bind(kinds)
-    .bind(certifications)
-    .bind(statuses)
-    .bind(filter.founded_from)
-    .bind(filter.founded_to)
-    .bind(&filter.search)
-    .bind(filter.include_archived)
-    .bind(page.after)
-    .bind(page.limit())
-    .fetch_all(pool)
-    .await
+    page: ListPage,
+) -> sqlx::Result<Vec<Changed<WorkstationRow>>> {
+    let mut qb = QueryBuilder::new(format!(
+        "select s.changed_xid::text::bigint as change_seq, {COLUMNS} from workstation s where true"
+    ));
+    push_filter(&mut qb, filter, filter.unit_id.map(Key::Value));
+    push_list_page(
+        &mut qb,
+        ("s.changed_xid", "s.workstation_id", "s.updated_at"),
+        page,
+    );
+    qb.build_query_as().fetch_all(pool).await
 }
 
 /// One page of workstations hosted by each of `unit_ids` (or by their subtrees), in one
@@ -127,41 +122,14 @@ pub async fn of_units(
     filter: &WorkstationFilter,
     page: PageArgs,
 ) -> sqlx::Result<Vec<(Uuid, WorkstationRow)>> {
-    #[derive(sqlx::FromRow)]
-    struct Owned {
-        owner_id: Uuid,
-        #[sqlx(flatten)]
-        row: WorkstationRow,
-    }
-    let scope = if filter.include_subtree {
-        UnitScope::Subtree
-    } else {
-        UnitScope::Own
-    };
-    let (kinds, certifications, statuses) = arrays(filter);
-    let rows: Vec<Owned> = sqlx::query_as(&format!(
-        "select k.owner_id, r.* from unnest($1::uuid[]) as k(owner_id)
-         cross join lateral (
-             select {COLUMNS} from workstation s where {} and {FILTER}
-         ) r",
-        scope.condition("s.host_unit_id", "k.owner_id")
-    ))
-    .bind(unit_ids)
-    .bind(kinds)
-    .bind(certifications)
-    .bind(statuses)
-    .bind(filter.founded_from)
-    .bind(filter.founded_to)
-    .bind(&filter.search)
-    .bind(filter.include_archived)
-    .bind(page.after)
-    .bind(page.limit())
-    .fetch_all(pool)
-    .await?;
-    Ok(rows
-        .into_iter()
-        .map(|row| (row.owner_id, row.row))
-        .collect())
+    let mut qb = QueryBuilder::new("");
+    open_lateral(&mut qb, unit_ids);
+    qb.push(format!("select {COLUMNS} from workstation s where true"));
+    push_filter(&mut qb, filter, Some(Key::Lateral));
+    push_page(&mut qb, "s.workstation_id", page);
+    close_lateral(&mut qb);
+    let rows: Vec<Keyed<WorkstationRow>> = qb.build_query_as().fetch_all(pool).await?;
+    Ok(untag(rows))
 }
 
 pub async fn get_for_update(

@@ -9,7 +9,9 @@ use uuid::Uuid;
 
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::page::{
+    list_connection, refuse_sync_below, ListPage, PageArgs, PerUnitQuery,
+};
 use kexie_subgraph_kit::record::load_by_id;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
@@ -101,6 +103,10 @@ pub struct HonorFilterInput {
     /// Part of the honor's name or of the worker's.
     pub search: Option<String>,
     pub include_archived: Option<bool>,
+    /// Incremental sync: honors written at this time or later, in the order the changes
+    /// committed (oldest first); continue with `after` set to the last page's `endCursor`.
+    /// See the sync recipe in the README.
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl HonorFilterInput {
@@ -121,6 +127,7 @@ impl HonorFilterInput {
 
     /// The filter of `Unit.honors`.
     pub(super) fn for_unit(self, include_subtree: bool) -> ApiResult<HonorFilter> {
+        refuse_sync_below(self.updated_since, "honors")?;
         refuse_unit_filter(self.unit_id.as_ref(), self.include_subtree)?;
         Ok(HonorFilter {
             include_subtree,
@@ -164,10 +171,11 @@ impl HonorQuery {
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, HonorRow>> {
-        let page = PageArgs::parse(first, after)?;
-        let filter = filter.unwrap_or_default().parse()?;
+        let filter = filter.unwrap_or_default();
+        let page = ListPage::parse(first, after, filter.updated_since)?;
+        let filter = filter.parse()?;
         let rows = db::honors::list(pool(ctx)?, &filter, page).await?;
-        Ok(connection(rows, &page, |row| row.honor_id))
+        Ok(list_connection(rows, &page))
     }
 }
 

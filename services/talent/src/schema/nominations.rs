@@ -10,7 +10,9 @@ use uuid::Uuid;
 use kexie_subgraph_kit::history::{self, StatusChange};
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::page::{
+    list_connection, refuse_sync_below, ListPage, PageArgs, PerUnitQuery,
+};
 use kexie_subgraph_kit::record::load_by_id;
 use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::unit_tree::require_active_unit;
@@ -118,6 +120,10 @@ pub struct NominationFilterInput {
     /// Part of the honor's name or of the candidate's.
     pub search: Option<String>,
     pub include_archived: Option<bool>,
+    /// Incremental sync: nominations written at this time or later, in the order the changes
+    /// committed (oldest first); continue with `after` set to the last page's `endCursor`.
+    /// See the sync recipe in the README.
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl NominationFilterInput {
@@ -139,6 +145,7 @@ impl NominationFilterInput {
 
     /// The filter of `Unit.nominations`.
     pub(super) fn for_unit(self, include_subtree: bool) -> ApiResult<NominationFilter> {
+        refuse_sync_below(self.updated_since, "nominations")?;
         refuse_unit_filter(self.unit_id.as_ref(), self.include_subtree)?;
         Ok(NominationFilter {
             include_subtree,
@@ -184,10 +191,11 @@ impl NominationQuery {
         after: Option<String>,
     ) -> ApiResult<Connection<String, NominationRow>> {
         require_staff(ctx, "Nominations")?;
-        let page = PageArgs::parse(first, after)?;
-        let filter = filter.unwrap_or_default().parse()?;
+        let filter = filter.unwrap_or_default();
+        let page = ListPage::parse(first, after, filter.updated_since)?;
+        let filter = filter.parse()?;
         let rows = db::nominations::list(pool(ctx)?, &filter, page).await?;
-        Ok(connection(rows, &page, |row| row.nomination_id))
+        Ok(list_connection(rows, &page))
     }
 }
 

@@ -10,7 +10,9 @@ use uuid::Uuid;
 use kexie_subgraph_kit::access::Need;
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::page::{
+    list_connection, refuse_sync_below, ListPage, PageArgs, PerUnitQuery,
+};
 use kexie_subgraph_kit::record::load_by_id;
 use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
@@ -200,6 +202,10 @@ pub struct WorkerFilterInput {
     /// Part of the name.
     pub search: Option<String>,
     pub include_archived: Option<bool>,
+    /// Incremental sync: workers written at this time or later, in the order the changes
+    /// committed (oldest first); continue with `after` set to the last page's `endCursor`.
+    /// See the sync recipe in the README.
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl WorkerFilterInput {
@@ -221,6 +227,7 @@ impl WorkerFilterInput {
 
     /// The filter of `Unit.workers`.
     pub(super) fn for_unit(self, include_subtree: bool) -> ApiResult<WorkerFilter> {
+        refuse_sync_below(self.updated_since, "workers")?;
         refuse_unit_filter(self.unit_id.as_ref(), self.include_subtree)?;
         Ok(WorkerFilter {
             include_subtree,
@@ -267,10 +274,11 @@ impl WorkerQuery {
         after: Option<String>,
     ) -> ApiResult<Connection<String, WorkerRow>> {
         require_public_talent(ctx, "Workers")?;
-        let page = PageArgs::parse(first, after)?;
-        let filter = filter.unwrap_or_default().parse()?;
+        let filter = filter.unwrap_or_default();
+        let page = ListPage::parse(first, after, filter.updated_since)?;
+        let filter = filter.parse()?;
         let rows = db::workers::list(pool(ctx)?, &filter, page).await?;
-        Ok(connection(rows, &page, |row| row.worker_id))
+        Ok(list_connection(rows, &page))
     }
 
     /// Resolves workers for the gateway: a whole `_entities` batch in one query. Staff and

@@ -10,7 +10,9 @@ use uuid::Uuid;
 use kexie_subgraph_kit::history::{self, StatusChange};
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{connection, PageArgs, PerUnitQuery};
+use kexie_subgraph_kit::page::{
+    list_connection, refuse_sync_below, ListPage, PageArgs, PerUnitQuery,
+};
 use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
@@ -105,6 +107,10 @@ pub struct WorkstationFilterInput {
     /// Part of the name or of the host enterprise.
     pub search: Option<String>,
     pub include_archived: Option<bool>,
+    /// Incremental sync: workstations written at this time or later, in the order the changes
+    /// committed (oldest first); continue with `after` set to the last page's `endCursor`.
+    /// See the sync recipe in the README.
+    pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
 impl WorkstationFilterInput {
@@ -125,6 +131,7 @@ impl WorkstationFilterInput {
 
     /// The filter of `Unit.workstations`.
     pub(super) fn for_unit(self, include_subtree: bool) -> ApiResult<WorkstationFilter> {
+        refuse_sync_below(self.updated_since, "workstations")?;
         refuse_unit_filter(self.unit_id.as_ref(), self.include_subtree)?;
         Ok(WorkstationFilter {
             include_subtree,
@@ -172,10 +179,11 @@ impl WorkstationQuery {
         after: Option<String>,
     ) -> ApiResult<Connection<String, WorkstationRow>> {
         require_staff(ctx, "Workstations")?;
-        let page = PageArgs::parse(first, after)?;
-        let filter = filter.unwrap_or_default().parse()?;
+        let filter = filter.unwrap_or_default();
+        let page = ListPage::parse(first, after, filter.updated_since)?;
+        let filter = filter.parse()?;
         let rows = db::workstations::list(pool(ctx)?, &filter, page).await?;
-        Ok(connection(rows, &page, |row| row.workstation_id))
+        Ok(list_connection(rows, &page))
     }
 }
 

@@ -5,6 +5,7 @@ mod authorization;
 mod honors;
 mod nominations;
 mod support;
+mod sync;
 mod units;
 mod workers;
 mod workflows;

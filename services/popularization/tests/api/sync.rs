@@ -1,0 +1,79 @@
+//! Incremental sync (`filter.updatedSince`) of venues and activities: each top-level list
+//! reads the records changed since, in commit order, from a cursor of its own; what the
+//! public may read of them stays what it may read (held activities only); lists that hang
+//! on a unit or a venue refuse it.
+
+use serde_json::json;
+
+use kexie_testkit::{assert_list_syncs, sync_edges_after};
+
+use crate::support::*;
+
+#[tokio::test]
+async fn every_top_level_list_syncs_and_the_public_syncs_only_what_it_may_read() {
+    let hub = start().await;
+    let district = &hub.tree.district_a;
+    let venue = create_venue(&hub.client, museum(district, "巴州区科技馆")).await;
+    let planned = create_activity(&hub.client, lecture(district, "老年人防诈骗科普讲座")).await;
+    let held = create_activity(&hub.client, lecture(district, "食品安全进社区")).await;
+    let key = |record: &serde_json::Value| record["id"].as_str().unwrap().to_string();
+
+    assert_list_syncs(
+        &hub.client,
+        ("venues", "", "includeArchived: true"),
+        &[&key(&venue)],
+    )
+    .await;
+    let cursor = assert_list_syncs(
+        &hub.client,
+        ("activities", "", "includeArchived: true"),
+        &[&key(&planned), &key(&held)],
+    )
+    .await;
+
+    // Held, the activity comes again after the cursor — and now the public's sync shows it,
+    // and only it.
+    hub.client
+        .data(
+            "mutation($id: ID!, $v: Int!) { transitionActivity(id: $id, expectedVersion: $v,
+                 to: HELD, participants: 80) { id } }",
+            json!({ "id": held["id"], "v": held["version"] }),
+        )
+        .await;
+    let again = sync_edges_after(&hub.client, ("activities", "", ""), &cursor, "id status").await;
+    assert_eq!(
+        again,
+        json!([{ "node": { "id": held["id"], "status": "HELD" } }])
+    );
+    assert_list_syncs(
+        &hub.client.anonymous(),
+        ("activities", "", "includeArchived: true"),
+        &[&key(&held)],
+    )
+    .await;
+
+    for query in [
+        "query($r: [_Any!]!) { _entities(representations: $r) { ... on Unit {
+             activities(filter: { updatedSince: \"2026-01-01T00:00:00Z\" }) { edges { node { id } } } } } }",
+        "query($r: [_Any!]!) { _entities(representations: $r) { ... on Unit {
+             venues(filter: { updatedSince: \"2026-01-01T00:00:00Z\" }) { edges { node { id } } } } } }",
+    ] {
+        let body = hub
+            .client
+            .post(query, json!({ "r": [{ "__typename": "Unit", "id": id(district) }] }))
+            .await;
+        assert_eq!(body["errors"][0]["extensions"]["code"], "VALIDATION", "{body:#}");
+    }
+    let body = hub
+        .client
+        .post(
+            "query($id: ID!) { venue(id: $id) {
+                 activities(filter: { updatedSince: \"2026-01-01T00:00:00Z\" }) { edges { node { id } } } } }",
+            json!({ "id": venue["id"] }),
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "VALIDATION",
+        "{body:#}"
+    );
+}
