@@ -57,6 +57,26 @@ fn other_variables() -> Vec<(String, String)> {
             kexie_contract::principal::SECRET_VARIABLE,
             "the secret the gateway signs principals with and the subgraphs verify them with",
         ),
+        (
+            "WEBHOOK_FIRST_RETRY_MS",
+            "the wait before a failed webhook delivery's first retry, doubling after (10000)",
+        ),
+        (
+            "WEBHOOK_MAX_RETRY_MS",
+            "the longest wait between two attempts of a webhook delivery (3600000)",
+        ),
+        (
+            "WEBHOOK_RETRY_FOR_SECONDS",
+            "how long a webhook delivery is retried before it is FAILED (86400)",
+        ),
+        (
+            "WEBHOOK_TIMEOUT_MS",
+            "how long a subscriber's endpoint may take to answer (10000)",
+        ),
+        (
+            "WEBHOOK_ALLOW_PRIVATE_TARGETS",
+            "true lets subscriptions name http:// and loopback or private addresses (internal systems)",
+        ),
         ("LOG_FORMAT", "text or json"),
         ("RUST_LOG", "which log lines are written (a tracing filter)"),
         ("OTEL_SERVICE_NAME", "service.name of the exported spans"),

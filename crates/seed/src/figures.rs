@@ -6,9 +6,12 @@
 use kexie_subgraph_kit::unit_tree::ReplicatedUnit;
 use sqlx::PgConnection;
 
-/// Lets the rest of the transaction write records without keeping the ledger as it goes.
+/// Lets the rest of the transaction write records without keeping the ledger as it goes,
+/// and without webhook events: a demo city being written is nobody's news.
 pub async fn defer(tx: &mut PgConnection) -> sqlx::Result<()> {
-    sqlx::query("select set_config('kexie.defer_figures', 'on', true)")
+    sqlx::query(
+        "select set_config('kexie.defer_figures', 'on', true), set_config('kexie.outbox', 'off', true)",
+    )
         .execute(tx)
         .await
         .map(drop)

@@ -16,6 +16,7 @@ pub mod idempotency;
 pub mod ledger;
 pub mod list_query;
 pub mod metrics;
+pub mod outbox;
 pub mod page;
 pub mod record;
 pub mod rollup;

@@ -152,8 +152,12 @@ pub struct SubgraphMetrics {
 
 impl SubgraphMetrics {
     /// Metrics of a subgraph whose database is `pool`; `data_version` adds the counters of
-    /// its data version.
-    pub fn new(pool: PgPool, data_version: Option<Arc<VersionCounters>>) -> Self {
+    /// its data version, `collectors` what its background tasks count (the webhook relay …).
+    pub fn new(
+        pool: PgPool,
+        data_version: Option<Arc<VersionCounters>>,
+        collectors: Vec<Box<dyn Collector>>,
+    ) -> Self {
         let requests = Family::<OperationLabels, Counter>::default();
         let durations = Family::<OperationLabels, Histogram>::new_with_constructor(
             (|| Histogram::new(LATENCY_BUCKETS)) as fn() -> Histogram,
@@ -180,6 +184,9 @@ impl SubgraphMetrics {
         registry.register_collector(Box::new(PoolCollector(pool)));
         if let Some(counters) = data_version {
             registry.register_collector(Box::new(DataVersionCollector(counters)));
+        }
+        for collector in collectors {
+            registry.register_collector(collector);
         }
         SubgraphMetrics {
             registry,
@@ -252,11 +259,33 @@ impl Collector for PoolCollector {
             ),
         ];
         for (name, help, value) in gauges {
-            let gauge = ConstGauge::new(value);
-            gauge.encode(encoder.encode_descriptor(name, help, None, gauge.metric_type())?)?;
+            encode_gauge(&mut encoder, name, help, value)?;
         }
         Ok(())
     }
+}
+
+/// Encodes `counters` (name, help text, value) as they stand.
+pub fn encode_counters(
+    encoder: &mut DescriptorEncoder,
+    counters: &[(&str, &str, &AtomicU64)],
+) -> Result<(), std::fmt::Error> {
+    for (name, help, value) in counters {
+        let counter = ConstCounter::new(value.load(Ordering::Relaxed));
+        counter.encode(encoder.encode_descriptor(name, help, None, counter.metric_type())?)?;
+    }
+    Ok(())
+}
+
+/// Encodes a gauge of `value`.
+pub fn encode_gauge(
+    encoder: &mut DescriptorEncoder,
+    name: &str,
+    help: &str,
+    value: i64,
+) -> Result<(), std::fmt::Error> {
+    let gauge = ConstGauge::new(value);
+    gauge.encode(encoder.encode_descriptor(name, help, None, gauge.metric_type())?)
 }
 
 /// The counters of the data version, as they stand when scraped.
@@ -283,16 +312,7 @@ impl Collector for DataVersionCollector {
                 &self.0.lease_waits,
             ),
         ];
-        for (name, help, value) in counters {
-            let counter = ConstCounter::new(value.load(Ordering::Relaxed));
-            counter.encode(encoder.encode_descriptor(
-                name,
-                help,
-                None,
-                counter.metric_type(),
-            )?)?;
-        }
-        Ok(())
+        encode_counters(&mut encoder, &counters)
     }
 }
 
@@ -334,7 +354,7 @@ mod tests {
             .max_connections(16)
             .connect_lazy("postgres://nobody@127.0.0.1:1/none")
             .unwrap();
-        SubgraphMetrics::new(pool, Some(Arc::new(VersionCounters::default())))
+        SubgraphMetrics::new(pool, Some(Arc::new(VersionCounters::default())), Vec::new())
     }
 
     fn query(name: &str) -> OperationLabel {

@@ -80,6 +80,7 @@ pub struct SubgraphRouter<E> {
     after_mutation: AfterMutation,
     tree_catch_up: Option<TreeCatchUp>,
     internal: Option<Router>,
+    collectors: Vec<Box<dyn prometheus_client::collector::Collector>>,
 }
 
 impl<E: Executor + Clone> SubgraphRouter<E> {
@@ -94,6 +95,7 @@ impl<E: Executor + Clone> SubgraphRouter<E> {
             after_mutation: AfterMutation::default(),
             tree_catch_up: None,
             internal: None,
+            collectors: Vec::new(),
         }
     }
 
@@ -132,6 +134,12 @@ impl<E: Executor + Clone> SubgraphRouter<E> {
         self
     }
 
+    /// Serves what `collector` counts on `/metrics` too.
+    pub fn collector(mut self, collector: impl prometheus_client::collector::Collector) -> Self {
+        self.collectors.push(Box::new(collector));
+        self
+    }
+
     pub fn build(self) -> Router {
         let internal = self.internal.unwrap_or_default();
         let subgraph_metrics = SubgraphMetrics::new(
@@ -140,6 +148,7 @@ impl<E: Executor + Clone> SubgraphRouter<E> {
                 .data_version
                 .as_ref()
                 .map(DataVersion::counters),
+            self.collectors,
         );
         Router::new()
             .route(

@@ -9,7 +9,10 @@ use async_graphql::Executor;
 use sqlx::migrate::Migrator;
 use sqlx::PgPool;
 
+use std::sync::Arc;
+
 use crate::config::SubgraphConfig;
+use crate::outbox::{run_relay, RelayCollector, RelayStats};
 use crate::rollup::DataVersion;
 use crate::server::{SubgraphApp, SubgraphRouter};
 use crate::unit_tree::{run_replica, TreeCatchUp, TreeKeys};
@@ -69,6 +72,7 @@ impl Subgraph {
             self.name,
         );
         let catch_up = TreeCatchUp::new(pool.clone(), &config.redis_url, keys.clone())?;
+        let relay = Arc::new(RelayStats::default());
         let background = vec![
             tokio::spawn(run_replica(
                 pool.clone(),
@@ -77,6 +81,13 @@ impl Subgraph {
                 version.clone(),
             )),
             tokio::spawn(version.clone().renew_forever()),
+            tokio::spawn(run_relay(
+                pool.clone(),
+                config.redis_url.clone(),
+                config.redis_namespace.clone(),
+                self.name,
+                relay.clone(),
+            )),
         ];
         // Without a listener the tasks have nobody to serve: stop them rather than leak them.
         let stop: Vec<_> = background.iter().map(|task| task.abort_handle()).collect();
@@ -85,6 +96,7 @@ impl Subgraph {
                 .subgraph(self.name)
                 .data_version(version)
                 .tree_catch_up(catch_up)
+                .collector(RelayCollector(relay))
                 .build();
         SubgraphApp::bind(config.listen, router, background)
             .await

@@ -10,10 +10,14 @@ pub mod internal;
 pub mod policy;
 pub mod publisher;
 pub mod schema;
+pub mod webhooks;
 
 use sqlx::migrate::Migrator;
 
+use std::sync::Arc;
+
 use kexie_subgraph_kit::config::SubgraphConfig;
+use kexie_subgraph_kit::outbox::{run_relay, RelayCollector, RelayStats};
 use kexie_subgraph_kit::rollup::DataVersion;
 use kexie_subgraph_kit::server::{SubgraphApp, SubgraphRouter};
 use kexie_subgraph_kit::subgraph::Subgraph;
@@ -33,8 +37,17 @@ pub const SUBGRAPH: Subgraph = Subgraph {
     migrations: &MIGRATIONS,
 };
 
-/// Connects, migrates, builds the schema, starts the tree publisher and binds.
+/// Connects, migrates, builds the schema, starts the tree publisher, the webhook relay,
+/// intake and deliverer (settings from the environment) and binds.
 pub async fn build(config: &SubgraphConfig) -> anyhow::Result<SubgraphApp> {
+    build_with(config, webhooks::DeliverySettings::from_env()?).await
+}
+
+/// [`build`] with the given webhook delivery settings.
+pub async fn build_with(
+    config: &SubgraphConfig,
+    delivery: webhooks::DeliverySettings,
+) -> anyhow::Result<SubgraphApp> {
     let pool = SUBGRAPH.connect_and_migrate(config).await?;
     let keys = TreeKeys::new(&config.redis_namespace);
     let tree_changed = TreeChanged::default();
@@ -46,7 +59,9 @@ pub async fn build(config: &SubgraphConfig) -> anyhow::Result<SubgraphApp> {
     );
     let publish =
         publisher::publish_before_acknowledging(pool.clone(), &config.redis_url, keys.clone())?;
-    let background = vec![
+    let relay = Arc::new(RelayStats::default());
+    let webhook_stats = webhooks::Stats::default();
+    let mut background = vec![
         tokio::spawn(publisher::run(
             pool.clone(),
             config.redis_url.clone(),
@@ -54,10 +69,24 @@ pub async fn build(config: &SubgraphConfig) -> anyhow::Result<SubgraphApp> {
             tree_changed.0.clone(),
         )),
         tokio::spawn(version.clone().renew_forever()),
+        tokio::spawn(run_relay(
+            pool.clone(),
+            config.redis_url.clone(),
+            config.redis_namespace.clone(),
+            NAME,
+            relay.clone(),
+        )),
     ];
+    background.extend(webhooks::spawn(
+        &pool,
+        &config.redis_url,
+        &config.redis_namespace,
+        delivery.clone(),
+        &webhook_stats,
+    ));
     let stop: Vec<_> = background.iter().map(|task| task.abort_handle()).collect();
     let router = SubgraphRouter::new(
-        schema::build(pool.clone(), tree_changed),
+        schema::build(pool.clone(), tree_changed, delivery),
         pool.clone(),
         config.principal_secret.clone(),
     )
@@ -65,6 +94,8 @@ pub async fn build(config: &SubgraphConfig) -> anyhow::Result<SubgraphApp> {
     .internal_routes(internal::routes(pool, config.principal_secret.clone()))
     .after_mutation(publish)
     .data_version(version)
+    .collector(RelayCollector(relay))
+    .collector(webhooks::StatsCollector(webhook_stats))
     .build();
     SubgraphApp::bind(config.listen, router, background)
         .await

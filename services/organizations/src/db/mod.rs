@@ -8,6 +8,7 @@ pub mod targets;
 pub mod terms;
 pub mod tree;
 pub mod units;
+pub mod webhooks;
 
 use sqlx::{Postgres, QueryBuilder};
 use uuid::Uuid;

@@ -10,6 +10,7 @@ mod targets;
 mod terms;
 mod units;
 mod viewer;
+mod webhooks;
 
 use std::collections::HashMap;
 use std::sync::Arc;
@@ -46,6 +47,7 @@ pub struct Query(
     party_building::PartyBuildingQuery,
     media_reports::MediaReportQuery,
     viewer::ViewerQuery,
+    webhooks::WebhookQuery,
 );
 
 #[derive(MergedObject, Default)]
@@ -57,6 +59,7 @@ pub struct Mutation(
     api_keys::ApiKeyMutation,
     party_building::PartyBuildingMutation,
     media_reports::MediaReportMutation,
+    webhooks::WebhookMutation,
 );
 
 pub type SubgraphSchema = Schema<Query, Mutation, EmptySubscription>;
@@ -70,8 +73,13 @@ pub fn builder() -> SchemaBuilder<Query, Mutation, EmptySubscription> {
     kexie_subgraph_kit::schema::builder(Query::default(), Mutation::default())
 }
 
-/// The schema over `pool`; `tree_changed` is notified after every committed tree change.
-pub fn build(pool: PgPool, tree_changed: TreeChanged) -> SubgraphSchema {
+/// The schema over `pool`; `tree_changed` is notified after every committed tree change;
+/// `delivery` says which webhook endpoints subscriptions may name.
+pub fn build(
+    pool: PgPool,
+    tree_changed: TreeChanged,
+    delivery: crate::webhooks::DeliverySettings,
+) -> SubgraphSchema {
     builder()
         .data(loader(ByIdLoader::<UnitRow>::new(pool.clone())))
         .data(loader(CurrentTermLoader(pool.clone())))
@@ -83,6 +91,7 @@ pub fn build(pool: PgPool, tree_changed: TreeChanged) -> SubgraphSchema {
             SubtreeFiguresLoader::<figures::OrganizationFigures>::new(pool.clone()),
         ))
         .data(tree_changed)
+        .data(delivery)
         .data(pool)
         .finish()
 }

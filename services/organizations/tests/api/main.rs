@@ -9,3 +9,4 @@ mod support;
 mod sync;
 mod units;
 mod viewer;
+mod webhooks;
