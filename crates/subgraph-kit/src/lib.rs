@@ -13,6 +13,7 @@ pub mod history;
 pub mod http_request;
 pub mod id;
 pub mod idempotency;
+pub mod labels;
 pub mod ledger;
 pub mod list_query;
 pub mod metrics;

@@ -3,6 +3,7 @@
 mod api_keys;
 mod entities;
 mod figures;
+mod labels;
 mod leaders;
 mod media_reports;
 mod party_building;
@@ -48,6 +49,7 @@ pub struct Query(
     media_reports::MediaReportQuery,
     viewer::ViewerQuery,
     webhooks::WebhookQuery,
+    labels::LabelQuery,
 );
 
 #[derive(MergedObject, Default)]

@@ -5,6 +5,7 @@
 mod api_keys;
 mod association_work;
 mod authorization;
+mod labels;
 mod support;
 mod sync;
 mod units;
