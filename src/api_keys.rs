@@ -98,8 +98,8 @@ pub async fn run(command: ApiKeyCommand, database_url: &str) -> anyhow::Result<(
             println!("id\tprefix\tbureau\trequests/min\tscopes\tcreated\trevoked\tname");
             loop {
                 let page = PageArgs {
-                    first: i64::from(MAX_PAGE_SIZE),
                     after,
+                    ..PageArgs::first(i64::from(MAX_PAGE_SIZE))
                 };
                 let rows = api_keys::list(&pool, include_revoked, page)
                     .await

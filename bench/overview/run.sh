@@ -8,7 +8,8 @@
 #   SCALES="1" bench/overview/run.sh # scale 1 only
 #
 # Also reports, per scale, how long seeding took and the database's size, and at the first
-# scale the latency of a write: planning an activity and holding it, as a district's staff.
+# scale the latency of a write: planning an activity and holding it, as a district's staff,
+# with and without webhook events being recorded.
 #
 # Uses the release `kexie` binary, the database kexie_bench_overview (replaced), the Redis
 # namespace kexie-bench-overview, ports 4100-4104, wrk, redis-cli and psql.
@@ -211,6 +212,15 @@ for scale in $scales; do
     read -r write_p50 write_p90 < <(create_and_hold "$write_runs")
     echo "| $scale | plan and hold an activity (two mutations), median / p90 of $write_runs | $write_p50 ms / $write_p90 ms |"
     curl -fs "http://$GATEWAY_METRICS_LISTEN/metrics" | grep '^gateway_response_cache' >&2
+    # The same writes with the webhook outbox switched off for the database (what the
+    # seeder does for its own transaction): what recording events costs a write.
+    stop_hub
+    psql "$DATABASE_URL" -qc "alter database $(psql "$DATABASE_URL" -Atc 'select current_database()') set kexie.outbox = 'off'"
+    start_hub
+    read -r bare_p50 bare_p90 < <(create_and_hold "$write_runs")
+    psql "$DATABASE_URL" -qc "alter database $(psql "$DATABASE_URL" -Atc 'select current_database()') reset kexie.outbox"
+    echo "| $scale | the same without webhook events (outbox off), median / p90 of $write_runs | $bare_p50 ms / $bare_p90 ms |"
+    echo "| $scale | plan and hold with / without webhook events (medians) | $(ratio "$write_p50" "$bare_p50") |"
   fi
   stop_hub
 done

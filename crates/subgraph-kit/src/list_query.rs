@@ -68,23 +68,26 @@ pub fn push_any_text(
     }
 }
 
-/// Keyset pagination, newest first.
+/// Keyset pagination, newest first; backward (`last`/`before`) the rows just newer than
+/// `before`, oldest first, which [`crate::page::connection`] turns around.
 pub fn push_page(qb: &mut QueryBuilder<'_, Postgres>, id_column: &str, page: PageArgs) {
-    if let Some(after) = page.after {
+    let (bound, comparison, order) = if page.backward {
+        (page.before, " > ", " asc limit ")
+    } else {
+        (page.after, " < ", " desc limit ")
+    };
+    if let Some(bound) = bound {
         qb.push(" and ")
             .push(id_column)
-            .push(" < ")
-            .push_bind(after);
+            .push(comparison)
+            .push_bind(bound);
     }
     qb.push(" order by ")
         .push(id_column)
-        .push(" desc limit ")
+        .push(order)
         .push_bind(page.limit());
 }
 
-/// Ends a top-level list's statement with its page: newest first by `id_column`, or a sync
-/// page ([`push_change_page`]). The statement selects `<xid_column>::text::bigint as
-/// change_seq` beside the row's columns (read as [`crate::page::Changed`]).
 pub fn push_list_page(
     qb: &mut QueryBuilder<'_, Postgres>,
     columns: (&str, &str, &str),

@@ -1,6 +1,8 @@
 //! Relay connections. Every list is ordered newest first by ID (UUID v7 carries its creation
 //! time), so one keyset rule serves all of them: a page is `id < after order by id desc
-//! limit first + 1`, and the extra row tells whether there is a next page.
+//! limit first + 1`, and the extra row tells whether there is a next page. Backward
+//! (`last`, `before`) it is `id > before order by id asc limit last + 1`, shown newest
+//! first, and the extra row tells whether there is a previous page.
 
 use async_graphql::connection::{Connection, Edge};
 use async_graphql::{Context, OutputType};
@@ -15,27 +17,67 @@ pub const MAX_PAGE_SIZE: i32 = 100;
 /// A validated page request.
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
 pub struct PageArgs {
-    /// How many rows the client asked for.
+    /// How many rows the client asked for (`first`, or `last` going backward).
     pub first: i64,
     /// Rows strictly older than this ID.
     pub after: Option<Uuid>,
+    /// Going backward (`last`): the rows just newer than `before` (or the oldest rows).
+    pub backward: bool,
+    /// With `backward`: rows strictly newer than this ID.
+    pub before: Option<Uuid>,
 }
 
 impl PageArgs {
-    /// Validates the `first` and `after` arguments of a connection field.
-    pub fn parse(first: Option<i32>, after: Option<String>) -> ApiResult<Self> {
-        let first = first.unwrap_or(DEFAULT_PAGE_SIZE);
-        if !(0..=MAX_PAGE_SIZE).contains(&first) {
+    /// Validates the `first`, `after`, `last` and `before` arguments of a connection
+    /// field: forward with `first`/`after` (20 rows when neither size is given), backward
+    /// with `last`/`before`, never both ways at once.
+    pub fn parse(
+        first: Option<i32>,
+        after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
+    ) -> ApiResult<Self> {
+        let size = |field: &str, size: Option<i32>| -> ApiResult<i64> {
+            let size = size.unwrap_or(DEFAULT_PAGE_SIZE);
+            if !(0..=MAX_PAGE_SIZE).contains(&size) {
+                return Err(ApiError::validation(
+                    field,
+                    format!("must be between 0 and {MAX_PAGE_SIZE}"),
+                ));
+            }
+            Ok(i64::from(size))
+        };
+        let backward = last.is_some() || before.is_some();
+        if backward && (first.is_some() || after.is_some()) {
             return Err(ApiError::validation(
-                "first",
-                format!("must be between 0 and {MAX_PAGE_SIZE}"),
+                if last.is_some() { "last" } else { "before" },
+                "pages go one way: first and after, or last and before",
             ));
         }
-        let after = after.map(|cursor| decode_cursor(&cursor)).transpose()?;
         Ok(PageArgs {
-            first: i64::from(first),
-            after,
+            first: if backward {
+                size("last", last)?
+            } else {
+                size("first", first)?
+            },
+            after: after
+                .map(|cursor| decode_cursor("after", &cursor))
+                .transpose()?,
+            backward,
+            before: before
+                .map(|cursor| decode_cursor("before", &cursor))
+                .transpose()?,
         })
+    }
+
+    /// A forward page of `first` rows from the start.
+    pub fn first(first: i64) -> Self {
+        PageArgs {
+            first,
+            after: None,
+            backward: false,
+            before: None,
+        }
     }
 
     /// The SQL `limit`: one more than requested, to learn whether a next page exists.
@@ -44,15 +86,22 @@ impl PageArgs {
     }
 }
 
-/// Builds the connection from rows fetched with [`PageArgs::limit`], newest first.
+/// Builds the connection from rows fetched with [`PageArgs::limit`] in the page's order
+/// (newest first; oldest first going backward), newest first.
 pub fn connection<T: OutputType>(
     mut rows: Vec<T>,
     page: &PageArgs,
     id_of: impl Fn(&T) -> Uuid,
 ) -> Connection<String, T> {
-    let has_next_page = rows.len() as i64 > page.first;
+    let more = rows.len() as i64 > page.first;
     rows.truncate(page.first as usize);
-    let mut connection = Connection::new(page.after.is_some(), has_next_page);
+    let (has_previous_page, has_next_page) = if page.backward {
+        rows.reverse();
+        (more, page.before.is_some())
+    } else {
+        (page.after.is_some(), more)
+    };
+    let mut connection = Connection::new(has_previous_page, has_next_page);
     connection.edges.extend(
         rows.into_iter()
             .map(|row| Edge::new(encode_cursor(id_of(&row)), row)),
@@ -65,11 +114,11 @@ pub fn encode_cursor(id: Uuid) -> String {
     format!("c1:{}", id.simple())
 }
 
-fn decode_cursor(cursor: &str) -> ApiResult<Uuid> {
+fn decode_cursor(field: &str, cursor: &str) -> ApiResult<Uuid> {
     cursor
         .strip_prefix("c1:")
         .and_then(|id| Uuid::parse_str(id).ok())
-        .ok_or_else(|| ApiError::validation("after", "is not a cursor returned by this list"))
+        .ok_or_else(|| ApiError::validation(field, "is not a cursor returned by this list"))
 }
 
 /// A page of changes in the order they committed (incremental sync, `filter.updatedSince`):
@@ -84,7 +133,7 @@ pub struct ChangePage {
 impl ChangePage {
     /// Validates the `first` and `after` arguments of a list read for sync.
     pub fn parse(first: Option<i32>, after: Option<String>) -> ApiResult<Self> {
-        let first = PageArgs::parse(first, None)?.first;
+        let first = PageArgs::parse(first, None, None, None)?.first;
         let after = after
             .map(|cursor| {
                 cursor
@@ -154,18 +203,25 @@ pub enum ListPage {
 }
 
 impl ListPage {
-    /// Validates `first` and `after` for the order `updated_since` asks for.
+    /// Validates the page arguments for the order `updated_since` asks for; a sync reads
+    /// forward only.
     pub fn parse(
-        first: Option<i32>,
-        after: Option<String>,
+        (first, after): (Option<i32>, Option<String>),
+        (last, before): (Option<i32>, Option<String>),
         updated_since: Option<chrono::DateTime<chrono::Utc>>,
     ) -> ApiResult<Self> {
         Ok(match updated_since {
+            Some(_) if last.is_some() || before.is_some() => {
+                return Err(ApiError::validation(
+                    if last.is_some() { "last" } else { "before" },
+                    "a sync (filter.updatedSince) reads forward: first and after",
+                ))
+            }
             Some(since) => ListPage::Changes {
                 since,
                 page: ChangePage::parse(first, after)?,
             },
-            None => ListPage::Newest(PageArgs::parse(first, after)?),
+            None => ListPage::Newest(PageArgs::parse(first, after, last, before)?),
         })
     }
 }
@@ -217,16 +273,24 @@ mod tests {
     #[test]
     fn a_cursor_round_trips() {
         let id = Uuid::now_v7();
-        let page = PageArgs::parse(Some(5), Some(encode_cursor(id))).unwrap();
+        let page = PageArgs::parse(Some(5), Some(encode_cursor(id)), None, None).unwrap();
         assert_eq!(page.after, Some(id));
         assert_eq!(page.limit(), 6);
+        let back = PageArgs::parse(None, None, Some(3), Some(encode_cursor(id))).unwrap();
+        assert_eq!(
+            (back.backward, back.before, back.first),
+            (true, Some(id), 3)
+        );
     }
 
     #[test]
     fn out_of_range_page_sizes_and_foreign_cursors_are_refused() {
-        assert!(PageArgs::parse(Some(-1), None).is_err());
-        assert!(PageArgs::parse(Some(101), None).is_err());
-        assert!(PageArgs::parse(None, Some("abc".into())).is_err());
+        assert!(PageArgs::parse(Some(-1), None, None, None).is_err());
+        assert!(PageArgs::parse(Some(101), None, None, None).is_err());
+        assert!(PageArgs::parse(None, Some("abc".into()), None, None).is_err());
+        assert!(PageArgs::parse(None, None, Some(101), None).is_err());
+        assert!(PageArgs::parse(Some(2), None, Some(2), None).is_err());
+        assert!(PageArgs::parse(None, None, None, Some("abc".into())).is_err());
     }
 }
 

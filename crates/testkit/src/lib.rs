@@ -909,6 +909,85 @@ pub async fn sync_edges_after(
     }
 }
 
+/// Proves a connection pages both ways. `query` declares `$cursor: String` and holds the
+/// list's field with `PAGE` where its page arguments go and `SELECTION` as its selection;
+/// `pointer` is where the connection is in `data` (`/workers`). Read forward (`first: 2`,
+/// `after`) through every page and backward from the end (`last: 2`, `before`), the list is
+/// the same rows in the same order, `hasPreviousPage` and `hasNextPage` tell where more
+/// rows are, and asking both ways at once is refused. Returns the IDs, newest first.
+pub async fn assert_pages_both_ways(
+    client: &GraphqlClient,
+    query: &str,
+    variables: Value,
+    pointer: &str,
+) -> Vec<String> {
+    let read = |arguments: &str, cursor: Option<String>| {
+        let query = query.replace("PAGE", arguments).replace(
+            "SELECTION",
+            "edges { node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor }",
+        );
+        let mut variables = variables.clone();
+        variables["cursor"] = json!(cursor);
+        let client = client.clone();
+        let pointer = pointer.to_string();
+        async move {
+            let data = client.data(&query, variables).await;
+            data.pointer(&pointer)
+                .unwrap_or_else(|| panic!("no {pointer} in {data:#}"))
+                .clone()
+        }
+    };
+    let ids = |page: &Value| -> Vec<String> {
+        page["edges"]
+            .as_array()
+            .unwrap()
+            .iter()
+            .map(|edge| edge["node"]["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let mut forward = Vec::new();
+    let mut after: Option<String> = None;
+    loop {
+        let page = read("first: 2, after: $cursor", after.clone()).await;
+        assert_eq!(
+            page["pageInfo"]["hasPreviousPage"],
+            json!(after.is_some()),
+            "{page}"
+        );
+        forward.extend(ids(&page));
+        if page["pageInfo"]["hasNextPage"] != json!(true) {
+            break;
+        }
+        after = page["pageInfo"]["endCursor"].as_str().map(str::to_string);
+    }
+    let mut backward: Vec<String> = Vec::new();
+    let mut before: Option<String> = None;
+    loop {
+        let page = read("last: 2, before: $cursor", before.clone()).await;
+        assert_eq!(
+            page["pageInfo"]["hasNextPage"],
+            json!(before.is_some()),
+            "{page}"
+        );
+        backward.splice(0..0, ids(&page));
+        if page["pageInfo"]["hasPreviousPage"] != json!(true) {
+            break;
+        }
+        before = page["pageInfo"]["startCursor"].as_str().map(str::to_string);
+    }
+    assert!(forward.len() >= 3, "too few rows to page: {forward:?}");
+    assert_eq!(backward, forward, "read backward, the list differs");
+    let both = query
+        .replace("PAGE", "first: 2, last: 2, after: $cursor")
+        .replace("SELECTION", "edges { node { id } }");
+    let body = client.post(&both, variables.clone()).await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "VALIDATION",
+        "{body:#}"
+    );
+    forward
+}
+
 #[cfg(test)]
 mod tests {
     use super::*;

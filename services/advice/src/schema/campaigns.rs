@@ -151,11 +151,13 @@ impl CampaignQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<CampaignFilterInput>,
-        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, CampaignRow>> {
         let filter = filter.unwrap_or_default();
-        let page = ListPage::parse(first, after, filter.updated_since)?;
+        let page = ListPage::parse((first, after), (last, before), filter.updated_since)?;
         let filter = filter.parse(ctx)?;
         let rows = db::campaigns::list(pool(ctx)?, &filter, page).await?;
         Ok(list_connection(rows, &page))

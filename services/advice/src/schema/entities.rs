@@ -38,15 +38,18 @@ impl Unit {
 
     /// Campaigns the unit organizes (with `includeSubtree`, those of every unit below it
     /// too), newest first. For staff only (`FORBIDDEN` otherwise).
+    #[allow(clippy::too_many_arguments)]
     async fn campaigns(
         &self,
         ctx: &Context<'_>,
         filter: Option<CampaignFilterInput>,
         #[graphql(default_with = "Some(false)")] include_subtree: Option<bool>,
-        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, CampaignRow>> {
-        let page = PageArgs::parse(first, after)?;
+        let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter
             .unwrap_or_default()
             .for_unit(ctx, include_subtree.unwrap_or(false))?;
@@ -55,15 +58,18 @@ impl Unit {
 
     /// Submissions the unit submitted (with `includeSubtree`, those of every unit below it
     /// too), newest first. Who reads what, as in `Query.submissions`.
+    #[allow(clippy::too_many_arguments)]
     async fn submissions(
         &self,
         ctx: &Context<'_>,
         filter: Option<SubmissionFilterInput>,
         #[graphql(default_with = "Some(false)")] include_subtree: Option<bool>,
-        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, SubmissionRow>> {
-        let page = PageArgs::parse(first, after)?;
+        let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter
             .unwrap_or_default()
             .for_unit(ctx, include_subtree.unwrap_or(false))?;
@@ -72,15 +78,18 @@ impl Unit {
 
     /// Research topics the unit leads (with `includeSubtree`, those of every unit below it
     /// too), newest first. For staff only (`FORBIDDEN` otherwise).
+    #[allow(clippy::too_many_arguments)]
     async fn research_topics(
         &self,
         ctx: &Context<'_>,
         filter: Option<ResearchTopicFilterInput>,
         #[graphql(default_with = "Some(false)")] include_subtree: Option<bool>,
-        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, ResearchTopicRow>> {
-        let page = PageArgs::parse(first, after)?;
+        let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter
             .unwrap_or_default()
             .for_unit(ctx, include_subtree.unwrap_or(false))?;
@@ -155,10 +164,12 @@ impl Worker {
         &self,
         ctx: &Context<'_>,
         filter: Option<SubmissionFilterInput>,
-        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, SubmissionRow>> {
-        let page = PageArgs::parse(first, after)?;
+        let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter.unwrap_or_default().for_worker(ctx)?;
         per_unit_page::<SubmissionsOfWorker>(ctx, self.id, filter, page).await
     }

@@ -97,3 +97,23 @@ async fn every_top_level_list_syncs_in_commit_order_from_a_cursor() {
     )
     .await;
 }
+
+#[tokio::test]
+async fn lists_page_backward_as_well_as_forward() {
+    let hub = start().await;
+    for _ in 0..4 {
+        create_submission(
+            &hub.client,
+            submission_input(hub.tree.district_a.id, json!({})),
+        )
+        .await;
+    }
+    let all = kexie_testkit::assert_pages_both_ways(
+        &hub.client,
+        "query($cursor: String) { submissions(PAGE) { SELECTION } }",
+        json!({}),
+        "/submissions",
+    )
+    .await;
+    assert_eq!(all.len(), 4);
+}

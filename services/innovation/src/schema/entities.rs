@@ -46,15 +46,18 @@ impl Unit {
     /// Technology needs the unit published (with `includeSubtree`, those of every unit
     /// below it too), newest first. For staff and keys with `innovation:read` (`FORBIDDEN`
     /// otherwise).
+    #[allow(clippy::too_many_arguments)]
     async fn tech_needs(
         &self,
         ctx: &Context<'_>,
         filter: Option<NeedFilterInput>,
         #[graphql(default_with = "Some(false)")] include_subtree: Option<bool>,
-        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, NeedRow>> {
-        let page = PageArgs::parse(first, after)?;
+        let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter
             .unwrap_or_default()
             .for_unit(ctx, include_subtree.unwrap_or(false))?;
@@ -64,15 +67,18 @@ impl Unit {
     /// Scientific results the unit owns (with `includeSubtree`, those of every unit below
     /// it too), newest first. For staff and keys with `innovation:read` (`FORBIDDEN`
     /// otherwise).
+    #[allow(clippy::too_many_arguments)]
     async fn science_results(
         &self,
         ctx: &Context<'_>,
         filter: Option<ResultFilterInput>,
         #[graphql(default_with = "Some(false)")] include_subtree: Option<bool>,
-        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, ResultRow>> {
-        let page = PageArgs::parse(first, after)?;
+        let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter
             .unwrap_or_default()
             .for_owner(ctx, include_subtree.unwrap_or(false))?;
@@ -82,15 +88,18 @@ impl Unit {
     /// Service visits to enterprises the unit organized (with `includeSubtree`, those of
     /// every unit below it too), newest first. For staff and keys with `innovation:read`
     /// (`FORBIDDEN` otherwise).
+    #[allow(clippy::too_many_arguments)]
     async fn service_visits(
         &self,
         ctx: &Context<'_>,
         filter: Option<VisitFilterInput>,
         #[graphql(default_with = "Some(false)")] include_subtree: Option<bool>,
-        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, VisitRow>> {
-        let page = PageArgs::parse(first, after)?;
+        let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter
             .unwrap_or_default()
             .for_party(ctx, include_subtree.unwrap_or(false))?;
@@ -101,15 +110,18 @@ impl Unit {
     /// `includeSubtree`, those of every unit below it too), newest first. For staff and keys
     /// with `innovation:read`; a key with `innovation-events:co-organize` sees those its
     /// bureau co-organizes (`FORBIDDEN` for everyone else).
+    #[allow(clippy::too_many_arguments)]
     async fn innovation_events(
         &self,
         ctx: &Context<'_>,
         filter: Option<EventFilterInput>,
         #[graphql(default_with = "Some(false)")] include_subtree: Option<bool>,
-        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, EventRow>> {
-        let page = PageArgs::parse(first, after)?;
+        let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter
             .unwrap_or_default()
             .for_unit(ctx, include_subtree.unwrap_or(false))?;
@@ -119,15 +131,18 @@ impl Unit {
     /// Cooperation agreements (校企合作) the unit signed as the university side (with
     /// `includeSubtree`, those of every unit below it too), newest first. For staff and keys
     /// with `innovation:read` (`FORBIDDEN` otherwise).
+    #[allow(clippy::too_many_arguments)]
     async fn cooperation_agreements(
         &self,
         ctx: &Context<'_>,
         filter: Option<AgreementFilterInput>,
         #[graphql(default_with = "Some(false)")] include_subtree: Option<bool>,
-        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, AgreementRow>> {
-        let page = PageArgs::parse(first, after)?;
+        let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter
             .unwrap_or_default()
             .for_unit(ctx, include_subtree.unwrap_or(false))?;
@@ -208,10 +223,12 @@ impl Worker {
         &self,
         ctx: &Context<'_>,
         filter: Option<ResultFilterInput>,
-        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, ResultRow>> {
-        let page = PageArgs::parse(first, after)?;
+        let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter.unwrap_or_default().for_owner(ctx, false)?;
         per_unit_page::<ResultsOfWorker>(ctx, self.id, filter, page).await
     }
@@ -222,10 +239,12 @@ impl Worker {
         &self,
         ctx: &Context<'_>,
         filter: Option<MatchFilterInput>,
-        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, MatchRow>> {
-        let page = PageArgs::parse(first, after)?;
+        let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter.unwrap_or_default().for_party(ctx)?;
         per_unit_page::<MatchesOfExpert>(ctx, self.id, filter, page).await
     }
@@ -236,10 +255,12 @@ impl Worker {
         &self,
         ctx: &Context<'_>,
         filter: Option<VisitFilterInput>,
-        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, VisitRow>> {
-        let page = PageArgs::parse(first, after)?;
+        let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter.unwrap_or_default().for_party(ctx, false)?;
         per_unit_page::<VisitsOfExpert>(ctx, self.id, filter, page).await
     }

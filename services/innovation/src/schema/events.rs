@@ -92,10 +92,12 @@ impl EventRow {
         &self,
         ctx: &Context<'_>,
         filter: Option<MatchFilterInput>,
-        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, MatchRow>> {
-        let page = PageArgs::parse(first, after)?;
+        let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter.unwrap_or_default().for_party(ctx)?;
         per_unit_page::<MatchesOfEvent>(ctx, self.innovation_event_id, filter, page).await
     }
@@ -226,11 +228,13 @@ impl EventQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<EventFilterInput>,
-        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, EventRow>> {
         let filter = filter.unwrap_or_default();
-        let page = ListPage::parse(first, after, filter.updated_since)?;
+        let page = ListPage::parse((first, after), (last, before), filter.updated_since)?;
         let filter = filter.parse(ctx)?;
         let rows = db::events::list(pool(ctx)?, &filter, page).await?;
         Ok(list_connection(rows, &page))

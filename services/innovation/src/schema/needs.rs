@@ -85,10 +85,12 @@ impl NeedRow {
         &self,
         ctx: &Context<'_>,
         filter: Option<MatchFilterInput>,
-        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, MatchRow>> {
-        let page = PageArgs::parse(first, after)?;
+        let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter.unwrap_or_default().for_party(ctx)?;
         per_unit_page::<MatchesOfNeed>(ctx, self.tech_need_id, filter, page).await
     }
@@ -199,11 +201,13 @@ impl NeedQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<NeedFilterInput>,
-        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, NeedRow>> {
         let filter = filter.unwrap_or_default();
-        let page = ListPage::parse(first, after, filter.updated_since)?;
+        let page = ListPage::parse((first, after), (last, before), filter.updated_since)?;
         let filter = filter.parse(ctx)?;
         let rows = db::needs::list(pool(ctx)?, &filter, page).await?;
         Ok(list_connection(rows, &page))

@@ -76,10 +76,12 @@ impl ResultRow {
         &self,
         ctx: &Context<'_>,
         filter: Option<MatchFilterInput>,
-        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, MatchRow>> {
-        let page = PageArgs::parse(first, after)?;
+        let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter.unwrap_or_default().for_party(ctx)?;
         per_unit_page::<MatchesOfResult>(ctx, self.science_result_id, filter, page).await
     }
@@ -195,11 +197,13 @@ impl ResultQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<ResultFilterInput>,
-        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, ResultRow>> {
         let filter = filter.unwrap_or_default();
-        let page = ListPage::parse(first, after, filter.updated_since)?;
+        let page = ListPage::parse((first, after), (last, before), filter.updated_since)?;
         let filter = filter.parse(ctx)?;
         let rows = db::results::list(pool(ctx)?, &filter, page).await?;
         Ok(list_connection(rows, &page))

@@ -286,3 +286,19 @@ async fn every_top_level_list_syncs_in_commit_order_from_a_cursor() {
         assert_eq!(later["edges"], json!([]), "{list}");
     }
 }
+
+#[tokio::test]
+async fn lists_page_backward_as_well_as_forward() {
+    let hub = start().await;
+    for _ in 0..4 {
+        create_need(&hub.client, need_input(hub.tree.enterprise_a.id, json!({}))).await;
+    }
+    let all = kexie_testkit::assert_pages_both_ways(
+        &hub.client,
+        "query($cursor: String) { techNeeds(PAGE) { SELECTION } }",
+        json!({}),
+        "/techNeeds",
+    )
+    .await;
+    assert_eq!(all.len(), 4);
+}

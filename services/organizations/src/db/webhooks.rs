@@ -410,14 +410,15 @@ pub async fn record_attempt(pool: &PgPool, id: Uuid, outcome: &Outcome<'_>) -> s
 /// How soon the next waiting delivery of an active subscription falls due, if any waits.
 pub async fn next_due_in(pool: &PgPool) -> sqlx::Result<Option<std::time::Duration>> {
     let seconds: Option<f64> = sqlx::query_scalar(
-        "select greatest(0, extract(epoch from min(d.next_attempt_at) - now()))::float8
+        "select extract(epoch from min(d.next_attempt_at) - now())::float8
          from webhook_delivery d
          join webhook_subscription s on s.webhook_subscription_id = d.webhook_subscription_id
          where d.status = 'PENDING' and s.active and s.archived_at is null",
     )
     .fetch_one(pool)
     .await?;
-    Ok(seconds.map(std::time::Duration::from_secs_f64))
+    // Overdue deliveries are due now; no waiting delivery, no time.
+    Ok(seconds.map(|seconds| std::time::Duration::from_secs_f64(seconds.max(0.0))))
 }
 
 /// Deliveries waiting.

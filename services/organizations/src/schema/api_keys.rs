@@ -157,7 +157,7 @@ impl ApiKeyQuery {
         after: Option<String>,
     ) -> ApiResult<Connection<String, ApiKeyRow>> {
         require_city_admin(ctx, "the list of API keys")?;
-        let page = PageArgs::parse(first, after)?;
+        let page = PageArgs::parse(first, after, None, None)?;
         let rows = db::api_keys::list(pool(ctx)?, include_revoked.unwrap_or(false), page).await?;
         Ok(connection(rows, &page, |row| row.api_key_id))
     }
@@ -173,7 +173,7 @@ impl ApiKeyQuery {
     ) -> ApiResult<Connection<String, PartnerCallRow>> {
         require_city_admin(ctx, "the log of partner calls")?;
         let key_id = parse_optional_id("keyId", key_id.as_ref())?;
-        let page = PageArgs::parse(first, after)?;
+        let page = PageArgs::parse(first, after, None, None)?;
         let rows = db::api_keys::list_calls(pool(ctx)?, key_id, page).await?;
         Ok(connection(rows, &page, |row| row.partner_call_id))
     }

@@ -87,19 +87,22 @@ impl MediaReportQuery {
     /// A unit's media reports (with `includeSubtree`, those of every unit below it too),
     /// newest first. For the staff of the unit and of the units above it (`FORBIDDEN`
     /// otherwise).
+    #[allow(clippy::too_many_arguments)]
     async fn media_reports(
         &self,
         ctx: &Context<'_>,
         unit_id: ID,
         #[graphql(default = true)] include_subtree: bool,
         filter: Option<MediaReportFilterInput>,
-        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, MediaReportRow>> {
         let unit_id = parse_id("unitId", &unit_id)?;
         require_read_subtree_of(ctx, unit_id).await?;
         let filter = filter.unwrap_or_default();
-        let page = ListPage::parse(first, after, filter.updated_since)?;
+        let page = ListPage::parse((first, after), (last, before), filter.updated_since)?;
         validate::date_order("filter.to", filter.from, filter.to)?;
         let filter = MediaReportFilter {
             unit_id,

@@ -85,19 +85,22 @@ impl PartyBuildingQuery {
     /// A unit's party-building activities (with `includeSubtree`, those of every unit below
     /// it too), newest first. For the staff of the unit and of the units above it
     /// (`FORBIDDEN` otherwise).
+    #[allow(clippy::too_many_arguments)]
     async fn party_building_activities(
         &self,
         ctx: &Context<'_>,
         unit_id: ID,
         #[graphql(default = true)] include_subtree: bool,
         filter: Option<PartyBuildingFilterInput>,
-        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, PartyBuildingRow>> {
         let unit_id = parse_id("unitId", &unit_id)?;
         require_read_subtree_of(ctx, unit_id).await?;
         let filter = filter.unwrap_or_default();
-        let page = ListPage::parse(first, after, filter.updated_since)?;
+        let page = ListPage::parse((first, after), (last, before), filter.updated_since)?;
         validate::date_order("filter.to", filter.from, filter.to)?;
         let filter = PartyBuildingFilter {
             unit_id,

@@ -83,9 +83,11 @@ impl TermQuery {
         filter: Option<TermFilterInput>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, TermRow>> {
         let input = filter.unwrap_or_default();
-        let page = ListPage::parse(first, after, input.updated_since)?;
+        let page = ListPage::parse((first, after), (last, before), input.updated_since)?;
         let filter = TermFilter {
             unit_id: parse_optional_id("filter.unitId", input.unit_id.as_ref())?,
             include_subtree: input.include_subtree.unwrap_or(false),

@@ -108,8 +108,10 @@ impl UnitRow {
         filter: Option<UnitFilterInput>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, UnitRow>> {
-        let page = PageArgs::parse(first, after)?;
+        let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         refuse_sync_below(filter.updated_since, "units")?;
         let filter = filter.parse()?;
@@ -144,10 +146,7 @@ impl UnitRow {
             year,
             ..Default::default()
         };
-        let page = ListPage::Newest(PageArgs {
-            first: 1000,
-            after: None,
-        });
+        let page = ListPage::Newest(PageArgs::first(1000));
         let rows = db::targets::list(pool(ctx)?, &filter, page).await?;
         Ok(rows.into_iter().map(|changed| changed.row).collect())
     }
@@ -296,9 +295,11 @@ impl UnitQuery {
         filter: Option<UnitFilterInput>,
         first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, UnitRow>> {
         let filter = filter.unwrap_or_default();
-        let page = ListPage::parse(first, after, filter.updated_since)?;
+        let page = ListPage::parse((first, after), (last, before), filter.updated_since)?;
         let filter = filter.parse()?;
         let rows = db::units::list(pool(ctx)?, &filter, page).await?;
         Ok(list_connection(rows, &page))

@@ -83,7 +83,7 @@ impl SubscriptionRow {
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
     ) -> ApiResult<Connection<String, DeliveryRow>> {
-        let page = PageArgs::parse(first, after)?;
+        let page = PageArgs::parse(first, after, None, None)?;
         let rows = db::deliveries(
             pool(ctx)?,
             self.webhook_subscription_id,

@@ -171,3 +171,46 @@ async fn every_top_level_list_syncs_and_a_move_resends_the_subtree() {
         "{body:#}"
     );
 }
+
+#[tokio::test]
+async fn lists_page_backward_as_well_as_forward() {
+    let hub = start().await;
+    let client = &hub.client;
+    let city = create(
+        client,
+        "createUnit",
+        "UnitInput",
+        json!({ "kind": "CITY", "name": "绵阳市科学技术协会", "divisionCode": "510700" }),
+    )
+    .await;
+    for (name, code) in [
+        ("涪城区科协", "510703"),
+        ("游仙区科协", "510704"),
+        ("安州区科协", "510705"),
+        ("江油市科协", "510781"),
+    ] {
+        create(
+            client,
+            "createUnit",
+            "UnitInput",
+            json!({ "kind": "DISTRICT", "name": name, "divisionCode": code, "parentId": city }),
+        )
+        .await;
+    }
+    let all = kexie_testkit::assert_pages_both_ways(
+        client,
+        "query($cursor: String) { units(PAGE) { SELECTION } }",
+        json!({}),
+        "/units",
+    )
+    .await;
+    assert_eq!(all.len(), 5);
+    let children = kexie_testkit::assert_pages_both_ways(
+        client,
+        "query($cursor: String, $id: ID!) { unit(id: $id) { children(PAGE) { SELECTION } } }",
+        json!({ "id": city }),
+        "/unit/children",
+    )
+    .await;
+    assert_eq!(children.len(), 4);
+}

@@ -101,7 +101,8 @@ fn push_select(
             ));
             filter(qb);
             push_page(qb, id, page);
-            qb.push(format!(") s order by s.{bare_id} desc limit "))
+            let order = if page.backward { "asc" } else { "desc" };
+            qb.push(format!(") s order by s.{bare_id} {order} limit "))
                 .push_bind(page.limit());
         }
     }

@@ -192,10 +192,10 @@ pub(super) async fn venue_activities(
     ctx: &Context<'_>,
     venue_id: Uuid,
     filter: Option<ActivityFilterInput>,
-    first: Option<i32>,
-    after: Option<String>,
+    (first, after): (Option<i32>, Option<String>),
+    (last, before): (Option<i32>, Option<String>),
 ) -> ApiResult<Connection<String, ActivityRow>> {
-    let page = PageArgs::parse(first, after)?;
+    let page = PageArgs::parse(first, after, last, before)?;
     let filter = filter.unwrap_or_default();
     refuse_sync_below(filter.updated_since, "activities")?;
     let mut filter = filter.parse(ctx)?;
@@ -230,11 +230,13 @@ impl ActivityQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<ActivityFilterInput>,
-        #[graphql(default = 20)] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, ActivityRow>> {
         let filter = filter.unwrap_or_default();
-        let page = ListPage::parse(first, after, filter.updated_since)?;
+        let page = ListPage::parse((first, after), (last, before), filter.updated_since)?;
         let filter = filter.parse(ctx)?;
         let rows = db::activities::list(pool(ctx)?, &filter, page).await?;
         Ok(list_connection(rows, &page))

@@ -52,15 +52,18 @@ impl Unit {
 
     /// 科普阵地 the unit owns, newest first; with `includeSubtree`, those of every unit
     /// below it too. What the request may see of them, as in `Query.venues`.
+    #[allow(clippy::too_many_arguments)]
     async fn venues(
         &self,
         ctx: &Context<'_>,
         filter: Option<VenueFilterInput>,
         #[graphql(default_with = "Some(false)")] include_subtree: Option<bool>,
-        #[graphql(default = 20)] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, VenueRow>> {
-        let page = PageArgs::parse(first, after)?;
+        let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         refuse_sync_below(filter.updated_since, "venues")?;
         let mut filter = filter.parse(ctx)?;
@@ -72,15 +75,18 @@ impl Unit {
 
     /// 科普活动 the unit organized, newest first; with `includeSubtree`, those of every unit
     /// below it too. What the request may see of them, as in `Query.activities`.
+    #[allow(clippy::too_many_arguments)]
     async fn activities(
         &self,
         ctx: &Context<'_>,
         filter: Option<ActivityFilterInput>,
         #[graphql(default_with = "Some(false)")] include_subtree: Option<bool>,
-        #[graphql(default = 20)] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, ActivityRow>> {
-        let page = PageArgs::parse(first, after)?;
+        let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         refuse_sync_below(filter.updated_since, "activities")?;
         let mut filter = filter.parse(ctx)?;

@@ -89,10 +89,12 @@ impl VenueRow {
         &self,
         ctx: &Context<'_>,
         filter: Option<ActivityFilterInput>,
-        #[graphql(default = 20)] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, ActivityRow>> {
-        venue_activities(ctx, self.venue_id, filter, first, after).await
+        venue_activities(ctx, self.venue_id, filter, (first, after), (last, before)).await
     }
     /// Every status change, oldest first, with who, when and why; for staff only (it names
     /// staff members).
@@ -168,11 +170,13 @@ impl VenueQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<VenueFilterInput>,
-        #[graphql(default = 20)] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, VenueRow>> {
         let filter = filter.unwrap_or_default();
-        let page = ListPage::parse(first, after, filter.updated_since)?;
+        let page = ListPage::parse((first, after), (last, before), filter.updated_since)?;
         let filter = filter.parse(ctx)?;
         let rows = db::venues::list(pool(ctx)?, &filter, page).await?;
         Ok(list_connection(rows, &page))

@@ -77,3 +77,47 @@ async fn every_top_level_list_syncs_and_the_public_syncs_only_what_it_may_read()
         "{body:#}"
     );
 }
+
+#[tokio::test]
+async fn lists_page_backward_as_well_as_forward() {
+    let hub = start().await;
+    let mut created = Vec::new();
+    for title in [
+        "老年人防诈骗科普讲座",
+        "食品安全进社区",
+        "青少年科学营",
+        "农技培训",
+    ] {
+        created.push(create_activity(&hub.client, lecture(&hub.tree.township_a, title)).await);
+    }
+    let top = kexie_testkit::assert_pages_both_ways(
+        &hub.client,
+        "query($cursor: String) { activities(PAGE) { SELECTION } }",
+        json!({}),
+        "/activities",
+    )
+    .await;
+    assert_eq!(top.len(), 4);
+    // The city's list over its whole subtree (one page per unit below, merged).
+    let below = kexie_testkit::assert_pages_both_ways(
+        &hub.client,
+        "query($cursor: String, $r: [_Any!]!) { _entities(representations: $r) {
+             ... on Unit { activities(includeSubtree: true, PAGE) { SELECTION } } } }",
+        json!({ "r": [{ "__typename": "Unit", "id": id(&hub.tree.city) }] }),
+        "/_entities/0/activities",
+    )
+    .await;
+    assert_eq!(below, top);
+    // A sync reads forward only.
+    let body = hub
+        .client
+        .post(
+            "{ activities(filter: { updatedSince: \"2026-01-01T00:00:00Z\" }, last: 2) { edges { node { id } } } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "VALIDATION",
+        "{body:#}"
+    );
+}

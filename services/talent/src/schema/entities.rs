@@ -41,16 +41,19 @@ impl Unit {
 
     /// S&T workers at home in the unit (with `includeSubtree`, in any unit below it too),
     /// newest first. Staff and partner keys with `talent:read-public` only.
+    #[allow(clippy::too_many_arguments)]
     async fn workers(
         &self,
         ctx: &Context<'_>,
         filter: Option<WorkerFilterInput>,
         #[graphql(default_with = "Some(false)")] include_subtree: Option<bool>,
-        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, WorkerRow>> {
         require_public_talent(ctx, "Workers")?;
-        let page = PageArgs::parse(first, after)?;
+        let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter
             .unwrap_or_default()
             .for_unit(include_subtree.unwrap_or(false))?;
@@ -59,15 +62,18 @@ impl Unit {
 
     /// Honors of the workers at home in the unit (with `includeSubtree`, in any unit below
     /// it too), newest first. Public.
+    #[allow(clippy::too_many_arguments)]
     async fn honors(
         &self,
         ctx: &Context<'_>,
         filter: Option<HonorFilterInput>,
         #[graphql(default_with = "Some(false)")] include_subtree: Option<bool>,
-        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, HonorRow>> {
-        let page = PageArgs::parse(first, after)?;
+        let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter
             .unwrap_or_default()
             .for_unit(include_subtree.unwrap_or(false))?;
@@ -76,16 +82,19 @@ impl Unit {
 
     /// Nominations the unit made (with `includeSubtree`, those of any unit below it too),
     /// newest first. Staff only.
+    #[allow(clippy::too_many_arguments)]
     async fn nominations(
         &self,
         ctx: &Context<'_>,
         filter: Option<NominationFilterInput>,
         #[graphql(default_with = "Some(false)")] include_subtree: Option<bool>,
-        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, NominationRow>> {
         require_staff(ctx, "Nominations")?;
-        let page = PageArgs::parse(first, after)?;
+        let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter
             .unwrap_or_default()
             .for_unit(include_subtree.unwrap_or(false))?;
@@ -94,16 +103,19 @@ impl Unit {
 
     /// Workstations the unit hosts (with `includeSubtree`, those of any unit below it too),
     /// newest first. Staff only.
+    #[allow(clippy::too_many_arguments)]
     async fn workstations(
         &self,
         ctx: &Context<'_>,
         filter: Option<WorkstationFilterInput>,
         #[graphql(default_with = "Some(false)")] include_subtree: Option<bool>,
-        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, WorkstationRow>> {
         require_staff(ctx, "Workstations")?;
-        let page = PageArgs::parse(first, after)?;
+        let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter
             .unwrap_or_default()
             .for_unit(include_subtree.unwrap_or(false))?;

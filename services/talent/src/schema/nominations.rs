@@ -187,12 +187,14 @@ impl NominationQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<NominationFilterInput>,
-        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, NominationRow>> {
         require_staff(ctx, "Nominations")?;
         let filter = filter.unwrap_or_default();
-        let page = ListPage::parse(first, after, filter.updated_since)?;
+        let page = ListPage::parse((first, after), (last, before), filter.updated_since)?;
         let filter = filter.parse()?;
         let rows = db::nominations::list(pool(ctx)?, &filter, page).await?;
         Ok(list_connection(rows, &page))

@@ -175,12 +175,14 @@ impl WorkstationQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<WorkstationFilterInput>,
-        #[graphql(default_with = "Some(20)")] first: Option<i32>,
+        first: Option<i32>,
         after: Option<String>,
+        last: Option<i32>,
+        before: Option<String>,
     ) -> ApiResult<Connection<String, WorkstationRow>> {
         require_staff(ctx, "Workstations")?;
         let filter = filter.unwrap_or_default();
-        let page = ListPage::parse(first, after, filter.updated_since)?;
+        let page = ListPage::parse((first, after), (last, before), filter.updated_since)?;
         let filter = filter.parse()?;
         let rows = db::workstations::list(pool(ctx)?, &filter, page).await?;
         Ok(list_connection(rows, &page))

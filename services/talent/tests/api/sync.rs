@@ -98,3 +98,30 @@ async fn every_top_level_list_syncs_in_commit_order_from_a_cursor() {
         "{body:#}"
     );
 }
+
+#[tokio::test]
+async fn lists_page_backward_as_well_as_forward() {
+    let hub = start().await;
+    let township = hub.unit_id(&hub.tree.township_a);
+    for name in ["李秀英", "张伟", "王芳", "刘洋", "陈静"] {
+        create_worker(&hub.client, &township, json!({ "name": name })).await;
+    }
+    let top = kexie_testkit::assert_pages_both_ways(
+        &hub.client,
+        "query($cursor: String) { workers(PAGE) { SELECTION } }",
+        json!({}),
+        "/workers",
+    )
+    .await;
+    assert_eq!(top.len(), 5);
+    // A unit's list, over its subtree, the same way.
+    let below = kexie_testkit::assert_pages_both_ways(
+        &hub.client,
+        "query($cursor: String, $r: [_Any!]!) { _entities(representations: $r) {
+             ... on Unit { workers(includeSubtree: true, PAGE) { SELECTION } } } }",
+        json!({ "r": [{ "__typename": "Unit", "id": hub.unit_id(&hub.tree.district_a) }] }),
+        "/_entities/0/workers",
+    )
+    .await;
+    assert_eq!(below, top);
+}
