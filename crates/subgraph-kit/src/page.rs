@@ -29,8 +29,9 @@ pub struct PageArgs {
 
 impl PageArgs {
     /// Validates the `first`, `after`, `last` and `before` arguments of a connection
-    /// field: forward with `first`/`after` (20 rows when neither size is given), backward
-    /// with `last`/`before`, never both ways at once.
+    /// field: forward with `first`/`after` (20 rows when no size is given), backward with
+    /// `last`/`before`. Going backward, `first` is ignored (lists give it a default);
+    /// `after` with `last` or `before` is refused.
     pub fn parse(
         first: Option<i32>,
         after: Option<String>,
@@ -48,10 +49,10 @@ impl PageArgs {
             Ok(i64::from(size))
         };
         let backward = last.is_some() || before.is_some();
-        if backward && (first.is_some() || after.is_some()) {
+        if backward && after.is_some() {
             return Err(ApiError::validation(
-                if last.is_some() { "last" } else { "before" },
-                "pages go one way: first and after, or last and before",
+                "after",
+                "pages go one way: after with first, before with last",
             ));
         }
         Ok(PageArgs {
@@ -289,7 +290,9 @@ mod tests {
         assert!(PageArgs::parse(Some(101), None, None, None).is_err());
         assert!(PageArgs::parse(None, Some("abc".into()), None, None).is_err());
         assert!(PageArgs::parse(None, None, Some(101), None).is_err());
-        assert!(PageArgs::parse(Some(2), None, Some(2), None).is_err());
+        assert!(PageArgs::parse(None, Some(encode_cursor(Uuid::now_v7())), Some(2), None).is_err());
+        let back = PageArgs::parse(Some(20), None, Some(2), None).unwrap();
+        assert_eq!((back.backward, back.first), (true, 2));
         assert!(PageArgs::parse(None, None, None, Some("abc".into())).is_err());
     }
 }

@@ -914,7 +914,7 @@ pub async fn sync_edges_after(
 /// `pointer` is where the connection is in `data` (`/workers`). Read forward (`first: 2`,
 /// `after`) through every page and backward from the end (`last: 2`, `before`), the list is
 /// the same rows in the same order, `hasPreviousPage` and `hasNextPage` tell where more
-/// rows are, and asking both ways at once is refused. Returns the IDs, newest first.
+/// rows are, and `after` with `last` is refused. Returns the IDs, newest first.
 pub async fn assert_pages_both_ways(
     client: &GraphqlClient,
     query: &str,
@@ -947,8 +947,12 @@ pub async fn assert_pages_both_ways(
     };
     let mut forward = Vec::new();
     let mut after: Option<String> = None;
+    let mut first_end_cursor: Option<String> = None;
     loop {
         let page = read("first: 2, after: $cursor", after.clone()).await;
+        if first_end_cursor.is_none() {
+            first_end_cursor = page["pageInfo"]["endCursor"].as_str().map(str::to_string);
+        }
         assert_eq!(
             page["pageInfo"]["hasPreviousPage"],
             json!(after.is_some()),
@@ -978,9 +982,11 @@ pub async fn assert_pages_both_ways(
     assert!(forward.len() >= 3, "too few rows to page: {forward:?}");
     assert_eq!(backward, forward, "read backward, the list differs");
     let both = query
-        .replace("PAGE", "first: 2, last: 2, after: $cursor")
+        .replace("PAGE", "last: 2, after: $cursor")
         .replace("SELECTION", "edges { node { id } }");
-    let body = client.post(&both, variables.clone()).await;
+    let mut variables = variables.clone();
+    variables["cursor"] = json!(first_end_cursor);
+    let body = client.post(&both, variables).await;
     assert_eq!(
         body["errors"][0]["extensions"]["code"], "VALIDATION",
         "{body:#}"

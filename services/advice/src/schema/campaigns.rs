@@ -151,7 +151,7 @@ impl CampaignQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<CampaignFilterInput>,
-        first: Option<i32>,
+        #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,

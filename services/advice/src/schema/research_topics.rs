@@ -205,7 +205,7 @@ impl ResearchTopicQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<ResearchTopicFilterInput>,
-        first: Option<i32>,
+        #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,

@@ -276,7 +276,7 @@ impl SubmissionQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<SubmissionFilterInput>,
-        first: Option<i32>,
+        #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,

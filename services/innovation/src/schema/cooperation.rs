@@ -140,7 +140,7 @@ impl AgreementQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<AgreementFilterInput>,
-        first: Option<i32>,
+        #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,

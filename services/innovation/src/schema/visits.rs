@@ -207,7 +207,7 @@ impl VisitQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<VisitFilterInput>,
-        first: Option<i32>,
+        #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,

@@ -319,7 +319,7 @@ pub struct DueDelivery {
 
 /// Takes the next delivery of each active subscription (the oldest PENDING one, if it is
 /// due and nobody holds it), up to `limit`, leasing each for `lease` and counting the
-/// attempt.
+/// attempt. A partner's subscriptions rest while its key is revoked.
 pub async fn take_due(
     pool: &PgPool,
     limit: i64,
@@ -337,6 +337,8 @@ pub async fn take_due(
              ) h
              where s.active and s.archived_at is null and h.next_attempt_at <= now()
                and (h.leased_until is null or h.leased_until < now())
+               and not exists (select 1 from api_key k
+                               where k.api_key_id = s.api_key_id and k.revoked_at is not null)
              limit $1
          ), taken as (
              update webhook_delivery d

@@ -94,7 +94,7 @@ impl MediaReportQuery {
         unit_id: ID,
         #[graphql(default = true)] include_subtree: bool,
         filter: Option<MediaReportFilterInput>,
-        first: Option<i32>,
+        #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,

@@ -230,7 +230,7 @@ impl ActivityQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<ActivityFilterInput>,
-        first: Option<i32>,
+        #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,

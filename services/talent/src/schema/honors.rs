@@ -168,7 +168,7 @@ impl HonorQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<HonorFilterInput>,
-        first: Option<i32>,
+        #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,

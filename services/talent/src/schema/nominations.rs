@@ -187,7 +187,7 @@ impl NominationQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<NominationFilterInput>,
-        first: Option<i32>,
+        #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,

@@ -270,7 +270,7 @@ impl WorkerQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<WorkerFilterInput>,
-        first: Option<i32>,
+        #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,

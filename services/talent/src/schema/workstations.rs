@@ -175,7 +175,7 @@ impl WorkstationQuery {
         &self,
         ctx: &Context<'_>,
         filter: Option<WorkstationFilterInput>,
-        first: Option<i32>,
+        #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
