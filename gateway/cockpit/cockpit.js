@@ -272,6 +272,8 @@
         headers: {
           'Content-Type': 'application/json',
           Accept: 'application/graphql-response+json, application/json',
+          // Errors in Chinese, whatever the browser's own languages.
+          'Accept-Language': 'zh-CN',
           Authorization: `Bearer ${session.token}`,
         },
         body: JSON.stringify({ query, variables }),

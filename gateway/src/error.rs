@@ -6,6 +6,7 @@
 //! subgraph keep the subgraph's message and extensions, with their path translated into the
 //! client's response.
 
+use kexie_contract::language::Language;
 use serde::Serialize;
 use serde_json::{Map, Value};
 use smol_str::SmolStr;
@@ -77,6 +78,41 @@ pub enum Code {
 }
 
 impl Code {
+    /// The message in Chinese, with `english` (which may name a field, a limit, a type) in
+    /// brackets where it says more than the code.
+    pub fn chinese(self, english: &str) -> String {
+        let with_detail = |text: &str| format!("{text}（{english}）");
+        match self {
+            Code::BadRequest => with_detail("请求格式不正确"),
+            Code::PayloadTooLarge => with_detail("请求体过大"),
+            Code::UnsupportedMediaType => "POST 请求须使用 Content-Type: application/json".into(),
+            Code::NotAcceptable => "Accept 请求头中没有网关能返回的媒体类型".into(),
+            Code::MethodNotAllowed => "变更操作须用 POST 发送".into(),
+            Code::GraphqlParseFailed => with_detail("查询语句有语法错误"),
+            Code::GraphqlValidationFailed => with_detail("查询不符合接口定义"),
+            Code::OperationResolutionFailure => with_detail("无法确定要执行的操作"),
+            Code::BadUserInput => with_detail("变量缺失或类型不符"),
+            Code::OperationTooComplex => with_detail("查询过于复杂"),
+            Code::Unauthenticated => with_detail("身份验证失败，请重新登录"),
+            Code::CsrfRefused => with_detail("请求被拒绝：浏览器跨站发送的请求须先经预检"),
+            Code::OperationLimit => with_detail("查询超出限制"),
+            Code::PersistedQueryNotFound => with_detail("未找到该持久化查询"),
+            Code::UntrustedDocument => with_detail("本网关只执行受信任的查询文档"),
+            Code::IntrospectionDisabled => "本网关未开放内省查询".into(),
+            Code::SubscriptionNotSupported => "此传输方式不支持订阅".into(),
+            Code::QueryPlanningFailed => "无法为该查询制定执行计划".into(),
+            Code::SubgraphRequestFailed => "后端服务暂时无法访问，请稍后重试".into(),
+            Code::SubgraphTimeout => "后端服务响应超时，请稍后重试".into(),
+            Code::RequestDeadlineExceeded => "请求超时：结果只含截止前已得到的部分".into(),
+            Code::RequestTimeout => with_detail("请求体未在规定时间内到达"),
+            Code::SubgraphResponseInvalid => "后端服务返回了无法识别的响应".into(),
+            Code::NonNullViolation => with_detail("必填字段得到了空值"),
+            Code::Internal => "服务器内部错误".into(),
+            Code::RateLimited => with_detail("调用过于频繁，请稍后重试"),
+            Code::AuthenticationUnavailable => "暂时无法验证 API 密钥，请稍后重试".into(),
+        }
+    }
+
     /// The code as clients see it.
     pub fn as_str(self) -> &'static str {
         match self {
@@ -136,10 +172,15 @@ pub(crate) struct GraphqlError {
     pub path: Option<Vec<PathSegment>>,
     #[serde(skip_serializing_if = "Option::is_none")]
     pub extensions: Option<Map<String, Value>>,
+    /// The code of an error the gateway raised; `None` for a subgraph's, which arrives in
+    /// the language the subgraph was asked for.
+    #[serde(skip)]
+    pub raised: Option<Code>,
 }
 
 impl GraphqlError {
-    /// An error raised by the gateway, with its code.
+    /// An error raised by the gateway, with its code and its message in English; the
+    /// response speaks the client's language ([`GraphqlError::localize`]).
     pub(crate) fn new(message: impl Into<String>, code: Code) -> Self {
         let mut extensions = Map::new();
         extensions.insert("code".to_string(), Value::String(code.as_str().to_string()));
@@ -148,6 +189,15 @@ impl GraphqlError {
             locations: Vec::new(),
             path: None,
             extensions: Some(extensions),
+            raised: Some(code),
+        }
+    }
+
+    /// Puts the message of an error the gateway raised into `language`.
+    pub(crate) fn localize(&mut self, language: Language) {
+        if let (Language::Chinese, Some(code)) = (language, self.raised) {
+            self.message = code.chinese(&self.message);
+            self.raised = None;
         }
     }
 

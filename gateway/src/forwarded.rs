@@ -1,5 +1,5 @@
 //! What a request carries to every subgraph besides its operations: the client headers
-//! passed on and the principal the gateway signed for it. Two requests with equal
+//! passed on, the principal the gateway signed for it and the language its errors speak. Two requests with equal
 //! [`ForwardedHeaders`] are alike to every subgraph, so deduplication and the response cache
 //! key on it.
 
@@ -9,15 +9,19 @@ use anyhow::{bail, Context as _};
 use hyper::header::{HeaderName, HeaderValue};
 use kexie_contract::principal::PRINCIPAL_HEADER;
 
+use kexie_contract::language::Language;
+
 use crate::identity::api_keys::API_KEY_HEADER;
 use crate::identity::principal::Identity;
 
 /// What a request sends to subgraphs besides its operations: the client headers passed on
-/// (an allow-list, see `GatewayConfig`) and the signed principal.
+/// (an allow-list, see `GatewayConfig`), the signed principal, and the language the client
+/// prefers (`accept-language: zh` or `en`, whatever the client's own list).
 #[derive(Clone, Debug, Default, PartialEq, Eq, Hash)]
 pub(crate) struct ForwardedHeaders(
     pub Vec<(HeaderName, HeaderValue)>,
     pub Option<SignedPrincipal>,
+    pub Language,
 );
 
 /// A request's principal, signed once for all its subgraph fetches. Requests of the same

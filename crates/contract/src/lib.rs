@@ -4,6 +4,7 @@
 //! crate of the hub's own; it knows no database and no GraphQL server.
 
 pub mod data_version;
+pub mod language;
 pub mod principal;
 pub mod shutdown;
 pub mod telemetry;

@@ -20,6 +20,7 @@
 //! directory, open venues, held activities and the names of honorees.
 
 use async_graphql::Context;
+use kexie_contract::language::Language;
 use sqlx::PgConnection;
 use uuid::Uuid;
 
@@ -40,11 +41,15 @@ pub enum Need {
 }
 
 impl Need {
+    /// What the need lets one do, in the request's language.
     fn describe(self) -> &'static str {
+        let language = Language::current();
         match self {
-            Need::ReadSubtree => "read the subtree-only data of",
-            Need::Write => "change the records of",
-            Need::Administer => "administer",
+            Need::ReadSubtree => {
+                language.pick("read the subtree-only data of", "查看仅限本级及下级的数据")
+            }
+            Need::Write => language.pick("change the records of", "修改记录"),
+            Need::Administer => language.pick("administer", "进行管理"),
         }
     }
 }
@@ -190,8 +195,9 @@ pub fn require_staff(ctx: &Context<'_>, what: &str) -> ApiResult<()> {
     if is_staff(&principal) {
         Ok(())
     } else {
-        Err(ApiError::Forbidden(format!(
+        Err(ApiError::Forbidden(crate::text!(
             "{what} is visible to staff only; {} may not read it",
+            "{what}仅对工作人员可见；{}无权查看",
             describe(&principal)
         )))
     }
@@ -203,8 +209,7 @@ pub fn require_staff_or_scope(ctx: &Context<'_>, scope: Scope, what: &str) -> Ap
     if is_staff(&principal) || principal.has_scope(scope) {
         Ok(())
     } else {
-        Err(ApiError::Forbidden(format!(
-            "{what} is visible to staff and to partner keys with the scope `{scope}`; {} may not read it",
+        Err(ApiError::Forbidden(crate::text!("{what} is visible to staff and to partner keys with the scope `{scope}`; {} may not read it", "{what}仅对工作人员和具有 `{scope}` 权限的合作部门密钥可见；{}无权查看",
             describe(&principal)
         )))
     }
@@ -212,27 +217,37 @@ pub fn require_staff_or_scope(ctx: &Context<'_>, scope: Scope, what: &str) -> Ap
 
 /// The `FORBIDDEN` error for `principal` wanting `need` on `unit`.
 pub fn forbidden(principal: &Principal, need: Need, unit: Uuid) -> ApiError {
-    ApiError::Forbidden(format!(
-        "{} may not {} unit {unit}",
-        describe(principal),
-        need.describe()
+    let (who, what) = (describe(principal), need.describe());
+    ApiError::Forbidden(crate::text!(
+        "{who} may not {what} unit {unit}",
+        "{who}无权对组织 {unit}{what}"
     ))
 }
 
-/// Who the principal is, for error messages: `unit_staff of unit …`, `anonymous callers`.
+/// Who the principal is, for error messages in the request's language: `unit_staff of unit
+/// …`, `anonymous callers`; 组织 … 的工作人员.
 pub fn describe(principal: &Principal) -> String {
-    match (principal.role, principal.unit) {
+    let scopes = principal
+        .scopes
+        .iter()
+        .map(|scope| scope.as_str())
+        .collect::<Vec<_>>()
+        .join(", ");
+    let role = principal.role;
+    let subject = &principal.subject;
+    if Language::current() == Language::Chinese {
+        let name = role.as_str().to_ascii_uppercase();
+        let label = crate::labels::value_label("ViewerRole", &name);
+        return match (role, principal.unit) {
+            (Role::Anonymous, _) => "未登录的访客（请先登录）".to_string(),
+            (Role::Partner, _) => format!("合作单位密钥 {subject}（权限：{scopes}）"),
+            (_, Some(unit)) => format!("组织 {unit} 的{label}"),
+            (_, None) => label.to_string(),
+        };
+    }
+    match (role, principal.unit) {
         (Role::Anonymous, _) => "anonymous callers (sign in)".to_string(),
-        (Role::Partner, _) => format!(
-            "the partner key {} (scopes: {})",
-            principal.subject,
-            principal
-                .scopes
-                .iter()
-                .map(|scope| scope.as_str())
-                .collect::<Vec<_>>()
-                .join(", ")
-        ),
+        (Role::Partner, _) => format!("the partner key {subject} (scopes: {scopes})"),
         (role, Some(unit)) => format!("{role} of unit {unit}"),
         (role, None) => role.to_string(),
     }

@@ -413,7 +413,11 @@ impl SeriesInput {
         if points.len() > ledger::MAX_POINTS {
             return Err(ApiError::validation(
                 "series",
-                format!("may have at most {} points", ledger::MAX_POINTS),
+                crate::text!(
+                    "may have at most {} points",
+                    "最多 {} 个时间点",
+                    ledger::MAX_POINTS
+                ),
             ));
         }
         Ok(points)

@@ -7,7 +7,9 @@ use crate::error::{ApiError, ApiResult};
 
 /// Parses a client-supplied ID; `field` names the argument in the error.
 pub fn parse_id(field: &str, id: &ID) -> ApiResult<Uuid> {
-    Uuid::parse_str(id.as_str()).map_err(|_| ApiError::validation(field, "is not a valid ID"))
+    Uuid::parse_str(id.as_str()).map_err(|_| {
+        ApiError::validation(field, crate::text!("is not a valid ID", "不是有效的 ID"))
+    })
 }
 
 /// Parses an optional client-supplied ID.
@@ -53,7 +55,11 @@ pub fn distinct_ids(
     if ids.len() < min || ids.len() > max {
         return Err(ApiError::validation(
             field,
-            format!("must name {min} to {max} {many}, got {}", ids.len()),
+            crate::text!(
+                "must name {min} to {max} {many}, got {}",
+                "须列出 {min} 到 {max} 个{many}，实际为 {}",
+                ids.len()
+            ),
         ));
     }
     let mut parsed = Vec::with_capacity(ids.len());
@@ -62,7 +68,10 @@ pub fn distinct_ids(
         if parsed.contains(&record_id) {
             return Err(ApiError::validation(
                 field,
-                format!("names {one} {record_id} more than once"),
+                crate::text!(
+                    "names {one} {record_id} more than once",
+                    "重复列出了{one} {record_id}"
+                ),
             ));
         }
         parsed.push(record_id);

@@ -526,7 +526,262 @@ pub const ENUMS: &[EnumLabels] = &[
             ("EVENTS", "创新活动"),
         ],
     },
+    // Sort orders of lists (`orderBy`).
+    // Sort orders of lists (`orderBy`).
+    EnumLabels {
+        name: "OrderDirection",
+        values: &[("ASC", "升序"), ("DESC", "降序")],
+    },
+    EnumLabels {
+        name: "ActivityOrderField",
+        values: &[
+            ("TITLE", "标题"),
+            ("UPDATED_AT", "更新时间"),
+            ("CREATED_AT", "创建时间"),
+            ("STARTS_ON", "开始日期"),
+            ("STATUS", "状态"),
+        ],
+    },
+    EnumLabels {
+        name: "CampaignOrderField",
+        values: &[
+            ("TITLE", "标题"),
+            ("UPDATED_AT", "更新时间"),
+            ("CREATED_AT", "创建时间"),
+            ("KIND", "类型"),
+            ("OPENS_ON", "征集开始日期"),
+        ],
+    },
+    EnumLabels {
+        name: "CooperationAgreementOrderField",
+        values: &[
+            ("TITLE", "标题"),
+            ("UPDATED_AT", "更新时间"),
+            ("CREATED_AT", "创建时间"),
+            ("SIGNED_ON", "签订日期"),
+        ],
+    },
+    EnumLabels {
+        name: "HonorOrderField",
+        values: &[
+            ("YEAR", "年度"),
+            ("LEVEL", "级别"),
+            ("UPDATED_AT", "更新时间"),
+            ("CREATED_AT", "创建时间"),
+            ("NAME", "名称"),
+        ],
+    },
+    EnumLabels {
+        name: "InnovationEventOrderField",
+        values: &[
+            ("TITLE", "标题"),
+            ("UPDATED_AT", "更新时间"),
+            ("CREATED_AT", "创建时间"),
+            ("STARTS_ON", "开始日期"),
+            ("STATUS", "状态"),
+        ],
+    },
+    EnumLabels {
+        name: "MediaReportOrderField",
+        values: &[
+            ("TITLE", "标题"),
+            ("PUBLISHED_ON", "发布日期"),
+            ("LEVEL", "级别"),
+            ("UPDATED_AT", "更新时间"),
+            ("CREATED_AT", "创建时间"),
+        ],
+    },
+    EnumLabels {
+        name: "NeedMatchOrderField",
+        values: &[
+            ("UPDATED_AT", "更新时间"),
+            ("CREATED_AT", "创建时间"),
+            ("STATUS", "状态"),
+            ("PROPOSED_ON", "对接日期"),
+        ],
+    },
+    EnumLabels {
+        name: "NominationOrderField",
+        values: &[
+            ("YEAR", "年度"),
+            ("UPDATED_AT", "更新时间"),
+            ("CREATED_AT", "创建时间"),
+            ("STATUS", "状态"),
+            ("HONOR_NAME", "荣誉名称"),
+        ],
+    },
+    EnumLabels {
+        name: "PartyBuildingActivityOrderField",
+        values: &[
+            ("TITLE", "标题"),
+            ("UPDATED_AT", "更新时间"),
+            ("CREATED_AT", "创建时间"),
+            ("HELD_ON", "举办日期"),
+            ("KIND", "类型"),
+        ],
+    },
+    EnumLabels {
+        name: "ResearchTopicOrderField",
+        values: &[
+            ("YEAR", "年度"),
+            ("TITLE", "标题"),
+            ("UPDATED_AT", "更新时间"),
+            ("CREATED_AT", "创建时间"),
+            ("STATUS", "状态"),
+        ],
+    },
+    EnumLabels {
+        name: "ScienceResultOrderField",
+        values: &[
+            ("TITLE", "标题"),
+            ("UPDATED_AT", "更新时间"),
+            ("CREATED_AT", "创建时间"),
+            ("OFFERED_ON", "发布日期"),
+        ],
+    },
+    EnumLabels {
+        name: "ServiceVisitOrderField",
+        values: &[
+            ("TITLE", "标题"),
+            ("UPDATED_AT", "更新时间"),
+            ("CREATED_AT", "创建时间"),
+            ("STATUS", "状态"),
+            ("VISITED_ON", "走访日期"),
+        ],
+    },
+    EnumLabels {
+        name: "SubmissionOrderField",
+        values: &[
+            ("TITLE", "标题"),
+            ("UPDATED_AT", "更新时间"),
+            ("CREATED_AT", "创建时间"),
+            ("STATUS", "状态"),
+        ],
+    },
+    EnumLabels {
+        name: "TargetOrderField",
+        values: &[
+            ("YEAR", "年度"),
+            ("UPDATED_AT", "更新时间"),
+            ("CREATED_AT", "创建时间"),
+            ("METRIC", "指标"),
+        ],
+    },
+    EnumLabels {
+        name: "TechNeedOrderField",
+        values: &[
+            ("TITLE", "标题"),
+            ("PUBLISHED_ON", "发布日期"),
+            ("UPDATED_AT", "更新时间"),
+            ("CREATED_AT", "创建时间"),
+            ("STATUS", "状态"),
+        ],
+    },
+    EnumLabels {
+        name: "TermOrderField",
+        values: &[
+            ("UPDATED_AT", "更新时间"),
+            ("CREATED_AT", "创建时间"),
+            ("NUMBER", "届次"),
+            ("STARTS_ON", "开始日期"),
+            ("ENDS_ON", "结束日期"),
+        ],
+    },
+    EnumLabels {
+        name: "UnitOrderField",
+        values: &[
+            ("UPDATED_AT", "更新时间"),
+            ("CREATED_AT", "创建时间"),
+            ("KIND", "类型"),
+            ("NAME", "名称"),
+            ("STATUS", "状态"),
+        ],
+    },
+    EnumLabels {
+        name: "VenueOrderField",
+        values: &[
+            ("UPDATED_AT", "更新时间"),
+            ("CREATED_AT", "创建时间"),
+            ("KIND", "类型"),
+            ("NAME", "名称"),
+            ("STATUS", "状态"),
+        ],
+    },
+    EnumLabels {
+        name: "WorkerOrderField",
+        values: &[
+            ("UPDATED_AT", "更新时间"),
+            ("CREATED_AT", "创建时间"),
+            ("NAME", "名称"),
+        ],
+    },
+    EnumLabels {
+        name: "WorkstationOrderField",
+        values: &[
+            ("UPDATED_AT", "更新时间"),
+            ("CREATED_AT", "创建时间"),
+            ("KIND", "类型"),
+            ("NAME", "名称"),
+            ("STATUS", "状态"),
+        ],
+    },
 ];
+
+/// The Chinese name of each kind of record, by its GraphQL type, for messages about records
+/// (`NOT_FOUND`, `CONFLICT`, `ILLEGAL_TRANSITION`).
+pub const RECORDS: &[(&str, &str)] = &[
+    ("Activity", "科普活动"),
+    ("ApiKey", "API 密钥"),
+    ("Campaign", "征集活动"),
+    ("CooperationAgreement", "校企合作协议"),
+    ("Honor", "荣誉"),
+    ("InnovationEvent", "创新活动"),
+    ("LeadershipRole", "领导职务"),
+    ("MediaReport", "媒体报道"),
+    ("NeedMatch", "供需对接"),
+    ("Nomination", "荣誉推荐"),
+    ("PartyBuildingActivity", "党建活动"),
+    ("PilotDesignation", "试点称号"),
+    ("ResearchTopic", "调研课题"),
+    ("Resident expert", "入驻专家"),
+    ("ScienceResult", "科技成果"),
+    ("ServiceVisit", "服务走访"),
+    ("Submission", "建言献策"),
+    ("Target", "目标任务"),
+    ("TechNeed", "技术需求"),
+    ("Term", "换届"),
+    ("Unit", "组织"),
+    ("Venue", "科普场馆"),
+    ("WebhookDelivery", "事件推送"),
+    ("WebhookSubscription", "事件订阅"),
+    ("Worker", "科技工作者"),
+    ("Workstation", "工作站"),
+];
+
+/// The Chinese name of a kind of record (its GraphQL type), or the type itself.
+pub fn record_label(record: &str) -> &str {
+    RECORDS
+        .iter()
+        .find(|(known, _)| *known == record)
+        .map(|(_, label)| *label)
+        .unwrap_or(record)
+}
+
+/// The label of `value` of the enum `name` — or of the first enum that has the value — or
+/// the value itself.
+pub fn value_label<'a>(name: &str, value: &'a str) -> &'a str {
+    label(name, value)
+        .or_else(|| {
+            ENUMS.iter().find_map(|labels| {
+                labels
+                    .values
+                    .iter()
+                    .find(|(known, _)| *known == value)
+                    .map(|(_, label)| *label)
+            })
+        })
+        .unwrap_or(value)
+}
 
 /// The label of `value` of the enum `name`, if the table has it.
 pub fn label(name: &str, value: &str) -> Option<&'static str> {

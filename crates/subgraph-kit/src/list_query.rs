@@ -5,10 +5,10 @@
 //! for a whole `_entities` batch (the key taken from a lateral join over all the keys).
 
 use sqlx::postgres::PgRow;
-use sqlx::{FromRow, Postgres, QueryBuilder, Row};
+use sqlx::{FromRow, PgPool, Postgres, QueryBuilder, Row};
 use uuid::Uuid;
 
-use crate::page::PageArgs;
+use crate::page::{Changed, ListPage, PageArgs, SortedPage};
 
 /// What a list condition compares with: a value bound as a parameter, or the key column
 /// `k.key_id` of the lateral join that fetches many lists at once.
@@ -88,17 +88,78 @@ pub fn push_page(qb: &mut QueryBuilder<'_, Postgres>, id_column: &str, page: Pag
         .push_bind(page.limit());
 }
 
+/// Ends a top-level list's statement with its page: `columns` are its table's
+/// `changed_xid`, ID and `updated_at`, qualified with the table's alias.
 pub fn push_list_page(
     qb: &mut QueryBuilder<'_, Postgres>,
     columns: (&str, &str, &str),
-    page: crate::page::ListPage,
+    page: &ListPage,
 ) {
     match page {
-        crate::page::ListPage::Newest(page) => push_page(qb, columns.1, page),
-        crate::page::ListPage::Changes { since, page } => {
-            push_change_page(qb, columns, since, page)
-        }
+        ListPage::Newest(page) => push_page(qb, columns.1, *page),
+        ListPage::Sorted(page) => push_sorted_page(qb, columns.1, page),
+        ListPage::Changes { since, page } => push_change_page(qb, columns, *since, *page),
     }
+}
+
+/// Keyset pagination in an `orderBy` order: the rows after the cursor's (sort value, ID),
+/// ties by ID in the same direction.
+pub fn push_sorted_page(qb: &mut QueryBuilder<'_, Postgres>, id_column: &str, page: &SortedPage) {
+    let alias = id_column
+        .rsplit_once('.')
+        .map(|(alias, _)| format!("{alias}."))
+        .unwrap_or_default();
+    let column = page.order.by.sql(&alias);
+    let (comparison, direction) = if page.descending() {
+        (" < ", " desc")
+    } else {
+        (" > ", " asc")
+    };
+    if let Some((value, id)) = &page.from {
+        qb.push(" and (")
+            .push(&column)
+            .push(", ")
+            .push(id_column)
+            .push(")")
+            .push(comparison)
+            .push("(")
+            .push_bind(value.clone())
+            .push(page.order.by.cast())
+            .push(", ")
+            .push_bind(*id)
+            .push(")");
+    }
+    qb.push(" order by ")
+        .push(&column)
+        .push(direction)
+        .push(", ")
+        .push(id_column)
+        .push(direction)
+        .push(" limit ")
+        .push_bind(page.limit());
+}
+
+/// Runs a top-level list's statement, sent unprepared (each filter makes another statement,
+/// planned with its values), and reads its rows with their change and, in an `orderBy`
+/// order, their sort value.
+pub async fn fetch_list<T>(
+    pool: &PgPool,
+    mut qb: QueryBuilder<'_, Postgres>,
+    page: &ListPage,
+) -> sqlx::Result<Vec<Changed<T>>>
+where
+    T: for<'r> FromRow<'r, PgRow>,
+{
+    let rows = qb.build().persistent(false).fetch_all(pool).await?;
+    rows.iter()
+        .map(|row| {
+            let mut changed = Changed::<T>::from_row(row)?;
+            if let ListPage::Sorted(page) = page {
+                changed.sort_value = Some(page.order.by.value_of(row)?);
+            }
+            Ok(changed)
+        })
+        .collect()
 }
 
 /// Ends a sync read (`filter.updatedSince`): rows whose last change committed, after the
@@ -140,6 +201,46 @@ pub fn push_change_page(
         .push(id_column)
         .push(" limit ")
         .push_bind(page.limit());
+}
+
+/// `totalCount` of a top-level list (sent unprepared, as each filter makes another
+/// statement): how many rows the statement `push_select` pushes
+/// (`select … from … where …`, without page) selects; with `filter.updatedSince`, those
+/// written at that time or later (`updated_column`).
+pub async fn count(
+    pool: &PgPool,
+    updated_column: &str,
+    updated_since: Option<chrono::DateTime<chrono::Utc>>,
+    push_select: impl FnOnce(&mut QueryBuilder<'_, Postgres>),
+) -> sqlx::Result<i64> {
+    let mut qb = QueryBuilder::new("select count(*) from (");
+    push_select(&mut qb);
+    if let Some(since) = updated_since {
+        qb.push(" and ")
+            .push(updated_column)
+            .push(" >= ")
+            .push_bind(since);
+    }
+    qb.push(") c");
+    qb.build_query_scalar()
+        .persistent(false)
+        .fetch_one(pool)
+        .await
+}
+
+/// `totalCount` of a per-unit (or per-worker …) list for many keys in one statement:
+/// `push_select` pushes the list's select for the key `k.key_id` ([`Key::Lateral`]).
+pub async fn count_per_key(
+    pool: &PgPool,
+    keys: &[Uuid],
+    push_select: impl FnOnce(&mut QueryBuilder<'_, Postgres>),
+) -> sqlx::Result<Vec<(Uuid, i64)>> {
+    let mut qb = QueryBuilder::new("select k.key_id, (select count(*) from (");
+    push_select(&mut qb);
+    qb.push(") c) from unnest(")
+        .push_bind(keys.to_vec())
+        .push("::uuid[]) as k(key_id)");
+    qb.build_query_as().persistent(false).fetch_all(pool).await
 }
 
 /// Opens `select k.key_id, t.* from unnest(<keys>) as k(key_id) cross join lateral (`; the

@@ -90,7 +90,7 @@ pub struct Period {
 
 impl PeriodInput {
     pub fn parse(&self) -> ApiResult<Period> {
-        let invalid = |message: &str| Err(ApiError::validation("period", message));
+        let invalid = |message: crate::error::Text| Err(ApiError::validation("period", message));
         match (self.year, self.quarter, self.from, self.to) {
             (Some(year), quarter, None, None) => {
                 crate::validate::year("period.year", year)?;
@@ -100,7 +100,7 @@ impl PeriodInput {
                     Some(_) => {
                         return Err(ApiError::validation(
                             "period.quarter",
-                            "must be 1, 2, 3 or 4",
+                            crate::text!("must be 1, 2, 3 or 4", "须为 1、2、3 或 4"),
                         ))
                     }
                 };
@@ -108,18 +108,24 @@ impl PeriodInput {
                 let to = last_day_of_month(year, last_month);
                 match (from, to) {
                     (Some(from), Some(to)) => Ok(Period { from, to }),
-                    _ => invalid("is not a valid year"),
+                    _ => invalid(crate::text!("is not a valid year", "不是有效的年份")),
                 }
             }
             (None, None, Some(from), Some(to)) => {
                 crate::validate::date_order("period.to", Some(from), Some(to))?;
                 if (to - from).num_days() > 366 * 20 {
-                    return invalid("may span at most twenty years");
+                    return invalid(crate::text!("may span at most twenty years", "最长二十年"));
                 }
                 Ok(Period { from, to })
             }
-            (None, Some(_), _, _) => invalid("a quarter needs its year"),
-            _ => invalid("give either year (with an optional quarter) or both from and to"),
+            (None, Some(_), _, _) => invalid(crate::text!(
+                "a quarter needs its year",
+                "指定季度须同时指定年份"
+            )),
+            _ => invalid(crate::text!(
+                "give either year (with an optional quarter) or both from and to",
+                "请给出年份（可附季度），或同时给出 from 和 to"
+            )),
         }
     }
 }

@@ -84,10 +84,11 @@ pub fn loader<L: Send + Sync + 'static>(loader: L) -> DataLoader<L> {
 /// on resolving its sibling fields and list items (all polled before it yields), and their
 /// keys join the batch before it is sent.
 fn spawn_batch(batch: futures::future::BoxFuture<'static, ()>) {
-    kexie_contract::telemetry::spawn_in_current_span(async move {
+    let language = kexie_contract::language::Language::current();
+    kexie_contract::telemetry::spawn_in_current_span(language.scope(async move {
         tokio::task::yield_now().await;
         batch.await;
-    });
+    }));
 }
 
 /// The schema's data of type `T` (its pool, a batch loader); `INTERNAL` when the schema was

@@ -33,6 +33,7 @@ use crate::http_request::{self, Refusal};
 use crate::metrics::{OperationLabel, SubgraphMetrics};
 use crate::rollup::DataVersion;
 use crate::unit_tree::{RequestCatchUp, TreeCatchUp};
+use kexie_contract::language::Language;
 use kexie_contract::principal::{self, PrincipalSecret};
 
 #[derive(Clone)]
@@ -339,7 +340,16 @@ impl<E: Executor> SubgraphState<E> {
             None => request,
         };
         let started = Instant::now();
-        let mut response = self.schema.execute(request).instrument(span.clone()).await;
+        // Errors speak the language the gateway chose for the client.
+        let language = Language::preferred(
+            headers
+                .get(header::ACCEPT_LANGUAGE)
+                .and_then(|value| value.to_str().ok()),
+        );
+        let mut response = language
+            .scope(self.schema.execute(request))
+            .instrument(span.clone())
+            .await;
         if selected.kind == Some(OperationType::Mutation) {
             self.after_mutation
                 .run(&mut response)

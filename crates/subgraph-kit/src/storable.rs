@@ -99,7 +99,10 @@ impl Unstorable {
     fn into_server_error(self) -> ServerError {
         let error = ApiError::validation(
             self.path,
-            "must not contain the character U+0000 (NUL), which PostgreSQL cannot store",
+            crate::text!(
+                "must not contain the character U+0000 (NUL), which PostgreSQL cannot store",
+                "不能含有字符 U+0000（NUL），数据库无法保存"
+            ),
         )
         .extend();
         let mut server_error = ServerError::new(error.message, self.pos);

@@ -239,9 +239,11 @@ pub async fn require_active_unit(
     if unit.status != "ACTIVE" {
         return Err(ApiError::validation(
             field,
-            format!(
+            crate::text!(
                 "unit {} is {} and takes no new records",
-                unit.name, unit.status
+                "组织 {} 的状态为 {}，不再接受新记录",
+                unit.name,
+                unit.status
             ),
         ));
     }

@@ -11,13 +11,19 @@ use crate::error::{ApiError, ApiResult};
 pub fn text(field: &str, value: &str, max_chars: usize) -> ApiResult<String> {
     let trimmed = value.trim();
     if trimmed.is_empty() {
-        return Err(ApiError::validation(field, "must not be empty"));
+        return Err(ApiError::validation(
+            field,
+            crate::text!("must not be empty", "不能为空"),
+        ));
     }
     let chars = trimmed.chars().count();
     if chars > max_chars {
         return Err(ApiError::validation(
             field,
-            format!("must be at most {max_chars} characters, got {chars}"),
+            crate::text!(
+                "must be at most {max_chars} characters, got {chars}",
+                "最多 {max_chars} 个字符，实际为 {chars} 个"
+            ),
         ));
     }
     Ok(trimmed.to_string())
@@ -38,7 +44,10 @@ pub fn optional_text(
 /// Requires a count or amount that is zero or more.
 pub fn non_negative<T: PartialOrd + Default + Copy>(field: &str, value: T) -> ApiResult<T> {
     if value < T::default() {
-        return Err(ApiError::validation(field, "must not be negative"));
+        return Err(ApiError::validation(
+            field,
+            crate::text!("must not be negative", "不能为负数"),
+        ));
     }
     Ok(value)
 }
@@ -49,7 +58,10 @@ pub fn date_order(field: &str, start: Option<NaiveDate>, end: Option<NaiveDate>)
         if end < start {
             return Err(ApiError::validation(
                 field,
-                format!("ends on {end}, before it starts on {start}"),
+                crate::text!(
+                    "ends on {end}, before it starts on {start}",
+                    "结束日期 {end} 早于开始日期 {start}"
+                ),
             ));
         }
     }
@@ -61,7 +73,10 @@ pub fn year(field: &str, value: i32) -> ApiResult<i32> {
     if !(1900..=2100).contains(&value) {
         return Err(ApiError::validation(
             field,
-            "must be a year between 1900 and 2100",
+            crate::text!(
+                "must be a year between 1900 and 2100",
+                "须为 1900 到 2100 之间的年份"
+            ),
         ));
     }
     Ok(value)

@@ -914,7 +914,8 @@ pub async fn sync_edges_after(
 /// `pointer` is where the connection is in `data` (`/workers`). Read forward (`first: 2`,
 /// `after`) through every page and backward from the end (`last: 2`, `before`), the list is
 /// the same rows in the same order, `hasPreviousPage` and `hasNextPage` tell where more
-/// rows are, and `after` with `last` is refused. Returns the IDs, newest first.
+/// rows are, every page's `totalCount` is the number of rows read, and `after` with `last`
+/// is refused. Returns the IDs, newest first.
 pub async fn assert_pages_both_ways(
     client: &GraphqlClient,
     query: &str,
@@ -924,7 +925,8 @@ pub async fn assert_pages_both_ways(
     let read = |arguments: &str, cursor: Option<String>| {
         let query = query.replace("PAGE", arguments).replace(
             "SELECTION",
-            "edges { node { id } } pageInfo { hasNextPage hasPreviousPage startCursor endCursor }",
+            "totalCount edges { node { id } }
+             pageInfo { hasNextPage hasPreviousPage startCursor endCursor }",
         );
         let mut variables = variables.clone();
         variables["cursor"] = json!(cursor);
@@ -946,10 +948,12 @@ pub async fn assert_pages_both_ways(
             .collect()
     };
     let mut forward = Vec::new();
+    let mut totals = Vec::new();
     let mut after: Option<String> = None;
     let mut first_end_cursor: Option<String> = None;
     loop {
         let page = read("first: 2, after: $cursor", after.clone()).await;
+        totals.push(page["totalCount"].clone());
         if first_end_cursor.is_none() {
             first_end_cursor = page["pageInfo"]["endCursor"].as_str().map(str::to_string);
         }
@@ -968,6 +972,7 @@ pub async fn assert_pages_both_ways(
     let mut before: Option<String> = None;
     loop {
         let page = read("last: 2, before: $cursor", before.clone()).await;
+        totals.push(page["totalCount"].clone());
         assert_eq!(
             page["pageInfo"]["hasNextPage"],
             json!(before.is_some()),
@@ -981,6 +986,11 @@ pub async fn assert_pages_both_ways(
     }
     assert!(forward.len() >= 3, "too few rows to page: {forward:?}");
     assert_eq!(backward, forward, "read backward, the list differs");
+    assert!(
+        totals.iter().all(|total| *total == json!(forward.len())),
+        "totalCount {totals:?} on the pages of a list of {} rows",
+        forward.len()
+    );
     let both = query
         .replace("PAGE", "last: 2, after: $cursor")
         .replace("SELECTION", "edges { node { id } }");
@@ -992,6 +1002,226 @@ pub async fn assert_pages_both_ways(
         "{body:#}"
     );
     forward
+}
+
+/// Reads a top-level list in every order its `orderBy` offers: `query` is the list's query
+/// with `ORDER` where `orderBy` goes, `PAGE` where its page arguments go and `SELECTION` as
+/// its selection (`techNeeds(ORDER PAGE) { SELECTION }`); `order_field` is the name of its
+/// enum of sort fields, each of which names the node's field it sorts by
+/// (`PUBLISHED_ON` → `publishedOn`). For each field and direction, read forward through
+/// every page and backward from the end: the same rows in the same order, the same rows as
+/// newest first, sorted by the field's value (Chinese text as PostgreSQL's `zh-x-icu`
+/// collation on `pool` orders it) with ties by ID the same way, `totalCount` the number of
+/// rows. A cursor of one order is refused by another. Needs at least three rows.
+pub async fn assert_every_order(
+    client: &GraphqlClient,
+    pool: &sqlx::PgPool,
+    query: &str,
+    variables: Value,
+    pointer: &str,
+    order_field: &str,
+) {
+    let fields: Vec<String> = client
+        .data(
+            "query($name: String!) { __type(name: $name) { enumValues { name } } }",
+            json!({ "name": order_field }),
+        )
+        .await["__type"]["enumValues"]
+        .as_array()
+        .unwrap_or_else(|| panic!("no enum {order_field}"))
+        .iter()
+        .map(|value| value["name"].as_str().unwrap().to_string())
+        .collect();
+    let read = |order: String, arguments: String, selection: String, cursor: Option<String>| {
+        let query = query
+            .replace("ORDER", &order)
+            .replace("PAGE", &arguments)
+            .replace("SELECTION", &selection);
+        let mut variables = variables.clone();
+        variables["cursor"] = json!(cursor);
+        let client = client.clone();
+        let pointer = pointer.to_string();
+        async move {
+            let body = client.post(&query, variables).await;
+            assert!(body.get("errors").is_none(), "{query}: {body:#}");
+            body["data"]
+                .pointer(&pointer)
+                .unwrap_or_else(|| panic!("no {pointer} in {body:#}"))
+                .clone()
+        }
+    };
+    let newest = read(
+        String::new(),
+        "first: 100, after: $cursor".into(),
+        "edges { node { id } }".into(),
+        None,
+    )
+    .await;
+    let mut newest: Vec<String> = newest["edges"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|edge| edge["node"]["id"].as_str().unwrap().to_string())
+        .collect();
+    assert!(newest.len() >= 3, "too few rows to sort: {newest:?}");
+    newest.sort();
+    let mut foreign_cursor: Option<String> = None;
+    for field in &fields {
+        let node_field = field
+            .to_lowercase()
+            .split('_')
+            .enumerate()
+            .map(|(i, word)| {
+                if i == 0 {
+                    word.to_string()
+                } else {
+                    word[..1].to_uppercase() + &word[1..]
+                }
+            })
+            .collect::<String>();
+        let selection = format!(
+            "totalCount edges {{ node {{ id {node_field} }} }}
+             pageInfo {{ hasNextPage hasPreviousPage startCursor endCursor }}"
+        );
+        for direction in ["ASC", "DESC"] {
+            let order = format!("orderBy: {{ field: {field}, direction: {direction} }},");
+            let rows = |page: &Value| -> Vec<(String, Value)> {
+                page["edges"]
+                    .as_array()
+                    .unwrap()
+                    .iter()
+                    .map(|edge| {
+                        (
+                            edge["node"]["id"].as_str().unwrap().to_string(),
+                            edge["node"][&node_field].clone(),
+                        )
+                    })
+                    .collect()
+            };
+            let mut forward = Vec::new();
+            let mut after: Option<String> = None;
+            loop {
+                let page = read(
+                    order.clone(),
+                    "first: 2, after: $cursor".into(),
+                    selection.clone(),
+                    after.clone(),
+                )
+                .await;
+                assert_eq!(
+                    page["pageInfo"]["hasPreviousPage"],
+                    json!(after.is_some()),
+                    "{page}"
+                );
+                forward.extend(rows(&page));
+                if let Some(cursor) = foreign_cursor.take() {
+                    // A cursor of the previous order, read in this one.
+                    let mut variables = variables.clone();
+                    variables["cursor"] = json!(cursor);
+                    let refused = client
+                        .post(
+                            &query
+                                .replace("ORDER", &order)
+                                .replace("PAGE", "first: 2, after: $cursor")
+                                .replace("SELECTION", "totalCount"),
+                            variables,
+                        )
+                        .await;
+                    assert_eq!(
+                        refused["errors"][0]["extensions"]["code"], "VALIDATION",
+                        "{refused:#}"
+                    );
+                }
+                if page["pageInfo"]["hasNextPage"] != json!(true) {
+                    assert_eq!(page["totalCount"], json!(forward.len()), "{page}");
+                    foreign_cursor = page["pageInfo"]["endCursor"].as_str().map(str::to_string);
+                    break;
+                }
+                after = page["pageInfo"]["endCursor"].as_str().map(str::to_string);
+            }
+            let mut backward = Vec::new();
+            let mut before: Option<String> = None;
+            loop {
+                let page = read(
+                    order.clone(),
+                    "last: 2, before: $cursor".into(),
+                    selection.clone(),
+                    before.clone(),
+                )
+                .await;
+                assert_eq!(
+                    page["pageInfo"]["hasNextPage"],
+                    json!(before.is_some()),
+                    "{page}"
+                );
+                backward.splice(0..0, rows(&page));
+                if page["pageInfo"]["hasPreviousPage"] != json!(true) {
+                    break;
+                }
+                before = page["pageInfo"]["startCursor"].as_str().map(str::to_string);
+            }
+            assert_eq!(
+                backward, forward,
+                "{field} {direction}: read backward, the list differs"
+            );
+            let mut ids: Vec<String> = forward.iter().map(|(id, _)| id.clone()).collect();
+            ids.sort();
+            assert_eq!(
+                ids, newest,
+                "{field} {direction}: other rows than newest first"
+            );
+            let values: Vec<Value> = forward.iter().map(|(_, value)| value.clone()).collect();
+            let ranks = sort_ranks(pool, &values).await;
+            for (pair, rank) in forward.windows(2).zip(ranks.windows(2)) {
+                let order = rank[0]
+                    .cmp(&rank[1])
+                    .then_with(|| pair[0].0.cmp(&pair[1].0));
+                let expected = if direction == "ASC" {
+                    std::cmp::Ordering::Less
+                } else {
+                    std::cmp::Ordering::Greater
+                };
+                assert_eq!(
+                    order, expected,
+                    "{field} {direction}: {pair:?} out of order in {forward:?}"
+                );
+            }
+        }
+    }
+}
+
+/// Each value's rank among `values` in the order a list sorts them: numbers by value, times
+/// by instant, other text as PostgreSQL orders it (codes and dates byte by byte, Chinese
+/// text by the `zh-x-icu` collation).
+async fn sort_ranks(pool: &sqlx::PgPool, values: &[Value]) -> Vec<usize> {
+    let key = |value: &Value| -> String {
+        match value {
+            Value::Number(number) => format!("{:020.6}", number.as_f64().unwrap() + 1e12),
+            Value::String(text) => match chrono::DateTime::parse_from_rfc3339(text) {
+                Ok(time) => time.to_utc().format("%Y%m%d%H%M%S%.6f").to_string(),
+                Err(_) => text.clone(),
+            },
+            other => panic!("cannot sort by {other}"),
+        }
+    };
+    let keys: Vec<String> = values.iter().map(key).collect();
+    let ascii = keys.iter().all(|key| key.is_ascii());
+    let sorted: Vec<String> = if ascii {
+        let mut sorted = keys.clone();
+        sorted.sort();
+        sorted
+    } else {
+        sqlx::query_scalar(
+            "select array_agg(k order by k collate \"zh-x-icu\") from unnest($1::text[]) k",
+        )
+        .bind(&keys)
+        .fetch_one(pool)
+        .await
+        .unwrap()
+    };
+    keys.iter()
+        .map(|key| sorted.iter().position(|known| known == key).unwrap())
+        .collect()
 }
 
 #[cfg(test)]

@@ -312,6 +312,7 @@ impl RequestKey<'_> {
             );
             part(identity.role.as_str().as_bytes());
         }
+        part(self.headers.2.header_value().as_bytes());
         part(&china_standard_day().to_le_bytes());
         hex::encode(hash.finalize())
     }

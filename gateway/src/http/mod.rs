@@ -35,13 +35,14 @@ use std::sync::Arc;
 
 use axum::body::Body;
 use axum::extract::State;
-use axum::http::header::{ACCEPT, ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
+use axum::http::header::{ACCEPT, ACCEPT_LANGUAGE, ALLOW, CONTENT_LENGTH, CONTENT_TYPE};
 use axum::http::{HeaderMap, HeaderName, HeaderValue, Request, StatusCode};
 use axum::response::{IntoResponse, Response};
 use axum::routing::get;
 use axum::Router;
 use http_body_util::{BodyExt, Limited};
 
+use kexie_contract::language::Language;
 use kexie_contract::principal;
 
 use crate::error::{Code, GraphqlError, RequestFailure};
@@ -82,6 +83,20 @@ pub(crate) fn router(state: HttpState) -> Router {
         .route("/ready", get(ready))
         .with_state(state)
         .merge(graphiql::router())
+        .layer(axum::middleware::from_fn(in_preferred_language))
+}
+
+/// Answers a request in the language its `Accept-Language` prefers: the gateway's own
+/// errors ([`GraphqlError::new`]) and, through the `accept-language` the subgraphs are sent,
+/// theirs.
+async fn in_preferred_language(request: Request<Body>, next: axum::middleware::Next) -> Response {
+    let language = Language::preferred(
+        request
+            .headers()
+            .get(ACCEPT_LANGUAGE)
+            .and_then(|value| value.to_str().ok()),
+    );
+    language.scope(next.run(request)).await
 }
 
 /// `GET /metrics`, served on its own listener (by default on the loopback interface): the
@@ -160,6 +175,9 @@ fn forwarded(
             identity: Arc::new(identity),
             token,
         }),
+        // The language chosen, not the client's list: requests alike but for the browser's
+        // languages stay alike to deduplication and the response cache.
+        Language::current(),
     ))
 }
 

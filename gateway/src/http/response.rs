@@ -5,15 +5,26 @@ use axum::body::Body;
 use axum::http::header::{CONTENT_TYPE, RETRY_AFTER, WWW_AUTHENTICATE};
 use axum::http::{HeaderValue, StatusCode};
 use axum::response::Response;
+use kexie_contract::language::Language;
 use serde_json::Value;
 
 use crate::error::{Code, GraphqlError, RequestFailure};
 use crate::http::request::Media;
 use crate::identity::Refusal;
 
+/// The body of a response with `errors` only, in the language of the request being answered.
 pub(crate) fn errors_body(errors: &[GraphqlError]) -> Vec<u8> {
+    let language = Language::current();
+    let errors: Vec<GraphqlError> = errors
+        .iter()
+        .cloned()
+        .map(|mut error| {
+            error.localize(language);
+            error
+        })
+        .collect();
     let mut body = b"{\"errors\":".to_vec();
-    let _ = serde_json::to_writer(&mut body, errors);
+    let _ = serde_json::to_writer(&mut body, &errors);
     body.push(b'}');
     body
 }

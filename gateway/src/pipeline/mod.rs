@@ -367,7 +367,7 @@ impl Pipeline {
             &execution.data,
             execution.errors,
             self.introspection,
-            1024,
+            run.headers.2,
         ));
         Executed { body, complete }
     }

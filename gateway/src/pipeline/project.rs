@@ -14,6 +14,7 @@ use graphql_tools::static_graphql::query::{
 };
 use std::rc::Rc;
 
+use kexie_contract::language::Language;
 use serde_json::{Map, Value};
 
 use crate::pipeline::data::{Data, Object};
@@ -70,7 +71,8 @@ pub(crate) fn write_str(out: &mut Vec<u8>, text: &str) {
     let _ = sonic_rs::to_writer(&mut *out, text);
 }
 
-/// Builds the whole response body: `{"data": …, "errors": […]}`.
+/// Builds the whole response body: `{"data": …, "errors": […]}`, the errors the gateway
+/// raised in `language`.
 pub(crate) fn respond(
     schema: &ApiSchema,
     operation: &PreparedOperation,
@@ -78,14 +80,14 @@ pub(crate) fn respond(
     data: &Data,
     errors: Vec<GraphqlError>,
     introspection: bool,
-    capacity: usize,
+    language: Language,
 ) -> Vec<u8> {
     let mut projection = Projection {
         schema,
         operation,
         variables,
         introspection,
-        out: Vec::with_capacity(capacity),
+        out: Vec::with_capacity(1024),
         errors,
         path: Vec::new(),
         collections: Collections::default(),
@@ -111,6 +113,9 @@ pub(crate) fn respond(
         projection.out.extend_from_slice(b"null");
     }
     if !projection.errors.is_empty() {
+        for error in &mut projection.errors {
+            error.localize(language);
+        }
         projection.out.extend_from_slice(b",\"errors\":");
         let _ = serde_json::to_writer(&mut projection.out, &projection.errors);
     }

@@ -86,8 +86,9 @@ pub async fn require_submission_edit(
         if current.audit.created_by == principal.subject {
             return Ok(());
         }
-        return Err(ApiError::Forbidden(format!(
+        return Err(ApiError::Forbidden(kexie_subgraph_kit::text!(
             "{} may only change the submissions it created",
+            "{}只能修改自己创建的建言",
             access::describe(&principal)
         )));
     }
@@ -118,8 +119,7 @@ pub async fn require_submission_step(
     if reviews {
         return Ok(());
     }
-    Err(ApiError::Forbidden(format!(
-        "{} may not move a submission of unit {unit} to {}: its review is for the staff of a unit above it",
+    Err(ApiError::Forbidden(kexie_subgraph_kit::text!("{} may not move a submission of unit {unit} to {}: its review is for the staff of a unit above it", "{}无权将组织 {unit} 的建言改为 {}：审核由上级组织的工作人员进行",
         access::describe(&principal),
         to.as_str()
     )))

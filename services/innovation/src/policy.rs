@@ -71,8 +71,7 @@ pub async fn require_designate(
     if above {
         return Ok(());
     }
-    Err(ApiError::Forbidden(format!(
-        "{} may not record a pilot designation of unit {unit}: designations are recorded by the staff of a unit above it",
+    Err(ApiError::Forbidden(kexie_subgraph_kit::text!("{} may not record a pilot designation of unit {unit}: designations are recorded by the staff of a unit above it", "{}无权为组织 {unit} 登记试点称号：称号由上级组织的工作人员登记",
         access::describe(&principal)
     )))
 }
@@ -113,8 +112,7 @@ pub fn event_reach(ctx: &Context<'_>) -> ApiResult<EventReach> {
     if let Some(bureau) = co_organizing_bureau(&principal) {
         return Ok(EventReach::CoOrganizedBy(bureau));
     }
-    Err(ApiError::Forbidden(format!(
-        "Innovation events are visible to staff and to partner keys with the scope `{}` or `{}`; {} may not read them",
+    Err(ApiError::Forbidden(kexie_subgraph_kit::text!("Innovation events are visible to staff and to partner keys with the scope `{}` or `{}`; {} may not read them", "创新活动仅对工作人员和具有 `{}` 或 `{}` 权限的合作部门密钥可见；{}无权查看",
         Scope::ReadInnovation,
         Scope::CoOrganizeInnovationEvents,
         access::describe(&principal)
@@ -170,8 +168,9 @@ fn co_organizer_may(
     write: &EventWrite<'_>,
 ) -> ApiResult<()> {
     let refuse = |why: String| {
-        Err(ApiError::Forbidden(format!(
+        Err(ApiError::Forbidden(kexie_subgraph_kit::text!(
             "{} may not {why}",
+            "{}无权{why}",
             access::describe(principal)
         )))
     };

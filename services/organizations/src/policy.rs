@@ -68,8 +68,9 @@ pub fn require_administer_found(
 pub fn require_not_own_unit(ctx: &Context<'_>, unit: &UnitRow) -> ApiResult<()> {
     let principal = access::principal(ctx);
     if principal.role != Role::CityAdmin && principal.unit == Some(unit.unit_id) {
-        return Err(ApiError::Forbidden(format!(
+        return Err(ApiError::Forbidden(kexie_subgraph_kit::text!(
             "{} may not move, merge or dissolve its own unit; the level above does",
+            "{}无权调整、合并或撤销本组织：由上一级进行",
             access::describe(&principal)
         )));
     }
@@ -80,8 +81,9 @@ pub fn require_not_own_unit(ctx: &Context<'_>, unit: &UnitRow) -> ApiResult<()> 
 pub fn require_root_creator(ctx: &Context<'_>) -> ApiResult<()> {
     let principal = access::principal(ctx);
     if principal.role != Role::CityAdmin {
-        return Err(ApiError::Forbidden(format!(
+        return Err(ApiError::Forbidden(kexie_subgraph_kit::text!(
             "{} may not create a unit at the root; only a city admin creates the city association",
+            "{}无权创建根组织：只有市级管理员能创建市科协",
             access::describe(&principal)
         )));
     }
@@ -130,8 +132,9 @@ pub async fn require_record_write(
         (Some(placement), Some(field)) if placement.status != UnitStatus::Active => {
             Err(ApiError::validation(
                 field,
-                format!(
+                kexie_subgraph_kit::text!(
                     "unit {unit_id} is {} and takes no new records",
+                    "组织 {unit_id} 的状态为 {}，不再接受新记录",
                     placement.status.as_str()
                 ),
             ))
@@ -176,8 +179,7 @@ pub fn targets_reach(ctx: &Context<'_>) -> ApiResult<Option<Uuid>> {
         .filter(|_| access::is_staff(&principal))
         .map(Some)
         .ok_or_else(|| {
-            ApiError::Forbidden(format!(
-                "targets are visible to the staff of the units they belong to and above; {} may not read them",
+            ApiError::Forbidden(kexie_subgraph_kit::text!("targets are visible to the staff of the units they belong to and above; {} may not read them", "目标任务仅对所属组织及其上级的工作人员可见；{}无权查看",
                 access::describe(&principal)
             ))
         })
@@ -189,8 +191,9 @@ pub fn require_city_admin(ctx: &Context<'_>, what: &str) -> ApiResult<()> {
     if principal.role == Role::CityAdmin {
         Ok(())
     } else {
-        Err(ApiError::Forbidden(format!(
+        Err(ApiError::Forbidden(kexie_subgraph_kit::text!(
             "{what} is for the city association's administrators only; {} may not",
+            "{what}仅限市科协管理员；{}无权操作",
             access::describe(&principal)
         )))
     }

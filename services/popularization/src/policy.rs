@@ -140,8 +140,9 @@ fn partner_may(
     write: &ActivityWrite<'_>,
 ) -> ApiResult<()> {
     let refuse = |why: String| {
-        Err(ApiError::Forbidden(format!(
+        Err(ApiError::Forbidden(kexie_subgraph_kit::text!(
             "{} may not {why}",
+            "{}无权{why}",
             access::describe(principal)
         )))
     };

@@ -71,8 +71,9 @@ pub fn require_writer(ctx: &Context<'_>) -> ApiResult<()> {
     match principal.role {
         Role::UnitStaff | Role::UnitAdmin | Role::CityAdmin => Ok(()),
         Role::Anonymous | Role::Partner | Role::Gateway | Role::Leadership => {
-            Err(ApiError::Forbidden(format!(
+            Err(ApiError::Forbidden(kexie_subgraph_kit::text!(
                 "{} may not change talent records",
+                "{}无权修改人才记录",
                 access::describe(&principal)
             )))
         }
@@ -116,8 +117,9 @@ pub async fn require_reviewer(
         return Ok(());
     }
     if principal.unit == Some(nominating_unit) {
-        return Err(ApiError::Forbidden(format!(
+        return Err(ApiError::Forbidden(kexie_subgraph_kit::text!(
             "{} may not review the unit's own nominations; staff of a unit above it decide on them",
+            "{}无权评审本组织自己的推荐：由上级组织的工作人员决定",
             access::describe(&principal)
         )));
     }

@@ -704,6 +704,7 @@ impl SubgraphError {
             locations: Vec::new(),
             path,
             extensions: self.extensions,
+            raised: None,
         }
     }
 }

@@ -14,7 +14,7 @@ use std::time::{Duration, Instant};
 
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
-use hyper::header::{ACCEPT, CONTENT_TYPE};
+use hyper::header::{ACCEPT, ACCEPT_LANGUAGE, CONTENT_TYPE};
 use tracing::Instrument;
 
 use kexie_contract::principal::PRINCIPAL_HEADER;
@@ -349,10 +349,11 @@ async fn send(
         kexie_contract::telemetry::inject_trace_context(&mut trace);
         let mut request = hyper::Request::post(url);
         for (name, value) in rules.apply(&headers.0) {
-            if !trace.contains_key(&name) {
+            if !trace.contains_key(&name) && name != ACCEPT_LANGUAGE {
                 request = request.header(name, value);
             }
         }
+        request = request.header(ACCEPT_LANGUAGE, headers.2.header_value());
         for (name, value) in &trace {
             request = request.header(name, value);
         }

@@ -1,6 +1,6 @@
 //! Campaigns (征集活动).
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
@@ -9,8 +9,8 @@ use kexie_subgraph_kit::record::{Audit, FindById, Record};
 
 use crate::domain::CampaignKind;
 use kexie_subgraph_kit::list_query::{
-    close_lateral, open_lateral, push_any_text, push_list_page, push_page, push_unit_scope, untag,
-    Key, Keyed,
+    self, close_lateral, fetch_list, open_lateral, push_any_text, push_list_page, push_page,
+    push_unit_scope, untag, Key, Keyed,
 };
 
 const COLUMNS: &str = "c.campaign_id, c.organizer_id, c.title, c.kind, c.opens_on, c.closes_on,
@@ -94,9 +94,22 @@ pub async fn list(
     push_list_page(
         &mut qb,
         ("c.changed_xid", "c.campaign_id", "c.updated_at"),
-        page,
+        &page,
     );
-    qb.build_query_as().fetch_all(pool).await
+    fetch_list(pool, qb, &page).await
+}
+
+/// How many campaigns `filter` shows over all pages (`totalCount`).
+pub async fn count(
+    pool: PgPool,
+    filter: CampaignFilter,
+    since: Option<DateTime<Utc>>,
+) -> sqlx::Result<i64> {
+    list_query::count(&pool, "c.updated_at", since, |qb| {
+        qb.push("select 1 from campaign c where true");
+        push_filter(qb, &filter, filter.unit_id.map(Key::Value));
+    })
+    .await
 }
 
 /// Each unit's page of campaigns, in one statement.
@@ -114,6 +127,19 @@ pub async fn of_units(
     close_lateral(&mut qb);
     let rows: Vec<Keyed<CampaignRow>> = qb.build_query_as().fetch_all(pool).await?;
     Ok(untag(rows))
+}
+
+/// How many campaigns `filter` shows for each key, in one statement (`totalCount`).
+pub async fn count_of_units(
+    pool: &PgPool,
+    unit_ids: &[Uuid],
+    filter: &CampaignFilter,
+) -> sqlx::Result<Vec<(Uuid, i64)>> {
+    list_query::count_per_key(pool, unit_ids, |qb| {
+        qb.push("select 1 from campaign c where true");
+        push_filter(qb, filter, Some(Key::Lateral));
+    })
+    .await
 }
 
 pub async fn get_for_update(

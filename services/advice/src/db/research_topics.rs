@@ -9,8 +9,8 @@ use kexie_subgraph_kit::record::{Audit, Record};
 
 use crate::domain::{ResearchAward, ResearchTopicStatus};
 use kexie_subgraph_kit::list_query::{
-    close_lateral, open_lateral, push_any_text, push_list_page, push_page, push_unit_scope, untag,
-    Key, Keyed,
+    self, close_lateral, fetch_list, open_lateral, push_any_text, push_list_page, push_page,
+    push_unit_scope, untag, Key, Keyed,
 };
 
 const COLUMNS: &str = "t.research_topic_id, t.lead_unit_id, t.year, t.title, t.status,
@@ -112,9 +112,21 @@ pub async fn list(
     push_list_page(
         &mut qb,
         ("t.changed_xid", "t.research_topic_id", "t.updated_at"),
-        page,
+        &page,
     );
-    qb.build_query_as().fetch_all(pool).await
+    fetch_list(pool, qb, &page).await
+}
+
+/// How many research topics `filter` shows over all pages (`totalCount`).
+pub async fn count(
+    pool: PgPool,
+    filter: ResearchTopicFilter,
+    since: Option<DateTime<Utc>>,
+) -> sqlx::Result<i64> {
+    list_query::count(&pool, "t.updated_at", since, |qb| {
+        push_select(qb, &filter, filter.unit_id.map(Key::Value))
+    })
+    .await
 }
 
 /// Each unit's page of the topics it leads, in one statement.
@@ -131,6 +143,15 @@ pub async fn of_units(
     close_lateral(&mut qb);
     let rows: Vec<Keyed<ResearchTopicRow>> = qb.build_query_as().fetch_all(pool).await?;
     Ok(untag(rows))
+}
+
+/// How many research topics `filter` shows for each key, in one statement (`totalCount`).
+pub async fn count_of_units(
+    pool: &PgPool,
+    ids: &[Uuid],
+    filter: &ResearchTopicFilter,
+) -> sqlx::Result<Vec<(Uuid, i64)>> {
+    list_query::count_per_key(pool, ids, |qb| push_select(qb, filter, Some(Key::Lateral))).await
 }
 
 pub async fn get(conn: &mut PgConnection, topic_id: Uuid) -> sqlx::Result<ResearchTopicRow> {

@@ -1,6 +1,6 @@
 //! Submissions (建议) and their authors.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
@@ -9,8 +9,8 @@ use kexie_subgraph_kit::record::{Audit, Record};
 
 use crate::domain::{LeaderLevel, SubmissionCategory, SubmissionChannel, SubmissionStatus};
 use kexie_subgraph_kit::list_query::{
-    close_lateral, open_lateral, push_any_text, push_list_page, push_page, push_unit_scope, untag,
-    Key, Keyed,
+    self, close_lateral, fetch_list, open_lateral, push_any_text, push_list_page, push_page,
+    push_unit_scope, untag, Key, Keyed,
 };
 
 const COLUMNS: &str = "s.submission_id, s.submitting_unit_id, s.campaign_id, s.title, s.summary,
@@ -142,9 +142,26 @@ pub async fn list(
     push_list_page(
         &mut qb,
         ("s.changed_xid", "s.submission_id", "s.updated_at"),
-        page,
+        &page,
     );
-    qb.build_query_as().fetch_all(pool).await
+    fetch_list(pool, qb, &page).await
+}
+
+/// How many submissions `filter` shows over all pages (`totalCount`).
+pub async fn count(
+    pool: PgPool,
+    filter: SubmissionFilter,
+    since: Option<DateTime<Utc>>,
+) -> sqlx::Result<i64> {
+    list_query::count(&pool, "s.updated_at", since, |qb| {
+        push_select(
+            qb,
+            &filter,
+            filter.unit_id.map(Key::Value),
+            filter.author_id.map(Key::Value),
+        )
+    })
+    .await
 }
 
 /// Each unit's page of submissions, in one statement.
@@ -168,6 +185,23 @@ pub async fn of_units(
     Ok(untag(rows))
 }
 
+/// How many submissions `filter` shows for each key, in one statement (`totalCount`).
+pub async fn count_of_units(
+    pool: &PgPool,
+    ids: &[Uuid],
+    filter: &SubmissionFilter,
+) -> sqlx::Result<Vec<(Uuid, i64)>> {
+    list_query::count_per_key(pool, ids, |qb| {
+        push_select(
+            qb,
+            filter,
+            Some(Key::Lateral),
+            filter.author_id.map(Key::Value),
+        )
+    })
+    .await
+}
+
 /// Each worker's page of the submissions they wrote, in one statement.
 pub async fn of_authors(
     pool: &PgPool,
@@ -187,6 +221,23 @@ pub async fn of_authors(
     close_lateral(&mut qb);
     let rows: Vec<Keyed<SubmissionRow>> = qb.build_query_as().fetch_all(pool).await?;
     Ok(untag(rows))
+}
+
+/// How many submissions `filter` shows for each key, in one statement (`totalCount`).
+pub async fn count_of_authors(
+    pool: &PgPool,
+    ids: &[Uuid],
+    filter: &SubmissionFilter,
+) -> sqlx::Result<Vec<(Uuid, i64)>> {
+    list_query::count_per_key(pool, ids, |qb| {
+        push_select(
+            qb,
+            filter,
+            filter.unit_id.map(Key::Value),
+            Some(Key::Lateral),
+        )
+    })
+    .await
 }
 
 /// Reads one submission inside a transaction (after a write, to return it).

@@ -1,8 +1,7 @@
 //! 征集活动: campaigns collecting advice ("我为XX发展献一计"), research topics (the yearly
 //! call) or key technology bottlenecks (卡脖子问题).
 
-use async_graphql::connection::Connection;
-use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
+use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object, ID};
 use chrono::{Datelike, NaiveDate};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -10,7 +9,8 @@ use uuid::Uuid;
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
 use kexie_subgraph_kit::page::{
-    list_connection, refuse_sync_below, ListPage, PageArgs, PerUnitQuery,
+    list_connection, refuse_sync_below, ListPage, PageArgs, PerUnitQuery, RecordPage, SortColumn,
+    SortField, TotalCount,
 };
 use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::unit_tree::require_active_unit;
@@ -88,6 +88,36 @@ pub struct CampaignFilterInput {
     pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// What `campaigns` sorts by (`orderBy.field`).
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(name = "CampaignOrderField")]
+pub enum CampaignOrderField {
+    /// 标题
+    Title,
+    /// 征集开始日期
+    OpensOn,
+    /// 类型
+    Kind,
+    /// 更新时间
+    UpdatedAt,
+    /// 创建时间
+    CreatedAt,
+}
+
+impl SortField for CampaignOrderField {
+    fn column(self) -> SortColumn {
+        match self {
+            CampaignOrderField::Title => SortColumn::text("title"),
+            CampaignOrderField::OpensOn => SortColumn::date("opens_on"),
+            CampaignOrderField::Kind => SortColumn::code("kind"),
+            CampaignOrderField::UpdatedAt => SortColumn::time("updated_at"),
+            CampaignOrderField::CreatedAt => SortColumn::time("created_at"),
+        }
+    }
+}
+
+kexie_subgraph_kit::list_order!(CampaignOrder, "CampaignOrder", CampaignOrderField);
+
 impl CampaignFilterInput {
     /// The filter, for staff only: anyone else is refused.
     fn parse(self, ctx: &Context<'_>) -> ApiResult<CampaignFilter> {
@@ -130,6 +160,14 @@ impl PerUnitQuery for CampaignsOfUnit {
     ) -> ApiResult<Vec<(Uuid, CampaignRow)>> {
         Ok(db::campaigns::of_units(&self.0, unit_ids, filter, page).await?)
     }
+
+    async fn count(
+        &self,
+        unit_ids: &[Uuid],
+        filter: &CampaignFilter,
+    ) -> ApiResult<Vec<(Uuid, i64)>> {
+        Ok(db::campaigns::count_of_units(&self.0, unit_ids, filter).await?)
+    }
 }
 
 #[derive(Default)]
@@ -147,20 +185,32 @@ impl CampaignQuery {
     }
 
     /// Campaigns, newest first. For staff only (`FORBIDDEN` otherwise).
+    #[allow(clippy::too_many_arguments)]
     async fn campaigns(
         &self,
         ctx: &Context<'_>,
         filter: Option<CampaignFilterInput>,
+        order_by: Option<CampaignOrder>,
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, CampaignRow>> {
+    ) -> ApiResult<RecordPage<CampaignRow>> {
         let filter = filter.unwrap_or_default();
-        let page = ListPage::parse((first, after), (last, before), filter.updated_since)?;
+        let page = ListPage::parse(
+            (first, after),
+            (last, before),
+            filter.updated_since,
+            order_by,
+        )?;
         let filter = filter.parse(ctx)?;
-        let rows = db::campaigns::list(pool(ctx)?, &filter, page).await?;
-        Ok(list_connection(rows, &page))
+        let pool = pool(ctx)?.clone();
+        let rows = db::campaigns::list(&pool, &filter, page.clone()).await?;
+        let since = page.updated_since();
+        let total = TotalCount::counted_by(move || {
+            db::campaigns::count(pool.clone(), filter.clone(), since)
+        });
+        Ok(list_connection(rows, &page, total))
     }
 }
 

@@ -4,12 +4,11 @@
 
 use std::collections::HashMap;
 
-use async_graphql::connection::Connection;
 use async_graphql::{Context, Object, ID};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_subgraph_kit::page::{per_unit_page, PageArgs};
+use kexie_subgraph_kit::page::{per_unit_page, PageArgs, RecordPage};
 use kexie_subgraph_kit::ApiResult;
 
 use kexie_subgraph_kit::figures::{ChildFiguresSeries, FiguresPoint, SeriesInput};
@@ -48,7 +47,7 @@ impl Unit {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, CampaignRow>> {
+    ) -> ApiResult<RecordPage<CampaignRow>> {
         let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter
             .unwrap_or_default()
@@ -68,7 +67,7 @@ impl Unit {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, SubmissionRow>> {
+    ) -> ApiResult<RecordPage<SubmissionRow>> {
         let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter
             .unwrap_or_default()
@@ -88,7 +87,7 @@ impl Unit {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, ResearchTopicRow>> {
+    ) -> ApiResult<RecordPage<ResearchTopicRow>> {
         let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter
             .unwrap_or_default()
@@ -168,7 +167,7 @@ impl Worker {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, SubmissionRow>> {
+    ) -> ApiResult<RecordPage<SubmissionRow>> {
         let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter.unwrap_or_default().for_worker(ctx)?;
         per_unit_page::<SubmissionsOfWorker>(ctx, self.id, filter, page).await

@@ -2,8 +2,7 @@
 //! proposal to the consultation report (决策咨询报告) they conclude with, and the prizes of
 //! outstanding results (优秀调研成果评选).
 
-use async_graphql::connection::Connection;
-use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Datelike, NaiveDate, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -12,7 +11,8 @@ use kexie_subgraph_kit::history::{self as workflow, StatusChange};
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
 use kexie_subgraph_kit::page::{
-    list_connection, refuse_sync_below, ListPage, PageArgs, PerUnitQuery,
+    list_connection, refuse_sync_below, ListPage, PageArgs, PerUnitQuery, RecordPage, SortColumn,
+    SortField, TotalCount,
 };
 use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::unit_tree::require_active_unit;
@@ -125,6 +125,40 @@ pub struct ResearchTopicFilterInput {
     pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// What `researchTopics` sorts by (`orderBy.field`).
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(name = "ResearchTopicOrderField")]
+pub enum ResearchTopicOrderField {
+    /// 标题
+    Title,
+    /// 年度
+    Year,
+    /// 状态
+    Status,
+    /// 更新时间
+    UpdatedAt,
+    /// 创建时间
+    CreatedAt,
+}
+
+impl SortField for ResearchTopicOrderField {
+    fn column(self) -> SortColumn {
+        match self {
+            ResearchTopicOrderField::Title => SortColumn::text("title"),
+            ResearchTopicOrderField::Year => SortColumn::int("year"),
+            ResearchTopicOrderField::Status => SortColumn::code("status"),
+            ResearchTopicOrderField::UpdatedAt => SortColumn::time("updated_at"),
+            ResearchTopicOrderField::CreatedAt => SortColumn::time("created_at"),
+        }
+    }
+}
+
+kexie_subgraph_kit::list_order!(
+    ResearchTopicOrder,
+    "ResearchTopicOrder",
+    ResearchTopicOrderField
+);
+
 impl ResearchTopicFilterInput {
     /// The filter, for staff only: anyone else is refused.
     fn parse(self, ctx: &Context<'_>) -> ApiResult<ResearchTopicFilter> {
@@ -178,6 +212,14 @@ impl PerUnitQuery for ResearchTopicsOfUnit {
     ) -> ApiResult<Vec<(Uuid, ResearchTopicRow)>> {
         Ok(db::research_topics::of_units(&self.0, unit_ids, filter, page).await?)
     }
+
+    async fn count(
+        &self,
+        unit_ids: &[Uuid],
+        filter: &ResearchTopicFilter,
+    ) -> ApiResult<Vec<(Uuid, i64)>> {
+        Ok(db::research_topics::count_of_units(&self.0, unit_ids, filter).await?)
+    }
 }
 
 #[derive(Default)]
@@ -201,20 +243,32 @@ impl ResearchTopicQuery {
     }
 
     /// Research topics, newest first. For staff only (`FORBIDDEN` otherwise).
+    #[allow(clippy::too_many_arguments)]
     async fn research_topics(
         &self,
         ctx: &Context<'_>,
         filter: Option<ResearchTopicFilterInput>,
+        order_by: Option<ResearchTopicOrder>,
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, ResearchTopicRow>> {
+    ) -> ApiResult<RecordPage<ResearchTopicRow>> {
         let filter = filter.unwrap_or_default();
-        let page = ListPage::parse((first, after), (last, before), filter.updated_since)?;
+        let page = ListPage::parse(
+            (first, after),
+            (last, before),
+            filter.updated_since,
+            order_by,
+        )?;
         let filter = filter.parse(ctx)?;
-        let rows = db::research_topics::list(pool(ctx)?, &filter, page).await?;
-        Ok(list_connection(rows, &page))
+        let pool = pool(ctx)?.clone();
+        let rows = db::research_topics::list(&pool, &filter, page.clone()).await?;
+        let since = page.updated_since();
+        let total = TotalCount::counted_by(move || {
+            db::research_topics::count(pool.clone(), filter.clone(), since)
+        });
+        Ok(list_connection(rows, &page, total))
     }
 }
 
@@ -276,13 +330,17 @@ fn valid_report(input: ConsultationReportInput, year: i32) -> ApiResult<ReportFi
     if input.submitted_on > china_today() {
         return Err(ApiError::validation(
             "report.submittedOn",
-            format!("{} is in the future", input.submitted_on),
+            kexie_subgraph_kit::text!("{} is in the future", "{} 是将来的日期", input.submitted_on),
         ));
     }
     if input.submitted_on.year() < year {
         return Err(ApiError::validation(
             "report.submittedOn",
-            format!("{} is before the topic's year {year}", input.submitted_on),
+            kexie_subgraph_kit::text!(
+                "{} is before the topic's year {year}",
+                "{} 早于课题年度 {year}",
+                input.submitted_on
+            ),
         ));
     }
     Ok(ReportFields {
@@ -417,13 +475,19 @@ impl ResearchTopicMutation {
             (ResearchTopicStatus::Concluded, None) => {
                 return Err(ApiError::validation(
                     "report",
-                    "concluding a topic needs its consultation report (决策咨询报告)",
+                    kexie_subgraph_kit::text!(
+                        "concluding a topic needs its consultation report (决策咨询报告)",
+                        "结题须提交决策咨询报告"
+                    ),
                 ))
             }
             (to, Some(_)) if to != ResearchTopicStatus::Concluded => {
                 return Err(ApiError::validation(
                     "report",
-                    "is only given when moving to CONCLUDED",
+                    kexie_subgraph_kit::text!(
+                        "is only given when moving to CONCLUDED",
+                        "仅在改为 CONCLUDED（已结题）时填写"
+                    ),
                 ))
             }
             _ => {}

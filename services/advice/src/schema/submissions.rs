@@ -2,8 +2,7 @@
 //! DRAFT → SUBMITTED → UNDER_REVIEW → REFINED → FORWARDED → INSTRUCTED (批示) → ADOPTED,
 //! with RETURNED (for revision, then SUBMITTED again) and CLOSED (not adopted) from review.
 
-use async_graphql::connection::Connection;
-use async_graphql::{Context, InputObject, MaybeUndefined, Object, SimpleObject, ID};
+use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object, SimpleObject, ID};
 use chrono::NaiveDate;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -12,7 +11,8 @@ use kexie_subgraph_kit::history::{self as workflow, StatusChange};
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
 use kexie_subgraph_kit::page::{
-    list_connection, refuse_sync_below, ListPage, PageArgs, PerUnitQuery,
+    list_connection, refuse_sync_below, ListPage, PageArgs, PerUnitQuery, RecordPage, SortColumn,
+    SortField, TotalCount,
 };
 use kexie_subgraph_kit::record::load_by_id;
 use kexie_subgraph_kit::record::Audit;
@@ -155,6 +155,33 @@ pub struct SubmissionFilterInput {
     pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// What `submissions` sorts by (`orderBy.field`).
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(name = "SubmissionOrderField")]
+pub enum SubmissionOrderField {
+    /// 标题
+    Title,
+    /// 状态
+    Status,
+    /// 更新时间
+    UpdatedAt,
+    /// 创建时间
+    CreatedAt,
+}
+
+impl SortField for SubmissionOrderField {
+    fn column(self) -> SortColumn {
+        match self {
+            SubmissionOrderField::Title => SortColumn::text("title"),
+            SubmissionOrderField::Status => SortColumn::code("status"),
+            SubmissionOrderField::UpdatedAt => SortColumn::time("updated_at"),
+            SubmissionOrderField::CreatedAt => SortColumn::time("created_at"),
+        }
+    }
+}
+
+kexie_subgraph_kit::list_order!(SubmissionOrder, "SubmissionOrder", SubmissionOrderField);
+
 impl SubmissionFilterInput {
     /// The filter as the request may apply it: a partner key's lists hold only the
     /// submissions it created; anyone but staff and such keys is refused.
@@ -208,7 +235,10 @@ impl SubmissionFilterInput {
         if self.author_id.is_some() {
             return Err(ApiError::validation(
                 "filter.authorId",
-                "is implied by the worker this list hangs on; leave it out",
+                kexie_subgraph_kit::text!(
+                    "is implied by the worker this list hangs on; leave it out",
+                    "已由本列表所属的科技工作者确定，请省略"
+                ),
             ));
         }
         self.parse(ctx)
@@ -230,6 +260,14 @@ impl PerUnitQuery for SubmissionsOfUnit {
     ) -> ApiResult<Vec<(Uuid, SubmissionRow)>> {
         Ok(db::submissions::of_units(&self.0, unit_ids, filter, page).await?)
     }
+
+    async fn count(
+        &self,
+        unit_ids: &[Uuid],
+        filter: &SubmissionFilter,
+    ) -> ApiResult<Vec<(Uuid, i64)>> {
+        Ok(db::submissions::count_of_units(&self.0, unit_ids, filter).await?)
+    }
 }
 
 /// `Worker.submissions` for a batch of workers (the per-unit batching serves any key).
@@ -246,6 +284,14 @@ impl PerUnitQuery for SubmissionsOfWorker {
         page: PageArgs,
     ) -> ApiResult<Vec<(Uuid, SubmissionRow)>> {
         Ok(db::submissions::of_authors(&self.0, worker_ids, filter, page).await?)
+    }
+
+    async fn count(
+        &self,
+        worker_ids: &[Uuid],
+        filter: &SubmissionFilter,
+    ) -> ApiResult<Vec<(Uuid, i64)>> {
+        Ok(db::submissions::count_of_authors(&self.0, worker_ids, filter).await?)
     }
 }
 
@@ -272,20 +318,32 @@ impl SubmissionQuery {
 
     /// Submissions, newest first. Staff list every submission; a partner key with
     /// `advice:submit` lists those it created; anyone else is refused with `FORBIDDEN`.
+    #[allow(clippy::too_many_arguments)]
     async fn submissions(
         &self,
         ctx: &Context<'_>,
         filter: Option<SubmissionFilterInput>,
+        order_by: Option<SubmissionOrder>,
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, SubmissionRow>> {
+    ) -> ApiResult<RecordPage<SubmissionRow>> {
         let filter = filter.unwrap_or_default();
-        let page = ListPage::parse((first, after), (last, before), filter.updated_since)?;
+        let page = ListPage::parse(
+            (first, after),
+            (last, before),
+            filter.updated_since,
+            order_by,
+        )?;
         let filter = filter.parse(ctx)?;
-        let rows = db::submissions::list(pool(ctx)?, &filter, page).await?;
-        Ok(list_connection(rows, &page))
+        let pool = pool(ctx)?.clone();
+        let rows = db::submissions::list(&pool, &filter, page.clone()).await?;
+        let since = page.updated_since();
+        let total = TotalCount::counted_by(move || {
+            db::submissions::count(pool.clone(), filter.clone(), since)
+        });
+        Ok(list_connection(rows, &page, total))
     }
 }
 
@@ -355,7 +413,10 @@ fn valid_submission(
     if channel == SubmissionChannel::Campaign && campaign_id.is_none() {
         return Err(ApiError::validation(
             "campaignId",
-            "a submission of the CAMPAIGN channel names its campaign",
+            kexie_subgraph_kit::text!(
+                "a submission of the CAMPAIGN channel names its campaign",
+                "通过征集活动（CAMPAIGN）渠道提交的建言须指明征集活动"
+            ),
         ));
     }
     Ok(SubmissionFields {
@@ -379,7 +440,11 @@ async fn check_campaign(pool: &PgPool, campaign_id: Uuid) -> ApiResult<()> {
     if campaign.audit.archived_at.is_some() {
         return Err(ApiError::validation(
             "campaignId",
-            format!("campaign {} is archived", campaign.title),
+            kexie_subgraph_kit::text!(
+                "campaign {} is archived",
+                "征集活动 {} 已归档",
+                campaign.title
+            ),
         ));
     }
     Ok(())
@@ -390,7 +455,11 @@ fn valid_instruction(input: InstructionInput) -> ApiResult<InstructionFields> {
     if input.instructed_on > today {
         return Err(ApiError::validation(
             "instruction.instructedOn",
-            format!("{} is in the future", input.instructed_on),
+            kexie_subgraph_kit::text!(
+                "{} is in the future",
+                "{} 是将来的日期",
+                input.instructed_on
+            ),
         ));
     }
     Ok(InstructionFields {
@@ -618,13 +687,19 @@ impl SubmissionMutation {
             (SubmissionStatus::Instructed, None) => {
                 return Err(ApiError::validation(
                     "instruction",
-                    "moving to INSTRUCTED needs the leader's instruction (批示)",
+                    kexie_subgraph_kit::text!(
+                        "moving to INSTRUCTED needs the leader's instruction (批示)",
+                        "改为 INSTRUCTED（已获批示）须填写领导批示"
+                    ),
                 ))
             }
             (_, Some(_)) => {
                 return Err(ApiError::validation(
                     "instruction",
-                    "is only given when moving to INSTRUCTED",
+                    kexie_subgraph_kit::text!(
+                        "is only given when moving to INSTRUCTED",
+                        "仅在改为 INSTRUCTED（已获批示）时填写"
+                    ),
                 ))
             }
             (_, None) => None,
@@ -643,8 +718,9 @@ impl SubmissionMutation {
             if instruction.instructed_on < submitted_on {
                 return Err(ApiError::validation(
                     "instruction.instructedOn",
-                    format!(
+                    kexie_subgraph_kit::text!(
                         "{} is before the submission was submitted on {submitted_on}",
+                        "{} 早于建言提交日期 {submitted_on}",
                         instruction.instructed_on
                     ),
                 ));

@@ -117,3 +117,82 @@ async fn lists_page_backward_as_well_as_forward() {
     .await;
     assert_eq!(all.len(), 4);
 }
+
+#[tokio::test]
+async fn every_top_level_list_sorts_in_each_order() {
+    let hub = start().await;
+    let unit = hub.tree.district_a.id;
+    for (title, kind, opens, closes) in [
+        (
+            "“我为发展献一计”活动",
+            "IDEA_SOLICITATION",
+            "2025-03-01",
+            "2025-06-30",
+        ),
+        (
+            "年度调研课题征集",
+            "RESEARCH_TOPIC_CALL",
+            "2025-01-10",
+            "2025-02-28",
+        ),
+        (
+            "关键核心技术难题征集",
+            "KEY_TECH_BOTTLENECK",
+            "2025-03-01",
+            "2025-09-30",
+        ),
+    ] {
+        create_campaign(
+            &hub.client,
+            json!({ "organizerId": unit.to_string(), "title": title, "kind": kind,
+                    "opensOn": opens, "closesOn": closes }),
+        )
+        .await;
+    }
+    let mut submissions = Vec::new();
+    for title in [
+        "关于推动电子信息产业高质量发展的建议",
+        "关于加强基层科普阵地建设的建议",
+        "关于培育青年科技人才的建议",
+    ] {
+        submissions.push(
+            create_submission(
+                &hub.client,
+                submission_input(unit, json!({ "title": title })),
+            )
+            .await,
+        );
+    }
+    hub.client
+        .data(
+            "mutation($id: ID!, $v: Int!) { transitionSubmission(id: $id, expectedVersion: $v, to: SUBMITTED) { id } }",
+            json!({ "id": submissions[1]["id"], "v": submissions[1]["version"] }),
+        )
+        .await;
+    for (year, title) in [
+        (2025, "基层科普阵地建设现状与对策研究"),
+        (2024, "科技人才评价机制改革研究"),
+        (2025, "产业链关键技术攻关路径研究"),
+    ] {
+        create_topic(
+            &hub.client,
+            json!({ "leadUnitId": unit.to_string(), "year": year, "title": title }),
+        )
+        .await;
+    }
+    for (list, order_field) in [
+        ("campaigns", "CampaignOrderField"),
+        ("submissions", "SubmissionOrderField"),
+        ("researchTopics", "ResearchTopicOrderField"),
+    ] {
+        kexie_testkit::assert_every_order(
+            &hub.client,
+            &hub.pool,
+            &format!("query($cursor: String) {{ {list}(ORDER PAGE) {{ SELECTION }} }}"),
+            json!({}),
+            &format!("/{list}"),
+            order_field,
+        )
+        .await;
+    }
+}

@@ -1,14 +1,14 @@
 //! Innovation events (创新活动): matchmaking and academic exchange, with the needs and results
 //! presented at each.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use kexie_subgraph_kit::bureau::PartnerBureau;
 use kexie_subgraph_kit::list_query::{
-    close_lateral, open_lateral, push_any_text, push_list_page, push_page, push_unit_scope, untag,
-    Key, Keyed,
+    self, close_lateral, fetch_list, open_lateral, push_any_text, push_list_page, push_page,
+    push_unit_scope, untag, Key, Keyed,
 };
 use kexie_subgraph_kit::page::{Changed, ListPage, PageArgs};
 use kexie_subgraph_kit::record::{Audit, FindById, Record};
@@ -145,9 +145,21 @@ pub async fn list(
     push_list_page(
         &mut qb,
         ("e.changed_xid", "e.innovation_event_id", "e.updated_at"),
-        page,
+        &page,
     );
-    qb.build_query_as().fetch_all(pool).await
+    fetch_list(pool, qb, &page).await
+}
+
+/// How many events `filter` shows over all pages (`totalCount`).
+pub async fn count(
+    pool: PgPool,
+    filter: EventFilter,
+    since: Option<DateTime<Utc>>,
+) -> sqlx::Result<i64> {
+    list_query::count(&pool, "e.updated_at", since, |qb| {
+        push_select(qb, &filter, filter.unit_id.map(Key::Value))
+    })
+    .await
 }
 
 /// Each organizing unit's page of events, in one statement.
@@ -164,6 +176,15 @@ pub async fn of_units(
     close_lateral(&mut qb);
     let rows: Vec<Keyed<EventRow>> = qb.build_query_as().fetch_all(pool).await?;
     Ok(untag(rows))
+}
+
+/// How many events `filter` shows for each key, in one statement (`totalCount`).
+pub async fn count_of_units(
+    pool: &PgPool,
+    ids: &[Uuid],
+    filter: &EventFilter,
+) -> sqlx::Result<Vec<(Uuid, i64)>> {
+    list_query::count_per_key(pool, ids, |qb| push_select(qb, filter, Some(Key::Lateral))).await
 }
 
 pub async fn get(conn: &mut PgConnection, event_id: Uuid) -> sqlx::Result<EventRow> {

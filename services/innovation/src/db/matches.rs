@@ -1,12 +1,12 @@
 //! Matches of needs with results or experts (供需对接).
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use kexie_subgraph_kit::list_query::{
-    close_lateral, open_lateral, push_any_text, push_list_page, push_page, push_unit_scope, untag,
-    Key, Keyed,
+    self, close_lateral, fetch_list, open_lateral, push_any_text, push_list_page, push_page,
+    push_unit_scope, untag, Key, Keyed,
 };
 use kexie_subgraph_kit::page::{Changed, ListPage, PageArgs};
 use kexie_subgraph_kit::record::{Audit, FindById, Record};
@@ -127,9 +127,21 @@ pub async fn list(
     push_list_page(
         &mut qb,
         ("m.changed_xid", "m.need_match_id", "m.updated_at"),
-        page,
+        &page,
     );
-    qb.build_query_as().fetch_all(pool).await
+    fetch_list(pool, qb, &page).await
+}
+
+/// How many matches `filter` shows over all pages (`totalCount`).
+pub async fn count(
+    pool: PgPool,
+    filter: MatchFilter,
+    since: Option<DateTime<Utc>>,
+) -> sqlx::Result<i64> {
+    list_query::count(&pool, "m.updated_at", since, |qb| {
+        push_select(qb, &filter, None)
+    })
+    .await
 }
 
 /// Each need's, result's or expert's page of matches, in one statement.
@@ -147,6 +159,19 @@ pub async fn of_parties(
     close_lateral(&mut qb);
     let rows: Vec<Keyed<MatchRow>> = qb.build_query_as().fetch_all(pool).await?;
     Ok(untag(rows))
+}
+
+/// How many matches `filter` shows for each key, in one statement (`totalCount`).
+pub async fn count_of_parties(
+    pool: &PgPool,
+    party: Party,
+    ids: &[Uuid],
+    filter: &MatchFilter,
+) -> sqlx::Result<Vec<(Uuid, i64)>> {
+    list_query::count_per_key(pool, ids, |qb| {
+        push_select(qb, filter, Some((party, Key::Lateral)))
+    })
+    .await
 }
 
 pub async fn get(conn: &mut PgConnection, match_id: Uuid) -> sqlx::Result<MatchRow> {

@@ -1,12 +1,12 @@
 //! Enterprises' technology needs (企业技术需求).
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use kexie_subgraph_kit::list_query::{
-    close_lateral, open_lateral, push_any_text, push_list_page, push_page, push_unit_scope, untag,
-    Key, Keyed,
+    self, close_lateral, fetch_list, open_lateral, push_any_text, push_list_page, push_page,
+    push_unit_scope, untag, Key, Keyed,
 };
 use kexie_subgraph_kit::page::{Changed, ListPage, PageArgs};
 use kexie_subgraph_kit::record::{Audit, FindById, Record};
@@ -112,9 +112,21 @@ pub async fn list(
     push_list_page(
         &mut qb,
         ("n.changed_xid", "n.tech_need_id", "n.updated_at"),
-        page,
+        &page,
     );
-    qb.build_query_as().fetch_all(pool).await
+    fetch_list(pool, qb, &page).await
+}
+
+/// How many needs `filter` shows over all pages (`totalCount`).
+pub async fn count(
+    pool: PgPool,
+    filter: NeedFilter,
+    since: Option<DateTime<Utc>>,
+) -> sqlx::Result<i64> {
+    list_query::count(&pool, "n.updated_at", since, |qb| {
+        push_select(qb, &filter, filter.unit_id.map(Key::Value))
+    })
+    .await
 }
 
 /// Each unit's page of the needs it published, in one statement.
@@ -131,6 +143,15 @@ pub async fn of_units(
     close_lateral(&mut qb);
     let rows: Vec<Keyed<NeedRow>> = qb.build_query_as().fetch_all(pool).await?;
     Ok(untag(rows))
+}
+
+/// How many needs `filter` shows for each key, in one statement (`totalCount`).
+pub async fn count_of_units(
+    pool: &PgPool,
+    ids: &[Uuid],
+    filter: &NeedFilter,
+) -> sqlx::Result<Vec<(Uuid, i64)>> {
+    list_query::count_per_key(pool, ids, |qb| push_select(qb, filter, Some(Key::Lateral))).await
 }
 
 pub async fn get(conn: &mut PgConnection, need_id: Uuid) -> sqlx::Result<NeedRow> {

@@ -1,12 +1,12 @@
 //! Scientific results on offer (科技成果).
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use kexie_subgraph_kit::list_query::{
-    close_lateral, open_lateral, push_any_text, push_list_page, push_page, push_unit_scope, untag,
-    Key, Keyed,
+    self, close_lateral, fetch_list, open_lateral, push_any_text, push_list_page, push_page,
+    push_unit_scope, untag, Key, Keyed,
 };
 use kexie_subgraph_kit::page::{Changed, ListPage, PageArgs};
 use kexie_subgraph_kit::record::{Audit, FindById, Record};
@@ -120,9 +120,25 @@ pub async fn list(
     push_list_page(
         &mut qb,
         ("r.changed_xid", "r.science_result_id", "r.updated_at"),
-        page,
+        &page,
     );
-    qb.build_query_as().fetch_all(pool).await
+    fetch_list(pool, qb, &page).await
+}
+
+/// How many results `filter` shows over all pages (`totalCount`).
+pub async fn count(
+    pool: PgPool,
+    filter: ResultFilter,
+    since: Option<DateTime<Utc>>,
+) -> sqlx::Result<i64> {
+    list_query::count(&pool, "r.updated_at", since, |qb| {
+        push_select(
+            qb,
+            &filter,
+            filter.unit_id.map(|unit| (Owner::Unit, Key::Value(unit))),
+        )
+    })
+    .await
 }
 
 /// Each owner's page of results, in one statement.
@@ -140,6 +156,19 @@ pub async fn of_owners(
     close_lateral(&mut qb);
     let rows: Vec<Keyed<ResultRow>> = qb.build_query_as().fetch_all(pool).await?;
     Ok(untag(rows))
+}
+
+/// How many results `filter` shows for each key, in one statement (`totalCount`).
+pub async fn count_of_owners(
+    pool: &PgPool,
+    owner: Owner,
+    ids: &[Uuid],
+    filter: &ResultFilter,
+) -> sqlx::Result<Vec<(Uuid, i64)>> {
+    list_query::count_per_key(pool, ids, |qb| {
+        push_select(qb, filter, Some((owner, Key::Lateral)))
+    })
+    .await
 }
 
 pub async fn get(conn: &mut PgConnection, result_id: Uuid) -> sqlx::Result<ResultRow> {

@@ -1,12 +1,12 @@
 //! Service visits to enterprises (学会服务企业行, 专家服务团) and their experts.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use kexie_subgraph_kit::list_query::{
-    close_lateral, open_lateral, push_any_text, push_list_page, push_page, push_unit_scope, untag,
-    Key, Keyed,
+    self, close_lateral, fetch_list, open_lateral, push_any_text, push_list_page, push_page,
+    push_unit_scope, untag, Key, Keyed,
 };
 use kexie_subgraph_kit::page::{Changed, ListPage, PageArgs};
 use kexie_subgraph_kit::record::{Audit, Record};
@@ -130,9 +130,27 @@ pub async fn list(
     push_list_page(
         &mut qb,
         ("v.changed_xid", "v.service_visit_id", "v.updated_at"),
-        page,
+        &page,
     );
-    qb.build_query_as().fetch_all(pool).await
+    fetch_list(pool, qb, &page).await
+}
+
+/// How many visits `filter` shows over all pages (`totalCount`).
+pub async fn count(
+    pool: PgPool,
+    filter: VisitFilter,
+    since: Option<DateTime<Utc>>,
+) -> sqlx::Result<i64> {
+    list_query::count(&pool, "v.updated_at", since, |qb| {
+        push_select(
+            qb,
+            &filter,
+            filter
+                .unit_id
+                .map(|unit| (Party::Organizer, Key::Value(unit))),
+        )
+    })
+    .await
 }
 
 /// Each organizer's or expert's page of visits, in one statement.
@@ -150,6 +168,19 @@ pub async fn of_parties(
     close_lateral(&mut qb);
     let rows: Vec<Keyed<VisitRow>> = qb.build_query_as().fetch_all(pool).await?;
     Ok(untag(rows))
+}
+
+/// How many visits `filter` shows for each key, in one statement (`totalCount`).
+pub async fn count_of_parties(
+    pool: &PgPool,
+    party: Party,
+    ids: &[Uuid],
+    filter: &VisitFilter,
+) -> sqlx::Result<Vec<(Uuid, i64)>> {
+    list_query::count_per_key(pool, ids, |qb| {
+        push_select(qb, filter, Some((party, Key::Lateral)))
+    })
+    .await
 }
 
 pub async fn get(conn: &mut PgConnection, visit_id: Uuid) -> sqlx::Result<VisitRow> {

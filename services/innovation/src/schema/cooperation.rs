@@ -1,8 +1,7 @@
 //! 校企合作: cooperation agreements between universities (or institutes) and enterprises,
 //! in force from the day signed to their end.
 
-use async_graphql::connection::Connection;
-use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
+use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object, ID};
 use chrono::NaiveDate;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -10,7 +9,8 @@ use uuid::Uuid;
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_maybe_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
 use kexie_subgraph_kit::page::{
-    list_connection, refuse_sync_below, ListPage, PageArgs, PerUnitQuery,
+    list_connection, refuse_sync_below, ListPage, PageArgs, PerUnitQuery, RecordPage, SortColumn,
+    SortField, TotalCount,
 };
 use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::unit_tree::require_active_unit;
@@ -87,6 +87,37 @@ pub struct AgreementFilterInput {
     pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// What `cooperationAgreements` sorts by (`orderBy.field`).
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(name = "CooperationAgreementOrderField")]
+pub enum AgreementOrderField {
+    /// 标题
+    Title,
+    /// 签订日期
+    SignedOn,
+    /// 更新时间
+    UpdatedAt,
+    /// 创建时间
+    CreatedAt,
+}
+
+impl SortField for AgreementOrderField {
+    fn column(self) -> SortColumn {
+        match self {
+            AgreementOrderField::Title => SortColumn::text("title"),
+            AgreementOrderField::SignedOn => SortColumn::date("signed_on"),
+            AgreementOrderField::UpdatedAt => SortColumn::time("updated_at"),
+            AgreementOrderField::CreatedAt => SortColumn::time("created_at"),
+        }
+    }
+}
+
+kexie_subgraph_kit::list_order!(
+    AgreementOrder,
+    "CooperationAgreementOrder",
+    AgreementOrderField
+);
+
 impl AgreementFilterInput {
     fn parse(self, ctx: &Context<'_>) -> ApiResult<AgreementFilter> {
         policy::require_reader(ctx, "Cooperation agreements")?;
@@ -127,6 +158,10 @@ impl PerUnitQuery for AgreementsOfUnit {
     ) -> ApiResult<Vec<(Uuid, AgreementRow)>> {
         Ok(db::cooperation::of_units(&self.0, ids, filter, page).await?)
     }
+
+    async fn count(&self, ids: &[Uuid], filter: &AgreementFilter) -> ApiResult<Vec<(Uuid, i64)>> {
+        Ok(db::cooperation::count_of_units(&self.0, ids, filter).await?)
+    }
 }
 
 #[derive(Default)]
@@ -136,20 +171,32 @@ pub struct AgreementQuery;
 impl AgreementQuery {
     /// Cooperation agreements, newest first. For staff and keys with `innovation:read`
     /// (`FORBIDDEN` otherwise).
+    #[allow(clippy::too_many_arguments)]
     async fn cooperation_agreements(
         &self,
         ctx: &Context<'_>,
         filter: Option<AgreementFilterInput>,
+        order_by: Option<AgreementOrder>,
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, AgreementRow>> {
+    ) -> ApiResult<RecordPage<AgreementRow>> {
         let filter = filter.unwrap_or_default();
-        let page = ListPage::parse((first, after), (last, before), filter.updated_since)?;
+        let page = ListPage::parse(
+            (first, after),
+            (last, before),
+            filter.updated_since,
+            order_by,
+        )?;
         let filter = filter.parse(ctx)?;
-        let rows = db::cooperation::list(pool(ctx)?, &filter, page).await?;
-        Ok(list_connection(rows, &page))
+        let pool = pool(ctx)?.clone();
+        let rows = db::cooperation::list(&pool, &filter, page.clone()).await?;
+        let since = page.updated_since();
+        let total = TotalCount::counted_by(move || {
+            db::cooperation::count(pool.clone(), filter.clone(), since)
+        });
+        Ok(list_connection(rows, &page, total))
     }
 }
 
@@ -193,7 +240,10 @@ fn valid_agreement(fields: AgreementFields) -> ApiResult<AgreementFields> {
     if fields.enterprise_unit_id.is_none() && enterprise_name.is_none() {
         return Err(ApiError::validation(
             "enterpriseName",
-            "name the company, or give enterpriseUnitId",
+            kexie_subgraph_kit::text!(
+                "name the company, or give enterpriseUnitId",
+                "请填写企业名称，或给出 enterpriseUnitId"
+            ),
         ));
     }
     past_day("signedOn", fields.signed_on)?;

@@ -5,13 +5,12 @@
 
 use std::collections::HashMap;
 
-use async_graphql::connection::Connection;
 use async_graphql::{Context, Object, ID};
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use kexie_subgraph_kit::figures::{ChildFiguresSeries, FiguresPoint, SeriesInput};
-use kexie_subgraph_kit::page::{per_unit_page, PageArgs};
+use kexie_subgraph_kit::page::{per_unit_page, PageArgs, RecordPage};
 use kexie_subgraph_kit::rollup::PeriodInput;
 use kexie_subgraph_kit::target::{Actual, MeasuredActual, MeasuredBy, TargetKey};
 use kexie_subgraph_kit::ApiResult;
@@ -56,7 +55,7 @@ impl Unit {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, NeedRow>> {
+    ) -> ApiResult<RecordPage<NeedRow>> {
         let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter
             .unwrap_or_default()
@@ -77,7 +76,7 @@ impl Unit {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, ResultRow>> {
+    ) -> ApiResult<RecordPage<ResultRow>> {
         let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter
             .unwrap_or_default()
@@ -98,7 +97,7 @@ impl Unit {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, VisitRow>> {
+    ) -> ApiResult<RecordPage<VisitRow>> {
         let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter
             .unwrap_or_default()
@@ -120,7 +119,7 @@ impl Unit {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, EventRow>> {
+    ) -> ApiResult<RecordPage<EventRow>> {
         let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter
             .unwrap_or_default()
@@ -141,7 +140,7 @@ impl Unit {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, AgreementRow>> {
+    ) -> ApiResult<RecordPage<AgreementRow>> {
         let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter
             .unwrap_or_default()
@@ -227,7 +226,7 @@ impl Worker {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, ResultRow>> {
+    ) -> ApiResult<RecordPage<ResultRow>> {
         let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter.unwrap_or_default().for_owner(ctx, false)?;
         per_unit_page::<ResultsOfWorker>(ctx, self.id, filter, page).await
@@ -243,7 +242,7 @@ impl Worker {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, MatchRow>> {
+    ) -> ApiResult<RecordPage<MatchRow>> {
         let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter.unwrap_or_default().for_party(ctx)?;
         per_unit_page::<MatchesOfExpert>(ctx, self.id, filter, page).await
@@ -259,7 +258,7 @@ impl Worker {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, VisitRow>> {
+    ) -> ApiResult<RecordPage<VisitRow>> {
         let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter.unwrap_or_default().for_party(ctx, false)?;
         per_unit_page::<VisitsOfExpert>(ctx, self.id, filter, page).await

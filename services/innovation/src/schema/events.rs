@@ -2,8 +2,7 @@
 //! conferences, salons, industry seminars, roadshows), PLANNED → HELD (with the attendance)
 //! or CANCELLED, with the needs and results presented and the matches brokered there.
 
-use async_graphql::connection::Connection;
-use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
+use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object, ID};
 use chrono::{Datelike, NaiveDate};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -14,6 +13,7 @@ use kexie_subgraph_kit::id::{distinct_ids, new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
 use kexie_subgraph_kit::page::{
     list_connection, per_unit_page, refuse_sync_below, ListPage, PageArgs, PerUnitQuery,
+    RecordPage, SortColumn, SortField, TotalCount,
 };
 use kexie_subgraph_kit::record::{load_all_by_id, Audit};
 use kexie_subgraph_kit::unit_tree::require_active_unit;
@@ -96,7 +96,7 @@ impl EventRow {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, MatchRow>> {
+    ) -> ApiResult<RecordPage<MatchRow>> {
         let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter.unwrap_or_default().for_party(ctx)?;
         per_unit_page::<MatchesOfEvent>(ctx, self.innovation_event_id, filter, page).await
@@ -151,6 +151,36 @@ pub struct EventFilterInput {
     pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// What `innovationEvents` sorts by (`orderBy.field`).
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(name = "InnovationEventOrderField")]
+pub enum EventOrderField {
+    /// 标题
+    Title,
+    /// 开始日期
+    StartsOn,
+    /// 状态
+    Status,
+    /// 更新时间
+    UpdatedAt,
+    /// 创建时间
+    CreatedAt,
+}
+
+impl SortField for EventOrderField {
+    fn column(self) -> SortColumn {
+        match self {
+            EventOrderField::Title => SortColumn::text("title"),
+            EventOrderField::StartsOn => SortColumn::date("starts_on"),
+            EventOrderField::Status => SortColumn::code("status"),
+            EventOrderField::UpdatedAt => SortColumn::time("updated_at"),
+            EventOrderField::CreatedAt => SortColumn::time("created_at"),
+        }
+    }
+}
+
+kexie_subgraph_kit::list_order!(EventOrder, "InnovationEventOrder", EventOrderField);
+
 fn texts<T: Copy>(values: Option<Vec<T>>, as_str: fn(T) -> &'static str) -> Option<Vec<String>> {
     values.map(|values| values.into_iter().map(|v| as_str(v).to_string()).collect())
 }
@@ -202,6 +232,10 @@ impl PerUnitQuery for EventsOfUnit {
     ) -> ApiResult<Vec<(Uuid, EventRow)>> {
         Ok(db::events::of_units(&self.0, ids, filter, page).await?)
     }
+
+    async fn count(&self, ids: &[Uuid], filter: &EventFilter) -> ApiResult<Vec<(Uuid, i64)>> {
+        Ok(db::events::count_of_units(&self.0, ids, filter).await?)
+    }
 }
 
 #[derive(Default)]
@@ -224,20 +258,31 @@ impl EventQuery {
     /// Innovation events, newest first: for staff and keys with `innovation:read` every
     /// one, for keys with `innovation-events:co-organize` those their bureau co-organizes
     /// (`FORBIDDEN` for everyone else).
+    #[allow(clippy::too_many_arguments)]
     async fn innovation_events(
         &self,
         ctx: &Context<'_>,
         filter: Option<EventFilterInput>,
+        order_by: Option<EventOrder>,
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, EventRow>> {
+    ) -> ApiResult<RecordPage<EventRow>> {
         let filter = filter.unwrap_or_default();
-        let page = ListPage::parse((first, after), (last, before), filter.updated_since)?;
+        let page = ListPage::parse(
+            (first, after),
+            (last, before),
+            filter.updated_since,
+            order_by,
+        )?;
         let filter = filter.parse(ctx)?;
-        let rows = db::events::list(pool(ctx)?, &filter, page).await?;
-        Ok(list_connection(rows, &page))
+        let pool = pool(ctx)?.clone();
+        let rows = db::events::list(&pool, &filter, page.clone()).await?;
+        let since = page.updated_since();
+        let total =
+            TotalCount::counted_by(move || db::events::count(pool.clone(), filter.clone(), since));
+        Ok(list_connection(rows, &page, total))
     }
 }
 
@@ -292,13 +337,16 @@ fn valid_attendance(input: EventAttendanceInput) -> ApiResult<AttendanceFields> 
     if !(0..=MAX_PARTICIPANTS).contains(&input.participants) {
         return Err(ApiError::validation(
             "attendance.participants",
-            format!("must be from 0 to {MAX_PARTICIPANTS}"),
+            kexie_subgraph_kit::text!(
+                "must be from 0 to {MAX_PARTICIPANTS}",
+                "须在 0 到 {MAX_PARTICIPANTS} 之间"
+            ),
         ));
     }
     if !(0..=input.participants).contains(&input.enterprises) {
         return Err(ApiError::validation(
             "attendance.enterprises",
-            "must be from 0 to participants",
+            kexie_subgraph_kit::text!("must be from 0 to participants", "须在 0 到参加人数之间"),
         ));
     }
     Ok(AttendanceFields {
@@ -342,13 +390,19 @@ fn valid_event(
     if ends_on < starts_on {
         return Err(ApiError::validation(
             "endsOn",
-            format!("{ends_on} is before startsOn ({starts_on})"),
+            kexie_subgraph_kit::text!(
+                "{ends_on} is before startsOn ({starts_on})",
+                "{ends_on} 早于开始日期（{starts_on}）"
+            ),
         ));
     }
     if (ends_on - starts_on).num_days() > MAX_DAYS {
         return Err(ApiError::validation(
             "endsOn",
-            format!("an event lasts at most {MAX_DAYS} days after its first"),
+            kexie_subgraph_kit::text!(
+                "an event lasts at most {MAX_DAYS} days after its first",
+                "活动自首日起最多持续 {MAX_DAYS} 天"
+            ),
         ));
     }
     let mut bureaus = Vec::with_capacity(partner_bureaus.len());
@@ -377,13 +431,19 @@ async fn require_presented(conn: &mut sqlx::PgConnection, fields: &EventFields) 
     if let Some(need) = needs.first() {
         return Err(ApiError::validation(
             "techNeedIds",
-            format!("need {need} does not exist or is archived"),
+            kexie_subgraph_kit::text!(
+                "need {need} does not exist or is archived",
+                "技术需求 {need} 不存在或已归档"
+            ),
         ));
     }
     if let Some(result) = results.first() {
         return Err(ApiError::validation(
             "scienceResultIds",
-            format!("result {result} does not exist or is archived"),
+            kexie_subgraph_kit::text!(
+                "result {result} does not exist or is archived",
+                "科技成果 {result} 不存在或已归档"
+            ),
         ));
     }
     Ok(())
@@ -557,13 +617,19 @@ impl EventMutation {
             (EventStatus::Held, None) => {
                 return Err(ApiError::validation(
                     "attendance",
-                    "a held event records how many took part",
+                    kexie_subgraph_kit::text!(
+                        "a held event records how many took part",
+                        "已举办的活动须登记参加人数"
+                    ),
                 ))
             }
             (_, Some(_)) => {
                 return Err(ApiError::validation(
                     "attendance",
-                    "is only given when moving to HELD",
+                    kexie_subgraph_kit::text!(
+                        "is only given when moving to HELD",
+                        "仅在改为 HELD（已举办）时填写"
+                    ),
                 ))
             }
             (_, None) => None,

@@ -2,8 +2,7 @@
 //! CONTRACTED (the contract and its amount) → TRANSFERRED (成果转化), or FAILED before a
 //! contract.
 
-use async_graphql::connection::Connection;
-use async_graphql::{Context, InputObject, Object, SimpleObject, ID};
+use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
 use chrono::NaiveDate;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -13,7 +12,8 @@ use kexie_subgraph_kit::history::{self as workflow, StatusChange};
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
 use kexie_subgraph_kit::page::{
-    list_connection, refuse_sync_below, ListPage, PageArgs, PerUnitQuery,
+    list_connection, refuse_sync_below, ListPage, PageArgs, PerUnitQuery, RecordPage, SortColumn,
+    SortField, TotalCount,
 };
 use kexie_subgraph_kit::record::{load_by_id, Audit};
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
@@ -119,6 +119,33 @@ pub struct MatchFilterInput {
     pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// What `needMatches` sorts by (`orderBy.field`).
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(name = "NeedMatchOrderField")]
+pub enum MatchOrderField {
+    /// 对接日期
+    ProposedOn,
+    /// 状态
+    Status,
+    /// 更新时间
+    UpdatedAt,
+    /// 创建时间
+    CreatedAt,
+}
+
+impl SortField for MatchOrderField {
+    fn column(self) -> SortColumn {
+        match self {
+            MatchOrderField::ProposedOn => SortColumn::date("proposed_on"),
+            MatchOrderField::Status => SortColumn::code("status"),
+            MatchOrderField::UpdatedAt => SortColumn::time("updated_at"),
+            MatchOrderField::CreatedAt => SortColumn::time("created_at"),
+        }
+    }
+}
+
+kexie_subgraph_kit::list_order!(MatchOrder, "NeedMatchOrder", MatchOrderField);
+
 impl MatchFilterInput {
     fn parse(self, ctx: &Context<'_>) -> ApiResult<MatchFilter> {
         policy::require_reader(ctx, "Matches")?;
@@ -158,6 +185,14 @@ macro_rules! matches_of {
             ) -> ApiResult<Vec<(Uuid, MatchRow)>> {
                 Ok(db::matches::of_parties(&self.0, $party, ids, filter, page).await?)
             }
+
+            async fn count(
+                &self,
+                ids: &[Uuid],
+                filter: &MatchFilter,
+            ) -> ApiResult<Vec<(Uuid, i64)>> {
+                Ok(db::matches::count_of_parties(&self.0, $party, ids, filter).await?)
+            }
         }
     };
 }
@@ -183,20 +218,31 @@ impl MatchQuery {
 
     /// Matches of live needs, newest first. For staff and keys with `innovation:read`
     /// (`FORBIDDEN` otherwise).
+    #[allow(clippy::too_many_arguments)]
     async fn need_matches(
         &self,
         ctx: &Context<'_>,
         filter: Option<MatchFilterInput>,
+        order_by: Option<MatchOrder>,
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, MatchRow>> {
+    ) -> ApiResult<RecordPage<MatchRow>> {
         let filter = filter.unwrap_or_default();
-        let page = ListPage::parse((first, after), (last, before), filter.updated_since)?;
+        let page = ListPage::parse(
+            (first, after),
+            (last, before),
+            filter.updated_since,
+            order_by,
+        )?;
         let filter = filter.parse(ctx)?;
-        let rows = db::matches::list(pool(ctx)?, &filter, page).await?;
-        Ok(list_connection(rows, &page))
+        let pool = pool(ctx)?.clone();
+        let rows = db::matches::list(&pool, &filter, page.clone()).await?;
+        let since = page.updated_since();
+        let total =
+            TotalCount::counted_by(move || db::matches::count(pool.clone(), filter.clone(), since));
+        Ok(list_connection(rows, &page, total))
     }
 }
 
@@ -272,7 +318,10 @@ impl MatchMutation {
         if result_id.is_none() && expert_id.is_none() {
             return Err(ApiError::validation(
                 "scienceResultId",
-                "a match proposes a result, an expert or both",
+                kexie_subgraph_kit::text!(
+                    "a match proposes a result, an expert or both",
+                    "对接须提出一项成果、一位专家或两者"
+                ),
             ));
         }
         let note = super::note(input.note.as_deref())?;
@@ -300,8 +349,9 @@ impl MatchMutation {
         if proposed_on < need.published_on {
             return Err(ApiError::validation(
                 "proposedOn",
-                format!(
+                kexie_subgraph_kit::text!(
                     "{proposed_on} is before the need was published ({})",
+                    "{proposed_on} 早于需求发布日期（{}）",
                     need.published_on
                 ),
             ));
@@ -320,23 +370,28 @@ impl MatchMutation {
             if event.status == EventStatus::Cancelled {
                 return Err(ApiError::validation(
                     "eventId",
-                    format!("event {event_id} was cancelled"),
+                    kexie_subgraph_kit::text!(
+                        "event {event_id} was cancelled",
+                        "活动 {event_id} 已取消"
+                    ),
                 ));
             }
             if proposed_on < event.starts_on {
                 return Err(ApiError::validation(
                     "proposedOn",
-                    format!(
+                    kexie_subgraph_kit::text!(
                         "{proposed_on} is before the event's first day ({})",
+                        "{proposed_on} 早于活动首日（{}）",
                         event.starts_on
                     ),
                 ));
             }
         }
         if db::matches::live_exists(&mut tx, need_id, result_id, expert_id).await? {
-            return Err(ApiError::Duplicate(
-                "this result or expert is already proposed for the need".to_string(),
-            ));
+            return Err(ApiError::Duplicate(kexie_subgraph_kit::text!(
+                "this result or expert is already proposed for the need",
+                "该成果或专家已与此需求对接"
+            )));
         }
         let new = NewMatch {
             need_id,
@@ -380,13 +435,19 @@ impl MatchMutation {
             (MatchStatus::Contracted, None) => {
                 return Err(ApiError::validation(
                     "contract",
-                    "signing needs the contract: the day and the amount",
+                    kexie_subgraph_kit::text!(
+                        "signing needs the contract: the day and the amount",
+                        "签约须填写合同：签订日期和金额"
+                    ),
                 ))
             }
             (to, Some(_)) if to != MatchStatus::Contracted => {
                 return Err(ApiError::validation(
                     "contract",
-                    "is only given when moving to CONTRACTED",
+                    kexie_subgraph_kit::text!(
+                        "is only given when moving to CONTRACTED",
+                        "仅在改为 CONTRACTED（已签约）时填写"
+                    ),
                 ))
             }
             _ => {}
@@ -394,7 +455,10 @@ impl MatchMutation {
         if transferred_on.is_some() && to != MatchStatus::Transferred {
             return Err(ApiError::validation(
                 "transferredOn",
-                "is only given when moving to TRANSFERRED",
+                kexie_subgraph_kit::text!(
+                    "is only given when moving to TRANSFERRED",
+                    "仅在改为 TRANSFERRED（已转化）时填写"
+                ),
             ));
         }
         let mut tx = pool.begin().await?;
@@ -409,8 +473,9 @@ impl MatchMutation {
                 if signed_on < current.proposed_on {
                     return Err(ApiError::validation(
                         "contract.signedOn",
-                        format!(
+                        kexie_subgraph_kit::text!(
                             "{signed_on} is before the match was proposed ({})",
+                            "{signed_on} 早于对接提出日期（{}）",
                             current.proposed_on
                         ),
                     ));
@@ -429,7 +494,10 @@ impl MatchMutation {
             {
                 return Err(ApiError::validation(
                     "transferredOn",
-                    format!("{day} is before the contract was signed"),
+                    kexie_subgraph_kit::text!(
+                        "{day} is before the contract was signed",
+                        "{day} 早于合同签订日期"
+                    ),
                 ));
             }
             Some(day)

@@ -104,7 +104,10 @@ fn refuse_unit_filter(unit_id: Option<&async_graphql::ID>) -> ApiResult<()> {
     if unit_id.is_some() {
         return Err(ApiError::validation(
             "filter.unitId",
-            "is implied by the unit this list hangs on; leave it out",
+            kexie_subgraph_kit::text!(
+                "is implied by the unit this list hangs on; leave it out",
+                "已由本列表所属的组织确定，请省略"
+            ),
         ));
     }
     Ok(())

@@ -1,8 +1,7 @@
 //! 企业技术需求: enterprises' technology needs and their workflow PUBLISHED → MATCHING →
 //! MATCHED → RESOLVED, or CLOSED unresolved.
 
-use async_graphql::connection::Connection;
-use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
+use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object, ID};
 use chrono::NaiveDate;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -13,6 +12,7 @@ use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
 use kexie_subgraph_kit::page::{
     list_connection, per_unit_page, refuse_sync_below, ListPage, PageArgs, PerUnitQuery,
+    RecordPage, SortColumn, SortField, TotalCount,
 };
 use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::unit_tree::require_active_unit;
@@ -89,7 +89,7 @@ impl NeedRow {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, MatchRow>> {
+    ) -> ApiResult<RecordPage<MatchRow>> {
         let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter.unwrap_or_default().for_party(ctx)?;
         per_unit_page::<MatchesOfNeed>(ctx, self.tech_need_id, filter, page).await
@@ -131,6 +131,36 @@ pub struct NeedFilterInput {
     /// again. Read with `after` set to the last page's `endCursor`.
     pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
+
+/// What `techNeeds` sorts by (`orderBy.field`).
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(name = "TechNeedOrderField")]
+pub enum NeedOrderField {
+    /// 标题
+    Title,
+    /// 发布日期
+    PublishedOn,
+    /// 状态
+    Status,
+    /// 更新时间
+    UpdatedAt,
+    /// 创建时间
+    CreatedAt,
+}
+
+impl SortField for NeedOrderField {
+    fn column(self) -> SortColumn {
+        match self {
+            NeedOrderField::Title => SortColumn::text("title"),
+            NeedOrderField::PublishedOn => SortColumn::date("published_on"),
+            NeedOrderField::Status => SortColumn::code("status"),
+            NeedOrderField::UpdatedAt => SortColumn::time("updated_at"),
+            NeedOrderField::CreatedAt => SortColumn::time("created_at"),
+        }
+    }
+}
+
+kexie_subgraph_kit::list_order!(NeedOrder, "TechNeedOrder", NeedOrderField);
 
 impl NeedFilterInput {
     fn parse(self, ctx: &Context<'_>) -> ApiResult<NeedFilter> {
@@ -178,6 +208,10 @@ impl PerUnitQuery for NeedsOfUnit {
     ) -> ApiResult<Vec<(Uuid, NeedRow)>> {
         Ok(db::needs::of_units(&self.0, unit_ids, filter, page).await?)
     }
+
+    async fn count(&self, unit_ids: &[Uuid], filter: &NeedFilter) -> ApiResult<Vec<(Uuid, i64)>> {
+        Ok(db::needs::count_of_units(&self.0, unit_ids, filter).await?)
+    }
 }
 
 #[derive(Default)]
@@ -197,20 +231,31 @@ impl NeedQuery {
     /// Technology needs, newest first (with `filter.updatedSince`, in the order their
     /// changes committed: a partner's sync). For staff and keys with `innovation:read`
     /// (`FORBIDDEN` otherwise).
+    #[allow(clippy::too_many_arguments)]
     async fn tech_needs(
         &self,
         ctx: &Context<'_>,
         filter: Option<NeedFilterInput>,
+        order_by: Option<NeedOrder>,
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, NeedRow>> {
+    ) -> ApiResult<RecordPage<NeedRow>> {
         let filter = filter.unwrap_or_default();
-        let page = ListPage::parse((first, after), (last, before), filter.updated_since)?;
+        let page = ListPage::parse(
+            (first, after),
+            (last, before),
+            filter.updated_since,
+            order_by,
+        )?;
         let filter = filter.parse(ctx)?;
-        let rows = db::needs::list(pool(ctx)?, &filter, page).await?;
-        Ok(list_connection(rows, &page))
+        let pool = pool(ctx)?.clone();
+        let rows = db::needs::list(&pool, &filter, page.clone()).await?;
+        let since = page.updated_since();
+        let total =
+            TotalCount::counted_by(move || db::needs::count(pool.clone(), filter.clone(), since));
+        Ok(list_connection(rows, &page, total))
     }
 }
 
@@ -252,7 +297,10 @@ pub fn amount(field: &str, value: f64) -> ApiResult<f64> {
     if !value.is_finite() || !(0.0..=MAX_AMOUNT).contains(&value) {
         return Err(ApiError::validation(
             field,
-            format!("must be an amount in 万元 from 0 to {MAX_AMOUNT}"),
+            kexie_subgraph_kit::text!(
+                "must be an amount in 万元 from 0 to {MAX_AMOUNT}",
+                "须为 0 到 {MAX_AMOUNT} 之间的金额（万元）"
+            ),
         ));
     }
     Ok(value)
@@ -263,7 +311,7 @@ pub fn past_day(field: &str, day: NaiveDate) -> ApiResult<NaiveDate> {
     if day > china_today() {
         return Err(ApiError::validation(
             field,
-            format!("{day} is in the future"),
+            kexie_subgraph_kit::text!("{day} is in the future", "{day} 是将来的日期"),
         ));
     }
     Ok(day)
@@ -449,7 +497,10 @@ impl NeedMutation {
         if on.is_some() && !ends {
             return Err(ApiError::validation(
                 "on",
-                "is only given when moving to RESOLVED or CLOSED",
+                kexie_subgraph_kit::text!(
+                    "is only given when moving to RESOLVED or CLOSED",
+                    "仅在改为 RESOLVED（已解决）或 CLOSED（已关闭）时填写"
+                ),
             ));
         }
         let mut tx = pool.begin().await?;
@@ -468,8 +519,9 @@ impl NeedMutation {
             if day < current.published_on {
                 return Err(ApiError::validation(
                     "on",
-                    format!(
+                    kexie_subgraph_kit::text!(
                         "{day} is before the need was published ({})",
+                        "{day} 早于需求发布日期（{}）",
                         current.published_on
                     ),
                 ));

@@ -112,7 +112,10 @@ fn valid_pilot(fields: PilotFields) -> ApiResult<PilotFields> {
     if let Some(to_year) = fields.to_year {
         validate::year("toYear", to_year)?;
         if to_year < fields.from_year {
-            return Err(ApiError::validation("toYear", "is before fromYear"));
+            return Err(ApiError::validation(
+                "toYear",
+                kexie_subgraph_kit::text!("is before fromYear", "早于起始年份 fromYear"),
+            ));
         }
     }
     Ok(PilotFields {

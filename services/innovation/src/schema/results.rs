@@ -1,7 +1,6 @@
 //! 科技成果: scientific results on offer for transfer, with their patents and terms.
 
-use async_graphql::connection::Connection;
-use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
+use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object, ID};
 use chrono::NaiveDate;
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -11,6 +10,7 @@ use kexie_subgraph_kit::id::{new_id, parse_id, parse_maybe_id, parse_optional_id
 use kexie_subgraph_kit::idempotency::{self, Claim};
 use kexie_subgraph_kit::page::{
     list_connection, per_unit_page, refuse_sync_below, ListPage, PageArgs, PerUnitQuery,
+    RecordPage, SortColumn, SortField, TotalCount,
 };
 use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::unit_tree::require_active_unit;
@@ -80,7 +80,7 @@ impl ResultRow {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, MatchRow>> {
+    ) -> ApiResult<RecordPage<MatchRow>> {
         let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter.unwrap_or_default().for_party(ctx)?;
         per_unit_page::<MatchesOfResult>(ctx, self.science_result_id, filter, page).await
@@ -113,6 +113,33 @@ pub struct ResultFilterInput {
     /// See the sync recipe in the README.
     pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
+
+/// What `scienceResults` sorts by (`orderBy.field`).
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(name = "ScienceResultOrderField")]
+pub enum ResultOrderField {
+    /// 标题
+    Title,
+    /// 发布日期
+    OfferedOn,
+    /// 更新时间
+    UpdatedAt,
+    /// 创建时间
+    CreatedAt,
+}
+
+impl SortField for ResultOrderField {
+    fn column(self) -> SortColumn {
+        match self {
+            ResultOrderField::Title => SortColumn::text("title"),
+            ResultOrderField::OfferedOn => SortColumn::date("offered_on"),
+            ResultOrderField::UpdatedAt => SortColumn::time("updated_at"),
+            ResultOrderField::CreatedAt => SortColumn::time("created_at"),
+        }
+    }
+}
+
+kexie_subgraph_kit::list_order!(ResultOrder, "ScienceResultOrder", ResultOrderField);
 
 impl ResultFilterInput {
     fn parse(self, ctx: &Context<'_>) -> ApiResult<ResultFilter> {
@@ -158,6 +185,10 @@ impl PerUnitQuery for ResultsOfUnit {
     ) -> ApiResult<Vec<(Uuid, ResultRow)>> {
         Ok(db::results::of_owners(&self.0, Owner::Unit, ids, filter, page).await?)
     }
+
+    async fn count(&self, ids: &[Uuid], filter: &ResultFilter) -> ApiResult<Vec<(Uuid, i64)>> {
+        Ok(db::results::count_of_owners(&self.0, Owner::Unit, ids, filter).await?)
+    }
 }
 
 /// `Worker.scienceResults` for a batch of workers.
@@ -174,6 +205,10 @@ impl PerUnitQuery for ResultsOfWorker {
         page: PageArgs,
     ) -> ApiResult<Vec<(Uuid, ResultRow)>> {
         Ok(db::results::of_owners(&self.0, Owner::Worker, ids, filter, page).await?)
+    }
+
+    async fn count(&self, ids: &[Uuid], filter: &ResultFilter) -> ApiResult<Vec<(Uuid, i64)>> {
+        Ok(db::results::count_of_owners(&self.0, Owner::Worker, ids, filter).await?)
     }
 }
 
@@ -193,20 +228,31 @@ impl ResultQuery {
 
     /// Scientific results, newest first. For staff and keys with `innovation:read`
     /// (`FORBIDDEN` otherwise).
+    #[allow(clippy::too_many_arguments)]
     async fn science_results(
         &self,
         ctx: &Context<'_>,
         filter: Option<ResultFilterInput>,
+        order_by: Option<ResultOrder>,
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, ResultRow>> {
+    ) -> ApiResult<RecordPage<ResultRow>> {
         let filter = filter.unwrap_or_default();
-        let page = ListPage::parse((first, after), (last, before), filter.updated_since)?;
+        let page = ListPage::parse(
+            (first, after),
+            (last, before),
+            filter.updated_since,
+            order_by,
+        )?;
         let filter = filter.parse(ctx)?;
-        let rows = db::results::list(pool(ctx)?, &filter, page).await?;
-        Ok(list_connection(rows, &page))
+        let pool = pool(ctx)?.clone();
+        let rows = db::results::list(&pool, &filter, page.clone()).await?;
+        let since = page.updated_since();
+        let total =
+            TotalCount::counted_by(move || db::results::count(pool.clone(), filter.clone(), since));
+        Ok(list_connection(rows, &page, total))
     }
 }
 
@@ -251,7 +297,11 @@ fn patent_numbers(numbers: &[String]) -> ApiResult<Vec<String>> {
     if numbers.len() > MAX_PATENTS {
         return Err(ApiError::validation(
             "patentNumbers",
-            format!("at most {MAX_PATENTS} patents, got {}", numbers.len()),
+            kexie_subgraph_kit::text!(
+                "at most {MAX_PATENTS} patents, got {}",
+                "最多 {MAX_PATENTS} 项专利，实际为 {} 项",
+                numbers.len()
+            ),
         ));
     }
     let mut valid: Vec<String> = Vec::with_capacity(numbers.len());
@@ -260,7 +310,7 @@ fn patent_numbers(numbers: &[String]) -> ApiResult<Vec<String>> {
         if valid.contains(&number) {
             return Err(ApiError::validation(
                 "patentNumbers",
-                format!("names {number} more than once"),
+                kexie_subgraph_kit::text!("names {number} more than once", "重复列出了 {number}"),
             ));
         }
         valid.push(number);

@@ -1,8 +1,7 @@
 //! 学会服务企业行, 专家服务团: societies and expert teams visiting enterprises, PLANNED →
 //! HELD (with the problems taken up and solved) or CANCELLED.
 
-use async_graphql::connection::Connection;
-use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
+use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object, ID};
 use chrono::{Datelike, NaiveDate};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -11,7 +10,8 @@ use kexie_subgraph_kit::history::{self as workflow, StatusChange};
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_maybe_id, parse_optional_id, worker_ids};
 use kexie_subgraph_kit::idempotency::{self, Claim};
 use kexie_subgraph_kit::page::{
-    list_connection, refuse_sync_below, ListPage, PageArgs, PerUnitQuery,
+    list_connection, refuse_sync_below, ListPage, PageArgs, PerUnitQuery, RecordPage, SortColumn,
+    SortField, TotalCount,
 };
 use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::unit_tree::require_active_unit;
@@ -121,6 +121,36 @@ pub struct VisitFilterInput {
     pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// What `serviceVisits` sorts by (`orderBy.field`).
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(name = "ServiceVisitOrderField")]
+pub enum VisitOrderField {
+    /// 标题
+    Title,
+    /// 走访日期
+    VisitedOn,
+    /// 状态
+    Status,
+    /// 更新时间
+    UpdatedAt,
+    /// 创建时间
+    CreatedAt,
+}
+
+impl SortField for VisitOrderField {
+    fn column(self) -> SortColumn {
+        match self {
+            VisitOrderField::Title => SortColumn::text("title"),
+            VisitOrderField::VisitedOn => SortColumn::date("visited_on"),
+            VisitOrderField::Status => SortColumn::code("status"),
+            VisitOrderField::UpdatedAt => SortColumn::time("updated_at"),
+            VisitOrderField::CreatedAt => SortColumn::time("created_at"),
+        }
+    }
+}
+
+kexie_subgraph_kit::list_order!(VisitOrder, "ServiceVisitOrder", VisitOrderField);
+
 impl VisitFilterInput {
     fn parse(self, ctx: &Context<'_>) -> ApiResult<VisitFilter> {
         policy::require_reader(ctx, "Service visits")?;
@@ -168,6 +198,10 @@ impl PerUnitQuery for VisitsOfUnit {
     ) -> ApiResult<Vec<(Uuid, VisitRow)>> {
         Ok(db::visits::of_parties(&self.0, Party::Organizer, ids, filter, page).await?)
     }
+
+    async fn count(&self, ids: &[Uuid], filter: &VisitFilter) -> ApiResult<Vec<(Uuid, i64)>> {
+        Ok(db::visits::count_of_parties(&self.0, Party::Organizer, ids, filter).await?)
+    }
 }
 
 /// `Worker.serviceVisits` for a batch of workers.
@@ -184,6 +218,10 @@ impl PerUnitQuery for VisitsOfExpert {
         page: PageArgs,
     ) -> ApiResult<Vec<(Uuid, VisitRow)>> {
         Ok(db::visits::of_parties(&self.0, Party::Expert, ids, filter, page).await?)
+    }
+
+    async fn count(&self, ids: &[Uuid], filter: &VisitFilter) -> ApiResult<Vec<(Uuid, i64)>> {
+        Ok(db::visits::count_of_parties(&self.0, Party::Expert, ids, filter).await?)
     }
 }
 
@@ -203,20 +241,31 @@ impl VisitQuery {
 
     /// Service visits, newest first. For staff and keys with `innovation:read`
     /// (`FORBIDDEN` otherwise).
+    #[allow(clippy::too_many_arguments)]
     async fn service_visits(
         &self,
         ctx: &Context<'_>,
         filter: Option<VisitFilterInput>,
+        order_by: Option<VisitOrder>,
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, VisitRow>> {
+    ) -> ApiResult<RecordPage<VisitRow>> {
         let filter = filter.unwrap_or_default();
-        let page = ListPage::parse((first, after), (last, before), filter.updated_since)?;
+        let page = ListPage::parse(
+            (first, after),
+            (last, before),
+            filter.updated_since,
+            order_by,
+        )?;
         let filter = filter.parse(ctx)?;
-        let rows = db::visits::list(pool(ctx)?, &filter, page).await?;
-        Ok(list_connection(rows, &page))
+        let pool = pool(ctx)?.clone();
+        let rows = db::visits::list(&pool, &filter, page.clone()).await?;
+        let since = page.updated_since();
+        let total =
+            TotalCount::counted_by(move || db::visits::count(pool.clone(), filter.clone(), since));
+        Ok(list_connection(rows, &page, total))
     }
 }
 
@@ -267,13 +316,16 @@ fn valid_outcome(input: VisitOutcomeInput) -> ApiResult<OutcomeFields> {
     if !(0..=MAX_PROBLEMS).contains(&input.problems_taken) {
         return Err(ApiError::validation(
             "outcome.problemsTaken",
-            format!("must be from 0 to {MAX_PROBLEMS}"),
+            kexie_subgraph_kit::text!(
+                "must be from 0 to {MAX_PROBLEMS}",
+                "须在 0 到 {MAX_PROBLEMS} 之间"
+            ),
         ));
     }
     if !(0..=input.problems_taken).contains(&input.problems_solved) {
         return Err(ApiError::validation(
             "outcome.problemsSolved",
-            "must be from 0 to problemsTaken",
+            kexie_subgraph_kit::text!("must be from 0 to problemsTaken", "须在 0 到受理问题数之间"),
         ));
     }
     Ok(OutcomeFields {
@@ -297,7 +349,10 @@ fn valid_visit(
     if enterprise_unit_id.is_none() && enterprise_name.is_none() {
         return Err(ApiError::validation(
             "enterpriseName",
-            "name the company visited, or give enterpriseUnitId",
+            kexie_subgraph_kit::text!(
+                "name the company visited, or give enterpriseUnitId",
+                "请填写走访的企业名称，或给出 enterpriseUnitId"
+            ),
         ));
     }
     validate::year("visitedOn", visited_on.year())?;
@@ -459,13 +514,19 @@ impl VisitMutation {
             (VisitStatus::Held, None) => {
                 return Err(ApiError::validation(
                     "outcome",
-                    "a held visit records the problems taken up and solved",
+                    kexie_subgraph_kit::text!(
+                        "a held visit records the problems taken up and solved",
+                        "已完成的走访须登记受理和解决的问题数"
+                    ),
                 ))
             }
             (_, Some(_)) => {
                 return Err(ApiError::validation(
                     "outcome",
-                    "is only given when moving to HELD",
+                    kexie_subgraph_kit::text!(
+                        "is only given when moving to HELD",
+                        "仅在改为 HELD（已举办）时填写"
+                    ),
                 ))
             }
             (_, None) => None,

@@ -302,3 +302,98 @@ async fn lists_page_backward_as_well_as_forward() {
     .await;
     assert_eq!(all.len(), 4);
 }
+
+#[tokio::test]
+async fn every_top_level_list_sorts_in_each_order() {
+    let hub = start().await;
+    let unit = hub.tree.district_a.id;
+    let mut needs = Vec::new();
+    let mut results = Vec::new();
+    for (title, day) in [
+        ("数控机床主轴热变形补偿", "2025-03-01"),
+        ("锂电池极片涂布均匀性控制", "2025-06-12"),
+        ("茶叶加工废水处理", "2025-03-01"),
+    ] {
+        needs.push(
+            create_need(
+                &hub.client,
+                need_input(unit, json!({ "title": title, "publishedOn": day })),
+            )
+            .await,
+        );
+        results.push(
+            create_result(
+                &hub.client,
+                result_input(unit, json!({ "title": title, "offeredOn": day })),
+            )
+            .await,
+        );
+    }
+    step_need(&hub.client, &needs[1], "MATCHING", None).await;
+    for (need, result, day) in [
+        (0, 0, "2025-04-01"),
+        (1, 2, "2025-07-01"),
+        (2, 1, "2025-04-01"),
+    ] {
+        propose(
+            &hub.client,
+            json!({ "needId": needs[need]["id"], "scienceResultId": results[result]["id"],
+                    "proposedOn": day }),
+        )
+        .await;
+    }
+    for (title, day) in [
+        ("机械工程学会企业行", "2026-06-18"),
+        ("农学会专家服务团进园区", "2026-04-02"),
+        ("电子学会企业行", "2026-06-18"),
+    ] {
+        create_visit(
+            &hub.client,
+            visit_input(unit, json!({ "title": title, "visitedOn": day })),
+        )
+        .await;
+    }
+    for (title, day) in [
+        ("科创会·市州行 先进制造专场", "2026-05-20"),
+        ("海智计划项目对接会", "2026-03-08"),
+        ("学会服务企业成果发布会", "2026-05-20"),
+    ] {
+        create_event(
+            &hub.client,
+            event_input(unit, json!({ "title": title, "startsOn": day })),
+        )
+        .await;
+    }
+    for (title, day) in [
+        ("联合研发协议", "2025-03-01"),
+        ("共建实习基地协议", "2024-09-01"),
+        ("技术服务协议", "2025-03-01"),
+    ] {
+        hub.client
+            .data(
+                "mutation($unit: ID!, $title: String!, $day: NaiveDate!) { createCooperationAgreement(input: {
+                     universityUnitId: $unit, enterpriseName: \"绵阳金松电子科技有限公司\", title: $title,
+                     field: ELECTRONIC_INFORMATION, signedOn: $day }) { id } }",
+                json!({ "unit": unit.to_string(), "title": title, "day": day }),
+            )
+            .await;
+    }
+    for (list, order_field) in [
+        ("techNeeds", "TechNeedOrderField"),
+        ("scienceResults", "ScienceResultOrderField"),
+        ("needMatches", "NeedMatchOrderField"),
+        ("serviceVisits", "ServiceVisitOrderField"),
+        ("innovationEvents", "InnovationEventOrderField"),
+        ("cooperationAgreements", "CooperationAgreementOrderField"),
+    ] {
+        kexie_testkit::assert_every_order(
+            &hub.client,
+            &hub.pool,
+            &format!("query($cursor: String) {{ {list}(ORDER PAGE) {{ SELECTION }} }}"),
+            json!({}),
+            &format!("/{list}"),
+            order_field,
+        )
+        .await;
+    }
+}

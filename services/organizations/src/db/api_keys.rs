@@ -78,8 +78,9 @@ impl NewApiKey {
             let known: Vec<&str> = PartnerBureau::ALL.iter().map(|b| b.as_str()).collect();
             return Err(ApiError::validation(
                 "bureau",
-                format!(
+                kexie_subgraph_kit::text!(
                     "`{bureau}` is not a partner bureau; it must be one of {}",
+                    "`{bureau}` 不是合作部门，须为以下之一：{}",
                     known.join(", ")
                 ),
             ));
@@ -87,7 +88,7 @@ impl NewApiKey {
         if scopes.is_empty() {
             return Err(ApiError::validation(
                 "scopes",
-                "name at least one scope: a key without scopes reads only what the public reads",
+                kexie_subgraph_kit::text!("name at least one scope: a key without scopes reads only what the public reads", "请至少指定一项权限：没有权限的密钥只能读取公众可见的内容"),
             ));
         }
         let mut parsed = Vec::new();
@@ -95,8 +96,9 @@ impl NewApiKey {
             let scope = Scope::parse(name.trim()).ok_or_else(|| {
                 ApiError::validation(
                     "scopes",
-                    format!(
+                    kexie_subgraph_kit::text!(
                         "`{name}` is not a scope; it must be one of {}",
+                        "`{name}` 不是权限，须为以下之一：{}",
                         Scope::ALL.map(Scope::as_str).join(", ")
                     ),
                 )
@@ -109,7 +111,10 @@ impl NewApiKey {
         if !(1..=MAX_REQUESTS_PER_MINUTE).contains(&requests_per_minute) {
             return Err(ApiError::validation(
                 "requestsPerMinute",
-                format!("must be between 1 and {MAX_REQUESTS_PER_MINUTE}"),
+                kexie_subgraph_kit::text!(
+                    "must be between 1 and {MAX_REQUESTS_PER_MINUTE}",
+                    "须在 1 到 {MAX_REQUESTS_PER_MINUTE} 之间"
+                ),
             ));
         }
         Ok(NewApiKey {

@@ -1,10 +1,10 @@
 //! Reports of the associations' work in the media (宣传报道).
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use kexie_subgraph_kit::list_query::{push_any_text, push_list_page};
+use kexie_subgraph_kit::list_query::{self, fetch_list, push_any_text, push_list_page};
 use kexie_subgraph_kit::page::{Changed, ListPage};
 use kexie_subgraph_kit::record::{Audit, Record};
 
@@ -55,14 +55,9 @@ pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<MediaReportRo
     .await
 }
 
-pub async fn list(
-    pool: &PgPool,
-    filter: &MediaReportFilter,
-    page: ListPage,
-) -> sqlx::Result<Vec<Changed<MediaReportRow>>> {
-    let mut qb: QueryBuilder<'_, Postgres> =
-        QueryBuilder::new(format!("select m.changed_xid::text::bigint as change_seq, {COLUMNS} from media_report m where true"));
-    push_any_text(&mut qb, "m.level", &filter.levels);
+fn push_select(qb: &mut QueryBuilder<'_, Postgres>, filter: &MediaReportFilter) {
+    qb.push(format!("select m.changed_xid::text::bigint as change_seq, {COLUMNS} from media_report m where true"));
+    push_any_text(qb, "m.level", &filter.levels);
     if let Some(from) = filter.from {
         qb.push(" and m.published_on >= ").push_bind(from);
     }
@@ -79,13 +74,31 @@ pub async fn list(
     if !filter.include_archived {
         qb.push(" and m.archived_at is null");
     }
-    push_unit_scope(&mut qb, "m.unit_id", filter.unit_id, filter.include_subtree);
+    push_unit_scope(qb, "m.unit_id", filter.unit_id, filter.include_subtree);
+}
+
+pub async fn list(
+    pool: &PgPool,
+    filter: &MediaReportFilter,
+    page: ListPage,
+) -> sqlx::Result<Vec<Changed<MediaReportRow>>> {
+    let mut qb = QueryBuilder::new("");
+    push_select(&mut qb, filter);
     push_list_page(
         &mut qb,
         ("m.changed_xid", "m.media_report_id", "m.updated_at"),
-        page,
+        &page,
     );
-    qb.build_query_as().fetch_all(pool).await
+    fetch_list(pool, qb, &page).await
+}
+
+/// How many media reports `filter` shows over all pages (`totalCount`).
+pub async fn count(
+    pool: PgPool,
+    filter: MediaReportFilter,
+    since: Option<DateTime<Utc>>,
+) -> sqlx::Result<i64> {
+    list_query::count(&pool, "m.updated_at", since, |qb| push_select(qb, &filter)).await
 }
 
 pub async fn get_for_update(

@@ -1,10 +1,10 @@
 //! Party-building activities of the societies (学会党建).
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use kexie_subgraph_kit::list_query::{push_any_text, push_list_page};
+use kexie_subgraph_kit::list_query::{self, fetch_list, push_any_text, push_list_page};
 use kexie_subgraph_kit::page::{Changed, ListPage};
 use kexie_subgraph_kit::record::{Audit, Record};
 
@@ -55,15 +55,11 @@ pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<PartyBuilding
     .await
 }
 
-pub async fn list(
-    pool: &PgPool,
-    filter: &PartyBuildingFilter,
-    page: ListPage,
-) -> sqlx::Result<Vec<Changed<PartyBuildingRow>>> {
-    let mut qb: QueryBuilder<'_, Postgres> = QueryBuilder::new(format!(
+fn push_select(qb: &mut QueryBuilder<'_, Postgres>, filter: &PartyBuildingFilter) {
+    qb.push(format!(
         "select a.changed_xid::text::bigint as change_seq, {COLUMNS} from party_building_activity a where true"
     ));
-    push_any_text(&mut qb, "a.kind", &filter.kinds);
+    push_any_text(qb, "a.kind", &filter.kinds);
     if let Some(from) = filter.from {
         qb.push(" and a.held_on >= ").push_bind(from);
     }
@@ -73,7 +69,16 @@ pub async fn list(
     if !filter.include_archived {
         qb.push(" and a.archived_at is null");
     }
-    push_unit_scope(&mut qb, "a.unit_id", filter.unit_id, filter.include_subtree);
+    push_unit_scope(qb, "a.unit_id", filter.unit_id, filter.include_subtree);
+}
+
+pub async fn list(
+    pool: &PgPool,
+    filter: &PartyBuildingFilter,
+    page: ListPage,
+) -> sqlx::Result<Vec<Changed<PartyBuildingRow>>> {
+    let mut qb = QueryBuilder::new("");
+    push_select(&mut qb, filter);
     push_list_page(
         &mut qb,
         (
@@ -81,9 +86,18 @@ pub async fn list(
             "a.party_building_activity_id",
             "a.updated_at",
         ),
-        page,
+        &page,
     );
-    qb.build_query_as().fetch_all(pool).await
+    fetch_list(pool, qb, &page).await
+}
+
+/// How many party-building activities `filter` shows over all pages (`totalCount`).
+pub async fn count(
+    pool: PgPool,
+    filter: PartyBuildingFilter,
+    since: Option<DateTime<Utc>>,
+) -> sqlx::Result<i64> {
+    list_query::count(&pool, "a.updated_at", since, |qb| push_select(qb, &filter)).await
 }
 
 pub async fn get_for_update(

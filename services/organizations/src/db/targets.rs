@@ -1,10 +1,10 @@
 //! Targets (工作台账).
 
-use chrono::NaiveDate;
-use sqlx::{PgConnection, PgPool, QueryBuilder};
+use chrono::{DateTime, NaiveDate, Utc};
+use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use kexie_subgraph_kit::list_query::push_list_page;
+use kexie_subgraph_kit::list_query::{self, fetch_list, push_list_page};
 use kexie_subgraph_kit::page::{Changed, ListPage};
 
 use kexie_subgraph_kit::record::{Audit, FindById, Record};
@@ -74,16 +74,12 @@ pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<TargetRow>> {
     .await
 }
 
-pub async fn list(
-    pool: &PgPool,
-    filter: &TargetFilter,
-    page: ListPage,
-) -> sqlx::Result<Vec<Changed<TargetRow>>> {
-    let mut qb = QueryBuilder::new(format!(
+fn push_select(qb: &mut QueryBuilder<'_, Postgres>, filter: &TargetFilter) {
+    qb.push(format!(
         "select t.changed_xid::text::bigint as change_seq, {COLUMNS} from target t where true"
     ));
     if let Some(unit_id) = filter.unit_id {
-        push_unit_scope(&mut qb, "t.unit_id", unit_id, filter.include_subtree);
+        push_unit_scope(qb, "t.unit_id", unit_id, filter.include_subtree);
     }
     if let Some(year) = filter.year {
         qb.push(" and t.year = ").push_bind(year);
@@ -94,12 +90,30 @@ pub async fn list(
     if !filter.include_archived {
         qb.push(" and t.archived_at is null");
     }
+}
+
+pub async fn list(
+    pool: &PgPool,
+    filter: &TargetFilter,
+    page: ListPage,
+) -> sqlx::Result<Vec<Changed<TargetRow>>> {
+    let mut qb = QueryBuilder::new("");
+    push_select(&mut qb, filter);
     push_list_page(
         &mut qb,
         ("t.changed_xid", "t.target_id", "t.updated_at"),
-        page,
+        &page,
     );
-    qb.build_query_as().fetch_all(pool).await
+    fetch_list(pool, qb, &page).await
+}
+
+/// How many targets `filter` shows over all pages (`totalCount`).
+pub async fn count(
+    pool: PgPool,
+    filter: TargetFilter,
+    since: Option<DateTime<Utc>>,
+) -> sqlx::Result<i64> {
+    list_query::count(&pool, "t.updated_at", since, |qb| push_select(qb, &filter)).await
 }
 
 pub async fn get_for_update(conn: &mut PgConnection, id: Uuid) -> sqlx::Result<Option<TargetRow>> {

@@ -5,7 +5,8 @@ use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use kexie_subgraph_kit::list_query::{
-    close_lateral, open_lateral, push_any_text, push_list_page, push_page, untag, Keyed,
+    self, close_lateral, fetch_list, open_lateral, push_any_text, push_list_page, push_page, untag,
+    Keyed,
 };
 use kexie_subgraph_kit::page::{Changed, ListPage, PageArgs};
 use kexie_subgraph_kit::record::{FindById, Record};
@@ -147,9 +148,22 @@ pub async fn list(
     push_list_page(
         &mut qb,
         ("u.changed_xid", "u.unit_id", "u.updated_at"),
-        page,
+        &page,
     );
-    qb.build_query_as().fetch_all(pool).await
+    fetch_list(pool, qb, &page).await
+}
+
+/// How many units `filter` shows over all pages (`totalCount`).
+pub async fn count(
+    pool: PgPool,
+    filter: UnitFilter,
+    since: Option<DateTime<Utc>>,
+) -> sqlx::Result<i64> {
+    list_query::count(&pool, "u.updated_at", since, |qb| {
+        qb.push("select 1 from unit u where true");
+        push_filter(qb, &filter);
+    })
+    .await
 }
 
 /// The children of each of `parent_ids` matching `filter`, one page each, in one statement.
@@ -169,6 +183,19 @@ pub async fn children(
     close_lateral(&mut qb);
     let rows: Vec<Keyed<UnitRow>> = qb.build_query_as().fetch_all(pool).await?;
     Ok(untag(rows))
+}
+
+/// How many children `filter` shows for each of `parent_ids`, in one statement.
+pub async fn count_children(
+    pool: &PgPool,
+    parent_ids: &[Uuid],
+    filter: &UnitFilter,
+) -> sqlx::Result<Vec<(Uuid, i64)>> {
+    list_query::count_per_key(pool, parent_ids, |qb| {
+        qb.push("select 1 from unit u where u.parent_id = k.key_id");
+        push_filter(qb, filter);
+    })
+    .await
 }
 
 /// The unit's ancestors, root first.

@@ -4,6 +4,7 @@
 use async_graphql::Enum;
 use serde::{Deserialize, Serialize};
 
+use kexie_subgraph_kit::error::Text;
 use kexie_subgraph_kit::{ApiError, ApiResult};
 
 /// What a unit is. The first three form the administrative line (市 → 区/县 → 乡镇/街道);
@@ -64,12 +65,18 @@ impl UnitKind {
             return Ok(());
         }
         let message = match (self, parent) {
-            (UnitKind::City, Some(_)) => {
-                "a city association is the root and has no parent".to_string()
-            }
-            (_, None) => format!("a {} unit needs a parent unit", self.as_str()),
-            (kind, Some(parent)) => format!(
+            (UnitKind::City, Some(_)) => kexie_subgraph_kit::text!(
+                "a city association is the root and has no parent",
+                "市科协是根组织，没有上级"
+            ),
+            (_, None) => kexie_subgraph_kit::text!(
+                "a {} unit needs a parent unit",
+                "{} 类组织须有上级组织",
+                self.as_str()
+            ),
+            (kind, Some(parent)) => kexie_subgraph_kit::text!(
                 "a {} unit cannot hang under a {} unit",
+                "{} 类组织不能隶属于 {} 类组织",
                 kind.as_str(),
                 parent.as_str()
             ),
@@ -84,11 +91,12 @@ impl UnitKind {
         code: Option<&str>,
         parent_code: Option<&str>,
     ) -> ApiResult<()> {
-        let invalid = |message: String| Err(ApiError::validation("divisionCode", message));
+        let invalid = |message: Text| Err(ApiError::validation("divisionCode", message));
         let Some(code) = code else {
             return if self.is_administrative() {
-                invalid(format!(
+                invalid(kexie_subgraph_kit::text!(
                     "a {} unit needs an administrative division code",
+                    "{} 类组织须有行政区划代码",
                     self.as_str()
                 ))
             } else {
@@ -97,34 +105,47 @@ impl UnitKind {
         };
         let digits = code.len();
         if !code.bytes().all(|byte| byte.is_ascii_digit()) {
-            return invalid(format!("{code:?} is not made of digits"));
+            return invalid(kexie_subgraph_kit::text!(
+                "{code:?} is not made of digits",
+                "{code:?} 不全是数字"
+            ));
         }
         match self {
-            UnitKind::City if digits != 6 || !code.ends_with("00") => invalid(format!(
-                "a city code has six digits ending in 00, got {code:?}"
-            )),
-            UnitKind::District if digits != 6 || code.ends_with("00") => invalid(format!(
-                "a district or county code has six digits not ending in 00, got {code:?}"
-            )),
+            UnitKind::City if digits != 6 || !code.ends_with("00") => {
+                invalid(kexie_subgraph_kit::text!(
+                    "a city code has six digits ending in 00, got {code:?}",
+                    "市级代码为六位、以 00 结尾，实际为 {code:?}"
+                ))
+            }
+            UnitKind::District if digits != 6 || code.ends_with("00") => {
+                invalid(kexie_subgraph_kit::text!(
+                    "a district or county code has six digits not ending in 00, got {code:?}",
+                    "区县代码为六位、不以 00 结尾，实际为 {code:?}"
+                ))
+            }
             UnitKind::District if parent_code.is_some_and(|city| city[..4] != code[..4]) => {
-                invalid(format!(
+                invalid(kexie_subgraph_kit::text!(
                     "district code {code:?} does not lie in the city's {:?}",
+                    "区县代码 {code:?} 不在所属市 {:?} 之内",
                     parent_code.unwrap_or_default()
                 ))
             }
-            UnitKind::Township if digits != 9 => {
-                invalid(format!("a township code has nine digits, got {code:?}"))
-            }
+            UnitKind::Township if digits != 9 => invalid(kexie_subgraph_kit::text!(
+                "a township code has nine digits, got {code:?}",
+                "乡镇代码为九位，实际为 {code:?}"
+            )),
             UnitKind::Township
                 if parent_code.is_some_and(|district| !code.starts_with(district)) =>
             {
-                invalid(format!(
+                invalid(kexie_subgraph_kit::text!(
                     "township code {code:?} does not lie in the district's {:?}",
+                    "乡镇代码 {code:?} 不在所属区县 {:?} 之内",
                     parent_code.unwrap_or_default()
                 ))
             }
-            kind if !kind.is_administrative() => invalid(format!(
+            kind if !kind.is_administrative() => invalid(kexie_subgraph_kit::text!(
                 "a {} unit is not an administrative division and has no division code",
+                "{} 类组织不是行政区划，没有行政区划代码",
                 kind.as_str()
             )),
             _ => Ok(()),

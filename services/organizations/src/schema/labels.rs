@@ -41,7 +41,10 @@ impl LabelQuery {
             {
                 return Err(ApiError::validation(
                     "names",
-                    format!("{unknown:?} is not an enum of the API"),
+                    kexie_subgraph_kit::text!(
+                        "{unknown:?} is not an enum of the API",
+                        "{unknown:?} 不是接口中的枚举"
+                    ),
                 ));
             }
         }

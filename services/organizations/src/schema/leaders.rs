@@ -145,7 +145,10 @@ impl ValidRole {
         {
             return Err(ApiError::validation(
                 "threeHeadsPost",
-                "only a township association's vice chairs hold one of the three heads' posts",
+                kexie_subgraph_kit::text!(
+                    "only a township association's vice chairs hold one of the three heads' posts",
+                    "只有乡镇科协的副主席才担任“三长”职务"
+                ),
             ));
         }
         Ok(())
@@ -166,7 +169,10 @@ async fn check_term(
         if term.unit_id != unit_id {
             return Err(ApiError::validation(
                 "termId",
-                "the term belongs to another unit",
+                kexie_subgraph_kit::text!(
+                    "the term belongs to another unit",
+                    "该届次属于另一个组织"
+                ),
             ));
         }
     }

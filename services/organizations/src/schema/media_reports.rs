@@ -1,15 +1,16 @@
 //! 宣传报道: reports of the associations' work in the media ("在中央、省级主流媒体刊登信息
 //! 53篇"), recorded once published.
 
-use async_graphql::connection::Connection;
-use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
+use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object, ID};
 use chrono::{Datelike, NaiveDate};
 use uuid::Uuid;
 
 use kexie_subgraph_kit::figures::china_today;
 use kexie_subgraph_kit::id::{new_id, parse_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{list_connection, ListPage};
+use kexie_subgraph_kit::page::{
+    list_connection, ListPage, RecordPage, SortColumn, SortField, TotalCount,
+};
 use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
@@ -79,6 +80,36 @@ pub struct MediaReportFilterInput {
     pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// What `mediaReports` sorts by (`orderBy.field`).
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(name = "MediaReportOrderField")]
+pub enum MediaReportOrderField {
+    /// 标题
+    Title,
+    /// 发布日期
+    PublishedOn,
+    /// 级别
+    Level,
+    /// 更新时间
+    UpdatedAt,
+    /// 创建时间
+    CreatedAt,
+}
+
+impl SortField for MediaReportOrderField {
+    fn column(self) -> SortColumn {
+        match self {
+            MediaReportOrderField::Title => SortColumn::text("title"),
+            MediaReportOrderField::PublishedOn => SortColumn::date("published_on"),
+            MediaReportOrderField::Level => SortColumn::code("level"),
+            MediaReportOrderField::UpdatedAt => SortColumn::time("updated_at"),
+            MediaReportOrderField::CreatedAt => SortColumn::time("created_at"),
+        }
+    }
+}
+
+kexie_subgraph_kit::list_order!(MediaReportOrder, "MediaReportOrder", MediaReportOrderField);
+
 #[derive(Default)]
 pub struct MediaReportQuery;
 
@@ -94,15 +125,21 @@ impl MediaReportQuery {
         unit_id: ID,
         #[graphql(default = true)] include_subtree: bool,
         filter: Option<MediaReportFilterInput>,
+        order_by: Option<MediaReportOrder>,
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, MediaReportRow>> {
+    ) -> ApiResult<RecordPage<MediaReportRow>> {
         let unit_id = parse_id("unitId", &unit_id)?;
         require_read_subtree_of(ctx, unit_id).await?;
         let filter = filter.unwrap_or_default();
-        let page = ListPage::parse((first, after), (last, before), filter.updated_since)?;
+        let page = ListPage::parse(
+            (first, after),
+            (last, before),
+            filter.updated_since,
+            order_by,
+        )?;
         validate::date_order("filter.to", filter.from, filter.to)?;
         let filter = MediaReportFilter {
             unit_id,
@@ -115,8 +152,13 @@ impl MediaReportQuery {
             search: validate::search_pattern("filter.search", filter.search.as_deref())?,
             include_archived: filter.include_archived.unwrap_or(false),
         };
-        let rows = db::media_reports::list(pool(ctx)?, &filter, page).await?;
-        Ok(list_connection(rows, &page))
+        let pool = pool(ctx)?.clone();
+        let rows = db::media_reports::list(&pool, &filter, page.clone()).await?;
+        let since = page.updated_since();
+        let total = TotalCount::counted_by(move || {
+            db::media_reports::count(pool.clone(), filter.clone(), since)
+        });
+        Ok(list_connection(rows, &page, total))
     }
 }
 
@@ -159,7 +201,10 @@ fn valid_report(
     if published_on > china_today() {
         return Err(ApiError::validation(
             "publishedOn",
-            format!("{published_on} is in the future: record a report once published"),
+            kexie_subgraph_kit::text!(
+                "{published_on} is in the future: record a report once published",
+                "{published_on} 是将来的日期：报道发表后再登记"
+            ),
         ));
     }
     let url = validate::optional_text("url", url, MAX_URL)?;
@@ -167,7 +212,10 @@ fn valid_report(
         if !(url.starts_with("https://") || url.starts_with("http://")) {
             return Err(ApiError::validation(
                 "url",
-                "must be an http or https address",
+                kexie_subgraph_kit::text!(
+                    "must be an http or https address",
+                    "须为 http 或 https 地址"
+                ),
             ));
         }
     }

@@ -1,15 +1,16 @@
 //! 学会党建: the societies' party-building lectures, training, observation visits and work
 //! meetings ("开展党的XX大精神宣讲、培训活动不少于20场(次)"), recorded once held.
 
-use async_graphql::connection::Connection;
-use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
+use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object, ID};
 use chrono::{Datelike, NaiveDate};
 use uuid::Uuid;
 
 use kexie_subgraph_kit::figures::china_today;
 use kexie_subgraph_kit::id::{new_id, parse_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{list_connection, ListPage};
+use kexie_subgraph_kit::page::{
+    list_connection, ListPage, RecordPage, SortColumn, SortField, TotalCount,
+};
 use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
@@ -77,6 +78,40 @@ pub struct PartyBuildingFilterInput {
     pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// What `partyBuildingActivities` sorts by (`orderBy.field`).
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(name = "PartyBuildingActivityOrderField")]
+pub enum PartyBuildingOrderField {
+    /// 标题
+    Title,
+    /// 举办日期
+    HeldOn,
+    /// 类型
+    Kind,
+    /// 更新时间
+    UpdatedAt,
+    /// 创建时间
+    CreatedAt,
+}
+
+impl SortField for PartyBuildingOrderField {
+    fn column(self) -> SortColumn {
+        match self {
+            PartyBuildingOrderField::Title => SortColumn::text("title"),
+            PartyBuildingOrderField::HeldOn => SortColumn::date("held_on"),
+            PartyBuildingOrderField::Kind => SortColumn::code("kind"),
+            PartyBuildingOrderField::UpdatedAt => SortColumn::time("updated_at"),
+            PartyBuildingOrderField::CreatedAt => SortColumn::time("created_at"),
+        }
+    }
+}
+
+kexie_subgraph_kit::list_order!(
+    PartyBuildingOrder,
+    "PartyBuildingActivityOrder",
+    PartyBuildingOrderField
+);
+
 #[derive(Default)]
 pub struct PartyBuildingQuery;
 
@@ -92,15 +127,21 @@ impl PartyBuildingQuery {
         unit_id: ID,
         #[graphql(default = true)] include_subtree: bool,
         filter: Option<PartyBuildingFilterInput>,
+        order_by: Option<PartyBuildingOrder>,
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, PartyBuildingRow>> {
+    ) -> ApiResult<RecordPage<PartyBuildingRow>> {
         let unit_id = parse_id("unitId", &unit_id)?;
         require_read_subtree_of(ctx, unit_id).await?;
         let filter = filter.unwrap_or_default();
-        let page = ListPage::parse((first, after), (last, before), filter.updated_since)?;
+        let page = ListPage::parse(
+            (first, after),
+            (last, before),
+            filter.updated_since,
+            order_by,
+        )?;
         validate::date_order("filter.to", filter.from, filter.to)?;
         let filter = PartyBuildingFilter {
             unit_id,
@@ -112,8 +153,13 @@ impl PartyBuildingQuery {
             to: filter.to,
             include_archived: filter.include_archived.unwrap_or(false),
         };
-        let rows = db::party_building::list(pool(ctx)?, &filter, page).await?;
-        Ok(list_connection(rows, &page))
+        let pool = pool(ctx)?.clone();
+        let rows = db::party_building::list(&pool, &filter, page.clone()).await?;
+        let since = page.updated_since();
+        let total = TotalCount::counted_by(move || {
+            db::party_building::count(pool.clone(), filter.clone(), since)
+        });
+        Ok(list_connection(rows, &page, total))
     }
 }
 
@@ -157,13 +203,19 @@ fn valid_activity(
     if held_on > china_today() {
         return Err(ApiError::validation(
             "heldOn",
-            format!("{held_on} is in the future: record an activity once held"),
+            kexie_subgraph_kit::text!(
+                "{held_on} is in the future: record an activity once held",
+                "{held_on} 是将来的日期：活动举办后再登记"
+            ),
         ));
     }
     if !(0..=MAX_PARTICIPANTS).contains(&participants) {
         return Err(ApiError::validation(
             "participants",
-            format!("must be from 0 to {MAX_PARTICIPANTS}"),
+            kexie_subgraph_kit::text!(
+                "must be from 0 to {MAX_PARTICIPANTS}",
+                "须在 0 到 {MAX_PARTICIPANTS} 之间"
+            ),
         ));
     }
     Ok(PartyBuildingFields {

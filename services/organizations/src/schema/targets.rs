@@ -1,13 +1,14 @@
 //! 工作台账: per unit, year and metric, a target value, a responsible person and a deadline
 //! ("建立工作台账,明确责任人和时间节点").
 
-use async_graphql::connection::Connection;
-use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
+use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object, ID};
 use chrono::{Datelike, NaiveDate};
 
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{list_connection, ListPage};
+use kexie_subgraph_kit::page::{
+    list_connection, ListPage, RecordPage, SortColumn, SortField, TotalCount,
+};
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
 use kexie_subgraph_kit::figures::{china_today, count};
@@ -139,9 +140,10 @@ async fn actual(ctx: &Context<'_>, target: &TargetRow) -> ApiResult<i32> {
     reported.ok_or_else(|| {
         ApiError::validation(
             "actual",
-            format!(
+            kexie_subgraph_kit::text!(
                 "this metric is measured by another subgraph: ask through the gateway, which \
-                 supplies {field} (one of {MEASURED})"
+                 supplies {field} (one of {MEASURED})",
+                "此指标由其他子服务统计：请通过网关查询，网关会提供 {field}（{MEASURED} 之一）"
             ),
         )
     })
@@ -159,6 +161,33 @@ pub struct TargetFilterInput {
     /// See the sync recipe in the README.
     pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
+
+/// What `targets` sorts by (`orderBy.field`).
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(name = "TargetOrderField")]
+pub enum TargetOrderField {
+    /// 年度
+    Year,
+    /// 指标
+    Metric,
+    /// 更新时间
+    UpdatedAt,
+    /// 创建时间
+    CreatedAt,
+}
+
+impl SortField for TargetOrderField {
+    fn column(self) -> SortColumn {
+        match self {
+            TargetOrderField::Year => SortColumn::int("year"),
+            TargetOrderField::Metric => SortColumn::code("metric"),
+            TargetOrderField::UpdatedAt => SortColumn::time("updated_at"),
+            TargetOrderField::CreatedAt => SortColumn::time("created_at"),
+        }
+    }
+}
+
+kexie_subgraph_kit::list_order!(TargetOrder, "TargetOrder", TargetOrderField);
 
 #[derive(Default)]
 pub struct TargetQuery;
@@ -178,17 +207,24 @@ impl TargetQuery {
     /// Targets, newest first. Those of `filter.unitId` need the right to read that unit's
     /// subtree; without it, city admins list every target and other staff the targets of
     /// their own unit's subtree.
+    #[allow(clippy::too_many_arguments)]
     async fn targets(
         &self,
         ctx: &Context<'_>,
         filter: Option<TargetFilterInput>,
+        order_by: Option<TargetOrder>,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, TargetRow>> {
+    ) -> ApiResult<RecordPage<TargetRow>> {
         let input = filter.unwrap_or_default();
-        let page = ListPage::parse((first, after), (last, before), input.updated_since)?;
+        let page = ListPage::parse(
+            (first, after),
+            (last, before),
+            input.updated_since,
+            order_by,
+        )?;
         let mut filter = TargetFilter {
             unit_id: parse_optional_id("filter.unitId", input.unit_id.as_ref())?,
             include_subtree: input.include_subtree.unwrap_or(false),
@@ -205,8 +241,12 @@ impl TargetQuery {
                 }
             }
         }
-        let rows = db::targets::list(pool(ctx)?, &filter, page).await?;
-        Ok(list_connection(rows, &page))
+        let pool = pool(ctx)?.clone();
+        let rows = db::targets::list(&pool, &filter, page.clone()).await?;
+        let since = page.updated_since();
+        let total =
+            TotalCount::counted_by(move || db::targets::count(pool.clone(), filter.clone(), since));
+        Ok(list_connection(rows, &page, total))
     }
 }
 
@@ -255,7 +295,10 @@ impl ValidTarget {
         if deadline.year() < year {
             return Err(ApiError::validation(
                 "deadline",
-                format!("{deadline} is before the target's year {year}"),
+                kexie_subgraph_kit::text!(
+                    "{deadline} is before the target's year {year}",
+                    "{deadline} 早于目标年度 {year}"
+                ),
             ));
         }
         Ok(ValidTarget {
@@ -293,9 +336,10 @@ pub(super) async fn readable(
 
 fn target_write_error(err: sqlx::Error) -> ApiError {
     match kexie_subgraph_kit::error::violated_constraint(&err) {
-        Some("target_unit_year_metric_key") => ApiError::Duplicate(
-            "the unit already has a target for this metric and year".to_string(),
-        ),
+        Some("target_unit_year_metric_key") => ApiError::Duplicate(kexie_subgraph_kit::text!(
+            "the unit already has a target for this metric and year",
+            "该组织已有此指标和年度的目标"
+        )),
         _ => err.into(),
     }
 }

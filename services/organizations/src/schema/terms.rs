@@ -1,13 +1,14 @@
 //! 换届: terms of office. A unit whose latest term ended without a newer one is overdue
 //! ("要及时完成换届工作").
 
-use async_graphql::connection::Connection;
-use async_graphql::{Context, InputObject, Object, ID};
+use async_graphql::{Context, Enum, InputObject, Object, ID};
 use chrono::{NaiveDate, Utc};
 
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{list_connection, ListPage};
+use kexie_subgraph_kit::page::{
+    list_connection, ListPage, RecordPage, SortColumn, SortField, TotalCount,
+};
 use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
@@ -64,6 +65,36 @@ pub struct TermFilterInput {
     pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// What `terms` sorts by (`orderBy.field`).
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(name = "TermOrderField")]
+pub enum TermOrderField {
+    /// 届次
+    Number,
+    /// 开始日期
+    StartsOn,
+    /// 结束日期
+    EndsOn,
+    /// 更新时间
+    UpdatedAt,
+    /// 创建时间
+    CreatedAt,
+}
+
+impl SortField for TermOrderField {
+    fn column(self) -> SortColumn {
+        match self {
+            TermOrderField::Number => SortColumn::int("number"),
+            TermOrderField::StartsOn => SortColumn::date("starts_on"),
+            TermOrderField::EndsOn => SortColumn::date("ends_on"),
+            TermOrderField::UpdatedAt => SortColumn::time("updated_at"),
+            TermOrderField::CreatedAt => SortColumn::time("created_at"),
+        }
+    }
+}
+
+kexie_subgraph_kit::list_order!(TermOrder, "TermOrder", TermOrderField);
+
 #[derive(Default)]
 pub struct TermQuery;
 
@@ -77,25 +108,36 @@ impl TermQuery {
 
     /// Terms, newest first. Leadership's overdue list: `terms(filter: {unitId: …,
     /// includeSubtree: true, overdueOn: "2026-11-23"})`.
+    #[allow(clippy::too_many_arguments)]
     async fn terms(
         &self,
         ctx: &Context<'_>,
         filter: Option<TermFilterInput>,
+        order_by: Option<TermOrder>,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, TermRow>> {
+    ) -> ApiResult<RecordPage<TermRow>> {
         let input = filter.unwrap_or_default();
-        let page = ListPage::parse((first, after), (last, before), input.updated_since)?;
+        let page = ListPage::parse(
+            (first, after),
+            (last, before),
+            input.updated_since,
+            order_by,
+        )?;
         let filter = TermFilter {
             unit_id: parse_optional_id("filter.unitId", input.unit_id.as_ref())?,
             include_subtree: input.include_subtree.unwrap_or(false),
             overdue_on: input.overdue_on,
             include_archived: input.include_archived.unwrap_or(false),
         };
-        let rows = db::terms::list(pool(ctx)?, &filter, page).await?;
-        Ok(list_connection(rows, &page))
+        let pool = pool(ctx)?.clone();
+        let rows = db::terms::list(&pool, &filter, page.clone()).await?;
+        let since = page.updated_since();
+        let total =
+            TotalCount::counted_by(move || db::terms::count(pool.clone(), filter.clone(), since));
+        Ok(list_connection(rows, &page, total))
     }
 }
 
@@ -117,7 +159,10 @@ pub struct UpdateTermInput {
 
 fn valid_term(number: i32, starts_on: NaiveDate, ends_on: NaiveDate) -> ApiResult<TermFields> {
     if number < 1 {
-        return Err(ApiError::validation("number", "must be 1 or more"));
+        return Err(ApiError::validation(
+            "number",
+            kexie_subgraph_kit::text!("must be 1 or more", "须为 1 或更大"),
+        ));
     }
     validate::date_order("endsOn", Some(starts_on), Some(ends_on))?;
     Ok(TermFields {
@@ -129,9 +174,10 @@ fn valid_term(number: i32, starts_on: NaiveDate, ends_on: NaiveDate) -> ApiResul
 
 fn term_write_error(err: sqlx::Error, number: i32) -> ApiError {
     match kexie_subgraph_kit::error::violated_constraint(&err) {
-        Some("term_unit_number_key") => {
-            ApiError::Duplicate(format!("the unit already has a term number {number}"))
-        }
+        Some("term_unit_number_key") => ApiError::Duplicate(kexie_subgraph_kit::text!(
+            "the unit already has a term number {number}",
+            "该组织已有第 {number} 届"
+        )),
         _ => err.into(),
     }
 }

@@ -1,8 +1,7 @@
 //! Units: the tree of associations, and its reorganizations (created, moved, merged,
 //! dissolved), each published to the other subgraphs.
 
-use async_graphql::connection::Connection;
-use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
+use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -13,6 +12,7 @@ use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
 use kexie_subgraph_kit::page::{
     list_connection, per_unit_page, refuse_sync_below, ListPage, PageArgs, PerUnitQuery,
+    RecordPage, SortColumn, SortField, TotalCount,
 };
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
@@ -110,7 +110,7 @@ impl UnitRow {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, UnitRow>> {
+    ) -> ApiResult<RecordPage<UnitRow>> {
         let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         refuse_sync_below(filter.updated_since, "units")?;
@@ -223,6 +223,36 @@ pub struct UnitFilterInput {
     pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// What `units` sorts by (`orderBy.field`).
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(name = "UnitOrderField")]
+pub enum UnitOrderField {
+    /// 名称
+    Name,
+    /// 类型
+    Kind,
+    /// 状态
+    Status,
+    /// 更新时间
+    UpdatedAt,
+    /// 创建时间
+    CreatedAt,
+}
+
+impl SortField for UnitOrderField {
+    fn column(self) -> SortColumn {
+        match self {
+            UnitOrderField::Name => SortColumn::text("name"),
+            UnitOrderField::Kind => SortColumn::code("kind"),
+            UnitOrderField::Status => SortColumn::code("status"),
+            UnitOrderField::UpdatedAt => SortColumn::time("updated_at"),
+            UnitOrderField::CreatedAt => SortColumn::time("created_at"),
+        }
+    }
+}
+
+kexie_subgraph_kit::list_order!(UnitOrder, "UnitOrder", UnitOrderField);
+
 impl UnitFilterInput {
     fn parse(self) -> ApiResult<UnitFilter> {
         Ok(UnitFilter {
@@ -262,6 +292,10 @@ impl PerUnitQuery for ChildrenQuery {
     ) -> ApiResult<Vec<(Uuid, UnitRow)>> {
         Ok(db::units::children(&self.0, unit_ids, filter, page).await?)
     }
+
+    async fn count(&self, unit_ids: &[Uuid], filter: &UnitFilter) -> ApiResult<Vec<(Uuid, i64)>> {
+        Ok(db::units::count_children(&self.0, unit_ids, filter).await?)
+    }
 }
 
 #[derive(Default)]
@@ -289,20 +323,31 @@ impl UnitQuery {
     }
 
     /// Units, newest first.
+    #[allow(clippy::too_many_arguments)]
     async fn units(
         &self,
         ctx: &Context<'_>,
         filter: Option<UnitFilterInput>,
+        order_by: Option<UnitOrder>,
         first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, UnitRow>> {
+    ) -> ApiResult<RecordPage<UnitRow>> {
         let filter = filter.unwrap_or_default();
-        let page = ListPage::parse((first, after), (last, before), filter.updated_since)?;
+        let page = ListPage::parse(
+            (first, after),
+            (last, before),
+            filter.updated_since,
+            order_by,
+        )?;
         let filter = filter.parse()?;
-        let rows = db::units::list(pool(ctx)?, &filter, page).await?;
-        Ok(list_connection(rows, &page))
+        let pool = pool(ctx)?.clone();
+        let rows = db::units::list(&pool, &filter, page.clone()).await?;
+        let since = page.updated_since();
+        let total =
+            TotalCount::counted_by(move || db::units::count(pool.clone(), filter.clone(), since));
+        Ok(list_connection(rows, &page, total))
     }
 }
 
@@ -391,13 +436,15 @@ fn valid_unit(
 /// Turns a violated unique key of `unit` into a client error.
 fn unit_write_error(err: sqlx::Error, division_code: Option<&str>) -> ApiError {
     match kexie_subgraph_kit::error::violated_constraint(&err) {
-        Some("unit_division_code_key") => ApiError::Duplicate(format!(
+        Some("unit_division_code_key") => ApiError::Duplicate(kexie_subgraph_kit::text!(
             "division code {} is already used by an active unit",
+            "行政区划代码 {} 已被一个在用的组织使用",
             division_code.unwrap_or_default()
         )),
-        Some("unit_single_root_key") => {
-            ApiError::Duplicate("there is already a city association at the root".to_string())
-        }
+        Some("unit_single_root_key") => ApiError::Duplicate(kexie_subgraph_kit::text!(
+            "there is already a city association at the root",
+            "根组织（市科协）已存在"
+        )),
         _ => err.into(),
     }
 }
@@ -446,7 +493,12 @@ fn require_active(unit: &UnitRow, field: &str) -> ApiResult<()> {
     if unit.status != UnitStatus::Active {
         return Err(ApiError::validation(
             field,
-            format!("unit {} is {}", unit.name, unit.status.as_str()),
+            kexie_subgraph_kit::text!(
+                "unit {} is {}",
+                "组织 {} 的状态为 {}",
+                unit.name,
+                unit.status.as_str()
+            ),
         ));
     }
     Ok(())
@@ -601,7 +653,10 @@ impl UnitMutation {
         if new_parent.path.starts_with(&unit.path) {
             return Err(ApiError::validation(
                 "newParentId",
-                "a unit cannot be moved under itself or one of its own descendants",
+                kexie_subgraph_kit::text!(
+                    "a unit cannot be moved under itself or one of its own descendants",
+                    "组织不能调整到自身或其下级组织之下"
+                ),
             ));
         }
         unit.kind.check_parent(Some(new_parent.kind))?;
@@ -664,14 +719,18 @@ impl UnitMutation {
         if target.path.starts_with(&unit.path) {
             return Err(ApiError::validation(
                 "intoUnitId",
-                "a unit cannot be merged into itself or one of its own descendants",
+                kexie_subgraph_kit::text!(
+                    "a unit cannot be merged into itself or one of its own descendants",
+                    "组织不能并入自身或其下级组织"
+                ),
             ));
         }
         if target.kind != unit.kind {
             return Err(ApiError::validation(
                 "intoUnitId",
-                format!(
+                kexie_subgraph_kit::text!(
                     "a {} unit can only merge into another {} unit",
+                    "{} 类组织只能并入另一个 {} 类组织",
                     unit.kind.as_str(),
                     unit.kind.as_str()
                 ),
@@ -724,7 +783,7 @@ impl UnitMutation {
         if db::units::active_children(&mut tx, unit_id).await? > 0 {
             return Err(ApiError::validation(
                 "id",
-                "a unit with active units below it cannot be dissolved; move or merge them first",
+                kexie_subgraph_kit::text!("a unit with active units below it cannot be dissolved; move or merge them first", "下级还有在用组织的组织不能撤销：请先调整或合并下级组织"),
             ));
         }
         let dissolved = db::units::dissolve(&mut tx, unit_id, &actor.subject).await?;

@@ -13,6 +13,7 @@ use uuid::Uuid;
 
 use kexie_contract::principal::{Principal, Role};
 use kexie_subgraph_kit::access;
+use kexie_subgraph_kit::error::Text;
 use kexie_subgraph_kit::id::{new_id, parse_id};
 use kexie_subgraph_kit::page::{connection, PageArgs};
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
@@ -383,7 +384,10 @@ impl WebhookMutation {
         if subscription.audit.archived_at.is_some() {
             return Err(ApiError::validation(
                 "id",
-                "the delivery's subscription is archived",
+                kexie_subgraph_kit::text!(
+                    "the delivery's subscription is archived",
+                    "该推送所属的订阅已归档"
+                ),
             ));
         }
         db::redeliver(pool, id).await?;
@@ -433,8 +437,9 @@ fn subscriber(ctx: &Context<'_>) -> ApiResult<Subscriber> {
                 .ok_or_else(|| ApiError::internal("a partner principal without its key ID"))?;
             Ok(Subscriber::Partner { key_id, principal })
         }
-        _ => Err(ApiError::Forbidden(format!(
+        _ => Err(ApiError::Forbidden(kexie_subgraph_kit::text!(
             "webhooks are for partner keys and the city association's administrators; {} may not",
+            "事件推送仅供合作部门密钥和市科协管理员使用；{}无权操作",
             access::describe(&principal)
         ))),
     }
@@ -452,7 +457,10 @@ async fn current(
         .filter(|row| owner.owns(row))
         .ok_or_else(|| ApiError::not_found("WebhookSubscription", id))?;
     if row.audit.archived_at.is_some() {
-        return Err(ApiError::validation("id", "the subscription is archived"));
+        return Err(ApiError::validation(
+            "id",
+            kexie_subgraph_kit::text!("the subscription is archived", "该订阅已归档"),
+        ));
     }
     if row.audit.version != expected_version {
         return Err(ApiError::Conflict {
@@ -483,7 +491,10 @@ impl Fields {
         if input.event_types.is_empty() || input.event_types.len() > 200 {
             return Err(ApiError::validation(
                 "input.eventTypes",
-                "name 1 to 200 event types",
+                kexie_subgraph_kit::text!(
+                    "name 1 to 200 event types",
+                    "请列出 1 到 200 个事件类型"
+                ),
             ));
         }
         let mut event_types: Vec<String> = Vec::with_capacity(input.event_types.len());
@@ -491,12 +502,16 @@ impl Fields {
             let known: EventType = event_type(name).ok_or_else(|| {
                 ApiError::validation(
                     "input.eventTypes",
-                    format!("{name:?} is not an event type (see webhookEventTypes)"),
+                    kexie_subgraph_kit::text!(
+                        "{name:?} is not an event type (see webhookEventTypes)",
+                        "{name:?} 不是事件类型（见 webhookEventTypes）"
+                    ),
                 )
             })?;
             if !known.readable_by(owner.principal()) {
-                return Err(ApiError::Forbidden(format!(
+                return Err(ApiError::Forbidden(kexie_subgraph_kit::text!(
                     "{} may not follow {name} events",
+                    "{}无权订阅 {name} 事件",
                     access::describe(owner.principal())
                 )));
             }
@@ -529,23 +544,37 @@ impl Fields {
 /// An endpoint the hub may POST to: `https://` on a public address, unless the operators
 /// allow private targets.
 fn check_url(text: &str, settings: &DeliverySettings) -> ApiResult<String> {
-    let refuse = |why: &str| Err(ApiError::validation("input.url", why.to_string()));
+    let refuse = |why: Text| Err(ApiError::validation("input.url", why));
     if text.len() > 2000 {
-        return refuse("at most 2000 characters");
+        return refuse(kexie_subgraph_kit::text!(
+            "at most 2000 characters",
+            "最多 2000 个字符"
+        ));
     }
     let Ok(url) = reqwest::Url::parse(text) else {
-        return refuse("not a URL");
+        return refuse(kexie_subgraph_kit::text!("not a URL", "不是网址"));
     };
     match url.scheme() {
         "https" => {}
         "http" if settings.allow_private_targets => {}
-        _ => return refuse("an https:// URL"),
+        _ => {
+            return refuse(kexie_subgraph_kit::text!(
+                "an https:// URL",
+                "须为 https:// 网址"
+            ))
+        }
     }
     if !url.username().is_empty() || url.password().is_some() {
-        return refuse("no user name or password in the URL");
+        return refuse(kexie_subgraph_kit::text!(
+            "no user name or password in the URL",
+            "网址中不能含用户名或密码"
+        ));
     }
     let Some(host) = url.host_str() else {
-        return refuse("a URL with a host");
+        return refuse(kexie_subgraph_kit::text!(
+            "a URL with a host",
+            "网址须含主机名"
+        ));
     };
     let private = match host.trim_start_matches('[').trim_end_matches(']').parse() {
         Ok(ip) => is_private(ip),
@@ -555,7 +584,10 @@ fn check_url(text: &str, settings: &DeliverySettings) -> ApiResult<String> {
         }
     };
     if private && !settings.allow_private_targets {
-        return refuse("a public address: loopback and private networks are not reachable");
+        return refuse(kexie_subgraph_kit::text!(
+            "a public address: loopback and private networks are not reachable",
+            "须为公网地址：本机和内网地址无法访问"
+        ));
     }
     Ok(url.to_string())
 }

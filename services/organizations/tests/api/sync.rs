@@ -214,3 +214,120 @@ async fn lists_page_backward_as_well_as_forward() {
     .await;
     assert_eq!(children.len(), 4);
 }
+
+#[tokio::test]
+async fn every_top_level_list_sorts_in_each_order() {
+    let hub = start().await;
+    let client = &hub.client;
+    let id = |value: serde_json::Value| value.as_str().unwrap().to_string();
+    let city = id(create(
+        client,
+        "createUnit",
+        "UnitInput",
+        json!({ "kind": "CITY", "name": "绵阳市科学技术协会", "divisionCode": "510700" }),
+    )
+    .await);
+    let mut districts = Vec::new();
+    for (name, code) in [
+        ("涪城区科协", "510703"),
+        ("游仙区科协", "510704"),
+        ("安州区科协", "510705"),
+    ] {
+        districts.push(id(create(
+            client,
+            "createUnit",
+            "UnitInput",
+            json!({ "kind": "DISTRICT", "name": name, "divisionCode": code, "parentId": city }),
+        )
+        .await));
+    }
+    create(
+        client,
+        "createUnit",
+        "UnitInput",
+        json!({ "kind": "SOCIETY", "name": "安州区农学会", "parentId": districts[2] }),
+    )
+    .await;
+    for (number, (starts, ends)) in [
+        ("2016-03-01", "2021-03-01"),
+        ("2021-03-01", "2026-03-01"),
+        ("2026-03-01", "2031-03-01"),
+    ]
+    .into_iter()
+    .enumerate()
+    {
+        create(client, "createTerm", "TermInput",
+            json!({ "unitId": districts[number % 2], "number": number + 1, "startsOn": starts, "endsOn": ends })).await;
+    }
+    for (year, metric) in [
+        (2026, "NEW_ENTERPRISE_ASSOCIATIONS"),
+        (2025, "COUNTY_SCIENCE_MUSEUMS"),
+        (2026, "VOLUNTEER_SERVICES"),
+    ] {
+        create(
+            client,
+            "createTarget",
+            "TargetInput",
+            json!({ "unitId": districts[0], "year": year, "metric": metric, "targetValue": 5,
+                    "responsiblePerson": "王芳", "deadline": format!("{year}-12-31") }),
+        )
+        .await;
+    }
+    for (kind, title, day) in [
+        ("LECTURE", "党的二十大精神宣讲报告会", "2025-03-12"),
+        ("TRAINING", "基层党务干部培训班", "2025-06-01"),
+        ("LECTURE", "学习贯彻全会精神专题党课", "2025-03-12"),
+    ] {
+        create(client, "recordPartyBuildingActivity", "RecordPartyBuildingActivityInput",
+            json!({ "unitId": districts[1], "kind": kind, "title": title, "heldOn": day, "participants": 40 })).await;
+    }
+    for (title, level, day) in [
+        ("涪城区科协开展科技下乡", "PROVINCIAL", "2025-05-01"),
+        ("游仙区科普日活动综述", "CITY", "2025-09-20"),
+        ("安州区院士专家工作站揭牌", "CENTRAL", "2025-05-01"),
+    ] {
+        create(client, "recordMediaReport", "RecordMediaReportInput",
+            json!({ "unitId": districts[0], "title": title, "outlet": "四川日报", "level": level, "publishedOn": day })).await;
+    }
+    for (list, arguments, order_field) in [
+        ("units", "", "UnitOrderField"),
+        ("terms", "", "TermOrderField"),
+        ("targets", "", "TargetOrderField"),
+        (
+            "partyBuildingActivities",
+            "unitId: $city, includeSubtree: true,",
+            "PartyBuildingActivityOrderField",
+        ),
+        (
+            "mediaReports",
+            "unitId: $city, includeSubtree: true,",
+            "MediaReportOrderField",
+        ),
+    ] {
+        let city_variable = if arguments.is_empty() {
+            ""
+        } else {
+            ", $city: ID!"
+        };
+        kexie_testkit::assert_every_order(
+            client,
+            &hub.pool,
+            &format!("query($cursor: String{city_variable}) {{ {list}({arguments} ORDER PAGE) {{ SELECTION }} }}"),
+            if arguments.is_empty() { json!({}) } else { json!({ "city": city }) },
+            &format!("/{list}"),
+            order_field,
+        )
+        .await;
+    }
+    // A sync reads in commit order: no orderBy beside filter.updatedSince.
+    let body = client
+        .post(
+            "{ units(filter: { updatedSince: \"2026-01-01T00:00:00Z\" }, orderBy: { field: NAME }) { totalCount } }",
+            json!({}),
+        )
+        .await;
+    assert_eq!(
+        body["errors"][0]["extensions"]["code"], "VALIDATION",
+        "{body:#}"
+    );
+}

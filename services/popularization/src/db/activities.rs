@@ -1,16 +1,16 @@
 //! Popularization activities (科普活动).
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use kexie_subgraph_kit::list_query::push_list_page;
+use kexie_subgraph_kit::list_query::{self, fetch_list, push_list_page};
 use kexie_subgraph_kit::page::{Changed, ListPage, PageArgs};
 use kexie_subgraph_kit::record::{Audit, FindById, Record};
 
 use super::{
-    lateral_prefix, push_any, push_overlap, push_search, push_select, push_units, units_of, Listed,
-    Scope,
+    lateral_prefix, push_any, push_count_select, push_overlap, push_search, push_select,
+    push_units, units_of, Listed, Scope,
 };
 use crate::domain::activity::ActivityFields;
 use crate::domain::{
@@ -245,9 +245,23 @@ pub async fn list(
     push_list_page(
         &mut qb,
         ("a.changed_xid", "a.activity_id", "a.updated_at"),
-        page,
+        &page,
     );
-    qb.build_query_as().persistent(false).fetch_all(pool).await
+    fetch_list(pool, qb, &page).await
+}
+
+/// How many activities `filter` shows over all pages (`totalCount`).
+pub async fn count(
+    pool: PgPool,
+    filter: ActivityFilter,
+    since: Option<DateTime<Utc>>,
+) -> sqlx::Result<i64> {
+    let units = units_of(&pool, filter.unit_id, filter.include_subtree).await?;
+    list_query::count(&pool, "a.updated_at", since, |qb| {
+        qb.push("select 1 from activity a where true");
+        push_filter(qb, &filter, units);
+    })
+    .await
 }
 
 /// What the keys of a per-key activity list name.
@@ -301,6 +315,27 @@ pub async fn per_key(
         .into_iter()
         .map(|row| (row.key_id, row.activity))
         .collect())
+}
+
+/// How many activities `filter` shows for each of `keys`, in one statement (`totalCount`).
+pub async fn count_per_key(
+    pool: &PgPool,
+    owner: ActivityOwner,
+    keys: &[Uuid],
+    filter: &ActivityFilter,
+) -> sqlx::Result<Vec<(Uuid, i64)>> {
+    let (scope, units) = match owner {
+        ActivityOwner::Organizer if filter.include_subtree => (Scope::KeySubtree, None),
+        ActivityOwner::Organizer => (Scope::KeyColumn("a.organizer_unit_id"), None),
+        ActivityOwner::Venue => (
+            Scope::KeyColumn("a.venue_id"),
+            units_of(pool, filter.unit_id, filter.include_subtree).await?,
+        ),
+    };
+    list_query::count_per_key(pool, keys, |qb| {
+        push_count_select(qb, &ACTIVITIES, scope, |qb| push_filter(qb, filter, units))
+    })
+    .await
 }
 
 /// Reads an activity and locks it for the rest of the transaction.

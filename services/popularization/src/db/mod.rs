@@ -108,6 +108,31 @@ fn push_select(
     }
 }
 
+/// Pushes the select of every row of `table` for the key `k.key_id` in `scope`, as
+/// [`kexie_subgraph_kit::list_query::count_per_key`] counts them; `filter` pushes the
+/// filter's predicates.
+fn push_count_select(
+    qb: &mut QueryBuilder<'_, Postgres>,
+    table: &Listed,
+    scope: Scope,
+    filter: impl FnOnce(&mut QueryBuilder<'_, Postgres>),
+) {
+    let Listed { from, unit, .. } = table;
+    match scope {
+        Scope::KeyColumn(column) => {
+            qb.push(format!("select 1 from {from} where {column} = k.key_id"));
+        }
+        Scope::KeySubtree => {
+            qb.push(format!(
+                "select 1 from {from} where {unit} in (select unit_id from unit_replica \
+                 where path like (select path from unit_replica where unit_id = k.key_id) || '%' \
+                 union select k.key_id)"
+            ));
+        }
+    }
+    filter(qb);
+}
+
 /// `column = any(units)`: the rows of these units.
 fn push_units(qb: &mut QueryBuilder<'_, Postgres>, column: &str, units: Option<Vec<Uuid>>) {
     if let Some(units) = units {

@@ -1,15 +1,16 @@
 //! Venues (科普阵地).
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
-use kexie_subgraph_kit::list_query::push_list_page;
+use kexie_subgraph_kit::list_query::{self, fetch_list, push_list_page};
 use kexie_subgraph_kit::page::{Changed, ListPage, PageArgs};
 use kexie_subgraph_kit::record::{Audit, FindById, Record};
 
 use super::{
-    lateral_prefix, push_any, push_search, push_select, push_units, units_of, Listed, Scope,
+    lateral_prefix, push_any, push_count_select, push_search, push_select, push_units, units_of,
+    Listed, Scope,
 };
 use crate::domain::venue::VenueFields;
 use crate::domain::{VenueKind, VenueStatus};
@@ -141,9 +142,23 @@ pub async fn list(
     push_list_page(
         &mut qb,
         ("v.changed_xid", "v.venue_id", "v.updated_at"),
-        page,
+        &page,
     );
-    qb.build_query_as().persistent(false).fetch_all(pool).await
+    fetch_list(pool, qb, &page).await
+}
+
+/// How many venues `filter` shows over all pages (`totalCount`).
+pub async fn count(
+    pool: PgPool,
+    filter: VenueFilter,
+    since: Option<DateTime<Utc>>,
+) -> sqlx::Result<i64> {
+    let units = units_of(&pool, filter.unit_id, filter.include_subtree).await?;
+    list_query::count(&pool, "v.updated_at", since, |qb| {
+        qb.push("select 1 from venue v where true");
+        push_filter(qb, &filter, units);
+    })
+    .await
 }
 
 /// One page of venues for each of `unit_ids` (owned by the unit, or with
@@ -184,6 +199,23 @@ pub async fn per_unit(
         .into_iter()
         .map(|row| (row.key_id, row.venue))
         .collect())
+}
+
+/// How many venues `filter` shows for each of `unit_ids`, in one statement (`totalCount`).
+pub async fn count_per_unit(
+    pool: &PgPool,
+    unit_ids: &[Uuid],
+    filter: &VenueFilter,
+) -> sqlx::Result<Vec<(Uuid, i64)>> {
+    let scope = if filter.include_subtree {
+        Scope::KeySubtree
+    } else {
+        Scope::KeyColumn("v.owner_unit_id")
+    };
+    list_query::count_per_key(pool, unit_ids, |qb| {
+        push_count_select(qb, &VENUES, scope, |qb| push_filter(qb, filter, None))
+    })
+    .await
 }
 
 /// Reads a venue and locks it for the rest of the transaction.

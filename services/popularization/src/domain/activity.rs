@@ -66,7 +66,7 @@ impl ActivityFields {
         if audiences.is_empty() {
             return Err(ApiError::validation(
                 "audiences",
-                "must name at least one audience",
+                kexie_subgraph_kit::text!("must name at least one audience", "请至少指定一类受众"),
             ));
         }
         validate::non_negative("participants", self.participants)?;
@@ -94,7 +94,10 @@ pub fn check_held_by(starts_on: NaiveDate, today: NaiveDate, field: &str) -> Api
     if starts_on > today {
         return Err(ApiError::validation(
             field,
-            format!("an activity starting on {starts_on} cannot have been held by {today}"),
+            kexie_subgraph_kit::text!(
+                "an activity starting on {starts_on} cannot have been held by {today}",
+                "{starts_on} 开始的活动不可能在 {today} 前已举办"
+            ),
         ));
     }
     Ok(())

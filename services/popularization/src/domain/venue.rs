@@ -41,7 +41,10 @@ impl VenueStatus {
         if self == VenueStatus::Closed {
             return Err(ApiError::validation(
                 "status",
-                "a venue cannot be registered as CLOSED",
+                kexie_subgraph_kit::text!(
+                    "a venue cannot be registered as CLOSED",
+                    "场馆不能以 CLOSED（已关闭）状态登记"
+                ),
             ));
         }
         Ok(())
@@ -79,7 +82,10 @@ impl VenueFields {
         let (longitude, latitude) = coordinates(self.longitude, self.latitude)?;
         if let Some(area) = self.floor_area {
             if !area.is_finite() {
-                return Err(ApiError::validation("floorArea", "must be a number"));
+                return Err(ApiError::validation(
+                    "floorArea",
+                    kexie_subgraph_kit::text!("must be a number", "须为数字"),
+                ));
             }
             validate::non_negative("floorArea", area)?;
         }
@@ -90,8 +96,9 @@ impl VenueFields {
             (status, Some(_)) if !status.has_opened() => {
                 return Err(ApiError::validation(
                     "openedOn",
-                    format!(
+                    kexie_subgraph_kit::text!(
                         "a {} venue has not opened and has no opening date",
+                        "{} 状态的场馆尚未开放，没有开放日期",
                         status.as_str()
                     ),
                 ))
@@ -99,13 +106,19 @@ impl VenueFields {
             (VenueStatus::Open, None) => {
                 return Err(ApiError::validation(
                     "openedOn",
-                    "an open venue needs its opening date",
+                    kexie_subgraph_kit::text!(
+                        "an open venue needs its opening date",
+                        "开放的场馆须填写开放日期"
+                    ),
                 ))
             }
             (_, Some(opened_on)) if opened_on > today => {
                 return Err(ApiError::validation(
                     "openedOn",
-                    format!("{opened_on} is still to come: a venue opens when it opens"),
+                    kexie_subgraph_kit::text!(
+                        "{opened_on} is still to come: a venue opens when it opens",
+                        "{opened_on} 尚未到来：场馆开放后再登记开放日期"
+                    ),
                 ))
             }
             (_, Some(opened_on)) => {
@@ -139,7 +152,11 @@ fn co_builders(names: &[String]) -> ApiResult<Vec<String>> {
     if kept.len() > MAX_CO_BUILDERS {
         return Err(ApiError::validation(
             "coBuilders",
-            format!("at most {MAX_CO_BUILDERS} co-builders, got {}", kept.len()),
+            kexie_subgraph_kit::text!(
+                "at most {MAX_CO_BUILDERS} co-builders, got {}",
+                "最多 {MAX_CO_BUILDERS} 个共建单位，实际为 {} 个",
+                kept.len()
+            ),
         ));
     }
     Ok(kept)
@@ -154,23 +171,32 @@ fn coordinates(
         (None, None) => Ok((None, None)),
         (Some(_), None) => Err(ApiError::validation(
             "latitude",
-            "coordinates need both longitude and latitude",
+            kexie_subgraph_kit::text!(
+                "coordinates need both longitude and latitude",
+                "坐标须同时给出经度和纬度"
+            ),
         )),
         (None, Some(_)) => Err(ApiError::validation(
             "longitude",
-            "coordinates need both longitude and latitude",
+            kexie_subgraph_kit::text!(
+                "coordinates need both longitude and latitude",
+                "坐标须同时给出经度和纬度"
+            ),
         )),
         (Some(longitude), Some(latitude)) => {
             if !(-180.0..=180.0).contains(&longitude) {
                 return Err(ApiError::validation(
                     "longitude",
-                    "must be between -180 and 180",
+                    kexie_subgraph_kit::text!(
+                        "must be between -180 and 180",
+                        "须在 -180 到 180 之间"
+                    ),
                 ));
             }
             if !(-90.0..=90.0).contains(&latitude) {
                 return Err(ApiError::validation(
                     "latitude",
-                    "must be between -90 and 90",
+                    kexie_subgraph_kit::text!("must be between -90 and 90", "须在 -90 到 90 之间"),
                 ));
             }
             Ok((Some(longitude), Some(latitude)))

@@ -1,8 +1,7 @@
 //! 科普活动: popularization activities, their workflow (PLANNED → HELD or CANCELLED) and the
 //! partner bureaus co-organizing them.
 
-use async_graphql::connection::Connection;
-use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
+use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
@@ -11,7 +10,8 @@ use kexie_subgraph_kit::history;
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
 use kexie_subgraph_kit::page::{
-    list_connection, per_unit_page, refuse_sync_below, ListPage, PageArgs,
+    list_connection, per_unit_page, refuse_sync_below, ListPage, PageArgs, RecordPage, SortColumn,
+    SortField, TotalCount,
 };
 use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
@@ -154,6 +154,36 @@ pub struct ActivityFilterInput {
     pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// What `activities` sorts by (`orderBy.field`).
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(name = "ActivityOrderField")]
+pub enum ActivityOrderField {
+    /// 标题
+    Title,
+    /// 开始日期
+    StartsOn,
+    /// 状态
+    Status,
+    /// 更新时间
+    UpdatedAt,
+    /// 创建时间
+    CreatedAt,
+}
+
+impl SortField for ActivityOrderField {
+    fn column(self) -> SortColumn {
+        match self {
+            ActivityOrderField::Title => SortColumn::text("title"),
+            ActivityOrderField::StartsOn => SortColumn::date("starts_on"),
+            ActivityOrderField::Status => SortColumn::code("status"),
+            ActivityOrderField::UpdatedAt => SortColumn::time("updated_at"),
+            ActivityOrderField::CreatedAt => SortColumn::time("created_at"),
+        }
+    }
+}
+
+kexie_subgraph_kit::list_order!(ActivityOrder, "ActivityOrder", ActivityOrderField);
+
 impl ActivityFilterInput {
     /// The filter as the request may apply it: for the public, held activities only (and
     /// for a co-organizing partner, those its bureau co-organizes too), never archived ones.
@@ -163,7 +193,10 @@ impl ActivityFilterInput {
             if to < from {
                 return Err(ApiError::validation(
                     "filter.startsTo",
-                    format!("{to} is before startsFrom {from}"),
+                    kexie_subgraph_kit::text!(
+                        "{to} is before startsFrom {from}",
+                        "{to} 早于 startsFrom {from}"
+                    ),
                 ));
             }
         }
@@ -194,7 +227,7 @@ pub(super) async fn venue_activities(
     filter: Option<ActivityFilterInput>,
     (first, after): (Option<i32>, Option<String>),
     (last, before): (Option<i32>, Option<String>),
-) -> ApiResult<Connection<String, ActivityRow>> {
+) -> ApiResult<RecordPage<ActivityRow>> {
     let page = PageArgs::parse(first, after, last, before)?;
     let filter = filter.unwrap_or_default();
     refuse_sync_below(filter.updated_since, "activities")?;
@@ -202,7 +235,10 @@ pub(super) async fn venue_activities(
     if filter.venue_id.is_some_and(|other| other != venue_id) {
         return Err(ApiError::validation(
             "filter.venueId",
-            "a venue's own list is always that venue's; leave venueId out",
+            kexie_subgraph_kit::text!(
+                "a venue's own list is always that venue's; leave venueId out",
+                "场馆自身的列表总是该场馆的，请省略 venueId"
+            ),
         ));
     }
     filter.venue_id = None;
@@ -226,20 +262,32 @@ impl ActivityQuery {
     /// archived ones (others are left out silently); a partner key with
     /// `activities:co-organize` also lists those its bureau co-organizes; staff, and partner
     /// keys with `venues-activities:read`, list every activity.
+    #[allow(clippy::too_many_arguments)]
     async fn activities(
         &self,
         ctx: &Context<'_>,
         filter: Option<ActivityFilterInput>,
+        order_by: Option<ActivityOrder>,
         #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, ActivityRow>> {
+    ) -> ApiResult<RecordPage<ActivityRow>> {
         let filter = filter.unwrap_or_default();
-        let page = ListPage::parse((first, after), (last, before), filter.updated_since)?;
+        let page = ListPage::parse(
+            (first, after),
+            (last, before),
+            filter.updated_since,
+            order_by,
+        )?;
         let filter = filter.parse(ctx)?;
-        let rows = db::activities::list(pool(ctx)?, &filter, page).await?;
-        Ok(list_connection(rows, &page))
+        let pool = pool(ctx)?.clone();
+        let rows = db::activities::list(&pool, &filter, page.clone()).await?;
+        let since = page.updated_since();
+        let total = TotalCount::counted_by(move || {
+            db::activities::count(pool.clone(), filter.clone(), since)
+        });
+        Ok(list_connection(rows, &page, total))
     }
 
     #[graphql(entity)]
@@ -332,7 +380,11 @@ async fn require_usable_venue(conn: &mut sqlx::PgConnection, venue_id: Uuid) -> 
     if venue.status == VenueStatus::Closed {
         return Err(ApiError::validation(
             "venueId",
-            format!("venue {} is CLOSED and takes no activities", venue.name),
+            kexie_subgraph_kit::text!(
+                "venue {} is CLOSED and takes no activities",
+                "场馆 {} 已关闭，不再接受活动",
+                venue.name
+            ),
         ));
     }
     Ok(())
@@ -544,7 +596,10 @@ impl ActivityMutation {
             };
             return Err(ApiError::validation(
                 field,
-                "only an activity becoming HELD takes final counts",
+                kexie_subgraph_kit::text!(
+                    "only an activity becoming HELD takes final counts",
+                    "只有改为 HELD（已举办）的活动才填写最终人数"
+                ),
             ));
         }
         let activity = db::activities::set_status(

@@ -4,12 +4,11 @@
 
 use std::collections::HashMap;
 
-use async_graphql::connection::Connection;
 use async_graphql::{Context, Object, ID};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_subgraph_kit::page::{per_unit_page, refuse_sync_below, PageArgs};
+use kexie_subgraph_kit::page::{per_unit_page, refuse_sync_below, PageArgs, RecordPage};
 use kexie_subgraph_kit::{ApiError, ApiResult};
 
 use kexie_subgraph_kit::figures::{ChildFiguresSeries, FiguresPoint, SeriesInput};
@@ -38,7 +37,10 @@ fn own_unit(unit_id: Uuid, filter_unit: Option<Uuid>) -> ApiResult<()> {
     match filter_unit {
         Some(other) if other != unit_id => Err(ApiError::validation(
             "filter.unitId",
-            "a unit's own list is always that unit's; leave unitId out",
+            kexie_subgraph_kit::text!(
+                "a unit's own list is always that unit's; leave unitId out",
+                "组织自身的列表总是该组织的，请省略 unitId"
+            ),
         )),
         _ => Ok(()),
     }
@@ -62,7 +64,7 @@ impl Unit {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, VenueRow>> {
+    ) -> ApiResult<RecordPage<VenueRow>> {
         let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         refuse_sync_below(filter.updated_since, "venues")?;
@@ -85,7 +87,7 @@ impl Unit {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, ActivityRow>> {
+    ) -> ApiResult<RecordPage<ActivityRow>> {
         let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter.unwrap_or_default();
         refuse_sync_below(filter.updated_since, "activities")?;

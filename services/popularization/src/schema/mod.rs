@@ -76,6 +76,10 @@ impl PerUnitQuery for VenuesOfUnit {
     ) -> ApiResult<Vec<(Uuid, VenueRow)>> {
         Ok(db::venues::per_unit(&self.0, unit_ids, filter, page).await?)
     }
+
+    async fn count(&self, unit_ids: &[Uuid], filter: &VenueFilter) -> ApiResult<Vec<(Uuid, i64)>> {
+        Ok(db::venues::count_per_unit(&self.0, unit_ids, filter).await?)
+    }
 }
 
 /// `Unit.activities` for a batch of organizing units.
@@ -96,6 +100,17 @@ impl PerUnitQuery for ActivitiesOfUnit {
                 .await?,
         )
     }
+
+    async fn count(
+        &self,
+        unit_ids: &[Uuid],
+        filter: &ActivityFilter,
+    ) -> ApiResult<Vec<(Uuid, i64)>> {
+        Ok(
+            db::activities::count_per_key(&self.0, ActivityOwner::Organizer, unit_ids, filter)
+                .await?,
+        )
+    }
 }
 
 /// `Venue.activities` for a batch of venues.
@@ -112,6 +127,14 @@ impl PerUnitQuery for ActivitiesOfVenue {
         page: PageArgs,
     ) -> ApiResult<Vec<(Uuid, ActivityRow)>> {
         Ok(db::activities::per_key(&self.0, ActivityOwner::Venue, venue_ids, filter, page).await?)
+    }
+
+    async fn count(
+        &self,
+        venue_ids: &[Uuid],
+        filter: &ActivityFilter,
+    ) -> ApiResult<Vec<(Uuid, i64)>> {
+        Ok(db::activities::count_per_key(&self.0, ActivityOwner::Venue, venue_ids, filter).await?)
     }
 }
 

@@ -1,8 +1,7 @@
 //! 科普阵地: venues, their workflow (PLANNED → UNDER_CONSTRUCTION → OPEN → CLOSED) and their
 //! activities.
 
-use async_graphql::connection::Connection;
-use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
+use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object, ID};
 use chrono::{DateTime, NaiveDate, Utc};
 use uuid::Uuid;
 
@@ -10,7 +9,9 @@ use kexie_subgraph_kit::access;
 use kexie_subgraph_kit::history;
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
-use kexie_subgraph_kit::page::{list_connection, ListPage};
+use kexie_subgraph_kit::page::{
+    list_connection, ListPage, RecordPage, SortColumn, SortField, TotalCount,
+};
 use kexie_subgraph_kit::unit_tree::require_active_unit;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
@@ -93,7 +94,7 @@ impl VenueRow {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, ActivityRow>> {
+    ) -> ApiResult<RecordPage<ActivityRow>> {
         venue_activities(ctx, self.venue_id, filter, (first, after), (last, before)).await
     }
     /// Every status change, oldest first, with who, when and why; for staff only (it names
@@ -134,6 +135,36 @@ pub struct VenueFilterInput {
     pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// What `venues` sorts by (`orderBy.field`).
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(name = "VenueOrderField")]
+pub enum VenueOrderField {
+    /// 名称
+    Name,
+    /// 类型
+    Kind,
+    /// 状态
+    Status,
+    /// 更新时间
+    UpdatedAt,
+    /// 创建时间
+    CreatedAt,
+}
+
+impl SortField for VenueOrderField {
+    fn column(self) -> SortColumn {
+        match self {
+            VenueOrderField::Name => SortColumn::text("name"),
+            VenueOrderField::Kind => SortColumn::code("kind"),
+            VenueOrderField::Status => SortColumn::code("status"),
+            VenueOrderField::UpdatedAt => SortColumn::time("updated_at"),
+            VenueOrderField::CreatedAt => SortColumn::time("created_at"),
+        }
+    }
+}
+
+kexie_subgraph_kit::list_order!(VenueOrder, "VenueOrder", VenueOrderField);
+
 impl VenueFilterInput {
     /// The filter as the request may apply it: for the public, open venues only and never
     /// archived ones.
@@ -166,20 +197,31 @@ impl VenueQuery {
     /// Venues, newest first. The public's list holds only OPEN venues, never archived ones
     /// (other statuses are left out silently); staff, and partner keys with
     /// `venues-activities:read`, list every venue.
+    #[allow(clippy::too_many_arguments)]
     async fn venues(
         &self,
         ctx: &Context<'_>,
         filter: Option<VenueFilterInput>,
+        order_by: Option<VenueOrder>,
         #[graphql(default = 20)] first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, VenueRow>> {
+    ) -> ApiResult<RecordPage<VenueRow>> {
         let filter = filter.unwrap_or_default();
-        let page = ListPage::parse((first, after), (last, before), filter.updated_since)?;
+        let page = ListPage::parse(
+            (first, after),
+            (last, before),
+            filter.updated_since,
+            order_by,
+        )?;
         let filter = filter.parse(ctx)?;
-        let rows = db::venues::list(pool(ctx)?, &filter, page).await?;
-        Ok(list_connection(rows, &page))
+        let pool = pool(ctx)?.clone();
+        let rows = db::venues::list(&pool, &filter, page.clone()).await?;
+        let since = page.updated_since();
+        let total =
+            TotalCount::counted_by(move || db::venues::count(pool.clone(), filter.clone(), since));
+        Ok(list_connection(rows, &page, total))
     }
 
     #[graphql(entity)]
@@ -376,7 +418,10 @@ impl VenueMutation {
             (_, Some(_)) => {
                 return Err(ApiError::validation(
                     "openedOn",
-                    "only a venue becoming OPEN takes an opening date",
+                    kexie_subgraph_kit::text!(
+                        "only a venue becoming OPEN takes an opening date",
+                        "只有改为 OPEN（开放）的场馆才填写开放日期"
+                    ),
                 ))
             }
             (_, None) => current.opened_on,

@@ -121,3 +121,49 @@ async fn lists_page_backward_as_well_as_forward() {
         "{body:#}"
     );
 }
+
+#[tokio::test]
+async fn every_top_level_list_sorts_in_each_order() {
+    let hub = start().await;
+    let district = &hub.tree.district_a;
+    for (name, kind) in [
+        ("巴州区科技馆", "SCIENCE_MUSEUM"),
+        ("巴州中学校园科技馆", "CAMPUS_MUSEUM"),
+        ("江北社区科普活动室", "COMMUNITY_HALL"),
+    ] {
+        let mut venue = museum(district, name);
+        venue["kind"] = json!(kind);
+        create_venue(&hub.client, venue).await;
+    }
+    let mut activities = Vec::new();
+    for (title, starts) in [
+        ("老年人防诈骗科普讲座", "2025-03-15"),
+        ("食品安全进社区", "2025-05-20"),
+        ("青少年科学营", "2025-03-15"),
+    ] {
+        let mut activity = lecture(district, title);
+        activity["startsOn"] = json!(starts);
+        activities.push(create_activity(&hub.client, activity).await);
+    }
+    hub.client
+        .data(
+            "mutation($id: ID!, $v: Int!) { transitionActivity(id: $id, expectedVersion: $v,
+                 to: HELD, participants: 80) { id } }",
+            json!({ "id": activities[0]["id"], "v": activities[0]["version"] }),
+        )
+        .await;
+    for (list, order_field) in [
+        ("venues", "VenueOrderField"),
+        ("activities", "ActivityOrderField"),
+    ] {
+        kexie_testkit::assert_every_order(
+            &hub.client,
+            &hub.pool,
+            &format!("query($cursor: String) {{ {list}(ORDER PAGE) {{ SELECTION }} }}"),
+            json!({}),
+            &format!("/{list}"),
+            order_field,
+        )
+        .await;
+    }
+}

@@ -1,11 +1,12 @@
 //! Honors (荣誉).
 
+use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use kexie_subgraph_kit::list_query::{
-    close_lateral, open_lateral, push_any_text, push_list_page, push_page, push_unit_scope, untag,
-    Key, Keyed,
+    self, close_lateral, fetch_list, open_lateral, push_any_text, push_list_page, push_page,
+    push_unit_scope, untag, Key, Keyed,
 };
 use kexie_subgraph_kit::page::{Changed, ListPage, PageArgs};
 use kexie_subgraph_kit::record::{Audit, FindById, Record};
@@ -101,9 +102,22 @@ pub async fn list(
     push_list_page(
         &mut qb,
         ("h.changed_xid", "h.honor_id", "h.updated_at"),
-        page,
+        &page,
     );
-    qb.build_query_as().fetch_all(pool).await
+    fetch_list(pool, qb, &page).await
+}
+
+/// How many honors `filter` shows over all pages (`totalCount`).
+pub async fn count(
+    pool: PgPool,
+    filter: HonorFilter,
+    since: Option<DateTime<Utc>>,
+) -> sqlx::Result<i64> {
+    list_query::count(&pool, "h.updated_at", since, |qb| {
+        qb.push("select 1 from honor h join worker w on w.worker_id = h.worker_id where true");
+        push_filter(qb, &filter, filter.unit_id.map(Key::Value));
+    })
+    .await
 }
 
 /// One page of honors for each of `unit_ids` (of the workers at home there, or in their
@@ -124,6 +138,19 @@ pub async fn of_units(
     close_lateral(&mut qb);
     let rows: Vec<Keyed<HonorRow>> = qb.build_query_as().fetch_all(pool).await?;
     Ok(untag(rows))
+}
+
+/// How many honors `filter` shows for each key, in one statement (`totalCount`).
+pub async fn count_of_units(
+    pool: &PgPool,
+    unit_ids: &[Uuid],
+    filter: &HonorFilter,
+) -> sqlx::Result<Vec<(Uuid, i64)>> {
+    list_query::count_per_key(pool, unit_ids, |qb| {
+        qb.push("select 1 from honor h join worker w on w.worker_id = h.worker_id where true");
+        push_filter(qb, filter, Some(Key::Lateral));
+    })
+    .await
 }
 
 /// The honors of each of `worker_ids` that are not archived, latest year first.

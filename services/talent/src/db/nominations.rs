@@ -1,11 +1,12 @@
 //! Nominations (举荐).
 
+use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use kexie_subgraph_kit::list_query::{
-    close_lateral, open_lateral, push_any_text, push_list_page, push_page, push_unit_scope, untag,
-    Key, Keyed,
+    self, close_lateral, fetch_list, open_lateral, push_any_text, push_list_page, push_page,
+    push_unit_scope, untag, Key, Keyed,
 };
 use kexie_subgraph_kit::page::{Changed, ListPage, PageArgs};
 use kexie_subgraph_kit::record::{Audit, FindById, Record};
@@ -116,9 +117,22 @@ pub async fn list(
     push_list_page(
         &mut qb,
         ("n.changed_xid", "n.nomination_id", "n.updated_at"),
-        page,
+        &page,
     );
-    qb.build_query_as().fetch_all(pool).await
+    fetch_list(pool, qb, &page).await
+}
+
+/// How many nominations `filter` shows over all pages (`totalCount`).
+pub async fn count(
+    pool: PgPool,
+    filter: NominationFilter,
+    since: Option<DateTime<Utc>>,
+) -> sqlx::Result<i64> {
+    list_query::count(&pool, "n.updated_at", since, |qb| {
+        qb.push("select 1 from nomination n where true");
+        push_filter(qb, &filter, filter.unit_id.map(Key::Value));
+    })
+    .await
 }
 
 /// One page of nominations made by each of `unit_ids` (or by their subtrees), in one
@@ -137,6 +151,19 @@ pub async fn of_units(
     close_lateral(&mut qb);
     let rows: Vec<Keyed<NominationRow>> = qb.build_query_as().fetch_all(pool).await?;
     Ok(untag(rows))
+}
+
+/// How many nominations `filter` shows for each key, in one statement (`totalCount`).
+pub async fn count_of_units(
+    pool: &PgPool,
+    unit_ids: &[Uuid],
+    filter: &NominationFilter,
+) -> sqlx::Result<Vec<(Uuid, i64)>> {
+    list_query::count_per_key(pool, unit_ids, |qb| {
+        qb.push("select 1 from nomination n where true");
+        push_filter(qb, filter, Some(Key::Lateral));
+    })
+    .await
 }
 
 /// The nominations of each of `worker_ids` that are not archived, newest first.

@@ -1,11 +1,12 @@
 //! S&T workers (科技工作者).
 
+use chrono::{DateTime, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use kexie_subgraph_kit::list_query::{
-    close_lateral, open_lateral, push_any_text, push_list_page, push_page, push_unit_scope, untag,
-    Key, Keyed,
+    self, close_lateral, fetch_list, open_lateral, push_any_text, push_list_page, push_page,
+    push_unit_scope, untag, Key, Keyed,
 };
 use kexie_subgraph_kit::page::{Changed, ListPage, PageArgs};
 use kexie_subgraph_kit::record::{Audit, FindById, Record};
@@ -124,9 +125,22 @@ pub async fn list(
     push_list_page(
         &mut qb,
         ("w.changed_xid", "w.worker_id", "w.updated_at"),
-        page,
+        &page,
     );
-    qb.build_query_as().fetch_all(pool).await
+    fetch_list(pool, qb, &page).await
+}
+
+/// How many workers `filter` shows over all pages (`totalCount`).
+pub async fn count(
+    pool: PgPool,
+    filter: WorkerFilter,
+    since: Option<DateTime<Utc>>,
+) -> sqlx::Result<i64> {
+    list_query::count(&pool, "w.updated_at", since, |qb| {
+        qb.push("select 1 from worker w where true");
+        push_filter(qb, &filter, filter.unit_id.map(Key::Value));
+    })
+    .await
 }
 
 /// One page of workers for each of `unit_ids` (their own, or their subtrees'), in one
@@ -145,6 +159,19 @@ pub async fn of_units(
     close_lateral(&mut qb);
     let rows: Vec<Keyed<WorkerRow>> = qb.build_query_as().fetch_all(pool).await?;
     Ok(untag(rows))
+}
+
+/// How many workers `filter` shows for each key, in one statement (`totalCount`).
+pub async fn count_of_units(
+    pool: &PgPool,
+    unit_ids: &[Uuid],
+    filter: &WorkerFilter,
+) -> sqlx::Result<Vec<(Uuid, i64)>> {
+    list_query::count_per_key(pool, unit_ids, |qb| {
+        qb.push("select 1 from worker w where true");
+        push_filter(qb, filter, Some(Key::Lateral));
+    })
+    .await
 }
 
 /// Reads a worker inside a write, locking it until the transaction ends.

@@ -1,12 +1,12 @@
 //! Workstations (工作站) and their resident experts.
 
-use chrono::NaiveDate;
+use chrono::{DateTime, NaiveDate, Utc};
 use sqlx::{PgConnection, PgPool, Postgres, QueryBuilder};
 use uuid::Uuid;
 
 use kexie_subgraph_kit::list_query::{
-    close_lateral, open_lateral, push_any_text, push_list_page, push_page, push_unit_scope, untag,
-    Key, Keyed,
+    self, close_lateral, fetch_list, open_lateral, push_any_text, push_list_page, push_page,
+    push_unit_scope, untag, Key, Keyed,
 };
 use kexie_subgraph_kit::page::{Changed, ListPage, PageArgs};
 use kexie_subgraph_kit::record::{Audit, Record};
@@ -109,9 +109,22 @@ pub async fn list(
     push_list_page(
         &mut qb,
         ("s.changed_xid", "s.workstation_id", "s.updated_at"),
-        page,
+        &page,
     );
-    qb.build_query_as().fetch_all(pool).await
+    fetch_list(pool, qb, &page).await
+}
+
+/// How many workstations `filter` shows over all pages (`totalCount`).
+pub async fn count(
+    pool: PgPool,
+    filter: WorkstationFilter,
+    since: Option<DateTime<Utc>>,
+) -> sqlx::Result<i64> {
+    list_query::count(&pool, "s.updated_at", since, |qb| {
+        qb.push("select 1 from workstation s where true");
+        push_filter(qb, &filter, filter.unit_id.map(Key::Value));
+    })
+    .await
 }
 
 /// One page of workstations hosted by each of `unit_ids` (or by their subtrees), in one
@@ -130,6 +143,19 @@ pub async fn of_units(
     close_lateral(&mut qb);
     let rows: Vec<Keyed<WorkstationRow>> = qb.build_query_as().fetch_all(pool).await?;
     Ok(untag(rows))
+}
+
+/// How many workstations `filter` shows for each key, in one statement (`totalCount`).
+pub async fn count_of_units(
+    pool: &PgPool,
+    unit_ids: &[Uuid],
+    filter: &WorkstationFilter,
+) -> sqlx::Result<Vec<(Uuid, i64)>> {
+    list_query::count_per_key(pool, unit_ids, |qb| {
+        qb.push("select 1 from workstation s where true");
+        push_filter(qb, filter, Some(Key::Lateral));
+    })
+    .await
 }
 
 pub async fn get_for_update(

@@ -239,7 +239,10 @@ pub fn birth_year(field: &str, year: i32) -> ApiResult<i32> {
     if !(1900..=latest).contains(&year) {
         return Err(ApiError::validation(
             field,
-            format!("must be a year between 1900 and {latest}"),
+            kexie_subgraph_kit::text!(
+                "must be a year between 1900 and {latest}",
+                "须为 1900 到 {latest} 之间的年份"
+            ),
         ));
     }
     Ok(year)
@@ -281,7 +284,10 @@ pub fn phone(field: &str, value: &str) -> ApiResult<String> {
     }
     Err(ApiError::validation(
         field,
-        "must be a mobile number such as 13912345678 or a landline such as 0816-2345678",
+        kexie_subgraph_kit::text!(
+            "must be a mobile number such as 13912345678 or a landline such as 0816-2345678",
+            "须为手机号（如 13912345678）或座机号（如 0816-2345678）"
+        ),
     ))
 }
 
@@ -289,13 +295,20 @@ pub fn phone(field: &str, value: &str) -> ApiResult<String> {
 /// (one `@`, a local part, a dotted domain of letters, digits and hyphens), not whether the
 /// mailbox exists.
 pub fn email(field: &str, value: &str) -> ApiResult<String> {
-    let invalid =
-        || ApiError::validation(field, "is not an e-mail address such as name@example.cn");
+    let invalid = || {
+        ApiError::validation(
+            field,
+            kexie_subgraph_kit::text!(
+                "is not an e-mail address such as name@example.cn",
+                "不是电子邮箱地址（如 name@example.cn）"
+            ),
+        )
+    };
     let value = value.trim();
     if value.len() > 254 {
         return Err(ApiError::validation(
             field,
-            "must be at most 254 characters",
+            kexie_subgraph_kit::text!("must be at most 254 characters", "最多 254 个字符"),
         ));
     }
     let (local, domain) = value.split_once('@').ok_or_else(invalid)?;

@@ -4,12 +4,11 @@
 
 use std::collections::HashMap;
 
-use async_graphql::connection::Connection;
 use async_graphql::{Context, Object, ID};
 use sqlx::PgPool;
 use uuid::Uuid;
 
-use kexie_subgraph_kit::page::{per_unit_page, PageArgs};
+use kexie_subgraph_kit::page::{per_unit_page, PageArgs, RecordPage};
 use kexie_subgraph_kit::ApiResult;
 
 use kexie_subgraph_kit::figures::{ChildFiguresSeries, FiguresPoint, SeriesInput};
@@ -51,7 +50,7 @@ impl Unit {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, WorkerRow>> {
+    ) -> ApiResult<RecordPage<WorkerRow>> {
         require_public_talent(ctx, "Workers")?;
         let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter
@@ -72,7 +71,7 @@ impl Unit {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, HonorRow>> {
+    ) -> ApiResult<RecordPage<HonorRow>> {
         let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter
             .unwrap_or_default()
@@ -92,7 +91,7 @@ impl Unit {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, NominationRow>> {
+    ) -> ApiResult<RecordPage<NominationRow>> {
         require_staff(ctx, "Nominations")?;
         let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter
@@ -113,7 +112,7 @@ impl Unit {
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, WorkstationRow>> {
+    ) -> ApiResult<RecordPage<WorkstationRow>> {
         require_staff(ctx, "Workstations")?;
         let page = PageArgs::parse(first, after, last, before)?;
         let filter = filter

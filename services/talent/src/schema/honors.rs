@@ -1,8 +1,7 @@
 //! Honors (荣誉): 最美科技工作者, 优秀科技工作者, 青年科技人才托举工程 and the like, entered
 //! directly as historical records or created by an awarded nomination.
 
-use async_graphql::connection::Connection;
-use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
+use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object, ID};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -10,7 +9,8 @@ use uuid::Uuid;
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
 use kexie_subgraph_kit::page::{
-    list_connection, refuse_sync_below, ListPage, PageArgs, PerUnitQuery,
+    list_connection, refuse_sync_below, ListPage, PageArgs, PerUnitQuery, RecordPage, SortColumn,
+    SortField, TotalCount,
 };
 use kexie_subgraph_kit::record::load_by_id;
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
@@ -109,6 +109,36 @@ pub struct HonorFilterInput {
     pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// What `honors` sorts by (`orderBy.field`).
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(name = "HonorOrderField")]
+pub enum HonorOrderField {
+    /// 名称
+    Name,
+    /// 年度
+    Year,
+    /// 级别
+    Level,
+    /// 更新时间
+    UpdatedAt,
+    /// 创建时间
+    CreatedAt,
+}
+
+impl SortField for HonorOrderField {
+    fn column(self) -> SortColumn {
+        match self {
+            HonorOrderField::Name => SortColumn::text("name"),
+            HonorOrderField::Year => SortColumn::int("year"),
+            HonorOrderField::Level => SortColumn::code("level"),
+            HonorOrderField::UpdatedAt => SortColumn::time("updated_at"),
+            HonorOrderField::CreatedAt => SortColumn::time("created_at"),
+        }
+    }
+}
+
+kexie_subgraph_kit::list_order!(HonorOrder, "HonorOrder", HonorOrderField);
+
 impl HonorFilterInput {
     fn parse(self) -> ApiResult<HonorFilter> {
         Ok(HonorFilter {
@@ -151,6 +181,10 @@ impl PerUnitQuery for HonorsOfUnit {
     ) -> ApiResult<Vec<(Uuid, HonorRow)>> {
         Ok(db::honors::of_units(&self.0, unit_ids, filter, page).await?)
     }
+
+    async fn count(&self, unit_ids: &[Uuid], filter: &HonorFilter) -> ApiResult<Vec<(Uuid, i64)>> {
+        Ok(db::honors::count_of_units(&self.0, unit_ids, filter).await?)
+    }
 }
 
 #[derive(Default)]
@@ -164,20 +198,31 @@ impl HonorQuery {
     }
 
     /// Honors, newest record first. Public.
+    #[allow(clippy::too_many_arguments)]
     async fn honors(
         &self,
         ctx: &Context<'_>,
         filter: Option<HonorFilterInput>,
+        order_by: Option<HonorOrder>,
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, HonorRow>> {
+    ) -> ApiResult<RecordPage<HonorRow>> {
         let filter = filter.unwrap_or_default();
-        let page = ListPage::parse((first, after), (last, before), filter.updated_since)?;
+        let page = ListPage::parse(
+            (first, after),
+            (last, before),
+            filter.updated_since,
+            order_by,
+        )?;
         let filter = filter.parse()?;
-        let rows = db::honors::list(pool(ctx)?, &filter, page).await?;
-        Ok(list_connection(rows, &page))
+        let pool = pool(ctx)?.clone();
+        let rows = db::honors::list(&pool, &filter, page.clone()).await?;
+        let since = page.updated_since();
+        let total =
+            TotalCount::counted_by(move || db::honors::count(pool.clone(), filter.clone(), since));
+        Ok(list_connection(rows, &page, total))
     }
 }
 
@@ -224,7 +269,10 @@ impl ValidHonor {
         if year > this_year {
             return Err(ApiError::validation(
                 "year",
-                format!("an honor is recorded once conferred; {year} is after {this_year}"),
+                kexie_subgraph_kit::text!(
+                    "an honor is recorded once conferred; {year} is after {this_year}",
+                    "荣誉授予后才登记：{year} 晚于 {this_year}"
+                ),
             ));
         }
         Ok(ValidHonor {
@@ -248,9 +296,10 @@ impl ValidHonor {
 /// Turns the unique key of honors into a client error.
 pub(super) fn honor_write_error(err: sqlx::Error, name: &str, year: i32) -> ApiError {
     match kexie_subgraph_kit::error::violated_constraint(&err) {
-        Some("honor_worker_name_year_key") => {
-            ApiError::Duplicate(format!("the worker already holds {name} for {year}"))
-        }
+        Some("honor_worker_name_year_key") => ApiError::Duplicate(kexie_subgraph_kit::text!(
+            "the worker already holds {name} for {year}",
+            "该科技工作者已获 {year} 年度的{name}"
+        )),
         _ => err.into(),
     }
 }

@@ -151,13 +151,19 @@ fn refuse_unit_filter(unit_id: Option<&ID>, include_subtree: Option<bool>) -> Ap
     if unit_id.is_some() {
         return Err(ApiError::validation(
             "filter.unitId",
-            "is implied by the unit this list hangs on; leave it out",
+            kexie_subgraph_kit::text!(
+                "is implied by the unit this list hangs on; leave it out",
+                "已由本列表所属的组织确定，请省略"
+            ),
         ));
     }
     if include_subtree.is_some() {
         return Err(ApiError::validation(
             "filter.includeSubtree",
-            "is set by the list's own includeSubtree argument; leave it out",
+            kexie_subgraph_kit::text!(
+                "is set by the list's own includeSubtree argument; leave it out",
+                "已由列表自身的 includeSubtree 参数确定，请省略"
+            ),
         ));
     }
     Ok(())

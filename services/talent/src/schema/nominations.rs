@@ -2,8 +2,7 @@
 //! AWARDED or NOT_SELECTED (also NOMINATED → NOT_SELECTED). The award creates the honor
 //! record in the same transaction.
 
-use async_graphql::connection::Connection;
-use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
+use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object, ID};
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -11,7 +10,8 @@ use kexie_subgraph_kit::history::{self, StatusChange};
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
 use kexie_subgraph_kit::page::{
-    list_connection, refuse_sync_below, ListPage, PageArgs, PerUnitQuery,
+    list_connection, refuse_sync_below, ListPage, PageArgs, PerUnitQuery, RecordPage, SortColumn,
+    SortField, TotalCount,
 };
 use kexie_subgraph_kit::record::load_by_id;
 use kexie_subgraph_kit::record::Audit;
@@ -126,6 +126,36 @@ pub struct NominationFilterInput {
     pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// What `nominations` sorts by (`orderBy.field`).
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(name = "NominationOrderField")]
+pub enum NominationOrderField {
+    /// 荣誉名称
+    HonorName,
+    /// 年度
+    Year,
+    /// 状态
+    Status,
+    /// 更新时间
+    UpdatedAt,
+    /// 创建时间
+    CreatedAt,
+}
+
+impl SortField for NominationOrderField {
+    fn column(self) -> SortColumn {
+        match self {
+            NominationOrderField::HonorName => SortColumn::text("honor_name"),
+            NominationOrderField::Year => SortColumn::int("year"),
+            NominationOrderField::Status => SortColumn::code("status"),
+            NominationOrderField::UpdatedAt => SortColumn::time("updated_at"),
+            NominationOrderField::CreatedAt => SortColumn::time("created_at"),
+        }
+    }
+}
+
+kexie_subgraph_kit::list_order!(NominationOrder, "NominationOrder", NominationOrderField);
+
 impl NominationFilterInput {
     fn parse(self) -> ApiResult<NominationFilter> {
         Ok(NominationFilter {
@@ -169,6 +199,14 @@ impl PerUnitQuery for NominationsOfUnit {
     ) -> ApiResult<Vec<(Uuid, NominationRow)>> {
         Ok(db::nominations::of_units(&self.0, unit_ids, filter, page).await?)
     }
+
+    async fn count(
+        &self,
+        unit_ids: &[Uuid],
+        filter: &NominationFilter,
+    ) -> ApiResult<Vec<(Uuid, i64)>> {
+        Ok(db::nominations::count_of_units(&self.0, unit_ids, filter).await?)
+    }
 }
 
 #[derive(Default)]
@@ -183,21 +221,33 @@ impl NominationQuery {
     }
 
     /// Nominations, newest first. Staff only.
+    #[allow(clippy::too_many_arguments)]
     async fn nominations(
         &self,
         ctx: &Context<'_>,
         filter: Option<NominationFilterInput>,
+        order_by: Option<NominationOrder>,
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, NominationRow>> {
+    ) -> ApiResult<RecordPage<NominationRow>> {
         require_staff(ctx, "Nominations")?;
         let filter = filter.unwrap_or_default();
-        let page = ListPage::parse((first, after), (last, before), filter.updated_since)?;
+        let page = ListPage::parse(
+            (first, after),
+            (last, before),
+            filter.updated_since,
+            order_by,
+        )?;
         let filter = filter.parse()?;
-        let rows = db::nominations::list(pool(ctx)?, &filter, page).await?;
-        Ok(list_connection(rows, &page))
+        let pool = pool(ctx)?.clone();
+        let rows = db::nominations::list(&pool, &filter, page.clone()).await?;
+        let since = page.updated_since();
+        let total = TotalCount::counted_by(move || {
+            db::nominations::count(pool.clone(), filter.clone(), since)
+        });
+        Ok(list_connection(rows, &page, total))
     }
 }
 
@@ -256,7 +306,10 @@ impl ValidNomination {
         if year > latest {
             return Err(ApiError::validation(
                 "year",
-                format!("nominations are made for honors up to {latest}"),
+                kexie_subgraph_kit::text!(
+                    "nominations are made for honors up to {latest}",
+                    "只能推荐 {latest} 年度及以前的荣誉"
+                ),
             ));
         }
         Ok(ValidNomination {
@@ -283,8 +336,9 @@ impl ValidNomination {
 
 fn nomination_write_error(err: sqlx::Error, honor_name: &str, year: i32) -> ApiError {
     match kexie_subgraph_kit::error::violated_constraint(&err) {
-        Some("nomination_worker_honor_year_key") => ApiError::Duplicate(format!(
-            "the candidate is already nominated for {honor_name} in {year}"
+        Some("nomination_worker_honor_year_key") => ApiError::Duplicate(kexie_subgraph_kit::text!(
+            "the candidate is already nominated for {honor_name} in {year}",
+            "该人选已被推荐 {year} 年度的{honor_name}"
         )),
         _ => err.into(),
     }
@@ -427,8 +481,9 @@ impl NominationMutation {
         if !current.status.is_open() {
             return Err(ApiError::validation(
                 "id",
-                format!(
+                kexie_subgraph_kit::text!(
                     "the nomination is decided ({}) and can no longer be changed",
+                    "该推荐已有结果（{}），不能再修改",
                     current.status.as_str()
                 ),
             ));

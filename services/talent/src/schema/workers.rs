@@ -1,8 +1,7 @@
 //! S&T workers (科技工作者): the entity this subgraph owns and others (advice's authors)
 //! reference.
 
-use async_graphql::connection::Connection;
-use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
+use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object, ID};
 use chrono::{DateTime, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -11,7 +10,8 @@ use kexie_subgraph_kit::access::Need;
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
 use kexie_subgraph_kit::page::{
-    list_connection, refuse_sync_below, ListPage, PageArgs, PerUnitQuery,
+    list_connection, refuse_sync_below, ListPage, PageArgs, PerUnitQuery, RecordPage, SortColumn,
+    SortField, TotalCount,
 };
 use kexie_subgraph_kit::record::load_by_id;
 use kexie_subgraph_kit::unit_tree::require_active_unit;
@@ -208,6 +208,30 @@ pub struct WorkerFilterInput {
     pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// What `workers` sorts by (`orderBy.field`).
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(name = "WorkerOrderField")]
+pub enum WorkerOrderField {
+    /// 名称
+    Name,
+    /// 更新时间
+    UpdatedAt,
+    /// 创建时间
+    CreatedAt,
+}
+
+impl SortField for WorkerOrderField {
+    fn column(self) -> SortColumn {
+        match self {
+            WorkerOrderField::Name => SortColumn::text("name"),
+            WorkerOrderField::UpdatedAt => SortColumn::time("updated_at"),
+            WorkerOrderField::CreatedAt => SortColumn::time("created_at"),
+        }
+    }
+}
+
+kexie_subgraph_kit::list_order!(WorkerOrder, "WorkerOrder", WorkerOrderField);
+
 impl WorkerFilterInput {
     pub(super) fn parse(self) -> ApiResult<WorkerFilter> {
         Ok(WorkerFilter {
@@ -251,6 +275,10 @@ impl PerUnitQuery for WorkersOfUnit {
     ) -> ApiResult<Vec<(Uuid, WorkerRow)>> {
         Ok(db::workers::of_units(&self.0, unit_ids, filter, page).await?)
     }
+
+    async fn count(&self, unit_ids: &[Uuid], filter: &WorkerFilter) -> ApiResult<Vec<(Uuid, i64)>> {
+        Ok(db::workers::count_of_units(&self.0, unit_ids, filter).await?)
+    }
 }
 
 #[derive(Default)]
@@ -266,21 +294,32 @@ impl WorkerQuery {
     }
 
     /// Workers, newest first. Staff and partner keys with `talent:read-public` only.
+    #[allow(clippy::too_many_arguments)]
     async fn workers(
         &self,
         ctx: &Context<'_>,
         filter: Option<WorkerFilterInput>,
+        order_by: Option<WorkerOrder>,
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, WorkerRow>> {
+    ) -> ApiResult<RecordPage<WorkerRow>> {
         require_public_talent(ctx, "Workers")?;
         let filter = filter.unwrap_or_default();
-        let page = ListPage::parse((first, after), (last, before), filter.updated_since)?;
+        let page = ListPage::parse(
+            (first, after),
+            (last, before),
+            filter.updated_since,
+            order_by,
+        )?;
         let filter = filter.parse()?;
-        let rows = db::workers::list(pool(ctx)?, &filter, page).await?;
-        Ok(list_connection(rows, &page))
+        let pool = pool(ctx)?.clone();
+        let rows = db::workers::list(&pool, &filter, page.clone()).await?;
+        let since = page.updated_since();
+        let total =
+            TotalCount::counted_by(move || db::workers::count(pool.clone(), filter.clone(), since));
+        Ok(list_connection(rows, &page, total))
     }
 
     /// Resolves workers for the gateway: a whole `_entities` batch in one query. Staff and

@@ -1,8 +1,7 @@
 //! Workstations (工作站): 院士专家工作站, 博士创新工作站, 科技专家企业工作站 and 科技小院, hosted by
 //! a unit (often for an enterprise), with resident experts; ACTIVE ⇄ SUSPENDED, → CLOSED.
 
-use async_graphql::connection::Connection;
-use async_graphql::{Context, InputObject, MaybeUndefined, Object, ID};
+use async_graphql::{Context, Enum, InputObject, MaybeUndefined, Object, ID};
 use chrono::{Duration, NaiveDate, Utc};
 use sqlx::PgPool;
 use uuid::Uuid;
@@ -11,7 +10,8 @@ use kexie_subgraph_kit::history::{self, StatusChange};
 use kexie_subgraph_kit::id::{new_id, parse_id, parse_optional_id};
 use kexie_subgraph_kit::idempotency::{self, Claim};
 use kexie_subgraph_kit::page::{
-    list_connection, refuse_sync_below, ListPage, PageArgs, PerUnitQuery,
+    list_connection, refuse_sync_below, ListPage, PageArgs, PerUnitQuery, RecordPage, SortColumn,
+    SortField, TotalCount,
 };
 use kexie_subgraph_kit::record::Audit;
 use kexie_subgraph_kit::unit_tree::require_active_unit;
@@ -113,6 +113,36 @@ pub struct WorkstationFilterInput {
     pub updated_since: Option<chrono::DateTime<chrono::Utc>>,
 }
 
+/// What `workstations` sorts by (`orderBy.field`).
+#[derive(Enum, Clone, Copy, Debug, PartialEq, Eq)]
+#[graphql(name = "WorkstationOrderField")]
+pub enum WorkstationOrderField {
+    /// 名称
+    Name,
+    /// 类型
+    Kind,
+    /// 状态
+    Status,
+    /// 更新时间
+    UpdatedAt,
+    /// 创建时间
+    CreatedAt,
+}
+
+impl SortField for WorkstationOrderField {
+    fn column(self) -> SortColumn {
+        match self {
+            WorkstationOrderField::Name => SortColumn::text("name"),
+            WorkstationOrderField::Kind => SortColumn::code("kind"),
+            WorkstationOrderField::Status => SortColumn::code("status"),
+            WorkstationOrderField::UpdatedAt => SortColumn::time("updated_at"),
+            WorkstationOrderField::CreatedAt => SortColumn::time("created_at"),
+        }
+    }
+}
+
+kexie_subgraph_kit::list_order!(WorkstationOrder, "WorkstationOrder", WorkstationOrderField);
+
 impl WorkstationFilterInput {
     fn parse(self) -> ApiResult<WorkstationFilter> {
         validate::date_order("filter.foundedTo", self.founded_from, self.founded_to)?;
@@ -155,6 +185,14 @@ impl PerUnitQuery for WorkstationsOfUnit {
     ) -> ApiResult<Vec<(Uuid, WorkstationRow)>> {
         Ok(db::workstations::of_units(&self.0, unit_ids, filter, page).await?)
     }
+
+    async fn count(
+        &self,
+        unit_ids: &[Uuid],
+        filter: &WorkstationFilter,
+    ) -> ApiResult<Vec<(Uuid, i64)>> {
+        Ok(db::workstations::count_of_units(&self.0, unit_ids, filter).await?)
+    }
 }
 
 #[derive(Default)]
@@ -171,21 +209,33 @@ impl WorkstationQuery {
     }
 
     /// Workstations, newest first. Staff only.
+    #[allow(clippy::too_many_arguments)]
     async fn workstations(
         &self,
         ctx: &Context<'_>,
         filter: Option<WorkstationFilterInput>,
+        order_by: Option<WorkstationOrder>,
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
         last: Option<i32>,
         before: Option<String>,
-    ) -> ApiResult<Connection<String, WorkstationRow>> {
+    ) -> ApiResult<RecordPage<WorkstationRow>> {
         require_staff(ctx, "Workstations")?;
         let filter = filter.unwrap_or_default();
-        let page = ListPage::parse((first, after), (last, before), filter.updated_since)?;
+        let page = ListPage::parse(
+            (first, after),
+            (last, before),
+            filter.updated_since,
+            order_by,
+        )?;
         let filter = filter.parse()?;
-        let rows = db::workstations::list(pool(ctx)?, &filter, page).await?;
-        Ok(list_connection(rows, &page))
+        let pool = pool(ctx)?.clone();
+        let rows = db::workstations::list(&pool, &filter, page.clone()).await?;
+        let since = page.updated_since();
+        let total = TotalCount::counted_by(move || {
+            db::workstations::count(pool.clone(), filter.clone(), since)
+        });
+        Ok(list_connection(rows, &page, total))
     }
 }
 
@@ -242,7 +292,10 @@ impl ValidWorkstation {
             if founded_on > today {
                 return Err(ApiError::validation(
                     "foundedOn",
-                    format!("{founded_on} is in the future"),
+                    kexie_subgraph_kit::text!(
+                        "{founded_on} is in the future",
+                        "{founded_on} 是将来的日期"
+                    ),
                 ));
             }
         }
@@ -295,7 +348,11 @@ fn require_not_closed(workstation: &WorkstationRow) -> ApiResult<()> {
     if workstation.status == WorkstationStatus::Closed {
         return Err(ApiError::validation(
             "workstationId",
-            format!("workstation {} is CLOSED", workstation.name),
+            kexie_subgraph_kit::text!(
+                "workstation {} is CLOSED",
+                "工作站 {} 已关闭",
+                workstation.name
+            ),
         ));
     }
     Ok(())
@@ -484,9 +541,11 @@ impl WorkstationMutation {
         if !db::workstations::add_resident(&mut tx, workstation_id, worker_id, &actor.subject)
             .await?
         {
-            return Err(ApiError::Duplicate(format!(
+            return Err(ApiError::Duplicate(kexie_subgraph_kit::text!(
                 "{} is already a resident expert of {}",
-                worker.name, workstation.name
+                "{} 已是{}的入驻专家",
+                worker.name,
+                workstation.name
             )));
         }
         let updated = db::workstations::touch(&mut tx, workstation_id, &actor.subject).await?;

@@ -125,3 +125,134 @@ async fn lists_page_backward_as_well_as_forward() {
     .await;
     assert_eq!(below, top);
 }
+
+#[tokio::test]
+async fn total_count_counts_each_units_filtered_list_in_one_batch() {
+    let hub = start().await;
+    let township_a = hub.unit_id(&hub.tree.township_a);
+    let township_b = hub.unit_id(&hub.tree.township_b);
+    let district_a = hub.unit_id(&hub.tree.district_a);
+    for (unit, title) in [
+        (&township_a, "SENIOR"),
+        (&township_a, "SENIOR"),
+        (&township_a, "INTERMEDIATE"),
+        (&township_b, "SENIOR"),
+        (&township_b, "JUNIOR"),
+    ] {
+        create_worker(&hub.client, unit, json!({ "title": title })).await;
+    }
+    let archived = create_worker(&hub.client, &township_b, json!({ "title": "SENIOR" })).await;
+    hub.client
+        .data(
+            "mutation($id: ID!, $v: Int!) { archiveWorker(id: $id, expectedVersion: $v) { id } }",
+            json!({ "id": archived["id"], "v": archived["version"] }),
+        )
+        .await;
+    // Three units' counts in one request, with a filter and without: the archived worker
+    // is counted only when asked for, and a unit without workers counts 0.
+    let data = hub
+        .client
+        .data(
+            "query($r: [_Any!]!) { _entities(representations: $r) { ... on Unit {
+                 senior: workers(includeSubtree: true, filter: { titles: [SENIOR] }, first: 1) { totalCount }
+                 all: workers(includeSubtree: true, filter: { includeArchived: true }, first: 0) { totalCount edges { node { id } } }
+             } } }",
+            json!({ "r": [
+                { "__typename": "Unit", "id": township_a },
+                { "__typename": "Unit", "id": township_b },
+                { "__typename": "Unit", "id": hub.unit_id(&hub.tree.enterprise_a) },
+            ] }),
+        )
+        .await;
+    let counts: Vec<(i64, i64)> = data["_entities"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|unit| {
+            assert_eq!(unit["all"]["edges"], json!([]), "first: 0 reads no rows");
+            (
+                unit["senior"]["totalCount"].as_i64().unwrap(),
+                unit["all"]["totalCount"].as_i64().unwrap(),
+            )
+        })
+        .collect();
+    assert_eq!(counts, [(2, 3), (1, 3), (0, 0)]);
+    // The top-level list counts the same way, over a subtree, and only when selected.
+    let top = hub
+        .client
+        .data(
+            "query($unit: ID!) {
+                 senior: workers(filter: { unitId: $unit, includeSubtree: true, titles: [SENIOR] }) { totalCount }
+                 live: workers(filter: { unitId: $unit, includeSubtree: true }, first: 2) { totalCount pageInfo { hasNextPage } }
+             }",
+            json!({ "unit": district_a }),
+        )
+        .await;
+    assert_eq!(top["senior"]["totalCount"], 2, "{top}");
+    assert_eq!(top["live"]["totalCount"], 3, "{top}");
+    assert_eq!(top["live"]["pageInfo"]["hasNextPage"], true, "{top}");
+}
+
+#[tokio::test]
+async fn every_top_level_list_sorts_in_each_order() {
+    let hub = start().await;
+    let township = hub.unit_id(&hub.tree.township_a);
+    let mut workers = Vec::new();
+    for name in ["张伟", "李秀英", "王芳", "陈静"] {
+        workers.push(create_worker(&hub.client, &township, json!({ "name": name })).await);
+    }
+    let created = |mutation: &'static str, input: serde_json::Value| {
+        let client = hub.client.clone();
+        async move { client.data(mutation, json!({ "input": input })).await }
+    };
+    for (worker, name, level, year) in [
+        (0, "最美科技工作者", "CITY", 2026),
+        (1, "全国五一劳动奖章", "NATIONAL", 2024),
+        (2, "四川省杰出青年科技人才", "PROVINCIAL", 2026),
+    ] {
+        created(
+            "mutation($input: CreateHonorInput!) { createHonor(input: $input) { id } }",
+            json!({ "workerId": workers[worker]["id"], "name": name, "level": level, "year": year }),
+        )
+        .await;
+    }
+    for (worker, honor, year) in [
+        (0, "优秀科技工作者", 2026),
+        (1, "科普先进个人", 2025),
+        (3, "优秀科技工作者", 2026),
+    ] {
+        created(
+            "mutation($input: CreateNominationInput!) { createNomination(input: $input) { id } }",
+            json!({ "candidateId": workers[worker]["id"], "honorName": honor, "honorLevel": "CITY",
+                    "year": year, "nominatingUnitId": township }),
+        )
+        .await;
+    }
+    for (kind, name) in [
+        ("SCIENCE_BACKYARD", "清江镇食用菌科技小院"),
+        ("ACADEMICIAN_EXPERT", "巴中化工院士专家工作站"),
+        ("EXPERT_ENTERPRISE", "银耳专家服务站"),
+    ] {
+        created(
+            "mutation($input: CreateWorkstationInput!) { createWorkstation(input: $input) { id } }",
+            json!({ "kind": kind, "name": name, "hostUnitId": township, "certification": "CITY" }),
+        )
+        .await;
+    }
+    for (list, order_field) in [
+        ("workers", "WorkerOrderField"),
+        ("honors", "HonorOrderField"),
+        ("nominations", "NominationOrderField"),
+        ("workstations", "WorkstationOrderField"),
+    ] {
+        kexie_testkit::assert_every_order(
+            &hub.client,
+            &hub.pool,
+            &format!("query($cursor: String) {{ {list}(ORDER PAGE) {{ SELECTION }} }}"),
+            json!({}),
+            &format!("/{list}"),
+            order_field,
+        )
+        .await;
+    }
+}
