@@ -12,6 +12,10 @@
 //! (the stream or the receiver lost them, or the receiver is down), the relay starts the
 //! stream again from the last acknowledged event. Events are dropped from the outbox a day
 //! after their acknowledgement.
+//!
+//! Caught up, the relay waits for the outbox's notification (`outbox_<schema>`, sent by the
+//! capture when a transaction with events commits) and looks anyway every [`IDLE_LOOK`],
+//! for acknowledgements and for a notification lost to a broken connection.
 
 use std::sync::atomic::{AtomicI64, AtomicU64, Ordering};
 use std::sync::Arc;
@@ -22,13 +26,16 @@ use prometheus_client::collector::Collector;
 use prometheus_client::encoding::DescriptorEncoder;
 use redis::aio::ConnectionManager;
 use serde::{Deserialize, Serialize};
+use sqlx::postgres::PgListener;
 use sqlx::PgPool;
 use uuid::Uuid;
 
 use crate::metrics::{encode_counters, encode_gauge};
 
-/// How often the relay looks for new events when it has caught up.
-const POLL: Duration = Duration::from_millis(200);
+/// How often the relay looks at the outbox and the acknowledgement without news.
+const IDLE_LOOK: Duration = Duration::from_secs(2);
+/// How long the relay waits after a failure (Redis or the database away).
+const RETRY: Duration = Duration::from_secs(1);
 /// Events read and sent at once.
 const BATCH: i64 = 500;
 /// How long sent events may wait for their acknowledgement before they are sent again.
@@ -124,13 +131,17 @@ pub async fn run_relay(
         sent: 0,
         waiting_since: None,
     };
+    let mut news = News {
+        listener: None,
+        channel: None,
+    };
     let mut failures = 0u32;
     loop {
         match relay.step(&mut redis).await {
             Ok(caught_up) => {
                 failures = 0;
                 if caught_up {
-                    tokio::time::sleep(POLL).await;
+                    news.wait(&relay.pool).await;
                 }
             }
             Err(err) => {
@@ -138,9 +149,51 @@ pub async fn run_relay(
                 if failures == 1 {
                     tracing::warn!(error = ?err, subgraph, "the webhook outbox relay failed; retrying");
                 }
-                tokio::time::sleep(POLL * 5).await;
+                tokio::time::sleep(RETRY).await;
             }
         }
+    }
+}
+
+/// The outbox's notifications, listened to on a connection of their own.
+struct News {
+    listener: Option<PgListener>,
+    /// `outbox_<schema>`, once read.
+    channel: Option<String>,
+}
+
+impl News {
+    /// Waits for a notification, at most [`IDLE_LOOK`]; listens again after a failure.
+    async fn wait(&mut self, pool: &PgPool) {
+        if self.listener.is_none() {
+            self.listener = self.listen(pool).await.ok();
+        }
+        let Some(listener) = &mut self.listener else {
+            tokio::time::sleep(IDLE_LOOK).await;
+            return;
+        };
+        let lost = tokio::select! {
+            received = listener.recv() => received.is_err(),
+            () = tokio::time::sleep(IDLE_LOOK) => false,
+        };
+        if lost {
+            self.listener = None;
+        }
+    }
+
+    async fn listen(&mut self, pool: &PgPool) -> sqlx::Result<PgListener> {
+        let channel = match &self.channel {
+            Some(channel) => channel.clone(),
+            None => {
+                let schema: String = sqlx::query_scalar("select current_schema()")
+                    .fetch_one(pool)
+                    .await?;
+                self.channel.insert(format!("outbox_{schema}")).clone()
+            }
+        };
+        let mut listener = PgListener::connect_with(pool).await?;
+        listener.listen(&channel).await?;
+        Ok(listener)
     }
 }
 

@@ -32,7 +32,7 @@ use kexie_subgraph_kit::outbox::OutboxEvent;
 use crate::db::webhooks::{self as db, DueDelivery, Outcome};
 
 /// How often the deliverer looks for due deliveries when nothing wakes it.
-const POLL: Duration = Duration::from_millis(250);
+const POLL: Duration = Duration::from_secs(2);
 /// Subscriptions attempted at once.
 const AT_ONCE: i64 = 64;
 
