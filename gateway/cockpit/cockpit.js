@@ -72,29 +72,10 @@
     service.figures.map((figure) => ({ ...figure, service, id: `${service.key}.${figure.name}` })));
   const FIGURE_BY_ID = new Map(FIGURES.map((figure) => [figure.id, figure]));
 
-  const METRIC_LABELS = {
-    NEW_ENTERPRISE_ASSOCIATIONS: '新建企业科协',
-    EXEMPLARY_GRASSROOTS_ASSOCIATIONS: '示范基层科协',
-    COUNTY_SCIENCE_MUSEUMS: '县级科技馆',
-    VOLUNTEER_SERVICES: '科技志愿者下基层',
-    ACADEMICIAN_REPORTS: '院士报告会、高端论坛',
-    SCIENCE_DAY_EVENTS: '全国科普日活动',
-    RURAL_POPULARIZATION_EVENTS: '农村科普活动',
-    ELDERLY_LECTURES: '老年人科普讲座',
-    SAFETY_POPULARIZATION_EVENTS: '防灾减灾、食品安全宣传',
-    CERTIFIED_WORKSTATIONS: '省级认证专家工作站',
-    RESEARCH_TOPICS: '调研课题',
-    ADOPTED_SUBMISSIONS: '建议被采纳',
-    RESOLVED_TECH_NEEDS: '企业技术难题解决',
-    TECH_CONTRACTS: '技术合同签约',
-    SOCIETY_ENTERPRISE_VISITS: '学会服务企业行',
-    PARTY_BUILDING_EVENTS: '学会党建宣讲培训',
-    MAINSTREAM_MEDIA_REPORTS: '中央、省级媒体宣传报道',
-  };
-  const KIND_LABELS = {
-    CITY: '市科协', DISTRICT: '区/县科协', TOWNSHIP: '乡镇/街道科协', ENTERPRISE: '企业科协',
-    UNIVERSITY: '高校科协', SOCIETY: '学会', RURAL_TECH: '农技协', SENIOR: '老科协',
-  };
+  // The Chinese names of targets' metrics and units' kinds come with the first screen, from
+  // the hub's one table of labels (`enumLabels`); until then a value shows as itself.
+  const LABELLED_ENUMS = ['TargetMetric', 'UnitKind'];
+  const label = (enumName, value) => (state.labels.get(enumName) || new Map()).get(value) || value;
   const ROLE_LABELS = {
     leadership: '领导', unit_staff: '工作人员', unit_admin: '管理员', city_admin: '市级管理员',
   };
@@ -309,6 +290,7 @@
   // The screen's first request: the unit, its figures now and a year earlier, its active
   // children with their figures, and its targets.
   const DASHBOARD_QUERY = `query Cockpit($unit: ID!, $period: PeriodInput!, $previous: PeriodInput!, $year: Int!) {
+  labels: enumLabels(names: ${JSON.stringify(LABELLED_ENUMS)}) { name values { value label } }
   unit(id: $unit) {
     id name shortName kind divisionCode
     ancestors { id name }
@@ -356,6 +338,7 @@
     dashboard: null,
     series: null,
     descriptions: null,
+    labels: new Map(),
     charts: { map: null, trend: null },
     maps: new Map(),
     loads: 0,
@@ -575,7 +558,7 @@
       $('rank-figure').parentElement.after(el('label', { class: 'inline', style: 'margin-left: .8rem' }, '下级类型 ', select));
     }
     select.replaceChildren(el('option', { value: '' }, '全部'),
-      ...kinds.map((kind) => el('option', { value: kind }, KIND_LABELS[kind] || kind)));
+      ...kinds.map((kind) => el('option', { value: kind }, label('UnitKind', kind))));
     select.value = state.childKind || '';
   }
 
@@ -587,7 +570,7 @@
       const lagging = !target.onTrack;
       const width = Math.min(100, target.attainment * 100);
       return el('tr', { class: lagging ? 'lagging' : 'on-track', 'data-metric': target.metric, 'data-target': target.id },
-        el('td', { title: target.note || '' }, METRIC_LABELS[target.metric] || target.metric),
+        el('td', { title: target.note || '' }, label('TargetMetric', target.metric)),
         el('td', { class: 'num' }, numberFormat.format(target.targetValue)),
         el('td', { class: 'num' }, numberFormat.format(target.actual)),
         el('td', {}, el('div', { class: `bar ${lagging ? 'lagging' : target.attainment > 1 ? 'over' : ''}`, title: `${(target.attainment * 100).toFixed(1)}%` },
@@ -755,6 +738,8 @@
       if (loadNumber !== state.loads) return;
       if (!data.unit) throw new RequestError('该单位不存在或已撤销。', 'NOT_FOUND');
       state.dashboard = data;
+      state.labels = new Map((data.labels || []).map((labels) =>
+        [labels.name, new Map(labels.values.map(({ value, label: text }) => [value, text]))]));
       renderHeader(data.unit);
       renderCards(data.unit);
       renderChildKinds();
@@ -846,11 +831,11 @@
     });
     const children = leagueRows().map((row) => {
       const child = shownChildren().find((candidate) => candidate.id === row.id);
-      return [row.rank, row.name, KIND_LABELS[row.kind] || row.kind, ...FIGURES.map((figure) => cell(figure, valueOf(child, figure)))];
+      return [row.rank, row.name, label('UnitKind', row.kind), ...FIGURES.map((figure) => cell(figure, valueOf(child, figure)))];
     });
     const targets = [...$('targets').querySelectorAll('tbody tr')].map((row) => {
       const target = unit.targets.find((candidate) => candidate.id === row.dataset.target);
-      return [METRIC_LABELS[target.metric] || target.metric, target.targetValue, target.actual,
+      return [label('TargetMetric', target.metric), target.targetValue, target.actual,
         +(target.attainment * 100).toFixed(2), target.responsiblePerson, target.deadline, target.onTrack ? '正常' : '滞后'];
     });
     const trend = state.series ? trendPoints().map((point) =>
@@ -861,7 +846,7 @@
         ['单位', unit.name],
         ['期间', periodLabel(state.period)],
         ['下级排名依据', rankFigure.label],
-        ['下级类型', state.childKind ? KIND_LABELS[state.childKind] : '全部'],
+        ['下级类型', state.childKind ? label('UnitKind', state.childKind) : '全部'],
         ['趋势指标', `${trendFigure.label}（${state.trendEvery === 'MONTH' ? '按月' : '按季度'}）`],
       ],
       sheets: [

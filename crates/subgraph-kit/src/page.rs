@@ -3,6 +3,11 @@
 //! limit first + 1`, and the extra row tells whether there is a next page. Backward
 //! (`last`, `before`) it is `id > before order by id asc limit last + 1`, shown newest
 //! first, and the extra row tells whether there is a previous page.
+//!
+//! A top-level list may be read in another order: by a column of its own (`orderBy`,
+//! [`SortedPage`]: the keyset is `(column, id)` and the cursor carries the column's value),
+//! or — a partner's sync — in the order changes committed ([`ChangePage`]). Every record
+//! list answers `totalCount` beside its edges ([`TotalCount`]), counted only when asked.
 
 use std::future::Future;
 use std::pin::Pin;
@@ -569,7 +574,8 @@ fn sorted_connection<T: OutputType + Record>(
     connection
 }
 
-fn with_total<T: OutputType>(page: Connection<String, T>, total: TotalCount) -> RecordPage<T> {
+/// A page with its `totalCount`.
+pub fn with_total<T: OutputType>(page: Connection<String, T>, total: TotalCount) -> RecordPage<T> {
     let mut counted =
         Connection::with_additional_fields(page.has_previous_page, page.has_next_page, total);
     counted.edges = page.edges;

@@ -22,6 +22,7 @@ use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
 use bytes::Bytes;
+use kexie_contract::language::Language;
 use serde_json::{Map, Value};
 
 use crate::cache::responses::{Lookup, RequestKey, ResponseCache};
@@ -308,19 +309,17 @@ impl Pipeline {
                     headers: run.headers.clone(),
                 };
                 let pipeline = self.clone();
+                let language = run.headers.2;
                 let (shared, joined) = in_flight.join_or_start(
                     key,
                     &read,
                     || {
                         let (execution_read, guarantee) = read.execution();
-                        (guarantee, async move { pipeline.run(run, &execution_read).await })
+                        (guarantee, async move {
+                            pipeline.run(run, &execution_read).await
+                        })
                     },
-                    || Executed {
-                        body: Bytes::from_static(
-                            br#"{"data":null,"errors":[{"message":"The execution was abandoned.","extensions":{"code":"INTERNAL"}}]}"#,
-                        ),
-                        complete: false,
-                    },
+                    abandoned_in(language),
                 );
                 if let Joined::Yes = joined {
                     bump(&self.metrics.deduplicated_client_queries);
@@ -329,8 +328,10 @@ impl Pipeline {
                 tokio::time::timeout_at(deadline.into(), shared)
                     .await
                     .unwrap_or_else(|_| Executed {
-                        body: Bytes::from_static(
-                            br#"{"data":null,"errors":[{"message":"The request's deadline passed before the execution it shared finished.","extensions":{"code":"REQUEST_DEADLINE_EXCEEDED"}}]}"#,
+                        body: failed_execution(
+                            "The request's deadline passed before the execution it shared finished.",
+                            Code::RequestDeadlineExceeded,
+                            language,
                         ),
                         complete: false,
                     })
@@ -371,6 +372,31 @@ impl Pipeline {
         ));
         Executed { body, complete }
     }
+}
+
+/// What a request gets when the execution it joined was abandoned, in `language`.
+fn abandoned_in(language: Language) -> fn() -> Executed {
+    fn abandoned(language: Language) -> Executed {
+        Executed {
+            body: failed_execution("The execution was abandoned.", Code::Internal, language),
+            complete: false,
+        }
+    }
+    match language {
+        Language::English => || abandoned(Language::English),
+        Language::Chinese => || abandoned(Language::Chinese),
+    }
+}
+
+/// The body of an execution that produced nothing: `data` null and one error the gateway
+/// raised, in `language`.
+fn failed_execution(message: &str, code: Code, language: Language) -> Bytes {
+    let mut error = GraphqlError::new(message, code);
+    error.localize(language);
+    let mut body = b"{\"data\":null,\"errors\":".to_vec();
+    let _ = serde_json::to_writer(&mut body, &[error]);
+    body.push(b'}');
+    Bytes::from(body)
 }
 
 /// One execution's inputs, owned so it can run in a task of its own.

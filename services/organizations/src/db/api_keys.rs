@@ -264,6 +264,14 @@ pub async fn list(
     .await
 }
 
+/// How many keys the list shows over all pages (`totalCount`).
+pub async fn count(pool: PgPool, include_revoked: bool) -> sqlx::Result<i64> {
+    sqlx::query_scalar("select count(*) from api_key where ($1 or revoked_at is null)")
+        .bind(include_revoked)
+        .fetch_one(&pool)
+        .await
+}
+
 /// Revokes a key (a key revoked before keeps its first revocation); `None` when there is
 /// no such key.
 pub async fn revoke(pool: &PgPool, key_id: Uuid, actor: &str) -> sqlx::Result<Option<ApiKeyRow>> {
@@ -424,6 +432,16 @@ pub async fn list_calls(
     .bind(page.after)
     .bind(page.limit())
     .fetch_all(pool)
+    .await
+}
+
+/// How many calls the log shows over all pages (`totalCount`).
+pub async fn count_calls(pool: PgPool, key_id: Option<Uuid>) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "select count(*) from partner_call where ($1::uuid is null or api_key_id = $1)",
+    )
+    .bind(key_id)
+    .fetch_one(&pool)
     .await
 }
 

@@ -281,6 +281,22 @@ pub async fn deliveries(
     .await
 }
 
+/// How many deliveries the log shows over all pages (`totalCount`).
+pub async fn count_deliveries(
+    pool: PgPool,
+    subscription_id: Uuid,
+    status: Option<&'static str>,
+) -> sqlx::Result<i64> {
+    sqlx::query_scalar(
+        "select count(*) from webhook_delivery
+         where webhook_subscription_id = $1 and ($2::text is null or status = $2)",
+    )
+    .bind(subscription_id)
+    .bind(status)
+    .fetch_one(&pool)
+    .await
+}
+
 pub async fn delivery(pool: &PgPool, id: Uuid) -> sqlx::Result<Option<DeliveryRow>> {
     sqlx::query_as(&format!(
         "select {DELIVERY_COLUMNS} from webhook_delivery d

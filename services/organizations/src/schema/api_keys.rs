@@ -4,12 +4,11 @@
 //! `createApiKey` and nowhere else, ever; its hash is never exposed. See
 //! [`crate::db::api_keys`] for the format and how keys are checked.
 
-use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 
 use kexie_subgraph_kit::id::{parse_id, parse_optional_id};
-use kexie_subgraph_kit::page::{connection, PageArgs};
+use kexie_subgraph_kit::page::{connection, with_total, PageArgs, RecordPage, TotalCount};
 use kexie_subgraph_kit::{Actor, ApiError, ApiResult};
 
 use super::pool;
@@ -155,11 +154,18 @@ impl ApiKeyQuery {
         #[graphql(default_with = "Some(false)")] include_revoked: Option<bool>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> ApiResult<Connection<String, ApiKeyRow>> {
+    ) -> ApiResult<RecordPage<ApiKeyRow>> {
         require_city_admin(ctx, "the list of API keys")?;
         let page = PageArgs::parse(first, after, None, None)?;
-        let rows = db::api_keys::list(pool(ctx)?, include_revoked.unwrap_or(false), page).await?;
-        Ok(connection(rows, &page, |row| row.api_key_id))
+        let include_revoked = include_revoked.unwrap_or(false);
+        let pool = pool(ctx)?.clone();
+        let rows = db::api_keys::list(&pool, include_revoked, page).await?;
+        let total =
+            TotalCount::counted_by(move || db::api_keys::count(pool.clone(), include_revoked));
+        Ok(with_total(
+            connection(rows, &page, |row| row.api_key_id),
+            total,
+        ))
     }
 
     /// Calls made with partner keys, newest first: of one key with `keyId`, else of all
@@ -170,12 +176,17 @@ impl ApiKeyQuery {
         key_id: Option<ID>,
         first: Option<i32>,
         after: Option<String>,
-    ) -> ApiResult<Connection<String, PartnerCallRow>> {
+    ) -> ApiResult<RecordPage<PartnerCallRow>> {
         require_city_admin(ctx, "the log of partner calls")?;
         let key_id = parse_optional_id("keyId", key_id.as_ref())?;
         let page = PageArgs::parse(first, after, None, None)?;
-        let rows = db::api_keys::list_calls(pool(ctx)?, key_id, page).await?;
-        Ok(connection(rows, &page, |row| row.partner_call_id))
+        let pool = pool(ctx)?.clone();
+        let rows = db::api_keys::list_calls(&pool, key_id, page).await?;
+        let total = TotalCount::counted_by(move || db::api_keys::count_calls(pool.clone(), key_id));
+        Ok(with_total(
+            connection(rows, &page, |row| row.partner_call_id),
+            total,
+        ))
     }
 }
 

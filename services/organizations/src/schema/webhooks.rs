@@ -5,7 +5,6 @@
 
 use std::net::IpAddr;
 
-use async_graphql::connection::Connection;
 use async_graphql::{Context, Enum, InputObject, Object, SimpleObject, ID};
 use chrono::{DateTime, Utc};
 use rand::RngCore;
@@ -15,7 +14,7 @@ use kexie_contract::principal::{Principal, Role};
 use kexie_subgraph_kit::access;
 use kexie_subgraph_kit::error::Text;
 use kexie_subgraph_kit::id::{new_id, parse_id};
-use kexie_subgraph_kit::page::{connection, PageArgs};
+use kexie_subgraph_kit::page::{connection, with_total, PageArgs, RecordPage, TotalCount};
 use kexie_subgraph_kit::{validate, Actor, ApiError, ApiResult};
 
 use super::pool;
@@ -83,16 +82,21 @@ impl SubscriptionRow {
         status: Option<WebhookDeliveryStatus>,
         #[graphql(default_with = "Some(20)")] first: Option<i32>,
         after: Option<String>,
-    ) -> ApiResult<Connection<String, DeliveryRow>> {
+    ) -> ApiResult<RecordPage<DeliveryRow>> {
         let page = PageArgs::parse(first, after, None, None)?;
-        let rows = db::deliveries(
-            pool(ctx)?,
+        let pool = pool(ctx)?.clone();
+        let (subscription, status) = (
             self.webhook_subscription_id,
             status.map(WebhookDeliveryStatus::as_str),
-            page,
-        )
-        .await?;
-        Ok(connection(rows, &page, |row| row.webhook_delivery_id))
+        );
+        let rows = db::deliveries(&pool, subscription, status, page).await?;
+        let total = TotalCount::counted_by(move || {
+            db::count_deliveries(pool.clone(), subscription, status)
+        });
+        Ok(with_total(
+            connection(rows, &page, |row| row.webhook_delivery_id),
+            total,
+        ))
     }
 }
 

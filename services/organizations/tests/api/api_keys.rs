@@ -16,9 +16,9 @@ const CREATE: &str = "mutation($input: CreateApiKeyInput!) { createApiKey(input:
 const REVOKE: &str =
     "mutation($id: ID!) { revokeApiKey(id: $id) { id revoked revokedAt revokedBy version } }";
 const LIST: &str = "query($all: Boolean) { apiKeys(includeRevoked: $all) {
-    edges { node { id name prefix revoked } } } }";
+    totalCount edges { node { id name prefix revoked } } } }";
 const CALLS: &str = "query($keyId: ID) { partnerCalls(keyId: $keyId) {
-    edges { node { id keyId operation calledAt outcome status durationMs } } } }";
+    totalCount edges { node { id keyId operation calledAt outcome status durationMs } } } }";
 
 fn education_key() -> Value {
     json!({ "name": "教育局 研学平台", "bureau": "EDUCATION",
@@ -191,8 +191,12 @@ async fn a_revoked_key_leaves_the_list_and_fails_the_gateway_check() {
     assert_eq!(status, 404);
     assert_eq!(body, json!({ "reason": "revoked", "keyId": id }));
 
-    assert!(listed(&hub.client.data(LIST, json!({})).await).is_empty());
-    let all = listed(&hub.client.data(LIST, json!({ "all": true })).await);
+    let live = hub.client.data(LIST, json!({})).await;
+    assert!(listed(&live).is_empty());
+    assert_eq!(live["apiKeys"]["totalCount"], 0);
+    let with_revoked = hub.client.data(LIST, json!({ "all": true })).await;
+    assert_eq!(with_revoked["apiKeys"]["totalCount"], 1);
+    let all = listed(&with_revoked);
     assert_eq!(all.len(), 1);
     assert_eq!(all[0]["revoked"], true);
 
@@ -364,6 +368,7 @@ async fn the_gateway_records_calls_that_the_log_lists_newest_first() {
         .map(|node| node["outcome"].as_str().unwrap())
         .collect();
     assert_eq!(outcomes, ["REFUSED", "ERRORS", "OK"]);
+    assert_eq!(log["partnerCalls"]["totalCount"], 3);
     assert_eq!(nodes[0]["status"], 401);
     assert_eq!(nodes[0]["operation"], "Venues");
     assert_eq!(nodes[1]["operation"], Value::Null);
@@ -372,6 +377,7 @@ async fn the_gateway_records_calls_that_the_log_lists_newest_first() {
     assert_eq!(nodes[2]["calledAt"], "2026-11-23T08:00:00+00:00");
     let all = hub.client.data(CALLS, json!({})).await;
     assert_eq!(all["partnerCalls"]["edges"].as_array().unwrap().len(), 4);
+    assert_eq!(all["partnerCalls"]["totalCount"], 4);
     assert_eq!(
         all["partnerCalls"]["edges"][1]["node"]["outcome"],
         "RATE_LIMITED"

@@ -269,16 +269,28 @@ async fn every_event_reaches_a_failing_endpoint_signed_in_order_through_restarts
     endpoint
         .reliable
         .store(true, std::sync::atomic::Ordering::Relaxed);
-    let log = hub
+    let deliveries = hub
         .client
         .data(
-            "query($id: ID!) { webhookSubscription(id: $id) { deliveries(first: 100) {
+            "query($id: ID!) { webhookSubscription(id: $id) {
+                 delivered: deliveries(status: DELIVERED, first: 1) { totalCount }
+                 deliveries(first: 100) { totalCount
                  edges { node { id status attempts lastError lastStatusCode event { id type recordVersion } } } } } }",
             json!({ "id": subscribed["subscription"]["id"] }),
         )
-        .await["webhookSubscription"]["deliveries"]["edges"]
+        .await["webhookSubscription"]
         .clone();
-    let log = log.as_array().unwrap();
+    let log = deliveries["deliveries"]["edges"].as_array().unwrap();
+    let stored: i64 = sqlx::query_scalar(
+        "select count(*) from webhook_delivery where webhook_subscription_id = $1::text::uuid",
+    )
+    .bind(subscribed["subscription"]["id"].as_str().unwrap())
+    .fetch_one(&hub.pool)
+    .await
+    .unwrap();
+    // Every delivery of the log counted, all of them delivered by now.
+    assert_eq!(deliveries["deliveries"]["totalCount"], json!(stored));
+    assert_eq!(deliveries["delivered"]["totalCount"], json!(stored));
     assert!(
         log.iter().all(|edge| edge["node"]["status"] == "DELIVERED"),
         "{log:#?}"
