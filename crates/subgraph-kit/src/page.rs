@@ -116,23 +116,39 @@ fn size_and_direction(
 /// Builds the connection from rows fetched with [`PageArgs::limit`] in the page's order
 /// (newest first; oldest first going backward), newest first.
 pub fn connection<T: OutputType>(
-    mut rows: Vec<T>,
+    rows: Vec<T>,
     page: &PageArgs,
     id_of: impl Fn(&T) -> Uuid,
 ) -> Connection<String, T> {
-    let more = rows.len() as i64 > page.first;
-    rows.truncate(page.first as usize);
-    let (has_previous_page, has_next_page) = if page.backward {
+    let from_cursor = page.after.or(page.before).is_some();
+    keyset_connection(rows, page.first, page.backward, from_cursor, |row| {
+        (encode_cursor(id_of(&row)), row)
+    })
+}
+
+/// The connection of a keyset page: `rows` fetched with one extra (in reading order,
+/// turned around going backward), `from_cursor` whether the page began at a cursor, `edge`
+/// each row's cursor and node.
+fn keyset_connection<R, T: OutputType>(
+    mut rows: Vec<R>,
+    first: i64,
+    backward: bool,
+    from_cursor: bool,
+    edge: impl Fn(R) -> (String, T),
+) -> Connection<String, T> {
+    let more = rows.len() as i64 > first;
+    rows.truncate(first as usize);
+    let (has_previous_page, has_next_page) = if backward {
         rows.reverse();
-        (more, page.before.is_some())
+        (more, from_cursor)
     } else {
-        (page.after.is_some(), more)
+        (from_cursor, more)
     };
     let mut connection = Connection::new(has_previous_page, has_next_page);
-    connection.edges.extend(
-        rows.into_iter()
-            .map(|row| Edge::new(encode_cursor(id_of(&row)), row)),
-    );
+    connection.edges.extend(rows.into_iter().map(|row| {
+        let (cursor, node) = edge(row);
+        Edge::new(cursor, node)
+    }));
     connection
 }
 
@@ -555,23 +571,19 @@ pub fn list_connection<T: OutputType + Record>(
 
 /// The connection of a page in an `orderBy` order, from rows read with their sort value.
 fn sorted_connection<T: OutputType + Record>(
-    mut rows: Vec<Changed<T>>,
+    rows: Vec<Changed<T>>,
     page: &SortedPage,
 ) -> Connection<String, T> {
-    let more = rows.len() as i64 > page.first;
-    rows.truncate(page.first as usize);
-    let (has_previous_page, has_next_page) = if page.backward {
-        rows.reverse();
-        (more, page.from.is_some())
-    } else {
-        (page.from.is_some(), more)
-    };
-    let mut connection = Connection::new(has_previous_page, has_next_page);
-    connection.edges.extend(rows.into_iter().map(|changed| {
-        let value = changed.sort_value.unwrap_or_default();
-        Edge::new(page.cursor(&value, changed.row.id()), changed.row)
-    }));
-    connection
+    keyset_connection(
+        rows,
+        page.first,
+        page.backward,
+        page.from.is_some(),
+        |changed| {
+            let value = changed.sort_value.unwrap_or_default();
+            (page.cursor(&value, changed.row.id()), changed.row)
+        },
+    )
 }
 
 /// A page with its `totalCount`.
