@@ -74,6 +74,24 @@ pub async fn find(pool: &PgPool, ids: &[Uuid]) -> sqlx::Result<Vec<TargetRow>> {
     .await
 }
 
+/// The active targets of each of `unit_ids` (of `year`, or all years), newest first within
+/// a unit: one statement for a whole batch of units (`Unit.targets`).
+pub async fn of_units(
+    pool: &PgPool,
+    unit_ids: &[Uuid],
+    year: Option<i32>,
+) -> sqlx::Result<Vec<TargetRow>> {
+    sqlx::query_as(&format!(
+        "select {COLUMNS} from target
+         where unit_id = any($1) and ($2::int is null or year = $2) and archived_at is null
+         order by unit_id, target_id desc"
+    ))
+    .bind(unit_ids)
+    .bind(year)
+    .fetch_all(pool)
+    .await
+}
+
 fn push_select(qb: &mut QueryBuilder<'_, Postgres>, filter: &TargetFilter) {
     qb.push(format!(
         "select t.changed_xid::text::bigint as change_seq, {COLUMNS} from target t where true"

@@ -89,6 +89,7 @@ pub fn build(
         .data(loader(HistoryLoader(pool.clone())))
         .data(loader(ByIdLoader::<TargetRow>::new(pool.clone())))
         .data(loader(OwnActualLoader(pool.clone())))
+        .data(loader(TargetsOfUnitLoader(pool.clone())))
         .data(loader(
             SubtreeFiguresLoader::<figures::OrganizationFigures>::new(pool.clone()),
         ))
@@ -125,6 +126,45 @@ impl Loader<TargetKey> for OwnActualLoader {
         Ok(figures::target_actuals(&self.0, keys)
             .await
             .map_err(ApiError::from)?)
+    }
+}
+
+/// The key of [`TargetsOfUnitLoader`]: a unit and the year asked (none: every year).
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+pub struct TargetsOfUnit {
+    pub unit_id: Uuid,
+    pub year: Option<i32>,
+}
+
+/// Each unit's active targets (`Unit.targets`): one query per batch and year asked.
+pub struct TargetsOfUnitLoader(PgPool);
+
+impl Loader<TargetsOfUnit> for TargetsOfUnitLoader {
+    type Value = Vec<TargetRow>;
+    type Error = async_graphql::Error;
+
+    async fn load(
+        &self,
+        keys: &[TargetsOfUnit],
+    ) -> Result<HashMap<TargetsOfUnit, Vec<TargetRow>>, Self::Error> {
+        let mut years: HashMap<Option<i32>, Vec<Uuid>> = HashMap::new();
+        for key in keys {
+            years.entry(key.year).or_default().push(key.unit_id);
+        }
+        let mut targets: HashMap<TargetsOfUnit, Vec<TargetRow>> = HashMap::new();
+        for (year, unit_ids) in years {
+            let rows = db::targets::of_units(&self.0, &unit_ids, year)
+                .await
+                .map_err(ApiError::from)?;
+            for row in rows {
+                let key = TargetsOfUnit {
+                    unit_id: row.unit_id,
+                    year,
+                };
+                targets.entry(key).or_default().push(row);
+            }
+        }
+        Ok(targets)
     }
 }
 

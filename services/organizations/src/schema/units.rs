@@ -20,7 +20,10 @@ use kexie_subgraph_kit::record::load_by_id;
 use kexie_subgraph_kit::rollup::PeriodInput;
 
 use super::figures::{self, ChildOrganizationFigures, OrganizationFigure, OrganizationFigures};
-use super::{data, load, pool, require_unit, CurrentTermLoader, TreeChanged};
+use super::{
+    data, load, pool, require_unit, CurrentTermLoader, TargetsOfUnit, TargetsOfUnitLoader,
+    TreeChanged,
+};
 use crate::db;
 use crate::db::leaders::LeadershipRoleRow;
 use crate::db::targets::TargetRow;
@@ -141,14 +144,13 @@ impl UnitRow {
     /// (its staff and leadership, and those of the units above it) and to city admins.
     async fn targets(&self, ctx: &Context<'_>, year: Option<i32>) -> ApiResult<Vec<TargetRow>> {
         policy::require_read_subtree(ctx, self)?;
-        let filter = db::targets::TargetFilter {
-            unit_id: Some(self.unit_id),
+        let key = TargetsOfUnit {
+            unit_id: self.unit_id,
             year,
-            ..Default::default()
         };
-        let page = ListPage::Newest(PageArgs::first(1000));
-        let rows = db::targets::list(pool(ctx)?, &filter, page).await?;
-        Ok(rows.into_iter().map(|changed| changed.row).collect())
+        Ok(load::<TargetsOfUnitLoader, _>(ctx, key)
+            .await?
+            .unwrap_or_default())
     }
 
     /// Creation, merger and dissolution, with who, when and why.
