@@ -68,9 +68,12 @@ pub async fn run(
         for (subgraph, pool) in &pools {
             subgraph.reset(pool).await?;
         }
-        forget_published_tree(redis_url, redis_namespace).await;
         eprintln!("reset: emptied {}", holding.join(", "));
     }
+    // The new tree is numbered from the start: a tree Redis holds is an earlier one's (of
+    // this database before a reset, or of a database since dropped), and subgraphs must not
+    // take its changes for this tree's.
+    forget_published_tree(redis_url, redis_namespace).await;
     let mut city = DemoCity::new(args.seed, args.scale);
     for (subgraph, pool) in &pools {
         subgraph.seed(pool, &mut city).await?;
@@ -116,7 +119,7 @@ pub async fn all_empty(database_url: &str) -> anyhow::Result<bool> {
     Ok(true)
 }
 
-/// After a reset the tree's numbering starts again: what Redis held is no longer true.
+/// Before seeding the tree's numbering starts again: what Redis held is no longer true.
 async fn forget_published_tree(redis_url: &str, namespace: &str) {
     let cleared = async {
         let mut redis =
