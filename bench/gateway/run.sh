@@ -2,7 +2,7 @@
 # The gateway benchmark: stub subgraphs (gateway/examples/bench_subgraphs.rs), the gateway
 # binary, and wrk, all on this machine. Prints Markdown tables of the results.
 #
-#   bench/gateway/run.sh                          # every case, deduplication off, default, on
+#   bench/gateway/run.sh                          # the four cases (a)-(d), deduplication off, default, on
 #   SOAK_SECONDS=300 bench/gateway/run.sh soak    # gateway memory over a long run
 #   HIVE_ROUTER=/path/to/hive_router bench/gateway/run.sh
 #                                                 # also every case through Hive Router
@@ -31,27 +31,7 @@ hive_router="${HIVE_ROUTER:-}"
 cd "$root"
 
 command -v wrk >/dev/null || { echo "wrk is needed (apt-get install wrk)" >&2; exit 1; }
-# Built apart so that the gateway binary gets exactly its own dependencies' features (an
-# example build would add those of the dev-dependencies).
-cargo build --release -p kexie-gateway --bin kexie-gateway >&2
-cargo build --release -p kexie-gateway --example bench_subgraphs >&2
-target="${CARGO_TARGET_DIR:-$root/target}/release"
-
-pids=()
-scratch="$(mktemp -d)"
-cleanup() {
-  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
-  rm -rf "$scratch"
-}
-trap cleanup EXIT
-
-wait_for() {
-  for _ in $(seq 1 200); do
-    curl -fs "$1" >/dev/null 2>&1 && return 0
-    sleep 0.05
-  done
-  echo "$1 did not come up" >&2; exit 1
-}
+. "$here/setup.sh"
 
 wait_for_idle() {
   local waited=0
@@ -60,11 +40,6 @@ wait_for_idle() {
   done
   echo "load average when measuring: $(cut -d' ' -f1-3 /proc/loadavg)" >&2
 }
-
-"$target/examples/bench_subgraphs" 4101 4102 4103 2>/dev/null &
-stubs_pid=$!
-pids+=($stubs_pid)
-wait_for http://127.0.0.1:4101/health
 
 # The deduplication settings of a series: "subgraph_fetches client_queries".
 dedup_settings() { # $1: off|default|on
@@ -143,45 +118,55 @@ median() { sort -g | awk '{ v[NR] = $1 } END { print v[int((NR + 1) / 2)] }'; }
 cpu_ticks() { awk '{ print $14 + $15 }' "/proc/$1/stat"; }
 ticks_per_second="$(getconf CLK_TCK)"
 
-# Measures one case: medians of p50 and p99 at 1 connection, of requests/s at 50, and of
-# the CPU the serving process (pid $4: the gateway, or the subgraph stubs for direct calls)
-# spent per request at 50.
-declare -A samples
+# Measures one case: medians of p50 and p99 at 1 connection, of requests/s and p99 at 50,
+# and of the CPU the serving process (pid $4: the gateway, or the subgraph stubs for direct
+# calls) spent per request at 50.
+# How many requests the stub subgraphs have answered in all.
+subgraph_requests() {
+  local total=0
+  for port in 4101 4102 4103 4104; do total=$((total + $(curl -fs "http://127.0.0.1:$port/requests"))); done
+  echo "$total"
+}
+declare -A samples metrics
 sample() { # $1: key, $2: body, $3: URL, $4: pid
-  local p50 p99 rps requests before
+  local p50 p99 rps requests before p99_50 fetches_before
   read -r p50 p99 _ _ < <(run_wrk 1 "$2" "$3")
   before="$(cpu_ticks "$4")"
-  read -r _ _ rps requests < <(run_wrk 50 "$2" "$3")
+  fetches_before="$(subgraph_requests)"
+  read -r _ p99_50 rps requests < <(run_wrk 50 "$2" "$3")
   samples[$1.cpu]+="$(( ($(cpu_ticks "$4") - before) * 1000000 / ticks_per_second / requests )) "
+  samples[$1.fetches]+="$(awk -v n="$(( $(subgraph_requests) - fetches_before ))" -v r="$requests" 'BEGIN { printf "%.2f", n / r }') "
   samples[$1.p50]+="$p50 "; samples[$1.p99]+="$p99 "; samples[$1.rps]+="$rps "
+  samples[$1.p99_50]+="$p99_50 "
 }
+median_of() { tr ' ' '\n' <<<"${samples[$1]}" | grep . | median; }
+# The peak resident memory of process $1 so far (VmHWM), in MB.
+peak_rss() { awk '/VmHWM/ { printf "%.0f", $2 / 1024 }' "/proc/$1/status"; }
 row() { # $1: key, $2: label
-  local p50 p99 rps cpu
-  p50="$(tr ' ' '\n' <<<"${samples[$1.p50]}" | grep . | median)"
-  p99="$(tr ' ' '\n' <<<"${samples[$1.p99]}" | grep . | median)"
-  rps="$(tr ' ' '\n' <<<"${samples[$1.rps]}" | grep . | median)"
-  cpu="$(tr ' ' '\n' <<<"${samples[$1.cpu]}" | grep . | median)"
-  echo "| $2 | ${p50} µs | ${p99} µs | ${rps} | ${cpu} µs |"
+  echo "| $2 | $(median_of "$1.p50") µs | $(median_of "$1.p99") µs | $(median_of "$1.rps") |" \
+    "$(median_of "$1.p99_50") µs | $(median_of "$1.cpu") µs | $(median_of "$1.fetches") |" \
+    "${samples[$1.rss]:-—} |"
 }
 
-warm_up() { # $1: port
-  for body in a_unit.json b_nested.json c_fanout.json; do
-    BODY_FILE="$here/$body" wrk -t1 -c4 -d2s -s "$here/post.lua" "http://127.0.0.1:$1/graphql" >/dev/null
-  done
+warm_up() { # $1: port, $2: request body file
+  BODY_FILE="$here/$2" wrk -t1 -c4 -d2s -s "$here/post.lua" "http://127.0.0.1:$1/graphql" >/dev/null
 }
 
 answer() { # $1: request body file, $2: port
   curl -s -H 'content-type: application/json' --data-binary "@$here/$1" "http://127.0.0.1:$2/graphql"
 }
 
-# Both gateways must give the same answers for their numbers to compare: the same JSON,
-# keys in the same order.
-same_answers() {
-  for body in a_unit.json b_nested.json c_fanout.json; do
-    if ! cmp -s <(answer "$body" "$gateway_port") <(answer "$body" "$hive_port"); then
-      echo "the gateways answer $body differently" >&2; exit 1
-    fi
-  done
+# Both gateways must give the same answer for their numbers to compare: the same JSON,
+# keys in the same order; and neither may answer errors.
+same_answer() { # $1: request body file
+  if ! cmp -s <(answer "$1" "$gateway_port") <(answer "$1" "$hive_port"); then
+    echo "the gateways answer $1 differently" >&2; exit 1
+  fi
+}
+no_errors() { # $1: request body file, $2: port
+  if answer "$1" "$2" | grep -q '"errors"'; then
+    echo "the answer to $1 on port $2 has errors: $(answer "$1" "$2" | head -c 600)" >&2; exit 1
+  fi
 }
 
 gateway_metrics() {
@@ -193,7 +178,7 @@ if [ "${1:-}" = soak ]; then
   seconds="${SOAK_SECONDS:-300}"
   wait_for_idle
   start_gateway off
-  warm_up "$gateway_port"
+  warm_up "$gateway_port" b_nested.json
   echo "| second | gateway RSS (kB) |"
   echo "|---|---|"
   BODY_FILE="$here/b_nested.json" wrk -t2 -c50 -d"${seconds}s" -s "$here/post.lua" \
@@ -211,41 +196,51 @@ if [ "${1:-}" = soak ]; then
 fi
 
 wait_for_idle
+cases="a:a_unit.json b:b_nested.json c:c_fanout.json d:d_heavy.json"
 for dedup in off default on; do
-  start_gateway "$dedup"
-  warm_up "$gateway_port"
-  if [ -n "$hive_router" ]; then
-    start_hive_router "$dedup"
-    warm_up "$hive_port"
-    same_answers
-  fi
-  gateway="http://127.0.0.1:$gateway_port/graphql"
-  hive="http://127.0.0.1:$hive_port/graphql"
-  for _ in $(seq 1 "$rounds"); do
-    sample direct a_unit.json http://127.0.0.1:4101/graphql "$stubs_pid"
-    for case in a:a_unit.json b:b_nested.json c:c_fanout.json; do
-      sample "${case%%:*}" "${case#*:}" "$gateway" "$gateway_pid"
+  # Each case on freshly started gateways, so that each peak RSS is that case's own.
+  for case in $cases; do
+    key="${case%%:*}" body="${case#*:}"
+    start_gateway "$dedup"
+    warm_up "$gateway_port" "$body"
+    no_errors "$body" "$gateway_port"
+    if [ -n "$hive_router" ]; then
+      start_hive_router "$dedup"
+      warm_up "$hive_port" "$body"
+      same_answer "$body"
+    fi
+    for _ in $(seq 1 "$rounds"); do
+      if [ "$key" = a ]; then sample direct a_unit.json http://127.0.0.1:4101/graphql "$stubs_pid"; fi
+      sample "$key" "$body" "http://127.0.0.1:$gateway_port/graphql" "$gateway_pid"
       if [ -n "$hive_router" ]; then
-        sample "hive.${case%%:*}" "${case#*:}" "$hive" "$hive_pid"
+        sample "hive.$key" "$body" "http://127.0.0.1:$hive_port/graphql" "$hive_pid"
       fi
     done
+    samples[$key.rss]="$(peak_rss "$gateway_pid") MB"
+    samples[$key.bytes]="$(answer "$body" "$gateway_port" | wc -c)"
+    metrics[$key]="$(gateway_metrics)"
+    stop "$gateway_pid"
+    if [ -n "$hive_router" ]; then
+      samples[hive.$key.rss]="$(peak_rss "$hive_pid") MB"
+      stop "$hive_pid"
+    fi
   done
   echo
   echo "Deduplication $dedup (subgraph fetches $(dedup_settings "$dedup" | cut -d' ' -f1), client queries $(dedup_settings "$dedup" | cut -d' ' -f2)):"
   echo
-  echo "| case | p50, 1 connection | p99, 1 connection | requests/s, 50 connections | CPU per request, 50 connections |"
-  echo "|---|---|---|---|---|"
+  echo "| case | p50, 1 connection | p99, 1 connection | requests/s, 50 connections | p99, 50 connections | CPU per request, 50 connections | subgraph requests per request, 50 connections | peak RSS |"
+  echo "|---|---|---|---|---|---|---|---|"
   row direct "(a) one subgraph, direct"
   row a "(a) one subgraph, through the gateway"
   if [ -n "$hive_router" ]; then row hive.a "(a) one subgraph, through Hive Router"; fi
-  row b "(b) three subgraphs, nested, $(answer b_nested.json "$gateway_port" | wc -c) bytes"
+  row b "(b) three subgraphs, nested, ${samples[b.bytes]} bytes"
   if [ -n "$hive_router" ]; then row hive.b "(b) through Hive Router"; fi
   row c "(c) _entities fan-out of 100"
   if [ -n "$hive_router" ]; then row hive.c "(c) through Hive Router"; fi
+  row d "(d) four subgraphs, seven levels, ${samples[d.bytes]} bytes"
+  if [ -n "$hive_router" ]; then row hive.d "(d) through Hive Router"; fi
   echo
-  gateway_metrics
+  for key in a b c d; do echo "  ($key)"; echo "${metrics[$key]}"; done
   unset samples
   declare -A samples
-  stop "$gateway_pid"
-  if [ -n "$hive_router" ]; then stop "$hive_pid"; fi
 done

@@ -1,16 +1,18 @@
-//! Stub subgraphs for the gateway benchmark (`bench/gateway/`): organizations, talent and
-//! popularization answering from memory, so that what the benchmark measures is the
-//! gateway and not a database.
+//! Stub subgraphs for the gateway benchmark (`bench/gateway/`): organizations, talent,
+//! popularization and advice answering from memory, so that what the benchmark measures is
+//! the gateway and not a database.
 //!
-//! A hundred units; each has five workers and three activities (two lectures with a
-//! speaker, one exhibition). Root fields answer every field the benchmark's queries can
-//! ask (the gateway projects what the client selected); `_entities` answers each
-//! representation it is given, in order.
+//! A hundred units, the first ten of them districts; each has five workers and three
+//! activities (two lectures with a speaker, one exhibition); each worker has three
+//! submissions (建言), each about a unit. Root fields answer every field the benchmark's
+//! queries can ask (the gateway projects what the client selected); `_entities` answers
+//! each representation it is given, in order.
 //!
 //! ```sh
-//! cargo run --release -p kexie-gateway --example bench_subgraphs -- 4101 4102 4103
+//! cargo run --release -p kexie-gateway --example bench_subgraphs -- 4101 4102 4103 4104
 //! ```
 
+use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
 
 use axum::body::Bytes;
@@ -22,9 +24,37 @@ use axum::Router;
 use serde_json::{json, Value};
 
 const UNITS: usize = 100;
+/// `units(kind: DISTRICT)` answers the first ten units.
+const DISTRICTS: usize = 10;
+const WORKERS_PER_UNIT: usize = 5;
+const SUBMISSIONS_PER_WORKER: usize = 3;
 
 fn unit(index: usize) -> Value {
     json!({"__typename": "Unit", "id": format!("u{index}"), "name": format!("第{index}区科协"), "kind": "DISTRICT"})
+}
+
+fn worker(subgraph: Subgraph, index: usize) -> Value {
+    let id = format!("w{index}");
+    match subgraph {
+        Subgraph::Advice => json!({
+            "__typename": "Worker",
+            "id": id,
+            "submissions": (0..SUBMISSIONS_PER_WORKER).map(|s| json!({
+                "__typename": "Submission",
+                "id": format!("s{index}-{s}"),
+                "title": format!("关于加强第{}区基层科普能力建设的建议", (index + s) % UNITS),
+                "status": if s == 0 { "ADOPTED" } else { "SUBMITTED" },
+                "unit": {"__typename": "Unit", "id": format!("u{}", (index + s) % UNITS)}
+            })).collect::<Vec<_>>()
+        }),
+        _ => json!({
+            "__typename": "Worker",
+            "id": id,
+            "name": format!("工作者{index}"),
+            "title": "研究员",
+            "homeUnit": {"__typename": "Unit", "id": format!("u{}", index / WORKERS_PER_UNIT)}
+        }),
+    }
 }
 
 fn index_of(id: &str) -> usize {
@@ -38,6 +68,7 @@ enum Subgraph {
     Organizations,
     Talent,
     Popularization,
+    Advice,
 }
 
 /// Every answer, serialized once at start: the stubs only look up and concatenate, so the
@@ -45,10 +76,14 @@ enum Subgraph {
 struct Canned {
     unit: Bytes,
     units: Bytes,
+    districts: Bytes,
     /// The JSON of each unit entity of this subgraph, by unit index.
     unit_entities: Vec<String>,
-    /// Talent's Worker entities, by worker index.
+    /// The JSON of each Worker entity of this subgraph, by worker index.
     worker_entities: Vec<String>,
+    /// How many requests this subgraph has answered (`GET /requests`): what a gateway's
+    /// sharing of identical fetches saved shows in it.
+    requests: AtomicU64,
 }
 
 fn unit_entity(subgraph: Subgraph, index: usize) -> Value {
@@ -58,11 +93,11 @@ fn unit_entity(subgraph: Subgraph, index: usize) -> Value {
         Subgraph::Talent => json!({
             "__typename": "Unit",
             "id": id,
-            "workerCount": 5,
-            "workers": (0..5).map(|w| json!({
+            "workerCount": WORKERS_PER_UNIT,
+            "workers": (0..WORKERS_PER_UNIT).map(|w| json!({
                 "__typename": "Worker",
-                "id": format!("w{}", index * 5 + w),
-                "name": format!("工作者{}", index * 5 + w),
+                "id": format!("w{}", index * WORKERS_PER_UNIT + w),
+                "name": format!("工作者{}", index * WORKERS_PER_UNIT + w),
                 "title": if w % 2 == 0 { Value::from("研究员") } else { Value::Null }
             })).collect::<Vec<_>>()
         }),
@@ -75,6 +110,7 @@ fn unit_entity(subgraph: Subgraph, index: usize) -> Value {
                 {"__typename": "Exhibition", "id": format!("a{index}-3"), "title": "科普展", "venue": "科技馆"}
             ]
         }),
+        Subgraph::Advice => json!({"__typename": "Unit", "id": id}),
     }
 }
 
@@ -101,11 +137,14 @@ fn entities(canned: &Canned, request: &Value) -> Bytes {
 }
 
 async fn answer(State(canned): State<Arc<Canned>>, body: Bytes) -> Response {
+    canned.requests.fetch_add(1, Ordering::Relaxed);
     let bytes = match serde_json::from_slice::<Value>(&body) {
         Ok(request) => {
             let query = request["query"].as_str().unwrap_or_default();
             if query.contains("_entities") {
                 entities(&canned, &request)
+            } else if query.contains("units") && body.windows(8).any(|w| w == b"DISTRICT") {
+                canned.districts.clone()
             } else if query.contains("units") {
                 canned.units.clone()
             } else {
@@ -123,16 +162,17 @@ async fn main() -> anyhow::Result<()> {
         .skip(1)
         .map(|port| port.parse())
         .collect::<Result<_, _>>()?;
-    let ports = if ports.len() == 3 {
+    let ports = if ports.len() == 4 {
         ports
     } else {
-        vec![4101, 4102, 4103]
+        vec![4101, 4102, 4103, 4104]
     };
     let mut servers = Vec::new();
     for (subgraph, port) in [
         Subgraph::Organizations,
         Subgraph::Talent,
         Subgraph::Popularization,
+        Subgraph::Advice,
     ]
     .into_iter()
     .zip(ports)
@@ -142,20 +182,28 @@ async fn main() -> anyhow::Result<()> {
             units: Bytes::from(
                 json!({"data": {"units": (0..UNITS).map(unit).collect::<Vec<_>>()}}).to_string(),
             ),
+            districts: Bytes::from(
+                json!({"data": {"units": (0..DISTRICTS).map(unit).collect::<Vec<_>>()}})
+                    .to_string(),
+            ),
             unit_entities: (0..UNITS)
                 .map(|index| unit_entity(subgraph, index).to_string())
                 .collect(),
-            worker_entities: (0..UNITS * 5)
-                .map(|index| {
-                    json!({"__typename": "Worker", "id": format!("w{index}"), "name": format!("工作者{index}"), "title": "研究员"})
-                        .to_string()
-                })
+            worker_entities: (0..UNITS * WORKERS_PER_UNIT)
+                .map(|index| worker(subgraph, index).to_string())
                 .collect(),
+            requests: AtomicU64::new(0),
         });
         let listener = tokio::net::TcpListener::bind(("127.0.0.1", port)).await?;
         let router = Router::new()
             .route("/graphql", post(answer))
             .route("/health", axum::routing::get(|| async { "ok" }))
+            .route(
+                "/requests",
+                axum::routing::get(|State(canned): State<Arc<Canned>>| async move {
+                    canned.requests.load(Ordering::Relaxed).to_string()
+                }),
+            )
             .with_state(canned);
         servers.push(tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;

@@ -62,6 +62,12 @@ impl Object {
         }
     }
 
+    /// Adds `key`, which the caller has just looked for and not found.
+    pub(crate) fn push_new(&mut self, key: SmolStr, value: Data) {
+        debug_assert!(!self.contains_key(&key));
+        self.0.push((key, value));
+    }
+
     pub(crate) fn remove(&mut self, key: &str) -> Option<Data> {
         let position = self.0.iter().position(|(known, _)| &**known == key)?;
         Some(self.0.remove(position).1)

@@ -58,10 +58,24 @@ pub(crate) struct Executor<'a> {
     errors: Mutex<Vec<(usize, GraphqlError)>>,
 }
 
-/// A representation and the response paths of the objects it stands for.
+/// The distinct representations of a fetch, and the response paths of the objects each
+/// stands for.
 struct Representations {
-    unique: Vec<Data>,
+    /// The representations as the JSON array the request sends: each one serialized once,
+    /// when it was told apart from the others.
+    json: Vec<u8>,
+    /// For each representation, in order, the objects it stands for.
     origins: Vec<Vec<Vec<PathSegment>>>,
+}
+
+impl Representations {
+    fn len(&self) -> usize {
+        self.origins.len()
+    }
+
+    fn is_empty(&self) -> bool {
+        self.origins.is_empty()
+    }
 }
 
 impl<'a> Executor<'a> {
@@ -156,7 +170,7 @@ impl<'a> Executor<'a> {
         &self,
         query_json: &str,
         variables: &[String],
-        representations: &[(&str, &[Data])],
+        representations: &[(&str, &[u8])],
     ) -> Bytes {
         let mut body = Vec::with_capacity(query_json.len() + 64);
         body.extend_from_slice(b"{\"query\":");
@@ -169,11 +183,11 @@ impl<'a> Executor<'a> {
             }
             first = false;
         };
-        for (name, values) in representations {
+        for (name, json) in representations {
             separator(&mut body);
             let _ = serde_json::to_writer(&mut body, name);
             body.push(b':');
-            let _ = serde_json::to_writer(&mut body, values);
+            body.extend_from_slice(json);
         }
         for name in variables {
             if let Some(value) = self.variables.get(name) {
@@ -301,19 +315,20 @@ impl<'a> Executor<'a> {
             let data = self.lock_data();
             self.representations(&data, &[path], requires, &fetch.input_rewrites)
         };
-        if representations.unique.is_empty() {
+        if representations.is_empty() {
             return;
         }
         let body = self.body(
             &fetch.query_json,
             &fetch.variables,
-            &[("representations", &representations.unique)],
+            &[("representations", &representations.json)],
         );
-        let fetch_path = common_path(&representations.origins, &fetch.response_keys);
+        let keys: Vec<&str> = fetch.response_keys.iter().map(String::as_str).collect();
+        let fetch_path = || common_path(representations.origins.iter().flatten(), &keys);
         let response = match self.send(fetch.subgraph, body, !fetch.is_mutation).await {
             Ok(response) => response,
             Err(error) => {
-                self.push_error(fetch.id, with_path(error, fetch_path));
+                self.push_error(fetch.id, with_path(error, fetch_path()));
                 return;
             }
         };
@@ -321,7 +336,7 @@ impl<'a> Executor<'a> {
             fetch.id,
             response,
             &[("_entities", &representations, &fetch.output_rewrites)],
-            fetch_path,
+            &fetch_path,
         );
     }
 
@@ -345,29 +360,30 @@ impl<'a> Executor<'a> {
         }
         if by_variable
             .iter()
-            .all(|(_, representations)| representations.unique.is_empty())
+            .all(|(_, representations)| representations.is_empty())
         {
             return;
         }
-        let variables: Vec<(&str, &[Data])> = by_variable
+        let variables: Vec<(&str, &[u8])> = by_variable
             .iter()
-            .map(|(name, representations)| (*name, representations.unique.as_slice()))
+            .map(|(name, representations)| (*name, representations.json.as_slice()))
             .collect();
         let body = self.body(&batch.query_json, &batch.variables, &variables);
-        let all_origins: Vec<Vec<Vec<PathSegment>>> = by_variable
-            .iter()
-            .flat_map(|(_, representations)| representations.origins.iter().cloned())
-            .collect();
-        let all_keys: Vec<String> = batch
+        let all_keys: Vec<&str> = batch
             .aliases
             .iter()
-            .flat_map(|alias| alias.response_keys.iter().cloned())
+            .flat_map(|alias| alias.response_keys.iter().map(String::as_str))
             .collect();
-        let fetch_path = common_path(&all_origins, &all_keys);
+        let fetch_path = || {
+            let origins = by_variable
+                .iter()
+                .flat_map(|(_, representations)| representations.origins.iter().flatten());
+            common_path(origins, &all_keys)
+        };
         let response = match self.send(batch.subgraph, body, true).await {
             Ok(response) => response,
             Err(error) => {
-                self.push_error(batch.id, with_path(error, fetch_path));
+                self.push_error(batch.id, with_path(error, fetch_path()));
                 return;
             }
         };
@@ -384,17 +400,18 @@ impl<'a> Executor<'a> {
                 ));
             }
         }
-        self.merge_entities(batch.id, response, &targets, fetch_path);
+        self.merge_entities(batch.id, response, &targets, &fetch_path);
     }
 
     /// Merges the entity lists of a response (`_entities`, or one list per batch alias) into
-    /// the objects their representations came from, and passes the errors on.
+    /// the objects their representations came from, and passes the errors on; `fetch_path`
+    /// gives the path of errors that name no usable one (worked out only for those).
     fn merge_entities(
         &self,
         fetch_id: usize,
         mut response: Object,
         targets: &[(&str, &Representations, &Vec<Rewrite>)],
-        fetch_path: Option<Vec<PathSegment>>,
+        fetch_path: &dyn Fn() -> Option<Vec<PathSegment>>,
     ) {
         let mut data = response.remove("data");
         let mut invalid = false;
@@ -404,7 +421,7 @@ impl<'a> Executor<'a> {
                 _ => None,
             };
             match entities {
-                Some(Data::List(entities)) if entities.len() == representations.unique.len() => {
+                Some(Data::List(entities)) if entities.len() == representations.len() => {
                     let mut tree = self.lock_data();
                     for (mut entity, origins) in entities.into_iter().zip(&representations.origins)
                     {
@@ -443,7 +460,7 @@ impl<'a> Executor<'a> {
                         }
                         // Some subgraphs (async-graphql 7 among them) leave the entity index
                         // out of the path; with a single representation it is still known.
-                        _ if representations.unique.len() == 1 => (0, rest),
+                        _ if representations.len() == 1 => (0, rest),
                         _ => return None,
                     };
                     let origins = representations.origins.get(index)?;
@@ -465,7 +482,7 @@ impl<'a> Executor<'a> {
                             self.push_error(fetch_id, error.clone().into_graphql(Some(path)));
                         }
                     }
-                    _ => self.push_error(fetch_id, error.into_graphql(fetch_path.clone())),
+                    _ => self.push_error(fetch_id, error.into_graphql(fetch_path())),
                 }
             }
         }
@@ -477,7 +494,7 @@ impl<'a> Executor<'a> {
                         "A subgraph returned a list of entities that does not match the representations sent.",
                         Code::SubgraphResponseInvalid,
                     ),
-                    fetch_path,
+                    fetch_path(),
                 ),
             );
         }
@@ -500,9 +517,10 @@ impl<'a> Executor<'a> {
             FxHashMap::with_capacity_and_hasher(found.len(), Default::default());
         let mut key = Vec::with_capacity(64);
         let mut representations = Representations {
-            unique: Vec::with_capacity(found.len()),
+            json: Vec::with_capacity(2 + found.len() * 48),
             origins: Vec::with_capacity(found.len()),
         };
+        representations.json.push(b'[');
         for (origin, mut representation) in found {
             self.apply_rewrites(&mut representation, rewrites);
             key.clear();
@@ -510,12 +528,16 @@ impl<'a> Executor<'a> {
             match index.get(&key) {
                 Some(position) => representations.origins[*position].push(origin),
                 None => {
-                    index.insert(key.clone(), representations.unique.len());
-                    representations.unique.push(representation);
+                    if !representations.origins.is_empty() {
+                        representations.json.push(b',');
+                    }
+                    representations.json.extend_from_slice(&key);
+                    index.insert(key.clone(), representations.origins.len());
                     representations.origins.push(vec![origin]);
                 }
             }
         }
+        representations.json.push(b']');
         representations
     }
 
@@ -554,7 +576,7 @@ impl<'a> Executor<'a> {
             }
             Some((PathStep::Field(key), rest)) => {
                 if let Some(child) = object.get(key) {
-                    current.push(PathSegment::Key(key.into()));
+                    current.push(PathSegment::Key(key.clone()));
                     self.collect(child, rest, current, requires, found);
                     current.pop();
                 }
@@ -794,14 +816,17 @@ fn with_path(error: GraphqlError, path: Option<Vec<PathSegment>>) -> GraphqlErro
 
 /// The deepest response path common to every field position a fetch fills: each origin
 /// object followed by each response key. `None` when they share nothing.
-fn common_path(origins: &[Vec<Vec<PathSegment>>], keys: &[String]) -> Option<Vec<PathSegment>> {
+fn common_path<'o>(
+    origins: impl IntoIterator<Item = &'o Vec<PathSegment>>,
+    keys: &[&str],
+) -> Option<Vec<PathSegment>> {
     // Positions are compared in place, a step at a time, rather than built.
     let keys: Vec<Option<&str>> = if keys.is_empty() {
         vec![None]
     } else {
-        keys.iter().map(|key| Some(key.as_str())).collect()
+        keys.iter().map(|key| Some(*key)).collect()
     };
-    let mut positions = origins.iter().flatten().flat_map(|origin| {
+    let mut positions = origins.into_iter().flat_map(|origin| {
         keys.iter().map(move |key| Position {
             origin: origin.as_slice(),
             key: *key,
@@ -862,7 +887,7 @@ pub(crate) fn merge(target: &mut Data, source: Data) {
             for (key, value) in source.into_entries() {
                 match target.get_mut(&key) {
                     Some(existing) => merge(existing, value),
-                    None => target.insert(key, value),
+                    None => target.push_new(key, value),
                 }
             }
         }
@@ -901,39 +926,39 @@ mod tests {
     #[test]
     fn the_common_path_is_the_narrowest_subtree_holding_every_position() {
         let key = |k: &str| PathSegment::Key(k.into());
-        let origins = vec![
+        let origins = [
             vec![vec![key("units"), PathSegment::Index(0)]],
             vec![vec![key("units"), PathSegment::Index(1)]],
         ];
         assert_eq!(
-            common_path(&origins, &["workers".to_string()]),
+            common_path(origins.iter().flatten(), &["workers"]),
             Some(vec![key("units")])
         );
         assert_eq!(
-            common_path(&origins[..1], &["workers".to_string()]),
+            common_path(origins[..1].iter().flatten(), &["workers"]),
             Some(vec![key("units"), PathSegment::Index(0), key("workers")])
         );
-        assert_eq!(
-            common_path(&[vec![vec![]]], &["a".into(), "b".into()]),
-            None
-        );
+        assert_eq!(common_path(&[vec![]], &["a", "b"]), None);
         // The root's field `a` and the field `a` of the object at `a`: both below `a`.
         assert_eq!(
-            common_path(&[vec![vec![], vec![key("a")]]], &["a".into()]),
+            common_path(&[vec![], vec![key("a")]], &["a"]),
             Some(vec![key("a")])
         );
         // A key never matches a list index.
         assert_eq!(
             common_path(
-                &[vec![
+                &[
                     vec![key("units"), PathSegment::Index(0)],
                     vec![key("units")]
-                ]],
-                &["0".into()]
+                ],
+                &["0"]
             ),
             Some(vec![key("units")])
         );
         // Without keys, the origins alone.
-        assert_eq!(common_path(&origins, &[]), Some(vec![key("units")]));
+        assert_eq!(
+            common_path(origins.iter().flatten(), &[]),
+            Some(vec![key("units")])
+        );
     }
 }

@@ -36,8 +36,9 @@ pub(crate) enum PlanNode {
 /// A step of a flatten path through the response.
 #[derive(Debug, Clone, PartialEq, Eq)]
 pub(crate) enum PathStep {
-    /// Into the field with this response key.
-    Field(String),
+    /// Into the field with this response key (a `SmolStr`, as the response paths it goes
+    /// into: short keys are copied, not allocated, for every object a fetch walks).
+    Field(smol_str::SmolStr),
     /// Into every element of a list.
     List,
     /// Only objects whose `__typename` is one of these types (or a possible type of one).

@@ -557,7 +557,7 @@ fn flatten_path(path: &FlattenNodePath) -> Vec<PathStep> {
     path.as_slice()
         .iter()
         .map(|segment| match segment {
-            FlattenNodePathSegment::Field(name) => PathStep::Field(name.clone()),
+            FlattenNodePathSegment::Field(name) => PathStep::Field(name.as_str().into()),
             FlattenNodePathSegment::List => PathStep::List,
             FlattenNodePathSegment::TypeCondition(types) => {
                 PathStep::TypeCondition(types.iter().cloned().collect())

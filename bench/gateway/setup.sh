@@ -1,0 +1,31 @@
+# Sourced by run.sh and profile.sh: builds the release gateway and the stub subgraphs,
+# starts the stubs, and stops every process the script started when it exits.
+# Sets $target (the release directory), $scratch (a directory removed at exit), $pids,
+# $stubs_pid and wait_for.
+
+# Built apart so that the gateway binary gets exactly its own dependencies' features (an
+# example build would add those of the dev-dependencies).
+cargo build --release -p kexie-gateway --bin kexie-gateway >&2
+cargo build --release -p kexie-gateway --example bench_subgraphs >&2
+target="${CARGO_TARGET_DIR:-$root/target}/release"
+
+pids=()
+scratch="$(mktemp -d)"
+cleanup() {
+  for pid in "${pids[@]}"; do kill "$pid" 2>/dev/null || true; done
+  rm -rf "$scratch"
+}
+trap cleanup EXIT
+
+wait_for() { # $1: a URL that answers once its server is up (60 s at most)
+  for _ in $(seq 1 600); do
+    curl -fs "$1" >/dev/null 2>&1 && return 0
+    sleep 0.1
+  done
+  echo "$1 did not come up" >&2; exit 1
+}
+
+"$target/examples/bench_subgraphs" 4101 4102 4103 4104 2>/dev/null &
+stubs_pid=$!
+pids+=($stubs_pid)
+wait_for http://127.0.0.1:4101/health
