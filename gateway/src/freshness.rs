@@ -152,7 +152,7 @@ where
         key: K,
         read: &ReadStart,
         start: impl FnOnce() -> (Guarantee, F),
-        abandoned: fn() -> T,
+        abandoned: impl FnOnce() -> T + Send + 'static,
     ) -> (Shared<BoxFuture<'static, T>>, Joined)
     where
         F: Future<Output = T> + Send + 'static,

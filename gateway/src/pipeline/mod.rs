@@ -319,7 +319,14 @@ impl Pipeline {
                             pipeline.run(run, &execution_read).await
                         })
                     },
-                    abandoned_in(language),
+                    move || Executed {
+                        body: failed_execution(
+                            "The execution was abandoned.",
+                            Code::Internal,
+                            language,
+                        ),
+                        complete: false,
+                    },
                 );
                 if let Joined::Yes = joined {
                     bump(&self.metrics.deduplicated_client_queries);
@@ -371,20 +378,6 @@ impl Pipeline {
             run.headers.2,
         ));
         Executed { body, complete }
-    }
-}
-
-/// What a request gets when the execution it joined was abandoned, in `language`.
-fn abandoned_in(language: Language) -> fn() -> Executed {
-    fn abandoned(language: Language) -> Executed {
-        Executed {
-            body: failed_execution("The execution was abandoned.", Code::Internal, language),
-            complete: false,
-        }
-    }
-    match language {
-        Language::English => || abandoned(Language::English),
-        Language::Chinese => || abandoned(Language::Chinese),
     }
 }
 

@@ -323,8 +323,10 @@ impl<'a> Executor<'a> {
             &fetch.variables,
             &[("representations", &representations.json)],
         );
-        let keys: Vec<&str> = fetch.response_keys.iter().map(String::as_str).collect();
-        let fetch_path = || common_path(representations.origins.iter().flatten(), &keys);
+        let fetch_path = || {
+            let keys: Vec<&str> = fetch.response_keys.iter().map(String::as_str).collect();
+            common_path(representations.origins.iter().flatten(), &keys)
+        };
         let response = match self.send(fetch.subgraph, body, !fetch.is_mutation).await {
             Ok(response) => response,
             Err(error) => {
@@ -369,12 +371,12 @@ impl<'a> Executor<'a> {
             .map(|(name, representations)| (*name, representations.json.as_slice()))
             .collect();
         let body = self.body(&batch.query_json, &batch.variables, &variables);
-        let all_keys: Vec<&str> = batch
-            .aliases
-            .iter()
-            .flat_map(|alias| alias.response_keys.iter().map(String::as_str))
-            .collect();
         let fetch_path = || {
+            let all_keys: Vec<&str> = batch
+                .aliases
+                .iter()
+                .flat_map(|alias| alias.response_keys.iter().map(String::as_str))
+                .collect();
             let origins = by_variable
                 .iter()
                 .flat_map(|(_, representations)| representations.origins.iter().flatten());
