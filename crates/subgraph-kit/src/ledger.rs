@@ -258,6 +258,12 @@ pub struct Sum {
 
 /// The sums of every window over the units of `scope`, per bucket, in one statement (one
 /// snapshot, so the windows agree with each other).
+///
+/// Each (unit, span, figure) reads its own range of the ledger's key. `offset 0` keeps the
+/// planner from flattening that lookup into a join: flattened, it read every row of each
+/// unit (all figures, grains and years: 5,259 index entries for the city at scale 1) and
+/// filtered them afterwards, 3–4× the time of the lookups. With the shape fixed, the
+/// statement is prepared once per connection and its plan reused.
 pub async fn read(pool: &PgPool, scope: &Scope, windows: &[Window]) -> sqlx::Result<Vec<Sum>> {
     let mut spans = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut wanted = (Vec::new(), Vec::new());
@@ -287,13 +293,18 @@ pub async fn read(pool: &PgPool, scope: &Scope, windows: &[Window]) -> sqlx::Res
          )
          select s.bucket, c.window_id as window,
                 case when c.by_month then l.period_start end as month,
-                l.figure, l.key, sum(l.delta)::bigint as total
+                w.figure, l.key, sum(l.delta)::bigint as total
          from scope s
          cross join spans c
-         join figure_ledger l on l.unit_id = s.unit_id and l.grain = c.grain::\"char\"
-                             and l.period_start >= c.from_day and l.period_start < c.until_day
-         join wanted w on w.window_id = c.window_id and w.figure = l.figure
-         group by s.bucket, c.window_id, 3, l.figure, l.key",
+         join wanted w on w.window_id = c.window_id
+         cross join lateral (
+             select l.period_start, l.key, l.delta
+             from figure_ledger l
+             where l.unit_id = s.unit_id and l.grain = c.grain::\"char\" and l.figure = w.figure
+               and l.period_start >= c.from_day and l.period_start < c.until_day
+             offset 0
+         ) l
+         group by s.bucket, c.window_id, 3, w.figure, l.key",
     )
     .bind(&scope.units)
     .bind(&scope.buckets)
@@ -304,7 +315,6 @@ pub async fn read(pool: &PgPool, scope: &Scope, windows: &[Window]) -> sqlx::Res
     .bind(&spans.4)
     .bind(&wanted.0)
     .bind(&wanted.1)
-    .persistent(false)
     .fetch_all(pool)
     .await
 }
