@@ -99,20 +99,21 @@ pub async fn scope_of_children(pool: &PgPool, tree: &str, unit_id: Uuid) -> sqlx
     Ok(rows.into_iter().collect())
 }
 
-/// The subtree of each of `unit_ids`, each in its own bucket, from `tree`. Units the tree
-/// does not know have no bucket.
-pub async fn scope_of_subtrees(
-    pool: &PgPool,
-    tree: &str,
-    unit_ids: &[Uuid],
-) -> sqlx::Result<Scope> {
-    let rows: Vec<(Uuid, Uuid, String)> = sqlx::query_as(&format!(
-        "select unit_id, unit_id, name from {tree} where unit_id = any($1)",
-    ))
-    .bind(unit_ids)
-    .fetch_all(pool)
-    .await?;
-    Ok(rows.into_iter().collect())
+impl Scope {
+    /// The subtree of each of `unit_ids`, each in its own bucket (unnamed), with no
+    /// statement: a unit's ledger rows hold its whole subtree's sums, so a subtree is read
+    /// as its root. The caller has established that the units exist (a unit without ledger
+    /// rows reads as zero); an ID given twice is one bucket.
+    pub fn of_subtrees(unit_ids: &[Uuid]) -> Scope {
+        let mut scope = Scope::default();
+        for unit in unit_ids {
+            if scope.bucket_names.insert(*unit, String::new()).is_none() {
+                scope.units.push(*unit);
+                scope.buckets.push(*unit);
+            }
+        }
+        scope
+    }
 }
 
 /// Figures `F` of units' whole subtrees by unit and period, so that the units one request
@@ -308,14 +309,14 @@ pub fn figures_needed<F: LedgerFigures>(fields: &[String]) -> Vec<Figure> {
 }
 
 /// The figures `F` of the subtree of each of `unit_ids` in `period`, by unit, from one read
-/// of the ledger; a unit without records has zero figures, a unit the tree does not know
-/// none.
+/// of the ledger; a unit without records has zero figures. The caller has established
+/// that the units exist.
 pub async fn of_subtrees<F: LedgerFigures>(
     pool: &PgPool,
     unit_ids: &[Uuid],
     period: Period,
 ) -> sqlx::Result<HashMap<Uuid, F>> {
-    let scope = scope_of_subtrees(pool, F::TREE, unit_ids).await?;
+    let scope = Scope::of_subtrees(unit_ids);
     let tallies = ledger::tallies(pool, &scope, F::FIGURES, period, china_today()).await?;
     Ok(tallies
         .into_iter()
@@ -458,7 +459,7 @@ pub async fn series_of_unit<F: LedgerFigures>(
     points: &[Period],
     figures: &[Figure],
 ) -> ApiResult<Vec<FiguresPoint<F>>> {
-    let scope = scope_of_subtrees(pool, F::TREE, &[unit_id]).await?;
+    let scope = Scope::of_subtrees(&[unit_id]);
     figures_series::<F>(pool, &scope, points, figures)
         .await?
         .remove(&unit_id)

@@ -65,12 +65,19 @@ pub struct Tally {
 
 impl Tally {
     pub fn add(&mut self, figure: &str, key: &str, value: i64) {
-        *self
-            .sums
-            .entry(figure.to_string())
-            .or_default()
-            .entry(key.to_string())
-            .or_default() += value;
+        // Names are copied only the first time they are seen: a series adds the same few
+        // names many thousand times.
+        let Some(keys) = self.sums.get_mut(figure) else {
+            let keys = HashMap::from([(key.to_string(), value)]);
+            self.sums.insert(figure.to_string(), keys);
+            return;
+        };
+        match keys.get_mut(key) {
+            Some(sum) => *sum += value,
+            None => {
+                keys.insert(key.to_string(), value);
+            }
+        }
     }
 
     /// Adds every sum of `other` whose figure `keep` accepts.
@@ -209,8 +216,8 @@ pub fn cover(from: NaiveDate, until: NaiveDate) -> Vec<Span> {
         .collect()
 }
 
-/// What one part of a read sums: `figures` over `spans`, as one total per bucket, figure
-/// and key, or (`by_month`) one per month.
+/// What one part of a read covers: `figures` over `spans`, to be summed per bucket, figure
+/// and key, or (`by_month`) per month.
 #[derive(Clone, Debug)]
 pub struct Window {
     pub figures: Vec<&'static str>,
@@ -243,31 +250,34 @@ impl Window {
     }
 }
 
-/// One sum of a read.
+/// One ledger row of a read, with the bucket and window it counts in.
 #[derive(Debug, sqlx::FromRow)]
-pub struct Sum {
+pub struct Entry {
     pub bucket: Uuid,
     /// The position of its window in the read.
     pub window: i32,
-    /// The month summed, for a window by month.
+    /// The month of the row, for a window by month.
     pub month: Option<NaiveDate>,
     pub figure: String,
     pub key: String,
-    pub total: i64,
+    pub delta: i64,
 }
 
-/// The sums of every window over the units of `scope`, per bucket, in one statement (one
-/// snapshot, so the windows agree with each other).
+/// The ledger rows of every window over the units of `scope`, in one statement (one
+/// snapshot, so the windows agree with each other); the caller adds them up per bucket
+/// ([`Tally`]).
 ///
 /// Each (unit, span, figure) reads its own range of the ledger's key. `offset 0` keeps the
 /// planner from flattening that lookup into a join: flattened, it read every row of each
 /// unit (all figures, grains and years: 5,259 index entries for the city at scale 1) and
 /// filtered them afterwards (the innovation overview read at scale 10: 60.8 ms, 12.2 ms
-/// as lookups). The cost: the fenced lookup's row estimate is low, so PostgreSQL groups by
-/// sorting rather than hashing, which is slower on large reads the planner had already
-/// done as lookups (popularization's by-month series at scale 10: 124 ms, 197 ms); see
-/// bench/README.md. With the shape fixed, the statement is prepared once per connection.
-pub async fn read(pool: &PgPool, scope: &Scope, windows: &[Window]) -> sqlx::Result<Vec<Sum>> {
+/// as lookups). The rows are not grouped here: with the fenced lookup's low row estimate
+/// PostgreSQL grouped them by sorting, which took most of a read's time (popularization's
+/// by-month series at scale 10: 48 ms grouped, 9.6 ms not, the same 43,976 rows; the
+/// overview's reads send at most about four times the rows, still faster), while the
+/// subgraph adds every row into a tally either way; see bench/README.md. With the shape
+/// fixed, the statement is prepared once per connection.
+pub async fn read(pool: &PgPool, scope: &Scope, windows: &[Window]) -> sqlx::Result<Vec<Entry>> {
     let mut spans = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut wanted = (Vec::new(), Vec::new());
     for (position, window) in (0..).zip(windows) {
@@ -296,7 +306,7 @@ pub async fn read(pool: &PgPool, scope: &Scope, windows: &[Window]) -> sqlx::Res
          )
          select s.bucket, c.window_id as window,
                 case when c.by_month then l.period_start end as month,
-                w.figure, l.key, sum(l.delta)::bigint as total
+                w.figure, l.key, l.delta::bigint as delta
          from scope s
          cross join spans c
          join wanted w on w.window_id = c.window_id
@@ -306,8 +316,7 @@ pub async fn read(pool: &PgPool, scope: &Scope, windows: &[Window]) -> sqlx::Res
              where l.unit_id = s.unit_id and l.grain = c.grain::\"char\" and l.figure = w.figure
                and l.period_start >= c.from_day and l.period_start < c.until_day
              offset 0
-         ) l
-         group by s.bucket, c.window_id, 3, w.figure, l.key",
+         ) l",
     )
     .bind(&scope.units)
     .bind(&scope.buckets)
@@ -360,17 +369,17 @@ pub async fn tallies(
     period: Period,
     today: NaiveDate,
 ) -> sqlx::Result<HashMap<Uuid, Tally>> {
-    let sums = read(pool, scope, &windows_of(figures, period, today)).await?;
+    let entries = read(pool, scope, &windows_of(figures, period, today)).await?;
     let mut tallies: HashMap<Uuid, Tally> = scope
         .bucket_names
         .keys()
         .map(|bucket| (*bucket, Tally::default()))
         .collect();
-    for sum in sums {
+    for entry in entries {
         tallies
-            .entry(sum.bucket)
+            .entry(entry.bucket)
             .or_default()
-            .add(&sum.figure, &sum.key, sum.total);
+            .add(&entry.figure, &entry.key, entry.delta);
     }
     Ok(tallies)
 }
@@ -465,22 +474,22 @@ pub async fn series(
             today.succ_opt().unwrap_or(today),
         ));
     }
-    let sums = read(pool, scope, &windows).await?;
+    let entries = read(pool, scope, &windows).await?;
 
     let mut before: HashMap<Uuid, Tally> = HashMap::new();
     let mut monthly: HashMap<Uuid, BTreeMap<NaiveDate, Tally>> = HashMap::new();
     let mut on_today: HashMap<Uuid, Tally> = HashMap::new();
-    for sum in sums {
-        let tally = match (sum.window, sum.month) {
-            (0, _) => before.entry(sum.bucket).or_default(),
+    for entry in entries {
+        let tally = match (entry.window, entry.month) {
+            (0, _) => before.entry(entry.bucket).or_default(),
             (1, Some(month)) => monthly
-                .entry(sum.bucket)
+                .entry(entry.bucket)
                 .or_default()
                 .entry(month)
                 .or_default(),
-            _ => on_today.entry(sum.bucket).or_default(),
+            _ => on_today.entry(entry.bucket).or_default(),
         };
-        tally.add(&sum.figure, &sum.key, sum.total);
+        tally.add(&entry.figure, &entry.key, entry.delta);
     }
 
     let measure_of = |name: &str| {
@@ -489,6 +498,12 @@ pub async fn series(
             .find(|figure| figure.name == name)
             .map(|figure| figure.measure)
     };
+    let is_stock = |figure: &str| {
+        matches!(
+            measure_of(figure),
+            Some(Measure::Stock | Measure::StockToDate)
+        )
+    };
     let empty = Tally::default();
     let empty_months = BTreeMap::new();
     let mut result = HashMap::new();
@@ -496,19 +511,26 @@ pub async fn series(
         let before = before.get(bucket).unwrap_or(&empty);
         let months = monthly.get(bucket).unwrap_or(&empty_months);
         let on_today = on_today.get(bucket).unwrap_or(&empty);
+        // The stocks as they stand at the end of each month: what stood before the series
+        // plus every month up to it, added up once rather than once per point.
+        let mut standing = before.clone();
+        let stocks_by_month: BTreeMap<NaiveDate, Tally> = months
+            .iter()
+            .map(|(month, sums)| {
+                standing.add_all(sums, is_stock);
+                (*month, standing.clone())
+            })
+            .collect();
         let tally_of = |period: Period| {
             let mut tally = Tally::default();
-            // Stocks: what stood before the series plus every month up to the period's end.
-            tally.add_all(before, |figure| {
+            let stocks = stocks_by_month
+                .range(..=period.to)
+                .next_back()
+                .map_or(before, |(_, stocks)| stocks);
+            tally.add_all(stocks, |figure| {
                 measure_of(figure) == Some(Measure::Stock)
                     || (measure_of(figure) == Some(Measure::StockToDate) && period.to <= today)
             });
-            for sums in months.range(..=period.to).map(|(_, sums)| sums) {
-                tally.add_all(sums, |figure| {
-                    measure_of(figure) == Some(Measure::Stock)
-                        || (measure_of(figure) == Some(Measure::StockToDate) && period.to <= today)
-                });
-            }
             if period.to > today {
                 tally.add_all(on_today, |figure| {
                     measure_of(figure) == Some(Measure::StockToDate)

@@ -21,7 +21,7 @@ use uuid::Uuid;
 
 use crate::access::{self, Need};
 use crate::error::{ApiError, ApiResult};
-use crate::figures::{china_today, count, scope_of_subtrees, Scope};
+use crate::figures::{china_today, count, Scope};
 use crate::id::parse_id;
 use crate::ledger::{self, Figure};
 use crate::rollup::Period;
@@ -167,8 +167,8 @@ pub struct LedgerMetric {
 
 /// The actual figures of a batch of targets from the figure ledger: each target's metric
 /// as `metric_of` reads it, over the subtree of its unit in `tree`, for its year; one read
-/// of the ledger per year and kind of subtree. Targets whose unit the tree does not know,
-/// and metrics `metric_of` does not read, are left out.
+/// of the ledger per year and kind of subtree. Metrics `metric_of` does not read are left
+/// out. The caller has established that the targets' units exist in `tree`.
 pub async fn actuals_from_ledger(
     pool: &PgPool,
     tree: &str,
@@ -192,7 +192,7 @@ pub async fn actuals_from_ledger(
         let mut units: Vec<Uuid> = targets.iter().map(|(key, _)| key.unit_id).collect();
         units.sort();
         units.dedup();
-        let scope = scope_of_subtrees(pool, tree, &units).await?;
+        let scope = Scope::of_subtrees(&units);
         for without_city in [false, true] {
             let of_kind: Vec<&(TargetKey, LedgerMetric)> = targets
                 .iter()
@@ -292,8 +292,8 @@ pub trait MeasuredActual: ObjectType + Sized + Send + Sync + 'static {
     fn new(actual: Actual<Self>) -> Self;
 
     /// The actual figures of a batch of targets (metrics of this subgraph only), in one
-    /// statement; what each metric counts is documented on [`TargetMetric`]. Targets whose
-    /// unit the replicated tree does not know are left out.
+    /// statement; what each metric counts is documented on [`TargetMetric`]. The caller has
+    /// established that the targets' units exist in the replicated tree.
     fn count(
         pool: &PgPool,
         keys: &[TargetKey],
@@ -348,6 +348,9 @@ impl<M: MeasuredActual> Actual<M> {
         }
         let path = path_of(ctx, self.key.unit_id).await?;
         access::require(ctx, Need::ReadSubtree, self.key.unit_id, path.as_deref())?;
+        if path.is_none() {
+            return Err(ApiError::not_found("Unit", self.key.unit_id));
+        }
         let actual = self
             .actuals
             .load_one(self.key)

@@ -120,8 +120,12 @@ impl TargetRow {
 
 /// A target's actual figure: counted here for the metrics organizations measures, taken
 /// from what the measuring subgraph reported (through the gateway) for the others.
+///
+/// No read check of its own: every resolver that hands out a target has already required
+/// the right to read its unit's subtree (`target` and the `Target` entity through
+/// [`readable`], `Unit.targets`, `targets` by its filter or `targets_reach`, the mutations
+/// by administering the level above), and that right is all `actual` reveals.
 async fn actual(ctx: &Context<'_>, target: &TargetRow) -> ApiResult<i32> {
-    require_read_subtree_of(ctx, target.unit_id).await?;
     let (reported, field) = match target.metric.measured_by() {
         MeasuredBy::Organizations => {
             let key = TargetKey {
