@@ -216,27 +216,24 @@ pub fn cover(from: NaiveDate, until: NaiveDate) -> Vec<Span> {
         .collect()
 }
 
-/// What one part of a read covers: `figures` over `spans`, to be summed per bucket, figure
-/// and key, or (`by_month`) per month.
+/// What one part of a read covers: `figures` over `spans`.
 #[derive(Clone, Debug)]
 pub struct Window {
     pub figures: Vec<&'static str>,
     pub spans: Vec<Span>,
-    pub by_month: bool,
 }
 
 impl Window {
-    /// `figures` summed over the days `[from, until)`.
+    /// `figures` over the days `[from, until)`.
     pub fn over(figures: Vec<&'static str>, from: NaiveDate, until: NaiveDate) -> Self {
         Window {
             figures,
             spans: cover(from, until),
-            by_month: false,
         }
     }
 
-    /// `figures` summed month by month, over the months from `from` (a month's first day)
-    /// until `until` (a month's first day).
+    /// `figures` month by month: their month rows from `from` (a month's first day) until
+    /// `until` (a month's first day), each row's period its month.
     pub fn monthly(figures: Vec<&'static str>, from: NaiveDate, until: NaiveDate) -> Self {
         Window {
             figures,
@@ -245,40 +242,51 @@ impl Window {
                 from,
                 until,
             }],
-            by_month: true,
         }
     }
 }
 
-/// One ledger row of a read, with the bucket and window it counts in.
+/// What one lookup of a read found: the ledger rows of one unit, span and figure, with the
+/// bucket and window they count in, as parallel arrays (one per row).
 #[derive(Debug, sqlx::FromRow)]
-pub struct Entry {
+pub struct Lookup {
     pub bucket: Uuid,
     /// The position of its window in the read.
     pub window: i32,
-    /// The month of the row, for a window by month.
-    pub month: Option<NaiveDate>,
     pub figure: String,
-    pub key: String,
-    pub delta: i64,
+    /// The first day of each row's period.
+    pub periods: Vec<NaiveDate>,
+    pub keys: Vec<String>,
+    pub deltas: Vec<i64>,
+}
+
+impl Lookup {
+    /// Each row as (the first day of its period, key, delta).
+    pub fn rows(&self) -> impl Iterator<Item = (NaiveDate, &str, i64)> + '_ {
+        self.periods
+            .iter()
+            .zip(&self.keys)
+            .zip(&self.deltas)
+            .map(|((period, key), delta)| (*period, key.as_str(), *delta))
+    }
 }
 
 /// The ledger rows of every window over the units of `scope`, in one statement (one
-/// snapshot, so the windows agree with each other); the caller adds them up per bucket
-/// ([`Tally`]).
+/// snapshot, so the windows agree with each other), one [`Lookup`] per unit, span and
+/// figure that found rows; the caller adds them up per bucket ([`Tally`]).
 ///
-/// Each (unit, span, figure) reads its own range of the ledger's key. `offset 0` keeps the
-/// planner from flattening that lookup into a join: flattened, it read every row of each
-/// unit (all figures, grains and years: 5,259 index entries for the city at scale 1) and
-/// filtered them afterwards (the innovation overview read at scale 10: 60.8 ms, 12.2 ms
-/// as lookups). The rows are not grouped here: with the fenced lookup's low row estimate
-/// PostgreSQL grouped them by sorting, which took most of a read's time (popularization's
-/// by-month series at scale 10: 48 ms grouped, 9.6 ms not, the same 43,976 rows; the
-/// overview's reads send at most about four times the rows, still faster), while the
-/// subgraph adds every row into a tally either way; see bench/README.md. With the shape
-/// fixed, the statement is prepared once per connection.
-pub async fn read(pool: &PgPool, scope: &Scope, windows: &[Window]) -> sqlx::Result<Vec<Entry>> {
-    let mut spans = (Vec::new(), Vec::new(), Vec::new(), Vec::new(), Vec::new());
+/// Each (unit, span, figure) reads its own range of the ledger's key, an aggregate that
+/// the planner cannot flatten into a join (flattened, it read every row of each unit — all
+/// figures, grains and years: 5,259 index entries for the city at scale 1 — and filtered
+/// them afterwards: the innovation overview read at scale 10 took 60.8 ms, 12.2 ms as
+/// lookups). The rows come back as arrays, one result row per lookup, ungrouped: grouping
+/// them made PostgreSQL sort them, most of a read's time (popularization's by-month series
+/// at scale 10: 48 ms grouped, 9.6 ms not), and a result row per ledger row cost the
+/// subgraph more to receive than the arrays; the subgraph adds every row into a tally
+/// either way. See bench/README.md. With the shape fixed, the statement is prepared once
+/// per connection.
+pub async fn read(pool: &PgPool, scope: &Scope, windows: &[Window]) -> sqlx::Result<Vec<Lookup>> {
+    let mut spans = (Vec::new(), Vec::new(), Vec::new(), Vec::new());
     let mut wanted = (Vec::new(), Vec::new());
     for (position, window) in (0..).zip(windows) {
         for span in &window.spans {
@@ -286,7 +294,6 @@ pub async fn read(pool: &PgPool, scope: &Scope, windows: &[Window]) -> sqlx::Res
             spans.1.push(span.grain.code());
             spans.2.push(span.from);
             spans.3.push(span.until);
-            spans.4.push(window.by_month);
         }
         for figure in &window.figures {
             wanted.0.push(position);
@@ -298,25 +305,24 @@ pub async fn read(pool: &PgPool, scope: &Scope, windows: &[Window]) -> sqlx::Res
              select * from unnest($1::uuid[], $2::uuid[]) as s(unit_id, bucket)
          ),
          spans as (
-             select * from unnest($3::int[], $4::text[], $5::date[], $6::date[], $7::bool[])
-                 as c(window_id, grain, from_day, until_day, by_month)
+             select * from unnest($3::int[], $4::text[], $5::date[], $6::date[])
+                 as c(window_id, grain, from_day, until_day)
          ),
          wanted as (
-             select * from unnest($8::int[], $9::text[]) as w(window_id, figure)
+             select * from unnest($7::int[], $8::text[]) as w(window_id, figure)
          )
-         select s.bucket, c.window_id as window,
-                case when c.by_month then l.period_start end as month,
-                w.figure, l.key, l.delta::bigint as delta
+         select s.bucket, c.window_id as window, w.figure, l.periods, l.keys, l.deltas
          from scope s
          cross join spans c
          join wanted w on w.window_id = c.window_id
          cross join lateral (
-             select l.period_start, l.key, l.delta
+             select array_agg(l.period_start) as periods, array_agg(l.key) as keys,
+                    array_agg(l.delta)::bigint[] as deltas
              from figure_ledger l
              where l.unit_id = s.unit_id and l.grain = c.grain::\"char\" and l.figure = w.figure
                and l.period_start >= c.from_day and l.period_start < c.until_day
-             offset 0
-         ) l",
+         ) l
+         where l.keys is not null",
     )
     .bind(&scope.units)
     .bind(&scope.buckets)
@@ -324,7 +330,6 @@ pub async fn read(pool: &PgPool, scope: &Scope, windows: &[Window]) -> sqlx::Res
     .bind(&spans.1)
     .bind(&spans.2)
     .bind(&spans.3)
-    .bind(&spans.4)
     .bind(&wanted.0)
     .bind(&wanted.1)
     .fetch_all(pool)
@@ -369,17 +374,17 @@ pub async fn tallies(
     period: Period,
     today: NaiveDate,
 ) -> sqlx::Result<HashMap<Uuid, Tally>> {
-    let entries = read(pool, scope, &windows_of(figures, period, today)).await?;
+    let lookups = read(pool, scope, &windows_of(figures, period, today)).await?;
     let mut tallies: HashMap<Uuid, Tally> = scope
         .bucket_names
         .keys()
         .map(|bucket| (*bucket, Tally::default()))
         .collect();
-    for entry in entries {
-        tallies
-            .entry(entry.bucket)
-            .or_default()
-            .add(&entry.figure, &entry.key, entry.delta);
+    for lookup in lookups {
+        let tally = tallies.entry(lookup.bucket).or_default();
+        for (_, key, delta) in lookup.rows() {
+            tally.add(&lookup.figure, key, delta);
+        }
     }
     Ok(tallies)
 }
@@ -474,22 +479,33 @@ pub async fn series(
             today.succ_opt().unwrap_or(today),
         ));
     }
-    let entries = read(pool, scope, &windows).await?;
+    let lookups = read(pool, scope, &windows).await?;
 
     let mut before: HashMap<Uuid, Tally> = HashMap::new();
     let mut monthly: HashMap<Uuid, BTreeMap<NaiveDate, Tally>> = HashMap::new();
     let mut on_today: HashMap<Uuid, Tally> = HashMap::new();
-    for entry in entries {
-        let tally = match (entry.window, entry.month) {
-            (0, _) => before.entry(entry.bucket).or_default(),
-            (1, Some(month)) => monthly
-                .entry(entry.bucket)
-                .or_default()
-                .entry(month)
-                .or_default(),
-            _ => on_today.entry(entry.bucket).or_default(),
-        };
-        tally.add(&entry.figure, &entry.key, entry.delta);
+    for lookup in lookups {
+        let figure = lookup.figure.as_str();
+        match lookup.window {
+            0 => {
+                let tally = before.entry(lookup.bucket).or_default();
+                for (_, key, delta) in lookup.rows() {
+                    tally.add(figure, key, delta);
+                }
+            }
+            1 => {
+                let months = monthly.entry(lookup.bucket).or_default();
+                for (month, key, delta) in lookup.rows() {
+                    months.entry(month).or_default().add(figure, key, delta);
+                }
+            }
+            _ => {
+                let tally = on_today.entry(lookup.bucket).or_default();
+                for (_, key, delta) in lookup.rows() {
+                    tally.add(figure, key, delta);
+                }
+            }
+        }
     }
 
     let measure_of = |name: &str| {
