@@ -16,8 +16,8 @@
 //! `OTEL_RESOURCE_ATTRIBUTES`.
 //!
 //! What a trace holds: the subgraph's server span per GraphQL request (continuing the W3C
-//! `traceparent` of the incoming request, named after the operation), a span per root field
-//! when the schema carries the subgraph kit's `ResolverSpans` extension, and a span per SQL statement.
+//! `traceparent` of the incoming request, named after the operation) and a span per SQL
+//! statement beneath it.
 //! Statement spans come from the events sqlx emits when a statement finishes (target
 //! `sqlx::query`, with the SQL and its duration): one layer turns each into a client span
 //! under the span that ran it, so no query function needs instrumenting. Statements of

@@ -1,28 +1,26 @@
 //! What every subgraph schema is built with. It lives here, once, so that a rule meant for
-//! every subgraph cannot be left out of one: Federation v2, a span per root resolver
-//! ([`ResolverSpans`]) and the refusal of strings PostgreSQL cannot store
-//! ([`crate::storable::StorableText`]). Resolvers reach the schema's data (its pool, its
-//! batch loaders) through [`data`], [`pool`] and [`load`]; the entities this subgraph
-//! extends resolve through [`ReferenceQuery`].
+//! every subgraph cannot be left out of one: Federation v2, and no async-graphql extension.
+//! With any extension installed, the executor looks up every field's type by name and runs
+//! the extension chain for every field and list item, a tenth or more of a large answer's
+//! time; what must run for every request runs in the server instead ([`crate::server`]:
+//! the request's span, the refusal of strings PostgreSQL cannot store). Resolvers reach
+//! the schema's data (its pool, its batch loaders) through [`data`], [`pool`] and
+//! [`load`]; the entities this subgraph extends resolve through [`ReferenceQuery`].
 
 use std::borrow::Cow;
 use std::hash::Hash;
 use std::marker::PhantomData;
-use std::sync::Arc;
 
 use async_graphql::dataloader::{DataLoader, Loader};
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextResolve};
 use async_graphql::{
     Context, EmptySubscription, Object, ObjectType, OutputType, SDLExportOptions, Schema,
-    SchemaBuilder, ServerResult, TypeName, Value, ID,
+    SchemaBuilder, TypeName, ID,
 };
 use sqlx::PgPool;
-use tracing::Instrument as _;
 use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
 use crate::id::parse_id;
-use crate::storable::StorableText;
 
 /// The builder of a subgraph's schema over its `query` and `mutation` roots; the subgraph
 /// adds its data (pool, loaders) and finishes it.
@@ -34,10 +32,7 @@ where
     Query: ObjectType + 'static,
     Mutation: ObjectType + 'static,
 {
-    Schema::build(query, mutation, EmptySubscription)
-        .enable_federation()
-        .extension(ResolverSpans)
-        .extension(StorableText)
+    Schema::build(query, mutation, EmptySubscription).enable_federation()
 }
 
 /// The Federation v2 SDL of the schema `builder` makes, for composition: the types do not
@@ -140,44 +135,5 @@ impl<E: OutputType + From<Uuid>> ReferenceQuery<E> {
     #[graphql(entity)]
     async fn find_by_id(&self, id: ID) -> ApiResult<E> {
         Ok(E::from(parse_id("id", &id)?))
-    }
-}
-
-/// Spans around the resolvers of root fields (`Query.units`, `Mutation.createUnit`,
-/// `Query._entities`): a few per request, under the request's span, with the statements
-/// each ran beneath them. Nested fields resolve inside their root field's span. Add it to a
-/// schema with `.extension(ResolverSpans)`.
-pub struct ResolverSpans;
-
-impl ExtensionFactory for ResolverSpans {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(ResolverSpans)
-    }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for ResolverSpans {
-    async fn resolve(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        info: async_graphql::extensions::ResolveInfo<'_>,
-        next: NextResolve<'_>,
-    ) -> ServerResult<Option<Value>> {
-        if info.path_node.parent.is_some() || info.is_for_introspection {
-            return next.run(ctx, info).await;
-        }
-        let span = tracing::info_span!(
-            "resolve",
-            otel.name = %format_args!("{}.{}", info.parent_type, info.name),
-            graphql.field.name = info.name,
-            graphql.field.parent_type = info.parent_type,
-            graphql.field.type = info.return_type,
-            otel.status_code = tracing::field::Empty,
-        );
-        let resolved = next.run(ctx, info).instrument(span.clone()).await;
-        if resolved.is_err() {
-            span.record("otel.status_code", "error");
-        }
-        resolved
     }
 }

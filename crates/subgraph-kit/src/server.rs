@@ -32,6 +32,7 @@ use tracing::Instrument as _;
 use crate::http_request::{self, Refusal};
 use crate::metrics::{OperationLabel, SubgraphMetrics};
 use crate::rollup::DataVersion;
+use crate::storable;
 use crate::unit_tree::{RequestCatchUp, TreeCatchUp};
 use kexie_contract::language::Language;
 use kexie_contract::principal::{self, PrincipalSecret};
@@ -346,8 +347,16 @@ impl<E: Executor> SubgraphState<E> {
                 .get(header::ACCEPT_LANGUAGE)
                 .and_then(|value| value.to_str().ok()),
         );
+        let schema = &self.schema;
+        let mut request = request;
         let mut response = language
-            .scope(self.schema.execute(request))
+            .scope(async move {
+                match storable::refusal(&mut request) {
+                    // Nothing runs, so nothing is written.
+                    Some(refused) => async_graphql::Response::from_errors(vec![refused]),
+                    None => schema.execute(request).await,
+                }
+            })
             .instrument(span.clone())
             .await;
         if selected.kind == Some(OperationType::Mutation) {

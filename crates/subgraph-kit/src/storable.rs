@@ -14,17 +14,15 @@
 //! scalar values, so serde_json refuses an unpaired `\uD800` escape in the request body and
 //! the GraphQL parser refuses one in a literal, both before this rule runs.
 //!
-//! The rule is [`StorableText`], an async-graphql extension every subgraph schema gets
-//! from [`crate::schema::builder`].
+//! The rule is [`refusal`], which the subgraph server ([`crate::server`]) applies to every
+//! request before executing it.
 
 use std::borrow::Cow;
-use std::sync::Arc;
 
-use async_graphql::extensions::{Extension, ExtensionContext, ExtensionFactory, NextParseQuery};
 use async_graphql::parser::types::{
     Directive, ExecutableDocument, Field, Selection, SelectionSet, VariableDefinition,
 };
-use async_graphql::{ErrorExtensions as _, Name, Pos, Positioned, ServerError, ServerResult};
+use async_graphql::{ErrorExtensions as _, Name, Pos, Positioned, ServerError};
 use async_graphql::{Value as ConstValue, Variables};
 
 use crate::error::ApiError;
@@ -59,32 +57,15 @@ pub fn replace_unstorable(text: &str) -> Cow<'_, str> {
     )
 }
 
-/// The extension that refuses a request holding a string PostgreSQL cannot store; see the
-/// module documentation. Installed by [`crate::schema::builder`].
-pub struct StorableText;
-
-impl ExtensionFactory for StorableText {
-    fn create(&self) -> Arc<dyn Extension> {
-        Arc::new(StorableText)
+/// Why `request` is refused, if it holds a string PostgreSQL cannot store (see the module
+/// documentation): in its variables, or in the literals of its document once that parsed (a
+/// document that does not parse is refused as such when it executes).
+pub fn refusal(request: &mut async_graphql::Request) -> Option<ServerError> {
+    if let Some(found) = unstorable_in_variables(&request.variables) {
+        return Some(found.into_server_error());
     }
-}
-
-#[async_graphql::async_trait::async_trait]
-impl Extension for StorableText {
-    async fn parse_query(
-        &self,
-        ctx: &ExtensionContext<'_>,
-        query: &str,
-        variables: &Variables,
-        next: NextParseQuery<'_>,
-    ) -> ServerResult<ExecutableDocument> {
-        // Parse first: a document that is not GraphQL is refused as such.
-        let document = next.run(ctx, query, variables).await?;
-        match unstorable_in_variables(variables).or_else(|| unstorable_in_document(&document)) {
-            Some(found) => Err(found.into_server_error()),
-            None => Ok(document),
-        }
-    }
+    let document = request.parsed_query().ok()?;
+    unstorable_in_document(document).map(Unstorable::into_server_error)
 }
 
 /// Where an unstorable string was found: the path to it and, for a literal, its position

@@ -15,7 +15,6 @@ use tracing_subscriber::EnvFilter;
 
 use kexie_contract::telemetry::{self, LogFormat, LogOutput};
 use kexie_subgraph_kit::rollup::DataVersion;
-use kexie_subgraph_kit::schema::ResolverSpans;
 use kexie_subgraph_kit::server::{ServerHandle, SubgraphApp, SubgraphRouter};
 use kexie_subgraph_kit::{ApiError, ApiResult};
 use kexie_testkit::{redis_url, TestDb};
@@ -67,7 +66,6 @@ impl Subgraph {
             .expect("the test database");
         let schema: ProbeSchema = Schema::build(Query, EmptyMutation, EmptySubscription)
             .data(pool.clone())
-            .extension(ResolverSpans)
             .finish();
         sqlx::query("create sequence data_version")
             .execute(&pool)
@@ -301,13 +299,9 @@ async fn a_request_with_a_traceparent_is_traced_in_the_callers_trace_down_to_sql
         Some("probe")
     );
 
-    let resolver = span_named(&spans, "Query.probe");
-    assert_eq!(resolver.span_context.trace_id(), caller);
-    assert_eq!(resolver.parent_span_id, request.span_context.span_id());
-
     let statement = span_named(&spans, "SELECT pg_class");
     assert_eq!(statement.span_context.trace_id(), caller);
-    assert_eq!(statement.parent_span_id, resolver.span_context.span_id());
+    assert_eq!(statement.parent_span_id, request.span_context.span_id());
     assert_eq!(statement.span_kind, SpanKind::Client);
     assert_eq!(
         attribute(statement, "db.query.text").as_deref(),
@@ -325,7 +319,7 @@ async fn a_request_with_a_traceparent_is_traced_in_the_callers_trace_down_to_sql
     assert_eq!(probing["trace_id"], CALLER_TRACE_ID);
     assert_eq!(
         probing["span_id"],
-        resolver.span_context.span_id().to_string()
+        request.span_context.span_id().to_string()
     );
     assert_eq!(probing["level"], "INFO");
 
