@@ -481,59 +481,55 @@ pub async fn series(
     }
     let lookups = read(pool, scope, &windows).await?;
 
-    let mut before: HashMap<Uuid, Tally> = HashMap::new();
-    let mut monthly: HashMap<Uuid, BTreeMap<NaiveDate, Tally>> = HashMap::new();
-    let mut on_today: HashMap<Uuid, Tally> = HashMap::new();
-    for lookup in lookups {
-        let figure = lookup.figure.as_str();
-        match lookup.window {
-            0 => {
-                let tally = before.entry(lookup.bucket).or_default();
-                for (_, key, delta) in lookup.rows() {
-                    tally.add(figure, key, delta);
-                }
-            }
-            1 => {
-                let months = monthly.entry(lookup.bucket).or_default();
-                for (month, key, delta) in lookup.rows() {
-                    months.entry(month).or_default().add(figure, key, delta);
-                }
-            }
-            _ => {
-                let tally = on_today.entry(lookup.bucket).or_default();
-                for (_, key, delta) in lookup.rows() {
-                    tally.add(figure, key, delta);
-                }
-            }
-        }
-    }
-
     let measure_of = |name: &str| {
         figures
             .iter()
             .find(|figure| figure.name == name)
             .map(|figure| figure.measure)
     };
-    let is_stock = |figure: &str| {
-        matches!(
-            measure_of(figure),
-            Some(Measure::Stock | Measure::StockToDate)
-        )
-    };
+    let mut before: HashMap<Uuid, Tally> = HashMap::new();
+    let mut monthly: HashMap<Uuid, MonthlyRows> = HashMap::new();
+    let mut on_today: HashMap<Uuid, Tally> = HashMap::new();
+    for lookup in lookups {
+        let figure = lookup.figure.as_str();
+        let tally = match lookup.window {
+            0 => before.entry(lookup.bucket).or_default(),
+            1 => {
+                let rows = monthly.entry(lookup.bucket).or_default();
+                let months = match measure_of(figure) {
+                    Some(Measure::Flow) => &mut rows.flows,
+                    Some(Measure::FlowOfYears) => &mut rows.flows_of_years,
+                    Some(Measure::Stock | Measure::StockToDate) => &mut rows.stocks,
+                    None => continue,
+                };
+                for (month, key, delta) in lookup.rows() {
+                    months.entry(month).or_default().add(figure, key, delta);
+                }
+                continue;
+            }
+            _ => on_today.entry(lookup.bucket).or_default(),
+        };
+        for (_, key, delta) in lookup.rows() {
+            tally.add(figure, key, delta);
+        }
+    }
+
+    let everything = |_: &str| true;
     let empty = Tally::default();
-    let empty_months = BTreeMap::new();
+    let no_rows = MonthlyRows::default();
     let mut result = HashMap::new();
     for bucket in scope.bucket_names.keys() {
         let before = before.get(bucket).unwrap_or(&empty);
-        let months = monthly.get(bucket).unwrap_or(&empty_months);
+        let rows = monthly.get(bucket).unwrap_or(&no_rows);
         let on_today = on_today.get(bucket).unwrap_or(&empty);
         // The stocks as they stand at the end of each month: what stood before the series
         // plus every month up to it, added up once rather than once per point.
         let mut standing = before.clone();
-        let stocks_by_month: BTreeMap<NaiveDate, Tally> = months
+        let stocks_by_month: BTreeMap<NaiveDate, Tally> = rows
+            .stocks
             .iter()
             .map(|(month, sums)| {
-                standing.add_all(sums, is_stock);
+                standing.add_all(sums, everything);
                 (*month, standing.clone())
             })
             .collect();
@@ -543,27 +539,23 @@ pub async fn series(
                 .range(..=period.to)
                 .next_back()
                 .map_or(before, |(_, stocks)| stocks);
-            tally.add_all(stocks, |figure| {
-                measure_of(figure) == Some(Measure::Stock)
-                    || (measure_of(figure) == Some(Measure::StockToDate) && period.to <= today)
-            });
-            if period.to > today {
-                tally.add_all(on_today, |figure| {
-                    measure_of(figure) == Some(Measure::StockToDate)
-                });
+            if period.to <= today {
+                tally.add_all(stocks, everything);
+            } else {
+                // A stock to date in a point that ends after today stands as it does today.
+                tally.add_all(stocks, |figure| measure_of(figure) == Some(Measure::Stock));
+                tally.add_all(on_today, everything);
             }
             // Flows: the months inside the period, or inside the years it touches.
+            for (_, sums) in rows.flows.range(period.from..=period.to) {
+                tally.add_all(sums, everything);
+            }
             let years = (
                 year_start(period.from),
                 year_start(period.to) + Months::new(12),
             );
-            for sums in months.range(period.from..=period.to).map(|(_, sums)| sums) {
-                tally.add_all(sums, |figure| measure_of(figure) == Some(Measure::Flow));
-            }
-            for sums in months.range(years.0..years.1).map(|(_, sums)| sums) {
-                tally.add_all(sums, |figure| {
-                    measure_of(figure) == Some(Measure::FlowOfYears)
-                });
+            for (_, sums) in rows.flows_of_years.range(years.0..years.1) {
+                tally.add_all(sums, everything);
             }
             tally
         };
@@ -574,6 +566,16 @@ pub async fn series(
         result.insert(*bucket, tallies);
     }
     Ok(result)
+}
+
+/// A bucket's month rows in a series, apart by how their figures add up over time, so that
+/// a point adds only the rows that count in it.
+#[derive(Default)]
+struct MonthlyRows {
+    /// Stocks, and stocks to date.
+    stocks: BTreeMap<NaiveDate, Tally>,
+    flows: BTreeMap<NaiveDate, Tally>,
+    flows_of_years: BTreeMap<NaiveDate, Tally>,
 }
 
 #[cfg(test)]
