@@ -13,6 +13,7 @@
 //! day, its records adding +1 on the day they start to count and -1 on the day they stop.
 
 use std::collections::{BTreeMap, HashMap};
+use std::sync::Arc;
 
 use chrono::{Datelike, Months, NaiveDate};
 use sqlx::PgPool;
@@ -57,25 +58,20 @@ impl Figure {
     }
 }
 
-/// The sums of one bucket (a unit's subtree): by figure, then by key.
+/// The sums of one bucket (a unit's subtree): by figure, then by key. A key's name is
+/// shared, not copied, by every tally it is added to (a series makes thousands).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Tally {
-    sums: HashMap<String, HashMap<String, i64>>,
+    sums: HashMap<&'static str, HashMap<Arc<str>, i64>>,
 }
 
 impl Tally {
-    pub fn add(&mut self, figure: &str, key: &str, value: i64) {
-        // Names are copied only the first time they are seen: a series adds the same few
-        // names many thousand times.
-        let Some(keys) = self.sums.get_mut(figure) else {
-            let keys = HashMap::from([(key.to_string(), value)]);
-            self.sums.insert(figure.to_string(), keys);
-            return;
-        };
-        match keys.get_mut(key) {
+    pub fn add(&mut self, figure: &'static str, key: &Arc<str>, value: i64) {
+        let keys = self.sums.entry(figure).or_default();
+        match keys.get_mut(&**key) {
             Some(sum) => *sum += value,
             None => {
-                keys.insert(key.to_string(), value);
+                keys.insert(Arc::clone(key), value);
             }
         }
     }
@@ -262,12 +258,20 @@ pub struct Lookup {
 
 impl Lookup {
     /// Each row as (the first day of its period, key, delta).
-    pub fn rows(&self) -> impl Iterator<Item = (NaiveDate, &str, i64)> + '_ {
+    pub fn rows(&self) -> impl Iterator<Item = (NaiveDate, Arc<str>, i64)> + '_ {
         self.periods
             .iter()
             .zip(&self.keys)
             .zip(&self.deltas)
-            .map(|((period, key), delta)| (*period, key.as_str(), *delta))
+            .map(|((period, key), delta)| (*period, Arc::from(key.as_str()), *delta))
+    }
+
+    /// Its figure among `figures` (those the read asked for).
+    fn figure(&self, figures: &[Figure]) -> Option<Figure> {
+        figures
+            .iter()
+            .find(|figure| figure.name == self.figure)
+            .copied()
     }
 }
 
@@ -381,9 +385,12 @@ pub async fn tallies(
         .map(|bucket| (*bucket, Tally::default()))
         .collect();
     for lookup in lookups {
+        let Some(figure) = lookup.figure(figures) else {
+            continue;
+        };
         let tally = tallies.entry(lookup.bucket).or_default();
         for (_, key, delta) in lookup.rows() {
-            tally.add(&lookup.figure, key, delta);
+            tally.add(figure.name, &key, delta);
         }
     }
     Ok(tallies)
@@ -491,26 +498,30 @@ pub async fn series(
     let mut monthly: HashMap<Uuid, MonthlyRows> = HashMap::new();
     let mut on_today: HashMap<Uuid, Tally> = HashMap::new();
     for lookup in lookups {
-        let figure = lookup.figure.as_str();
+        let Some(figure) = lookup.figure(figures) else {
+            continue;
+        };
         let tally = match lookup.window {
             0 => before.entry(lookup.bucket).or_default(),
             1 => {
                 let rows = monthly.entry(lookup.bucket).or_default();
-                let months = match measure_of(figure) {
-                    Some(Measure::Flow) => &mut rows.flows,
-                    Some(Measure::FlowOfYears) => &mut rows.flows_of_years,
-                    Some(Measure::Stock | Measure::StockToDate) => &mut rows.stocks,
-                    None => continue,
+                let months = match figure.measure {
+                    Measure::Flow => &mut rows.flows,
+                    Measure::FlowOfYears => &mut rows.flows_of_years,
+                    Measure::Stock | Measure::StockToDate => &mut rows.stocks,
                 };
                 for (month, key, delta) in lookup.rows() {
-                    months.entry(month).or_default().add(figure, key, delta);
+                    months
+                        .entry(month)
+                        .or_default()
+                        .add(figure.name, &key, delta);
                 }
                 continue;
             }
             _ => on_today.entry(lookup.bucket).or_default(),
         };
         for (_, key, delta) in lookup.rows() {
-            tally.add(figure, key, delta);
+            tally.add(figure.name, &key, delta);
         }
     }
 
