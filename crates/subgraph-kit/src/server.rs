@@ -334,7 +334,7 @@ impl<E: Executor> SubgraphState<E> {
             kexie.subgraph = self.subgraph.as_deref(),
         );
         kexie_contract::telemetry::continue_trace(&span, headers);
-        let request = match &self.tree_catch_up {
+        let mut request = match &self.tree_catch_up {
             Some(catch_up) => request
                 .data(catch_up.clone())
                 .data(RequestCatchUp::default()),
@@ -348,7 +348,6 @@ impl<E: Executor> SubgraphState<E> {
                 .and_then(|value| value.to_str().ok()),
         );
         let schema = &self.schema;
-        let mut request = request;
         let mut response = language
             .scope(async move {
                 match storable::refusal(&mut request) {
