@@ -10,7 +10,7 @@ const SUBGRAPHS: [&str; 5] = [
     "advice",
     "innovation",
 ];
-const SHARED: [&str; 7] = [
+const SHARED: [&str; 8] = [
     "20261123000010_data_version.sql",
     "20261124000001_idempotency_fingerprint.sql",
     "20261203000001_figure_ledger.sql",
@@ -18,6 +18,7 @@ const SHARED: [&str; 7] = [
     "20261206000010_outbox.sql",
     "20261206000013_outbox_notify.sql",
     "20261206000014_ledger_read_order.sql",
+    "20261206000016_figure_refresh_all_by_value.sql",
 ];
 
 #[test]
