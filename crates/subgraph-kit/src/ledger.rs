@@ -66,12 +66,29 @@ pub struct Tally {
 }
 
 impl Tally {
-    pub fn add(&mut self, figure: &'static str, key: &Arc<str>, value: i64) {
+    /// Adds `value` to `figure`'s `key`, copying the key's name only the first time this
+    /// tally sees it.
+    pub fn add(&mut self, figure: &'static str, key: &str, value: i64) {
+        self.add_named(figure, key, value, || Arc::from(key));
+    }
+
+    /// [`Tally::add`] with the name of a key another tally holds, shared instead of copied.
+    fn add_shared(&mut self, figure: &'static str, key: &Arc<str>, value: i64) {
+        self.add_named(figure, key, value, || Arc::clone(key));
+    }
+
+    fn add_named(
+        &mut self,
+        figure: &'static str,
+        key: &str,
+        value: i64,
+        name: impl FnOnce() -> Arc<str>,
+    ) {
         let keys = self.sums.entry(figure).or_default();
-        match keys.get_mut(&**key) {
+        match keys.get_mut(key) {
             Some(sum) => *sum += value,
             None => {
-                keys.insert(Arc::clone(key), value);
+                keys.insert(name(), value);
             }
         }
     }
@@ -81,7 +98,7 @@ impl Tally {
         for (figure, keys) in &other.sums {
             if keep(figure) {
                 for (key, value) in keys {
-                    self.add(figure, key, *value);
+                    self.add_shared(figure, key, *value);
                 }
             }
         }
@@ -258,12 +275,12 @@ pub struct Lookup {
 
 impl Lookup {
     /// Each row as (the first day of its period, key, delta).
-    pub fn rows(&self) -> impl Iterator<Item = (NaiveDate, Arc<str>, i64)> + '_ {
+    pub fn rows(&self) -> impl Iterator<Item = (NaiveDate, &str, i64)> + '_ {
         self.periods
             .iter()
             .zip(&self.keys)
             .zip(&self.deltas)
-            .map(|((period, key), delta)| (*period, Arc::from(key.as_str()), *delta))
+            .map(|((period, key), delta)| (*period, key.as_str(), *delta))
     }
 
     /// Its figure among `figures` (those the read asked for).
@@ -390,7 +407,7 @@ pub async fn tallies(
         };
         let tally = tallies.entry(lookup.bucket).or_default();
         for (_, key, delta) in lookup.rows() {
-            tally.add(figure.name, &key, delta);
+            tally.add(figure.name, key, delta);
         }
     }
     Ok(tallies)
@@ -514,14 +531,14 @@ pub async fn series(
                     months
                         .entry(month)
                         .or_default()
-                        .add(figure.name, &key, delta);
+                        .add(figure.name, key, delta);
                 }
                 continue;
             }
             _ => on_today.entry(lookup.bucket).or_default(),
         };
         for (_, key, delta) in lookup.rows() {
-            tally.add(figure.name, &key, delta);
+            tally.add(figure.name, key, delta);
         }
     }
 
