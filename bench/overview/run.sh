@@ -2,7 +2,7 @@
 # The city-wide overview through the gateway, on generated data: cold (response cache empty,
 # one request at a time) and warm (served from Redis), against `{ __typename }` on the same
 # run; and, cold, the city's trends: 36 months of every subgraph's series for the city and
-# each of its children (schema/queries/city_series.graphql). Prints a Markdown table.
+# each of its districts (schema/queries/city_series.graphql). Prints a Markdown table.
 #
 #   bench/overview/run.sh            # scale 1, then cold at scale 10
 #   SCALES="1" bench/overview/run.sh # scale 1 only
@@ -192,7 +192,7 @@ for scale in $scales; do
   echo "| $scale | overview cold, 1 at a time, median / max of $cold_runs | $cold_p50 ms / $cold_max ms |"
   echo "  answer: $(wc -c <"$work/answer.json") bytes" >&2
   read -r series_p50 series_max < <(cold "$work/series.json")
-  echo "| $scale | 36-month series of the city and its children cold, median / max of $cold_runs | $series_p50 ms / $series_max ms |"
+  echo "| $scale | 36-month series of the city and its districts cold, median / max of $cold_runs | $series_p50 ms / $series_max ms |"
   echo "  series answer: $(wc -c <"$work/answer.json") bytes" >&2
   echo "| $scale | series cold / overview cold (medians) | $(ratio "$series_p50" "$cold_p50") |"
   read -r cold8_p50 cold8_max < <(cold "$work/overview8.json")

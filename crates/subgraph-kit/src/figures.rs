@@ -20,7 +20,7 @@ use uuid::Uuid;
 use crate::access::{self, Need};
 use crate::ledger::{self, Every, Figure, Tally};
 use crate::rollup::{rollup, Period, PeriodInput};
-use crate::unit_tree::{catch_up, path_of};
+use crate::unit_tree::{catch_up, path_of, UnitKind};
 use crate::{ApiError, ApiResult};
 
 /// The associations work in China Standard Time (UTC+8): a period's days, "today" and a
@@ -87,13 +87,22 @@ impl FromIterator<(Uuid, Uuid, String)> for Scope {
     }
 }
 
-/// The subtree of each active direct child of `unit_id`, each in its own bucket, from
-/// `tree` (`unit_replica`, or organizations' own `unit`).
-pub async fn scope_of_children(pool: &PgPool, tree: &str, unit_id: Uuid) -> sqlx::Result<Scope> {
+/// The subtree of each active direct child of `unit_id` of one of `kinds` (of any kind when
+/// `None`), each in its own bucket, from `tree` (`unit_replica`, or organizations' own
+/// `unit`).
+pub async fn scope_of_children(
+    pool: &PgPool,
+    tree: &str,
+    unit_id: Uuid,
+    kinds: Option<&[UnitKind]>,
+) -> sqlx::Result<Scope> {
+    let kinds: Option<Vec<&str>> = kinds.map(|kinds| kinds.iter().map(|k| k.as_str()).collect());
     let rows: Vec<(Uuid, Uuid, String)> = sqlx::query_as(&format!(
-        "select unit_id, unit_id, name from {tree} where parent_id = $1 and status = 'ACTIVE'",
+        "select unit_id, unit_id, name from {tree} \
+         where parent_id = $1 and status = 'ACTIVE' and ($2::text[] is null or kind = any($2))",
     ))
     .bind(unit_id)
+    .bind(kinds)
     .fetch_all(pool)
     .await?;
     Ok(rows.into_iter().collect())
@@ -215,17 +224,20 @@ pub async fn unit_series<F: LedgerFigures>(
 }
 
 /// `Unit.<subgraph>FiguresSeriesByChild` of a subgraph on the replicated tree: the series
-/// of each active direct child's subtree, after the checks of [`require_subtree_read`].
+/// of each active direct child's subtree (of one of `kinds`, when given), after the checks
+/// of [`require_subtree_read`].
 pub async fn children_series<F: LedgerFigures, U: async_graphql::OutputType + From<Uuid>>(
     ctx: &Context<'_>,
     unit_id: Uuid,
     input: SeriesInput,
+    kinds: Option<Vec<UnitKind>>,
 ) -> ApiResult<Vec<ChildFiguresSeries<F, U>>> {
     let points = input.points()?;
     require_subtree_read(ctx, unit_id).await?;
     let figures = figures_needed::<F>(&selected_fields(&ctx.look_ahead().field("points")));
+    let pool = crate::schema::pool(ctx)?;
     Ok(
-        series_of_children(crate::schema::pool(ctx)?, unit_id, &points, &figures)
+        series_of_children(pool, unit_id, kinds.as_deref(), &points, &figures)
             .await?
             .into_iter()
             .map(|(child, points)| ChildFiguresSeries {
@@ -325,17 +337,19 @@ pub async fn of_subtrees<F: LedgerFigures>(
 }
 
 /// `Unit.<subgraph>FiguresByChild`: the figures `F` of the subtree of each active direct
-/// child of `unit_id` for `period`, as `(rank, child, figures)`, ranked by `rank_value` of
-/// their tallies (largest first when `descending`); ties share a rank and are listed by
-/// name. The caller checks the request first.
+/// child of `unit_id` (of one of `kinds`, when given) for `period`, as
+/// `(rank, child, figures)`, ranked by `rank_value` of their tallies (largest first when
+/// `descending`); ties share a rank and are listed by name. The caller checks the request
+/// first.
 pub async fn ranked_children<F: LedgerFigures>(
     pool: &PgPool,
     unit_id: Uuid,
+    kinds: Option<&[UnitKind]>,
     period: Period,
     descending: bool,
     rank_value: impl Fn(&Tally) -> i64,
 ) -> ApiResult<Vec<(i32, Uuid, F)>> {
-    let scope = scope_of_children(pool, F::TREE, unit_id).await?;
+    let scope = scope_of_children(pool, F::TREE, unit_id, kinds).await?;
     let tallies = ledger::tallies(pool, &scope, F::FIGURES, period, china_today()).await?;
     let children: Vec<(Uuid, &str, &Tally)> = tallies
         .iter()
@@ -466,15 +480,17 @@ pub async fn series_of_unit<F: LedgerFigures>(
         .ok_or_else(|| ApiError::not_found("Unit", unit_id))
 }
 
-/// The series of each active direct child of `unit_id` over `points`, in the children's
-/// name order, as `(child, points)`. The caller checks the request first.
+/// The series of each active direct child of `unit_id` (of one of `kinds`, when given) over
+/// `points`, in the children's name order, as `(child, points)`. The caller checks the
+/// request first.
 pub async fn series_of_children<F: LedgerFigures>(
     pool: &PgPool,
     unit_id: Uuid,
+    kinds: Option<&[UnitKind]>,
     points: &[Period],
     figures: &[Figure],
 ) -> ApiResult<Vec<(Uuid, Vec<FiguresPoint<F>>)>> {
-    let scope = scope_of_children(pool, F::TREE, unit_id).await?;
+    let scope = scope_of_children(pool, F::TREE, unit_id, kinds).await?;
     let mut children: Vec<(Uuid, Vec<FiguresPoint<F>>)> =
         figures_series::<F>(pool, &scope, points, figures)
             .await?

@@ -25,6 +25,55 @@ use uuid::Uuid;
 
 use crate::error::{ApiError, ApiResult};
 
+/// What a unit is. The first three form the administrative line (市 → 区/县 → 乡镇/街道);
+/// the rest are base organizations hanging beside it.
+#[derive(
+    async_graphql::Enum, Copy, Clone, Debug, Eq, PartialEq, Hash, sqlx::Type, Serialize, Deserialize,
+)]
+#[sqlx(type_name = "text", rename_all = "SCREAMING_SNAKE_CASE")]
+#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
+pub enum UnitKind {
+    /// 市科协
+    City,
+    /// 区/县科协
+    District,
+    /// 乡镇/街道科协
+    Township,
+    /// 企业科协
+    Enterprise,
+    /// 高校科协
+    University,
+    /// 学会/协会/研究会
+    Society,
+    /// 农技协: rural professional technical association
+    RuralTech,
+    /// 老科协: retired scientists' association
+    Senior,
+}
+
+impl UnitKind {
+    pub fn as_str(self) -> &'static str {
+        match self {
+            UnitKind::City => "CITY",
+            UnitKind::District => "DISTRICT",
+            UnitKind::Township => "TOWNSHIP",
+            UnitKind::Enterprise => "ENTERPRISE",
+            UnitKind::University => "UNIVERSITY",
+            UnitKind::Society => "SOCIETY",
+            UnitKind::RuralTech => "RURAL_TECH",
+            UnitKind::Senior => "SENIOR",
+        }
+    }
+
+    /// Whether the kind is on the administrative line (市 → 区/县 → 乡镇/街道).
+    pub fn is_administrative(self) -> bool {
+        matches!(
+            self,
+            UnitKind::City | UnitKind::District | UnitKind::Township
+        )
+    }
+}
+
 /// How many events the stream keeps; a replica further behind than that resyncs.
 const STREAM_LENGTH: usize = 10_000;
 /// How long a replica waits on the stream before checking the published sequence.

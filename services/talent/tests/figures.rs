@@ -532,6 +532,92 @@ async fn a_series_by_child_gives_each_child_its_own_series() {
 }
 
 #[tokio::test]
+async fn children_of_the_kinds_asked_are_the_only_ones_compared() {
+    let city = generated_city().await;
+    let ids_of = |body: &Value, field: &str| -> Vec<String> {
+        body["data"]["_entities"][0][field]
+            .as_array()
+            .unwrap_or_else(|| panic!("{field}: {body:#}"))
+            .iter()
+            .map(|row| row["unit"]["id"].as_str().unwrap().to_string())
+            .collect()
+    };
+    let ask = |kinds: Value| {
+        let client = &city.client;
+        let unit = city.city;
+        async move {
+            client
+                .post(
+                    "query($r: [_Any!]!, $kinds: [UnitKind!]) { _entities(representations: $r) { ... on Unit {
+                         talentFiguresByChild(period: { year: 2025 }, orderBy: WORKERS, kinds: $kinds) {
+                             unit { id } figures { workers } }
+                         talentFiguresSeriesByChild(series: { from: \"2025-01-01\", to: \"2025-12-31\", every: QUARTER }, kinds: $kinds) {
+                             unit { id } points { figures { workers } } } } } }",
+                    json!({ "r": [{ "__typename": "Unit", "id": unit }], "kinds": kinds }),
+                )
+                .await
+        }
+    };
+    let children_of = |kinds: &'static [&'static str]| {
+        let pool = &city.pool;
+        let unit = city.city;
+        async move {
+            let mut ids: Vec<String> = sqlx::query_scalar::<_, Uuid>(
+                "select unit_id from unit_replica
+                 where parent_id = $1 and status = 'ACTIVE' and kind = any($2)
+                 order by name",
+            )
+            .bind(unit)
+            .bind(kinds)
+            .fetch_all(pool)
+            .await
+            .unwrap()
+            .iter()
+            .map(Uuid::to_string)
+            .collect();
+            ids.sort();
+            ids
+        }
+    };
+    let sorted = |mut ids: Vec<String>| {
+        ids.sort();
+        ids
+    };
+
+    let every = ask(Value::Null).await;
+    let districts = ask(json!(["DISTRICT"])).await;
+    let expected = children_of(&["DISTRICT"]).await;
+    assert!(!expected.is_empty(), "the city has districts");
+    assert!(
+        ids_of(&every, "talentFiguresByChild").len() > expected.len(),
+        "the city also has children that are not districts"
+    );
+    for field in ["talentFiguresByChild", "talentFiguresSeriesByChild"] {
+        assert_eq!(sorted(ids_of(&districts, field)), expected, "{field}");
+        // A district's row is the same whether or not the others are asked for.
+        for row in districts["data"]["_entities"][0][field].as_array().unwrap() {
+            let same = every["data"]["_entities"][0][field]
+                .as_array()
+                .unwrap()
+                .iter()
+                .find(|other| other["unit"] == row["unit"])
+                .unwrap();
+            assert_eq!(
+                row.get("figures").or(row.get("points")),
+                same.get("figures").or(same.get("points"))
+            );
+        }
+    }
+    let several = ask(json!(["DISTRICT", "UNIVERSITY", "SOCIETY"])).await;
+    assert_eq!(
+        sorted(ids_of(&several, "talentFiguresSeriesByChild")),
+        children_of(&["DISTRICT", "UNIVERSITY", "SOCIETY"]).await
+    );
+    let none = ask(json!([])).await;
+    assert_eq!(ids_of(&none, "talentFiguresByChild"), Vec::<String>::new());
+}
+
+#[tokio::test]
 async fn a_series_of_too_many_points_or_backwards_is_refused() {
     let city = generated_city().await;
     for (from, to, every) in [

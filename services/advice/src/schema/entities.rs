@@ -14,6 +14,7 @@ use kexie_subgraph_kit::ApiResult;
 use kexie_subgraph_kit::figures::{ChildFiguresSeries, FiguresPoint, SeriesInput};
 use kexie_subgraph_kit::rollup::PeriodInput;
 use kexie_subgraph_kit::target::{Actual, MeasuredActual, MeasuredBy, TargetKey};
+use kexie_subgraph_kit::unit_tree::UnitKind;
 
 use super::campaigns::{CampaignFilterInput, CampaignsOfUnit};
 use super::figures::{self, AdviceFigure, AdviceFigures, ChildAdviceFigures};
@@ -112,14 +113,16 @@ impl Unit {
     /// name. The unit's own records and those of inactive children count only in the
     /// unit's own figures. Only those who may read the unit's subtree see them, as for
     /// `adviceFigures`.
+    /// With `kinds`, only the children of those kinds (`[DISTRICT]`: a city's districts).
     async fn advice_figures_by_child(
         &self,
         ctx: &Context<'_>,
         period: PeriodInput,
         order_by: AdviceFigure,
         #[graphql(default = true)] descending: bool,
+        kinds: Option<Vec<UnitKind>>,
     ) -> ApiResult<Vec<ChildAdviceFigures>> {
-        figures::by_child(ctx, self.id, period, order_by, descending).await
+        figures::by_child(ctx, self.id, kinds, period, order_by, descending).await
     }
 
     /// The advice figures of the unit's whole subtree for each calendar month, quarter or
@@ -136,12 +139,14 @@ impl Unit {
 
     /// The series of `adviceFiguresSeries` for each active direct child's subtree, the
     /// children in name order.
+    /// With `kinds`, only the children of those kinds (`[DISTRICT]`: a city's districts).
     async fn advice_figures_series_by_child(
         &self,
         ctx: &Context<'_>,
         series: SeriesInput,
+        kinds: Option<Vec<UnitKind>>,
     ) -> ApiResult<Vec<ChildFiguresSeries<AdviceFigures, Unit>>> {
-        kexie_subgraph_kit::figures::children_series(ctx, self.id, series).await
+        kexie_subgraph_kit::figures::children_series(ctx, self.id, series, kinds).await
     }
 }
 

@@ -9,6 +9,7 @@ use kexie_subgraph_kit::ledger::{Figure, Measure, Tally};
 use kexie_subgraph_kit::rollup::{rollup, Period, PeriodInput};
 use kexie_subgraph_kit::schema::pool;
 use kexie_subgraph_kit::target::{LedgerMetric, TargetMetric};
+use kexie_subgraph_kit::unit_tree::UnitKind;
 use kexie_subgraph_kit::ApiResult;
 
 use super::entities::Unit;
@@ -243,16 +244,21 @@ impl LedgerFigures for AdviceFigures {
 pub async fn by_child(
     ctx: &Context<'_>,
     unit_id: Uuid,
+    kinds: Option<Vec<UnitKind>>,
     period: PeriodInput,
     order_by: AdviceFigure,
     descending: bool,
 ) -> ApiResult<Vec<ChildAdviceFigures>> {
     let period = prepare_subtree_read(ctx, unit_id, &period).await?;
-    let ranked =
-        ranked_children::<AdviceFigures>(pool(ctx)?, unit_id, period, descending, |tally| {
-            order_by.rank_value(&Totals::of(tally), descending)
-        })
-        .await?;
+    let ranked = ranked_children::<AdviceFigures>(
+        pool(ctx)?,
+        unit_id,
+        kinds.as_deref(),
+        period,
+        descending,
+        |tally| order_by.rank_value(&Totals::of(tally), descending),
+    )
+    .await?;
     Ok(ranked
         .into_iter()
         .map(|(rank, unit_id, figures)| ChildAdviceFigures {

@@ -13,6 +13,7 @@ use kexie_subgraph_kit::figures::{ChildFiguresSeries, FiguresPoint, SeriesInput}
 use kexie_subgraph_kit::page::{per_unit_page, PageArgs, RecordPage};
 use kexie_subgraph_kit::rollup::PeriodInput;
 use kexie_subgraph_kit::target::{Actual, MeasuredActual, MeasuredBy, TargetKey};
+use kexie_subgraph_kit::unit_tree::UnitKind;
 use kexie_subgraph_kit::ApiResult;
 
 use super::cooperation::{AgreementFilterInput, AgreementsOfUnit};
@@ -170,14 +171,16 @@ impl Unit {
     /// name. The unit's own records and those of inactive children count only in the
     /// unit's own figures. Only those who may read the unit's subtree see them, as for
     /// `innovationFigures`.
+    /// With `kinds`, only the children of those kinds (`[DISTRICT]`: a city's districts).
     async fn innovation_figures_by_child(
         &self,
         ctx: &Context<'_>,
         period: PeriodInput,
         order_by: InnovationFigure,
         #[graphql(default = true)] descending: bool,
+        kinds: Option<Vec<UnitKind>>,
     ) -> ApiResult<Vec<ChildInnovationFigures>> {
-        figures::by_child(ctx, self.id, period, order_by, descending).await
+        figures::by_child(ctx, self.id, kinds, period, order_by, descending).await
     }
 
     /// The innovation figures of the unit's whole subtree for each calendar month, quarter
@@ -194,12 +197,14 @@ impl Unit {
 
     /// The series of `innovationFiguresSeries` for each active direct child's subtree, the
     /// children in name order.
+    /// With `kinds`, only the children of those kinds (`[DISTRICT]`: a city's districts).
     async fn innovation_figures_series_by_child(
         &self,
         ctx: &Context<'_>,
         series: SeriesInput,
+        kinds: Option<Vec<UnitKind>>,
     ) -> ApiResult<Vec<ChildFiguresSeries<InnovationFigures, Unit>>> {
-        kexie_subgraph_kit::figures::children_series(ctx, self.id, series).await
+        kexie_subgraph_kit::figures::children_series(ctx, self.id, series, kinds).await
     }
 }
 

@@ -7,53 +7,20 @@ use serde::{Deserialize, Serialize};
 use kexie_subgraph_kit::error::Text;
 use kexie_subgraph_kit::{ApiError, ApiResult};
 
-/// What a unit is. The first three form the administrative line (市 → 区/县 → 乡镇/街道);
-/// the rest are base organizations hanging beside it.
-#[derive(Enum, Copy, Clone, Debug, Eq, PartialEq, Hash, sqlx::Type, Serialize, Deserialize)]
-#[sqlx(type_name = "text", rename_all = "SCREAMING_SNAKE_CASE")]
-#[serde(rename_all = "SCREAMING_SNAKE_CASE")]
-pub enum UnitKind {
-    /// 市科协
-    City,
-    /// 区/县科协
-    District,
-    /// 乡镇/街道科协
-    Township,
-    /// 企业科协
-    Enterprise,
-    /// 高校科协
-    University,
-    /// 学会/协会/研究会
-    Society,
-    /// 农技协: rural professional technical association
-    RuralTech,
-    /// 老科协: retired scientists' association
-    Senior,
+pub use kexie_subgraph_kit::unit_tree::UnitKind;
+
+/// Where a unit of a kind may hang in the tree and which division code it carries.
+pub trait Placement {
+    /// Whether a unit of this kind may hang under a unit of kind `parent` (`None`: the root).
+    fn check_parent(self, parent: Option<UnitKind>) -> ApiResult<()>;
+
+    /// Checks a division code against this kind and the parent's code (GB/T 2260: a city
+    /// `5119 00`, its districts `5119 xx`, their townships `5119xx yyy`).
+    fn check_division_code(self, code: Option<&str>, parent_code: Option<&str>) -> ApiResult<()>;
 }
 
-impl UnitKind {
-    pub fn as_str(self) -> &'static str {
-        match self {
-            UnitKind::City => "CITY",
-            UnitKind::District => "DISTRICT",
-            UnitKind::Township => "TOWNSHIP",
-            UnitKind::Enterprise => "ENTERPRISE",
-            UnitKind::University => "UNIVERSITY",
-            UnitKind::Society => "SOCIETY",
-            UnitKind::RuralTech => "RURAL_TECH",
-            UnitKind::Senior => "SENIOR",
-        }
-    }
-
-    fn is_administrative(self) -> bool {
-        matches!(
-            self,
-            UnitKind::City | UnitKind::District | UnitKind::Township
-        )
-    }
-
-    /// Whether a unit of this kind may hang under a unit of kind `parent` (`None`: the root).
-    pub fn check_parent(self, parent: Option<UnitKind>) -> ApiResult<()> {
+impl Placement for UnitKind {
+    fn check_parent(self, parent: Option<UnitKind>) -> ApiResult<()> {
         let allowed = match (self, parent) {
             (UnitKind::City, None) => true,
             (UnitKind::District, Some(UnitKind::City)) => true,
@@ -84,13 +51,7 @@ impl UnitKind {
         Err(ApiError::validation("parentId", message))
     }
 
-    /// Checks a division code against this kind and the parent's code (GB/T 2260: a city
-    /// `5119 00`, its districts `5119 xx`, their townships `5119xx yyy`).
-    pub fn check_division_code(
-        self,
-        code: Option<&str>,
-        parent_code: Option<&str>,
-    ) -> ApiResult<()> {
+    fn check_division_code(self, code: Option<&str>, parent_code: Option<&str>) -> ApiResult<()> {
         let invalid = |message: Text| Err(ApiError::validation("divisionCode", message));
         let Some(code) = code else {
             return if self.is_administrative() {

@@ -217,10 +217,12 @@ pub async fn of_unit(
     of_subtree(ctx, unit.unit_id, period).await
 }
 
-/// `Unit.organizationFiguresByChild`: every active direct child, ranked.
+/// `Unit.organizationFiguresByChild`: every active direct child (of one of `kinds`, when
+/// given), ranked.
 pub async fn by_child(
     ctx: &Context<'_>,
     unit: &UnitRow,
+    kinds: Option<Vec<UnitKind>>,
     period: PeriodInput,
     order_by: OrganizationFigure,
     descending: bool,
@@ -230,6 +232,7 @@ pub async fn by_child(
     let ranked = ranked_children::<OrganizationFigures>(
         pool(ctx)?,
         unit.unit_id,
+        kinds.as_deref(),
         period,
         descending,
         |tally| tally.sum_of(order_by.ledger_figure()),
@@ -267,6 +270,7 @@ pub async fn series_by_child(
     ctx: &Context<'_>,
     unit: &UnitRow,
     series: SeriesInput,
+    kinds: Option<Vec<UnitKind>>,
 ) -> ApiResult<Vec<ChildFiguresSeries<OrganizationFigures, UnitRow>>> {
     let points = series.points()?;
     require_read_subtree(ctx, unit)?;
@@ -274,6 +278,7 @@ pub async fn series_by_child(
     for (child, points) in series_of_children(
         pool(ctx)?,
         unit.unit_id,
+        kinds.as_deref(),
         &points,
         OrganizationFigures::FIGURES,
     )

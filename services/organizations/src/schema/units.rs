@@ -29,7 +29,7 @@ use crate::db::leaders::LeadershipRoleRow;
 use crate::db::targets::TargetRow;
 use crate::db::terms::TermRow;
 use crate::db::units::{UnitFields, UnitFilter, UnitRow};
-use crate::domain::{UnitKind, UnitStatus};
+use crate::domain::{Placement, UnitKind, UnitStatus};
 use crate::policy;
 
 const MAX_NAME: usize = 100;
@@ -172,14 +172,16 @@ impl UnitRow {
     /// The organization figures of each active direct child's subtree, ranked by `orderBy`
     /// (largest first unless `descending` is false); ties share a rank and are listed by name.
     /// Visible to the unit's subtree and to city admins, as `organizationFigures`.
+    /// With `kinds`, only the children of those kinds (`[DISTRICT]`: a city's districts).
     async fn organization_figures_by_child(
         &self,
         ctx: &Context<'_>,
         period: PeriodInput,
         order_by: OrganizationFigure,
         #[graphql(default = true)] descending: bool,
+        kinds: Option<Vec<UnitKind>>,
     ) -> ApiResult<Vec<ChildOrganizationFigures>> {
-        figures::by_child(ctx, self, period, order_by, descending).await
+        figures::by_child(ctx, self, kinds, period, order_by, descending).await
     }
 
     /// The organization figures of the unit's whole subtree for each calendar month,
@@ -196,12 +198,14 @@ impl UnitRow {
 
     /// The series of `organizationFiguresSeries` for each active direct child's subtree,
     /// the children in name order.
+    /// With `kinds`, only the children of those kinds (`[DISTRICT]`: a city's districts).
     async fn organization_figures_series_by_child(
         &self,
         ctx: &Context<'_>,
         series: SeriesInput,
+        kinds: Option<Vec<UnitKind>>,
     ) -> ApiResult<Vec<ChildFiguresSeries<OrganizationFigures, UnitRow>>> {
-        figures::series_by_child(ctx, self, series).await
+        figures::series_by_child(ctx, self, series, kinds).await
     }
 }
 

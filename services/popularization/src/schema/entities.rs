@@ -14,6 +14,7 @@ use kexie_subgraph_kit::{ApiError, ApiResult};
 use kexie_subgraph_kit::figures::{ChildFiguresSeries, FiguresPoint, SeriesInput};
 use kexie_subgraph_kit::rollup::PeriodInput;
 use kexie_subgraph_kit::target::{Actual, MeasuredActual, MeasuredBy, TargetKey};
+use kexie_subgraph_kit::unit_tree::UnitKind;
 
 use super::activities::ActivityFilterInput;
 use super::figures::{
@@ -115,14 +116,16 @@ impl Unit {
     /// listed by name. The unit's own records and those of inactive children count only in
     /// the unit's own figures. Only those who may read the unit's subtree see them, as for
     /// `popularizationFigures`.
+    /// With `kinds`, only the children of those kinds (`[DISTRICT]`: a city's districts).
     async fn popularization_figures_by_child(
         &self,
         ctx: &Context<'_>,
         period: PeriodInput,
         order_by: PopularizationFigure,
         #[graphql(default = true)] descending: bool,
+        kinds: Option<Vec<UnitKind>>,
     ) -> ApiResult<Vec<ChildPopularizationFigures>> {
-        figures::by_child(ctx, self.id, period, order_by, descending).await
+        figures::by_child(ctx, self.id, kinds, period, order_by, descending).await
     }
 
     /// The popularization figures of the unit's whole subtree for each calendar month, quarter or
@@ -139,12 +142,14 @@ impl Unit {
 
     /// The series of `popularizationFiguresSeries` for each active direct child's subtree, the
     /// children in name order.
+    /// With `kinds`, only the children of those kinds (`[DISTRICT]`: a city's districts).
     async fn popularization_figures_series_by_child(
         &self,
         ctx: &Context<'_>,
         series: SeriesInput,
+        kinds: Option<Vec<UnitKind>>,
     ) -> ApiResult<Vec<ChildFiguresSeries<PopularizationFigures, Unit>>> {
-        kexie_subgraph_kit::figures::children_series(ctx, self.id, series).await
+        kexie_subgraph_kit::figures::children_series(ctx, self.id, series, kinds).await
     }
 }
 

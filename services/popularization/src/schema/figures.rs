@@ -8,6 +8,7 @@ use kexie_subgraph_kit::figures::{prepare_subtree_read, ranked_children, LedgerF
 use kexie_subgraph_kit::ledger::{Figure, Tally};
 use kexie_subgraph_kit::rollup::{rollup, Period, PeriodInput};
 use kexie_subgraph_kit::target::{LedgerMetric, TargetMetric};
+use kexie_subgraph_kit::unit_tree::UnitKind;
 use kexie_subgraph_kit::ApiResult;
 
 use super::entities::Unit;
@@ -253,6 +254,7 @@ impl LedgerFigures for PopularizationFigures {
 pub async fn by_child(
     ctx: &Context<'_>,
     unit_id: Uuid,
+    kinds: Option<Vec<UnitKind>>,
     period: PeriodInput,
     order_by: PopularizationFigure,
     descending: bool,
@@ -261,6 +263,7 @@ pub async fn by_child(
     let ranked = ranked_children::<PopularizationFigures>(
         pool(ctx)?,
         unit_id,
+        kinds.as_deref(),
         period,
         descending,
         |tally| tally.sum_of(order_by.ledger_figure()),

@@ -14,6 +14,7 @@ use kexie_subgraph_kit::ApiResult;
 use kexie_subgraph_kit::figures::{ChildFiguresSeries, FiguresPoint, SeriesInput};
 use kexie_subgraph_kit::rollup::PeriodInput;
 use kexie_subgraph_kit::target::{Actual, MeasuredActual, MeasuredBy, TargetKey};
+use kexie_subgraph_kit::unit_tree::UnitKind;
 
 use super::figures::{self, ChildTalentFigures, TalentFigure, TalentFigures};
 use super::honors::{HonorFilterInput, HonorsOfUnit};
@@ -135,14 +136,16 @@ impl Unit {
     /// The talent figures of each active direct child's subtree, ranked by `orderBy`
     /// (largest first unless `descending` is false); ties share a rank and are listed by name.
     /// Only for those who may read the unit's subtree-only data, as `talentFigures`.
+    /// With `kinds`, only the children of those kinds (`[DISTRICT]`: a city's districts).
     async fn talent_figures_by_child(
         &self,
         ctx: &Context<'_>,
         period: PeriodInput,
         order_by: TalentFigure,
         #[graphql(default = true)] descending: bool,
+        kinds: Option<Vec<UnitKind>>,
     ) -> ApiResult<Vec<ChildTalentFigures>> {
-        figures::by_child(ctx, self.id, period, order_by, descending).await
+        figures::by_child(ctx, self.id, kinds, period, order_by, descending).await
     }
 
     /// The talent figures of the unit's whole subtree for each calendar month, quarter or
@@ -159,12 +162,14 @@ impl Unit {
 
     /// The series of `talentFiguresSeries` for each active direct child's subtree, the
     /// children in name order.
+    /// With `kinds`, only the children of those kinds (`[DISTRICT]`: a city's districts).
     async fn talent_figures_series_by_child(
         &self,
         ctx: &Context<'_>,
         series: SeriesInput,
+        kinds: Option<Vec<UnitKind>>,
     ) -> ApiResult<Vec<ChildFiguresSeries<TalentFigures, Unit>>> {
-        kexie_subgraph_kit::figures::children_series(ctx, self.id, series).await
+        kexie_subgraph_kit::figures::children_series(ctx, self.id, series, kinds).await
     }
 }
 

@@ -8,6 +8,7 @@ use kexie_subgraph_kit::figures::{prepare_subtree_read, ranked_children, LedgerF
 use kexie_subgraph_kit::ledger::{Figure, Tally};
 use kexie_subgraph_kit::rollup::{rollup, Period, PeriodInput};
 use kexie_subgraph_kit::target::{LedgerMetric, TargetMetric};
+use kexie_subgraph_kit::unit_tree::UnitKind;
 use kexie_subgraph_kit::ApiResult;
 
 use super::entities::Unit;
@@ -217,16 +218,21 @@ impl LedgerFigures for TalentFigures {
 pub async fn by_child(
     ctx: &Context<'_>,
     unit_id: Uuid,
+    kinds: Option<Vec<UnitKind>>,
     period: PeriodInput,
     order_by: TalentFigure,
     descending: bool,
 ) -> ApiResult<Vec<ChildTalentFigures>> {
     let period = prepare_subtree_read(ctx, unit_id, &period).await?;
-    let ranked =
-        ranked_children::<TalentFigures>(pool(ctx)?, unit_id, period, descending, |tally| {
-            tally.sum_of(order_by.ledger_figure())
-        })
-        .await?;
+    let ranked = ranked_children::<TalentFigures>(
+        pool(ctx)?,
+        unit_id,
+        kinds.as_deref(),
+        period,
+        descending,
+        |tally| tally.sum_of(order_by.ledger_figure()),
+    )
+    .await?;
     Ok(ranked
         .into_iter()
         .map(|(rank, unit_id, figures)| ChildTalentFigures {
