@@ -16,6 +16,7 @@ use std::collections::{BTreeMap, HashMap};
 use std::sync::Arc;
 
 use chrono::{Datelike, Months, NaiveDate};
+use rustc_hash::FxHashMap;
 use sqlx::PgPool;
 use uuid::Uuid;
 
@@ -62,7 +63,7 @@ impl Figure {
 /// shared, not copied, by every tally it is added to (a series makes thousands).
 #[derive(Clone, Debug, Default, PartialEq, Eq)]
 pub struct Tally {
-    sums: HashMap<&'static str, HashMap<Arc<str>, i64>>,
+    sums: FxHashMap<&'static str, FxHashMap<Arc<str>, i64>>,
 }
 
 impl Tally {
@@ -562,18 +563,19 @@ pub async fn series(
             })
             .collect();
         let tally_of = |period: Period| {
-            let mut tally = Tally::default();
             let stocks = stocks_by_month
                 .range(..=period.to)
                 .next_back()
                 .map_or(before, |(_, stocks)| stocks);
-            if period.to <= today {
-                tally.add_all(stocks, everything);
+            let mut tally = if period.to <= today {
+                stocks.clone()
             } else {
                 // A stock to date in a point that ends after today stands as it does today.
+                let mut tally = Tally::default();
                 tally.add_all(stocks, |figure| measure_of(figure) == Some(Measure::Stock));
                 tally.add_all(on_today, everything);
-            }
+                tally
+            };
             // Flows: the months inside the period, or inside the years it touches.
             for (_, sums) in rows.flows.range(period.from..=period.to) {
                 tally.add_all(sums, everything);
