@@ -564,8 +564,7 @@ async fn children_of_the_kinds_asked_are_the_only_ones_compared() {
         async move {
             let mut ids: Vec<String> = sqlx::query_scalar::<_, Uuid>(
                 "select unit_id from unit_replica
-                 where parent_id = $1 and status = 'ACTIVE' and kind = any($2)
-                 order by name",
+                 where parent_id = $1 and status = 'ACTIVE' and kind = any($2)",
             )
             .bind(unit)
             .bind(kinds)
