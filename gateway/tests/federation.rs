@@ -5,7 +5,7 @@
 
 mod common;
 
-use common::{entity_subgraph, gateway, post, query_of, representations};
+use common::{entity_subgraph, gateway, json_subgraph, post, query_of, representations};
 use serde_json::{json, Value};
 
 fn unit(id: &str) -> Value {
@@ -413,4 +413,99 @@ async fn an_interface_object_result_learns_its_concrete_type_from_the_owner() {
         vec![json!({"__typename": "Venue", "id": "v1"})]
     );
     gateway.stop().await;
+}
+
+/// The same products under two users' reviews: the gateway merges what one fetch brings for
+/// a product into its first place and copies it to the other at the end, so what later
+/// fetches bring below it (a shipping estimate that needs the price and weight first
+/// fetched), and their errors, must show at both places as if each had been fetched alone.
+#[tokio::test]
+async fn entities_standing_at_two_places_show_all_fetched_later_and_its_errors_at_both() {
+    let (accounts, _) = entity_subgraph(
+        json!({"users": [
+            {"__typename": "User", "id": "u1"},
+            {"__typename": "User", "id": "u2"}
+        ]}),
+        |_| Value::Null,
+    )
+    .await;
+    let (reviews, _) = entity_subgraph(json!({}), |user| {
+        let product = |upc: &str| json!({"__typename": "Product", "upc": upc});
+        json!({"reviews": [
+            {"body": format!("{}的评价", user["id"].as_str().unwrap()), "product": product("p1")},
+            {"body": "再评", "product": product("p2")}
+        ]})
+    })
+    .await;
+    let (products, products_received) = entity_subgraph(json!({}), |product| {
+        json!({"name": format!("读本{}", product["upc"].as_str().unwrap()), "price": 30, "weight": 2})
+    })
+    .await;
+    // p2's estimate fails, at its index.
+    let (inventory, inventory_received) = json_subgraph(|body| {
+        let products = representations(body);
+        let entities: Vec<Value> = products
+            .iter()
+            .map(|product| match product["upc"].as_str() {
+                Some("p1") => json!({"shippingEstimate": 15}),
+                _ => json!({"shippingEstimate": null}),
+            })
+            .collect();
+        let failed = products.iter().position(|product| product["upc"] == "p2").unwrap();
+        json!({
+            "data": {"_entities": entities},
+            "errors": [{"message": "no estimate", "path": ["_entities", failed, "shippingEstimate"]}]
+        })
+    })
+    .await;
+    let gateway = gateway(
+        "reviews.graphql",
+        &[
+            ("accounts", &accounts),
+            ("reviews", &reviews),
+            ("products", &products),
+            ("inventory", &inventory),
+        ],
+    )
+    .await;
+    let response = post(
+        &gateway,
+        "{ users { id reviews { body product { upc name shippingEstimate } } } }",
+        json!({}),
+    )
+    .await;
+    let p1 = json!({"upc": "p1", "name": "读本p1", "shippingEstimate": 15});
+    let p2 = json!({"upc": "p2", "name": "读本p2", "shippingEstimate": null});
+    assert_eq!(
+        response["data"],
+        json!({"users": [
+            {"id": "u1", "reviews": [{"body": "u1的评价", "product": p1}, {"body": "再评", "product": p2}]},
+            {"id": "u2", "reviews": [{"body": "u2的评价", "product": p1}, {"body": "再评", "product": p2}]}
+        ]}),
+        "{response}"
+    );
+    let paths: Vec<&Value> = response["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|error| &error["path"])
+        .collect();
+    assert_eq!(
+        paths,
+        [
+            &json!(["users", 0, "reviews", 1, "product", "shippingEstimate"]),
+            &json!(["users", 1, "reviews", 1, "product", "shippingEstimate"]),
+        ],
+        "{response}"
+    );
+    // Each product was asked for once, by each subgraph.
+    for received in [products_received, inventory_received] {
+        let upcs: Vec<Value> = received
+            .all()
+            .iter()
+            .flat_map(representations)
+            .map(|product| product["upc"].clone())
+            .collect();
+        assert_eq!(upcs, [json!("p1"), json!("p2")]);
+    }
 }
