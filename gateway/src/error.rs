@@ -148,7 +148,7 @@ impl Code {
 }
 
 /// A step of an error path: a response key or a list index.
-#[derive(Clone, Debug, PartialEq, Eq, Serialize)]
+#[derive(Clone, Debug, PartialEq, Eq, Hash, Serialize)]
 #[serde(untagged)]
 pub(crate) enum PathSegment {
     Key(SmolStr),

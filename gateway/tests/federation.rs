@@ -415,6 +415,16 @@ async fn an_interface_object_result_learns_its_concrete_type_from_the_owner() {
     gateway.stop().await;
 }
 
+/// The `path` of every error of a response, in order.
+fn error_paths(response: &Value) -> Vec<Value> {
+    response["errors"]
+        .as_array()
+        .unwrap()
+        .iter()
+        .map(|error| error["path"].clone())
+        .collect()
+}
+
 /// The same products under two users' reviews: the gateway merges what one fetch brings for
 /// a product into its first place and copies it to the other at the end, so what later
 /// fetches bring below it (a shipping estimate that needs the price and weight first
@@ -458,7 +468,7 @@ async fn entities_standing_at_two_places_show_all_fetched_later_and_its_errors_a
         })
     })
     .await;
-    let gateway = gateway(
+    let all_up = gateway(
         "reviews.graphql",
         &[
             ("accounts", &accounts),
@@ -469,7 +479,7 @@ async fn entities_standing_at_two_places_show_all_fetched_later_and_its_errors_a
     )
     .await;
     let response = post(
-        &gateway,
+        &all_up,
         "{ users { id reviews { body product { upc name shippingEstimate } } } }",
         json!({}),
     )
@@ -484,24 +494,41 @@ async fn entities_standing_at_two_places_show_all_fetched_later_and_its_errors_a
         ]}),
         "{response}"
     );
-    let paths: Vec<&Value> = response["errors"]
-        .as_array()
-        .unwrap()
-        .iter()
-        .map(|error| &error["path"])
-        .collect();
     assert_eq!(
-        paths,
+        error_paths(&response),
         [
-            &json!(["users", 0, "reviews", 1, "product", "shippingEstimate"]),
-            &json!(["users", 1, "reviews", 1, "product", "shippingEstimate"]),
+            json!(["users", 0, "reviews", 1, "product", "shippingEstimate"]),
+            json!(["users", 1, "reviews", 1, "product", "shippingEstimate"]),
         ],
         "{response}"
     );
-    // Each product was asked for once, by each subgraph.
-    for received in [products_received, inventory_received] {
+    // With the inventory down, its one error stands where both users' products are.
+    let down = kexie_testkit::ClosedPort::new();
+    let without_inventory = gateway(
+        "reviews.graphql",
+        &[
+            ("accounts", &accounts),
+            ("reviews", &reviews),
+            ("products", &products),
+            ("inventory", &down.graphql_url()),
+        ],
+    )
+    .await;
+    let response = post(
+        &without_inventory,
+        "{ users { id reviews { body product { upc name shippingEstimate } } } }",
+        json!({}),
+    )
+    .await;
+    assert_eq!(error_paths(&response), [json!(["users"])], "{response}");
+    assert_eq!(
+        response["data"]["users"][1]["reviews"][0]["product"],
+        json!({"upc": "p1", "name": "读本p1", "shippingEstimate": null})
+    );
+    // Each product was asked for once, by each subgraph (the first gateway's requests).
+    let products_received = products_received.all()[..1].to_vec();
+    for received in [products_received, inventory_received.all()] {
         let upcs: Vec<Value> = received
-            .all()
             .iter()
             .flat_map(representations)
             .map(|product| product["upc"].clone())

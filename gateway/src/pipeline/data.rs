@@ -73,6 +73,10 @@ impl Object {
         Some(self.0.remove(position).1)
     }
 
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (&SmolStr, &Data)> {
+        self.0.iter().map(|(key, value)| (key, value))
+    }
+
     pub(crate) fn into_entries(self) -> impl Iterator<Item = (SmolStr, Data)> {
         self.0.into_iter()
     }

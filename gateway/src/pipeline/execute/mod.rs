@@ -6,6 +6,8 @@
 //! across an await: a fetch reads its representations under the lock, sends its request
 //! without it, and merges its answer under it again. Merging goes back to the recorded path
 //! of each representation, so siblings merging at the same time cannot disturb each other.
+//! An entity standing for several identical objects is merged into the first only and
+//! copied to the others when the plan ends ([`DeferredCopy`]).
 //!
 //! Failures are contained: a subgraph that is down, slow or answers nonsense turns into an
 //! error at the response path of the fields it should have provided, and the rest of the
@@ -27,6 +29,7 @@ use crate::pipeline::plan::{
     BatchFetch, Fetch, PathStep, PlanNode, RequiredSelection, Rewrite, RewriteStep,
 };
 use rustc_hash::FxHashMap;
+use smol_str::SmolStr;
 
 pub(crate) mod shaping;
 pub(crate) mod transport;
@@ -56,6 +59,29 @@ pub(crate) struct Executor<'a> {
     /// (fetch id, error): sorted by fetch id at the end so that the order does not depend on
     /// which parallel fetch finished first.
     errors: Mutex<Vec<(usize, GraphqlError)>>,
+    /// Entities owed to objects that stood identical to the one they were merged into.
+    copies: Mutex<DeferredCopies>,
+}
+
+/// The deferred copies of a run, in the order they were recorded, and which one each target
+/// is owed.
+#[derive(Default)]
+struct DeferredCopies {
+    list: Vec<DeferredCopy>,
+    by_target: FxHashMap<Vec<PathSegment>, usize>,
+}
+
+/// An entity merged only into the first of the objects it stands for (`from`) and owed to
+/// another (`to`) at the same place of the same list walk (the same path but for list
+/// indices) that stood identical to it — counting what it was owed already — and held none
+/// of the entity's fields. Later fetches then walk what lies below the entity once, at
+/// `from`; their errors there are reported at `to` too ([`Executor::with_copies`]); when the
+/// plan ends, `from`, complete, is merged into `to` ([`settle`]).
+struct DeferredCopy {
+    from: Vec<PathSegment>,
+    to: Vec<PathSegment>,
+    /// The fields `to` is owed: the entities' fields new to both objects.
+    keys: Vec<SmolStr>,
 }
 
 /// The distinct representations of a fetch, and the response paths of the objects each
@@ -66,6 +92,9 @@ struct Representations {
     json: Vec<u8>,
     /// For each representation, in order, the objects it stands for.
     origins: Vec<Vec<Vec<PathSegment>>>,
+    /// How many deferred copies there were when the objects were collected: the copies
+    /// whose targets the walk did not enter.
+    copies_before: usize,
 }
 
 impl Representations {
@@ -98,6 +127,7 @@ impl<'a> Executor<'a> {
             deadline,
             data: Mutex::new(Data::Object(Object::default())),
             errors: Mutex::new(Vec::new()),
+            copies: Mutex::new(DeferredCopies::default()),
         }
     }
 
@@ -106,10 +136,18 @@ impl<'a> Executor<'a> {
         if let Some(root) = root {
             self.node(root).await;
         }
-        let data = self
+        let mut data = self
             .data
             .into_inner()
             .unwrap_or_else(|err| err.into_inner());
+        let copies = self
+            .copies
+            .into_inner()
+            .unwrap_or_else(|err| err.into_inner());
+        // Latest first: a copy made inside an entity completes it before it is copied on.
+        for copy in copies.list.iter().rev() {
+            settle(&mut data, copy);
+        }
         let mut errors = self
             .errors
             .into_inner()
@@ -325,7 +363,11 @@ impl<'a> Executor<'a> {
         );
         let fetch_path = || {
             let keys: Vec<&str> = fetch.response_keys.iter().map(String::as_str).collect();
-            common_path(representations.origins.iter().flatten(), &keys)
+            let origins = representations.origins.iter().flatten().cloned().collect();
+            common_path(
+                &self.with_copies(origins, representations.copies_before),
+                &keys,
+            )
         };
         let response = match self.send(fetch.subgraph, body, !fetch.is_mutation).await {
             Ok(response) => response,
@@ -379,8 +421,12 @@ impl<'a> Executor<'a> {
                 .collect();
             let origins = by_variable
                 .iter()
-                .flat_map(|(_, representations)| representations.origins.iter().flatten());
-            common_path(origins, &all_keys)
+                .flat_map(|(_, representations)| {
+                    let origins = representations.origins.iter().flatten().cloned().collect();
+                    self.with_copies(origins, representations.copies_before)
+                })
+                .collect::<Vec<_>>();
+            common_path(&origins, &all_keys)
         };
         let response = match self.send(batch.subgraph, body, true).await {
             Ok(response) => response,
@@ -403,6 +449,33 @@ impl<'a> Executor<'a> {
             }
         }
         self.merge_entities(batch.id, response, &targets, &fetch_path);
+    }
+
+    /// `paths` and, for each one below the source of one of the first `copies_before`
+    /// deferred copies, the same place in the copy — where the walk that found them did not
+    /// go, and where what is found there will be copied — unless already among them (the
+    /// walk went there itself). Worked out for errors only.
+    fn with_copies(
+        &self,
+        mut paths: Vec<Vec<PathSegment>>,
+        copies_before: usize,
+    ) -> Vec<Vec<PathSegment>> {
+        let copies = self.copies.lock().unwrap_or_else(|err| err.into_inner());
+        let copies = &copies.list[..copies_before.min(copies.list.len())];
+        let mut at = 0;
+        while at < paths.len() {
+            for copy in copies {
+                let Some(tail) = paths[at].strip_prefix(copy.from.as_slice()) else {
+                    continue;
+                };
+                let mirrored: Vec<PathSegment> = copy.to.iter().chain(tail).cloned().collect();
+                if !paths.contains(&mirrored) {
+                    paths.push(mirrored);
+                }
+            }
+            at += 1;
+        }
+        paths
     }
 
     /// Merges the entity lists of a response (`_entities`, or one list per batch alias) into
@@ -431,16 +504,31 @@ impl<'a> Executor<'a> {
                             continue;
                         }
                         self.apply_rewrites(&mut entity, rewrites);
-                        // The last origin takes the entity itself; the others get copies.
-                        if let Some((last, others)) = origins.split_last() {
-                            for origin in others {
-                                if let Some(target) = navigate(&mut tree, origin) {
-                                    merge(target, entity.clone());
-                                }
+                        let Some((first, others)) = origins.split_first() else {
+                            continue;
+                        };
+                        // The first origin takes the entity itself; the others are owed it
+                        // when they stand identical to the first, else get copies now.
+                        let eager: Vec<&Vec<PathSegment>> = if others.is_empty() {
+                            Vec::new()
+                        } else {
+                            let mut copies =
+                                self.copies.lock().unwrap_or_else(|err| err.into_inner());
+                            let source = find(&tree, first);
+                            others
+                                .iter()
+                                .filter(|other| {
+                                    !defer_copy(&tree, &mut copies, source, first, other, &entity)
+                                })
+                                .collect()
+                        };
+                        for origin in eager {
+                            if let Some(target) = navigate(&mut tree, origin) {
+                                merge(target, entity.clone());
                             }
-                            if let Some(target) = navigate(&mut tree, last) {
-                                merge(target, entity);
-                            }
+                        }
+                        if let Some(target) = navigate(&mut tree, first) {
+                            merge(target, entity);
                         }
                     }
                 }
@@ -467,16 +555,15 @@ impl<'a> Executor<'a> {
                     };
                     let origins = representations.origins.get(index)?;
                     let tail = path_from_data(tail);
-                    Some(
-                        origins
-                            .iter()
-                            .map(|origin| {
-                                let mut full = origin.clone();
-                                full.extend(tail.iter().cloned());
-                                full
-                            })
-                            .collect::<Vec<_>>(),
-                    )
+                    let paths = origins
+                        .iter()
+                        .map(|origin| {
+                            let mut full = origin.clone();
+                            full.extend(tail.iter().cloned());
+                            full
+                        })
+                        .collect::<Vec<_>>();
+                    Some(self.with_copies(paths, representations.copies_before))
                 });
                 match mapped {
                     Some(paths) if !paths.is_empty() => {
@@ -521,6 +608,12 @@ impl<'a> Executor<'a> {
         let mut representations = Representations {
             json: Vec::with_capacity(2 + found.len() * 48),
             origins: Vec::with_capacity(found.len()),
+            copies_before: self
+                .copies
+                .lock()
+                .unwrap_or_else(|err| err.into_inner())
+                .list
+                .len(),
         };
         representations.json.push(b'[');
         for (origin, mut representation) in found {
@@ -866,6 +959,94 @@ impl Position<'_> {
             None => None,
         }
     }
+}
+
+/// Records that the object at `first` (`source`) owes `entity` to the one at `other` when
+/// the two stand at the same place of the same list walk, identical but for what `first`
+/// owes `other` already, and the entity's fields are new to both or there already with the
+/// same values; false when not (the caller merges a copy now).
+fn defer_copy(
+    tree: &Data,
+    copies: &mut DeferredCopies,
+    source: Option<&Data>,
+    first: &[PathSegment],
+    other: &[PathSegment],
+    entity: &Data,
+) -> bool {
+    let same_place = first.len() == other.len()
+        && first.iter().zip(other).all(|pair| match pair {
+            (PathSegment::Key(ours), PathSegment::Key(theirs)) => ours == theirs,
+            (PathSegment::Index(_), PathSegment::Index(_)) => true,
+            _ => false,
+        });
+    if !same_place {
+        return false;
+    }
+    let (Data::Object(entity), Some(Data::Object(source)), Some(Data::Object(target))) =
+        (entity, source, find(tree, other))
+    else {
+        return false;
+    };
+    let owed = copies
+        .by_target
+        .get(other)
+        .copied()
+        .filter(|at| copies.list[*at].from == first);
+    let is_owed = |key: &SmolStr| owed.is_some_and(|at| copies.list[at].keys.contains(key));
+    let identical = target.entries().all(|(key, _)| source.contains_key(key))
+        && source.entries().all(|(key, value)| match target.get(key) {
+            Some(theirs) => theirs == value,
+            None => is_owed(key),
+        });
+    if !identical {
+        return false;
+    }
+    let mut keys = Vec::new();
+    for (key, value) in entity.entries() {
+        match (source.get(key), target.get(key)) {
+            // A field both have with the entity's value (its key, `__typename`): merging it
+            // changes nothing.
+            (Some(ours), Some(theirs)) if ours == value && theirs == value => {}
+            (None, None) if !is_owed(key) => keys.push(key.clone()),
+            _ => return false,
+        }
+    }
+    match owed {
+        Some(at) => copies.list[at].keys.extend(keys),
+        None => {
+            copies.by_target.insert(other.to_vec(), copies.list.len());
+            copies.list.push(DeferredCopy {
+                from: first.to_vec(),
+                to: other.to_vec(),
+                keys,
+            });
+        }
+    }
+    true
+}
+
+/// Merges the object at `copy.from` into the one at `copy.to`: the entity it was owed and
+/// whatever later fetches brought below it.
+fn settle(tree: &mut Data, copy: &DeferredCopy) {
+    let Some(source) = find(tree, &copy.from).cloned() else {
+        return;
+    };
+    if let Some(target) = navigate(tree, &copy.to) {
+        merge(target, source);
+    }
+}
+
+/// The value at `path` in the tree, to read.
+fn find<'v>(root: &'v Data, path: &[PathSegment]) -> Option<&'v Data> {
+    let mut current = root;
+    for segment in path {
+        current = match (current, segment) {
+            (Data::Object(object), PathSegment::Key(key)) => object.get(key)?,
+            (Data::List(items), PathSegment::Index(index)) => items.get(*index)?,
+            _ => return None,
+        };
+    }
+    Some(current)
 }
 
 /// The value at `path` in the tree.
