@@ -468,22 +468,25 @@ async fn entities_standing_at_two_places_show_all_fetched_later_and_its_errors_a
         })
     })
     .await;
-    let all_up = gateway(
-        "reviews.graphql",
-        &[
-            ("accounts", &accounts),
-            ("reviews", &reviews),
-            ("products", &products),
-            ("inventory", &inventory),
-        ],
-    )
-    .await;
-    let response = post(
-        &all_up,
-        "{ users { id reviews { body product { upc name shippingEstimate } } } }",
-        json!({}),
-    )
-    .await;
+    // The users' reviewed products, through a gateway with the inventory at `inventory`.
+    let ask = |inventory: String| {
+        let subgraphs = [
+            ("accounts", accounts.clone()),
+            ("reviews", reviews.clone()),
+            ("products", products.clone()),
+            ("inventory", inventory),
+        ];
+        async move {
+            let urls: Vec<(&str, &str)> = subgraphs
+                .iter()
+                .map(|(name, url)| (*name, url.as_str()))
+                .collect();
+            let gateway = gateway("reviews.graphql", &urls).await;
+            let query = "{ users { id reviews { body product { upc name shippingEstimate } } } }";
+            post(&gateway, query, json!({})).await
+        }
+    };
+    let response = ask(inventory).await;
     let p1 = json!({"upc": "p1", "name": "读本p1", "shippingEstimate": 15});
     let p2 = json!({"upc": "p2", "name": "读本p2", "shippingEstimate": null});
     assert_eq!(
@@ -504,22 +507,7 @@ async fn entities_standing_at_two_places_show_all_fetched_later_and_its_errors_a
     );
     // With the inventory down, its one error stands where both users' products are.
     let down = kexie_testkit::ClosedPort::new();
-    let without_inventory = gateway(
-        "reviews.graphql",
-        &[
-            ("accounts", &accounts),
-            ("reviews", &reviews),
-            ("products", &products),
-            ("inventory", &down.graphql_url()),
-        ],
-    )
-    .await;
-    let response = post(
-        &without_inventory,
-        "{ users { id reviews { body product { upc name shippingEstimate } } } }",
-        json!({}),
-    )
-    .await;
+    let response = ask(down.graphql_url()).await;
     assert_eq!(error_paths(&response), [json!(["users"])], "{response}");
     assert_eq!(
         response["data"]["users"][1]["reviews"][0]["product"],

@@ -461,7 +461,7 @@ impl<'a> Executor<'a> {
         copies_before: usize,
     ) -> Vec<Vec<PathSegment>> {
         let copies = self.copies.lock().unwrap_or_else(|err| err.into_inner());
-        let copies = &copies.list[..copies_before.min(copies.list.len())];
+        let copies = &copies.list[..copies_before];
         let mut at = 0;
         while at < paths.len() {
             for copy in copies {
