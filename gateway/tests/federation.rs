@@ -524,3 +524,58 @@ async fn entities_standing_at_two_places_show_all_fetched_later_and_its_errors_a
         assert_eq!(upcs, [json!("p1"), json!("p2")]);
     }
 }
+
+/// The same speaker for two lectures, its home unit fetched once for both places: a null
+/// where the schema allows none (no subgraph error explains it) is an error at each place,
+/// and the nearest nullable position, the home unit's parent, turns null at both.
+#[tokio::test]
+async fn a_null_below_an_entity_standing_at_two_places_is_an_error_at_each() {
+    let lecture = |id: &str| json!({"__typename": "Lecture", "id": id, "speaker": {"__typename": "Worker", "id": "w1"}});
+    let (popularization, _) = entity_subgraph(
+        json!({"activities": [lecture("a1"), lecture("a2")]}),
+        |_| Value::Null,
+    )
+    .await;
+    let (talent, _) = entity_subgraph(
+        json!({}),
+        |_| json!({"name": "张三", "homeUnit": {"__typename": "Unit", "id": "u1"}}),
+    )
+    .await;
+    let (organizations, organizations_received) =
+        entity_subgraph(json!({}), |_| json!({"parent": {"name": null}})).await;
+    let gateway = gateway(
+        "hub.graphql",
+        &[
+            ("organizations", organizations.as_str()),
+            ("talent", talent.as_str()),
+            ("popularization", popularization.as_str()),
+        ],
+    )
+    .await;
+    let query =
+        "{ activities { id ... on Lecture { speaker { name homeUnit { parent { name } } } } } }";
+    let response = post(&gateway, query, json!({})).await;
+    assert_eq!(
+        response["data"],
+        json!({"activities": [
+            {"id": "a1", "speaker": {"name": "张三", "homeUnit": {"parent": null}}},
+            {"id": "a2", "speaker": {"name": "张三", "homeUnit": {"parent": null}}}
+        ]}),
+        "{response}"
+    );
+    assert_eq!(
+        error_paths(&response),
+        [
+            json!(["activities", 0, "speaker", "homeUnit", "parent", "name"]),
+            json!(["activities", 1, "speaker", "homeUnit", "parent", "name"]),
+        ],
+        "{response}"
+    );
+    // The home unit was asked for once.
+    let asked: Vec<Value> = organizations_received
+        .all()
+        .iter()
+        .flat_map(representations)
+        .collect();
+    assert_eq!(asked, [json!({"__typename": "Unit", "id": "u1"})]);
+}

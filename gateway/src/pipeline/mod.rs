@@ -372,8 +372,7 @@ impl Pipeline {
             &run.supergraph.api,
             &run.prepared,
             &run.variables,
-            &execution.data,
-            execution.errors,
+            execution,
             self.introspection,
             run.headers.2,
         ));

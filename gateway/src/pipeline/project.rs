@@ -7,17 +7,21 @@
 //!
 //! The response is written straight into a byte buffer. A nullable position remembers where
 //! its value starts; when a non-null child turns out null, the buffer is cut back to that
-//! point and `null` written instead, so no intermediate tree is built.
+//! point and `null` written instead, so no intermediate tree is built. An object the tree
+//! holds once but the answer shows at several places (an entity's deferred copies) is
+//! written once and its bytes repeated, unless writing it raised an error or nulled a field.
 
 use graphql_tools::static_graphql::query::{
     Directive, Field, Selection, SelectionSet, Value as AstValue,
 };
+use std::ops::Range;
 use std::rc::Rc;
 
 use kexie_contract::language::Language;
 use serde_json::{Map, Value};
 
 use crate::pipeline::data::{Data, Object};
+use crate::pipeline::execute::{Execution, Shown};
 
 use crate::error::{Code, GraphqlError, PathSegment};
 use crate::pipeline::operation::PreparedOperation;
@@ -64,6 +68,13 @@ pub(crate) struct Projection<'a> {
     pub path: Vec<PathRef<'a>>,
     /// CollectFields results by field group and type: the objects of a list share them.
     pub collections: Collections<'a>,
+    /// Objects of the tree shown at several places (deferred copies not made).
+    pub shown: Shown<'a>,
+    /// Where the bytes of a shown object stand in `out`, by the object's and its collected
+    /// fields' addresses: written once, repeated at its other places.
+    pub written: FxHashMap<(usize, usize), Range<usize>>,
+    /// How many nullable positions a bubbling null has turned to null so far.
+    pub nulled: usize,
 }
 
 /// Writes `text` as a JSON string.
@@ -77,11 +88,19 @@ pub(crate) fn respond(
     schema: &ApiSchema,
     operation: &PreparedOperation,
     variables: &Map<String, Value>,
-    data: &Data,
-    errors: Vec<GraphqlError>,
+    mut execution: Execution,
     introspection: bool,
     language: Language,
 ) -> Vec<u8> {
+    let errors = std::mem::take(&mut execution.errors);
+    let shown = match execution.shown() {
+        Some(shown) => shown,
+        None => {
+            execution.make_copies();
+            Shown::default()
+        }
+    };
+    let data = &execution.data;
     let mut projection = Projection {
         schema,
         operation,
@@ -91,6 +110,9 @@ pub(crate) fn respond(
         errors,
         path: Vec::new(),
         collections: Collections::default(),
+        shown,
+        written: FxHashMap::default(),
+        nulled: 0,
     };
     projection.out.extend_from_slice(b"{\"data\":");
     let root_type = match operation.kind {
@@ -307,7 +329,7 @@ impl<'a> Projection<'a> {
     /// Writes the object `object` of run-time type `type_name` with its collected fields.
     fn object(
         &mut self,
-        object: &Object,
+        object: &'a Object,
         type_name: &str,
         fields: &CollectedFields<'a>,
     ) -> Result<(), Bubble> {
@@ -327,9 +349,34 @@ impl<'a> Projection<'a> {
         Ok(())
     }
 
+    /// Writes an object the answer shows at several places: its bytes are written once and
+    /// repeated — when writing them raised no error and nulled nothing, so that they read
+    /// the same at every place; else it is written again at each.
+    fn shown_object(
+        &mut self,
+        object: &'a Object,
+        type_name: &str,
+        fields: &Rc<CollectedFields<'a>>,
+    ) -> Result<(), Bubble> {
+        let key = (
+            object as *const Object as usize,
+            Rc::as_ptr(fields) as usize,
+        );
+        if let Some(written) = self.written.get(&key) {
+            self.out.extend_from_within(written.clone());
+            return Ok(());
+        }
+        let (start, errors, nulled) = (self.out.len(), self.errors.len(), self.nulled);
+        let result = self.object(object, type_name, fields);
+        if result.is_ok() && self.errors.len() == errors && self.nulled == nulled {
+            self.written.insert(key, start..self.out.len());
+        }
+        result
+    }
+
     fn field(
         &mut self,
-        object: &Object,
+        object: &'a Object,
         type_name: &str,
         group: &FieldGroup<'a>,
     ) -> Result<(), Bubble> {
@@ -364,7 +411,7 @@ impl<'a> Projection<'a> {
     /// Writes a value of type `ty`; a null in a non-null position bubbles.
     fn value(
         &mut self,
-        value: Option<&Data>,
+        value: Option<&'a Data>,
         ty: &TypeRef,
         group: &FieldGroup<'a>,
         parent_type: &str,
@@ -393,6 +440,8 @@ impl<'a> Projection<'a> {
                 if self.nullable_value(value, ty, group, parent_type).is_err() {
                     self.out.truncate(start);
                     self.out.extend_from_slice(b"null");
+                    self.nulled += 1;
+                    self.written.retain(|_, written| written.end <= start);
                 }
                 Ok(())
             }
@@ -401,7 +450,7 @@ impl<'a> Projection<'a> {
 
     fn nullable_value(
         &mut self,
-        value: Option<&Data>,
+        value: Option<&'a Data>,
         ty: &TypeRef,
         group: &FieldGroup<'a>,
         parent_type: &str,
@@ -450,6 +499,7 @@ impl<'a> Projection<'a> {
                         }
                     },
                     TypeKind::Object | TypeKind::Interface | TypeKind::Union => {
+                        let (value, shown_elsewhere) = self.shown.at(value);
                         let Data::Object(object) = value else {
                             return self.invalid(fields[0], parent_type, "an object");
                         };
@@ -470,7 +520,11 @@ impl<'a> Projection<'a> {
                             }
                         };
                         let collected = self.collected(fields, runtime);
-                        self.object(object, runtime, &collected)
+                        if shown_elsewhere {
+                            self.shown_object(object, runtime, &collected)
+                        } else {
+                            self.object(object, runtime, &collected)
+                        }
                     }
                     TypeKind::InputObject => self.invalid(fields[0], parent_type, "an output type"),
                 }

@@ -6,8 +6,8 @@
 //! across an await: a fetch reads its representations under the lock, sends its request
 //! without it, and merges its answer under it again. Merging goes back to the recorded path
 //! of each representation, so siblings merging at the same time cannot disturb each other.
-//! An entity standing for several identical objects is merged into the first only and
-//! copied to the others when the plan ends ([`DeferredCopy`]).
+//! An entity standing for several identical objects is merged into the first only; when
+//! the plan ends the others show it ([`Shown`]), or get copies of it ([`DeferredCopy`]).
 //!
 //! Failures are contained: a subgraph that is down, slow or answers nonsense turns into an
 //! error at the response path of the fields it should have provided, and the rest of the
@@ -37,10 +37,85 @@ pub(crate) mod transport;
 use crate::forwarded::ForwardedHeaders;
 use transport::{FetchError, Subgraph, Transport};
 
-/// What a plan produced: the merged tree and the errors, in plan order.
+/// What a plan produced: the merged tree, the errors in plan order, and the deferred copies
+/// the answer shows instead of making them ([`Execution::shown`]).
 pub(crate) struct Execution {
     pub data: Data,
     pub errors: Vec<GraphqlError>,
+    copies: Vec<DeferredCopy>,
+}
+
+impl Execution {
+    /// Where the client's answer can show a deferred copy's source instead of its target,
+    /// or none when that would read otherwise than making the copies ([`Execution::make_copies`]):
+    /// a target owed by two copies, or one whose own content merging its source into it
+    /// would leave over or change, or with another copy's target or source inside it.
+    pub(crate) fn shown(&self) -> Option<Shown<'_>> {
+        let mut objects =
+            FxHashMap::with_capacity_and_hasher(2 * self.copies.len(), Default::default());
+        let mut pairs = Vec::with_capacity(self.copies.len());
+        for copy in &self.copies {
+            let target = find(&self.data, &copy.to)?;
+            let source = find(&self.data, &copy.from)?;
+            if objects
+                .insert(address(target), Some(source))
+                .is_some_and(|was| was.is_some())
+            {
+                return None;
+            }
+            objects.entry(address(source)).or_insert(None);
+            pairs.push((target, source));
+        }
+        pairs
+            .into_iter()
+            .all(|(target, source)| merges_into_source(target, source, &objects))
+            .then_some(Shown { objects })
+    }
+
+    /// Makes the deferred copies, latest first: a copy made inside an entity completes it
+    /// before it is copied on.
+    pub(crate) fn make_copies(&mut self) {
+        for copy in self.copies.iter().rev() {
+            settle(&mut self.data, copy);
+        }
+        self.copies.clear();
+    }
+}
+
+/// The deferred copies of a finished run, left unmade: the client's answer shows each
+/// source where its targets stand, so that the tree holds each entity once. Objects are
+/// known by their address in the tree, which does not change while it is read.
+#[derive(Default)]
+pub(crate) struct Shown<'d> {
+    /// Each copy's target with the source it shows, and each source (with none).
+    objects: FxHashMap<usize, Option<&'d Data>>,
+}
+
+impl<'d> Shown<'d> {
+    /// What the answer shows at `value` — the source of the copy it stands for, or itself —
+    /// and whether that is shown at other places too.
+    pub(crate) fn at(&self, value: &'d Data) -> (&'d Data, bool) {
+        if self.objects.is_empty() {
+            return (value, false);
+        }
+        let mut value = value;
+        let mut entry = self.objects.get(&address(value));
+        // A source comes before its targets in the walk, so a chain ends; bounded anyway.
+        for _ in 0..self.objects.len() {
+            match entry {
+                Some(Some(source)) => {
+                    value = source;
+                    entry = self.objects.get(&address(value));
+                }
+                _ => break,
+            }
+        }
+        (value, entry.is_some())
+    }
+}
+
+fn address(value: &Data) -> usize {
+    value as *const Data as usize
 }
 
 /// One run of one plan.
@@ -76,7 +151,8 @@ struct DeferredCopies {
 /// indices) that stood identical to it — counting what it was owed already — and held none
 /// of the entity's fields. Later fetches then walk what lies below the entity once, at
 /// `from`; their errors there are reported at `to` too ([`Executor::with_copies`]); when the
-/// plan ends, `from`, complete, is merged into `to` ([`settle`]).
+/// plan ends, the answer shows `from`, complete, at `to` ([`Shown`]), or, where that would
+/// read otherwise, `from` is merged into `to` ([`settle`]).
 struct DeferredCopy {
     from: Vec<PathSegment>,
     to: Vec<PathSegment>,
@@ -136,18 +212,15 @@ impl<'a> Executor<'a> {
         if let Some(root) = root {
             self.node(root).await;
         }
-        let mut data = self
+        let data = self
             .data
             .into_inner()
             .unwrap_or_else(|err| err.into_inner());
         let copies = self
             .copies
             .into_inner()
-            .unwrap_or_else(|err| err.into_inner());
-        // Latest first: a copy made inside an entity completes it before it is copied on.
-        for copy in copies.list.iter().rev() {
-            settle(&mut data, copy);
-        }
+            .unwrap_or_else(|err| err.into_inner())
+            .list;
         let mut errors = self
             .errors
             .into_inner()
@@ -156,6 +229,7 @@ impl<'a> Executor<'a> {
         Execution {
             data,
             errors: errors.into_iter().map(|(_, error)| error).collect(),
+            copies,
         }
     }
 
@@ -1025,6 +1099,30 @@ fn defer_copy(
     true
 }
 
+/// Whether [`merge`]-ing `source` into `target` leaves `source` as it is, with none of the
+/// `copied` objects (by address) strictly inside `target`.
+fn merges_into_source<V>(target: &Data, source: &Data, copied: &FxHashMap<usize, V>) -> bool {
+    let inner = |target: &Data, source: &Data| {
+        !copied.contains_key(&address(target)) && merges_into_source(target, source, copied)
+    };
+    match (target, source) {
+        (Data::Object(target), Data::Object(source)) => target
+            .entries()
+            .all(|(key, value)| source.get(key).is_some_and(|theirs| inner(value, theirs))),
+        (Data::List(target), Data::List(source)) => {
+            target.len() == source.len()
+                && target
+                    .iter()
+                    .zip(source)
+                    .all(|(value, theirs)| inner(value, theirs))
+        }
+        (Data::Object(_) | Data::List(_), _) => false,
+        // A null never erases a value; any other value of the source replaces the target's.
+        (_, Data::Null) => target.is_null(),
+        _ => true,
+    }
+}
+
 /// Merges the object at `copy.from` into the one at `copy.to`: the entity it was owed and
 /// whatever later fetches brought below it.
 fn settle(tree: &mut Data, copy: &DeferredCopy) {
@@ -1104,6 +1202,93 @@ mod tests {
             serde_json::to_value(&tree).unwrap(),
             json!({"units": [{"id": "1", "name": "A", "workers": 3}, {"id": "2", "workers": null, "name": "B"}]})
         );
+    }
+
+    /// The path of the home unit of unit `index`.
+    fn home(index: usize) -> Vec<PathSegment> {
+        vec![
+            PathSegment::Key("units".into()),
+            PathSegment::Index(index),
+            PathSegment::Key("home".into()),
+        ]
+    }
+
+    /// The units of `tree`, the home units of each pair `(from, to)` owed alike.
+    fn owed(tree: serde_json::Value, copies: &[(usize, usize)]) -> Execution {
+        Execution {
+            data: data(tree),
+            errors: Vec::new(),
+            copies: copies
+                .iter()
+                .map(|(from, to)| DeferredCopy {
+                    from: home(*from),
+                    to: home(*to),
+                    keys: Vec::new(),
+                })
+                .collect(),
+        }
+    }
+
+    #[test]
+    fn a_copy_is_shown_from_its_source_only_where_making_it_would_read_the_same() {
+        let units = |first: serde_json::Value, second: serde_json::Value| json!({"units": [{"home": first}, {"home": second}]});
+        let source = json!({"id": "h", "name": "甲", "activities": [{"id": "a"}]});
+        // What the target holds is the source's, or replaced by it: shown.
+        for target in [json!({"id": "h"}), json!({"id": "h", "name": "乙"})] {
+            let execution = owed(units(source.clone(), target), &[(0, 1)]);
+            let shown = execution.shown().expect("shown");
+            let [first, second] = [0, 1].map(|index| find(&execution.data, &home(index)).unwrap());
+            assert!(std::ptr::eq(shown.at(second).0, first));
+            assert!(shown.at(first).1, "the source is shown elsewhere too");
+        }
+        // Something of the target's own that merging would keep: the copies are made.
+        let unnamed = json!({"id": "h", "name": null});
+        for (source, target, made) in [
+            (
+                source.clone(),
+                json!({"id": "h", "motto": "求是"}),
+                json!({"id": "h", "motto": "求是", "name": "甲", "activities": [{"id": "a"}]}),
+            ),
+            (
+                unnamed.clone(),
+                json!({"id": "h", "name": "乙"}),
+                json!({"id": "h", "name": "乙"}),
+            ),
+        ] {
+            let mut execution = owed(units(source.clone(), target.clone()), &[(0, 1)]);
+            assert!(execution.shown().is_none(), "{target}");
+            execution.make_copies();
+            assert_eq!(
+                serde_json::to_value(&execution.data).unwrap(),
+                units(source, made)
+            );
+        }
+        // Two copies owed to one target, and a copy's source inside another's target.
+        let mut twice = owed(
+            json!({"units": [{"home": {"id": "h"}}, {"home": {"id": "h"}}, {"home": {"id": "h"}}]}),
+            &[(0, 2), (1, 2)],
+        );
+        assert!(twice.shown().is_none());
+        twice.make_copies();
+        let nested = Execution {
+            copies: vec![
+                DeferredCopy {
+                    from: vec![PathSegment::Key("a".into())],
+                    to: vec![PathSegment::Key("b".into())],
+                    keys: Vec::new(),
+                },
+                DeferredCopy {
+                    from: vec![PathSegment::Key("b".into()), PathSegment::Key("c".into())],
+                    to: vec![PathSegment::Key("d".into())],
+                    keys: Vec::new(),
+                },
+            ],
+            ..owed(
+                json!({"a": {"c": {"id": 1}}, "b": {"c": {"id": 1}}, "d": {"id": 1}}),
+                &[],
+            )
+        };
+        assert!(nested.shown().is_none());
     }
 
     #[test]
