@@ -47,7 +47,7 @@ export RUST_LOG=warn KEXIE_PRINCIPAL_SECRET=bench-principal-secret-0123456789abc
 case "$tool" in
   callgrind)
     valgrind --tool=callgrind --callgrind-out-file="$scratch/callgrind.out" \
-      "$target/kexie-gateway" 2>"$scratch/valgrind.log" &
+      "$gateway_binary" 2>"$scratch/valgrind.log" &
     pids+=($!)
     wait_for "http://127.0.0.1:$port/health"
     send "$warmup"
@@ -63,7 +63,7 @@ case "$tool" in
     echo "full profile: ${PROFILE_OUT:-/tmp}/callgrind.$body.out (callgrind_annotate)"
     ;;
   perf)
-    "$target/kexie-gateway" &
+    "$gateway_binary" &
     gateway=$!
     pids+=($gateway)
     wait_for "http://127.0.0.1:$port/health"

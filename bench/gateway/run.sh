@@ -60,7 +60,7 @@ start_gateway() { # $1: deduplication off|default|on
   GATEWAY_METRICS_LISTEN="127.0.0.1:$metrics_port" \
   GATEWAY_DEDUP_SUBGRAPH_FETCHES=$subgraph_fetches \
   GATEWAY_DEDUP_CLIENT_QUERIES=$client_queries \
-    "$target/kexie-gateway" &
+    "$gateway_binary" &
   gateway_pid=$!
   pids+=($gateway_pid)
   wait_for "http://127.0.0.1:$gateway_port/health"

@@ -1,13 +1,15 @@
-# Sourced by run.sh and profile.sh: builds the release gateway and the stub subgraphs,
-# starts the stubs, and stops every process the script started when it exits.
-# Sets $target (the release directory), $scratch (a directory removed at exit), $pids,
+# Sourced by run.sh and profile.sh: builds the gateway as deployed (the `production`
+# profile of Cargo.toml) and the stub subgraphs (release), starts the stubs, and stops
+# every process the script started when it exits. Sets $gateway_binary, $target (the
+# release directory, where the stubs are), $scratch (a directory removed at exit), $pids,
 # $stubs_pid and wait_for.
 
 # Built apart so that the gateway binary gets exactly its own dependencies' features (an
 # example build would add those of the dev-dependencies).
-cargo build --release -p kexie-gateway --bin kexie-gateway >&2
+cargo build --profile production -p kexie-gateway --bin kexie-gateway >&2
 cargo build --release -p kexie-gateway --example bench_subgraphs >&2
 target="${CARGO_TARGET_DIR:-$root/target}/release"
+gateway_binary="${CARGO_TARGET_DIR:-$root/target}/production/kexie-gateway"
 
 pids=()
 scratch="$(mktemp -d)"

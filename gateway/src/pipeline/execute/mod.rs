@@ -693,7 +693,7 @@ impl<'a> Executor<'a> {
         for (origin, mut representation) in found {
             self.apply_rewrites(&mut representation, rewrites);
             key.clear();
-            let _ = serde_json::to_writer(&mut key, &representation);
+            let _ = sonic_rs::to_writer(&mut key, &representation);
             match index.get(&key) {
                 Some(position) => representations.origins[*position].push(origin),
                 None => {
