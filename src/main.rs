@@ -13,7 +13,7 @@ use kexie::{config_file, schema_files, seed, serve, token};
 use kexie_subgraph_kit::config;
 
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: kexie_gateway::allocator::Allocator = kexie_gateway::allocator::Allocator;
 
 /// Kexie Hub: one GraphQL endpoint over the organizations, talent, popularization, advice
 /// and innovation subgraphs of a city's science and technology associations.

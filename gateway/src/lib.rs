@@ -18,6 +18,7 @@
 //! # }
 //! ```
 
+pub mod allocator;
 mod cache;
 mod config;
 mod digest;

@@ -4,7 +4,7 @@
 use clap::Parser;
 
 #[global_allocator]
-static ALLOCATOR: mimalloc::MiMalloc = mimalloc::MiMalloc;
+static ALLOCATOR: kexie_gateway::allocator::Allocator = kexie_gateway::allocator::Allocator;
 
 /// One GraphQL endpoint over the subgraphs of a Federation v2 supergraph.
 #[derive(Parser)]
