@@ -3,47 +3,51 @@
 //! A JSON value whose objects are small vectors of key-value pairs rather than maps: the
 //! objects of GraphQL responses have a handful of keys, which a linear scan finds faster
 //! than a hash or tree lookup, and a vector costs one allocation where an ordered map costs
-//! two and a hash per key. Keys and strings are `SmolStr`s: nearly all are short enough to
-//! be stored inline, without an allocation each. It also keeps the gateway independent of
-//! which `serde_json` features other crates of the build turn on (`preserve_order` swaps
-//! its maps). Answers are parsed with sonic-rs (SIMD), the parser the planner already uses.
+//! two and a hash per key. Keys and strings borrow from the bytes of the answer they came
+//! in (`'a`: the answers are kept until the client's response is written, see
+//! `execute::Answers`) — a string holding escapes, or one the gateway makes, is owned. It
+//! also keeps the gateway independent of which `serde_json` features other crates of the
+//! build turn on (`preserve_order` swaps its maps). Answers are read by [`read`], which
+//! builds the tree in one pass.
 
-use std::fmt;
-
-use serde::de::{Deserialize, Deserializer, MapAccess, SeqAccess, Visitor};
 use serde::ser::{Serialize, SerializeMap, SerializeSeq, Serializer};
 use serde_json::Number;
-use smol_str::SmolStr;
+use std::borrow::Cow;
+
+mod read;
+
+/// A key or a string of the tree: borrowed from an answer, or owned.
+pub(crate) type Text<'a> = Cow<'a, str>;
 
 /// A JSON value of a subgraph answer.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub(crate) enum Data {
+pub(crate) enum Data<'a> {
     #[default]
     Null,
     Bool(bool),
     Number(Number),
-    String(SmolStr),
-    List(Vec<Data>),
-    Object(Object),
+    String(Text<'a>),
+    List(Vec<Data<'a>>),
+    Object(Object<'a>),
 }
 
 /// A JSON object: keys in the order they arrived, each once.
 #[derive(Clone, Debug, Default, PartialEq)]
-pub(crate) struct Object(Vec<(SmolStr, Data)>);
+pub(crate) struct Object<'a>(Vec<(Text<'a>, Data<'a>)>);
 
-impl Object {
+impl<'a> Object<'a> {
     pub(crate) fn with_capacity(capacity: usize) -> Self {
         Object(Vec::with_capacity(capacity))
     }
 
-    pub(crate) fn get(&self, key: &str) -> Option<&Data> {
+    pub(crate) fn get(&self, key: &str) -> Option<&Data<'a>> {
         self.0
             .iter()
             .find(|(known, _)| &**known == key)
             .map(|(_, value)| value)
     }
 
-    pub(crate) fn get_mut(&mut self, key: &str) -> Option<&mut Data> {
+    pub(crate) fn get_mut(&mut self, key: &str) -> Option<&mut Data<'a>> {
         self.0
             .iter_mut()
             .find(|(known, _)| &**known == key)
@@ -55,7 +59,7 @@ impl Object {
     }
 
     /// Sets `key` to `value`, replacing what was there.
-    pub(crate) fn insert(&mut self, key: SmolStr, value: Data) {
+    pub(crate) fn insert(&mut self, key: Text<'a>, value: Data<'a>) {
         match self.get_mut(&key) {
             Some(existing) => *existing = value,
             None => self.0.push((key, value)),
@@ -63,21 +67,21 @@ impl Object {
     }
 
     /// Adds `key`, which the caller has just looked for and not found.
-    pub(crate) fn push_new(&mut self, key: SmolStr, value: Data) {
+    pub(crate) fn push_new(&mut self, key: Text<'a>, value: Data<'a>) {
         debug_assert!(!self.contains_key(&key));
         self.0.push((key, value));
     }
 
-    pub(crate) fn remove(&mut self, key: &str) -> Option<Data> {
+    pub(crate) fn remove(&mut self, key: &str) -> Option<Data<'a>> {
         let position = self.0.iter().position(|(known, _)| &**known == key)?;
         Some(self.0.remove(position).1)
     }
 
-    pub(crate) fn entries(&self) -> impl Iterator<Item = (&SmolStr, &Data)> {
+    pub(crate) fn entries(&self) -> impl Iterator<Item = (&Text<'a>, &Data<'a>)> {
         self.0.iter().map(|(key, value)| (key, value))
     }
 
-    pub(crate) fn into_entries(self) -> impl Iterator<Item = (SmolStr, Data)> {
+    pub(crate) fn into_entries(self) -> impl Iterator<Item = (Text<'a>, Data<'a>)> {
         self.0.into_iter()
     }
 
@@ -87,11 +91,18 @@ impl Object {
     }
 }
 
-impl Data {
-    /// Reads a subgraph answer. Strings must be valid UTF-8 and escapes valid; keys and
-    /// strings of up to 23 bytes are stored inline.
-    pub(crate) fn parse(json: &[u8]) -> Result<Data, sonic_rs::Error> {
-        sonic_rs::from_slice(json)
+impl<'a> FromIterator<(Text<'a>, Data<'a>)> for Object<'a> {
+    /// An object of the pairs, which the caller knows to have distinct keys.
+    fn from_iter<I: IntoIterator<Item = (Text<'a>, Data<'a>)>>(pairs: I) -> Self {
+        Object(pairs.into_iter().collect())
+    }
+}
+
+impl<'a> Data<'a> {
+    /// Reads a subgraph answer ([`read`]), borrowing its keys and strings. Strings must be
+    /// valid UTF-8 and escapes valid.
+    pub(crate) fn parse(json: &'a [u8]) -> Result<Data<'a>, read::ReadError> {
+        read::read(json)
     }
 
     pub(crate) fn is_null(&self) -> bool {
@@ -105,19 +116,19 @@ impl Data {
         }
     }
 
-    pub(crate) fn as_object(&self) -> Option<&Object> {
+    pub(crate) fn as_object(&self) -> Option<&Object<'a>> {
         match self {
             Data::Object(object) => Some(object),
             _ => None,
         }
     }
 
-    pub(crate) fn take(&mut self) -> Data {
+    pub(crate) fn take(&mut self) -> Data<'a> {
         std::mem::take(self)
     }
 }
 
-impl Serialize for Data {
+impl Serialize for Data<'_> {
     fn serialize<S: Serializer>(&self, serializer: S) -> Result<S::Ok, S::Error> {
         match self {
             Data::Null => serializer.serialize_unit(),
@@ -139,92 +150,6 @@ impl Serialize for Data {
                 map.end()
             }
         }
-    }
-}
-
-impl<'de> Deserialize<'de> for Data {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Data, D::Error> {
-        deserializer.deserialize_any(DataVisitor)
-    }
-}
-
-struct DataVisitor;
-
-impl<'de> Visitor<'de> for DataVisitor {
-    type Value = Data;
-
-    fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
-        formatter.write_str("any JSON value")
-    }
-
-    fn visit_bool<E>(self, value: bool) -> Result<Data, E> {
-        Ok(Data::Bool(value))
-    }
-
-    fn visit_i64<E>(self, value: i64) -> Result<Data, E> {
-        Ok(Data::Number(value.into()))
-    }
-
-    fn visit_u64<E>(self, value: u64) -> Result<Data, E> {
-        Ok(Data::Number(value.into()))
-    }
-
-    fn visit_f64<E>(self, value: f64) -> Result<Data, E> {
-        Ok(Number::from_f64(value).map_or(Data::Null, Data::Number))
-    }
-
-    fn visit_str<E>(self, value: &str) -> Result<Data, E> {
-        Ok(Data::String(value.into()))
-    }
-
-    fn visit_none<E>(self) -> Result<Data, E> {
-        Ok(Data::Null)
-    }
-
-    fn visit_unit<E>(self) -> Result<Data, E> {
-        Ok(Data::Null)
-    }
-
-    fn visit_some<D: Deserializer<'de>>(self, deserializer: D) -> Result<Data, D::Error> {
-        Deserialize::deserialize(deserializer)
-    }
-
-    fn visit_seq<A: SeqAccess<'de>>(self, mut seq: A) -> Result<Data, A::Error> {
-        let mut items = Vec::with_capacity(seq.size_hint().unwrap_or(0).min(4096));
-        while let Some(item) = seq.next_element()? {
-            items.push(item);
-        }
-        Ok(Data::List(items))
-    }
-
-    fn visit_map<A: MapAccess<'de>>(self, mut map: A) -> Result<Data, A::Error> {
-        let mut object = Object::with_capacity(map.size_hint().unwrap_or(0).min(64));
-        // Keys are pushed without looking for duplicates: GraphQL responses have none, and
-        // where a broken answer repeats one, lookups find its first value.
-        while let Some(key) = map.next_key::<KeyString>()? {
-            let value: Data = map.next_value()?;
-            object.0.push((key.0, value));
-        }
-        Ok(Data::Object(object))
-    }
-}
-
-/// An object key, read without an intermediate `String` when the input allows it.
-struct KeyString(SmolStr);
-
-impl<'de> Deserialize<'de> for KeyString {
-    fn deserialize<D: Deserializer<'de>>(deserializer: D) -> Result<Self, D::Error> {
-        struct KeyVisitor;
-        impl Visitor<'_> for KeyVisitor {
-            type Value = KeyString;
-            fn expecting(&self, formatter: &mut fmt::Formatter) -> fmt::Result {
-                formatter.write_str("an object key")
-            }
-            fn visit_str<E>(self, value: &str) -> Result<KeyString, E> {
-                Ok(KeyString(value.into()))
-            }
-        }
-        deserializer.deserialize_str(KeyVisitor)
     }
 }
 

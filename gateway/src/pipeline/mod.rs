@@ -32,7 +32,7 @@ use crate::forwarded::ForwardedHeaders;
 use crate::freshness::{InFlight, Joined, ReadStart};
 use crate::metrics::{bump, Metrics};
 use execute::transport::Transport;
-use execute::Executor;
+use execute::{Answers, Executor};
 use limits::{CostCheck, OperationLimits};
 use operation::{selects_rollup, OperationKind, PreparedOperation};
 use plan::planner::CacheOutcome;
@@ -356,14 +356,15 @@ impl Pipeline {
 
     /// Runs `run` for a read that began at `read`.
     async fn run(&self, run: Run, read: &ReadStart) -> Executed {
+        let answers = Answers::for_plan(run.plan.root.as_ref());
         let execution = Executor::new(
-            &run.supergraph.subgraphs,
-            &run.supergraph.possible_types,
+            &run.supergraph,
             &self.transport,
             &run.headers,
             &run.variables,
             read,
             run.deadline,
+            &answers,
         )
         .run(run.plan.root.as_ref())
         .await;

@@ -13,7 +13,8 @@
 //! error at the response path of the fields it should have provided, and the rest of the
 //! plan runs on.
 
-use std::sync::Mutex;
+use std::sync::atomic::{AtomicUsize, Ordering};
+use std::sync::{Mutex, OnceLock};
 use std::time::Instant;
 
 use bytes::Bytes;
@@ -28,6 +29,7 @@ use crate::pipeline::plan::PossibleTypes;
 use crate::pipeline::plan::{
     BatchFetch, Fetch, PathStep, PlanNode, RequiredSelection, Rewrite, RewriteStep,
 };
+use crate::pipeline::supergraph::Supergraph;
 use rustc_hash::FxHashMap;
 use smol_str::SmolStr;
 
@@ -39,13 +41,13 @@ use transport::{FetchError, Subgraph, Transport};
 
 /// What a plan produced: the merged tree, the errors in plan order, and the deferred copies
 /// the answer shows instead of making them ([`Execution::shown`]).
-pub(crate) struct Execution {
-    pub data: Data,
+pub(crate) struct Execution<'a> {
+    pub data: Data<'a>,
     pub errors: Vec<GraphqlError>,
     copies: Vec<DeferredCopy>,
 }
 
-impl Execution {
+impl Execution<'_> {
     /// Where the client's answer can show a deferred copy's source instead of its target,
     /// or none when that would read otherwise than making the copies ([`Execution::make_copies`]):
     /// a target owed by two copies, or one whose own content merging its source into it
@@ -88,13 +90,13 @@ impl Execution {
 #[derive(Default)]
 pub(crate) struct Shown<'d> {
     /// Each copy's target with the source it shows, and each source (with none).
-    objects: FxHashMap<usize, Option<&'d Data>>,
+    objects: FxHashMap<usize, Option<&'d Data<'d>>>,
 }
 
 impl<'d> Shown<'d> {
     /// What the answer shows at `value` — the source of the copy it stands for, or itself —
     /// and whether that is shown at other places too.
-    pub(crate) fn at(&self, value: &'d Data) -> (&'d Data, bool) {
+    pub(crate) fn at(&self, value: &'d Data<'d>) -> (&'d Data<'d>, bool) {
         if self.objects.is_empty() {
             return (value, false);
         }
@@ -114,8 +116,49 @@ impl<'d> Shown<'d> {
     }
 }
 
-fn address(value: &Data) -> usize {
-    value as *const Data as usize
+fn address(value: &Data<'_>) -> usize {
+    value as *const Data<'_> as usize
+}
+
+/// The subgraph answers of one run, kept until the client's response is written: the
+/// response tree borrows its keys and strings from them. One slot per fetch node of the
+/// plan, taken in the order the answers arrive (each node sends at most one request).
+pub(crate) struct Answers {
+    slots: Vec<OnceLock<Bytes>>,
+    taken: AtomicUsize,
+}
+
+impl Answers {
+    pub(crate) fn for_plan(root: Option<&PlanNode>) -> Self {
+        fn fetches(node: &PlanNode) -> usize {
+            match node {
+                PlanNode::Fetch(_) | PlanNode::Flatten { .. } | PlanNode::Batch(_) => 1,
+                PlanNode::Sequence(nodes) | PlanNode::Parallel(nodes) => {
+                    nodes.iter().map(fetches).sum()
+                }
+                PlanNode::Condition {
+                    if_true, if_false, ..
+                } => [if_true, if_false]
+                    .into_iter()
+                    .flatten()
+                    .map(|branch| fetches(branch))
+                    .sum(),
+            }
+        }
+        let count = root.map_or(0, fetches);
+        Answers {
+            slots: (0..count).map(|_| OnceLock::new()).collect(),
+            taken: AtomicUsize::new(0),
+        }
+    }
+
+    /// Keeps `answer` for the rest of the run; none when every slot is taken (a plan that
+    /// sent more requests than it has fetch nodes, which no plan does).
+    fn keep(&self, answer: Bytes) -> Option<&[u8]> {
+        let slot = self.slots.get(self.taken.fetch_add(1, Ordering::Relaxed))?;
+        slot.set(answer).ok()?;
+        slot.get().map(|answer| &answer[..])
+    }
 }
 
 /// One run of one plan.
@@ -130,7 +173,8 @@ pub(crate) struct Executor<'a> {
     pub read: &'a ReadStart,
     /// When the request must be answered: no fetch waits past it.
     pub deadline: Instant,
-    data: Mutex<Data>,
+    answers: &'a Answers,
+    data: Mutex<Data<'a>>,
     /// (fetch id, error): sorted by fetch id at the end so that the order does not depend on
     /// which parallel fetch finished first.
     errors: Mutex<Vec<(usize, GraphqlError)>>,
@@ -184,18 +228,20 @@ impl Representations {
 }
 
 impl<'a> Executor<'a> {
+    /// An executor over `supergraph`'s subgraphs, keeping their answers in `answers`.
     pub(crate) fn new(
-        subgraphs: &'a [Subgraph],
-        possible_types: &'a PossibleTypes,
+        supergraph: &'a Supergraph,
         transport: &'a Transport,
         headers: &'a ForwardedHeaders,
         variables: &'a Map<String, Value>,
         read: &'a ReadStart,
         deadline: Instant,
+        answers: &'a Answers,
     ) -> Self {
         Executor {
-            subgraphs,
-            possible_types,
+            answers,
+            subgraphs: &supergraph.subgraphs,
+            possible_types: &supergraph.possible_types,
             transport,
             headers,
             variables,
@@ -208,7 +254,7 @@ impl<'a> Executor<'a> {
     }
 
     /// Runs `root` and returns what it gathered.
-    pub(crate) async fn run(self, root: Option<&PlanNode>) -> Execution {
+    pub(crate) async fn run(self, root: Option<&PlanNode>) -> Execution<'a> {
         if let Some(root) = root {
             self.node(root).await;
         }
@@ -266,7 +312,7 @@ impl<'a> Executor<'a> {
         .boxed()
     }
 
-    fn lock_data(&self) -> std::sync::MutexGuard<'_, Data> {
+    fn lock_data(&self) -> std::sync::MutexGuard<'_, Data<'a>> {
         self.data.lock().unwrap_or_else(|err| err.into_inner())
     }
 
@@ -319,7 +365,7 @@ impl<'a> Executor<'a> {
         subgraph: usize,
         body: Bytes,
         may_share: bool,
-    ) -> Result<Object, GraphqlError> {
+    ) -> Result<Object<'a>, GraphqlError> {
         let Some(target) = self.subgraphs.get(subgraph) else {
             return Err(GraphqlError::new(
                 "The plan names a subgraph the supergraph does not have.",
@@ -356,7 +402,13 @@ impl<'a> Executor<'a> {
                 tracing::warn!(subgraph = %target.name, error = %err, "subgraph fetch failed");
                 failed(err.to_string(), code)
             })?;
-        match Data::parse(&answer) {
+        let Some(answer) = self.answers.keep(answer) else {
+            return Err(GraphqlError::new(
+                "The plan sent more requests than it has fetches.",
+                Code::Internal,
+            ));
+        };
+        match Data::parse(answer) {
             Ok(Data::Object(response))
                 if response.contains_key("data") || response.contains_key("errors") =>
             {
@@ -558,7 +610,7 @@ impl<'a> Executor<'a> {
     fn merge_entities(
         &self,
         fetch_id: usize,
-        mut response: Object,
+        mut response: Object<'a>,
         targets: &[(&str, &Representations, &Vec<Rewrite>)],
         fetch_path: &dyn Fn() -> Option<Vec<PathSegment>>,
     ) {
@@ -664,14 +716,14 @@ impl<'a> Executor<'a> {
     }
 
     /// Collects the representations of the objects at `paths`, deduplicated.
-    fn representations(
+    fn representations<'t>(
         &self,
-        data: &Data,
+        data: &Data<'t>,
         paths: &[&[PathStep]],
         requires: &[RequiredSelection],
         rewrites: &[Rewrite],
     ) -> Representations {
-        let mut found: Vec<(Vec<PathSegment>, Data)> = Vec::new();
+        let mut found: Vec<(Vec<PathSegment>, Data<'_>)> = Vec::new();
         for path in paths {
             let mut current = Vec::new();
             self.collect(data, path, &mut current, requires, &mut found);
@@ -710,13 +762,13 @@ impl<'a> Executor<'a> {
         representations
     }
 
-    fn collect(
+    fn collect<'t>(
         &self,
-        value: &Data,
+        value: &Data<'t>,
         path: &[PathStep],
         current: &mut Vec<PathSegment>,
-        requires: &[RequiredSelection],
-        found: &mut Vec<(Vec<PathSegment>, Data)>,
+        requires: &'t [RequiredSelection],
+        found: &mut Vec<(Vec<PathSegment>, Data<'t>)>,
     ) {
         if let Data::List(items) = value {
             // Lists not spelled out in the path are walked all the same.
@@ -763,11 +815,11 @@ impl<'a> Executor<'a> {
     }
 
     /// Builds a representation from `object`; false when a required field is missing.
-    fn represent(
+    fn represent<'t>(
         &self,
-        object: &Object,
-        selections: &[RequiredSelection],
-        out: &mut Object,
+        object: &Object<'t>,
+        selections: &'t [RequiredSelection],
+        out: &mut Object<'t>,
     ) -> bool {
         for selection in selections {
             match selection {
@@ -807,7 +859,11 @@ impl<'a> Executor<'a> {
         true
     }
 
-    fn represent_value(&self, value: &Data, selections: &[RequiredSelection]) -> Option<Data> {
+    fn represent_value<'t>(
+        &self,
+        value: &Data<'t>,
+        selections: &'t [RequiredSelection],
+    ) -> Option<Data<'t>> {
         match value {
             Data::Object(object) => {
                 let mut out = Object::with_capacity(selections.len());
@@ -823,7 +879,7 @@ impl<'a> Executor<'a> {
         }
     }
 
-    fn apply_rewrites(&self, value: &mut Data, rewrites: &[Rewrite]) {
+    fn apply_rewrites(&self, value: &mut Data<'_>, rewrites: &[Rewrite]) {
         for rewrite in rewrites {
             let (path, action) = match rewrite {
                 Rewrite::SetValue { path, value } => (path, RewriteAction::Set(value)),
@@ -833,7 +889,7 @@ impl<'a> Executor<'a> {
         }
     }
 
-    fn rewrite(&self, value: &mut Data, path: &[RewriteStep], action: &RewriteAction<'_>) {
+    fn rewrite(&self, value: &mut Data<'_>, path: &[RewriteStep], action: &RewriteAction<'_>) {
         match value {
             Data::List(items) => {
                 for item in items {
@@ -844,14 +900,17 @@ impl<'a> Executor<'a> {
                 None => {}
                 Some((RewriteStep::Key(key), [])) => match action {
                     RewriteAction::Set(text) => {
-                        object.insert(key.as_str().into(), Data::String((*text).into()));
+                        object.insert(
+                            key.to_string().into(),
+                            Data::String(text.to_string().into()),
+                        );
                     }
                     RewriteAction::Rename(to) => {
                         if let Some(moved) = object.remove(key) {
                             match object.get_mut(to) {
                                 Some(existing) => merge(existing, moved),
                                 None => {
-                                    object.insert((*to).into(), moved);
+                                    object.insert(to.to_string().into(), moved);
                                 }
                             }
                         }
@@ -884,7 +943,7 @@ enum RewriteAction<'a> {
 /// An error as a subgraph reported it.
 struct SubgraphError {
     message: String,
-    path: Option<Vec<Data>>,
+    path: Option<Vec<Data<'static>>>,
     extensions: Option<Map<String, Value>>,
 }
 
@@ -912,7 +971,7 @@ impl Clone for SubgraphError {
 
 /// The errors of a subgraph response; whatever is not an error object is skipped. Their
 /// locations are dropped: they point into the subgraph's operation, not the client's.
-fn subgraph_errors(errors: Data) -> Vec<SubgraphError> {
+fn subgraph_errors(errors: Data<'_>) -> Vec<SubgraphError> {
     let Data::List(errors) = errors else {
         return Vec::new();
     };
@@ -927,7 +986,7 @@ fn subgraph_errors(errors: Data) -> Vec<SubgraphError> {
                 _ => "A subgraph reported an error without a message.".to_string(),
             };
             let path = match error.remove("path") {
-                Some(Data::List(path)) => Some(path),
+                Some(Data::List(path)) => Some(path.into_iter().map(owned).collect()),
                 _ => None,
             };
             let extensions = match error.remove("extensions") {
@@ -946,8 +1005,25 @@ fn subgraph_errors(errors: Data) -> Vec<SubgraphError> {
         .collect()
 }
 
+/// A tree value that borrows nothing, for errors, which outlive the answers.
+fn owned(data: Data<'_>) -> Data<'static> {
+    match data {
+        Data::Null => Data::Null,
+        Data::Bool(boolean) => Data::Bool(boolean),
+        Data::Number(number) => Data::Number(number),
+        Data::String(text) => Data::String(text.into_owned().into()),
+        Data::List(items) => Data::List(items.into_iter().map(owned).collect()),
+        Data::Object(object) => Data::Object(
+            object
+                .into_entries()
+                .map(|(key, value)| (key.into_owned().into(), owned(value)))
+                .collect(),
+        ),
+    }
+}
+
 /// A tree value as `serde_json`'s, for the rare places that need one (error extensions).
-fn to_json(data: Data) -> Value {
+fn to_json(data: Data<'_>) -> Value {
     match data {
         Data::Null => Value::Null,
         Data::Bool(boolean) => Value::Bool(boolean),
@@ -963,10 +1039,10 @@ fn to_json(data: Data) -> Value {
     }
 }
 
-fn path_from_data(path: &[Data]) -> Vec<PathSegment> {
+fn path_from_data(path: &[Data<'_>]) -> Vec<PathSegment> {
     path.iter()
         .filter_map(|segment| match segment {
-            Data::String(key) => Some(PathSegment::Key(key.clone())),
+            Data::String(key) => Some(PathSegment::Key(SmolStr::new(key))),
             Data::Number(index) => index
                 .as_u64()
                 .and_then(|index| usize::try_from(index).ok())
@@ -1040,12 +1116,12 @@ impl Position<'_> {
 /// owes `other` already, and the entity's fields are new to both or there already with the
 /// same values; false when not (the caller merges a copy now).
 fn defer_copy(
-    tree: &Data,
+    tree: &Data<'_>,
     copies: &mut DeferredCopies,
-    source: Option<&Data>,
+    source: Option<&Data<'_>>,
     first: &[PathSegment],
     other: &[PathSegment],
-    entity: &Data,
+    entity: &Data<'_>,
 ) -> bool {
     let same_place = first.len() == other.len()
         && first.iter().zip(other).all(|pair| match pair {
@@ -1066,7 +1142,8 @@ fn defer_copy(
         .get(other)
         .copied()
         .filter(|at| copies.list[*at].from == first);
-    let is_owed = |key: &SmolStr| owed.is_some_and(|at| copies.list[at].keys.contains(key));
+    let is_owed =
+        |key: &str| owed.is_some_and(|at| copies.list[at].keys.iter().any(|owed| owed == key));
     let identical = target.entries().all(|(key, _)| source.contains_key(key))
         && source.entries().all(|(key, value)| match target.get(key) {
             Some(theirs) => theirs == value,
@@ -1081,7 +1158,7 @@ fn defer_copy(
             // A field both have with the entity's value (its key, `__typename`): merging it
             // changes nothing.
             (Some(ours), Some(theirs)) if ours == value && theirs == value => {}
-            (None, None) if !is_owed(key) => keys.push(key.clone()),
+            (None, None) if !is_owed(key) => keys.push(SmolStr::new(key)),
             _ => return false,
         }
     }
@@ -1101,8 +1178,12 @@ fn defer_copy(
 
 /// Whether [`merge`]-ing `source` into `target` leaves `source` as it is, with none of the
 /// `copied` objects (by address) strictly inside `target`.
-fn merges_into_source<V>(target: &Data, source: &Data, copied: &FxHashMap<usize, V>) -> bool {
-    let inner = |target: &Data, source: &Data| {
+fn merges_into_source<V>(
+    target: &Data<'_>,
+    source: &Data<'_>,
+    copied: &FxHashMap<usize, V>,
+) -> bool {
+    let inner = |target: &Data<'_>, source: &Data<'_>| {
         !copied.contains_key(&address(target)) && merges_into_source(target, source, copied)
     };
     match (target, source) {
@@ -1125,7 +1206,7 @@ fn merges_into_source<V>(target: &Data, source: &Data, copied: &FxHashMap<usize,
 
 /// Merges the object at `copy.from` into the one at `copy.to`: the entity it was owed and
 /// whatever later fetches brought below it.
-fn settle(tree: &mut Data, copy: &DeferredCopy) {
+fn settle(tree: &mut Data<'_>, copy: &DeferredCopy) {
     let Some(source) = find(tree, &copy.from).cloned() else {
         return;
     };
@@ -1135,7 +1216,7 @@ fn settle(tree: &mut Data, copy: &DeferredCopy) {
 }
 
 /// The value at `path` in the tree, to read.
-fn find<'v>(root: &'v Data, path: &[PathSegment]) -> Option<&'v Data> {
+fn find<'v, 'a>(root: &'v Data<'a>, path: &[PathSegment]) -> Option<&'v Data<'a>> {
     let mut current = root;
     for segment in path {
         current = match (current, segment) {
@@ -1148,7 +1229,7 @@ fn find<'v>(root: &'v Data, path: &[PathSegment]) -> Option<&'v Data> {
 }
 
 /// The value at `path` in the tree.
-fn navigate<'v>(root: &'v mut Data, path: &[PathSegment]) -> Option<&'v mut Data> {
+fn navigate<'v, 'a>(root: &'v mut Data<'a>, path: &[PathSegment]) -> Option<&'v mut Data<'a>> {
     let mut current = root;
     for segment in path {
         current = match (current, segment) {
@@ -1162,7 +1243,7 @@ fn navigate<'v>(root: &'v mut Data, path: &[PathSegment]) -> Option<&'v mut Data
 
 /// Deep-merges `source` into `target`. A null never erases a value already there: an entity
 /// that a subgraph could not resolve leaves the object it was asked about as it was.
-pub(crate) fn merge(target: &mut Data, source: Data) {
+pub(crate) fn merge<'a>(target: &mut Data<'a>, source: Data<'a>) {
     match (target, source) {
         (Data::Object(target), Data::Object(source)) => {
             for (key, value) in source.into_entries() {
@@ -1187,8 +1268,8 @@ mod tests {
     use super::*;
     use serde_json::json;
 
-    fn data(value: serde_json::Value) -> Data {
-        serde_json::from_value(value).unwrap()
+    fn data(value: serde_json::Value) -> Data<'static> {
+        owned(Data::parse(value.to_string().as_bytes()).unwrap())
     }
 
     #[test]
@@ -1214,7 +1295,7 @@ mod tests {
     }
 
     /// The units of `tree`, the home units of each pair `(from, to)` owed alike.
-    fn owed(tree: serde_json::Value, copies: &[(usize, usize)]) -> Execution {
+    fn owed(tree: serde_json::Value, copies: &[(usize, usize)]) -> Execution<'static> {
         Execution {
             data: data(tree),
             errors: Vec::new(),
