@@ -19,8 +19,9 @@ use std::fmt;
 use super::{Data, Object, Text};
 use serde_json::Number;
 
-/// How deeply objects and lists may nest (`serde_json`'s limit too).
-pub(crate) const MAX_DEPTH: usize = 128;
+/// How deeply objects and lists may nest: as deep as sonic-rs, which read the answers
+/// before, allowed (a GraphQL answer nests about twice as deep as its operation).
+pub(crate) const MAX_DEPTH: usize = 254;
 
 /// The bytes that end a run of plain string content: a quote, a backslash, a control
 /// character.
