@@ -23,20 +23,6 @@ use serde_json::Number;
 /// before, allowed (a GraphQL answer nests about twice as deep as its operation).
 pub(crate) const MAX_DEPTH: usize = 254;
 
-/// The bytes that end a run of plain string content: a quote, a backslash, a control
-/// character.
-static STOPS_A_RUN: [bool; 256] = {
-    let mut stops = [false; 256];
-    let mut byte = 0;
-    while byte < 0x20 {
-        stops[byte] = true;
-        byte += 1;
-    }
-    stops[b'"' as usize] = true;
-    stops[b'\\' as usize] = true;
-    stops
-};
-
 /// Why an answer could not be read, and at which byte.
 #[derive(Debug, PartialEq)]
 pub(crate) struct ReadError {
@@ -153,31 +139,50 @@ impl<'j> Reader<'j> {
             return Ok(Data::Object(Object::default()));
         }
         let start = self.pairs.len();
-        let read = self.pairs_until_close();
+        let read = self.until_close(Self::pair, b'}', "expected ',' or '}'");
         // Keys are pushed without looking for duplicates: GraphQL responses have none, and
         // where a broken answer repeats one, lookups find its first value.
         let pairs = self.pairs.drain(start..).collect();
         read.map(|()| Data::Object(Object(pairs)))
     }
 
-    fn pairs_until_close(&mut self) -> Result<(), ReadError> {
+    /// One key and its value, onto `pairs`.
+    fn pair(&mut self) -> Result<(), ReadError> {
+        self.skip_whitespace();
+        if self.peek() != Some(b'"') {
+            return Err(self.error("expected a key"));
+        }
+        let key = self.string()?;
+        self.expect(b':', "expected ':' after a key")?;
+        let value = self.value()?;
+        self.pairs.push((key, value));
+        Ok(())
+    }
+
+    /// One value, onto `items`.
+    fn item(&mut self) -> Result<(), ReadError> {
+        let item = self.value()?;
+        self.items.push(item);
+        Ok(())
+    }
+
+    /// Elements read by `element`, separated by commas, up to `close`, which it consumes.
+    fn until_close(
+        &mut self,
+        element: impl Fn(&mut Self) -> Result<(), ReadError>,
+        close: u8,
+        reason: &'static str,
+    ) -> Result<(), ReadError> {
         loop {
-            self.skip_whitespace();
-            if self.peek() != Some(b'"') {
-                return Err(self.error("expected a key"));
-            }
-            let key = self.string()?;
-            self.expect(b':', "expected ':' after a key")?;
-            let value = self.value()?;
-            self.pairs.push((key, value));
+            element(self)?;
             self.skip_whitespace();
             match self.peek() {
                 Some(b',') => self.at += 1,
-                Some(b'}') => {
+                Some(byte) if byte == close => {
                     self.at += 1;
                     return Ok(());
                 }
-                _ => return Err(self.error("expected ',' or '}'")),
+                _ => return Err(self.error(reason)),
             }
         }
     }
@@ -190,25 +195,9 @@ impl<'j> Reader<'j> {
             return Ok(Data::List(Vec::new()));
         }
         let start = self.items.len();
-        let read = self.items_until_close();
+        let read = self.until_close(Self::item, b']', "expected ',' or ']'");
         let items = self.items.drain(start..).collect();
         read.map(|()| Data::List(items))
-    }
-
-    fn items_until_close(&mut self) -> Result<(), ReadError> {
-        loop {
-            let item = self.value()?;
-            self.items.push(item);
-            self.skip_whitespace();
-            match self.peek() {
-                Some(b',') => self.at += 1,
-                Some(b']') => {
-                    self.at += 1;
-                    return Ok(());
-                }
-                _ => return Err(self.error("expected ',' or ']'")),
-            }
-        }
     }
 
     fn literal(&mut self, word: &'static [u8], value: Data<'j>) -> Result<Data<'j>, ReadError> {
@@ -265,7 +254,7 @@ impl<'j> Reader<'j> {
         let rest = &self.json[at..];
         at + rest
             .iter()
-            .position(|&byte| STOPS_A_RUN[usize::from(byte)])
+            .position(|&byte| byte == b'"' || byte == b'\\' || byte < 0x20)
             .unwrap_or(rest.len())
     }
 
