@@ -8,8 +8,9 @@
 //!
 //! Eight clients: in each of two districts two register workers in their townships and,
 //! once the gateway acknowledged each, read the worker count of their district (as the
-//! district's staff) and of the city (as the city's leadership); two more read the same
-//! all along. Every write acknowledged before a read was sent must be counted: the
+//! district's staff) and of the city (as the city's leadership), and the length of their
+//! district's worker list (a plain query, never cached, which shares work by the data
+//! versions it reads like a figure does); two more read the same all along. Every write acknowledged before a read was sent must be counted: the
 //! test keeps, per district and for the city, how many writes were acknowledged, reads that
 //! number before sending the read, and holds the figure against it. Before the freshness
 //! rule (`gateway/src/freshness.rs`), a read could join a subgraph fetch begun before a
@@ -298,6 +299,19 @@ const WORKERS: &str = "query($unit: ID!, $year: Int!) {
   unit(id: $unit) { talentFigures(period: { year: $year }) { workers } }
 }";
 
+const LISTED: &str = "query($unit: ID!) {
+  workers(filter: { unitId: $unit, includeSubtree: true }, first: 1) { totalCount }
+}";
+
+/// How many workers the worker list of `unit`'s subtree holds, or why there is no answer.
+async fn listed(client: &GraphqlClient, unit: Uuid) -> Result<i64, String> {
+    let body = client.post(LISTED, json!({ "unit": unit })).await;
+    body["data"]["workers"]["totalCount"]
+        .as_i64()
+        .filter(|_| body.get("errors").is_none())
+        .ok_or_else(|| format!("no list: {body}"))
+}
+
 /// The worker count of `unit`, or why there is none.
 async fn workers(client: &GraphqlClient, unit: Uuid, year: i64) -> Result<i64, String> {
     let body = client
@@ -316,10 +330,11 @@ struct Acknowledged {
     city: AtomicI64,
 }
 
-/// The worker counts before the clients start, and the writes acknowledged since.
+/// The worker counts and lists before the clients start, and the writes acknowledged since.
 struct Expected {
     before_districts: [i64; 2],
     before_city: i64,
+    before_lists: [i64; 2],
     acknowledged: Acknowledged,
 }
 
@@ -352,6 +367,25 @@ impl Expected {
             Err(why) => Err(why),
         }
     }
+
+    /// Reads the length of `district`'s worker list as `client` and holds it against the
+    /// writes acknowledged before the read was sent.
+    async fn check_list(
+        &self,
+        client: &GraphqlClient,
+        city: &City,
+        district: usize,
+    ) -> Result<(), String> {
+        let expected = self.before_lists[district]
+            + self.acknowledged.districts[district].load(Ordering::SeqCst);
+        match listed(client, city.districts[district]).await {
+            Ok(seen) if seen >= expected => Ok(()),
+            Ok(seen) => Err(format!(
+                "district {district}'s list held {seen} workers, {expected} were acknowledged"
+            )),
+            Err(why) => Err(why),
+        }
+    }
 }
 
 /// What a run found: reads checked by the clients that wrote, by those that only read, and
@@ -379,6 +413,10 @@ async fn read_after_write(hub: &Hub, city: &Arc<City>, rounds: usize) -> Outcome
                 .unwrap(),
         ],
         before_city: workers(&leadership, city.city, city.year).await.unwrap(),
+        before_lists: [
+            listed(&leadership, city.districts[0]).await.unwrap(),
+            listed(&leadership, city.districts[1]).await.unwrap(),
+        ],
         acknowledged: Acknowledged::default(),
     });
     let writers_done = Arc::new(AtomicUsize::new(0));
@@ -429,6 +467,10 @@ async fn read_after_write(hub: &Hub, city: &Arc<City>, rounds: usize) -> Outcome
                     }
                     checked += 1;
                 }
+                if let Err(why) = expected.check_list(&staff, &city, district).await {
+                    stale.push(format!("client {client} round {round}: {why}"));
+                }
+                checked += 1;
                 round += 1;
             }
             (writes, checked, stale)

@@ -27,6 +27,9 @@ wait_for() { # $1: a URL that answers once its server is up (60 s at most)
   echo "$1 did not come up" >&2; exit 1
 }
 
+# The stubs keep their data versions in Redis, as the hub's subgraphs do, under a namespace
+# of the benchmark's own; the gateway, started from these scripts, reads them there.
+export REDIS_NAMESPACE="${REDIS_NAMESPACE:-kexie-bench}"
 "$target/examples/bench_subgraphs" 4101 4102 4103 4104 2>/dev/null &
 stubs_pid=$!
 pids+=($stubs_pid)

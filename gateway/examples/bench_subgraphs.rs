@@ -8,12 +8,17 @@
 //! queries can ask (the gateway projects what the client selected); `_entities` answers
 //! each representation it is given, in order.
 //!
+//! Like every subgraph of the hub, the stubs keep their data version in Redis (`REDIS_URL`,
+//! under `REDIS_NAMESPACE` when it is set): one that never advances, since their data never
+//! changes, on a one-second lease renewed every 250 ms (`kexie_subgraph_kit::rollup`).
+//!
 //! ```sh
 //! cargo run --release -p kexie-gateway --example bench_subgraphs -- 4101 4102 4103 4104
 //! ```
 
 use std::sync::atomic::{AtomicU64, Ordering};
 use std::sync::Arc;
+use std::time::Duration;
 
 use axum::body::Bytes;
 use axum::extract::State;
@@ -156,6 +161,32 @@ async fn answer(State(canned): State<Arc<Canned>>, body: Bytes) -> Response {
     ([(CONTENT_TYPE, "application/json")], bytes).into_response()
 }
 
+/// Keeps every stub's data version (1) in Redis on a one-second lease, renewed every 250 ms.
+async fn keep_versions(redis_url: String, namespace: String) {
+    let Ok(mut redis) =
+        kexie_contract::data_version::redis_connection(&redis_url, Duration::from_millis(50))
+    else {
+        eprintln!("REDIS_URL is not a valid Redis URL: the stubs keep no data versions");
+        return;
+    };
+    loop {
+        let mut renew = redis::pipe();
+        for subgraph in ["organizations", "talent", "popularization", "advice"] {
+            renew
+                .cmd("SET")
+                .arg(kexie_contract::data_version::version_key(
+                    &namespace, subgraph,
+                ))
+                .arg(1)
+                .arg("PX")
+                .arg(1_000)
+                .ignore();
+        }
+        let _ = renew.query_async::<()>(&mut redis).await;
+        tokio::time::sleep(Duration::from_millis(250)).await;
+    }
+}
+
 #[tokio::main]
 async fn main() -> anyhow::Result<()> {
     let ports: Vec<u16> = std::env::args()
@@ -208,6 +239,11 @@ async fn main() -> anyhow::Result<()> {
         servers.push(tokio::spawn(async move {
             let _ = axum::serve(listener, router).await;
         }));
+    }
+    if let Ok(namespace) = std::env::var("REDIS_NAMESPACE") {
+        let redis_url = std::env::var("REDIS_URL")
+            .unwrap_or_else(|_| kexie_contract::data_version::DEFAULT_REDIS_URL.to_string());
+        servers.push(tokio::spawn(keep_versions(redis_url, namespace)));
     }
     eprintln!("bench subgraphs listening");
     for server in servers {

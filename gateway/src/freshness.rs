@@ -27,6 +27,8 @@ use std::sync::{Arc, Mutex};
 
 use futures::future::{BoxFuture, FutureExt, Shared};
 
+pub(crate) mod versions;
+
 static TICKETS: AtomicU64 = AtomicU64::new(1);
 
 fn next_ticket() -> u64 {

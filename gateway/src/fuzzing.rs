@@ -62,6 +62,7 @@ fn harness() -> Option<&'static Harness> {
                     request_timeout: std::time::Duration::from_secs(30),
                 },
                 None,
+                None,
             ));
             Some(Harness {
                 runtime,

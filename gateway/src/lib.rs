@@ -59,6 +59,7 @@ pub use pipeline::supergraph::url_override_variable;
 pub use tls::SubgraphTls;
 
 use cache::responses::ResponseCache;
+use freshness::versions::DataVersions;
 use http::server::{self, ConnectionLimits};
 use http::trusted_documents::TrustedDocuments;
 use identity::api_keys::KeyService;
@@ -194,6 +195,14 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
         )),
         None => None,
     };
+    // The versions live in the response cache's Redis: without it, reads share by time only.
+    let data_versions = match &config.response_cache {
+        Some(cache) => Some(
+            DataVersions::new(&cache.redis_url, &cache.namespace)
+                .context("REDIS_URL is not a valid Redis URL")?,
+        ),
+        None => None,
+    };
     let pipeline = Arc::new(Pipeline::new(
         supergraph,
         transport,
@@ -205,6 +214,7 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
             request_timeout: config.request_timeout,
         },
         response_cache,
+        data_versions,
     ));
     // The client headers any subgraph's rules read: what every request captures.
     let mut forward_headers: Vec<HeaderName> = Vec::new();

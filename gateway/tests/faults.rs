@@ -1,5 +1,6 @@
-//! Faults of subgraphs (down, slow, answering nonsense) and the sharing of identical work:
-//! the rest of the response always comes back, with errors at the paths that miss data.
+//! Faults of subgraphs (down, slow, answering nonsense): the rest of the response always
+//! comes back, with errors at the paths that miss data. And the sharing of identical work,
+//! by arrival and by data versions.
 
 mod common;
 
@@ -262,6 +263,82 @@ async fn identical_subgraph_fetches_in_flight_are_shared_only_with_reads_that_be
     assert_eq!(third.await.unwrap(), expected);
     assert_eq!(fourth, expected);
     assert_eq!(metrics.snapshot().deduplicated_subgraph_fetches, shared);
+    gateway.stop().await;
+}
+
+/// Sets every subgraph's data version of `hub.graphql` under `namespace`, as their leases
+/// would.
+async fn set_versions(namespace: &str, version: i64) {
+    let mut redis = redis::Client::open(kexie_testkit::redis_url())
+        .unwrap()
+        .get_multiplexed_async_connection()
+        .await
+        .unwrap();
+    for subgraph in ["organizations", "popularization", "talent"] {
+        let _: () = redis::cmd("SET")
+            .arg(kexie_contract::data_version::version_key(
+                namespace, subgraph,
+            ))
+            .arg(version)
+            .arg("PX")
+            .arg(60_000)
+            .query_async(&mut redis)
+            .await
+            .unwrap();
+    }
+}
+
+#[tokio::test]
+async fn under_unchanged_data_versions_a_read_shares_a_fetch_begun_before_it_and_not_after_a_write()
+{
+    let (organizations, received, gate) =
+        gated_subgraph(|_| json!({"data": {"unit": {"name": "市科协"}}})).await;
+    let namespace = format!("kexie-test-{}", uuid::Uuid::now_v7());
+    set_versions(&namespace, 1).await;
+    let gateway = gateway_with(
+        "hub.graphql",
+        &[("organizations", &organizations)],
+        |config| config.with_response_cache(&kexie_testkit::redis_url(), &namespace),
+    )
+    .await;
+    let metrics = gateway.metrics();
+    let read = || {
+        let url = gateway.graphql_url();
+        tokio::spawn(async move {
+            common::post_url(&url, r#"{ unit(id: "1") { name } }"#, json!({})).await
+        })
+    };
+    // The first read, alone, reads no versions: its fetch promises only to have begun
+    // after it arrived.
+    let first = read();
+    eventually("the first read's fetch", || received.count() == 1).await;
+    // The second reads the versions, which the first fetch cannot promise: it sends its own.
+    let second = read();
+    eventually("the second read's fetch", || received.count() == 2).await;
+    // The third arrives after that fetch began, under the same versions: it shares it.
+    let third = read();
+    eventually("the third read to share the second's fetch", || {
+        metrics.snapshot().deduplicated_subgraph_fetches == 1
+    })
+    .await;
+    // A write is acknowledged (its subgraph's version moved first): the fourth read may not
+    // share a fetch begun before it.
+    set_versions(&namespace, 2).await;
+    let fourth = read();
+    eventually("the fourth read's own fetch", || received.count() == 3).await;
+    // And a fifth, under the new versions, shares the fourth's.
+    let fifth = read();
+    eventually("the fifth read to share the fourth's fetch", || {
+        metrics.snapshot().deduplicated_subgraph_fetches == 2
+    })
+    .await;
+    gate.add_permits(10);
+    let expected = json!({"data": {"unit": {"name": "市科协"}}});
+    for answer in [first, second, third, fourth, fifth] {
+        assert_eq!(answer.await.unwrap(), expected);
+    }
+    assert_eq!(received.count(), 3);
+    assert_eq!(metrics.snapshot().deduplicated_subgraph_fetches, 2);
     gateway.stop().await;
 }
 

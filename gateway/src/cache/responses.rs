@@ -8,7 +8,8 @@
 //! Freshness (the whole argument is in `gateway/README.md`, Freshness): every subgraph
 //! mirrors its data version to Redis under a lease (see `kexie_subgraph_kit::rollup`), advancing
 //! it after each write and before acknowledging it. An entry's key holds the versions of all
-//! subgraphs, read together (one `MGET`) when the request arrives, so a read that begins
+//! subgraphs, read together (one `MGET`, [`crate::freshness::versions`]) when the request
+//! arrives, so a read that begins
 //! after a write was acknowledged can only find entries stored under versions that count
 //! that write. An entry is stored only under versions read before every fetch its answer
 //! came from began: the pipeline runs a miss as a read of those versions
@@ -24,7 +25,7 @@
 //! Each gateway also keeps the entries it last served in memory ([`LOCAL_CAPACITY_BYTES`],
 //! least recently used out first), one per request fingerprint with the key it was stored
 //! under, for no longer than the entry lives in Redis ([`ENTRY_TTL`] from when it was
-//! stored, or what Redis says is left of it). The lookup still reads every version from
+//! stored, or what Redis says is left of it). Every lookup still has every version read from
 //! Redis; when they make the local copy's key, the copy is served. Only otherwise is the
 //! entry read from Redis (a second round trip): the copy saves moving it out of Redis on
 //! every read.
@@ -41,7 +42,7 @@ use sha2::{Digest, Sha256};
 
 use crate::digest::{length_prefixed, DocumentDigest};
 use crate::forwarded::ForwardedHeaders;
-use crate::freshness::Versions;
+use crate::freshness::versions::VersionsRead;
 use crate::metrics::{bump, Metrics};
 
 /// The longest a cache call may take before the request goes to the subgraphs.
@@ -70,14 +71,6 @@ pub(crate) enum Lookup {
 pub(crate) struct Slot {
     fingerprint: String,
     key: String,
-    versions: Versions,
-}
-
-impl Slot {
-    /// The data versions the entry will be stored under.
-    pub(crate) fn versions(&self) -> Versions {
-        self.versions.clone()
-    }
 }
 
 /// The response cache of one gateway.
@@ -157,39 +150,24 @@ impl ResponseCache {
         })
     }
 
-    /// Looks up the response to a request against the subgraphs named `subgraphs`.
-    pub(crate) async fn lookup<'a>(
-        &self,
-        subgraphs: impl Iterator<Item = &'a str>,
-        request: &RequestKey<'_>,
-    ) -> Lookup {
+    /// Looks up the response to a request under the data versions just read for it.
+    pub(crate) async fn lookup(&self, versions: &VersionsRead, request: &RequestKey<'_>) -> Lookup {
+        let versions = match versions {
+            VersionsRead::Read(versions) => versions.clone(),
+            VersionsRead::Missing => {
+                bump(&self.metrics.response_cache_bypasses);
+                return Lookup::Bypass;
+            }
+            VersionsRead::Failed(why) => return self.failed(why),
+        };
         let fingerprint = request.fingerprint();
-        let version_keys: Vec<String> = subgraphs
-            .map(|subgraph| kexie_contract::data_version::version_key(&self.namespace, subgraph))
-            .collect();
-        let mut redis = self.redis.clone();
-        let versions = match self
-            .bounded(
-                redis::cmd("MGET")
-                    .arg(&version_keys)
-                    .query_async::<Vec<Option<String>>>(&mut redis),
-            )
-            .await
-        {
-            Ok(versions) => versions,
-            Err(why) => return self.failed(&why),
-        };
-        let Some(versions) = versions.into_iter().collect::<Option<Vec<String>>>() else {
-            bump(&self.metrics.response_cache_bypasses);
-            return Lookup::Bypass;
-        };
-        let versions: Versions = Arc::from(versions.join(":"));
         let key = format!("{}:response:{}:{}", self.namespace, fingerprint, versions);
         if let Some(entry) = self.local().current_copy(&fingerprint, &key) {
             bump(&self.metrics.response_cache_hits);
             return Lookup::Hit(entry);
         }
         // The entry, and how long it has left: the local copy lives no longer.
+        let mut redis = self.redis.clone();
         let entry = self
             .bounded(
                 redis::pipe()
@@ -210,11 +188,7 @@ impl ResponseCache {
             }
             Ok((None, _)) => {
                 bump(&self.metrics.response_cache_misses);
-                Lookup::Miss(Slot {
-                    fingerprint,
-                    key,
-                    versions,
-                })
+                Lookup::Miss(Slot { fingerprint, key })
             }
             Err(why) => self.failed(&why),
         }
@@ -238,9 +212,7 @@ impl ResponseCache {
 
     /// Stores a complete response: in memory at once, in Redis in the background.
     pub(crate) fn store(self: &Arc<Self>, slot: Slot, body: Bytes) {
-        let Slot {
-            fingerprint, key, ..
-        } = slot;
+        let Slot { fingerprint, key } = slot;
         self.local()
             .insert(fingerprint, key.clone(), body.clone(), ENTRY_TTL);
         let cache = self.clone();

@@ -7,9 +7,9 @@
 //!
 //! - a write commits, then takes the next value of the version sequence, then mirrors it to
 //!   Redis (never lowering the key), then is acknowledged;
-//! - a read arrives (and takes its ticket, if it will not be cached); a cached read reads
-//!   the versions and then takes its ticket, looks the cache up, and on a miss stores what
-//!   it got under those versions;
+//! - a read arrives (and takes its ticket, if it reads no versions); a read with versions
+//!   reads them at some later step and then takes its ticket; a cached read (one with
+//!   versions) then looks the cache up, and on a miss stores what it got under them;
 //! - a read may join the client query in flight, else leads an execution of its own; an
 //!   execution may join the subgraph fetch in flight, else starts one; a fetch reads the
 //!   database at some later step, and leaves the registry at a still later one.
@@ -48,9 +48,20 @@ enum ReadStep {
     Done,
 }
 
+/// What a read does with the data versions.
+#[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
+enum Kind {
+    /// Reads none (sharing off and no cache, or alone, or the versions unreadable).
+    Plain,
+    /// Reads them to share work (a query not cached, while others run).
+    Versioned,
+    /// Reads them to look the response cache up, and shares work by them.
+    Cached,
+}
+
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 struct Read {
-    cached: bool,
+    kind: Kind,
     arrives: Arrives,
     /// Which of two client queries it is; both need the same subgraph fetch.
     query: usize,
@@ -150,10 +161,10 @@ struct State {
 
 struct Setting {
     writes: usize,
-    /// Each read: whether it will be cached, whether it arrives only once every write was
+    /// Each read: what it does with versions, whether it arrives only once every write was
     /// acknowledged (fewer interleavings to explore where the early ones add nothing), and
     /// which of two client queries it is.
-    reads: Vec<(bool, Arrives, usize)>,
+    reads: Vec<(Kind, Arrives, usize)>,
     share_queries: bool,
 }
 
@@ -180,8 +191,8 @@ impl State {
             reads: setting
                 .reads
                 .iter()
-                .map(|&(cached, arrives, query)| Read {
-                    cached,
+                .map(|&(kind, arrives, query)| Read {
+                    kind,
                     arrives,
                     query,
                     step: ReadStep::Arrive,
@@ -269,7 +280,7 @@ impl State {
                     return None;
                 }
                 state.reads[r].acknowledged_before = self.acknowledged;
-                if read.cached {
+                if read.kind != Kind::Plain {
                     ReadStep::ReadVersions
                 } else {
                     let ticket = state.ticket();
@@ -288,7 +299,11 @@ impl State {
                     ticket,
                     versions: Some(versions),
                 });
-                ReadStep::Lookup
+                if read.kind == Kind::Cached {
+                    ReadStep::Lookup
+                } else {
+                    ReadStep::JoinQuery
+                }
             }
             ReadStep::Lookup => match self.cache.get(&(read.query, read.versions?)) {
                 Some(&entry) => {
@@ -375,7 +390,7 @@ impl State {
                     (None, None) => return None,
                 };
                 state.reads[r].result = Some(result);
-                if let Some(versions) = read.versions {
+                if let (Kind::Cached, Some(versions)) = (read.kind, read.versions) {
                     state.cache.insert((read.query, versions), result);
                 }
                 ReadStep::Done
@@ -391,7 +406,7 @@ impl State {
                 state.stale_read = Some((r, result, read.acknowledged_before));
             }
             state.reads[r] = Read {
-                cached: read.cached,
+                kind: read.kind,
                 arrives: read.arrives,
                 query: read.query,
                 step: ReadStep::Done,
@@ -452,29 +467,60 @@ fn the_rule(guarantee: &Guarantee, read: &ReadStart) -> bool {
 #[test]
 fn no_interleaving_of_writes_and_shared_reads_shows_a_stale_figure() {
     use Arrives::{AfterTheWrites, Any};
+    use Kind::{Cached, Plain, Versioned};
     let settings = [
-        // Two writes, a cached read and an uncached one, fetches shared.
+        // Two writes, a cached read and a plain one, fetches shared.
         Setting {
             writes: 2,
-            reads: vec![(true, Any, 0), (false, Any, 0)],
+            reads: vec![(Cached, Any, 0), (Plain, Any, 0)],
             share_queries: false,
         },
         // Two writes, two cached reads of one query, client queries shared too.
         Setting {
             writes: 2,
-            reads: vec![(true, Any, 0), (true, Any, 0)],
+            reads: vec![(Cached, Any, 0), (Cached, Any, 0)],
+            share_queries: true,
+        },
+        // Two writes, two reads of one query sharing by versions, without cache.
+        Setting {
+            writes: 2,
+            reads: vec![(Versioned, Any, 0), (Versioned, Any, 0)],
+            share_queries: true,
+        },
+        // Reads with versions and without, of one query: a read without versions may not
+        // join work begun under versions, however late it arrives.
+        Setting {
+            writes: 2,
+            reads: vec![(Versioned, Any, 0), (Plain, Any, 0)],
             share_queries: true,
         },
         // A cached read's fetch, joined under the same versions by another query's
         // execution, which a read of that query arriving after the write must not join.
         Setting {
             writes: 1,
-            reads: vec![(true, Any, 0), (true, Any, 1), (false, AfterTheWrites, 1)],
+            reads: vec![
+                (Cached, Any, 0),
+                (Cached, Any, 1),
+                (Plain, AfterTheWrites, 1),
+            ],
             share_queries: true,
         },
         Setting {
             writes: 1,
-            reads: vec![(false, Any, 0), (true, Any, 1), (true, AfterTheWrites, 1)],
+            reads: vec![
+                (Plain, Any, 0),
+                (Cached, Any, 1),
+                (Cached, AfterTheWrites, 1),
+            ],
+            share_queries: true,
+        },
+        Setting {
+            writes: 1,
+            reads: vec![
+                (Versioned, Any, 0),
+                (Cached, Any, 1),
+                (Versioned, AfterTheWrites, 1),
+            ],
             share_queries: true,
         },
     ];
@@ -492,7 +538,10 @@ fn joining_whatever_is_in_flight_shows_stale_figures() {
     for share_queries in [false, true] {
         let setting = Setting {
             writes: 1,
-            reads: vec![(true, Arrives::Any, 0), (true, Arrives::Any, 0)],
+            reads: vec![
+                (Kind::Cached, Arrives::Any, 0),
+                (Kind::Cached, Arrives::Any, 0),
+            ],
             share_queries,
         };
         assert!(

@@ -18,6 +18,7 @@ pub(crate) mod supergraph;
 pub(crate) mod validate;
 pub(crate) mod variables;
 
+use std::sync::atomic::{AtomicUsize, Ordering};
 use std::sync::{Arc, RwLock};
 use std::time::{Duration, Instant};
 
@@ -29,6 +30,7 @@ use crate::cache::responses::{Lookup, RequestKey, ResponseCache};
 use crate::digest::DocumentDigest;
 use crate::error::{Code, GraphqlError, RequestFailure};
 use crate::forwarded::ForwardedHeaders;
+use crate::freshness::versions::{DataVersions, VersionsRead};
 use crate::freshness::{InFlight, Joined, ReadStart};
 use crate::metrics::{bump, Metrics};
 use execute::transport::Transport;
@@ -108,6 +110,28 @@ pub(crate) struct Pipeline {
     request_timeout: Duration,
     client_queries: Option<Arc<InFlight<ClientQueryKey, Executed>>>,
     response_cache: Option<Arc<ResponseCache>>,
+    /// Where queries read the data versions, when Redis holds them: for the response cache,
+    /// and to share work begun under the same versions.
+    data_versions: Option<DataVersions>,
+    /// Operations being answered now (from their plan on).
+    operations_running: AtomicUsize,
+}
+
+/// Counts an operation as running while it lives.
+struct Running<'a>(&'a AtomicUsize);
+
+impl<'a> Running<'a> {
+    /// Counts one more operation; how many run now, this one included.
+    fn start(operations: &'a AtomicUsize) -> (Self, usize) {
+        let running = operations.fetch_add(1, Ordering::Relaxed) + 1;
+        (Running(operations), running)
+    }
+}
+
+impl Drop for Running<'_> {
+    fn drop(&mut self) {
+        self.0.fetch_sub(1, Ordering::Relaxed);
+    }
 }
 
 impl Pipeline {
@@ -117,6 +141,7 @@ impl Pipeline {
         metrics: Arc<Metrics>,
         settings: PipelineSettings,
         response_cache: Option<Arc<ResponseCache>>,
+        data_versions: Option<DataVersions>,
     ) -> Self {
         Pipeline {
             supergraph: RwLock::new(Arc::new(supergraph)),
@@ -127,6 +152,8 @@ impl Pipeline {
             request_timeout: settings.request_timeout,
             client_queries: settings.dedup_client_queries.then(InFlight::new),
             response_cache,
+            data_versions,
+            operations_running: AtomicUsize::new(0),
         }
     }
 
@@ -264,32 +291,48 @@ impl Pipeline {
             Ok(plan) => plan,
             Err(failure) => return Answer::Refused(failure),
         };
-        let mut read = arrived;
-        let cache_slot = match (&self.response_cache, prepared.kind, prepared.rollup) {
-            (Some(cache), OperationKind::Query, Some(document)) => {
+        let query = prepared.kind == OperationKind::Query;
+        let cache = match (&self.response_cache, prepared.rollup) {
+            (Some(cache), Some(document)) if query => Some((cache, document)),
+            _ => None,
+        };
+        // A query that may be cached, or may share work, reads the data versions first: with
+        // them it may share work begun earlier under the same versions. Alone, it has nothing
+        // to share and skips the round trip to Redis (and goes without versions, as before).
+        let (_running, running) = Running::start(&self.operations_running);
+        let shares =
+            (self.client_queries.is_some() || self.transport.deduplicates()) && running > 1;
+        let versions = match &self.data_versions {
+            Some(data_versions) if query && (cache.is_some() || shares) => {
+                let subgraphs = supergraph.subgraphs.iter().map(|s| s.name.as_str());
+                data_versions.read(subgraphs).await
+            }
+            _ => VersionsRead::Missing,
+        };
+        // Its answer may only come from work that began after they were read.
+        let read = match versions.versions() {
+            Some(versions) => ReadStart::after_reading(versions),
+            None => arrived,
+        };
+        let cache_slot = match cache {
+            Some((cache, document)) => {
                 let request_key = RequestKey {
                     document,
                     variables: &variables,
                     headers: &headers,
                 };
-                let subgraphs = supergraph.subgraphs.iter().map(|s| s.name.as_str());
-                match cache.lookup(subgraphs, &request_key).await {
+                match cache.lookup(&versions, &request_key).await {
                     Lookup::Hit(body) => {
                         return Answer::Executed {
                             body,
                             complete: true,
                         }
                     }
-                    Lookup::Miss(slot) => {
-                        // The answer will be stored under these versions: it may only come
-                        // from fetches that began after they were read.
-                        read = ReadStart::after_reading(slot.versions());
-                        Some((cache.clone(), slot))
-                    }
+                    Lookup::Miss(slot) => Some((cache.clone(), slot)),
                     Lookup::Bypass => None,
                 }
             }
-            _ => None,
+            None => None,
         };
         let run = Run {
             supergraph: supergraph.clone(),

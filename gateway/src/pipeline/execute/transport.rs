@@ -161,6 +161,11 @@ impl Transport {
         }
     }
 
+    /// Whether identical subgraph queries in flight are shared.
+    pub(crate) fn deduplicates(&self) -> bool {
+        self.deduplicate
+    }
+
     /// Sends `body` to `subgraph` for a read that began at `read`, and returns the
     /// answer's body, waiting no longer than the subgraph's timeout nor past `deadline`.
     /// `may_share`: the request has no side effects (not a mutation).
