@@ -9,12 +9,16 @@
 //! write acknowledged before then.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::time::Duration;
 
 use redis::aio::ConnectionManager;
 use tokio::sync::{mpsc, oneshot};
 
 use super::Versions;
-use crate::cache::responses::REDIS_TIMEOUT;
+
+/// The longest a version read may take; past it, the reads that asked go on without
+/// versions.
+const REDIS_TIMEOUT: Duration = Duration::from_millis(50);
 
 /// What reading the versions found.
 #[derive(Clone, Debug)]
