@@ -188,20 +188,20 @@ pub async fn build(config: GatewayConfig) -> anyhow::Result<GatewayApp> {
         outbound_tls.clone(),
         metrics.clone(),
     );
-    let response_cache = match &config.response_cache {
-        Some(cache) => Some(Arc::new(
-            ResponseCache::new(&cache.redis_url, &cache.namespace, metrics.clone())
-                .context("REDIS_URL is not a valid Redis URL")?,
-        )),
-        None => None,
-    };
-    // The versions live in the response cache's Redis: without it, reads share by time only.
-    let data_versions = match &config.response_cache {
-        Some(cache) => Some(
-            DataVersions::new(&cache.redis_url, &cache.namespace)
-                .context("REDIS_URL is not a valid Redis URL")?,
+    // The data versions live in the response cache's Redis: without it, reads share by
+    // time only.
+    let (response_cache, data_versions) = match &config.response_cache {
+        Some(cache) => (
+            Some(Arc::new(
+                ResponseCache::new(&cache.redis_url, &cache.namespace, metrics.clone())
+                    .context("REDIS_URL is not a valid Redis URL")?,
+            )),
+            Some(
+                DataVersions::new(&cache.redis_url, &cache.namespace)
+                    .context("REDIS_URL is not a valid Redis URL")?,
+            ),
         ),
-        None => None,
+        None => (None, None),
     };
     let pipeline = Arc::new(Pipeline::new(
         supergraph,

@@ -9,9 +9,8 @@
 //! mirrors its data version to Redis under a lease (see `kexie_subgraph_kit::rollup`), advancing
 //! it after each write and before acknowledging it. An entry's key holds the versions of all
 //! subgraphs, read together (one `MGET`, [`crate::freshness::versions`]) when the request
-//! arrives, so a read that begins
-//! after a write was acknowledged can only find entries stored under versions that count
-//! that write. An entry is stored only under versions read before every fetch its answer
+//! arrives, so a read that begins after a write was acknowledged can only find entries
+//! stored under versions that count that write. An entry is stored only under versions read before every fetch its answer
 //! came from began: the pipeline runs a miss as a read of those versions
 //! ([`crate::freshness::ReadStart::after_reading`]), so it shares no older work. A missing
 //! version (lease expired, Redis restarted) means no cache. The key also holds the request

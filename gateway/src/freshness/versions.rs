@@ -9,6 +9,7 @@
 //! write acknowledged before then.
 
 use std::sync::atomic::{AtomicU64, Ordering};
+use std::sync::{Arc, Mutex};
 use std::time::Duration;
 
 use redis::aio::ConnectionManager;
@@ -44,13 +45,16 @@ impl VersionsRead {
 
 /// One read's request for the versions of the subgraphs whose keys it gives.
 struct Ask {
-    keys: Vec<String>,
+    keys: Arc<[String]>,
     answer: oneshot::Sender<VersionsRead>,
 }
 
 /// The reader of the data versions of one gateway.
 pub(crate) struct DataVersions {
-    namespace: String,
+    /// What every subgraph's key starts with (the key of a subgraph named "").
+    key_prefix: String,
+    /// The keys of the subgraphs asked for last (those of the supergraph served), made once.
+    keys: Mutex<Arc<[String]>>,
     asks: mpsc::UnboundedSender<Ask>,
 }
 
@@ -62,16 +66,18 @@ impl DataVersions {
         let (asks, queue) = mpsc::unbounded_channel();
         tokio::spawn(send_reads(queue, redis));
         Ok(DataVersions {
-            namespace: namespace.to_string(),
+            key_prefix: kexie_contract::data_version::version_key(namespace, ""),
+            keys: Mutex::new(Arc::from([])),
             asks,
         })
     }
 
     /// The current versions of `subgraphs`, read after this call began.
-    pub(crate) async fn read<'a>(&self, subgraphs: impl Iterator<Item = &'a str>) -> VersionsRead {
-        let keys = subgraphs
-            .map(|subgraph| kexie_contract::data_version::version_key(&self.namespace, subgraph))
-            .collect();
+    pub(crate) async fn read<'a>(
+        &self,
+        subgraphs: impl ExactSizeIterator<Item = &'a str> + Clone,
+    ) -> VersionsRead {
+        let keys = self.keys(subgraphs);
         let (answer, answered) = oneshot::channel();
         if self.asks.send(Ask { keys, answer }).is_err() {
             return VersionsRead::Failed("the version reader has stopped".to_string());
@@ -79,6 +85,23 @@ impl DataVersions {
         answered
             .await
             .unwrap_or_else(|_| VersionsRead::Failed("the version reader has stopped".to_string()))
+    }
+}
+
+impl DataVersions {
+    /// The Redis keys of `subgraphs`: those made last time, unless the subgraphs changed.
+    fn keys<'a>(&self, subgraphs: impl ExactSizeIterator<Item = &'a str> + Clone) -> Arc<[String]> {
+        let mut last = self.keys.lock().unwrap_or_else(|err| err.into_inner());
+        let same = last.len() == subgraphs.len()
+            && last.iter().zip(subgraphs.clone()).all(|(key, subgraph)| {
+                key.strip_suffix(subgraph) == Some(self.key_prefix.as_str())
+            });
+        if !same {
+            *last = subgraphs
+                .map(|subgraph| format!("{}{subgraph}", self.key_prefix))
+                .collect();
+        }
+        last.clone()
     }
 }
 
