@@ -6,7 +6,7 @@ use opentelemetry_sdk::trace::{InMemorySpanExporter, SdkTracerProvider, SpanData
 use serde_json::{json, Value};
 use tracing_subscriber::EnvFilter;
 
-use common::start_gateway;
+use common::gateway_config_for_tests;
 use kexie::subgraphs::Subgraph;
 use kexie_contract::telemetry::{self, LogFormat, LogOutput};
 use kexie_subgraph_kit::config::SubgraphConfig;
@@ -23,6 +23,17 @@ fn named<'a>(spans: &'a [SpanData], name: &str) -> Vec<&'a SpanData> {
 // gateway and the subgraph run as tasks on it.
 #[tokio::test(flavor = "current_thread")]
 async fn the_callers_trace_id_spans_the_gateway_and_the_subgraph_it_asks() {
+    one_trace_per_request(false).await;
+}
+
+// With client queries shared, the execution runs in a task of its own: still in the trace
+// of the request that started it.
+#[tokio::test(flavor = "current_thread")]
+async fn a_shared_execution_stays_in_the_trace_of_the_request_that_started_it() {
+    one_trace_per_request(true).await;
+}
+
+async fn one_trace_per_request(dedup_client_queries: bool) {
     let exporter = InMemorySpanExporter::default();
     let provider = SdkTracerProvider::builder()
         .with_simple_exporter(exporter.clone())
@@ -53,7 +64,12 @@ async fn the_callers_trace_id_spans_the_gateway_and_the_subgraph_it_asks() {
         .unwrap()
         .spawn();
     let servers = vec![(Subgraph::Organizations, organizations)];
-    let gateway = start_gateway(&servers).await;
+    let mut gateway_config = gateway_config_for_tests(&servers);
+    gateway_config.dedup_client_queries = dedup_client_queries;
+    let gateway = kexie_gateway::build(gateway_config)
+        .await
+        .expect("the gateway starts")
+        .spawn();
 
     let body: Value = reqwest::Client::new()
         .post(gateway.graphql_url())

@@ -3,6 +3,7 @@
 //! [`ForwardedHeaders`] are alike to every subgraph, so deduplication and the response cache
 //! key on it.
 
+use std::hash::{BuildHasher, Hash, Hasher};
 use std::sync::Arc;
 
 use anyhow::{bail, Context as _};
@@ -32,19 +33,33 @@ pub(crate) struct SignedPrincipal {
     pub identity: Arc<Identity>,
     /// The value of the `kexie-principal` header.
     pub token: HeaderValue,
+    /// A hash of `identity`, taken once: deduplication hashes a request's headers for its
+    /// client query and for each of its fetches, and an identity is many strings.
+    fingerprint: u64,
+}
+
+impl SignedPrincipal {
+    pub(crate) fn new(identity: Identity, token: HeaderValue) -> Self {
+        let fingerprint = rustc_hash::FxBuildHasher.hash_one(&identity);
+        SignedPrincipal {
+            identity: Arc::new(identity),
+            token,
+            fingerprint,
+        }
+    }
 }
 
 impl PartialEq for SignedPrincipal {
     fn eq(&self, other: &Self) -> bool {
-        self.identity == other.identity
+        self.fingerprint == other.fingerprint && self.identity == other.identity
     }
 }
 
 impl Eq for SignedPrincipal {}
 
-impl std::hash::Hash for SignedPrincipal {
-    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
-        self.identity.hash(state);
+impl Hash for SignedPrincipal {
+    fn hash<H: Hasher>(&self, state: &mut H) {
+        state.write_u64(self.fingerprint);
     }
 }
 
@@ -171,6 +186,20 @@ impl HeaderRules {
 #[cfg(test)]
 mod tests {
     use super::*;
+
+    #[test]
+    fn principals_compare_and_hash_by_identity_not_token() {
+        let signed = |subject: &str, token: &'static str| {
+            let mut identity = Identity::anonymous();
+            identity.subject = subject.to_string();
+            SignedPrincipal::new(identity, HeaderValue::from_static(token))
+        };
+        let (first, resigned, other) = (signed("a", "t1"), signed("a", "t2"), signed("b", "t1"));
+        assert!(first == resigned);
+        assert!(first != other);
+        let state = std::collections::hash_map::RandomState::new();
+        assert_eq!(state.hash_one(&first), state.hash_one(&resigned));
+    }
 
     fn list(items: &[&str]) -> Vec<String> {
         items.iter().map(|item| item.to_string()).collect()

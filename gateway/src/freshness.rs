@@ -118,7 +118,7 @@ impl Guarantee {
 
 /// Work in flight under keys, shared with the reads it is fresh enough for.
 pub(crate) struct InFlight<K, T: Clone> {
-    entries: Mutex<HashMap<K, Entry<T>>>,
+    entries: Mutex<HashMap<K, Entry<T>, foldhash::fast::RandomState>>,
 }
 
 struct Entry<T: Clone> {
@@ -141,7 +141,7 @@ where
 {
     pub(crate) fn new() -> Arc<Self> {
         Arc::new(InFlight {
-            entries: Mutex::new(HashMap::new()),
+            entries: Mutex::new(HashMap::default()),
         })
     }
 
@@ -166,6 +166,9 @@ where
             }
         }
         let (guarantee, work) = start();
+        // Boxed: the task's cell then holds a pointer, not the whole work, which it would
+        // move as the task starts and ends.
+        let work = Box::pin(work);
         let id = next_ticket();
         let (sender, receiver) = tokio::sync::oneshot::channel();
         let registry = self.clone();

@@ -171,10 +171,7 @@ fn forwarded(
     let token = state.principal_tokens.token_for(&identity)?;
     Ok(ForwardedHeaders(
         forwarded,
-        Some(SignedPrincipal {
-            identity: Arc::new(identity),
-            token,
-        }),
+        Some(SignedPrincipal::new(identity, token)),
         // The language chosen, not the client's list: requests alike but for the browser's
         // languages stay alike to deduplication and the response cache.
         Language::current(),

@@ -25,6 +25,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use kexie_contract::language::Language;
 use serde_json::{Map, Value};
+use tracing::Instrument as _;
 
 use crate::cache::responses::{Lookup, RequestKey, ResponseCache};
 use crate::digest::DocumentDigest;
@@ -358,9 +359,10 @@ impl Pipeline {
                     &read,
                     || {
                         let (execution_read, guarantee) = read.execution();
-                        (guarantee, async move {
-                            pipeline.run(run, &execution_read).await
-                        })
+                        // The execution runs in a task of its own, traced under the request
+                        // that started it.
+                        let execution = async move { pipeline.run(run, &execution_read).await };
+                        (guarantee, execution.instrument(tracing::Span::current()))
                     },
                     move || Executed {
                         body: failed_execution(

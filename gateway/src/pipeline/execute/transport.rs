@@ -200,13 +200,13 @@ impl Transport {
                 until: Instant::now() + left,
                 retry: may_share,
             };
+            // Awaited here, inside the request's span already.
             send_shaped(
                 backend.clone(),
                 attempt,
                 &self.shaping,
                 subgraph.metrics.clone(),
             )
-            .instrument(tracing::Span::current())
             .await
         } else {
             self.shared(backend, subgraph, headers, body, read, left)
