@@ -61,7 +61,6 @@ use request::{
 use response::{answer, errors_body, not_acceptable, payload_too_large, refusal, refused};
 use trusted_documents::{Document, TrustedDocuments};
 
-#[derive(Clone)]
 pub(crate) struct HttpState {
     pub pipeline: Arc<Pipeline>,
     pub forward_headers: Arc<Vec<HeaderName>>,
@@ -81,7 +80,8 @@ pub(crate) fn router(state: HttpState) -> Router {
         .route("/graphql", get(graphql_get).post(graphql_post))
         .route("/health", get(|| async { "ok" }))
         .route("/ready", get(ready))
-        .with_state(state)
+        // Shared, not cloned for each request.
+        .with_state(Arc::new(state))
         .merge(graphiql::router())
         .layer(axum::middleware::from_fn(in_preferred_language))
 }
@@ -255,8 +255,9 @@ async fn run(
     }
 }
 
-async fn graphql_post(State(state): State<HttpState>, request: Request<Body>) -> Response {
-    let headers = request.headers().clone();
+async fn graphql_post(State(state): State<Arc<HttpState>>, request: Request<Body>) -> Response {
+    let (parts, body) = request.into_parts();
+    let headers = parts.headers;
     let Some(media) = negotiate(&headers) else {
         return rejected(&state, not_acceptable());
     };
@@ -288,14 +289,7 @@ async fn graphql_post(State(state): State<HttpState>, request: Request<Body>) ->
         Ok(caller) => caller,
         Err(response) => return rejected(&state, response),
     };
-    let answered = post_as(
-        &state,
-        request.into_body(),
-        &headers,
-        caller.identity.clone(),
-        media,
-    )
-    .await;
+    let answered = post_as(&state, body, &headers, caller.identity.clone(), media).await;
     finish(&state, caller, answered)
 }
 
@@ -352,7 +346,7 @@ async fn post_as(
 }
 
 async fn graphql_get(
-    State(state): State<HttpState>,
+    State(state): State<Arc<HttpState>>,
     headers: HeaderMap,
     uri: axum::http::Uri,
 ) -> Response {
@@ -395,7 +389,7 @@ async fn graphql_get(
 
 /// Ready once a supergraph is loaded, which `build` guarantees. Subgraphs being down does
 /// not make the gateway unready: it still answers, with partial data.
-async fn ready(State(state): State<HttpState>) -> Response {
+async fn ready(State(state): State<Arc<HttpState>>) -> Response {
     let supergraph = state.pipeline.current();
     format!("ready ({} subgraphs)", supergraph.subgraphs.len()).into_response()
 }

@@ -74,11 +74,30 @@ pub(crate) enum Answer {
 /// for ([`crate::freshness`]).
 #[derive(Clone, PartialEq, Eq, Hash)]
 struct ClientQueryKey {
-    supergraph: usize,
-    query: Arc<str>,
-    operation_name: Option<String>,
+    operation: SameOperation,
     variables: String,
     headers: ForwardedHeaders,
+}
+
+/// A prepared operation, equal only to itself: the document cache hands every request of
+/// the same text and operation name (against the same supergraph) the same one, so
+/// comparing addresses stands for comparing texts. Held, so the address is not reused
+/// while a key names it.
+#[derive(Clone)]
+struct SameOperation(Arc<PreparedOperation>);
+
+impl PartialEq for SameOperation {
+    fn eq(&self, other: &Self) -> bool {
+        Arc::ptr_eq(&self.0, &other.0)
+    }
+}
+
+impl Eq for SameOperation {}
+
+impl std::hash::Hash for SameOperation {
+    fn hash<H: std::hash::Hasher>(&self, state: &mut H) {
+        std::ptr::hash(Arc::as_ptr(&self.0), state);
+    }
 }
 
 /// The response of one execution.
@@ -346,10 +365,8 @@ impl Pipeline {
         let executed = match (&self.client_queries, run.prepared.kind) {
             (Some(in_flight), OperationKind::Query) => {
                 let key = ClientQueryKey {
-                    supergraph: Arc::as_ptr(&supergraph) as usize,
-                    query: Arc::from(request.query.as_str()),
-                    operation_name: request.operation_name.clone(),
-                    variables: Value::Object(run.variables.clone()).to_string(),
+                    operation: SameOperation(run.prepared.clone()),
+                    variables: serde_json::to_string(&run.variables).unwrap_or_default(),
                     headers: run.headers.clone(),
                 };
                 let pipeline = self.clone();
