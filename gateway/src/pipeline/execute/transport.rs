@@ -15,7 +15,7 @@ use std::time::{Duration, Instant};
 use bytes::Bytes;
 use http_body_util::{BodyExt, Full, Limited};
 use hyper::header::{ACCEPT, ACCEPT_LANGUAGE, CONTENT_TYPE};
-use tracing::Instrument;
+use tracing::{Instrument, Span};
 
 use kexie_contract::principal::PRINCIPAL_HEADER;
 
@@ -200,12 +200,12 @@ impl Transport {
                 until: Instant::now() + left,
                 retry: may_share,
             };
-            // Awaited here, inside the request's span already.
             send_shaped(
                 backend.clone(),
                 attempt,
-                &self.shaping,
+                self.shaping,
                 subgraph.metrics.clone(),
+                Span::current(),
             )
             .await
         } else {
@@ -251,8 +251,7 @@ impl Transport {
                 };
                 let (backend, shaping, metrics) =
                     (backend.clone(), self.shaping, subgraph.metrics.clone());
-                let leader = async move { send_shaped(backend, attempt, &shaping, metrics).await }
-                    .instrument(tracing::Span::current());
+                let leader = send_shaped(backend, attempt, shaping, metrics, Span::current());
                 (read.fetch_guarantee(), leader)
             },
             || {
@@ -287,24 +286,25 @@ struct Attempt {
 }
 
 /// Sends `attempt`, again after a backoff while it may be retried and the budget allows,
-/// and tells the subgraph's breaker how it ended.
+/// and tells the subgraph's breaker how it ended. Each try is traced as a child of
+/// `request` (given, not entered: a shared fetch runs in a task of its own, and entering the
+/// request's span at every poll of it costs more than the fetch's own span).
 async fn send_shaped(
     client: SubgraphClient,
     attempt: Attempt,
-    shaping: &Shaping,
+    shaping: Shaping,
     metrics: Arc<SubgraphMetrics>,
+    request: Span,
 ) -> Result<Bytes, FetchError> {
     let mut tries = 0;
     loop {
         let left = attempt.until.saturating_duration_since(Instant::now());
         let result = send(
             client.clone(),
-            attempt.url.clone(),
-            &attempt.headers,
-            &attempt.rules,
-            attempt.body.clone(),
+            &attempt,
             attempt.timeout.min(left),
             metrics.clone(),
+            &request,
         )
         .await;
         let err = match &result {
@@ -316,33 +316,40 @@ async fn send_shaped(
             Err(err) => err,
         };
         tries += 1;
-        let wait = shaping::backoff(shaping, tries);
+        let wait = shaping::backoff(&shaping, tries);
         let retry = attempt.retry
             && tries <= shaping.retries
             && err.is_retryable()
             && Instant::now() + wait < attempt.until
-            && metrics.health.take_retry(shaping);
+            && metrics.health.take_retry(&shaping);
         if !retry {
-            metrics.health.failed(shaping);
+            metrics.health.failed(&shaping);
             return result;
         }
-        tracing::debug!(error = %err, tries, "retrying a subgraph query");
+        request.in_scope(|| tracing::debug!(error = %err, tries, "retrying a subgraph query"));
         tokio::time::sleep(wait).await;
     }
 }
 
+/// One try of `attempt`, waiting `timeout` at most, traced as a child of `parent`.
 async fn send(
     client: SubgraphClient,
-    url: hyper::Uri,
-    headers: &ForwardedHeaders,
-    rules: &HeaderRules,
-    body: Bytes,
+    attempt: &Attempt,
     timeout: Duration,
     metrics: Arc<SubgraphMetrics>,
+    parent: &Span,
 ) -> Result<Bytes, FetchError> {
+    let Attempt {
+        url,
+        headers,
+        rules,
+        body,
+        ..
+    } = attempt;
     bump(&metrics.fetches);
     let started = Instant::now();
     let span = tracing::info_span!(
+        parent: parent,
         "subgraph fetch",
         otel.name = "POST subgraph",
         otel.kind = "client",
@@ -352,7 +359,7 @@ async fn send(
         // This fetch's own trace context replaces whatever the client sent.
         let mut trace = hyper::HeaderMap::new();
         kexie_contract::telemetry::inject_trace_context(&mut trace);
-        let mut request = hyper::Request::post(url);
+        let mut request = hyper::Request::post(url.clone());
         for (name, value) in rules.apply(&headers.0) {
             if !trace.contains_key(&name) && name != ACCEPT_LANGUAGE {
                 request = request.header(name, value);
@@ -371,7 +378,7 @@ async fn send(
                 ACCEPT,
                 "application/graphql-response+json, application/json",
             )
-            .body(Full::new(body))
+            .body(Full::new(body.clone()))
             .map_err(|err| FetchError::Transport(err.to_string()))?;
         let response = client
             .request(request)
