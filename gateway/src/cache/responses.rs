@@ -10,9 +10,9 @@
 //! it after each write and before acknowledging it. An entry's key holds the versions of all
 //! subgraphs, read together (one `MGET`, [`crate::freshness::versions`]) when the request
 //! arrives, so a read that begins after a write was acknowledged can only find entries
-//! stored under versions that count that write. An entry is stored only under versions read before every fetch its answer
-//! came from began: the pipeline runs a miss as a read of those versions
-//! ([`crate::freshness::ReadStart::after_reading`]), so it shares no older work. A missing
+//! stored under versions that count that write. An entry is stored only under versions read
+//! before every fetch its answer came from began: the pipeline runs a miss as a read of those
+//! versions ([`crate::freshness::ReadStart::after_reading`]), so it shares no older work. A missing
 //! version (lease expired, Redis restarted) means no cache. The key also holds the request
 //! itself: document, operation, variables, the caller's identity (the forwarded headers but
 //! trace context) and the date in China Standard Time (targets are "on track" relative to

@@ -86,9 +86,7 @@ impl DataVersions {
             .await
             .unwrap_or_else(|_| VersionsRead::Failed("the version reader has stopped".to_string()))
     }
-}
 
-impl DataVersions {
     /// The Redis keys of `subgraphs`: those made last time, unless the subgraphs changed.
     fn keys<'a>(&self, subgraphs: impl ExactSizeIterator<Item = &'a str> + Clone) -> Arc<[String]> {
         let mut last = self.keys.lock().unwrap_or_else(|err| err.into_inner());

@@ -287,14 +287,15 @@ struct Attempt {
 
 /// Sends `attempt`, again after a backoff while it may be retried and the budget allows,
 /// and tells the subgraph's breaker how it ended. Each try is traced as a child of
-/// `request` (given, not entered: a shared fetch runs in a task of its own, and entering the
-/// request's span at every poll of it costs more than the fetch's own span).
+/// `parent`, the request's span (given, not entered: a shared fetch runs in a task of its
+/// own, and entering the request's span at every poll of it costs more than the fetch's own
+/// span).
 async fn send_shaped(
     client: SubgraphClient,
     attempt: Attempt,
     shaping: Shaping,
     metrics: Arc<SubgraphMetrics>,
-    request: Span,
+    parent: Span,
 ) -> Result<Bytes, FetchError> {
     let mut tries = 0;
     loop {
@@ -304,7 +305,7 @@ async fn send_shaped(
             &attempt,
             attempt.timeout.min(left),
             metrics.clone(),
-            &request,
+            &parent,
         )
         .await;
         let err = match &result {
@@ -326,7 +327,7 @@ async fn send_shaped(
             metrics.health.failed(&shaping);
             return result;
         }
-        request.in_scope(|| tracing::debug!(error = %err, tries, "retrying a subgraph query"));
+        parent.in_scope(|| tracing::debug!(error = %err, tries, "retrying a subgraph query"));
         tokio::time::sleep(wait).await;
     }
 }
