@@ -6,6 +6,7 @@
 #   SOAK_SECONDS=300 bench/gateway/run.sh soak    # gateway memory over a long run
 #   HIVE_ROUTER=/path/to/hive_router bench/gateway/run.sh
 #                                                 # also every case through Hive Router
+#   MODES="on" CASES="b d" bench/gateway/run.sh   # some series and cases only
 #
 # Deduplication: "off" turns off both kinds (identical subgraph fetches in flight, identical
 # client queries in flight), "default" leaves each gateway's defaults (subgraph fetches
@@ -196,11 +197,12 @@ if [ "${1:-}" = soak ]; then
 fi
 
 wait_for_idle
-cases="a:a_unit.json b:b_nested.json c:c_fanout.json d:d_heavy.json"
-for dedup in off default on; do
+declare -A bodies=([a]=a_unit.json [b]=b_nested.json [c]=c_fanout.json [d]=d_heavy.json)
+cases="${CASES:-a b c d}"
+for dedup in ${MODES:-off default on}; do
   # Each case on freshly started gateways, so that each peak RSS is that case's own.
-  for case in $cases; do
-    key="${case%%:*}" body="${case#*:}"
+  for key in $cases; do
+    body="${bodies[$key]:?"no case $key (CASES: a b c d)"}"
     start_gateway "$dedup"
     warm_up "$gateway_port" "$body"
     no_errors "$body" "$gateway_port"
@@ -230,17 +232,19 @@ for dedup in off default on; do
   echo
   echo "| case | p50, 1 connection | p99, 1 connection | requests/s, 50 connections | p99, 50 connections | CPU per request, 50 connections | subgraph requests per request, 50 connections | peak RSS |"
   echo "|---|---|---|---|---|---|---|---|"
-  row direct "(a) one subgraph, direct"
-  row a "(a) one subgraph, through the gateway"
-  if [ -n "$hive_router" ]; then row hive.a "(a) one subgraph, through Hive Router"; fi
-  row b "(b) three subgraphs, nested, ${samples[b.bytes]} bytes"
-  if [ -n "$hive_router" ]; then row hive.b "(b) through Hive Router"; fi
-  row c "(c) _entities fan-out of 100"
-  if [ -n "$hive_router" ]; then row hive.c "(c) through Hive Router"; fi
-  row d "(d) four subgraphs, seven levels, ${samples[d.bytes]} bytes"
-  if [ -n "$hive_router" ]; then row hive.d "(d) through Hive Router"; fi
+  declare -A labels=(
+    [a]="(a) one subgraph, through the gateway"
+    [b]="(b) three subgraphs, nested, ${samples[b.bytes]:-} bytes"
+    [c]="(c) _entities fan-out of 100"
+    [d]="(d) four subgraphs, seven levels, ${samples[d.bytes]:-} bytes"
+  )
+  for key in $cases; do
+    if [ "$key" = a ]; then row direct "(a) one subgraph, direct"; fi
+    row "$key" "${labels[$key]}"
+    if [ -n "$hive_router" ]; then row "hive.$key" "($key) through Hive Router"; fi
+  done
   echo
-  for key in a b c d; do echo "  ($key)"; echo "${metrics[$key]}"; done
+  for key in $cases; do echo "  ($key)"; echo "${metrics[$key]}"; done
   unset samples
   declare -A samples
 done

@@ -79,13 +79,15 @@ impl ReadStart {
     /// the read start it runs its own fetches with, and its guarantee to joiners.
     ///
     /// Without versions it runs as a read beginning now (a fresh ticket), so every fetch it
-    /// uses began after that ticket. With versions it may use fetches that began before now
-    /// but after versions equal to its own were read: it can promise those versions only.
-    pub(crate) fn execution(&self) -> (ReadStart, Guarantee) {
-        self.execution_at(next_ticket())
+    /// uses began after that ticket; and after `earlier` were read, versions read at some
+    /// time before this call, which it promises too: a later read that reads the same
+    /// versions may join it. With versions it may use fetches that began before now but
+    /// after versions equal to its own were read: it can promise those versions only.
+    pub(crate) fn execution(&self, earlier: Option<Versions>) -> (ReadStart, Guarantee) {
+        self.execution_at(next_ticket(), earlier)
     }
 
-    fn execution_at(&self, ticket: u64) -> (ReadStart, Guarantee) {
+    fn execution_at(&self, ticket: u64, earlier: Option<Versions>) -> (ReadStart, Guarantee) {
         let run = ReadStart::at(ticket, self.versions.clone());
         let guarantee = match &self.versions {
             Some(versions) => Guarantee {
@@ -94,7 +96,7 @@ impl ReadStart {
             },
             None => Guarantee {
                 after: Some(ticket),
-                versions: None,
+                versions: earlier,
             },
         };
         (run, guarantee)
@@ -126,6 +128,26 @@ struct Entry<T: Clone> {
     id: u64,
     guarantee: Guarantee,
     result: Shared<BoxFuture<'static, T>>,
+}
+
+/// Work a read saw in flight under its key on arriving. What the work has seen does not
+/// change when it ends, so the read may still take its result then, if the guarantee serves
+/// it: seen early, the work is not lost to the read's round trip to Redis.
+pub(crate) struct Seen<T: Clone> {
+    guarantee: Guarantee,
+    result: Shared<BoxFuture<'static, T>>,
+}
+
+impl<T: Clone> Seen<T> {
+    /// Whether the work is fresh enough for a read that began at `read`.
+    pub(crate) fn serves(&self, read: &ReadStart) -> bool {
+        self.guarantee.serves(read)
+    }
+
+    /// The work's result, if it is fresh enough for a read that began at `read`.
+    pub(crate) fn serving(self, read: &ReadStart) -> Option<Shared<BoxFuture<'static, T>>> {
+        self.serves(read).then_some(self.result)
+    }
 }
 
 /// How a read got its result: by joining work in flight, or by starting it.
@@ -200,6 +222,17 @@ where
         (result, Joined::No)
     }
 
+    /// The work in flight under `key` now, for a read that does not yet know whether it will
+    /// read versions: the work serves it ([`Seen::serving`]) when its guarantee does, also if
+    /// it has finished in the meantime.
+    pub(crate) fn seen(&self, key: &K) -> Option<Seen<T>> {
+        let entries = self.entries.lock().unwrap_or_else(|err| err.into_inner());
+        entries.get(key).map(|entry| Seen {
+            guarantee: entry.guarantee.clone(),
+            result: entry.result.clone(),
+        })
+    }
+
     /// How many keys have work in flight (for tests).
     #[cfg(test)]
     fn len(&self) -> usize {
@@ -249,7 +282,7 @@ mod tests {
     #[test]
     fn an_execution_under_versions_promises_those_versions_and_nothing_about_time() {
         let leader = ReadStart::after_reading(versions("7:3"));
-        let (run, guarantee) = leader.execution();
+        let (run, guarantee) = leader.execution(None);
         // Its fetches may share fetches begun under the same versions …
         assert!(ReadStart::after_reading(versions("7:3"))
             .fetch_guarantee()
@@ -264,10 +297,24 @@ mod tests {
     #[test]
     fn an_execution_without_versions_serves_reads_that_began_before_it_registered() {
         let reader_before = ReadStart::now();
-        let (_, guarantee) = ReadStart::now().execution();
+        let (_, guarantee) = ReadStart::now().execution(None);
         let reader_after = ReadStart::now();
         assert!(guarantee.serves(&reader_before));
         assert!(!guarantee.serves(&reader_after));
+    }
+
+    #[test]
+    fn an_execution_without_versions_promises_versions_read_before_it_began() {
+        let earlier = versions("7:3");
+        let earlier_fetch = ReadStart::after_reading(earlier.clone()).fetch_guarantee();
+        let (run, guarantee) = ReadStart::now().execution(Some(earlier.clone()));
+        // It runs by its ticket: it may not use a fetch begun under those versions before it.
+        assert!(!earlier_fetch.serves(&run));
+        // A read that arrives later and reads the same versions may join it; other versions
+        // may not.
+        assert!(guarantee.serves(&ReadStart::after_reading(earlier)));
+        assert!(!guarantee.serves(&ReadStart::after_reading(versions("8:3"))));
+        assert!(!guarantee.serves(&ReadStart::now()));
     }
 
     #[tokio::test]

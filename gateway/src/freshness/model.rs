@@ -7,12 +7,16 @@
 //!
 //! - a write commits, then takes the next value of the version sequence, then mirrors it to
 //!   Redis (never lowering the key), then is acknowledged;
-//! - a read arrives (and takes its ticket, if it reads no versions); a read with versions
-//!   reads them at some later step and then takes its ticket; a cached read (one with
-//!   versions) then looks the cache up, and on a miss stores what it got under them;
-//! - a read may join the client query in flight, else leads an execution of its own; an
-//!   execution may join the subgraph fetch in flight, else starts one; a fetch reads the
-//!   database at some later step, and leaves the registry at a still later one.
+//! - a read arrives (and takes its ticket, unless it is sure to read versions), then notes
+//!   the client query in flight under its key; a read with versions reads them at some
+//!   later step (a read that shares whole client queries only if the query it noted began
+//!   before it arrived) and then takes its ticket; a cached read (one with versions) then
+//!   looks the cache up, and on a miss stores what it got under them; every version read
+//!   is remembered as the last one;
+//! - a read may join the client query it noted, finished or not, or the one in flight, else
+//!   leads an execution of its own, which vouches for the last versions read if it has
+//!   none; an execution may join the subgraph fetch in flight, else starts one; a fetch
+//!   reads the database at some later step, and leaves the registry at a still later one.
 //!
 //! Two properties are checked in every reachable state: a finished read shows every write
 //! acknowledged before it arrived, and an entry cached under versions `v` shows the `v`
@@ -39,6 +43,7 @@ enum WriteStep {
 #[derive(Clone, Debug, PartialEq, Eq, Hash)]
 enum ReadStep {
     Arrive,
+    NoteInFlight,
     ReadVersions,
     TakeTicket(u8),
     Lookup,
@@ -53,7 +58,8 @@ enum ReadStep {
 enum Kind {
     /// Reads none (sharing off and no cache, or alone, or the versions unreadable).
     Plain,
-    /// Reads them to share work (a query not cached, while others run).
+    /// Reads them to share work (a query not cached, while others run): with client queries
+    /// shared, only to join one that began before it arrived.
     Versioned,
     /// Reads them to look the response cache up, and shares work by them.
     Cached,
@@ -72,6 +78,8 @@ struct Read {
     versions: Option<u8>,
     /// The start its fetches are joined with: its own, or its execution's.
     run: Option<Start>,
+    /// The execution in flight under its query's key that it noted after arriving.
+    noted: Option<usize>,
     /// The execution it waits on (its own or one it joined), or none.
     execution: Option<usize>,
     /// The fetch its own execution waits on.
@@ -141,6 +149,8 @@ struct State {
     committed: u8,
     sequence: u8,
     mirrored: u8,
+    /// The versions the last version read found.
+    last_read: Option<u8>,
     acknowledged: u8,
     tickets: u64,
     /// (query, versions) → writes the entry shows.
@@ -166,6 +176,17 @@ struct Setting {
     /// which of two client queries it is.
     reads: Vec<(Kind, Arrives, usize)>,
     share_queries: bool,
+    /// A deliberate fault, to show the model catches it.
+    broken: Option<Broken>,
+}
+
+#[derive(Clone, Copy, Debug, PartialEq, Eq)]
+enum Broken {
+    /// Join the client query noted on arrival without asking the rule.
+    TakeNotedUnchecked,
+    /// Lead an execution without versions of its own as a read of the last versions read
+    /// (its fetches may then join ones begun before it arrived).
+    LeadUnderLastRead,
 }
 
 #[derive(Clone, Copy, Debug, PartialEq, Eq, Hash)]
@@ -180,6 +201,7 @@ impl State {
             committed: 0,
             sequence: 0,
             mirrored: 0,
+            last_read: None,
             acknowledged: 0,
             tickets: 1,
             cache: BTreeMap::new(),
@@ -200,6 +222,7 @@ impl State {
                     start: None,
                     versions: None,
                     run: None,
+                    noted: None,
                     execution: None,
                     fetch: None,
                     result: None,
@@ -280,18 +303,42 @@ impl State {
                     return None;
                 }
                 state.reads[r].acknowledged_before = self.acknowledged;
-                if read.kind != Kind::Plain {
-                    ReadStep::ReadVersions
-                } else {
+                if read.kind != Kind::Cached {
                     let ticket = state.ticket();
                     state.reads[r].start = Some(Start {
                         ticket,
                         versions: None,
                     });
-                    ReadStep::JoinQuery
+                }
+                ReadStep::NoteInFlight
+            }
+            ReadStep::NoteInFlight => {
+                if setting.share_queries {
+                    state.reads[r].noted = self.execution_in_flight[read.query];
+                }
+                match read.kind {
+                    Kind::Plain => ReadStep::JoinQuery,
+                    Kind::Cached => ReadStep::ReadVersions,
+                    Kind::Versioned if !setting.share_queries => ReadStep::ReadVersions,
+                    // Nothing in flight, or something that began after it arrived: it leads
+                    // or joins by its ticket.
+                    Kind::Versioned => match state.reads[r].noted {
+                        Some(e)
+                            if !joins(
+                                &self.executions[e].promise.guarantee(),
+                                &read.start.clone()?.read_start(),
+                            ) =>
+                        {
+                            ReadStep::ReadVersions
+                        }
+                        _ => ReadStep::JoinQuery,
+                    },
                 }
             }
-            ReadStep::ReadVersions => ReadStep::TakeTicket(self.mirrored),
+            ReadStep::ReadVersions => {
+                state.last_read = Some(self.mirrored);
+                ReadStep::TakeTicket(self.mirrored)
+            }
             ReadStep::TakeTicket(versions) => {
                 let ticket = state.ticket();
                 state.reads[r].versions = Some(versions);
@@ -314,10 +361,19 @@ impl State {
             },
             ReadStep::JoinQuery => {
                 let start = read.start.clone()?;
-                let joinable = self.execution_in_flight[read.query].filter(|&e| {
-                    setting.share_queries
-                        && joins(&self.executions[e].promise.guarantee(), &start.read_start())
-                });
+                // What it noted first, finished or not; then what is in flight now.
+                let joinable = [read.noted, self.execution_in_flight[read.query]]
+                    .into_iter()
+                    .flatten()
+                    .find(|&e| {
+                        setting.share_queries
+                            && ((setting.broken == Some(Broken::TakeNotedUnchecked)
+                                && read.noted == Some(e))
+                                || joins(
+                                    &self.executions[e].promise.guarantee(),
+                                    &start.read_start(),
+                                ))
+                    });
                 match joinable {
                     Some(e) => {
                         state.reads[r].execution = Some(e);
@@ -325,7 +381,8 @@ impl State {
                     }
                     None if setting.share_queries => {
                         let ticket = state.ticket();
-                        let (run, guarantee) = start.read_start().execution_at(ticket);
+                        let earlier = self.last_read.map(versions_text);
+                        let (run, guarantee) = start.read_start().execution_at(ticket, earlier);
                         state.executions.push(Execution {
                             promise: Promise::of(&guarantee),
                             result: None,
@@ -335,7 +392,12 @@ impl State {
                         state.reads[r].execution = Some(e);
                         state.reads[r].run = Some(Start {
                             ticket: run.ticket,
-                            versions: start.versions,
+                            versions: match setting.broken {
+                                Some(Broken::LeadUnderLastRead) => {
+                                    start.versions.or(self.last_read)
+                                }
+                                _ => start.versions,
+                            },
                         });
                         ReadStep::JoinFetch
                     }
@@ -414,6 +476,7 @@ impl State {
                 start: None,
                 versions: None,
                 run: None,
+                noted: None,
                 execution: None,
                 fetch: None,
                 result: None,
@@ -474,18 +537,21 @@ fn no_interleaving_of_writes_and_shared_reads_shows_a_stale_figure() {
             writes: 2,
             reads: vec![(Cached, Any, 0), (Plain, Any, 0)],
             share_queries: false,
+            broken: None,
         },
         // Two writes, two cached reads of one query, client queries shared too.
         Setting {
             writes: 2,
             reads: vec![(Cached, Any, 0), (Cached, Any, 0)],
             share_queries: true,
+            broken: None,
         },
         // Two writes, two reads of one query sharing by versions, without cache.
         Setting {
             writes: 2,
             reads: vec![(Versioned, Any, 0), (Versioned, Any, 0)],
             share_queries: true,
+            broken: None,
         },
         // Reads with versions and without, of one query: a read without versions may not
         // join work begun under versions, however late it arrives.
@@ -493,6 +559,7 @@ fn no_interleaving_of_writes_and_shared_reads_shows_a_stale_figure() {
             writes: 2,
             reads: vec![(Versioned, Any, 0), (Plain, Any, 0)],
             share_queries: true,
+            broken: None,
         },
         // A cached read's fetch, joined under the same versions by another query's
         // execution, which a read of that query arriving after the write must not join.
@@ -504,6 +571,7 @@ fn no_interleaving_of_writes_and_shared_reads_shows_a_stale_figure() {
                 (Plain, AfterTheWrites, 1),
             ],
             share_queries: true,
+            broken: None,
         },
         Setting {
             writes: 1,
@@ -513,6 +581,7 @@ fn no_interleaving_of_writes_and_shared_reads_shows_a_stale_figure() {
                 (Cached, AfterTheWrites, 1),
             ],
             share_queries: true,
+            broken: None,
         },
         Setting {
             writes: 1,
@@ -522,6 +591,7 @@ fn no_interleaving_of_writes_and_shared_reads_shows_a_stale_figure() {
                 (Versioned, AfterTheWrites, 1),
             ],
             share_queries: true,
+            broken: None,
         },
     ];
     for setting in &settings {
@@ -543,10 +613,39 @@ fn joining_whatever_is_in_flight_shows_stale_figures() {
                 (Kind::Cached, Arrives::Any, 0),
             ],
             share_queries,
+            broken: None,
         };
         assert!(
             check(&setting, always).is_err(),
             "the model did not catch the old behaviour (sharing queries: {share_queries})"
+        );
+    }
+}
+
+#[test]
+fn a_broken_pipeline_shows_stale_figures() {
+    use Arrives::Any;
+    use Kind::{Cached, Plain, Versioned};
+    let cases = [
+        (
+            Broken::TakeNotedUnchecked,
+            vec![(Versioned, Any, 0), (Versioned, Any, 0)],
+        ),
+        (
+            Broken::LeadUnderLastRead,
+            vec![(Cached, Any, 0), (Plain, Any, 1)],
+        ),
+    ];
+    for (broken, reads) in cases {
+        let setting = Setting {
+            writes: 1,
+            reads,
+            share_queries: true,
+            broken: Some(broken),
+        };
+        assert!(
+            check(&setting, the_rule).is_err(),
+            "the model did not catch {broken:?}"
         );
     }
 }

@@ -43,6 +43,9 @@ impl VersionsRead {
     }
 }
 
+/// The versions of the last `MGET` that found them all, with the keys it read.
+type LastRead = Option<(Arc<[String]>, Versions)>;
+
 /// One read's request for the versions of the subgraphs whose keys it gives.
 struct Ask {
     keys: Arc<[String]>,
@@ -56,6 +59,7 @@ pub(crate) struct DataVersions {
     /// The keys of the subgraphs asked for last (those of the supergraph served), made once.
     keys: Mutex<Arc<[String]>>,
     asks: mpsc::UnboundedSender<Ask>,
+    last: Arc<Mutex<LastRead>>,
 }
 
 impl DataVersions {
@@ -64,11 +68,13 @@ impl DataVersions {
     pub(crate) fn new(redis_url: &str, namespace: &str) -> anyhow::Result<Self> {
         let redis = kexie_contract::data_version::redis_connection(redis_url, REDIS_TIMEOUT)?;
         let (asks, queue) = mpsc::unbounded_channel();
-        tokio::spawn(send_reads(queue, redis));
+        let last = Arc::new(Mutex::new(None));
+        tokio::spawn(send_reads(queue, redis, last.clone()));
         Ok(DataVersions {
             key_prefix: kexie_contract::data_version::version_key(namespace, ""),
             keys: Mutex::new(Arc::from([])),
             asks,
+            last,
         })
     }
 
@@ -85,6 +91,20 @@ impl DataVersions {
         answered
             .await
             .unwrap_or_else(|_| VersionsRead::Failed("the version reader has stopped".to_string()))
+    }
+
+    /// The versions of `subgraphs` the last read found, with no round trip: read at some
+    /// time before this call (how long before, nobody knows), if ever.
+    pub(crate) fn last_read<'a>(
+        &self,
+        subgraphs: impl ExactSizeIterator<Item = &'a str> + Clone,
+    ) -> Option<Versions> {
+        let keys = self.keys(subgraphs);
+        let last = self.last.lock().unwrap_or_else(|err| err.into_inner());
+        match &*last {
+            Some((read_keys, versions)) if *read_keys == keys => Some(versions.clone()),
+            _ => None,
+        }
     }
 
     /// The Redis keys of `subgraphs`: those made last time, unless the subgraphs changed.
@@ -106,7 +126,11 @@ impl DataVersions {
 /// Answers the asks in the queue: takes every ask waiting, then reads once for each set of
 /// keys among them (one set, unless the supergraph changed) and answers each ask with the
 /// read of its keys. Every ask answered was taken before its `MGET` was sent.
-async fn send_reads(mut queue: mpsc::UnboundedReceiver<Ask>, redis: ConnectionManager) {
+async fn send_reads(
+    mut queue: mpsc::UnboundedReceiver<Ask>,
+    redis: ConnectionManager,
+    last: Arc<Mutex<LastRead>>,
+) {
     let failures = AtomicU64::new(0);
     let mut asks = Vec::new();
     while queue.recv_many(&mut asks, usize::MAX).await > 0 {
@@ -116,6 +140,10 @@ async fn send_reads(mut queue: mpsc::UnboundedReceiver<Ask>, redis: ConnectionMa
                 asks.drain(..).partition(|ask| ask.keys == keys);
             asks = others;
             let read = mget(&redis, &keys).await;
+            if let VersionsRead::Read(versions) = &read {
+                *last.lock().unwrap_or_else(|err| err.into_inner()) =
+                    Some((keys.clone(), versions.clone()));
+            }
             if let VersionsRead::Failed(why) = &read {
                 // Once in a thousand: an outage must not flood the log.
                 if failures

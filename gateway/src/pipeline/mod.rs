@@ -316,14 +316,38 @@ impl Pipeline {
             (Some(cache), Some(document)) if query => Some((cache, document)),
             _ => None,
         };
+        // Identical client queries share one execution: the one in flight on arrival is noted
+        // first, so that it is not lost if it ends while this read reads the versions.
+        let client_query = match &self.client_queries {
+            Some(in_flight) if query => {
+                let key = ClientQueryKey {
+                    operation: SameOperation(prepared.clone()),
+                    variables: serde_json::to_string(&variables).unwrap_or_default(),
+                    headers: headers.clone(),
+                };
+                let seen = in_flight.seen(&key);
+                Some((in_flight, key, seen))
+            }
+            _ => None,
+        };
         // A query that may be cached, or may share work, reads the data versions first: with
         // them it may share work begun earlier under the same versions. Alone, it has nothing
         // to share and skips the round trip to Redis (and goes without versions, as before).
+        // A client query shared whole reads them only to join an identical one that began
+        // before it arrived: with none in flight it leads at once an execution that promises
+        // the versions read last ([`ReadStart::execution`]), and one that began after it
+        // arrived serves it by its ticket.
         let (_running, running) = Running::start(&self.operations_running);
         let shares =
             (self.client_queries.is_some() || self.transport.deduplicates()) && running > 1;
+        let needs_versions = cache.is_some()
+            || (shares
+                && match &client_query {
+                    Some((_, _, seen)) => seen.as_ref().is_some_and(|seen| !seen.serves(&arrived)),
+                    None => true,
+                });
         let versions = match &self.data_versions {
-            Some(data_versions) if query && (cache.is_some() || shares) => {
+            Some(data_versions) if query && needs_versions => {
                 let subgraphs = supergraph.subgraphs.iter().map(|s| s.name.as_str());
                 data_versions.read(subgraphs).await
             }
@@ -362,34 +386,37 @@ impl Pipeline {
             headers,
             deadline,
         };
-        let executed = match (&self.client_queries, run.prepared.kind) {
-            (Some(in_flight), OperationKind::Query) => {
-                let key = ClientQueryKey {
-                    operation: SameOperation(run.prepared.clone()),
-                    variables: serde_json::to_string(&run.variables).unwrap_or_default(),
-                    headers: run.headers.clone(),
-                };
+        let executed = match client_query {
+            Some((in_flight, key, seen)) => {
                 let pipeline = self.clone();
                 let language = run.headers.2;
-                let (shared, joined) = in_flight.join_or_start(
-                    key,
-                    &read,
-                    || {
-                        let (execution_read, guarantee) = read.execution();
-                        // The execution runs in a task of its own, traced under the request
-                        // that started it.
-                        let execution = async move { pipeline.run(run, &execution_read).await };
-                        (guarantee, execution.instrument(tracing::Span::current()))
-                    },
-                    move || Executed {
-                        body: failed_execution(
-                            "The execution was abandoned.",
-                            Code::Internal,
-                            language,
-                        ),
-                        complete: false,
-                    },
-                );
+                let (shared, joined) = match seen.and_then(|seen| seen.serving(&read)) {
+                    Some(result) => (result, Joined::Yes),
+                    None => in_flight.join_or_start(
+                        key,
+                        &read,
+                        || {
+                            let earlier = self.data_versions.as_ref().and_then(|data_versions| {
+                                let subgraphs =
+                                    run.supergraph.subgraphs.iter().map(|s| s.name.as_str());
+                                data_versions.last_read(subgraphs)
+                            });
+                            let (execution_read, guarantee) = read.execution(earlier);
+                            // The execution runs in a task of its own, traced under the request
+                            // that started it.
+                            let execution = async move { pipeline.run(run, &execution_read).await };
+                            (guarantee, execution.instrument(tracing::Span::current()))
+                        },
+                        move || Executed {
+                            body: failed_execution(
+                                "The execution was abandoned.",
+                                Code::Internal,
+                                language,
+                            ),
+                            complete: false,
+                        },
+                    ),
+                };
                 if let Joined::Yes = joined {
                     bump(&self.metrics.deduplicated_client_queries);
                 }
