@@ -126,19 +126,19 @@ pub(crate) struct InFlight<K, T: Clone> {
 struct Entry<T: Clone> {
     /// Tells this entry from any other under the same key.
     id: u64,
+    work: Work<T>,
+}
+
+/// Work in flight: what it has seen, and its result to come. What the work has seen does
+/// not change when it ends, so a read that noted it may still take its result then, if the
+/// guarantee serves it: noted early, the work is not lost to the read's round trip to Redis.
+#[derive(Clone)]
+pub(crate) struct Work<T: Clone> {
     guarantee: Guarantee,
     result: Shared<BoxFuture<'static, T>>,
 }
 
-/// Work a read saw in flight under its key on arriving. What the work has seen does not
-/// change when it ends, so the read may still take its result then, if the guarantee serves
-/// it: seen early, the work is not lost to the read's round trip to Redis.
-pub(crate) struct Seen<T: Clone> {
-    guarantee: Guarantee,
-    result: Shared<BoxFuture<'static, T>>,
-}
-
-impl<T: Clone> Seen<T> {
+impl<T: Clone> Work<T> {
     /// Whether the work is fresh enough for a read that began at `read`.
     pub(crate) fn serves(&self, read: &ReadStart) -> bool {
         self.guarantee.serves(read)
@@ -183,8 +183,8 @@ where
     {
         let mut entries = self.entries.lock().unwrap_or_else(|err| err.into_inner());
         if let Some(entry) = entries.get(&key) {
-            if entry.guarantee.serves(read) {
-                return (entry.result.clone(), Joined::Yes);
+            if entry.work.serves(read) {
+                return (entry.work.result.clone(), Joined::Yes);
             }
         }
         let (guarantee, work) = start();
@@ -215,22 +215,21 @@ where
             key,
             Entry {
                 id,
-                guarantee,
-                result: result.clone(),
+                work: Work {
+                    guarantee,
+                    result: result.clone(),
+                },
             },
         );
         (result, Joined::No)
     }
 
     /// The work in flight under `key` now, for a read that does not yet know whether it will
-    /// read versions: the work serves it ([`Seen::serving`]) when its guarantee does, also if
+    /// read versions: the work serves it ([`Work::serving`]) when its guarantee does, also if
     /// it has finished in the meantime.
-    pub(crate) fn seen(&self, key: &K) -> Option<Seen<T>> {
+    pub(crate) fn seen(&self, key: &K) -> Option<Work<T>> {
         let entries = self.entries.lock().unwrap_or_else(|err| err.into_inner());
-        entries.get(key).map(|entry| Seen {
-            guarantee: entry.guarantee.clone(),
-            result: entry.result.clone(),
-        })
+        entries.get(key).map(|entry| entry.work.clone())
     }
 
     /// How many keys have work in flight (for tests).

@@ -340,12 +340,11 @@ impl Pipeline {
         let (_running, running) = Running::start(&self.operations_running);
         let shares =
             (self.client_queries.is_some() || self.transport.deduplicates()) && running > 1;
-        let needs_versions = cache.is_some()
-            || (shares
-                && match &client_query {
-                    Some((_, _, seen)) => seen.as_ref().is_some_and(|seen| !seen.serves(&arrived)),
-                    None => true,
-                });
+        let shares_by_versions = match &client_query {
+            Some((_, _, seen)) => seen.as_ref().is_some_and(|seen| !seen.serves(&arrived)),
+            None => true,
+        };
+        let needs_versions = cache.is_some() || (shares && shares_by_versions);
         let versions = match &self.data_versions {
             Some(data_versions) if query && needs_versions => {
                 let subgraphs = supergraph.subgraphs.iter().map(|s| s.name.as_str());
