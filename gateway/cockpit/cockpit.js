@@ -605,6 +605,17 @@
     };
   }
 
+  // Sizes a chart to its container (or to the given width), and tells whether it may be
+  // drawn. A container without a laid-out size (hidden, or the page between layouts) keeps
+  // the chart as it is: ECharts 6.1 throws when it lays out a map at a zero size
+  // (apache/echarts#21706), and every way of showing a chart again draws it anew.
+  function fit(chart, width) {
+    const box = chart.getDom();
+    if (box.clientWidth === 0 || box.clientHeight === 0) return false;
+    chart.resize({ width: width ?? box.clientWidth, height: box.clientHeight });
+    return true;
+  }
+
   // The children on their boundaries when the hub has the level's boundary file; otherwise
   // as equal tiles (色块图), in division-code order, coloured the same way.
   async function renderMap() {
@@ -618,8 +629,11 @@
       placed.some((child) => child.divisionCode === String(feature.properties.adcode))) : [];
     $('map').hidden = children.length === 0;
     $('map-empty').hidden = children.length > 0;
-    if (!children.length) return;
-    chart.resize({ width: 'auto', height: 'auto' });
+    if (!children.length) {
+      chart.clear();
+      return;
+    }
+    if (!fit(chart)) return;
     const values = children.map((child) => valueOf(child, figure) || 0);
     const tooltip = {
       trigger: 'item',
@@ -685,7 +699,7 @@
     const figure = FIGURE_BY_ID.get(state.trendFigure);
     const points = trendPoints();
     const scale = (value) => (value === null ? null : figure.rate ? +(value * 100).toFixed(1) : value);
-    state.charts.trend.resize({ width: 'auto', height: 'auto' });
+    if (!fit(state.charts.trend)) return;
     state.charts.trend.setOption({
       tooltip: { trigger: 'axis' },
       legend: { data: ['本期', '上年同期'], top: 0 },
@@ -902,17 +916,17 @@
     if (!state.charts.map) {
       state.charts.map = echarts.init($('map'), null, { renderer: 'svg' });
       state.charts.trend = echarts.init($('trend'), null, { renderer: 'svg' });
-      // The container's size again ('auto'), also after a size of its own for printing.
+      // The container's size again, also after a size of its own for printing.
       const resize = () => {
-        state.charts.map.resize({ width: 'auto', height: 'auto' });
-        state.charts.trend.resize({ width: 'auto', height: 'auto' });
+        fit(state.charts.map);
+        fit(state.charts.trend);
       };
       window.addEventListener('resize', resize);
       // Paper is narrower than a screen: the charts are drawn for A4's printable width (the
       // trend across it, the map in its half) and for the screen again afterwards.
       window.addEventListener('beforeprint', () => {
-        state.charts.trend.resize({ width: 680 });
-        state.charts.map.resize({ width: 330 });
+        fit(state.charts.trend, 680);
+        fit(state.charts.map, 330);
       });
       window.addEventListener('afterprint', resize);
     }
