@@ -629,11 +629,7 @@
       placed.some((child) => child.divisionCode === String(feature.properties.adcode))) : [];
     $('map').hidden = children.length === 0;
     $('map-empty').hidden = children.length > 0;
-    if (!children.length) {
-      chart.clear();
-      return;
-    }
-    if (!fit(chart)) return;
+    if (!children.length || !fit(chart)) return;
     const values = children.map((child) => valueOf(child, figure) || 0);
     const tooltip = {
       trigger: 'item',
