@@ -391,6 +391,9 @@ where
         .with_location(false)
         .with_threads(false)
         .with_tracked_inactivity(false)
+        // Entering a span makes its context the current OpenTelemetry context, which only
+        // the statement layer reads; without it, every entry and exit costs nothing here.
+        .with_context_activation(statement_spans)
         .with_filter(span_filter);
     let statements = statement_spans.then(|| {
         StatementSpans { tracer }
