@@ -27,6 +27,15 @@ wait_for() { # $1: a URL that answers once its server is up (60 s at most)
   echo "$1 did not come up" >&2; exit 1
 }
 
+# The ports the scripts use must be free: a gateway or stubs left from an earlier run would
+# answer in place of the ones started here.
+for port in 4100 4101 4102 4103 4104 4109 4200; do
+  if (exec 3<>"/dev/tcp/127.0.0.1/$port") 2>/dev/null; then
+    echo "port $port is taken (a gateway or stub subgraphs left from an earlier run?); stop what listens there first" >&2
+    exit 1
+  fi
+done
+
 # The stubs keep their data versions in Redis, as the hub's subgraphs do, under a namespace
 # of the benchmark's own; the gateway, started from these scripts, reads them there.
 export REDIS_NAMESPACE="${REDIS_NAMESPACE:-kexie-bench}"
